@@ -1,0 +1,873 @@
+// Config file reader. The file is INI-style (docs/config.md). Line splitting is
+// done here, not by Boost's config-file parser, so that every key keeps the line
+// it came from; the typed definition of each section's keys (types, defaults,
+// repeatable keys, required keys) is a Boost.Program_options description, and
+// Boost's store()/notify() find unknown keys, bad values, repeats and missing
+// keys. Every error leaves as a ConfigError naming FILE:LINE and the key.
+#include "core/config.h"
+
+#include <arpa/inet.h>
+
+#include <boost/any.hpp>
+#include <boost/program_options.hpp>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <set>
+#include <sstream>
+#include <map>
+#include <optional>
+#include <utility>
+#include <variant>
+
+#include "core/log.h"
+
+namespace sipnic::core {
+
+namespace po = boost::program_options;
+
+namespace {
+
+// ---------------------------------------------------------------------------
+// Typed values with their own Boost validators. Boost's stock validator for
+// unsigned types goes through lexical_cast, which turns "-1" into 4294967295;
+// these use from_chars and check the legal range, so the range lives in the
+// option definition and the reason names it.
+
+// Thrown by the validators below; store() adds the option context and rethrows
+// it unchanged, so the reason survives to the ConfigError.
+class BadValue : public po::error_with_option_name {
+ public:
+  explicit BadValue(std::string why) : po::error_with_option_name("bad value"), why_(std::move(why)) {}
+  const std::string& why() const { return why_; }
+
+ private:
+  std::string why_;
+};
+
+template <std::uint32_t Min, std::uint32_t Max>
+struct Bounded {
+  std::uint32_t v = Min;
+};
+
+struct Rate {  // calls per second: a non-negative decimal
+  double v = 0;
+};
+
+constexpr double kMaxCps = 100000;
+
+const std::string& single_token(const boost::any& store, const std::vector<std::string>& tokens) {
+  po::validators::check_first_occurrence(store);  // a repeated key is an error
+  if (tokens.size() != 1) throw BadValue("takes exactly one value");
+  return tokens.front();
+}
+
+template <std::uint32_t Min, std::uint32_t Max>
+void validate(boost::any& store, const std::vector<std::string>& tokens, Bounded<Min, Max>*, int) {
+  const std::string& s = single_token(store, tokens);
+  std::uint64_t n = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+  if (s.empty() || ec == std::errc::invalid_argument || end != s.data() + s.size()) {
+    throw BadValue("'" + s + "' is not a whole number (expected " + std::to_string(Min) + ".." +
+                   std::to_string(Max) + ")");
+  }
+  if (ec == std::errc::result_out_of_range || n < Min || n > Max) {
+    throw BadValue(s + " is out of range " + std::to_string(Min) + ".." + std::to_string(Max));
+  }
+  store = Bounded<Min, Max>{static_cast<std::uint32_t>(n)};
+}
+
+void validate(boost::any& store, const std::vector<std::string>& tokens, Rate*, int) {
+  const std::string& s = single_token(store, tokens);
+  double d = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), d);
+  if (s.empty() || ec != std::errc() || end != s.data() + s.size() || !std::isfinite(d)) {
+    throw BadValue("'" + s + "' is not a number (expected 0..100000, decimals allowed)");
+  }
+  if (d < 0 || d > kMaxCps) throw BadValue(s + " is out of range 0..100000");
+  store = Rate{d};
+}
+
+// ---------------------------------------------------------------------------
+// Lines as read.
+
+struct Entry {
+  std::string key;
+  std::string value;
+  int line = 0;
+};
+
+struct Section {
+  std::string kind;  // node, listen, timers, trunk, route
+  std::string name;  // trunk and route only
+  int line = 0;
+  std::vector<Entry> entries;
+};
+
+std::string_view trim(std::string_view s) {
+  auto ws = [](char c) { return c == ' ' || c == '\t'; };
+  while (!s.empty() && ws(s.front())) s.remove_prefix(1);
+  while (!s.empty() && ws(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+std::vector<std::string> split_ws(std::string_view s) {
+  std::vector<std::string> out;
+  std::size_t i = 0;
+  while (i < s.size()) {
+    while (i < s.size() && (s[i] == ' ' || s[i] == '\t')) ++i;
+    std::size_t j = i;
+    while (j < s.size() && s[j] != ' ' && s[j] != '\t') ++j;
+    if (j > i) out.emplace_back(s.substr(i, j - i));
+    i = j;
+  }
+  return out;
+}
+
+// '#' starts a comment at the start of a line or after whitespace, so a value
+// such as "*#31" keeps its '#'.
+std::string_view strip_comment(std::string_view s) {
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '#' && (i == 0 || s[i - 1] == ' ' || s[i - 1] == '\t')) return s.substr(0, i);
+  }
+  return s;
+}
+
+bool valid_name(std::string_view s) {
+  if (s.empty() || s.size() > 64) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_' || c == '.';
+  });
+}
+
+constexpr std::string_view kSectionKinds = "node, listen, timers, trunk NAME, route NAME";
+
+std::vector<Section> split_sections(std::string_view text, const std::string& source) {
+  std::vector<Section> sections;
+  if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);  // UTF-8 BOM from some editors
+  int line_no = 0;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    std::size_t nl = text.find('\n', pos);
+    std::string_view raw = text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
+    pos = nl == std::string_view::npos ? text.size() : nl + 1;
+    ++line_no;
+    if (raw.ends_with('\r')) raw.remove_suffix(1);  // CRLF files
+    for (char c : raw) {
+      auto u = static_cast<unsigned char>(c);
+      if ((u < 0x20 && c != '\t') || u == 0x7f) {
+        throw ConfigError(source, line_no, "", "control character in line (binary file?)");
+      }
+    }
+    std::string_view line = trim(raw);
+    if (line.empty() || line.front() == '#' || line.front() == ';') continue;
+    line = trim(strip_comment(line));
+    if (line.empty()) continue;
+
+    if (line.front() == '[') {
+      if (line.back() != ']') {
+        throw ConfigError(source, line_no, std::string(line), "section header must end with ']'");
+      }
+      std::vector<std::string> words = split_ws(line.substr(1, line.size() - 2));
+      std::string header(line);
+      if (words.empty()) throw ConfigError(source, line_no, header, "empty section name");
+      Section s;
+      s.kind = words[0];
+      s.line = line_no;
+      bool named = s.kind == "trunk" || s.kind == "route";
+      bool plain = s.kind == "node" || s.kind == "listen" || s.kind == "timers";
+      if (!named && !plain) {
+        throw ConfigError(source, line_no, header,
+                          "unknown section; expected one of " + std::string(kSectionKinds));
+      }
+      if (plain && words.size() != 1) {
+        throw ConfigError(source, line_no, header, "[" + s.kind + "] takes no name");
+      }
+      if (named) {
+        if (words.size() != 2) {
+          throw ConfigError(source, line_no, header,
+                            "expected [" + s.kind + " NAME] with one name");
+        }
+        if (!valid_name(words[1])) {
+          throw ConfigError(source, line_no, header,
+                            "name must be 1-64 characters of letters, digits, '-', '_', '.'");
+        }
+        s.name = words[1];
+      }
+      sections.push_back(std::move(s));
+      continue;
+    }
+
+    std::size_t eq = line.find('=');
+    if (eq == std::string_view::npos) {
+      throw ConfigError(source, line_no, "", "expected 'key = value' or '[section]', got '" + std::string(line) + "'");
+    }
+    std::string key(trim(line.substr(0, eq)));
+    std::string value(trim(line.substr(eq + 1)));
+    if (key.empty()) throw ConfigError(source, line_no, "", "missing key before '='");
+    if (sections.empty()) {
+      throw ConfigError(source, line_no, key,
+                        "key outside any section; a [section] header must come first");
+    }
+    sections.back().entries.push_back({std::move(key), std::move(value), line_no});
+  }
+  return sections;
+}
+
+// ---------------------------------------------------------------------------
+// The key definitions, one description per section kind. Defaults come from
+// the value types in config.h so the two cannot drift apart.
+
+using Workers = Bounded<0, 1024>;
+using MessageSize = Bounded<1024, 16 * 1024 * 1024>;
+using T1 = Bounded<1, 60000>;
+using T2 = Bounded<1, 600000>;
+using T4 = Bounded<1, 600000>;
+using TimerC = Bounded<1000, 3600000>;
+using PartialTimeout = Bounded<100, 3600000>;
+using IdleTimeout = Bounded<1000, 86400000>;
+using MaxCalls = Bounded<0, 1000000>;
+using OptionsInterval = Bounded<0, 86400000>;
+using Strip = Bounded<0, 32>;
+
+template <typename B>
+po::typed_value<B>* bounded(std::uint32_t def) {
+  return po::value<B>()->default_value(B{def}, std::to_string(def));
+}
+
+po::typed_value<std::vector<std::string>>* repeatable() {
+  return po::value<std::vector<std::string>>()->composing()->multitoken();
+}
+
+po::options_description node_options() {
+  const Config d;
+  po::options_description o("[node]");
+  o.add_options()
+      ("workers", bounded<Workers>(d.workers), "event-loop threads; 0 = one per core")
+      ("log-level", po::value<std::string>()->default_value(d.log_level), "error | warn | info | debug")
+      ("max-message-size", bounded<MessageSize>(d.max_message_bytes), "largest SIP message in bytes");
+  return o;
+}
+
+po::options_description listen_options() {
+  po::options_description o("[listen]");
+  o.add_options()
+      ("udp", repeatable(), "UDP listen address IP:PORT")
+      ("tcp", repeatable(), "TCP listen address IP:PORT")
+      ("tls", repeatable(), "TLS listen address IP:PORT");
+  return o;
+}
+
+po::options_description timer_options() {
+  const TimerConfig d;
+  po::options_description o("[timers]");
+  o.add_options()
+      ("t1", bounded<T1>(d.t1_ms), "RFC 3261 T1, ms")
+      ("t2", bounded<T2>(d.t2_ms), "RFC 3261 T2, ms")
+      ("t4", bounded<T4>(d.t4_ms), "RFC 3261 T4, ms")
+      ("timer-c", bounded<TimerC>(d.timer_c_ms), "RFC 3261 Timer C, ms")
+      ("partial-message-timeout", bounded<PartialTimeout>(d.partial_message_timeout_ms), "ms")
+      ("tcp-idle-timeout", bounded<IdleTimeout>(d.tcp_idle_timeout_ms), "ms");
+  return o;
+}
+
+po::options_description trunk_options() {
+  const TrunkConfig d;
+  po::options_description o("[trunk NAME]");
+  o.add_options()
+      ("transport", po::value<std::string>()->default_value("udp"), "udp | tcp | tls")
+      ("peer", po::value<std::string>()->required(), "far end: IP[:PORT] or DOMAIN[:PORT]")
+      ("inbound-from", repeatable(), "extra source IPs of this trunk")
+      ("max-calls", bounded<MaxCalls>(d.max_calls), "concurrent calls; 0 = no limit")
+      ("max-cps", po::value<Rate>()->default_value(Rate{d.max_cps}, "0"), "calls per second; 0 = no limit")
+      ("options-interval", bounded<OptionsInterval>(d.options_interval_ms), "OPTIONS ping, ms; 0 = off")
+      ("map-response", repeatable(), "FROM:TO final response mapping");
+  return o;
+}
+
+po::options_description route_options() {
+  const RouteConfig d;
+  po::options_description o("[route NAME]");
+  o.add_options()
+      ("match-prefix", po::value<std::string>()->default_value(d.match_prefix, "\"\""), "Request-URI user prefix")
+      ("from-trunk", po::value<std::string>()->default_value(d.from_trunk, "\"\""), "source trunk")
+      ("to-trunk", po::value<std::string>()->required(), "target trunk")
+      ("strip", bounded<Strip>(d.strip), "leading digits removed")
+      ("prepend", po::value<std::string>()->default_value(d.prepend, "\"\""), "put in front after strip");
+  return o;
+}
+
+std::string key_list(const po::options_description& desc) {
+  std::string out;
+  for (const auto& opt : desc.options()) {
+    if (!out.empty()) out += ", ";
+    out += opt->long_name();
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// Section -> variables_map through Boost.
+
+class Reader {
+ public:
+  explicit Reader(std::string source) : source_(std::move(source)) {}
+
+  [[noreturn]] void fail(int line, const std::string& key, const std::string& why) const {
+    throw ConfigError(source_, line, key, why);
+  }
+
+  po::variables_map store_section(const Section& s, const po::options_description& desc) const {
+    // A key that is not repeatable takes one value; Boost's stored definition
+    // (max_tokens) says which are.
+    for (const Entry& e : s.entries) {
+      const po::option_description* d = desc.find_nothrow(e.key, false, false, false);
+      if (d && tokens(e).size() > d->semantic()->max_tokens()) {
+        fail(e.line, e.key, "takes one value, got '" + e.value + "'");
+      }
+    }
+    po::variables_map vm;
+    try {
+      po::store(parsed(s, desc, s.entries.size()), vm);
+    } catch (const po::error&) {
+      // store() stops at the first bad option but does not say which one it
+      // was. Replay growing prefixes of the section to find the line.
+      for (std::size_t n = 1; n <= s.entries.size(); ++n) {
+        po::variables_map scratch;
+        try {
+          po::store(parsed(s, desc, n), scratch);
+        } catch (const po::error& e) {
+          explain(e, s, desc, s.entries[n - 1]);
+        }
+      }
+      fail(s.line, "", "internal error: config section rejected without a culprit");
+    }
+    try {
+      po::notify(vm);
+    } catch (const po::required_option& e) {
+      fail(s.line, e.get_option_name(), "missing; every [" + s.kind + "] needs it");
+    } catch (const po::error& e) {
+      fail(s.line, "", e.what());
+    }
+    return vm;
+  }
+
+  // Line of the last occurrence of `key`, or the section header if absent.
+  static int line_of(const Section& s, std::string_view key) {
+    int line = s.line;
+    for (const Entry& e : s.entries) {
+      if (e.key == key) line = e.line;
+    }
+    return line;
+  }
+
+  // Each value of a repeatable key with its line, in file order (the order in
+  // which Boost composed them).
+  static std::vector<std::pair<std::string, int>> values_of(const Section& s, std::string_view key) {
+    std::vector<std::pair<std::string, int>> out;
+    for (const Entry& e : s.entries) {
+      if (e.key != key) continue;
+      for (auto& t : tokens(e)) out.emplace_back(std::move(t), e.line);
+    }
+    return out;
+  }
+
+  static std::vector<std::string> values_of(const Entry& e) { return tokens(e); }
+
+ private:
+  // A value is split at whitespace so that repeatable keys may list several
+  // values on one line; an empty value is one empty token ("prepend =").
+  static std::vector<std::string> tokens(const Entry& e) {
+    std::vector<std::string> t = split_ws(e.value);
+    if (t.empty()) t.emplace_back();
+    return t;
+  }
+
+  static po::parsed_options parsed(const Section& s, const po::options_description& desc, std::size_t n) {
+    po::parsed_options p(&desc);
+    for (std::size_t i = 0; i < n; ++i) {
+      const Entry& e = s.entries[i];
+      po::option o(e.key, tokens(e));
+      o.original_tokens = {e.key, e.value};
+      p.options.push_back(std::move(o));
+    }
+    return p;
+  }
+
+  [[noreturn]] void explain(const po::error& err, const Section& s, const po::options_description& desc,
+                            const Entry& e) const {
+    if (auto* bad = dynamic_cast<const BadValue*>(&err)) fail(e.line, e.key, bad->why());
+    if (dynamic_cast<const po::unknown_option*>(&err)) {
+      fail(e.line, e.key, "unknown key in [" + s.kind + "]; known keys: " + key_list(desc));
+    }
+    if (dynamic_cast<const po::multiple_occurrences*>(&err)) {
+      int first = 0;
+      for (const Entry& x : s.entries) {
+        if (x.key == e.key) {
+          first = x.line;
+          break;
+        }
+      }
+      fail(e.line, e.key, "given twice in this section (first at line " + std::to_string(first) + ")");
+    }
+    fail(e.line, e.key, err.what());
+  }
+
+  std::string source_;
+};
+
+// ---------------------------------------------------------------------------
+// Addresses.
+
+struct ParsedAddress {
+  HostPort hp;
+  bool is_ip = false;
+};
+
+std::optional<std::string> canonical_ip(const std::string& s, int family) {
+  unsigned char buf[sizeof(in6_addr)];
+  if (inet_pton(family, s.c_str(), buf) != 1) return std::nullopt;
+  char out[INET6_ADDRSTRLEN];
+  if (!inet_ntop(family, buf, out, sizeof out)) return std::nullopt;
+  return std::string(out);
+}
+
+bool valid_domain(std::string_view s) {
+  if (s.empty() || s.size() > 253) return false;
+  if (s.back() == '.') s.remove_suffix(1);  // fully qualified form
+  std::size_t start = 0;
+  std::string_view last;
+  while (start <= s.size()) {
+    std::size_t dot = s.find('.', start);
+    std::string_view label = s.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
+    if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') return false;
+    for (char c : label) {
+      bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
+      if (!ok) return false;
+    }
+    last = label;
+    if (dot == std::string_view::npos) break;
+    start = dot + 1;
+  }
+  // An all-numeric top label is a mistyped IPv4 address, not a domain.
+  return !std::all_of(last.begin(), last.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// "IP", "IP:PORT", "[IPv6]", "[IPv6]:PORT", "DOMAIN", "DOMAIN:PORT".
+// Returns the reason on failure.
+std::variant<ParsedAddress, std::string> parse_address(const std::string& text) {
+  if (text.empty()) return std::string("empty address");
+  ParsedAddress out;
+  std::string host;
+  std::string_view port;
+  if (text.front() == '[') {
+    std::size_t close = text.find(']');
+    if (close == std::string::npos) return std::string("missing ']' after IPv6 address");
+    host = text.substr(1, close - 1);
+    std::string_view rest = std::string_view(text).substr(close + 1);
+    if (!rest.empty()) {
+      if (rest.front() != ':') return std::string("expected ':PORT' after ']'");
+      port = rest.substr(1);
+      if (port.empty()) return std::string("empty port after ':'");
+    }
+    auto ip = canonical_ip(host, AF_INET6);
+    if (!ip) return "'" + host + "' is not an IPv6 address";
+    out.hp.host = *ip;
+    out.is_ip = true;
+  } else {
+    std::size_t colons = std::count(text.begin(), text.end(), ':');
+    if (colons > 1) {
+      // Show the bracketed form of what was probably meant: the part after
+      // the last ':' taken as the port when the rest is still an address.
+      std::size_t last = text.rfind(':');
+      std::string head = text.substr(0, last);
+      std::string tail = text.substr(last + 1);
+      bool tail_is_port = !tail.empty() && tail.size() <= 5 &&
+                          std::all_of(tail.begin(), tail.end(), [](char c) { return c >= '0' && c <= '9'; });
+      if (tail_is_port && canonical_ip(head, AF_INET6)) {
+        return "IPv6 address must be in brackets, e.g. [" + head + "]:" + tail;
+      }
+      if (canonical_ip(text, AF_INET6)) return "IPv6 address must be in brackets, e.g. [" + text + "]:5060";
+      return "'" + text + "' is not an address";
+    }
+    std::size_t colon = text.find(':');
+    host = text.substr(0, colon);
+    if (colon != std::string::npos) {
+      port = std::string_view(text).substr(colon + 1);
+      if (port.empty()) return std::string("empty port after ':'");
+    }
+    if (auto ip = canonical_ip(host, AF_INET)) {
+      out.hp.host = *ip;
+      out.is_ip = true;
+    } else if (!host.empty() && std::all_of(host.begin(), host.end(),
+                                            [](char c) { return (c >= '0' && c <= '9') || c == '.'; })) {
+      return "'" + host + "' is not a valid IPv4 address";
+    } else if (valid_domain(host)) {
+      out.hp.host = host;
+    } else {
+      return "'" + host + "' is neither an IP address nor a domain name";
+    }
+  }
+  if (!port.empty()) {
+    unsigned n = 0;
+    auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), n);
+    if (ec != std::errc() || end != port.data() + port.size() || n == 0 || n > 65535) {
+      return "port '" + std::string(port) + "' is not 1..65535";
+    }
+    out.hp.port = static_cast<std::uint16_t>(n);
+  }
+  return out;
+}
+
+std::string format_host_port(const HostPort& hp) {
+  std::string host = hp.host.find(':') != std::string::npos ? "[" + hp.host + "]" : hp.host;
+  return hp.port ? host + ":" + std::to_string(hp.port) : host;
+}
+
+std::optional<Transport> parse_transport(std::string_view s) {
+  if (s == "udp") return Transport::kUdp;
+  if (s == "tcp") return Transport::kTcp;
+  if (s == "tls") return Transport::kTls;
+  return std::nullopt;
+}
+
+// Digits and the characters a dial string or E.164 number uses.
+bool valid_number_part(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '+' ||
+           c == '*' || c == '#' || c == '-' || c == '.' || c == '_';
+  });
+}
+
+// ---------------------------------------------------------------------------
+// Section contents -> Config.
+
+class Builder {
+ public:
+  explicit Builder(std::string source) : reader_(source), source_(std::move(source)) {
+    config_.source = source_;
+  }
+
+  Config build(const std::vector<Section>& sections) {
+    std::map<std::string, int> singletons;  // kind -> line
+    std::map<std::string, int> trunk_lines, route_lines;
+    for (const Section& s : sections) {
+      std::string header = s.name.empty() ? "[" + s.kind + "]" : "[" + s.kind + " " + s.name + "]";
+      if (s.kind == "trunk" || s.kind == "route") {
+        auto& seen = s.kind == "trunk" ? trunk_lines : route_lines;
+        auto [it, fresh] = seen.emplace(s.name, s.line);
+        if (!fresh) {
+          reader_.fail(s.line, header,
+                       "duplicate " + s.kind + " name (first at line " + std::to_string(it->second) + ")");
+        }
+      } else {
+        auto [it, fresh] = singletons.emplace(s.kind, s.line);
+        if (!fresh) {
+          reader_.fail(s.line, header, "section given twice (first at line " + std::to_string(it->second) +
+                                           "); merge them");
+        }
+      }
+      if (s.kind == "node") node(s);
+      else if (s.kind == "listen") listen(s);
+      else if (s.kind == "timers") timers(s);
+      else if (s.kind == "trunk") trunk(s);
+      else route(s);
+    }
+    cross_check(sections);
+    return std::move(config_);
+  }
+
+ private:
+  void node(const Section& s) {
+    po::variables_map vm = reader_.store_section(s, node_options());
+    config_.workers = vm["workers"].as<Workers>().v;
+    config_.max_message_bytes = vm["max-message-size"].as<MessageSize>().v;
+    const auto& level = vm["log-level"].as<std::string>();
+    auto parsed = parse_log_level(level);
+    if (!parsed) reader_.fail(Reader::line_of(s, "log-level"), "log-level", "'" + level + "' is not error, warn, info or debug");
+    config_.log_level = std::string(log_level_name(*parsed));
+  }
+
+  void listen(const Section& s) {
+    reader_.store_section(s, listen_options());
+    for (const Entry& e : s.entries) {
+      Transport t = *parse_transport(e.key);  // store_section accepted only udp/tcp/tls
+      const int line = e.line;
+      for (const auto& value : Reader::values_of(e)) {
+        auto r = parse_address(value);
+        if (auto* why = std::get_if<std::string>(&r)) reader_.fail(line, e.key, *why);
+        auto& a = std::get<ParsedAddress>(r);
+        if (!a.is_ip) reader_.fail(line, e.key, "listen needs an IP address, not the domain name '" + a.hp.host + "'");
+        if (a.hp.port == 0) reader_.fail(line, e.key, "listen needs a port, e.g. " + format_host_port(a.hp) + ":5060");
+        ListenConfig l{t, a.hp};
+        for (const auto& other : config_.listen) {
+          if (other == l) reader_.fail(line, e.key, format_host_port(a.hp) + " is listed twice");
+        }
+        config_.listen.push_back(std::move(l));
+      }
+    }
+  }
+
+  void timers(const Section& s) {
+    po::variables_map vm = reader_.store_section(s, timer_options());
+    TimerConfig& t = config_.timers;
+    t.t1_ms = vm["t1"].as<T1>().v;
+    t.t2_ms = vm["t2"].as<T2>().v;
+    t.t4_ms = vm["t4"].as<T4>().v;
+    t.timer_c_ms = vm["timer-c"].as<TimerC>().v;
+    t.partial_message_timeout_ms = vm["partial-message-timeout"].as<PartialTimeout>().v;
+    t.tcp_idle_timeout_ms = vm["tcp-idle-timeout"].as<IdleTimeout>().v;
+    if (t.t1_ms > t.t2_ms) {
+      // Blame whichever of the two the file set; T1 when it set both.
+      bool t1_given = !vm["t1"].defaulted();
+      reader_.fail(Reader::line_of(s, t1_given ? "t1" : "t2"), t1_given ? "t1" : "t2",
+                   "t1 (" + std::to_string(t.t1_ms) + " ms) must not exceed t2 (" + std::to_string(t.t2_ms) +
+                       " ms)");
+    }
+  }
+
+  void trunk(const Section& s) {
+    po::variables_map vm = reader_.store_section(s, trunk_options());
+    TrunkConfig t;
+    t.name = s.name;
+    const auto& transport = vm["transport"].as<std::string>();
+    auto tr = parse_transport(transport);
+    if (!tr) reader_.fail(Reader::line_of(s, "transport"), "transport", "'" + transport + "' is not udp, tcp or tls");
+    t.transport = *tr;
+
+    auto peer = parse_address(vm["peer"].as<std::string>());
+    if (auto* why = std::get_if<std::string>(&peer)) reader_.fail(Reader::line_of(s, "peer"), "peer", *why);
+    t.peer = std::get<ParsedAddress>(peer).hp;
+
+    for (const auto& [value, line] : Reader::values_of(s, "inbound-from")) {
+      auto r = parse_address(value);
+      std::string ip;
+      if (auto ip6 = canonical_ip(value, AF_INET6)) ip = *ip6;  // bare IPv6 is unambiguous without a port
+      else if (auto* why = std::get_if<std::string>(&r)) reader_.fail(line, "inbound-from", *why);
+      else {
+        auto& a = std::get<ParsedAddress>(r);
+        if (!a.is_ip) reader_.fail(line, "inbound-from", "needs an IP address, not the domain name '" + a.hp.host + "'");
+        if (a.hp.port) reader_.fail(line, "inbound-from", "takes an IP address without a port");
+        ip = a.hp.host;
+      }
+      auto [it, fresh] = inbound_owner_.emplace(ip, t.name);
+      if (!fresh) {
+        reader_.fail(line, "inbound-from", ip + " already identifies trunk '" + it->second + "'");
+      }
+      t.inbound_from.push_back(ip);
+    }
+
+    t.max_calls = vm["max-calls"].as<MaxCalls>().v;
+    t.max_cps = vm["max-cps"].as<Rate>().v;
+    t.options_interval_ms = vm["options-interval"].as<OptionsInterval>().v;
+    if (t.options_interval_ms != 0 && t.options_interval_ms < 1000) {
+      reader_.fail(Reader::line_of(s, "options-interval"), "options-interval",
+                   "must be 0 (off) or at least 1000 ms");
+    }
+
+    for (const auto& [value, line] : Reader::values_of(s, "map-response")) {
+      auto colon = value.find(':');
+      auto code = [&](std::string_view v) -> int {
+        int n = 0;
+        auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+        if (v.size() != 3 || ec != std::errc() || end != v.data() + v.size() || n < 300 || n > 699) return 0;
+        return n;
+      };
+      int from = colon == std::string::npos ? 0 : code(std::string_view(value).substr(0, colon));
+      int to = colon == std::string::npos ? 0 : code(std::string_view(value).substr(colon + 1));
+      if (!from || !to) {
+        reader_.fail(line, "map-response", "'" + value + "' is not FROM:TO with two final failure codes 300..699");
+      }
+      if (!t.response_map.emplace(from, to).second) {
+        reader_.fail(line, "map-response", std::to_string(from) + " is mapped twice");
+      }
+    }
+    config_.trunks.push_back(std::move(t));
+  }
+
+  void route(const Section& s) {
+    po::variables_map vm = reader_.store_section(s, route_options());
+    RouteConfig r;
+    r.name = s.name;
+    r.match_prefix = vm["match-prefix"].as<std::string>();
+    r.from_trunk = vm["from-trunk"].as<std::string>();
+    r.to_trunk = vm["to-trunk"].as<std::string>();
+    r.strip = vm["strip"].as<Strip>().v;
+    r.prepend = vm["prepend"].as<std::string>();
+    for (const char* key : {"match-prefix", "prepend"}) {
+      if (!valid_number_part(vm[key].as<std::string>())) {
+        reader_.fail(Reader::line_of(s, key), key,
+                     "only digits, letters and + * # - . _ are allowed in a user part");
+      }
+    }
+    if (r.to_trunk.empty()) reader_.fail(Reader::line_of(s, "to-trunk"), "to-trunk", "empty; name a trunk");
+    config_.routes.push_back(std::move(r));
+  }
+
+  // Checks that need the whole file: routes may name trunks defined later.
+  void cross_check(const std::vector<Section>& sections) {
+    if (config_.listen.empty()) {
+      reader_.fail(0, "[listen]", "no listen address; a node needs at least one");
+    }
+    std::string names;
+    for (const auto& t : config_.trunks) names += (names.empty() ? "" : ", ") + t.name;
+    if (names.empty()) names = "none defined";
+    std::size_t route = 0;
+    for (const Section& s : sections) {
+      if (s.kind != "route") continue;
+      const RouteConfig& r = config_.routes[route++];
+      for (const auto& [key, value] : {std::pair{"from-trunk", &r.from_trunk}, std::pair{"to-trunk", &r.to_trunk}}) {
+        if (!value->empty() && !config_.find_trunk(*value)) {
+          reader_.fail(Reader::line_of(s, key), key, "no trunk named '" + *value + "' (trunks: " + names + ")");
+        }
+      }
+    }
+  }
+
+  Reader reader_;
+  std::string source_;
+  Config config_;
+  std::map<std::string, std::string> inbound_owner_;  // inbound-from IP -> trunk
+};
+
+constexpr std::string_view kDefaultConfig = R"(# sipnic built-in config: loopback only, two trunks routed to each other.
+[listen]
+udp = 127.0.0.1:5060
+udp = [::1]:5060
+tcp = 127.0.0.1:5060
+tcp = [::1]:5060
+
+[trunk pbx]
+transport = udp
+peer = 127.0.0.2:5060
+options-interval = 0
+
+[trunk carrier]
+transport = udp
+peer = 127.0.0.3:5060
+
+[route pbx-out]
+from-trunk = pbx
+to-trunk = carrier
+
+[route carrier-in]
+from-trunk = carrier
+to-trunk = pbx
+)";
+
+std::string format_number(double d) {
+  char buf[64];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, d);
+  return ec == std::errc() ? std::string(buf, end) : "0";
+}
+
+}  // namespace
+
+std::string_view transport_name(Transport t) {
+  switch (t) {
+    case Transport::kUdp: return "udp";
+    case Transport::kTcp: return "tcp";
+    case Transport::kTls: return "tls";
+  }
+  return "?";
+}
+
+const TrunkConfig* Config::find_trunk(std::string_view name) const {
+  for (const auto& t : trunks) {
+    if (t.name == name) return &t;
+  }
+  return nullptr;
+}
+
+namespace {
+std::string format_error(const std::string& file, int line, const std::string& key, const std::string& reason) {
+  std::string s = file;
+  if (line > 0) s += ":" + std::to_string(line);
+  s += ": ";
+  if (!key.empty()) s += key + ": ";
+  return s + reason;
+}
+}  // namespace
+
+ConfigError::ConfigError(std::string file, int line, std::string key, const std::string& reason)
+    : std::runtime_error(format_error(file, line, key, reason)),
+      file_(std::move(file)),
+      line_(line),
+      key_(std::move(key)) {}
+
+Config parse_config(std::string_view text, std::string_view source_name) {
+  std::string source(source_name);
+  return Builder(source).build(split_sections(text, source));
+}
+
+Config load_config_file(const std::string& path) {
+  // A config is small; the cap keeps a mistaken path (/dev/zero) from eating memory.
+  constexpr std::size_t kMaxBytes = 1 << 20;
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
+  if (!f) throw ConfigError(path, 0, "", std::strerror(errno));
+  std::string text;
+  char buf[8192];
+  while (true) {
+    std::size_t n = std::fread(buf, 1, sizeof buf, f.get());
+    text.append(buf, n);
+    if (text.size() > kMaxBytes) throw ConfigError(path, 0, "", "file larger than 1 MiB; not a config file?");
+    if (n < sizeof buf) {
+      if (std::ferror(f.get())) throw ConfigError(path, 0, "", std::strerror(errno));
+      break;
+    }
+  }
+  return parse_config(text, path);
+}
+
+std::string_view default_config_text() { return kDefaultConfig; }
+
+Config default_config() { return parse_config(kDefaultConfig, "<built-in>"); }
+
+std::string format_config(const Config& c) {
+  std::ostringstream o;
+  o << "[node]\n"
+    << "workers = " << c.workers << "\n"
+    << "log-level = " << c.log_level << "\n"
+    << "max-message-size = " << c.max_message_bytes << "\n"
+    << "\n[listen]\n";
+  for (const auto& l : c.listen) o << transport_name(l.transport) << " = " << format_host_port(l.address) << "\n";
+  const TimerConfig& t = c.timers;
+  o << "\n[timers]\n"
+    << "t1 = " << t.t1_ms << "\n"
+    << "t2 = " << t.t2_ms << "\n"
+    << "t4 = " << t.t4_ms << "\n"
+    << "timer-c = " << t.timer_c_ms << "\n"
+    << "partial-message-timeout = " << t.partial_message_timeout_ms << "\n"
+    << "tcp-idle-timeout = " << t.tcp_idle_timeout_ms << "\n";
+  for (const auto& tr : c.trunks) {
+    o << "\n[trunk " << tr.name << "]\n"
+      << "transport = " << transport_name(tr.transport) << "\n"
+      << "peer = " << format_host_port(tr.peer) << "\n";
+    for (const auto& ip : tr.inbound_from) o << "inbound-from = " << ip << "\n";
+    o << "max-calls = " << tr.max_calls << "\n"
+      << "max-cps = " << format_number(tr.max_cps) << "\n"
+      << "options-interval = " << tr.options_interval_ms << "\n";
+    for (const auto& [from, to] : tr.response_map) o << "map-response = " << from << ":" << to << "\n";
+  }
+  // An empty value is written as "key =" (no trailing blank).
+  auto kv = [&o](std::string_view key, std::string_view value) {
+    o << key << " =" << (value.empty() ? "" : " ") << value << "\n";
+  };
+  for (const auto& r : c.routes) {
+    o << "\n[route " << r.name << "]\n";
+    kv("match-prefix", r.match_prefix);
+    kv("from-trunk", r.from_trunk);
+    kv("to-trunk", r.to_trunk);
+    kv("strip", std::to_string(r.strip));
+    kv("prepend", r.prepend);
+  }
+  return o.str();
+}
+
+}  // namespace sipnic::core

@@ -1,0 +1,109 @@
+// The node configuration: what a config file says, as values. The file format
+// (INI-style sections read through Boost.Program_options) is described in
+// docs/config.md; examples/ has ready files.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sipnic::core {
+
+enum class Transport : std::uint8_t { kUdp, kTcp, kTls };
+std::string_view transport_name(Transport t);  // "udp", "tcp", "tls"
+
+// A socket address given as text: "127.0.0.1:5060", "[::1]:5060".
+struct HostPort {
+  std::string host;        // IP literal or DNS name, without brackets
+  std::uint16_t port = 0;  // 0: not given (RFC 3263 decides)
+  bool operator==(const HostPort&) const = default;
+};
+
+struct ListenConfig {
+  Transport transport = Transport::kUdp;
+  HostPort address;  // IP literal and port
+  bool operator==(const ListenConfig&) const = default;
+};
+
+struct TrunkConfig {
+  std::string name;
+  Transport transport = Transport::kUdp;
+  // The far end. An IP literal (with or without port) is used as is; a domain
+  // name without port is resolved by RFC 3263 (NAPTR -> SRV -> A/AAAA).
+  HostPort peer;
+  // Extra source addresses (IP literals) that identify inbound traffic as this
+  // trunk's, besides the peer address itself.
+  std::vector<std::string> inbound_from;
+  std::uint32_t max_calls = 0;   // concurrent calls; 0 = no limit
+  double max_cps = 0;            // new calls per second; 0 = no limit
+  std::uint32_t options_interval_ms = 0;  // OPTIONS ping period; 0 = off
+  // Final failure responses from this trunk mapped before relaying, e.g.
+  // 486 -> 486 stays, {503: 480}.
+  std::map<int, int> response_map;
+  bool operator==(const TrunkConfig&) const = default;
+};
+
+struct RouteConfig {
+  std::string name;
+  std::string match_prefix;  // Request-URI user part prefix; "" matches all
+  std::string from_trunk;    // source trunk; "" matches any
+  std::string to_trunk;      // target trunk (must exist)
+  std::uint32_t strip = 0;   // digits removed from the front of the user part
+  std::string prepend;       // then this is put in front
+  bool operator==(const RouteConfig&) const = default;
+};
+
+struct TimerConfig {
+  std::uint32_t t1_ms = 500;    // RFC 3261 T1: RTT estimate
+  std::uint32_t t2_ms = 4000;   // RFC 3261 T2: max non-INVITE retransmit interval
+  std::uint32_t t4_ms = 5000;   // RFC 3261 T4: max time a message stays in the network
+  std::uint32_t timer_c_ms = 180000;            // INVITE with no final answer (RFC 3261 §16.6 Timer C)
+  std::uint32_t partial_message_timeout_ms = 10000;  // stream bytes of an incomplete message
+  std::uint32_t tcp_idle_timeout_ms = 600000;  // idle stream connection closed
+  bool operator==(const TimerConfig&) const = default;
+};
+
+struct Config {
+  std::string source;  // file name the config came from ("<built-in>" for the default)
+  std::uint32_t workers = 0;  // event-loop threads; 0 = one per core
+  std::string log_level = "info";  // error, warn, info, debug
+  std::uint32_t max_message_bytes = 64 * 1024;
+  std::vector<ListenConfig> listen;
+  std::vector<TrunkConfig> trunks;
+  std::vector<RouteConfig> routes;  // first match wins, in file order
+  TimerConfig timers;
+
+  const TrunkConfig* find_trunk(std::string_view name) const;
+  bool operator==(const Config&) const = default;
+};
+
+// A config problem, naming where it is. what() reads "FILE:LINE: KEY: reason".
+class ConfigError : public std::runtime_error {
+ public:
+  ConfigError(std::string file, int line, std::string key, const std::string& reason);
+  const std::string& file() const { return file_; }
+  int line() const { return line_; }
+  const std::string& key() const { return key_; }
+
+ private:
+  std::string file_;
+  int line_;
+  std::string key_;
+};
+
+// Parses config text; `source_name` is used in errors. Throws ConfigError.
+Config parse_config(std::string_view text, std::string_view source_name);
+// Reads and parses a file. Throws ConfigError (also for an unreadable file).
+Config load_config_file(const std::string& path);
+// The built-in config `sipnic run` uses without -c (docs/config.md shows it).
+Config default_config();
+std::string_view default_config_text();
+// The config as config text with every value spelled out (defaults included),
+// which parse_config reads back to an equal Config (`check-config --print`).
+std::string format_config(const Config& config);
+
+}  // namespace sipnic::core

@@ -1,0 +1,159 @@
+#include "core/event_loop.h"
+
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <functional>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+namespace sipnic::core {
+
+namespace {
+std::uint64_t this_thread_hash() {
+  return std::hash<std::thread::id>{}(std::this_thread::get_id()) | 1u;
+}
+[[noreturn]] void throw_errno(const char* what) {
+  throw std::runtime_error(std::string(what) + ": " + std::strerror(errno));
+}
+}  // namespace
+
+EventLoop::EventLoop() {
+  epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
+  if (epoll_fd_ < 0) throw_errno("epoll_create1");
+  wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (wake_fd_ < 0) {
+    ::close(epoll_fd_);
+    throw_errno("eventfd");
+  }
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.fd = wake_fd_;
+  if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &ev) < 0) {
+    ::close(wake_fd_);
+    ::close(epoll_fd_);
+    throw_errno("epoll_ctl(eventfd)");
+  }
+}
+
+EventLoop::~EventLoop() {
+  ::close(wake_fd_);
+  ::close(epoll_fd_);
+}
+
+void EventLoop::add_fd(int fd, std::uint32_t events, FdHandler handler) {
+  epoll_event ev{};
+  ev.events = events;
+  ev.data.fd = fd;
+  if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) < 0) throw_errno("epoll_ctl(ADD)");
+  fds_[fd] = std::move(handler);
+}
+
+void EventLoop::modify_fd(int fd, std::uint32_t events) {
+  epoll_event ev{};
+  ev.events = events;
+  ev.data.fd = fd;
+  if (::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd, &ev) < 0) throw_errno("epoll_ctl(MOD)");
+}
+
+void EventLoop::remove_fd(int fd) {
+  ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+  fds_.erase(fd);
+}
+
+EventLoop::TimerId EventLoop::add_timer(Millis delay, Task task) {
+  TimerId id = next_timer_id_++;
+  timer_heap_.push(TimerEntry{Clock::now() + delay, id});
+  timer_tasks_.emplace(id, std::move(task));
+  return id;
+}
+
+bool EventLoop::cancel_timer(TimerId id) { return timer_tasks_.erase(id) > 0; }
+
+void EventLoop::post(Task task) {
+  {
+    std::lock_guard lock(mailbox_mutex_);
+    mailbox_.push_back(std::move(task));
+  }
+  std::uint64_t one = 1;
+  ssize_t r = ::write(wake_fd_, &one, sizeof one);
+  (void)r;  // EAGAIN means the counter is already non-zero: the loop wakes anyway
+}
+
+void EventLoop::stop() {
+  stopping_.store(true);
+  post([] {});
+}
+
+bool EventLoop::in_loop_thread() const {
+  return thread_id_hash_.load(std::memory_order_relaxed) == this_thread_hash();
+}
+
+int EventLoop::next_timeout_ms() {
+  // Drop cancelled timers at the top so they don't shorten the wait.
+  while (!timer_heap_.empty() && !timer_tasks_.count(timer_heap_.top().id)) timer_heap_.pop();
+  if (timer_heap_.empty()) return -1;
+  auto delta = timer_heap_.top().when - Clock::now();
+  if (delta <= Clock::duration::zero()) return 0;
+  auto ms = std::chrono::duration_cast<Millis>(delta).count() + 1;
+  return ms > 60000 ? 60000 : static_cast<int>(ms);
+}
+
+void EventLoop::run_due_timers() {
+  auto now = Clock::now();
+  while (!timer_heap_.empty() && timer_heap_.top().when <= now) {
+    TimerId id = timer_heap_.top().id;
+    timer_heap_.pop();
+    auto it = timer_tasks_.find(id);
+    if (it == timer_tasks_.end()) continue;
+    Task task = std::move(it->second);
+    timer_tasks_.erase(it);
+    task();
+  }
+}
+
+void EventLoop::drain_mailbox() {
+  std::uint64_t count;
+  ssize_t r = ::read(wake_fd_, &count, sizeof count);
+  (void)r;
+  std::vector<Task> tasks;
+  {
+    std::lock_guard lock(mailbox_mutex_);
+    tasks.swap(mailbox_);
+  }
+  for (auto& t : tasks) t();
+}
+
+void EventLoop::run() {
+  thread_id_hash_.store(this_thread_hash());
+  constexpr int kMaxEvents = 256;
+  epoll_event events[kMaxEvents];
+  while (!stopping_.load(std::memory_order_relaxed)) {
+    int n = ::epoll_wait(epoll_fd_, events, kMaxEvents, next_timeout_ms());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw_errno("epoll_wait");
+    }
+    for (int i = 0; i < n; ++i) {
+      int fd = events[i].data.fd;
+      if (fd == wake_fd_) {
+        drain_mailbox();
+        continue;
+      }
+      auto it = fds_.find(fd);
+      if (it == fds_.end()) continue;  // removed earlier in this turn
+      // Copy: the handler may remove itself (and so destroy the stored one).
+      FdHandler handler = it->second;
+      handler(events[i].events);
+    }
+    run_due_timers();
+    if (turn_end_) turn_end_();
+  }
+  // Run what was posted before stop() so nothing posted is silently lost.
+  drain_mailbox();
+}
+
+}  // namespace sipnic::core

@@ -1,0 +1,85 @@
+// EventLoop: one per worker thread. epoll for file descriptors, a timer heap,
+// and a mailbox that other threads post closures into (the only cross-thread
+// entry; it wakes the loop through an eventfd). Everything else on a loop is
+// touched by its own thread only, so the message path takes no shared lock.
+#pragma once
+
+#include <sys/epoll.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <queue>
+#include <unordered_map>
+#include <vector>
+
+namespace sipnic::core {
+
+using Clock = std::chrono::steady_clock;
+using Millis = std::chrono::milliseconds;
+
+class EventLoop {
+ public:
+  using FdHandler = std::function<void(std::uint32_t epoll_events)>;
+  using Task = std::function<void()>;
+  using TimerId = std::uint64_t;  // 0 is never a valid id
+
+  EventLoop();
+  ~EventLoop();
+  EventLoop(const EventLoop&) = delete;
+  EventLoop& operator=(const EventLoop&) = delete;
+
+  // Watches `fd` for `events` (EPOLLIN, EPOLLOUT, ...). The loop does not own fd.
+  void add_fd(int fd, std::uint32_t events, FdHandler handler);
+  void modify_fd(int fd, std::uint32_t events);
+  // Safe to call from inside the fd's own handler.
+  void remove_fd(int fd);
+
+  // Runs `task` once after `delay` on this loop's thread.
+  TimerId add_timer(Millis delay, Task task);
+  // Returns false if the timer already ran or was cancelled. Loop thread only.
+  bool cancel_timer(TimerId id);
+
+  // Thread-safe: runs `task` on the loop's thread soon.
+  void post(Task task);
+
+  // Runs until stop(). `on_turn_end` runs after each turn's events (where
+  // batches formed during the turn are flushed).
+  void run();
+  void stop();  // thread-safe
+  bool in_loop_thread() const;
+
+  // Called at the end of each loop turn, on the loop thread.
+  void set_turn_end_hook(Task hook) { turn_end_ = std::move(hook); }
+
+  Clock::time_point now() const { return Clock::now(); }
+
+ private:
+  struct TimerEntry {
+    Clock::time_point when;
+    TimerId id;
+    bool operator>(const TimerEntry& o) const {
+      return when != o.when ? when > o.when : id > o.id;
+    }
+  };
+
+  int next_timeout_ms();
+  void run_due_timers();
+  void drain_mailbox();
+
+  int epoll_fd_ = -1;
+  int wake_fd_ = -1;
+  std::atomic<bool> stopping_{false};
+  std::atomic<std::uint64_t> thread_id_hash_{0};
+  std::unordered_map<int, FdHandler> fds_;
+  std::priority_queue<TimerEntry, std::vector<TimerEntry>, std::greater<>> timer_heap_;
+  std::unordered_map<TimerId, Task> timer_tasks_;  // absent = cancelled or ran
+  TimerId next_timer_id_ = 1;
+  std::mutex mailbox_mutex_;  // per loop, held only to swap the vector
+  std::vector<Task> mailbox_;
+  Task turn_end_;
+};
+
+}  // namespace sipnic::core

@@ -1,0 +1,52 @@
+#include "interwork/trunk_state.h"
+
+#include <cmath>
+
+namespace sipnic::interwork {
+
+TrunkState::TrunkState(const core::TrunkConfig& config) : config_(config) {
+  if (auto a = core::SocketAddress::from_ip(config_.peer.host, 0)) sources_.push_back(*a);
+  for (const auto& s : config_.inbound_from)
+    if (auto a = core::SocketAddress::from_ip(s, 0)) sources_.push_back(*a);
+}
+
+bool TrunkState::matches_source(const core::SocketAddress& source) const {
+  for (const auto& s : sources_)
+    if (s.same_ip(source)) return true;
+  return false;
+}
+
+std::string TrunkState::try_start_call(std::chrono::steady_clock::time_point now) {
+  if (!up()) return "trunk " + config_.name + " is down";
+  if (config_.max_calls) {
+    std::uint32_t cur = active_.fetch_add(1, std::memory_order_relaxed);
+    if (cur >= config_.max_calls) {
+      active_.fetch_sub(1, std::memory_order_relaxed);
+      return "trunk " + config_.name + " is at its limit of " + std::to_string(config_.max_calls) +
+             " concurrent calls";
+    }
+  } else {
+    active_.fetch_add(1, std::memory_order_relaxed);
+  }
+  if (config_.max_cps > 0) {
+    std::int64_t slot =
+        std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() / 100;
+    std::int64_t last = rate_slot_.load(std::memory_order_relaxed);
+    if (slot != last && rate_slot_.compare_exchange_strong(last, slot)) {
+      // Clear the slots that passed since `last` (all of them after a second).
+      for (std::int64_t s = last + 1; s <= slot && s <= last + 10; ++s)
+        rate_count_[s % 10].store(0, std::memory_order_relaxed);
+    }
+    std::uint32_t total = 0;
+    for (const auto& c : rate_count_) total += c.load(std::memory_order_relaxed);
+    if (total + 1 > static_cast<std::uint32_t>(std::ceil(config_.max_cps))) {
+      active_.fetch_sub(1, std::memory_order_relaxed);
+      return "trunk " + config_.name + " is at its call-rate limit of " +
+             std::to_string(config_.max_cps) + " calls/s";
+    }
+    rate_count_[slot % 10].fetch_add(1, std::memory_order_relaxed);
+  }
+  return {};
+}
+
+}  // namespace sipnic::interwork

@@ -1,0 +1,484 @@
+#include "sip/transaction.h"
+
+#include <strings.h>
+
+#include <algorithm>
+#include <charconv>
+
+namespace sipnic::sip {
+
+using core::Millis;
+using core::Transport;
+using offload::HeaderId;
+
+namespace {
+
+constexpr std::string_view kMagicCookie = "z9hG4bK";
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && ::strncasecmp(a.data(), b.data(), a.size()) == 0;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+bool reliable(Transport t) { return t != Transport::kUdp; }
+
+}  // namespace
+
+bool extract_key_fields(const SipMessage& m, TransactionKeyFields& out) {
+  std::string_view via = m.header(HeaderId::kVia);
+  std::string_view cseq = trim(m.header(HeaderId::kCSeq));
+  if (via.empty() || cseq.empty()) return false;
+  // Top Via element: up to the first comma (Via params hold no quoted commas
+  // in practice; a quoted one would only shorten the element we look at).
+  via = via.substr(0, via.find(','));
+  auto semi = via.find(';');
+  std::string_view proto_and_sent_by = via.substr(0, semi);
+  // "SIP/2.0/UDP host:port": sent-by after the whitespace following the protocol.
+  auto sp = proto_and_sent_by.find_first_of(" \t");
+  if (sp == std::string_view::npos) return false;
+  out.sent_by = trim(proto_and_sent_by.substr(sp));
+  out.branch = {};
+  std::string_view params = semi == std::string_view::npos ? std::string_view{} : via.substr(semi);
+  std::size_t pos = 0;
+  while (pos < params.size()) {
+    auto next = params.find(';', pos + 1);
+    std::string_view p = trim(params.substr(pos + 1, next == std::string_view::npos ? params.npos : next - pos - 1));
+    auto eq = p.find('=');
+    if (eq != std::string_view::npos && iequals(trim(p.substr(0, eq)), "branch")) {
+      out.branch = trim(p.substr(eq + 1));
+    }
+    if (next == std::string_view::npos) break;
+    pos = next;
+  }
+  auto sp2 = cseq.find_first_of(" \t");
+  if (sp2 == std::string_view::npos) return false;
+  std::string_view num = cseq.substr(0, sp2);
+  auto [p, ec] = std::from_chars(num.data(), num.data() + num.size(), out.cseq);
+  if (ec != std::errc() || p != num.data() + num.size()) return false;
+  out.cseq_method = trim(cseq.substr(sp2));
+  return !out.sent_by.empty() && !out.cseq_method.empty();
+}
+
+// ---- server transactions ----------------------------------------------------
+
+ServerTransaction::ServerTransaction(TransactionLayer& layer, std::string key, Received&& rx)
+    : layer_(layer), key_(std::move(key)), request_(std::move(rx.message)) {
+  invite_ = request_.method() == "INVITE";
+  source_ = rx.source;
+  reply_to_.transport = rx.transport;
+  reply_to_.address = rx.source;
+  reply_to_.connection = rx.connection;
+  // RFC 3261 §18.2.2 / RFC 3581: over UDP without rport the response goes to
+  // the sent-by port; with rport (or over streams) back to the source port.
+  if (rx.transport == Transport::kUdp) {
+    TransactionKeyFields f;
+    if (extract_key_fields(request_, f)) {
+      std::string_view via = request_.header(HeaderId::kVia);
+      via = via.substr(0, via.find(','));
+      bool rport = false;
+      for (std::size_t pos = via.find(';'); pos != std::string_view::npos; pos = via.find(';', pos + 1)) {
+        std::string_view p = trim(via.substr(pos + 1, via.find_first_of(";=", pos + 1) - pos - 1));
+        if (iequals(p, "rport")) rport = true;
+      }
+      if (!rport) {
+        std::string_view sb = f.sent_by;
+        std::uint16_t port = 5060;
+        auto colon = sb.rfind(':');
+        auto rb = sb.rfind(']');
+        if (colon != std::string_view::npos && (rb == std::string_view::npos || colon > rb)) {
+          std::string_view ps = sb.substr(colon + 1);
+          std::from_chars(ps.data(), ps.data() + ps.size(), port);
+        }
+        reply_to_.address.set_port(port);
+      }
+    }
+  }
+}
+
+void ServerTransaction::respond(int status, std::string bytes) {
+  if (state_ != State::kProceeding) return;
+  layer_.transport_.send(reply_to_.transport, reply_to_.address, reply_to_.connection, bytes);
+  if (status < 200) {
+    last_response_ = std::move(bytes);
+    return;
+  }
+  final_status_ = status;
+  std::weak_ptr<ServerTransaction> weak = weak_from_this();
+  auto& loop = layer_.loop_;
+  const auto& t = layer_.timers_;
+  if (invite_ && status < 300) {
+    // 2xx: RFC 6026 Accepted state. The UAS core retransmits the 2xx until the
+    // ACK; the transaction only absorbs INVITE retransmissions (Timer L), so
+    // that a late retransmission never looks like a new call.
+    state_ = State::kAccepted;
+    end_timer_ = loop.add_timer(t.t1 * 64, [weak]() {
+      if (auto tx = weak.lock()) {
+        tx->end_timer_ = 0;
+        tx->terminate();
+      }
+    });
+    return;
+  }
+  last_response_ = std::move(bytes);
+  state_ = State::kCompleted;
+  if (invite_) {
+    if (!reliable(reply_to_.transport)) {
+      retransmit_interval_ = t.t1;
+      // Timer G: retransmit the final response, doubling up to T2.
+      retransmit_timer_ = loop.add_timer(retransmit_interval_, [weak]() {
+        if (auto tx = weak.lock()) tx->on_retransmission();
+      });
+    }
+    // Timer H: give up waiting for the ACK.
+    end_timer_ = loop.add_timer(t.t1 * 64, [weak]() {
+      auto tx = weak.lock();
+      if (!tx || tx->state_ != State::kCompleted) return;
+      tx->end_timer_ = 0;
+      if (tx->layer_.user_.on_ack_timeout) tx->layer_.user_.on_ack_timeout(tx);
+      tx->terminate();
+    });
+  } else {
+    // Timer J: absorb request retransmissions, then end.
+    Millis j = reliable(reply_to_.transport) ? Millis(0) : t.t1 * 64;
+    end_timer_ = loop.add_timer(j, [weak]() {
+      if (auto tx = weak.lock()) {
+        tx->end_timer_ = 0;
+        tx->terminate();
+      }
+    });
+  }
+}
+
+// Timer G fired (INVITE, unreliable transport, Completed): resend, double.
+void ServerTransaction::on_retransmission() {
+  retransmit_timer_ = 0;
+  if (state_ != State::kCompleted) return;
+  layer_.transport_.send(reply_to_.transport, reply_to_.address, reply_to_.connection, last_response_);
+  ++layer_.stats_.retransmissions_sent;
+  retransmit_interval_ = std::min(retransmit_interval_ * 2, layer_.timers_.t2);
+  std::weak_ptr<ServerTransaction> weak = weak_from_this();
+  retransmit_timer_ = layer_.loop_.add_timer(retransmit_interval_, [weak]() {
+    if (auto tx = weak.lock()) tx->on_retransmission();
+  });
+}
+
+void ServerTransaction::on_ack() {
+  if (state_ != State::kCompleted) return;  // retransmitted ACKs absorbed
+  state_ = State::kConfirmed;
+  if (retransmit_timer_) layer_.loop_.cancel_timer(retransmit_timer_);
+  if (end_timer_) layer_.loop_.cancel_timer(end_timer_);
+  retransmit_timer_ = end_timer_ = 0;
+  // Timer I: absorb ACK retransmissions.
+  Millis i = reliable(reply_to_.transport) ? Millis(0) : layer_.timers_.t4;
+  std::weak_ptr<ServerTransaction> weak = weak_from_this();
+  end_timer_ = layer_.loop_.add_timer(i, [weak]() {
+    if (auto tx = weak.lock()) {
+      tx->end_timer_ = 0;
+      tx->terminate();
+    }
+  });
+}
+
+void ServerTransaction::terminate() {
+  if (state_ == State::kTerminated) return;
+  state_ = State::kTerminated;
+  if (retransmit_timer_) layer_.loop_.cancel_timer(retransmit_timer_);
+  if (end_timer_) layer_.loop_.cancel_timer(end_timer_);
+  retransmit_timer_ = end_timer_ = 0;
+  layer_.servers_.erase(key_);  // may destroy *this: nothing after
+}
+
+// ---- client transactions ----------------------------------------------------
+
+ClientTransaction::ClientTransaction(TransactionLayer& layer, std::string key, OutgoingRequest req,
+                                     Target target, Handler handler)
+    : layer_(layer),
+      key_(std::move(key)),
+      request_(std::move(req)),
+      target_(std::move(target)),
+      handler_(std::move(handler)) {
+  invite_ = request_.method == "INVITE";
+  wire_ = request_.serialize();
+}
+
+void ClientTransaction::start() {
+  std::weak_ptr<ClientTransaction> weak = weak_from_this();
+  if (!layer_.transport_.send(target_.transport, target_.address, target_.connection, wire_)) {
+    // Report asynchronously so the user never sees a callback inside send_request().
+    layer_.loop_.post([weak]() {
+      if (auto tx = weak.lock()) tx->on_timeout(503);
+    });
+    return;
+  }
+  const auto& t = layer_.timers_;
+  if (!reliable(target_.transport)) {
+    retransmit_interval_ = t.t1;
+    schedule_retransmit();
+  }
+  // Timer B or F: no final response in 64*T1.
+  timeout_timer_ = layer_.loop_.add_timer(t.t1 * 64, [weak]() {
+    if (auto tx = weak.lock()) {
+      tx->timeout_timer_ = 0;
+      if (tx->state_ == State::kCalling || tx->state_ == State::kProceeding) {
+        // An INVITE that got a provisional waits for Timer C in the user instead.
+        if (tx->invite_ && tx->state_ == State::kProceeding) return;
+        ++tx->layer_.stats_.client_timeouts;
+        tx->on_timeout(408);
+      }
+    }
+  });
+}
+
+// Timer A (INVITE, Calling: doubling) or E (non-INVITE: doubling up to T2,
+// then T2 once Proceeding); unreliable transports only.
+void ClientTransaction::schedule_retransmit() {
+  std::weak_ptr<ClientTransaction> weak = weak_from_this();
+  retransmit_timer_ = layer_.loop_.add_timer(retransmit_interval_, [weak]() {
+    if (auto tx = weak.lock()) {
+      tx->retransmit_timer_ = 0;
+      tx->on_retransmit_timer();
+    }
+  });
+}
+
+void ClientTransaction::on_retransmit_timer() {
+  if (state_ == State::kCompleted || state_ == State::kTerminated) return;
+  if (invite_ && state_ != State::kCalling) return;
+  layer_.transport_.send(target_.transport, target_.address, target_.connection, wire_);
+  ++layer_.stats_.retransmissions_sent;
+  const auto& t = layer_.timers_;
+  if (invite_) {
+    retransmit_interval_ *= 2;
+  } else {
+    retransmit_interval_ = state_ == State::kProceeding ? t.t2 : std::min(retransmit_interval_ * 2, t.t2);
+  }
+  schedule_retransmit();
+}
+
+void ClientTransaction::on_timeout(int status) {
+  if (state_ == State::kCompleted || state_ == State::kTerminated) return;
+  auto keep = shared_from_this();  // terminate() drops the layer's reference
+  Handler h = handler_;
+  terminate();
+  if (h) h(ClientResult{nullptr, status});
+}
+
+void ClientTransaction::on_response(const Received& rx) {
+  int status = rx.message.status();
+  auto keep = shared_from_this();
+  if (state_ == State::kCompleted) {
+    // Retransmitted final: resend the ACK (INVITE) or absorb (non-INVITE).
+    if (invite_ && status >= 300) {
+      layer_.transport_.send(target_.transport, target_.address, target_.connection, ack_);
+    }
+    ++layer_.stats_.retransmissions_absorbed;
+    return;
+  }
+  if (state_ == State::kTerminated) return;
+  if (status < 200) {
+    if (state_ == State::kCalling) state_ = State::kProceeding;
+    got_provisional_ = true;
+    if (handler_) handler_(ClientResult{&rx, status});
+    return;
+  }
+  if (retransmit_timer_) layer_.loop_.cancel_timer(retransmit_timer_);
+  if (timeout_timer_) layer_.loop_.cancel_timer(timeout_timer_);
+  retransmit_timer_ = timeout_timer_ = 0;
+  Handler h = handler_;
+  if (invite_ && status < 300) {
+    // 2xx: the transaction ends; the user ACKs end to end and later 2xx
+    // retransmissions reach it as stray responses.
+    terminate();
+    if (h) h(ClientResult{&rx, status});
+    return;
+  }
+  if (invite_) {
+    ack_ = request_.ack_for_failure(rx.message.header(HeaderId::kTo));
+    layer_.transport_.send(target_.transport, target_.address, target_.connection, ack_);
+  }
+  state_ = State::kCompleted;
+  // Timer D (INVITE, 32 s over UDP) or K (non-INVITE, T4 over UDP).
+  Millis wait = reliable(target_.transport) ? Millis(0)
+                : invite_                   ? std::max(Millis(32000), layer_.timers_.t1 * 64)
+                                            : layer_.timers_.t4;
+  std::weak_ptr<ClientTransaction> weak = keep;
+  end_timer_ = layer_.loop_.add_timer(wait, [weak]() {
+    if (auto tx = weak.lock()) {
+      tx->end_timer_ = 0;
+      tx->terminate();
+    }
+  });
+  if (h) h(ClientResult{&rx, status});
+}
+
+void ClientTransaction::terminate() {
+  if (state_ == State::kTerminated) return;
+  state_ = State::kTerminated;
+  if (retransmit_timer_) layer_.loop_.cancel_timer(retransmit_timer_);
+  if (timeout_timer_) layer_.loop_.cancel_timer(timeout_timer_);
+  if (end_timer_) layer_.loop_.cancel_timer(end_timer_);
+  retransmit_timer_ = timeout_timer_ = end_timer_ = 0;
+  handler_ = nullptr;
+  layer_.clients_.erase(key_);  // may destroy *this
+}
+
+// ---- the layer ----------------------------------------------------------------
+
+TransactionLayer::TransactionLayer(core::EventLoop& loop, core::Log& log, TransportLayer& transport,
+                                   TransactionTimers timers, std::uint64_t seed)
+    : loop_(loop), log_(log), transport_(transport), timers_(timers), rng_(seed) {}
+
+TransactionLayer::~TransactionLayer() {
+  // Cancel every timer before the maps go: timers hold only weak references,
+  // but the loop may outlive this layer.
+  for (auto& [k, s] : servers_) {
+    if (s->retransmit_timer_) loop_.cancel_timer(s->retransmit_timer_);
+    if (s->end_timer_) loop_.cancel_timer(s->end_timer_);
+  }
+  for (auto& [k, c] : clients_) {
+    if (c->retransmit_timer_) loop_.cancel_timer(c->retransmit_timer_);
+    if (c->timeout_timer_) loop_.cancel_timer(c->timeout_timer_);
+    if (c->end_timer_) loop_.cancel_timer(c->end_timer_);
+  }
+}
+
+std::string TransactionLayer::random_token(std::size_t hex_chars) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(hex_chars);
+  std::uint64_t bits = 0;
+  for (std::size_t i = 0; i < hex_chars; ++i) {
+    if (i % 16 == 0) bits = rng_();
+    out += kHex[bits & 0xf];
+    bits >>= 4;
+  }
+  return out;
+}
+
+std::string TransactionLayer::via_for(Transport transport, int family, std::string_view branch) const {
+  auto local = transport_.local_address(transport, family);
+  std::string via = "SIP/2.0/";
+  via += transport == Transport::kUdp ? "UDP " : transport == Transport::kTcp ? "TCP " : "TLS ";
+  via += local.to_string();
+  via += ";branch=";
+  via += branch;
+  via += ";rport";
+  return via;
+}
+
+std::string TransactionLayer::server_key(const SipMessage& m, const TransactionKeyFields& f,
+                                         bool ack_as_invite) {
+  std::string_view method = m.method();
+  if (ack_as_invite && method == "ACK") method = "INVITE";
+  std::string key;
+  if (f.branch.size() > kMagicCookie.size() && f.branch.substr(0, kMagicCookie.size()) == kMagicCookie) {
+    // RFC 3261 §17.2.3: branch, sent-by and method.
+    key.reserve(f.branch.size() + f.sent_by.size() + method.size() + 2);
+    key.append(f.branch).append("|").append(f.sent_by).append("|").append(method);
+  } else {
+    // RFC 2543 peers: Call-ID, CSeq number, top Via sent-by and method
+    // (the To tag is left out so the ACK matches the INVITE).
+    key.append("2543|").append(m.header(HeaderId::kCallId)).append("|")
+        .append(std::to_string(f.cseq)).append("|").append(f.sent_by).append("|").append(method);
+  }
+  return key;
+}
+
+void TransactionLayer::receive(Received&& rx) {
+  TransactionKeyFields f;
+  if (!extract_key_fields(rx.message, f)) {
+    log_.debug("transaction", "message without a usable Via or CSeq from " + rx.source.to_string() + " dropped");
+    return;
+  }
+  if (!rx.message.is_request()) {
+    std::string key;
+    key.append(f.branch).append("|").append(f.cseq_method);
+    auto it = clients_.find(key);
+    if (it == clients_.end()) {
+      if (user_.on_stray_response) user_.on_stray_response(std::move(rx));
+      return;
+    }
+    auto tx = it->second;
+    tx->on_response(rx);
+    return;
+  }
+  bool is_ack = rx.message.method() == "ACK";
+  std::string key = server_key(rx.message, f, is_ack);
+  auto it = servers_.find(key);
+  if (it != servers_.end()) {
+    auto tx = it->second;
+    if (is_ack) {
+      if (tx->invite_ && tx->state_ == ServerTransaction::State::kCompleted) {
+        tx->on_ack();
+        return;
+      }
+      if (tx->invite_ && tx->state_ == ServerTransaction::State::kConfirmed) {
+        ++stats_.retransmissions_absorbed;
+        return;
+      }
+      // An ACK for a 2xx from an RFC 2543 peer shares the INVITE's key: it is
+      // end to end, for the user.
+    } else if (tx->state_ == ServerTransaction::State::kAccepted) {
+      ++stats_.retransmissions_absorbed;
+      return;
+    } else {
+      // Request retransmission: resend the last response, if any.
+      ++stats_.retransmissions_absorbed;
+      if (!tx->last_response_.empty()) {
+        transport_.send(tx->reply_to_.transport, tx->reply_to_.address, tx->reply_to_.connection,
+                        tx->last_response_);
+      }
+      return;
+    }
+  }
+  if (is_ack) {
+    if (user_.on_ack) user_.on_ack(std::move(rx));
+    return;
+  }
+  auto tx = std::shared_ptr<ServerTransaction>(new ServerTransaction(*this, key, std::move(rx)));
+  servers_.emplace(key, tx);
+  ++stats_.server_created;
+  if (user_.on_request) user_.on_request(tx);
+}
+
+ServerTransactionPtr TransactionLayer::find_invite_for_cancel(const SipMessage& cancel) {
+  TransactionKeyFields f;
+  if (!extract_key_fields(cancel, f)) return nullptr;
+  std::string key = server_key(cancel, f, false);
+  // Same key with INVITE in place of CANCEL.
+  auto bar = key.rfind('|');
+  key.replace(bar + 1, std::string::npos, "INVITE");
+  auto it = servers_.find(key);
+  return it == servers_.end() ? nullptr : it->second;
+}
+
+ClientTransactionPtr TransactionLayer::send_request(OutgoingRequest req, const Target& target,
+                                                    ClientTransaction::Handler handler) {
+  std::string branch;
+  if (req.via.empty()) {
+    branch = new_branch();
+    req.via = via_for(target.transport, target.address.family(), branch);
+  } else {
+    auto b = req.via.find("branch=");
+    branch = req.via.substr(b == std::string::npos ? 0 : b + 7);
+    branch = branch.substr(0, branch.find(';'));
+  }
+  std::string key = branch + "|" + req.method;
+  auto tx = std::shared_ptr<ClientTransaction>(
+      new ClientTransaction(*this, key, std::move(req), target, std::move(handler)));
+  clients_[key] = tx;
+  ++stats_.client_created;
+  tx->start();
+  return tx;
+}
+
+bool TransactionLayer::send_stateless(const Target& target, std::string bytes) {
+  return transport_.send(target.transport, target.address, target.connection, std::move(bytes));
+}
+
+}  // namespace sipnic::sip

@@ -1,0 +1,198 @@
+// The transaction layer of one worker (RFC 3261 §17): INVITE and non-INVITE
+// client and server transactions with timers A-K, retransmission absorption,
+// ACK for non-2xx finals inside the transaction, and transport errors turned
+// into 503 for the transaction user (§8.1.3.1).
+//
+// Runs on its worker's loop thread only. The transaction user (the B2BUA) gets
+// new requests, stray ACKs (2xx ACKs, end to end) and stray responses (2xx
+// retransmissions after the client transaction ended).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <random>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "core/config.h"
+#include "core/event_loop.h"
+#include "core/log.h"
+#include "sip/outgoing_request.h"
+#include "sip/transport.h"
+
+namespace sipnic::sip {
+
+// Where a message goes: transport, address and (streams) connection to reuse.
+struct Target {
+  core::Transport transport = core::Transport::kUdp;
+  core::SocketAddress address;
+  ConnectionRef connection;
+};
+
+struct TransactionTimers {
+  core::Millis t1{500};
+  core::Millis t2{4000};
+  core::Millis t4{5000};
+};
+
+struct TransactionStats {
+  std::uint64_t server_created = 0;
+  std::uint64_t client_created = 0;
+  std::uint64_t retransmissions_absorbed = 0;
+  std::uint64_t retransmissions_sent = 0;
+  std::uint64_t client_timeouts = 0;
+};
+
+// Top-Via branch and sent-by, CSeq number and method: what matching needs.
+struct TransactionKeyFields {
+  std::string_view branch;
+  std::string_view sent_by;
+  std::uint32_t cseq = 0;
+  std::string_view cseq_method;
+};
+// Nullopt-like: returns false when the message lacks a usable Via or CSeq.
+bool extract_key_fields(const SipMessage& m, TransactionKeyFields& out);
+
+class TransactionLayer;
+
+class ServerTransaction : public std::enable_shared_from_this<ServerTransaction> {
+ public:
+  const SipMessage& request() const { return request_; }
+  const Target& reply_target() const { return reply_to_; }
+  const core::SocketAddress& source() const { return source_; }
+  bool is_invite() const { return invite_; }
+  bool completed() const { return state_ != State::kProceeding; }
+  // Sends a response built for this request (sip/response_builder.h). A final
+  // response moves the transaction on; responses after a final are ignored.
+  void respond(int status, std::string bytes);
+  // The status of the final response sent, 0 if none yet.
+  int final_status() const { return final_status_; }
+
+ private:
+  friend class TransactionLayer;
+  enum class State { kProceeding, kCompleted, kConfirmed, kAccepted, kTerminated };
+  ServerTransaction(TransactionLayer& layer, std::string key, Received&& rx);
+  void on_retransmission();
+  void on_ack();
+  void terminate();
+
+  TransactionLayer& layer_;
+  std::string key_;
+  SipMessage request_;
+  Target reply_to_;
+  core::SocketAddress source_;
+  bool invite_ = false;
+  State state_ = State::kProceeding;
+  std::string last_response_;
+  int final_status_ = 0;
+  core::Millis retransmit_interval_{0};
+  core::EventLoop::TimerId retransmit_timer_ = 0;  // G
+  core::EventLoop::TimerId end_timer_ = 0;         // H, I or J
+};
+
+using ServerTransactionPtr = std::shared_ptr<ServerTransaction>;
+
+// Outcome of a client transaction delivered to the transaction user: a
+// response, or (response == nullptr) a timeout (status 408) or transport error
+// (status 503).
+struct ClientResult {
+  const Received* response = nullptr;
+  int status = 0;
+};
+
+class ClientTransaction : public std::enable_shared_from_this<ClientTransaction> {
+ public:
+  using Handler = std::function<void(const ClientResult&)>;
+  const OutgoingRequest& request() const { return request_; }
+  const Target& target() const { return target_; }
+  bool got_provisional() const { return got_provisional_; }
+  bool finished() const { return state_ == State::kCompleted || state_ == State::kTerminated; }
+
+ private:
+  friend class TransactionLayer;
+  enum class State { kCalling, kProceeding, kCompleted, kTerminated };
+  ClientTransaction(TransactionLayer& layer, std::string key, OutgoingRequest req, Target target,
+                    Handler handler);
+  void start();
+  void schedule_retransmit();
+  void on_retransmit_timer();
+  void on_response(const Received& rx);
+  void on_timeout(int status);
+  void terminate();
+
+  TransactionLayer& layer_;
+  std::string key_;
+  OutgoingRequest request_;
+  std::string wire_;
+  Target target_;
+  Handler handler_;
+  bool invite_ = false;
+  bool got_provisional_ = false;
+  State state_ = State::kCalling;
+  std::string ack_;  // ACK for a non-2xx final, resent on its retransmissions
+  core::Millis retransmit_interval_{0};
+  core::EventLoop::TimerId retransmit_timer_ = 0;  // A or E
+  core::EventLoop::TimerId timeout_timer_ = 0;     // B or F
+  core::EventLoop::TimerId end_timer_ = 0;         // D or K
+};
+
+using ClientTransactionPtr = std::shared_ptr<ClientTransaction>;
+
+class TransactionLayer {
+ public:
+  struct User {
+    std::function<void(const ServerTransactionPtr&)> on_request;
+    std::function<void(Received&&)> on_ack;       // ACK matching no server transaction
+    std::function<void(Received&&)> on_stray_response;
+    // An INVITE server transaction got no ACK for its final response (Timer H).
+    std::function<void(const ServerTransactionPtr&)> on_ack_timeout;
+  };
+
+  TransactionLayer(core::EventLoop& loop, core::Log& log, TransportLayer& transport,
+                   TransactionTimers timers, std::uint64_t seed);
+  ~TransactionLayer();
+
+  void set_user(User user) { user_ = std::move(user); }
+  // Entry for every message this worker owns.
+  void receive(Received&& rx);
+
+  // Starts a client transaction. Fills the top Via (transport, local address,
+  // new branch, rport) unless req.via is set already (CANCEL keeps its INVITE's).
+  ClientTransactionPtr send_request(OutgoingRequest req, const Target& target,
+                                    ClientTransaction::Handler handler);
+  // Sends outside any transaction (2xx ACK, 2xx retransmissions).
+  bool send_stateless(const Target& target, std::string bytes);
+  // Finds the INVITE server transaction a CANCEL refers to.
+  ServerTransactionPtr find_invite_for_cancel(const SipMessage& cancel);
+
+  // Random token for tags, branches and Call-IDs (hex).
+  std::string random_token(std::size_t hex_chars = 16);
+  std::string new_branch() { return "z9hG4bK" + random_token(20); }
+  std::string via_for(core::Transport transport, int family, std::string_view branch) const;
+
+  const TransactionTimers& timers() const { return timers_; }
+  const TransactionStats& stats() const { return stats_; }
+  core::EventLoop& loop() { return loop_; }
+  TransportLayer& transport() { return transport_; }
+  core::Log& log() { return log_; }
+  std::size_t live_transactions() const { return servers_.size() + clients_.size(); }
+
+ private:
+  friend class ServerTransaction;
+  friend class ClientTransaction;
+  static std::string server_key(const SipMessage& m, const TransactionKeyFields& f, bool ack_as_invite);
+
+  core::EventLoop& loop_;
+  core::Log& log_;
+  TransportLayer& transport_;
+  TransactionTimers timers_;
+  User user_;
+  std::mt19937_64 rng_;
+  std::unordered_map<std::string, ServerTransactionPtr> servers_;
+  std::unordered_map<std::string, ClientTransactionPtr> clients_;
+  TransactionStats stats_;
+};
+
+}  // namespace sipnic::sip

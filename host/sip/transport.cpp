@@ -1,0 +1,491 @@
+#include "sip/transport.h"
+
+#include <fcntl.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+
+#include "sip/response_builder.h"
+
+namespace sipnic::sip {
+
+using core::SocketAddress;
+using core::Transport;
+using offload::ParseError;
+
+namespace {
+
+constexpr std::size_t kUdpBatch = 32;  // datagrams per recvmmsg, one parse batch
+
+struct Fd {
+  int fd = -1;
+  explicit Fd(int f = -1) : fd(f) {}
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+std::runtime_error sys_error(const std::string& what) {
+  return std::runtime_error(what + ": " + std::strerror(errno));
+}
+
+int open_socket(int family, int type) {
+  int fd = ::socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) throw sys_error("socket");
+  int one = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+  if (family == AF_INET6) ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+  return fd;
+}
+
+}  // namespace
+
+struct TransportLayer::UdpSocket {
+  Fd fd;
+  SocketAddress local;
+};
+
+struct TransportLayer::TcpListener {
+  Fd fd;
+  SocketAddress local;
+};
+
+struct TransportLayer::Connection {
+  std::uint64_t id = 0;
+  Fd fd;
+  SocketAddress peer;
+  SocketAddress local;
+  bool connecting = false;
+  bool outbound = false;
+  bool want_write = false;
+  bool closing = false;  // framing error answered: close once `out` drains
+  std::string in;
+  std::string out;
+  core::EventLoop::TimerId partial_timer = 0;
+  core::EventLoop::TimerId idle_timer = 0;
+};
+
+TransportLayer::TransportLayer(std::uint32_t worker, core::EventLoop& loop, core::Log& log,
+                               offload::SipParseEngine& parser, TransportOptions options)
+    : worker_(worker), loop_(loop), log_(log), parser_(parser), options_(options) {
+  // One extra byte per slot tells a datagram that was cut by the buffer size.
+  rx_buffer_.resize(kUdpBatch * (options_.max_message_bytes + 1));
+}
+
+TransportLayer::~TransportLayer() {
+  for (auto& s : udp_) loop_.remove_fd(s->fd.fd);
+  for (auto& l : tcp_listeners_) loop_.remove_fd(l->fd.fd);
+  for (auto& [id, c] : connections_) {
+    loop_.remove_fd(c->fd.fd);
+    if (c->partial_timer) loop_.cancel_timer(c->partial_timer);
+    if (c->idle_timer) loop_.cancel_timer(c->idle_timer);
+  }
+}
+
+void TransportLayer::listen(const core::ListenConfig& where) {
+  auto addr = SocketAddress::from_ip(where.address.host, where.address.port);
+  if (!addr) throw std::runtime_error("listen address is not an IP literal: " + where.address.host);
+  std::string name = std::string(core::transport_name(where.transport)) + ":" + addr->to_string();
+  if (where.transport == Transport::kUdp) {
+    auto s = std::make_unique<UdpSocket>();
+    s->fd.fd = open_socket(addr->family(), SOCK_DGRAM);
+    if (::bind(s->fd.fd, addr->sa(), addr->len()) < 0) throw sys_error("bind " + name);
+    int rcvbuf = 4 << 20;
+    ::setsockopt(s->fd.fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+    s->local = *addr;
+    UdpSocket* raw = s.get();
+    loop_.add_fd(s->fd.fd, EPOLLIN, [this, raw](std::uint32_t) { on_udp_readable(*raw); });
+    udp_.push_back(std::move(s));
+  } else if (where.transport == Transport::kTcp) {
+    auto l = std::make_unique<TcpListener>();
+    l->fd.fd = open_socket(addr->family(), SOCK_STREAM);
+    if (::bind(l->fd.fd, addr->sa(), addr->len()) < 0) throw sys_error("bind " + name);
+    if (::listen(l->fd.fd, 1024) < 0) throw sys_error("listen " + name);
+    l->local = *addr;
+    TcpListener* raw = l.get();
+    loop_.add_fd(l->fd.fd, EPOLLIN, [this, raw](std::uint32_t) { on_accept(*raw); });
+    tcp_listeners_.push_back(std::move(l));
+  } else {
+    throw std::runtime_error("transport not available yet: " + name);
+  }
+}
+
+SocketAddress TransportLayer::local_address(Transport transport, int family) const {
+  if (transport == Transport::kUdp) {
+    for (const auto& s : udp_)
+      if (s->local.family() == family) return s->local;
+  } else {
+    for (const auto& l : tcp_listeners_)
+      if (l->local.family() == family) return l->local;
+  }
+  return {};
+}
+
+// ---- receive path ---------------------------------------------------------
+
+void TransportLayer::on_udp_readable(UdpSocket& s) {
+  const std::size_t slot = options_.max_message_bytes + 1;
+  mmsghdr msgs[kUdpBatch];
+  iovec iov[kUdpBatch];
+  sockaddr_storage from[kUdpBatch];
+  std::memset(msgs, 0, sizeof msgs);
+  for (std::size_t i = 0; i < kUdpBatch; ++i) {
+    iov[i].iov_base = rx_buffer_.data() + i * slot;
+    iov[i].iov_len = slot;
+    msgs[i].msg_hdr.msg_iov = &iov[i];
+    msgs[i].msg_hdr.msg_iovlen = 1;
+    msgs[i].msg_hdr.msg_name = &from[i];
+    msgs[i].msg_hdr.msg_namelen = sizeof from[i];
+  }
+  // Bounded: a flood on one socket must not starve the loop's other work.
+  for (int round = 0; round < 8; ++round) {
+    int n = ::recvmmsg(s.fd.fd, msgs, kUdpBatch, MSG_DONTWAIT, nullptr);
+    if (n <= 0) return;
+    rx_segments_.clear();
+    for (int i = 0; i < n; ++i) {
+      std::uint32_t len = msgs[i].msg_len;
+      rx_segments_.push_back({static_cast<std::uint64_t>(i) * slot, len, 0});
+    }
+    rx_out_.clear();
+    parser_.parse(rx_buffer_, rx_segments_, rx_out_);
+    for (int i = 0; i < n; ++i) {
+      SocketAddress src(reinterpret_cast<sockaddr*>(&from[i]), msgs[i].msg_hdr.msg_namelen);
+      std::string_view seg(reinterpret_cast<const char*>(rx_buffer_.data()) + i * slot, msgs[i].msg_len);
+      const auto& r = rx_out_.segments[i];
+      if (r.error != static_cast<std::uint8_t>(ParseError::kNone)) {
+        ++stats_.rx_malformed;
+        auto err = static_cast<ParseError>(r.error);
+        bool answered = answer_malformed(seg, err, Transport::kUdp, src, {});
+        log_.debug("transport", "udp from " + src.to_string() + ": malformed message (" +
+                                    std::string(offload::parse_error_reason(err)) + " at offset " +
+                                    std::to_string(r.error_offset) + ")" +
+                                    (answered ? ", answered" : ", dropped"));
+        continue;
+      }
+      deliver(seg, rx_out_, i, Transport::kUdp, src, s.local, {});
+    }
+    // A datagram of only CRLF keepalive bytes yields no message and no error.
+    for (std::size_t i = 0; i < kUdpBatch; ++i) msgs[i].msg_hdr.msg_namelen = sizeof from[i];
+    if (static_cast<std::size_t>(n) < kUdpBatch) return;
+  }
+}
+
+void TransportLayer::deliver(std::string_view segment, const offload::SipParseOutput& out,
+                             std::size_t seg_index, Transport transport, const SocketAddress& source,
+                             const SocketAddress& local, ConnectionRef conn) {
+  const auto& r = out.segments[seg_index];
+  for (std::uint32_t m = 0; m < r.message_count; ++m) {
+    const auto& rec = out.messages[r.first_message + m];
+    Received rx;
+    rx.message = SipMessage::from_batch(segment, rec, out.headers);
+    rx.transport = transport;
+    rx.source = source;
+    rx.local = local;
+    rx.connection = conn;
+    ++stats_.rx_messages;
+    if (handler_) handler_(std::move(rx));
+  }
+}
+
+bool TransportLayer::answer_malformed(std::string_view raw, ParseError error, Transport transport,
+                                      const SocketAddress& source, ConnectionRef conn) {
+  int status = 400;
+  std::string reason;
+  switch (error) {
+    case ParseError::kMessageTooLarge:
+    case ParseError::kHeaderTooLong:
+      status = 513;
+      break;
+    case ParseError::kBadStartLine:
+    case ParseError::kBareLf:
+    case ParseError::kBadBytes:
+      return false;  // not safely answerable: the start line or framing is unreliable
+    default:
+      reason = "Bad Request (" + std::string(offload::parse_error_reason(error)) + ")";
+      break;
+  }
+  auto response = build_response_from_raw(raw, status, reason, &source);
+  if (!response) return false;
+  ++stats_.rx_answered_error;
+  send(transport, source, conn, std::move(*response));
+  return true;
+}
+
+void TransportLayer::on_accept(TcpListener& l) {
+  for (int i = 0; i < 64; ++i) {
+    SocketAddress peer;
+    socklen_t len = SocketAddress::capacity();
+    int fd = ::accept4(l.fd.fd, peer.sa(), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) return;
+    ++stats_.tcp_accepted;
+    auto& c = add_connection(fd, peer, false);
+    c.local = l.local;
+  }
+}
+
+TransportLayer::Connection& TransportLayer::add_connection(int fd, const SocketAddress& peer,
+                                                           bool connecting) {
+  int one = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  auto c = std::make_unique<Connection>();
+  c->id = (static_cast<std::uint64_t>(worker_) << 48) | next_connection_++;
+  c->fd.fd = fd;
+  c->peer = peer;
+  c->connecting = connecting;
+  c->outbound = connecting;
+  std::uint64_t id = c->id;
+  Connection& ref = *c;
+  connections_.emplace(id, std::move(c));
+  loop_.add_fd(fd, EPOLLIN | EPOLLRDHUP | (connecting ? EPOLLOUT : 0u),
+               [this, id](std::uint32_t ev) { on_connection_event(id, ev); });
+  ref.want_write = connecting;
+  if (options_.tcp_idle_timeout_ms) {
+    ref.idle_timer = loop_.add_timer(core::Millis(options_.tcp_idle_timeout_ms), [this, id] {
+      auto it = connections_.find(id);
+      if (it != connections_.end()) {
+        it->second->idle_timer = 0;
+        close_connection(id, "idle timeout");
+      }
+    });
+  }
+  return ref;
+}
+
+void TransportLayer::on_connection_event(std::uint64_t id, std::uint32_t events) {
+  auto it = connections_.find(id);
+  if (it == connections_.end()) return;
+  Connection& c = *it->second;
+  if (c.connecting && (events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) {
+    int err = 0;
+    socklen_t len = sizeof err;
+    ::getsockopt(c.fd.fd, SOL_SOCKET, SO_ERROR, &err, &len);
+    if (err != 0) {
+      log_.warn("transport", "tcp connect to " + c.peer.to_string() + " failed: " + std::strerror(err));
+      ++stats_.tx_errors;
+      close_connection(id, "connect failed");
+      return;
+    }
+    c.connecting = false;
+    SocketAddress local;
+    socklen_t llen = SocketAddress::capacity();
+    ::getsockname(c.fd.fd, local.sa(), &llen);
+    c.local = local;
+  }
+  if (events & EPOLLOUT) {
+    flush_connection(c);
+    if (connections_.find(id) == connections_.end()) return;
+  }
+  if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) read_connection(c);
+}
+
+void TransportLayer::read_connection(Connection& c) {
+  std::uint64_t id = c.id;
+  char buf[65536];
+  bool closed = false;
+  for (int round = 0; round < 16; ++round) {
+    ssize_t n = ::read(c.fd.fd, buf, sizeof buf);
+    if (n > 0) {
+      c.in.append(buf, static_cast<std::size_t>(n));
+      if (static_cast<std::size_t>(n) < sizeof buf) break;
+      continue;
+    }
+    if (n == 0) closed = true;
+    else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) closed = true;
+    break;
+  }
+  if (!c.in.empty()) {
+    parse_connection(c);
+    if (connections_.find(id) == connections_.end()) return;
+  }
+  if (options_.tcp_idle_timeout_ms && c.idle_timer) {
+    loop_.cancel_timer(c.idle_timer);
+    c.idle_timer = loop_.add_timer(core::Millis(options_.tcp_idle_timeout_ms), [this, id] {
+      auto it = connections_.find(id);
+      if (it != connections_.end()) {
+        it->second->idle_timer = 0;
+        close_connection(id, "idle timeout");
+      }
+    });
+  }
+  if (closed) close_connection(id, "closed by peer");
+}
+
+void TransportLayer::parse_connection(Connection& c) {
+  rx_segments_.clear();
+  rx_segments_.push_back({0, static_cast<std::uint32_t>(c.in.size()), offload::kSegmentStream});
+  rx_out_.clear();
+  std::span<const std::uint8_t> bytes(reinterpret_cast<const std::uint8_t*>(c.in.data()), c.in.size());
+  parser_.parse(bytes, rx_segments_, rx_out_);
+  const auto& r = rx_out_.segments[0];
+  ConnectionRef ref{worker_, c.id};
+  std::uint64_t id = c.id;
+  // Deliver before acting on an error: complete messages ahead of it are good.
+  std::string in = std::move(c.in);
+  c.in.clear();
+  deliver(in, rx_out_, 0, Transport::kTcp, c.peer, c.local, ref);
+  auto it = connections_.find(id);
+  if (it == connections_.end()) return;
+  Connection& conn = *it->second;
+  if (r.error != static_cast<std::uint8_t>(ParseError::kNone)) {
+    ++stats_.rx_malformed;
+    auto err = static_cast<ParseError>(r.error);
+    std::string_view rest = std::string_view(in).substr(r.consumed);
+    answer_malformed(rest, err, Transport::kTcp, conn.peer, ref);
+    log_.info("transport", "tcp from " + conn.peer.to_string() + ": " +
+                               std::string(offload::parse_error_reason(err)) + " at offset " +
+                               std::to_string(r.error_offset) + "; closing the connection");
+    ++stats_.tcp_closed_on_error;
+    // Let the answer drain before the close: shut down reading only now.
+    conn.in.clear();
+    if (conn.out.empty()) {
+      close_connection(id, "framing error");
+    } else {
+      conn.closing = true;
+      ::shutdown(conn.fd.fd, SHUT_RD);
+    }
+    return;
+  }
+  conn.in.assign(in, r.consumed, std::string::npos);
+  // Only CRLF keepalives left: nothing is pending.
+  if (conn.in.find_first_not_of("\r\n") == std::string::npos) conn.in.clear();
+  if (conn.in.size() > options_.max_message_bytes) {
+    answer_malformed(conn.in, ParseError::kMessageTooLarge, Transport::kTcp, conn.peer, ref);
+    ++stats_.tcp_closed_on_error;
+    close_connection(id, "message too large");
+    return;
+  }
+  if (!conn.in.empty()) {
+    arm_partial_timer(conn);
+  } else if (conn.partial_timer) {
+    loop_.cancel_timer(conn.partial_timer);
+    conn.partial_timer = 0;
+  }
+}
+
+void TransportLayer::arm_partial_timer(Connection& c) {
+  if (c.partial_timer || options_.partial_message_timeout_ms == 0) return;
+  std::uint64_t id = c.id;
+  c.partial_timer = loop_.add_timer(core::Millis(options_.partial_message_timeout_ms), [this, id] {
+    auto it = connections_.find(id);
+    if (it == connections_.end()) return;
+    it->second->partial_timer = 0;
+    if (it->second->in.empty()) return;
+    ++stats_.tcp_closed_slow;
+    log_.info("transport", "tcp from " + it->second->peer.to_string() +
+                               ": partial message held too long; closing the connection");
+    close_connection(id, "partial message timeout");
+  });
+}
+
+// ---- send path ------------------------------------------------------------
+
+bool TransportLayer::send(Transport transport, const SocketAddress& dest, ConnectionRef via,
+                          std::string bytes) {
+  if (transport == Transport::kUdp) {
+    for (auto& s : udp_) {
+      if (s->local.family() != dest.family()) continue;
+      ssize_t n = ::sendto(s->fd.fd, bytes.data(), bytes.size(), MSG_DONTWAIT, dest.sa(), dest.len());
+      if (n < 0) {
+        ++stats_.tx_errors;
+        log_.debug("transport", "udp send to " + dest.to_string() + " failed: " + std::strerror(errno));
+        return false;
+      }
+      ++stats_.tx_messages;
+      return true;
+    }
+    ++stats_.tx_errors;
+    log_.warn("transport", "no udp socket of the family of " + dest.to_string());
+    return false;
+  }
+  if (via.valid() && via.worker != worker_) {
+    if (via.worker >= peers_.size()) return false;
+    TransportLayer* owner = peers_[via.worker];
+    owner->loop().post([owner, transport, dest, via, b = std::move(bytes)]() mutable {
+      owner->send(transport, dest, via, std::move(b));
+    });
+    return true;
+  }
+  Connection* c = nullptr;
+  if (via.valid()) {
+    auto it = connections_.find(via.id);
+    if (it != connections_.end()) c = it->second.get();
+  }
+  if (!c) c = connection_to(dest);
+  if (!c) {
+    int fd = ::socket(dest.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+      ++stats_.tx_errors;
+      return false;
+    }
+    if (::connect(fd, dest.sa(), dest.len()) < 0 && errno != EINPROGRESS) {
+      log_.warn("transport", "tcp connect to " + dest.to_string() + " failed: " + std::strerror(errno));
+      ::close(fd);
+      ++stats_.tx_errors;
+      return false;
+    }
+    c = &add_connection(fd, dest, true);
+    outbound_by_peer_[dest] = c->id;
+  }
+  c->out += bytes;
+  ++stats_.tx_messages;
+  if (!c->connecting) flush_connection(*c);
+  return true;
+}
+
+TransportLayer::Connection* TransportLayer::connection_to(const SocketAddress& dest) {
+  auto it = outbound_by_peer_.find(dest);
+  if (it != outbound_by_peer_.end()) {
+    auto c = connections_.find(it->second);
+    if (c != connections_.end()) return c->second.get();
+    outbound_by_peer_.erase(it);
+  }
+  // RFC 3261 §18.1.1 / connection reuse: an inbound connection from that peer
+  // address serves too.
+  for (auto& [id, c] : connections_)
+    if (c->peer == dest) return c.get();
+  return nullptr;
+}
+
+void TransportLayer::flush_connection(Connection& c) {
+  std::uint64_t id = c.id;
+  while (!c.out.empty()) {
+    ssize_t n = ::send(c.fd.fd, c.out.data(), c.out.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n > 0) {
+      c.out.erase(0, static_cast<std::size_t>(n));
+      continue;
+    }
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+    ++stats_.tx_errors;
+    close_connection(id, "send failed");
+    return;
+  }
+  bool want = !c.out.empty();
+  if (want != c.want_write) {
+    c.want_write = want;
+    loop_.modify_fd(c.fd.fd, EPOLLIN | EPOLLRDHUP | (want ? EPOLLOUT : 0u));
+  }
+  // A connection closing after a framing error goes once its answer is out.
+  if (!want && c.closing) close_connection(id, "framing error");
+}
+
+void TransportLayer::close_connection(std::uint64_t id, const char* why) {
+  auto it = connections_.find(id);
+  if (it == connections_.end()) return;
+  Connection& c = *it->second;
+  log_.debug("transport", "tcp " + c.peer.to_string() + " closed: " + why);
+  loop_.remove_fd(c.fd.fd);
+  if (c.partial_timer) loop_.cancel_timer(c.partial_timer);
+  if (c.idle_timer) loop_.cancel_timer(c.idle_timer);
+  auto ob = outbound_by_peer_.find(c.peer);
+  if (ob != outbound_by_peer_.end() && ob->second == id) outbound_by_peer_.erase(ob);
+  connections_.erase(it);
+}
+
+}  // namespace sipnic::sip

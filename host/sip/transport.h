@@ -1,0 +1,134 @@
+// Transports of one worker: UDP sockets and TCP listeners bound with
+// SO_REUSEPORT (every worker binds the same addresses; the kernel spreads
+// datagrams and connections), TCP connections with stream framing, and the
+// parse batch that turns received bytes into indexed messages.
+//
+// Thread model: a TransportLayer lives on one worker's EventLoop and is used from
+// that thread only. A send on a connection owned by another worker is posted to
+// that worker's loop.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/config.h"
+#include "core/event_loop.h"
+#include "core/log.h"
+#include "core/socket_address.h"
+#include "offload/sip_parse_engine.h"
+#include "sip/message.h"
+
+namespace sipnic::sip {
+
+// Names a stream connection across workers. id 0: none (datagram).
+struct ConnectionRef {
+  std::uint32_t worker = 0;
+  std::uint64_t id = 0;
+  bool valid() const { return id != 0; }
+};
+
+struct Received {
+  SipMessage message;
+  core::Transport transport = core::Transport::kUdp;
+  core::SocketAddress source;
+  core::SocketAddress local;
+  ConnectionRef connection;  // stream transports: the connection it came on
+};
+
+struct TransportStats {
+  std::uint64_t rx_messages = 0;
+  std::uint64_t rx_malformed = 0;      // parse errors (dropped or answered)
+  std::uint64_t rx_answered_error = 0; // malformed but answered with 4xx/5xx
+  std::uint64_t tx_messages = 0;
+  std::uint64_t tx_errors = 0;
+  std::uint64_t tcp_accepted = 0;
+  std::uint64_t tcp_closed_on_error = 0;
+  std::uint64_t tcp_closed_slow = 0;   // partial message held too long
+};
+
+struct TransportOptions {
+  std::uint32_t max_message_bytes = 64 * 1024;
+  std::uint32_t partial_message_timeout_ms = 10000;
+  std::uint32_t tcp_idle_timeout_ms = 600000;
+};
+
+class TransportLayer {
+ public:
+  using Handler = std::function<void(Received&&)>;
+
+  TransportLayer(std::uint32_t worker, core::EventLoop& loop, core::Log& log,
+                 offload::SipParseEngine& parser, TransportOptions options);
+  ~TransportLayer();
+  TransportLayer(const TransportLayer&) = delete;
+  TransportLayer& operator=(const TransportLayer&) = delete;
+
+  // Binds a listener (throws std::runtime_error naming the address on failure).
+  void listen(const core::ListenConfig& where);
+  void set_handler(Handler h) { handler_ = std::move(h); }
+  // The transport layers of all workers, indexed by worker (for posting sends
+  // on connections other workers own).
+  void set_peers(std::vector<TransportLayer*> peers) { peers_ = std::move(peers); }
+
+  // Sends a message. For streams, `via` names an existing connection to use
+  // (RFC 3261 §18.2.2: responses go back on the connection of the request);
+  // otherwise one to `dest` is reused or opened. Returns false when the message
+  // could not be handed to the kernel now (no socket of that family, connect
+  // refused at once); asynchronous stream failures are logged and counted.
+  bool send(core::Transport transport, const core::SocketAddress& dest, ConnectionRef via,
+            std::string bytes);
+
+  // The address this worker listens on for a transport and family, for Via,
+  // Contact and Record-Route. Invalid if none.
+  core::SocketAddress local_address(core::Transport transport, int family) const;
+
+  std::uint32_t worker() const { return worker_; }
+  core::EventLoop& loop() { return loop_; }
+  const TransportStats& stats() const { return stats_; }
+
+ private:
+  struct UdpSocket;
+  struct TcpListener;
+  struct Connection;
+
+  void on_udp_readable(UdpSocket& s);
+  void on_accept(TcpListener& l);
+  void on_connection_event(std::uint64_t id, std::uint32_t events);
+  void read_connection(Connection& c);
+  void parse_connection(Connection& c);
+  void flush_connection(Connection& c);
+  void close_connection(std::uint64_t id, const char* why);
+  Connection* connection_to(const core::SocketAddress& dest);
+  Connection& add_connection(int fd, const core::SocketAddress& peer, bool connecting);
+  void arm_partial_timer(Connection& c);
+  void deliver(std::string_view segment, const offload::SipParseOutput& out, std::size_t seg_index,
+               core::Transport transport, const core::SocketAddress& source,
+               const core::SocketAddress& local, ConnectionRef conn);
+  // Malformed input: answers with 400/513 where the raw bytes allow building a
+  // response, else drops. Returns true if answered.
+  bool answer_malformed(std::string_view raw, offload::ParseError error, core::Transport transport,
+                        const core::SocketAddress& source, ConnectionRef conn);
+
+  std::uint32_t worker_;
+  core::EventLoop& loop_;
+  core::Log& log_;
+  offload::SipParseEngine& parser_;
+  TransportOptions options_;
+  Handler handler_;
+  std::vector<TransportLayer*> peers_;
+  std::vector<std::unique_ptr<UdpSocket>> udp_;
+  std::vector<std::unique_ptr<TcpListener>> tcp_listeners_;
+  std::unordered_map<std::uint64_t, std::unique_ptr<Connection>> connections_;
+  std::unordered_map<core::SocketAddress, std::uint64_t, core::SocketAddressHash> outbound_by_peer_;
+  std::uint64_t next_connection_ = 1;
+  // Reused across batches so the receive path does not allocate per turn.
+  std::vector<std::uint8_t> rx_buffer_;
+  std::vector<offload::SegmentDescriptor> rx_segments_;
+  offload::SipParseOutput rx_out_;
+  TransportStats stats_;
+};
+
+}  // namespace sipnic::sip

@@ -1,0 +1,472 @@
+// Tests for host/core/config.cpp: the file format of docs/config.md, the
+// built-in config, and that every error names FILE:LINE and the key.
+#include "core/config.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace sipnic::core {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A [listen] section, since a config without one is an error.
+constexpr std::string_view kListen = "[listen]\nudp = 127.0.0.1:5060\n";
+
+std::string read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// A file in a fresh temporary directory, removed with the object.
+class TempFile {
+ public:
+  explicit TempFile(std::string_view content, std::string name = "t.conf") {
+    std::string tmpl = (fs::temp_directory_path() / "sipnic-config-XXXXXX").string();
+    dir_ = mkdtemp(tmpl.data());
+    path_ = dir_ / name;
+    std::ofstream(path_, std::ios::binary) << content;
+  }
+  ~TempFile() { fs::remove_all(dir_); }
+  TempFile(const TempFile&) = delete;
+  TempFile& operator=(const TempFile&) = delete;
+  const fs::path& path() const { return path_; }
+  const fs::path& dir() const { return dir_; }
+
+ private:
+  fs::path dir_;
+  fs::path path_;
+};
+
+TEST(Config, BuiltInConfigListensOnLoopbackAndRoutesPbxAndCarrierToEachOther) {
+  Config c = default_config();
+  EXPECT_EQ(c.source, "<built-in>");
+  ASSERT_EQ(c.listen.size(), 4u);
+  auto has = [&](Transport t, std::string host) {
+    for (const auto& l : c.listen)
+      if (l.transport == t && l.address == HostPort{host, 5060}) return true;
+    return false;
+  };
+  EXPECT_TRUE(has(Transport::kUdp, "127.0.0.1"));
+  EXPECT_TRUE(has(Transport::kUdp, "::1"));
+  EXPECT_TRUE(has(Transport::kTcp, "127.0.0.1"));
+  EXPECT_TRUE(has(Transport::kTcp, "::1"));
+
+  ASSERT_EQ(c.trunks.size(), 2u);
+  const TrunkConfig* pbx = c.find_trunk("pbx");
+  ASSERT_NE(pbx, nullptr);
+  EXPECT_EQ(pbx->transport, Transport::kUdp);
+  EXPECT_EQ(pbx->peer, (HostPort{"127.0.0.2", 5060}));
+  EXPECT_EQ(pbx->options_interval_ms, 0u);
+  const TrunkConfig* carrier = c.find_trunk("carrier");
+  ASSERT_NE(carrier, nullptr);
+  EXPECT_EQ(carrier->transport, Transport::kUdp);
+  EXPECT_EQ(carrier->peer, (HostPort{"127.0.0.3", 5060}));
+
+  ASSERT_EQ(c.routes.size(), 2u);
+  EXPECT_EQ(c.routes[0].name, "pbx-out");
+  EXPECT_EQ(c.routes[0].from_trunk, "pbx");
+  EXPECT_EQ(c.routes[0].to_trunk, "carrier");
+  EXPECT_EQ(c.routes[1].name, "carrier-in");
+  EXPECT_EQ(c.routes[1].from_trunk, "carrier");
+  EXPECT_EQ(c.routes[1].to_trunk, "pbx");
+}
+
+TEST(Config, BuiltInConfigTextIsQuotedVerbatimInDocs) {
+  std::string doc = read_file(fs::path(SIPNIC_SOURCE_DIR) / "docs" / "config.md");
+  ASSERT_FALSE(doc.empty());
+  EXPECT_NE(doc.find(default_config_text()), std::string::npos)
+      << "docs/config.md must show default_config_text() verbatim";
+}
+
+TEST(Config, EveryKeyOfTheDocumentedFormatIsRead) {
+  Config c = parse_config(R"(# comment
+[node]
+workers = 4
+log-level = debug
+max-message-size = 131072
+
+[listen]
+udp = 127.0.0.1:5060
+udp = [::1]:5062
+tcp = 127.0.0.1:5061
+
+[timers]
+t1 = 250        # ms
+t2 = 2000
+t4 = 3000
+timer-c = 90000
+partial-message-timeout = 5000
+tcp-idle-timeout = 300000
+
+[trunk carrier-a]
+transport = tcp           # udp | tcp | tls
+peer = 127.0.0.3:5070
+inbound-from = 127.0.0.9  # repeatable
+max-calls = 100
+max-cps = 10.5
+options-interval = 30000  # ms, 0 = off
+map-response = 503:480    # repeatable
+
+[trunk pbx]
+peer = 127.0.0.2
+
+[route to-carrier]
+match-prefix = +44        # Request-URI user prefix
+from-trunk = pbx
+to-trunk = carrier-a
+strip = 3
+prepend = 0044
+)",
+                          "full.conf");
+  EXPECT_EQ(c.source, "full.conf");
+  EXPECT_EQ(c.workers, 4u);
+  EXPECT_EQ(c.log_level, "debug");
+  EXPECT_EQ(c.max_message_bytes, 131072u);
+  ASSERT_EQ(c.listen.size(), 3u);
+  EXPECT_EQ(c.listen[0].transport, Transport::kUdp);
+  EXPECT_EQ(c.listen[0].address, (HostPort{"127.0.0.1", 5060}));
+  EXPECT_EQ(c.listen[1].address, (HostPort{"::1", 5062}));
+  EXPECT_EQ(c.listen[2].transport, Transport::kTcp);
+  EXPECT_EQ(c.listen[2].address, (HostPort{"127.0.0.1", 5061}));
+  EXPECT_EQ(c.timers.t1_ms, 250u);
+  EXPECT_EQ(c.timers.t2_ms, 2000u);
+  EXPECT_EQ(c.timers.t4_ms, 3000u);
+  EXPECT_EQ(c.timers.timer_c_ms, 90000u);
+  EXPECT_EQ(c.timers.partial_message_timeout_ms, 5000u);
+  EXPECT_EQ(c.timers.tcp_idle_timeout_ms, 300000u);
+  ASSERT_EQ(c.trunks.size(), 2u);
+  const TrunkConfig& t = c.trunks[0];
+  EXPECT_EQ(t.name, "carrier-a");
+  EXPECT_EQ(t.transport, Transport::kTcp);
+  EXPECT_EQ(t.peer, (HostPort{"127.0.0.3", 5070}));
+  EXPECT_EQ(t.inbound_from, std::vector<std::string>{"127.0.0.9"});
+  EXPECT_EQ(t.max_calls, 100u);
+  EXPECT_DOUBLE_EQ(t.max_cps, 10.5);
+  EXPECT_EQ(t.options_interval_ms, 30000u);
+  EXPECT_EQ(t.response_map, (std::map<int, int>{{503, 480}}));
+  EXPECT_EQ(c.trunks[1].peer, (HostPort{"127.0.0.2", 0}));  // no port: RFC 3263 decides
+  ASSERT_EQ(c.routes.size(), 1u);
+  const RouteConfig& r = c.routes[0];
+  EXPECT_EQ(r.name, "to-carrier");
+  EXPECT_EQ(r.match_prefix, "+44");
+  EXPECT_EQ(r.from_trunk, "pbx");
+  EXPECT_EQ(r.to_trunk, "carrier-a");
+  EXPECT_EQ(r.strip, 3u);
+  EXPECT_EQ(r.prepend, "0044");
+}
+
+TEST(Config, OmittedKeysTakeTheDefaultsOfTheValueTypes) {
+  Config c = parse_config(std::string(kListen) + "[trunk a]\npeer = 10.0.0.1\n[route r]\nto-trunk = a\n",
+                          "t.conf");
+  const Config d;
+  EXPECT_EQ(c.workers, d.workers);
+  EXPECT_EQ(c.log_level, d.log_level);
+  EXPECT_EQ(c.max_message_bytes, d.max_message_bytes);
+  EXPECT_EQ(c.timers, TimerConfig{});
+  TrunkConfig expected_trunk;
+  expected_trunk.name = "a";
+  expected_trunk.peer = {"10.0.0.1", 0};
+  EXPECT_EQ(c.trunks.at(0), expected_trunk);
+  RouteConfig expected_route;
+  expected_route.name = "r";
+  expected_route.to_trunk = "a";
+  EXPECT_EQ(c.routes.at(0), expected_route);
+}
+
+TEST(Config, RepeatableKeysKeepEveryValueInFileOrderAcrossLinesAndWithinALine) {
+  Config c = parse_config(R"([listen]
+tcp = 127.0.0.1:5061
+udp = 127.0.0.1:5060 [::1]:5060
+tls = 127.0.0.1:5062
+[trunk a]
+peer = 10.0.0.1
+inbound-from = 10.0.0.2
+inbound-from = 10.0.0.3 10.0.0.4
+map-response = 503:480 486:600
+map-response = 404:604
+)",
+                          "t.conf");
+  ASSERT_EQ(c.listen.size(), 4u);
+  EXPECT_EQ(c.listen[0].transport, Transport::kTcp);
+  EXPECT_EQ(c.listen[1].transport, Transport::kUdp);
+  EXPECT_EQ(c.listen[2].address, (HostPort{"::1", 5060}));
+  EXPECT_EQ(c.listen[3].transport, Transport::kTls);
+  EXPECT_EQ(c.trunks[0].inbound_from, (std::vector<std::string>{"10.0.0.2", "10.0.0.3", "10.0.0.4"}));
+  EXPECT_EQ(c.trunks[0].response_map, (std::map<int, int>{{404, 604}, {486, 600}, {503, 480}}));
+}
+
+TEST(Config, Ipv6AddressesAreReadInBracketsAndStoredCanonicalWithoutThem) {
+  Config c = parse_config(R"([listen]
+udp = [0:0:0:0:0:0:0:1]:5060
+[trunk v6]
+peer = [2001:DB8::10]:5070
+inbound-from = 2001:db8::11
+inbound-from = [2001:db8::12]
+[trunk v6-nop]
+peer = [2001:db8::20]
+)",
+                          "t.conf");
+  EXPECT_EQ(c.listen[0].address, (HostPort{"::1", 5060}));
+  EXPECT_EQ(c.trunks[0].peer, (HostPort{"2001:db8::10", 5070}));
+  EXPECT_EQ(c.trunks[0].inbound_from, (std::vector<std::string>{"2001:db8::11", "2001:db8::12"}));
+  EXPECT_EQ(c.trunks[1].peer, (HostPort{"2001:db8::20", 0}));
+}
+
+TEST(Config, DomainPeerWithoutPortIsKeptForRfc3263Resolution) {
+  Config c = parse_config(std::string(kListen) + "[trunk c]\ntransport = tls\npeer = sip.carrier.example\n"
+                                                 "[trunk d]\npeer = sbc.example.net:5080\n",
+                          "t.conf");
+  EXPECT_EQ(c.trunks[0].transport, Transport::kTls);
+  EXPECT_EQ(c.trunks[0].peer, (HostPort{"sip.carrier.example", 0}));
+  EXPECT_EQ(c.trunks[1].peer, (HostPort{"sbc.example.net", 5080}));
+}
+
+TEST(Config, CommentsAndBlankLinesAreIgnoredButHashInsideAValueIsKept) {
+  Config c = parse_config(R"(
+# full-line comment
+; INI-style comment
+   # indented comment
+[listen]   # comment after a header
+udp = 127.0.0.1:5060	# tab then comment
+[trunk a]
+peer = 10.0.0.1
+[route feature-code]
+match-prefix = *#31
+to-trunk = a
+prepend =   # empty value, then a comment
+)",
+                          "t.conf");
+  EXPECT_EQ(c.listen.size(), 1u);
+  EXPECT_EQ(c.routes[0].match_prefix, "*#31");
+  EXPECT_EQ(c.routes[0].prepend, "");
+}
+
+TEST(Config, CrlfFileReadsTheSameAsLfAndKeepsLineNumbers) {
+  std::string lf = std::string(kListen) + "[trunk a]\npeer = 10.0.0.1\nmax-calls = 7\n";
+  std::string crlf;
+  for (char ch : lf) crlf += ch == '\n' ? std::string("\r\n") : std::string(1, ch);
+  EXPECT_EQ(parse_config(crlf, "t.conf"), parse_config(lf, "t.conf"));
+  EXPECT_EQ(parse_config(crlf, "t.conf").trunks[0].max_calls, 7u);
+
+  try {
+    parse_config("[listen]\r\nudp = 127.0.0.1:5060\r\n[trunk a]\r\npeer = 10.0.0.1\r\nmax-calls = x\r\n", "crlf.conf");
+    FAIL() << "bad max-calls accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(e.line(), 5);
+    EXPECT_EQ(e.key(), "max-calls");
+  }
+}
+
+TEST(Config, Utf8ByteOrderMarkAtTheStartIsSkipped) {
+  Config c = parse_config("\xEF\xBB\xBF" + std::string(kListen), "bom.conf");
+  EXPECT_EQ(c.listen.size(), 1u);
+}
+
+TEST(Config, TrunkAndRouteNamesMayBeReferencedBeforeTheyAreDefined) {
+  Config c = parse_config(std::string(kListen) + "[route r]\nfrom-trunk = b\nto-trunk = a\n"
+                                                 "[trunk a]\npeer = 10.0.0.1\n[trunk b]\npeer = 10.0.0.2\n",
+                          "t.conf");
+  EXPECT_EQ(c.routes[0].to_trunk, "a");
+}
+
+TEST(Config, ConfigWithListenAndNoTrunksIsValid) {
+  Config c = parse_config(kListen, "t.conf");
+  EXPECT_TRUE(c.trunks.empty());
+  EXPECT_TRUE(c.routes.empty());
+}
+
+TEST(Config, LogLevelWarningIsStoredAsItsCanonicalNameWarn) {
+  Config c = parse_config(std::string(kListen) + "[node]\nlog-level = warning\n", "t.conf");
+  EXPECT_EQ(c.log_level, "warn");
+}
+
+TEST(Config, FindTrunkReturnsTheTrunkByNameOrNull) {
+  Config c = default_config();
+  ASSERT_NE(c.find_trunk("carrier"), nullptr);
+  EXPECT_EQ(c.find_trunk("carrier")->name, "carrier");
+  EXPECT_EQ(c.find_trunk("carrier-b"), nullptr);
+  EXPECT_EQ(c.find_trunk(""), nullptr);
+}
+
+TEST(Config, TransportNamesAreTheConfigSpellings) {
+  EXPECT_EQ(transport_name(Transport::kUdp), "udp");
+  EXPECT_EQ(transport_name(Transport::kTcp), "tcp");
+  EXPECT_EQ(transport_name(Transport::kTls), "tls");
+}
+
+TEST(Config, FormattedConfigParsesBackToAnEqualConfig) {
+  Config c = parse_config(R"([node]
+workers = 3
+log-level = error
+[listen]
+udp = [::1]:5060
+tls = 127.0.0.1:5061
+[trunk a]
+transport = tls
+peer = sip.example.com
+inbound-from = ::5 10.0.0.9
+max-cps = 0.25
+map-response = 503:480 486:600
+[route r]
+match-prefix = 00
+strip = 2
+prepend = +
+from-trunk = a
+to-trunk = a
+)",
+                          "t.conf");
+  EXPECT_EQ(parse_config(format_config(c), "t.conf"), c);
+  Config d = default_config();
+  EXPECT_EQ(parse_config(format_config(d), "<built-in>"), d);
+}
+
+// --- errors -----------------------------------------------------------------
+
+struct ErrorCase {
+  const char* label;
+  std::string text;
+  int line;
+  std::string key;
+  std::string reason;  // a part of the reason
+};
+
+std::ostream& operator<<(std::ostream& o, const ErrorCase& c) { return o << c.label; }
+
+class ConfigErrorNamesFileLineAndKey : public ::testing::TestWithParam<ErrorCase> {};
+
+TEST_P(ConfigErrorNamesFileLineAndKey, ForThisMistake) {
+  const ErrorCase& c = GetParam();
+  try {
+    parse_config(c.text, "site.conf");
+    FAIL() << "accepted:\n" << c.text;
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(e.file(), "site.conf");
+    EXPECT_EQ(e.line(), c.line) << e.what();
+    EXPECT_EQ(e.key(), c.key) << e.what();
+    std::string prefix = "site.conf" + (c.line ? ":" + std::to_string(c.line) : std::string()) + ": " +
+                         (c.key.empty() ? std::string() : c.key + ": ");
+    EXPECT_EQ(std::string(e.what()).rfind(prefix, 0), 0u) << e.what();
+    EXPECT_NE(std::string(e.what()).find(c.reason), std::string::npos) << e.what();
+  }
+}
+
+std::string L(std::string rest) { return std::string(kListen) + rest; }  // [listen] is lines 1-2
+
+INSTANTIATE_TEST_SUITE_P(
+    Config, ConfigErrorNamesFileLineAndKey,
+    ::testing::Values(
+        ErrorCase{"unknown_key", L("[trunk a]\npeer = 10.0.0.1\nmax-call = 3\n"), 5, "max-call", "unknown key in [trunk]"},
+        ErrorCase{"max_calls_not_a_number", L("[trunk a]\npeer = 10.0.0.1\nmax-calls = lots\n"), 5, "max-calls", "not a whole number"},
+        ErrorCase{"max_calls_negative", L("[trunk a]\npeer = 10.0.0.1\nmax-calls = -1\n"), 5, "max-calls", "not a whole number"},
+        ErrorCase{"max_calls_out_of_range", L("[trunk a]\npeer = 10.0.0.1\nmax-calls = 99999999999\n"), 5, "max-calls", "out of range 0..1000000"},
+        ErrorCase{"number_empty", L("[node]\nworkers =\n"), 4, "workers", "not a whole number"},
+        ErrorCase{"workers_out_of_range", L("[node]\nworkers = 5000\n"), 4, "workers", "out of range"},
+        ErrorCase{"max_cps_not_finite", L("[trunk a]\npeer = 10.0.0.1\nmax-cps = inf\n"), 5, "max-cps", "not a number"},
+        ErrorCase{"max_cps_negative", L("[trunk a]\npeer = 10.0.0.1\nmax-cps = -2\n"), 5, "max-cps", "out of range"},
+        ErrorCase{"key_given_twice", L("[trunk a]\npeer = 10.0.0.1\nmax-calls = 1\n\nmax-calls = 2\n"), 7, "max-calls", "first at line 5"},
+        ErrorCase{"single_value_key_with_two_values", L("[trunk a]\npeer = 10.0.0.1 10.0.0.2\n"), 4, "peer", "takes one value"},
+        ErrorCase{"log_level_unknown", L("[node]\nlog-level = loud\n"), 4, "log-level", "'loud'"},
+        ErrorCase{"transport_unknown", L("[trunk a]\npeer = 10.0.0.1\ntransport = sctp\n"), 5, "transport", "not udp, tcp or tls"},
+        ErrorCase{"unknown_section", L("[span e1]\n"), 3, "[span e1]", "unknown section"},
+        ErrorCase{"section_header_unclosed", L("[trunk a\n"), 3, "[trunk a", "must end with ']'"},
+        ErrorCase{"trunk_without_name", L("[trunk]\npeer = 10.0.0.1\n"), 3, "[trunk]", "NAME"},
+        ErrorCase{"node_with_name", L("[node main]\n"), 3, "[node main]", "takes no name"},
+        ErrorCase{"bad_trunk_name", L("[trunk a/b]\n"), 3, "[trunk a/b]", "name must be"},
+        ErrorCase{"singleton_section_twice", L("[timers]\nt1 = 100\n[timers]\n"), 5, "[timers]", "first at line 3"},
+        ErrorCase{"key_outside_section", "workers = 2\n" + std::string(kListen), 1, "workers", "outside any section"},
+        ErrorCase{"line_without_equals", L("[trunk a]\npeer 10.0.0.1\n"), 4, "", "expected 'key = value'"},
+        ErrorCase{"key_missing_before_equals", L("[trunk a]\n= 10.0.0.1\n"), 4, "", "missing key"},
+        ErrorCase{"control_character", L("[trunk a]\npeer = 10.0.0.1\x01\n"), 4, "", "control character"},
+        ErrorCase{"trunk_without_peer", L("\n[trunk lonely]\nmax-calls = 2\n"), 4, "peer", "missing"},
+        ErrorCase{"route_without_to_trunk", L("[route r]\nmatch-prefix = 1\n"), 3, "to-trunk", "missing"},
+        ErrorCase{"route_to_unknown_trunk", L("[trunk a]\npeer = 10.0.0.1\n[route r]\nto-trunk = b\n"), 6, "to-trunk", "no trunk named 'b'"},
+        ErrorCase{"route_from_unknown_trunk", L("[trunk a]\npeer = 10.0.0.1\n[route r]\nfrom-trunk = pxb\nto-trunk = a\n"), 6, "from-trunk", "no trunk named 'pxb'"},
+        ErrorCase{"duplicate_trunk_name", L("[trunk a]\npeer = 10.0.0.1\n[trunk a]\npeer = 10.0.0.2\n"), 5, "[trunk a]", "duplicate trunk name (first at line 3)"},
+        ErrorCase{"duplicate_route_name", L("[trunk a]\npeer = 10.0.0.1\n[route r]\nto-trunk = a\n[route r]\nto-trunk = a\n"), 7, "[route r]", "duplicate route name"},
+        ErrorCase{"t1_greater_than_t2", L("[timers]\nt2 = 1000\nt1 = 2000\n"), 5, "t1", "must not exceed t2"},
+        ErrorCase{"t2_below_default_t1", L("[timers]\nt2 = 100\n"), 4, "t2", "must not exceed t2"},
+        ErrorCase{"timer_out_of_range", L("[timers]\nt1 = 0\n"), 4, "t1", "out of range 1..60000"},
+        ErrorCase{"listen_domain", "[listen]\nudp = sip.example.com:5060\n", 2, "udp", "not the domain name"},
+        ErrorCase{"listen_without_port", "[listen]\ntcp = 127.0.0.1\n", 2, "tcp", "needs a port"},
+        ErrorCase{"listen_ipv6_unbracketed", "[listen]\nudp = ::1:5060\n", 2, "udp", "must be in brackets, e.g. [::1]:5060"},
+        ErrorCase{"listen_bad_ipv6", "[listen]\nudp = [::g]:5060\n", 2, "udp", "not an IPv6 address"},
+        ErrorCase{"listen_bad_ipv4", "[listen]\nudp = 127.0.0.256:5060\n", 2, "udp", "not a valid IPv4 address"},
+        ErrorCase{"listen_port_zero", "[listen]\nudp = 127.0.0.1:0\n", 2, "udp", "not 1..65535"},
+        ErrorCase{"listen_port_too_big", "[listen]\nudp = 127.0.0.1:65536\n", 2, "udp", "not 1..65535"},
+        ErrorCase{"listen_twice", "[listen]\nudp = 127.0.0.1:5060\n\nudp = 127.0.0.1:5060\n", 4, "udp", "listed twice"},
+        ErrorCase{"listen_unknown_transport", "[listen]\nsctp = 127.0.0.1:5060\n", 2, "sctp", "unknown key in [listen]"},
+        ErrorCase{"no_listen_section", "[trunk a]\npeer = 10.0.0.1\n", 0, "[listen]", "no listen address"},
+        ErrorCase{"empty_file", "", 0, "[listen]", "no listen address"},
+        ErrorCase{"peer_ipv6_unbracketed_with_port", L("[trunk a]\npeer = 2001:db8::1:5060\n"), 4, "peer", "must be in brackets"},
+        ErrorCase{"peer_bad_domain", L("[trunk a]\npeer = sip..example.com\n"), 4, "peer", "neither an IP address nor a domain"},
+        ErrorCase{"peer_empty", L("[trunk a]\npeer =\n"), 4, "peer", "empty address"},
+        ErrorCase{"inbound_from_domain", L("[trunk a]\npeer = 10.0.0.1\ninbound-from = pbx.example.com\n"), 5, "inbound-from", "not the domain name"},
+        ErrorCase{"inbound_from_with_port", L("[trunk a]\npeer = 10.0.0.1\ninbound-from = 10.0.0.5:5060\n"), 5, "inbound-from", "without a port"},
+        ErrorCase{"inbound_from_claimed_by_two_trunks", L("[trunk a]\npeer = 10.0.0.1\ninbound-from = 10.0.0.5\n[trunk b]\npeer = 10.0.0.2\ninbound-from = 10.0.0.5\n"), 8, "inbound-from", "already identifies trunk 'a'"},
+        ErrorCase{"options_interval_too_short", L("[trunk a]\npeer = 10.0.0.1\noptions-interval = 500\n"), 5, "options-interval", "at least 1000 ms"},
+        ErrorCase{"map_response_not_a_pair", L("[trunk a]\npeer = 10.0.0.1\nmap-response = 503\n"), 5, "map-response", "FROM:TO"},
+        ErrorCase{"map_response_not_a_failure_code", L("[trunk a]\npeer = 10.0.0.1\nmap-response = 200:480\n"), 5, "map-response", "300..699"},
+        ErrorCase{"map_response_twice", L("[trunk a]\npeer = 10.0.0.1\nmap-response = 503:480\nmap-response = 503:486\n"), 6, "map-response", "mapped twice"},
+        ErrorCase{"match_prefix_with_bad_character", L("[trunk a]\npeer = 10.0.0.1\n[route r]\nto-trunk = a\nmatch-prefix = 44;x\n"), 7, "match-prefix", "only digits"},
+        ErrorCase{"strip_out_of_range", L("[trunk a]\npeer = 10.0.0.1\n[route r]\nto-trunk = a\nstrip = 40\n"), 7, "strip", "out of range 0..32"}),
+    [](const ::testing::TestParamInfo<ErrorCase>& info) { return std::string(info.param.label); });
+
+TEST(Config, UnreadableFileIsAConfigErrorWithLineZeroAndTheSystemReason) {
+  TempFile dir_holder("");
+  fs::path missing = dir_holder.dir() / "does-not-exist.conf";
+  try {
+    load_config_file(missing.string());
+    FAIL() << "missing file accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(e.file(), missing.string());
+    EXPECT_EQ(e.line(), 0);
+    EXPECT_EQ(e.key(), "");
+    EXPECT_EQ(std::string(e.what()), missing.string() + ": " + std::strerror(ENOENT));
+  }
+  try {
+    load_config_file(dir_holder.dir().string());
+    FAIL() << "a directory accepted as a config file";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(e.line(), 0);
+    EXPECT_NE(std::string(e.what()).find(std::strerror(EISDIR)), std::string::npos) << e.what();
+  }
+}
+
+TEST(Config, LoadedFileNamesItselfAsSourceAndInErrors) {
+  TempFile good(std::string(kListen) + "[trunk a]\npeer = 10.0.0.1\n");
+  EXPECT_EQ(load_config_file(good.path().string()).source, good.path().string());
+  TempFile bad(std::string(kListen) + "[trunk a]\npeer = 10.0.0.1\nmax-calls = many\n");
+  try {
+    load_config_file(bad.path().string());
+    FAIL() << "bad file accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()).rfind(bad.path().string() + ":5: max-calls: ", 0), 0u) << e.what();
+  }
+}
+
+TEST(Config, EveryExampleFileIsAValidConfigThatRoundTrips) {
+  int seen = 0;
+  for (const auto& entry : fs::directory_iterator(fs::path(SIPNIC_SOURCE_DIR) / "examples")) {
+    if (entry.path().extension() != ".conf") continue;
+    ++seen;
+    SCOPED_TRACE(entry.path().string());
+    Config c;
+    ASSERT_NO_THROW(c = load_config_file(entry.path().string()));
+    EXPECT_FALSE(c.listen.empty());
+    EXPECT_EQ(parse_config(format_config(c), c.source), c);
+  }
+  EXPECT_GE(seen, 2) << "examples/itsp-edge.conf and examples/regression.conf expected";
+}
+
+}  // namespace
+}  // namespace sipnic::core

@@ -18,7 +18,6 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
-#include <set>
 #include <sstream>
 #include <map>
 #include <optional>
@@ -855,9 +854,10 @@ std::string format_config(const Config& c) {
       << "options-interval = " << tr.options_interval_ms << "\n";
     for (const auto& [from, to] : tr.response_map) o << "map-response = " << from << ":" << to << "\n";
   }
-  // An empty value is written as "key =" (no trailing blank).
+  // An empty value is written as "key =" (no trailing blank); a value that
+  // starts with '#' goes right after '=' so that it does not read as a comment.
   auto kv = [&o](std::string_view key, std::string_view value) {
-    o << key << " =" << (value.empty() ? "" : " ") << value << "\n";
+    o << key << " =" << (value.empty() || value.front() == '#' ? "" : " ") << value << "\n";
   };
   for (const auto& r : c.routes) {
     o << "\n[route " << r.name << "]\n";

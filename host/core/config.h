@@ -81,7 +81,9 @@ struct Config {
   bool operator==(const Config&) const = default;
 };
 
-// A config problem, naming where it is. what() reads "FILE:LINE: KEY: reason".
+// A config problem, naming where it is. what() reads "FILE:LINE: KEY: reason";
+// line 0 (the file as a whole, e.g. unreadable) drops ":LINE", an empty key
+// drops "KEY: " (docs/config.md, "Errors").
 class ConfigError : public std::runtime_error {
  public:
   ConfigError(std::string file, int line, std::string key, const std::string& reason);

@@ -1,15 +1,16 @@
 // SipMessage: one received message, owning its bytes and its header index
-// (rebased to the message), so that it can outlive the receive buffer, cross to
-// another worker, and be viewed without re-parsing.
+// (rebased to the message), so that it can outlive the receive buffer and cross
+// to another worker. Read it through view() (sip/message_view.h): nothing is
+// re-parsed.
 #pragma once
 
-#include <cstdint>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "offload/sip_index.h"
+#include "sip/message_view.h"
 
 namespace sipnic::sip {
 
@@ -22,26 +23,18 @@ struct SipMessage {
   static SipMessage from_batch(std::string_view segment, const offload::MessageRecord& rec,
                                std::span<const offload::HeaderRecord> all_headers);
 
-  bool is_request() const { return record.flags & offload::kMessageIsRequest; }
-  std::string_view text(offload::Span s) const { return std::string_view(bytes).substr(s.off, s.len); }
-  std::string_view method() const { return text(record.method); }
-  std::string_view uri() const { return text(record.uri); }
-  int status() const { return record.status_code; }
-  std::string_view reason() const { return text(record.reason); }
-  std::string_view body() const {
-    return std::string_view(bytes).substr(record.header_len, record.body_len);
-  }
-  std::string_view name(const offload::HeaderRecord& h) const {
-    return std::string_view(bytes).substr(h.name_off, h.name_len);
-  }
-  std::string_view value(const offload::HeaderRecord& h) const {
-    return std::string_view(bytes).substr(h.value_off, h.value_len);
-  }
-  // First value of a header, "" if absent.
-  std::string_view header(offload::HeaderId id) const;
-  // First value of a header by name (case-insensitive); for kOther headers.
-  std::string_view header(std::string_view name) const;
-  bool has(offload::HeaderId id) const;
+  MessageView view() const { return MessageView(bytes, record, headers); }
+
+  // Shorthands for the view's most used accessors.
+  bool is_request() const { return view().is_request(); }
+  std::string_view method() const { return view().method(); }
+  std::string_view uri() const { return view().uri(); }
+  int status() const { return view().status(); }
+  std::string_view reason() const { return view().reason(); }
+  std::string_view body() const { return view().body(); }
+  std::string_view value(const offload::HeaderRecord& h) const { return view().value(h); }
+  std::string_view header(offload::HeaderId id) const { return view().header(id); }
+  bool has(offload::HeaderId id) const { return view().has(id); }
 };
 
 }  // namespace sipnic::sip

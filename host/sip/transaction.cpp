@@ -1,5 +1,8 @@
 #include "sip/transaction.h"
 
+#include "sip/response_builder.h"
+#include "sip/validate.h"
+
 #include <strings.h>
 
 #include <algorithm>
@@ -66,38 +69,35 @@ bool extract_key_fields(const SipMessage& m, TransactionKeyFields& out) {
 
 // ---- server transactions ----------------------------------------------------
 
-ServerTransaction::ServerTransaction(TransactionLayer& layer, std::string key, Received&& rx)
-    : layer_(layer), key_(std::move(key)), request_(std::move(rx.message)) {
-  invite_ = request_.method() == "INVITE";
-  source_ = rx.source;
-  reply_to_.transport = rx.transport;
-  reply_to_.address = rx.source;
-  reply_to_.connection = rx.connection;
+Target response_target(const Received& rx) {
+  Target t{rx.transport, rx.source, rx.connection};
   // RFC 3261 §18.2.2 / RFC 3581: over UDP without rport the response goes to
   // the sent-by port; with rport (or over streams) back to the source port.
-  if (rx.transport == Transport::kUdp) {
-    TransactionKeyFields f;
-    if (extract_key_fields(request_, f)) {
-      std::string_view via = request_.header(HeaderId::kVia);
-      via = via.substr(0, via.find(','));
-      bool rport = false;
-      for (std::size_t pos = via.find(';'); pos != std::string_view::npos; pos = via.find(';', pos + 1)) {
-        std::string_view p = trim(via.substr(pos + 1, via.find_first_of(";=", pos + 1) - pos - 1));
-        if (iequals(p, "rport")) rport = true;
-      }
-      if (!rport) {
-        std::string_view sb = f.sent_by;
-        std::uint16_t port = 5060;
-        auto colon = sb.rfind(':');
-        auto rb = sb.rfind(']');
-        if (colon != std::string_view::npos && (rb == std::string_view::npos || colon > rb)) {
-          std::string_view ps = sb.substr(colon + 1);
-          std::from_chars(ps.data(), ps.data() + ps.size(), port);
-        }
-        reply_to_.address.set_port(port);
-      }
-    }
+  if (rx.transport != Transport::kUdp) return t;
+  TransactionKeyFields f;
+  if (!extract_key_fields(rx.message, f)) return t;
+  std::string_view via = rx.message.header(HeaderId::kVia);
+  via = via.substr(0, via.find(','));
+  for (std::size_t pos = via.find(';'); pos != std::string_view::npos; pos = via.find(';', pos + 1)) {
+    std::string_view p = trim(via.substr(pos + 1, via.find_first_of(";=", pos + 1) - pos - 1));
+    if (iequals(p, "rport")) return t;
   }
+  std::string_view sb = f.sent_by;
+  std::uint16_t port = 5060;
+  auto colon = sb.rfind(':');
+  auto rb = sb.rfind(']');
+  if (colon != std::string_view::npos && (rb == std::string_view::npos || colon > rb)) {
+    std::string_view ps = sb.substr(colon + 1);
+    std::from_chars(ps.data(), ps.data() + ps.size(), port);
+  }
+  t.address.set_port(port);
+  return t;
+}
+
+ServerTransaction::ServerTransaction(TransactionLayer& layer, std::string key, Received&& rx)
+    : layer_(layer), key_(std::move(key)), reply_to_(response_target(rx)), source_(rx.source) {
+  request_ = std::move(rx.message);
+  invite_ = request_.method() == "INVITE";
 }
 
 void ServerTransaction::respond(int status, std::string bytes) {
@@ -330,8 +330,8 @@ void ClientTransaction::terminate() {
 // ---- the layer ----------------------------------------------------------------
 
 TransactionLayer::TransactionLayer(core::EventLoop& loop, core::Log& log, TransportLayer& transport,
-                                   TransactionTimers timers, std::uint64_t seed)
-    : loop_(loop), log_(log), transport_(transport), timers_(timers), rng_(seed) {}
+                                   TransactionTimers timers, std::uint64_t seed, ValidationPolicy policy)
+    : loop_(loop), log_(log), transport_(transport), timers_(timers), policy_(std::move(policy)), rng_(seed) {}
 
 TransactionLayer::~TransactionLayer() {
   // Cancel every timer before the maps go: timers hold only weak references,
@@ -389,7 +389,31 @@ std::string TransactionLayer::server_key(const SipMessage& m, const TransactionK
   return key;
 }
 
+bool TransactionLayer::passes_validation(const Received& rx) {
+  Verdict v = validate(rx.message.view(), policy_);
+  if (v.ok()) return true;
+  log_.debug("transaction", std::string(rx.message.is_request() ? "request" : "response") + " from " +
+                                rx.source.to_string() + " refused (" + std::string(rule_name(v.rule)) +
+                                "): " + v.detail);
+  // A response is never sent to an ACK, nor without a Via to send it along.
+  if (v.action != Action::kReject || !rx.message.is_request() || rx.message.method() == "ACK" ||
+      !rx.message.has(HeaderId::kVia)) {
+    return false;
+  }
+  std::string headers;
+  if (!v.unsupported.empty()) headers += "Unsupported: " + v.unsupported + "\r\n";
+  if (!v.accept.empty()) headers += "Accept: " + v.accept + "\r\n";
+  std::string tag = random_token(12);
+  ResponseExtras x{.to_tag = tag, .headers = headers, .source = &rx.source};
+  Target t = response_target(rx);
+  transport_.send(t.transport, t.address, t.connection,
+                  build_response(rx.message, v.status, v.reason_phrase, x));
+  ++stats_.rejected;
+  return false;
+}
+
 void TransactionLayer::receive(Received&& rx) {
+  if (!passes_validation(rx)) return;
   TransactionKeyFields f;
   if (!extract_key_fields(rx.message, f)) {
     log_.debug("transaction", "message without a usable Via or CSeq from " + rx.source.to_string() + " dropped");

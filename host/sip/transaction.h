@@ -21,6 +21,7 @@
 #include "core/log.h"
 #include "sip/outgoing_request.h"
 #include "sip/transport.h"
+#include "sip/validate.h"
 
 namespace sipnic::sip {
 
@@ -43,6 +44,7 @@ struct TransactionStats {
   std::uint64_t retransmissions_absorbed = 0;
   std::uint64_t retransmissions_sent = 0;
   std::uint64_t client_timeouts = 0;
+  std::uint64_t rejected = 0;  // requests refused by validation (4xx/5xx sent)
 };
 
 // Top-Via branch and sent-by, CSeq number and method: what matching needs.
@@ -54,6 +56,8 @@ struct TransactionKeyFields {
 };
 // Nullopt-like: returns false when the message lacks a usable Via or CSeq.
 bool extract_key_fields(const SipMessage& m, TransactionKeyFields& out);
+// Where the responses to a received request go (RFC 3261 §18.2.2, RFC 3581).
+Target response_target(const Received& rx);
 
 class TransactionLayer;
 
@@ -151,7 +155,7 @@ class TransactionLayer {
   };
 
   TransactionLayer(core::EventLoop& loop, core::Log& log, TransportLayer& transport,
-                   TransactionTimers timers, std::uint64_t seed);
+                   TransactionTimers timers, std::uint64_t seed, ValidationPolicy policy = {});
   ~TransactionLayer();
 
   void set_user(User user) { user_ = std::move(user); }
@@ -183,11 +187,15 @@ class TransactionLayer {
   friend class ServerTransaction;
   friend class ClientTransaction;
   static std::string server_key(const SipMessage& m, const TransactionKeyFields& f, bool ack_as_invite);
+  // Validates a received message (sip/validate.h); refuses a bad request with
+  // the response the verdict names. False: the message goes no further.
+  bool passes_validation(const Received& rx);
 
   core::EventLoop& loop_;
   core::Log& log_;
   TransportLayer& transport_;
   TransactionTimers timers_;
+  ValidationPolicy policy_;
   User user_;
   std::mt19937_64 rng_;
   std::unordered_map<std::string, ServerTransactionPtr> servers_;

@@ -14,7 +14,7 @@ namespace {
 using offload::HeaderId;
 using offload::HeaderRecord;
 
-constexpr std::array<std::string_view, 30> kRuleNames = {
+constexpr std::array<std::string_view, 29> kRuleNames = {
     "ok",
     "parse_error",
     "bad_version",
@@ -45,7 +45,7 @@ constexpr std::array<std::string_view, 30> kRuleNames = {
     "not_acceptable",
     "bad_content_type",
 };
-static_assert(static_cast<std::size_t>(Rule::kBadContentType) + 2 == kRuleNames.size() + 1);
+static_assert(static_cast<std::size_t>(Rule::kBadContentType) + 1 == kRuleNames.size());
 
 bool is_lws(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 

@@ -323,8 +323,14 @@ strip = 2
 prepend = +
 from-trunk = a
 to-trunk = a
+[route hash]
+match-prefix =#31#
+prepend=#
+to-trunk = a
 )",
                           "t.conf");
+  ASSERT_EQ(c.routes.at(1).match_prefix, "#31#");
+  ASSERT_EQ(c.routes.at(1).prepend, "#");
   EXPECT_EQ(parse_config(format_config(c), "t.conf"), c);
   Config d = default_config();
   EXPECT_EQ(parse_config(format_config(d), "<built-in>"), d);

@@ -172,7 +172,7 @@ class Dnsmasq {
         error_ = "dnsmasq exited at start: " + process_.stderr_text();
         return true;
       }
-      if (dns_answers(port_, 100ms)) {
+      if (dns_answers(port_, 25ms)) {
         error_.clear();
         return false;
       }

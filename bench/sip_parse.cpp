@@ -1,0 +1,231 @@
+// bench/sip_parse [CORPUS_DIR]: SIP parsing throughput, single thread, in one
+// run: sipnic (CpuSipParseEngine + MessageView decoding what a transaction
+// layer needs) against oSIP2 and Sofia-SIP parsing the same messages the way
+// their stacks do. Every peer must parse every corpus message; otherwise the
+// run aborts (a fast failure is not a result).
+//
+// sipnic is fed the way the host feeds it: many datagram segments per
+// parse() call (one event-loop turn's worth), then each message is decoded:
+// top Via (branch), From and To tags, Call-ID, CSeq number and method,
+// Max-Forwards, Content-Length. The peers parse one message per call and the
+// same fields are read from their parsed structures.
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include "offload/cpu_sip_parse_engine.h"
+#include "sip/header_values.h"
+#include "sip/message_view.h"
+
+extern "C" {
+#include <osipparser2/osip_parser.h>
+#include <sofia-sip/msg.h>
+#include <sofia-sip/msg_buffer.h>
+#include <sofia-sip/sip.h>
+#include <sofia-sip/sip_header.h>
+#include <sofia-sip/sip_protos.h>
+}
+
+#ifndef SIPNIC_BENCH_CORPUS
+#define SIPNIC_BENCH_CORPUS "bench/corpus/trunk_mix"
+#endif
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using sipnic::offload::HeaderId;
+
+struct Result {
+  const char* name;
+  double seconds = 0;
+  std::uint64_t messages = 0;
+  std::uint64_t bytes = 0;
+  std::uint64_t failures = 0;
+  std::uint64_t sink = 0;  // keeps the decoded fields alive for the optimiser
+  double mb_per_s() const { return static_cast<double>(bytes) / seconds / 1e6; }
+  double msg_per_s() const { return static_cast<double>(messages) / seconds; }
+  double ns_per_msg() const { return seconds * 1e9 / static_cast<double>(messages); }
+};
+
+std::uint64_t h(std::string_view s) { return s.size() + (s.empty() ? 0 : static_cast<unsigned char>(s[0])); }
+std::uint64_t h(const char* s) { return s == nullptr ? 0 : std::strlen(s) + static_cast<unsigned char>(s[0]); }
+
+// Runs `pass` (one pass over the corpus) until at least `min_seconds` passed.
+template <typename Pass>
+Result run(const char* name, double min_seconds, std::uint64_t corpus_bytes, std::size_t corpus_msgs, Pass pass) {
+  Result r{name};
+  for (int i = 0; i < 50; ++i) pass(r);  // warm-up
+  r.failures = 0;
+  r.sink = 0;
+  const auto t0 = Clock::now();
+  std::uint64_t passes = 0;
+  do {
+    for (int i = 0; i < 100; ++i) pass(r);
+    passes += 100;
+    r.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  } while (r.seconds < min_seconds);
+  r.messages = passes * corpus_msgs;
+  r.bytes = passes * corpus_bytes;
+  return r;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::string dir = argc > 1 ? argv[1] : SIPNIC_BENCH_CORPUS;
+  std::vector<std::string> corpus;
+  std::vector<std::filesystem::path> paths;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    if (e.is_regular_file()) paths.push_back(e.path());
+  }
+  std::sort(paths.begin(), paths.end());
+  for (const auto& p : paths) {
+    std::ifstream in(p, std::ios::binary);
+    corpus.emplace_back(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  if (corpus.empty()) {
+    std::fprintf(stderr, "sip_parse: no messages in %s\n", dir.c_str());
+    return 2;
+  }
+  // One batch = the corpus repeated to kBatch messages, laid out back to back
+  // as one receive buffer with one datagram descriptor per message.
+  constexpr std::size_t kRepeat = 8;
+  std::string buffer;
+  std::vector<sipnic::offload::SegmentDescriptor> segs;
+  for (std::size_t k = 0; k < kRepeat; ++k) {
+    for (const auto& m : corpus) {
+      segs.push_back({buffer.size(), static_cast<std::uint32_t>(m.size()), 0});
+      buffer += m;
+    }
+  }
+  const std::uint64_t batch_bytes = buffer.size();
+  const std::size_t batch_msgs = segs.size();
+  const double min_seconds = 1.0;
+
+  // ---- sipnic
+  sipnic::offload::CpuSipParseEngine engine;
+  sipnic::offload::SipParseOutput out;
+  const std::span<const std::uint8_t> bytes(reinterpret_cast<const std::uint8_t*>(buffer.data()), buffer.size());
+  const Result sipnic_r = run("sipnic (cpu engine + view)", min_seconds, batch_bytes, batch_msgs, [&](Result& r) {
+    engine.parse(bytes, segs, out);
+    for (std::size_t i = 0; i < out.segments.size(); ++i) {
+      const auto& sr = out.segments[i];
+      if (sr.error != 0 || sr.message_count != 1) {
+        ++r.failures;
+        continue;
+      }
+      const std::string_view seg(buffer.data() + segs[i].offset, segs[i].length);
+      const auto m = sipnic::sip::MessageView::from_batch(seg, out.messages[sr.first_message], out.headers);
+      sipnic::sip::CommaValues vias(m.header(HeaderId::kVia));
+      const auto top = vias.next();
+      const auto via = sipnic::sip::parse_via(top.value_or(std::string_view{}));
+      const auto from = sipnic::sip::parse_name_addr(m.header(HeaderId::kFrom));
+      const auto to = sipnic::sip::parse_name_addr(m.header(HeaderId::kTo));
+      const auto cseq = sipnic::sip::parse_cseq(m.header(HeaderId::kCSeq));
+      const auto mf = m.has(HeaderId::kMaxForwards) ? sipnic::sip::parse_max_forwards(m.header(HeaderId::kMaxForwards))
+                                                    : sipnic::sip::Decoded<std::uint32_t>{};
+      const auto cl = sipnic::sip::parse_content_length(m.header(HeaderId::kContentLength));
+      if (!via || !from || !to || !cseq || !mf || !cl) {
+        ++r.failures;
+        continue;
+      }
+      r.sink += h(via->branch()) + h(from->tag()) + h(to->tag()) + h(m.header(HeaderId::kCallId)) + cseq->number +
+                h(cseq->method) + *mf + *cl;
+    }
+  });
+
+  // ---- oSIP2
+  parser_init();
+  const Result osip_r = run("oSIP2 5.x (osip_message_parse)", min_seconds, batch_bytes, batch_msgs, [&](Result& r) {
+    for (std::size_t i = 0; i < segs.size(); ++i) {
+      osip_message_t* sip = nullptr;
+      osip_message_init(&sip);
+      if (osip_message_parse(sip, buffer.data() + segs[i].offset, segs[i].length) != 0) {
+        ++r.failures;
+        osip_message_free(sip);
+        continue;
+      }
+      osip_via_t* via = nullptr;
+      osip_generic_param_t* branch = nullptr;
+      osip_generic_param_t* ftag = nullptr;
+      osip_generic_param_t* ttag = nullptr;
+      osip_header_t* mf = nullptr;
+      osip_message_get_via(sip, 0, &via);
+      if (via != nullptr) osip_via_param_get_byname(via, const_cast<char*>("branch"), &branch);
+      if (sip->from != nullptr) osip_from_param_get_byname(sip->from, const_cast<char*>("tag"), &ftag);
+      if (sip->to != nullptr) osip_to_param_get_byname(sip->to, const_cast<char*>("tag"), &ttag);
+      osip_message_get_max_forwards(sip, 0, &mf);
+      if (via == nullptr || branch == nullptr || sip->call_id == nullptr || sip->cseq == nullptr) ++r.failures;
+      r.sink += h(branch ? branch->gvalue : nullptr) + h(ftag ? ftag->gvalue : nullptr) +
+                h(ttag ? ttag->gvalue : nullptr) + h(sip->call_id ? sip->call_id->number : nullptr) +
+                h(sip->cseq ? sip->cseq->number : nullptr) + h(sip->cseq ? sip->cseq->method : nullptr) +
+                h(mf ? mf->hvalue : nullptr) + h(sip->content_length ? sip->content_length->value : nullptr);
+      osip_message_free(sip);
+    }
+  });
+
+  // ---- Sofia-SIP
+  msg_mclass_t const* mclass = sip_default_mclass();
+  const Result sofia_r = run("Sofia-SIP 1.12 (msg_extract)", min_seconds, batch_bytes, batch_msgs, [&](Result& r) {
+    for (std::size_t i = 0; i < segs.size(); ++i) {
+      msg_t* msg = msg_create(mclass, 0);
+      void* b = msg_buf_alloc(msg, segs[i].length + 1);
+      if (b == nullptr) {
+        ++r.failures;
+        msg_destroy(msg);
+        continue;
+      }
+      std::memcpy(b, buffer.data() + segs[i].offset, segs[i].length);
+      msg_buf_commit(msg, segs[i].length, 1);
+      const int n = msg_extract(msg);
+      sip_t const* sip = sip_object(msg);
+      if (n <= 0 || sip == nullptr || sip->sip_via == nullptr || sip->sip_cseq == nullptr ||
+          sip->sip_call_id == nullptr || sip->sip_from == nullptr || sip->sip_to == nullptr ||
+          msg_extract_errors(msg) != 0) {
+        ++r.failures;
+        msg_destroy(msg);
+        continue;
+      }
+      r.sink += h(sip->sip_via->v_branch) + h(sip->sip_from->a_tag) + h(sip->sip_to->a_tag) +
+                h(sip->sip_call_id->i_id) + sip->sip_cseq->cs_seq + h(sip->sip_cseq->cs_method_name) +
+                (sip->sip_max_forwards ? sip->sip_max_forwards->mf_count : 0) +
+                (sip->sip_content_length ? sip->sip_content_length->l_length : 0);
+      msg_destroy(msg);
+    }
+  });
+
+  const Result* all[] = {&sipnic_r, &osip_r, &sofia_r};
+  bool failed = false;
+  for (const Result* r : all) {
+    if (r->failures != 0) {
+      std::fprintf(stderr, "sip_parse: %s failed on %llu messages of the corpus\n", r->name,
+                   static_cast<unsigned long long>(r->failures));
+      failed = true;
+    }
+  }
+  if (failed) return 1;
+
+  std::printf("corpus: %s, %zu messages, %llu bytes; sipnic batch: %zu segments per parse() call, SIMD %s\n",
+              dir.c_str(), corpus.size(), static_cast<unsigned long long>(batch_bytes / kRepeat), batch_msgs,
+              engine.simd_level() == sipnic::offload::SimdLevel::kAvx2 ? "avx2" : "sse2");
+  std::printf("%-34s %10s %14s %12s %10s\n", "parser", "MB/s", "messages/s", "ns/message", "vs sipnic");
+  for (const Result* r : all) {
+    std::printf("%-34s %10.1f %14.0f %12.1f %9.2fx\n", r->name, r->mb_per_s(), r->msg_per_s(), r->ns_per_msg(),
+                sipnic_r.mb_per_s() / r->mb_per_s());
+  }
+  std::printf("(checksums %llu %llu %llu)\n", static_cast<unsigned long long>(sipnic_r.sink % 1000),
+              static_cast<unsigned long long>(osip_r.sink % 1000), static_cast<unsigned long long>(sofia_r.sink % 1000));
+  std::printf("BENCH sip_parse.mb_per_s %.1f MB/s\n", sipnic_r.mb_per_s());
+  std::printf("BENCH sip_parse.ratio_vs_sofia %.2f x\n", sipnic_r.mb_per_s() / sofia_r.mb_per_s());
+  std::printf("BENCH sip_parse.ratio_vs_osip2 %.2f x\n", sipnic_r.mb_per_s() / osip_r.mb_per_s());
+  std::printf("BENCH sip_parse.ns_per_message %.1f ns\n", sipnic_r.ns_per_msg());
+  return 0;
+}

@@ -154,6 +154,8 @@ void EventLoop::run() {
   }
   // Run what was posted before stop() so nothing posted is silently lost.
   drain_mailbox();
+  // stop() ends this run(); a later run() (tests drive a loop in steps) goes on.
+  stopping_.store(false);
 }
 
 }  // namespace sipnic::core

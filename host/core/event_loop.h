@@ -48,7 +48,7 @@ class EventLoop {
   // Runs until stop(). `on_turn_end` runs after each turn's events (where
   // batches formed during the turn are flushed).
   void run();
-  void stop();  // thread-safe
+  void stop();  // thread-safe; ends the current (or the next) run()
   bool in_loop_thread() const;
 
   // Called at the end of each loop turn, on the loop thread.

@@ -423,11 +423,15 @@ class SegmentParser {
         if (colon == le) return fail(ParseError::kBadHeaderLine, s);
         const std::uint32_t ne = trim_back(s, colon);
         if (ne == s || ne - s > 0xFFFF) return fail(ParseError::kBadHeaderLine, s);
-        for (std::uint32_t i = s; i < ne; ++i) {
-          if (!kToken[seg_[i]]) return fail(ParseError::kBadHeaderLine, s);
-        }
         const HeaderId id =
             header_id_from_name(std::string_view(reinterpret_cast<const char*>(seg_ + s), ne - s));
+        // A known name matched a canonical (token) name byte for byte up to
+        // case, so only other names need the token check.
+        if (id == HeaderId::kOther) {
+          for (std::uint32_t i = s; i < ne; ++i) {
+            if (!kToken[seg_[i]]) return fail(ParseError::kBadHeaderLine, s);
+          }
+        }
         HeaderRecord h{};
         h.id = static_cast<std::uint8_t>(id);
         h.name_off = s - ms;

@@ -14,14 +14,44 @@ constexpr bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && 
 constexpr bool is_digit(char c) { return c >= '0' && c <= '9'; }
 constexpr bool is_alnum(char c) { return is_alpha(c) || is_digit(c); }
 constexpr bool is_hex(char c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
-constexpr bool is_lws(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 constexpr int hex_value(char c) {
   return is_digit(c) ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10 : c - 'A' + 10;
 }
 constexpr char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
-// unreserved = alphanum / mark (RFC 3261)
-constexpr bool is_unreserved(char c) { return is_alnum(c) || in(c, "-_.!~*'()"); }
+// Character classes as one table lookup each: these run for every byte of
+// the values a transaction layer decodes, so they must not search strings.
+enum CharClass : std::uint8_t {
+  kClsToken = 1u << 0,     // RFC 3261 token
+  kClsUser = 1u << 1,      // unreserved / escaped / user-unreserved
+  kClsPassword = 1u << 2,  // unreserved / escaped / "&=+$,"
+  kClsParam = 1u << 3,     // uri-parameter bytes (paramchar, '=', ';')
+  kClsHeader = 1u << 4,    // URI headers (hnv-unreserved / unreserved / escaped, '=', '&')
+  kClsPname = 1u << 5,     // parameter names: token / param-unreserved
+  kClsLws = 1u << 6,       // SP HTAB CR LF
+  kClsHost = 1u << 7,      // alphanum "-" "."
+};
+constexpr std::array<std::uint8_t, 256> make_classes() {
+  std::array<std::uint8_t, 256> t{};
+  for (int c = 0; c < 256; ++c) {
+    const char ch = static_cast<char>(c);
+    const bool unreserved = is_alnum(ch) || in(ch, "-_.!~*'()");
+    std::uint8_t m = 0;
+    if (is_alnum(ch) || in(ch, "-.!%*_+`'~")) m |= kClsToken;
+    if (unreserved || ch == '%' || in(ch, "&=+$,;?/")) m |= kClsUser;
+    if (unreserved || ch == '%' || in(ch, "&=+$,")) m |= kClsPassword;
+    if (unreserved || ch == '%' || in(ch, "[]/:&+$=;")) m |= kClsParam;
+    if (unreserved || ch == '%' || in(ch, "[]/?:+$=&")) m |= kClsHeader;
+    if ((m & kClsToken) != 0 || in(ch, "[]/:&+$")) m |= kClsPname;
+    if (in(ch, " \t\r\n")) m |= kClsLws;
+    if (is_alnum(ch) || ch == '-' || ch == '.') m |= kClsHost;
+    t[static_cast<std::size_t>(c)] = m;
+  }
+  return t;
+}
+constexpr std::array<std::uint8_t, 256> kClasses = make_classes();
+constexpr bool has_class(char c, std::uint8_t cls) { return (kClasses[static_cast<unsigned char>(c)] & cls) != 0; }
+constexpr bool is_lws(char c) { return has_class(c, kClsLws); }
 
 std::size_t skip_lws(std::string_view s, std::size_t i) {
   while (i < s.size() && is_lws(s[i])) ++i;
@@ -46,11 +76,11 @@ bool all_of_set(std::string_view s, bool (*ok)(char)) {
   }
   return true;
 }
-bool user_char(char c) { return is_unreserved(c) || c == '%' || in(c, "&=+$,;?/"); }
-bool password_char(char c) { return is_unreserved(c) || c == '%' || in(c, "&=+$,"); }
-bool param_char(char c) { return is_unreserved(c) || c == '%' || in(c, "[]/:&+$=;"); }
-bool header_char(char c) { return is_unreserved(c) || c == '%' || in(c, "[]/?:+$=&"); }
-bool param_name_char(char c) { return is_token_char(c) || in(c, "[]/:&+$"); }
+bool user_char(char c) { return has_class(c, kClsUser); }
+bool password_char(char c) { return has_class(c, kClsPassword); }
+bool param_char(char c) { return has_class(c, kClsParam); }
+bool header_char(char c) { return has_class(c, kClsHeader); }
+bool param_name_char(char c) { return has_class(c, kClsPname); }
 
 // Index just past the closing quote of the quoted-string starting at s[i] ('"'),
 // or npos if it is not closed.
@@ -83,7 +113,7 @@ std::size_t parse_host(std::string_view s, std::string_view& host, bool& ipv6, s
     return close + 1;
   }
   std::size_t i = 0;
-  while (i < s.size() && (is_alnum(s[i]) || s[i] == '-' || s[i] == '.')) ++i;
+  while (i < s.size() && has_class(s[i], kClsHost)) ++i;
   host = s.substr(0, i);
   ipv6 = false;
   if (!is_ipv4_address(host) && !is_hostname(host)) {
@@ -104,7 +134,7 @@ bool parse_port(std::string_view s, std::uint16_t& port) {
 
 // ---------------------------------------------------------------- basics
 
-bool is_token_char(char c) { return is_alnum(c) || in(c, "-.!%*_+`'~"); }
+bool is_token_char(char c) { return has_class(c, kClsToken); }
 
 bool is_token(std::string_view s) {
   if (s.empty()) return false;
@@ -131,24 +161,26 @@ std::string_view trim_lws(std::string_view s) {
 
 Decoded<std::uint64_t> parse_uint(std::string_view s, std::uint64_t max) {
   Decoded<std::uint64_t> r;
-  if (s.empty()) {
-    r.error = "not a decimal number";
-    return r;
-  }
-  std::uint64_t v = 0;
-  bool over = false;
+  std::size_t i = 0;
   for (char c : s) {
     if (!is_digit(c)) {
       r.error = "not a decimal number";
       return r;
     }
-    if (!over) {
-      const auto d = static_cast<std::uint64_t>(c - '0');
-      if (v > (max - d) / 10) over = true;  // v * 10 + d > max
-      else v = v * 10 + d;
-    }
   }
-  if (over) {
+  if (s.empty()) {
+    r.error = "not a decimal number";
+    return r;
+  }
+  while (i + 1 < s.size() && s[i] == '0') ++i;  // leading zeros ("0068", RFC 4475 wsinv)
+  // 19 digits always fit in 64 bits; more never fit under any max.
+  if (s.size() - i > 19) {
+    r.error = "number out of range";
+    return r;
+  }
+  std::uint64_t v = 0;
+  for (; i < s.size(); ++i) v = v * 10 + static_cast<std::uint64_t>(s[i] - '0');
+  if (v > max) {
     r.error = "number out of range";
     return r;
   }
@@ -556,8 +588,9 @@ Decoded<NameAddr> parse_name_addr(std::string_view value) {
     r.error = "empty URI";
     return r;
   }
+  // Params are checked on demand (na.params.error()), not here: the hot path
+  // reads one tag and should not pay for a full syntax pass.
   na.params = ParamList(after);
-  if (const auto e = na.params.error(); !e.empty()) r.error = e;
   return r;
 }
 
@@ -637,11 +670,7 @@ Decoded<Via> parse_via(std::string_view element) {
       r.error = "unexpected text after Via sent-by";
       return r;
     }
-    via.params = ParamList(s.substr(i));
-    if (const auto e = via.params.error(); !e.empty()) {
-      r.error = e;
-      return r;
-    }
+    via.params = ParamList(s.substr(i));  // checked on demand: via.params.error()
   }
   return r;
 }

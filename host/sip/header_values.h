@@ -2,7 +2,10 @@
 // take a std::string_view and return views into it: nothing is copied or
 // allocated except where a value must be unescaped (percent_decode,
 // unquote). Each decoder says what is wrong instead of guessing (Decoded::error);
-// the validation layer (validate.h) turns that into a response.
+// the validation layer (validate.h) turns that into a response. Header
+// parameter lists are split lazily: parse_name_addr and parse_via check the
+// structure up to the parameters, and ParamList::error() checks those when a
+// caller (validation) asks, so reading one tag costs one short scan.
 //
 // Grammar: RFC 3261 §25.1 (LWS, SWS, token, quoted-string, SIP-URI, name-addr,
 // via-parm), RFC 5118 (IPv6 references), RFC 4291 §2.2 (IPv6 text form).

@@ -173,6 +173,11 @@ void Checker::address(const HeaderRecord& h, std::string_view element, bool cont
     bad(r, hname(h) + ": " + std::string(na.error));
     return;
   }
+  if (const auto pe = na->params.error(); !pe.empty()) {
+    bad(pe == "unterminated quoted string" ? Rule::kUnterminatedQuote : Rule::kBadAddress,
+        hname(h) + ": " + std::string(pe));
+    return;
+  }
   if (na->star) {
     if (!contact) bad(Rule::kBadAddress, hname(h) + ": '*' is only valid in Contact");
     return;
@@ -208,6 +213,7 @@ void Checker::values() {
         while (auto e = parts.next()) {
           const auto via = parse_via(*e);
           if (!via) return bad(Rule::kBadVia, "Via: " + std::string(e->empty() ? "empty element" : via.error));
+          if (const auto pe = via->params.error(); !pe.empty()) return bad(Rule::kBadVia, "Via: " + std::string(pe));
         }
         if (!parts.error().empty()) return bad(Rule::kUnterminatedQuote, "Via: " + std::string(parts.error()));
         break;

@@ -196,11 +196,12 @@ struct Outcome {
 // Runs `loop` until it is stopped or the deadline passes; false on the deadline.
 bool run_with_deadline(core::EventLoop& loop) {
   bool expired = false;
-  loop.add_timer(std::chrono::duration_cast<core::Millis>(kDeadline), [&] {
+  auto deadline = loop.add_timer(std::chrono::duration_cast<core::Millis>(kDeadline), [&] {
     expired = true;
     loop.stop();
   });
   loop.run();
+  loop.cancel_timer(deadline);  // it refers to this frame's `expired`
   return !expired;
 }
 

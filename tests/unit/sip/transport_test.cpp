@@ -1,0 +1,235 @@
+#include "sip/transport.h"
+
+#include <gtest/gtest.h>
+
+#include <condition_variable>
+#include <mutex>
+#include <vector>
+
+#include "offload/cpu_sip_parse_engine.h"
+#include "support/loop_thread.h"
+#include "support/process.h"
+
+namespace sipnic::sip {
+namespace {
+
+using namespace std::chrono_literals;
+using test::LoopThread;
+using test::PeerSocket;
+
+const std::string kOptions =
+    "OPTIONS sip:node@127.0.0.1 SIP/2.0\r\n"
+    "Via: SIP/2.0/UDP 127.0.0.1:5999;branch=z9hG4bK-1\r\n"
+    "Max-Forwards: 70\r\n"
+    "From: <sip:t@127.0.0.1>;tag=a\r\n"
+    "To: <sip:node@127.0.0.1>\r\n"
+    "Call-ID: call-1\r\n"
+    "CSeq: 1 OPTIONS\r\n"
+    "Content-Length: 0\r\n\r\n";
+
+// A TransportLayer on loopback with a handler that collects what it gets.
+class TransportFixture : public ::testing::Test {
+ protected:
+  void start(core::Transport transport, TransportOptions options = {}) {
+    port_ = test::free_port(transport == core::Transport::kUdp ? SOCK_DGRAM : SOCK_STREAM);
+    offload::SipParseLimits limits;
+    limits.max_message_bytes = options.max_message_bytes;
+    parser_ = std::make_unique<offload::CpuSipParseEngine>(limits);
+    thread_.call([&] {
+      layer_ = std::make_unique<TransportLayer>(0, thread_.loop(), log_, *parser_, options);
+      layer_->listen({transport, {"127.0.0.1", port_}});
+      layer_->set_handler([this](Received&& rx) {
+        std::lock_guard lock(mutex_);
+        received_.push_back(std::move(rx));
+        cv_.notify_all();
+      });
+      layer_->set_peers({layer_.get()});
+      return 0;
+    });
+  }
+  void TearDown() override {
+    thread_.call([&] {
+      layer_.reset();
+      return 0;
+    });
+  }
+  core::SocketAddress address() const { return *core::SocketAddress::from_ip("127.0.0.1", port_); }
+  bool wait_for(std::size_t n, std::chrono::milliseconds timeout = 3000ms) {
+    std::unique_lock lock(mutex_);
+    return cv_.wait_for(lock, timeout, [&] { return received_.size() >= n; });
+  }
+  TransportStats stats() {
+    return thread_.call([&] { return layer_->stats(); });
+  }
+
+  core::Log log_{core::LogLevel::kError};
+  LoopThread thread_;
+  std::unique_ptr<offload::CpuSipParseEngine> parser_;
+  std::unique_ptr<TransportLayer> layer_;
+  std::uint16_t port_ = 0;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::vector<Received> received_;
+};
+
+TEST_F(TransportFixture, UdpDatagramArrivesAsIndexedMessageWithItsSource) {
+  start(core::Transport::kUdp);
+  PeerSocket peer(AF_INET, SOCK_DGRAM);
+  peer.send_to(address(), kOptions);
+  ASSERT_TRUE(wait_for(1));
+  std::lock_guard lock(mutex_);
+  const Received& rx = received_[0];
+  EXPECT_EQ(rx.transport, core::Transport::kUdp);
+  EXPECT_EQ(rx.message.method(), "OPTIONS");
+  EXPECT_EQ(rx.message.header(offload::HeaderId::kCallId), "call-1");
+  EXPECT_EQ(rx.source, peer.local());
+  EXPECT_FALSE(rx.connection.valid());
+}
+
+TEST_F(TransportFixture, UdpRequestWithBodyShorterThanContentLengthIsAnswered400) {
+  start(core::Transport::kUdp);
+  PeerSocket peer(AF_INET, SOCK_DGRAM);
+  std::string bad = kOptions;
+  bad.replace(bad.find("Content-Length: 0"), 17, "Content-Length: 50");
+  peer.send_to(address(), bad);
+  auto reply = peer.receive(3000ms);
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->substr(0, 12), "SIP/2.0 400 ");
+  EXPECT_NE(reply->find("Call-ID: call-1\r\n"), std::string::npos);
+  EXPECT_EQ(stats().rx_malformed, 1u);
+  std::lock_guard lock(mutex_);
+  EXPECT_TRUE(received_.empty());
+}
+
+TEST_F(TransportFixture, UdpGarbageIsDroppedAndCountedWithoutAnswer) {
+  start(core::Transport::kUdp);
+  PeerSocket peer(AF_INET, SOCK_DGRAM);
+  peer.send_to(address(), "\x01\x02 not sip at all\r\n\r\n");
+  EXPECT_FALSE(peer.receive(300ms));
+  EXPECT_EQ(stats().rx_malformed, 1u);
+  // The node still serves the next good message.
+  peer.send_to(address(), kOptions);
+  EXPECT_TRUE(wait_for(1));
+}
+
+TEST_F(TransportFixture, TcpCoalescedMessagesInOneWriteAreAllDelivered) {
+  start(core::Transport::kTcp);
+  PeerSocket peer(AF_INET, SOCK_STREAM);
+  ASSERT_TRUE(peer.connect(address()));
+  std::string second = kOptions;
+  second.replace(second.find("call-1"), 6, "call-2");
+  peer.send(kOptions + "\r\n" + second);  // with a CRLF keepalive between them
+  ASSERT_TRUE(wait_for(2));
+  std::lock_guard lock(mutex_);
+  EXPECT_EQ(received_[0].message.header(offload::HeaderId::kCallId), "call-1");
+  EXPECT_EQ(received_[1].message.header(offload::HeaderId::kCallId), "call-2");
+  EXPECT_TRUE(received_[0].connection.valid());
+  EXPECT_EQ(received_[0].connection.id, received_[1].connection.id);
+}
+
+TEST_F(TransportFixture, TcpMessageSplitAcrossWritesIsDeliveredOnceWhole) {
+  start(core::Transport::kTcp);
+  PeerSocket peer(AF_INET, SOCK_STREAM);
+  ASSERT_TRUE(peer.connect(address()));
+  for (std::size_t i = 0; i < kOptions.size(); i += 37) {
+    peer.send(kOptions.substr(i, 37));
+    std::this_thread::sleep_for(2ms);
+  }
+  ASSERT_TRUE(wait_for(1));
+  std::this_thread::sleep_for(50ms);
+  std::lock_guard lock(mutex_);
+  ASSERT_EQ(received_.size(), 1u);
+  EXPECT_EQ(received_[0].message.bytes, kOptions);
+}
+
+TEST_F(TransportFixture, TcpResponseGoesBackOnTheRequestsConnection) {
+  start(core::Transport::kTcp);
+  PeerSocket peer(AF_INET, SOCK_STREAM);
+  ASSERT_TRUE(peer.connect(address()));
+  peer.send(kOptions);
+  ASSERT_TRUE(wait_for(1));
+  Received rx;
+  {
+    std::lock_guard lock(mutex_);
+    rx = received_[0];
+  }
+  thread_.call([&] {
+    return layer_->send(core::Transport::kTcp, rx.source, rx.connection, "SIP/2.0 200 OK\r\n\r\n");
+  });
+  auto reply = peer.receive(3000ms);
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(*reply, "SIP/2.0 200 OK\r\n\r\n");
+}
+
+TEST_F(TransportFixture, TcpMissingContentLengthIsAnsweredAndTheConnectionClosed) {
+  start(core::Transport::kTcp);
+  PeerSocket peer(AF_INET, SOCK_STREAM);
+  ASSERT_TRUE(peer.connect(address()));
+  std::string bad = kOptions;
+  bad.erase(bad.find("Content-Length: 0\r\n"), 19);
+  peer.send(bad);
+  auto reply = peer.receive(3000ms);
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->substr(0, 12), "SIP/2.0 400 ");
+  // Then EOF: the stream cannot be resynchronised after a framing error.
+  std::optional<std::string> next;
+  do {
+    next = peer.receive(3000ms);
+  } while (next && !next->empty());
+  ASSERT_TRUE(next);
+  EXPECT_TRUE(next->empty());
+  EXPECT_EQ(stats().tcp_closed_on_error, 1u);
+}
+
+TEST_F(TransportFixture, TcpMessageOverTheSizeLimitGets513AndClose) {
+  TransportOptions options;
+  options.max_message_bytes = 1024;
+  start(core::Transport::kTcp, options);
+  PeerSocket peer(AF_INET, SOCK_STREAM);
+  ASSERT_TRUE(peer.connect(address()));
+  std::string big = kOptions;
+  big.replace(big.find("Content-Length: 0"), 17, "Content-Length: 4000");
+  big += std::string(4000, 'x');
+  peer.send(big);
+  auto reply = peer.receive(3000ms);
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->substr(0, 12), "SIP/2.0 513 ");
+}
+
+TEST_F(TransportFixture, TcpPartialMessageHeldTooLongClosesTheConnection) {
+  TransportOptions options;
+  options.partial_message_timeout_ms = 100;
+  start(core::Transport::kTcp, options);
+  PeerSocket peer(AF_INET, SOCK_STREAM);
+  ASSERT_TRUE(peer.connect(address()));
+  peer.send(kOptions.substr(0, 40));
+  auto eof = peer.receive(3000ms);
+  ASSERT_TRUE(eof);
+  EXPECT_TRUE(eof->empty());
+  EXPECT_EQ(stats().tcp_closed_slow, 1u);
+}
+
+TEST_F(TransportFixture, TcpSendOpensAConnectionToAPeerAndReusesIt) {
+  start(core::Transport::kTcp);
+  int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  auto addr = core::SocketAddress::from_ip("127.0.0.1", test::free_port(SOCK_STREAM));
+  ASSERT_EQ(::bind(listener, addr->sa(), addr->len()), 0);
+  ASSERT_EQ(::listen(listener, 4), 0);
+  thread_.call([&] { return layer_->send(core::Transport::kTcp, *addr, {}, kOptions); });
+  int conn = ::accept(listener, nullptr, nullptr);
+  ASSERT_GE(conn, 0);
+  thread_.call([&] { return layer_->send(core::Transport::kTcp, *addr, {}, kOptions); });
+  std::string got;
+  char buf[4096];
+  while (got.size() < 2 * kOptions.size()) {
+    ssize_t n = ::recv(conn, buf, sizeof buf, 0);
+    ASSERT_GT(n, 0);
+    got.append(buf, static_cast<std::size_t>(n));
+  }
+  EXPECT_EQ(got, kOptions + kOptions);
+  ::close(conn);
+  ::close(listener);
+}
+
+}  // namespace
+}  // namespace sipnic::sip

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <iterator>
 #include <span>
 #include <string_view>
 
@@ -59,7 +60,12 @@ class MessageView {
    public:
     class iterator {
      public:
+      using iterator_category = std::forward_iterator_tag;
       using value_type = offload::HeaderRecord;
+      using difference_type = std::ptrdiff_t;
+      using pointer = const offload::HeaderRecord*;
+      using reference = const offload::HeaderRecord&;
+      iterator() = default;
       iterator(const offload::HeaderRecord* p, const offload::HeaderRecord* end, std::uint8_t id)
           : p_(p), end_(end), id_(id) {
         skip();
@@ -71,15 +77,20 @@ class MessageView {
         skip();
         return *this;
       }
+      iterator operator++(int) {
+        iterator old = *this;
+        ++*this;
+        return old;
+      }
       bool operator==(const iterator& o) const { return p_ == o.p_; }
 
      private:
       void skip() {
         while (p_ != end_ && p_->id != id_) ++p_;
       }
-      const offload::HeaderRecord* p_;
-      const offload::HeaderRecord* end_;
-      std::uint8_t id_;
+      const offload::HeaderRecord* p_ = nullptr;
+      const offload::HeaderRecord* end_ = nullptr;
+      std::uint8_t id_ = 0;
     };
     Range(std::span<const offload::HeaderRecord> h, offload::HeaderId id)
         : b_(h.data()), e_(h.data() + h.size()), id_(static_cast<std::uint8_t>(id)) {}

@@ -1,5 +1,6 @@
 #include "sip/transaction.h"
 
+#include "sip/header_values.h"
 #include "sip/response_builder.h"
 #include "sip/validate.h"
 
@@ -18,53 +19,26 @@ namespace {
 
 constexpr std::string_view kMagicCookie = "z9hG4bK";
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && ::strncasecmp(a.data(), b.data(), a.size()) == 0;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 bool reliable(Transport t) { return t != Transport::kUdp; }
 
 }  // namespace
 
 bool extract_key_fields(const SipMessage& m, TransactionKeyFields& out) {
-  std::string_view via = m.header(HeaderId::kVia);
-  std::string_view cseq = trim(m.header(HeaderId::kCSeq));
-  if (via.empty() || cseq.empty()) return false;
-  // Top Via element: up to the first comma (Via params hold no quoted commas
-  // in practice; a quoted one would only shorten the element we look at).
-  via = via.substr(0, via.find(','));
-  auto semi = via.find(';');
-  std::string_view proto_and_sent_by = via.substr(0, semi);
-  // "SIP/2.0/UDP host:port": sent-by after the whitespace following the protocol.
-  auto sp = proto_and_sent_by.find_first_of(" \t");
-  if (sp == std::string_view::npos) return false;
-  out.sent_by = trim(proto_and_sent_by.substr(sp));
-  out.branch = {};
-  std::string_view params = semi == std::string_view::npos ? std::string_view{} : via.substr(semi);
-  std::size_t pos = 0;
-  while (pos < params.size()) {
-    auto next = params.find(';', pos + 1);
-    std::string_view p = trim(params.substr(pos + 1, next == std::string_view::npos ? params.npos : next - pos - 1));
-    auto eq = p.find('=');
-    if (eq != std::string_view::npos && iequals(trim(p.substr(0, eq)), "branch")) {
-      out.branch = trim(p.substr(eq + 1));
-    }
-    if (next == std::string_view::npos) break;
-    pos = next;
-  }
-  auto sp2 = cseq.find_first_of(" \t");
-  if (sp2 == std::string_view::npos) return false;
-  std::string_view num = cseq.substr(0, sp2);
-  auto [p, ec] = std::from_chars(num.data(), num.data() + num.size(), out.cseq);
-  if (ec != std::errc() || p != num.data() + num.size()) return false;
-  out.cseq_method = trim(cseq.substr(sp2));
-  return !out.sent_by.empty() && !out.cseq_method.empty();
+  // Top Via element (the first of the first Via header).
+  CommaValues vias(m.header(HeaderId::kVia));
+  auto top = vias.next();
+  if (!top) return false;
+  auto via = parse_via(*top);
+  auto cseq = parse_cseq(m.header(HeaderId::kCSeq));
+  if (!via || !cseq) return false;
+  out.branch = via->branch();
+  out.sent_by.assign(via->host);
+  if (via->has_port) out.sent_by.append(":").append(std::to_string(via->port));
+  out.sent_by_port = via->has_port ? via->port : 0;
+  out.rport = via->has_rport();
+  out.cseq = cseq->number;
+  out.cseq_method = cseq->method;
+  return true;
 }
 
 // ---- server transactions ----------------------------------------------------
@@ -72,25 +46,12 @@ bool extract_key_fields(const SipMessage& m, TransactionKeyFields& out) {
 Target response_target(const Received& rx) {
   Target t{rx.transport, rx.source, rx.connection};
   // RFC 3261 §18.2.2 / RFC 3581: over UDP without rport the response goes to
-  // the sent-by port; with rport (or over streams) back to the source port.
+  // the source address at the sent-by port; with rport (or over streams) back
+  // to the source port.
   if (rx.transport != Transport::kUdp) return t;
   TransactionKeyFields f;
-  if (!extract_key_fields(rx.message, f)) return t;
-  std::string_view via = rx.message.header(HeaderId::kVia);
-  via = via.substr(0, via.find(','));
-  for (std::size_t pos = via.find(';'); pos != std::string_view::npos; pos = via.find(';', pos + 1)) {
-    std::string_view p = trim(via.substr(pos + 1, via.find_first_of(";=", pos + 1) - pos - 1));
-    if (iequals(p, "rport")) return t;
-  }
-  std::string_view sb = f.sent_by;
-  std::uint16_t port = 5060;
-  auto colon = sb.rfind(':');
-  auto rb = sb.rfind(']');
-  if (colon != std::string_view::npos && (rb == std::string_view::npos || colon > rb)) {
-    std::string_view ps = sb.substr(colon + 1);
-    std::from_chars(ps.data(), ps.data() + ps.size(), port);
-  }
-  t.address.set_port(port);
+  if (!extract_key_fields(rx.message, f) || f.rport) return t;
+  t.address.set_port(f.sent_by_port ? f.sent_by_port : 5060);
   return t;
 }
 

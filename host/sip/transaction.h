@@ -49,12 +49,14 @@ struct TransactionStats {
 
 // Top-Via branch and sent-by, CSeq number and method: what matching needs.
 struct TransactionKeyFields {
-  std::string_view branch;
-  std::string_view sent_by;
+  std::string_view branch;       // "" if none (an RFC 2543 peer)
+  std::string sent_by;           // host[:port] of the top Via, normalised
+  std::uint16_t sent_by_port = 0;  // 0: none given
+  bool rport = false;            // RFC 3581 rport present
   std::uint32_t cseq = 0;
   std::string_view cseq_method;
 };
-// Nullopt-like: returns false when the message lacks a usable Via or CSeq.
+// False when the message lacks a usable top Via or CSeq.
 bool extract_key_fields(const SipMessage& m, TransactionKeyFields& out);
 // Where the responses to a received request go (RFC 3261 §18.2.2, RFC 3581).
 Target response_target(const Received& rx);

@@ -11,6 +11,7 @@
 #include <functional>
 #include <future>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <thread>
 
@@ -44,10 +45,12 @@ class LoopThread {
 // A blocking socket on loopback for the test thread.
 class PeerSocket {
  public:
-  PeerSocket(int family, int type, const std::string& ip = "127.0.0.1") {
+  PeerSocket(int family, int type, const std::string& ip = "127.0.0.1", std::uint16_t port = 0) {
     fd_ = ::socket(family, type | SOCK_CLOEXEC, 0);
-    auto a = core::SocketAddress::from_ip(ip, 0);
-    ::bind(fd_, a->sa(), a->len());
+    int one = 1;
+    ::setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    auto a = core::SocketAddress::from_ip(ip, port);
+    if (::bind(fd_, a->sa(), a->len()) < 0) throw std::runtime_error("PeerSocket: cannot bind " + a->to_string());
     socklen_t len = core::SocketAddress::capacity();
     ::getsockname(fd_, local_.sa(), &len);
   }

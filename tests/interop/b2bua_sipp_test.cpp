@@ -1,0 +1,438 @@
+// The trunk-to-trunk B2BUA against sipp, end to end: a real `sipnic run` and
+// real sipp peers on loopback, one test per behaviour. Each test has its own
+// addresses (127.0.N.1 the node, .2 the caller on trunk `pbx`, .3 the callee on
+// trunk `carrier`; N differs per test) and a free port for the node, so tests
+// never meet each other or anything else running on the machine.
+//
+// A test passes only on the sipp side's verdict (its exit code and its stat
+// counters: every call went through the scenario, every check in it held)
+// AND sipnic's own summary line; sipnic must also stop cleanly and without a
+// sanitizer report. Times in here are upper bounds only.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "interop/support/sipp_harness.h"
+
+namespace sipnic::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+// The addresses of one test.
+struct Net {
+  std::string node, caller, callee, node_port_s;
+  std::uint16_t node_port = 0;
+  std::string node_hostport() const {
+    return (node.find(':') != std::string::npos ? "[" + node + "]" : node) + ":" + node_port_s;
+  }
+};
+
+Net net(int n) {
+  Net x;
+  std::string prefix = "127.0." + std::to_string(n) + ".";
+  x.node = prefix + "1";
+  x.caller = prefix + "2";
+  x.callee = prefix + "3";
+  x.node_port = free_port_on(x.node);
+  x.node_port_s = std::to_string(x.node_port);
+  return x;
+}
+
+std::string bracket(const std::string& ip) { return ip.find(':') != std::string::npos ? "[" + ip + "]" : ip; }
+
+struct ConfigOptions {
+  std::string transport = "udp";
+  std::string caller_port = "5060";
+  std::string callee_port = "5060";
+  std::string carrier_extra;  // more lines for [trunk carrier]
+  std::string timers;         // lines for [timers]
+};
+
+// Two trunks routed to each other, as the built-in config, on the test's own
+// addresses. Two workers, so that calls cross workers.
+std::string config_for(const Net& n, const ConfigOptions& o = {}) {
+  std::string c;
+  c += "[node]\nworkers = 2\nlog-level = info\n";
+  c += "[listen]\nudp = " + n.node_hostport() + "\ntcp = " + n.node_hostport() + "\n";
+  if (!o.timers.empty()) c += "[timers]\n" + o.timers;
+  c += "[trunk pbx]\ntransport = " + o.transport + "\npeer = " + bracket(n.caller) + ":" + o.caller_port + "\n";
+  c += "[trunk carrier]\ntransport = " + o.transport + "\npeer = " + bracket(n.callee) + ":" + o.callee_port +
+       "\n" + o.carrier_extra;
+  c += "[route pbx-out]\nfrom-trunk = pbx\nto-trunk = carrier\n";
+  c += "[route carrier-in]\nfrom-trunk = carrier\nto-trunk = pbx\n";
+  return c;
+}
+
+// sipp arguments for a peer at ip:port (IPv6 too).
+std::vector<std::string> peer_args(const std::string& scenario_path, const std::string& ip,
+                                   const std::string& port, std::vector<std::string> more = {}) {
+  std::vector<std::string> a = {"-sf", scenario_path, "-i", ip, "-p", port};
+  a.insert(a.end(), more.begin(), more.end());
+  return a;
+}
+
+// Stops the node and checks what every test needs of it: a clean exit, no
+// sanitizer report, a summary line. Returns the summary.
+SipnicSummary finish(Sipnic& node) {
+  SipnicSummary s = node.stop();
+  std::string log = node.log();
+  EXPECT_TRUE(node.exited_cleanly()) << "sipnic did not exit with 0 on SIGTERM; log:\n" << log;
+  EXPECT_EQ(sanitizer_findings(log), "") << "sanitizer report in sipnic's log:\n" << log;
+  EXPECT_TRUE(s.found) << "no summary line in sipnic's log:\n" << log;
+  return s;
+}
+
+// Everything a basic test does: node up, UAS, UAC with `calls` calls at
+// `rate`, all must complete; sipnic must count them answered.
+void run_basic_calls(const Net& n, const ConfigOptions& opts, int calls, int rate, const std::string& tag,
+                     std::vector<std::string> extra_sipp = {}) {
+  TempDir dir(tag);
+  Sipnic node(dir, config_for(n, opts));
+  ASSERT_EQ(node.wait_ready(), "");
+  std::string m = std::to_string(calls);
+  std::vector<std::string> uas_more = {"-m", m, "-recv_timeout", "20000"};
+  uas_more.insert(uas_more.end(), extra_sipp.begin(), extra_sipp.end());
+  Sipp uas(dir, "uas", peer_args(scenario(dir, "uas_call.xml", {{"ON_INVITE", ""}}), n.callee, opts.callee_port, uas_more),
+           90s);
+  std::vector<std::string> uac_more = {n.node_hostport(), "-m", m, "-r", std::to_string(rate), "-recv_timeout",
+                                       "20000"};
+  uac_more.insert(uac_more.end(), extra_sipp.begin(), extra_sipp.end());
+  Sipp uac(dir, "uac",
+           peer_args(scenario(dir, "uac_call.xml", {{"ON_200", ""}, {"PAUSE_MS", "0"}}), n.caller, opts.caller_port,
+                     uac_more),
+           90s);
+  SippResult c = uac.wait();
+  SippResult s = uas.wait();
+  EXPECT_EQ(c.exit_code, 0) << "UAC: " << c.describe();
+  EXPECT_EQ(c.successful(), calls) << "UAC: " << c.describe();
+  EXPECT_EQ(c.failed(), 0) << "UAC: " << c.describe();
+  EXPECT_EQ(s.exit_code, 0) << "UAS: " << s.describe();
+  EXPECT_EQ(s.successful(), calls) << "UAS: " << s.describe();
+  SipnicSummary sum = finish(node);
+  EXPECT_EQ(sum.started, calls) << sum.line;
+  EXPECT_EQ(sum.answered, calls) << sum.line;
+  EXPECT_EQ(sum.failed, 0) << sum.line;
+  EXPECT_EQ(sum.refused, 0) << sum.line;
+}
+
+TEST(B2buaSipp, UdpCallsAllAnsweredNoneFailed) {
+  run_basic_calls(net(10), {}, 300, 50, "b2bua-udp");
+}
+
+TEST(B2buaSipp, TcpCallsAllAnsweredNoneFailed) {
+  ConfigOptions o;
+  o.transport = "tcp";
+  run_basic_calls(net(11), o, 300, 50, "b2bua-tcp", {"-t", "t1"});
+}
+
+TEST(B2buaSipp, Ipv6UdpCallsAllAnswered) {
+  // Only one IPv6 loopback address: both trunks are ::1, told apart by port
+  // for sending; inbound INVITEs from ::1 are `pbx`'s (first in the file).
+  Net n;
+  n.node = n.caller = n.callee = "::1";
+  n.node_port = free_port_on("::1");
+  n.node_port_s = std::to_string(n.node_port);
+  ConfigOptions o;
+  o.caller_port = std::to_string(free_port_on("::1"));
+  do o.callee_port = std::to_string(free_port_on("::1"));
+  while (o.callee_port == o.caller_port || o.callee_port == n.node_port_s);
+  run_basic_calls(n, o, 50, 25, "b2bua-ipv6");
+}
+
+TEST(B2buaSipp, CancelBeforeAnswerGets200And487AndCancelsTheFarEnd) {
+  Net n = net(12);
+  TempDir dir("b2bua-cancel");
+  Sipnic node(dir, config_for(n));
+  ASSERT_EQ(node.wait_ready(), "");
+  const int calls = 10;
+  std::string m = std::to_string(calls);
+  Sipp uas(dir, "uas",
+           peer_args(scenario(dir, "uas_ring_until_cancel.xml"), n.callee, "5060", {"-m", m, "-recv_timeout", "15000"}),
+           60s);
+  Sipp uac(dir, "uac",
+           peer_args(scenario(dir, "uac_cancel.xml"), n.caller, "5060",
+                     {n.node_hostport(), "-m", m, "-r", "10", "-recv_timeout", "15000"}),
+           60s);
+  SippResult c = uac.wait();
+  SippResult s = uas.wait();
+  // The caller got 180, 200 for its CANCEL, 487 for the INVITE; the callee
+  // got a CANCEL for each call (its scenario waits for it).
+  EXPECT_EQ(c.exit_code, 0) << "UAC: " << c.describe();
+  EXPECT_EQ(c.successful(), calls) << "UAC: " << c.describe();
+  EXPECT_EQ(s.exit_code, 0) << "UAS: " << s.describe();
+  EXPECT_EQ(s.successful(), calls) << "UAS: " << s.describe();
+  SipnicSummary sum = finish(node);
+  EXPECT_EQ(sum.started, calls) << sum.line;
+  EXPECT_EQ(sum.answered, 0) << sum.line;
+}
+
+TEST(B2buaSipp, BusyFromFarEndRelayedToCaller) {
+  Net n = net(13);
+  TempDir dir("b2bua-busy");
+  Sipnic node(dir, config_for(n));
+  ASSERT_EQ(node.wait_ready(), "");
+  const int calls = 10;
+  std::string m = std::to_string(calls);
+  Sipp uas(dir, "uas",
+           peer_args(scenario(dir, "uas_final.xml", {{"STATUS", "486"}, {"REASON", "Busy Here"}}), n.callee, "5060",
+                     {"-m", m, "-recv_timeout", "15000"}),
+           60s);
+  Sipp uac(dir, "uac",
+           peer_args(scenario(dir, "uac_final.xml", {{"STATUS", "486"}, {"ON_FINAL", ""}}), n.caller, "5060",
+                     {n.node_hostport(), "-m", m, "-r", "10", "-recv_timeout", "15000"}),
+           60s);
+  SippResult c = uac.wait();
+  SippResult s = uas.wait();
+  EXPECT_EQ(c.exit_code, 0) << "UAC: " << c.describe();
+  EXPECT_EQ(c.successful(), calls) << "UAC: " << c.describe();
+  EXPECT_EQ(s.exit_code, 0) << "UAS: " << s.describe();  // it got the ACK for each 486
+  EXPECT_EQ(s.successful(), calls) << "UAS: " << s.describe();
+  SipnicSummary sum = finish(node);
+  EXPECT_EQ(sum.started, calls) << sum.line;
+  EXPECT_EQ(sum.answered, 0) << sum.line;
+  EXPECT_EQ(sum.failed, calls) << sum.line;
+}
+
+TEST(B2buaSipp, RingingWithoutAnswerEndsAt408OnTimerCAndCancelsTheFarEnd) {
+  Net n = net(14);
+  TempDir dir("b2bua-timer-c");
+  ConfigOptions o;
+  o.timers = "timer-c = 3000\n";
+  Sipnic node(dir, config_for(n, o));
+  ASSERT_EQ(node.wait_ready(), "");
+  const int calls = 5;
+  std::string m = std::to_string(calls);
+  Sipp uas(dir, "uas",
+           peer_args(scenario(dir, "uas_ring_until_cancel.xml"), n.callee, "5060", {"-m", m, "-recv_timeout", "20000"}),
+           60s);
+  Sipp uac(dir, "uac",
+           peer_args(scenario(dir, "uac_final.xml", {{"STATUS", "408"}, {"ON_FINAL", ""}}), n.caller, "5060",
+                     {n.node_hostport(), "-m", m, "-r", "10", "-recv_timeout", "20000"}),
+           60s);
+  SippResult c = uac.wait();
+  SippResult s = uas.wait();
+  EXPECT_EQ(c.exit_code, 0) << "UAC: " << c.describe();
+  EXPECT_EQ(c.successful(), calls) << "UAC: " << c.describe();
+  EXPECT_EQ(s.exit_code, 0) << "UAS (must see a CANCEL per call): " << s.describe();
+  EXPECT_EQ(s.successful(), calls) << "UAS: " << s.describe();
+  SipnicSummary sum = finish(node);
+  EXPECT_EQ(sum.failed, calls) << sum.line;
+  EXPECT_NE(node.log().find("within timer C"), std::string::npos) << node.log();
+}
+
+TEST(B2buaSipp, SilentFarEndEndsAt408AfterTransactionTimeout) {
+  // Nobody at the callee's address: Timer B (64*T1, T1 = 100 ms) ends the
+  // outbound INVITE and the caller gets 408.
+  Net n = net(15);
+  TempDir dir("b2bua-silent");
+  ConfigOptions o;
+  o.timers = "t1 = 100\n";
+  Sipnic node(dir, config_for(n, o));
+  ASSERT_EQ(node.wait_ready(), "");
+  const int calls = 3;
+  std::string m = std::to_string(calls);
+  Sipp uac(dir, "uac",
+           peer_args(scenario(dir, "uac_final.xml", {{"STATUS", "408"}, {"ON_FINAL", ""}}), n.caller, "5060",
+                     {n.node_hostport(), "-m", m, "-r", "10", "-recv_timeout", "30000"}),
+           60s);
+  SippResult c = uac.wait();
+  EXPECT_EQ(c.exit_code, 0) << "UAC: " << c.describe();
+  EXPECT_EQ(c.successful(), calls) << "UAC: " << c.describe();
+  SipnicSummary sum = finish(node);
+  EXPECT_EQ(sum.started, calls) << sum.line;
+  EXPECT_EQ(sum.failed, calls) << sum.line;
+}
+
+TEST(B2buaSipp, TrunkDownByOptionsRefusesCallsWith503AndRetryAfter) {
+  // The carrier answers no OPTIONS (nobody there); after the first ping times
+  // out (64*T1 = 6.4 s) the trunk is down and INVITEs to it get 503 at once.
+  Net n = net(16);
+  TempDir dir("b2bua-trunk-down");
+  ConfigOptions o;
+  o.timers = "t1 = 100\n";
+  o.carrier_extra = "options-interval = 1000\n";
+  Sipnic node(dir, config_for(n, o));
+  ASSERT_EQ(node.wait_ready(), "");
+  ASSERT_TRUE(node.wait_for_log("trunk carrier is down", 30s)) << node.log();
+  const int calls = 3;
+  std::string m = std::to_string(calls);
+  std::string retry_after_check =
+      "    <action>\n"
+      "      <ereg regexp=\"^ *[0-9]+\" search_in=\"hdr\" header=\"Retry-After:\" check_it=\"true\" "
+      "assign_to=\"check\"/>\n"
+      "      <assignstr assign_to=\"check\" value=\"ok\"/>\n"
+      "    </action>";
+  Sipp uac(dir, "uac",
+           peer_args(scenario(dir, "uac_final.xml", {{"STATUS", "503"}, {"ON_FINAL", retry_after_check}}), n.caller,
+                     "5060", {n.node_hostport(), "-m", m, "-r", "10", "-recv_timeout", "15000"}),
+           60s);
+  SippResult c = uac.wait();
+  EXPECT_EQ(c.exit_code, 0) << "UAC: " << c.describe();
+  EXPECT_EQ(c.successful(), calls) << "UAC: " << c.describe();
+  SipnicSummary sum = finish(node);
+  EXPECT_EQ(sum.refused, calls) << sum.line;
+  EXPECT_EQ(sum.answered, 0) << sum.line;
+}
+
+TEST(B2buaSipp, MaxCallsOnTargetTrunkRefusesTheExcessWith503) {
+  Net n = net(17);
+  TempDir dir("b2bua-max-calls");
+  ConfigOptions o;
+  o.carrier_extra = "max-calls = 5\n";
+  Sipnic node(dir, config_for(n, o));
+  ASSERT_EQ(node.wait_ready(), "");
+  Sipp uas(dir, "uas",
+           peer_args(scenario(dir, "uas_call.xml", {{"ON_INVITE", ""}}), n.callee, "5060",
+                     {"-m", "10", "-recv_timeout", "20000"}),
+           60s);
+  {
+    // 8 calls, all started within a fraction of a second and each held 3 s:
+    // the first 5 take the trunk's slots, the other 3 are refused.
+    Sipp uac(dir, "uac-burst",
+             peer_args(scenario(dir, "uac_call_or_503.xml", {{"PAUSE_MS", "3000"}}), n.caller, "5060",
+                       {n.node_hostport(), "-m", "8", "-r", "50", "-recv_timeout", "15000"}),
+             60s);
+    SippResult c = uac.wait();
+    EXPECT_EQ(c.exit_code, 0) << "UAC: " << c.describe();
+    EXPECT_EQ(c.successful(), 8) << "UAC: " << c.describe();
+    EXPECT_EQ(c.generic("answered"), 5) << "UAC: " << c.describe();
+    EXPECT_EQ(c.generic("refused"), 3) << "UAC: " << c.describe();
+  }
+  {
+    // The slots come back when calls end: 5 more calls all go through.
+    Sipp uac(dir, "uac-after",
+             peer_args(scenario(dir, "uac_call.xml", {{"ON_200", ""}, {"PAUSE_MS", "0"}}), n.caller, "5060",
+                       {n.node_hostport(), "-m", "5", "-r", "50", "-recv_timeout", "15000"}),
+             60s);
+    SippResult c = uac.wait();
+    EXPECT_EQ(c.exit_code, 0) << "UAC: " << c.describe();
+    EXPECT_EQ(c.successful(), 5) << "UAC: " << c.describe();
+  }
+  SippResult s = uas.wait();
+  EXPECT_EQ(s.exit_code, 0) << "UAS: " << s.describe();
+  EXPECT_EQ(s.successful(), 10) << "UAS: " << s.describe();
+  SipnicSummary sum = finish(node);
+  EXPECT_EQ(sum.refused, 3) << sum.line;
+  EXPECT_EQ(sum.answered, 10) << sum.line;
+}
+
+// A sipp <action> block: each (regexp, where, must_match) is one check; a
+// failed check fails the call.
+std::string checks(const std::vector<std::tuple<std::string, std::string, bool>>& list) {
+  std::string out = "    <action>\n";
+  for (const auto& [re, where, must] : list) {
+    std::string in = where.find(':') != std::string::npos
+                         ? "search_in=\"hdr\" header=\"" + where + "\""
+                         : "search_in=\"" + where + "\"";
+    out += "      <ereg regexp=\"" + re + "\" " + in + (must ? " check_it=\"true\"" : " check_it_inverse=\"true\"") +
+           " assign_to=\"check\"/>\n";
+  }
+  // sipp refuses a variable referenced only once: a second assignment.
+  return out + "      <assignstr assign_to=\"check\" value=\"ok\"/>\n    </action>";
+}
+
+std::string escape_dots(std::string s) {
+  std::string out;
+  for (char c : s) out += c == '.' ? std::string("\\.") : std::string(1, c);
+  return out;
+}
+
+TEST(B2buaSipp, TopologyHidingNoCallerAddressOrCallIdReachesTheCallee) {
+  Net n = net(18);
+  TempDir dir("b2bua-topology");
+  Sipnic node(dir, config_for(n));
+  ASSERT_EQ(node.wait_ready(), "");
+  const int calls = 5;
+  std::string m = std::to_string(calls);
+  // Media addresses of their own (SDP is passed through, by design), so the
+  // signalling addresses must appear nowhere on the other side.
+  const std::string caller_media = "127.0.18.9", callee_media = "127.0.18.8";
+  std::string on_invite = checks({
+      {escape_dots(n.caller), "msg", false},        // caller's address: not in any header or the body
+      {"tophide", "msg", false},                    // caller's Call-ID: nowhere
+      {"tophide", "Call-ID:", false},               // ... in particular not as the Call-ID
+      {"caller\\.invalid", "msg", false},
+      {"SIPpTag00", "msg", false},                  // caller's From tag
+      {"z9hG4bK-", "msg", false},                   // caller's Via branch (sipp's form)
+      {"^ *[^ ]", "Call-ID:", true},                // there is a Call-ID
+      {escape_dots(n.node), "Via:", true},          // the top Via is sipnic's
+      {"c=IN IP4 " + escape_dots(caller_media), "body", true},  // the SDP came through
+  });
+  std::string on_200 = checks({
+      {escape_dots(n.callee), "msg", false},  // callee's address: nowhere
+      {"SIPpTag01", "msg", false},            // callee's To tag
+      {"callee@", "msg", false},              // callee's Contact
+      {"tophide-", "Call-ID:", true},         // our own Call-ID back
+      {"c=IN IP4 " + escape_dots(callee_media), "body", true},
+  });
+  Sipp uas(dir, "uas",
+           peer_args(scenario(dir, "uas_call.xml", {{"ON_INVITE", on_invite}}), n.callee, "5060",
+                     {"-m", m, "-mi", callee_media, "-recv_timeout", "15000"}),
+           60s);
+  Sipp uac(dir, "uac",
+           peer_args(scenario(dir, "uac_call.xml", {{"ON_200", on_200}, {"PAUSE_MS", "0"}}), n.caller, "5060",
+                     {n.node_hostport(), "-m", m, "-r", "10", "-mi", caller_media, "-cid_str",
+                      "tophide-%u-%p@caller.invalid", "-recv_timeout", "15000"}),
+           60s);
+  SippResult c = uac.wait();
+  SippResult s = uas.wait();
+  EXPECT_EQ(c.exit_code, 0) << "UAC: " << c.describe();
+  EXPECT_EQ(c.successful(), calls) << "UAC: " << c.describe();
+  EXPECT_EQ(s.exit_code, 0) << "UAS (checks on the INVITE): " << s.describe();
+  EXPECT_EQ(s.successful(), calls) << "UAS: " << s.describe();
+  SipnicSummary sum = finish(node);
+  EXPECT_EQ(sum.answered, calls) << sum.line;
+}
+
+TEST(B2buaSipp, ByeFromCalleeRelayedToCaller) {
+  Net n = net(19);
+  TempDir dir("b2bua-callee-bye");
+  Sipnic node(dir, config_for(n));
+  ASSERT_EQ(node.wait_ready(), "");
+  const int calls = 5;
+  std::string m = std::to_string(calls);
+  Sipp uas(dir, "uas",
+           peer_args(scenario(dir, "uas_hangs_up.xml", {{"PAUSE_MS", "300"}}), n.callee, "5060",
+                     {"-m", m, "-recv_timeout", "15000"}),
+           60s);
+  Sipp uac(dir, "uac",
+           peer_args(scenario(dir, "uac_callee_hangs_up.xml"), n.caller, "5060",
+                     {n.node_hostport(), "-m", m, "-r", "10", "-recv_timeout", "15000"}),
+           60s);
+  SippResult c = uac.wait();
+  SippResult s = uas.wait();
+  EXPECT_EQ(c.exit_code, 0) << "UAC (must get the BYE): " << c.describe();
+  EXPECT_EQ(c.successful(), calls) << "UAC: " << c.describe();
+  EXPECT_EQ(s.exit_code, 0) << "UAS (its BYE must get 200): " << s.describe();
+  EXPECT_EQ(s.successful(), calls) << "UAS: " << s.describe();
+  SipnicSummary sum = finish(node);
+  EXPECT_EQ(sum.answered, calls) << sum.line;
+}
+
+TEST(B2buaSipp, ReInviteRelayedBothWaysWithItsSdp) {
+  Net n = net(20);
+  TempDir dir("b2bua-reinvite");
+  Sipnic node(dir, config_for(n));
+  ASSERT_EQ(node.wait_ready(), "");
+  const int calls = 5;
+  std::string m = std::to_string(calls);
+  Sipp uas(dir, "uas",
+           peer_args(scenario(dir, "uas_reinvite.xml"), n.callee, "5060", {"-m", m, "-recv_timeout", "15000"}), 60s);
+  Sipp uac(dir, "uac",
+           peer_args(scenario(dir, "uac_reinvite.xml"), n.caller, "5060",
+                     {n.node_hostport(), "-m", m, "-r", "10", "-recv_timeout", "15000"}),
+           60s);
+  SippResult c = uac.wait();
+  SippResult s = uas.wait();
+  EXPECT_EQ(c.exit_code, 0) << "UAC: " << c.describe();
+  EXPECT_EQ(c.successful(), calls) << "UAC: " << c.describe();
+  EXPECT_EQ(s.exit_code, 0) << "UAS: " << s.describe();
+  EXPECT_EQ(s.successful(), calls) << "UAS: " << s.describe();
+  SipnicSummary sum = finish(node);
+  EXPECT_EQ(sum.answered, calls) << sum.line;
+}
+
+}  // namespace
+}  // namespace sipnic::test

@@ -66,6 +66,8 @@ struct TransportLayer::Connection {
   bool outbound = false;
   bool want_write = false;
   bool closing = false;  // framing error answered: close once `out` drains
+  bool queued = false;   // in this turn's parse batch
+  bool peer_closed = false;  // EOF seen: close after the last bytes are parsed
   std::string in;
   std::string out;
   core::EventLoop::TimerId partial_timer = 0;
@@ -77,9 +79,11 @@ TransportLayer::TransportLayer(std::uint32_t worker, core::EventLoop& loop, core
     : worker_(worker), loop_(loop), log_(log), parser_(parser), options_(options) {
   // One extra byte per slot tells a datagram that was cut by the buffer size.
   rx_buffer_.resize(kUdpBatch * (options_.max_message_bytes + 1));
+  loop_.set_turn_end_hook([this] { parse_turn_batch(); });
 }
 
 TransportLayer::~TransportLayer() {
+  loop_.set_turn_end_hook(nullptr);
   for (auto& s : udp_) loop_.remove_fd(s->fd.fd);
   for (auto& l : tcp_listeners_) loop_.remove_fd(l->fd.fd);
   for (auto& [id, c] : connections_) {
@@ -148,33 +152,79 @@ void TransportLayer::on_udp_readable(UdpSocket& s) {
   for (int round = 0; round < 8; ++round) {
     int n = ::recvmmsg(s.fd.fd, msgs, kUdpBatch, MSG_DONTWAIT, nullptr);
     if (n <= 0) return;
-    rx_segments_.clear();
     for (int i = 0; i < n; ++i) {
-      std::uint32_t len = msgs[i].msg_len;
-      rx_segments_.push_back({static_cast<std::uint64_t>(i) * slot, len, 0});
+      PendingSegment seg;
+      seg.udp_local = s.local;
+      seg.source = SocketAddress(reinterpret_cast<sockaddr*>(&from[i]), msgs[i].msg_hdr.msg_namelen);
+      seg.offset = batch_bytes_.size();
+      seg.length = msgs[i].msg_len;
+      const std::uint8_t* p = rx_buffer_.data() + i * slot;
+      batch_bytes_.insert(batch_bytes_.end(), p, p + msgs[i].msg_len);
+      pending_.push_back(std::move(seg));
+      msgs[i].msg_hdr.msg_namelen = sizeof from[i];
     }
-    rx_out_.clear();
-    parser_.parse(rx_buffer_, rx_segments_, rx_out_);
-    for (int i = 0; i < n; ++i) {
-      SocketAddress src(reinterpret_cast<sockaddr*>(&from[i]), msgs[i].msg_hdr.msg_namelen);
-      std::string_view seg(reinterpret_cast<const char*>(rx_buffer_.data()) + i * slot, msgs[i].msg_len);
-      const auto& r = rx_out_.segments[i];
-      if (r.error != static_cast<std::uint8_t>(ParseError::kNone)) {
-        ++stats_.rx_malformed;
-        auto err = static_cast<ParseError>(r.error);
-        bool answered = answer_malformed(seg, err, Transport::kUdp, src, {});
-        log_.debug("transport", "udp from " + src.to_string() + ": malformed message (" +
-                                    std::string(offload::parse_error_reason(err)) + " at offset " +
-                                    std::to_string(r.error_offset) + ")" +
-                                    (answered ? ", answered" : ", dropped"));
-        continue;
-      }
-      deliver(seg, rx_out_, i, Transport::kUdp, src, s.local, {});
-    }
-    // A datagram of only CRLF keepalive bytes yields no message and no error.
-    for (std::size_t i = 0; i < kUdpBatch; ++i) msgs[i].msg_hdr.msg_namelen = sizeof from[i];
     if (static_cast<std::size_t>(n) < kUdpBatch) return;
   }
+}
+
+// End of a loop turn: everything read during the turn, datagrams and stream
+// bytes of every connection, goes to the parse engine as one batch (the
+// offload contract: batch in, batch out; the latency bound is one turn).
+void TransportLayer::parse_turn_batch() {
+  if (pending_.empty()) return;
+  // Stream segments take their connection's unconsumed bytes now.
+  for (auto& seg : pending_) {
+    if (!seg.connection) continue;
+    auto it = connections_.find(seg.connection);
+    if (it == connections_.end()) continue;
+    const std::string& in = it->second->in;
+    seg.offset = batch_bytes_.size();
+    seg.length = static_cast<std::uint32_t>(in.size());
+    batch_bytes_.insert(batch_bytes_.end(), in.begin(), in.end());
+  }
+  rx_segments_.clear();
+  for (const auto& seg : pending_)
+    rx_segments_.push_back({seg.offset, seg.length, seg.connection ? offload::kSegmentStream : 0u});
+  rx_out_.clear();
+  parser_.parse(batch_bytes_, rx_segments_, rx_out_);
+  // Swap out the turn's state first: delivering may send, and a send never
+  // reads, but a handler could run a nested turn in tests.
+  std::vector<PendingSegment> segs;
+  segs.swap(pending_);
+  std::vector<std::uint8_t> bytes;
+  bytes.swap(batch_bytes_);
+  offload::SipParseOutput out;
+  std::swap(out, rx_out_);
+  for (std::size_t i = 0; i < segs.size(); ++i) {
+    const PendingSegment& seg = segs[i];
+    std::string_view text(reinterpret_cast<const char*>(bytes.data()) + seg.offset, seg.length);
+    if (seg.connection) {
+      finish_stream_segment(seg.connection, text, out, i);
+    } else {
+      finish_datagram(seg, text, out, i);
+    }
+  }
+  // Keep the buffers' capacity for the next turn.
+  bytes.clear();
+  batch_bytes_.swap(bytes);
+  out.clear();
+  std::swap(out, rx_out_);
+}
+
+void TransportLayer::finish_datagram(const PendingSegment& seg, std::string_view text,
+                                     const offload::SipParseOutput& out, std::size_t index) {
+  const auto& r = out.segments[index];
+  if (r.error != static_cast<std::uint8_t>(ParseError::kNone)) {
+    ++stats_.rx_malformed;
+    auto err = static_cast<ParseError>(r.error);
+    bool answered = answer_malformed(text, err, Transport::kUdp, seg.source, {});
+    log_.debug("transport", "udp from " + seg.source.to_string() + ": malformed message (" +
+                                std::string(offload::parse_error_reason(err)) + " at offset " +
+                                std::to_string(r.error_offset) + ")" + (answered ? ", answered" : ", dropped"));
+    return;
+  }
+  // A datagram of only CRLF keepalive bytes yields no message and no error.
+  deliver(text, out, index, Transport::kUdp, seg.source, seg.udp_local, {});
 }
 
 void TransportLayer::deliver(std::string_view segment, const offload::SipParseOutput& out,
@@ -300,10 +350,6 @@ void TransportLayer::read_connection(Connection& c) {
     else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) closed = true;
     break;
   }
-  if (!c.in.empty()) {
-    parse_connection(c);
-    if (connections_.find(id) == connections_.end()) return;
-  }
   if (options_.tcp_idle_timeout_ms && c.idle_timer) {
     loop_.cancel_timer(c.idle_timer);
     c.idle_timer = loop_.add_timer(core::Millis(options_.tcp_idle_timeout_ms), [this, id] {
@@ -314,22 +360,32 @@ void TransportLayer::read_connection(Connection& c) {
       }
     });
   }
-  if (closed) close_connection(id, "closed by peer");
+  c.peer_closed = c.peer_closed || closed;
+  if (!c.in.empty()) {
+    // Parsed at the end of this turn, with everything else read in it.
+    if (!c.queued) {
+      c.queued = true;
+      PendingSegment seg;
+      seg.connection = id;
+      pending_.push_back(std::move(seg));
+    }
+    return;
+  }
+  if (c.peer_closed) close_connection(id, "closed by peer");
 }
 
-void TransportLayer::parse_connection(Connection& c) {
-  rx_segments_.clear();
-  rx_segments_.push_back({0, static_cast<std::uint32_t>(c.in.size()), offload::kSegmentStream});
-  rx_out_.clear();
-  std::span<const std::uint8_t> bytes(reinterpret_cast<const std::uint8_t*>(c.in.data()), c.in.size());
-  parser_.parse(bytes, rx_segments_, rx_out_);
-  const auto& r = rx_out_.segments[0];
-  ConnectionRef ref{worker_, c.id};
-  std::uint64_t id = c.id;
+void TransportLayer::finish_stream_segment(std::uint64_t id, std::string_view text,
+                                          const offload::SipParseOutput& out, std::size_t index) {
+  auto found = connections_.find(id);
+  if (found == connections_.end()) return;  // closed during the turn
+  Connection& c = *found->second;
+  c.queued = false;
+  const auto& r = out.segments[index];
+  ConnectionRef ref{worker_, id};
   // Deliver before acting on an error: complete messages ahead of it are good.
-  std::string in = std::move(c.in);
-  c.in.clear();
-  deliver(in, rx_out_, 0, Transport::kTcp, c.peer, c.local, ref);
+  // `text` is the batch's copy of c.in as it was at the end of the turn.
+  std::string_view in = text;
+  deliver(in, out, index, Transport::kTcp, c.peer, c.local, ref);
   auto it = connections_.find(id);
   if (it == connections_.end()) return;
   Connection& conn = *it->second;
@@ -352,7 +408,7 @@ void TransportLayer::parse_connection(Connection& c) {
     }
     return;
   }
-  conn.in.assign(in, r.consumed, std::string::npos);
+  conn.in.erase(0, r.consumed);
   // Only CRLF keepalives left: nothing is pending.
   if (conn.in.find_first_not_of("\r\n") == std::string::npos) conn.in.clear();
   if (conn.in.size() > options_.max_message_bytes) {
@@ -367,6 +423,7 @@ void TransportLayer::parse_connection(Connection& c) {
     loop_.cancel_timer(conn.partial_timer);
     conn.partial_timer = 0;
   }
+  if (conn.peer_closed) close_connection(id, "closed by peer");
 }
 
 void TransportLayer::arm_partial_timer(Connection& c) {

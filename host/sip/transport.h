@@ -1,7 +1,8 @@
 // Transports of one worker: UDP sockets and TCP listeners bound with
 // SO_REUSEPORT (every worker binds the same addresses; the kernel spreads
 // datagrams and connections), TCP connections with stream framing, and the
-// parse batch that turns received bytes into indexed messages.
+// parse batch that turns received bytes into indexed messages: everything read
+// in one event-loop turn is parsed in one SipParseEngine call at the turn's end.
 //
 // Thread model: a TransportLayer lives on one worker's EventLoop and is used from
 // that thread only. A send on a connection owned by another worker is posted to
@@ -98,7 +99,19 @@ class TransportLayer {
   void on_accept(TcpListener& l);
   void on_connection_event(std::uint64_t id, std::uint32_t events);
   void read_connection(Connection& c);
-  void parse_connection(Connection& c);
+  // One turn's receive batch: what was read, waiting for the turn's end.
+  struct PendingSegment {
+    std::uint64_t connection = 0;  // stream: its connection; 0: a datagram
+    core::SocketAddress source;    // datagram source
+    core::SocketAddress udp_local;
+    std::uint64_t offset = 0;      // in batch_bytes_
+    std::uint32_t length = 0;
+  };
+  void parse_turn_batch();
+  void finish_datagram(const PendingSegment& seg, std::string_view text, const offload::SipParseOutput& out,
+                       std::size_t index);
+  void finish_stream_segment(std::uint64_t id, std::string_view text, const offload::SipParseOutput& out,
+                             std::size_t index);
   void flush_connection(Connection& c);
   void close_connection(std::uint64_t id, const char* why);
   Connection* connection_to(const core::SocketAddress& dest);
@@ -124,8 +137,10 @@ class TransportLayer {
   std::unordered_map<std::uint64_t, std::unique_ptr<Connection>> connections_;
   std::unordered_map<core::SocketAddress, std::uint64_t, core::SocketAddressHash> outbound_by_peer_;
   std::uint64_t next_connection_ = 1;
-  // Reused across batches so the receive path does not allocate per turn.
-  std::vector<std::uint8_t> rx_buffer_;
+  // Reused across turns so the receive path does not allocate per turn.
+  std::vector<std::uint8_t> rx_buffer_;  // recvmmsg landing slots
+  std::vector<std::uint8_t> batch_bytes_;  // the turn's segments, back to back
+  std::vector<PendingSegment> pending_;
   std::vector<offload::SegmentDescriptor> rx_segments_;
   offload::SipParseOutput rx_out_;
   TransportStats stats_;

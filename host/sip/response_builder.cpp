@@ -4,6 +4,8 @@
 
 #include <vector>
 
+#include "sip/header_values.h"
+
 namespace sipnic::sip {
 
 using offload::HeaderId;
@@ -60,30 +62,13 @@ std::string_view default_reason(int status) {
 
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && ::strncasecmp(a.data(), b.data(), a.size()) == 0;
-}
-
-// Finds the end of the first comma-separated element, outside quotes and <>.
+// Where the first comma-separated element of a header value ends (the rest,
+// from the comma on, is kept verbatim).
 std::size_t first_element_end(std::string_view v) {
-  bool quoted = false;
-  int angle = 0;
-  for (std::size_t i = 0; i < v.size(); ++i) {
-    char c = v[i];
-    if (quoted) {
-      if (c == '\\') ++i;
-      else if (c == '"') quoted = false;
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == '<') {
-      ++angle;
-    } else if (c == '>') {
-      if (angle) --angle;
-    } else if (c == ',' && angle == 0) {
-      return i;
-    }
-  }
-  return v.size();
+  CommaValues values(v);
+  auto first = values.next();
+  if (!first || first->empty()) return v.size();
+  return static_cast<std::size_t>(first->data() + first->size() - v.data());
 }
 
 bool has_param(std::string_view params, std::string_view name) {

@@ -11,5 +11,6 @@ namespace sipnic::app {
 int run_command(const std::vector<std::string>& args);           // sipnic run
 int parse_command(const std::vector<std::string>& args);         // sipnic parse
 int check_config_command(const std::vector<std::string>& args);  // sipnic check-config
+int certs_command(const std::vector<std::string>& args);         // sipnic certs init
 
 }  // namespace sipnic::app

@@ -32,6 +32,8 @@ constexpr Subcommand kSubcommands[] = {
     {"parse", "parse SIP messages from files and print what was found", &sipnic::app::parse_command},
     {"check-config", "check a config file; --print shows the effective config",
      &sipnic::app::check_config_command},
+    {"certs", "certs init DIR: a throwaway CA and certificates for demos and tests",
+     &sipnic::app::certs_command},
     {"help", "show this help", nullptr},
 };
 

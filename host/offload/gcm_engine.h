@@ -31,17 +31,18 @@ struct GcmKey {
 };
 static_assert(sizeof(GcmKey) == 64);
 
-// One record to seal or open. 64 bytes.
+// One record to seal or open. 64 bytes (one 512-bit beat), fields at their
+// natural alignment.
 struct GcmJob {
   std::uint32_t key_slot;
+  std::uint32_t offset;     // payload position in the batch's byte buffer
+  std::uint32_t length;     // payload bytes (TLS: at most 2^14 + 256)
   std::uint8_t op;          // GcmOp
   std::uint8_t aad_bytes;   // 0..13
   std::uint16_t reserved0;
   std::uint8_t nonce[kGcmNonceBytes];
-  std::uint8_t aad[16];     // first aad_bytes used
-  std::uint64_t offset;     // payload position in the batch's byte buffer
-  std::uint32_t length;     // payload bytes (TLS: at most 2^14 + 256)
   std::uint32_t reserved1;
+  std::uint8_t aad[16];     // first aad_bytes used
   std::uint8_t tag[kGcmTagBytes];  // decrypt: the received tag (input)
 };
 static_assert(sizeof(GcmJob) == 64);

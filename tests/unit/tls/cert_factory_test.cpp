@@ -1,0 +1,123 @@
+#include "tls/cert_factory.h"
+
+#include <gtest/gtest.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <memory>
+
+namespace sipnic::tls {
+namespace {
+
+struct X509Free {
+  void operator()(X509* p) const { X509_free(p); }
+  void operator()(X509_STORE* p) const { X509_STORE_free(p); }
+  void operator()(X509_STORE_CTX* p) const { X509_STORE_CTX_free(p); }
+  void operator()(X509_CRL* p) const { X509_CRL_free(p); }
+  void operator()(BIO* p) const { BIO_free(p); }
+};
+
+std::unique_ptr<X509, X509Free> load(const std::string& pem) {
+  std::unique_ptr<BIO, X509Free> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  return std::unique_ptr<X509, X509Free>(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+}
+
+// Verifies `leaf` against `ca` (and a CRL when given); returns the X509 error.
+int verify(const IssuedCert& ca, const IssuedCert& leaf, const std::string& crl_pem = {}) {
+  auto ca_cert = load(ca.cert_pem);
+  auto leaf_cert = load(leaf.cert_pem);
+  std::unique_ptr<X509_STORE, X509Free> store(X509_STORE_new());
+  X509_STORE_add_cert(store.get(), ca_cert.get());
+  if (!crl_pem.empty()) {
+    std::unique_ptr<BIO, X509Free> bio(BIO_new_mem_buf(crl_pem.data(), static_cast<int>(crl_pem.size())));
+    std::unique_ptr<X509_CRL, X509Free> crl(PEM_read_bio_X509_CRL(bio.get(), nullptr, nullptr, nullptr));
+    X509_STORE_add_crl(store.get(), crl.get());
+    X509_STORE_set_flags(store.get(), X509_V_FLAG_CRL_CHECK);
+  }
+  std::unique_ptr<X509_STORE_CTX, X509Free> ctx(X509_STORE_CTX_new());
+  X509_STORE_CTX_init(ctx.get(), store.get(), leaf_cert.get(), nullptr);
+  X509_verify_cert(ctx.get());
+  return X509_STORE_CTX_get_error(ctx.get());
+}
+
+CertSpec leaf_spec(KeyType type = KeyType::kEcdsaP256) {
+  CertSpec s;
+  s.common_name = "carrier.example.com";
+  s.dns_names = {"carrier.example.com"};
+  s.sip_uris = {"sip:carrier.example.com"};
+  s.key_type = type;
+  return s;
+}
+
+TEST(CertFactory, IssuedEcdsaAndRsaLeavesVerifyAgainstTheirCa) {
+  for (KeyType t : {KeyType::kEcdsaP256, KeyType::kRsa2048}) {
+    CertSpec ca_spec;
+    ca_spec.common_name = "test CA";
+    ca_spec.key_type = t;
+    IssuedCert ca = make_ca(ca_spec);
+    IssuedCert leaf = issue_cert(ca, leaf_spec(t));
+    EXPECT_EQ(verify(ca, leaf), X509_V_OK);
+  }
+}
+
+TEST(CertFactory, LeafFromAnotherCaDoesNotVerify) {
+  CertSpec ca_spec;
+  ca_spec.common_name = "A";
+  IssuedCert a = make_ca(ca_spec);
+  ca_spec.common_name = "B";
+  IssuedCert b = make_ca(ca_spec);
+  EXPECT_NE(verify(a, issue_cert(b, leaf_spec())), X509_V_OK);
+}
+
+TEST(CertFactory, LeafCarriesDnsAndSipUriSubjectAltNames) {
+  CertSpec ca_spec;
+  ca_spec.common_name = "CA";
+  IssuedCert leaf = issue_cert(make_ca(ca_spec), leaf_spec());
+  auto cert = load(leaf.cert_pem);
+  auto* names = static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert.get(), NID_subject_alt_name, nullptr, nullptr));
+  ASSERT_NE(names, nullptr);
+  std::vector<std::string> dns, uri;
+  for (int i = 0; i < sk_GENERAL_NAME_num(names); ++i) {
+    GENERAL_NAME* n = sk_GENERAL_NAME_value(names, i);
+    auto text = [](ASN1_IA5STRING* s) {
+      return std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)), ASN1_STRING_length(s));
+    };
+    if (n->type == GEN_DNS) dns.push_back(text(n->d.dNSName));
+    if (n->type == GEN_URI) uri.push_back(text(n->d.uniformResourceIdentifier));
+  }
+  GENERAL_NAMES_free(names);
+  EXPECT_EQ(dns, std::vector<std::string>{"carrier.example.com"});
+  EXPECT_EQ(uri, std::vector<std::string>{"sip:carrier.example.com"});
+}
+
+TEST(CertFactory, CrlRevokesTheNamedSerialOnly) {
+  CertSpec ca_spec;
+  ca_spec.common_name = "CA";
+  IssuedCert ca = make_ca(ca_spec);
+  IssuedCert revoked = issue_cert(ca, leaf_spec());
+  IssuedCert good = issue_cert(ca, leaf_spec());
+  std::string crl = make_crl(ca, {revoked.serial});
+  EXPECT_EQ(verify(ca, revoked, crl), X509_V_ERR_CERT_REVOKED);
+  EXPECT_EQ(verify(ca, good, crl), X509_V_OK);
+}
+
+TEST(CertFactory, InitDemoPkiWritesPrivateKeysOwnerOnlyAndRefusesToOverwrite) {
+  auto dir = std::filesystem::temp_directory_path() / ("sipnic-pki-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  auto files = init_demo_pki(dir);
+  for (const char* f : {"ca.crt", "ca.key", "ca.crl", "node.crt", "node.key", "pbx.crt", "pbx.key", "carrier.crt",
+                        "carrier.key", "README"}) {
+    EXPECT_TRUE(std::filesystem::exists(dir / f)) << f;
+  }
+  EXPECT_EQ(files.size(), 10u);
+  auto perms = std::filesystem::status(dir / "node.key").permissions();
+  EXPECT_EQ(perms & std::filesystem::perms::all, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  EXPECT_THROW(init_demo_pki(dir), CertError);
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace sipnic::tls

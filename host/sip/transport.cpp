@@ -55,10 +55,16 @@ struct TransportLayer::UdpSocket {
 struct TransportLayer::TcpListener {
   Fd fd;
   SocketAddress local;
+  Transport transport = Transport::kTcp;  // kTcp or kTls
 };
 
 struct TransportLayer::Connection {
   std::uint64_t id = 0;
+  Transport transport = Transport::kTcp;  // kTcp or kTls
+  std::unique_ptr<SecureStream> secure;   // kTls: the TLS session under the stream
+  std::string trunk;                      // kTls: the trunk named by the trunk hint
+  bool secure_dirty = false;              // kTls: has work for the turn's end
+  core::EventLoop::TimerId handshake_timer = 0;
   Fd fd;
   SocketAddress peer;
   SocketAddress local;
@@ -90,6 +96,7 @@ TransportLayer::~TransportLayer() {
     loop_.remove_fd(c->fd.fd);
     if (c->partial_timer) loop_.cancel_timer(c->partial_timer);
     if (c->idle_timer) loop_.cancel_timer(c->idle_timer);
+    if (c->handshake_timer) loop_.cancel_timer(c->handshake_timer);
   }
 }
 
@@ -107,8 +114,11 @@ void TransportLayer::listen(const core::ListenConfig& where) {
     UdpSocket* raw = s.get();
     loop_.add_fd(s->fd.fd, EPOLLIN, [this, raw](std::uint32_t) { on_udp_readable(*raw); });
     udp_.push_back(std::move(s));
-  } else if (where.transport == Transport::kTcp) {
+  } else {
+    if (where.transport == Transport::kTls && !secure_)
+      throw std::runtime_error("listen " + name + ": TLS is not configured (no [tls] certificate)");
     auto l = std::make_unique<TcpListener>();
+    l->transport = where.transport;
     l->fd.fd = open_socket(addr->family(), SOCK_STREAM);
     if (::bind(l->fd.fd, addr->sa(), addr->len()) < 0) throw sys_error("bind " + name);
     if (::listen(l->fd.fd, 1024) < 0) throw sys_error("listen " + name);
@@ -116,8 +126,6 @@ void TransportLayer::listen(const core::ListenConfig& where) {
     TcpListener* raw = l.get();
     loop_.add_fd(l->fd.fd, EPOLLIN, [this, raw](std::uint32_t) { on_accept(*raw); });
     tcp_listeners_.push_back(std::move(l));
-  } else {
-    throw std::runtime_error("transport not available yet: " + name);
   }
 }
 
@@ -127,7 +135,7 @@ SocketAddress TransportLayer::local_address(Transport transport, int family) con
       if (s->local.family() == family) return s->local;
   } else {
     for (const auto& l : tcp_listeners_)
-      if (l->local.family() == family) return l->local;
+      if (l->local.family() == family && l->transport == transport) return l->local;
   }
   return {};
 }
@@ -171,6 +179,85 @@ void TransportLayer::on_udp_readable(UdpSocket& s) {
 // bytes of every connection, goes to the parse engine as one batch (the
 // offload contract: batch in, batch out; the latency bound is one turn).
 void TransportLayer::parse_turn_batch() {
+  process_secure_streams();
+  parse_pending();
+  // What the delivery sent on TLS connections is sealed in one more batch.
+  process_secure_streams();
+}
+
+void TransportLayer::mark_secure_dirty(Connection& c) {
+  if (c.secure_dirty) return;
+  c.secure_dirty = true;
+  secure_dirty_.push_back(c.id);
+}
+
+void TransportLayer::start_secure(Connection& c, std::unique_ptr<SecureStream> stream) {
+  c.secure = std::move(stream);
+  mark_secure_dirty(c);  // a client's ClientHello is waiting to be written
+  if (options_.tls_handshake_timeout_ms == 0) return;
+  std::uint64_t id = c.id;
+  c.handshake_timer = loop_.add_timer(core::Millis(options_.tls_handshake_timeout_ms), [this, id] {
+    auto it = connections_.find(id);
+    if (it == connections_.end()) return;
+    it->second->handshake_timer = 0;
+    if (it->second->secure->state() != SecureStream::State::kHandshaking) return;
+    ++stats_.tls_handshake_timeouts;
+    log_.info("transport", "tls " + it->second->peer.to_string() + ": no complete handshake within " +
+                               std::to_string(options_.tls_handshake_timeout_ms) + " ms; closing");
+    close_connection(id, "tls handshake timeout");
+  });
+}
+
+// Runs the turn's record crypto for every TLS connection that had bytes in
+// or out, then moves plaintext to the SIP stream buffers (queued for the
+// parse batch) and records to the sockets.
+void TransportLayer::process_secure_streams() {
+  if (secure_dirty_.empty()) return;
+  if (secure_) secure_->run_batch();
+  std::vector<std::uint64_t> dirty;
+  dirty.swap(secure_dirty_);
+  for (std::uint64_t id : dirty) {
+    auto it = connections_.find(id);
+    if (it == connections_.end()) continue;
+    Connection& c = *it->second;
+    c.secure_dirty = false;
+    std::size_t before = c.in.size();
+    c.secure->take_plaintext(c.in);
+    c.secure->take_output(c.out);
+    auto state = c.secure->state();
+    if (state != SecureStream::State::kHandshaking && c.handshake_timer) {
+      loop_.cancel_timer(c.handshake_timer);
+      c.handshake_timer = 0;
+    }
+    if (!c.out.empty() && !c.connecting) {
+      flush_connection(c);
+      if (connections_.find(id) == connections_.end()) continue;
+    }
+    if (state == SecureStream::State::kFailed || state == SecureStream::State::kClosing) {
+      if (state == SecureStream::State::kFailed) {
+        ++stats_.tls_failures;
+        log_.info("transport", "tls " + c.peer.to_string() + ": " + c.secure->reason() + "; closing");
+      }
+      c.in.clear();
+      if (c.out.empty() || c.connecting) {
+        close_connection(id, "tls closed");
+      } else {
+        c.closing = true;  // closes once the alert is written
+      }
+      continue;
+    }
+    if (c.in.size() > before && !c.queued) {
+      c.queued = true;
+      PendingSegment seg;
+      seg.connection = id;
+      pending_.push_back(std::move(seg));
+    } else if (c.peer_closed && !c.queued) {
+      close_connection(id, "closed by peer");
+    }
+  }
+}
+
+void TransportLayer::parse_pending() {
   if (pending_.empty()) return;
   // Stream segments take their connection's unconsumed bytes now.
   for (auto& seg : pending_) {
@@ -229,7 +316,7 @@ void TransportLayer::finish_datagram(const PendingSegment& seg, std::string_view
 
 void TransportLayer::deliver(std::string_view segment, const offload::SipParseOutput& out,
                              std::size_t seg_index, Transport transport, const SocketAddress& source,
-                             const SocketAddress& local, ConnectionRef conn) {
+                             const SocketAddress& local, ConnectionRef conn, const std::string& trunk) {
   const auto& r = out.segments[seg_index];
   for (std::uint32_t m = 0; m < r.message_count; ++m) {
     const auto& rec = out.messages[r.first_message + m];
@@ -239,6 +326,7 @@ void TransportLayer::deliver(std::string_view segment, const offload::SipParseOu
     rx.source = source;
     rx.local = local;
     rx.connection = conn;
+    rx.trunk = trunk;
     ++stats_.rx_messages;
     if (handler_) handler_(std::move(rx));
   }
@@ -275,13 +363,14 @@ void TransportLayer::on_accept(TcpListener& l) {
     int fd = ::accept4(l.fd.fd, peer.sa(), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) return;
     ++stats_.tcp_accepted;
-    auto& c = add_connection(fd, peer, false);
+    auto& c = add_connection(fd, peer, false, l.transport);
     c.local = l.local;
+    if (l.transport == Transport::kTls) start_secure(c, secure_->accept(l.local, peer));
   }
 }
 
 TransportLayer::Connection& TransportLayer::add_connection(int fd, const SocketAddress& peer,
-                                                           bool connecting) {
+                                                           bool connecting, Transport transport) {
   int one = 1;
   ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   auto c = std::make_unique<Connection>();
@@ -290,6 +379,7 @@ TransportLayer::Connection& TransportLayer::add_connection(int fd, const SocketA
   c->peer = peer;
   c->connecting = connecting;
   c->outbound = connecting;
+  c->transport = transport;
   std::uint64_t id = c->id;
   Connection& ref = *c;
   connections_.emplace(id, std::move(c));
@@ -342,6 +432,13 @@ void TransportLayer::read_connection(Connection& c) {
   for (int round = 0; round < 16; ++round) {
     ssize_t n = ::read(c.fd.fd, buf, sizeof buf);
     if (n > 0) {
+      if (c.secure) {
+        // Raw TLS bytes: the session decrypts them at the turn's end (batched).
+        c.secure->on_received(std::string_view(buf, static_cast<std::size_t>(n)));
+        mark_secure_dirty(c);
+        if (static_cast<std::size_t>(n) < sizeof buf) break;
+        continue;
+      }
       c.in.append(buf, static_cast<std::size_t>(n));
       if (static_cast<std::size_t>(n) < sizeof buf) break;
       continue;
@@ -361,6 +458,11 @@ void TransportLayer::read_connection(Connection& c) {
     });
   }
   c.peer_closed = c.peer_closed || closed;
+  if (c.secure) {
+    // Plaintext, if any, reaches c.in in process_secure_streams() at the turn's end.
+    if (c.peer_closed && !c.secure_dirty) close_connection(id, "closed by peer");
+    return;
+  }
   if (!c.in.empty()) {
     // Parsed at the end of this turn, with everything else read in it.
     if (!c.queued) {
@@ -385,7 +487,7 @@ void TransportLayer::finish_stream_segment(std::uint64_t id, std::string_view te
   // Deliver before acting on an error: complete messages ahead of it are good.
   // `text` is the batch's copy of c.in as it was at the end of the turn.
   std::string_view in = text;
-  deliver(in, out, index, Transport::kTcp, c.peer, c.local, ref);
+  deliver(in, out, index, c.transport, c.peer, c.local, ref, c.secure ? c.secure->trunk() : std::string());
   auto it = connections_.find(id);
   if (it == connections_.end()) return;
   Connection& conn = *it->second;
@@ -393,7 +495,7 @@ void TransportLayer::finish_stream_segment(std::uint64_t id, std::string_view te
     ++stats_.rx_malformed;
     auto err = static_cast<ParseError>(r.error);
     std::string_view rest = std::string_view(in).substr(r.consumed);
-    answer_malformed(rest, err, Transport::kTcp, conn.peer, ref);
+    answer_malformed(rest, err, conn.transport, conn.peer, ref);
     log_.info("transport", "tcp from " + conn.peer.to_string() + ": " +
                                std::string(offload::parse_error_reason(err)) + " at offset " +
                                std::to_string(r.error_offset) + "; closing the connection");
@@ -412,7 +514,7 @@ void TransportLayer::finish_stream_segment(std::uint64_t id, std::string_view te
   // Only CRLF keepalives left: nothing is pending.
   if (conn.in.find_first_not_of("\r\n") == std::string::npos) conn.in.clear();
   if (conn.in.size() > options_.max_message_bytes) {
-    answer_malformed(conn.in, ParseError::kMessageTooLarge, Transport::kTcp, conn.peer, ref);
+    answer_malformed(conn.in, ParseError::kMessageTooLarge, conn.transport, conn.peer, ref);
     ++stats_.tcp_closed_on_error;
     close_connection(id, "message too large");
     return;
@@ -444,7 +546,7 @@ void TransportLayer::arm_partial_timer(Connection& c) {
 // ---- send path ------------------------------------------------------------
 
 bool TransportLayer::send(Transport transport, const SocketAddress& dest, ConnectionRef via,
-                          std::string bytes) {
+                          std::string bytes, std::string_view trunk) {
   if (transport == Transport::kUdp) {
     for (auto& s : udp_) {
       if (s->local.family() != dest.family()) continue;
@@ -464,8 +566,8 @@ bool TransportLayer::send(Transport transport, const SocketAddress& dest, Connec
   if (via.valid() && via.worker != worker_) {
     if (via.worker >= peers_.size()) return false;
     TransportLayer* owner = peers_[via.worker];
-    owner->loop().post([owner, transport, dest, via, b = std::move(bytes)]() mutable {
-      owner->send(transport, dest, via, std::move(b));
+    owner->loop().post([owner, transport, dest, via, b = std::move(bytes), t = std::string(trunk)]() mutable {
+      owner->send(transport, dest, via, std::move(b), t);
     });
     return true;
   }
@@ -474,8 +576,13 @@ bool TransportLayer::send(Transport transport, const SocketAddress& dest, Connec
     auto it = connections_.find(via.id);
     if (it != connections_.end()) c = it->second.get();
   }
-  if (!c) c = connection_to(dest);
+  if (!c) c = connection_to(transport, dest, trunk);
   if (!c) {
+    if (transport == Transport::kTls && !secure_) {
+      ++stats_.tx_errors;
+      log_.warn("transport", "tls to " + dest.to_string() + ": TLS is not configured");
+      return false;
+    }
     int fd = ::socket(dest.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
       ++stats_.tx_errors;
@@ -487,26 +594,41 @@ bool TransportLayer::send(Transport transport, const SocketAddress& dest, Connec
       ++stats_.tx_errors;
       return false;
     }
-    c = &add_connection(fd, dest, true);
+    c = &add_connection(fd, dest, true, transport);
+    c->trunk = std::string(trunk);
     outbound_by_peer_[dest] = c->id;
+    if (transport == Transport::kTls) start_secure(*c, secure_->connect(dest, trunk));
+  }
+  ++stats_.tx_messages;
+  if (c->secure) {
+    // Sealed at the turn's end, with every other connection's records.
+    c->secure->send(bytes);
+    mark_secure_dirty(*c);
+    return true;
   }
   c->out += bytes;
-  ++stats_.tx_messages;
   if (!c->connecting) flush_connection(*c);
   return true;
 }
 
-TransportLayer::Connection* TransportLayer::connection_to(const SocketAddress& dest) {
+TransportLayer::Connection* TransportLayer::connection_to(Transport transport, const SocketAddress& dest,
+                                                          std::string_view trunk) {
   auto it = outbound_by_peer_.find(dest);
   if (it != outbound_by_peer_.end()) {
     auto c = connections_.find(it->second);
-    if (c != connections_.end()) return c->second.get();
-    outbound_by_peer_.erase(it);
+    if (c != connections_.end() && c->second->transport == transport) return c->second.get();
+    if (c == connections_.end()) outbound_by_peer_.erase(it);
   }
-  // RFC 3261 §18.1.1 / connection reuse: an inbound connection from that peer
-  // address serves too.
-  for (auto& [id, c] : connections_)
+  for (auto& [id, c] : connections_) {
+    if (c->transport != transport || c->closing) continue;
+    // RFC 3261 §18.1.1: an inbound connection from that peer address serves too.
     if (c->peer == dest) return c.get();
+    // RFC 5923: a TLS connection whose peer proved to be this trunk serves
+    // requests in the other direction, whatever port it came from.
+    if (transport == Transport::kTls && !trunk.empty() && c->secure &&
+        c->secure->state() == SecureStream::State::kOpen && c->secure->trunk() == trunk)
+      return c.get();
+  }
   return nullptr;
 }
 
@@ -540,6 +662,7 @@ void TransportLayer::close_connection(std::uint64_t id, const char* why) {
   loop_.remove_fd(c.fd.fd);
   if (c.partial_timer) loop_.cancel_timer(c.partial_timer);
   if (c.idle_timer) loop_.cancel_timer(c.idle_timer);
+  if (c.handshake_timer) loop_.cancel_timer(c.handshake_timer);
   auto ob = outbound_by_peer_.find(c.peer);
   if (ob != outbound_by_peer_.end() && ob->second == id) outbound_by_peer_.erase(ob);
   connections_.erase(it);

@@ -22,6 +22,7 @@
 #include "core/socket_address.h"
 #include "offload/sip_parse_engine.h"
 #include "sip/message.h"
+#include "sip/secure_stream.h"
 
 namespace sipnic::sip {
 
@@ -38,6 +39,7 @@ struct Received {
   core::SocketAddress source;
   core::SocketAddress local;
   ConnectionRef connection;  // stream transports: the connection it came on
+  std::string trunk;         // TLS: the trunk the peer's certificate identifies
 };
 
 struct TransportStats {
@@ -49,12 +51,15 @@ struct TransportStats {
   std::uint64_t tcp_accepted = 0;
   std::uint64_t tcp_closed_on_error = 0;
   std::uint64_t tcp_closed_slow = 0;   // partial message held too long
+  std::uint64_t tls_failures = 0;      // handshake or record failures
+  std::uint64_t tls_handshake_timeouts = 0;
 };
 
 struct TransportOptions {
   std::uint32_t max_message_bytes = 64 * 1024;
   std::uint32_t partial_message_timeout_ms = 10000;
   std::uint32_t tcp_idle_timeout_ms = 600000;
+  std::uint32_t tls_handshake_timeout_ms = 10000;  // 0 = none
 };
 
 class TransportLayer {
@@ -73,14 +78,19 @@ class TransportLayer {
   // The transport layers of all workers, indexed by worker (for posting sends
   // on connections other workers own).
   void set_peers(std::vector<TransportLayer*> peers) { peers_ = std::move(peers); }
+  // The TLS sessions under kTls connections (tls/ implements the factory).
+  // Must be set before listen() on a TLS address. Not owned.
+  void set_secure_streams(SecureStreamFactory* factory) { secure_ = factory; }
 
   // Sends a message. For streams, `via` names an existing connection to use
   // (RFC 3261 §18.2.2: responses go back on the connection of the request);
   // otherwise one to `dest` is reused or opened. Returns false when the message
   // could not be handed to the kernel now (no socket of that family, connect
   // refused at once); asynchronous stream failures are logged and counted.
+  // `trunk` names the trunk the message is for (TLS: which identity to
+  // present and expect, and which open connection may be reused, RFC 5923).
   bool send(core::Transport transport, const core::SocketAddress& dest, ConnectionRef via,
-            std::string bytes);
+            std::string bytes, std::string_view trunk = {});
 
   // The address this worker listens on for a transport and family, for Via,
   // Contact and Record-Route. Invalid if none.
@@ -108,18 +118,24 @@ class TransportLayer {
     std::uint32_t length = 0;
   };
   void parse_turn_batch();
+  void parse_pending();
+  void process_secure_streams();
+  void mark_secure_dirty(Connection& c);
+  void start_secure(Connection& c, std::unique_ptr<SecureStream> stream);
   void finish_datagram(const PendingSegment& seg, std::string_view text, const offload::SipParseOutput& out,
                        std::size_t index);
   void finish_stream_segment(std::uint64_t id, std::string_view text, const offload::SipParseOutput& out,
                              std::size_t index);
   void flush_connection(Connection& c);
   void close_connection(std::uint64_t id, const char* why);
-  Connection* connection_to(const core::SocketAddress& dest);
-  Connection& add_connection(int fd, const core::SocketAddress& peer, bool connecting);
+  Connection* connection_to(core::Transport transport, const core::SocketAddress& dest,
+                            std::string_view trunk);
+  Connection& add_connection(int fd, const core::SocketAddress& peer, bool connecting,
+                             core::Transport transport);
   void arm_partial_timer(Connection& c);
   void deliver(std::string_view segment, const offload::SipParseOutput& out, std::size_t seg_index,
                core::Transport transport, const core::SocketAddress& source,
-               const core::SocketAddress& local, ConnectionRef conn);
+               const core::SocketAddress& local, ConnectionRef conn, const std::string& trunk = {});
   // Malformed input: answers with 400/513 where the raw bytes allow building a
   // response, else drops. Returns true if answered.
   bool answer_malformed(std::string_view raw, offload::ParseError error, core::Transport transport,
@@ -141,6 +157,8 @@ class TransportLayer {
   std::vector<std::uint8_t> rx_buffer_;  // recvmmsg landing slots
   std::vector<std::uint8_t> batch_bytes_;  // the turn's segments, back to back
   std::vector<PendingSegment> pending_;
+  SecureStreamFactory* secure_ = nullptr;
+  std::vector<std::uint64_t> secure_dirty_;  // TLS connections with work this turn
   std::vector<offload::SegmentDescriptor> rx_segments_;
   offload::SipParseOutput rx_out_;
   TransportStats stats_;

@@ -231,5 +231,201 @@ TEST_F(TransportFixture, TcpSendOpensAConnectionToAPeerAndReusesIt) {
   ::close(listener);
 }
 
+
+// ---- TLS plumbing, with a stand-in SecureStream -----------------------------
+// The real TLS session lives in tls/ and is tested there and end to end; here
+// a transparent stand-in checks what the transport itself must do: hand raw
+// bytes to the stream, wait for the turn's batch before parsing, tag messages
+// with the verified trunk, seal sends, close on failure and on a handshake
+// that never completes. Its "handshake" is the line "HELLO\n" answered
+// "WELCOME\n"; its "records" are bytes XORed with 0x20, applied only in
+// run_batch() so that a missing batch run shows.
+
+namespace {
+
+class StandInStream;
+
+class StandInFactory : public SecureStreamFactory {
+ public:
+  std::unique_ptr<SecureStream> accept(const core::SocketAddress&, const core::SocketAddress&) override;
+  std::unique_ptr<SecureStream> connect(const core::SocketAddress&, std::string_view trunk) override;
+  void run_batch() override;
+  std::vector<StandInStream*> live;
+  int batches = 0;
+};
+
+class StandInStream : public SecureStream {
+ public:
+  StandInStream(StandInFactory& f, bool client, std::string trunk) : f_(f), client_(client), trunk_(std::move(trunk)) {
+    f_.live.push_back(this);
+    if (client_) out_ += "HELLO\n";
+  }
+  ~StandInStream() override { std::erase(f_.live, this); }
+  void on_received(std::string_view raw) override {
+    if (state_ == State::kHandshaking) {
+      hs_ += raw;
+      auto nl = hs_.find('\n');
+      if (nl == std::string::npos) return;
+      std::string line = hs_.substr(0, nl);
+      raw_in_ += hs_.substr(nl + 1);
+      hs_.clear();
+      if (line == (client_ ? "WELCOME" : "HELLO")) {
+        state_ = State::kOpen;
+        if (!client_) out_ += "WELCOME\n";
+      } else {
+        state_ = State::kFailed;
+        reason_ = "stand-in handshake refused: '" + line + "'";
+      }
+      return;
+    }
+    raw_in_ += raw;
+  }
+  void send(std::string_view plain) override { plain_out_ += plain; }
+  void take_plaintext(std::string& out) override {
+    out += plain_in_;
+    plain_in_.clear();
+  }
+  void take_output(std::string& out) override {
+    out += out_;
+    out_.clear();
+  }
+  State state() const override { return state_; }
+  std::string reason() const override { return reason_; }
+  std::string trunk() const override { return state_ == State::kOpen ? trunk_ : std::string(); }
+  void close() override { state_ = State::kClosing; }
+  void crypt() {
+    if (state_ != State::kOpen) return;
+    for (char ch : raw_in_) plain_in_ += static_cast<char>(ch ^ 0x20);
+    raw_in_.clear();
+    for (char ch : plain_out_) out_ += static_cast<char>(ch ^ 0x20);
+    plain_out_.clear();
+  }
+
+ private:
+  StandInFactory& f_;
+  bool client_;
+  std::string trunk_;
+  State state_ = State::kHandshaking;
+  std::string reason_, hs_, raw_in_, plain_in_, plain_out_, out_;
+};
+
+std::unique_ptr<SecureStream> StandInFactory::accept(const core::SocketAddress&, const core::SocketAddress&) {
+  return std::make_unique<StandInStream>(*this, false, "stand-in-trunk");
+}
+std::unique_ptr<SecureStream> StandInFactory::connect(const core::SocketAddress&, std::string_view trunk) {
+  return std::make_unique<StandInStream>(*this, true, std::string(trunk));
+}
+void StandInFactory::run_batch() {
+  ++batches;
+  for (auto* s : live) s->crypt();
+}
+
+std::string xor20(std::string s) {
+  for (auto& ch : s) ch = static_cast<char>(ch ^ 0x20);
+  return s;
+}
+
+}  // namespace
+
+class SecureTransportFixture : public TransportFixture {
+ protected:
+  void start_tls(TransportOptions options = {}) {
+    port_ = test::free_port(SOCK_STREAM);
+    parser_ = std::make_unique<offload::CpuSipParseEngine>();
+    thread_.call([&] {
+      layer_ = std::make_unique<TransportLayer>(0, thread_.loop(), log_, *parser_, options);
+      layer_->set_secure_streams(&factory_);
+      layer_->listen({core::Transport::kTls, {"127.0.0.1", port_}});
+      layer_->set_handler([this](Received&& rx) {
+        std::lock_guard lock(mutex_);
+        received_.push_back(std::move(rx));
+        cv_.notify_all();
+      });
+      layer_->set_peers({layer_.get()});
+      return 0;
+    });
+  }
+  StandInFactory factory_;
+};
+
+TEST_F(SecureTransportFixture, TlsMessagesAreDecryptedInTheTurnBatchAndCarryTheVerifiedTrunk) {
+  start_tls();
+  PeerSocket peer(AF_INET, SOCK_STREAM);
+  ASSERT_TRUE(peer.connect(address()));
+  peer.send("HELLO\n");
+  auto welcome = peer.receive(3000ms);
+  ASSERT_TRUE(welcome);
+  EXPECT_EQ(*welcome, "WELCOME\n");
+  std::string wire = xor20(kOptions);
+  peer.send(wire.substr(0, 50));  // a record boundary is not a message boundary
+  std::this_thread::sleep_for(20ms);
+  peer.send(wire.substr(50));
+  ASSERT_TRUE(wait_for(1));
+  Received rx;
+  {
+    std::lock_guard lock(mutex_);
+    rx = received_[0];
+  }
+  EXPECT_EQ(rx.transport, core::Transport::kTls);
+  EXPECT_EQ(rx.trunk, "stand-in-trunk");
+  EXPECT_EQ(rx.message.bytes, kOptions);
+  // A response on the connection is sealed by the stream before it is written.
+  thread_.call([&] { return layer_->send(core::Transport::kTls, rx.source, rx.connection, "SIP/2.0 200 OK\r\n\r\n"); });
+  auto reply = peer.receive(3000ms);
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(*reply, xor20("SIP/2.0 200 OK\r\n\r\n"));
+  EXPECT_GT(thread_.call([&] { return factory_.batches; }), 0);
+}
+
+TEST_F(SecureTransportFixture, FailedHandshakeWritesWhatIsLeftAndCloses) {
+  start_tls();
+  PeerSocket peer(AF_INET, SOCK_STREAM);
+  ASSERT_TRUE(peer.connect(address()));
+  peer.send("GARBAGE\n");
+  auto eof = peer.receive(3000ms);
+  ASSERT_TRUE(eof);
+  EXPECT_TRUE(eof->empty());
+  EXPECT_EQ(stats().tls_failures, 1u);
+}
+
+TEST_F(SecureTransportFixture, HandshakeThatNeverCompletesIsDroppedAtTheTimeout) {
+  TransportOptions options;
+  options.tls_handshake_timeout_ms = 100;
+  start_tls(options);
+  PeerSocket peer(AF_INET, SOCK_STREAM);
+  ASSERT_TRUE(peer.connect(address()));
+  peer.send("HEL");  // a partial handshake, then silence
+  auto eof = peer.receive(3000ms);
+  ASSERT_TRUE(eof);
+  EXPECT_TRUE(eof->empty());
+  EXPECT_EQ(stats().tls_handshake_timeouts, 1u);
+}
+
+TEST_F(SecureTransportFixture, OutboundTlsQueuesTheRequestUntilTheHandshakeIsDone) {
+  start_tls();
+  int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  auto addr = core::SocketAddress::from_ip("127.0.0.1", test::free_port(SOCK_STREAM));
+  ASSERT_EQ(::bind(listener, addr->sa(), addr->len()), 0);
+  ASSERT_EQ(::listen(listener, 4), 0);
+  thread_.call([&] { return layer_->send(core::Transport::kTls, *addr, {}, kOptions, "carrier"); });
+  int conn = ::accept(listener, nullptr, nullptr);
+  ASSERT_GE(conn, 0);
+  char buf[4096];
+  ssize_t n = ::recv(conn, buf, sizeof buf, 0);
+  ASSERT_EQ(std::string(buf, n > 0 ? static_cast<std::size_t>(n) : 0), "HELLO\n");
+  ASSERT_EQ(::send(conn, "WELCOME\n", 8, 0), 8);
+  // Nothing moves the queued request but the next turn: trigger one.
+  thread_.call([&] { return 0; });
+  std::string got;
+  while (got.size() < kOptions.size()) {
+    n = ::recv(conn, buf, sizeof buf, 0);
+    ASSERT_GT(n, 0);
+    got.append(buf, static_cast<std::size_t>(n));
+  }
+  EXPECT_EQ(got, xor20(kOptions));
+  ::close(conn);
+  ::close(listener);
+}
+
 }  // namespace
 }  // namespace sipnic::sip

@@ -1,0 +1,65 @@
+// The seam between the SIP transports and a security layer under a stream
+// connection (TLS). The sip layer defines it; tls/ implements it (the map:
+// tls sits below sip's transports in the data flow but after sip in the
+// layer order); interwork wires the two together.
+//
+// The transport owns the socket. It hands every raw byte it reads to the
+// connection's SecureStream, and every SIP byte it wants to send; the stream
+// gives back SIP bytes (plaintext) and raw bytes to write. Crypto is batched:
+// streams queue their record work in their factory, and the transport calls
+// SecureStreamFactory::run_batch() once per event-loop turn (before parsing,
+// and again before writing), so one GcmEngine run serves every connection of
+// the worker.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/socket_address.h"
+
+namespace sipnic::sip {
+
+class SecureStream {
+ public:
+  enum class State {
+    kHandshaking,  // no SIP bytes flow yet (sends are queued)
+    kOpen,         // handshake done, peer verified
+    kClosing,      // close_notify sent or received; write what is left, then close
+    kFailed,       // handshake or record failure; write what is left, then close
+  };
+
+  virtual ~SecureStream() = default;
+  // Raw bytes read from the socket.
+  virtual void on_received(std::string_view raw) = 0;
+  // SIP bytes to send; queued while handshaking.
+  virtual void send(std::string_view plain) = 0;
+  // Moves decrypted SIP bytes to the end of `out`.
+  virtual void take_plaintext(std::string& out) = 0;
+  // Moves raw bytes to write (handshake, records, alerts) to the end of `out`.
+  virtual void take_output(std::string& out) = 0;
+  virtual State state() const = 0;
+  // Why the stream failed or closed (for logs); "" while fine.
+  virtual std::string reason() const = 0;
+  // The trunk the peer's verified certificate identifies (RFC 5922), once open.
+  virtual std::string trunk() const = 0;
+  // Starts an orderly close (close_notify).
+  virtual void close() = 0;
+};
+
+class SecureStreamFactory {
+ public:
+  virtual ~SecureStreamFactory() = default;
+  // A server-side stream for a connection accepted on `local` from `peer`.
+  virtual std::unique_ptr<SecureStream> accept(const core::SocketAddress& local,
+                                               const core::SocketAddress& peer) = 0;
+  // A client-side stream for a connection to `peer`; `trunk` names the trunk
+  // whose identity (certificate, CA set, expected peer names) applies, or ""
+  // to find it by the peer address.
+  virtual std::unique_ptr<SecureStream> connect(const core::SocketAddress& peer, std::string_view trunk) = 0;
+  // Runs the record crypto every stream queued since the last call (one
+  // engine batch), so that take_plaintext/take_output have their results.
+  virtual void run_batch() = 0;
+};
+
+}  // namespace sipnic::sip

@@ -6,6 +6,8 @@
 // keys. Every error leaves as a ConfigError naming FILE:LINE and the key.
 #include "core/config.h"
 
+#include <filesystem>
+
 #include <arpa/inet.h>
 
 #include <boost/any.hpp>
@@ -145,7 +147,7 @@ bool valid_name(std::string_view s) {
   });
 }
 
-constexpr std::string_view kSectionKinds = "node, listen, timers, trunk NAME, route NAME";
+constexpr std::string_view kSectionKinds = "node, listen, timers, tls, trunk NAME, route NAME";
 
 std::vector<Section> split_sections(std::string_view text, const std::string& source) {
   std::vector<Section> sections;
@@ -180,7 +182,7 @@ std::vector<Section> split_sections(std::string_view text, const std::string& so
       s.kind = words[0];
       s.line = line_no;
       bool named = s.kind == "trunk" || s.kind == "route";
-      bool plain = s.kind == "node" || s.kind == "listen" || s.kind == "timers";
+      bool plain = s.kind == "node" || s.kind == "listen" || s.kind == "timers" || s.kind == "tls";
       if (!named && !plain) {
         throw ConfigError(source, line_no, header,
                           "unknown section; expected one of " + std::string(kSectionKinds));
@@ -234,6 +236,7 @@ using IdleTimeout = Bounded<1000, 86400000>;
 using MaxCalls = Bounded<0, 1000000>;
 using OptionsInterval = Bounded<0, 86400000>;
 using Strip = Bounded<0, 32>;
+using HandshakeTimeout = Bounded<100, 600000>;
 
 template <typename B>
 po::typed_value<B>* bounded(std::uint32_t def) {
@@ -276,6 +279,19 @@ po::options_description timer_options() {
   return o;
 }
 
+po::options_description tls_options() {
+  const TlsConfig d;
+  po::options_description o("[tls]");
+  o.add_options()
+      ("certificate", po::value<std::string>(), "PEM certificate chain the node presents")
+      ("private-key", po::value<std::string>(), "PEM private key of that certificate")
+      ("ca", po::value<std::string>(), "PEM CA file: trust anchors for TLS trunks without tls-ca")
+      ("crl", po::value<std::string>(), "PEM CRL file")
+      ("min-version", po::value<std::string>()->default_value(d.min_version), "1.2 | 1.3")
+      ("handshake-timeout", bounded<HandshakeTimeout>(d.handshake_timeout_ms), "ms");
+  return o;
+}
+
 po::options_description trunk_options() {
   const TrunkConfig d;
   po::options_description o("[trunk NAME]");
@@ -286,7 +302,12 @@ po::options_description trunk_options() {
       ("max-calls", bounded<MaxCalls>(d.max_calls), "concurrent calls; 0 = no limit")
       ("max-cps", po::value<Rate>()->default_value(Rate{d.max_cps}, "0"), "calls per second; 0 = no limit")
       ("options-interval", bounded<OptionsInterval>(d.options_interval_ms), "OPTIONS ping, ms; 0 = off")
-      ("map-response", repeatable(), "FROM:TO final response mapping");
+      ("map-response", repeatable(), "FROM:TO final response mapping")
+      ("tls-identity", repeatable(), "a name the peer's certificate must carry (RFC 5922)")
+      ("tls-ca", po::value<std::string>(), "PEM CA file for this trunk")
+      ("tls-crl", po::value<std::string>(), "PEM CRL file for this trunk")
+      ("tls-certificate", po::value<std::string>(), "PEM chain presented to this trunk")
+      ("tls-private-key", po::value<std::string>(), "its private key");
   return o;
 }
 
@@ -575,6 +596,7 @@ class Builder {
       if (s.kind == "node") node(s);
       else if (s.kind == "listen") listen(s);
       else if (s.kind == "timers") timers(s);
+      else if (s.kind == "tls") tls(s);
       else if (s.kind == "trunk") trunk(s);
       else route(s);
     }
@@ -628,6 +650,38 @@ class Builder {
       reader_.fail(Reader::line_of(s, t1_given ? "t1" : "t2"), t1_given ? "t1" : "t2",
                    "t1 (" + std::to_string(t.t1_ms) + " ms) must not exceed t2 (" + std::to_string(t.t2_ms) +
                        " ms)");
+    }
+  }
+
+  // A file path from the config: resolved against the config file's folder,
+  // and it must be readable now (a typo is caught by check-config, not at the
+  // first TLS handshake).
+  std::string path_of(const Section& s, const po::variables_map& vm, const char* key) {
+    if (!vm.count(key)) return {};
+    std::filesystem::path p = vm[key].as<std::string>();
+    if (p.empty()) return {};
+    if (p.is_relative() && source_ != "<built-in>") p = std::filesystem::path(source_).parent_path() / p;
+    std::FILE* f = std::fopen(p.c_str(), "rb");
+    if (!f) reader_.fail(Reader::line_of(s, key), key, p.string() + ": " + std::strerror(errno));
+    std::fclose(f);
+    return p.string();
+  }
+
+  void tls(const Section& s) {
+    po::variables_map vm = reader_.store_section(s, tls_options());
+    TlsConfig& t = config_.tls;
+    t.certificate = path_of(s, vm, "certificate");
+    t.private_key = path_of(s, vm, "private-key");
+    t.ca = path_of(s, vm, "ca");
+    t.crl = path_of(s, vm, "crl");
+    t.min_version = vm["min-version"].as<std::string>();
+    if (t.min_version != "1.2" && t.min_version != "1.3")
+      reader_.fail(Reader::line_of(s, "min-version"), "min-version", "'" + t.min_version + "' is not 1.2 or 1.3");
+    t.handshake_timeout_ms = vm["handshake-timeout"].as<HandshakeTimeout>().v;
+    if (t.certificate.empty() != t.private_key.empty()) {
+      const char* missing = t.certificate.empty() ? "certificate" : "private-key";
+      reader_.fail(s.line, missing, std::string("[tls] needs both certificate and private-key; ") + missing +
+                                        " is missing");
     }
   }
 
@@ -687,6 +741,21 @@ class Builder {
         reader_.fail(line, "map-response", std::to_string(from) + " is mapped twice");
       }
     }
+    for (const auto& [value, line] : Reader::values_of(s, "tls-identity")) {
+      if (value.empty() || value.find_first_of(" \t/@") != std::string::npos)
+        reader_.fail(line, "tls-identity", "'" + value + "' is not a domain name");
+      t.tls_identities.push_back(value);
+    }
+    t.tls_ca = path_of(s, vm, "tls-ca");
+    t.tls_crl = path_of(s, vm, "tls-crl");
+    t.tls_certificate = path_of(s, vm, "tls-certificate");
+    t.tls_private_key = path_of(s, vm, "tls-private-key");
+    if (t.tls_certificate.empty() != t.tls_private_key.empty()) {
+      const char* missing = t.tls_certificate.empty() ? "tls-certificate" : "tls-private-key";
+      reader_.fail(s.line, missing, std::string("a trunk's own TLS identity needs both tls-certificate and "
+                                                "tls-private-key; ") + missing + " is missing");
+    }
+    tls_trunk_lines_[t.name] = s.line;
     config_.trunks.push_back(std::move(t));
   }
 
@@ -727,12 +796,43 @@ class Builder {
         }
       }
     }
+    // TLS: a listener needs the node's certificate; a TLS trunk needs the
+    // names its peer must prove, a certificate to present and CAs to trust.
+    for (const auto& l : config_.listen) {
+      if (l.transport == Transport::kTls && !config_.tls.configured())
+        reader_.fail(0, "[tls]", "a tls listen address needs [tls] certificate and private-key");
+    }
+    std::map<std::string, std::string> identity_owner;
+    for (const auto& t : config_.trunks) {
+      int line = tls_trunk_lines_[t.name];
+      if (t.transport != Transport::kTls) {
+        if (!t.tls_identities.empty())
+          reader_.fail(line, "tls-identity", "trunk '" + t.name + "' is not transport = tls");
+        continue;
+      }
+      if (t.tls_identities.empty())
+        reader_.fail(line, "tls-identity", "TLS trunk '" + t.name +
+                                               "' needs at least one: the names its peer's certificate must carry");
+      if (t.tls_certificate.empty() && !config_.tls.configured())
+        reader_.fail(line, "tls-certificate", "TLS trunk '" + t.name +
+                                                  "' has no certificate to present: set tls-certificate or [tls] certificate");
+      if (t.tls_ca.empty() && config_.tls.ca.empty())
+        reader_.fail(line, "tls-ca", "TLS trunk '" + t.name + "' has no CAs to trust: set tls-ca or [tls] ca");
+      for (const auto& id : t.tls_identities) {
+        std::string lower = id;
+        for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        auto [it, fresh] = identity_owner.emplace(lower, t.name);
+        if (!fresh)
+          reader_.fail(line, "tls-identity", "'" + id + "' already identifies trunk '" + it->second + "'");
+      }
+    }
   }
 
   Reader reader_;
   std::string source_;
   Config config_;
   std::map<std::string, std::string> inbound_owner_;  // inbound-from IP -> trunk
+  std::map<std::string, int> tls_trunk_lines_;       // trunk -> its section's line
 };
 
 constexpr std::string_view kDefaultConfig = R"(# sipnic built-in config: loopback only, two trunks routed to each other.
@@ -844,6 +944,15 @@ std::string format_config(const Config& c) {
     << "timer-c = " << t.timer_c_ms << "\n"
     << "partial-message-timeout = " << t.partial_message_timeout_ms << "\n"
     << "tcp-idle-timeout = " << t.tcp_idle_timeout_ms << "\n";
+  if (c.tls.configured() || !c.tls.ca.empty()) {
+    o << "\n[tls]\n";
+    if (!c.tls.certificate.empty()) o << "certificate = " << c.tls.certificate << "\n";
+    if (!c.tls.private_key.empty()) o << "private-key = " << c.tls.private_key << "\n";
+    if (!c.tls.ca.empty()) o << "ca = " << c.tls.ca << "\n";
+    if (!c.tls.crl.empty()) o << "crl = " << c.tls.crl << "\n";
+    o << "min-version = " << c.tls.min_version << "\n"
+      << "handshake-timeout = " << c.tls.handshake_timeout_ms << "\n";
+  }
   for (const auto& tr : c.trunks) {
     o << "\n[trunk " << tr.name << "]\n"
       << "transport = " << transport_name(tr.transport) << "\n"
@@ -853,6 +962,11 @@ std::string format_config(const Config& c) {
       << "max-cps = " << format_number(tr.max_cps) << "\n"
       << "options-interval = " << tr.options_interval_ms << "\n";
     for (const auto& [from, to] : tr.response_map) o << "map-response = " << from << ":" << to << "\n";
+    for (const auto& id : tr.tls_identities) o << "tls-identity = " << id << "\n";
+    if (!tr.tls_ca.empty()) o << "tls-ca = " << tr.tls_ca << "\n";
+    if (!tr.tls_crl.empty()) o << "tls-crl = " << tr.tls_crl << "\n";
+    if (!tr.tls_certificate.empty()) o << "tls-certificate = " << tr.tls_certificate << "\n";
+    if (!tr.tls_private_key.empty()) o << "tls-private-key = " << tr.tls_private_key << "\n";
   }
   // An empty value is written as "key =" (no trailing blank); a value that
   // starts with '#' goes right after '=' so that it does not read as a comment.

@@ -44,6 +44,14 @@ struct TrunkConfig {
   // Final failure responses from this trunk mapped before relaying, e.g.
   // 486 -> 486 stays, {503: 480}.
   std::map<int, int> response_map;
+  // TLS trunks (transport = tls). The peer's certificate must carry one of
+  // these names (subjectAltName DNS or sip: URI host, RFC 5922); they pick the
+  // trunk for inbound connections.
+  std::vector<std::string> tls_identities;
+  std::string tls_ca;           // trust anchors for this trunk ("" = [tls] ca)
+  std::string tls_crl;          // CRL file ("" = [tls] crl)
+  std::string tls_certificate;  // what sipnic presents to this trunk ("" = [tls] certificate)
+  std::string tls_private_key;
   bool operator==(const TrunkConfig&) const = default;
 };
 
@@ -67,6 +75,19 @@ struct TimerConfig {
   bool operator==(const TimerConfig&) const = default;
 };
 
+// [tls]: the node's own certificate and the defaults for TLS trunks. Paths
+// are resolved against the config file's folder when relative.
+struct TlsConfig {
+  std::string certificate;  // PEM chain presented on TLS listeners (and to trunks without their own)
+  std::string private_key;
+  std::string ca;           // trust anchors for trunks without tls-ca
+  std::string crl;          // CRL file ("" = none)
+  std::string min_version = "1.2";  // "1.2" or "1.3"
+  std::uint32_t handshake_timeout_ms = 10000;
+  bool configured() const { return !certificate.empty(); }
+  bool operator==(const TlsConfig&) const = default;
+};
+
 struct Config {
   std::string source;  // file name the config came from ("<built-in>" for the default)
   std::uint32_t workers = 0;  // event-loop threads; 0 = one per core
@@ -76,6 +97,7 @@ struct Config {
   std::vector<TrunkConfig> trunks;
   std::vector<RouteConfig> routes;  // first match wins, in file order
   TimerConfig timers;
+  TlsConfig tls;
 
   const TrunkConfig* find_trunk(std::string_view name) const;
   bool operator==(const Config&) const = default;

@@ -15,6 +15,19 @@
 namespace sipnic::core {
 namespace {
 
+// A [tls] section naming readable files (the config checks they can be read;
+// their contents are the TLS layer's business).
+std::string tls_section() {
+  static const std::string dir = [] {
+    auto d = std::filesystem::temp_directory_path() / ("sipnic-config-tls-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(d);
+    for (const char* f : {"node.crt", "node.key", "ca.crt", "ca.crl"}) std::ofstream(d / f) << "PEM\n";
+    return d.string();
+  }();
+  return "[tls]\ncertificate = " + dir + "/node.crt\nprivate-key = " + dir + "/node.key\nca = " + dir + "/ca.crt\n";
+}
+
+
 namespace fs = std::filesystem;
 
 // A [listen] section, since a config without one is an error.
@@ -194,7 +207,7 @@ inbound-from = 10.0.0.2
 inbound-from = 10.0.0.3 10.0.0.4
 map-response = 503:480 486:600
 map-response = 404:604
-)",
+)" + tls_section(),
                           "t.conf");
   ASSERT_EQ(c.listen.size(), 4u);
   EXPECT_EQ(c.listen[0].transport, Transport::kTcp);
@@ -223,8 +236,9 @@ peer = [2001:db8::20]
 }
 
 TEST(Config, DomainPeerWithoutPortIsKeptForRfc3263Resolution) {
-  Config c = parse_config(std::string(kListen) + "[trunk c]\ntransport = tls\npeer = sip.carrier.example\n"
-                                                 "[trunk d]\npeer = sbc.example.net:5080\n",
+  Config c = parse_config(std::string(kListen) + tls_section() +
+                              "[trunk c]\ntransport = tls\npeer = sip.carrier.example\ntls-identity = sip.carrier.example\n"
+                              "[trunk d]\npeer = sbc.example.net:5080\n",
                           "t.conf");
   EXPECT_EQ(c.trunks[0].transport, Transport::kTls);
   EXPECT_EQ(c.trunks[0].peer, (HostPort{"sip.carrier.example", 0}));
@@ -314,6 +328,8 @@ tls = 127.0.0.1:5061
 [trunk a]
 transport = tls
 peer = sip.example.com
+tls-identity = sip.example.com
+tls-identity = edge.example.com
 inbound-from = ::5 10.0.0.9
 max-cps = 0.25
 map-response = 503:480 486:600
@@ -327,13 +343,32 @@ to-trunk = a
 match-prefix =#31#
 prepend=#
 to-trunk = a
-)",
+)" + tls_section(),
                           "t.conf");
   ASSERT_EQ(c.routes.at(1).match_prefix, "#31#");
   ASSERT_EQ(c.routes.at(1).prepend, "#");
   EXPECT_EQ(parse_config(format_config(c), "t.conf"), c);
   Config d = default_config();
   EXPECT_EQ(parse_config(format_config(d), "<built-in>"), d);
+}
+
+TEST(Config, TlsTrunkKeepsItsIdentitiesAndFilesResolvedAgainstTheConfigFolder) {
+  auto dir = std::filesystem::temp_directory_path() / ("sipnic-config-rel-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir / "certs");
+  for (const char* f : {"certs/node.crt", "certs/node.key", "certs/ca.crt", "certs/carrier-ca.crt"})
+    std::ofstream(dir / f) << "PEM\n";
+  std::ofstream(dir / "node.conf") << "[listen]\ntls = 127.0.0.1:5061\n"
+                                      "[tls]\ncertificate = certs/node.crt\nprivate-key = certs/node.key\nca = certs/ca.crt\n"
+                                      "min-version = 1.3\nhandshake-timeout = 2000\n"
+                                      "[trunk carrier]\ntransport = tls\npeer = 127.0.0.3:5061\n"
+                                      "tls-identity = carrier.sipnic.test\ntls-ca = certs/carrier-ca.crt\n";
+  Config c = load_config_file((dir / "node.conf").string());
+  EXPECT_EQ(c.tls.certificate, (dir / "certs/node.crt").string());
+  EXPECT_EQ(c.tls.min_version, "1.3");
+  EXPECT_EQ(c.tls.handshake_timeout_ms, 2000u);
+  EXPECT_EQ(c.trunks[0].tls_identities, std::vector<std::string>{"carrier.sipnic.test"});
+  EXPECT_EQ(c.trunks[0].tls_ca, (dir / "certs/carrier-ca.crt").string());
+  std::filesystem::remove_all(dir);
 }
 
 // --- errors -----------------------------------------------------------------
@@ -372,6 +407,13 @@ INSTANTIATE_TEST_SUITE_P(
     Config, ConfigErrorNamesFileLineAndKey,
     ::testing::Values(
         ErrorCase{"unknown_key", L("[trunk a]\npeer = 10.0.0.1\nmax-call = 3\n"), 5, "max-call", "unknown key in [trunk]"},
+        ErrorCase{"tls_listen_without_certificate", L("[listen]\n").substr(0, 0) + "[listen]\ntls = 127.0.0.1:5061\n", 0, "[tls]", "needs [tls] certificate"},
+        ErrorCase{"tls_file_missing", L("[tls]\ncertificate = /nonexistent/node.crt\nprivate-key = /nonexistent/node.key\n"), 4, "certificate", "/nonexistent/node.crt: No such file"},
+        ErrorCase{"tls_min_version_unknown", L("[tls]\nmin-version = 1.1\n"), 4, "min-version", "not 1.2 or 1.3"},
+        ErrorCase{"tls_trunk_without_identity", L(tls_section() + "[trunk a]\ntransport = tls\npeer = 10.0.0.1\n"), 7, "tls-identity", "needs at least one"},
+        ErrorCase{"tls_identity_on_udp_trunk", L("[trunk a]\npeer = 10.0.0.1\ntls-identity = a.example\n"), 3, "tls-identity", "is not transport = tls"},
+        ErrorCase{"tls_identity_shared_by_two_trunks", L(tls_section() + "[trunk a]\ntransport = tls\npeer = 10.0.0.1\ntls-identity = X.example\n[trunk b]\ntransport = tls\npeer = 10.0.0.2\ntls-identity = x.example\n"), 11, "tls-identity", "already identifies trunk 'a'"},
+        ErrorCase{"tls_trunk_without_ca", L("[tls]\ncertificate = " + std::string("/etc/hostname") + "\nprivate-key = /etc/hostname\n[trunk a]\ntransport = tls\npeer = 10.0.0.1\ntls-identity = a.example\n"), 6, "tls-ca", "no CAs to trust"},
         ErrorCase{"max_calls_not_a_number", L("[trunk a]\npeer = 10.0.0.1\nmax-calls = lots\n"), 5, "max-calls", "not a whole number"},
         ErrorCase{"max_calls_negative", L("[trunk a]\npeer = 10.0.0.1\nmax-calls = -1\n"), 5, "max-calls", "not a whole number"},
         ErrorCase{"max_calls_out_of_range", L("[trunk a]\npeer = 10.0.0.1\nmax-calls = 99999999999\n"), 5, "max-calls", "out of range 0..1000000"},

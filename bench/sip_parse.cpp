@@ -5,9 +5,10 @@
 // run aborts (a fast failure is not a result).
 //
 // sipnic is fed the way the host feeds it: many datagram segments per
-// parse() call (one event-loop turn's worth), then each message is decoded:
-// top Via (branch), From and To tags, Call-ID, CSeq number and method,
-// Max-Forwards, Content-Length. The peers parse one message per call and the
+// parse() call (one event-loop turn's worth), every header indexed, then each
+// message is decoded with sip::decode_transaction_fields: top Via (branch),
+// From and To tags, Call-ID, CSeq number and method, Max-Forwards,
+// Content-Length. The peers parse one message per call and the
 // same fields are read from their parsed structures.
 #include <algorithm>
 #include <chrono>
@@ -24,6 +25,7 @@
 #include "offload/cpu_sip_parse_engine.h"
 #include "sip/header_values.h"
 #include "sip/message_view.h"
+#include "sip/transaction_fields.h"
 
 extern "C" {
 #include <osipparser2/osip_parser.h>
@@ -114,7 +116,7 @@ int main(int argc, char** argv) {
   sipnic::offload::CpuSipParseEngine engine;
   sipnic::offload::SipParseOutput out;
   const std::span<const std::uint8_t> bytes(reinterpret_cast<const std::uint8_t*>(buffer.data()), buffer.size());
-  const Result sipnic_r = run("sipnic (cpu engine + view)", min_seconds, batch_bytes, batch_msgs, [&](Result& r) {
+  const Result sipnic_r = run("sipnic (cpu engine + txn fields)", min_seconds, batch_bytes, batch_msgs, [&](Result& r) {
     engine.parse(bytes, segs, out);
     for (std::size_t i = 0; i < out.segments.size(); ++i) {
       const auto& sr = out.segments[i];
@@ -124,21 +126,16 @@ int main(int argc, char** argv) {
       }
       const std::string_view seg(buffer.data() + segs[i].offset, segs[i].length);
       const auto m = sipnic::sip::MessageView::from_batch(seg, out.messages[sr.first_message], out.headers);
-      sipnic::sip::CommaValues vias(m.header(HeaderId::kVia));
-      const auto top = vias.next();
-      const auto via = sipnic::sip::parse_via(top.value_or(std::string_view{}));
-      const auto from = sipnic::sip::parse_name_addr(m.header(HeaderId::kFrom));
-      const auto to = sipnic::sip::parse_name_addr(m.header(HeaderId::kTo));
-      const auto cseq = sipnic::sip::parse_cseq(m.header(HeaderId::kCSeq));
-      const auto mf = m.has(HeaderId::kMaxForwards) ? sipnic::sip::parse_max_forwards(m.header(HeaderId::kMaxForwards))
-                                                    : sipnic::sip::Decoded<std::uint32_t>{};
-      const auto cl = sipnic::sip::parse_content_length(m.header(HeaderId::kContentLength));
-      if (!via || !from || !to || !cseq || !mf || !cl) {
+      // One pass over the header records, then the shared decoders: top Via
+      // (parsed, branch read), From and To (name-addr parsed, tags read),
+      // Call-ID, CSeq number and method, Max-Forwards, Content-Length.
+      const auto f = sipnic::sip::decode_transaction_fields(m);
+      if (!f.ok() || !f.has_content_length) {
         ++r.failures;
         continue;
       }
-      r.sink += h(via->branch()) + h(from->tag()) + h(to->tag()) + h(m.header(HeaderId::kCallId)) + cseq->number +
-                h(cseq->method) + *mf + *cl;
+      r.sink += h(f.branch) + h(f.from_tag) + h(f.to_tag) + h(f.call_id) + f.cseq.number + h(f.cseq.method) +
+                f.max_forwards + f.content_length;
     }
   });
 

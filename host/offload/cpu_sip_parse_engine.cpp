@@ -1,11 +1,14 @@
 // The cpu backend of SipParseEngine. Two passes per segment, as the RTL kernel
 // does it:
-//   1. classify: 64-byte blocks -> bitmasks (LF, CR, ':', SP/HTAB, control).
-//      Done lazily, a few blocks ahead of the walk, and never for the bytes of
-//      a body that framing skips over.
-//   2. walk: line ends come from the LF mask (tzcnt), the name/value split from
-//      the colon mask, leading-whitespace trim from the SP/HTAB mask. Every
-//      header line is visited once and becomes one HeaderRecord.
+//   1. classify: 64-byte blocks -> bitmasks (LF, ':', SP/HTAB, bad bytes, and
+//      `stop`: LF or a bad byte that is not the CR of a CRLF). Done lazily, a
+//      few blocks ahead of the walk, and never for the bytes of a body that
+//      framing skips over.
+//   2. walk: a plain header line is two tzcnt scans, to its colon over
+//      `colon | stop` and to its LF over `stop`; any other line (folded,
+//      malformed, escaped control byte) takes the general rules in their
+//      documented order. Every header line is visited once and becomes one
+//      HeaderRecord.
 // docs/header-index.md states the rules implemented here (error order and
 // offsets included); the sim and xrt backends must match byte for byte.
 #include "offload/cpu_sip_parse_engine.h"
@@ -52,7 +55,127 @@ constexpr std::uint64_t kSingletonMask =
     (1ull << static_cast<unsigned>(HeaderId::kContentType));
 static_assert(static_cast<unsigned>(HeaderId::kCount) <= 64, "seen-set is one 64-bit word");
 
+// ---------------------------------------------------------------- header names
+
+// Header-name lookup for the walk, once per header line. sip_index's
+// header_id_from_name lowercases the name into a buffer and memcmp's it with
+// each canonical name of its length; on the trunk mix that was a quarter of
+// the engine's instructions. Here a hash of the length and three case-folded
+// bytes picks at most one candidate, and a masked compare of at most three
+// overlapping words confirms it: 0x20 is OR-ed in only where the canonical
+// byte is a letter, so the compare is exactly ASCII case-insensitive and
+// exact elsewhere. The table is built once from header_name() and
+// header_id_from_name(), so it cannot drift from sip_index; a hash collision
+// (a name appended later) marks its slot for header_id_from_name instead.
+class NameTable {
+ public:
+  NameTable() {
+    for (unsigned c = 0; c < 256; ++c) {
+      const char ch = static_cast<char>(c);
+      compact_[c] = static_cast<std::uint8_t>(header_id_from_name(std::string_view(&ch, 1)));
+    }
+    for (unsigned id = 1; id < static_cast<unsigned>(HeaderId::kCount); ++id) {
+      const std::string_view name = header_name(static_cast<HeaderId>(id));
+      if (name.size() < 2 || name.size() > kMaxLen) {
+        ambiguous_all_ = true;  // cannot happen with today's names; stay exact anyway
+        continue;
+      }
+      std::array<std::uint8_t, kMaxLen> lowered{};
+      std::array<std::uint8_t, kMaxLen> fold{};
+      for (std::size_t i = 0; i < name.size(); ++i) {
+        const auto c = static_cast<std::uint8_t>(name[i]);
+        const bool letter = (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
+        lowered[i] = letter ? (c | 0x20) : c;
+        fold[i] = letter ? 0x20 : 0;
+      }
+      Entry& e = entries_[id];
+      e.len = static_cast<std::uint8_t>(name.size());
+      for (unsigned k = 0; k < 3; ++k) {
+        e.lowered[k] = window(lowered.data(), e.len, k);
+        e.fold[k] = window(fold.data(), e.len, k);
+      }
+      std::uint8_t& slot = slots_[hash(lowered.data(), e.len)];
+      slot = slot == 0 ? static_cast<std::uint8_t>(id) : kAmbiguous;
+    }
+  }
+
+  HeaderId lookup(const std::uint8_t* p, std::uint32_t n) const {
+    if (n == 1) return static_cast<HeaderId>(compact_[p[0]]);
+    if (ambiguous_all_) return slow(p, n);
+    const std::uint8_t id = slots_[hash(p, n)];
+    if (id == 0) return HeaderId::kOther;
+    if (id == kAmbiguous) return slow(p, n);
+    const Entry& e = entries_[id];
+    if (e.len != n) return HeaderId::kOther;
+    std::uint64_t diff = 0;
+    for (unsigned k = 0; k < 3; ++k) diff |= (window(p, n, k) | e.fold[k]) ^ e.lowered[k];
+    return diff == 0 ? static_cast<HeaderId>(id) : HeaderId::kOther;
+  }
+
+ private:
+  static constexpr std::uint32_t kMaxLen = 24;  // three 8-byte windows cover it
+  static constexpr std::uint32_t kSlots = 256;
+  static constexpr std::uint8_t kAmbiguous = 0xFF;
+
+  struct Entry {
+    std::uint64_t lowered[3] = {};
+    std::uint64_t fold[3] = {};
+    std::uint8_t len = 0;
+  };
+
+  // n >= 2. Case-folding every byte with 0x20 is harmless here: this only
+  // picks the candidate, the masked compare decides.
+  static std::uint32_t hash(const std::uint8_t* p, std::uint32_t n) {
+    return (n * 7u + (p[0] | 0x20u) + 2u * (p[1] | 0x20u) + 10u * (p[n - 1] | 0x20u)) & (kSlots - 1);
+  }
+
+  // Window k of a name of n (>= 2) bytes, never reading outside it: words of
+  // 8, 4 or 2 bytes (the widest that fits) at the start, at 8 when n >= 16,
+  // and at the end; together they cover the name up to 24 bytes.
+  static std::uint64_t window(const std::uint8_t* p, std::uint32_t n, unsigned k) {
+    const std::uint32_t w = n >= 8 ? 8 : n >= 4 ? 4 : 2;
+    const std::uint32_t off = k == 0 ? 0 : (k == 1 && n >= 16) ? 8 : n - w;
+    if (w == 8) {
+      std::uint64_t v;
+      std::memcpy(&v, p + off, 8);
+      return v;
+    }
+    if (w == 4) {
+      std::uint32_t v;
+      std::memcpy(&v, p + off, 4);
+      return v;
+    }
+    std::uint16_t v;
+    std::memcpy(&v, p + off, 2);
+    return v;
+  }
+
+  static HeaderId slow(const std::uint8_t* p, std::uint32_t n) {
+    return header_id_from_name(std::string_view(reinterpret_cast<const char*>(p), n));
+  }
+
+  std::array<std::uint8_t, kSlots> slots_{};  // hash -> id; 0: no known name
+  std::array<Entry, static_cast<std::size_t>(HeaderId::kCount)> entries_{};
+  std::array<std::uint8_t, 256> compact_{};
+  bool ambiguous_all_ = false;
+};
+
+const NameTable& name_table() {
+  static const NameTable table;
+  return table;
+}
+
 // ---------------------------------------------------------------- stage 1
+
+// Both kernels compare bytes and hand five raw movemasks per 64 bytes to this
+// one function, so the derived masks cannot differ between them.
+inline ByteClassMasks derive_masks(std::uint64_t lf, std::uint64_t cr, std::uint64_t colon, std::uint64_t ws,
+                                   std::uint64_t low_or_del) {
+  // low_or_del: bytes <= 0x1F or == 0x7F. HTAB is the only one of them in `ws`.
+  const std::uint64_t bad = low_or_del & ~(lf | ws);
+  const std::uint64_t cr_before_lf = cr & (lf >> 1);
+  return ByteClassMasks{lf, colon, ws, bad, lf | (bad & ~cr_before_lf)};
+}
 
 void classify_sse2(const std::uint8_t* p, std::size_t blocks, ByteClassMasks* out) {
   const __m128i v_lf = _mm_set1_epi8('\n');
@@ -62,26 +185,21 @@ void classify_sse2(const std::uint8_t* p, std::size_t blocks, ByteClassMasks* ou
   const __m128i v_tab = _mm_set1_epi8('\t');
   const __m128i v_1f = _mm_set1_epi8(0x1F);
   const __m128i v_del = _mm_set1_epi8(0x7F);
+  const auto mm = [](__m128i v) { return static_cast<std::uint64_t>(_mm_movemask_epi8(v)); };
   for (std::size_t b = 0; b < blocks; ++b, p += kBlock) {
-    std::uint64_t lf = 0, cr = 0, colon = 0, ws = 0, ctl = 0;
+    std::uint64_t lf = 0, cr = 0, colon = 0, ws = 0, low = 0;
     for (unsigned i = 0; i < 4; ++i) {
       const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * i));
       const unsigned sh = 16 * i;
-      const auto m_lf = static_cast<std::uint64_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(x, v_lf)));
-      const auto m_cr = static_cast<std::uint64_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(x, v_cr)));
-      const auto m_tab = static_cast<std::uint64_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(x, v_tab)));
-      const auto m_sp = static_cast<std::uint64_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(x, v_sp)));
-      const auto m_colon = static_cast<std::uint64_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(x, v_colon)));
+      lf |= mm(_mm_cmpeq_epi8(x, v_lf)) << sh;
+      cr |= mm(_mm_cmpeq_epi8(x, v_cr)) << sh;
+      colon |= mm(_mm_cmpeq_epi8(x, v_colon)) << sh;
+      ws |= mm(_mm_or_si128(_mm_cmpeq_epi8(x, v_sp), _mm_cmpeq_epi8(x, v_tab))) << sh;
       // x <= 0x1F (unsigned) or x == 0x7F
-      const __m128i low = _mm_cmpeq_epi8(_mm_min_epu8(x, v_1f), x);
-      const auto m_ctl = static_cast<std::uint64_t>(_mm_movemask_epi8(_mm_or_si128(low, _mm_cmpeq_epi8(x, v_del))));
-      lf |= m_lf << sh;
-      cr |= m_cr << sh;
-      colon |= m_colon << sh;
-      ws |= (m_sp | m_tab) << sh;
-      ctl |= (m_ctl & ~(m_lf | m_cr | m_tab)) << sh;
+      const __m128i l = _mm_cmpeq_epi8(_mm_min_epu8(x, v_1f), x);
+      low |= mm(_mm_or_si128(l, _mm_cmpeq_epi8(x, v_del))) << sh;
     }
-    out[b] = ByteClassMasks{lf, cr, colon, ws, ctl};
+    out[b] = derive_masks(lf, cr, colon, ws, low);
   }
 }
 
@@ -100,24 +218,18 @@ __attribute__((target("avx2"))) void classify_avx2(const std::uint8_t* p, std::s
   const __m256i v_1f = _mm256_set1_epi8(0x1F);
   const __m256i v_del = _mm256_set1_epi8(0x7F);
   for (std::size_t b = 0; b < blocks; ++b, p += kBlock) {
-    std::uint64_t lf = 0, cr = 0, colon = 0, ws = 0, ctl = 0;
+    std::uint64_t lf = 0, cr = 0, colon = 0, ws = 0, low = 0;
     for (unsigned i = 0; i < 2; ++i) {
       const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32 * i));
       const unsigned sh = 32 * i;
-      const std::uint64_t m_lf = mm(_mm256_cmpeq_epi8(x, v_lf));
-      const std::uint64_t m_cr = mm(_mm256_cmpeq_epi8(x, v_cr));
-      const std::uint64_t m_tab = mm(_mm256_cmpeq_epi8(x, v_tab));
-      const std::uint64_t m_sp = mm(_mm256_cmpeq_epi8(x, v_sp));
-      const std::uint64_t m_colon = mm(_mm256_cmpeq_epi8(x, v_colon));
-      const __m256i low = _mm256_cmpeq_epi8(_mm256_min_epu8(x, v_1f), x);
-      const std::uint64_t m_ctl = mm(_mm256_or_si256(low, _mm256_cmpeq_epi8(x, v_del)));
-      lf |= m_lf << sh;
-      cr |= m_cr << sh;
-      colon |= m_colon << sh;
-      ws |= (m_sp | m_tab) << sh;
-      ctl |= (m_ctl & ~(m_lf | m_cr | m_tab)) << sh;
+      lf |= mm(_mm256_cmpeq_epi8(x, v_lf)) << sh;
+      cr |= mm(_mm256_cmpeq_epi8(x, v_cr)) << sh;
+      colon |= mm(_mm256_cmpeq_epi8(x, v_colon)) << sh;
+      ws |= mm(_mm256_or_si256(_mm256_cmpeq_epi8(x, v_sp), _mm256_cmpeq_epi8(x, v_tab))) << sh;
+      const __m256i l = _mm256_cmpeq_epi8(_mm256_min_epu8(x, v_1f), x);
+      low |= mm(_mm256_or_si256(l, _mm256_cmpeq_epi8(x, v_del))) << sh;
     }
-    out[b] = ByteClassMasks{lf, cr, colon, ws, ctl};
+    out[b] = derive_masks(lf, cr, colon, ws, low);
   }
 }
 
@@ -217,7 +329,7 @@ class SegmentParser {
     return find(from, limit, [](const ByteClassMasks& m) { return ~m.ws; });
   }
   std::uint32_t find_bad(std::uint32_t from, std::uint32_t limit) {
-    return find(from, limit, [](const ByteClassMasks& m) { return m.ctl | m.cr; });
+    return find(from, limit, [](const ByteClassMasks& m) { return m.bad; });
   }
 
   Step fail(ParseError e, std::uint32_t offset) {
@@ -365,12 +477,81 @@ class SegmentParser {
     return Step::kMessage;
   }
 
+  // A new header record for the line [s, le) (le at its CR) whose name is
+  // [s, ne) and whose colon is at `colon`; its value may still grow by folded
+  // lines (finish_header closes it).
+  void add_header(std::uint32_t s, std::uint32_t ne, std::uint32_t colon, std::uint32_t le, HeaderId id) {
+    HeaderRecord h{};
+    h.id = static_cast<std::uint8_t>(id);
+    h.name_off = s - ms_;
+    h.name_len = static_cast<std::uint16_t>(ne - s);
+    if (id != HeaderId::kOther) {
+      const std::uint64_t bit = 1ull << static_cast<unsigned>(id);
+      if ((seen_ & bit & kSingletonMask) != 0) h.flags |= kHeaderDuplicateSingleton;
+      seen_ |= bit;
+      if (ne - s == 1) h.flags |= kHeaderCompactName;
+      if (id == HeaderId::kContentLength && cl_index_ < 0) {
+        cl_index_ = static_cast<std::int64_t>(out_.headers.size());
+      }
+    }
+    pending_ = static_cast<std::int64_t>(out_.headers.size());
+    out_.headers.push_back(h);
+    ++count_;
+    value_empty_at_ = colon + 1;
+    // Leading whitespace is one SP almost always: a byte loop beats a mask
+    // scan. Neither loop needs a bound: seg_[le] is the CR, and seg_[vs] is
+    // not whitespace once the first loop stops short of le.
+    std::uint32_t vs = colon + 1;
+    while (is_ws(seg_[vs])) ++vs;
+    if (vs < le) {
+      value_start_ = vs;
+      std::uint32_t ve = le;
+      while (is_ws(seg_[ve - 1])) --ve;
+      value_end_ = ve;
+    } else {
+      value_start_ = kUnset;
+    }
+  }
+
+  bool is_token_run(std::uint32_t s, std::uint32_t e) const {
+    for (std::uint32_t i = s; i < e; ++i) {
+      if (!kToken[seg_[i]]) return false;
+    }
+    return true;
+  }
+
+  // The common header line, "Name: value" CRLF with nothing unusual in it,
+  // indexed with two mask scans: to the colon (no stop byte before it), then
+  // to the LF (no stop byte before it either, so the line holds no control
+  // byte and no bare LF). Returns the position after the line, or 0 when the
+  // line needs the general rules (continuation, error, escaped control byte,
+  // a CRLF split across two blocks, the header limit); nothing is changed then.
+  std::uint32_t plain_header_line(std::uint32_t s, std::uint32_t limit) {
+    if (is_ws(seg_[s]) || count_ == kMaxHeadersPerMessage) return 0;
+    const std::uint32_t colon = find(s, limit, [](const ByteClassMasks& m) { return m.colon | m.stop; });
+    if (colon == limit || seg_[colon] != ':') return 0;
+    const std::uint32_t lf = find(colon + 1, limit, [](const ByteClassMasks& m) { return m.stop; });
+    if (lf == limit || seg_[lf] != '\n' || seg_[lf - 1] != '\r') return 0;
+    // seg_[s] is not whitespace, so this trim needs no bound either.
+    std::uint32_t ne = colon;
+    while (is_ws(seg_[ne - 1])) --ne;
+    if (ne == s || ne - s > 0xFFFF) return 0;
+    const HeaderId id = names_.lookup(seg_ + s, ne - s);
+    // A known name matched a canonical (token) name byte for byte up to
+    // case, so only other names need the token check.
+    if (id == HeaderId::kOther && !is_token_run(s, ne)) return 0;
+    finish_header();
+    add_header(s, ne, colon, lf - 1, id);
+    return lf + 1;
+  }
+
   Step parse_message(std::uint32_t ms) {
     ms_ = ms;
     first_header_ = static_cast<std::uint32_t>(out_.headers.size());
     pending_ = -1;
     cl_index_ = -1;
-    std::uint64_t seen = 0;
+    seen_ = 0;
+    count_ = 0;
     const std::uint32_t limit = static_cast<std::uint32_t>(std::min<std::uint64_t>(len_, std::uint64_t{ms} + max_));
 
     MessageRecord m{};
@@ -384,7 +565,6 @@ class SegmentParser {
     if (const std::uint32_t bad = find_bad(ms, lf - 1); bad < lf - 1) return fail(ParseError::kBadBytes, bad);
     if (!parse_start_line(ms, lf - 1, m)) return fail(ParseError::kBadStartLine, ms);
 
-    std::uint32_t count = 0;
     std::uint32_t s = lf + 1;
     for (;;) {
       if (s >= limit) return out_of_bytes(ms, s, ParseError::kBadHeaderLine);
@@ -395,10 +575,15 @@ class SegmentParser {
         finish_header();
         const Step st = frame(ms, s + 2, m);
         if (st != Step::kMessage) return st;
-        m.header_count = static_cast<std::uint16_t>(count);
+        m.header_count = static_cast<std::uint16_t>(count_);
         out_.messages.push_back(m);
         return Step::kMessage;
       }
+      if (const std::uint32_t next = plain_header_line(s, limit); next != 0) {
+        s = next;
+        continue;
+      }
+      // The general rules, in the order docs/header-index.md gives them.
       if (c == '\n') return fail(ParseError::kBareLf, s);
       lf = find_lf(s, limit);
       if (lf == limit) return out_of_bytes(ms, s, ParseError::kBadHeaderLine);
@@ -418,44 +603,14 @@ class SegmentParser {
         }
       } else {
         finish_header();
-        if (count == kMaxHeadersPerMessage) return fail(ParseError::kTooManyHeaders, s);
+        if (count_ == kMaxHeadersPerMessage) return fail(ParseError::kTooManyHeaders, s);
         const std::uint32_t colon = find_colon(s, le);
         if (colon == le) return fail(ParseError::kBadHeaderLine, s);
         const std::uint32_t ne = trim_back(s, colon);
         if (ne == s || ne - s > 0xFFFF) return fail(ParseError::kBadHeaderLine, s);
-        const HeaderId id =
-            header_id_from_name(std::string_view(reinterpret_cast<const char*>(seg_ + s), ne - s));
-        // A known name matched a canonical (token) name byte for byte up to
-        // case, so only other names need the token check.
-        if (id == HeaderId::kOther) {
-          for (std::uint32_t i = s; i < ne; ++i) {
-            if (!kToken[seg_[i]]) return fail(ParseError::kBadHeaderLine, s);
-          }
-        }
-        HeaderRecord h{};
-        h.id = static_cast<std::uint8_t>(id);
-        h.name_off = s - ms;
-        h.name_len = static_cast<std::uint16_t>(ne - s);
-        if (id != HeaderId::kOther) {
-          const std::uint64_t bit = 1ull << static_cast<unsigned>(id);
-          if ((seen & bit & kSingletonMask) != 0) h.flags |= kHeaderDuplicateSingleton;
-          seen |= bit;
-          if (ne - s == 1) h.flags |= kHeaderCompactName;
-          if (id == HeaderId::kContentLength && cl_index_ < 0) {
-            cl_index_ = static_cast<std::int64_t>(out_.headers.size());
-          }
-        }
-        pending_ = static_cast<std::int64_t>(out_.headers.size());
-        out_.headers.push_back(h);
-        ++count;
-        value_empty_at_ = colon + 1;
-        const std::uint32_t vs = find_non_ws(colon + 1, le);
-        if (vs < le) {
-          value_start_ = vs;
-          value_end_ = trim_back(vs, le);
-        } else {
-          value_start_ = kUnset;
-        }
+        const HeaderId id = names_.lookup(seg_ + s, ne - s);
+        if (id == HeaderId::kOther && !is_token_run(s, ne)) return fail(ParseError::kBadHeaderLine, s);
+        add_header(s, ne, colon, le, id);
       }
       s = lf + 1;
     }
@@ -470,6 +625,7 @@ class SegmentParser {
   ByteClassMasks* masks_;
   void (*classify_)(const std::uint8_t*, std::size_t, ByteClassMasks*);
   SipParseOutput& out_;
+  const NameTable& names_ = name_table();
   std::uint32_t computed_ = 0;  // blocks [.., computed_) classified (from the current message on)
 
   // Per message.
@@ -477,6 +633,8 @@ class SegmentParser {
   std::uint32_t first_header_ = 0;
   std::int64_t pending_ = -1;     // index of the header whose value may still grow
   std::int64_t cl_index_ = -1;    // first Content-Length record
+  std::uint64_t seen_ = 0;        // bit per HeaderId seen so far (duplicate singletons)
+  std::uint32_t count_ = 0;       // header lines so far
   std::uint32_t value_start_ = kUnset;
   std::uint32_t value_end_ = 0;
   std::uint32_t value_empty_at_ = 0;

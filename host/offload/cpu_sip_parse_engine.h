@@ -1,6 +1,6 @@
 // CpuSipParseEngine: the reference SipParseEngine and the fast path without a
 // card. It works the way the RTL kernel does: a classification pass turns each
-// 64-byte block into bitmasks (CR, LF, ':', SP/HTAB, control bytes), in the
+// 64-byte block into bitmasks (LF, ':', SP/HTAB, bad bytes, line stops), in the
 // manner of simdjson's stage 1, and a second pass walks line boundaries taken
 // from those masks. Each header is indexed once; nothing is rescanned.
 //
@@ -20,10 +20,14 @@ namespace sipnic::offload {
 // Bitmasks of one 64-byte block; bit i describes byte i of the block.
 struct ByteClassMasks {
   std::uint64_t lf;
-  std::uint64_t cr;
   std::uint64_t colon;
   std::uint64_t ws;    // SP or HTAB
-  std::uint64_t ctl;   // 0x00-0x1F except HTAB, CR, LF; and 0x7F
+  std::uint64_t bad;   // CR, 0x00-0x1F except HTAB and LF, 0x7F: not allowed in a
+                       // line (a quoted-pair may excuse some; the walk decides)
+  // lf | bad, minus every CR whose next byte in the same block is an LF. A
+  // well-formed header line has no bit of `stop` before its LF, so the walk
+  // finds the line end and proves the line free of bad bytes with one scan.
+  std::uint64_t stop;
 };
 
 // Which classification kernel an engine uses.

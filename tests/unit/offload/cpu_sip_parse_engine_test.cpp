@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -454,6 +456,119 @@ TEST(CpuSipParseEngine, Sse2AndAvx2KernelsProduceIdenticalOutput) {
   EXPECT_TRUE(same_bytes(a.messages, b.messages));
   EXPECT_TRUE(same_bytes(a.headers, b.headers));
   EXPECT_GT(a.messages.size(), 61u);
+}
+
+
+// The engine's own header-name table must agree with header_id_from_name for
+// every known name in any letter case, for near misses, and for compact forms.
+TEST(CpuSipParseEngine, MapsHeaderNamesInAnyCaseExactlyAsSipIndexDoes) {
+  std::vector<std::string> names;
+  for (unsigned id = 1; id < static_cast<unsigned>(HeaderId::kCount); ++id) {
+    const std::string n(header_name(static_cast<HeaderId>(id)));
+    std::string upper = n, lower = n, mixed = n;
+    for (std::size_t i = 0; i < n.size(); ++i) {
+      upper[i] = static_cast<char>(std::toupper(static_cast<unsigned char>(n[i])));
+      lower[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(n[i])));
+      if (i % 2 == 0) mixed[i] = upper[i];
+    }
+    names.insert(names.end(), {n, upper, lower, mixed, n + "x", n.substr(0, n.size() - 1), "X" + n.substr(1)});
+    std::string dash = n;
+    for (char& c : dash) c = c == '-' ? '_' : c;  // '-' must match exactly, not case-folded
+    names.push_back(dash);
+  }
+  for (char c = 'a'; c <= 'z'; ++c) names.push_back(std::string(1, c));
+  for (char c = 'A'; c <= 'Z'; ++c) names.push_back(std::string(1, c));
+  SipParseLimits limits;
+  limits.max_message_bytes = 1u << 20;
+  // More lines than one message may have: parse them in groups.
+  for (std::size_t first = 0; first < names.size(); first += 200) {
+    std::string part = "OPTIONS sip:a@b SIP/2.0\r\n";
+    const std::size_t end = std::min(names.size(), first + 200);
+    for (std::size_t i = first; i < end; ++i) part += names[i] + ": 0\r\n";  // "0" frames as Content-Length
+    part += "\r\n";
+    const Parsed p = parse(part, 0, limits);
+    ASSERT_EQ(error_of(p), ParseError::kNone);
+    const MessageRecord& m = p.msg(0);
+    ASSERT_EQ(m.header_count, end - first);
+    for (std::size_t i = first; i < end; ++i) {
+      EXPECT_EQ(p.header(m, i - first).id, static_cast<std::uint8_t>(header_id_from_name(names[i]))) << names[i];
+    }
+  }
+}
+
+std::string trunk_mix_stream() {
+  std::vector<std::filesystem::path> paths;
+  for (const auto& e : std::filesystem::directory_iterator(std::string(SIPNIC_SOURCE_DIR) + "/bench/corpus/trunk_mix")) {
+    if (e.is_regular_file()) paths.push_back(e.path());
+  }
+  std::sort(paths.begin(), paths.end());
+  std::string stream;
+  for (const auto& p : paths) {
+    std::ifstream in(p, std::ios::binary);
+    stream.append(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  return stream;
+}
+
+// One message as the host sees it: its bytes, its record with the stream
+// position instead of the segment offset, and its header records.
+struct SeenMessage {
+  std::string bytes;
+  MessageRecord record;
+  std::vector<HeaderRecord> headers;
+};
+
+// Parses one read the way a stream transport does: the bytes kept from the
+// previous read come first; what the engine did not consume is kept again.
+void read_into(CpuSipParseEngine& engine, std::string& pending, std::size_t& stream_pos, std::string_view chunk,
+               std::vector<SeenMessage>& seen) {
+  pending.append(chunk);
+  SipParseOutput out;
+  const SegmentDescriptor d{0, static_cast<std::uint32_t>(pending.size()), kSegmentStream};
+  engine.parse({reinterpret_cast<const std::uint8_t*>(pending.data()), pending.size()}, {&d, 1}, out);
+  ASSERT_EQ(out.segments[0].error, 0);
+  for (std::uint32_t i = 0; i < out.segments[0].message_count; ++i) {
+    MessageRecord m = out.messages[out.segments[0].first_message + i];
+    SeenMessage s{pending.substr(m.start, m.total_len), m, {}};
+    s.headers.assign(out.headers.begin() + m.first_header, out.headers.begin() + m.first_header + m.header_count);
+    s.record.start = static_cast<std::uint32_t>(stream_pos + m.start);
+    s.record.first_header = 0;
+    seen.push_back(std::move(s));
+  }
+  stream_pos += out.segments[0].consumed;
+  pending.erase(0, out.segments[0].consumed);
+}
+
+// Differential: the trunk-mix corpus as one TCP stream, cut at every byte
+// offset into two reads, gives exactly the messages and header records of
+// parsing the whole stream at once, whatever the cut and whichever kernel.
+TEST(CpuSipParseEngine, TrunkMixStreamCutAtEveryOffsetMatchesTheWholeStream) {
+  const std::string stream = trunk_mix_stream();
+  ASSERT_GT(stream.size(), 4000u);
+  for (SimdLevel level : {SimdLevel::kSse2, SimdLevel::kAvx2}) {
+    CpuSipParseEngine engine({}, level);
+    std::vector<SeenMessage> whole;
+    std::string pending;
+    std::size_t pos = 0;
+    read_into(engine, pending, pos, stream, whole);
+    ASSERT_EQ(whole.size(), 9u);
+    ASSERT_TRUE(pending.empty());
+    for (std::size_t cut = 0; cut <= stream.size(); ++cut) {
+      std::vector<SeenMessage> seen;
+      std::string kept;
+      std::size_t at = 0;
+      read_into(engine, kept, at, std::string_view(stream).substr(0, cut), seen);
+      read_into(engine, kept, at, std::string_view(stream).substr(cut), seen);
+      ASSERT_EQ(seen.size(), whole.size()) << "cut " << cut;
+      EXPECT_TRUE(kept.empty()) << "cut " << cut;
+      for (std::size_t i = 0; i < whole.size(); ++i) {
+        ASSERT_EQ(seen[i].bytes, whole[i].bytes) << "cut " << cut << " message " << i;
+        ASSERT_EQ(std::memcmp(&seen[i].record, &whole[i].record, sizeof(MessageRecord)), 0)
+            << "cut " << cut << " message " << i;
+        ASSERT_TRUE(same_bytes(seen[i].headers, whole[i].headers)) << "cut " << cut << " message " << i;
+      }
+    }
+  }
 }
 
 }  // namespace

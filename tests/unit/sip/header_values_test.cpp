@@ -197,5 +197,28 @@ TEST(SipDate, OnlyGmtRfc1123Dates) {
   EXPECT_FALSE(is_sip_date("Friday, 01 Jan 2010 16:00:00 GMT"));
 }
 
+// CommaValues jumps between interesting bytes 16 at a time: commas, quotes
+// and brackets must be found wherever they fall (first, middle, last byte of
+// a 16-byte step, or in the tail), with the same splits as a byte loop.
+TEST(CommaValues, SplitsLongValuesWhereverTheSeparatorsFall) {
+  for (std::size_t pad = 0; pad < 40; ++pad) {
+    const std::string a(pad, 'a');
+    const std::string v = a + ", \"x,\\\"y\" <sip:" + a + ",b>;p=1 ,z" + a;
+    CommaValues cv(v);
+    std::vector<std::string> got;
+    while (auto e = cv.next()) got.emplace_back(*e);
+    EXPECT_TRUE(cv.error().empty()) << v;
+    ASSERT_EQ(got.size(), 3u) << v;
+    EXPECT_EQ(got[0], a);
+    EXPECT_EQ(got[1], "\"x,\\\"y\" <sip:" + a + ",b>;p=1");
+    EXPECT_EQ(got[2], "z" + a);
+    const std::string unterminated = a + ",\"unterminated, " + a + "\\";  // outlives the view
+    CommaValues open(unterminated);
+    EXPECT_EQ(open.next(), a);
+    EXPECT_FALSE(open.next());
+    EXPECT_EQ(open.error(), "unterminated quoted string");
+  }
+}
+
 }  // namespace
 }  // namespace sipnic::sip

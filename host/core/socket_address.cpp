@@ -55,7 +55,13 @@ std::string SocketAddress::ip() const {
 }
 
 std::string SocketAddress::host_for_uri() const {
-  return is_v6() ? "[" + ip() + "]" : ip();
+  std::string out;
+  std::string bare = ip();
+  out.reserve(bare.size() + 2);
+  if (is_v6()) out += '[';
+  out += bare;
+  if (is_v6()) out += ']';
+  return out;
 }
 
 std::string SocketAddress::to_string() const {

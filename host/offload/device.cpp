@@ -5,6 +5,7 @@
 
 #include <stdexcept>
 
+#include "offload/cpu_gcm_engine.h"
 #include "offload/cpu_sip_parse_engine.h"
 
 namespace sipnic::offload {
@@ -15,6 +16,9 @@ class CpuDevice final : public Device {
   std::string_view name() const override { return "cpu"; }
   std::unique_ptr<SipParseEngine> make_sip_parse_engine(SipParseLimits limits) const override {
     return std::make_unique<CpuSipParseEngine>(limits);
+  }
+  std::unique_ptr<GcmEngine> make_gcm_engine(std::uint32_t key_slots) const override {
+    return std::make_unique<CpuGcmEngine>(key_slots);
   }
 };
 

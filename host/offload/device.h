@@ -3,10 +3,12 @@
 // the offload layer talks to the engine interfaces only.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
 
+#include "offload/gcm_engine.h"
 #include "offload/sip_parse_engine.h"
 
 namespace sipnic::offload {
@@ -18,6 +20,9 @@ class Device {
   virtual std::string_view name() const = 0;
   // A new engine; one per worker thread (engines keep scratch state).
   virtual std::unique_ptr<SipParseEngine> make_sip_parse_engine(SipParseLimits limits) const = 0;
+  // A new AES-GCM engine with a key table of `key_slots` slots; one per
+  // worker thread (engines are not thread-safe, and keys are per engine).
+  virtual std::unique_ptr<GcmEngine> make_gcm_engine(std::uint32_t key_slots) const = 0;
 };
 
 // The device for a backend name. "cpu" always works; "sim" and "xrt" throw

@@ -642,10 +642,12 @@ void B2bua::on_cancel(const ServerTransactionPtr& tx) {
     reject(tx, 481, {});
     return;
   }
-  tx->respond(200, sip::build_response(tx->request(), 200, {},
-                                       {.to_tag = param_of(invite->request().header(HeaderId::kTo), "tag"),
-                                        .source = &tx->source()}));
+  // The 200 carries the To tag that the INVITE's responses carry (RFC 3261
+  // §9.2: they SHOULD be the same): the call's tag toward A.
   Call* c = find(pending->second);
+  std::string_view invite_tag =
+      c ? std::string_view(c->a.local_tag) : param_of(invite->request().header(HeaderId::kTo), "tag");
+  tx->respond(200, sip::build_response(tx->request(), 200, {}, {.to_tag = invite_tag, .source = &tx->source()}));
   if (!c) return;
   // 487 to the INVITE (RFC 3261 §9.2), then CANCEL leg B.
   c->a_cancelled = true;

@@ -44,6 +44,7 @@ std::string bracket(const std::string& ip) { return ip.find(':') != std::string:
 
 struct ConfigOptions {
   std::string transport = "udp";
+  std::string carrier_transport;  // "" = as `transport`
   std::string caller_port = "5060";
   std::string callee_port = "5060";
   std::string carrier_extra;  // more lines for [trunk carrier]
@@ -58,7 +59,8 @@ std::string config_for(const Net& n, const ConfigOptions& o = {}) {
   c += "[listen]\nudp = " + n.node_hostport() + "\ntcp = " + n.node_hostport() + "\n";
   if (!o.timers.empty()) c += "[timers]\n" + o.timers;
   c += "[trunk pbx]\ntransport = " + o.transport + "\npeer = " + bracket(n.caller) + ":" + o.caller_port + "\n";
-  c += "[trunk carrier]\ntransport = " + o.transport + "\npeer = " + bracket(n.callee) + ":" + o.callee_port +
+  c += "[trunk carrier]\ntransport = " + (o.carrier_transport.empty() ? o.transport : o.carrier_transport) +
+       "\npeer = " + bracket(n.callee) + ":" + o.callee_port +
        "\n" + o.carrier_extra;
   c += "[route pbx-out]\nfrom-trunk = pbx\nto-trunk = carrier\n";
   c += "[route carrier-in]\nfrom-trunk = carrier\nto-trunk = pbx\n";
@@ -117,6 +119,46 @@ void run_basic_calls(const Net& n, const ConfigOptions& opts, int calls, int rat
   EXPECT_EQ(sum.refused, 0) << sum.line;
 }
 
+// The harness's own parsers: if these broke, every check on sipnic's summary
+// or its sanitizer output below would pass or fail for the wrong reason.
+TEST(SippHarness, ParsesTheSummaryLineAndSanitizerReports) {
+  SipnicSummary s = parse_sipnic_summary(
+      "2026-01-01T00:00:00.000Z info run: calls started 1, answered 1, failed 0, refused 0; x\n"
+      "2026-01-01T00:00:01.000Z info run: calls started 12, answered 9, failed 2, refused 3; messages in 5\n");
+  EXPECT_TRUE(s.found);
+  EXPECT_EQ(s.started, 12);
+  EXPECT_EQ(s.answered, 9);
+  EXPECT_EQ(s.failed, 2);
+  EXPECT_EQ(s.refused, 3);
+  EXPECT_FALSE(parse_sipnic_summary("info run: stopping on SIGTERM\n").found);
+  EXPECT_EQ(sanitizer_findings("info run: all fine\n"), "");
+  EXPECT_NE(sanitizer_findings("==1==ERROR: AddressSanitizer: heap-use-after-free on address\n"), "");
+  EXPECT_NE(sanitizer_findings("b2bua.cpp:10:5: runtime error: signed integer overflow\n"), "");
+  EXPECT_NE(sanitizer_findings("==1==ERROR: LeakSanitizer: detected memory leaks\n"), "");
+}
+
+// The dialog flows run over UDP and over TCP (both trunks and both sipps);
+// each transport has its own addresses (TCP: 127.0.N+20.x).
+class B2buaFlow : public ::testing::TestWithParam<std::string> {
+ protected:
+  bool tcp() const { return GetParam() == "tcp"; }
+  Net flow_net(int n) const { return net(tcp() ? n + 20 : n); }
+  ConfigOptions flow_config(ConfigOptions o = {}) const {
+    o.transport = GetParam();
+    return o;
+  }
+  std::string tag(const std::string& t) const { return t + "-" + GetParam(); }
+  // sipp arguments with the test's transport (-t t1: TCP, one connection per call).
+  std::vector<std::string> peer_args(const std::string& scenario_path, const std::string& ip, const std::string& port,
+                                     std::vector<std::string> more = {}) const {
+    if (tcp()) more.insert(more.begin(), {"-t", "t1"});
+    return test::peer_args(scenario_path, ip, port, std::move(more));
+  }
+};
+
+INSTANTIATE_TEST_SUITE_P(Transport, B2buaFlow, ::testing::Values("udp", "tcp"),
+                         [](const ::testing::TestParamInfo<std::string>& i) { return i.param; });
+
 TEST(B2buaSipp, UdpCallsAllAnsweredNoneFailed) {
   run_basic_calls(net(10), {}, 300, 50, "b2bua-udp");
 }
@@ -125,6 +167,33 @@ TEST(B2buaSipp, TcpCallsAllAnsweredNoneFailed) {
   ConfigOptions o;
   o.transport = "tcp";
   run_basic_calls(net(11), o, 300, 50, "b2bua-tcp", {"-t", "t1"});
+}
+
+TEST(B2buaSipp, UdpCallerToTcpCalleeCallsAllAnswered) {
+  // Transport interworking: the PBX trunk is UDP, the carrier trunk TCP.
+  Net n = net(21);
+  TempDir dir("b2bua-udp-tcp");
+  ConfigOptions o;
+  o.carrier_transport = "tcp";
+  Sipnic node(dir, config_for(n, o));
+  ASSERT_EQ(node.wait_ready(), "");
+  const int calls = 20;
+  std::string m = std::to_string(calls);
+  Sipp uas(dir, "uas",
+           peer_args(scenario(dir, "uas_reinvite.xml"), n.callee, "5060", {"-t", "t1", "-m", m, "-recv_timeout", "15000"}),
+           60s);
+  Sipp uac(dir, "uac",
+           peer_args(scenario(dir, "uac_reinvite.xml"), n.caller, "5060",
+                     {n.node_hostport(), "-m", m, "-r", "20", "-recv_timeout", "15000"}),
+           60s);
+  SippResult c = uac.wait();
+  SippResult s = uas.wait();
+  EXPECT_EQ(c.exit_code, 0) << "UAC (udp): " << c.describe();
+  EXPECT_EQ(c.successful(), calls) << "UAC: " << c.describe();
+  EXPECT_EQ(s.exit_code, 0) << "UAS (tcp): " << s.describe();
+  EXPECT_EQ(s.successful(), calls) << "UAS: " << s.describe();
+  SipnicSummary sum = finish(node);
+  EXPECT_EQ(sum.answered, calls) << sum.line;
 }
 
 TEST(B2buaSipp, Ipv6UdpCallsAllAnswered) {
@@ -141,10 +210,10 @@ TEST(B2buaSipp, Ipv6UdpCallsAllAnswered) {
   run_basic_calls(n, o, 50, 25, "b2bua-ipv6");
 }
 
-TEST(B2buaSipp, CancelBeforeAnswerGets200And487AndCancelsTheFarEnd) {
-  Net n = net(12);
-  TempDir dir("b2bua-cancel");
-  Sipnic node(dir, config_for(n));
+TEST_P(B2buaFlow, CancelBeforeAnswerGets200And487AndCancelsTheFarEnd) {
+  Net n = flow_net(12);
+  TempDir dir(tag("b2bua-cancel"));
+  Sipnic node(dir, config_for(n, flow_config()));
   ASSERT_EQ(node.wait_ready(), "");
   const int calls = 10;
   std::string m = std::to_string(calls);
@@ -168,10 +237,38 @@ TEST(B2buaSipp, CancelBeforeAnswerGets200And487AndCancelsTheFarEnd) {
   EXPECT_EQ(sum.answered, 0) << sum.line;
 }
 
-TEST(B2buaSipp, BusyFromFarEndRelayedToCaller) {
-  Net n = net(13);
-  TempDir dir("b2bua-busy");
-  Sipnic node(dir, config_for(n));
+TEST_P(B2buaFlow, AnswerCrossingCancelIsAckedAndHungUp) {
+  // The callee's 200 crosses sipnic's CANCEL: the caller still gets 487 (its
+  // CANCEL won), and the callee's call is ACKed and ended with a BYE.
+  Net n = flow_net(9);
+  TempDir dir(tag("b2bua-cancel-race"));
+  Sipnic node(dir, config_for(n, flow_config()));
+  ASSERT_EQ(node.wait_ready(), "");
+  const int calls = 5;
+  std::string m = std::to_string(calls);
+  Sipp uas(dir, "uas",
+           peer_args(scenario(dir, "uas_answer_despite_cancel.xml"), n.callee, "5060",
+                     {"-m", m, "-recv_timeout", "15000"}),
+           60s);
+  Sipp uac(dir, "uac",
+           peer_args(scenario(dir, "uac_cancel.xml"), n.caller, "5060",
+                     {n.node_hostport(), "-m", m, "-r", "10", "-recv_timeout", "15000"}),
+           60s);
+  SippResult c = uac.wait();
+  SippResult s = uas.wait();
+  EXPECT_EQ(c.exit_code, 0) << "UAC: " << c.describe();
+  EXPECT_EQ(c.successful(), calls) << "UAC: " << c.describe();
+  EXPECT_EQ(s.exit_code, 0) << "UAS (must get ACK and BYE for its 200): " << s.describe();
+  EXPECT_EQ(s.successful(), calls) << "UAS: " << s.describe();
+  SipnicSummary sum = finish(node);
+  EXPECT_EQ(sum.started, calls) << sum.line;
+  EXPECT_EQ(sum.answered, 0) << sum.line;
+}
+
+TEST_P(B2buaFlow, BusyFromFarEndRelayedToCaller) {
+  Net n = flow_net(13);
+  TempDir dir(tag("b2bua-busy"));
+  Sipnic node(dir, config_for(n, flow_config()));
   ASSERT_EQ(node.wait_ready(), "");
   const int calls = 10;
   std::string m = std::to_string(calls);
@@ -195,12 +292,12 @@ TEST(B2buaSipp, BusyFromFarEndRelayedToCaller) {
   EXPECT_EQ(sum.failed, calls) << sum.line;
 }
 
-TEST(B2buaSipp, RingingWithoutAnswerEndsAt408OnTimerCAndCancelsTheFarEnd) {
-  Net n = net(14);
-  TempDir dir("b2bua-timer-c");
+TEST_P(B2buaFlow, RingingWithoutAnswerEndsAt408OnTimerCAndCancelsTheFarEnd) {
+  Net n = flow_net(14);
+  TempDir dir(tag("b2bua-timer-c"));
   ConfigOptions o;
   o.timers = "timer-c = 3000\n";
-  Sipnic node(dir, config_for(n, o));
+  Sipnic node(dir, config_for(n, flow_config(o)));
   ASSERT_EQ(node.wait_ready(), "");
   const int calls = 5;
   std::string m = std::to_string(calls);
@@ -245,7 +342,7 @@ TEST(B2buaSipp, SilentFarEndEndsAt408AfterTransactionTimeout) {
   EXPECT_EQ(sum.failed, calls) << sum.line;
 }
 
-TEST(B2buaSipp, TrunkDownByOptionsRefusesCallsWith503AndRetryAfter) {
+TEST(B2buaSipp, TrunkDownByOptionsRefusesCallsWith503AndRetryAfterUntilItIsUpAgain) {
   // The carrier answers no OPTIONS (nobody there); after the first ping times
   // out (64*T1 = 6.4 s) the trunk is down and INVITEs to it get 503 at once.
   Net n = net(16);
@@ -271,17 +368,33 @@ TEST(B2buaSipp, TrunkDownByOptionsRefusesCallsWith503AndRetryAfter) {
   SippResult c = uac.wait();
   EXPECT_EQ(c.exit_code, 0) << "UAC: " << c.describe();
   EXPECT_EQ(c.successful(), calls) << "UAC: " << c.describe();
+
+  // The carrier comes back and answers OPTIONS: the next ping marks the
+  // trunk up and calls go through again.
+  Sipp uas(dir, "uas",
+           peer_args(scenario(dir, "uas_call_or_options.xml"), n.callee, "5060", {"-recv_timeout", "15000"}), 60s);
+  ASSERT_TRUE(node.wait_for_log("trunk carrier is up", 30s)) << node.log();
+  Sipp uac2(dir, "uac-up",
+            peer_args(scenario(dir, "uac_call.xml", {{"ON_200", ""}, {"PAUSE_MS", "0"}}), n.caller, "5060",
+                      {n.node_hostport(), "-m", m, "-r", "10", "-recv_timeout", "15000"}),
+            60s);
+  SippResult c2 = uac2.wait();
+  EXPECT_EQ(c2.exit_code, 0) << "UAC after recovery: " << c2.describe();
+  EXPECT_EQ(c2.successful(), calls) << "UAC after recovery: " << c2.describe();
+  SippResult s = uas.stop();
+  EXPECT_EQ(s.failed(), 0) << "UAS: " << s.describe();
+  EXPECT_EQ(s.generic("invites"), calls) << "UAS: " << s.describe();
   SipnicSummary sum = finish(node);
   EXPECT_EQ(sum.refused, calls) << sum.line;
-  EXPECT_EQ(sum.answered, 0) << sum.line;
+  EXPECT_EQ(sum.answered, calls) << sum.line;
 }
 
-TEST(B2buaSipp, MaxCallsOnTargetTrunkRefusesTheExcessWith503) {
-  Net n = net(17);
-  TempDir dir("b2bua-max-calls");
+TEST_P(B2buaFlow, MaxCallsOnTargetTrunkRefusesTheExcessWith503) {
+  Net n = flow_net(17);
+  TempDir dir(tag("b2bua-max-calls"));
   ConfigOptions o;
   o.carrier_extra = "max-calls = 5\n";
-  Sipnic node(dir, config_for(n, o));
+  Sipnic node(dir, config_for(n, flow_config(o)));
   ASSERT_EQ(node.wait_ready(), "");
   Sipp uas(dir, "uas",
            peer_args(scenario(dir, "uas_call.xml", {{"ON_INVITE", ""}}), n.callee, "5060",
@@ -339,10 +452,10 @@ std::string escape_dots(std::string s) {
   return out;
 }
 
-TEST(B2buaSipp, TopologyHidingNoCallerAddressOrCallIdReachesTheCallee) {
-  Net n = net(18);
-  TempDir dir("b2bua-topology");
-  Sipnic node(dir, config_for(n));
+TEST_P(B2buaFlow, TopologyHidingNoCallerAddressOrCallIdReachesTheCallee) {
+  Net n = flow_net(18);
+  TempDir dir(tag("b2bua-topology"));
+  Sipnic node(dir, config_for(n, flow_config()));
   ASSERT_EQ(node.wait_ready(), "");
   const int calls = 5;
   std::string m = std::to_string(calls);
@@ -358,6 +471,7 @@ TEST(B2buaSipp, TopologyHidingNoCallerAddressOrCallIdReachesTheCallee) {
       {"z9hG4bK-", "msg", false},                   // caller's Via branch (sipp's form)
       {"^ *[^ ]", "Call-ID:", true},                // there is a Call-ID
       {escape_dots(n.node), "Via:", true},          // the top Via is sipnic's
+      {tcp() ? "SIP/2.0/TCP " : "SIP/2.0/UDP ", "Via:", true},  // over the trunk's transport
       {"c=IN IP4 " + escape_dots(caller_media), "body", true},  // the SDP came through
   });
   std::string on_200 = checks({
@@ -386,10 +500,10 @@ TEST(B2buaSipp, TopologyHidingNoCallerAddressOrCallIdReachesTheCallee) {
   EXPECT_EQ(sum.answered, calls) << sum.line;
 }
 
-TEST(B2buaSipp, ByeFromCalleeRelayedToCaller) {
-  Net n = net(19);
-  TempDir dir("b2bua-callee-bye");
-  Sipnic node(dir, config_for(n));
+TEST_P(B2buaFlow, ByeFromCalleeRelayedToCaller) {
+  Net n = flow_net(19);
+  TempDir dir(tag("b2bua-callee-bye"));
+  Sipnic node(dir, config_for(n, flow_config()));
   ASSERT_EQ(node.wait_ready(), "");
   const int calls = 5;
   std::string m = std::to_string(calls);
@@ -411,10 +525,10 @@ TEST(B2buaSipp, ByeFromCalleeRelayedToCaller) {
   EXPECT_EQ(sum.answered, calls) << sum.line;
 }
 
-TEST(B2buaSipp, ReInviteRelayedBothWaysWithItsSdp) {
-  Net n = net(20);
-  TempDir dir("b2bua-reinvite");
-  Sipnic node(dir, config_for(n));
+TEST_P(B2buaFlow, ReInviteRelayedBothWaysWithItsSdp) {
+  Net n = flow_net(20);
+  TempDir dir(tag("b2bua-reinvite"));
+  Sipnic node(dir, config_for(n, flow_config()));
   ASSERT_EQ(node.wait_ready(), "");
   const int calls = 5;
   std::string m = std::to_string(calls);

@@ -528,7 +528,7 @@ void B2bua::on_b_invite_result(std::uint64_t id, const ClientResult& r) {
     std::string bytes = sip::build_response(c.a_invite->request(), status, resp.reason(), x);
     c.a.pending_2xx_cseq = cseq_number(c.a_invite->request());
     c.a_invite->respond(status, bytes);
-    send_2xx_to_a(c, std::move(bytes));
+    send_2xx(c, true, std::move(bytes));
     return;
   }
   // Failure: fail over on 503 (RFC 3263 §4.3), else relay (mapped).
@@ -559,33 +559,40 @@ void B2bua::answer_a_failure(Call& c, int status, std::string_view reason, std::
   end_call(c);
 }
 
-void B2bua::send_2xx_to_a(Call& c, std::string bytes) {
-  if (c.a.target.transport != Transport::kUdp) return;  // reliable: sent once
-  c.a.pending_2xx = std::move(bytes);
-  c.a.pending_2xx_interval = tx_.timers().t1;
-  c.a.pending_2xx_deadline = tx_.loop().now() + tx_.timers().t1 * 64;
+// A 2xx to an INVITE sent toward one leg is retransmitted over UDP until that
+// leg ACKs (RFC 3261 §13.3.1.4): the initial INVITE's 200 toward A, and a
+// re-INVITE's 200 toward whichever side sent the re-INVITE.
+void B2bua::send_2xx(Call& c, bool to_a, std::string bytes) {
+  Leg& leg = to_a ? c.a : c.b;
+  if (leg.target.transport != Transport::kUdp) return;  // reliable: sent once
+  if (leg.pending_2xx_timer) tx_.loop().cancel_timer(leg.pending_2xx_timer);
+  leg.pending_2xx = std::move(bytes);
+  leg.pending_2xx_interval = tx_.timers().t1;
+  leg.pending_2xx_deadline = tx_.loop().now() + tx_.timers().t1 * 64;
   std::uint64_t id = c.id;
-  c.a.pending_2xx_timer = tx_.loop().add_timer(c.a.pending_2xx_interval, [this, id]() { retransmit_2xx(id); });
+  leg.pending_2xx_timer =
+      tx_.loop().add_timer(leg.pending_2xx_interval, [this, id, to_a]() { retransmit_2xx(id, to_a); });
 }
 
-void B2bua::retransmit_2xx(std::uint64_t id) {
+void B2bua::retransmit_2xx(std::uint64_t id, bool to_a) {
   Call* c = find(id);
   if (!c) return;
-  c->a.pending_2xx_timer = 0;
-  if (c->a.pending_2xx.empty()) return;
-  if (tx_.loop().now() >= c->a.pending_2xx_deadline) {
-    log_.info("b2bua", "call " + std::to_string(id) + ": no ACK for the 2xx from trunk " + c->from->name() +
-                           "; hanging up both legs");
-    c->a.pending_2xx.clear();
+  Leg& leg = to_a ? c->a : c->b;
+  leg.pending_2xx_timer = 0;
+  if (leg.pending_2xx.empty()) return;
+  if (tx_.loop().now() >= leg.pending_2xx_deadline) {
+    log_.info("b2bua", "call " + std::to_string(id) + ": no ACK for the 2xx from trunk " +
+                           (to_a ? c->from : c->to)->name() + "; hanging up both legs");
+    leg.pending_2xx.clear();
     send_bye(*c, true, {});
     send_bye(*c, false, {});
     end_call(*c);
     return;
   }
-  tx_.send_stateless(c->a.target, c->a.pending_2xx);
-  c->a.pending_2xx_interval = std::min(c->a.pending_2xx_interval * 2, tx_.timers().t2);
-  c->a.pending_2xx_timer =
-      tx_.loop().add_timer(c->a.pending_2xx_interval, [this, id]() { retransmit_2xx(id); });
+  tx_.send_stateless(leg.target, leg.pending_2xx);
+  leg.pending_2xx_interval = std::min(leg.pending_2xx_interval * 2, tx_.timers().t2);
+  leg.pending_2xx_timer =
+      tx_.loop().add_timer(leg.pending_2xx_interval, [this, id, to_a]() { retransmit_2xx(id, to_a); });
 }
 
 void B2bua::on_ack(Received&& ack) {
@@ -741,7 +748,7 @@ void B2bua::on_in_dialog_request(const ServerTransactionPtr& tx, Call& c, bool f
                      if (tx->is_invite() && status >= 200 && status < 300) {
                        // re-INVITE answered: the requester's ACK goes on to the other side.
                        other_leg->ack_cseq = relayed_cseq;
-                       if (from_a) send_2xx_to_a(*call, std::move(bytes));
+                       send_2xx(*call, from_a, std::move(bytes));
                      }
                      if (bye) end_call(*call);
                    });

@@ -65,8 +65,8 @@ class B2bua {
   void answer_a_failure(Call& call, int status, std::string_view reason, std::string_view headers);
   void on_cancel(const sip::ServerTransactionPtr& tx);
   void on_in_dialog_request(const sip::ServerTransactionPtr& tx, Call& call, bool from_a);
-  void send_2xx_to_a(Call& call, std::string bytes);
-  void retransmit_2xx(std::uint64_t call_id);
+  void send_2xx(Call& call, bool to_a, std::string bytes);
+  void retransmit_2xx(std::uint64_t call_id, bool to_a);
   void cancel_b(Call& call);
   void send_bye(Call& call, bool to_a, std::string_view reason);
   void end_call(Call& call);

@@ -12,5 +12,6 @@ int run_command(const std::vector<std::string>& args);           // sipnic run
 int parse_command(const std::vector<std::string>& args);         // sipnic parse
 int check_config_command(const std::vector<std::string>& args);  // sipnic check-config
 int certs_command(const std::vector<std::string>& args);         // sipnic certs init
+int reload_command(const std::vector<std::string>& args);        // sipnic reload
 
 }  // namespace sipnic::app

@@ -34,6 +34,8 @@ constexpr Subcommand kSubcommands[] = {
      &sipnic::app::check_config_command},
     {"certs", "certs init DIR: a throwaway CA and certificates for demos and tests",
      &sipnic::app::certs_command},
+    {"reload", "reload TLS certificates, keys, CAs and CRLs of a running node (SIGHUP)",
+     &sipnic::app::reload_command},
     {"help", "show this help", nullptr},
 };
 

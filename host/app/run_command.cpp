@@ -1,8 +1,11 @@
 // sipnic run: starts the node on a config file (or the built-in one) and runs
 // until SIGINT or SIGTERM, then prints what it did.
 #include <signal.h>
+#include <unistd.h>
 
 #include <boost/program_options.hpp>
+#include <cstdio>
+#include <fstream>
 #include <iostream>
 #include <sstream>
 
@@ -25,7 +28,10 @@ int run_command(const std::vector<std::string>& args) {
       ("workers", po::value<unsigned>(), "worker threads (overrides [node] workers; 0 = one per core)")
       ("log-level", po::value<std::string>(), "error, warn, info or debug (overrides [node] log-level)")
       ("dns-server", po::value<std::vector<std::string>>()->composing(),
-       "DNS server IP:port for RFC 3263 lookups (repeatable; default: /etc/resolv.conf)");
+       "DNS server IP:port for RFC 3263 lookups (repeatable; default: /etc/resolv.conf)")
+      ("pid-file", po::value<std::string>(), "write the process id here (for `sipnic reload`)")
+      ("tls-keylog", po::value<std::string>(),
+       "debugging only: append TLS secrets to FILE in NSS key log format (for Wireshark)");
   po::variables_map vm;
   try {
     po::store(po::command_line_parser(args).options(opts).run(), vm);
@@ -62,6 +68,7 @@ int run_command(const std::vector<std::string>& args) {
   }
   interwork::NodeOptions options;
   if (vm.count("dns-server")) options.dns_servers = vm["dns-server"].as<std::vector<std::string>>();
+  if (vm.count("tls-keylog")) options.tls_keylog = vm["tls-keylog"].as<std::string>();
 
   // Signals are taken by sigwait() here; block them before the workers start
   // so that no worker thread is interrupted by them.
@@ -69,6 +76,7 @@ int run_command(const std::vector<std::string>& args) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   interwork::Node node(config, log, *device, options);
@@ -86,8 +94,28 @@ int run_command(const std::vector<std::string>& args) {
             << (l.address.host.find(':') != std::string::npos ? "[" + l.address.host + "]" : l.address.host)
             << ":" << l.address.port;
   log.info("run", started.str());
+  if (!options.tls_keylog.empty()) {
+    log.warn("run", "TLS secrets are being written to " + options.tls_keylog.string() +
+                        " (--tls-keylog): for debugging only");
+  }
+  std::string pid_file;
+  if (vm.count("pid-file")) {
+    pid_file = vm["pid-file"].as<std::string>();
+    std::ofstream(pid_file) << ::getpid() << "\n";
+  }
   int sig = 0;
-  sigwait(&signals, &sig);
+  // SIGHUP reloads TLS material (`sipnic reload`); SIGINT or SIGTERM stops.
+  for (;;) {
+    sigwait(&signals, &sig);
+    if (sig != SIGHUP) break;
+    std::string error = node.reload_tls();
+    if (error.empty()) {
+      log.info("run", "reloaded TLS certificates, keys, CA sets and CRLs; new handshakes use them");
+    } else {
+      log.error("run", "reload refused, the previous TLS files stay in use: " + error);
+    }
+  }
+  if (!pid_file.empty()) std::remove(pid_file.c_str());
   log.info("run", std::string("stopping on ") + (sig == SIGINT ? "SIGINT" : "SIGTERM"));
   node.stop();
   auto s = node.stats();

@@ -234,9 +234,16 @@ B2bua::Call* B2bua::find_by_dialog(std::string_view call_id, std::string_view lo
   return nullptr;
 }
 
-TrunkState* B2bua::trunk_for_source(const core::SocketAddress& source) {
+TrunkState* B2bua::trunk_for_request(const ServerTransactionPtr& tx) {
+  if (tx->reply_target().transport == Transport::kTls) {
+    // Over TLS the peer's verified certificate picked the trunk (RFC 5922),
+    // not its address.
+    for (auto& t : trunks_)
+      if (t->name() == tx->peer_trunk()) return t.get();
+    return nullptr;
+  }
   for (auto& t : trunks_)
-    if (t->matches_source(source)) return t.get();
+    if (t->config().transport != Transport::kTls && t->matches_source(tx->source())) return t.get();
   return nullptr;
 }
 
@@ -289,7 +296,7 @@ void B2bua::on_request(const ServerTransactionPtr& tx) {
     }
     return;
   }
-  TrunkState* from = trunk_for_source(tx->source());
+  TrunkState* from = trunk_for_request(tx);
   if (!from) {
     log_.info("b2bua", "INVITE from " + tx->source().to_string() + " matches no trunk: 403");
     reject(tx, 403, "Forbidden (unknown trunk)");
@@ -411,6 +418,7 @@ void B2bua::send_invite_to_next_target(Call& c) {
   c.b.target.transport = t.transport;
   c.b.target.address = addr ? *addr : core::SocketAddress{};
   c.b.target.connection = {};
+  c.b.target.trunk = c.to->name();
   auto local = tx_.transport().local_address(t.transport, c.b.target.address.family());
   // The From of leg B names sipnic's own address: no leak of leg A's host.
   std::string from_prefix = c.b.local.substr(0, c.b.local.rfind('@') + 1);
@@ -804,7 +812,7 @@ void B2bua::ping(TrunkState& trunk, std::function<void(bool up)> done) {
                       }
                       const auto& target = targets.front();
                       auto addr = core::SocketAddress::from_ip(target.address, target.port);
-                      sip::Target dest{target.transport, addr ? *addr : core::SocketAddress{}, {}};
+                      sip::Target dest{target.transport, addr ? *addr : core::SocketAddress{}, {}, t->name()};
                       auto local = tx_.transport().local_address(target.transport, dest.address.family());
                       OutgoingRequest req;
                       req.method = "OPTIONS";

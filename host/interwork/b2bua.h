@@ -55,7 +55,7 @@ class B2bua {
   struct Call;
   struct Leg;
 
-  TrunkState* trunk_for_source(const core::SocketAddress& source);
+  TrunkState* trunk_for_request(const sip::ServerTransactionPtr& tx);
   void reject(const sip::ServerTransactionPtr& tx, int status, std::string_view reason,
               std::string_view extra_headers = {});
   void start_call(const sip::ServerTransactionPtr& tx, TrunkState& from);

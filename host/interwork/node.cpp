@@ -8,6 +8,7 @@
 #include "core/event_loop.h"
 #include "sip/resolver.h"
 #include "sip/transaction.h"
+#include "tls/tls_streams.h"
 
 namespace sipnic::interwork {
 
@@ -25,6 +26,8 @@ struct Node::Worker {
   std::uint32_t index = 0;
   core::EventLoop loop;
   std::unique_ptr<offload::SipParseEngine> parser;
+  std::unique_ptr<offload::GcmEngine> gcm;          // TLS record crypto (when TLS is configured)
+  std::unique_ptr<tls::TlsStreams> tls_streams;
   std::unique_ptr<sip::TransportLayer> transport;
   std::unique_ptr<sip::TransactionLayer> transactions;
   std::unique_ptr<sip::Resolver> resolver;
@@ -48,8 +51,20 @@ Node::Node(const core::Config& config, core::Log& log, const offload::Device& de
 
 Node::~Node() { stop(); }
 
+bool Node::uses_tls() const {
+  if (config_.tls.configured()) return true;
+  for (const auto& t : config_.trunks)
+    if (t.transport == core::Transport::kTls) return true;
+  return false;
+}
+
 void Node::start() {
   if (started_) return;
+  if (uses_tls()) {
+    // Every certificate, key, CA and CRL is loaded before any socket opens,
+    // so a bad file stops the start with its name (TlsContextError).
+    tls_ = std::make_unique<tls::TlsSetHolder>(tls::TrunkTlsSet::build(config_, options_.tls_keylog));
+  }
   started_ = true;
   // The transport layers must know each other before any traffic flows, so
   // every worker builds its objects first, then waits for the go signal.
@@ -108,7 +123,13 @@ void Node::run_worker(Worker& w, std::promise<void>& ready) {
     topt.max_message_bytes = config_.max_message_bytes;
     topt.partial_message_timeout_ms = config_.timers.partial_message_timeout_ms;
     topt.tcp_idle_timeout_ms = config_.timers.tcp_idle_timeout_ms;
+    topt.tls_handshake_timeout_ms = config_.tls.handshake_timeout_ms;
     w.transport = std::make_unique<sip::TransportLayer>(w.index, w.loop, log_, *w.parser, topt);
+    if (tls_) {
+      w.gcm = device_.make_gcm_engine(options_.gcm_key_slots);
+      w.tls_streams = std::make_unique<tls::TlsStreams>(*tls_, *w.gcm, log_);
+      w.transport->set_secure_streams(w.tls_streams.get());
+    }
     for (const auto& l : config_.listen) w.transport->listen(l);
     sip::TransactionTimers timers{core::Millis(config_.timers.t1_ms), core::Millis(config_.timers.t2_ms),
                                   core::Millis(config_.timers.t4_ms)};
@@ -139,6 +160,8 @@ void Node::run_worker(Worker& w, std::promise<void>& ready) {
     w.resolver.reset();
     w.transactions.reset();
     w.transport.reset();
+    w.tls_streams.reset();
+    w.gcm.reset();
     ready.set_exception(std::current_exception());
     return;
   }
@@ -151,7 +174,9 @@ void Node::run_worker(Worker& w, std::promise<void>& ready) {
   w.b2bua.reset();
   w.resolver.reset();
   w.transactions.reset();
-  w.transport.reset();
+  w.transport.reset();  // its TLS connections end before their sessions' factory
+  w.tls_streams.reset();
+  w.gcm.reset();
   w.stopped = true;
 }
 
@@ -163,6 +188,18 @@ void Node::dispatch(Worker& from, sip::Received&& rx) {
   }
   Worker* w = workers_[owner].get();
   w->loop.post([w, rx = std::move(rx)]() mutable { w->transactions->receive(std::move(rx)); });
+}
+
+std::string Node::reload_tls() {
+  if (!tls_) return "TLS is not configured";
+  try {
+    // The files are read anew from the paths in the config; connections that
+    // are up keep the contexts they were made with.
+    tls_->replace(tls::TrunkTlsSet::build(config_, options_.tls_keylog));
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return {};
 }
 
 void Node::stop() {

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <atomic>
+#include <filesystem>
 #include <future>
 #include <cstdint>
 #include <memory>
@@ -20,11 +21,16 @@
 #include "interwork/trunk_state.h"
 #include "offload/device.h"
 #include "sip/transport.h"
+#include "tls/tls_streams.h"
 
 namespace sipnic::interwork {
 
 struct NodeOptions {
   std::vector<std::string> dns_servers;  // "IP:port"; empty = system resolver
+  // Opt-in NSS key log file for debugging TLS with Wireshark ("" = off).
+  std::filesystem::path tls_keylog;
+  // GcmEngine key-table slots per worker (two per TLS connection).
+  std::uint32_t gcm_key_slots = 65536;
 };
 
 struct NodeStats {
@@ -48,6 +54,10 @@ class Node {
   void start();
   // Stops the workers and joins them. Idempotent.
   void stop();
+  // Reloads TLS certificates, keys, CA sets and CRLs from their files. New
+  // handshakes use them; established connections keep theirs. Returns "" on
+  // success, else why (and the old set stays in use). Thread-safe.
+  std::string reload_tls();
 
   std::uint32_t worker_count() const { return static_cast<std::uint32_t>(workers_.size()); }
   // Sums the workers' counters as they were when the workers stopped: call after stop().
@@ -59,12 +69,14 @@ class Node {
   void run_worker(Worker& w, std::promise<void>& ready);
   void dispatch(Worker& from, sip::Received&& rx);
   void schedule_ping(Worker& w, TrunkState& trunk);
+  bool uses_tls() const;
 
   const core::Config& config_;
   core::Log& log_;
   const offload::Device& device_;
   NodeOptions options_;
   std::vector<std::unique_ptr<TrunkState>> trunks_;
+  std::unique_ptr<tls::TlsSetHolder> tls_;  // null without TLS
   std::vector<std::unique_ptr<Worker>> workers_;
   bool started_ = false;
 };

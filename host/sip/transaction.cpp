@@ -44,7 +44,7 @@ bool extract_key_fields(const SipMessage& m, TransactionKeyFields& out) {
 // ---- server transactions ----------------------------------------------------
 
 Target response_target(const Received& rx) {
-  Target t{rx.transport, rx.source, rx.connection};
+  Target t{rx.transport, rx.source, rx.connection, rx.trunk};
   // RFC 3261 §18.2.2 / RFC 3581: over UDP without rport the response goes to
   // the source address at the sent-by port; with rport (or over streams) back
   // to the source port.
@@ -63,7 +63,7 @@ ServerTransaction::ServerTransaction(TransactionLayer& layer, std::string key, R
 
 void ServerTransaction::respond(int status, std::string bytes) {
   if (state_ != State::kProceeding) return;
-  layer_.transport_.send(reply_to_.transport, reply_to_.address, reply_to_.connection, bytes);
+  layer_.transport_.send(reply_to_.transport, reply_to_.address, reply_to_.connection, bytes, reply_to_.trunk);
   if (status < 200) {
     last_response_ = std::move(bytes);
     return;
@@ -119,7 +119,7 @@ void ServerTransaction::respond(int status, std::string bytes) {
 void ServerTransaction::on_retransmission() {
   retransmit_timer_ = 0;
   if (state_ != State::kCompleted) return;
-  layer_.transport_.send(reply_to_.transport, reply_to_.address, reply_to_.connection, last_response_);
+  layer_.transport_.send(reply_to_.transport, reply_to_.address, reply_to_.connection, last_response_, reply_to_.trunk);
   ++layer_.stats_.retransmissions_sent;
   retransmit_interval_ = std::min(retransmit_interval_ * 2, layer_.timers_.t2);
   std::weak_ptr<ServerTransaction> weak = weak_from_this();
@@ -169,7 +169,7 @@ ClientTransaction::ClientTransaction(TransactionLayer& layer, std::string key, O
 
 void ClientTransaction::start() {
   std::weak_ptr<ClientTransaction> weak = weak_from_this();
-  if (!layer_.transport_.send(target_.transport, target_.address, target_.connection, wire_)) {
+  if (!layer_.transport_.send(target_.transport, target_.address, target_.connection, wire_, target_.trunk)) {
     // Report asynchronously so the user never sees a callback inside send_request().
     layer_.loop_.post([weak]() {
       if (auto tx = weak.lock()) tx->on_timeout(503);
@@ -210,7 +210,7 @@ void ClientTransaction::schedule_retransmit() {
 void ClientTransaction::on_retransmit_timer() {
   if (state_ == State::kCompleted || state_ == State::kTerminated) return;
   if (invite_ && state_ != State::kCalling) return;
-  layer_.transport_.send(target_.transport, target_.address, target_.connection, wire_);
+  layer_.transport_.send(target_.transport, target_.address, target_.connection, wire_, target_.trunk);
   ++layer_.stats_.retransmissions_sent;
   const auto& t = layer_.timers_;
   if (invite_) {
@@ -235,7 +235,7 @@ void ClientTransaction::on_response(const Received& rx) {
   if (state_ == State::kCompleted) {
     // Retransmitted final: resend the ACK (INVITE) or absorb (non-INVITE).
     if (invite_ && status >= 300) {
-      layer_.transport_.send(target_.transport, target_.address, target_.connection, ack_);
+      layer_.transport_.send(target_.transport, target_.address, target_.connection, ack_, target_.trunk);
     }
     ++layer_.stats_.retransmissions_absorbed;
     return;
@@ -260,7 +260,7 @@ void ClientTransaction::on_response(const Received& rx) {
   }
   if (invite_) {
     ack_ = request_.ack_for_failure(rx.message.header(HeaderId::kTo));
-    layer_.transport_.send(target_.transport, target_.address, target_.connection, ack_);
+    layer_.transport_.send(target_.transport, target_.address, target_.connection, ack_, target_.trunk);
   }
   state_ = State::kCompleted;
   // Timer D (INVITE, 32 s over UDP) or K (non-INVITE, T4 over UDP).
@@ -463,7 +463,7 @@ ClientTransactionPtr TransactionLayer::send_request(OutgoingRequest req, const T
 }
 
 bool TransactionLayer::send_stateless(const Target& target, std::string bytes) {
-  return transport_.send(target.transport, target.address, target.connection, std::move(bytes));
+  return transport_.send(target.transport, target.address, target.connection, std::move(bytes), target.trunk);
 }
 
 }  // namespace sipnic::sip

@@ -30,6 +30,7 @@ struct Target {
   core::Transport transport = core::Transport::kUdp;
   core::SocketAddress address;
   ConnectionRef connection;
+  std::string trunk;  // TLS: whose identity applies, whose connection may be reused
 };
 
 struct TransactionTimers {
@@ -68,6 +69,8 @@ class ServerTransaction : public std::enable_shared_from_this<ServerTransaction>
   const SipMessage& request() const { return request_; }
   const Target& reply_target() const { return reply_to_; }
   const core::SocketAddress& source() const { return source_; }
+  // TLS: the trunk the peer's certificate identified ("" otherwise).
+  const std::string& peer_trunk() const { return reply_to_.trunk; }
   bool is_invite() const { return invite_; }
   bool completed() const { return state_ != State::kProceeding; }
   // Sends a response built for this request (sip/response_builder.h). A final

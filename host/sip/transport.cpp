@@ -136,6 +136,13 @@ SocketAddress TransportLayer::local_address(Transport transport, int family) con
   } else {
     for (const auto& l : tcp_listeners_)
       if (l->local.family() == family && l->transport == transport) return l->local;
+    // A node that only connects out over TLS still needs an address for Via
+    // and Contact: its TCP, then UDP address (replies come back on the
+    // connection anyway, RFC 3261 §18.2.2).
+    if (transport == Transport::kTls) {
+      if (auto a = local_address(Transport::kTcp, family); a.valid()) return a;
+      return local_address(Transport::kUdp, family);
+    }
   }
   return {};
 }

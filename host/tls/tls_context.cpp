@@ -166,14 +166,24 @@ TlsContext::TlsContext(TlsContextConfig config) : config_(std::move(config)) {
                                     config_.ca_dir.empty() ? nullptr : config_.ca_dir.c_str()) != 1) {
     fail("cannot load trust anchors from", config_.ca_file.empty() ? config_.ca_dir : config_.ca_file);
   }
-  if (!config_.ca_file.empty()) {
-    // The server's CertificateRequest names the acceptable CAs, so a client
-    // with several certificates picks the right one.
-    if (STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(config_.ca_file.c_str())) {
-      SSL_CTX_set_client_CA_list(ctx, names);
-    } else {
-      fail("cannot read CA names from", config_.ca_file);
+  for (const auto& extra : config_.extra_ca_files) {
+    require_readable(extra, "CA file");
+    if (SSL_CTX_load_verify_locations(ctx, extra.c_str(), nullptr) != 1) fail("cannot load trust anchors from", extra);
+  }
+  // The server's CertificateRequest names the acceptable CAs, so a client
+  // with several certificates picks the right one.
+  std::vector<std::filesystem::path> ca_files = config_.extra_ca_files;
+  if (!config_.ca_file.empty()) ca_files.insert(ca_files.begin(), config_.ca_file);
+  if (!ca_files.empty()) {
+    STACK_OF(X509_NAME)* names = sk_X509_NAME_new_null();
+    if (names == nullptr) fail("cannot allocate the CA name list", ca_files.front());
+    for (const auto& f : ca_files) {
+      if (SSL_add_file_cert_subjects_to_stack(names, f.c_str()) != 1) {
+        sk_X509_NAME_pop_free(names, X509_NAME_free);
+        fail("cannot read CA names from", f);
+      }
     }
+    SSL_CTX_set_client_CA_list(ctx, names);  // takes ownership
   }
 
   // Revocation.
@@ -242,7 +252,7 @@ int TlsContext::verify_callback(int preverify_ok, X509_STORE_CTX* store) {
     // The leaf passed every PKIX check; now the SIP identity (RFC 5922),
     // refused here so that OpenSSL sends the alert and fails the handshake.
     X509* leaf = X509_STORE_CTX_get_current_cert(store);
-    if (leaf != nullptr && hooks->check_peer_certificate(*leaf)) {
+    if (leaf != nullptr && hooks->check_peer_certificate(*leaf, store)) {
       X509_STORE_CTX_set_error(store, X509_V_ERR_HOSTNAME_MISMATCH);
       return 0;
     }

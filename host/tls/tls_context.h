@@ -29,6 +29,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace sipnic::tls {
 
@@ -37,6 +38,10 @@ struct TlsContextConfig {
   std::filesystem::path key_file;         // PEM private key of the leaf
   std::filesystem::path ca_file;          // PEM trust anchors (this and/or ca_dir)
   std::filesystem::path ca_dir;           // c_rehash'd directory of anchors
+  // More PEM trust anchors (a server that accepts several trunks, each with
+  // its own CAs, trusts all of them; the trunk's own set is checked after the
+  // peer's identity picked the trunk).
+  std::vector<std::filesystem::path> extra_ca_files;
   std::filesystem::path crl_file;         // optional PEM CRLs: one per CA of the chains
   int min_version = TLS1_2_VERSION;       // TLS1_2_VERSION or TLS1_3_VERSION
   int max_version = TLS1_3_VERSION;
@@ -73,7 +78,9 @@ class SessionHooks {
   virtual void on_verify_failure(int depth, int error, std::string subject) = 0;
   // Called once for the verified leaf certificate; a returned text refuses
   // the peer (RFC 5922 identity mismatch) and becomes the failure reason.
-  virtual std::optional<std::string> check_peer_certificate(const X509& leaf) = 0;
+  // `store` is OpenSSL's verification context (its chain is built), for a
+  // further check against another trust store (per-trunk CAs).
+  virtual std::optional<std::string> check_peer_certificate(const X509& leaf, X509_STORE_CTX* store) = 0;
 
  protected:
   ~SessionHooks() = default;

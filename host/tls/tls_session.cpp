@@ -350,15 +350,26 @@ void TlsSession::on_verify_failure(int depth, int error, std::string subject) {
                     X509_verify_cert_error_string(error) + " (subject: " + subject + ")";
 }
 
-std::optional<std::string> TlsSession::check_peer_certificate(const X509& leaf) {
+std::optional<std::string> TlsSession::check_peer_certificate(const X509& leaf, X509_STORE_CTX* store) {
   peer_ids_ = extract_peer_identities(leaf);
-  if (options_.expected_peer_identities.empty()) return std::nullopt;
-  matched_ = match_identity(*peer_ids_, options_.expected_peer_identities);
-  if (matched_) return std::nullopt;
-  identity_failure_ = "peer identity mismatch (RFC 5922): certificate " + subject_of(leaf) + " names " +
-                      join_identities(peer_ids_->domains) + " (" + std::string(source_name(peer_ids_->source)) +
-                      "), expected " + join_identities(options_.expected_peer_identities);
-  return identity_failure_;
+  if (!options_.expected_peer_identities.empty()) {
+    matched_ = match_identity(*peer_ids_, options_.expected_peer_identities);
+    if (!matched_) {
+      identity_failure_ = "peer identity mismatch (RFC 5922): certificate " + subject_of(leaf) + " names " +
+                          join_identities(peer_ids_->domains) + " (" +
+                          std::string(source_name(peer_ids_->source)) + "), expected " +
+                          join_identities(options_.expected_peer_identities);
+      return identity_failure_;
+    }
+  }
+  if (options_.peer_policy) {
+    if (auto refused = options_.peer_policy(*peer_ids_, store)) {
+      identity_failure_ = "peer refused: certificate " + subject_of(leaf) + " names " +
+                          join_identities(peer_ids_->domains) + ": " + *refused;
+      return identity_failure_;
+    }
+  }
+  return std::nullopt;
 }
 
 }  // namespace sipnic::tls

@@ -18,6 +18,8 @@
 // timeout is the transport's: it watches state().
 #pragma once
 
+#include <functional>
+
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -48,6 +50,11 @@ struct SessionOptions {
   // with an alert. Empty: any verified certificate; the caller then decides
   // on info().peer (a server does not know its client's trunk beforehand).
   std::vector<std::string> expected_peer_identities{};
+  // Called for the verified leaf after the identity check, with the peer's
+  // RFC 5922 identities and OpenSSL's verification context (chain built): a
+  // returned text refuses the peer with that reason. A server uses it to pick
+  // the trunk by identity and hold the chain to that trunk's own CAs.
+  std::function<std::optional<std::string>(const PeerIdentities&, X509_STORE_CTX*)> peer_policy{};
   RecordLayerOptions record{};
 };
 
@@ -102,7 +109,7 @@ class TlsSession final : private SessionHooks {
   // SessionHooks
   void on_keylog_line(std::string_view line) override;
   void on_verify_failure(int depth, int error, std::string subject) override;
-  std::optional<std::string> check_peer_certificate(const X509& leaf) override;
+  std::optional<std::string> check_peer_certificate(const X509& leaf, X509_STORE_CTX* store) override;
 
   std::shared_ptr<const TlsContext> context_;
   KeySlotPool& slots_;

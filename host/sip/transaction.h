@@ -30,7 +30,7 @@ struct Target {
   core::Transport transport = core::Transport::kUdp;
   core::SocketAddress address;
   ConnectionRef connection;
-  std::string trunk;  // TLS: whose identity applies, whose connection may be reused
+  std::string trunk = {};  // TLS: whose identity applies, whose connection may be reused
 };
 
 struct TransactionTimers {

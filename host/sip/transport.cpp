@@ -65,6 +65,7 @@ struct TransportLayer::Connection {
   std::string trunk;                      // kTls: the trunk named by the trunk hint
   bool secure_dirty = false;              // kTls: has work for the turn's end
   core::EventLoop::TimerId handshake_timer = 0;
+  core::EventLoop::TimerId keepalive_timer = 0;
   Fd fd;
   SocketAddress peer;
   SocketAddress local;
@@ -97,6 +98,7 @@ TransportLayer::~TransportLayer() {
     if (c->partial_timer) loop_.cancel_timer(c->partial_timer);
     if (c->idle_timer) loop_.cancel_timer(c->idle_timer);
     if (c->handshake_timer) loop_.cancel_timer(c->handshake_timer);
+    if (c->keepalive_timer) loop_.cancel_timer(c->keepalive_timer);
   }
 }
 
@@ -363,6 +365,39 @@ bool TransportLayer::answer_malformed(std::string_view raw, ParseError error, Tr
   return true;
 }
 
+bool TransportLayer::admit_handshake(const SocketAddress& peer) {
+  if (options_.tls_handshakes_per_second == 0) return true;
+  const double rate = options_.tls_handshakes_per_second;
+  const double burst = rate * 2;
+  auto now = loop_.now();
+  if (handshake_buckets_.size() > 65536) {
+    // Forget addresses idle for long enough to have refilled (bounded memory).
+    for (auto it = handshake_buckets_.begin(); it != handshake_buckets_.end();) {
+      double idle = std::chrono::duration<double>(now - it->second.last).count();
+      it = idle * rate >= burst ? handshake_buckets_.erase(it) : std::next(it);
+    }
+  }
+  SocketAddress key = peer;
+  key.set_port(0);
+  auto [it, fresh] = handshake_buckets_.try_emplace(key, HandshakeBucket{burst, now});
+  HandshakeBucket& b = it->second;
+  if (!fresh) {
+    double elapsed = std::chrono::duration<double>(now - b.last).count();
+    b.tokens = std::min(burst, b.tokens + elapsed * rate);
+    b.last = now;
+  }
+  if (b.tokens < 1.0) {
+    if (b.warned_at + std::chrono::seconds(10) <= now) {
+      b.warned_at = now;
+      log_.warn("transport", "tls handshakes from " + peer.ip() + " over " + std::to_string(options_.tls_handshakes_per_second) +
+                                 "/s: refusing connections (logged once per 10 s)");
+    }
+    return false;
+  }
+  b.tokens -= 1.0;
+  return true;
+}
+
 void TransportLayer::on_accept(TcpListener& l) {
   for (int i = 0; i < 64; ++i) {
     SocketAddress peer;
@@ -370,6 +405,13 @@ void TransportLayer::on_accept(TcpListener& l) {
     int fd = ::accept4(l.fd.fd, peer.sa(), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) return;
     ++stats_.tcp_accepted;
+    if (l.transport == Transport::kTls && !admit_handshake(peer)) {
+      // A flood of handshakes from one address costs sipnic CPU (key
+      // exchange, signatures): refused before any TLS work.
+      ++stats_.tls_rate_limited;
+      ::close(fd);
+      continue;
+    }
     auto& c = add_connection(fd, peer, false, l.transport);
     c.local = l.local;
     if (l.transport == Transport::kTls) start_secure(c, secure_->accept(l.local, peer));
@@ -483,6 +525,36 @@ void TransportLayer::read_connection(Connection& c) {
   if (c.peer_closed) close_connection(id, "closed by peer");
 }
 
+// CRLFCRLF keepalive pings (RFC 5626 §3.5.1) between the messages of a stream
+// segment and in the CR/LF run after the last one. Complete pings only: the
+// bytes of an unfinished one stay in the connection's buffer, so that the
+// next read completes it. Returns the pings and how many leading bytes of the
+// segment are done with (messages and whole pings).
+TransportLayer::KeepaliveScan TransportLayer::scan_keepalives(std::string_view text,
+                                                              const offload::SipParseOutput& out,
+                                                              std::size_t index) {
+  const auto& r = out.segments[index];
+  auto count_in = [](std::string_view gap) {
+    std::size_t n = 0;
+    for (std::size_t p = gap.find("\r\n\r\n"); p != std::string_view::npos; p = gap.find("\r\n\r\n", p + 4)) ++n;
+    return n;
+  };
+  std::size_t pings = 0;
+  std::size_t pos = 0;
+  for (std::uint32_t m = 0; m < r.message_count; ++m) {
+    const auto& rec = out.messages[r.first_message + m];
+    if (rec.start > pos) pings += count_in(text.substr(pos, rec.start - pos));
+    pos = rec.start + rec.total_len;
+  }
+  pos = std::min<std::size_t>(pos, text.size());
+  std::string_view tail = text.substr(pos);
+  std::size_t crlf = tail.find_first_not_of("\r\n");
+  if (crlf == std::string_view::npos) crlf = tail.size();
+  std::size_t whole = crlf - crlf % 4;
+  pings += count_in(tail.substr(0, whole));
+  return {pings, pos + whole};
+}
+
 void TransportLayer::finish_stream_segment(std::uint64_t id, std::string_view text,
                                           const offload::SipParseOutput& out, std::size_t index) {
   auto found = connections_.find(id);
@@ -494,6 +566,7 @@ void TransportLayer::finish_stream_segment(std::uint64_t id, std::string_view te
   // Deliver before acting on an error: complete messages ahead of it are good.
   // `text` is the batch's copy of c.in as it was at the end of the turn.
   std::string_view in = text;
+  KeepaliveScan keepalive = scan_keepalives(in, out, index);
   deliver(in, out, index, c.transport, c.peer, c.local, ref, c.secure ? c.secure->trunk() : std::string());
   auto it = connections_.find(id);
   if (it == connections_.end()) return;
@@ -517,9 +590,15 @@ void TransportLayer::finish_stream_segment(std::uint64_t id, std::string_view te
     }
     return;
   }
-  conn.in.erase(0, r.consumed);
-  // Only CRLF keepalives left: nothing is pending.
-  if (conn.in.find_first_not_of("\r\n") == std::string::npos) conn.in.clear();
+  // Messages and whole pings are done with; a partial message (and a ping cut
+  // short by the read, "\r\n\r") waits for the next read.
+  conn.in.erase(0, keepalive.done);
+  // RFC 5626 §4.4.1: each CRLFCRLF ping is answered with a CRLF pong.
+  for (std::size_t i = 0; i < keepalive.pings; ++i) {
+    ++stats_.keepalive_pongs;
+    send(conn.transport, conn.peer, ref, "\r\n");
+  }
+  if (connections_.find(id) == connections_.end()) return;
   if (conn.in.size() > options_.max_message_bytes) {
     answer_malformed(conn.in, ParseError::kMessageTooLarge, conn.transport, conn.peer, ref);
     ++stats_.tcp_closed_on_error;
@@ -533,6 +612,23 @@ void TransportLayer::finish_stream_segment(std::uint64_t id, std::string_view te
     conn.partial_timer = 0;
   }
   if (conn.peer_closed) close_connection(id, "closed by peer");
+}
+
+// RFC 5626 §4.4.1: an outbound stream to a trunk sends a CRLFCRLF ping every
+// keepalive interval, which keeps NATs and the peer's idle timers open.
+void TransportLayer::arm_keepalive(Connection& c) {
+  if (options_.keepalive_interval_ms == 0) return;
+  std::uint64_t id = c.id;
+  c.keepalive_timer = loop_.add_timer(core::Millis(options_.keepalive_interval_ms), [this, id] {
+    auto it = connections_.find(id);
+    if (it == connections_.end()) return;
+    Connection& conn = *it->second;
+    conn.keepalive_timer = 0;
+    if (conn.closing) return;
+    ++stats_.keepalive_pings;
+    send(conn.transport, conn.peer, ConnectionRef{worker_, id}, "\r\n\r\n");
+    if (connections_.count(id)) arm_keepalive(*connections_[id]);
+  });
 }
 
 void TransportLayer::arm_partial_timer(Connection& c) {
@@ -603,6 +699,7 @@ bool TransportLayer::send(Transport transport, const SocketAddress& dest, Connec
     }
     c = &add_connection(fd, dest, true, transport);
     c->trunk = std::string(trunk);
+    arm_keepalive(*c);
     outbound_by_peer_[dest] = c->id;
     if (transport == Transport::kTls) start_secure(*c, secure_->connect(dest, trunk));
   }
@@ -670,6 +767,7 @@ void TransportLayer::close_connection(std::uint64_t id, const char* why) {
   if (c.partial_timer) loop_.cancel_timer(c.partial_timer);
   if (c.idle_timer) loop_.cancel_timer(c.idle_timer);
   if (c.handshake_timer) loop_.cancel_timer(c.handshake_timer);
+  if (c.keepalive_timer) loop_.cancel_timer(c.keepalive_timer);
   auto ob = outbound_by_peer_.find(c.peer);
   if (ob != outbound_by_peer_.end() && ob->second == id) outbound_by_peer_.erase(ob);
   connections_.erase(it);

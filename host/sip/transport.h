@@ -53,6 +53,9 @@ struct TransportStats {
   std::uint64_t tcp_closed_slow = 0;   // partial message held too long
   std::uint64_t tls_failures = 0;      // handshake or record failures
   std::uint64_t tls_handshake_timeouts = 0;
+  std::uint64_t tls_rate_limited = 0;  // TLS connections refused by the handshake rate limit
+  std::uint64_t keepalive_pings = 0;   // CRLFCRLF sent on outbound streams
+  std::uint64_t keepalive_pongs = 0;   // CRLF answers to pings received
 };
 
 struct TransportOptions {
@@ -60,6 +63,11 @@ struct TransportOptions {
   std::uint32_t partial_message_timeout_ms = 10000;
   std::uint32_t tcp_idle_timeout_ms = 600000;
   std::uint32_t tls_handshake_timeout_ms = 10000;  // 0 = none
+  // New TLS connections accepted per second from one IP (burst: twice
+  // that); 0 = no limit.
+  std::uint32_t tls_handshakes_per_second = 50;
+  // RFC 5626 CRLFCRLF keepalive on outbound stream connections; 0 = off.
+  std::uint32_t keepalive_interval_ms = 90000;
 };
 
 class TransportLayer {
@@ -133,6 +141,18 @@ class TransportLayer {
   Connection& add_connection(int fd, const core::SocketAddress& peer, bool connecting,
                              core::Transport transport);
   void arm_partial_timer(Connection& c);
+  void arm_keepalive(Connection& c);
+  bool admit_handshake(const core::SocketAddress& peer);
+  struct KeepaliveScan {
+    std::size_t pings = 0;
+    std::size_t done = 0;
+  };
+  KeepaliveScan scan_keepalives(std::string_view text, const offload::SipParseOutput& out, std::size_t index);
+  struct HandshakeBucket {
+    double tokens = 0;
+    core::Clock::time_point last;
+    core::Clock::time_point warned_at{};
+  };
   void deliver(std::string_view segment, const offload::SipParseOutput& out, std::size_t seg_index,
                core::Transport transport, const core::SocketAddress& source,
                const core::SocketAddress& local, ConnectionRef conn, const std::string& trunk = {});
@@ -152,6 +172,7 @@ class TransportLayer {
   std::vector<std::unique_ptr<TcpListener>> tcp_listeners_;
   std::unordered_map<std::uint64_t, std::unique_ptr<Connection>> connections_;
   std::unordered_map<core::SocketAddress, std::uint64_t, core::SocketAddressHash> outbound_by_peer_;
+  std::unordered_map<core::SocketAddress, HandshakeBucket, core::SocketAddressHash> handshake_buckets_;
   std::uint64_t next_connection_ = 1;
   // Reused across turns so the receive path does not allocate per turn.
   std::vector<std::uint8_t> rx_buffer_;  // recvmmsg landing slots

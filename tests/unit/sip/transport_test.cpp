@@ -427,5 +427,65 @@ TEST_F(SecureTransportFixture, OutboundTlsQueuesTheRequestUntilTheHandshakeIsDon
   ::close(listener);
 }
 
+
+TEST_F(TransportFixture, KeepalivePingOnAStreamIsAnsweredWithAPongEvenWhenSplit) {
+  start(core::Transport::kTcp);
+  PeerSocket peer(AF_INET, SOCK_STREAM);
+  ASSERT_TRUE(peer.connect(address()));
+  peer.send("\r\n\r\n");
+  auto pong = peer.receive(3000ms);
+  ASSERT_TRUE(pong);
+  EXPECT_EQ(*pong, "\r\n");
+  // A ping cut in two reads is still one ping, and a message after it works.
+  peer.send("\r\n\r");
+  std::this_thread::sleep_for(30ms);
+  peer.send("\n" + kOptions);
+  auto pong2 = peer.receive(3000ms);
+  ASSERT_TRUE(pong2);
+  EXPECT_EQ(*pong2, "\r\n");
+  ASSERT_TRUE(wait_for(1));
+  EXPECT_EQ(stats().keepalive_pongs, 2u);
+}
+
+TEST_F(TransportFixture, OutboundStreamSendsKeepalivePings) {
+  TransportOptions options;
+  options.keepalive_interval_ms = 50;
+  start(core::Transport::kTcp, options);
+  int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  auto addr = core::SocketAddress::from_ip("127.0.0.1", test::free_port(SOCK_STREAM));
+  ASSERT_EQ(::bind(listener, addr->sa(), addr->len()), 0);
+  ASSERT_EQ(::listen(listener, 4), 0);
+  thread_.call([&] { return layer_->send(core::Transport::kTcp, *addr, {}, kOptions); });
+  int conn = ::accept(listener, nullptr, nullptr);
+  ASSERT_GE(conn, 0);
+  std::string got;
+  char buf[4096];
+  while (got.size() < kOptions.size() + 4) {
+    ssize_t n = ::recv(conn, buf, sizeof buf, 0);
+    ASSERT_GT(n, 0);
+    got.append(buf, static_cast<std::size_t>(n));
+  }
+  EXPECT_EQ(got.substr(0, kOptions.size()), kOptions);
+  EXPECT_EQ(got.substr(kOptions.size(), 4), "\r\n\r\n");
+  ::close(conn);
+  ::close(listener);
+}
+
+TEST_F(SecureTransportFixture, HandshakeFloodFromOneAddressIsRefusedBeforeAnyTlsWork) {
+  TransportOptions options;
+  options.tls_handshakes_per_second = 2;  // burst 4
+  start_tls(options);
+  int refused = 0;
+  for (int i = 0; i < 10; ++i) {
+    PeerSocket peer(AF_INET, SOCK_STREAM);
+    ASSERT_TRUE(peer.connect(address()));
+    peer.send("HELLO\n");
+    auto r = peer.receive(2000ms);
+    if (!r || r->empty()) ++refused;  // closed without a word (or reset: "HELLO" was unread)
+  }
+  EXPECT_GE(refused, 5);
+  EXPECT_EQ(stats().tls_rate_limited, static_cast<std::uint64_t>(refused));
+}
+
 }  // namespace
 }  // namespace sipnic::sip

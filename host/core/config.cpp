@@ -237,6 +237,8 @@ using MaxCalls = Bounded<0, 1000000>;
 using OptionsInterval = Bounded<0, 86400000>;
 using Strip = Bounded<0, 32>;
 using HandshakeTimeout = Bounded<100, 600000>;
+using HandshakeRate = Bounded<0, 100000>;
+using KeepaliveInterval = Bounded<0, 86400000>;
 
 template <typename B>
 po::typed_value<B>* bounded(std::uint32_t def) {
@@ -275,7 +277,8 @@ po::options_description timer_options() {
       ("t4", bounded<T4>(d.t4_ms), "RFC 3261 T4, ms")
       ("timer-c", bounded<TimerC>(d.timer_c_ms), "RFC 3261 Timer C, ms")
       ("partial-message-timeout", bounded<PartialTimeout>(d.partial_message_timeout_ms), "ms")
-      ("tcp-idle-timeout", bounded<IdleTimeout>(d.tcp_idle_timeout_ms), "ms");
+      ("tcp-idle-timeout", bounded<IdleTimeout>(d.tcp_idle_timeout_ms), "ms")
+      ("keepalive-interval", bounded<KeepaliveInterval>(d.keepalive_interval_ms), "ms; 0 = off");
   return o;
 }
 
@@ -288,7 +291,8 @@ po::options_description tls_options() {
       ("ca", po::value<std::string>(), "PEM CA file: trust anchors for TLS trunks without tls-ca")
       ("crl", po::value<std::string>(), "PEM CRL file")
       ("min-version", po::value<std::string>()->default_value(d.min_version), "1.2 | 1.3")
-      ("handshake-timeout", bounded<HandshakeTimeout>(d.handshake_timeout_ms), "ms");
+      ("handshake-timeout", bounded<HandshakeTimeout>(d.handshake_timeout_ms), "ms")
+      ("handshake-rate", bounded<HandshakeRate>(d.handshake_rate), "new TLS connections per second per IP; 0 = no limit");
   return o;
 }
 
@@ -644,6 +648,10 @@ class Builder {
     t.timer_c_ms = vm["timer-c"].as<TimerC>().v;
     t.partial_message_timeout_ms = vm["partial-message-timeout"].as<PartialTimeout>().v;
     t.tcp_idle_timeout_ms = vm["tcp-idle-timeout"].as<IdleTimeout>().v;
+    t.keepalive_interval_ms = vm["keepalive-interval"].as<KeepaliveInterval>().v;
+    if (t.keepalive_interval_ms != 0 && t.keepalive_interval_ms < 1000) {
+      reader_.fail(Reader::line_of(s, "keepalive-interval"), "keepalive-interval", "must be 0 (off) or at least 1000 ms");
+    }
     if (t.t1_ms > t.t2_ms) {
       // Blame whichever of the two the file set; T1 when it set both.
       bool t1_given = !vm["t1"].defaulted();
@@ -678,6 +686,7 @@ class Builder {
     if (t.min_version != "1.2" && t.min_version != "1.3")
       reader_.fail(Reader::line_of(s, "min-version"), "min-version", "'" + t.min_version + "' is not 1.2 or 1.3");
     t.handshake_timeout_ms = vm["handshake-timeout"].as<HandshakeTimeout>().v;
+    t.handshake_rate = vm["handshake-rate"].as<HandshakeRate>().v;
     if (t.certificate.empty() != t.private_key.empty()) {
       const char* missing = t.certificate.empty() ? "certificate" : "private-key";
       reader_.fail(s.line, missing, std::string("[tls] needs both certificate and private-key; ") + missing +
@@ -943,7 +952,8 @@ std::string format_config(const Config& c) {
     << "t4 = " << t.t4_ms << "\n"
     << "timer-c = " << t.timer_c_ms << "\n"
     << "partial-message-timeout = " << t.partial_message_timeout_ms << "\n"
-    << "tcp-idle-timeout = " << t.tcp_idle_timeout_ms << "\n";
+    << "tcp-idle-timeout = " << t.tcp_idle_timeout_ms << "\n"
+    << "keepalive-interval = " << t.keepalive_interval_ms << "\n";
   if (c.tls.configured() || !c.tls.ca.empty()) {
     o << "\n[tls]\n";
     if (!c.tls.certificate.empty()) o << "certificate = " << c.tls.certificate << "\n";
@@ -951,7 +961,8 @@ std::string format_config(const Config& c) {
     if (!c.tls.ca.empty()) o << "ca = " << c.tls.ca << "\n";
     if (!c.tls.crl.empty()) o << "crl = " << c.tls.crl << "\n";
     o << "min-version = " << c.tls.min_version << "\n"
-      << "handshake-timeout = " << c.tls.handshake_timeout_ms << "\n";
+      << "handshake-timeout = " << c.tls.handshake_timeout_ms << "\n"
+      << "handshake-rate = " << c.tls.handshake_rate << "\n";
   }
   for (const auto& tr : c.trunks) {
     o << "\n[trunk " << tr.name << "]\n"

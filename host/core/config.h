@@ -72,6 +72,7 @@ struct TimerConfig {
   std::uint32_t timer_c_ms = 180000;            // INVITE with no final answer (RFC 3261 §16.6 Timer C)
   std::uint32_t partial_message_timeout_ms = 10000;  // stream bytes of an incomplete message
   std::uint32_t tcp_idle_timeout_ms = 600000;  // idle stream connection closed
+  std::uint32_t keepalive_interval_ms = 90000;  // RFC 5626 CRLFCRLF on outbound streams; 0 = off
   bool operator==(const TimerConfig&) const = default;
 };
 
@@ -84,6 +85,7 @@ struct TlsConfig {
   std::string crl;          // CRL file ("" = none)
   std::string min_version = "1.2";  // "1.2" or "1.3"
   std::uint32_t handshake_timeout_ms = 10000;
+  std::uint32_t handshake_rate = 50;  // new TLS connections per second from one IP; 0 = no limit
   bool configured() const { return !certificate.empty(); }
   bool operator==(const TlsConfig&) const = default;
 };

@@ -124,6 +124,8 @@ void Node::run_worker(Worker& w, std::promise<void>& ready) {
     topt.partial_message_timeout_ms = config_.timers.partial_message_timeout_ms;
     topt.tcp_idle_timeout_ms = config_.timers.tcp_idle_timeout_ms;
     topt.tls_handshake_timeout_ms = config_.tls.handshake_timeout_ms;
+    topt.tls_handshakes_per_second = config_.tls.handshake_rate;
+    topt.keepalive_interval_ms = config_.timers.keepalive_interval_ms;
     w.transport = std::make_unique<sip::TransportLayer>(w.index, w.loop, log_, *w.parser, topt);
     if (tls_) {
       w.gcm = device_.make_gcm_engine(options_.gcm_key_slots);

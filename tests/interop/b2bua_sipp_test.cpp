@@ -548,5 +548,55 @@ TEST_P(B2buaFlow, ReInviteRelayedBothWaysWithItsSdp) {
   EXPECT_EQ(sum.answered, calls) << sum.line;
 }
 
+TEST_P(B2buaFlow, UpdateAndInfoRelayedInTheDialogWithTheirBodies) {
+  Net n = flow_net(21);
+  TempDir dir(tag("b2bua-update-info"));
+  Sipnic node(dir, config_for(n, flow_config()));
+  ASSERT_EQ(node.wait_ready(), "");
+  const int calls = 5;
+  std::string m = std::to_string(calls);
+  Sipp uas(dir, "uas",
+           peer_args(scenario(dir, "uas_update_info.xml"), n.callee, "5060", {"-m", m, "-recv_timeout", "15000"}),
+           60s);
+  Sipp uac(dir, "uac",
+           peer_args(scenario(dir, "uac_update_info.xml"), n.caller, "5060",
+                     {n.node_hostport(), "-m", m, "-r", "10", "-recv_timeout", "15000"}),
+           60s);
+  SippResult c = uac.wait();
+  SippResult s = uas.wait();
+  EXPECT_EQ(c.exit_code, 0) << "UAC: " << c.describe();
+  EXPECT_EQ(c.successful(), calls) << "UAC: " << c.describe();
+  EXPECT_EQ(s.exit_code, 0) << "UAS: " << s.describe();
+  EXPECT_EQ(s.successful(), calls) << "UAS: " << s.describe();
+  SipnicSummary sum = finish(node);
+  EXPECT_EQ(sum.answered, calls) << sum.line;
+}
+
+TEST_P(B2buaFlow, FailureFromTheFarEndIsRelayedAsTheTrunkMapsIt) {
+  Net n = flow_net(22);
+  TempDir dir(tag("b2bua-map"));
+  ConfigOptions o;
+  o.carrier_extra = "map-response = 486:600\n";
+  Sipnic node(dir, config_for(n, flow_config(o)));
+  ASSERT_EQ(node.wait_ready(), "");
+  const int calls = 5;
+  std::string m = std::to_string(calls);
+  Sipp uas(dir, "uas",
+           peer_args(scenario(dir, "uas_final.xml", {{"STATUS", "486"}, {"REASON", "Busy Here"}}), n.callee, "5060",
+                     {"-m", m, "-recv_timeout", "15000"}),
+           60s);
+  Sipp uac(dir, "uac",
+           peer_args(scenario(dir, "uac_final.xml", {{"STATUS", "600"}, {"ON_FINAL", ""}}), n.caller, "5060",
+                     {n.node_hostport(), "-m", m, "-r", "10", "-recv_timeout", "15000"}),
+           60s);
+  SippResult c = uac.wait();
+  SippResult s = uas.wait();
+  EXPECT_EQ(c.exit_code, 0) << "UAC (must get 600 for the far end's 486): " << c.describe();
+  EXPECT_EQ(c.successful(), calls) << "UAC: " << c.describe();
+  EXPECT_EQ(s.successful(), calls) << "UAS: " << s.describe();
+  SipnicSummary sum = finish(node);
+  EXPECT_EQ(sum.failed, calls) << sum.line;
+}
+
 }  // namespace
 }  // namespace sipnic::test

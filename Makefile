@@ -21,7 +21,7 @@ build-asan: deps
 
 build-fuzz: deps
 	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSIPNIC_FUZZ=ON -DSIPNIC_TESTS=OFF -DSIPNIC_BENCH=OFF
-	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_sip_parse
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_all
 
 demo: build
 	scripts/demo $(BUILD)

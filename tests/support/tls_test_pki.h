@@ -1,26 +1,31 @@
-// A throwaway PKI for TLS tests, made with the OpenSSL 3 API in a temporary
-// directory that is removed afterwards: two CAs, server and client
-// certificates (ECDSA P-256 and RSA-2048) from the first, a client
-// certificate from the second CA, one with another identity, one revoked
-// by a CRL. Certificates carry RFC 5922 identities (URI sip:NAME and
-// DNS:NAME). Key generation is slow (RSA), so tests share one instance
-// (shared_test_pki()).
+// A throwaway PKI for TLS tests in a temporary directory that is removed
+// afterwards: two CAs, server and client certificates (ECDSA P-256 and
+// RSA-2048) from the first, a client certificate from the second CA, one
+// with another identity, one revoked by a CRL. Certificates carry RFC 5922
+// identities (URI sip:NAME and DNS:NAME). Key generation is slow (RSA), so
+// tests share one instance (shared_test_pki()).
+//
+// Every certificate, key and CRL is made by tls/cert_factory.h (make_ca,
+// issue_cert, make_crl), the code `sipnic certs init` uses, so the tests run
+// on the certificates operators get; this header only writes them to files
+// and parses them into OpenSSL objects for tests that want those.
 #pragma once
 
+#include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
-#include <openssl/x509v3.h>
 #include <stdlib.h>
 
 #include <cstdint>
 #include <cstdio>
-#include <ctime>
 #include <filesystem>
 #include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "tls/cert_factory.h"
 
 namespace sipnic::tls::testing {
 
@@ -42,11 +47,19 @@ struct Asn1TimeDeleter {
 struct FileCloser {
   void operator()(std::FILE* f) const { std::fclose(f); }
 };
+struct BioDeleter {
+  void operator()(BIO* b) const { BIO_free(b); }
+};
 using X509Ptr = std::unique_ptr<X509, X509Deleter>;
 using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyDeleter>;
 
 enum class TestKey { kEcdsaP256, kRsa2048 };
 
+inline KeyType key_type(TestKey kind) {
+  return kind == TestKey::kEcdsaP256 ? KeyType::kEcdsaP256 : KeyType::kRsa2048;
+}
+
+// A fresh key of the given kind.
 inline PkeyPtr make_key(TestKey kind) {
   PkeyPtr key(kind == TestKey::kEcdsaP256 ? EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256")
                                           : EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", std::size_t{2048}));
@@ -54,56 +67,72 @@ inline PkeyPtr make_key(TestKey kind) {
   return key;
 }
 
-struct CertSpec {
-  std::string common_name;
-  std::vector<std::string> san;  // "DNS:a.example", "URI:sip:a.example"; empty: no SAN extension
-  bool is_ca = false;
-  std::uint64_t serial = 1;
-};
-
-inline void add_ext(X509* cert, X509V3_CTX* ctx, int nid, const std::string& value) {
-  X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, ctx, nid, value.c_str());
-  if (ext == nullptr) throw std::runtime_error("test PKI: bad extension " + value);
-  X509_add_ext(cert, ext, -1);
-  X509_EXTENSION_free(ext);
+inline X509Ptr parse_cert(const std::string& pem) {
+  std::unique_ptr<BIO, BioDeleter> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  X509Ptr cert(bio ? PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr) : nullptr);
+  if (!cert) throw std::runtime_error("test PKI: cannot parse a certificate made by cert_factory");
+  return cert;
 }
 
-// A certificate for `key`, signed by issuer (or self-signed if null).
+inline PkeyPtr parse_key(const std::string& pem) {
+  std::unique_ptr<BIO, BioDeleter> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  PkeyPtr key(bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr) : nullptr);
+  if (!key) throw std::runtime_error("test PKI: cannot parse a key made by cert_factory");
+  return key;
+}
+
+struct CertSpec {
+  std::string common_name;
+  // "DNS:a.example", "URI:sip:a.example" (any URI); empty: no SAN extension.
+  // cert_factory makes DNS names and URIs only; other kinds are refused.
+  std::vector<std::string> san;
+  bool is_ca = false;
+  std::uint64_t serial = 1;  // ignored: cert_factory picks random serials (IssuedCert::serial)
+};
+
+// A certificate with `spec`'s names, made by cert_factory: self-signed when
+// `issuer` is null (for tests that only look at the certificate's names),
+// else issued by it. cert_factory generates the certificate's key, of the
+// same type as `key`; the key's own bytes are not used (no test needs the
+// pair, and cert_factory makes the key with the certificate).
 inline X509Ptr make_cert(const CertSpec& spec, EVP_PKEY* key, X509* issuer = nullptr,
                          EVP_PKEY* issuer_key = nullptr) {
-  X509Ptr cert(X509_new());
-  X509_set_version(cert.get(), 2);
-  ASN1_INTEGER_set_uint64(X509_get_serialNumber(cert.get()), spec.serial);
-  X509_gmtime_adj(X509_getm_notBefore(cert.get()), -3600);
-  X509_gmtime_adj(X509_getm_notAfter(cert.get()), 30L * 24 * 3600);
-  X509_set_pubkey(cert.get(), key);
-  std::unique_ptr<X509_NAME, NameDeleter> name(X509_NAME_new());
-  X509_NAME_add_entry_by_txt(name.get(), "O", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("sipnic tests"),
-                             -1, -1, 0);
-  if (!spec.common_name.empty()) {
-    X509_NAME_add_entry_by_txt(name.get(), "CN", MBSTRING_ASC,
-                               reinterpret_cast<const unsigned char*>(spec.common_name.c_str()), -1, -1, 0);
+  tls::CertSpec s;
+  s.common_name = spec.common_name;
+  s.is_ca = spec.is_ca;
+  s.days = 30;
+  s.key_type = key != nullptr && EVP_PKEY_is_a(key, "RSA") ? KeyType::kRsa2048 : KeyType::kEcdsaP256;
+  for (const auto& entry : spec.san) {
+    if (entry.rfind("DNS:", 0) == 0) {
+      s.dns_names.push_back(entry.substr(4));
+    } else if (entry.rfind("URI:", 0) == 0) {
+      s.sip_uris.push_back(entry.substr(4));  // cert_factory writes any URI as given
+    } else {
+      throw std::invalid_argument("test PKI: cert_factory makes DNS and URI names only, not " + entry);
+    }
   }
-  X509_set_subject_name(cert.get(), name.get());
-  X509_set_issuer_name(cert.get(), issuer != nullptr ? X509_get_subject_name(issuer) : name.get());
-  X509V3_CTX ctx;
-  X509V3_set_ctx_nodb(&ctx);
-  X509V3_set_ctx(&ctx, issuer != nullptr ? issuer : cert.get(), cert.get(), nullptr, nullptr, 0);
-  add_ext(cert.get(), &ctx, NID_basic_constraints, spec.is_ca ? "critical,CA:TRUE" : "critical,CA:FALSE");
-  add_ext(cert.get(), &ctx, NID_key_usage,
-          spec.is_ca ? "critical,keyCertSign,cRLSign" : "critical,digitalSignature,keyEncipherment");
-  add_ext(cert.get(), &ctx, NID_subject_key_identifier, "hash");
-  if (issuer != nullptr) add_ext(cert.get(), &ctx, NID_authority_key_identifier, "keyid:always");
-  if (!spec.is_ca) add_ext(cert.get(), &ctx, NID_ext_key_usage, "serverAuth,clientAuth");
-  if (!spec.san.empty()) {
-    std::string san;
-    for (const auto& s : spec.san) san += (san.empty() ? "" : ",") + s;
-    add_ext(cert.get(), &ctx, NID_subject_alt_name, san);
+  if (issuer == nullptr) {
+    if (spec.is_ca) return parse_cert(make_ca(s).cert_pem);
+    // cert_factory has no self-signed leaf; a throwaway CA issues it.
+    tls::CertSpec ca;
+    ca.common_name = "sipnic test throwaway CA";
+    return parse_cert(issue_cert(make_ca(ca), s).cert_pem);
   }
-  if (X509_sign(cert.get(), issuer_key != nullptr ? issuer_key : key, EVP_sha256()) == 0) {
-    throw std::runtime_error("test PKI: signing failed");
-  }
-  return cert;
+  if (issuer_key == nullptr) throw std::invalid_argument("test PKI: an issuer needs its key");
+  // cert_factory takes its issuer as PEM.
+  auto pem = [](auto write) {
+    std::unique_ptr<BIO, BioDeleter> bio(BIO_new(BIO_s_mem()));
+    if (!bio || write(bio.get()) != 1) throw std::runtime_error("test PKI: cannot serialise the issuer");
+    char* data = nullptr;
+    const long n = BIO_get_mem_data(bio.get(), &data);
+    return std::string(data, static_cast<std::size_t>(n));
+  };
+  IssuedCert from;
+  from.cert_pem = pem([&](BIO* b) { return PEM_write_bio_X509(b, issuer); });
+  from.key_pem = pem([&](BIO* b) {
+    return PEM_write_bio_PrivateKey(b, issuer_key, nullptr, nullptr, 0, nullptr, nullptr);
+  });
+  return parse_cert(issue_cert(from, s).cert_pem);
 }
 
 struct TestIdentity {
@@ -111,6 +140,7 @@ struct TestIdentity {
   PkeyPtr key;
   std::filesystem::path cert_file;
   std::filesystem::path key_file;
+  IssuedCert issued;  // the PEMs and serial, as cert_factory made them
 };
 
 class TestPki {
@@ -119,19 +149,19 @@ class TestPki {
     char tmpl[] = "/tmp/sipnic-tls-test-XXXXXX";
     if (::mkdtemp(tmpl) == nullptr) throw std::runtime_error("test PKI: mkdtemp failed");
     dir = tmpl;
-    ca = make_ca("sipnic test CA", 1, "ca");
-    ca2 = make_ca("sipnic other CA", 2, "ca2");
+    ca = make_test_ca("sipnic test CA", "ca");
+    ca2 = make_test_ca("sipnic other CA", "ca2");
     ca_file = ca.cert_file;
     ca2_file = ca2.cert_file;
-    server_ec = make_leaf(ca, "server.sipnic.test", TestKey::kEcdsaP256, 10, "server_ec");
-    client_ec = make_leaf(ca, "client.sipnic.test", TestKey::kEcdsaP256, 11, "client_ec");
-    server_rsa = make_leaf(ca, "server.sipnic.test", TestKey::kRsa2048, 12, "server_rsa");
-    client_rsa = make_leaf(ca, "client.sipnic.test", TestKey::kRsa2048, 13, "client_rsa");
-    client_revoked = make_leaf(ca, "client.sipnic.test", TestKey::kEcdsaP256, 14, "client_revoked");
-    other_identity = make_leaf(ca, "intruder.sipnic.test", TestKey::kEcdsaP256, 15, "other_identity");
-    client_other_ca = make_leaf(ca2, "client.sipnic.test", TestKey::kEcdsaP256, 16, "client_other_ca");
+    server_ec = make_leaf(ca, "server.sipnic.test", TestKey::kEcdsaP256, "server_ec");
+    client_ec = make_leaf(ca, "client.sipnic.test", TestKey::kEcdsaP256, "client_ec");
+    server_rsa = make_leaf(ca, "server.sipnic.test", TestKey::kRsa2048, "server_rsa");
+    client_rsa = make_leaf(ca, "client.sipnic.test", TestKey::kRsa2048, "client_rsa");
+    client_revoked = make_leaf(ca, "client.sipnic.test", TestKey::kEcdsaP256, "client_revoked");
+    other_identity = make_leaf(ca, "intruder.sipnic.test", TestKey::kEcdsaP256, "other_identity");
+    client_other_ca = make_leaf(ca2, "client.sipnic.test", TestKey::kEcdsaP256, "client_other_ca");
     crl_file = dir / "ca.crl";
-    write_crl(ca, {14}, crl_file);
+    write_file(crl_file, make_crl(ca.issued, {client_revoked.issued.serial}));
   }
   ~TestPki() {
     std::error_code ec;
@@ -144,64 +174,43 @@ class TestPki {
   TestIdentity ca, ca2;
   std::filesystem::path ca_file, ca2_file, crl_file;
   TestIdentity server_ec, client_ec, server_rsa, client_rsa;
-  TestIdentity client_revoked;   // serial 14, listed in crl_file
+  TestIdentity client_revoked;   // listed in crl_file
   TestIdentity other_identity;   // sip:intruder.sipnic.test, from the first CA
   TestIdentity client_other_ca;  // client.sipnic.test, from the second CA
 
  private:
-  void write_pem(const std::filesystem::path& file, X509* cert, EVP_PKEY* key) {
+  static void write_file(const std::filesystem::path& file, const std::string& text) {
     std::unique_ptr<std::FILE, FileCloser> f(std::fopen(file.c_str(), "w"));
-    if (!f) throw std::runtime_error("test PKI: cannot write " + file.string());
-    if (cert != nullptr) PEM_write_X509(f.get(), cert);
-    if (key != nullptr) PEM_write_PrivateKey(f.get(), key, nullptr, nullptr, 0, nullptr, nullptr);
+    if (!f || std::fwrite(text.data(), 1, text.size(), f.get()) != text.size()) {
+      throw std::runtime_error("test PKI: cannot write " + file.string());
+    }
   }
-  TestIdentity make_ca(const std::string& cn, std::uint64_t serial, const std::string& file) {
+  TestIdentity make_test_ca(const std::string& cn, const std::string& file) {
+    tls::CertSpec s;
+    s.common_name = cn;
+    s.days = 30;
+    s.key_type = KeyType::kEcdsaP256;
+    return finish(make_ca(s), file);
+  }
+  TestIdentity make_leaf(const TestIdentity& issuer, const std::string& name, TestKey kind, const std::string& file) {
+    tls::CertSpec s;
+    s.common_name = name;
+    s.sip_uris = {"sip:" + name};
+    s.dns_names = {name};
+    s.days = 30;
+    s.key_type = key_type(kind);
+    return finish(issue_cert(issuer.issued, s), file);
+  }
+  TestIdentity finish(IssuedCert issued, const std::string& file) {
     TestIdentity id;
-    id.key = make_key(TestKey::kEcdsaP256);
-    id.cert = make_cert({cn, {}, true, serial}, id.key.get());
-    finish(id, file);
-    return id;
-  }
-  TestIdentity make_leaf(const TestIdentity& issuer, const std::string& name, TestKey kind, std::uint64_t serial,
-                         const std::string& file) {
-    TestIdentity id;
-    id.key = make_key(kind);
-    id.cert = make_cert({name, {"URI:sip:" + name, "DNS:" + name}, false, serial}, id.key.get(), issuer.cert.get(),
-                        issuer.key.get());
-    finish(id, file);
-    return id;
-  }
-  void finish(TestIdentity& id, const std::string& file) {
+    id.cert = parse_cert(issued.cert_pem);
+    id.key = parse_key(issued.key_pem);
     id.cert_file = dir / (file + ".crt");
     id.key_file = dir / (file + ".key");
-    write_pem(id.cert_file, id.cert.get(), nullptr);
-    write_pem(id.key_file, nullptr, id.key.get());
-  }
-  void write_crl(const TestIdentity& issuer, const std::vector<std::uint64_t>& serials,
-                 const std::filesystem::path& file) {
-    std::unique_ptr<X509_CRL, CrlDeleter> crl(X509_CRL_new());
-    X509_CRL_set_version(crl.get(), 1);
-    X509_CRL_set_issuer_name(crl.get(), X509_get_subject_name(issuer.cert.get()));
-    std::unique_ptr<ASN1_TIME, Asn1TimeDeleter> last(ASN1_TIME_adj(nullptr, std::time(nullptr), 0, -3600));
-    std::unique_ptr<ASN1_TIME, Asn1TimeDeleter> next(ASN1_TIME_adj(nullptr, std::time(nullptr), 30, 0));
-    X509_CRL_set1_lastUpdate(crl.get(), last.get());
-    X509_CRL_set1_nextUpdate(crl.get(), next.get());
-    for (std::uint64_t serial : serials) {
-      X509_REVOKED* revoked = X509_REVOKED_new();
-      ASN1_INTEGER* s = ASN1_INTEGER_new();
-      ASN1_INTEGER_set_uint64(s, serial);
-      X509_REVOKED_set_serialNumber(revoked, s);
-      ASN1_INTEGER_free(s);
-      X509_REVOKED_set_revocationDate(revoked, last.get());
-      X509_CRL_add0_revoked(crl.get(), revoked);
-    }
-    X509_CRL_sort(crl.get());
-    if (X509_CRL_sign(crl.get(), issuer.key.get(), EVP_sha256()) == 0) {
-      throw std::runtime_error("test PKI: CRL signing failed");
-    }
-    std::unique_ptr<std::FILE, FileCloser> f(std::fopen(file.c_str(), "w"));
-    if (!f) throw std::runtime_error("test PKI: cannot write " + file.string());
-    PEM_write_X509_CRL(f.get(), crl.get());
+    write_file(id.cert_file, issued.cert_pem);
+    write_file(id.key_file, issued.key_pem);
+    id.issued = std::move(issued);
+    return id;
   }
 };
 

@@ -41,7 +41,7 @@ TEST(PeerIdentity, CommonNameOnlyWhenThereIsNoSubjectAltName) {
   EXPECT_EQ(no_san.source, PeerIdentities::Source::kCommonName);
   EXPECT_EQ(no_san.domains, Names{"legacy.example.com"});
   // A SAN without usable identities still hides the CN.
-  const auto with_san = identities_of("legacy.example.com", {"email:ops@example.com"});
+  const auto with_san = identities_of("legacy.example.com", {"URI:mailto:ops@example.com"});
   EXPECT_EQ(with_san.source, PeerIdentities::Source::kNone);
   EXPECT_TRUE(with_san.domains.empty());
 }

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "sip/header_values.h"
 #include "sip/response_builder.h"
 
 namespace sipnic::interwork {
@@ -33,85 +34,48 @@ constexpr HeaderId kPassThrough[] = {
     HeaderId::kContentEncoding,   HeaderId::kEvent,       HeaderId::kMimeVersion,
 };
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
+using sip::iequals;
+
+std::string_view trim(std::string_view s) { return sip::trim_lws(s); }
+
+// The first element of a multi-valued header (Contact, Record-Route, ...).
+std::string_view first_value(std::string_view v) {
+  sip::CommaValues values(v);
+  auto first = values.next();
+  return first ? *first : std::string_view{};
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && ::strncasecmp(a.data(), b.data(), a.size()) == 0;
-}
-
-// The URI of a name-addr ("Bob" <sip:b@h>;tag=x) or addr-spec (sip:b@h;tag=x).
+// Parts of a name-addr or addr-spec (From, To, Contact), decoded with the
+// shared decoders; "" when it does not decode (validation has already refused
+// requests whose From, To or Contact do not).
 std::string_view uri_of(std::string_view v) {
-  v = trim(v);
-  auto lt = v.find('<');
-  if (lt != std::string_view::npos) {
-    auto gt = v.find('>', lt);
-    return v.substr(lt + 1, gt == std::string_view::npos ? v.npos : gt - lt - 1);
-  }
-  return v.substr(0, v.find(';'));
+  auto na = sip::parse_name_addr(first_value(v));
+  return na ? na->uri : std::string_view{};
 }
 
-// Display name of a name-addr, quotes kept ("" when absent).
 std::string_view display_of(std::string_view v) {
-  v = trim(v);
-  auto lt = v.find('<');
-  if (lt == std::string_view::npos) return {};
-  return trim(v.substr(0, lt));
+  auto na = sip::parse_name_addr(v);
+  return na ? na->display_name : std::string_view{};
 }
 
-// A header parameter after the URI part (";tag=...").
-std::string_view param_of(std::string_view v, std::string_view name) {
-  auto gt = v.rfind('>');
-  std::string_view params = gt == std::string_view::npos ? v : v.substr(gt + 1);
-  std::size_t pos = 0;
-  while ((pos = params.find(';', pos)) != std::string_view::npos) {
-    ++pos;
-    auto end = params.find(';', pos);
-    std::string_view p = trim(params.substr(pos, end == std::string_view::npos ? params.npos : end - pos));
-    auto eq = p.find('=');
-    if (eq != std::string_view::npos && iequals(trim(p.substr(0, eq)), name)) return trim(p.substr(eq + 1));
-  }
+std::string_view tag_of(std::string_view v) {
+  auto na = sip::parse_name_addr(v);
+  return na ? na->tag() : std::string_view{};
+}
+
+// The user part of a sip:, sips: or tel: URI (still %-escaped).
+std::string_view user_of(std::string_view uri) {
+  auto u = sip::parse_uri(uri);
+  if (!u) return {};
+  if (u->is_sip) return u->user;
+  if (iequals(u->scheme, "tel")) return u->opaque.substr(0, u->opaque.find(';'));
   return {};
 }
 
-// The user part of a sip:, sips: or tel: URI.
-std::string_view user_of(std::string_view uri) {
-  auto colon = uri.find(':');
-  if (colon == std::string_view::npos) return {};
-  std::string_view rest = uri.substr(colon + 1);
-  if (iequals(uri.substr(0, colon), "tel")) return rest.substr(0, rest.find(';'));
-  auto at = rest.find('@');
-  if (at == std::string_view::npos) return {};
-  rest = rest.substr(0, at);
-  return rest.substr(0, rest.find(':'));  // drop a password
-}
-
-// Splits a header value at top-level commas (not inside quotes or <>).
 std::vector<std::string_view> split_values(std::string_view v) {
   std::vector<std::string_view> out;
-  bool quoted = false;
-  int angle = 0;
-  std::size_t start = 0;
-  for (std::size_t i = 0; i < v.size(); ++i) {
-    char c = v[i];
-    if (quoted) {
-      if (c == '\\') ++i;
-      else if (c == '"') quoted = false;
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == '<') {
-      ++angle;
-    } else if (c == '>') {
-      if (angle) --angle;
-    } else if (c == ',' && angle == 0) {
-      out.push_back(trim(v.substr(start, i - start)));
-      start = i + 1;
-    }
-  }
-  if (start < v.size()) out.push_back(trim(v.substr(start)));
+  sip::CommaValues values(v);
+  while (auto e = values.next()) out.push_back(*e);
   return out;
 }
 
@@ -262,7 +226,7 @@ void B2bua::reject(const ServerTransactionPtr& tx, int status, std::string_view 
 void B2bua::on_request(const ServerTransactionPtr& tx) {
   const SipMessage& req = tx->request();
   std::string_view method = req.method();
-  std::string_view to_tag = param_of(req.header(HeaderId::kTo), "tag");
+  std::string_view to_tag = tag_of(req.header(HeaderId::kTo));
   if (method == "CANCEL") {
     on_cancel(tx);
     return;
@@ -485,7 +449,7 @@ void B2bua::on_b_invite_result(std::uint64_t id, const ClientResult& r) {
     }
     if (c.a_cancelled) return;
     c.state = Call::State::kEarly;
-    std::string_view tag = param_of(resp.header(HeaderId::kTo), "tag");
+    std::string_view tag = tag_of(resp.header(HeaderId::kTo));
     if (!tag.empty()) c.b.remote = std::string(resp.header(HeaderId::kTo));
     if (resp.has(HeaderId::kContact)) c.b.remote_target = std::string(uri_of(resp.header(HeaderId::kContact)));
     std::string headers = pass_through_headers(resp) + "Contact: " + c.a.contact + "\r\n";
@@ -606,7 +570,7 @@ void B2bua::retransmit_2xx(std::uint64_t id, bool to_a) {
 void B2bua::on_ack(Received&& ack) {
   const SipMessage& m = ack.message;
   bool from_a = false;
-  Call* c = find_by_dialog(m.header(HeaderId::kCallId), param_of(m.header(HeaderId::kTo), "tag"), &from_a);
+  Call* c = find_by_dialog(m.header(HeaderId::kCallId), tag_of(m.header(HeaderId::kTo)), &from_a);
   if (!c) return;  // ACK for a call already gone: nothing to answer (RFC 3261 §17)
   Leg& self = from_a ? c->a : c->b;
   Leg& other = from_a ? c->b : c->a;
@@ -640,7 +604,7 @@ void B2bua::on_stray_response(Received&& rx) {
   const SipMessage& m = rx.message;
   if (m.status() < 200 || m.status() >= 300) return;
   bool from_a = false;
-  Call* c = find_by_dialog(m.header(HeaderId::kCallId), param_of(m.header(HeaderId::kFrom), "tag"), &from_a);
+  Call* c = find_by_dialog(m.header(HeaderId::kCallId), tag_of(m.header(HeaderId::kFrom)), &from_a);
   if (!c) return;
   Leg& leg = from_a ? c->a : c->b;
   if (!leg.last_ack.empty()) tx_.send_stateless(leg.target, leg.last_ack);
@@ -661,7 +625,7 @@ void B2bua::on_cancel(const ServerTransactionPtr& tx) {
   // §9.2: they SHOULD be the same): the call's tag toward A.
   Call* c = find(pending->second);
   std::string_view invite_tag =
-      c ? std::string_view(c->a.local_tag) : param_of(invite->request().header(HeaderId::kTo), "tag");
+      c ? std::string_view(c->a.local_tag) : tag_of(invite->request().header(HeaderId::kTo));
   tx->respond(200, sip::build_response(tx->request(), 200, {}, {.to_tag = invite_tag, .source = &tx->source()}));
   if (!c) return;
   // 487 to the INVITE (RFC 3261 §9.2), then CANCEL leg B.
@@ -744,7 +708,7 @@ void B2bua::on_in_dialog_request(const ServerTransactionPtr& tx, Call& c, bool f
                        status = 200;  // the other side is gone; the call ends anyway
                      }
                      if (self_leg && !bye) headers += "Contact: " + self_leg->contact + "\r\n";
-                     std::string tag(param_of(tx->request().header(HeaderId::kTo), "tag"));
+                     std::string tag(tag_of(tx->request().header(HeaderId::kTo)));
                      sip::ResponseExtras x{.to_tag = tag,
                                            .headers = headers,
                                            .content_type = content_type,

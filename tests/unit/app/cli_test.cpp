@@ -3,6 +3,8 @@
 // operator or a script would, and check output and exit codes (docs/cli.md).
 #include <fcntl.h>
 #include <gtest/gtest.h>
+
+#include "support/run_command.h"
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -18,79 +20,17 @@
 
 #include "core/config.h"
 
-extern char** environ;
 
 namespace {
 
 namespace fs = std::filesystem;
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using sipnic::test::slurp;
+using sipnic::test::TempDir;
+using Result = sipnic::test::RunResult;
 
-// A fresh temporary directory, removed with the object.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "sipnic-cli-XXXXXX").string();
-    if (!mkdtemp(tmpl.data())) throw std::runtime_error(std::strerror(errno));
-    path_ = tmpl;
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  fs::path file(const std::string& name, std::string_view content) const {
-    fs::path p = path_ / name;
-    std::ofstream(p, std::ios::binary) << content;
-    return p;
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
-
-struct Result {
-  int exit_code = -1;  // -1: did not exit normally
-  std::string out;
-  std::string err;
-};
-
-// Runs SIPNIC_BINARY with `args`; stdout and stderr go to files (no pipes, so
-// a chatty child cannot block on a full pipe).
-Result run_sipnic(const std::vector<std::string>& args) {
-  TempDir dir;
-  fs::path out = dir.path() / "stdout";
-  fs::path err = dir.path() / "stderr";
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  std::vector<std::string> argv_s = {SIPNIC_BINARY};
-  argv_s.insert(argv_s.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& a : argv_s) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  pid_t pid = 0;
-  int rc = posix_spawn(&pid, SIPNIC_BINARY, &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  Result r;
-  if (rc != 0) {
-    r.err = std::string("posix_spawn: ") + std::strerror(rc);
-    return r;
-  }
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
-  r.out = slurp(out);
-  r.err = slurp(err);
-  return r;
-}
+// Runs SIPNIC_BINARY with `args` and captures what it printed.
+Result run_sipnic(const std::vector<std::string>& args) { return sipnic::test::run_program(SIPNIC_BINARY, args); }
 
 bool contains(const std::string& s, std::string_view part) { return s.find(part) != std::string::npos; }
 

@@ -3,6 +3,8 @@
 // JSON it prints and its exit codes (0 valid, 1 rejected, 2 usage error).
 #include <fcntl.h>
 #include <gtest/gtest.h>
+
+#include "support/run_command.h"
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -17,7 +19,6 @@
 #include <string>
 #include <vector>
 
-extern char** environ;
 
 namespace {
 
@@ -25,71 +26,12 @@ namespace fs = std::filesystem;
 
 const std::string kRfc4475 = std::string(SIPNIC_SHARED_TESTDATA) + "/sip/rfc4475/";
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using sipnic::test::slurp;
+using sipnic::test::TempDir;
+using Result = sipnic::test::RunResult;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "sipnic-parse-XXXXXX").string();
-    if (!mkdtemp(tmpl.data())) throw std::runtime_error(std::strerror(errno));
-    path_ = tmpl;
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  fs::path file(const std::string& name, std::string_view content) const {
-    fs::path p = path_ / name;
-    std::ofstream(p, std::ios::binary) << content;
-    return p;
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
-
-struct Result {
-  int exit_code = -1;  // -1: did not exit normally
-  std::string out;
-  std::string err;
-};
-
-// Runs `program` (a path, or a name looked up in PATH) with `args`; stdout and
-// stderr go to files so that a chatty child cannot block on a pipe.
 Result run(const std::string& program, const std::vector<std::string>& args) {
-  TempDir dir;
-  const fs::path out = dir.path() / "stdout";
-  const fs::path err = dir.path() / "stderr";
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  std::vector<std::string> argv_s = {program};
-  argv_s.insert(argv_s.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& a : argv_s) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  pid_t pid = 0;
-  const int rc = posix_spawnp(&pid, program.c_str(), &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  Result r;
-  if (rc != 0) {
-    r.err = std::string("posix_spawn: ") + std::strerror(rc);
-    return r;
-  }
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
-  r.out = slurp(out);
-  r.err = slurp(err);
-  return r;
+  return sipnic::test::run_program(program, args);
 }
 
 Result sipnic_parse(std::vector<std::string> args) {

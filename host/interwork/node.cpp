@@ -39,7 +39,11 @@ struct Node::Worker {
 };
 
 Node::Node(const core::Config& config, core::Log& log, const offload::Device& device, NodeOptions options)
-    : config_(config), log_(log), device_(device), options_(std::move(options)) {
+    : config_(config),
+      log_(log),
+      device_(device),
+      options_(std::move(options)),
+      handshake_limiter_(config.tls.handshake_rate) {
   for (const auto& t : config_.trunks) trunks_.push_back(std::make_unique<TrunkState>(t));
   std::uint32_t n = config_.workers ? config_.workers : std::max(1u, std::thread::hardware_concurrency());
   for (std::uint32_t i = 0; i < n; ++i) {
@@ -127,6 +131,7 @@ void Node::run_worker(Worker& w, std::promise<void>& ready) {
     topt.tls_handshakes_per_second = config_.tls.handshake_rate;
     topt.keepalive_interval_ms = config_.timers.keepalive_interval_ms;
     w.transport = std::make_unique<sip::TransportLayer>(w.index, w.loop, log_, *w.parser, topt);
+    w.transport->set_handshake_limiter(&handshake_limiter_);
     if (tls_) {
       w.gcm = device_.make_gcm_engine(options_.gcm_key_slots);
       w.tls_streams = std::make_unique<tls::TlsStreams>(*tls_, *w.gcm, log_);
@@ -157,6 +162,11 @@ void Node::run_worker(Worker& w, std::promise<void>& ready) {
         .on_ack_timeout = [b](const sip::ServerTransactionPtr& tx) { b->on_ack_timeout(tx); },
     });
     w.transport->set_handler([this, wp](sip::Received&& rx) { dispatch(*wp, std::move(rx)); });
+    // Outbound connections are per worker, and so are the transactions that
+    // opened them: the failure goes to this worker's transaction layer.
+    w.transport->set_failure_handler([wp](core::Transport t, const core::SocketAddress& peer) {
+      wp->transactions->transport_failed(t, peer);
+    });
   } catch (...) {
     w.b2bua.reset();
     w.resolver.reset();

@@ -77,6 +77,7 @@ class Node {
   NodeOptions options_;
   std::vector<std::unique_ptr<TrunkState>> trunks_;
   std::unique_ptr<tls::TlsSetHolder> tls_;  // null without TLS
+  sip::HandshakeLimiter handshake_limiter_;  // node-wide, shared by the workers
   std::vector<std::unique_ptr<Worker>> workers_;
   bool started_ = false;
 };

@@ -431,6 +431,14 @@ void TransactionLayer::receive(Received&& rx) {
   if (user_.on_request) user_.on_request(tx);
 }
 
+void TransactionLayer::transport_failed(core::Transport transport, const core::SocketAddress& peer) {
+  std::vector<ClientTransactionPtr> failed;
+  for (auto& [key, tx] : clients_) {
+    if (tx->target_.transport == transport && tx->target_.address == peer && !tx->finished()) failed.push_back(tx);
+  }
+  for (auto& tx : failed) tx->on_timeout(503);
+}
+
 ServerTransactionPtr TransactionLayer::find_invite_for_cancel(const SipMessage& cancel) {
   TransactionKeyFields f;
   if (!extract_key_fields(cancel, f)) return nullptr;

@@ -173,6 +173,10 @@ class TransactionLayer {
                                     ClientTransaction::Handler handler);
   // Sends outside any transaction (2xx ACK, 2xx retransmissions).
   bool send_stateless(const Target& target, std::string bytes);
+  // An outbound stream connection to `peer` failed: every client transaction
+  // still waiting for a final response from it ends with 503 now
+  // (RFC 3261 §8.1.3.1), so that the user fails over at once.
+  void transport_failed(core::Transport transport, const core::SocketAddress& peer);
   // Finds the INVITE server transaction a CANCEL refers to.
   ServerTransactionPtr find_invite_for_cancel(const SipMessage& cancel);
 

@@ -83,7 +83,12 @@ struct TransportLayer::Connection {
 
 TransportLayer::TransportLayer(std::uint32_t worker, core::EventLoop& loop, core::Log& log,
                                offload::SipParseEngine& parser, TransportOptions options)
-    : worker_(worker), loop_(loop), log_(log), parser_(parser), options_(options) {
+    : worker_(worker),
+      loop_(loop),
+      log_(log),
+      parser_(parser),
+      options_(options),
+      own_limiter_(options.tls_handshakes_per_second) {
   // One extra byte per slot tells a datagram that was cut by the buffer size.
   rx_buffer_.resize(kUdpBatch * (options_.max_message_bytes + 1));
   loop_.set_turn_end_hook([this] { parse_turn_batch(); });
@@ -91,6 +96,18 @@ TransportLayer::TransportLayer(std::uint32_t worker, core::EventLoop& loop, core
 
 TransportLayer::~TransportLayer() {
   loop_.set_turn_end_hook(nullptr);
+  // An orderly end for TLS connections: close_notify, written best effort
+  // (the node is stopping; nothing waits for the peer's answer).
+  if (secure_) {
+    for (auto& [id, c] : connections_)
+      if (c->secure && c->secure->state() == SecureStream::State::kOpen) c->secure->close();
+    secure_->run_batch();
+    for (auto& [id, c] : connections_) {
+      if (!c->secure || c->connecting) continue;
+      c->secure->take_output(c->out);
+      if (!c->out.empty()) ::send(c->fd.fd, c->out.data(), c->out.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    }
+  }
   for (auto& s : udp_) loop_.remove_fd(s->fd.fd);
   for (auto& l : tcp_listeners_) loop_.remove_fd(l->fd.fd);
   for (auto& [id, c] : connections_) {
@@ -213,6 +230,7 @@ void TransportLayer::start_secure(Connection& c, std::unique_ptr<SecureStream> s
     ++stats_.tls_handshake_timeouts;
     log_.info("transport", "tls " + it->second->peer.to_string() + ": no complete handshake within " +
                                std::to_string(options_.tls_handshake_timeout_ms) + " ms; closing");
+    report_failure(*it->second);
     close_connection(id, "tls handshake timeout");
   });
 }
@@ -245,6 +263,7 @@ void TransportLayer::process_secure_streams() {
     if (state == SecureStream::State::kFailed || state == SecureStream::State::kClosing) {
       if (state == SecureStream::State::kFailed) {
         ++stats_.tls_failures;
+        report_failure(c);
         log_.info("transport", "tls " + c.peer.to_string() + ": " + c.secure->reason() + "; closing");
       }
       c.in.clear();
@@ -365,37 +384,51 @@ bool TransportLayer::answer_malformed(std::string_view raw, ParseError error, Tr
   return true;
 }
 
-bool TransportLayer::admit_handshake(const SocketAddress& peer) {
-  if (options_.tls_handshakes_per_second == 0) return true;
-  const double rate = options_.tls_handshakes_per_second;
+bool HandshakeLimiter::admit(const SocketAddress& peer, core::Clock::time_point now) {
+  if (rate_ == 0) return true;
+  const double rate = rate_;
   const double burst = rate * 2;
-  auto now = loop_.now();
-  if (handshake_buckets_.size() > 65536) {
-    // Forget addresses idle for long enough to have refilled (bounded memory).
-    for (auto it = handshake_buckets_.begin(); it != handshake_buckets_.end();) {
-      double idle = std::chrono::duration<double>(now - it->second.last).count();
-      it = idle * rate >= burst ? handshake_buckets_.erase(it) : std::next(it);
-    }
-  }
   SocketAddress key = peer;
   key.set_port(0);
-  auto [it, fresh] = handshake_buckets_.try_emplace(key, HandshakeBucket{burst, now});
-  HandshakeBucket& b = it->second;
+  std::lock_guard lock(mutex_);
+  if (buckets_.size() > 65536) {
+    // Forget addresses idle long enough to have refilled (bounded memory).
+    for (auto it = buckets_.begin(); it != buckets_.end();) {
+      double idle = std::chrono::duration<double>(now - it->second.last).count();
+      it = idle * rate >= burst ? buckets_.erase(it) : std::next(it);
+    }
+  }
+  auto [it, fresh] = buckets_.try_emplace(key, Bucket{burst, now});
+  Bucket& b = it->second;
   if (!fresh) {
     double elapsed = std::chrono::duration<double>(now - b.last).count();
     b.tokens = std::min(burst, b.tokens + elapsed * rate);
     b.last = now;
   }
-  if (b.tokens < 1.0) {
-    if (b.warned_at + std::chrono::seconds(10) <= now) {
-      b.warned_at = now;
-      log_.warn("transport", "tls handshakes from " + peer.ip() + " over " + std::to_string(options_.tls_handshakes_per_second) +
-                                 "/s: refusing connections (logged once per 10 s)");
-    }
-    return false;
-  }
+  if (b.tokens < 1.0) return false;
   b.tokens -= 1.0;
   return true;
+}
+
+bool HandshakeLimiter::should_warn(const SocketAddress& peer, core::Clock::time_point now) {
+  SocketAddress key = peer;
+  key.set_port(0);
+  std::lock_guard lock(mutex_);
+  Bucket& b = buckets_[key];
+  if (b.warned_at != core::Clock::time_point{} && b.warned_at + std::chrono::seconds(10) > now) return false;
+  b.warned_at = now;
+  return true;
+}
+
+bool TransportLayer::admit_handshake(const SocketAddress& peer) {
+  HandshakeLimiter& limiter = limiter_ ? *limiter_ : own_limiter_;
+  auto now = loop_.now();
+  if (limiter.admit(peer, now)) return true;
+  if (limiter.should_warn(peer, now)) {
+    log_.warn("transport", "tls handshakes from " + peer.ip() + " over " + std::to_string(limiter.rate()) +
+                               "/s: refusing connections (logged once per 10 s)");
+  }
+  return false;
 }
 
 void TransportLayer::on_accept(TcpListener& l) {
@@ -458,6 +491,7 @@ void TransportLayer::on_connection_event(std::uint64_t id, std::uint32_t events)
     if (err != 0) {
       log_.warn("transport", "tcp connect to " + c.peer.to_string() + " failed: " + std::strerror(err));
       ++stats_.tx_errors;
+      report_failure(c);
       close_connection(id, "connect failed");
       return;
     }
@@ -746,6 +780,7 @@ void TransportLayer::flush_connection(Connection& c) {
     }
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
     ++stats_.tx_errors;
+    report_failure(c);
     close_connection(id, "send failed");
     return;
   }
@@ -756,6 +791,13 @@ void TransportLayer::flush_connection(Connection& c) {
   }
   // A connection closing after a framing error goes once its answer is out.
   if (!want && c.closing) close_connection(id, "framing error");
+}
+
+void TransportLayer::report_failure(const Connection& c) {
+  if (!c.outbound || !failure_handler_) return;
+  // Posted: the handler may send again (the next target), which must not
+  // happen while this connection is still being torn down.
+  loop_.post([this, transport = c.transport, peer = c.peer] { failure_handler_(transport, peer); });
 }
 
 void TransportLayer::close_connection(std::uint64_t id, const char* why) {

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -58,6 +59,31 @@ struct TransportStats {
   std::uint64_t keepalive_pongs = 0;   // CRLF answers to pings received
 };
 
+// New TLS connections per second per source IP, counted for the whole node
+// (every worker accepts on the same address with SO_REUSEPORT, so a per-worker
+// count would let N workers admit N times the rate). Thread-safe: taken on
+// the accept path only, never on the message path.
+class HandshakeLimiter {
+ public:
+  // `per_second` 0 = no limit; bursts of twice the rate.
+  explicit HandshakeLimiter(std::uint32_t per_second) : rate_(per_second) {}
+  // True if a new connection from `peer` may start its handshake now.
+  bool admit(const core::SocketAddress& peer, core::Clock::time_point now);
+  // True once per 10 s per address while it is refused (for the log).
+  bool should_warn(const core::SocketAddress& peer, core::Clock::time_point now);
+  std::uint32_t rate() const { return rate_; }
+
+ private:
+  struct Bucket {
+    double tokens = 0;
+    core::Clock::time_point last;
+    core::Clock::time_point warned_at{};
+  };
+  std::uint32_t rate_;
+  std::mutex mutex_;
+  std::unordered_map<core::SocketAddress, Bucket, core::SocketAddressHash> buckets_;
+};
+
 struct TransportOptions {
   std::uint32_t max_message_bytes = 64 * 1024;
   std::uint32_t partial_message_timeout_ms = 10000;
@@ -89,6 +115,16 @@ class TransportLayer {
   // The TLS sessions under kTls connections (tls/ implements the factory).
   // Must be set before listen() on a TLS address. Not owned.
   void set_secure_streams(SecureStreamFactory* factory) { secure_ = factory; }
+  // The node's TLS handshake limiter (shared by the workers). Not owned; null
+  // = options.tls_handshakes_per_second applies to this layer alone.
+  void set_handshake_limiter(HandshakeLimiter* limiter) { limiter_ = limiter; }
+  // Called when an outbound stream connection fails before or while carrying
+  // requests (connect refused, TLS handshake failed or timed out), so that
+  // the transactions waiting on it fail at once (RFC 3261 §8.1.3.1) instead
+  // of at their timeout.
+  void set_failure_handler(std::function<void(core::Transport, const core::SocketAddress&)> h) {
+    failure_handler_ = std::move(h);
+  }
 
   // Sends a message. For streams, `via` names an existing connection to use
   // (RFC 3261 §18.2.2: responses go back on the connection of the request);
@@ -143,16 +179,13 @@ class TransportLayer {
   void arm_partial_timer(Connection& c);
   void arm_keepalive(Connection& c);
   bool admit_handshake(const core::SocketAddress& peer);
+  void report_failure(const Connection& c);
   struct KeepaliveScan {
     std::size_t pings = 0;
     std::size_t done = 0;
   };
   KeepaliveScan scan_keepalives(std::string_view text, const offload::SipParseOutput& out, std::size_t index);
-  struct HandshakeBucket {
-    double tokens = 0;
-    core::Clock::time_point last;
-    core::Clock::time_point warned_at{};
-  };
+
   void deliver(std::string_view segment, const offload::SipParseOutput& out, std::size_t seg_index,
                core::Transport transport, const core::SocketAddress& source,
                const core::SocketAddress& local, ConnectionRef conn, const std::string& trunk = {});
@@ -172,7 +205,9 @@ class TransportLayer {
   std::vector<std::unique_ptr<TcpListener>> tcp_listeners_;
   std::unordered_map<std::uint64_t, std::unique_ptr<Connection>> connections_;
   std::unordered_map<core::SocketAddress, std::uint64_t, core::SocketAddressHash> outbound_by_peer_;
-  std::unordered_map<core::SocketAddress, HandshakeBucket, core::SocketAddressHash> handshake_buckets_;
+  HandshakeLimiter own_limiter_;         // when no node-wide one is set
+  HandshakeLimiter* limiter_ = nullptr;
+  std::function<void(core::Transport, const core::SocketAddress&)> failure_handler_;
   std::uint64_t next_connection_ = 1;
   // Reused across turns so the receive path does not allocate per turn.
   std::vector<std::uint8_t> rx_buffer_;  // recvmmsg landing slots

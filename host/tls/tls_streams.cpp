@@ -224,15 +224,16 @@ class TlsStream final : public sip::SecureStream {
     const TrunkTlsSet::Trunk* t = set_->match(ids);
     if (!t) return std::string("it matches no TLS trunk (no trunk lists one of its names as tls-identity)");
     X509* leaf = X509_STORE_CTX_get_current_cert(ctx);
-    STACK_OF(X509)* chain = X509_STORE_CTX_get0_chain(ctx);
+    // What the peer sent, untrusted: the trunk's own store supplies the anchors.
+    STACK_OF(X509)* chain = X509_STORE_CTX_get0_untrusted(ctx);
     std::unique_ptr<X509_STORE_CTX, StoreCtxFree> check(X509_STORE_CTX_new());
     if (!check || X509_STORE_CTX_init(check.get(), t->store.get(), leaf, chain) != 1)
       return std::string("cannot check it against trunk '" + t->name + "': out of memory");
     if (X509_verify_cert(check.get()) != 1) {
       int err = X509_STORE_CTX_get_error(check.get());
       ERR_clear_error();
-      return "it does not verify against trunk '" + t->name + "''s CAs" + (t->crl ? " and CRL" : "") + ": " +
-             X509_verify_cert_error_string(err);
+      return "it does not verify against the CAs" + std::string(t->crl ? " and CRL" : "") + " of trunk '" + t->name +
+             "': " + X509_verify_cert_error_string(err);
     }
     trunk_ = t->name;
     return std::nullopt;

@@ -147,6 +147,17 @@ void GcmBatch::run(offload::GcmEngine& engine) {
   if (!jobs.empty()) engine.run(bytes, jobs, results);
 }
 
+void GcmBatch::wipe_used() {
+  wipe_bytes(bytes.data(), bytes.size());
+  clear();
+}
+
+bool GcmBatch::all_ok() const {
+  for (const auto& r : results)
+    if (r.status != static_cast<std::uint8_t>(offload::GcmStatus::kOk)) return false;
+  return true;
+}
+
 void GcmBatch::wipe() {
   // The buffer held plaintext; wipe all of it, including capacity that an
   // earlier, larger batch used. Each byte is written once: resize() zeroes
@@ -760,6 +771,7 @@ void run_batched(offload::GcmEngine& engine, std::span<const BatchMember> member
     if (!any) break;
     scratch.run(engine);
     for (const BatchMember& m : members) m.layer->complete_open(scratch, *m.app_data);
+    scratch.wipe_used();  // it held the opened plaintext
   }
   // Seal rounds: likewise only our own KeyUpdate splits a connection's
   // output over two rounds.
@@ -775,8 +787,10 @@ void run_batched(offload::GcmEngine& engine, std::span<const BatchMember> member
     if (!any) break;
     scratch.run(engine);
     for (const BatchMember& m : members) m.layer->complete_seal(scratch);
+    // Sealed in place: only a job the engine refused still holds plaintext.
+    if (!scratch.all_ok()) scratch.wipe_used();
   }
-  scratch.wipe();
+  scratch.clear();
 }
 
 }  // namespace sipnic::tls

@@ -122,8 +122,15 @@ struct GcmBatch {
   // Sizes `results` and runs every job. clear() keeps the buffer's memory
   // (and the plaintext in it) for the next turn; wipe() at the end of a turn.
   void run(offload::GcmEngine& engine);
-  // Zeroes the byte buffer (it held plaintext) and clears.
+  // Zeroes the byte buffer, capacity included, and clears (end of life).
   void wipe();
+  // Zeroes the bytes this batch used and clears: after an open round (the
+  // buffer holds plaintext). A successful seal round leaves only ciphertext
+  // (the engine seals in place) and needs no wipe; rounds are wiped as they
+  // go, so capacity beyond size() never holds plaintext.
+  void wipe_used();
+  // True if every job of the last run succeeded.
+  bool all_ok() const;
 };
 
 // ---- takeover state ----------------------------------------------------------------

@@ -284,9 +284,8 @@ void TlsStreams::run_batch() {
     if (auto m = s->prepare()) members.push_back(*m);
   }
   dirty_.clear();
+  // run_batched wipes what held plaintext (opened records) before it returns.
   if (!members.empty()) run_batched(engine_, members, scratch_);
-  // The batch buffer held plaintext: it does not outlive the turn.
-  scratch_.wipe();
 }
 
 }  // namespace sipnic::tls

@@ -291,6 +291,7 @@ po::options_description tls_options() {
       ("ca", po::value<std::string>(), "PEM CA file: trust anchors for TLS trunks without tls-ca")
       ("crl", po::value<std::string>(), "PEM CRL file")
       ("min-version", po::value<std::string>()->default_value(d.min_version), "1.2 | 1.3")
+      ("max-version", po::value<std::string>()->default_value(d.max_version), "1.2 | 1.3")
       ("handshake-timeout", bounded<HandshakeTimeout>(d.handshake_timeout_ms), "ms")
       ("handshake-rate", bounded<HandshakeRate>(d.handshake_rate), "new TLS connections per second per IP; 0 = no limit");
   return o;
@@ -685,6 +686,12 @@ class Builder {
     t.min_version = vm["min-version"].as<std::string>();
     if (t.min_version != "1.2" && t.min_version != "1.3")
       reader_.fail(Reader::line_of(s, "min-version"), "min-version", "'" + t.min_version + "' is not 1.2 or 1.3");
+    t.max_version = vm["max-version"].as<std::string>();
+    if (t.max_version != "1.2" && t.max_version != "1.3")
+      reader_.fail(Reader::line_of(s, "max-version"), "max-version", "'" + t.max_version + "' is not 1.2 or 1.3");
+    if (t.max_version < t.min_version)
+      reader_.fail(Reader::line_of(s, "max-version"), "max-version",
+                   "max-version " + t.max_version + " is below min-version " + t.min_version);
     t.handshake_timeout_ms = vm["handshake-timeout"].as<HandshakeTimeout>().v;
     t.handshake_rate = vm["handshake-rate"].as<HandshakeRate>().v;
     if (t.certificate.empty() != t.private_key.empty()) {
@@ -961,6 +968,7 @@ std::string format_config(const Config& c) {
     if (!c.tls.ca.empty()) o << "ca = " << c.tls.ca << "\n";
     if (!c.tls.crl.empty()) o << "crl = " << c.tls.crl << "\n";
     o << "min-version = " << c.tls.min_version << "\n"
+      << "max-version = " << c.tls.max_version << "\n"
       << "handshake-timeout = " << c.tls.handshake_timeout_ms << "\n"
       << "handshake-rate = " << c.tls.handshake_rate << "\n";
   }

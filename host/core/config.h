@@ -84,6 +84,7 @@ struct TlsConfig {
   std::string ca;           // trust anchors for trunks without tls-ca
   std::string crl;          // CRL file ("" = none)
   std::string min_version = "1.2";  // "1.2" or "1.3"
+  std::string max_version = "1.3";  // "1.2" or "1.3"; not below min_version
   std::uint32_t handshake_timeout_ms = 10000;
   std::uint32_t handshake_rate = 50;  // new TLS connections per second from one IP; 0 = no limit
   bool configured() const { return !certificate.empty(); }

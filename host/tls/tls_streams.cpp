@@ -45,6 +45,7 @@ std::shared_ptr<const TrunkTlsSet> TrunkTlsSet::build(const core::Config& config
   auto set = std::make_shared<TrunkTlsSet>();
   const core::TlsConfig& tls = config.tls;
   set->min_version_ = tls.min_version == "1.3" ? TLS1_3_VERSION : TLS1_2_VERSION;
+  set->max_version_ = tls.max_version == "1.2" ? TLS1_2_VERSION : TLS1_3_VERSION;
   std::vector<std::filesystem::path> trunk_cas;
   for (const auto& t : config.trunks) {
     if (t.transport != core::Transport::kTls) continue;
@@ -57,6 +58,7 @@ std::shared_ptr<const TrunkTlsSet> TrunkTlsSet::build(const core::Config& config
     c.ca_file = t.tls_ca.empty() ? tls.ca : t.tls_ca;
     c.crl_file = t.tls_crl.empty() ? tls.crl : t.tls_crl;
     c.min_version = set->min_version_;
+    c.max_version = set->max_version_;
     c.nss_keylog_file = nss_keylog;
     try {
       trunk.client = std::make_shared<const TlsContext>(c);
@@ -80,6 +82,7 @@ std::shared_ptr<const TrunkTlsSet> TrunkTlsSet::build(const core::Config& config
     // store once the trunk is known (CRL_CHECK_ALL wants a CRL from every CA).
     c.crl_file = tls.crl;
     c.min_version = set->min_version_;
+    c.max_version = set->max_version_;
     c.nss_keylog_file = nss_keylog;
     try {
       set->server_ = std::make_shared<const TlsContext>(c);

@@ -53,11 +53,13 @@ class TrunkTlsSet {
   // The trunk whose tls-identity one of `peer`'s identities matches.
   const Trunk* match(const PeerIdentities& peer) const;
   int min_version() const { return min_version_; }
+  int max_version() const { return max_version_; }
 
  private:
   std::shared_ptr<const TlsContext> server_;  // null without [tls] certificate
   std::vector<Trunk> trunks_;
   int min_version_ = 0;
+  int max_version_ = 0;
 };
 
 // The node's current TLS set; thread-safe.

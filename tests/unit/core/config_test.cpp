@@ -410,6 +410,7 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{"tls_listen_without_certificate", L("[listen]\n").substr(0, 0) + "[listen]\ntls = 127.0.0.1:5061\n", 0, "[tls]", "needs [tls] certificate"},
         ErrorCase{"tls_file_missing", L("[tls]\ncertificate = /nonexistent/node.crt\nprivate-key = /nonexistent/node.key\n"), 4, "certificate", "/nonexistent/node.crt: No such file"},
         ErrorCase{"tls_min_version_unknown", L("[tls]\nmin-version = 1.1\n"), 4, "min-version", "not 1.2 or 1.3"},
+        ErrorCase{"tls_max_version_below_min", L("[tls]\nmin-version = 1.3\nmax-version = 1.2\n"), 5, "max-version", "below min-version 1.3"},
         ErrorCase{"tls_trunk_without_identity", L(tls_section() + "[trunk a]\ntransport = tls\npeer = 10.0.0.1\n"), 7, "tls-identity", "needs at least one"},
         ErrorCase{"tls_identity_on_udp_trunk", L("[trunk a]\npeer = 10.0.0.1\ntls-identity = a.example\n"), 3, "tls-identity", "is not transport = tls"},
         ErrorCase{"tls_identity_shared_by_two_trunks", L(tls_section() + "[trunk a]\ntransport = tls\npeer = 10.0.0.1\ntls-identity = X.example\n[trunk b]\ntransport = tls\npeer = 10.0.0.2\ntls-identity = x.example\n"), 11, "tls-identity", "already identifies trunk 'a'"},

@@ -16,39 +16,12 @@
 #include <vector>
 
 #include "interop/support/sipp_harness.h"
+#include "support/dnsmasq.h"
 
 namespace sipnic::test {
 namespace {
 
 using namespace std::chrono_literals;
-
-std::string dnsmasq_path() {
-  const char* env = std::getenv("SIPNIC_DNSMASQ");
-  return env && *env ? env : "/usr/sbin/dnsmasq";
-}
-
-// One raw query (A ready.test); true on any reply with our id.
-bool dns_answers(std::uint16_t port, std::chrono::milliseconds wait) {
-  int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return false;
-  timeval tv{0, static_cast<suseconds_t>(wait.count() * 1000)};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  const unsigned char query[] = {0x43, 0x21, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00,
-                                 0x00, 0x00, 5,    'r',  'e',  'a',  'd',  'y',  4,    't',
-                                 'e',  's',  't',  0,    0x00, 0x01, 0x00, 0x01};
-  sockaddr_in to{};
-  to.sin_family = AF_INET;
-  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  to.sin_port = htons(port);
-  bool ok = false;
-  if (::sendto(fd, query, sizeof query, 0, reinterpret_cast<sockaddr*>(&to), sizeof to) > 0) {
-    unsigned char reply[512];
-    ssize_t n = ::recv(fd, reply, sizeof reply, 0);
-    ok = n >= 2 && reply[0] == 0x43 && reply[1] == 0x21;
-  }
-  ::close(fd);
-  return ok;
-}
 
 // dnsmasq in the foreground on 127.0.0.1:port, authoritative for .test,
 // serving `records` (dnsmasq options). Stopped when destroyed.

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "support/dnsmasq.h"
 #include "support/process.h"
 
 namespace sipnic::sip {
@@ -36,14 +37,11 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using core::Transport;
 using namespace std::chrono_literals;
+using test::dns_answers;
+using test::dnsmasq_path;
 
 // Generous bound for one test's DNS traffic; only reached when a callback is lost.
 constexpr auto kDeadline = 20s;
-
-std::string dnsmasq_path() {
-  const char* env = std::getenv("SIPNIC_DNSMASQ");
-  return env && *env ? env : "/usr/sbin/dnsmasq";
-}
 
 // The zone every dnsmasq in this file serves. --local=/test/ makes dnsmasq
 // authoritative for .test: unknown names there are NXDOMAIN, never forwarded.
@@ -98,29 +96,6 @@ std::vector<std::string> test_zone() {
       "--host-record=port.test,127.0.8.1",
       "--host-record=srv.port.test,127.0.8.2",
   };
-}
-
-// One raw DNS query (A ready.test) to check dnsmasq answers; true on any reply.
-bool dns_answers(std::uint16_t port, std::chrono::milliseconds wait) {
-  int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return false;
-  timeval tv{0, static_cast<suseconds_t>(wait.count() * 1000)};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  const unsigned char query[] = {0x12, 0x34, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00,
-                                 0x00, 0x00, 5,    'r',  'e',  'a',  'd',  'y',  4,    't',
-                                 'e',  's',  't',  0,    0x00, 0x01, 0x00, 0x01};
-  sockaddr_in to{};
-  to.sin_family = AF_INET;
-  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  to.sin_port = htons(port);
-  bool ok = false;
-  if (::sendto(fd, query, sizeof query, 0, reinterpret_cast<sockaddr*>(&to), sizeof to) > 0) {
-    unsigned char reply[512];
-    ssize_t n = ::recv(fd, reply, sizeof reply, 0);
-    ok = n >= 2 && reply[0] == 0x12 && reply[1] == 0x34;
-  }
-  ::close(fd);
-  return ok;
 }
 
 // A dnsmasq in the foreground on 127.0.0.1:port(); killed when destroyed.

@@ -77,14 +77,7 @@ std::vector<std::string> peer_args(const std::string& scenario_path, const std::
 
 // Stops the node and checks what every test needs of it: a clean exit, no
 // sanitizer report, a summary line. Returns the summary.
-SipnicSummary finish(Sipnic& node) {
-  SipnicSummary s = node.stop();
-  std::string log = node.log();
-  EXPECT_TRUE(node.exited_cleanly()) << "sipnic did not exit with 0 on SIGTERM; log:\n" << log;
-  EXPECT_EQ(sanitizer_findings(log), "") << "sanitizer report in sipnic's log:\n" << log;
-  EXPECT_TRUE(s.found) << "no summary line in sipnic's log:\n" << log;
-  return s;
-}
+SipnicSummary finish(Sipnic& node) { return stop_and_check(node); }
 
 // Everything a basic test does: node up, UAS, UAC with `calls` calls at
 // `rate`, all must complete; sipnic must count them answered.

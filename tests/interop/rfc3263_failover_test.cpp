@@ -95,14 +95,7 @@ std::string config_for(const Addresses& a, const std::string& timers = "") {
   return c;
 }
 
-SipnicSummary finish(Sipnic& node) {
-  SipnicSummary s = node.stop();
-  std::string log = node.log();
-  EXPECT_TRUE(node.exited_cleanly()) << "sipnic did not exit with 0 on SIGTERM; log:\n" << log;
-  EXPECT_EQ(sanitizer_findings(log), "") << "sanitizer report in sipnic's log:\n" << log;
-  EXPECT_TRUE(s.found) << "no summary line in sipnic's log:\n" << log;
-  return s;
-}
+SipnicSummary finish(Sipnic& node) { return stop_and_check(node); }
 
 TEST(Rfc3263Failover, FirstSrvTargetRefusing503FailsOverToTheSecond) {
   Addresses a = addresses(30);

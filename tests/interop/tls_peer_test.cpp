@@ -77,13 +77,7 @@ std::string node_config(const Net& n, const Pki& pki, const NodeOptions& o = {})
 }
 
 // Stops the node; it must exit 0 on SIGTERM, log its summary, no sanitizer report.
-void finish(Sipnic& node) {
-  SipnicSummary s = node.stop();
-  std::string log = node.log();
-  EXPECT_TRUE(node.exited_cleanly()) << "sipnic did not exit with 0 on SIGTERM; log:\n" << log;
-  EXPECT_EQ(sanitizer_findings(log), "") << "sanitizer report in sipnic's log:\n" << log;
-  EXPECT_TRUE(s.found) << "no summary line in sipnic's log:\n" << log;
-}
+void finish(Sipnic& node) { stop_and_check(node); }
 
 TlsPeerOptions pbx_peer(const Pki& pki, const std::string& cert = "pbx") {
   TlsPeerOptions o;

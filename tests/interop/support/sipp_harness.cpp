@@ -1,5 +1,7 @@
 #include "interop/support/sipp_harness.h"
 
+#include <gtest/gtest.h>
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -296,6 +298,15 @@ SippResult Sipp::collect(std::optional<int> status) {
     for (std::size_t i = 0; i < names.size() && i < values.size(); ++i) r.stats[names[i]] = values[i];
   }
   return r;
+}
+
+SipnicSummary stop_and_check(Sipnic& node) {
+  SipnicSummary s = node.stop();
+  std::string log = node.log();
+  EXPECT_TRUE(node.exited_cleanly()) << "sipnic did not exit with 0 on SIGTERM; log:\n" << log;
+  EXPECT_EQ(sanitizer_findings(log), "") << "sanitizer report in sipnic's log:\n" << log;
+  EXPECT_TRUE(s.found) << "no summary line in sipnic's log:\n" << log;
+  return s;
 }
 
 }  // namespace sipnic::test

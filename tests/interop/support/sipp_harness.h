@@ -146,4 +146,9 @@ class Sipp {
 
 std::string sipp_binary();
 
+// Stops the node and checks what every interop test needs of it (as gtest
+// expectations): a clean exit on SIGTERM, no sanitizer report in its log, a
+// summary line. Returns the summary for the test's own checks.
+SipnicSummary stop_and_check(Sipnic& node);
+
 }  // namespace sipnic::test

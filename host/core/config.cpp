@@ -238,6 +238,7 @@ using OptionsInterval = Bounded<0, 86400000>;
 using Strip = Bounded<0, 32>;
 using HandshakeTimeout = Bounded<100, 600000>;
 using HandshakeRate = Bounded<0, 100000>;
+using KeyUpdateRecords = Bounded<1, (1u << 24)>;
 using KeepaliveInterval = Bounded<0, 86400000>;
 
 template <typename B>
@@ -293,7 +294,9 @@ po::options_description tls_options() {
       ("min-version", po::value<std::string>()->default_value(d.min_version), "1.2 | 1.3")
       ("max-version", po::value<std::string>()->default_value(d.max_version), "1.2 | 1.3")
       ("handshake-timeout", bounded<HandshakeTimeout>(d.handshake_timeout_ms), "ms")
-      ("handshake-rate", bounded<HandshakeRate>(d.handshake_rate), "new TLS connections per second per IP; 0 = no limit");
+      ("handshake-rate", bounded<HandshakeRate>(d.handshake_rate), "new TLS connections per second per IP; 0 = no limit")
+      ("key-update-records", bounded<KeyUpdateRecords>(d.key_update_records),
+       "TLS 1.3 records sealed under one key before the node sends its own KeyUpdate");
   return o;
 }
 
@@ -694,6 +697,7 @@ class Builder {
                    "max-version " + t.max_version + " is below min-version " + t.min_version);
     t.handshake_timeout_ms = vm["handshake-timeout"].as<HandshakeTimeout>().v;
     t.handshake_rate = vm["handshake-rate"].as<HandshakeRate>().v;
+    t.key_update_records = vm["key-update-records"].as<KeyUpdateRecords>().v;
     if (t.certificate.empty() != t.private_key.empty()) {
       const char* missing = t.certificate.empty() ? "certificate" : "private-key";
       reader_.fail(s.line, missing, std::string("[tls] needs both certificate and private-key; ") + missing +
@@ -970,7 +974,8 @@ std::string format_config(const Config& c) {
     o << "min-version = " << c.tls.min_version << "\n"
       << "max-version = " << c.tls.max_version << "\n"
       << "handshake-timeout = " << c.tls.handshake_timeout_ms << "\n"
-      << "handshake-rate = " << c.tls.handshake_rate << "\n";
+      << "handshake-rate = " << c.tls.handshake_rate << "\n"
+      << "key-update-records = " << c.tls.key_update_records << "\n";
   }
   for (const auto& tr : c.trunks) {
     o << "\n[trunk " << tr.name << "]\n"

@@ -87,6 +87,9 @@ struct TlsConfig {
   std::string max_version = "1.3";  // "1.2" or "1.3"; not below min_version
   std::uint32_t handshake_timeout_ms = 10000;
   std::uint32_t handshake_rate = 50;  // new TLS connections per second from one IP; 0 = no limit
+  // TLS 1.3: records sealed under one write key before sipnic sends its own
+  // KeyUpdate (RFC 8446 §5.5 puts the AES-GCM limit at 2^24.5 records).
+  std::uint32_t key_update_records = 1u << 24;
   bool configured() const { return !certificate.empty(); }
   bool operator==(const TlsConfig&) const = default;
 };

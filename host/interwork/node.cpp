@@ -134,7 +134,9 @@ void Node::run_worker(Worker& w, std::promise<void>& ready) {
     w.transport->set_handshake_limiter(&handshake_limiter_);
     if (tls_) {
       w.gcm = device_.make_gcm_engine(options_.gcm_key_slots);
-      w.tls_streams = std::make_unique<tls::TlsStreams>(*tls_, *w.gcm, log_);
+      tls::TlsStreamsOptions sopt;
+      sopt.record.tls13_key_update_after = config_.tls.key_update_records;
+      w.tls_streams = std::make_unique<tls::TlsStreams>(*tls_, *w.gcm, log_, sopt);
       w.transport->set_secure_streams(w.tls_streams.get());
     }
     for (const auto& l : config_.listen) w.transport->listen(l);

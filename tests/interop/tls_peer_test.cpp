@@ -6,10 +6,13 @@
 // with certificates from `sipnic certs init`, and stops it at the end; the
 // node must stop cleanly and without a sanitizer report.
 //
-// sipnic's own KeyUpdate (sent before the record limit, or on demand) is not
-// reachable from outside a node; tests/unit/tls/tls_session_test.cpp covers it.
+// sipnic's own KeyUpdate (sent before the record limit) is reached here with
+// a low `[tls] key-update-records`; tests/unit/tls/ covers the record layer's
+// edge cases.
 #include <gtest/gtest.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -23,6 +26,7 @@
 
 #include "interop/support/sipp_harness.h"
 #include "interop/support/tls_harness.h"
+#include "tls/cert_factory.h"
 
 namespace sipnic::test {
 namespace {
@@ -192,6 +196,61 @@ TEST(TlsPeer, KeyUpdateBothWaysThenOptionsStillGets200) {
   client.wait_exit(10s);
   EXPECT_EQ(count_of(client.output(), "Alert [length 0002], fatal"), 0u) << client.output();
   EXPECT_EQ(count_of(node.log(), "; closing"), 0u) << node.log();
+  finish(node);
+}
+
+TEST(TlsPeer, NodeSendsItsOwnKeyUpdateAtTheRecordLimitAndKeepsAnswering) {
+  Net n = net(86);
+  TempDir dir("tls-own-keyupdate");
+  Pki pki = make_pki(dir, "pki");
+  // Two records under one write key, then the node rekeys on its own (the
+  // server's NewSessionTickets already count): several KeyUpdates in a row.
+  NodeOptions o;
+  o.tls = "key-update-records = 2\n";
+  Sipnic node(dir, node_config(n, pki, o));
+  ASSERT_EQ(node.wait_ready(), "");
+  PipedChild client(s_client_args(n, pki, "pbx", {"-tls1_3"}), dir.file("s_client.out"));
+  for (int i = 1; i <= 5; ++i) {
+    ASSERT_TRUE(client.write(options_request("own-ku-" + std::to_string(i))));
+    ASSERT_TRUE(client.wait_for_output("SIP/2.0 200 OK", 15s, static_cast<std::size_t>(i)))
+        << "answer " << i << " missing:\n" << client.output() << node.log();
+  }
+  // "<<<" is what s_client received: the node's KeyUpdates, each
+  // update_not_requested (s_client answers none of them).
+  EXPECT_TRUE(client.wait_for_output("<<< TLS 1.3, Handshake [length 0005], KeyUpdate", 5s, 2))
+      << "the node sent fewer than two KeyUpdates:\n" << client.output();
+  EXPECT_EQ(count_of(client.output(), ">>> TLS 1.3, Handshake [length 0005], KeyUpdate"), 0u) << client.output();
+  client.close_stdin();
+  client.wait_exit(10s);
+  EXPECT_EQ(count_of(client.output(), "Alert [length 0002], fatal"), 0u) << client.output();
+  EXPECT_EQ(count_of(node.log(), "; closing"), 0u) << node.log();
+  finish(node);
+}
+
+TEST(TlsPeer, OptionsOverTlsOnIpv6Gets200) {
+  TempDir dir("tls-ipv6");
+  Pki pki = make_pki(dir, "pki");
+  const std::uint16_t tls = free_port_on("::1"), udp = free_port_on("127.0.87.1");
+  std::string conf = "[node]\nworkers = 2\nlog-level = info\n[listen]\nudp = 127.0.87.1:" + std::to_string(udp) +
+                     "\ntls = [::1]:" + std::to_string(tls) + "\n[tls]\ncertificate = " + pki.file("node.crt") +
+                     "\nprivate-key = " + pki.file("node.key") + "\nca = " + pki.file("ca.crt") +
+                     "\nhandshake-rate = 0\n[trunk pbx]\ntransport = tls\npeer = [::1]:5061\n"
+                     "tls-identity = pbx.sipnic.test\n[trunk carrier]\ntransport = udp\npeer = 127.0.87.3:5060\n"
+                     "[route pbx-out]\nfrom-trunk = pbx\nto-trunk = carrier\n";
+  Sipnic node(dir, conf);
+  ASSERT_EQ(node.wait_ready(), "");
+  for (const std::string& version : {std::string("-tls1_3"), std::string("-tls1_2")}) {
+    SCOPED_TRACE(version);
+    PipedChild client({openssl_binary(), "s_client", "-connect", "[::1]:" + std::to_string(tls), "-CAfile",
+                       pki.file("ca.crt"), "-verify_return_error", "-verify_hostname", "node.sipnic.test", "-cert",
+                       pki.file("pbx.crt"), "-key", pki.file("pbx.key"), version},
+                      dir.file("s_client" + version + ".out"));
+    ASSERT_TRUE(client.write(options_request("v6" + version)));
+    EXPECT_TRUE(client.wait_for_output("SIP/2.0 200 OK", 15s)) << client.output() << node.log();
+    EXPECT_NE(client.output().find("Verify return code: 0 (ok)"), std::string::npos) << client.output();
+    client.close_stdin();
+    EXPECT_TRUE(client.wait_exit(10s));
+  }
   finish(node);
 }
 
@@ -619,6 +678,68 @@ TEST(TlsPeer, ReloadServesNewCertificatesKeepsEstablishedConnectionsAndRefusesAB
   EXPECT_TRUE(before.read_until("SIP/2.0 200 OK", 10s, 3)) << node.log();
   finish(node);
   EXPECT_FALSE(fs::exists(pid_file)) << "pid file left behind";
+}
+
+// Serial number of the first certificate of a PEM file (the test's own read
+// with OpenSSL, independent of the node).
+std::uint64_t cert_serial(const std::string& pem_path) {
+  std::string pem = read_text_file(pem_path);
+  BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
+  X509* cert = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr);
+  BIO_free(bio);
+  if (cert == nullptr) return 0;
+  std::uint64_t serial = 0;
+  ASN1_INTEGER_get_uint64(&serial, X509_get0_serialNumber(cert));
+  X509_free(cert);
+  return serial;
+}
+
+// A CRL of `pki`'s CA revoking the certificates `names` (NAME.crt).
+std::string crl_revoking(const Pki& pki, const std::vector<std::string>& names) {
+  tls::IssuedCert ca{read_text_file(pki.file("ca.crt")), read_text_file(pki.file("ca.key")), 0};
+  std::vector<std::uint64_t> serials;
+  for (const auto& name : names) serials.push_back(cert_serial(pki.file(name + ".crt")));
+  return tls::make_crl(ca, serials);
+}
+
+TEST(TlsPeer, RevokedCertificateIsRefusedAfterTheCrlIsReloaded) {
+  Net n = net(88);
+  TempDir dir("tls-crl");
+  Pki pki = make_pki(dir, "pki", {.key_type = "ecdsa", .node_name = "", .peers = {"pbx.sipnic.test", "carrier.sipnic.test", "pbx2.sipnic.test"}});
+  ASSERT_NE(cert_serial(pki.file("pbx.crt")), 0u);
+  // First CRL: revokes carrier only; pbx is fine.
+  std::string crl = dir.file("ca.crl");
+  write_text_file(crl, crl_revoking(pki, {"carrier"}));
+  std::string pid_file = dir.file("sipnic.pid");
+  NodeOptions o;
+  o.tls = "crl = " + crl + "\n";
+  o.pbx = "tls-identity = pbx2.sipnic.test\n";
+  Sipnic node(dir, node_config(n, pki, o), {"--pid-file", pid_file});
+  ASSERT_EQ(node.wait_ready(), "");
+  TlsPeer before(pbx_peer(pki));
+  ASSERT_EQ(options_exchange(before, n, "crl-1"), "") << node.log();
+
+  // Second CRL revokes pbx too; after the reload new handshakes with pbx's
+  // certificate are refused with a log line that says so, while pbx2 (same
+  // trunk, not revoked) and the established connection keep working.
+  write_text_file(crl, crl_revoking(pki, {"carrier", "pbx"}));
+  ChildProcess reload({sipnic_binary(), "reload", "--pid-file", pid_file},
+                      {.stdout_path = dir.file("reload.out"), .stderr_path = dir.file("reload.err")});
+  auto status = reload.wait_for(10s);
+  ASSERT_TRUE(status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << read_text_file(dir.file("reload.err"));
+  ASSERT_TRUE(node.wait_for_log("reloaded TLS certificates", 10s)) << node.log();
+
+  std::string out = refused_s_client(dir, n, pki, pki, "pbx");
+  EXPECT_NE(out.find("fatal certificate_revoked"), std::string::npos) << out;
+  EXPECT_TRUE(node.wait_for_log("certificate revoked (subject: ", 5s)) << node.log();
+  EXPECT_NE(node.log().find("CN=pbx.sipnic.test"), std::string::npos) << node.log();
+  {
+    TlsPeer other(pbx_peer(pki, "pbx2"));
+    EXPECT_EQ(options_exchange(other, n, "crl-2"), "") << node.log();
+  }
+  ASSERT_TRUE(before.send(options_request("crl-3")));
+  EXPECT_TRUE(before.read_until("SIP/2.0 200 OK", 10s, 2)) << node.log();
+  finish(node);
 }
 
 // ---- keylog ------------------------------------------------------------------------------------

@@ -25,7 +25,9 @@ constexpr int kCalls = 200;
 constexpr int kRate = 100;
 
 std::string ip(int n, int host) { return "127.0." + std::to_string(n) + "." + std::to_string(host); }
-std::string hostport(const std::string& a, std::uint16_t p) { return a + ":" + std::to_string(p); }
+std::string hostport(const std::string& a, std::uint16_t p) {
+  return (a.find(':') != std::string::npos ? "[" + a + "]" : a) + ":" + std::to_string(p);
+}
 
 void finish(Sipnic& node, long calls) {
   SipnicSummary s = stop_and_check(node);
@@ -202,12 +204,14 @@ INSTANTIATE_TEST_SUITE_P(Tls, TlsTrunkStunnel,
 // nodeb.sipnic.test); node B: trunk a (TLS, identity nodea.sipnic.test) and
 // trunk carrier (UDP sipp). One CA; A presents node.crt (nodea), B nodeb.crt.
 // Calls A -> B, then B -> A (which may reuse A's connection, RFC 5923).
-TEST(TlsTrunk, TwoNodesTrunkedOverMutualTlsCallsBothWaysAllAnswered) {
-  const int n = 96;
+// The TLS listeners (and so the trunk between the nodes) are on `a_tls_ip`
+// and `b_tls_ip`; the sipp sides stay on IPv4.
+void two_nodes_calls_both_ways(int n, const std::string& a_tls_ip, const std::string& b_tls_ip, int calls,
+                               int back) {
   std::string a = ip(n, 1), b = ip(n, 11), pbx = ip(n, 2), carrier = ip(n, 3);
-  std::uint16_t a_udp = free_port_on(a), a_tls = free_port_on(a), b_udp = free_port_on(b), b_tls = free_port_on(b),
-                pbx_port = free_port_on(pbx), carrier_port = free_port_on(carrier);
-  TempDir dir("tls-two-nodes");
+  std::uint16_t a_udp = free_port_on(a), a_tls = free_port_on(a_tls_ip), b_udp = free_port_on(b),
+                b_tls = free_port_on(b_tls_ip), pbx_port = free_port_on(pbx), carrier_port = free_port_on(carrier);
+  TempDir dir("tls-two-nodes-" + std::to_string(n));
   Pki pki = make_pki(dir, "pki",
                      {.key_type = "ecdsa", .node_name = "nodea.sipnic.test", .peers = {"nodeb.sipnic.test"}});
   // B accepts TLS 1.3 only (min-version); A keeps the default (1.2 and 1.3).
@@ -218,14 +222,14 @@ TEST(TlsTrunk, TwoNodesTrunkedOverMutualTlsCallsBothWaysAllAnswered) {
            "\nca = " + pki.file("ca.crt") + "\nhandshake-rate = 0\nmin-version = " + min_version + "\n";
   };
   std::string conf_a = "[node]\nworkers = 2\nlog-level = info\n[listen]\nudp = " + hostport(a, a_udp) +
-                       "\ntls = " + hostport(a, a_tls) + "\n" + tls_section("node", "1.2") +
+                       "\ntls = " + hostport(a_tls_ip, a_tls) + "\n" + tls_section("node", "1.2") +
                        "[trunk pbx]\ntransport = udp\npeer = " + hostport(pbx, pbx_port) +
-                       "\n[trunk b]\ntransport = tls\npeer = " + hostport(b, b_tls) +
+                       "\n[trunk b]\ntransport = tls\npeer = " + hostport(b_tls_ip, b_tls) +
                        "\ntls-identity = nodeb.sipnic.test\n"
                        "[route out]\nfrom-trunk = pbx\nto-trunk = b\n[route in]\nfrom-trunk = b\nto-trunk = pbx\n";
   std::string conf_b = "[node]\nworkers = 2\nlog-level = info\n[listen]\nudp = " + hostport(b, b_udp) +
-                       "\ntls = " + hostport(b, b_tls) + "\n" + tls_section("nodeb", "1.3") +
-                       "[trunk a]\ntransport = tls\npeer = " + hostport(a, a_tls) +
+                       "\ntls = " + hostport(b_tls_ip, b_tls) + "\n" + tls_section("nodeb", "1.3") +
+                       "[trunk a]\ntransport = tls\npeer = " + hostport(a_tls_ip, a_tls) +
                        "\ntls-identity = nodea.sipnic.test\n[trunk carrier]\ntransport = udp\npeer = " +
                        hostport(carrier, carrier_port) +
                        "\n[route out]\nfrom-trunk = a\nto-trunk = carrier\n[route in]\nfrom-trunk = carrier\n"
@@ -234,10 +238,9 @@ TEST(TlsTrunk, TwoNodesTrunkedOverMutualTlsCallsBothWaysAllAnswered) {
   Sipnic node_b(dir, conf_b, {}, "node-b");
   ASSERT_EQ(node_a.wait_ready(), "");
   ASSERT_EQ(node_b.wait_ready(), "");
-  const int back = 50;
   {
     SCOPED_TRACE("calls A -> B");
-    std::string m = std::to_string(kCalls);
+    std::string m = std::to_string(calls);
     Sipp uas(dir, "uas-carrier",
              {"-sf", scenario(dir, "tls_uas_call.xml", {{"ON_INVITE", ""}}), "-i", carrier, "-p",
               std::to_string(carrier_port), "-m", m, "-recv_timeout", "20000"},
@@ -249,7 +252,7 @@ TEST(TlsTrunk, TwoNodesTrunkedOverMutualTlsCallsBothWaysAllAnswered) {
              90s);
     SippResult c = uac.wait();
     SippResult s = uas.wait();
-    expect_all_calls(c, s, kCalls);
+    expect_all_calls(c, s, calls);
   }
   {
     SCOPED_TRACE("calls B -> A");
@@ -267,8 +270,18 @@ TEST(TlsTrunk, TwoNodesTrunkedOverMutualTlsCallsBothWaysAllAnswered) {
     SippResult s = uas.wait();
     expect_all_calls(c, s, back);
   }
-  finish(node_a, kCalls + back);
-  finish(node_b, kCalls + back);
+  finish(node_a, calls + back);
+  finish(node_b, calls + back);
+}
+
+TEST(TlsTrunk, TwoNodesTrunkedOverMutualTlsCallsBothWaysAllAnswered) {
+  two_nodes_calls_both_ways(96, ip(96, 1), ip(96, 11), kCalls, 50);
+}
+
+// The same trunk with both TLS listeners, and so the TLS connection between
+// the nodes, on IPv6 loopback.
+TEST(TlsTrunk, TwoNodesTrunkedOverMutualTlsOnIpv6CallsBothWaysAllAnswered) {
+  two_nodes_calls_both_ways(97, "::1", "::1", 50, 20);
 }
 
 }  // namespace

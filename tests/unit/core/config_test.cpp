@@ -359,13 +359,15 @@ TEST(Config, TlsTrunkKeepsItsIdentitiesAndFilesResolvedAgainstTheConfigFolder) {
     std::ofstream(dir / f) << "PEM\n";
   std::ofstream(dir / "node.conf") << "[listen]\ntls = 127.0.0.1:5061\n"
                                       "[tls]\ncertificate = certs/node.crt\nprivate-key = certs/node.key\nca = certs/ca.crt\n"
-                                      "min-version = 1.3\nhandshake-timeout = 2000\n"
+                                      "min-version = 1.3\nhandshake-timeout = 2000\nkey-update-records = 1000\n"
                                       "[trunk carrier]\ntransport = tls\npeer = 127.0.0.3:5061\n"
                                       "tls-identity = carrier.sipnic.test\ntls-ca = certs/carrier-ca.crt\n";
   Config c = load_config_file((dir / "node.conf").string());
   EXPECT_EQ(c.tls.certificate, (dir / "certs/node.crt").string());
   EXPECT_EQ(c.tls.min_version, "1.3");
   EXPECT_EQ(c.tls.handshake_timeout_ms, 2000u);
+  EXPECT_EQ(c.tls.key_update_records, 1000u);
+  EXPECT_EQ(default_config().tls.key_update_records, 1u << 24);
   EXPECT_EQ(c.trunks[0].tls_identities, std::vector<std::string>{"carrier.sipnic.test"});
   EXPECT_EQ(c.trunks[0].tls_ca, (dir / "certs/carrier-ca.crt").string());
   std::filesystem::remove_all(dir);
@@ -410,6 +412,7 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{"tls_listen_without_certificate", L("[listen]\n").substr(0, 0) + "[listen]\ntls = 127.0.0.1:5061\n", 0, "[tls]", "needs [tls] certificate"},
         ErrorCase{"tls_file_missing", L("[tls]\ncertificate = /nonexistent/node.crt\nprivate-key = /nonexistent/node.key\n"), 4, "certificate", "/nonexistent/node.crt: No such file"},
         ErrorCase{"tls_min_version_unknown", L("[tls]\nmin-version = 1.1\n"), 4, "min-version", "not 1.2 or 1.3"},
+        ErrorCase{"tls_key_update_records_zero", L("[tls]\nkey-update-records = 0\n"), 4, "key-update-records", "1..16777216"},
         ErrorCase{"tls_max_version_below_min", L("[tls]\nmin-version = 1.3\nmax-version = 1.2\n"), 5, "max-version", "below min-version 1.3"},
         ErrorCase{"tls_trunk_without_identity", L(tls_section() + "[trunk a]\ntransport = tls\npeer = 10.0.0.1\n"), 7, "tls-identity", "needs at least one"},
         ErrorCase{"tls_identity_on_udp_trunk", L("[trunk a]\npeer = 10.0.0.1\ntls-identity = a.example\n"), 3, "tls-identity", "is not transport = tls"},

@@ -24,16 +24,16 @@ namespace {
 constexpr std::size_t kMaxUpdateBytes = std::size_t{1} << 30;
 static_assert(kMaxUpdateBytes <= INT_MAX);
 
-bool cipher_update(EVP_CIPHER_CTX* ctx, std::uint8_t* p, std::size_t n) {
+bool cipher_update(EVP_CIPHER_CTX* ctx, const std::uint8_t* in, std::uint8_t* out, std::size_t n) {
   while (n > 0) {
     const std::size_t chunk = std::min(n, kMaxUpdateBytes);
     int outl = 0;
     // In place (out == in) is allowed by EVP for the same, not shifted, buffer.
-    if (EVP_CipherUpdate(ctx, p, &outl, p, static_cast<int>(chunk)) != 1 ||
-        outl != static_cast<int>(chunk)) {
+    if (EVP_CipherUpdate(ctx, out, &outl, in, static_cast<int>(chunk)) != 1 || outl != static_cast<int>(chunk)) {
       return false;
     }
-    p += chunk;
+    in += chunk;
+    out += chunk;
     n -= chunk;
   }
   return true;
@@ -92,23 +92,39 @@ void CpuGcmEngine::run(std::span<std::uint8_t> bytes, std::span<const GcmJob> jo
   for (std::size_t i = 0; i < n; ++i) {
     GcmResult& result = results[i];
     std::memset(&result, 0, sizeof result);
-    result.status = static_cast<std::uint8_t>(run_one(bytes, jobs[i], result));
+    const GcmJob& job = jobs[i];
+    // Overflow-safe form of offset + length <= size.
+    if (job.offset > bytes.size() || job.length > bytes.size() - job.offset) {
+      // The key slot is checked first, as in run_one.
+      const bool bad_slot = job.key_slot >= table_.size() || table_[job.key_slot].key_bytes == 0;
+      result.status = static_cast<std::uint8_t>(bad_slot ? GcmStatus::kBadKeySlot : GcmStatus::kBadJob);
+      continue;
+    }
+    std::uint8_t* payload = bytes.data() + job.offset;
+    result.status = static_cast<std::uint8_t>(run_one(job, payload, payload, result));
   }
 }
 
-GcmStatus CpuGcmEngine::run_one(std::span<std::uint8_t> bytes, const GcmJob& job, GcmResult& result) {
+void CpuGcmEngine::run_host(std::span<const GcmHostJob> jobs, std::span<GcmResult> results) {
+  const std::size_t n = std::min(jobs.size(), results.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    GcmResult& result = results[i];
+    std::memset(&result, 0, sizeof result);
+    result.status = static_cast<std::uint8_t>(run_one(jobs[i].job, jobs[i].in, jobs[i].out, result));
+  }
+}
+
+GcmStatus CpuGcmEngine::run_one(const GcmJob& job, const std::uint8_t* in, std::uint8_t* payload,
+                                GcmResult& result) {
   if (job.key_slot >= table_.size() || table_[job.key_slot].key_bytes == 0) return GcmStatus::kBadKeySlot;
   if (job.op != static_cast<std::uint8_t>(GcmOp::kEncrypt) &&
       job.op != static_cast<std::uint8_t>(GcmOp::kDecrypt)) {
     return GcmStatus::kBadJob;
   }
   if (job.aad_bytes > kGcmMaxAadBytes) return GcmStatus::kBadJob;
-  // Overflow-safe form of offset + length <= size.
-  if (job.offset > bytes.size() || job.length > bytes.size() - job.offset) return GcmStatus::kBadJob;
 
   EVP_CIPHER_CTX* ctx = contexts_[job.key_slot].get();
   const bool encrypt = job.op == static_cast<std::uint8_t>(GcmOp::kEncrypt);
-  std::uint8_t* payload = bytes.data() + job.offset;
   const std::size_t length = job.length;
 
   // Any failure from here on is OpenSSL's, not the job's; the job fails
@@ -126,7 +142,7 @@ GcmStatus CpuGcmEngine::run_one(std::span<std::uint8_t> bytes, const GcmJob& job
   if (job.aad_bytes > 0 && EVP_CipherUpdate(ctx, nullptr, &outl, job.aad, job.aad_bytes) != 1) {
     return fail_closed();
   }
-  if (!cipher_update(ctx, payload, length)) return fail_closed();
+  if (!cipher_update(ctx, in, payload, length)) return fail_closed();
 
   // GCM's final step writes no bytes; the buffer is only there because the
   // API wants one.

@@ -68,6 +68,9 @@ class CpuGcmEngine final : public GcmEngine {
   // run; the interface asks for one result per job.
   void run(std::span<std::uint8_t> bytes, std::span<const GcmJob> jobs,
            std::span<GcmResult> results) override;
+  // The same per job, straight from each job's `in` to its `out` (EVP
+  // reads and writes the host buffers; no staging copy).
+  void run_host(std::span<const GcmHostJob> jobs, std::span<GcmResult> results) override;
 
  private:
   struct CtxDeleter {
@@ -79,7 +82,8 @@ class CpuGcmEngine final : public GcmEngine {
   using CtxPtr = std::unique_ptr<evp_cipher_ctx_st, CtxDeleter>;
   using CipherPtr = std::unique_ptr<evp_cipher_st, CipherDeleter>;
 
-  GcmStatus run_one(std::span<std::uint8_t> bytes, const GcmJob& job, GcmResult& result);
+  // One job from `in` to `out` (job.offset is not looked at here).
+  GcmStatus run_one(const GcmJob& job, const std::uint8_t* in, std::uint8_t* out, GcmResult& result);
 
   // Fetched once: an implicit fetch would otherwise happen on every set_key.
   CipherPtr aes128_;

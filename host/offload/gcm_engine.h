@@ -62,6 +62,16 @@ struct GcmResult {
 };
 static_assert(sizeof(GcmResult) == 32);
 
+// One job on host memory: the form a record layer hands in, with the payload
+// wherever the connection keeps it. `job.offset` is not used; the payload
+// (job.length bytes) is read from `in` and the result written to `out`;
+// `out == in` works in place, otherwise the two must not overlap.
+struct GcmHostJob {
+  GcmJob job;
+  const std::uint8_t* in;
+  std::uint8_t* out;
+};
+
 static_assert(std::is_trivially_copyable_v<GcmKey>);
 static_assert(std::is_trivially_copyable_v<GcmJob>);
 static_assert(std::is_trivially_copyable_v<GcmResult>);
@@ -82,6 +92,15 @@ class GcmEngine {
   // one entry per job. Never throws on bad jobs: they get a status.
   virtual void run(std::span<std::uint8_t> bytes, std::span<const GcmJob> jobs,
                    std::span<GcmResult> results) = 0;
+
+  // Runs jobs on host memory, with the statuses run() gives; `out` gets the
+  // result on kOk, zeros on kAuthFailed, and is untouched otherwise. This
+  // default gathers the payloads into one buffer in the device format
+  // (64-byte aligned), calls run() on it and scatters the results back: the
+  // copy a device backend's DMA makes anyway. The cpu backend overrides it
+  // to read and write the host buffers directly, which saves the record
+  // layer a copy in and a copy out per record.
+  virtual void run_host(std::span<const GcmHostJob> jobs, std::span<GcmResult> results);
 };
 
 }  // namespace sipnic::offload

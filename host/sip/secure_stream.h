@@ -13,6 +13,7 @@
 #pragma once
 
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -32,6 +33,11 @@ class SecureStream {
   virtual ~SecureStream() = default;
   // Raw bytes read from the socket.
   virtual void on_received(std::string_view raw) = 0;
+  // The same without a copy: room for up to `n` raw bytes for the transport
+  // to read(2) into, then commit_received(k) with the k bytes that arrived
+  // (0 if none). One space at a time.
+  virtual std::span<char> receive_space(std::size_t n) = 0;
+  virtual void commit_received(std::size_t k) = 0;
   // SIP bytes to send; queued while handshaking.
   virtual void send(std::string_view plain) = 0;
   // Moves decrypted SIP bytes to the end of `out`.

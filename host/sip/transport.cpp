@@ -513,15 +513,24 @@ void TransportLayer::read_connection(Connection& c) {
   char buf[65536];
   bool closed = false;
   for (int round = 0; round < 16; ++round) {
-    ssize_t n = ::read(c.fd.fd, buf, sizeof buf);
-    if (n > 0) {
-      if (c.secure) {
-        // Raw TLS bytes: the session decrypts them at the turn's end (batched).
-        c.secure->on_received(std::string_view(buf, static_cast<std::size_t>(n)));
+    if (c.secure) {
+      // Raw TLS bytes, read straight into the stream's input buffer; the
+      // session decrypts them at the turn's end (batched).
+      const std::span<char> space = c.secure->receive_space(sizeof buf);
+      const ssize_t n = ::read(c.fd.fd, space.data(), space.size());
+      const int read_errno = errno;  // commit_received may run OpenSSL, which may touch errno
+      c.secure->commit_received(n > 0 ? static_cast<std::size_t>(n) : 0);
+      if (n > 0) {
         mark_secure_dirty(c);
-        if (static_cast<std::size_t>(n) < sizeof buf) break;
+        if (static_cast<std::size_t>(n) < space.size()) break;
         continue;
       }
+      if (n == 0) closed = true;
+      else if (read_errno != EAGAIN && read_errno != EWOULDBLOCK && read_errno != EINTR) closed = true;
+      break;
+    }
+    ssize_t n = ::read(c.fd.fd, buf, sizeof buf);
+    if (n > 0) {
       c.in.append(buf, static_cast<std::size_t>(n));
       if (static_cast<std::size_t>(n) < sizeof buf) break;
       continue;

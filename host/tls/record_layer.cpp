@@ -35,8 +35,10 @@ constexpr std::size_t kTag = offload::kGcmTagBytes;
 // A handshake message after the handshake is a ticket or a KeyUpdate (or a
 // renegotiation attempt we refuse); none legitimately comes near this.
 constexpr std::size_t kMaxHandshakeMessage = 64 * 1024;
-// Payloads start on 64-byte boundaries in the batch buffer: one device
-// memory beat, so the kernel's reads of a record never straddle two jobs.
+// Input buffer memory an idle connection keeps (one full record and a bit).
+constexpr std::size_t kKeepInputCapacity = 20 * 1024;
+// Opened plaintext starts on 64-byte boundaries in the batch's arena (cache
+// lines; a device backend aligns its own buffer the same way).
 constexpr std::size_t kPayloadAlign = 64;
 
 std::size_t align_up(std::size_t n) { return (n + kPayloadAlign - 1) & ~(kPayloadAlign - 1); }
@@ -52,17 +54,6 @@ std::size_t u16(const std::uint8_t* p) { return (std::size_t{p[0]} << 8) | p[1];
 void tls13_nonce(const Secret& iv, std::uint64_t seq, std::uint8_t* nonce) {
   std::memcpy(nonce, iv.bytes().data(), offload::kGcmNonceBytes);
   for (int i = 0; i < 8; ++i) nonce[4 + i] ^= static_cast<std::uint8_t>(seq >> (56 - 8 * i));
-}
-
-// Appends `n` payload bytes from `src` at the next 64-byte boundary (the
-// padding before it is zero); returns their offset. The bytes are inserted,
-// not resized-then-copied: resize() would zero-fill the slot first, a second
-// full write of every payload that showed up in the record benchmark.
-std::size_t append_payload(GcmBatch& batch, const std::uint8_t* src, std::size_t n) {
-  const std::size_t offset = align_up(batch.bytes.size());
-  batch.bytes.resize(offset);
-  batch.bytes.insert(batch.bytes.end(), src, src + n);
-  return offset;
 }
 
 // Zeroes `n` bytes in a way the compiler may not drop as a dead store, at
@@ -142,13 +133,41 @@ void KeySlotPool::release(std::uint32_t slot) {
 
 // ---- batch ---------------------------------------------------------------------------
 
+std::size_t PlaintextArena::append(std::size_t n) {
+  const std::size_t offset = align_up(size_);
+  if (offset + n > capacity_) {
+    // Nothing in use needs to move: the jobs of this round have not run, so
+    // their rooms hold nothing yet; the old block is wiped all the same.
+    const std::size_t capacity = std::max({offset + n, capacity_ * 2, std::size_t{4096}});
+    auto bigger = std::make_unique<std::uint8_t[]>(capacity);  // zeroed once, at growth only
+    wipe();
+    data_ = std::move(bigger);
+    capacity_ = capacity;
+  }
+  size_ = offset + n;
+  return offset;
+}
+
+void PlaintextArena::wipe_used() {
+  wipe_bytes(data_.get(), size_);
+  size_ = 0;
+}
+
+void PlaintextArena::wipe() {
+  wipe_bytes(data_.get(), capacity_);
+  size_ = 0;
+}
+
 void GcmBatch::run(offload::GcmEngine& engine) {
   results.assign(jobs.size(), offload::GcmResult{});
-  if (!jobs.empty()) engine.run(bytes, jobs, results);
+  for (auto& j : jobs) {
+    if (j.out == nullptr) j.out = bytes.data() + j.job.offset;
+  }
+  if (!jobs.empty()) engine.run_host(jobs, results);
 }
 
 void GcmBatch::wipe_used() {
-  wipe_bytes(bytes.data(), bytes.size());
+  bytes.wipe_used();
   clear();
 }
 
@@ -159,13 +178,7 @@ bool GcmBatch::all_ok() const {
 }
 
 void GcmBatch::wipe() {
-  // The buffer held plaintext; wipe all of it, including capacity that an
-  // earlier, larger batch used. Each byte is written once: resize() zeroes
-  // the part beyond size() (value-initialisation; not a dead store, since the
-  // buffer escapes to explicit_bzero right after), explicit_bzero the rest.
-  const std::size_t used = bytes.size();
-  bytes.resize(bytes.capacity());
-  wipe_bytes(bytes.data(), used);
+  bytes.wipe();
   clear();
 }
 
@@ -232,39 +245,123 @@ void RecordLayer::feed(std::span<const std::uint8_t> bytes) {
   in_.insert(in_.end(), bytes.begin(), bytes.end());
 }
 
+std::span<std::uint8_t> RecordLayer::input_space(std::size_t n) {
+  commit_input(0);  // an earlier space that was never committed
+  const std::size_t at = in_.size();
+  in_.resize(at + n);
+  input_space_ = n;
+  return {in_.data() + at, n};
+}
+
+void RecordLayer::commit_input(std::size_t k) {
+  const std::size_t space = std::exchange(input_space_, 0);
+  k = std::min(k, space);
+  // Bytes that arrive after the read side closed are dropped, as in feed().
+  if (read_closed_) k = 0;
+  in_.resize(in_.size() - (space - k));
+  if (in_.empty()) release_idle_input();
+}
+
+void RecordLayer::release_idle_input() {
+  // A read space is up to 64 KiB; an idle connection (everything consumed)
+  // gives that memory back, so 10,000 idle trunks do not hold 64 KiB each.
+  if (in_.capacity() > kKeepInputCapacity) decltype(in_)().swap(in_);
+}
+
+std::size_t RecordLayer::record_overhead() const {
+  return version_ == TlsVersion::kTls13 ? kHeaderBytes + 1 + kTag : kHeaderBytes + kTls12ExplicitNonce + kTag;
+}
+
+// Frames one record at `at` in out_ (inserting before what follows, which
+// only a front control record does); returns its size. The header's length
+// and the TLS 1.2 explicit nonce are filled in by prepare_seal.
+std::size_t RecordLayer::frame(std::size_t at, std::uint8_t type, std::span<const std::uint8_t> content) {
+  const bool tls13 = version_ == TlsVersion::kTls13;
+  const std::size_t size = record_overhead() + content.size();
+  const std::uint8_t header[kHeaderBytes + kTls12ExplicitNonce] = {tls13 ? kApplicationData : type, 0x03, 0x03};
+  const std::size_t header_bytes = kHeaderBytes + (tls13 ? 0 : kTls12ExplicitNonce);
+  if (at == out_.size()) {
+    // The usual case: appended, each byte written once.
+    out_.insert(out_.end(), header, header + header_bytes);
+    out_.insert(out_.end(), content.begin(), content.end());
+    if (tls13) out_.push_back(type);
+    out_.resize(out_.size() + kTag);
+    return size;
+  }
+  out_.insert(out_.begin() + static_cast<std::ptrdiff_t>(at), size, 0);
+  std::uint8_t* p = out_.data() + at;
+  std::memcpy(p, header, header_bytes);
+  p += header_bytes;
+  if (!content.empty()) std::memcpy(p, content.data(), content.size());
+  if (tls13) p[content.size()] = type;
+  return size;
+}
+
 bool RecordLayer::send(std::span<const std::uint8_t> plaintext) {
   if (write_close_queued_ || fatal_) return false;
-  if (plaintext.empty()) return true;
-  // Appends to the last queued data item so that many small writes of one
-  // turn become few full records.
-  if (queue_.empty() || queue_.back().type != kApplicationData) {
-    queue_.push_back(Outgoing{kApplicationData, {}, 0});
+  const bool tls13 = version_ == TlsVersion::kTls13;
+  const std::size_t trailer = (tls13 ? 1 : 0) + kTag;
+  while (!plaintext.empty()) {
+    // Fill the last staged data record first, so that many small writes of
+    // one turn become few full records.
+    Staged* last = staged_.empty() ? nullptr : &staged_.back();
+    if (last != nullptr && last->type == kApplicationData && last->content < options_.max_fragment &&
+        last->offset + record_overhead() + last->content == out_.size()) {
+      const std::size_t n = std::min(plaintext.size(), options_.max_fragment - last->content);
+      out_.resize(out_.size() - trailer);
+      out_.insert(out_.end(), plaintext.begin(), plaintext.begin() + static_cast<std::ptrdiff_t>(n));
+      if (tls13) out_.push_back(kApplicationData);
+      out_.resize(out_.size() + kTag);
+      last->content += n;
+      plaintext = plaintext.subspan(n);
+      continue;
+    }
+    const std::size_t n = std::min(plaintext.size(), options_.max_fragment);
+    const std::size_t at = out_.size();
+    frame(at, kApplicationData, plaintext.first(n));
+    staged_.push_back(Staged{at, n, kApplicationData, false, false});
+    plaintext = plaintext.subspan(n);
   }
-  auto& bytes = queue_.back().bytes;
-  bytes.insert(bytes.end(), plaintext.begin(), plaintext.end());
   return true;
 }
 
-void RecordLayer::queue_control(std::uint8_t type, std::vector<std::uint8_t> bytes, bool front) {
-  Outgoing item{type, std::move(bytes), 0};
-  if (front) {
-    queue_.push_front(std::move(item));
-  } else {
-    queue_.push_back(std::move(item));
+void RecordLayer::queue_control(std::uint8_t type, std::span<const std::uint8_t> bytes, bool front) {
+  const bool key_update = type == kHandshake && !bytes.empty() && bytes[0] == kKeyUpdate;
+  const bool closes = type == kAlert && (bytes[0] == kAlertFatal || bytes[1] == alert::kCloseNotify);
+  if (!front || staged_.empty()) {
+    const std::size_t at = out_.size();
+    frame(at, type, bytes);
+    staged_.push_back(Staged{at, bytes.size(), type, key_update, closes});
+    return;
   }
+  // Before the staged records (after those in flight): they move up.
+  const std::size_t at = staged_.front().offset;
+  const std::size_t size = frame(at, type, bytes);
+  for (Staged& r : staged_) r.offset += size;
+  staged_.push_front(Staged{at, bytes.size(), type, key_update, closes});
+}
+
+void RecordLayer::drop_staged() {
+  if (staged_.empty()) return;
+  const std::size_t from = staged_.front().offset;
+  wipe_bytes(out_.data() + from, out_.size() - from);
+  out_.resize(from);
+  staged_.clear();
 }
 
 void RecordLayer::close() {
   if (write_close_queued_) return;
   write_close_queued_ = true;
-  queue_control(kAlert, {kAlertWarning, alert::kCloseNotify}, false);
+  const std::uint8_t close_notify[] = {kAlertWarning, alert::kCloseNotify};
+  queue_control(kAlert, close_notify, false);
 }
 
 bool RecordLayer::request_key_update(bool request_peer) {
   if (version_ != TlsVersion::kTls13 || write_close_queued_) return false;
   if (key_update_queued_) return true;
   key_update_queued_ = true;
-  queue_control(kHandshake, {kKeyUpdate, 0, 0, 1, static_cast<std::uint8_t>(request_peer ? 1 : 0)}, false);
+  const std::uint8_t key_update[] = {kKeyUpdate, 0, 0, 1, static_cast<std::uint8_t>(request_peer ? 1 : 0)};
+  queue_control(kHandshake, key_update, false);
   return true;
 }
 
@@ -275,14 +372,15 @@ void RecordLayer::fail(std::uint8_t description, std::string reason) {
   in_.clear();
   in_pos_ = 0;
   handshake_.clear();
-  queue_.clear();
+  drop_staged();
   key_update_queued_ = false;
   close_info_ = CloseInfo{.alert_sent = !write_closed_, .alert = description, .reason = std::move(reason)};
   if (!write_closed_) {
     // RFC 8446 §6.2 / RFC 5246 §7.2.2: a fatal alert, then the connection
     // is closed; nothing else is sent.
     write_close_queued_ = true;
-    queue_control(kAlert, {kAlertFatal, description}, false);
+    const std::uint8_t fatal[] = {kAlertFatal, description};
+    queue_control(kAlert, fatal, false);
   }
 }
 
@@ -310,7 +408,7 @@ void RecordLayer::peer_alert(std::uint8_t level, std::uint8_t description) {
   read_closed_ = write_closed_ = write_close_queued_ = true;
   in_.clear();
   in_pos_ = 0;
-  queue_.clear();
+  drop_staged();
   close_info_ = CloseInfo{.alert_received = true,
                           .alert = description,
                           .reason = "peer sent fatal alert " + std::string(alert_name(description)) + " (" +
@@ -371,7 +469,7 @@ bool RecordLayer::wants_open() const {
   return avail >= kHeaderBytes + u16(&header[3]) || check_header(header, why).has_value();
 }
 
-bool RecordLayer::wants_seal() const { return !write_closed_ && pending_seal_.empty() && !queue_.empty(); }
+bool RecordLayer::wants_seal() const { return !write_closed_ && pending_seal_.empty() && !staged_.empty(); }
 
 std::size_t RecordLayer::prepare_open(GcmBatch& batch) {
   if (read_closed_ || !pending_open_.empty()) return 0;
@@ -420,12 +518,12 @@ std::size_t RecordLayer::prepare_open(GcmBatch& batch) {
       job.aad_bytes = 13;
     }
     std::memcpy(job.tag, body + length - kTag, kTag);
-    // The copy (not the connection's buffer) is decrypted in place, so a
-    // record that must be opened again after a KeyUpdate is still intact.
-    job.offset = static_cast<std::uint32_t>(append_payload(batch, body + explicit_bytes, payload));
+    // Opened from the input buffer into the batch's arena (never in place),
+    // so a record that must be opened again after a KeyUpdate is still intact.
+    job.offset = static_cast<std::uint32_t>(batch.bytes.append(payload));
     job.length = static_cast<std::uint32_t>(payload);
     pending_open_.push_back(PendingOpen{batch.jobs.size(), kHeaderBytes + length, header[0]});
-    batch.jobs.push_back(job);
+    batch.jobs.push_back(offload::GcmHostJob{job, body + explicit_bytes, nullptr});
     pos += kHeaderBytes + length;
     ++seq;
   }
@@ -445,7 +543,7 @@ OpenResult RecordLayer::complete_open(const GcmBatch& batch, std::string& app_da
   std::size_t done = 0;
   for (const PendingOpen& p : pending) {
     if (read_closed_) break;
-    const offload::GcmJob& job = batch.jobs.at(p.job);
+    const offload::GcmJob& job = batch.jobs.at(p.job).job;
     const auto status = static_cast<offload::GcmStatus>(batch.results.at(p.job).status);
     if (status == offload::GcmStatus::kAuthFailed) {
       fail(alert::kBadRecordMac, seq_text(read_.seq) + " failed authentication");
@@ -569,7 +667,8 @@ bool RecordLayer::handle_handshake(std::span<const std::uint8_t> content) {
       // ours already queued serves as the answer.
       if (request == 1 && !key_update_queued_ && !write_close_queued_) {
         key_update_queued_ = true;
-        queue_control(kHandshake, {kKeyUpdate, 0, 0, 1, 0}, true);
+        const std::uint8_t key_update[] = {kKeyUpdate, 0, 0, 1, 0};
+        queue_control(kHandshake, key_update, true);
       }
       // The records after this one in the batch were opened with the old
       // key: stop here and open them again with the new one.
@@ -579,7 +678,8 @@ bool RecordLayer::handle_handshake(std::span<const std::uint8_t> content) {
       // Renegotiation is off (it would need OpenSSL back). RFC 5246 §7.2.2:
       // no_renegotiation is a warning; the connection goes on and the peer
       // decides whether to close (OpenSSL does).
-      queue_control(kAlert, {kAlertWarning, alert::kNoRenegotiation}, false);
+      const std::uint8_t no_renegotiation[] = {kAlertWarning, alert::kNoRenegotiation};
+      queue_control(kAlert, no_renegotiation, false);
       continue;
     }
     fail(alert::kUnexpectedMessage, "handshake message type " + std::to_string(type) + " after the handshake");
@@ -594,6 +694,7 @@ void RecordLayer::compact_input() {
   if (in_pos_ >= in_.size()) {
     in_.clear();
     in_pos_ = 0;
+    release_idle_input();
   } else if (in_pos_ >= 64 * 1024 || in_pos_ * 2 >= in_.size()) {
     in_.erase(in_.begin(), in_.begin() + static_cast<std::ptrdiff_t>(in_pos_));
     in_pos_ = 0;
@@ -603,113 +704,115 @@ void RecordLayer::compact_input() {
 std::size_t RecordLayer::prepare_seal(GcmBatch& batch) {
   if (write_closed_ || !pending_seal_.empty()) return 0;
   const bool tls13 = version_ == TlsVersion::kTls13;
-  while (!queue_.empty()) {
-    Outgoing& item = queue_.front();
-    const bool closes = item.type == kAlert && (item.bytes[0] == kAlertFatal || item.bytes[1] == alert::kCloseNotify);
-    if (!closes && tls13 && !key_update_queued_ && write_.seq >= options_.tls13_key_update_after) {
+  while (!staged_.empty()) {
+    const Staged record = staged_.front();
+    if (!record.closes && tls13 && !key_update_queued_ && write_.seq >= options_.tls13_key_update_after) {
       // Rekey before the AES-GCM limit for one key (RFC 8446 §5.5).
       key_update_queued_ = true;
-      queue_control(kHandshake, {kKeyUpdate, 0, 0, 1, 0}, true);
+      const std::uint8_t key_update[] = {kKeyUpdate, 0, 0, 1, 0};
+      queue_control(kHandshake, key_update, true);
       continue;
     }
-    if (!closes && !tls13 && write_.seq + 1 >= options_.tls12_close_after) {
+    if (!record.closes && !tls13 && write_.seq + 1 >= options_.tls12_close_after) {
       // TLS 1.2 cannot rekey: close while one sequence number is left for
       // the close_notify. The transport reconnects.
-      queue_.clear();
+      drop_staged();
       write_close_queued_ = true;
       if (!close_info_) {
         close_info_ = CloseInfo{.graceful = true, .reason = "TLS 1.2 record limit reached (no rekeying in TLS 1.2)"};
       }
-      queue_control(kAlert, {kAlertWarning, alert::kCloseNotify}, false);
+      const std::uint8_t close_notify[] = {kAlertWarning, alert::kCloseNotify};
+      queue_control(kAlert, close_notify, false);
       continue;
     }
-    const std::size_t fragment =
-        item.type == kApplicationData ? std::min(item.bytes.size() - item.pos, options_.max_fragment)
-                                      : item.bytes.size();
-    const bool key_update = tls13 && item.type == kHandshake && item.bytes[0] == kKeyUpdate;
-    const std::size_t payload = fragment + (tls13 ? 1 : 0);
+    staged_.pop_front();
+    const std::size_t payload = record.content + (tls13 ? 1 : 0);
+    const std::size_t body = (tls13 ? 0 : kTls12ExplicitNonce) + payload + kTag;
+    std::uint8_t* header = out_.data() + record.offset;
+    header[3] = static_cast<std::uint8_t>(body >> 8);
+    header[4] = static_cast<std::uint8_t>(body);
 
     offload::GcmJob job{};
     job.key_slot = write_.slot.index();
     job.op = static_cast<std::uint8_t>(offload::GcmOp::kEncrypt);
-    job.offset = static_cast<std::uint32_t>(append_payload(batch, item.bytes.data() + item.pos, fragment));
     job.length = static_cast<std::uint32_t>(payload);
     if (tls13) {
       // Inner content type, no padding (record lengths are not hidden: SIP
       // message sizes are not the secret here, and padding costs engine time).
-      batch.bytes.push_back(item.type);
       tls13_nonce(write_.iv, write_.seq, job.nonce);
-      const std::size_t outer = payload + kTag;
-      const std::uint8_t aad[] = {kApplicationData, 0x03, 0x03, static_cast<std::uint8_t>(outer >> 8),
-                                  static_cast<std::uint8_t>(outer)};
-      std::memcpy(job.aad, aad, sizeof aad);
-      job.aad_bytes = sizeof aad;
+      std::memcpy(job.aad, header, kHeaderBytes);  // RFC 8446 §5.2: the record header
+      job.aad_bytes = kHeaderBytes;
     } else {
       // The explicit nonce is the sequence number (RFC 5288 §3 allows any
       // unique value; the sequence number is unique by construction).
+      put_u64(header + kHeaderBytes, write_.seq);
       std::memcpy(job.nonce, write_.iv.bytes().data(), kTls12GcmSaltBytes);
       put_u64(job.nonce + kTls12GcmSaltBytes, write_.seq);
       put_u64(job.aad, write_.seq);
-      job.aad[8] = item.type;
+      job.aad[8] = record.type;
       job.aad[9] = 0x03;
       job.aad[10] = 0x03;
-      job.aad[11] = static_cast<std::uint8_t>(fragment >> 8);
-      job.aad[12] = static_cast<std::uint8_t>(fragment);
+      job.aad[11] = static_cast<std::uint8_t>(record.content >> 8);
+      job.aad[12] = static_cast<std::uint8_t>(record.content);
       job.aad_bytes = 13;
     }
-    pending_seal_.push_back(PendingSeal{batch.jobs.size(), item.type, write_.seq, fragment, key_update, closes});
-    batch.jobs.push_back(job);
+    const std::size_t payload_at = record.offset + kHeaderBytes + (tls13 ? 0 : kTls12ExplicitNonce);
+    pending_seal_.push_back(PendingSeal{batch.jobs.size(), record, payload_at});
+    batch.jobs.push_back(offload::GcmHostJob{job, nullptr, nullptr});
     ++write_.seq;
-    item.pos += fragment;
-    if (item.pos >= item.bytes.size()) queue_.pop_front();
     // After a KeyUpdate the next records need the new key, which the slot
     // gets only once this batch has run; after a closing alert nothing goes.
-    if (key_update || closes) break;
+    if (record.key_update || record.closes) break;
+  }
+  // out_ has stopped moving: point the jobs at their payloads in it.
+  for (const PendingSeal& p : pending_seal_) {
+    offload::GcmHostJob& j = batch.jobs[p.job];
+    j.out = out_.data() + p.payload;
+    j.in = j.out;
   }
   return pending_seal_.size();
+}
+
+void RecordLayer::drop_unsealed() {
+  if (out_.size() > sealed_end_) {
+    wipe_bytes(out_.data() + sealed_end_, out_.size() - sealed_end_);
+    out_.resize(sealed_end_);
+  }
+  staged_.clear();
 }
 
 void RecordLayer::complete_seal(const GcmBatch& batch) {
   if (pending_seal_.empty()) return;
   const std::vector<PendingSeal> pending = std::exchange(pending_seal_, {});
-  const bool tls13 = version_ == TlsVersion::kTls13;
   for (const PendingSeal& p : pending) {
-    const offload::GcmJob& job = batch.jobs.at(p.job);
+    const offload::GcmJob& job = batch.jobs.at(p.job).job;
     const offload::GcmResult& res = batch.results.at(p.job);
     if (static_cast<offload::GcmStatus>(res.status) != offload::GcmStatus::kOk) {
-      // The engine did not seal: nothing more can be sent correctly.
+      // The engine did not seal: nothing more can be sent correctly, and
+      // what was framed for it is still plaintext.
+      drop_unsealed();
       fatal_ = read_closed_ = write_closed_ = write_close_queued_ = true;
-      queue_.clear();
       close_info_ = CloseInfo{.alert = alert::kInternalError,
                               .reason = "offload engine failed to seal a record (status " +
                                         std::to_string(static_cast<int>(res.status)) + ")"};
       return;
     }
-    const std::size_t body = (tls13 ? 0 : kTls12ExplicitNonce) + job.length + kTag;
-    const std::uint8_t header[] = {tls13 ? kApplicationData : p.type, 0x03, 0x03,
-                                   static_cast<std::uint8_t>(body >> 8), static_cast<std::uint8_t>(body)};
-    out_.insert(out_.end(), header, header + kHeaderBytes);
-    if (!tls13) {
-      std::uint8_t explicit_nonce[kTls12ExplicitNonce];
-      put_u64(explicit_nonce, p.seq);
-      out_.insert(out_.end(), explicit_nonce, explicit_nonce + kTls12ExplicitNonce);
-    }
-    const std::uint8_t* ct = batch.bytes.data() + job.offset;
-    out_.insert(out_.end(), ct, ct + job.length);
-    out_.insert(out_.end(), res.tag, res.tag + kTag);
-    if (p.key_update) {
+    const std::size_t tag_at = p.payload + job.length;
+    std::memcpy(out_.data() + tag_at, res.tag, kTag);
+    sealed_end_ = tag_at + kTag;
+    if (p.record.key_update) {
       key_update_queued_ = false;
       if (!rekey_tls13(write_)) {
+        drop_unsealed();
         fatal_ = read_closed_ = write_closed_ = write_close_queued_ = true;
-        queue_.clear();
         close_info_ = CloseInfo{.alert = alert::kInternalError, .reason = "could not derive the next write key"};
         return;
       }
       ++write_updates_;
     }
-    if (p.closes) {
+    if (p.record.closes) {
       write_closed_ = true;
-      queue_.clear();
+      drop_staged();
     }
   }
 }
@@ -736,17 +839,20 @@ OpenResult RecordLayer::process(std::string& app_data) {
 }
 
 void RecordLayer::consume_output(std::size_t n) {
-  out_pos_ += std::min(n, out_.size() - out_pos_);
+  out_pos_ += std::min(n, sealed_end_ - out_pos_);
   if (out_pos_ == out_.size()) {
     out_.clear();
-    out_pos_ = 0;
+    out_pos_ = sealed_end_ = 0;
   }
 }
 
 std::vector<std::uint8_t> RecordLayer::take_output() {
-  std::vector<std::uint8_t> bytes(out_.begin() + static_cast<std::ptrdiff_t>(out_pos_), out_.end());
-  out_.clear();
+  const auto begin = out_.begin() + static_cast<std::ptrdiff_t>(out_pos_);
+  const auto end = out_.begin() + static_cast<std::ptrdiff_t>(sealed_end_);
+  std::vector<std::uint8_t> bytes(begin, end);
+  out_.erase(out_.begin(), end);
   out_pos_ = 0;
+  sealed_end_ = 0;
   return bytes;
 }
 
@@ -786,9 +892,9 @@ void run_batched(offload::GcmEngine& engine, std::span<const BatchMember> member
     }
     if (!any) break;
     scratch.run(engine);
+    // Sealed in place in each layer's output; a layer whose job the engine
+    // refused wipes what it had framed.
     for (const BatchMember& m : members) m.layer->complete_seal(scratch);
-    // Sealed in place: only a job the engine refused still holds plaintext.
-    if (!scratch.all_ok()) scratch.wipe_used();
   }
   scratch.clear();
 }

@@ -26,12 +26,14 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "core/default_init_allocator.h"
 #include "offload/gcm_engine.h"
 #include "tls/key_schedule.h"
 
@@ -107,10 +109,39 @@ class KeySlotPool {
 
 // ---- batches -------------------------------------------------------------------
 
-// The jobs of one GcmEngine::run, shared by every connection of a turn.
+// Room for the plaintext that an open round's jobs write: grows without
+// zero-filling (every byte of a job's room is written by the engine before it
+// is read) and keeps its memory across rounds.
+class PlaintextArena {
+ public:
+  PlaintextArena() = default;
+  ~PlaintextArena() { wipe(); }
+  PlaintextArena(const PlaintextArena&) = delete;
+  PlaintextArena& operator=(const PlaintextArena&) = delete;
+
+  std::uint8_t* data() { return data_.get(); }
+  const std::uint8_t* data() const { return data_.get(); }
+  std::size_t size() const { return size_; }
+  // Reserves `n` bytes at the next 64-byte boundary; returns their offset.
+  std::size_t append(std::size_t n);
+  void clear() { size_ = 0; }
+  // Zeroes the bytes in use and clears.
+  void wipe_used();
+  // Zeroes everything, capacity included.
+  void wipe();
+
+ private:
+  std::unique_ptr<std::uint8_t[]> data_;
+  std::size_t size_ = 0;
+  std::size_t capacity_ = 0;
+};
+
+// The jobs of one GcmEngine::run_host, shared by every connection of a turn.
+// Seal jobs work in place in each connection's output buffer; open jobs read
+// the connection's input buffer and write into `bytes`.
 struct GcmBatch {
-  std::vector<std::uint8_t> bytes;
-  std::vector<offload::GcmJob> jobs;
+  PlaintextArena bytes;
+  std::vector<offload::GcmHostJob> jobs;
   std::vector<offload::GcmResult> results;
 
   void clear() {
@@ -119,15 +150,14 @@ struct GcmBatch {
     results.clear();
   }
   bool empty() const { return jobs.empty(); }
-  // Sizes `results` and runs every job. clear() keeps the buffer's memory
-  // (and the plaintext in it) for the next turn; wipe() at the end of a turn.
+  // Sizes `results` and runs every job. A job whose `out` is null writes into
+  // `bytes` at job.offset (resolved here: `bytes` may move while jobs are
+  // added). clear() keeps the arena's memory; wipe_used() after an open round.
   void run(offload::GcmEngine& engine);
-  // Zeroes the byte buffer, capacity included, and clears (end of life).
+  // Zeroes the arena, capacity included, and clears (end of life).
   void wipe();
   // Zeroes the bytes this batch used and clears: after an open round (the
-  // buffer holds plaintext). A successful seal round leaves only ciphertext
-  // (the engine seals in place) and needs no wipe; rounds are wiped as they
-  // go, so capacity beyond size() never holds plaintext.
+  // arena holds plaintext).
   void wipe_used();
   // True if every job of the last run succeeded.
   bool all_ok() const;
@@ -203,8 +233,15 @@ class RecordLayer {
   // Received bytes (from the socket); records may be split or coalesced
   // arbitrarily. Ignored once the read side is closed.
   void feed(std::span<const std::uint8_t> bytes);
-  // Queues application data to send. False (nothing queued) once our write
-  // side is closed.
+  // The same without the copy: room for up to `n` bytes at the end of the
+  // input buffer (not zero-filled) for the transport to read(2) into, then
+  // commit_input(k) with the k bytes that arrived (k <= n). One space at a
+  // time; nothing else may be called in between.
+  std::span<std::uint8_t> input_space(std::size_t n);
+  void commit_input(std::size_t k);
+  // Queues application data to send (framed into records at once; many
+  // small writes of a turn fill few records). False (nothing queued) once
+  // our write side is closed. Not between prepare_seal and complete_seal.
   bool send(std::span<const std::uint8_t> plaintext);
   bool send(std::string_view plaintext) {
     return send(std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(plaintext.data()),
@@ -237,9 +274,7 @@ class RecordLayer {
 
   // --- output and state ---
   // Bytes to write to the socket.
-  std::span<const std::uint8_t> output() const {
-    return {out_.data() + out_pos_, out_.size() - out_pos_};
-  }
+  std::span<const std::uint8_t> output() const { return {out_.data() + out_pos_, sealed_end_ - out_pos_}; }
   void consume_output(std::size_t n);
   std::vector<std::uint8_t> take_output();
 
@@ -271,18 +306,19 @@ class RecordLayer {
     std::size_t record_bytes = 0; // header + body in in_
     std::uint8_t outer_type = 0;
   };
-  struct PendingSeal {
-    std::size_t job = 0;
+  // A record framed in out_ and not sealed yet: header, [TLS 1.2 explicit
+  // nonce], content, [TLS 1.3 inner type], room for the tag.
+  struct Staged {
+    std::size_t offset = 0;       // of the header in out_
+    std::size_t content = 0;      // content bytes
     std::uint8_t type = 0;        // content type (inner for TLS 1.3)
-    std::uint64_t seq = 0;        // TLS 1.2 explicit nonce
-    std::size_t plain_bytes = 0;  // plaintext length (without inner type)
-    bool key_update = false;      // switch write keys after this record
+    bool key_update = false;      // our KeyUpdate: switch write keys after it
     bool closes = false;          // close_notify or fatal alert: write side ends
   };
-  struct Outgoing {
-    std::uint8_t type = 0;  // content type
-    std::vector<std::uint8_t> bytes;
-    std::size_t pos = 0;    // application data: bytes already sealed
+  struct PendingSeal {
+    std::size_t job = 0;
+    Staged record;
+    std::size_t payload = 0;      // offset of the payload (sealed in place) in out_
   };
 
   bool load_keys(Direction& dir, const Secret& key);
@@ -293,9 +329,18 @@ class RecordLayer {
   bool handle_record(std::uint8_t type, std::span<const std::uint8_t> content, std::string& app_data,
                      OpenResult& result);
   bool handle_handshake(std::span<const std::uint8_t> content);
-  void queue_control(std::uint8_t type, std::vector<std::uint8_t> bytes, bool front);
+  // Frames a control record (alert, KeyUpdate): at the end, or `front` of
+  // everything staged (before queued application data).
+  void queue_control(std::uint8_t type, std::span<const std::uint8_t> bytes, bool front);
+  std::size_t record_overhead() const;  // framing bytes around the content
+  std::size_t frame(std::size_t at, std::uint8_t type, std::span<const std::uint8_t> content);
   std::optional<std::uint8_t> check_header(std::span<const std::uint8_t> header, std::string& why) const;
   void compact_input();
+  void release_idle_input();
+  // Drops (and wipes) the staged records (not those in flight).
+  void drop_staged();
+  // Drops (and wipes) everything in out_ that was never sealed.
+  void drop_unsealed();
 
   KeySlotPool& pool_;
   RecordLayerOptions options_;
@@ -305,22 +350,30 @@ class RecordLayer {
   Direction read_;
   Direction write_;
 
-  std::vector<std::uint8_t> in_;
+  // Received bytes; grows without zero-filling (input_space).
+  std::vector<std::uint8_t, core::DefaultInitAllocator<std::uint8_t>> in_;
   std::size_t in_pos_ = 0;
+  std::size_t input_space_ = 0;  // bytes handed out by input_space, not yet committed
   std::vector<std::uint8_t> handshake_;  // reassembly of handshake messages
   std::vector<PendingOpen> pending_open_;
   std::optional<std::pair<std::uint8_t, std::string>> header_error_;  // found by prepare_open
 
-  std::deque<Outgoing> queue_;
+  std::deque<Staged> staged_;          // in wire order, after the records in flight
   std::vector<PendingSeal> pending_seal_;
-  bool key_update_queued_ = false;     // our KeyUpdate is in queue_ or in flight
+  bool key_update_queued_ = false;     // our KeyUpdate is staged or in flight
   bool write_close_queued_ = false;    // close_notify or fatal alert queued
   bool write_closed_ = false;          // ... and sealed
   bool read_closed_ = false;           // peer close_notify, fatal alert, or our error
   bool fatal_ = false;
 
+  // The records to send, in wire order. send() and the control paths frame
+  // each record here at once (the plaintext's only copy), prepare_seal fills
+  // in sequence-dependent bytes and the engine seals the payload where it
+  // lies. Bytes past sealed_end_ (in flight, then staged) are not sealed yet
+  // and never offered by output().
   std::vector<std::uint8_t> out_;
   std::size_t out_pos_ = 0;
+  std::size_t sealed_end_ = 0;
 
   std::uint64_t read_updates_ = 0;
   std::uint64_t write_updates_ = 0;

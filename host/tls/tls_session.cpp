@@ -9,6 +9,7 @@
 #include <openssl/err.h>
 #include <openssl/x509.h>
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 
@@ -141,6 +142,25 @@ void TlsSession::feed(std::span<const std::uint8_t> bytes) {
     return;
   }
   advance();
+}
+
+std::span<std::uint8_t> TlsSession::input_space(std::size_t n) {
+  space_in_records_ = state_ == SessionState::kEstablished;
+  if (space_in_records_) return records_->input_space(n);
+  handshake_in_.resize(n);
+  return handshake_in_;
+}
+
+void TlsSession::commit_input(std::size_t k) {
+  if (space_in_records_) {
+    space_in_records_ = false;
+    records_->commit_input(k);
+    return;
+  }
+  // Handshake bytes (and any records right behind them) go through
+  // OpenSSL's BIO, as feed() does; the scratch is small and short-lived.
+  feed(std::span<const std::uint8_t>(handshake_in_).first(std::min(k, handshake_in_.size())));
+  std::vector<std::uint8_t>().swap(handshake_in_);
 }
 
 void TlsSession::advance() {

@@ -84,6 +84,11 @@ class TlsSession final : private SessionHooks {
   // record layer after it (the caller then runs the record layer's batch
   // API, or records()->process()).
   void feed(std::span<const std::uint8_t> bytes);
+  // The same without a copy once established (straight into the record
+  // layer's input buffer; during the handshake a scratch buffer that goes to
+  // OpenSSL's BIO on commit). One space at a time.
+  std::span<std::uint8_t> input_space(std::size_t n);
+  void commit_input(std::size_t k);
   // Bytes to send to the peer: the rest of the handshake, then records.
   std::vector<std::uint8_t> take();
   bool has_output() const;
@@ -126,6 +131,8 @@ class TlsSession final : private SessionHooks {
   Secret client_traffic_secret_;  // TLS 1.3, until takeover
   Secret server_traffic_secret_;
   std::vector<std::uint8_t> handshake_out_;  // write BIO bytes kept past the SSL's life
+  std::vector<std::uint8_t> handshake_in_;   // input_space before the takeover
+  bool space_in_records_ = false;            // the open input_space is the record layer's
   std::optional<HandshakeInfo> info_;
   std::unique_ptr<RecordLayer> records_;
 };

@@ -153,6 +153,24 @@ class TlsStream final : public sip::SecureStream {
     owner_.mark(this);
   }
 
+  std::span<char> receive_space(std::size_t n) override {
+    if (!session_) {
+      discard_.resize(n);  // a failed stream drops what still arrives
+      return discard_;
+    }
+    const auto space = session_->input_space(n);
+    return {reinterpret_cast<char*>(space.data()), space.size()};
+  }
+
+  void commit_received(std::size_t k) override {
+    if (!session_) {
+      std::vector<char>().swap(discard_);
+      return;
+    }
+    session_->commit_input(k);
+    if (k > 0) owner_.mark(this);
+  }
+
   void send(std::string_view plain) override {
     if (!session_) return;
     queued_.append(plain);
@@ -248,6 +266,7 @@ class TlsStream final : public sip::SecureStream {
   std::string trunk_;
   std::string queued_;  // SIP bytes sent before the handshake finished
   std::string plain_;   // SIP bytes opened, for take_plaintext
+  std::vector<char> discard_;  // receive_space of a stream without a session
   std::string early_failure_;
 };
 

@@ -280,6 +280,16 @@ class StandInStream : public SecureStream {
     }
     raw_in_ += raw;
   }
+  // The transport reads into this space; committed bytes take the
+  // on_received path.
+  std::span<char> receive_space(std::size_t n) override {
+    space_.resize(n);
+    return space_;
+  }
+  void commit_received(std::size_t k) override {
+    if (k > 0) on_received(std::string_view(space_.data(), std::min(k, space_.size())));
+    space_.clear();
+  }
   void send(std::string_view plain) override { plain_out_ += plain; }
   void take_plaintext(std::string& out) override {
     out += plain_in_;
@@ -302,6 +312,7 @@ class StandInStream : public SecureStream {
   }
 
  private:
+  std::vector<char> space_;
   StandInFactory& f_;
   bool client_;
   std::string trunk_;

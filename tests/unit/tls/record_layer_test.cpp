@@ -243,7 +243,7 @@ TEST_F(RecordLayerTest, NothingIsSentAfterCloseNotify) {
   EXPECT_TRUE(client_->close_info()->graceful);
 }
 
-TEST_F(RecordLayerTest, BatchPayloadsAreAlignedAndJobsAppendAcrossConnections) {
+TEST_F(RecordLayerTest, SealJobsOfSeveralConnectionsShareOneBatchAndSealInPlaceInEachOutput) {
   make(TlsVersion::kTls13, GcmSuite::kAes128GcmSha256);
   client_->send(std::string("abc"));
   server_->send(std::string("defgh"));
@@ -251,8 +251,12 @@ TEST_F(RecordLayerTest, BatchPayloadsAreAlignedAndJobsAppendAcrossConnections) {
   EXPECT_EQ(client_->prepare_seal(batch), 1u);
   EXPECT_EQ(server_->prepare_seal(batch), 1u);
   ASSERT_EQ(batch.jobs.size(), 2u);
-  EXPECT_EQ(batch.jobs[0].offset % 64, 0u);
-  EXPECT_EQ(batch.jobs[1].offset % 64, 0u);
+  // Each job points into its own connection's output (framed, in place).
+  EXPECT_EQ(batch.jobs[0].in, batch.jobs[0].out);
+  EXPECT_NE(batch.jobs[0].out, batch.jobs[1].out);
+  EXPECT_EQ(batch.jobs[0].job.length, 4u);  // "abc" + inner content type
+  EXPECT_EQ(batch.jobs[1].job.length, 6u);
+  EXPECT_TRUE(client_->output().empty()) << "unsealed records must not be offered for writing";
   EXPECT_EQ(client_->prepare_seal(batch), 0u);  // one outstanding seal per connection
   batch.run(*engine_);
   client_->complete_seal(batch);

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "app/commands.h"
+#include "app/offload_options.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "interwork/node.h"
@@ -24,7 +25,6 @@ int run_command(const std::vector<std::string>& args) {
   opts.add_options()
       ("help,h", "show this help")
       ("config,c", po::value<std::string>(), "config file (default: the built-in config, see docs/config.md)")
-      ("offload", po::value<std::string>()->default_value("cpu"), "offload backend: cpu, sim or xrt")
       ("workers", po::value<unsigned>(), "worker threads (overrides [node] workers; 0 = one per core)")
       ("log-level", po::value<std::string>(), "error, warn, info or debug (overrides [node] log-level)")
       ("dns-server", po::value<std::vector<std::string>>()->composing(),
@@ -32,6 +32,7 @@ int run_command(const std::vector<std::string>& args) {
       ("pid-file", po::value<std::string>(), "write the process id here (for `sipnic reload`)")
       ("tls-keylog", po::value<std::string>(),
        "debugging only: append TLS secrets to FILE in NSS key log format (for Wireshark)");
+  add_offload_options(opts);
   po::variables_map vm;
   try {
     po::store(po::command_line_parser(args).options(opts).run(), vm);
@@ -61,7 +62,7 @@ int run_command(const std::vector<std::string>& args) {
   core::Log log(*level);
   std::unique_ptr<offload::Device> device;
   try {
-    device = offload::make_device(vm["offload"].as<std::string>());
+    device = device_from_options(vm);
   } catch (const std::exception& e) {
     std::cerr << "sipnic run: " << e.what() << "\n";
     return 1;

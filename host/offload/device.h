@@ -25,9 +25,17 @@ class Device {
   virtual std::unique_ptr<GcmEngine> make_gcm_engine(std::uint32_t key_slots) const = 0;
 };
 
-// The device for a backend name. "cpu" always works; "sim" and "xrt" throw
-// std::runtime_error while this build has no such backend; any other name
-// throws std::runtime_error naming the choices.
-std::unique_ptr<Device> make_device(std::string_view backend);
+// Where a backend finds its hardware.
+struct DeviceOptions {
+  unsigned xrt_device_index = 0;  // xrt: the card (`xbutil examine` lists them)
+  std::string xclbin;             // xrt: the .xclbin holding tls_gcm and sip_parse
+};
+
+// The device for a backend name: "cpu" always; "sim" (the RTL under
+// Verilator) and "xrt" (a card) when this build has them. Throws
+// std::runtime_error saying why otherwise: a backend this build lacks, no
+// card at that index (with XRT's own error), an unusable xclbin, or a name
+// that is none of cpu, sim, xrt.
+std::unique_ptr<Device> make_device(std::string_view backend, const DeviceOptions& options = {});
 
 }  // namespace sipnic::offload

@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <type_traits>
 
@@ -101,6 +102,11 @@ class GcmEngine {
   // to read and write the host buffers directly, which saves the record
   // layer a copy in and a copy out per record.
   virtual void run_host(std::span<const GcmHostJob> jobs, std::span<GcmResult> results);
+
+  // Kernel clock cycles of the last run, start to done, where the backend
+  // counts them (sim: simulated cycles, a projection, not a measurement of
+  // hardware); nullopt elsewhere.
+  virtual std::optional<std::uint64_t> cycles_of_last_run() const { return std::nullopt; }
 };
 
 }  // namespace sipnic::offload

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -37,6 +38,11 @@ class SipParseEngine {
   virtual void parse(std::span<const std::uint8_t> bytes,
                      std::span<const SegmentDescriptor> segments,
                      SipParseOutput& out) = 0;
+
+  // Kernel clock cycles of the last parse, start to done, where the backend
+  // counts them (sim: simulated cycles, a projection, not a measurement of
+  // hardware); nullopt elsewhere.
+  virtual std::optional<std::uint64_t> cycles_of_last_run() const { return std::nullopt; }
 };
 
 }  // namespace sipnic::offload

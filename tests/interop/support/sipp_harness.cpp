@@ -152,6 +152,12 @@ Sipnic::Sipnic(const TempDir& dir, std::string_view config_text, std::vector<std
   write_text_file(conf, config_text);
   log_path_ = dir.file(name + ".log");
   std::vector<std::string> argv = {sipnic_binary(), "run", "-c", conf};
+  // SIPNIC_TEST_OFFLOAD=sim runs the node on that offload backend: ctest
+  // registers a subset of the interop tests a second time with it, so that
+  // the SIP and TLS paths run on the RTL kernels under Verilator.
+  if (const char* offload = std::getenv("SIPNIC_TEST_OFFLOAD"); offload != nullptr && *offload != '\0') {
+    argv.insert(argv.end(), {"--offload", offload});
+  }
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   // sipnic logs (and sanitizers report) on stderr; stdout stays empty.
   process_ = ChildProcess(argv, {.stdout_path = log_path_ + ".stdout", .stderr_path = log_path_});

@@ -71,7 +71,8 @@ std::string sipnic_binary();
 class Sipnic {
  public:
   // Writes `config_text` to DIR/<name>.conf and starts `sipnic run -c` on it,
-  // stdout and stderr to DIR/<name>.log.
+  // stdout and stderr to DIR/<name>.log; with `--offload $SIPNIC_TEST_OFFLOAD`
+  // when that is set.
   Sipnic(const TempDir& dir, std::string_view config_text, std::vector<std::string> extra_args = {},
          std::string name = "sipnic");
   ~Sipnic() = default;

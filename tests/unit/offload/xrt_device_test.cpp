@@ -1,0 +1,634 @@
+// The xrt backend's plumbing, without a card.
+//
+// - The xclbin: tests/support/xclbin_writer.h builds one from
+//   bitstreams/{tls_gcm,sip_parse}/kernel.xml (the files package_xo uses), so
+//   XRT's own xclbin parser reads the kernel metadata we ship; the backend
+//   must accept it and refuse metadata that differs from docs/kernels.md.
+// - No card: with XRT's real device shim (libxrt_core) opening fails with a
+//   message naming the device index and carrying XRT's own text. XRT loads its
+//   shim once per process, so these run in a re-executed child (gtest death
+//   test, "threadsafe" style).
+// - XRT's noop shim (libxrt_noop, selected by XCL_EMULATION_MODE=noop) runs
+//   the whole host path: load the xclbin, find both kernels and their argument
+//   offsets, allocate buffers in the kernels' memory groups, set arguments,
+//   start and wait. The noop device completes commands without running a
+//   kernel (after Runtime.noop_completion_delay_us, set in an xrt.ini here),
+//   so these tests check the plumbing: argument values in the command XRT
+//   builds, group ids, run states, that outputs come from the device buffers
+//   and that a run is waited for. Results are the differential tests' job
+//   (sim backend), not this file's.
+//
+// XRT looks for its shim under $XILINX_XRT/lib; Debian installs it in the
+// multiarch directory, so the tests make a directory of symlinks and point
+// XILINX_XRT at it.
+#if SIPNIC_XRT
+
+#include <dlfcn.h>
+#include <stdlib.h>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "offload/xrt_context.h"
+#include "offload/xrt_device.h"
+#include "offload/xrt_gcm_engine.h"
+#include "offload/xrt_sip_parse_engine.h"
+#include "support/run_command.h"
+#include "support/xclbin_writer.h"
+
+// XRT-internal (exported by libxrt_coreutil, core/common/api/kernel_int.h):
+// the value of one argument in the command XRT built for a run; the only way
+// to see what a run will write into the kernel's registers without a card.
+namespace xrt_core::kernel_int {
+std::vector<std::uint32_t> get_arg_value(const xrt::run&, std::size_t argidx);
+}
+
+namespace sipnic::offload {
+namespace {
+
+namespace fs = std::filesystem;
+using sipnic::test::TempDir;
+
+constexpr std::uint64_t kTlsGcmBase = 0x800000;
+constexpr std::uint64_t kSipParseBase = 0x810000;
+constexpr int kTlsGcmBank = 0;    // HBM[0]
+constexpr int kSipParseBank = 4;  // HBM[4]
+constexpr unsigned kNoopDelayUs = 20000;
+
+std::string kernel_xml(const std::string& kernel) {
+  return sipnic::test::read_text_file(std::string(SIPNIC_SOURCE_DIR) + "/bitstreams/" + kernel + "/kernel.xml");
+}
+
+// A U55C-like xclbin: 32 HBM banks, tls_gcm on HBM[0], sip_parse on HBM[4].
+test::XclbinSpec u55c_spec(bool with_gcm = true, bool with_sip = true) {
+  test::XclbinSpec spec;
+  for (int i = 0; i < 32; ++i) {
+    spec.banks.push_back({MEM_HBM, 0x4000000000ull + std::uint64_t(i) * 0x10000000ull, 256 * 1024,
+                          "HBM[" + std::to_string(i) + "]", i == kTlsGcmBank || i == kSipParseBank});
+  }
+  if (with_gcm) spec.cus.push_back({kernel_xml("tls_gcm"), "tls_gcm_1", kTlsGcmBase, kTlsGcmBank});
+  if (with_sip) spec.cus.push_back({kernel_xml("sip_parse"), "sip_parse_1", kSipParseBase, kSipParseBank});
+  return spec;
+}
+
+// The directory XRT's libraries were loaded from (Debian: the multiarch dir).
+fs::path xrt_library_dir() {
+  Dl_info info{};
+  if (dladdr(reinterpret_cast<void*>(&xrtDeviceOpen), &info) == 0 || info.dli_fname == nullptr) {
+    throw std::runtime_error("dladdr found no library for xrtDeviceOpen");
+  }
+  return fs::canonical(info.dli_fname).parent_path();
+}
+
+// $XILINX_XRT for the tests: lib/ with symlinks to XRT's shims, and an xrt.ini.
+class XrtRoot {
+ public:
+  XrtRoot() : dir_("sipnic-xrt") {
+    fs::create_directories(dir_.path() / "lib");
+    for (const auto& e : fs::directory_iterator(xrt_library_dir())) {
+      const std::string name = e.path().filename().string();
+      if (name.rfind("libxrt_", 0) == 0) fs::create_symlink(e.path(), dir_.path() / "lib" / name);
+    }
+    dir_.file("xrt.ini", "[Runtime]\nnoop_completion_delay_us=" + std::to_string(kNoopDelayUs) + "\n");
+  }
+  std::string root() const { return dir_.path().string(); }
+  std::string ini() const { return (dir_.path() / "xrt.ini").string(); }
+  bool has(const std::string& lib) const { return fs::exists(dir_.path() / "lib" / lib); }
+  const TempDir& dir() const { return dir_; }
+
+ private:
+  TempDir dir_;
+};
+
+// The process-wide noop set-up: XRT reads its environment once.
+XrtRoot& noop_root() {
+  static XrtRoot* root = [] {
+    auto* r = new XrtRoot;
+    setenv("XILINX_XRT", r->root().c_str(), 1);
+    setenv("XCL_EMULATION_MODE", "noop", 1);
+    setenv("XRT_INI_PATH", r->ini().c_str(), 1);
+    return r;
+  }();
+  return *root;
+}
+
+std::string write_xclbin(const TempDir& dir, const std::string& name, const test::XclbinSpec& spec) {
+  const fs::path p = dir.path() / name;
+  test::write_xclbin(spec, p.string());
+  return p.string();
+}
+
+// One argument's value as XRT will write it into the kernel's registers.
+// XRT 2.13 returns one byte per vector element; later versions one 32-bit
+// word per element. Either is accepted.
+std::uint64_t arg_value(const xrt::run& run, int arg, std::size_t size) {
+  const std::vector<std::uint32_t> v = xrt_core::kernel_int::get_arg_value(run, static_cast<std::size_t>(arg));
+  std::uint64_t value = 0;
+  if (v.size() == size) {
+    for (std::size_t i = 0; i < v.size(); ++i) value |= std::uint64_t(v[i] & 0xFF) << (8 * i);
+  } else if (v.size() * 4 == size) {
+    for (std::size_t i = 0; i < v.size(); ++i) value |= std::uint64_t(v[i]) << (32 * i);
+  } else {
+    ADD_FAILURE() << "argument " << arg << ": " << v.size() << " elements for " << size << " bytes";
+  }
+  return value;
+}
+
+bool all_zero(const std::uint8_t* p, std::size_t n) {
+  return std::all_of(p, p + n, [](std::uint8_t b) { return b == 0; });
+}
+
+// ---- the xclbin and its metadata (no device) ------------------------------
+
+// Every fixture sets the process up for the noop shim first: XRT reads its
+// environment and xrt.ini once, at its first use, whichever test that is.
+class XrtXclbin : public ::testing::Test {
+ protected:
+  void SetUp() override { noop_root(); }
+  TempDir dir_{"sipnic-xclbin"};
+};
+
+TEST_F(XrtXclbin, KernelXmlArgumentsAreTheContract) {
+  const std::string path = write_xclbin(dir_, "u55c.xclbin", u55c_spec());
+  const xrt::xclbin xclbin(path);
+
+  struct Case {
+    std::string_view kernel;
+    std::span<const XrtArgContract> contract;
+    std::vector<std::string> host_types;
+  };
+  const Case cases[] = {
+      {kTlsGcmKernel, kTlsGcmContract, {"GcmKey*", "GcmJob*", "uchar*", "GcmResult*", "uint", "uint", "uint"}},
+      {kSipParseKernel,
+       kSipParseContract,
+       {"uchar*", "SegmentDescriptor*", "SegmentResult*", "MessageRecord*", "HeaderRecord*", "uint", "uint", "uint",
+        "uint"}},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(std::string(c.kernel));
+    const auto kernel = xclbin.get_kernel(std::string(c.kernel));
+    ASSERT_TRUE(kernel);
+    const auto args = kernel.get_args();
+    ASSERT_EQ(args.size(), c.contract.size());
+    for (std::size_t i = 0; i < args.size(); ++i) {
+      EXPECT_EQ(args[i].get_index(), i);
+      EXPECT_EQ(args[i].get_name(), c.contract[i].name);
+      EXPECT_EQ(args[i].get_offset(), c.contract[i].offset);
+      EXPECT_EQ(args[i].get_size(), c.contract[i].size);
+      EXPECT_EQ(args[i].get_port(), c.contract[i].global ? "m_axi_gmem" : "s_axi_control");
+      EXPECT_EQ(args[i].get_host_type(), c.host_types[i]);
+    }
+    ASSERT_EQ(kernel.get_cus().size(), 1u);
+    EXPECT_EQ(kernel.get_cus()[0].get_control_type(), xrt::xclbin::ip::control_type::chain);
+    EXPECT_TRUE(check_xrt_kernel(xclbin, c.kernel, c.contract, path));
+  }
+  EXPECT_FALSE(check_xrt_kernel(xclbin, "no_such_kernel", kTlsGcmContract, path));
+}
+
+TEST_F(XrtXclbin, RefusesAnArgumentOffsetThatDiffersFromTheContract) {
+  test::XclbinSpec spec = u55c_spec();
+  std::string& xml = spec.cus[0].kernel_xml;  // tls_gcm
+  const std::string from = R"(name="payload" addressQualifier="1" id="2" port="m_axi_gmem" size="0x8" offset="0x28")";
+  const std::size_t at = xml.find(from);
+  ASSERT_NE(at, std::string::npos);
+  xml.replace(at, from.size(), R"(name="payload" addressQualifier="1" id="2" port="m_axi_gmem" size="0x8" offset="0x2C")");
+  const std::string path = write_xclbin(dir_, "bad.xclbin", spec);
+  try {
+    make_xrt_device(0, path);
+    FAIL() << "opened an xclbin whose tls_gcm payload argument is at 0x2C";
+  } catch (const std::runtime_error& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find(path), std::string::npos) << what;
+    EXPECT_NE(what.find("kernel tls_gcm argument 2"), std::string::npos) << what;
+    EXPECT_NE(what.find("'payload' at 0x28"), std::string::npos) << what;
+    EXPECT_NE(what.find("'payload' at 0x2C"), std::string::npos) << what;
+  }
+}
+
+TEST_F(XrtXclbin, RefusesAScalarWhereThePointerIs) {
+  test::XclbinSpec spec = u55c_spec();
+  std::string& xml = spec.cus[1].kernel_xml;  // sip_parse: headers as a scalar on s_axi_control
+  const std::string from = R"(name="headers" addressQualifier="1" id="4" port="m_axi_gmem")";
+  const std::size_t at = xml.find(from);
+  ASSERT_NE(at, std::string::npos);
+  xml.replace(at, from.size(), R"(name="headers" addressQualifier="0" id="4" port="s_axi_control")");
+  const std::string path = write_xclbin(dir_, "bad.xclbin", spec);
+  try {
+    make_xrt_device(0, path);
+    FAIL() << "opened an xclbin whose sip_parse headers argument is a scalar";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("kernel sip_parse argument 4"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("scalar"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(XrtXclbin, RefusesAnXclbinWithNeitherKernel) {
+  test::XclbinSpec spec = u55c_spec(false, false);
+  std::string xml = kernel_xml("tls_gcm");
+  xml.replace(xml.find(R"(name="tls_gcm")"), 14, R"(name="vadd")");
+  spec.cus.push_back({xml, "vadd_1", kTlsGcmBase, kTlsGcmBank});
+  const std::string path = write_xclbin(dir_, "other.xclbin", spec);
+  try {
+    make_xrt_device(0, path);
+    FAIL() << "opened an xclbin without tls_gcm and sip_parse";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("has neither a tls_gcm nor a sip_parse kernel"), std::string::npos)
+        << e.what();
+  }
+}
+
+TEST_F(XrtXclbin, UnreadableXclbinNamesThePathAndXrtsError) {
+  const std::string path = (dir_.path() / "missing.xclbin").string();
+  try {
+    make_xrt_device(0, path);
+    FAIL() << "opened a missing xclbin";
+  } catch (const std::runtime_error& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("cannot read xclbin '" + path + "'"), std::string::npos) << what;
+    EXPECT_NE(what.find("Failed to open file"), std::string::npos) << what;  // XRT's text
+  }
+}
+
+// ---- no card: XRT's real shim ----------------------------------------------
+
+// In a fresh process: XRT with its hardware shim (no XCL_EMULATION_MODE),
+// XILINX_XRT as given (nullptr: unset). Prints the error and exits 0 if
+// opening failed with std::runtime_error, exits 1 if it opened.
+[[noreturn]] void open_in_child(const char* xilinx_xrt, unsigned index, const std::string& xclbin) {
+  unsetenv("XCL_EMULATION_MODE");
+  unsetenv("XRT_INI_PATH");
+  if (xilinx_xrt != nullptr) {
+    setenv("XILINX_XRT", xilinx_xrt, 1);
+  } else {
+    unsetenv("XILINX_XRT");
+  }
+  try {
+    auto device = make_xrt_device(index, xclbin);
+    std::fprintf(stderr, "opened device %u\n", index);
+    std::fflush(stderr);
+    std::_Exit(1);
+  } catch (const std::runtime_error& e) {
+    std::fprintf(stderr, "%s\n", e.what());
+    std::fflush(stderr);
+    std::_Exit(0);
+  }
+}
+
+bool card_present() {
+  // xocl (the user-function driver) binds every Alveo card XRT can use.
+  return fs::exists("/sys/bus/pci/drivers/xocl") && !fs::is_empty("/sys/bus/pci/drivers/xocl");
+}
+
+class XrtNoCard : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    noop_root();  // the child undoes it before XRT's first use
+    GTEST_FLAG_SET(death_test_style, "threadsafe");
+  }
+  TempDir dir_{"sipnic-xclbin"};
+  XrtRoot root_;
+};
+
+TEST_F(XrtNoCard, OpeningFailsNamingTheIndexAndXrtsError) {
+  ASSERT_TRUE(root_.has("libxrt_core.so.2")) << "no libxrt_core in " << xrt_library_dir();
+  const std::string path = write_xclbin(dir_, "u55c.xclbin", u55c_spec());
+  const std::string xrt = root_.root();
+  EXPECT_EXIT(open_in_child(xrt.c_str(), 999, path), ::testing::ExitedWithCode(0),
+              "xrt backend: cannot open XRT device 999: Could not open device with index '999'");
+  if (card_present()) GTEST_SKIP() << "an Alveo card is present; device 0 exists";
+  EXPECT_EXIT(open_in_child(xrt.c_str(), 0, path), ::testing::ExitedWithCode(0),
+              "xrt backend: cannot open XRT device 0: Could not open device with index '0'.*xbutil examine");
+}
+
+TEST_F(XrtNoCard, WithoutXilinxXrtTheMessageSaysSo) {
+  const std::string path = write_xclbin(dir_, "u55c.xclbin", u55c_spec());
+  EXPECT_EXIT(open_in_child(nullptr, 0, path), ::testing::ExitedWithCode(0),
+              "xrt backend: cannot open XRT device 0: XILINX_XRT not set.*XILINX_XRT is not set.*setup.sh");
+}
+
+// ---- the noop shim: the whole host path --------------------------------------
+
+class XrtNoop : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    noop_root();
+    dir_ = new TempDir("sipnic-xclbin");
+    path_ = write_xclbin(*dir_, "u55c.xclbin", u55c_spec());
+  }
+  static void TearDownTestSuite() {
+    delete dir_;
+    dir_ = nullptr;
+  }
+  void SetUp() override { ASSERT_TRUE(noop_root().has("libxrt_noop.so.2")) << "XRT has no noop shim here"; }
+
+  static TempDir* dir_;
+  static std::string path_;
+};
+TempDir* XrtNoop::dir_ = nullptr;
+std::string XrtNoop::path_;
+
+TEST_F(XrtNoop, OpensTheDeviceAndFindsBothKernelsWithTheContractsOffsets) {
+  const auto ctx = open_xrt_context(0, path_);
+  ASSERT_TRUE(ctx->has_tls_gcm());
+  ASSERT_TRUE(ctx->has_sip_parse());
+  EXPECT_EQ(ctx->uuid, ctx->xclbin.get_uuid());
+  for (std::size_t i = 0; i < std::size(kTlsGcmContract); ++i) {
+    EXPECT_EQ(ctx->tls_gcm.offset(static_cast<int>(i)), kTlsGcmContract[i].offset) << kTlsGcmContract[i].name;
+    if (kTlsGcmContract[i].global) {
+      EXPECT_EQ(ctx->tls_gcm.group_id(static_cast<int>(i)), kTlsGcmBank);
+    }
+  }
+  for (std::size_t i = 0; i < std::size(kSipParseContract); ++i) {
+    EXPECT_EQ(ctx->sip_parse.offset(static_cast<int>(i)), kSipParseContract[i].offset) << kSipParseContract[i].name;
+    if (kSipParseContract[i].global) {
+      EXPECT_EQ(ctx->sip_parse.group_id(static_cast<int>(i)), kSipParseBank);
+    }
+  }
+
+  const auto device = make_xrt_device(0, path_);
+  EXPECT_EQ(device->name(), "xrt");
+  EXPECT_NE(device->make_gcm_engine(8), nullptr);
+  EXPECT_NE(device->make_sip_parse_engine({}), nullptr);
+}
+
+TEST_F(XrtNoop, GcmEngineBindsItsArgumentsRunsAndWaits) {
+  const auto ctx = open_xrt_context(0, path_);
+  XrtGcmEngine engine(ctx, 16);
+  EXPECT_EQ(engine.key_slots(), 16u);
+  const std::vector<std::uint8_t> key(32, 0x5A);
+  ASSERT_TRUE(engine.set_key(3, key));
+
+  std::vector<std::uint8_t> bytes(300);
+  for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<std::uint8_t>(i * 7);
+  std::vector<GcmJob> jobs(3);
+  for (std::uint32_t i = 0; i < 3; ++i) {
+    jobs[i].key_slot = 3;
+    jobs[i].offset = i * 100;
+    jobs[i].length = 100;
+    jobs[i].op = static_cast<std::uint8_t>(i == 1 ? GcmOp::kDecrypt : GcmOp::kEncrypt);
+  }
+  std::vector<GcmResult> results(3);
+
+  // No jobs: no run.
+  engine.run(bytes, {}, results);
+  EXPECT_EQ(engine.last_run().state(), ERT_CMD_STATE_NEW);
+
+  const auto t0 = std::chrono::steady_clock::now();
+  engine.run(bytes, jobs, results);
+  const auto elapsed = std::chrono::steady_clock::now() - t0;
+  // The noop device completes the command kNoopDelayUs after it was queued:
+  // run() returned only after that.
+  EXPECT_GE(elapsed, std::chrono::microseconds(kNoopDelayUs));
+  EXPECT_EQ(engine.last_run().state(), ERT_CMD_STATE_COMPLETED);
+
+  // The command: buffer addresses and the three scalars.
+  const xrt::run& run = engine.last_run();
+  for (TlsGcmArg a : {kTlsGcmKeys, kTlsGcmJobs, kTlsGcmPayload, kTlsGcmResults}) {
+    SCOPED_TRACE(kTlsGcmContract[a].name);
+    const xrt::bo& bo = engine.buffer(a);
+    EXPECT_EQ(arg_value(run, a, 8), bo.address());
+    EXPECT_EQ(bo.get_memory_group(), static_cast<xrt::memory_group>(engine.kernel().group_id(a)));
+    EXPECT_EQ(bo.size() % 4096, 0u);
+  }
+  EXPECT_EQ(arg_value(run, kTlsGcmJobCount, 4), 3u);
+  EXPECT_EQ(arg_value(run, kTlsGcmKeySlots, 4), 16u);
+  EXPECT_EQ(arg_value(run, kTlsGcmPayloadBytes, 4), 300u);
+  EXPECT_GE(engine.buffer(kTlsGcmKeys).size(), 16 * sizeof(GcmKey));
+  EXPECT_GE(engine.buffer(kTlsGcmJobs).size(), 3 * sizeof(GcmJob));
+  EXPECT_GE(engine.buffer(kTlsGcmResults).size(), 3 * sizeof(GcmResult));
+
+  // What went to the device: the jobs as given, the key table in the device
+  // format. (The noop device's memory is the host mapping.)
+  xrt::bo jobs_bo = engine.buffer(kTlsGcmJobs);
+  EXPECT_EQ(std::memcmp(jobs_bo.map<std::uint8_t*>(), jobs.data(), 3 * sizeof(GcmJob)), 0);
+  xrt::bo keys_bo = engine.buffer(kTlsGcmKeys);
+  const GcmKey* table = keys_bo.map<GcmKey*>();
+  EXPECT_EQ(table[3].key_bytes, 32);
+  EXPECT_EQ(std::memcmp(table[3].key, key.data(), 32), 0);
+  EXPECT_TRUE(all_zero(reinterpret_cast<const std::uint8_t*>(&table[0]), 3 * sizeof(GcmKey)));
+  // The host-side copy of the payload is wiped after the run.
+  xrt::bo payload_bo = engine.buffer(kTlsGcmPayload);
+  EXPECT_TRUE(all_zero(payload_bo.map<std::uint8_t*>(), bytes.size()));
+
+  // Results and payload come back from the device buffers: what a kernel
+  // wrote there is what the caller gets.
+  xrt::bo results_bo = engine.buffer(kTlsGcmResults);
+  auto* device_results = results_bo.map<GcmResult*>();
+  for (std::uint8_t i = 0; i < 3; ++i) {
+    device_results[i] = GcmResult{};
+    device_results[i].status = static_cast<std::uint8_t>(i == 1 ? GcmStatus::kAuthFailed : GcmStatus::kOk);
+    std::memset(device_results[i].tag, 0xC0 + i, kGcmTagBytes);
+  }
+  std::vector<GcmResult> again(3);
+  engine.run(bytes, jobs, again);
+  EXPECT_EQ(engine.last_run().state(), ERT_CMD_STATE_COMPLETED);
+  EXPECT_EQ(engine.buffer(kTlsGcmResults).address(), results_bo.address());  // reused, not reallocated
+  for (std::uint8_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(again[i].status, i == 1 ? 1 : 0);
+    EXPECT_EQ(again[i].tag[0], 0xC0 + i);
+  }
+}
+
+TEST_F(XrtNoop, GcmRunHostGathersIntoTheDeviceBufferAndScattersByStatus) {
+  const auto ctx = open_xrt_context(0, path_);
+  XrtGcmEngine engine(ctx, 4);
+  ASSERT_TRUE(engine.set_key(1, std::vector<std::uint8_t>(16, 0x42)));
+  const std::uint32_t lengths[3] = {100, 37, 10};
+  std::vector<std::vector<std::uint8_t>> in(3), out(3);
+  std::vector<GcmHostJob> jobs(3);
+  for (std::size_t i = 0; i < 3; ++i) {
+    in[i].assign(lengths[i], static_cast<std::uint8_t>(0x10 + i));
+    out[i].assign(lengths[i], 0xEE);
+    jobs[i].job = GcmJob{};
+    jobs[i].job.key_slot = 1;
+    jobs[i].job.offset = 0xDEAD;  // not used by run_host
+    jobs[i].job.length = lengths[i];
+    jobs[i].job.nonce[0] = static_cast<std::uint8_t>(i);
+    jobs[i].in = in[i].data();
+    jobs[i].out = out[i].data();
+  }
+  std::vector<GcmResult> results(3);
+  engine.run_host(jobs, results);
+  EXPECT_EQ(engine.last_run().state(), ERT_CMD_STATE_COMPLETED);
+
+  // Payloads on 64-byte boundaries: 0, 128, 192; 202 bytes in all.
+  xrt::bo jobs_bo = engine.buffer(kTlsGcmJobs);
+  const GcmJob* device_jobs = jobs_bo.map<GcmJob*>();
+  const std::uint32_t offsets[3] = {0, 128, 192};
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(device_jobs[i].offset, offsets[i]);
+    EXPECT_EQ(device_jobs[i].length, lengths[i]);
+    EXPECT_EQ(device_jobs[i].nonce[0], i);
+  }
+  EXPECT_EQ(arg_value(engine.last_run(), kTlsGcmJobCount, 4), 3u);
+  EXPECT_EQ(arg_value(engine.last_run(), kTlsGcmPayloadBytes, 4), 202u);
+  xrt::bo payload_bo = engine.buffer(kTlsGcmPayload);
+  EXPECT_TRUE(all_zero(payload_bo.map<std::uint8_t*>(), 202));  // wiped after the run
+
+  // Play the kernel's statuses: ok, authentication failure, bad job. The
+  // noop device leaves the payload as gathered, so "ok" hands the input back.
+  xrt::bo results_bo = engine.buffer(kTlsGcmResults);
+  auto* device_results = results_bo.map<GcmResult*>();
+  const GcmStatus statuses[3] = {GcmStatus::kOk, GcmStatus::kAuthFailed, GcmStatus::kBadJob};
+  for (std::size_t i = 0; i < 3; ++i) {
+    device_results[i] = GcmResult{};
+    device_results[i].status = static_cast<std::uint8_t>(statuses[i]);
+    out[i].assign(lengths[i], 0xEE);
+  }
+  engine.run_host(jobs, results);
+  EXPECT_EQ(out[0], in[0]);
+  EXPECT_EQ(out[1], std::vector<std::uint8_t>(lengths[1], 0));
+  EXPECT_EQ(out[2], std::vector<std::uint8_t>(lengths[2], 0xEE));
+  for (std::size_t i = 0; i < 3; ++i) EXPECT_EQ(results[i].status, static_cast<std::uint8_t>(statuses[i]));
+}
+
+TEST_F(XrtNoop, GcmKeyTableSlotsLikeTheCpuBackend) {
+  const auto ctx = open_xrt_context(0, path_);
+  XrtGcmEngine engine(ctx, 4);
+  xrt::bo keys_bo = engine.buffer(kTlsGcmKeys);
+  const GcmKey* table = keys_bo.map<GcmKey*>();
+  EXPECT_TRUE(all_zero(reinterpret_cast<const std::uint8_t*>(table), 4 * sizeof(GcmKey)));
+
+  const std::vector<std::uint8_t> k16(16, 0x11);
+  EXPECT_TRUE(engine.set_key(0, k16));
+  EXPECT_EQ(table[0].key_bytes, 16);
+  EXPECT_FALSE(engine.set_key(4, k16));  // out of range
+  // A refused replacement leaves the slot empty, never the old key.
+  EXPECT_FALSE(engine.set_key(0, std::vector<std::uint8_t>(24, 0x22)));
+  EXPECT_TRUE(all_zero(reinterpret_cast<const std::uint8_t*>(&table[0]), sizeof(GcmKey)));
+
+  EXPECT_TRUE(engine.set_key(2, std::vector<std::uint8_t>(32, 0x33)));
+  EXPECT_EQ(table[2].key_bytes, 32);
+  engine.clear_key(2);
+  EXPECT_TRUE(all_zero(reinterpret_cast<const std::uint8_t*>(&table[2]), sizeof(GcmKey)));
+  engine.clear_key(99);  // ignored
+}
+
+TEST_F(XrtNoop, SipParseEngineBindsItsArgumentsAndReadsBackOnlyWhatWasWritten) {
+  const auto ctx = open_xrt_context(0, path_);
+  XrtSipParseEngine engine(ctx, SipParseLimits{4096});
+  const std::string text =
+      "OPTIONS sip:a@example.com SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nContent-Length: 0\r\n\r\n";
+  std::vector<std::uint8_t> bytes(text.begin(), text.end());
+  bytes.insert(bytes.end(), text.begin(), text.end());
+  const std::vector<SegmentDescriptor> segs = {
+      {0, static_cast<std::uint32_t>(text.size()), kSegmentStream},
+      {text.size(), static_cast<std::uint32_t>(text.size()), 0},
+  };
+  SipParseOutput out;
+  // The noop device runs no kernel: what the engine reads back after this
+  // first run is whatever the fresh buffers held, which may well break the
+  // contract (and is then refused). The command and buffers are the point.
+  try {
+    engine.parse(bytes, segs, out);
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("breaks docs/kernels.md"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(engine.last_run().state(), ERT_CMD_STATE_COMPLETED);
+
+  const xrt::run& run = engine.last_run();
+  for (SipParseArg a : {kSipParseBytes, kSipParseSegments, kSipParseSegmentResults, kSipParseMessages,
+                        kSipParseHeaders}) {
+    SCOPED_TRACE(kSipParseContract[a].name);
+    const xrt::bo& bo = engine.buffer(a);
+    EXPECT_EQ(arg_value(run, a, 8), bo.address());
+    EXPECT_EQ(bo.get_memory_group(), static_cast<xrt::memory_group>(engine.kernel().group_id(a)));
+  }
+  const std::uint32_t msg_cap = 1 + 2 * static_cast<std::uint32_t>(text.size() / 4);
+  const std::uint32_t hdr_cap = 1 + 2 * static_cast<std::uint32_t>(text.size() / 3);
+  EXPECT_EQ(arg_value(run, kSipParseSegmentCount, 4), 2u);
+  EXPECT_EQ(arg_value(run, kSipParseMaxMessageBytes, 4), 4096u);
+  EXPECT_EQ(arg_value(run, kSipParseMessageCapacity, 4), msg_cap);
+  EXPECT_EQ(arg_value(run, kSipParseHeaderCapacity, 4), hdr_cap);
+  EXPECT_GE(engine.buffer(kSipParseMessages).size(), msg_cap * sizeof(MessageRecord));
+  EXPECT_GE(engine.buffer(kSipParseHeaders).size(), hdr_cap * sizeof(HeaderRecord));
+  xrt::bo segs_bo = engine.buffer(kSipParseSegments);
+  EXPECT_EQ(std::memcmp(segs_bo.map<std::uint8_t*>(), segs.data(), 2 * sizeof(SegmentDescriptor)), 0);
+  xrt::bo bytes_bo = engine.buffer(kSipParseBytes);
+  EXPECT_EQ(std::memcmp(bytes_bo.map<std::uint8_t*>(), bytes.data(), bytes.size()), 0);
+
+  // Play the kernel (the noop device's memory is the buffers' host mapping).
+  xrt::bo res_bo = engine.buffer(kSipParseSegmentResults);
+  xrt::bo msg_bo = engine.buffer(kSipParseMessages);
+  xrt::bo hdr_bo = engine.buffer(kSipParseHeaders);
+  auto* res = res_bo.map<SegmentResult*>();
+  auto* msg = msg_bo.map<MessageRecord*>();
+  auto* hdr = hdr_bo.map<HeaderRecord*>();
+  // Nothing found: two empty results, no records.
+  res[0] = SegmentResult{};
+  res[1] = SegmentResult{};
+  out.messages.resize(5);  // parse() clears
+  engine.parse(bytes, segs, out);
+  ASSERT_EQ(out.segments.size(), 2u);
+  EXPECT_EQ(std::memcmp(out.segments.data(), res, 2 * sizeof(SegmentResult)), 0);
+  EXPECT_TRUE(out.messages.empty());
+  EXPECT_TRUE(out.headers.empty());
+
+  // Segment 0 one message with two headers, segment 1 one message with one
+  // header. The engine returns exactly those records.
+  res[0] = SegmentResult{0, 1, static_cast<std::uint32_t>(text.size()), 0, 0, {}, {}};
+  res[1] = SegmentResult{1, 1, static_cast<std::uint32_t>(text.size()), 0, 0, {}, {}};
+  msg[0] = MessageRecord{};
+  msg[0].first_header = 0;
+  msg[0].header_count = 2;
+  msg[0].total_len = static_cast<std::uint32_t>(text.size());
+  msg[1] = MessageRecord{};
+  msg[1].first_header = 2;
+  msg[1].header_count = 1;
+  for (int i = 0; i < 3; ++i) hdr[i] = HeaderRecord{static_cast<std::uint8_t>(i + 1), 0, 3, 0, 5, 7};
+  hdr[3] = HeaderRecord{99, 0, 0, 0, 0, 0};  // beyond what the messages claim
+  engine.parse(bytes, segs, out);
+  ASSERT_EQ(out.segments.size(), 2u);
+  EXPECT_EQ(out.segments[1].first_message, 1u);
+  ASSERT_EQ(out.messages.size(), 2u);
+  EXPECT_EQ(out.messages[0].total_len, text.size());
+  ASSERT_EQ(out.headers.size(), 3u);
+  EXPECT_EQ(out.headers[2].id, 3);
+
+  // Output that breaks the contract is refused, not passed on.
+  res[1].first_message = 7;
+  EXPECT_THROW(engine.parse(bytes, segs, out), std::runtime_error);
+  res[1].first_message = 1;
+  res[1].message_count = 1u << 20;  // beyond the capacity
+  try {
+    engine.parse(bytes, segs, out);
+    FAIL() << "accepted more messages than the capacity";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("capacity"), std::string::npos) << e.what();
+  }
+
+  // No segments: no run, empty output.
+  engine.parse(bytes, {}, out);
+  EXPECT_TRUE(out.segments.empty());
+  EXPECT_TRUE(out.messages.empty());
+}
+
+TEST_F(XrtNoop, AnXclbinWithOneKernelServesOnlyThatEngine) {
+  const std::string path = write_xclbin(*dir_, "gcm-only.xclbin", u55c_spec(true, false));
+  const auto device = make_xrt_device(0, path);
+  EXPECT_NE(device->make_gcm_engine(4), nullptr);
+  try {
+    device->make_sip_parse_engine({});
+    FAIL() << "made a sip_parse engine from an xclbin without sip_parse";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("has no sip_parse kernel"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace sipnic::offload
+
+#else  // !SIPNIC_XRT
+
+#include <gtest/gtest.h>
+
+TEST(XrtDevice, NotBuilt) { GTEST_SKIP() << "built without XRT (SIPNIC_XRT=OFF)"; }
+
+#endif

@@ -107,7 +107,21 @@ std::shared_ptr<const XrtContext> open_xrt_context(unsigned device_index, const 
   ctx->device_index = device_index;
   ctx->xclbin_path = xclbin_path;
 
-  // The xclbin first: a wrong path or a stale xclbin is found without touching
+  const auto open_device = [&] {
+    try {
+      return xrt::device(device_index);
+    } catch (const std::exception& e) {
+      throw std::runtime_error("xrt backend: cannot open XRT device " + std::to_string(device_index) + ": " +
+                               e.what() + open_hint());
+    }
+  };
+  if (xclbin_path.empty()) {
+    // Without an xclbin the card is what matters first: no card, no start.
+    open_device();
+    throw std::runtime_error("xrt backend: XRT device " + std::to_string(device_index) +
+                             " is there, but no xclbin was given (--xclbin FILE; docs/xclbin.md)");
+  }
+  // Then the xclbin: a wrong path or a stale xclbin is found without touching
   // a card.
   try {
     ctx->xclbin = xrt::xclbin(xclbin_path);
@@ -121,12 +135,7 @@ std::shared_ptr<const XrtContext> open_xrt_context(unsigned device_index, const 
                              std::string(kTlsGcmKernel) + " nor a " + std::string(kSipParseKernel) + " kernel");
   }
 
-  try {
-    ctx->device = xrt::device(device_index);
-  } catch (const std::exception& e) {
-    throw std::runtime_error("xrt backend: cannot open XRT device " + std::to_string(device_index) + ": " +
-                             e.what() + open_hint());
-  }
+  ctx->device = open_device();
   try {
     ctx->uuid = ctx->device.load_xclbin(ctx->xclbin);
   } catch (const std::exception& e) {

@@ -158,4 +158,15 @@ TEST(Cli, CheckConfigPrintWritesTheEffectiveConfigThatReadsBackEqual) {
   EXPECT_EQ(printed, sipnic::core::load_config_file(kExample));
 }
 
+#if SIPNIC_XRT
+// No card here: `--offload xrt` must stop the node at start, naming the
+// device index and carrying XRT's own error, before any socket opens.
+TEST(Cli, RunOnXrtWithoutACardFailsAtStartNamingTheDeviceIndexAndXrtsError) {
+  Result r = run_sipnic({"run", "--offload", "xrt", "--device", "7"});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_TRUE(contains(r.err, "sipnic run: xrt backend: cannot open XRT device 7: ")) << r.err;
+  EXPECT_FALSE(contains(r.err, " running: ")) << r.err;
+}
+#endif
+
 }  // namespace

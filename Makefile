@@ -20,7 +20,7 @@ build-asan: deps
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 
 build-fuzz: deps
-	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSIPNIC_FUZZ=ON -DSIPNIC_TESTS=OFF -DSIPNIC_BENCH=OFF
+	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSIPNIC_FUZZ=ON -DSIPNIC_TESTS=OFF -DSIPNIC_BENCH=OFF -DSIPNIC_SIM=OFF -DSIPNIC_XRT=OFF
 	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_all
 
 demo: build

@@ -46,15 +46,25 @@ void XrtSipParseEngine::parse(std::span<const std::uint8_t> bytes, std::span<con
     throw std::runtime_error("xrt backend: sip_parse engine unusable after a run that did not complete");
   }
 
-  // Capacities that cannot overflow (docs/kernels.md): per segment, the bytes
-  // it can really reach (a descriptor outside the buffer gets an error from
-  // the kernel, not records), /4 for messages and /3 for header lines.
+  // Descriptors the kernel can follow: the kernel has no buffer size, so a
+  // descriptor outside the buffer goes to it as an empty segment and gets
+  // its error here (kBadBytes at offset 0, as the cpu parser reports it).
+  // Capacities that cannot overflow (docs/kernels.md): /4 for messages and
+  // /3 for header lines.
+  descriptors_.assign(segments.begin(), segments.end());
+  outside_.clear();
   std::uint64_t msg_cap = 1;
   std::uint64_t hdr_cap = 1;
-  for (const SegmentDescriptor& d : segments) {
-    const std::uint64_t reach = d.offset >= bytes.size() ? 0 : std::min<std::uint64_t>(d.length, bytes.size() - d.offset);
-    msg_cap += reach / 4;
-    hdr_cap += reach / 3;
+  for (std::size_t i = 0; i < n; ++i) {
+    SegmentDescriptor& d = descriptors_[i];
+    if (d.offset > bytes.size() || d.length > bytes.size() - d.offset) {
+      outside_.push_back(i);
+      d.offset = 0;
+      d.length = 0;
+      continue;
+    }
+    msg_cap += d.length / 4;
+    hdr_cap += d.length / 3;
   }
   if (n > kMaxU32 || msg_cap > kMaxU32 || hdr_cap > kMaxU32) {
     throw std::length_error("xrt backend: sip_parse batch too large (counts and capacities are u32)");
@@ -75,7 +85,7 @@ void XrtSipParseEngine::parse(std::span<const std::uint8_t> bytes, std::span<con
     std::memcpy(bytes_.host, bytes.data(), bytes.size());
     bytes_.to_device(bytes.size());
   }
-  std::memcpy(segments_.host, segments.data(), seg_bytes);
+  std::memcpy(segments_.host, descriptors_.data(), seg_bytes);
   segments_.to_device(seg_bytes);
 
   run_.set_arg(kSipParseBytes, bytes_.bo);
@@ -97,6 +107,14 @@ void XrtSipParseEngine::parse(std::span<const std::uint8_t> bytes, std::span<con
   results_.from_device(res_bytes);
   out.segments.resize(n);
   std::memcpy(out.segments.data(), results_.host, res_bytes);
+  for (std::size_t i : outside_) {
+    SegmentResult& r = out.segments[i];
+    if (r.message_count != 0 || r.consumed != 0 || r.error != 0) {
+      throw contract_error("empty segment " + std::to_string(i) + " has output");
+    }
+    r.error = static_cast<std::uint8_t>(ParseError::kBadBytes);
+    r.error_offset = 0;
+  }
 
   // Messages are appended in segment order, indices global to the batch.
   std::uint64_t messages = 0;

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <memory>
+#include <vector>
 #include <span>
 
 #include "offload/sip_parse_engine.h"
@@ -55,6 +56,8 @@ class XrtSipParseEngine final : public SipParseEngine {
   XrtBuffer headers_;
   std::uint32_t message_capacity_ = 0;
   std::uint32_t header_capacity_ = 0;
+  std::vector<SegmentDescriptor> descriptors_;  // as the kernel gets them
+  std::vector<std::size_t> outside_;            // descriptors outside the buffer
   bool broken_ = false;
 };
 

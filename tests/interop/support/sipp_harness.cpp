@@ -174,7 +174,15 @@ bool Sipnic::wait_for_log(std::string_view text, std::chrono::milliseconds limit
 }
 
 std::string Sipnic::wait_ready(std::chrono::milliseconds limit) {
-  if (wait_for_log(" running: ", limit)) return {};
+  if (wait_for_log(" running: ", limit)) {
+    // A node asked to run on another offload backend must say it does.
+    const char* offload = std::getenv("SIPNIC_TEST_OFFLOAD");
+    if (offload != nullptr && *offload != '\0' &&
+        log().find(std::string("offload ") + offload + ",") == std::string::npos) {
+      return std::string("sipnic does not run on offload backend '") + offload + "'; log:\n" + log();
+    }
+    return {};
+  }
   bool alive = process_.running();
   return std::string("sipnic is ") + (alive ? "not ready" : "not running") + " after " +
          std::to_string(limit.count()) + " ms; log:\n" + log();

@@ -1,0 +1,183 @@
+// SimSipParseEngine: XRT's host-side sequence against the Verilated sip_parse.
+#include "offload/sim_sip_parse_engine.h"
+
+#include <Vsip_parse.h>
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "sim/device_memory.h"
+#include "sim/kernel_harness.h"
+
+namespace sipnic::offload {
+
+namespace {
+
+// sip_parse argument registers (docs/kernels.md).
+constexpr std::uint32_t kArgBytes = 0x10;
+constexpr std::uint32_t kArgSegments = 0x1C;
+constexpr std::uint32_t kArgSegmentResults = 0x28;
+constexpr std::uint32_t kArgMessages = 0x34;
+constexpr std::uint32_t kArgHeaders = 0x40;
+constexpr std::uint32_t kArgSegmentCount = 0x4C;
+constexpr std::uint32_t kArgMaxMessageBytes = 0x54;
+constexpr std::uint32_t kArgMessageCapacity = 0x5C;
+constexpr std::uint32_t kArgHeaderCapacity = 0x64;
+
+constexpr std::uint64_t kMaxU32 = std::numeric_limits<std::uint32_t>::max();
+
+// Cycle budget of one run: generous multiples of what the kernel needs (a
+// 64-byte chunk per cycle, start lines at two bytes per cycle, a few hundred
+// cycles of memory latency per segment at worst), so only a hung kernel runs
+// out of it.
+std::uint64_t cycle_budget(std::size_t bytes, std::size_t segments) {
+  return 200'000 + 2 * std::uint64_t{bytes} + 2'000 * std::uint64_t{segments};
+}
+
+// A device buffer that grows (re-allocated when too small; the bump
+// allocator never frees, so growth doubles to bound the waste).
+struct DeviceBuffer {
+  std::uint64_t addr = 0;
+  std::uint64_t capacity = 0;
+
+  void reserve(sim::DeviceMemory& memory, std::uint64_t bytes) {
+    if (addr != 0 && bytes <= capacity) return;
+    capacity = std::max<std::uint64_t>({bytes, 2 * capacity, sim::DeviceMemory::kAlignment});
+    addr = memory.allocate(capacity);
+  }
+};
+
+std::runtime_error contract_error(const std::string& what) {
+  return std::runtime_error("sim backend: sip_parse output breaks the contract: " + what);
+}
+
+}  // namespace
+
+struct SimSipParseEngine::Card {
+  explicit Card(sim::MemoryModelConfig memory) : harness(memory) {}
+
+  sim::KernelHarness<Vsip_parse> harness;
+  DeviceBuffer bytes;
+  DeviceBuffer segments;
+  DeviceBuffer results;
+  DeviceBuffer messages;
+  DeviceBuffer headers;
+  std::vector<SegmentDescriptor> descriptors;  // what the kernel is given
+  std::vector<std::size_t> outside;            // descriptors outside the buffer
+};
+
+SimSipParseEngine::SimSipParseEngine(SipParseLimits limits, sim::MemoryModelConfig memory)
+    : card_(std::make_unique<Card>(memory)), limits_(limits) {}
+
+SimSipParseEngine::~SimSipParseEngine() = default;
+
+void SimSipParseEngine::parse(std::span<const std::uint8_t> bytes, std::span<const SegmentDescriptor> segments,
+                              SipParseOutput& out) {
+  out.clear();
+  last_run_cycles_ = 0;
+  const std::size_t n = segments.size();
+  if (n == 0) return;
+  Card& card = *card_;
+
+  // Descriptors the kernel can follow; capacities that cannot overflow
+  // (docs/kernels.md): /4 for messages and /3 for header lines.
+  card.descriptors.assign(segments.begin(), segments.end());
+  card.outside.clear();
+  std::uint64_t msg_cap = 1;
+  std::uint64_t hdr_cap = 1;
+  for (std::size_t i = 0; i < n; ++i) {
+    SegmentDescriptor& d = card.descriptors[i];
+    if (d.offset > bytes.size() || d.length > bytes.size() - d.offset) {
+      card.outside.push_back(i);
+      d.offset = 0;
+      d.length = 0;
+      continue;
+    }
+    msg_cap += d.length / 4;
+    hdr_cap += d.length / 3;
+  }
+  if (bytes.size() > kMaxU32 || n > kMaxU32 || msg_cap > kMaxU32 || hdr_cap > kMaxU32) {
+    throw std::length_error("sim backend: sip_parse batch too large (counts and capacities are u32)");
+  }
+
+  // Buffers (XRT: xrt::bo) and host-to-device sync.
+  sim::DeviceMemory& memory = card.harness.memory();
+  card.bytes.reserve(memory, bytes.size());
+  card.segments.reserve(memory, n * sizeof(SegmentDescriptor));
+  card.results.reserve(memory, n * sizeof(SegmentResult));
+  card.messages.reserve(memory, msg_cap * sizeof(MessageRecord));
+  card.headers.reserve(memory, hdr_cap * sizeof(HeaderRecord));
+  if (!bytes.empty()) memory.write(card.bytes.addr, bytes);
+  memory.write(card.segments.addr, {reinterpret_cast<const std::uint8_t*>(card.descriptors.data()),
+                                    n * sizeof(SegmentDescriptor)});
+
+  // Arguments, start, wait (XRT: xrt::run set_arg/start/wait).
+  auto& h = card.harness;
+  h.write_reg64(kArgBytes, card.bytes.addr);
+  h.write_reg64(kArgSegments, card.segments.addr);
+  h.write_reg64(kArgSegmentResults, card.results.addr);
+  h.write_reg64(kArgMessages, card.messages.addr);
+  h.write_reg64(kArgHeaders, card.headers.addr);
+  h.write_reg(kArgSegmentCount, static_cast<std::uint32_t>(n));
+  h.write_reg(kArgMaxMessageBytes, limits_.max_message_bytes);
+  h.write_reg(kArgMessageCapacity, static_cast<std::uint32_t>(msg_cap));
+  h.write_reg(kArgHeaderCapacity, static_cast<std::uint32_t>(hdr_cap));
+  const std::uint64_t started = h.cycles();
+  h.start();
+  h.wait_done(cycle_budget(bytes.size(), n));
+  last_run_cycles_ = h.cycles() - started;
+
+  // Device-to-host sync: the results, then as many records as they say.
+  out.segments.resize(n);
+  memory.read(card.results.addr, {reinterpret_cast<std::uint8_t*>(out.segments.data()), n * sizeof(SegmentResult)});
+  for (std::size_t i : card.outside) {
+    SegmentResult& r = out.segments[i];
+    if (r.message_count != 0 || r.consumed != 0 || r.error != 0) {
+      throw contract_error("empty segment " + std::to_string(i) + " has output");
+    }
+    r.error = static_cast<std::uint8_t>(ParseError::kBadBytes);
+    r.error_offset = 0;
+  }
+  std::uint64_t messages = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const SegmentResult& r = out.segments[i];
+    if (r.first_message != messages) {
+      throw contract_error("segment " + std::to_string(i) + " first_message " + std::to_string(r.first_message) +
+                           ", expected " + std::to_string(messages));
+    }
+    messages += r.message_count;
+  }
+  if (messages > msg_cap) {
+    throw contract_error(std::to_string(messages) + " messages, capacity " + std::to_string(msg_cap));
+  }
+  out.messages.resize(messages);
+  if (messages > 0) {
+    memory.read(card.messages.addr,
+                {reinterpret_cast<std::uint8_t*>(out.messages.data()), messages * sizeof(MessageRecord)});
+  }
+  std::uint64_t headers = 0;
+  for (std::size_t j = 0; j < out.messages.size(); ++j) {
+    const MessageRecord& m = out.messages[j];
+    if (m.first_header != headers) {
+      throw contract_error("message " + std::to_string(j) + " first_header " + std::to_string(m.first_header) +
+                           ", expected " + std::to_string(headers));
+    }
+    headers += m.header_count;
+  }
+  if (headers > hdr_cap) {
+    throw contract_error(std::to_string(headers) + " headers, capacity " + std::to_string(hdr_cap));
+  }
+  out.headers.resize(headers);
+  if (headers > 0) {
+    memory.read(card.headers.addr,
+                {reinterpret_cast<std::uint8_t*>(out.headers.data()), headers * sizeof(HeaderRecord)});
+  }
+}
+
+std::uint64_t SimSipParseEngine::last_run_cycles() const { return last_run_cycles_; }
+
+}  // namespace sipnic::offload

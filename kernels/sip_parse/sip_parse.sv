@@ -1,0 +1,254 @@
+// sip_parse: Vitis RTL kernel that writes the SIP header index of
+// host/offload/sip_index.h for a batch of stream segments, byte for byte what
+// CpuSipParseEngine writes (docs/kernels.md, docs/header-index.md).
+//
+//   reader ---> chunker ---> analyzer (2 stages) ---> walker ---> writer
+//   (m_axi)     line chunks   bitmasks -> positions      |  ^        (m_axi)
+//                  ^                                    v  |
+//                  +------ next message / drop ----  start_line
+//
+// One 64-byte chunk per cycle: the chunker cuts lines at the LFs of the beat
+// bitmasks, the analyzer classifies (LF, CR, ':', SP/HTAB, control, token)
+// and reduces to positions, the walker applies the line rules and writes
+// records. The start line is checked by a separate scanner that runs beside
+// the header lines.
+`default_nettype none
+
+module sip_parse #(
+    // AXI4-Lite address width; 7 (0x00-0x7F).
+    parameter int unsigned C_S_AXI_CONTROL_ADDR_WIDTH = 7,
+    // m_axi_gmem data width; 512 only.
+    parameter int unsigned C_M_AXI_GMEM_DATA_WIDTH = 512,
+    // Bytes of the start line scanned per cycle; 1, 2, 4 or 8.
+    parameter int unsigned SL_BYTES_PER_CYCLE = 2,
+    // Read-ahead queue of segment beats; power of two, 64..1024.
+    parameter int unsigned READ_QUEUE_BEATS = 128
+) (
+    input  wire          ap_clk,
+    input  wire          ap_rst_n,
+    /* verilator lint_off SYMRSVDWORD */  // the port name is fixed by docs/kernels.md
+    output logic         interrupt,
+    /* verilator lint_on SYMRSVDWORD */
+    input  wire          s_axi_control_awvalid,
+    output logic         s_axi_control_awready,
+    input  wire  [C_S_AXI_CONTROL_ADDR_WIDTH-1:0] s_axi_control_awaddr,
+    input  wire          s_axi_control_wvalid,
+    output logic         s_axi_control_wready,
+    input  wire  [31:0]  s_axi_control_wdata,
+    input  wire  [3:0]   s_axi_control_wstrb,
+    output logic         s_axi_control_bvalid,
+    input  wire          s_axi_control_bready,
+    output logic [1:0]   s_axi_control_bresp,
+    input  wire          s_axi_control_arvalid,
+    output logic         s_axi_control_arready,
+    input  wire  [C_S_AXI_CONTROL_ADDR_WIDTH-1:0] s_axi_control_araddr,
+    output logic         s_axi_control_rvalid,
+    input  wire          s_axi_control_rready,
+    output logic [31:0]  s_axi_control_rdata,
+    output logic [1:0]   s_axi_control_rresp,
+    output logic         m_axi_gmem_awvalid,
+    input  wire          m_axi_gmem_awready,
+    output logic [63:0]  m_axi_gmem_awaddr,
+    output logic [7:0]   m_axi_gmem_awlen,
+    output logic [2:0]   m_axi_gmem_awsize,
+    output logic [1:0]   m_axi_gmem_awburst,
+    output logic         m_axi_gmem_wvalid,
+    input  wire          m_axi_gmem_wready,
+    output logic [C_M_AXI_GMEM_DATA_WIDTH-1:0]   m_axi_gmem_wdata,
+    output logic [C_M_AXI_GMEM_DATA_WIDTH/8-1:0] m_axi_gmem_wstrb,
+    output logic         m_axi_gmem_wlast,
+    input  wire          m_axi_gmem_bvalid,
+    output logic         m_axi_gmem_bready,
+    input  wire  [1:0]   m_axi_gmem_bresp,
+    output logic         m_axi_gmem_arvalid,
+    input  wire          m_axi_gmem_arready,
+    output logic [63:0]  m_axi_gmem_araddr,
+    output logic [7:0]   m_axi_gmem_arlen,
+    output logic [2:0]   m_axi_gmem_arsize,
+    output logic [1:0]   m_axi_gmem_arburst,
+    input  wire          m_axi_gmem_rvalid,
+    output logic         m_axi_gmem_rready,
+    input  wire  [C_M_AXI_GMEM_DATA_WIDTH-1:0] m_axi_gmem_rdata,
+    input  wire          m_axi_gmem_rlast,
+    input  wire  [1:0]   m_axi_gmem_rresp
+);
+  initial begin
+    if (C_S_AXI_CONTROL_ADDR_WIDTH != 7) $error("sip_parse: C_S_AXI_CONTROL_ADDR_WIDTH must be 7");
+    if (C_M_AXI_GMEM_DATA_WIDTH != 512) $error("sip_parse: C_M_AXI_GMEM_DATA_WIDTH must be 512");
+    if (SL_BYTES_PER_CYCLE != 1 && SL_BYTES_PER_CYCLE != 2 && SL_BYTES_PER_CYCLE != 4 &&
+        SL_BYTES_PER_CYCLE != 8) $error("sip_parse: SL_BYTES_PER_CYCLE must be 1, 2, 4 or 8");
+    if (READ_QUEUE_BEATS < 64 || READ_QUEUE_BEATS > 1024 ||
+        (READ_QUEUE_BEATS & (READ_QUEUE_BEATS - 1)) != 0)
+      $error("sip_parse: READ_QUEUE_BEATS must be a power of two in 64..1024");
+  end
+
+  localparam int unsigned UW = sip_parse_pkg::UW;
+
+  // ---------------------------------------------------------------- control
+  logic        run_start, run_done;
+  logic [63:0] a_bytes, a_segments, a_seg_results, a_messages, a_headers;
+  logic [31:0] a_segment_count, a_max_message_bytes, a_message_capacity, a_header_capacity;
+
+  sip_parse_control #(.ADDR_WIDTH(C_S_AXI_CONTROL_ADDR_WIDTH)) u_ctrl (
+      .clk(ap_clk), .rst_n(ap_rst_n),
+      .awvalid(s_axi_control_awvalid), .awready(s_axi_control_awready), .awaddr(s_axi_control_awaddr),
+      .wvalid(s_axi_control_wvalid), .wready(s_axi_control_wready), .wdata(s_axi_control_wdata),
+      .wstrb(s_axi_control_wstrb), .bvalid(s_axi_control_bvalid), .bready(s_axi_control_bready),
+      .bresp(s_axi_control_bresp), .arvalid(s_axi_control_arvalid), .arready(s_axi_control_arready),
+      .araddr(s_axi_control_araddr), .rvalid(s_axi_control_rvalid), .rready(s_axi_control_rready),
+      .rdata(s_axi_control_rdata), .rresp(s_axi_control_rresp), .interrupt(interrupt),
+      .run_start(run_start), .run_done(run_done),
+      .a_bytes(a_bytes), .a_segments(a_segments), .a_seg_results(a_seg_results),
+      .a_messages(a_messages), .a_headers(a_headers), .a_segment_count(a_segment_count),
+      .a_max_message_bytes(a_max_message_bytes), .a_message_capacity(a_message_capacity),
+      .a_header_capacity(a_header_capacity));
+
+  // ---------------------------------------------------------------- reader
+  logic busy_q, done_q;
+  logic         dq_valid, dq_stream, dq_pop, bq_valid, bq_pop;
+  logic [5:0]   dq_o0;
+  logic [31:0]  dq_len;
+  logic [511:0] bq_data;
+
+  sip_parse_reader #(.DATA_DEPTH(READ_QUEUE_BEATS), .DESC_DEPTH(4)) u_reader (
+      .clk(ap_clk), .rst_n(ap_rst_n), .run_start(run_start), .running(busy_q),
+      .bytes_ptr(a_bytes), .seg_ptr(a_segments), .seg_count(a_segment_count),
+      .arvalid(m_axi_gmem_arvalid), .arready(m_axi_gmem_arready), .araddr(m_axi_gmem_araddr),
+      .arlen(m_axi_gmem_arlen), .rvalid(m_axi_gmem_rvalid), .rready(m_axi_gmem_rready),
+      .rdata(m_axi_gmem_rdata), .rlast(m_axi_gmem_rlast),
+      .dq_valid(dq_valid), .dq_o0(dq_o0), .dq_len(dq_len), .dq_stream(dq_stream), .dq_pop(dq_pop),
+      .bq_valid(bq_valid), .bq_data(bq_data), .bq_pop(bq_pop));
+  assign m_axi_gmem_arsize  = 3'd6;
+  assign m_axi_gmem_arburst = 2'b01;
+
+  // ---------------------------------------------------------------- chunker
+  logic            stall, commit, a_ready, cmd_valid, cmd_epoch, cmd_jump;
+  logic [UW-1:0]   cmd_target;
+  logic            t_valid, t_epoch, t_first, t_sl, t_stream;
+  logic [2:0]      t_kind;
+  logic [UW-1:0]   t_x, t_end;
+  logic [6:0]      t_lim;
+  logic [66*8-1:0] t_win;
+  logic [5:0]      t_o0;
+
+  sip_parse_chunker #(.UW(UW)) u_chunker (
+      .clk(ap_clk), .rst_n(ap_rst_n), .run_start(run_start),
+      .seg_count(a_segment_count), .max_bytes(a_max_message_bytes),
+      .dq_valid(dq_valid), .dq_o0(dq_o0), .dq_len(dq_len), .dq_stream(dq_stream), .dq_pop(dq_pop),
+      .bq_valid(bq_valid), .bq_data(bq_data), .bq_pop(bq_pop),
+      .cmd_valid(cmd_valid), .cmd_epoch(cmd_epoch), .cmd_jump(cmd_jump), .cmd_target(cmd_target), .stall(t_valid && !a_ready),
+      .tk_valid(t_valid), .tk_epoch(t_epoch), .tk_kind(t_kind), .tk_x(t_x), .tk_first(t_first),
+      .tk_sl(t_sl), .tk_lim(t_lim), .tk_win(t_win), .tk_stream(t_stream), .tk_o0(t_o0), .tk_end(t_end));
+
+  // ---------------------------------------------------------------- analyzer
+  logic          c_valid, c_epoch, c_first, c_sl, c_stream, c_c0_cr, c_c0_lf, c_c0_ws, c_b1_lf, c_cr63lf;
+  logic          c_has_lf, c_cr_before, c_bad_f, c_col_f, c_lnw_f, c_ntk_f, c_pa_f, c_pc_f;
+  logic [2:0]    c_kind;
+  logic [UW-1:0] c_x, c_end;
+  logic [6:0]    c_lim;
+  logic [511:0]  c_bytes;
+  logic [5:0]    c_o0, c_lfp, c_col_p, c_pa_first, c_pa_last;
+  logic [5:0]    c_pc_first, c_pc_last, c_compact;
+  logic [46:0]   c_match;
+  logic [UW-1:0] c_lfp_u, c_bad_u, c_col_u, c_ne_u, c_ntk_u, c_pa_first_u, c_pa_end_u, c_pc_first_u, c_pc_end_u, c_x2_u;
+
+  sip_parse_analyzer #(.UW(UW)) u_analyzer (
+      .clk(ap_clk), .rst_n(ap_rst_n), .stall(stall), .in_ready(a_ready),
+      .i_valid(t_valid), .i_epoch(t_epoch), .i_kind(t_kind), .i_x(t_x), .i_first(t_first),
+      .i_sl(t_sl), .i_lim(t_lim), .i_win(t_win), .i_stream(t_stream), .i_o0(t_o0), .i_end(t_end),
+      .o_valid(c_valid), .o_epoch(c_epoch), .o_kind(c_kind), .o_x(c_x), .o_first(c_first),
+      .o_sl(c_sl), .o_lim(c_lim), .o_bytes(c_bytes), .o_stream(c_stream), .o_o0(c_o0), .o_end(c_end),
+      .o_c0_cr(c_c0_cr), .o_c0_lf(c_c0_lf), .o_c0_ws(c_c0_ws), .o_b1_lf(c_b1_lf), .o_cr63lf(c_cr63lf),
+      .o_has_lf(c_has_lf), .o_lfp(c_lfp), .o_cr_before(c_cr_before), .o_bad_f(c_bad_f),
+      .o_col_f(c_col_f), .o_col_p(c_col_p), .o_lnw_f(c_lnw_f),
+      .o_ntk_f(c_ntk_f), .o_pa_f(c_pa_f), .o_pa_first(c_pa_first),
+      .o_pa_last(c_pa_last), .o_pc_f(c_pc_f), .o_pc_first(c_pc_first), .o_pc_last(c_pc_last),
+      .o_match(c_match), .o_compact(c_compact),
+      .o_lfp_u(c_lfp_u), .o_bad_u(c_bad_u), .o_col_u(c_col_u), .o_ne_u(c_ne_u), .o_ntk_u(c_ntk_u),
+      .o_pa_first_u(c_pa_first_u), .o_pa_end_u(c_pa_end_u), .o_pc_first_u(c_pc_first_u),
+      .o_pc_end_u(c_pc_end_u), .o_x2_u(c_x2_u));
+
+  // ---------------------------------------------------------------- start line
+  logic         sl_push, sl_push_last, sl_push_ready, sl_flush, sl_res_valid, sl_res_ok, sl_res_req;
+  logic [511:0] sl_push_bytes;
+  logic [6:0]   sl_push_cnt;
+  logic [31:0]  sl_m_len, sl_uri_len, sl_v_off, sl_v_len, sl_r_off, sl_r_len;
+  logic [15:0]  sl_status;
+
+  sip_parse_start_line #(.DEPTH(4), .NB(SL_BYTES_PER_CYCLE)) u_sl (
+      .clk(ap_clk), .rst_n(ap_rst_n), .flush(sl_flush || run_start),
+      .push(sl_push && sl_push_ready && commit), .push_bytes(sl_push_bytes), .push_cnt(sl_push_cnt),
+      .push_last(sl_push_last), .push_ready(sl_push_ready),
+      .res_valid(sl_res_valid), .res_ok(sl_res_ok), .res_req(sl_res_req), .res_m_len(sl_m_len),
+      .res_uri_len(sl_uri_len), .res_v_off(sl_v_off), .res_v_len(sl_v_len), .res_r_off(sl_r_off),
+      .res_r_len(sl_r_len), .res_status(sl_status));
+
+  // ---------------------------------------------------------------- walker
+  logic         hdr_valid, hdr_ready, msg_valid, msg_ready, seg_valid, seg_ready, run_end;
+  logic [31:0]  hdr_idx, msg_idx, seg_idx;
+  logic [127:0] hdr_data;
+  logic [511:0] msg_data;
+  logic [255:0] seg_data;
+
+  sip_parse_walker #(.UW(UW)) u_walker (
+      .clk(ap_clk), .rst_n(ap_rst_n), .run_start(run_start), .max_bytes(a_max_message_bytes),
+      .msg_cap(a_message_capacity), .hdr_cap(a_header_capacity), .stall(stall), .commit(commit),
+      .c_valid(c_valid), .c_epoch(c_epoch), .c_kind(c_kind), .c_x(c_x), .c_first(c_first),
+      .c_sl(c_sl), .c_lim(c_lim), .c_bytes(c_bytes), .c_stream(c_stream), .c_o0(c_o0), .c_end(c_end),
+      .c_c0_cr(c_c0_cr), .c_c0_lf(c_c0_lf), .c_c0_ws(c_c0_ws), .c_b1_lf(c_b1_lf), .c_cr63lf(c_cr63lf),
+      .c_has_lf(c_has_lf), .c_lfp(c_lfp), .c_cr_before(c_cr_before), .c_bad_f(c_bad_f),
+      .c_col_f(c_col_f), .c_col_p(c_col_p), .c_lnw_f(c_lnw_f),
+      .c_ntk_f(c_ntk_f), .c_pa_f(c_pa_f), .c_pa_first(c_pa_first),
+      .c_pa_last(c_pa_last), .c_pc_f(c_pc_f), .c_pc_first(c_pc_first), .c_pc_last(c_pc_last),
+      .c_match(c_match), .c_compact(c_compact),
+      .c_lfp_u(c_lfp_u), .c_bad_u(c_bad_u), .c_col_u(c_col_u), .c_ne_u(c_ne_u), .c_ntk_u(c_ntk_u),
+      .c_pa_first_u(c_pa_first_u), .c_pa_end_u(c_pa_end_u), .c_pc_first_u(c_pc_first_u),
+      .c_pc_end_u(c_pc_end_u), .c_x2_u(c_x2_u),
+      .cmd_valid(cmd_valid), .cmd_epoch(cmd_epoch), .cmd_jump(cmd_jump), .cmd_target(cmd_target),
+      .sl_push(sl_push), .sl_push_bytes(sl_push_bytes), .sl_push_cnt(sl_push_cnt),
+      .sl_push_last(sl_push_last), .sl_push_ready(sl_push_ready), .sl_flush(sl_flush),
+      .sl_res_valid(sl_res_valid), .sl_res_ok(sl_res_ok), .sl_res_req(sl_res_req),
+      .sl_m_len(sl_m_len), .sl_uri_len(sl_uri_len), .sl_v_off(sl_v_off), .sl_v_len(sl_v_len),
+      .sl_r_off(sl_r_off), .sl_r_len(sl_r_len), .sl_status(sl_status),
+      .hdr_valid(hdr_valid), .hdr_idx(hdr_idx), .hdr_data(hdr_data), .hdr_ready(hdr_ready),
+      .msg_valid(msg_valid), .msg_idx(msg_idx), .msg_data(msg_data), .msg_ready(msg_ready),
+      .seg_valid(seg_valid), .seg_idx(seg_idx), .seg_data(seg_data), .seg_ready(seg_ready),
+      .run_end(run_end));
+
+  // ---------------------------------------------------------------- writer
+  logic all_written;
+  sip_parse_writer #(.GB(4)) u_writer (
+      .clk(ap_clk), .rst_n(ap_rst_n), .run_start(run_start),
+      .seg_base(a_seg_results), .msg_base(a_messages), .hdr_base(a_headers), .flush(run_end),
+      .seg_valid(seg_valid && commit), .seg_idx(seg_idx), .seg_data(seg_data), .seg_ready(seg_ready),
+      .msg_valid(msg_valid && commit), .msg_idx(msg_idx), .msg_data(msg_data), .msg_ready(msg_ready),
+      .hdr_valid(hdr_valid && commit), .hdr_idx(hdr_idx), .hdr_data(hdr_data), .hdr_ready(hdr_ready),
+      .all_written(all_written),
+      .awvalid(m_axi_gmem_awvalid), .awready(m_axi_gmem_awready), .awaddr(m_axi_gmem_awaddr),
+      .awlen(m_axi_gmem_awlen), .wvalid(m_axi_gmem_wvalid), .wready(m_axi_gmem_wready),
+      .wdata(m_axi_gmem_wdata), .wstrb(m_axi_gmem_wstrb), .wlast(m_axi_gmem_wlast),
+      .bvalid(m_axi_gmem_bvalid), .bready(m_axi_gmem_bready), .bresp(m_axi_gmem_bresp));
+  assign m_axi_gmem_awsize  = 3'd6;
+  assign m_axi_gmem_awburst = 2'b01;
+
+  // ---------------------------------------------------------------- done
+  assign run_done = done_q;
+  always_ff @(posedge ap_clk) begin
+    if (!ap_rst_n) begin
+      busy_q <= 1'b0;
+      done_q <= 1'b0;
+    end else begin
+      done_q <= 1'b0;
+      if (run_start) busy_q <= 1'b1;
+      else if (busy_q && run_end && all_written && !done_q) begin
+        busy_q <= 1'b0;
+        done_q <= 1'b1;
+      end
+    end
+  end
+
+  logic unused;
+  assign unused = ^{m_axi_gmem_rresp};
+endmodule
+
+`default_nettype wire

@@ -1,0 +1,250 @@
+// sip_parse_analyzer: two pipeline stages that turn one chunk window into the
+// summary the walker needs, simdjson stage-1 style. Stage 1 classifies the
+// 64 bytes into bitmasks (LF, CR, ':', SP/HTAB, control bytes, token, '\'),
+// derives the regions "before the first LF", "before/after the first colon"
+// with prefix-ORs and compares the name against the known header names;
+// stage 2 reduces the masks to first/last positions.
+`default_nettype none
+
+module sip_parse_analyzer #(
+    // Width of u coordinates; must be sip_parse_pkg::UW (checked below).
+    parameter int unsigned UW = 34
+) (
+    input  wire              clk,
+    input  wire              rst_n,
+    input  wire              stall,        // the walker holds the summary at o_*
+    output logic             in_ready,     // stage 1 takes i_* this cycle
+    // token in (from the chunker)
+    input  wire              i_valid,
+    input  wire              i_epoch,
+    input  wire  [2:0]       i_kind,
+    input  wire  [UW-1:0]    i_x,
+    input  wire              i_first,
+    input  wire              i_sl,
+    input  wire  [6:0]       i_lim,
+    input  wire  [66*8-1:0]  i_win,
+    input  wire              i_stream,
+    input  wire  [5:0]       i_o0,
+    input  wire  [UW-1:0]    i_end,
+    // summary out (registered)
+    output logic             o_valid,
+    output logic             o_epoch,
+    output logic [2:0]       o_kind,
+    output logic [UW-1:0]    o_x,
+    output logic             o_first,
+    output logic             o_sl,
+    output logic [6:0]       o_lim,
+    output logic [511:0]     o_bytes,      // W[0..63]
+    output logic             o_stream,
+    output logic [5:0]       o_o0,
+    output logic [UW-1:0]    o_end,
+    output logic             o_c0_cr,      // W[0] is CR / LF / SP-HTAB
+    output logic             o_c0_lf,
+    output logic             o_c0_ws,
+    output logic             o_b1_lf,      // W[1] is a visible LF
+    output logic             o_cr63lf,     // W[63] CR and W[64] LF
+    output logic             o_has_lf,     // a visible LF; the line ends here
+    output logic [5:0]       o_lfp,
+    output logic             o_cr_before,  // the byte before that LF is CR
+    output logic             o_bad_f,      // first control byte (not excused) before the LF
+    output logic             o_col_f,      // first ':' before the LF
+    output logic [5:0]       o_col_p,
+    output logic             o_lnw_f,      // last non-SP/HTAB before the colon
+    output logic             o_ntk_f,      // first non-token byte before the colon
+    output logic             o_pa_f,       // value bytes (not SP/HTAB/CR) before the LF
+    output logic [5:0]       o_pa_first,
+    output logic [5:0]       o_pa_last,
+    output logic             o_pc_f,       // value bytes after the first colon
+    output logic [5:0]       o_pc_first,
+    output logic [5:0]       o_pc_last,
+    output logic [46:0]      o_match,      // name compare bits (sip_parse_names)
+    output logic [5:0]       o_compact,
+    // the same positions as u coordinates (x + p), so the walker adds nothing
+    output logic [UW-1:0]    o_lfp_u,
+    output logic [UW-1:0]    o_bad_u,
+    output logic [UW-1:0]    o_col_u,
+    output logic [UW-1:0]    o_ne_u,       // one past the last name byte (lnw + 1)
+    output logic [UW-1:0]    o_ntk_u,
+    output logic [UW-1:0]    o_pa_first_u,
+    output logic [UW-1:0]    o_pa_end_u,   // pa_last + 1
+    output logic [UW-1:0]    o_pc_first_u,
+    output logic [UW-1:0]    o_pc_end_u,   // pc_last + 1
+    output logic [UW-1:0]    o_x2_u        // x + 2
+);
+  initial begin
+    if (UW != sip_parse_pkg::UW) $error("sip_parse_analyzer: UW must be sip_parse_pkg::UW");
+  end
+
+  // ------------------------------------------------------------ stage 1
+  logic [7:0]  w [66];  // w[k] = W[k-1]
+  always_comb begin
+    for (int k = 0; k < 66; k++) w[k] = i_win[k*8 +: 8];
+  end
+
+  logic [63:0] lf, cr, colon, ws, bad, tok, bsprev, crprev, nextlf;
+  always_comb begin
+    for (int i = 0; i < 64; i++) begin
+      logic [7:0] c;
+      c = w[i + 1];
+      lf[i]     = (c == 8'h0A);
+      cr[i]     = (c == 8'h0D);
+      colon[i]  = (c == 8'h3A);
+      ws[i]     = (c == 8'h20) || (c == 8'h09);
+      bad[i]    = ((c <= 8'h1F) || (c == 8'h7F)) && (c != 8'h0A) && (c != 8'h09);
+      tok[i]    = sip_parse_pkg::is_token(c);
+      bsprev[i] = (w[i] == 8'h5C);
+      crprev[i] = (w[i] == 8'h0D);
+      nextlf[i] = (w[i + 2] == 8'h0A);
+    end
+  end
+
+  logic [63:0] vis, lfv, region, lf_oh, esc_ok, bad_eff, colon_in, col_p, pre, post, vnw;
+  always_comb begin
+    vis      = sip_parse_pkg::below(i_lim);
+    lfv      = lf & vis;
+    region   = ~sip_parse_pkg::pfx_incl(lfv);
+    lf_oh    = sip_parse_pkg::lowest(lfv);
+    esc_ok   = i_sl ? 64'd0 : (i_first ? {{63{1'b1}}, 1'b0} : {64{1'b1}});
+    bad_eff  = bad & ~(cr & nextlf) & ~(bsprev & ~cr & esc_ok);
+    colon_in = colon & region;
+    col_p    = sip_parse_pkg::pfx_incl(colon_in);
+    pre      = region & ~col_p;
+    post     = region & (col_p << 1);
+    vnw      = ~ws & ~cr;
+  end
+
+  logic [46:0] match;
+  logic [5:0]  compact;
+  sip_parse_names u_names (
+      .name   (i_win[8 +: 19*8]),
+      .match  (match),
+      .compact(compact)
+  );
+
+  // Stage enables: a stage moves when it is empty or the next one moves.
+  logic en1, en2;
+  assign en2 = !o_valid || !stall;
+  assign en1 = !s1_valid || en2;
+  assign in_ready = en1;
+
+  // stage-1 registers
+  logic            s1_valid, s1_epoch, s1_first, s1_sl, s1_stream;
+  logic [2:0]      s1_kind;
+  logic [UW-1:0]   s1_x, s1_end;
+  logic [6:0]      s1_lim;
+  logic [5:0]      s1_o0, s1_compact;
+  logic [511:0]    s1_bytes;
+  logic            s1_c0_cr, s1_c0_lf, s1_c0_ws, s1_b1_lf, s1_cr63lf, s1_cr_before;
+  logic [63:0]     s1_lfv, s1_bad, s1_col, s1_lnw, s1_ntk, s1_pa, s1_pc;
+  logic [46:0]     s1_match;
+  logic [UW-7:0]   s1_xhi1;         // x[UW-1:6] + 1
+
+  always_ff @(posedge clk) begin
+    if (!rst_n) begin
+      s1_valid <= 1'b0;
+    end else if (en1) begin
+      s1_valid <= i_valid;
+    end
+    if (en1) begin
+      s1_epoch <= i_epoch;
+      s1_kind <= i_kind;
+      s1_x <= i_x;
+      s1_first <= i_first;
+      s1_sl <= i_sl;
+      s1_lim <= i_lim;
+      s1_stream <= i_stream;
+      s1_o0 <= i_o0;
+      s1_end <= i_end;
+      s1_bytes <= i_win[8 +: 512];
+      s1_c0_cr <= cr[0];
+      s1_c0_lf <= lf[0];
+      s1_c0_ws <= ws[0];
+      s1_b1_lf <= lf[1] && (i_lim >= 7'd2);
+      s1_cr63lf <= cr[63] && nextlf[63];
+      s1_cr_before <= |(lf_oh & crprev);
+      s1_lfv <= lfv;
+      s1_bad <= bad_eff & region;
+      s1_col <= colon_in;
+      s1_lnw <= ~ws & pre;
+      s1_ntk <= ~tok & pre;
+      s1_pa <= vnw & region;
+      s1_pc <= vnw & post;
+      s1_match <= match;
+      s1_compact <= compact;
+      s1_xhi1 <= i_x[UW-1:6] + (UW-6)'(1);
+    end
+  end
+
+  // ------------------------------------------------------------ stage 2
+  // x + p (+ inc) for p < 64: the carry out of the low six bits picks x_hi or x_hi + 1.
+  function automatic logic [UW-1:0] absu(input logic [UW-1:0] x, input logic [UW-7:0] xhi1,
+                                         input logic [5:0] p, input logic inc);
+    logic [6:0] lo;
+    lo = {1'b0, x[5:0]} + {1'b0, p} + {6'd0, inc};
+    absu = lo[6] ? {xhi1, lo[5:0]} : {x[UW-1:6], lo[5:0]};
+  endfunction
+
+  logic [5:0] e_lfp, e_bad, e_col, e_lnw, e_ntk, e_paf, e_pal, e_pcf, e_pcl;
+  assign e_lfp = sip_parse_pkg::enc64(sip_parse_pkg::lowest(s1_lfv));
+  assign e_bad = sip_parse_pkg::enc64(sip_parse_pkg::lowest(s1_bad));
+  assign e_col = sip_parse_pkg::enc64(sip_parse_pkg::lowest(s1_col));
+  assign e_lnw = sip_parse_pkg::enc64(sip_parse_pkg::highest(s1_lnw));
+  assign e_ntk = sip_parse_pkg::enc64(sip_parse_pkg::lowest(s1_ntk));
+  assign e_paf = sip_parse_pkg::enc64(sip_parse_pkg::lowest(s1_pa));
+  assign e_pal = sip_parse_pkg::enc64(sip_parse_pkg::highest(s1_pa));
+  assign e_pcf = sip_parse_pkg::enc64(sip_parse_pkg::lowest(s1_pc));
+  assign e_pcl = sip_parse_pkg::enc64(sip_parse_pkg::highest(s1_pc));
+
+  always_ff @(posedge clk) begin
+    if (!rst_n) begin
+      o_valid <= 1'b0;
+    end else if (en2) begin
+      o_valid <= s1_valid;
+    end
+    if (en2) begin
+      o_epoch <= s1_epoch;
+      o_kind <= s1_kind;
+      o_x <= s1_x;
+      o_first <= s1_first;
+      o_sl <= s1_sl;
+      o_lim <= s1_lim;
+      o_bytes <= s1_bytes;
+      o_stream <= s1_stream;
+      o_o0 <= s1_o0;
+      o_end <= s1_end;
+      o_c0_cr <= s1_c0_cr;
+      o_c0_lf <= s1_c0_lf;
+      o_c0_ws <= s1_c0_ws;
+      o_b1_lf <= s1_b1_lf;
+      o_cr63lf <= s1_cr63lf;
+      o_cr_before <= s1_cr_before;
+      o_has_lf <= |s1_lfv;
+      o_lfp <= e_lfp;
+      o_lfp_u <= absu(s1_x, s1_xhi1, e_lfp, 1'b0);
+      o_bad_f <= |s1_bad;
+      o_bad_u <= absu(s1_x, s1_xhi1, e_bad, 1'b0);
+      o_col_f <= |s1_col;
+      o_col_p <= e_col;
+      o_col_u <= absu(s1_x, s1_xhi1, e_col, 1'b0);
+      o_lnw_f <= |s1_lnw;
+      o_ne_u <= absu(s1_x, s1_xhi1, e_lnw, 1'b1);
+      o_ntk_f <= |s1_ntk;
+      o_ntk_u <= absu(s1_x, s1_xhi1, e_ntk, 1'b0);
+      o_pa_f <= |s1_pa;
+      o_pa_first <= e_paf;
+      o_pa_first_u <= absu(s1_x, s1_xhi1, e_paf, 1'b0);
+      o_pa_last <= e_pal;
+      o_pa_end_u <= absu(s1_x, s1_xhi1, e_pal, 1'b1);
+      o_pc_f <= |s1_pc;
+      o_pc_first <= e_pcf;
+      o_pc_first_u <= absu(s1_x, s1_xhi1, e_pcf, 1'b0);
+      o_pc_last <= e_pcl;
+      o_pc_end_u <= absu(s1_x, s1_xhi1, e_pcl, 1'b1);
+      o_x2_u <= absu(s1_x, s1_xhi1, 6'd2, 1'b0);
+      o_match <= s1_match;
+      o_compact <= s1_compact;
+    end
+  end
+endmodule
+
+`default_nettype wire

@@ -1,0 +1,398 @@
+// sip_parse_chunker: walks each segment's beats and cuts them into line
+// chunks for the analyzer. A chunk is a 66-byte window W[-1..64] taken at a
+// position x: x is a line start (first) or x = previous chunk + 64 when a line
+// is longer than one window. Line ends come from the beat's LF bitmask (a
+// prefix-OR over the thermometer of x), so one chunk leaves per cycle whatever
+// the line length up to 64 bytes. Between messages the chunker stops and waits
+// for the walker's command: jump to the next message start (stream) or drop
+// the rest of the segment.
+//
+// Coordinates ("u"): segment byte position + (segment offset mod 64), so that
+// beat k of the segment's reads covers u in [64k, 64k+64).
+`default_nettype none
+
+module sip_parse_chunker #(
+    // Width of u coordinates; must be sip_parse_pkg::UW (checked below).
+    parameter int unsigned UW = 34
+) (
+    input  wire              clk,
+    input  wire              rst_n,
+    input  wire              run_start,    // pulse: a run begins
+    input  wire  [31:0]      seg_count,
+    input  wire  [31:0]      max_bytes,
+    // segment descriptors, in order
+    input  wire              dq_valid,
+    input  wire  [5:0]       dq_o0,        // offset of the segment in its first beat
+    input  wire  [31:0]      dq_len,
+    input  wire              dq_stream,
+    output logic             dq_pop,
+    // the segments' beats, in order
+    input  wire              bq_valid,
+    input  wire  [511:0]     bq_data,
+    output logic             bq_pop,
+    // walker command
+    input  wire              cmd_valid,
+    input  wire              cmd_epoch,    // the epoch the walker is in; a stale command is ignored
+    input  wire              cmd_jump,     // 1: next message search from cmd_target; 0: segment done
+    input  wire  [UW-1:0]    cmd_target,
+    // pipeline
+    input  wire              stall,        // the token register is full and not taken
+    output logic             tk_valid,
+    output logic             tk_epoch,
+    output logic [2:0]       tk_kind,
+    output logic [UW-1:0]    tk_x,
+    output logic             tk_first,
+    output logic             tk_sl,
+    output logic [6:0]       tk_lim,
+    output logic [66*8-1:0]  tk_win,       // W[-1] in [7:0], W[j] in [(j+1)*8 +: 8]
+    output logic             tk_stream,
+    output logic [5:0]       tk_o0,
+    output logic [UW-1:0]    tk_end
+);
+  // ------------------------------------------------------------ parameters
+  initial begin
+    if (UW != sip_parse_pkg::UW) $error("sip_parse_chunker: UW must be sip_parse_pkg::UW");
+  end
+
+  typedef enum logic [3:0] {
+    S_FIN, S_IDLE, S_SEG0, S_FILL, S_SKIP, S_SETUP1, S_SETUP2, S_RUN, S_WAIT, S_DRAIN
+  } state_t;
+
+  // ------------------------------------------------------------ registers
+  state_t          st_q, st_d;
+  logic [31:0]     seg_idx_q, seg_idx_d;
+  logic [511:0]    cur_q, cur_d, nxt_q, nxt_d;
+  logic [63:0]     lf_cur_q, lf_cur_d, lf_nxt_q, lf_nxt_d;
+  logic [63:0]     cr_cur_q, cr_cur_d, cr_nxt_q, cr_nxt_d;
+  logic [7:0]      prev_q, prev_d;
+  logic [UW-1:0]   base_q, base_d;              // u of cur byte 0
+  logic [27:0]     nb_left_q, nb_left_d;        // beats of the segment still in the queue
+  logic [1:0]      fill_q, fill_d;
+  logic [UW-1:0]   end_q, end_d;
+  logic            stream_q, stream_d;
+  logic [5:0]      o0_q, o0_d;
+  logic [UW-1:0]   tgt_q, tgt_d;                // skip: first candidate message start
+  logic [UW-1:0]   ms_q, ms_d;
+  logic [UW-1:0]   limit_q, limit_d;
+  logic [UW:0]     lrel_q, lrel_d;              // limit - base (signed)
+  logic [63:0]     vis_cur_q, vis_cur_d, vis_nxt_q, vis_nxt_d;
+  logic [63:0]     therm_q, therm_d;            // bits >= o
+  logic [5:0]      o_q, o_d;                    // x - base
+  logic            first_q, first_d, sl_q, sl_d;
+  logic            pend_q, pend_d;              // one more shift before the next chunk
+  logic            epoch_q, epoch_d;
+
+  logic            tkv_d, tkfirst_d, tksl_d;
+  logic [2:0]      tkkind_d;
+  logic [UW-1:0]   tkx_d, tkend_d;
+  logic [6:0]      tklim_d;
+  logic [66*8-1:0] tkwin_d;
+
+  // ------------------------------------------------------------ helpers
+  function automatic logic [63:0] mask_eq(input logic [511:0] beat, input logic [7:0] c);
+    logic [63:0] r;
+    for (int i = 0; i < 64; i++) r[i] = (beat[i*8 +: 8] == c);
+    mask_eq = r;
+  endfunction
+
+  // Visible bytes of a beat whose start is `rel` below the limit (signed).
+  function automatic logic [63:0] vis_of(input logic [UW:0] rel);
+    logic [6:0] n;
+    if (rel[UW]) n = 7'd0;
+    else if (rel >= (UW+1)'(64)) n = 7'd64;
+    else n = rel[6:0];
+    vis_of = sip_parse_pkg::below(n);
+  endfunction
+
+  // The beat that enters `nxt` on a shift.
+  logic [511:0] in_beat;
+  logic         can_shift;
+  assign in_beat   = (nb_left_q != 28'd0) ? bq_data : 512'd0;
+  assign can_shift = (nb_left_q == 28'd0) || bq_valid;
+
+  // Window W[-1..64] at x = base + o: input byte k = {nxt, cur, prev}[k], out j = in[o + j].
+  logic [129*8-1:0] win_in;
+  logic [66*8-1:0]  win;
+  assign win_in = {nxt_q, cur_q, prev_q};
+  always_comb begin
+    logic [129*8-1:0] s1, s2;
+    // three stages of 4:1 byte muxes (shift by o[1:0], o[3:2]*4, o[5:4]*16)
+    s1 = win_in >> (8 * o_q[1:0]);
+    s2 = s1 >> (32 * o_q[3:2]);
+    win = 528'(s2 >> (128 * o_q[5:4]));
+  end
+
+  // LF search from x: in cur at >= o, else in nxt below o.
+  logic [63:0] m1, m2, p1, p2, oh_o;
+  logic        any1, any2, last1, last2;
+  logic [5:0]  pos1, pos2;
+  logic [6:0]  lim_now;
+  logic        stop_now, cr_at_o, lf_at_o;
+  assign m1    = lf_cur_q & vis_cur_q & therm_q;
+  assign m2    = lf_nxt_q & vis_nxt_q & ~therm_q;
+  assign any1  = |m1;
+  assign any2  = |m2;
+  assign p1    = sip_parse_pkg::pfx_incl(m1) << 1;       // bits above the first LF
+  assign p2    = sip_parse_pkg::pfx_incl(m2) << 1;
+  assign last1 = (m1 == 64'h8000_0000_0000_0000);
+  assign last2 = (m2 == 64'h8000_0000_0000_0000);
+  assign pos1  = sip_parse_pkg::enc64(sip_parse_pkg::lowest(m1));
+  assign pos2  = sip_parse_pkg::enc64(sip_parse_pkg::lowest(m2));
+  assign oh_o  = therm_q & ~(therm_q << 1);
+  assign cr_at_o = |(cr_cur_q & oh_o);
+  assign lf_at_o = |(lf_cur_q & oh_o);
+  always_comb begin
+    logic [UW+1:0] r;
+    r = {lrel_q[UW], lrel_q} - {{(UW-4){1'b0}}, o_q};
+    if (r[UW+1]) lim_now = 7'd0;
+    else if (r >= (UW+2)'(64)) lim_now = 7'd64;
+    else lim_now = r[6:0];
+  end
+  assign stop_now = (first_q && (cr_at_o || lf_at_o)) || (!any1 && !any2 && lim_now != 7'd64);
+
+  // Skip: first byte at >= tgt that is neither CR nor LF, inside the segment.
+  logic [UW:0]  trel, erel;
+  logic [63:0]  skip_m;
+  logic         skip_in_cur, skip_found, seg_exhausted;
+  logic [5:0]   skip_pos;
+  assign trel = {1'b0, tgt_q} - {1'b0, base_q};
+  assign erel = {1'b0, end_q} - {1'b0, base_q};
+  assign skip_in_cur = !trel[UW] && trel < (UW+1)'(64);
+  assign skip_m = ~(lf_cur_q | cr_cur_q) & ~sip_parse_pkg::below({1'b0, trel[5:0]}) & vis_of(erel);
+  assign skip_found = skip_in_cur && (skip_m != 64'd0);
+  assign skip_pos = sip_parse_pkg::enc64(sip_parse_pkg::lowest(skip_m));
+  assign seg_exhausted = erel <= (UW+1)'(64);
+
+  // ------------------------------------------------------------ next state
+  always_comb begin
+    logic do_shift, do_pop;
+    st_d = st_q;
+    seg_idx_d = seg_idx_q;
+    cur_d = cur_q; nxt_d = nxt_q; lf_cur_d = lf_cur_q; lf_nxt_d = lf_nxt_q;
+    cr_cur_d = cr_cur_q; cr_nxt_d = cr_nxt_q; prev_d = prev_q; base_d = base_q;
+    nb_left_d = nb_left_q; fill_d = fill_q; end_d = end_q; stream_d = stream_q; o0_d = o0_q;
+    tgt_d = tgt_q; ms_d = ms_q; limit_d = limit_q; lrel_d = lrel_q;
+    vis_cur_d = vis_cur_q; vis_nxt_d = vis_nxt_q; therm_d = therm_q; o_d = o_q;
+    first_d = first_q; sl_d = sl_q; pend_d = pend_q; epoch_d = epoch_q;
+    dq_pop = 1'b0;
+    do_shift = 1'b0;
+    do_pop = 1'b0;
+    tkv_d = 1'b0;
+    tkkind_d = sip_parse_pkg::TK_CHUNK;
+    tkx_d = {base_q[UW-1:6], o_q};
+    tkfirst_d = first_q;
+    tksl_d = sl_q;
+    tklim_d = lim_now;
+    tkwin_d = win;
+    tkend_d = end_q;
+
+    // A command is taken whatever the pipeline does (no token leaves then).
+    if (cmd_valid && cmd_epoch == epoch_q && (st_q == S_RUN || st_q == S_WAIT)) begin
+      epoch_d = ~epoch_q;
+      pend_d = 1'b0;
+      if (cmd_jump) begin
+        tgt_d = cmd_target;
+        st_d = S_SKIP;
+      end else begin
+        st_d = S_DRAIN;
+      end
+    end else if (!stall) begin
+      begin
+        unique case (st_q)
+          S_FIN: ;
+          S_IDLE: begin
+            if (seg_idx_q == seg_count) begin
+              tkv_d = 1'b1;
+              tkkind_d = sip_parse_pkg::TK_RUNE;
+              st_d = S_FIN;
+            end else if (dq_valid) begin
+              dq_pop = 1'b1;
+              seg_idx_d = seg_idx_q + 32'd1;
+              stream_d = dq_stream;
+              o0_d = dq_o0;
+              end_d = UW'({26'd0, dq_o0}) + UW'(dq_len);
+              // the reader requests no beat for an empty segment
+              nb_left_d = (dq_len == 32'd0) ? 28'd0 : 28'((UW'({26'd0, dq_o0}) + UW'(dq_len) + UW'(63)) >> 6);
+              tkv_d = 1'b1;
+              tkkind_d = sip_parse_pkg::TK_SEGB;
+              tkx_d = UW'({26'd0, dq_o0});
+              tkend_d = UW'({26'd0, dq_o0}) + UW'(dq_len);
+              fill_d = 2'd0;
+              tgt_d = UW'({26'd0, dq_o0});
+              st_d = (dq_len == 32'd0) ? S_SEG0 : S_FILL;
+            end
+          end
+          S_SEG0: begin  // empty segment: nothing consumed
+            tkv_d = 1'b1;
+            tkkind_d = sip_parse_pkg::TK_SEGE;
+            tkx_d = UW'({26'd0, o0_q});
+            st_d = S_DRAIN;
+          end
+          S_FILL: begin
+            if (can_shift) begin
+              do_shift = 1'b1;
+              fill_d = fill_q + 2'd1;
+              if (fill_q == 2'd1) begin
+                base_d = '0;
+                st_d = S_SKIP;
+              end
+            end
+          end
+          S_SKIP: begin
+            if (!skip_in_cur) begin
+              if (can_shift) do_shift = 1'b1;
+            end else if (skip_found) begin
+              ms_d = {base_q[UW-1:6], skip_pos};
+              o_d = skip_pos;
+              therm_d = ~sip_parse_pkg::below(7'(skip_pos));
+              st_d = S_SETUP1;
+            end else if (seg_exhausted) begin
+              tkv_d = 1'b1;
+              tkkind_d = sip_parse_pkg::TK_SEGE;
+              tkx_d = end_q;
+              st_d = S_DRAIN;
+            end else if (can_shift) begin
+              do_shift = 1'b1;
+              tgt_d = base_q + UW'(64);
+            end
+          end
+          S_SETUP1: begin
+            limit_d = (ms_q + UW'(max_bytes) < end_q) ? ms_q + UW'(max_bytes) : end_q;
+            tkv_d = 1'b1;
+            tkkind_d = sip_parse_pkg::TK_MSGB;
+            tkx_d = ms_q;
+            first_d = 1'b1;
+            sl_d = 1'b1;
+            st_d = S_SETUP2;
+          end
+          S_SETUP2: begin
+            lrel_d = {1'b0, limit_q} - {1'b0, base_q};
+            vis_cur_d = vis_of({1'b0, limit_q} - {1'b0, base_q});
+            vis_nxt_d = vis_of({1'b0, limit_q} - {1'b0, base_q} - (UW+1)'(64));
+            st_d = S_RUN;
+          end
+          S_RUN: begin
+            if (pend_q) begin
+              if (can_shift) begin
+                do_shift = 1'b1;
+                pend_d = 1'b0;
+              end
+            end else if (can_shift || (any1 && !last1)) begin
+              // emit the chunk at x = base + o
+              tkv_d = 1'b1;
+              if (any1) begin
+                first_d = 1'b1;
+                sl_d = 1'b0;
+                if (last1) begin
+                  do_shift = 1'b1;
+                  therm_d = {64{1'b1}};
+                  o_d = 6'd0;
+                end else begin
+                  therm_d = p1;
+                  o_d = pos1 + 6'd1;
+                end
+              end else if (any2) begin
+                first_d = 1'b1;
+                sl_d = 1'b0;
+                do_shift = 1'b1;
+                if (last2) begin
+                  pend_d = 1'b1;
+                  therm_d = {64{1'b1}};
+                  o_d = 6'd0;
+                end else begin
+                  therm_d = p2;
+                  o_d = pos2 + 6'd1;
+                end
+              end else begin
+                first_d = 1'b0;
+                do_shift = 1'b1;
+              end
+              if (stop_now) begin
+                if (stream_q) begin
+                  st_d = S_WAIT;          // the walker says where the next message starts
+                end else begin
+                  // A datagram holds one message: whatever the walker decides,
+                  // the segment is done. Move on now; the walker's command for
+                  // this message will carry the old epoch and be ignored.
+                  epoch_d = ~epoch_q;
+                  st_d = S_DRAIN;
+                end
+              end
+            end
+          end
+          S_WAIT: ;
+          S_DRAIN: begin
+            if (nb_left_q == 28'd0) begin
+              st_d = S_IDLE;
+            end else if (bq_valid) begin
+              do_pop = 1'b1;
+            end
+          end
+          default: st_d = S_FIN;
+        endcase
+      end
+    end
+    if (run_start) begin
+      st_d = S_IDLE;
+      seg_idx_d = 32'd0;
+      epoch_d = 1'b0;
+    end
+
+    if (do_shift) begin
+      prev_d = cur_q[511:504];
+      cur_d = nxt_q;
+      lf_cur_d = lf_nxt_q;
+      cr_cur_d = cr_nxt_q;
+      nxt_d = in_beat;
+      lf_nxt_d = mask_eq(in_beat, 8'h0A);
+      cr_nxt_d = mask_eq(in_beat, 8'h0D);
+      base_d = base_q + UW'(64);
+      if (st_q == S_FILL && fill_q == 2'd1) base_d = '0;
+      lrel_d = lrel_q - (UW+1)'(64);
+      vis_cur_d = vis_nxt_q;
+      vis_nxt_d = vis_of(lrel_q - (UW+1)'(128));
+      if (nb_left_q != 28'd0) do_pop = 1'b1;
+    end
+    bq_pop = do_pop;
+    if (do_pop) nb_left_d = nb_left_q - 28'd1;
+  end
+
+  // ------------------------------------------------------------ registers
+  always_ff @(posedge clk) begin
+    if (!rst_n) begin
+      st_q <= S_FIN;
+      seg_idx_q <= 32'd0;
+      epoch_q <= 1'b0;
+      pend_q <= 1'b0;
+      nb_left_q <= 28'd0;
+      tk_valid <= 1'b0;
+    end else begin
+      st_q <= st_d;
+      seg_idx_q <= seg_idx_d;
+      epoch_q <= epoch_d;
+      pend_q <= pend_d;
+      nb_left_q <= nb_left_d;
+      if (!stall) tk_valid <= tkv_d;
+    end
+    cur_q <= cur_d; nxt_q <= nxt_d; lf_cur_q <= lf_cur_d; lf_nxt_q <= lf_nxt_d;
+    cr_cur_q <= cr_cur_d; cr_nxt_q <= cr_nxt_d; prev_q <= prev_d; base_q <= base_d;
+    fill_q <= fill_d; end_q <= end_d; stream_q <= stream_d; o0_q <= o0_d;
+    tgt_q <= tgt_d; ms_q <= ms_d; limit_q <= limit_d; lrel_q <= lrel_d;
+    vis_cur_q <= vis_cur_d; vis_nxt_q <= vis_nxt_d; therm_q <= therm_d; o_q <= o_d;
+    first_q <= first_d; sl_q <= sl_d;
+    if (!stall) begin
+      tk_epoch <= epoch_q;  // a token belongs to the epoch it was cut in
+      tk_kind <= tkkind_d;
+      tk_x <= tkx_d;
+      tk_first <= tkfirst_d;
+      tk_sl <= tksl_d;
+      tk_lim <= tklim_d;
+      tk_win <= tkwin_d;
+      tk_stream <= stream_d;
+      tk_o0 <= o0_d;
+      tk_end <= tkend_d;
+    end
+  end
+endmodule
+
+`default_nettype wire

@@ -1,0 +1,133 @@
+// sip_parse_pkg: constants and bit-vector helpers shared by the sip_parse
+// kernel. Yosys 0.23 subset: functions assign to their own name (no return),
+// callers name them with an explicit sip_parse_pkg:: scope.
+`default_nettype none
+
+package sip_parse_pkg;
+
+  // Width of a "stream coordinate": a segment's byte position plus the offset
+  // of the segment within its first 64-byte beat, plus room for
+  // message start + max_message_bytes (both below 2^32).
+  localparam int unsigned UW = 34;
+
+  // Token kinds on the chunker -> analyzer -> walker pipeline.
+  localparam logic [2:0] TK_CHUNK = 3'd0;  // a window of (part of) one line
+  localparam logic [2:0] TK_SEGB  = 3'd1;  // a segment begins
+  localparam logic [2:0] TK_MSGB  = 3'd2;  // a message begins (x = its start)
+  localparam logic [2:0] TK_SEGE  = 3'd3;  // no further message (x = consumed end)
+  localparam logic [2:0] TK_RUNE  = 3'd4;  // the last segment of the run is done
+
+  // ParseError values (host/offload/sip_index.h).
+  localparam logic [7:0] E_NONE          = 8'd0;
+  localparam logic [7:0] E_MISSING_CL    = 8'd1;
+  localparam logic [7:0] E_BAD_START     = 8'd2;
+  localparam logic [7:0] E_BARE_LF       = 8'd3;
+  localparam logic [7:0] E_HDR_TOO_LONG  = 8'd4;
+  localparam logic [7:0] E_BAD_HDR_LINE  = 8'd5;
+  localparam logic [7:0] E_BAD_CL        = 8'd6;
+  localparam logic [7:0] E_TOO_MANY_HDRS = 8'd7;
+  localparam logic [7:0] E_BODY_TRUNC    = 8'd8;
+  localparam logic [7:0] E_MSG_TOO_LARGE = 8'd9;
+  localparam logic [7:0] E_BAD_BYTES     = 8'd10;
+
+  localparam int unsigned MAX_HEADERS = 256;  // kMaxHeadersPerMessage
+  localparam logic [5:0]  ID_CONTENT_LENGTH = 6'd7;
+
+  // Start-line scanner state (sip_parse_start_line). vw* track the current
+  // SP-delimited word against "SIP/" 1*DIGIT "." 1*DIGIT.
+  localparam logic [3:0] VW_START = 4'd0, VW_SLASH = 4'd4, VW_ACCEPT = 4'd7, VW_INVALID = 4'd8;
+  typedef struct packed {
+    logic        sp1_f;     // first SP seen
+    logic [31:0] sp1;       // its position
+    logic        resp;      // bytes 0..3 are "SIP/" (case-insensitive SIP)
+    logic        tok_ok;    // every byte before sp1 is a token character
+    logic [3:0]  vw;        // current word
+    logic [3:0]  vw_first;  // the word before sp1
+    logic [2:0]  d;         // bytes after sp1 (saturating)
+    logic [9:0]  code;
+    logic        code_ok;
+    logic        code_sp;   // the byte at sp1+4 is SP
+    logic [31:0] t;         // one past the last non-SP/HTAB byte after sp1
+    logic [31:0] last_sp;   // one past the most recent SP
+    logic [31:0] last;      // last_sp as it was at the last non-SP/HTAB byte
+    logic [3:0]  vw_at_t;   // the word as it was at that byte
+  } sl_state_t;
+
+  function automatic logic [3:0] vstep(input logic [3:0] s, input logic [7:0] c);
+    logic [3:0] r;
+    r = VW_INVALID;
+    case (s)
+      4'd0: if ((c | 8'h20) == 8'h73) r = 4'd1;
+      4'd1: if ((c | 8'h20) == 8'h69) r = 4'd2;
+      4'd2: if ((c | 8'h20) == 8'h70) r = 4'd3;
+      4'd3: if (c == 8'h2F) r = 4'd4;
+      4'd4: if (is_digit(c)) r = 4'd5;
+      4'd5: if (is_digit(c)) r = 4'd5; else if (c == 8'h2E) r = 4'd6;
+      4'd6: if (is_digit(c)) r = 4'd7;
+      4'd7: if (is_digit(c)) r = 4'd7;
+      default: r = VW_INVALID;
+    endcase
+    vstep = r;
+  endfunction
+
+  // $bits(sl_state_t), spelt out for yosys (checked in sip_parse_sl_step)
+  localparam int unsigned SL_STATE_BITS = 158;
+
+  // bit i = OR of m[0..i]
+  function automatic logic [63:0] pfx_incl(input logic [63:0] m);
+    logic [63:0] r;
+    r = m;
+    for (int s = 1; s < 64; s = s * 2) r = r | (r << s);
+    pfx_incl = r;
+  endfunction
+
+  // bit i = OR of m[i..63]
+  function automatic logic [63:0] sfx_incl(input logic [63:0] m);
+    logic [63:0] r;
+    r = m;
+    for (int s = 1; s < 64; s = s * 2) r = r | (r >> s);
+    sfx_incl = r;
+  endfunction
+
+  // Index of a one-hot vector (0 when empty).
+  function automatic logic [5:0] enc64(input logic [63:0] oh);
+    logic [5:0] r;
+    r = 6'd0;
+    for (int i = 0; i < 64; i++) begin
+      if (oh[i]) r = r | i[5:0];
+    end
+    enc64 = r;
+  endfunction
+
+  // Lowest set bit, as a one-hot vector.
+  function automatic logic [63:0] lowest(input logic [63:0] m);
+    lowest = m & ~(pfx_incl(m) << 1);
+  endfunction
+
+  // Highest set bit, as a one-hot vector.
+  function automatic logic [63:0] highest(input logic [63:0] m);
+    highest = m & ~(sfx_incl(m) >> 1);
+  endfunction
+
+  // Bits [0, n) set, n in 0..64.
+  function automatic logic [63:0] below(input logic [6:0] n);
+    logic [63:0] r;
+    for (int i = 0; i < 64; i++) r[i] = (7'(i) < n);
+    below = r;
+  endfunction
+
+  // RFC 3261 token character.
+  function automatic logic is_token(input logic [7:0] c);
+    is_token = (c >= 8'h30 && c <= 8'h39) || (c >= 8'h41 && c <= 8'h5A) ||
+               (c >= 8'h61 && c <= 8'h7A) || c == 8'h2D || c == 8'h2E || c == 8'h21 ||
+               c == 8'h25 || c == 8'h2A || c == 8'h5F || c == 8'h2B || c == 8'h60 ||
+               c == 8'h27 || c == 8'h7E;
+  endfunction
+
+  function automatic logic is_digit(input logic [7:0] c);
+    is_digit = (c >= 8'h30 && c <= 8'h39);
+  endfunction
+
+endpackage
+
+`default_nettype wire

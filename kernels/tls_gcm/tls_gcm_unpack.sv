@@ -1,0 +1,141 @@
+// tls_gcm_unpack: turns a job's payload beats (64-byte aligned, as read from
+// memory) into the job's 16-byte blocks, block k holding payload bytes
+// 16k..16k+15 (memory order; the last block's bytes past the payload are
+// don't-care). A two-beat window; one block per cycle.
+//
+// Block k starts at byte pos = 16q + r of the window, where r (the job's
+// address mod 16) is the same for every block of a job: pick 16-byte chunks
+// q and q+1 (4-way), then shift the pair by r bytes (16-way). Cheaper than
+// a 64-way byte shift of the whole window.
+`default_nettype none
+
+module tls_gcm_unpack (
+  input  wire logic                              clk,
+  input  wire logic                              rst_n,
+  input  wire logic                              range_valid,
+  output logic                                   range_ready,
+  input  wire logic [tls_gcm_pkg::RANGE_W-1:0]   range_in,
+  input  wire logic                              beat_valid,
+  output logic                                   beat_ready,
+  input  wire logic [511:0]                      beat,
+  output logic                                   block_valid,
+  input  wire logic                              block_ready,
+  output logic [127:0]                           block
+);
+
+  tls_gcm_pkg::range_t r;
+  logic active_q, active_d;
+  logic [5:0] pos_q, pos_d;
+  logic [31:0] rem_q, rem_d;
+  logic [26:0] beats_left_q, beats_left_d;
+  logic [511:0] cur_q, cur_d, nxt_q, nxt_d;
+  logic cur_v_q, cur_v_d, nxt_v_q, nxt_v_d;
+  logic out_valid_q, out_valid_d;
+  logic [127:0] out_q, out_d;
+  logic [4:0] take;
+  logic [6:0] pos_next;
+  logic need_next, produce, out_free, last;
+  logic [32:0] span;
+  logic [1023:0] window;
+  logic [127:0] chunk_a, chunk_b;
+  logic [255:0] pair;
+
+  always_comb begin
+    r = range_in;
+    span = {27'h0, r.addr[5:0]} + {1'b0, r.length} + 33'd63;
+    range_ready = !active_q;
+
+    take = rem_q >= 32'd16 ? 5'd16 : rem_q[4:0];
+    need_next = ({1'b0, pos_q} + {2'b0, take}) > 7'd64;
+    out_free = !out_valid_q || block_ready;
+    produce = active_q && cur_v_q && (!need_next || nxt_v_q) && out_free;
+    last = rem_q <= 32'd16;
+    window = {nxt_q, cur_q};
+    chunk_a = window[128 * pos_q[5:4] +: 128];
+    chunk_b = window[128 * pos_q[5:4] + 128 +: 128];
+    pair = {chunk_b, chunk_a} >> {pos_q[3:0], 3'b000};
+    pos_next = {1'b0, pos_q} + 7'd16;
+
+    active_d = active_q;
+    pos_d = pos_q;
+    rem_d = rem_q;
+    beats_left_d = beats_left_q;
+    cur_d = cur_q;
+    nxt_d = nxt_q;
+    cur_v_d = cur_v_q;
+    nxt_v_d = nxt_v_q;
+    out_valid_d = out_valid_q && !block_ready;
+    out_d = out_q;
+
+    if (range_valid && range_ready) begin
+      active_d = 1'b1;  // length > 0: the dispatcher sends no empty ranges
+      pos_d = r.addr[5:0];
+      rem_d = r.length;
+      beats_left_d = span[32:6];
+    end
+
+    if (produce) begin
+      out_valid_d = 1'b1;
+      out_d = pair[127:0];
+      rem_d = rem_q - 32'd16;
+      pos_d = pos_next[5:0];
+      if (last) begin
+        // Every beat of the job has been loaded; drop what is left of it.
+        active_d = 1'b0;
+        cur_v_d = 1'b0;
+        nxt_v_d = 1'b0;
+      end else if (pos_next[6]) begin
+        cur_d = nxt_q;
+        cur_v_d = nxt_v_q;
+        nxt_v_d = 1'b0;
+      end
+    end
+
+    beat_ready = active_q && !(produce && last) && beats_left_q != 27'h0 && (!cur_v_d || !nxt_v_d);
+    if (beat_ready && beat_valid) begin
+      beats_left_d = beats_left_q - 27'h1;
+      if (!cur_v_d) begin
+        cur_d = beat;
+        cur_v_d = 1'b1;
+      end else begin
+        nxt_d = beat;
+        nxt_v_d = 1'b1;
+      end
+    end
+
+    block_valid = out_valid_q;
+    block = out_q;
+  end
+
+  logic unused_span;
+  assign unused_span = ^{span[5:0], pair[255:128], window[1023:640]};
+
+  always_ff @(posedge clk) begin
+    if (!rst_n) begin
+      active_q <= 1'b0;
+      pos_q <= 6'h0;
+      rem_q <= 32'h0;
+      beats_left_q <= 27'h0;
+      cur_v_q <= 1'b0;
+      nxt_v_q <= 1'b0;
+      out_valid_q <= 1'b0;
+    end else begin
+      active_q <= active_d;
+      pos_q <= pos_d;
+      rem_q <= rem_d;
+      beats_left_q <= beats_left_d;
+      cur_v_q <= cur_v_d;
+      nxt_v_q <= nxt_v_d;
+      out_valid_q <= out_valid_d;
+    end
+  end
+
+  always_ff @(posedge clk) begin
+    cur_q <= cur_d;
+    nxt_q <= nxt_d;
+    out_q <= out_d;
+  end
+
+endmodule
+
+`default_nettype wire

@@ -1,0 +1,461 @@
+// tls_gcm_writer: the write side of m_axi_gmem. Takes write requests from
+// two sources and turns each into AXI bursts:
+//   port A (combiner, job order): payload ranges, whose 16-byte blocks come
+//     from the combiner's block FIFO, and results of bad jobs;
+//   port B (GHASH done): results of good jobs, each possibly preceded by a
+//     zero fill of its payload (failed decrypt).
+// A port B request for job i is taken only when port A holds nothing of job
+// i or earlier, so a zero fill always follows that job's plaintext writes.
+//
+// A request is planned twice, in step: the AW side walks its ranges in
+// bursts (ending at 4 KiB boundaries and at the end of the range, so never
+// more than 64 beats), the W side packs blocks into 64-byte beats with byte
+// strobes (a 16-byte block at any byte position may straddle two beats) and
+// sets wlast by the same rule. A W burst starts only after its AW handshake.
+//
+// `results_done` counts result records written (their W beat accepted);
+// `idle` says nothing is queued, in flight or unacknowledged.
+`default_nettype none
+
+module tls_gcm_writer #(
+  // Request FIFO entries per side (AW, W). Legal: a power of two, 2..64.
+  parameter int unsigned REQ_DEPTH = 4
+) (
+  input  wire logic                              clk,
+  input  wire logic                              rst_n,
+  input  wire logic                              run_start,
+  input  wire logic [63:0]                       results,
+  input  wire logic                              a_valid,
+  output logic                                   a_ready,
+  input  wire logic [tls_gcm_pkg::WREQ_W-1:0]    a_req,
+  input  wire logic                              b_valid,
+  output logic                                   b_ready,
+  input  wire logic [tls_gcm_pkg::WREQ_W-1:0]    b_req,
+  input  wire logic                              block_valid,
+  output logic                                   block_ready,
+  input  wire logic [127:0]                      block,      // memory order
+  output logic [31:0]                            results_done,
+  output logic                                   idle,
+  // m_axi_gmem write channels
+  output logic                                   awvalid,
+  input  wire logic                              awready,
+  output logic [63:0]                            awaddr,
+  output logic [7:0]                             awlen,
+  output logic [2:0]                             awsize,
+  output logic [1:0]                             awburst,
+  output logic                                   wvalid,
+  input  wire logic                              wready,
+  output logic [511:0]                           wdata,
+  output logic [63:0]                            wstrb,
+  output logic                                   wlast,
+  input  wire logic                              bvalid,
+  output logic                                   bready,
+  input  wire logic [1:0]                        bresp
+);
+
+  generate
+    if (REQ_DEPTH < 2 || REQ_DEPTH > 64 || (REQ_DEPTH & (REQ_DEPTH - 1)) != 0) begin : g_bad_depth
+      $fatal(1, "tls_gcm_writer: REQ_DEPTH must be a power of two in 2..64");
+    end
+  endgenerate
+
+  localparam int unsigned QW = $clog2(REQ_DEPTH);
+
+  // ---- merge ----------------------------------------------------------------
+  tls_gcm_pkg::wreq_t ra, rb, pick;
+  logic take_b, merge_fire, awq_in_ready, wq_in_ready;
+
+  always_comb begin
+    ra = a_req;
+    rb = b_req;
+    take_b = b_valid && (!a_valid || ra.idx > rb.idx);
+    pick = take_b ? rb : ra;
+    merge_fire = (a_valid || b_valid) && awq_in_ready && wq_in_ready;
+    a_ready = merge_fire && !take_b;
+    b_ready = merge_fire && take_b;
+  end
+
+  logic awq_valid, awq_ready, wq_valid, wq_ready;
+  logic [tls_gcm_pkg::WREQ_W-1:0] awq_head, wq_head;
+  logic [QW:0] awq_count, wq_count;
+
+  tls_gcm_fifo #(
+    .WIDTH(tls_gcm_pkg::WREQ_W),
+    .DEPTH(REQ_DEPTH)
+  ) u_awq (
+    .clk(clk), .rst_n(rst_n),
+    .in_valid(merge_fire), .in_ready(awq_in_ready), .in_data(pick),
+    .out_valid(awq_valid), .out_ready(awq_ready), .out_data(awq_head),
+    .count(awq_count)
+  );
+
+  tls_gcm_fifo #(
+    .WIDTH(tls_gcm_pkg::WREQ_W),
+    .DEPTH(REQ_DEPTH)
+  ) u_wq (
+    .clk(clk), .rst_n(rst_n),
+    .in_valid(merge_fire), .in_ready(wq_in_ready), .in_data(pick),
+    .out_valid(wq_valid), .out_ready(wq_ready), .out_data(wq_head),
+    .count(wq_count)
+  );
+
+  // ---- AW side ------------------------------------------------------------------
+  typedef enum logic [1:0] {P_IDLE = 2'd0, P_RANGE = 2'd1, P_RESULT = 2'd2, P_FLUSH = 2'd3} phase_e;
+
+  tls_gcm_pkg::wreq_t aw_r;
+  phase_e aw_phase_q, aw_phase_d;
+  logic [57:0] aw_beat_q, aw_beat_d;
+  logic [26:0] aw_left_q, aw_left_d;
+  logic awvalid_q, awvalid_d;
+  logic [63:0] awaddr_q, awaddr_d, aw_result_addr;
+  logic [7:0] awlen_q, awlen_d;
+  logic [31:0] aw_done_q, aw_done_d, b_done_q, b_done_d;
+  logic [6:0] aw_burst;
+  logic [32:0] aw_span;
+  logic aw_free, aw_load;
+  logic [63:0] aw_load_addr;
+  logic [7:0] aw_load_len;
+
+  always_comb begin
+    aw_r = awq_head;
+    aw_span = {27'h0, aw_r.range_addr[5:0]} + {1'b0, aw_r.range_length} + 33'd63;
+    aw_result_addr = results + {27'h0, aw_r.idx, 5'h00};
+    aw_free = !awvalid_q || awready;
+    // Beats to the next 4 KiB boundary, at most what is left.
+    aw_burst = 7'd64 - {1'b0, aw_beat_q[5:0]};
+    if (aw_left_q < {20'h0, aw_burst}) aw_burst = aw_left_q[6:0];
+
+    aw_phase_d = aw_phase_q;
+    aw_beat_d = aw_beat_q;
+    aw_left_d = aw_left_q;
+    awq_ready = 1'b0;
+    aw_load = 1'b0;
+    aw_load_addr = {aw_beat_q, 6'h00};
+    aw_load_len = 8'(aw_burst - 7'd1);
+    case (aw_phase_q)
+      P_IDLE: begin
+        if (awq_valid) begin
+          if (aw_r.range_valid && aw_r.range_length != 32'h0) begin
+            aw_phase_d = P_RANGE;
+            aw_beat_d = aw_r.range_addr[63:6];
+            aw_left_d = aw_span[32:6];
+          end else if (aw_r.result_valid) begin
+            aw_phase_d = P_RESULT;
+          end else begin
+            awq_ready = 1'b1;
+          end
+        end
+      end
+      P_RANGE: begin
+        if (aw_free) begin
+          aw_load = 1'b1;
+          aw_beat_d = aw_beat_q + {51'h0, aw_burst};
+          aw_left_d = aw_left_q - {20'h0, aw_burst};
+          if (aw_left_q == {20'h0, aw_burst}) begin
+            if (aw_r.result_valid) begin
+              aw_phase_d = P_RESULT;
+            end else begin
+              aw_phase_d = P_IDLE;
+              awq_ready = 1'b1;
+            end
+          end
+        end
+      end
+      P_RESULT: begin
+        aw_load_addr = {aw_result_addr[63:6], 6'h00};
+        aw_load_len = 8'h00;
+        if (aw_free) begin
+          aw_load = 1'b1;
+          aw_phase_d = P_IDLE;
+          awq_ready = 1'b1;
+        end
+      end
+      default: aw_phase_d = P_IDLE;
+    endcase
+
+    awvalid_d = awvalid_q && !awready;
+    awaddr_d = awaddr_q;
+    awlen_d = awlen_q;
+    if (aw_load) begin
+      awvalid_d = 1'b1;
+      awaddr_d = aw_load_addr;
+      awlen_d = aw_load_len;
+    end
+    aw_done_d = aw_done_q + {31'h0, awvalid_q && awready};
+    b_done_d = b_done_q + {31'h0, bvalid};
+    if (run_start) begin
+      aw_done_d = 32'h0;
+      b_done_d = 32'h0;
+    end
+
+    awvalid = awvalid_q;
+    awaddr = awaddr_q;
+    awlen = awlen_q;
+    awsize = 3'd6;     // 64 bytes per beat
+    awburst = 2'b01;   // INCR
+    bready = 1'b1;
+  end
+
+  // ---- W side -------------------------------------------------------------------
+  tls_gcm_pkg::wreq_t w_r;
+  phase_e w_phase_q, w_phase_d;
+  logic [5:0] pos_q, pos_d;
+  logic [31:0] rem_q, rem_d;
+  logic [57:0] w_beat_q, w_beat_d;
+  logic [511:0] acc_q, acc_d;
+  logic [63:0] acc_strb_q, acc_strb_d;
+  logic res_half_q, res_half_d;
+  logic wvalid_q, wvalid_d, wlast_q, wlast_d, wresult_q, wresult_d;
+  logic [511:0] wdata_q, wdata_d;
+  logic [63:0] wstrb_q, wstrb_d;
+  logic [31:0] results_done_q, results_done_d;
+  logic burst_open_q, burst_open_d, aw_ahead_q, aw_ahead_d, idle_q, idle_d;
+  logic [15:0] aw_ahead_count_q, aw_ahead_count_d;
+  logic [63:0] w_result_addr;
+  logic out_free, w_hs, src_valid, step, last_block, beat_full, overflow;
+  logic [127:0] src, src_masked;
+  logic [4:0] take;
+  logic [15:0] take_mask;
+  logic [6:0] end_pos;
+  logic [1023:0] placed;
+  logic [255:0] rotated2;
+  logic [127:0] rotated, upper_data, lower_data;
+  logic [31:0] rotated_strb2;
+  logic [15:0] rotated_strb, upper_bytes;
+  logic [127:0] placed_strb;
+  logic [511:0] new_lo, new_hi;
+  logic [63:0] new_lo_strb, new_hi_strb;
+
+  always_comb begin
+    w_r = wq_head;
+    w_result_addr = results + {27'h0, w_r.idx, 5'h00};
+    // A beat that opens a burst waits for that burst's AW handshake
+    // (aw_ahead_q: AW handshakes not yet matched by an opened W burst).
+    wvalid = wvalid_q && (burst_open_q || aw_ahead_q);
+    w_hs = wvalid && wready;
+    out_free = !wvalid_q || w_hs;
+
+    // The block to place: payload or zeros (range) or a result half.
+    if (w_phase_q == P_RESULT) begin
+      src_valid = 1'b1;
+      src = res_half_q ? tls_gcm_pkg::byte_swap128(w_r.tag) : {120'h0, 6'h00, w_r.status};
+    end else if (w_r.range_zero) begin
+      src_valid = 1'b1;
+      src = 128'h0;
+    end else begin
+      src_valid = block_valid;
+      src = block;
+    end
+    take = rem_q >= 32'd16 ? 5'd16 : rem_q[4:0];
+    take_mask = 16'((17'h1 << take) - 17'h1);
+    for (int i = 0; i < 16; i++) src_masked[8 * i +: 8] = take_mask[i] ? src[8 * i +: 8] : 8'h00;
+    // Place the block at byte pos = 16q + r of a two-beat field. r (the
+    // range's address mod 16) is the same for every block of a request, so
+    // a 16-way rotation of the block and a 4-way chunk placement do what a
+    // 64-way shift of the field would: chunk q takes the rotated bytes at
+    // r and above, chunk q+1 those below r.
+    rotated2 = {src_masked, src_masked} << {pos_q[3:0], 3'b000};
+    rotated = rotated2[255:128];
+    rotated_strb2 = {take_mask, take_mask} << pos_q[3:0];
+    rotated_strb = rotated_strb2[31:16];
+    upper_bytes = 16'hffff << pos_q[3:0];
+    for (int i = 0; i < 16; i++) begin
+      upper_data[8 * i +: 8] = upper_bytes[i] ? rotated[8 * i +: 8] : 8'h00;
+      lower_data[8 * i +: 8] = upper_bytes[i] ? 8'h00 : rotated[8 * i +: 8];
+    end
+    placed = '0;
+    placed_strb = '0;
+    for (int c = 0; c < 5; c++) begin
+      if (pos_q[5:4] == 2'(c)) begin
+        placed[128 * c +: 128] = upper_data;
+        placed_strb[16 * c +: 16] = rotated_strb & upper_bytes;
+      end else if (c > 0 && pos_q[5:4] == 2'(c - 1)) begin
+        placed[128 * c +: 128] = lower_data;
+        placed_strb[16 * c +: 16] = rotated_strb & ~upper_bytes;
+      end
+    end
+    new_lo = acc_q | placed[511:0];
+    new_hi = placed[1023:512];
+    new_lo_strb = acc_strb_q | placed_strb[63:0];
+    new_hi_strb = placed_strb[127:64];
+    end_pos = {1'b0, pos_q} + {2'b0, take};
+    last_block = rem_q <= 32'd16;
+    beat_full = end_pos[6];  // reached the end of the beat
+    overflow = end_pos > 7'd64;
+
+    w_phase_d = w_phase_q;
+    pos_d = pos_q;
+    rem_d = rem_q;
+    w_beat_d = w_beat_q;
+    acc_d = acc_q;
+    acc_strb_d = acc_strb_q;
+    res_half_d = res_half_q;
+    wq_ready = 1'b0;
+    block_ready = 1'b0;
+    step = 1'b0;
+    wvalid_d = wvalid_q && !w_hs;
+    wdata_d = wdata_q;
+    wstrb_d = wstrb_q;
+    wlast_d = wlast_q;
+    wresult_d = wresult_q;
+
+    case (w_phase_q)
+      P_IDLE: begin
+        if (wq_valid) begin
+          acc_d = 512'h0;
+          acc_strb_d = 64'h0;
+          if (w_r.range_valid && w_r.range_length != 32'h0) begin
+            w_phase_d = P_RANGE;
+            pos_d = w_r.range_addr[5:0];
+            rem_d = w_r.range_length;
+            w_beat_d = w_r.range_addr[63:6];
+          end else if (w_r.result_valid) begin
+            w_phase_d = P_RESULT;
+            pos_d = w_result_addr[5:0];
+            rem_d = 32'd32;
+            w_beat_d = w_result_addr[63:6];
+            res_half_d = 1'b0;
+          end else begin
+            wq_ready = 1'b1;
+          end
+        end
+      end
+      P_RANGE, P_RESULT: begin
+        step = src_valid && out_free;
+        if (step) begin
+          block_ready = w_phase_q == P_RANGE && !w_r.range_zero;
+          rem_d = rem_q - {27'h0, take};
+          res_half_d = 1'b1;
+          if (beat_full || last_block) begin
+            // Emit the beat; keep what spilled into the next one.
+            wvalid_d = 1'b1;
+            wdata_d = new_lo;
+            wstrb_d = new_lo_strb;
+            wlast_d = (last_block && !overflow) || w_beat_q[5:0] == 6'h3f;
+            wresult_d = last_block && !overflow && w_phase_q == P_RESULT;
+            w_beat_d = w_beat_q + 58'h1;
+            acc_d = new_hi;
+            acc_strb_d = new_hi_strb;
+            pos_d = end_pos[5:0];
+          end else begin
+            acc_d = new_lo;
+            acc_strb_d = new_lo_strb;
+            pos_d = end_pos[5:0];
+          end
+          if (last_block) begin
+            if (overflow) begin
+              w_phase_d = P_FLUSH;
+            end else if (w_phase_q == P_RANGE && w_r.result_valid) begin
+              w_phase_d = P_RESULT;
+              acc_d = 512'h0;
+              acc_strb_d = 64'h0;
+              pos_d = w_result_addr[5:0];
+              rem_d = 32'd32;
+              w_beat_d = w_result_addr[63:6];
+              res_half_d = 1'b0;
+            end else begin
+              w_phase_d = P_IDLE;
+              wq_ready = 1'b1;
+            end
+          end
+        end
+      end
+      P_FLUSH: begin
+        // The last block spilled into one more beat (ranges only: a result
+        // never straddles beats).
+        if (out_free) begin
+          wvalid_d = 1'b1;
+          wdata_d = acc_q;
+          wstrb_d = acc_strb_q;
+          wlast_d = 1'b1;
+          wresult_d = 1'b0;
+          if (w_r.result_valid) begin
+            w_phase_d = P_RESULT;
+            acc_d = 512'h0;
+            acc_strb_d = 64'h0;
+            pos_d = w_result_addr[5:0];
+            rem_d = 32'd32;
+            w_beat_d = w_result_addr[63:6];
+            res_half_d = 1'b0;
+          end else begin
+            w_phase_d = P_IDLE;
+            wq_ready = 1'b1;
+          end
+        end
+      end
+      default: w_phase_d = P_IDLE;
+    endcase
+
+    aw_ahead_count_d = aw_ahead_count_q + {15'h0, awvalid_q && awready} - {15'h0, w_hs && !burst_open_q};
+    aw_ahead_d = aw_ahead_count_d != 16'h0;
+    burst_open_d = w_hs ? !wlast_q : burst_open_q;
+    results_done_d = results_done_q + {31'h0, w_hs && wresult_q};
+    if (run_start) begin
+      results_done_d = 32'h0;
+    end
+
+    wdata = wdata_q;
+    wstrb = wstrb_q;
+    wlast = wlast_q;
+    results_done = results_done_q;
+    // Registered: its users (run done, overlap drain) only need to see the
+    // writer idle once nothing more can arrive, and a cycle late is fine.
+    idle_d = !awq_valid && !wq_valid && aw_phase_q == P_IDLE && w_phase_q == P_IDLE && !awvalid_q &&
+             !wvalid_q && aw_done_q == b_done_q && !a_valid && !b_valid;
+    idle = idle_q;
+  end
+
+  // Write errors are not expected from device memory and cannot be reported
+  // per job; they are ignored. Queue counts are not needed (valid/ready).
+  logic unused_w;
+  assign unused_w = ^{bresp, awq_count, wq_count, step, aw_span[5:0], aw_result_addr[5:0], aw_r,
+                      rotated2[127:0], rotated_strb2[15:0]};
+
+  always_ff @(posedge clk) begin
+    if (!rst_n) begin
+      aw_phase_q <= P_IDLE;
+      awvalid_q <= 1'b0;
+      aw_done_q <= 32'h0;
+      b_done_q <= 32'h0;
+      w_phase_q <= P_IDLE;
+      wvalid_q <= 1'b0;
+      results_done_q <= 32'h0;
+      burst_open_q <= 1'b0;
+      aw_ahead_q <= 1'b0;
+      aw_ahead_count_q <= 16'h0;
+      idle_q <= 1'b1;
+    end else begin
+      aw_phase_q <= aw_phase_d;
+      awvalid_q <= awvalid_d;
+      aw_done_q <= aw_done_d;
+      b_done_q <= b_done_d;
+      w_phase_q <= w_phase_d;
+      wvalid_q <= wvalid_d;
+      results_done_q <= results_done_d;
+      burst_open_q <= burst_open_d;
+      aw_ahead_q <= aw_ahead_d;
+      aw_ahead_count_q <= aw_ahead_count_d;
+      idle_q <= idle_d;
+    end
+  end
+
+  always_ff @(posedge clk) begin
+    aw_beat_q <= aw_beat_d;
+    aw_left_q <= aw_left_d;
+    awaddr_q <= awaddr_d;
+    awlen_q <= awlen_d;
+    pos_q <= pos_d;
+    rem_q <= rem_d;
+    w_beat_q <= w_beat_d;
+    acc_q <= acc_d;
+    acc_strb_q <= acc_strb_d;
+    res_half_q <= res_half_d;
+    wdata_q <= wdata_d;
+    wstrb_q <= wstrb_d;
+    wlast_q <= wlast_d;
+    wresult_q <= wresult_d;
+  end
+
+endmodule
+
+`default_nettype wire

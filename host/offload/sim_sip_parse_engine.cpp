@@ -1,5 +1,6 @@
 // SimSipParseEngine: XRT's host-side sequence against the Verilated sip_parse.
 #include "offload/sim_sip_parse_engine.h"
+#include "offload/sip_parse_device_batch.h"
 
 #include <Vsip_parse.h>
 
@@ -51,9 +52,6 @@ struct DeviceBuffer {
   }
 };
 
-std::runtime_error contract_error(const std::string& what) {
-  return std::runtime_error("sim backend: sip_parse output breaks the contract: " + what);
-}
 
 }  // namespace
 
@@ -66,8 +64,7 @@ struct SimSipParseEngine::Card {
   DeviceBuffer results;
   DeviceBuffer messages;
   DeviceBuffer headers;
-  std::vector<SegmentDescriptor> descriptors;  // what the kernel is given
-  std::vector<std::size_t> outside;            // descriptors outside the buffer
+  SipParseDeviceBatch batch;  // descriptors as the kernel gets them, capacities
 };
 
 SimSipParseEngine::SimSipParseEngine(SipParseLimits limits, sim::MemoryModelConfig memory)
@@ -83,23 +80,9 @@ void SimSipParseEngine::parse(std::span<const std::uint8_t> bytes, std::span<con
   if (n == 0) return;
   Card& card = *card_;
 
-  // Descriptors the kernel can follow; capacities that cannot overflow
-  // (docs/kernels.md): /4 for messages and /3 for header lines.
-  card.descriptors.assign(segments.begin(), segments.end());
-  card.outside.clear();
-  std::uint64_t msg_cap = 1;
-  std::uint64_t hdr_cap = 1;
-  for (std::size_t i = 0; i < n; ++i) {
-    SegmentDescriptor& d = card.descriptors[i];
-    if (d.offset > bytes.size() || d.length > bytes.size() - d.offset) {
-      card.outside.push_back(i);
-      d.offset = 0;
-      d.length = 0;
-      continue;
-    }
-    msg_cap += d.length / 4;
-    hdr_cap += d.length / 3;
-  }
+  card.batch.prepare(bytes, segments);
+  const std::uint64_t msg_cap = card.batch.message_capacity;
+  const std::uint64_t hdr_cap = card.batch.header_capacity;
   if (bytes.size() > kMaxU32 || n > kMaxU32 || msg_cap > kMaxU32 || hdr_cap > kMaxU32) {
     throw std::length_error("sim backend: sip_parse batch too large (counts and capacities are u32)");
   }
@@ -112,7 +95,7 @@ void SimSipParseEngine::parse(std::span<const std::uint8_t> bytes, std::span<con
   card.messages.reserve(memory, msg_cap * sizeof(MessageRecord));
   card.headers.reserve(memory, hdr_cap * sizeof(HeaderRecord));
   if (!bytes.empty()) memory.write(card.bytes.addr, bytes);
-  memory.write(card.segments.addr, {reinterpret_cast<const std::uint8_t*>(card.descriptors.data()),
+  memory.write(card.segments.addr, {reinterpret_cast<const std::uint8_t*>(card.batch.descriptors.data()),
                                     n * sizeof(SegmentDescriptor)});
 
   // Arguments, start, wait (XRT: xrt::run set_arg/start/wait).
@@ -134,43 +117,13 @@ void SimSipParseEngine::parse(std::span<const std::uint8_t> bytes, std::span<con
   // Device-to-host sync: the results, then as many records as they say.
   out.segments.resize(n);
   memory.read(card.results.addr, {reinterpret_cast<std::uint8_t*>(out.segments.data()), n * sizeof(SegmentResult)});
-  for (std::size_t i : card.outside) {
-    SegmentResult& r = out.segments[i];
-    if (r.message_count != 0 || r.consumed != 0 || r.error != 0) {
-      throw contract_error("empty segment " + std::to_string(i) + " has output");
-    }
-    r.error = static_cast<std::uint8_t>(ParseError::kBadBytes);
-    r.error_offset = 0;
-  }
-  std::uint64_t messages = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    const SegmentResult& r = out.segments[i];
-    if (r.first_message != messages) {
-      throw contract_error("segment " + std::to_string(i) + " first_message " + std::to_string(r.first_message) +
-                           ", expected " + std::to_string(messages));
-    }
-    messages += r.message_count;
-  }
-  if (messages > msg_cap) {
-    throw contract_error(std::to_string(messages) + " messages, capacity " + std::to_string(msg_cap));
-  }
+  const std::uint64_t messages = card.batch.finish_segments(out.segments, "sim");
   out.messages.resize(messages);
   if (messages > 0) {
     memory.read(card.messages.addr,
                 {reinterpret_cast<std::uint8_t*>(out.messages.data()), messages * sizeof(MessageRecord)});
   }
-  std::uint64_t headers = 0;
-  for (std::size_t j = 0; j < out.messages.size(); ++j) {
-    const MessageRecord& m = out.messages[j];
-    if (m.first_header != headers) {
-      throw contract_error("message " + std::to_string(j) + " first_header " + std::to_string(m.first_header) +
-                           ", expected " + std::to_string(headers));
-    }
-    headers += m.header_count;
-  }
-  if (headers > hdr_cap) {
-    throw contract_error(std::to_string(headers) + " headers, capacity " + std::to_string(hdr_cap));
-  }
+  const std::uint64_t headers = card.batch.count_headers(out.messages, "sim");
   out.headers.resize(headers);
   if (headers > 0) {
     memory.read(card.headers.addr,

@@ -1,4 +1,5 @@
 #include "offload/xrt_sip_parse_engine.h"
+#include "offload/sip_parse_device_batch.h"
 
 #include <algorithm>
 #include <cstring>
@@ -11,9 +12,6 @@ namespace {
 
 constexpr std::uint64_t kMaxU32 = std::numeric_limits<std::uint32_t>::max();
 
-std::runtime_error contract_error(const std::string& what) {
-  return std::runtime_error("xrt backend: sip_parse output breaks docs/kernels.md: " + what);
-}
 
 }  // namespace
 
@@ -46,26 +44,9 @@ void XrtSipParseEngine::parse(std::span<const std::uint8_t> bytes, std::span<con
     throw std::runtime_error("xrt backend: sip_parse engine unusable after a run that did not complete");
   }
 
-  // Descriptors the kernel can follow: the kernel has no buffer size, so a
-  // descriptor outside the buffer goes to it as an empty segment and gets
-  // its error here (kBadBytes at offset 0, as the cpu parser reports it).
-  // Capacities that cannot overflow (docs/kernels.md): /4 for messages and
-  // /3 for header lines.
-  descriptors_.assign(segments.begin(), segments.end());
-  outside_.clear();
-  std::uint64_t msg_cap = 1;
-  std::uint64_t hdr_cap = 1;
-  for (std::size_t i = 0; i < n; ++i) {
-    SegmentDescriptor& d = descriptors_[i];
-    if (d.offset > bytes.size() || d.length > bytes.size() - d.offset) {
-      outside_.push_back(i);
-      d.offset = 0;
-      d.length = 0;
-      continue;
-    }
-    msg_cap += d.length / 4;
-    hdr_cap += d.length / 3;
-  }
+  batch_.prepare(bytes, segments);
+  const std::uint64_t msg_cap = batch_.message_capacity;
+  const std::uint64_t hdr_cap = batch_.header_capacity;
   if (n > kMaxU32 || msg_cap > kMaxU32 || hdr_cap > kMaxU32) {
     throw std::length_error("xrt backend: sip_parse batch too large (counts and capacities are u32)");
   }
@@ -85,7 +66,7 @@ void XrtSipParseEngine::parse(std::span<const std::uint8_t> bytes, std::span<con
     std::memcpy(bytes_.host, bytes.data(), bytes.size());
     bytes_.to_device(bytes.size());
   }
-  std::memcpy(segments_.host, descriptors_.data(), seg_bytes);
+  std::memcpy(segments_.host, batch_.descriptors.data(), seg_bytes);
   segments_.to_device(seg_bytes);
 
   run_.set_arg(kSipParseBytes, bytes_.bo);
@@ -107,44 +88,12 @@ void XrtSipParseEngine::parse(std::span<const std::uint8_t> bytes, std::span<con
   results_.from_device(res_bytes);
   out.segments.resize(n);
   std::memcpy(out.segments.data(), results_.host, res_bytes);
-  for (std::size_t i : outside_) {
-    SegmentResult& r = out.segments[i];
-    if (r.message_count != 0 || r.consumed != 0 || r.error != 0) {
-      throw contract_error("empty segment " + std::to_string(i) + " has output");
-    }
-    r.error = static_cast<std::uint8_t>(ParseError::kBadBytes);
-    r.error_offset = 0;
-  }
-
-  // Messages are appended in segment order, indices global to the batch.
-  std::uint64_t messages = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    const SegmentResult& r = out.segments[i];
-    if (r.first_message != messages) {
-      throw contract_error("segment " + std::to_string(i) + " first_message " + std::to_string(r.first_message) +
-                           ", expected " + std::to_string(messages));
-    }
-    messages += r.message_count;
-  }
-  if (messages > message_capacity_) {
-    throw contract_error(std::to_string(messages) + " messages, capacity " + std::to_string(message_capacity_));
-  }
+  const std::uint64_t messages = batch_.finish_segments(out.segments, "xrt");
   messages_.from_device(messages * sizeof(MessageRecord));
   out.messages.resize(messages);
   if (messages > 0) std::memcpy(out.messages.data(), messages_.host, messages * sizeof(MessageRecord));
 
-  std::uint64_t headers = 0;
-  for (std::size_t j = 0; j < out.messages.size(); ++j) {
-    const MessageRecord& m = out.messages[j];
-    if (m.first_header != headers) {
-      throw contract_error("message " + std::to_string(j) + " first_header " + std::to_string(m.first_header) +
-                           ", expected " + std::to_string(headers));
-    }
-    headers += m.header_count;
-  }
-  if (headers > header_capacity_) {
-    throw contract_error(std::to_string(headers) + " headers, capacity " + std::to_string(header_capacity_));
-  }
+  const std::uint64_t headers = batch_.count_headers(out.messages, "xrt");
   headers_.from_device(headers * sizeof(HeaderRecord));
   out.headers.resize(headers);
   if (headers > 0) std::memcpy(out.headers.data(), headers_.host, headers * sizeof(HeaderRecord));

@@ -17,6 +17,7 @@
 #include <vector>
 #include <span>
 
+#include "offload/sip_parse_device_batch.h"
 #include "offload/sip_parse_engine.h"
 #include "offload/xrt_context.h"
 
@@ -56,8 +57,7 @@ class XrtSipParseEngine final : public SipParseEngine {
   XrtBuffer headers_;
   std::uint32_t message_capacity_ = 0;
   std::uint32_t header_capacity_ = 0;
-  std::vector<SegmentDescriptor> descriptors_;  // as the kernel gets them
-  std::vector<std::size_t> outside_;            // descriptors outside the buffer
+  SipParseDeviceBatch batch_;  // descriptors as the kernel gets them, capacities
   bool broken_ = false;
 };
 

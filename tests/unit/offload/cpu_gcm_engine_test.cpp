@@ -19,33 +19,14 @@
 #include <vector>
 
 #include "offload/device.h"
+#include "support/hex.h"
 
 namespace sipnic::offload {
 namespace {
 
 using Bytes = std::vector<std::uint8_t>;
 
-Bytes from_hex(std::string_view hex) {
-  Bytes out;
-  auto nibble = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  int hi = -1;
-  for (char c : hex) {
-    const int v = nibble(c);
-    if (v < 0) continue;
-    if (hi < 0) {
-      hi = v;
-    } else {
-      out.push_back(static_cast<std::uint8_t>(hi << 4 | v));
-      hi = -1;
-    }
-  }
-  return out;
-}
+using test::from_hex;
 
 // ---- NIST CAVP .rsp files ------------------------------------------------
 

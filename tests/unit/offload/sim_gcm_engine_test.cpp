@@ -20,30 +20,14 @@
 #include <vector>
 
 #include "offload/cpu_gcm_engine.h"
+#include "support/hex.h"
 
 namespace sipnic::offload {
 namespace {
 
 using Bytes = std::vector<std::uint8_t>;
 
-Bytes from_hex(std::string_view hex) {
-  Bytes out;
-  int hi = -1;
-  for (char c : hex) {
-    int v = -1;
-    if (c >= '0' && c <= '9') v = c - '0';
-    if (c >= 'a' && c <= 'f') v = c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') v = c - 'A' + 10;
-    if (v < 0) continue;
-    if (hi < 0) {
-      hi = v;
-    } else {
-      out.push_back(static_cast<std::uint8_t>(hi << 4 | v));
-      hi = -1;
-    }
-  }
-  return out;
-}
+using test::from_hex;
 
 Bytes random_bytes(std::mt19937& rng, std::size_t n) {
   Bytes b(n);

@@ -5,7 +5,7 @@
 #   vivado -mode batch -nojournal -nolog \
 #     -source bitstreams/<kernel>/package_xo.tcl -tclargs <out.xo> <repo root>
 #
-# The sources are every .sv of kernels/<kernel>/, the very files the
+# The sources are every .sv of kernels/<kernel>/ and kernels/common/, the very files the
 # Verilator harness (sim/) runs; the top module is named after the folder.
 # The register map comes from bitstreams/<kernel>/kernel.xml, which follows
 # docs/kernels.md.
@@ -21,6 +21,8 @@ set work_dir  [file join [file dirname $xo_path] ${kernel}_pack]
 set ip_dir    [file join $work_dir ip]
 
 set sources [lsort [glob -nocomplain -directory $hdl_dir *.sv]]
+# kernels/common/: the modules every kernel shares (the control slave).
+set common_sources [lsort [glob -nocomplain -directory [file join $repo kernels common] *.sv]]
 if {[llength $sources] == 0} {
   error "no .sv files in $hdl_dir"
 }
@@ -30,6 +32,7 @@ if {[lsearch -exact $sources [file join $hdl_dir $kernel.sv]] < 0} {
 
 file delete -force $work_dir
 create_project -force ${kernel}_pack [file join $work_dir project]
+set sources [concat $common_sources $sources]
 add_files -norecurse $sources
 set_property file_type SystemVerilog [get_files $sources]
 set_property top $kernel [current_fileset]

@@ -149,14 +149,16 @@ class KernelHarness {
     ++cycles_;
   }
 
-  // One AXI4-Lite write (address and data together, then the response).
-  void write_reg(std::uint32_t addr, std::uint32_t value) {
+  // One AXI4-Lite write (address and data together, then the response);
+  // `strobes` bit i enables byte lane i (bits [8i+7:8i]).
+  void write_reg(std::uint32_t addr, std::uint32_t value, std::uint8_t strobes = 0xF) {
     lite_.awvalid = true;
     lite_.wvalid = true;
     lite_.bready = true;
     lite_.b_done = false;
     lite_.addr = addr;
     lite_.wdata = value;
+    lite_.wstrb = strobes & 0xF;
     run_until([&] { return lite_.b_done; }, "AXI4-Lite write");
   }
 
@@ -208,6 +210,7 @@ class KernelHarness {
     bool r_done = false;
     std::uint32_t addr = 0;
     std::uint32_t wdata = 0;
+    std::uint8_t wstrb = 0xF;
     std::uint32_t rdata = 0;
   };
 
@@ -224,7 +227,7 @@ class KernelHarness {
     t.s_axi_control_awaddr = lite_.addr;
     t.s_axi_control_wvalid = lite_.wvalid;
     t.s_axi_control_wdata = lite_.wdata;
-    t.s_axi_control_wstrb = 0xF;
+    t.s_axi_control_wstrb = lite_.wstrb;
     t.s_axi_control_bready = lite_.bready;
     t.s_axi_control_arvalid = lite_.arvalid;
     t.s_axi_control_araddr = lite_.addr;

@@ -89,19 +89,39 @@ module sip_parse #(
   logic [63:0] a_bytes, a_segments, a_seg_results, a_messages, a_headers;
   logic [31:0] a_segment_count, a_max_message_bytes, a_message_capacity, a_header_capacity;
 
-  sip_parse_control #(.ADDR_WIDTH(C_S_AXI_CONTROL_ADDR_WIDTH)) u_ctrl (
-      .clk(ap_clk), .rst_n(ap_rst_n),
-      .awvalid(s_axi_control_awvalid), .awready(s_axi_control_awready), .awaddr(s_axi_control_awaddr),
-      .wvalid(s_axi_control_wvalid), .wready(s_axi_control_wready), .wdata(s_axi_control_wdata),
-      .wstrb(s_axi_control_wstrb), .bvalid(s_axi_control_bvalid), .bready(s_axi_control_bready),
-      .bresp(s_axi_control_bresp), .arvalid(s_axi_control_arvalid), .arready(s_axi_control_arready),
-      .araddr(s_axi_control_araddr), .rvalid(s_axi_control_rvalid), .rready(s_axi_control_rready),
-      .rdata(s_axi_control_rdata), .rresp(s_axi_control_rresp), .interrupt(interrupt),
-      .run_start(run_start), .run_done(run_done),
-      .a_bytes(a_bytes), .a_segments(a_segments), .a_seg_results(a_seg_results),
-      .a_messages(a_messages), .a_headers(a_headers), .a_segment_count(a_segment_count),
-      .a_max_message_bytes(a_max_message_bytes), .a_message_capacity(a_message_capacity),
-      .a_header_capacity(a_header_capacity));
+  // Argument words from 0x10 (docs/kernels.md "sip_parse"): bytes 0-1,
+  // segments 3-4, seg_results 6-7, messages 9-10, headers 12-13 (64-bit
+  // pointers, third word reserved), segment_count 15, max_message_bytes 17,
+  // message_capacity 19, header_capacity 21 (scalars, second word reserved).
+  localparam int unsigned ARG_WORDS = 23;
+  localparam logic [ARG_WORDS-1:0] ARG_MAPPED = 23'b010_1010_1011_0110_1101_1011;
+  /* verilator lint_off UNUSEDSIGNAL */  // the reserved words (constant 0)
+  logic [32*ARG_WORDS-1:0] args;
+  /* verilator lint_on UNUSEDSIGNAL */
+
+  vitis_control_s_axi #(
+      .C_S_AXI_CONTROL_ADDR_WIDTH(C_S_AXI_CONTROL_ADDR_WIDTH), .C_S_AXI_CONTROL_DATA_WIDTH(32),
+      .ARG_WORDS(ARG_WORDS), .ARG_MAPPED(ARG_MAPPED)) u_ctrl (
+      .ap_clk(ap_clk), .ap_rst_n(ap_rst_n),
+      .s_axi_control_awvalid(s_axi_control_awvalid), .s_axi_control_awready(s_axi_control_awready),
+      .s_axi_control_awaddr(s_axi_control_awaddr), .s_axi_control_wvalid(s_axi_control_wvalid),
+      .s_axi_control_wready(s_axi_control_wready), .s_axi_control_wdata(s_axi_control_wdata),
+      .s_axi_control_wstrb(s_axi_control_wstrb), .s_axi_control_bvalid(s_axi_control_bvalid),
+      .s_axi_control_bready(s_axi_control_bready), .s_axi_control_bresp(s_axi_control_bresp),
+      .s_axi_control_arvalid(s_axi_control_arvalid), .s_axi_control_arready(s_axi_control_arready),
+      .s_axi_control_araddr(s_axi_control_araddr), .s_axi_control_rvalid(s_axi_control_rvalid),
+      .s_axi_control_rready(s_axi_control_rready), .s_axi_control_rdata(s_axi_control_rdata),
+      .s_axi_control_rresp(s_axi_control_rresp), .interrupt(interrupt),
+      .run_start(run_start), .run_done(run_done), .args(args));
+  assign a_bytes             = args[32 * 0 +: 64];
+  assign a_segments          = args[32 * 3 +: 64];
+  assign a_seg_results       = args[32 * 6 +: 64];
+  assign a_messages          = args[32 * 9 +: 64];
+  assign a_headers           = args[32 * 12 +: 64];
+  assign a_segment_count     = args[32 * 15 +: 32];
+  assign a_max_message_bytes = args[32 * 17 +: 32];
+  assign a_message_capacity  = args[32 * 19 +: 32];
+  assign a_header_capacity   = args[32 * 21 +: 32];
 
   // ---------------------------------------------------------------- reader
   logic busy_q, done_q;

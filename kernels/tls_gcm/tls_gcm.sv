@@ -109,40 +109,53 @@ module tls_gcm #(
   logic [31:0] dispatched, results_done;
   logic writer_idle;
 
-  tls_gcm_control_s_axi #(
-    .C_S_AXI_ADDR_WIDTH(C_S_AXI_CONTROL_ADDR_WIDTH),
-    .C_S_AXI_DATA_WIDTH(C_S_AXI_CONTROL_DATA_WIDTH)
+  // Argument words from 0x10 (docs/kernels.md "tls_gcm"): keys 0-1, jobs
+  // 3-4, payload 6-7, results 9-10 (64-bit pointers, third word reserved),
+  // job_count 12, key_slots 14, payload_bytes 16 (scalars, second word
+  // reserved).
+  localparam int unsigned ARG_WORDS = 17;
+  localparam logic [ARG_WORDS-1:0] ARG_MAPPED = 17'b1_0101_0110_1101_1011;
+  /* verilator lint_off UNUSEDSIGNAL */  // the reserved words (constant 0)
+  logic [32*ARG_WORDS-1:0] args;
+  /* verilator lint_on UNUSEDSIGNAL */
+
+  vitis_control_s_axi #(
+    .C_S_AXI_CONTROL_ADDR_WIDTH(C_S_AXI_CONTROL_ADDR_WIDTH),
+    .C_S_AXI_CONTROL_DATA_WIDTH(C_S_AXI_CONTROL_DATA_WIDTH),
+    .ARG_WORDS                 (ARG_WORDS),
+    .ARG_MAPPED                (ARG_MAPPED)
   ) u_control (
-    .clk          (clk),
-    .rst_n        (rst_n),
-    .awvalid      (s_axi_control_awvalid),
-    .awready      (s_axi_control_awready),
-    .awaddr       (s_axi_control_awaddr),
-    .wvalid       (s_axi_control_wvalid),
-    .wready       (s_axi_control_wready),
-    .wdata        (s_axi_control_wdata),
-    .wstrb        (s_axi_control_wstrb),
-    .bvalid       (s_axi_control_bvalid),
-    .bready       (s_axi_control_bready),
-    .bresp        (s_axi_control_bresp),
-    .arvalid      (s_axi_control_arvalid),
-    .arready      (s_axi_control_arready),
-    .araddr       (s_axi_control_araddr),
-    .rvalid       (s_axi_control_rvalid),
-    .rready       (s_axi_control_rready),
-    .rdata        (s_axi_control_rdata),
-    .rresp        (s_axi_control_rresp),
-    .interrupt    (interrupt),
-    .run_start    (run_start),
-    .run_done     (run_done),
-    .keys         (keys_reg),
-    .jobs         (jobs_reg),
-    .payload      (payload_reg),
-    .results      (results_reg),
-    .job_count    (job_count_reg),
-    .key_slots    (key_slots_reg),
-    .payload_bytes(payload_bytes_reg)
+    .ap_clk               (ap_clk),
+    .ap_rst_n             (ap_rst_n),
+    .s_axi_control_awvalid(s_axi_control_awvalid),
+    .s_axi_control_awready(s_axi_control_awready),
+    .s_axi_control_awaddr (s_axi_control_awaddr),
+    .s_axi_control_wvalid (s_axi_control_wvalid),
+    .s_axi_control_wready (s_axi_control_wready),
+    .s_axi_control_wdata  (s_axi_control_wdata),
+    .s_axi_control_wstrb  (s_axi_control_wstrb),
+    .s_axi_control_bvalid (s_axi_control_bvalid),
+    .s_axi_control_bready (s_axi_control_bready),
+    .s_axi_control_bresp  (s_axi_control_bresp),
+    .s_axi_control_arvalid(s_axi_control_arvalid),
+    .s_axi_control_arready(s_axi_control_arready),
+    .s_axi_control_araddr (s_axi_control_araddr),
+    .s_axi_control_rvalid (s_axi_control_rvalid),
+    .s_axi_control_rready (s_axi_control_rready),
+    .s_axi_control_rdata  (s_axi_control_rdata),
+    .s_axi_control_rresp  (s_axi_control_rresp),
+    .interrupt            (interrupt),
+    .run_start            (run_start),
+    .run_done             (run_done),
+    .args                 (args)
   );
+  assign keys_reg = args[32 * 0 +: 64];
+  assign jobs_reg = args[32 * 3 +: 64];
+  assign payload_reg = args[32 * 6 +: 64];
+  assign results_reg = args[32 * 9 +: 64];
+  assign job_count_reg = args[32 * 12 +: 32];
+  assign key_slots_reg = args[32 * 14 +: 32];
+  assign payload_bytes_reg = args[32 * 16 +: 32];
 
   // The stages start one cycle after the start is taken, when the latched
   // arguments are in their registers (a stage that loads an argument at

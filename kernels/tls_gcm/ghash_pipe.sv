@@ -18,8 +18,9 @@
 //
 // A new key: h1_load sets H and H^2 (a fixed XOR network, squaring being
 // linear), usable by the block pushed in the next cycle. A block pushed in
-// the same cycle as h1_load, or just before, still sees the old powers: the
-// powers are read when a block leaves the input register s0.
+// the same cycle as h1_load, or before, still sees the old powers: the power
+// is picked when a block is pushed and travels with it in s0, so a record's
+// last block and the next record's key can be pushed in the same cycle.
 //
 // s0 is an input register that empties every cycle it is full, so a push is
 // accepted every cycle.
@@ -39,8 +40,8 @@ module ghash_pipe (
   output logic [127:0]       out_ghash
 );
 
-  logic s0_valid_q, s0_use_h1_q, s0_final_q, s0_last_q;
-  logic [127:0] s0_x_q;
+  logic s0_valid_q, s0_final_q, s0_last_q;
+  logic [127:0] s0_x_q, s0_h_q;
   logic s1_valid_q, s1_final_q, s1_last_q;
   logic s2_valid_q, s2_final_q, s2_last_q;
   logic [127:0] h1_q, h2_q, acc_q, z;
@@ -66,7 +67,7 @@ module ghash_pipe (
     en = s0_valid_q || !(s1_nonfinal || s2_nonfinal);
     feedback = s2_nonfinal ? z : 128'h0;
     mul_a = s0_x_q ^ feedback;
-    mul_b = s0_use_h1_q ? h1_q : h2_q;
+    mul_b = s0_h_q;
 
     h1_d = h1_load ? h1_value : h1_q;
     h2_d = h1_load ? tls_gcm_pkg::gf128_square(h1_value) : h2_q;
@@ -107,7 +108,7 @@ module ghash_pipe (
 
   always_ff @(posedge clk) begin
     s0_x_q <= push_x;
-    s0_use_h1_q <= push_use_h1;
+    s0_h_q <= push_use_h1 ? h1_q : h2_q;
     s0_final_q <= push_final;
     s0_last_q <= push_last;
     if (en) begin

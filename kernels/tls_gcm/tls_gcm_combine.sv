@@ -12,9 +12,16 @@
 // the writer zeroes the payload (after the plaintext writes, which it has
 // in the same order). The decrypt result's tag is zero.
 //
-// Throughput: one payload block per cycle; per job three cycles more (H,
-// J0 with the AAD block, the length block). Jobs overlap in GHASH: the next
-// job starts while the previous job's last products are in flight.
+// Throughput: one payload block per cycle; per job two cycles more: H (in
+// the same cycle as the previous job's length block) and J0 (with the AAD
+// block). So the keystream (n + 2 blocks a job) and GHASH (AAD, n blocks,
+// length) are both busy every cycle. Jobs overlap in GHASH: the next job
+// starts while the previous job's last products are in flight.
+//
+// Output blocks go to the writer already rotated by the payload address
+// mod 16 (byte j of the block at byte (j + addr) mod 16), the bytes past the
+// payload's end zero: the writer only places them. The byte count of the
+// current block is kept as a mask in a register, decided a block ahead.
 `default_nettype none
 
 module tls_gcm_combine #(
@@ -72,9 +79,11 @@ module tls_gcm_combine #(
   logic [tls_gcm_pkg::EXIT_W-1:0] exit_head;
   logic [1:0] exit_count;
 
-  logic [127:0] p, cph, mask, tag;
-  logic [4:0] take;
-  logic data_fire, last_data, has_aad, has_data, tag_ok;
+  logic [127:0] p, cph, mask, tag, cph_mem;
+  logic [255:0] cph_rot2;
+  logic [15:0] bmask_q, bmask_d;
+  logic last_q, last_d;
+  logic data_fire, last_data, has_aad, has_data, tag_ok, start_ok, len_fire;
 
   ghash_pipe u_ghash (
     .clk        (clk),
@@ -90,21 +99,32 @@ module tls_gcm_combine #(
     .out_ghash  (g_out)
   );
 
+  // Byte mask (bit i: GCM-order byte i is payload) of a block of `bytes`
+  // payload bytes, 16 for 16 or more.
+  function automatic logic [15:0] byte_mask(input logic [4:0] bytes);
+    for (int i = 0; i < 16; i++) byte_mask[i] = 5'(i) < bytes;
+  endfunction
+
   always_comb begin
     c = comb;
     has_aad = job_q.aad_bytes != 4'h0;
     has_data = job_q.length != 32'h0;
 
     // Payload block: P in GCM order, keystream, mask of the valid bytes.
-    take = rem_q >= 32'd16 ? 5'd16 : rem_q[4:0];
-    mask = ~(~128'h0 >> {take, 3'b000});
+    for (int i = 0; i < 16; i++) mask[127 - 8 * i -: 8] = {8{bmask_q[i]}};
     p = tls_gcm_pkg::byte_swap128(block);
     cph = (p ^ ks) & mask;
-    last_data = rem_q <= 32'd16;
+    last_data = last_q;
+    // To memory order, rotated by the payload address mod 16 (the writer's
+    // placement within a beat).
+    cph_mem = tls_gcm_pkg::byte_swap128(cph);
+    cph_rot2 = {cph_mem, cph_mem} << {job_q.addr[3:0], 3'b000};
 
     state_d = state_q;
     job_d = job_q;
     rem_d = rem_q;
+    bmask_d = bmask_q;
+    last_d = last_q;
     ej0_d = ej0_q;
     comb_ready = 1'b0;
     ks_ready = 1'b0;
@@ -113,7 +133,7 @@ module tls_gcm_combine #(
     a = '0;
     a.idx = c.idx;
     out_valid = 1'b0;
-    out_block = tls_gcm_pkg::byte_swap128(cph);
+    out_block = cph_rot2[255:128];
     g_valid = 1'b0;
     g_x = 128'h0;
     g_use_h1 = 1'b0;
@@ -122,33 +142,51 @@ module tls_gcm_combine #(
     h1_load = 1'b0;
     exit_in_valid = 1'b0;
     data_fire = 1'b0;
+    len_fire = 1'b0;
 
-    case (state_q)
-      S_IDLE: begin
-        if (comb_valid) begin
-          if (c.status != tls_gcm_pkg::STATUS_OK) begin
-            a.result_valid = 1'b1;
-            a.status = c.status;
-            wreq_valid = 1'b1;
-            comb_ready = wreq_ready;
-          end else if (ks_valid) begin
-            // H = E_K(0) is at the head of the keystream: take the job and
-            // load H (and H^2) into GHASH.
-            a.range_valid = 1'b1;
-            a.range_addr = c.addr;
-            a.range_length = c.length;
-            wreq_valid = c.length != 32'h0;
-            if (c.length == 32'h0 || wreq_ready) begin
-              comb_ready = 1'b1;
-              ks_ready = 1'b1;
-              h1_load = 1'b1;
-              job_d = c;
-              rem_d = c.length;
-              state_d = S_J0;
-            end
-          end
+    // The length block: room for the result when this GHASH comes out.
+    if (state_q == S_LEN && exit_in_ready &&
+        ({1'b0, result_count} + (RW + 2)'(exit_count)) < (RW + 2)'(RESULT_DEPTH)) begin
+      len_fire = 1'b1;
+      g_valid = 1'b1;
+      g_x = {57'h0, job_q.aad_bytes, 3'b000, 29'h0, job_q.length, 3'b000};
+      g_use_h1 = 1'b1;
+      g_final = 1'b1;
+      g_last = 1'b1;
+      exit_in_valid = 1'b1;
+      state_d = S_IDLE;
+    end
+
+    // Taking the next job: when idle, or in the cycle of the length block
+    // (ghash_pipe gives that block the old H).
+    start_ok = state_q == S_IDLE || len_fire;
+    if (start_ok && comb_valid) begin
+      if (c.status != tls_gcm_pkg::STATUS_OK) begin
+        a.result_valid = 1'b1;
+        a.status = c.status;
+        wreq_valid = 1'b1;
+        comb_ready = wreq_ready;
+      end else if (ks_valid) begin
+        // H = E_K(0) is at the head of the keystream: take the job and
+        // load H (and H^2) into GHASH.
+        a.range_valid = 1'b1;
+        a.range_addr = c.addr;
+        a.range_length = c.length;
+        wreq_valid = c.length != 32'h0;
+        if (c.length == 32'h0 || wreq_ready) begin
+          comb_ready = 1'b1;
+          ks_ready = 1'b1;
+          h1_load = 1'b1;
+          job_d = c;
+          rem_d = c.length;
+          bmask_d = byte_mask(c.length[31:4] != 28'h0 ? 5'd16 : c.length[4:0]);
+          last_d = c.length <= 32'd16;
+          state_d = S_J0;
         end
       end
+    end
+
+    case (state_q)
       S_J0: begin
         // E_K(J0) for the tag; the AAD block (if any) goes to GHASH meanwhile.
         // GHASH blocks: [AAD] payload... length; only the last two are final.
@@ -173,22 +211,13 @@ module tls_gcm_combine #(
           g_x = job_q.decrypt ? (p & mask) : cph;
           g_final = last_data;
           rem_d = rem_q - 32'd16;
+          // The next block: 16 bytes while 32 or more are left now.
+          bmask_d = byte_mask(rem_q[31:5] != 27'h0 ? 5'd16 : {1'b0, rem_q[3:0]});
+          last_d = rem_q <= 32'd32;
           if (last_data) state_d = S_LEN;
         end
       end
-      S_LEN: begin
-        // Room for the result when this GHASH comes out.
-        if (exit_in_ready && ({1'b0, result_count} + (RW + 2)'(exit_count)) < (RW + 2)'(RESULT_DEPTH)) begin
-          g_valid = 1'b1;
-          g_x = {57'h0, job_q.aad_bytes, 3'b000, 29'h0, job_q.length, 3'b000};
-          g_use_h1 = 1'b1;
-          g_final = 1'b1;
-          g_last = 1'b1;
-          exit_in_valid = 1'b1;
-          state_d = S_IDLE;
-        end
-      end
-      default: state_d = S_IDLE;
+      default: ;
     endcase
     wreq = a;
 
@@ -233,15 +262,19 @@ module tls_gcm_combine #(
 
   // A GHASH result always has its exit entry (pushed with the length block).
   logic unused_exit_valid;
-  assign unused_exit_valid = exit_out_valid;
+  assign unused_exit_valid = ^{exit_out_valid, cph_rot2[127:0]};
 
   always_ff @(posedge clk) begin
     if (!rst_n) begin
       state_q <= S_IDLE;
       rem_q <= 32'h0;
+      bmask_q <= 16'h0;
+      last_q <= 1'b0;
     end else begin
       state_q <= state_d;
       rem_q <= rem_d;
+      bmask_q <= bmask_d;
+      last_q <= last_d;
     end
   end
 

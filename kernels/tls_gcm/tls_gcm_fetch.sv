@@ -72,7 +72,9 @@ module tls_gcm_fetch #(
   // ---- descriptors ------------------------------------------------------------
   logic [31:0] next_job_q, next_job_d;
   logic [DW:0] desc_reserved_q, desc_reserved_d;
-  logic [4:0] burst_beats;
+  logic [4:0] burst_beats, burst_q;
+  logic fits_q, fits_d;
+  logic [1:0] settle_q, settle_d;
   logic desc_out_valid, desc_out_ready, desc_in_ready;
   logic [511:0] desc_head;
   logic unused_desc_reserved;  // GcmJob reserved0 and reserved1
@@ -91,8 +93,11 @@ module tls_gcm_fetch #(
     // Up to 16 jobs, not crossing a 1 KiB boundary (jobs is 4 KiB aligned).
     burst_beats = 5'd16 - {1'b0, next_job_q[3:0]};
     if (remaining_q[31:4] == 28'h0 && remaining_q[4:0] < burst_beats) burst_beats = remaining_q[4:0];
-    dreq_load = (!dreq_valid_q || desc_req_ready) && remaining_q != 32'h0 &&
-                ({1'b0, desc_reserved_q} + {{(DW - 4){1'b0}}, burst_beats}) <= (DW + 2)'(DESC_DEPTH);
+    // The burst and the room for it are registered over two cycles after
+    // every change (a request at most every third cycle).
+    fits_d = burst_q != 5'h0 &&
+             ({1'b0, desc_reserved_q} + {{(DW - 4){1'b0}}, burst_q}) <= (DW + 2)'(DESC_DEPTH);
+    dreq_load = settle_q == 2'd0 && fits_q && !dreq_valid_q;
     desc_req_valid = dreq_valid_q;
     desc_req_addr = dreq_addr_q;
     desc_req_len = dreq_len_q;
@@ -105,13 +110,15 @@ module tls_gcm_fetch #(
     dreq_valid_d = dreq_valid_q && !desc_req_ready;
     dreq_addr_d = dreq_addr_q;
     dreq_len_d = dreq_len_q;
+    settle_d = settle_q == 2'd0 ? 2'd0 : settle_q - 2'd1;
+    if (dreq_load || run_start) settle_d = 2'd2;
     if (dreq_load) begin
       dreq_valid_d = 1'b1;
       dreq_addr_d = jobs + {26'h0, next_job_q, 6'h00};
-      dreq_len_d = {3'h0, burst_beats - 5'd1};
-      next_job_d = next_job_q + {27'h0, burst_beats};
-      remaining_d = remaining_q - {27'h0, burst_beats};
-      desc_reserved_d = desc_reserved_d + {{(DW - 4){1'b0}}, burst_beats};
+      dreq_len_d = {3'h0, burst_q - 5'd1};
+      next_job_d = next_job_q + {27'h0, burst_q};
+      remaining_d = remaining_q - {27'h0, burst_q};
+      desc_reserved_d = desc_reserved_d + {{(DW - 4){1'b0}}, burst_q};
     end
     if (desc_out_valid && desc_out_ready) desc_reserved_d = desc_reserved_d - 1'b1;
     if (run_start) begin
@@ -156,7 +163,9 @@ module tls_gcm_fetch #(
   always_comb begin
     slot = desc_head[31:0];
     slot_in_range = slot < key_slots;
-    kreq_free = !kreq_valid_q || key_req_ready;
+    // Only an empty request register takes a key request (not one being
+    // taken this cycle: the reader's arbitration stays off this path).
+    kreq_free = !kreq_valid_q;
     pend_push = desc_out_valid && pend_in_ready &&
                 (!slot_in_range || (kreq_free && key_reserved_q != (KW + 1)'(KEY_DEPTH)));
     key_req_valid = kreq_valid_q;
@@ -275,6 +284,9 @@ module tls_gcm_fetch #(
       dreq_valid_q <= 1'b0;
       dreq_addr_q <= 64'h0;
       dreq_len_q <= 8'h0;
+      settle_q <= 2'd0;
+      fits_q <= 1'b0;
+      burst_q <= 5'h0;
       kreq_valid_q <= 1'b0;
       kreq_addr_q <= 64'h0;
       desc_reserved_q <= '0;
@@ -287,6 +299,9 @@ module tls_gcm_fetch #(
       dreq_valid_q <= dreq_valid_d;
       dreq_addr_q <= dreq_addr_d;
       dreq_len_q <= dreq_len_d;
+      settle_q <= settle_d;
+      fits_q <= fits_d;
+      burst_q <= burst_beats;
       kreq_valid_q <= kreq_valid_d;
       kreq_addr_q <= kreq_addr_d;
       desc_reserved_q <= desc_reserved_d;

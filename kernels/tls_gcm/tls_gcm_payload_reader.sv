@@ -5,6 +5,10 @@
 // never waits; with BEAT_DEPTH = 64 four bursts are in flight, enough to
 // cover ~100 cycles of memory latency at the one beat per four cycles that
 // one block per cycle consumes.
+//
+// The next burst's length and whether the FIFO has room for it are worked
+// out in registers over two cycles after every change (a request at most
+// every third cycle, far more than the beats a cycle need).
 `default_nettype none
 
 module tls_gcm_payload_reader #(
@@ -40,7 +44,9 @@ module tls_gcm_payload_reader #(
   logic [57:0] beat_addr_q, beat_addr_d;   // address / 64
   logic [26:0] beats_left_q, beats_left_d;
   logic [BW:0] reserved_q, reserved_d;
-  logic [4:0] burst;
+  logic [4:0] burst, burst_q;
+  logic fits_q, fits_d;
+  logic [1:0] settle_q, settle_d;
   logic [32:0] span;
   logic fifo_in_ready, load;
   logic req_valid_q, req_valid_d;
@@ -58,8 +64,10 @@ module tls_gcm_payload_reader #(
     if (beats_left_q[26:4] == 23'h0 && beats_left_q[4:0] < burst) burst = beats_left_q[4:0];
     // The request waits in a register for the reader (credits move when it
     // is loaded), so the reader's arbitration never depends on this logic.
-    load = active_q && (!req_valid_q || req_ready) &&
-           ({1'b0, reserved_q} + {{(BW - 4){1'b0}}, burst}) <= (BW + 2)'(BEAT_DEPTH);
+    fits_d = ({1'b0, reserved_q} + {{(BW - 4){1'b0}}, burst_q}) <= (BW + 2)'(BEAT_DEPTH);
+    // Only into an empty request register: the reader's handshake stays off
+    // this path.
+    load = active_q && settle_q == 2'd0 && fits_q && !req_valid_q;
     req_valid = req_valid_q;
     req_addr = req_addr_q;
     req_len = req_len_q;
@@ -73,6 +81,8 @@ module tls_gcm_payload_reader #(
     req_valid_d = req_valid_q && !req_ready;
     req_addr_d = req_addr_q;
     req_len_d = req_len_q;
+    settle_d = settle_q == 2'd0 ? 2'd0 : settle_q - 2'd1;
+    if (range_valid && range_ready || load) settle_d = 2'd2;
     if (range_valid && range_ready) begin
       active_d = 1'b1;  // length > 0: the dispatcher sends no empty ranges
       beat_addr_d = r.addr[63:6];
@@ -81,11 +91,11 @@ module tls_gcm_payload_reader #(
     if (load) begin
       req_valid_d = 1'b1;
       req_addr_d = {beat_addr_q, 6'h00};
-      req_len_d = {3'h0, burst - 5'd1};
-      beat_addr_d = beat_addr_q + {53'h0, burst};
-      beats_left_d = beats_left_q - {22'h0, burst};
-      reserved_d = reserved_d + {{(BW - 4){1'b0}}, burst};
-      if (beats_left_q == {22'h0, burst}) active_d = 1'b0;
+      req_len_d = {3'h0, burst_q - 5'd1};
+      beat_addr_d = beat_addr_q + {53'h0, burst_q};
+      beats_left_d = beats_left_q - {22'h0, burst_q};
+      reserved_d = reserved_d + {{(BW - 4){1'b0}}, burst_q};
+      if (beats_left_q == {22'h0, burst_q}) active_d = 1'b0;
     end
     if (beat_valid && beat_ready) reserved_d = reserved_d - 1'b1;
   end
@@ -118,7 +128,13 @@ module tls_gcm_payload_reader #(
       req_valid_q <= 1'b0;
       req_addr_q <= 64'h0;
       req_len_q <= 8'h0;
+      settle_q <= 2'd0;
+      fits_q <= 1'b0;
+      burst_q <= 5'h0;
     end else begin
+      settle_q <= settle_d;
+      fits_q <= fits_d;
+      burst_q <= burst;
       active_q <= active_d;
       beat_addr_q <= beat_addr_d;
       beats_left_q <= beats_left_d;

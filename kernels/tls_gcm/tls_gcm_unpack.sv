@@ -7,6 +7,11 @@
 // address mod 16) is the same for every block of a job: pick 16-byte chunks
 // q and q+1 (4-way), then shift the pair by r bytes (16-way). Cheaper than
 // a 64-way byte shift of the whole window.
+//
+// Whether a block needs the next beat too is known a block ahead: every
+// block but the last is 16 bytes (it needs the next beat if it starts past
+// byte 48), and whether the last one crosses a beat is decided with the
+// range.
 `default_nettype none
 
 module tls_gcm_unpack (
@@ -32,7 +37,9 @@ module tls_gcm_unpack (
   logic cur_v_q, cur_v_d, nxt_v_q, nxt_v_d;
   logic out_valid_q, out_valid_d;
   logic [127:0] out_q, out_d;
-  logic [4:0] take;
+  logic last_q, last_d, need_last_q, need_last_d;
+  logic [4:0] take_last;
+  logic [5:0] x_end;
   logic [6:0] pos_next;
   logic need_next, produce, out_free, last;
   logic [32:0] span;
@@ -45,11 +52,15 @@ module tls_gcm_unpack (
     span = {27'h0, r.addr[5:0]} + {1'b0, r.length} + 33'd63;
     range_ready = !active_q;
 
-    take = rem_q >= 32'd16 ? 5'd16 : rem_q[4:0];
-    need_next = ({1'b0, pos_q} + {2'b0, take}) > 7'd64;
+    // The last block ends at x_end (mod 64); it crosses into the next beat
+    // if 0 < x_end < its bytes.
+    take_last = r.length[3:0] == 4'h0 ? 5'd16 : {1'b0, r.length[3:0]};
+    x_end = r.addr[5:0] + r.length[5:0];
+    need_last_d = x_end != 6'h0 && {1'b0, x_end} < {2'b0, take_last};
+    need_next = last_q ? need_last_q : (pos_q[5:4] == 2'd3 && pos_q[3:0] != 4'h0);
     out_free = !out_valid_q || block_ready;
     produce = active_q && cur_v_q && (!need_next || nxt_v_q) && out_free;
-    last = rem_q <= 32'd16;
+    last = last_q;
     window = {nxt_q, cur_q};
     chunk_a = window[128 * pos_q[5:4] +: 128];
     chunk_b = window[128 * pos_q[5:4] + 128 +: 128];
@@ -59,6 +70,7 @@ module tls_gcm_unpack (
     active_d = active_q;
     pos_d = pos_q;
     rem_d = rem_q;
+    last_d = last_q;
     beats_left_d = beats_left_q;
     cur_d = cur_q;
     nxt_d = nxt_q;
@@ -71,6 +83,7 @@ module tls_gcm_unpack (
       active_d = 1'b1;  // length > 0: the dispatcher sends no empty ranges
       pos_d = r.addr[5:0];
       rem_d = r.length;
+      last_d = r.length <= 32'd16;
       beats_left_d = span[32:6];
     end
 
@@ -78,6 +91,7 @@ module tls_gcm_unpack (
       out_valid_d = 1'b1;
       out_d = pair[127:0];
       rem_d = rem_q - 32'd16;
+      last_d = rem_q <= 32'd32;
       pos_d = pos_next[5:0];
       if (last) begin
         // Every beat of the job has been loaded; drop what is left of it.
@@ -115,6 +129,7 @@ module tls_gcm_unpack (
       active_q <= 1'b0;
       pos_q <= 6'h0;
       rem_q <= 32'h0;
+      last_q <= 1'b0;
       beats_left_q <= 27'h0;
       cur_v_q <= 1'b0;
       nxt_v_q <= 1'b0;
@@ -123,6 +138,7 @@ module tls_gcm_unpack (
       active_q <= active_d;
       pos_q <= pos_d;
       rem_q <= rem_d;
+      last_q <= last_d;
       beats_left_q <= beats_left_d;
       cur_v_q <= cur_v_d;
       nxt_v_q <= nxt_v_d;
@@ -133,6 +149,7 @@ module tls_gcm_unpack (
   always_ff @(posedge clk) begin
     cur_q <= cur_d;
     nxt_q <= nxt_d;
+    if (range_valid && range_ready) need_last_q <= need_last_d;
     out_q <= out_d;
   end
 

@@ -197,102 +197,131 @@ module tls_gcm_writer #(
   end
 
   // ---- W side -------------------------------------------------------------------
+  // The head of the W queue is decoded into `nx` (a register stage that does
+  // the per-request arithmetic), which becomes the current request as soon
+  // as the one before is done, with no idle cycle in between. Payload blocks
+  // arrive already rotated by the range's address mod 16 (r) and zero past
+  // the payload's end (tls_gcm_combine), so a block at byte pos = 16q + r of
+  // a two-beat field goes in two pieces: its bytes from r up to chunk q, the
+  // bytes below r to chunk q+1. Every block but a range's last is 16 bytes;
+  // the last one's strobes and whether it ends or crosses its beat are
+  // decided with the request. Result records are 32 bytes at a 32-byte
+  // aligned address (the results buffer is 4 KiB aligned): half a beat, in
+  // one cycle.
+  typedef struct packed {
+    logic         range;       // a byte range to write (payload or zeros)
+    logic         zero;        // ... of zeros
+    logic [5:0]   pos;         // the range's first byte in its beat
+    logic [57:0]  beat;        // the range's first beat (address / 64)
+    logic [31:0]  rem;         // the range's bytes
+    logic         last;        // the range is one block
+    logic [15:0]  upper;       // block bytes that go to chunk q: 16'hffff << r
+    logic [15:0]  last_strb;   // strobes of the (rotated) last block
+    logic         last_full;   // the last block reaches the end of its beat
+    logic         last_over;   // ... and crosses into the next beat
+    logic         result;      // then a result record
+    logic         res_half;    // the record's half of its beat (address bit 5)
+    logic [255:0] res_data;    // the record, memory order
+  } wcur_t;
+
   tls_gcm_pkg::wreq_t w_r;
+  wcur_t nx_d, nx_q, cu_q, cu_d;
+  logic nx_valid_q, nx_valid_d, nx_load, cu_load, cu_done;
   phase_e w_phase_q, w_phase_d;
-  logic [5:0] pos_q, pos_d;
+  logic [5:0] pos_q, pos_d, x_end;
   logic [31:0] rem_q, rem_d;
+  logic last_q, last_d;
   logic [57:0] w_beat_q, w_beat_d;
   logic [511:0] acc_q, acc_d;
   logic [63:0] acc_strb_q, acc_strb_d;
-  logic res_half_q, res_half_d;
   logic wvalid_q, wvalid_d, wlast_q, wlast_d, wresult_q, wresult_d;
   logic [511:0] wdata_q, wdata_d;
   logic [63:0] wstrb_q, wstrb_d;
   logic [31:0] results_done_q, results_done_d;
   logic burst_open_q, burst_open_d, aw_ahead_q, aw_ahead_d, idle_q, idle_d;
   logic [15:0] aw_ahead_count_q, aw_ahead_count_d;
-  logic [63:0] w_result_addr;
-  logic out_free, w_hs, src_valid, step, last_block, beat_full, overflow;
-  logic [127:0] src, src_masked;
-  logic [4:0] take;
-  logic [15:0] take_mask;
-  logic [6:0] end_pos;
+  logic aw_ahead_inc, aw_ahead_dec;
+  logic out_free, w_hs, src_valid, step, beat_full, overflow;
+  logic [4:0] take_last;
+  logic [15:0] strb, last_mask;
+  logic [31:0] last_strb2;
+  logic [127:0] src, upper_data, lower_data;
+  logic [15:0] upper_strb, lower_strb;
   logic [1023:0] placed;
-  logic [255:0] rotated2;
-  logic [127:0] rotated, upper_data, lower_data;
-  logic [31:0] rotated_strb2;
-  logic [15:0] rotated_strb, upper_bytes;
   logic [127:0] placed_strb;
   logic [511:0] new_lo, new_hi;
   logic [63:0] new_lo_strb, new_hi_strb;
 
   always_comb begin
+    // ---- decode the next request
     w_r = wq_head;
-    w_result_addr = results + {27'h0, w_r.idx, 5'h00};
+    nx_d.range = w_r.range_valid && w_r.range_length != 32'h0;
+    nx_d.zero = w_r.range_zero;
+    nx_d.pos = w_r.range_addr[5:0];
+    nx_d.beat = w_r.range_addr[63:6];
+    nx_d.rem = w_r.range_length;
+    nx_d.last = w_r.range_length <= 32'd16;
+    nx_d.upper = 16'hffff << w_r.range_addr[3:0];
+    take_last = w_r.range_length[3:0] == 4'h0 ? 5'd16 : {1'b0, w_r.range_length[3:0]};
+    for (int i = 0; i < 16; i++) last_mask[i] = 5'(i) < take_last;
+    last_strb2 = {last_mask, last_mask} << w_r.range_addr[3:0];
+    nx_d.last_strb = last_strb2[31:16];
+    // The last block ends at x_end (mod 64) = (address + length) mod 64; it
+    // reached the end of its beat if x_end < its bytes.
+    x_end = w_r.range_addr[5:0] + w_r.range_length[5:0];
+    nx_d.last_full = {1'b0, x_end} < {2'b0, take_last};
+    nx_d.last_over = x_end != 6'h0 && {1'b0, x_end} < {2'b0, take_last};
+    nx_d.result = w_r.result_valid;
+    nx_d.res_half = results[5] ^ w_r.idx[0];
+    nx_d.res_data = {tls_gcm_pkg::byte_swap128(w_r.tag), 120'h0, 6'h00, w_r.status};
+    nx_load = wq_valid && !nx_valid_q;
+    wq_ready = nx_load;
+
     // A beat that opens a burst waits for that burst's AW handshake
     // (aw_ahead_q: AW handshakes not yet matched by an opened W burst).
     wvalid = wvalid_q && (burst_open_q || aw_ahead_q);
     w_hs = wvalid && wready;
     out_free = !wvalid_q || w_hs;
 
-    // The block to place: payload or zeros (range) or a result half.
-    if (w_phase_q == P_RESULT) begin
-      src_valid = 1'b1;
-      src = res_half_q ? tls_gcm_pkg::byte_swap128(w_r.tag) : {120'h0, 6'h00, w_r.status};
-    end else if (w_r.range_zero) begin
-      src_valid = 1'b1;
-      src = 128'h0;
-    end else begin
-      src_valid = block_valid;
-      src = block;
-    end
-    take = rem_q >= 32'd16 ? 5'd16 : rem_q[4:0];
-    take_mask = 16'((17'h1 << take) - 17'h1);
-    for (int i = 0; i < 16; i++) src_masked[8 * i +: 8] = take_mask[i] ? src[8 * i +: 8] : 8'h00;
-    // Place the block at byte pos = 16q + r of a two-beat field. r (the
-    // range's address mod 16) is the same for every block of a request, so
-    // a 16-way rotation of the block and a 4-way chunk placement do what a
-    // 64-way shift of the field would: chunk q takes the rotated bytes at
-    // r and above, chunk q+1 those below r.
-    rotated2 = {src_masked, src_masked} << {pos_q[3:0], 3'b000};
-    rotated = rotated2[255:128];
-    rotated_strb2 = {take_mask, take_mask} << pos_q[3:0];
-    rotated_strb = rotated_strb2[31:16];
-    upper_bytes = 16'hffff << pos_q[3:0];
+    // ---- place the current block
+    src_valid = cu_q.zero || block_valid;
+    src = cu_q.zero ? 128'h0 : block;
+    strb = last_q ? cu_q.last_strb : 16'hffff;
     for (int i = 0; i < 16; i++) begin
-      upper_data[8 * i +: 8] = upper_bytes[i] ? rotated[8 * i +: 8] : 8'h00;
-      lower_data[8 * i +: 8] = upper_bytes[i] ? 8'h00 : rotated[8 * i +: 8];
+      upper_data[8 * i +: 8] = cu_q.upper[i] ? src[8 * i +: 8] : 8'h00;
+      lower_data[8 * i +: 8] = cu_q.upper[i] ? 8'h00 : src[8 * i +: 8];
     end
+    upper_strb = strb & cu_q.upper;
+    lower_strb = strb & ~cu_q.upper;
     placed = '0;
     placed_strb = '0;
     for (int c = 0; c < 5; c++) begin
       if (pos_q[5:4] == 2'(c)) begin
         placed[128 * c +: 128] = upper_data;
-        placed_strb[16 * c +: 16] = rotated_strb & upper_bytes;
+        placed_strb[16 * c +: 16] = upper_strb;
       end else if (c > 0 && pos_q[5:4] == 2'(c - 1)) begin
         placed[128 * c +: 128] = lower_data;
-        placed_strb[16 * c +: 16] = rotated_strb & ~upper_bytes;
+        placed_strb[16 * c +: 16] = lower_strb;
       end
     end
     new_lo = acc_q | placed[511:0];
     new_hi = placed[1023:512];
     new_lo_strb = acc_strb_q | placed_strb[63:0];
     new_hi_strb = placed_strb[127:64];
-    end_pos = {1'b0, pos_q} + {2'b0, take};
-    last_block = rem_q <= 32'd16;
-    beat_full = end_pos[6];  // reached the end of the beat
-    overflow = end_pos > 7'd64;
+    beat_full = last_q ? cu_q.last_full : pos_q[5:4] == 2'd3;
+    overflow = last_q && cu_q.last_over;
 
     w_phase_d = w_phase_q;
+    cu_d = cu_q;
     pos_d = pos_q;
     rem_d = rem_q;
+    last_d = last_q;
     w_beat_d = w_beat_q;
     acc_d = acc_q;
     acc_strb_d = acc_strb_q;
-    res_half_d = res_half_q;
-    wq_ready = 1'b0;
     block_ready = 1'b0;
     step = 1'b0;
+    cu_done = 1'b0;
     wvalid_d = wvalid_q && !w_hs;
     wdata_d = wdata_q;
     wstrb_d = wstrb_q;
@@ -300,94 +329,91 @@ module tls_gcm_writer #(
     wresult_d = wresult_q;
 
     case (w_phase_q)
-      P_IDLE: begin
-        if (wq_valid) begin
-          acc_d = 512'h0;
-          acc_strb_d = 64'h0;
-          if (w_r.range_valid && w_r.range_length != 32'h0) begin
-            w_phase_d = P_RANGE;
-            pos_d = w_r.range_addr[5:0];
-            rem_d = w_r.range_length;
-            w_beat_d = w_r.range_addr[63:6];
-          end else if (w_r.result_valid) begin
-            w_phase_d = P_RESULT;
-            pos_d = w_result_addr[5:0];
-            rem_d = 32'd32;
-            w_beat_d = w_result_addr[63:6];
-            res_half_d = 1'b0;
-          end else begin
-            wq_ready = 1'b1;
-          end
-        end
-      end
-      P_RANGE, P_RESULT: begin
+      P_RANGE: begin
         step = src_valid && out_free;
         if (step) begin
-          block_ready = w_phase_q == P_RANGE && !w_r.range_zero;
-          rem_d = rem_q - {27'h0, take};
-          res_half_d = 1'b1;
-          if (beat_full || last_block) begin
+          block_ready = !cu_q.zero;
+          pos_d = {pos_q[5:4] + 2'd1, pos_q[3:0]};
+          rem_d = rem_q - 32'd16;
+          last_d = rem_q <= 32'd32;
+          if (beat_full || last_q) begin
             // Emit the beat; keep what spilled into the next one.
             wvalid_d = 1'b1;
             wdata_d = new_lo;
             wstrb_d = new_lo_strb;
-            wlast_d = (last_block && !overflow) || w_beat_q[5:0] == 6'h3f;
-            wresult_d = last_block && !overflow && w_phase_q == P_RESULT;
+            wlast_d = (last_q && !overflow) || w_beat_q[5:0] == 6'h3f;
+            wresult_d = 1'b0;
             w_beat_d = w_beat_q + 58'h1;
             acc_d = new_hi;
             acc_strb_d = new_hi_strb;
-            pos_d = end_pos[5:0];
           end else begin
             acc_d = new_lo;
             acc_strb_d = new_lo_strb;
-            pos_d = end_pos[5:0];
           end
-          if (last_block) begin
+          if (last_q) begin
             if (overflow) begin
               w_phase_d = P_FLUSH;
-            end else if (w_phase_q == P_RANGE && w_r.result_valid) begin
+            end else if (cu_q.result) begin
               w_phase_d = P_RESULT;
-              acc_d = 512'h0;
-              acc_strb_d = 64'h0;
-              pos_d = w_result_addr[5:0];
-              rem_d = 32'd32;
-              w_beat_d = w_result_addr[63:6];
-              res_half_d = 1'b0;
             end else begin
-              w_phase_d = P_IDLE;
-              wq_ready = 1'b1;
+              cu_done = 1'b1;
             end
           end
         end
       end
       P_FLUSH: begin
-        // The last block spilled into one more beat (ranges only: a result
-        // never straddles beats).
+        // The last block crossed into one more beat.
         if (out_free) begin
           wvalid_d = 1'b1;
           wdata_d = acc_q;
           wstrb_d = acc_strb_q;
           wlast_d = 1'b1;
           wresult_d = 1'b0;
-          if (w_r.result_valid) begin
+          if (cu_q.result) begin
             w_phase_d = P_RESULT;
-            acc_d = 512'h0;
-            acc_strb_d = 64'h0;
-            pos_d = w_result_addr[5:0];
-            rem_d = 32'd32;
-            w_beat_d = w_result_addr[63:6];
-            res_half_d = 1'b0;
           end else begin
-            w_phase_d = P_IDLE;
-            wq_ready = 1'b1;
+            cu_done = 1'b1;
           end
         end
       end
-      default: w_phase_d = P_IDLE;
+      P_RESULT: begin
+        if (out_free) begin
+          wvalid_d = 1'b1;
+          wdata_d = cu_q.res_half ? {cu_q.res_data, 256'h0} : {256'h0, cu_q.res_data};
+          wstrb_d = cu_q.res_half ? {32'hffffffff, 32'h0} : {32'h0, 32'hffffffff};
+          wlast_d = 1'b1;
+          wresult_d = 1'b1;
+          cu_done = 1'b1;
+        end
+      end
+      default: ;
     endcase
 
-    aw_ahead_count_d = aw_ahead_count_q + {15'h0, awvalid_q && awready} - {15'h0, w_hs && !burst_open_q};
-    aw_ahead_d = aw_ahead_count_d != 16'h0;
+    // The next request becomes current when the current one is done (or
+    // there is none).
+    if (cu_done) w_phase_d = P_IDLE;
+    cu_load = nx_valid_q && (w_phase_q == P_IDLE || cu_done);
+    if (cu_load) begin
+      cu_d = nx_q;
+      w_phase_d = nx_q.range ? P_RANGE : (nx_q.result ? P_RESULT : P_IDLE);
+      pos_d = nx_q.pos;
+      rem_d = nx_q.rem;
+      last_d = nx_q.last;
+      w_beat_d = nx_q.beat;
+    end
+    if (cu_load || w_phase_d == P_RESULT) begin
+      acc_d = 512'h0;
+      acc_strb_d = 64'h0;
+    end
+    nx_valid_d = nx_load || (nx_valid_q && !cu_load);
+
+    aw_ahead_inc = awvalid_q && awready;
+    aw_ahead_dec = w_hs && !burst_open_q;
+    aw_ahead_count_d = aw_ahead_count_q + {15'h0, aw_ahead_inc} - {15'h0, aw_ahead_dec};
+    // aw_ahead_count_d != 0, from the register's value (no adder on the path)
+    if (aw_ahead_inc && !aw_ahead_dec) aw_ahead_d = 1'b1;
+    else if (!aw_ahead_inc && aw_ahead_dec) aw_ahead_d = aw_ahead_count_q != 16'h1;
+    else aw_ahead_d = aw_ahead_q;
     burst_open_d = w_hs ? !wlast_q : burst_open_q;
     results_done_d = results_done_q + {31'h0, w_hs && wresult_q};
     if (run_start) begin
@@ -400,7 +426,7 @@ module tls_gcm_writer #(
     results_done = results_done_q;
     // Registered: its users (run done, overlap drain) only need to see the
     // writer idle once nothing more can arrive, and a cycle late is fine.
-    idle_d = !awq_valid && !wq_valid && aw_phase_q == P_IDLE && w_phase_q == P_IDLE && !awvalid_q &&
+    idle_d = !awq_valid && !wq_valid && !nx_valid_q && aw_phase_q == P_IDLE && w_phase_q == P_IDLE && !awvalid_q &&
              !wvalid_q && aw_done_q == b_done_q && !a_valid && !b_valid;
     idle = idle_q;
   end
@@ -409,7 +435,7 @@ module tls_gcm_writer #(
   // per job; they are ignored. Queue counts are not needed (valid/ready).
   logic unused_w;
   assign unused_w = ^{bresp, awq_count, wq_count, step, aw_span[5:0], aw_result_addr[5:0], aw_r,
-                      rotated2[127:0], rotated_strb2[15:0]};
+                      last_strb2[15:0], results[63:6], results[4:0], w_r.idx[31:1]};
 
   always_ff @(posedge clk) begin
     if (!rst_n) begin
@@ -418,6 +444,7 @@ module tls_gcm_writer #(
       aw_done_q <= 32'h0;
       b_done_q <= 32'h0;
       w_phase_q <= P_IDLE;
+      nx_valid_q <= 1'b0;
       wvalid_q <= 1'b0;
       results_done_q <= 32'h0;
       burst_open_q <= 1'b0;
@@ -430,6 +457,7 @@ module tls_gcm_writer #(
       aw_done_q <= aw_done_d;
       b_done_q <= b_done_d;
       w_phase_q <= w_phase_d;
+      nx_valid_q <= nx_valid_d;
       wvalid_q <= wvalid_d;
       results_done_q <= results_done_d;
       burst_open_q <= burst_open_d;
@@ -444,12 +472,14 @@ module tls_gcm_writer #(
     aw_left_q <= aw_left_d;
     awaddr_q <= awaddr_d;
     awlen_q <= awlen_d;
+    if (nx_load) nx_q <= nx_d;
+    cu_q <= cu_d;
     pos_q <= pos_d;
     rem_q <= rem_d;
+    last_q <= last_d;
     w_beat_q <= w_beat_d;
     acc_q <= acc_d;
     acc_strb_q <= acc_strb_d;
-    res_half_q <= res_half_d;
     wdata_q <= wdata_d;
     wstrb_q <= wstrb_d;
     wlast_q <= wlast_d;

@@ -3,7 +3,10 @@
 // 64 bytes into bitmasks (LF, CR, ':', SP/HTAB, control bytes, token, '\'),
 // derives the regions "before the first LF", "before/after the first colon"
 // with prefix-ORs and compares the name against the known header names;
-// stage 2 reduces the masks to first/last positions.
+// stage 2 reduces the masks to first/last positions, and works out what the
+// walker would otherwise compute from them (the name's HeaderId by a one-hot
+// length, the line offset of the chunk, limit flags), so that the walker's
+// per-chunk rules stay a few LUT levels deep.
 `default_nettype none
 
 module sip_parse_analyzer #(
@@ -33,7 +36,6 @@ module sip_parse_analyzer #(
     output logic [UW-1:0]    o_x,
     output logic             o_first,
     output logic             o_sl,
-    output logic [6:0]       o_lim,
     output logic [511:0]     o_bytes,      // W[0..63]
     output logic             o_stream,
     output logic [5:0]       o_o0,
@@ -51,20 +53,25 @@ module sip_parse_analyzer #(
     output logic [5:0]       o_col_p,
     output logic             o_lnw_f,      // last non-SP/HTAB before the colon
     output logic             o_ntk_f,      // first non-token byte before the colon
+    output logic             o_ntk_loc,    // a non-token byte at or before that last non-SP/HTAB
+    output logic [6:0]       o_ne_rel,     // one past the last name byte, relative to x (1..64)
+    output logic [15:0]      o_loff,       // offset of x from the line start (low 16 bits)
+    output logic             o_nl_big,     // loff + ne_rel > 0xFFFF
+    output logic [5:0]       o_id,         // HeaderId of a name that ends in this chunk (first chunks)
+    output logic             o_len1,       // that name is one byte long
+    output logic             o_lim0,       // lim == 0, 1, 64
+    output logic             o_lim1,
+    output logic             o_lim64,
     output logic             o_pa_f,       // value bytes (not SP/HTAB/CR) before the LF
     output logic [5:0]       o_pa_first,
     output logic [5:0]       o_pa_last,
     output logic             o_pc_f,       // value bytes after the first colon
     output logic [5:0]       o_pc_first,
     output logic [5:0]       o_pc_last,
-    output logic [46:0]      o_match,      // name compare bits (sip_parse_names)
-    output logic [5:0]       o_compact,
     // the same positions as u coordinates (x + p), so the walker adds nothing
     output logic [UW-1:0]    o_lfp_u,
     output logic [UW-1:0]    o_bad_u,
     output logic [UW-1:0]    o_col_u,
-    output logic [UW-1:0]    o_ne_u,       // one past the last name byte (lnw + 1)
-    output logic [UW-1:0]    o_ntk_u,
     output logic [UW-1:0]    o_pa_first_u,
     output logic [UW-1:0]    o_pa_end_u,   // pa_last + 1
     output logic [UW-1:0]    o_pc_first_u,
@@ -138,12 +145,21 @@ module sip_parse_analyzer #(
   logic [63:0]     s1_lfv, s1_bad, s1_col, s1_lnw, s1_ntk, s1_pa, s1_pc;
   logic [46:0]     s1_match;
   logic [UW-7:0]   s1_xhi1;         // x[UW-1:6] + 1
+  logic [UW-7:0]   s1_loff;         // offset of x from its line start, in 64-byte units
+  logic [UW-7:0]   lo_q, lo_in;     // ... of the last chunk token
+
+  // A chunk that is not a line's first lies 64 bytes after the previous
+  // chunk token (sip_parse_chunker), so the line offset follows from the
+  // token stream alone.
+  assign lo_in = i_first ? '0 : lo_q + (UW-6)'(1);
 
   always_ff @(posedge clk) begin
     if (!rst_n) begin
       s1_valid <= 1'b0;
+      lo_q <= '0;
     end else if (en1) begin
       s1_valid <= i_valid;
+      if (i_valid && i_kind == sip_parse_pkg::TK_CHUNK) lo_q <= lo_in;
     end
     if (en1) begin
       s1_epoch <= i_epoch;
@@ -172,6 +188,7 @@ module sip_parse_analyzer #(
       s1_match <= match;
       s1_compact <= compact;
       s1_xhi1 <= i_x[UW-1:6] + (UW-6)'(1);
+      s1_loff <= lo_in;
     end
   end
 
@@ -184,12 +201,21 @@ module sip_parse_analyzer #(
     absu = lo[6] ? {xhi1, lo[5:0]} : {x[UW-1:6], lo[5:0]};
   endfunction
 
-  logic [5:0] e_lfp, e_bad, e_col, e_lnw, e_ntk, e_paf, e_pal, e_pcf, e_pcl;
+  logic [5:0] e_lfp, e_bad, e_col, e_lnw, e_paf, e_pal, e_pcf, e_pcl;
+
+  // Name length as a one-hot vector: len_oh[L] = the last name byte is at L-1.
+  logic [63:0] lnw_sfx;
+  logic [19:1] len_oh;
+  logic [5:0]  id_oh;
+  always_comb begin
+    lnw_sfx = sip_parse_pkg::sfx_incl(s1_lnw);
+    for (int L = 1; L <= 19; L++) len_oh[L] = s1_lnw[L - 1] && !lnw_sfx[L];
+    id_oh = sip_parse_names_pkg::name_id_oh(s1_match, s1_compact, len_oh);
+  end
   assign e_lfp = sip_parse_pkg::enc64(sip_parse_pkg::lowest(s1_lfv));
   assign e_bad = sip_parse_pkg::enc64(sip_parse_pkg::lowest(s1_bad));
   assign e_col = sip_parse_pkg::enc64(sip_parse_pkg::lowest(s1_col));
   assign e_lnw = sip_parse_pkg::enc64(sip_parse_pkg::highest(s1_lnw));
-  assign e_ntk = sip_parse_pkg::enc64(sip_parse_pkg::lowest(s1_ntk));
   assign e_paf = sip_parse_pkg::enc64(sip_parse_pkg::lowest(s1_pa));
   assign e_pal = sip_parse_pkg::enc64(sip_parse_pkg::highest(s1_pa));
   assign e_pcf = sip_parse_pkg::enc64(sip_parse_pkg::lowest(s1_pc));
@@ -207,7 +233,6 @@ module sip_parse_analyzer #(
       o_x <= s1_x;
       o_first <= s1_first;
       o_sl <= s1_sl;
-      o_lim <= s1_lim;
       o_bytes <= s1_bytes;
       o_stream <= s1_stream;
       o_o0 <= s1_o0;
@@ -227,9 +252,16 @@ module sip_parse_analyzer #(
       o_col_p <= e_col;
       o_col_u <= absu(s1_x, s1_xhi1, e_col, 1'b0);
       o_lnw_f <= |s1_lnw;
-      o_ne_u <= absu(s1_x, s1_xhi1, e_lnw, 1'b1);
       o_ntk_f <= |s1_ntk;
-      o_ntk_u <= absu(s1_x, s1_xhi1, e_ntk, 1'b0);
+      o_ntk_loc <= |(s1_ntk & lnw_sfx);
+      o_ne_rel <= {1'b0, e_lnw} + 7'd1;
+      o_loff <= {s1_loff[9:0], 6'd0};
+      o_nl_big <= (|s1_loff[UW-7:10]) || (&s1_loff[9:0] && s1_lnw[63]);
+      o_id <= id_oh;
+      o_len1 <= len_oh[1];
+      o_lim0 <= (s1_lim == 7'd0);
+      o_lim1 <= (s1_lim == 7'd1);
+      o_lim64 <= (s1_lim == 7'd64);
       o_pa_f <= |s1_pa;
       o_pa_first <= e_paf;
       o_pa_first_u <= absu(s1_x, s1_xhi1, e_paf, 1'b0);
@@ -241,8 +273,6 @@ module sip_parse_analyzer #(
       o_pc_last <= e_pcl;
       o_pc_end_u <= absu(s1_x, s1_xhi1, e_pcl, 1'b1);
       o_x2_u <= absu(s1_x, s1_xhi1, 6'd2, 1'b0);
-      o_match <= s1_match;
-      o_compact <= s1_compact;
     end
   end
 endmodule

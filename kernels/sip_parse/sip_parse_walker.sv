@@ -26,7 +26,6 @@ module sip_parse_walker #(
     input  wire  [UW-1:0]    c_x,
     input  wire              c_first,
     input  wire              c_sl,
-    input  wire  [6:0]       c_lim,
     input  wire  [511:0]     c_bytes,
     input  wire              c_stream,
     input  wire  [5:0]       c_o0,
@@ -44,19 +43,24 @@ module sip_parse_walker #(
     input  wire  [5:0]       c_col_p,
     input  wire              c_lnw_f,
     input  wire              c_ntk_f,
+    input  wire              c_ntk_loc,    // a non-token byte at or before the chunk's last name byte
+    input  wire  [6:0]       c_ne_rel,     // one past the last name byte, relative to x
+    input  wire  [15:0]      c_loff,       // x - line start (low 16 bits)
+    input  wire              c_nl_big,     // c_loff + c_ne_rel > 0xFFFF
+    input  wire  [5:0]       c_id,         // HeaderId of a name ending in a first chunk
+    input  wire              c_len1,       // ... one byte long
+    input  wire              c_lim0,       // c_lim == 0, 1, 64
+    input  wire              c_lim1,
+    input  wire              c_lim64,
     input  wire              c_pa_f,
     input  wire  [5:0]       c_pa_first,
     input  wire  [5:0]       c_pa_last,
     input  wire              c_pc_f,
     input  wire  [5:0]       c_pc_first,
     input  wire  [5:0]       c_pc_last,
-    input  wire  [46:0]      c_match,
-    input  wire  [5:0]       c_compact,
     input  wire  [UW-1:0]    c_lfp_u,      // the positions above as u coordinates
     input  wire  [UW-1:0]    c_bad_u,
     input  wire  [UW-1:0]    c_col_u,
-    input  wire  [UW-1:0]    c_ne_u,
-    input  wire  [UW-1:0]    c_ntk_u,
     input  wire  [UW-1:0]    c_pa_first_u,
     input  wire  [UW-1:0]    c_pa_end_u,
     input  wire  [UW-1:0]    c_pc_first_u,
@@ -143,11 +147,14 @@ module sip_parse_walker #(
   // line
   logic [UW-1:0]  ls_q, ls_d;
   logic           lcont_q, lcont_d, lcol_q, lcol_d, lne_v_q, lne_v_d, lntk_v_q, lntk_v_d, lbad_v_q, lbad_v_d;
-  logic [UW-1:0]  lcol_u_q, lcol_u_d, lne_q, lne_d, lntk_q, lntk_d, lbad_q, lbad_d;
+  logic           lntkf_q, lntkf_d;           // the first non-token byte lies inside the name
+  logic [UW-1:0]  lcol_u_q, lcol_u_d, lbad_q, lbad_d;
+  logic [15:0]    lnlen_q, lnlen_d;           // name length (low 16 bits) ...
+  logic           lnbig_q, lnbig_d;           // ... above 0xFFFF
+  logic [5:0]     lid_q, lid_d;               // HeaderId of the name
+  logic           llen1_q, llen1_d, lidcl_q, lidcl_d;
   logic           lv_set_q, lv_set_d;
   logic [UW-1:0]  lv_first_q, lv_first_d, lv_last_q, lv_last_d;  // lv_last: one past the last value byte
-  logic [46:0]    lmatch_q, lmatch_d;
-  logic [5:0]     lcompact_q, lcompact_d;
   logic           lcl_q, lcl_d;               // this line feeds the Content-Length check
   // Content-Length scan of the current chunk
   logic           scan_q, scan_d, scanned_q, scanned_d;
@@ -174,11 +181,10 @@ module sip_parse_walker #(
   logic           tk_ok, is_chunk;
   logic [UW-1:0]  s_l;
   logic           cont_l, col_before, col_now, ne_v_l, ntk_v_l, bad_v_l, v_used, vset_l;
-  logic [UW-1:0]  col_u_l, ne_l, ntk_l, bad_l, v_first, v_last, vfirst_l, vlast_l;  // v_last, vlast_l: one past
+  logic [UW-1:0]  col_u_l, bad_l, v_first, v_last, vfirst_l, vlast_l;  // v_last, vlast_l: one past
   logic [5:0]     v_first_rel, v_last_rel;
-  logic [46:0]    match_l;
-  logic [5:0]     compact_l;
-  logic [UW-1:0]  name_len_u;
+  logic           ne_upd, ntk_v_prev, ntkf_prev, ntkf_l, nbig_l, len1_l, idcl_l;
+  logic [15:0]    nlen_l;
   logic [5:0]     id_l;
   logic           cl_chunk;
   logic [5:0]     v_region_start;
@@ -192,18 +198,23 @@ module sip_parse_walker #(
     col_before = c_first ? 1'b0 : lcol_q;
     col_now    = col_before || c_col_f;
     col_u_l    = col_before ? lcol_u_q : c_col_u;
-    ne_v_l     = (c_first ? 1'b0 : lne_v_q);
-    ne_l       = lne_q;
-    if (!col_before && c_lnw_f) begin
-      ne_v_l = 1'b1;
-      ne_l = c_ne_u;
-    end
-    ntk_v_l = c_first ? 1'b0 : lntk_v_q;
-    ntk_l   = lntk_q;
-    if (!col_before && !ntk_v_l && c_ntk_f) begin
-      ntk_v_l = 1'b1;
-      ntk_l = c_ntk_u;
-    end
+    // The name ends in this chunk when a non-SP/HTAB byte precedes the
+    // colon here. A later chunk of the line lies >= 64 bytes after its start,
+    // so a name that ends there is no known name (id 0); otherwise the id,
+    // length and flags of the line carry over.
+    ne_upd     = !col_before && c_lnw_f;
+    ne_v_l     = ne_upd || (!c_first && lne_v_q);
+    nlen_l     = ne_upd ? c_loff + {9'd0, c_ne_rel} : lnlen_q;
+    nbig_l     = ne_upd ? c_nl_big : lnbig_q;
+    id_l       = c_first ? c_id : (ne_upd ? 6'd0 : lid_q);
+    len1_l     = c_first ? c_len1 : (ne_upd ? 1'b0 : llen1_q);
+    idcl_l     = c_first ? (c_id == sip_parse_pkg::ID_CONTENT_LENGTH) : (ne_upd ? 1'b0 : lidcl_q);
+    // "first non-token byte < one past the last name byte", kept as a flag
+    ntk_v_prev = !c_first && lntk_v_q;
+    ntkf_prev  = !c_first && lntkf_q;
+    ntk_v_l    = ntk_v_prev || (!col_before && c_ntk_f);
+    if (col_before || !c_lnw_f) ntkf_l = ntkf_prev;
+    else ntkf_l = ntk_v_prev || (c_ntk_f && c_ntk_loc);
     bad_v_l = c_first ? 1'b0 : lbad_v_q;
     bad_l   = lbad_q;
     if (!bad_v_l && c_bad_f) begin
@@ -234,16 +245,11 @@ module sip_parse_walker #(
       vset_l = 1'b1;
       vlast_l = v_last;
     end
-    match_l   = c_first ? c_match : lmatch_q;
-    compact_l = c_first ? c_compact : lcompact_q;
-    name_len_u = ne_l - s_l;
-    id_l = sip_parse_names_pkg::name_id(match_l, compact_l, name_len_u[4:0],
-                                        name_len_u < UW'(20));
     // Does this chunk feed the Content-Length check?
     if (c_sl) cl_chunk = 1'b0;
     else if (cont_l) cl_chunk = c_first ? p_cl_q : lcl_q;
     else if (col_before) cl_chunk = lcl_q;
-    else cl_chunk = c_col_f && ne_v_l && !cl_seen_q && id_l == sip_parse_pkg::ID_CONTENT_LENGTH;
+    else cl_chunk = c_col_f && ne_v_l && !cl_seen_q && idcl_l;
   end
 
   // ------------------------------------------------------------ main
@@ -265,9 +271,10 @@ module sip_parse_walker #(
     p_nlen_d = p_nlen_q; p_vset_d = p_vset_q; p_vs_d = p_vs_q; p_ve_d = p_ve_q; p_empty_d = p_empty_q;
     p_cl_d = p_cl_q;
     ls_d = ls_q; lcont_d = lcont_q; lcol_d = lcol_q; lne_v_d = lne_v_q; lntk_v_d = lntk_v_q; lbad_v_d = lbad_v_q;
-    lcol_u_d = lcol_u_q; lne_d = lne_q; lntk_d = lntk_q; lbad_d = lbad_q;
+    lcol_u_d = lcol_u_q; lbad_d = lbad_q; lntkf_d = lntkf_q;
+    lnlen_d = lnlen_q; lnbig_d = lnbig_q; lid_d = lid_q; llen1_d = llen1_q; lidcl_d = lidcl_q;
     lv_set_d = lv_set_q; lv_first_d = lv_first_q; lv_last_d = lv_last_q;
-    lmatch_d = lmatch_q; lcompact_d = lcompact_q; lcl_d = lcl_q;
+    lcl_d = lcl_q;
     scan_d = scan_q; scanned_d = scanned_q; scan_i_d = scan_i_q;
     ev_d = ev_q; ev_err_d = ev_err_q; ev_pos_d = ev_pos_q; hend_d = hend_q;
     body_d = body_q; total_d = total_q; has_cl_d = has_cl_q;
@@ -378,10 +385,10 @@ module sip_parse_walker #(
             cl_acc_d = acc;
           end else begin
             // ---- the line rules, in CpuSipParseEngine's order
-            if (c_first && !c_sl && c_lim == 7'd0) begin
+            if (c_first && !c_sl && c_lim0) begin
               do_end = 1'b1; e_kind = EV_INC; e_pos = c_x; e_err = sip_parse_pkg::E_BAD_HDR_LINE;
             end else if (c_first && !c_sl && c_c0_cr) begin
-              if (c_lim == 7'd1) begin
+              if (c_lim1) begin
                 do_end = 1'b1; e_kind = EV_INC; e_pos = c_x; e_err = sip_parse_pkg::E_BAD_HDR_LINE;
               end else if (!c_b1_lf) begin
                 do_end = 1'b1; e_err = sip_parse_pkg::E_BAD_BYTES; e_pos = c_x;
@@ -391,7 +398,7 @@ module sip_parse_walker #(
             end else if (c_first && !c_sl && c_c0_lf) begin
               do_end = 1'b1; e_err = sip_parse_pkg::E_BARE_LF; e_pos = c_x;
             end else if (!c_has_lf) begin
-              if (c_lim != 7'd64) begin
+              if (!c_lim64) begin
                 // out of bytes (EV_INC resolves header-too-long / incomplete / datagram error)
                 do_end = 1'b1; e_kind = EV_INC; e_pos = s_l;
                 e_err = c_sl ? sip_parse_pkg::E_BAD_START : sip_parse_pkg::E_BAD_HDR_LINE;
@@ -425,8 +432,7 @@ module sip_parse_walker #(
               fin_prev = 1'b1;
               if (hcount_q == 9'(sip_parse_pkg::MAX_HEADERS) || hdr_next_q >= hdr_cap) begin
                 do_end = 1'b1; e_err = sip_parse_pkg::E_TOO_MANY_HDRS; e_pos = s_l;
-              end else if (!col_now || !ne_v_l || name_len_u > UW'(16'hFFFF) ||
-                           (id_l == 6'd0 && ntk_v_l && ntk_l < ne_l)) begin
+              end else if (!col_now || !ne_v_l || nbig_l || (id_l == 6'd0 && ntk_v_l && ntkf_l)) begin
                 do_end = 1'b1; e_err = sip_parse_pkg::E_BAD_HDR_LINE; e_pos = s_l;
               end else begin
                 new_hdr = 1'b1;
@@ -454,11 +460,11 @@ module sip_parse_walker #(
                 hdr_next_d = hdr_next_q + 32'd1;
                 hcount_d = hcount_q + 9'd1;
                 p_id_d = id_l;
-                p_flags_d = {4'd0, (id_l != 6'd0 && name_len_u == UW'(1)),
+                p_flags_d = {4'd0, (id_l != 6'd0 && len1_l),
                              (id_l != 6'd0 && (seen_q[id_l] & SINGLETONS[id_l])), 2'b00};
                 if (id_l != 6'd0) seen_d[id_l] = 1'b1;
                 p_noff_d = 32'(s_l - ms_q);
-                p_nlen_d = name_len_u[15:0];
+                p_nlen_d = nlen_l;
                 p_vset_d = vset_l;
                 p_vs_d = vfirst_l;
                 p_ve_d = vlast_l;
@@ -475,16 +481,18 @@ module sip_parse_walker #(
               lcol_d = col_now;
               lcol_u_d = col_u_l;
               lne_v_d = ne_v_l;
-              lne_d = ne_l;
               lntk_v_d = ntk_v_l;
-              lntk_d = ntk_l;
+              lntkf_d = ntkf_l;
+              lnlen_d = nlen_l;
+              lnbig_d = nbig_l;
+              lid_d = id_l;
+              llen1_d = len1_l;
+              lidcl_d = idcl_l;
               lbad_v_d = bad_v_l;
               lbad_d = bad_l;
               lv_set_d = vset_l;
               lv_first_d = vfirst_l;
               lv_last_d = vlast_l;
-              lmatch_d = match_l;
-              lcompact_d = compact_l;
               lcl_d = cl_chunk;
               if (do_end) begin
                 ev_d = e_kind;
@@ -645,9 +653,10 @@ module sip_parse_walker #(
     p_nlen_q <= p_nlen_d; p_vset_q <= p_vset_d; p_vs_q <= p_vs_d; p_ve_q <= p_ve_d; p_empty_q <= p_empty_d;
     p_cl_q <= p_cl_d;
     ls_q <= ls_d; lcont_q <= lcont_d; lcol_q <= lcol_d; lne_v_q <= lne_v_d; lntk_v_q <= lntk_v_d;
-    lbad_v_q <= lbad_v_d; lcol_u_q <= lcol_u_d; lne_q <= lne_d; lntk_q <= lntk_d; lbad_q <= lbad_d;
+    lbad_v_q <= lbad_v_d; lcol_u_q <= lcol_u_d; lbad_q <= lbad_d; lntkf_q <= lntkf_d;
+    lnlen_q <= lnlen_d; lnbig_q <= lnbig_d; lid_q <= lid_d; llen1_q <= llen1_d; lidcl_q <= lidcl_d;
     lv_set_q <= lv_set_d; lv_first_q <= lv_first_d; lv_last_q <= lv_last_d;
-    lmatch_q <= lmatch_d; lcompact_q <= lcompact_d; lcl_q <= lcl_d;
+    lcl_q <= lcl_d;
     scan_i_q <= scan_i_d;
     ev_q <= ev_d; ev_err_q <= ev_err_d; ev_pos_q <= ev_pos_d; hend_q <= hend_d;
     body_q <= body_d; total_q <= total_d; has_cl_q <= has_cl_d;

@@ -165,6 +165,13 @@ module sip_parse_walker #(
   logic [UW-1:0]  ev_pos_q, ev_pos_d, hend_q, hend_d;
   logic [UW-1:0]  body_q, body_d;
   logic [UW:0]    total_q, total_d;           // header_len + body, then compared to max
+  logic [UW-1:0]  hlen_q, hlen_d;             // hend - ms
+  logic [UW-1:0]  hb_q, hb_d;                 // hend + body: the message's end
+  logic [31:0]    hbo_q, hbo_d;               // hb - o0: consumed after this message
+  logic [UW:0]    msmax_q, msmax_d;           // ms + max_bytes
+  logic           acc_gt_q, acc_eq_q;         // cl_acc > / == 429496729 (x10 overflows 32 bits)
+  assign acc_gt_q = cl_acc_q > 36'd429496729;
+  assign acc_eq_q = cl_acc_q == 36'd429496729;
   logic           has_cl_q, has_cl_d;
   logic           run_end_q, run_end_d;
 
@@ -278,6 +285,7 @@ module sip_parse_walker #(
     scan_d = scan_q; scanned_d = scanned_q; scan_i_d = scan_i_q;
     ev_d = ev_q; ev_err_d = ev_err_q; ev_pos_d = ev_pos_q; hend_d = hend_q;
     body_d = body_q; total_d = total_q; has_cl_d = has_cl_q;
+    hlen_d = hlen_q; hb_d = hb_q; hbo_d = hbo_q; msmax_d = msmax_q;
     run_end_d = run_end_q;
 
     stall = 1'b0;
@@ -338,6 +346,7 @@ module sip_parse_walker #(
           end
         end else if (tk_ok && c_kind == sip_parse_pkg::TK_MSGB && mode_q == B_SEG) begin
           ms_d = c_x;
+          msmax_d = {1'b0, c_x} + (UW+1)'(max_bytes);
           consumed_d = 32'(c_x - UW'(o0_q));
           first_hdr_d = hdr_next_q;
           hcount_d = 9'd0;
@@ -370,7 +379,8 @@ module sip_parse_walker #(
                 st = cl_ws(st);
               end else if (sip_parse_pkg::is_digit(scan_byte) && st != CL_TRAIL && st != CL_BAD) begin
                 acc = {cl_acc_q[32:0], 3'b000} + {cl_acc_q[34:0], 1'b0} + {32'd0, scan_byte[3:0]};
-                st = (acc > 36'h0_FFFF_FFFF) ? CL_BAD : CL_DIG;
+                // acc > 0xFFFFFFFF, from the old value (429496729 * 10 + 5 = 0xFFFFFFFF)
+                st = (acc_gt_q || (acc_eq_q && scan_byte[3:0] > 4'd5)) ? CL_BAD : CL_DIG;
               end else begin
                 st = CL_BAD;
               end
@@ -499,6 +509,7 @@ module sip_parse_walker #(
                 ev_err_d = e_err;
                 ev_pos_d = e_pos;
                 hend_d = c_x2_u;
+                hlen_d = c_x2_u - ms_q;
                 mode_d = B_END1;
               end
             end
@@ -511,6 +522,14 @@ module sip_parse_walker #(
 
       B_END1: begin
         stall = 1'b1;
+        // header_len + body and the message end, whatever the verdict
+        if (cl_seen_q) begin
+          total_d = {1'b0, hlen_q} + {1'b0, UW'(cl_acc_q[31:0])};
+          hb_d = hend_q + UW'(cl_acc_q[31:0]);
+        end else begin
+          total_d = {1'b0, end_q - ms_q};   // header_len + (end - hend)
+          hb_d = end_q;
+        end
         if (sl_done_q && !sl_res_valid) begin
           // wait for the start-line verdict
         end else begin
@@ -518,7 +537,7 @@ module sip_parse_walker #(
           if (sl_done_q && !sl_res_ok) begin
             ev_d = EV_FAIL; ev_err_d = sip_parse_pkg::E_BAD_START; ev_pos_d = ms_q;
           end else if (ev_q == EV_INC) begin
-            if ({1'b0, ms_q} + (UW+1)'(max_bytes) <= {1'b0, end_q}) begin
+            if (msmax_q <= {1'b0, end_q}) begin
               ev_d = EV_FAIL; ev_err_d = sip_parse_pkg::E_HDR_TOO_LONG; ev_pos_d = ms_q;
             end else if (!stream_q) begin
               ev_d = EV_FAIL;  // the datagram error kept in ev_err/ev_pos
@@ -543,12 +562,12 @@ module sip_parse_walker #(
       B_END2: begin
         stall = 1'b1;
         mode_d = B_END3;
-        total_d = {1'b0, hend_q - ms_q} + {1'b0, body_q};
+        hbo_d = 32'(hb_q - UW'(o0_q));
         if (ev_q == EV_BLANK) begin
-          if ((UW+1)'(hend_q - ms_q) + (UW+1)'(body_q) > (UW+1)'(max_bytes)) begin
+          if (total_q > (UW+1)'(max_bytes)) begin
             ev_d = EV_FAIL; ev_err_d = sip_parse_pkg::E_MSG_TOO_LARGE;
             ev_pos_d = has_cl_q ? cl_at_q : ms_q;
-          end else if (has_cl_q && {1'b0, hend_q} + {1'b0, body_q} > {1'b0, end_q}) begin
+          end else if (has_cl_q && hb_q > end_q) begin
             if (stream_q) begin
               ev_d = EV_INC;
             end else begin
@@ -568,13 +587,13 @@ module sip_parse_walker #(
                     sl_res_req ? sl_uri_len : 32'd0, sl_res_req ? sl_m_len + 32'd1 : 32'd0,
                     sl_res_req ? sl_m_len : 32'd0, 32'd0,
                     8'd0, {6'd0, has_cl_q, sl_res_req}, 16'(hcount_q), first_hdr_q,
-                    32'(total_q), 32'(body_q), 32'(hend_q - ms_q), 32'(ms_q - UW'(o0_q))};
+                    32'(total_q), 32'(body_q), 32'(hlen_q), 32'(ms_q - UW'(o0_q))};
         if (ev_q == EV_BLANK) begin
           // a complete message
           msg_valid = 1'b1;
           if (!stream_q) begin
             seg_valid = 1'b1;
-            seg_data = {96'd0, 24'd0, 8'd0, 32'd0, 32'(hend_q + body_q - UW'(o0_q)),
+            seg_data = {96'd0, 24'd0, 8'd0, 32'd0, hbo_q,
                         seg_cnt_q + 32'd1, seg_first_q};
           end
           if (msg_ready && (stream_q || seg_ready)) begin
@@ -582,12 +601,12 @@ module sip_parse_walker #(
             sl_flush = 1'b1;
             msg_next_d = msg_next_q + 32'd1;
             seg_cnt_d = seg_cnt_q + 32'd1;
-            consumed_d = 32'(hend_q + body_q - UW'(o0_q));
+            consumed_d = hbo_q;
             cmd_valid = 1'b1;
             epoch_d = ~epoch_q;
             if (stream_q) begin
               cmd_jump = 1'b1;
-              cmd_target = hend_q + body_q;
+              cmd_target = hb_q;
               mode_d = B_SEG;
             end else begin
               seg_no_d = seg_no_q + 32'd1;
@@ -660,6 +679,7 @@ module sip_parse_walker #(
     scan_i_q <= scan_i_d;
     ev_q <= ev_d; ev_err_q <= ev_err_d; ev_pos_q <= ev_pos_d; hend_q <= hend_d;
     body_q <= body_d; total_q <= total_d; has_cl_q <= has_cl_d;
+    hlen_q <= hlen_d; hb_q <= hb_d; hbo_q <= hbo_d; msmax_q <= msmax_d;
   end
 endmodule
 

@@ -152,7 +152,8 @@ module sip_parse_walker #(
   logic [15:0]    lnlen_q, lnlen_d;           // name length (low 16 bits) ...
   logic           lnbig_q, lnbig_d;           // ... above 0xFFFF
   logic [5:0]     lid_q, lid_d;               // HeaderId of the name
-  logic           llen1_q, llen1_d, lidcl_q, lidcl_d;
+  logic           llen1_q, llen1_d, lid0_q, lid0_d;
+  logic [46:0]    lsg_q, lsg_d;               // one-hot of the id among the SINGLETONS
   logic           lv_set_q, lv_set_d;
   logic [UW-1:0]  lv_first_q, lv_first_d, lv_last_q, lv_last_d;  // lv_last: one past the last value byte
   logic           lcl_q, lcl_d;               // this line feeds the Content-Length check
@@ -190,7 +191,8 @@ module sip_parse_walker #(
   logic           cont_l, col_before, col_now, ne_v_l, ntk_v_l, bad_v_l, v_used, vset_l;
   logic [UW-1:0]  col_u_l, bad_l, v_first, v_last, vfirst_l, vlast_l;  // v_last, vlast_l: one past
   logic [5:0]     v_first_rel, v_last_rel;
-  logic           ne_upd, ntk_v_prev, ntkf_prev, ntkf_l, nbig_l, len1_l, idcl_l;
+  logic           ne_upd, ntk_v_prev, ntkf_prev, ntkf_l, nbig_l, len1_l, idcl_l, id0_l;
+  logic [46:0]    sg_l;                       // bit k: id_l == k, for k in SINGLETONS (else 0)
   logic [15:0]    nlen_l;
   logic [5:0]     id_l;
   logic           cl_chunk;
@@ -215,7 +217,12 @@ module sip_parse_walker #(
     nbig_l     = ne_upd ? c_nl_big : lnbig_q;
     id_l       = c_first ? c_id : (ne_upd ? 6'd0 : lid_q);
     len1_l     = c_first ? c_len1 : (ne_upd ? 1'b0 : llen1_q);
-    idcl_l     = c_first ? (c_id == sip_parse_pkg::ID_CONTENT_LENGTH) : (ne_upd ? 1'b0 : lidcl_q);
+    id0_l      = c_first ? (c_id == 6'd0) : (ne_upd ? 1'b1 : lid0_q);
+    for (int k = 0; k < 47; k++) begin
+      if (SINGLETONS[k]) sg_l[k] = c_first ? (c_id == 6'(k)) : (ne_upd ? 1'b0 : lsg_q[k]);
+      else sg_l[k] = 1'b0;
+    end
+    idcl_l     = sg_l[sip_parse_pkg::ID_CONTENT_LENGTH];
     // "first non-token byte < one past the last name byte", kept as a flag
     ntk_v_prev = !c_first && lntk_v_q;
     ntkf_prev  = !c_first && lntkf_q;
@@ -279,7 +286,7 @@ module sip_parse_walker #(
     p_cl_d = p_cl_q;
     ls_d = ls_q; lcont_d = lcont_q; lcol_d = lcol_q; lne_v_d = lne_v_q; lntk_v_d = lntk_v_q; lbad_v_d = lbad_v_q;
     lcol_u_d = lcol_u_q; lbad_d = lbad_q; lntkf_d = lntkf_q;
-    lnlen_d = lnlen_q; lnbig_d = lnbig_q; lid_d = lid_q; llen1_d = llen1_q; lidcl_d = lidcl_q;
+    lnlen_d = lnlen_q; lnbig_d = lnbig_q; lid_d = lid_q; llen1_d = llen1_q; lid0_d = lid0_q; lsg_d = lsg_q;
     lv_set_d = lv_set_q; lv_first_d = lv_first_q; lv_last_d = lv_last_q;
     lcl_d = lcl_q;
     scan_d = scan_q; scanned_d = scanned_q; scan_i_d = scan_i_q;
@@ -442,7 +449,7 @@ module sip_parse_walker #(
               fin_prev = 1'b1;
               if (hcount_q == 9'(sip_parse_pkg::MAX_HEADERS) || hdr_next_q >= hdr_cap) begin
                 do_end = 1'b1; e_err = sip_parse_pkg::E_TOO_MANY_HDRS; e_pos = s_l;
-              end else if (!col_now || !ne_v_l || nbig_l || (id_l == 6'd0 && ntk_v_l && ntkf_l)) begin
+              end else if (!col_now || !ne_v_l || nbig_l || (id0_l && ntk_v_l && ntkf_l)) begin
                 do_end = 1'b1; e_err = sip_parse_pkg::E_BAD_HDR_LINE; e_pos = s_l;
               end else begin
                 new_hdr = 1'b1;
@@ -470,9 +477,9 @@ module sip_parse_walker #(
                 hdr_next_d = hdr_next_q + 32'd1;
                 hcount_d = hcount_q + 9'd1;
                 p_id_d = id_l;
-                p_flags_d = {4'd0, (id_l != 6'd0 && len1_l),
-                             (id_l != 6'd0 && (seen_q[id_l] & SINGLETONS[id_l])), 2'b00};
-                if (id_l != 6'd0) seen_d[id_l] = 1'b1;
+                p_flags_d = {4'd0, (!id0_l && len1_l),
+                             |(seen_q & sg_l), 2'b00};
+                seen_d = seen_q | sg_l;   // only the SINGLETONS bits are ever read
                 p_noff_d = 32'(s_l - ms_q);
                 p_nlen_d = nlen_l;
                 p_vset_d = vset_l;
@@ -480,7 +487,7 @@ module sip_parse_walker #(
                 p_ve_d = vlast_l;
                 p_empty_d = col_u_l + UW'(1);
                 p_cl_d = 1'b0;
-                if (id_l == sip_parse_pkg::ID_CONTENT_LENGTH && !cl_seen_q) begin
+                if (idcl_l && !cl_seen_q) begin
                   cl_seen_d = 1'b1;
                   p_cl_d = 1'b1;
                 end
@@ -497,7 +504,8 @@ module sip_parse_walker #(
               lnbig_d = nbig_l;
               lid_d = id_l;
               llen1_d = len1_l;
-              lidcl_d = idcl_l;
+              lid0_d = id0_l;
+              lsg_d = sg_l;
               lbad_v_d = bad_v_l;
               lbad_d = bad_l;
               lv_set_d = vset_l;
@@ -673,7 +681,7 @@ module sip_parse_walker #(
     p_cl_q <= p_cl_d;
     ls_q <= ls_d; lcont_q <= lcont_d; lcol_q <= lcol_d; lne_v_q <= lne_v_d; lntk_v_q <= lntk_v_d;
     lbad_v_q <= lbad_v_d; lcol_u_q <= lcol_u_d; lbad_q <= lbad_d; lntkf_q <= lntkf_d;
-    lnlen_q <= lnlen_d; lnbig_q <= lnbig_d; lid_q <= lid_d; llen1_q <= llen1_d; lidcl_q <= lidcl_d;
+    lnlen_q <= lnlen_d; lnbig_q <= lnbig_d; lid_q <= lid_d; llen1_q <= llen1_d; lid0_q <= lid0_d; lsg_q <= lsg_d;
     lv_set_q <= lv_set_d; lv_first_q <= lv_first_d; lv_last_q <= lv_last_d;
     lcl_q <= lcl_d;
     scan_i_q <= scan_i_d;

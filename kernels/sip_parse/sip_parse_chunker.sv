@@ -76,6 +76,9 @@ module sip_parse_chunker #(
   logic [UW-1:0]   limit_q, limit_d;
   logic [UW:0]     lrel_q, lrel_d;              // limit - base (signed)
   logic [63:0]     vis_cur_q, vis_cur_d, vis_nxt_q, vis_nxt_d;
+  logic [UW:0]     erel_q, erel_d;              // end - base (signed)
+  logic [63:0]     evis_cur_q, evis_cur_d, evis_nxt_q, evis_nxt_d;  // bytes before the segment end
+  logic [63:0]     tlo_q, tlo_d;                // skip: bits >= tgt[5:0]
   logic [63:0]     therm_q, therm_d;            // bits >= o
   logic [5:0]      o_q, o_d;                    // x - base
   logic            first_q, first_d, sl_q, sl_d;
@@ -95,13 +98,15 @@ module sip_parse_chunker #(
     mask_eq = r;
   endfunction
 
-  // Visible bytes of a beat whose start is `rel` below the limit (signed).
-  function automatic logic [63:0] vis_of(input logic [UW:0] rel);
-    logic [6:0] n;
-    if (rel[UW]) n = 7'd0;
-    else if (rel >= (UW+1)'(64)) n = 7'd64;
-    else n = rel[6:0];
-    vis_of = sip_parse_pkg::below(n);
+  // Visible bytes of a beat whose start is `rel` - 64*k below the limit
+  // (rel signed; base and beats are 64-aligned, so only rel's 64-byte count
+  // is compared, with a constant).
+  function automatic logic [63:0] vis_hl(input logic [UW:0] rel, input logic [1:0] k);
+    logic [UW-7:0] hi;
+    hi = rel[UW-1:6];
+    if (rel[UW] || hi < (UW-6)'(k)) vis_hl = 64'd0;
+    else if (hi == (UW-6)'(k)) vis_hl = sip_parse_pkg::below({1'b0, rel[5:0]});
+    else vis_hl = {64{1'b1}};
   endfunction
 
   // The beat that enters `nxt` on a shift.
@@ -125,9 +130,9 @@ module sip_parse_chunker #(
   // LF search from x: in cur at >= o, else in nxt below o.
   logic [63:0] m1, m2, p1, p2, oh_o;
   logic        any1, any2, last1, last2;
-  logic [5:0]  pos1, pos2;
+  logic [5:0]  nxt1, nxt2;  // one past the first LF (when that is not byte 63)
   logic [6:0]  lim_now;
-  logic        stop_now, cr_at_o, lf_at_o;
+  logic        lim64, stop_now, cr_at_o, lf_at_o;
   assign m1    = lf_cur_q & vis_cur_q & therm_q;
   assign m2    = lf_nxt_q & vis_nxt_q & ~therm_q;
   assign any1  = |m1;
@@ -136,8 +141,8 @@ module sip_parse_chunker #(
   assign p2    = sip_parse_pkg::pfx_incl(m2) << 1;
   assign last1 = (m1 == 64'h8000_0000_0000_0000);
   assign last2 = (m2 == 64'h8000_0000_0000_0000);
-  assign pos1  = sip_parse_pkg::enc64(sip_parse_pkg::lowest(m1));
-  assign pos2  = sip_parse_pkg::enc64(sip_parse_pkg::lowest(m2));
+  assign nxt1  = sip_parse_pkg::first_idx(m1 << 1);
+  assign nxt2  = sip_parse_pkg::first_idx(m2 << 1);
   assign oh_o  = therm_q & ~(therm_q << 1);
   assign cr_at_o = |(cr_cur_q & oh_o);
   assign lf_at_o = |(lf_cur_q & oh_o);
@@ -148,20 +153,20 @@ module sip_parse_chunker #(
     else if (r >= (UW+2)'(64)) lim_now = 7'd64;
     else lim_now = r[6:0];
   end
-  assign stop_now = (first_q && (cr_at_o || lf_at_o)) || (!any1 && !any2 && lim_now != 7'd64);
+  // lim_now == 64: every window byte is visible (bits >= o of cur, < o of nxt)
+  assign lim64 = vis_cur_q[63] && (&(vis_nxt_q | therm_q));
+  assign stop_now = (first_q && (cr_at_o || lf_at_o)) || (!any1 && !any2 && !lim64);
 
   // Skip: first byte at >= tgt that is neither CR nor LF, inside the segment.
-  logic [UW:0]  trel, erel;
+  // (base is 64-aligned: tgt - base in [0, 64) is tgt's beat being base's)
   logic [63:0]  skip_m;
   logic         skip_in_cur, skip_found, seg_exhausted;
   logic [5:0]   skip_pos;
-  assign trel = {1'b0, tgt_q} - {1'b0, base_q};
-  assign erel = {1'b0, end_q} - {1'b0, base_q};
-  assign skip_in_cur = !trel[UW] && trel < (UW+1)'(64);
-  assign skip_m = ~(lf_cur_q | cr_cur_q) & ~sip_parse_pkg::below({1'b0, trel[5:0]}) & vis_of(erel);
+  assign skip_in_cur = (tgt_q[UW-1:6] == base_q[UW-1:6]);
+  assign skip_m = ~(lf_cur_q | cr_cur_q) & tlo_q & evis_cur_q;
   assign skip_found = skip_in_cur && (skip_m != 64'd0);
-  assign skip_pos = sip_parse_pkg::enc64(sip_parse_pkg::lowest(skip_m));
-  assign seg_exhausted = erel <= (UW+1)'(64);
+  assign skip_pos = sip_parse_pkg::first_idx(skip_m);
+  assign seg_exhausted = erel_q[UW] || (erel_q[UW-1:6] == '0) || (erel_q[UW-1:0] == UW'(64));
 
   // ------------------------------------------------------------ next state
   always_comb begin
@@ -172,6 +177,7 @@ module sip_parse_chunker #(
     cr_cur_d = cr_cur_q; cr_nxt_d = cr_nxt_q; prev_d = prev_q; base_d = base_q;
     nb_left_d = nb_left_q; fill_d = fill_q; end_d = end_q; stream_d = stream_q; o0_d = o0_q;
     tgt_d = tgt_q; ms_d = ms_q; limit_d = limit_q; lrel_d = lrel_q;
+    erel_d = erel_q; evis_cur_d = evis_cur_q; evis_nxt_d = evis_nxt_q; tlo_d = tlo_q;
     vis_cur_d = vis_cur_q; vis_nxt_d = vis_nxt_q; therm_d = therm_q; o_d = o_q;
     first_d = first_q; sl_d = sl_q; pend_d = pend_q; epoch_d = epoch_q;
     dq_pop = 1'b0;
@@ -192,6 +198,7 @@ module sip_parse_chunker #(
       pend_d = 1'b0;
       if (cmd_jump) begin
         tgt_d = cmd_target;
+        tlo_d = ~sip_parse_pkg::below({1'b0, cmd_target[5:0]});
         st_d = S_SKIP;
       end else begin
         st_d = S_DRAIN;
@@ -219,6 +226,7 @@ module sip_parse_chunker #(
               tkend_d = UW'({26'd0, dq_o0}) + UW'(dq_len);
               fill_d = 2'd0;
               tgt_d = UW'({26'd0, dq_o0});
+              tlo_d = ~sip_parse_pkg::below({1'b0, dq_o0});
               st_d = (dq_len == 32'd0) ? S_SEG0 : S_FILL;
             end
           end
@@ -244,7 +252,7 @@ module sip_parse_chunker #(
             end else if (skip_found) begin
               ms_d = {base_q[UW-1:6], skip_pos};
               o_d = skip_pos;
-              therm_d = ~sip_parse_pkg::below(7'(skip_pos));
+              therm_d = sip_parse_pkg::pfx_incl(skip_m);  // bits >= skip_pos
               st_d = S_SETUP1;
             end else if (seg_exhausted) begin
               tkv_d = 1'b1;
@@ -254,6 +262,7 @@ module sip_parse_chunker #(
             end else if (can_shift) begin
               do_shift = 1'b1;
               tgt_d = base_q + UW'(64);
+              tlo_d = {64{1'b1}};
             end
           end
           S_SETUP1: begin
@@ -267,8 +276,8 @@ module sip_parse_chunker #(
           end
           S_SETUP2: begin
             lrel_d = {1'b0, limit_q} - {1'b0, base_q};
-            vis_cur_d = vis_of({1'b0, limit_q} - {1'b0, base_q});
-            vis_nxt_d = vis_of({1'b0, limit_q} - {1'b0, base_q} - (UW+1)'(64));
+            vis_cur_d = vis_hl({1'b0, limit_q} - {1'b0, base_q}, 2'd0);
+            vis_nxt_d = vis_hl({1'b0, limit_q} - {1'b0, base_q}, 2'd1);
             st_d = S_RUN;
           end
           S_RUN: begin
@@ -289,7 +298,7 @@ module sip_parse_chunker #(
                   o_d = 6'd0;
                 end else begin
                   therm_d = p1;
-                  o_d = pos1 + 6'd1;
+                  o_d = nxt1;
                 end
               end else if (any2) begin
                 first_d = 1'b1;
@@ -301,7 +310,7 @@ module sip_parse_chunker #(
                   o_d = 6'd0;
                 end else begin
                   therm_d = p2;
-                  o_d = pos2 + 6'd1;
+                  o_d = nxt2;
                 end
               end else begin
                 first_d = 1'b0;
@@ -347,10 +356,18 @@ module sip_parse_chunker #(
       lf_nxt_d = mask_eq(in_beat, 8'h0A);
       cr_nxt_d = mask_eq(in_beat, 8'h0D);
       base_d = base_q + UW'(64);
-      if (st_q == S_FILL && fill_q == 2'd1) base_d = '0;
+      erel_d = erel_q - (UW+1)'(64);
+      evis_cur_d = evis_nxt_q;
+      evis_nxt_d = vis_hl(erel_q, 2'd2);
+      if (st_q == S_FILL && fill_q == 2'd1) begin
+        base_d = '0;
+        erel_d = {1'b0, end_q};
+        evis_cur_d = vis_hl({1'b0, end_q}, 2'd0);
+        evis_nxt_d = vis_hl({1'b0, end_q}, 2'd1);
+      end
       lrel_d = lrel_q - (UW+1)'(64);
       vis_cur_d = vis_nxt_q;
-      vis_nxt_d = vis_of(lrel_q - (UW+1)'(128));
+      vis_nxt_d = vis_hl(lrel_q, 2'd2);
       if (nb_left_q != 28'd0) do_pop = 1'b1;
     end
     bq_pop = do_pop;
@@ -378,6 +395,7 @@ module sip_parse_chunker #(
     cr_cur_q <= cr_cur_d; cr_nxt_q <= cr_nxt_d; prev_q <= prev_d; base_q <= base_d;
     fill_q <= fill_d; end_q <= end_d; stream_q <= stream_d; o0_q <= o0_d;
     tgt_q <= tgt_d; ms_q <= ms_d; limit_q <= limit_d; lrel_q <= lrel_d;
+    erel_q <= erel_d; evis_cur_q <= evis_cur_d; evis_nxt_q <= evis_nxt_d; tlo_q <= tlo_d;
     vis_cur_q <= vis_cur_d; vis_nxt_q <= vis_nxt_d; therm_q <= therm_d; o_q <= o_d;
     first_q <= first_d; sl_q <= sl_d;
     if (!stall) begin

@@ -99,6 +99,37 @@ package sip_parse_pkg;
     enc64 = r;
   endfunction
 
+  // Index of the lowest set bit (0 when empty), as a two-level 8x8 search:
+  // the lowest non-empty byte and, in parallel, the lowest bit of every byte.
+  function automatic logic [5:0] first_idx(input logic [63:0] m);
+    logic [7:0] g;
+    logic [23:0] li;  // 3 bits per byte (no arrays in functions for yosys 0.23)
+    logic [2:0] gi;
+    for (int k = 0; k < 8; k++) begin
+      g[k] = |m[k*8 +: 8];
+      li[k*3 +: 3] = 3'd0;
+      for (int j = 7; j >= 0; j--) if (m[k*8 + j]) li[k*3 +: 3] = 3'(j);
+    end
+    gi = 3'd0;
+    for (int k = 7; k >= 0; k--) if (g[k]) gi = 3'(k);
+    first_idx = {gi, li[gi*3 +: 3]};
+  endfunction
+
+  // Index of the highest set bit (0 when empty), the same way.
+  function automatic logic [5:0] last_idx(input logic [63:0] m);
+    logic [7:0] g;
+    logic [23:0] li;
+    logic [2:0] gi;
+    for (int k = 0; k < 8; k++) begin
+      g[k] = |m[k*8 +: 8];
+      li[k*3 +: 3] = 3'd0;
+      for (int j = 0; j < 8; j++) if (m[k*8 + j]) li[k*3 +: 3] = 3'(j);
+    end
+    gi = 3'd0;
+    for (int k = 0; k < 8; k++) if (g[k]) gi = 3'(k);
+    last_idx = {gi, li[gi*3 +: 3]};
+  endfunction
+
   // Lowest set bit, as a one-hot vector.
   function automatic logic [63:0] lowest(input logic [63:0] m);
     lowest = m & ~(pfx_incl(m) << 1);

@@ -136,7 +136,7 @@ module sip_parse #(
       .seg_count(a_segment_count), .max_bytes(a_max_message_bytes),
       .dq_valid(dq_valid), .dq_o0(dq_o0), .dq_len(dq_len), .dq_stream(dq_stream), .dq_pop(dq_pop),
       .bq_valid(bq_valid), .bq_data(bq_data), .bq_pop(bq_pop),
-      .cmd_valid(cmd_valid), .cmd_epoch(cmd_epoch), .cmd_jump(cmd_jump), .cmd_target(cmd_target), .stall(t_valid && !a_ready),
+      .cmd_valid(cmd_valid), .cmd_epoch(cmd_epoch), .cmd_jump(cmd_jump), .cmd_target(cmd_target), .stall(!a_ready),
       .tk_valid(t_valid), .tk_epoch(t_epoch), .tk_kind(t_kind), .tk_x(t_x), .tk_first(t_first),
       .tk_sl(t_sl), .tk_lim(t_lim), .tk_win(t_win), .tk_stream(t_stream), .tk_o0(t_o0), .tk_end(t_end));
 
@@ -147,6 +147,7 @@ module sip_parse #(
   logic [6:0]    c_ne_rel;
   logic [15:0]   c_loff;
   logic [5:0]    c_id;
+  logic [63:0]   c_digm, c_cwsm;
   logic [2:0]    c_kind;
   logic [UW-1:0] c_x, c_end;
   logic [511:0]  c_bytes;
@@ -155,7 +156,7 @@ module sip_parse #(
   logic [UW-1:0] c_lfp_u, c_bad_u, c_col_u, c_pa_first_u, c_pa_end_u, c_pc_first_u, c_pc_end_u, c_x2_u;
 
   sip_parse_analyzer #(.UW(UW)) u_analyzer (
-      .clk(ap_clk), .rst_n(ap_rst_n), .stall(stall), .in_ready(a_ready),
+      .clk(ap_clk), .rst_n(ap_rst_n), .run_start(run_start), .stall(stall), .in_ready(a_ready),
       .i_valid(t_valid), .i_epoch(t_epoch), .i_kind(t_kind), .i_x(t_x), .i_first(t_first),
       .i_sl(t_sl), .i_lim(t_lim), .i_win(t_win), .i_stream(t_stream), .i_o0(t_o0), .i_end(t_end),
       .o_valid(c_valid), .o_epoch(c_epoch), .o_kind(c_kind), .o_x(c_x), .o_first(c_first),
@@ -166,7 +167,7 @@ module sip_parse #(
       .o_ntk_f(c_ntk_f), .o_ntk_loc(c_ntk_loc), .o_ne_rel(c_ne_rel), .o_loff(c_loff),
       .o_nl_big(c_nl_big), .o_id(c_id), .o_len1(c_len1), .o_lim0(c_lim0), .o_lim1(c_lim1),
       .o_lim64(c_lim64), .o_pa_f(c_pa_f), .o_pa_first(c_pa_first),
-      .o_pa_last(c_pa_last), .o_pc_f(c_pc_f), .o_pc_first(c_pc_first), .o_pc_last(c_pc_last),
+      .o_pa_last(c_pa_last), .o_pc_f(c_pc_f), .o_pc_first(c_pc_first), .o_pc_last(c_pc_last), .o_digm(c_digm), .o_cwsm(c_cwsm),
       .o_lfp_u(c_lfp_u), .o_bad_u(c_bad_u), .o_col_u(c_col_u),
       .o_pa_first_u(c_pa_first_u), .o_pa_end_u(c_pa_end_u), .o_pc_first_u(c_pc_first_u),
       .o_pc_end_u(c_pc_end_u), .o_x2_u(c_x2_u));
@@ -204,7 +205,7 @@ module sip_parse #(
       .c_ntk_f(c_ntk_f), .c_ntk_loc(c_ntk_loc), .c_ne_rel(c_ne_rel), .c_loff(c_loff),
       .c_nl_big(c_nl_big), .c_id(c_id), .c_len1(c_len1), .c_lim0(c_lim0), .c_lim1(c_lim1),
       .c_lim64(c_lim64), .c_pa_f(c_pa_f), .c_pa_first(c_pa_first),
-      .c_pa_last(c_pa_last), .c_pc_f(c_pc_f), .c_pc_first(c_pc_first), .c_pc_last(c_pc_last),
+      .c_pa_last(c_pa_last), .c_pc_f(c_pc_f), .c_pc_first(c_pc_first), .c_pc_last(c_pc_last), .c_digm(c_digm), .c_cwsm(c_cwsm),
       .c_lfp_u(c_lfp_u), .c_bad_u(c_bad_u), .c_col_u(c_col_u),
       .c_pa_first_u(c_pa_first_u), .c_pa_end_u(c_pa_end_u), .c_pc_first_u(c_pc_first_u),
       .c_pc_end_u(c_pc_end_u), .c_x2_u(c_x2_u),

@@ -15,8 +15,9 @@ module sip_parse_analyzer #(
 ) (
     input  wire              clk,
     input  wire              rst_n,
+    input  wire              run_start,
     input  wire              stall,        // the walker holds the summary at o_*
-    output logic             in_ready,     // stage 1 takes i_* this cycle
+    output logic             in_ready,     // credit: the chunker may send a token this cycle
     // token in (from the chunker)
     input  wire              i_valid,
     input  wire              i_epoch,
@@ -68,6 +69,8 @@ module sip_parse_analyzer #(
     output logic             o_pc_f,       // value bytes after the first colon
     output logic [5:0]       o_pc_first,
     output logic [5:0]       o_pc_last,
+    output logic [63:0]      o_digm,       // bytes that are digits
+    output logic [63:0]      o_cwsm,       // bytes that are SP, HTAB or CR
     // the same positions as u coordinates (x + p), so the walker adds nothing
     output logic [UW-1:0]    o_lfp_u,
     output logic [UW-1:0]    o_bad_u,
@@ -114,7 +117,8 @@ module sip_parse_analyzer #(
     esc_ok   = i_sl ? 64'd0 : (i_first ? {{63{1'b1}}, 1'b0} : {64{1'b1}});
     bad_eff  = bad & ~(cr & nextlf) & ~(bsprev & ~cr & esc_ok);
     colon_in = colon & region;
-    col_p    = sip_parse_pkg::pfx_incl(colon_in);
+    // inside the region, a prefix-OR of colon_in is one of all colons
+    col_p    = sip_parse_pkg::pfx_incl(colon);
     pre      = region & ~col_p;
     post     = region & (col_p << 1);
     vnw      = ~ws & ~cr;
@@ -128,11 +132,6 @@ module sip_parse_analyzer #(
       .compact(compact)
   );
 
-  // Stage enables: a stage moves when it is empty or the next one moves.
-  logic en1, en2;
-  assign en2 = !o_valid || !stall;
-  assign en1 = !s1_valid || en2;
-  assign in_ready = en1;
 
   // stage-1 registers
   logic            s1_valid, s1_epoch, s1_first, s1_sl, s1_stream;
@@ -154,14 +153,14 @@ module sip_parse_analyzer #(
   assign lo_in = i_first ? '0 : lo_q + (UW-6)'(1);
 
   always_ff @(posedge clk) begin
-    if (!rst_n) begin
+    if (!rst_n || run_start) begin
       s1_valid <= 1'b0;
       lo_q <= '0;
-    end else if (en1) begin
+    end else begin
       s1_valid <= i_valid;
       if (i_valid && i_kind == sip_parse_pkg::TK_CHUNK) lo_q <= lo_in;
     end
-    if (en1) begin
+    begin
       s1_epoch <= i_epoch;
       s1_kind <= i_kind;
       s1_x <= i_x;
@@ -212,67 +211,165 @@ module sip_parse_analyzer #(
     for (int L = 1; L <= 19; L++) len_oh[L] = s1_lnw[L - 1] && !lnw_sfx[L];
     id_oh = sip_parse_names_pkg::name_id_oh(s1_match, s1_compact, len_oh);
   end
-  assign e_lfp = sip_parse_pkg::enc64(sip_parse_pkg::lowest(s1_lfv));
-  assign e_bad = sip_parse_pkg::enc64(sip_parse_pkg::lowest(s1_bad));
-  assign e_col = sip_parse_pkg::enc64(sip_parse_pkg::lowest(s1_col));
-  assign e_lnw = sip_parse_pkg::enc64(sip_parse_pkg::highest(s1_lnw));
-  assign e_paf = sip_parse_pkg::enc64(sip_parse_pkg::lowest(s1_pa));
-  assign e_pal = sip_parse_pkg::enc64(sip_parse_pkg::highest(s1_pa));
-  assign e_pcf = sip_parse_pkg::enc64(sip_parse_pkg::lowest(s1_pc));
-  assign e_pcl = sip_parse_pkg::enc64(sip_parse_pkg::highest(s1_pc));
+  assign e_lfp = sip_parse_pkg::first_idx((s1_lfv));
+  assign e_bad = sip_parse_pkg::first_idx((s1_bad));
+  assign e_col = sip_parse_pkg::first_idx((s1_col));
+  assign e_lnw = sip_parse_pkg::last_idx((s1_lnw));
+  assign e_paf = sip_parse_pkg::first_idx((s1_pa));
+  assign e_pal = sip_parse_pkg::last_idx((s1_pa));
+  assign e_pcf = sip_parse_pkg::first_idx((s1_pc));
+  assign e_pcl = sip_parse_pkg::last_idx((s1_pc));
+
+  // digits and SP/HTAB/CR, for the walker's Content-Length scan
+  logic [63:0] digm, cwsm;
+  always_comb begin
+    for (int i = 0; i < 64; i++) begin
+      logic [7:0] c;
+      c = s1_bytes[i*8 +: 8];
+      digm[i] = sip_parse_pkg::is_digit(c);
+      cwsm[i] = (c == 8'h20) || (c == 8'h09) || (c == 8'h0D);
+    end
+  end
+
+  // the summary of the token in stage 2
+  logic  n_epoch;
+  logic [2:0] n_kind;
+  logic [UW-1:0] n_x;
+  logic  n_first;
+  logic  n_sl;
+  logic [511:0] n_bytes;
+  logic  n_stream;
+  logic [5:0] n_o0;
+  logic [UW-1:0] n_end;
+  logic  n_c0_cr;
+  logic  n_c0_lf;
+  logic  n_c0_ws;
+  logic  n_b1_lf;
+  logic  n_cr63lf;
+  logic  n_cr_before;
+  logic  n_has_lf;
+  logic [5:0] n_lfp;
+  logic [UW-1:0] n_lfp_u;
+  logic  n_bad_f;
+  logic [UW-1:0] n_bad_u;
+  logic  n_col_f;
+  logic [5:0] n_col_p;
+  logic [UW-1:0] n_col_u;
+  logic  n_lnw_f;
+  logic  n_ntk_f;
+  logic  n_ntk_loc;
+  logic [6:0] n_ne_rel;
+  logic [15:0] n_loff;
+  logic  n_nl_big;
+  logic [5:0] n_id;
+  logic  n_len1;
+  logic  n_lim0;
+  logic  n_lim1;
+  logic  n_lim64;
+  logic  n_pa_f;
+  logic [5:0] n_pa_first;
+  logic [UW-1:0] n_pa_first_u;
+  logic [5:0] n_pa_last;
+  logic [UW-1:0] n_pa_end_u;
+  logic  n_pc_f;
+  logic [5:0] n_pc_first;
+  logic [UW-1:0] n_pc_first_u;
+  logic [5:0] n_pc_last;
+  logic [UW-1:0] n_pc_end_u;
+  logic [UW-1:0] n_x2_u;
+  logic [63:0] n_digm;
+  logic [63:0] n_cwsm;
+  always_comb begin
+    n_epoch = s1_epoch;
+    n_kind = s1_kind;
+    n_x = s1_x;
+    n_first = s1_first;
+    n_sl = s1_sl;
+    n_bytes = s1_bytes;
+    n_stream = s1_stream;
+    n_o0 = s1_o0;
+    n_end = s1_end;
+    n_c0_cr = s1_c0_cr;
+    n_c0_lf = s1_c0_lf;
+    n_c0_ws = s1_c0_ws;
+    n_b1_lf = s1_b1_lf;
+    n_cr63lf = s1_cr63lf;
+    n_cr_before = s1_cr_before;
+    n_has_lf = |s1_lfv;
+    n_lfp = e_lfp;
+    n_lfp_u = absu(s1_x, s1_xhi1, e_lfp, 1'b0);
+    n_bad_f = |s1_bad;
+    n_bad_u = absu(s1_x, s1_xhi1, e_bad, 1'b0);
+    n_col_f = |s1_col;
+    n_col_p = e_col;
+    n_col_u = absu(s1_x, s1_xhi1, e_col, 1'b0);
+    n_lnw_f = |s1_lnw;
+    n_ntk_f = |s1_ntk;
+    n_ntk_loc = |(s1_ntk & lnw_sfx);
+    n_ne_rel = {1'b0, e_lnw} + 7'd1;
+    n_loff = {s1_loff[9:0], 6'd0};
+    n_nl_big = (|s1_loff[UW-7:10]) || (&s1_loff[9:0] && s1_lnw[63]);
+    n_id = id_oh;
+    n_len1 = len_oh[1];
+    n_lim0 = (s1_lim == 7'd0);
+    n_lim1 = (s1_lim == 7'd1);
+    n_lim64 = (s1_lim == 7'd64);
+    n_pa_f = |s1_pa;
+    n_pa_first = e_paf;
+    n_pa_first_u = absu(s1_x, s1_xhi1, e_paf, 1'b0);
+    n_pa_last = e_pal;
+    n_pa_end_u = absu(s1_x, s1_xhi1, e_pal, 1'b1);
+    n_pc_f = |s1_pc;
+    n_pc_first = e_pcf;
+    n_pc_first_u = absu(s1_x, s1_xhi1, e_pcf, 1'b0);
+    n_pc_last = e_pcl;
+    n_pc_end_u = absu(s1_x, s1_xhi1, e_pcl, 1'b1);
+    n_x2_u = absu(s1_x, s1_xhi1, 6'd2, 1'b0);
+    n_digm = digm;
+    n_cwsm = cwsm;
+  end
+
+  // ------------------------------------------------------------ token queue
+  // Stages 1 and 2 never wait: every token goes to the queue (QD entries,
+  // distributed RAM), and the head register o_* takes the oldest one, straight
+  // from stage 2 when the queue holds nothing older (no added latency). The
+  // chunker sends a token only when the tokens counted beyond it fit the
+  // queue (credits), so the walker's hold reaches no further than the head.
+  localparam int unsigned QW = 1 + (2)-(0)+1 + (UW-1)-(0)+1 + 1 + 1 + (511)-(0)+1 + 1 + (5)-(0)+1 + (UW-1)-(0)+1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + (5)-(0)+1 + (UW-1)-(0)+1 + 1 + (UW-1)-(0)+1 + 1 + (5)-(0)+1 + (UW-1)-(0)+1 + 1 + 1 + 1 + (6)-(0)+1 + (15)-(0)+1 + 1 + (5)-(0)+1 + 1 + 1 + 1 + 1 + 1 + (5)-(0)+1 + (UW-1)-(0)+1 + (5)-(0)+1 + (UW-1)-(0)+1 + 1 + (5)-(0)+1 + (UW-1)-(0)+1 + (5)-(0)+1 + (UW-1)-(0)+1 + (UW-1)-(0)+1 + (63)-(0)+1 + (63)-(0)+1;
+  localparam int unsigned QD = 16;
+  localparam int unsigned QA = $clog2(QD);
+  logic [QW-1:0] s2_d, q_mem [QD], o_pack;
+  logic [QA:0]   wp_q, rp_q;
+  logic [QA:0]   cnt_q;      // tokens taken from the chunker and not yet popped (pops a cycle late)
+  logic          pop, pop_q, q_any, load;
+  assign s2_d  = {n_epoch, n_kind, n_x, n_first, n_sl, n_bytes, n_stream, n_o0, n_end, n_c0_cr, n_c0_lf, n_c0_ws, n_b1_lf, n_cr63lf, n_cr_before, n_has_lf, n_lfp, n_lfp_u, n_bad_f, n_bad_u, n_col_f, n_col_p, n_col_u, n_lnw_f, n_ntk_f, n_ntk_loc, n_ne_rel, n_loff, n_nl_big, n_id, n_len1, n_lim0, n_lim1, n_lim64, n_pa_f, n_pa_first, n_pa_first_u, n_pa_last, n_pa_end_u, n_pc_f, n_pc_first, n_pc_first_u, n_pc_last, n_pc_end_u, n_x2_u, n_digm, n_cwsm};
+  assign {o_epoch, o_kind, o_x, o_first, o_sl, o_bytes, o_stream, o_o0, o_end, o_c0_cr, o_c0_lf, o_c0_ws, o_b1_lf, o_cr63lf, o_cr_before, o_has_lf, o_lfp, o_lfp_u, o_bad_f, o_bad_u, o_col_f, o_col_p, o_col_u, o_lnw_f, o_ntk_f, o_ntk_loc, o_ne_rel, o_loff, o_nl_big, o_id, o_len1, o_lim0, o_lim1, o_lim64, o_pa_f, o_pa_first, o_pa_first_u, o_pa_last, o_pa_end_u, o_pc_f, o_pc_first, o_pc_first_u, o_pc_last, o_pc_end_u, o_x2_u, o_digm, o_cwsm} = o_pack;
+  assign q_any = (wp_q != rp_q);
+  assign pop   = o_valid && !stall;
+  assign load  = !o_valid || pop;
+  // room for the token in the chunker's register and one more
+  assign in_ready = i_valid ? (cnt_q < (QA+1)'(QD - 1)) : (cnt_q < (QA+1)'(QD));
 
   always_ff @(posedge clk) begin
-    if (!rst_n) begin
+    if (s1_valid) q_mem[wp_q[QA-1:0]] <= s2_d;
+    if (load) o_pack <= q_any ? q_mem[rp_q[QA-1:0]] : s2_d;
+  end
+
+  always_ff @(posedge clk) begin
+    if (!rst_n || run_start) begin
       o_valid <= 1'b0;
-    end else if (en2) begin
-      o_valid <= s1_valid;
-    end
-    if (en2) begin
-      o_epoch <= s1_epoch;
-      o_kind <= s1_kind;
-      o_x <= s1_x;
-      o_first <= s1_first;
-      o_sl <= s1_sl;
-      o_bytes <= s1_bytes;
-      o_stream <= s1_stream;
-      o_o0 <= s1_o0;
-      o_end <= s1_end;
-      o_c0_cr <= s1_c0_cr;
-      o_c0_lf <= s1_c0_lf;
-      o_c0_ws <= s1_c0_ws;
-      o_b1_lf <= s1_b1_lf;
-      o_cr63lf <= s1_cr63lf;
-      o_cr_before <= s1_cr_before;
-      o_has_lf <= |s1_lfv;
-      o_lfp <= e_lfp;
-      o_lfp_u <= absu(s1_x, s1_xhi1, e_lfp, 1'b0);
-      o_bad_f <= |s1_bad;
-      o_bad_u <= absu(s1_x, s1_xhi1, e_bad, 1'b0);
-      o_col_f <= |s1_col;
-      o_col_p <= e_col;
-      o_col_u <= absu(s1_x, s1_xhi1, e_col, 1'b0);
-      o_lnw_f <= |s1_lnw;
-      o_ntk_f <= |s1_ntk;
-      o_ntk_loc <= |(s1_ntk & lnw_sfx);
-      o_ne_rel <= {1'b0, e_lnw} + 7'd1;
-      o_loff <= {s1_loff[9:0], 6'd0};
-      o_nl_big <= (|s1_loff[UW-7:10]) || (&s1_loff[9:0] && s1_lnw[63]);
-      o_id <= id_oh;
-      o_len1 <= len_oh[1];
-      o_lim0 <= (s1_lim == 7'd0);
-      o_lim1 <= (s1_lim == 7'd1);
-      o_lim64 <= (s1_lim == 7'd64);
-      o_pa_f <= |s1_pa;
-      o_pa_first <= e_paf;
-      o_pa_first_u <= absu(s1_x, s1_xhi1, e_paf, 1'b0);
-      o_pa_last <= e_pal;
-      o_pa_end_u <= absu(s1_x, s1_xhi1, e_pal, 1'b1);
-      o_pc_f <= |s1_pc;
-      o_pc_first <= e_pcf;
-      o_pc_first_u <= absu(s1_x, s1_xhi1, e_pcf, 1'b0);
-      o_pc_last <= e_pcl;
-      o_pc_end_u <= absu(s1_x, s1_xhi1, e_pcl, 1'b1);
-      o_x2_u <= absu(s1_x, s1_xhi1, 6'd2, 1'b0);
+      wp_q <= '0;
+      rp_q <= '0;
+      cnt_q <= '0;
+      pop_q <= 1'b0;
+    end else begin
+      if (s1_valid) wp_q <= wp_q + (QA+1)'(1);
+      if (load) begin
+        o_valid <= q_any || s1_valid;
+        if (q_any || s1_valid) rp_q <= rp_q + (QA+1)'(1);
+      end
+      pop_q <= pop;
+      cnt_q <= cnt_q + (QA+1)'(i_valid) - (QA+1)'(pop_q);
     end
   end
 endmodule

@@ -36,7 +36,7 @@ module sip_parse_chunker #(
     input  wire              cmd_jump,     // 1: next message search from cmd_target; 0: segment done
     input  wire  [UW-1:0]    cmd_target,
     // pipeline
-    input  wire              stall,        // the token register is full and not taken
+    input  wire              stall,        // no credit: the analyzer's queue has no room for a token
     output logic             tk_valid,
     output logic             tk_epoch,
     output logic [2:0]       tk_kind,
@@ -389,7 +389,7 @@ module sip_parse_chunker #(
       epoch_q <= epoch_d;
       pend_q <= pend_d;
       nb_left_q <= nb_left_d;
-      if (!stall) tk_valid <= tkv_d;
+      tk_valid <= !stall && tkv_d;   // the analyzer takes the token register every cycle
     end
     cur_q <= cur_d; nxt_q <= nxt_d; lf_cur_q <= lf_cur_d; lf_nxt_q <= lf_nxt_d;
     cr_cur_q <= cr_cur_d; cr_nxt_q <= cr_nxt_d; prev_q <= prev_d; base_q <= base_d;

@@ -58,6 +58,8 @@ module sip_parse_walker #(
     input  wire              c_pc_f,
     input  wire  [5:0]       c_pc_first,
     input  wire  [5:0]       c_pc_last,
+    input  wire  [63:0]      c_digm,       // bytes that are digits
+    input  wire  [63:0]      c_cwsm,       // bytes that are SP, HTAB or CR
     input  wire  [UW-1:0]    c_lfp_u,      // the positions above as u coordinates
     input  wire  [UW-1:0]    c_bad_u,
     input  wire  [UW-1:0]    c_col_u,
@@ -182,8 +184,11 @@ module sip_parse_walker #(
     cl_ws = (s == CL_DIG) ? CL_TRAIL : s;
   endfunction
 
-  logic [7:0] scan_byte;
-  assign scan_byte = c_bytes[scan_i_q*8 +: 8];
+  logic [3:0] scan_nib;
+  logic       scan_dig, scan_ws;
+  assign scan_nib = c_bytes[scan_i_q*8 +: 4];
+  assign scan_dig = c_digm[scan_i_q];
+  assign scan_ws  = c_cwsm[scan_i_q];
 
   // ------------------------------------------------------------ line view (this chunk merged)
   logic           tk_ok, is_chunk;
@@ -382,12 +387,12 @@ module sip_parse_walker #(
                 scanned_d = 1'b1;
               end
             end else begin
-              if (scan_byte == 8'h20 || scan_byte == 8'h09 || scan_byte == 8'h0D) begin
+              if (scan_ws) begin
                 st = cl_ws(st);
-              end else if (sip_parse_pkg::is_digit(scan_byte) && st != CL_TRAIL && st != CL_BAD) begin
-                acc = {cl_acc_q[32:0], 3'b000} + {cl_acc_q[34:0], 1'b0} + {32'd0, scan_byte[3:0]};
+              end else if (scan_dig && st != CL_TRAIL && st != CL_BAD) begin
+                acc = {cl_acc_q[32:0], 3'b000} + {cl_acc_q[34:0], 1'b0} + {32'd0, scan_nib};
                 // acc > 0xFFFFFFFF, from the old value (429496729 * 10 + 5 = 0xFFFFFFFF)
-                st = (acc_gt_q || (acc_eq_q && scan_byte[3:0] > 4'd5)) ? CL_BAD : CL_DIG;
+                st = (acc_gt_q || (acc_eq_q && scan_nib > 4'd5)) ? CL_BAD : CL_DIG;
               end else begin
                 st = CL_BAD;
               end
@@ -610,7 +615,7 @@ module sip_parse_walker #(
             msg_next_d = msg_next_q + 32'd1;
             seg_cnt_d = seg_cnt_q + 32'd1;
             consumed_d = hbo_q;
-            cmd_valid = 1'b1;
+            cmd_valid = stream_q;   // a datagram's chunker has moved on already
             epoch_d = ~epoch_q;
             if (stream_q) begin
               cmd_jump = 1'b1;
@@ -630,7 +635,7 @@ module sip_parse_walker #(
             commit = 1'b1;
             sl_flush = 1'b1;
             hdr_next_d = first_hdr_q;   // the failed message leaves no records
-            cmd_valid = 1'b1;
+            cmd_valid = stream_q;   // a datagram's chunker has moved on already
             epoch_d = ~epoch_q;
             seg_no_d = seg_no_q + 32'd1;
             mode_d = B_IDLE;

@@ -108,12 +108,11 @@ module sip_parse_analyzer #(
     end
   end
 
-  logic [63:0] vis, lfv, region, lf_oh, esc_ok, bad_eff, colon_in, col_p, pre, post, vnw;
+  logic [63:0] vis, lfv, region, esc_ok, bad_eff, colon_in, col_p, pre, post, vnw;
   always_comb begin
     vis      = sip_parse_pkg::below(i_lim);
     lfv      = lf & vis;
     region   = ~sip_parse_pkg::pfx_incl(lfv);
-    lf_oh    = sip_parse_pkg::lowest(lfv);
     esc_ok   = i_sl ? 64'd0 : (i_first ? {{63{1'b1}}, 1'b0} : {64{1'b1}});
     bad_eff  = bad & ~(cr & nextlf) & ~(bsprev & ~cr & esc_ok);
     colon_in = colon & region;
@@ -140,8 +139,8 @@ module sip_parse_analyzer #(
   logic [6:0]      s1_lim;
   logic [5:0]      s1_o0, s1_compact;
   logic [511:0]    s1_bytes;
-  logic            s1_c0_cr, s1_c0_lf, s1_c0_ws, s1_b1_lf, s1_cr63lf, s1_cr_before;
-  logic [63:0]     s1_lfv, s1_bad, s1_col, s1_lnw, s1_ntk, s1_pa, s1_pc;
+  logic            s1_c0_cr, s1_c0_lf, s1_c0_ws, s1_b1_lf, s1_cr63lf;
+  logic [63:0]     s1_lfv, s1_crprev, s1_bad, s1_col, s1_lnw, s1_ntk, s1_pa, s1_pc;
   logic [46:0]     s1_match;
   logic [UW-7:0]   s1_xhi1;         // x[UW-1:6] + 1
   logic [UW-7:0]   s1_loff;         // offset of x from its line start, in 64-byte units
@@ -176,7 +175,7 @@ module sip_parse_analyzer #(
       s1_c0_ws <= ws[0];
       s1_b1_lf <= lf[1] && (i_lim >= 7'd2);
       s1_cr63lf <= cr[63] && nextlf[63];
-      s1_cr_before <= |(lf_oh & crprev);
+      s1_crprev <= crprev;
       s1_lfv <= lfv;
       s1_bad <= bad_eff & region;
       s1_col <= colon_in;
@@ -205,11 +204,9 @@ module sip_parse_analyzer #(
   // Name length as a one-hot vector: len_oh[L] = the last name byte is at L-1.
   logic [63:0] lnw_sfx;
   logic [19:1] len_oh;
-  logic [5:0]  id_oh;
   always_comb begin
     lnw_sfx = sip_parse_pkg::sfx_incl(s1_lnw);
     for (int L = 1; L <= 19; L++) len_oh[L] = s1_lnw[L - 1] && !lnw_sfx[L];
-    id_oh = sip_parse_names_pkg::name_id_oh(s1_match, s1_compact, len_oh);
   end
   assign e_lfp = sip_parse_pkg::first_idx((s1_lfv));
   assign e_bad = sip_parse_pkg::first_idx((s1_bad));
@@ -220,7 +217,7 @@ module sip_parse_analyzer #(
   assign e_pcf = sip_parse_pkg::first_idx((s1_pc));
   assign e_pcl = sip_parse_pkg::last_idx((s1_pc));
 
-  // digits and SP/HTAB/CR, for the walker's Content-Length scan
+  // digits and SP/HTAB/CR, for the walker's Content-Length scan (stage 2)
   logic [63:0] digm, cwsm;
   always_comb begin
     for (int i = 0; i < 64; i++) begin
@@ -231,7 +228,73 @@ module sip_parse_analyzer #(
     end
   end
 
-  // the summary of the token in stage 2
+  // stage-2 registers: positions, flags, masks
+  logic            t_valid, t_epoch, t_first, t_sl, t_stream;
+  logic [2:0]      t_kind;
+  logic [UW-1:0]   t_x, t_end;
+  logic [5:0]      t_o0, t_compact;
+  logic [511:0]    t_bytes;
+  logic            t_c0_cr, t_c0_lf, t_c0_ws, t_b1_lf, t_cr63lf, t_cr_before;
+  logic [46:0]     t_match;
+  logic [UW-7:0]   t_xhi1;
+  logic            t_has_lf, t_bad_f, t_col_f, t_lnw_f, t_ntk_f, t_ntk_loc, t_nl_big, t_pa_f, t_pc_f;
+  logic            t_lim0, t_lim1, t_lim64;
+  logic [5:0]      t_e_lfp, t_e_bad, t_e_col, t_e_lnw, t_e_paf, t_e_pal, t_e_pcf, t_e_pcl;
+  logic [15:0]     t_loff;
+  logic [19:1]     t_len_oh;
+  logic [63:0]     t_digm, t_cwsm;
+
+  always_ff @(posedge clk) begin
+    if (!rst_n || run_start) t_valid <= 1'b0;
+    else t_valid <= s1_valid;
+    t_epoch <= s1_epoch;
+    t_kind <= s1_kind;
+    t_x <= s1_x;
+    t_first <= s1_first;
+    t_sl <= s1_sl;
+    t_bytes <= s1_bytes;
+    t_stream <= s1_stream;
+    t_o0 <= s1_o0;
+    t_end <= s1_end;
+    t_c0_cr <= s1_c0_cr;
+    t_c0_lf <= s1_c0_lf;
+    t_c0_ws <= s1_c0_ws;
+    t_b1_lf <= s1_b1_lf;
+    t_cr63lf <= s1_cr63lf;
+    t_match <= s1_match;
+    t_compact <= s1_compact;
+    t_xhi1 <= s1_xhi1;
+    // the byte before the first visible LF is CR
+    t_cr_before <= |(s1_lfv & s1_crprev & ~(sip_parse_pkg::pfx_incl(s1_lfv) << 1));
+    t_has_lf <= |s1_lfv;
+    t_bad_f <= |s1_bad;
+    t_col_f <= |s1_col;
+    t_lnw_f <= |s1_lnw;
+    t_ntk_f <= |s1_ntk;
+    t_ntk_loc <= |(s1_ntk & lnw_sfx);
+    t_pa_f <= |s1_pa;
+    t_pc_f <= |s1_pc;
+    t_loff <= {s1_loff[9:0], 6'd0};
+    t_nl_big <= (|s1_loff[UW-7:10]) || (&s1_loff[9:0] && s1_lnw[63]);
+    t_len_oh <= len_oh;
+    t_lim0 <= (s1_lim == 7'd0);
+    t_lim1 <= (s1_lim == 7'd1);
+    t_lim64 <= (s1_lim == 7'd64);
+    t_e_lfp <= e_lfp;
+    t_e_bad <= e_bad;
+    t_e_col <= e_col;
+    t_e_lnw <= e_lnw;
+    t_e_paf <= e_paf;
+    t_e_pal <= e_pal;
+    t_e_pcf <= e_pcf;
+    t_e_pcl <= e_pcl;
+    t_digm <= digm;
+    t_cwsm <= cwsm;
+  end
+
+  // ------------------------------------------------------------ stage 3
+  // absolute positions, the name's HeaderId
+  // the summary of the token in stage 3
   logic  n_epoch;
   logic [2:0] n_kind;
   logic [UW-1:0] n_x;
@@ -280,59 +343,59 @@ module sip_parse_analyzer #(
   logic [63:0] n_digm;
   logic [63:0] n_cwsm;
   always_comb begin
-    n_epoch = s1_epoch;
-    n_kind = s1_kind;
-    n_x = s1_x;
-    n_first = s1_first;
-    n_sl = s1_sl;
-    n_bytes = s1_bytes;
-    n_stream = s1_stream;
-    n_o0 = s1_o0;
-    n_end = s1_end;
-    n_c0_cr = s1_c0_cr;
-    n_c0_lf = s1_c0_lf;
-    n_c0_ws = s1_c0_ws;
-    n_b1_lf = s1_b1_lf;
-    n_cr63lf = s1_cr63lf;
-    n_cr_before = s1_cr_before;
-    n_has_lf = |s1_lfv;
-    n_lfp = e_lfp;
-    n_lfp_u = absu(s1_x, s1_xhi1, e_lfp, 1'b0);
-    n_bad_f = |s1_bad;
-    n_bad_u = absu(s1_x, s1_xhi1, e_bad, 1'b0);
-    n_col_f = |s1_col;
-    n_col_p = e_col;
-    n_col_u = absu(s1_x, s1_xhi1, e_col, 1'b0);
-    n_lnw_f = |s1_lnw;
-    n_ntk_f = |s1_ntk;
-    n_ntk_loc = |(s1_ntk & lnw_sfx);
-    n_ne_rel = {1'b0, e_lnw} + 7'd1;
-    n_loff = {s1_loff[9:0], 6'd0};
-    n_nl_big = (|s1_loff[UW-7:10]) || (&s1_loff[9:0] && s1_lnw[63]);
-    n_id = id_oh;
-    n_len1 = len_oh[1];
-    n_lim0 = (s1_lim == 7'd0);
-    n_lim1 = (s1_lim == 7'd1);
-    n_lim64 = (s1_lim == 7'd64);
-    n_pa_f = |s1_pa;
-    n_pa_first = e_paf;
-    n_pa_first_u = absu(s1_x, s1_xhi1, e_paf, 1'b0);
-    n_pa_last = e_pal;
-    n_pa_end_u = absu(s1_x, s1_xhi1, e_pal, 1'b1);
-    n_pc_f = |s1_pc;
-    n_pc_first = e_pcf;
-    n_pc_first_u = absu(s1_x, s1_xhi1, e_pcf, 1'b0);
-    n_pc_last = e_pcl;
-    n_pc_end_u = absu(s1_x, s1_xhi1, e_pcl, 1'b1);
-    n_x2_u = absu(s1_x, s1_xhi1, 6'd2, 1'b0);
-    n_digm = digm;
-    n_cwsm = cwsm;
+    n_epoch = t_epoch;
+    n_kind = t_kind;
+    n_x = t_x;
+    n_first = t_first;
+    n_sl = t_sl;
+    n_bytes = t_bytes;
+    n_stream = t_stream;
+    n_o0 = t_o0;
+    n_end = t_end;
+    n_c0_cr = t_c0_cr;
+    n_c0_lf = t_c0_lf;
+    n_c0_ws = t_c0_ws;
+    n_b1_lf = t_b1_lf;
+    n_cr63lf = t_cr63lf;
+    n_cr_before = t_cr_before;
+    n_has_lf = t_has_lf;
+    n_lfp = t_e_lfp;
+    n_lfp_u = absu(t_x, t_xhi1, t_e_lfp, 1'b0);
+    n_bad_f = t_bad_f;
+    n_bad_u = absu(t_x, t_xhi1, t_e_bad, 1'b0);
+    n_col_f = t_col_f;
+    n_col_p = t_e_col;
+    n_col_u = absu(t_x, t_xhi1, t_e_col, 1'b0);
+    n_lnw_f = t_lnw_f;
+    n_ntk_f = t_ntk_f;
+    n_ntk_loc = t_ntk_loc;
+    n_ne_rel = {1'b0, t_e_lnw} + 7'd1;
+    n_loff = t_loff;
+    n_nl_big = t_nl_big;
+    n_id = sip_parse_names_pkg::name_id_oh(t_match, t_compact, t_len_oh);
+    n_len1 = t_len_oh[1];
+    n_lim0 = t_lim0;
+    n_lim1 = t_lim1;
+    n_lim64 = t_lim64;
+    n_pa_f = t_pa_f;
+    n_pa_first = t_e_paf;
+    n_pa_first_u = absu(t_x, t_xhi1, t_e_paf, 1'b0);
+    n_pa_last = t_e_pal;
+    n_pa_end_u = absu(t_x, t_xhi1, t_e_pal, 1'b1);
+    n_pc_f = t_pc_f;
+    n_pc_first = t_e_pcf;
+    n_pc_first_u = absu(t_x, t_xhi1, t_e_pcf, 1'b0);
+    n_pc_last = t_e_pcl;
+    n_pc_end_u = absu(t_x, t_xhi1, t_e_pcl, 1'b1);
+    n_x2_u = absu(t_x, t_xhi1, 6'd2, 1'b0);
+    n_digm = t_digm;
+    n_cwsm = t_cwsm;
   end
 
   // ------------------------------------------------------------ token queue
-  // Stages 1 and 2 never wait: every token goes to the queue (QD entries,
+  // Stages 1 to 3 never wait: every token goes to the queue (QD entries,
   // distributed RAM), and the head register o_* takes the oldest one, straight
-  // from stage 2 when the queue holds nothing older (no added latency). The
+  // from stage 3 when the queue holds nothing older (no added latency). The
   // chunker sends a token only when the tokens counted beyond it fit the
   // queue (credits), so the walker's hold reaches no further than the head.
   localparam int unsigned QW = 1 + (2)-(0)+1 + (UW-1)-(0)+1 + 1 + 1 + (511)-(0)+1 + 1 + (5)-(0)+1 + (UW-1)-(0)+1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + (5)-(0)+1 + (UW-1)-(0)+1 + 1 + (UW-1)-(0)+1 + 1 + (5)-(0)+1 + (UW-1)-(0)+1 + 1 + 1 + 1 + (6)-(0)+1 + (15)-(0)+1 + 1 + (5)-(0)+1 + 1 + 1 + 1 + 1 + 1 + (5)-(0)+1 + (UW-1)-(0)+1 + (5)-(0)+1 + (UW-1)-(0)+1 + 1 + (5)-(0)+1 + (UW-1)-(0)+1 + (5)-(0)+1 + (UW-1)-(0)+1 + (UW-1)-(0)+1 + (63)-(0)+1 + (63)-(0)+1;
@@ -351,7 +414,7 @@ module sip_parse_analyzer #(
   assign in_ready = i_valid ? (cnt_q < (QA+1)'(QD - 1)) : (cnt_q < (QA+1)'(QD));
 
   always_ff @(posedge clk) begin
-    if (s1_valid) q_mem[wp_q[QA-1:0]] <= s2_d;
+    if (t_valid) q_mem[wp_q[QA-1:0]] <= s2_d;
     if (load) o_pack <= q_any ? q_mem[rp_q[QA-1:0]] : s2_d;
   end
 
@@ -363,10 +426,10 @@ module sip_parse_analyzer #(
       cnt_q <= '0;
       pop_q <= 1'b0;
     end else begin
-      if (s1_valid) wp_q <= wp_q + (QA+1)'(1);
+      if (t_valid) wp_q <= wp_q + (QA+1)'(1);
       if (load) begin
-        o_valid <= q_any || s1_valid;
-        if (q_any || s1_valid) rp_q <= rp_q + (QA+1)'(1);
+        o_valid <= q_any || t_valid;
+        if (q_any || t_valid) rp_q <= rp_q + (QA+1)'(1);
       end
       pop_q <= pop;
       cnt_q <= cnt_q + (QA+1)'(i_valid) - (QA+1)'(pop_q);

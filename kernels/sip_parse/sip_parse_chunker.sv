@@ -55,7 +55,7 @@ module sip_parse_chunker #(
   end
 
   typedef enum logic [3:0] {
-    S_FIN, S_IDLE, S_SEG0, S_FILL, S_SKIP, S_SETUP1, S_SETUP2, S_RUN, S_WAIT, S_DRAIN
+    S_FIN, S_IDLE, S_SEG0, S_FILL, S_SKIP, S_SETUP, S_RUN, S_WAIT, S_DRAIN
   } state_t;
 
   // ------------------------------------------------------------ registers
@@ -73,7 +73,6 @@ module sip_parse_chunker #(
   logic [5:0]      o0_q, o0_d;
   logic [UW-1:0]   tgt_q, tgt_d;                // skip: first candidate message start
   logic [UW-1:0]   ms_q, ms_d;
-  logic [UW-1:0]   limit_q, limit_d;
   logic [UW:0]     lrel_q, lrel_d;              // limit - base (signed)
   logic [63:0]     vis_cur_q, vis_cur_d, vis_nxt_q, vis_nxt_d;
   logic [UW:0]     erel_q, erel_d;              // end - base (signed)
@@ -157,6 +156,10 @@ module sip_parse_chunker #(
   assign lim64 = vis_cur_q[63] && (&(vis_nxt_q | therm_q));
   assign stop_now = (first_q && (cr_at_o || lf_at_o)) || (!any1 && !any2 && !lim64);
 
+  // ms + max_bytes - base
+  logic [UW:0] lim_a;
+  assign lim_a = (UW+1)'(o_q) + (UW+1)'(max_bytes);
+
   // Skip: first byte at >= tgt that is neither CR nor LF, inside the segment.
   // (base is 64-aligned: tgt - base in [0, 64) is tgt's beat being base's)
   logic [63:0]  skip_m;
@@ -176,7 +179,7 @@ module sip_parse_chunker #(
     cur_d = cur_q; nxt_d = nxt_q; lf_cur_d = lf_cur_q; lf_nxt_d = lf_nxt_q;
     cr_cur_d = cr_cur_q; cr_nxt_d = cr_nxt_q; prev_d = prev_q; base_d = base_q;
     nb_left_d = nb_left_q; fill_d = fill_q; end_d = end_q; stream_d = stream_q; o0_d = o0_q;
-    tgt_d = tgt_q; ms_d = ms_q; limit_d = limit_q; lrel_d = lrel_q;
+    tgt_d = tgt_q; ms_d = ms_q; lrel_d = lrel_q;
     erel_d = erel_q; evis_cur_d = evis_cur_q; evis_nxt_d = evis_nxt_q; tlo_d = tlo_q;
     vis_cur_d = vis_cur_q; vis_nxt_d = vis_nxt_q; therm_d = therm_q; o_d = o_q;
     first_d = first_q; sl_d = sl_q; pend_d = pend_q; epoch_d = epoch_q;
@@ -253,7 +256,7 @@ module sip_parse_chunker #(
               ms_d = {base_q[UW-1:6], skip_pos};
               o_d = skip_pos;
               therm_d = sip_parse_pkg::pfx_incl(skip_m);  // bits >= skip_pos
-              st_d = S_SETUP1;
+              st_d = S_SETUP;
             end else if (seg_exhausted) begin
               tkv_d = 1'b1;
               tkkind_d = sip_parse_pkg::TK_SEGE;
@@ -265,19 +268,22 @@ module sip_parse_chunker #(
               tlo_d = {64{1'b1}};
             end
           end
-          S_SETUP1: begin
-            limit_d = (ms_q + UW'(max_bytes) < end_q) ? ms_q + UW'(max_bytes) : end_q;
+          S_SETUP: begin
+            // limit = min(ms + max_bytes, end), relative to base (ms = base + o)
+            if (lim_a < erel_q) begin
+              lrel_d = lim_a;
+              vis_cur_d = vis_hl(lim_a, 2'd0);
+              vis_nxt_d = vis_hl(lim_a, 2'd1);
+            end else begin
+              lrel_d = erel_q;
+              vis_cur_d = evis_cur_q;
+              vis_nxt_d = evis_nxt_q;
+            end
             tkv_d = 1'b1;
             tkkind_d = sip_parse_pkg::TK_MSGB;
             tkx_d = ms_q;
             first_d = 1'b1;
             sl_d = 1'b1;
-            st_d = S_SETUP2;
-          end
-          S_SETUP2: begin
-            lrel_d = {1'b0, limit_q} - {1'b0, base_q};
-            vis_cur_d = vis_hl({1'b0, limit_q} - {1'b0, base_q}, 2'd0);
-            vis_nxt_d = vis_hl({1'b0, limit_q} - {1'b0, base_q}, 2'd1);
             st_d = S_RUN;
           end
           S_RUN: begin
@@ -394,7 +400,7 @@ module sip_parse_chunker #(
     cur_q <= cur_d; nxt_q <= nxt_d; lf_cur_q <= lf_cur_d; lf_nxt_q <= lf_nxt_d;
     cr_cur_q <= cr_cur_d; cr_nxt_q <= cr_nxt_d; prev_q <= prev_d; base_q <= base_d;
     fill_q <= fill_d; end_q <= end_d; stream_q <= stream_d; o0_q <= o0_d;
-    tgt_q <= tgt_d; ms_q <= ms_d; limit_q <= limit_d; lrel_q <= lrel_d;
+    tgt_q <= tgt_d; ms_q <= ms_d; lrel_q <= lrel_d;
     erel_q <= erel_d; evis_cur_q <= evis_cur_d; evis_nxt_q <= evis_nxt_d; tlo_q <= tlo_d;
     vis_cur_q <= vis_cur_d; vis_nxt_q <= vis_nxt_d; therm_q <= therm_d; o_q <= o_d;
     first_q <= first_d; sl_q <= sl_d;

@@ -129,6 +129,7 @@ module sip_parse #(
   logic [UW-1:0]   t_x, t_end;
   logic [6:0]      t_lim;
   logic [66*8-1:0] t_win;
+  logic [63:0]     t_lfv;
   logic [5:0]      t_o0;
 
   sip_parse_chunker #(.UW(UW)) u_chunker (
@@ -138,7 +139,7 @@ module sip_parse #(
       .bq_valid(bq_valid), .bq_data(bq_data), .bq_pop(bq_pop),
       .cmd_valid(cmd_valid), .cmd_epoch(cmd_epoch), .cmd_jump(cmd_jump), .cmd_target(cmd_target), .stall(!a_ready),
       .tk_valid(t_valid), .tk_epoch(t_epoch), .tk_kind(t_kind), .tk_x(t_x), .tk_first(t_first),
-      .tk_sl(t_sl), .tk_lim(t_lim), .tk_win(t_win), .tk_stream(t_stream), .tk_o0(t_o0), .tk_end(t_end));
+      .tk_sl(t_sl), .tk_lim(t_lim), .tk_win(t_win), .tk_lfv(t_lfv), .tk_stream(t_stream), .tk_o0(t_o0), .tk_end(t_end));
 
   // ---------------------------------------------------------------- analyzer
   logic          c_valid, c_epoch, c_first, c_sl, c_stream, c_c0_cr, c_c0_lf, c_c0_ws, c_b1_lf, c_cr63lf;
@@ -158,7 +159,7 @@ module sip_parse #(
   sip_parse_analyzer #(.UW(UW)) u_analyzer (
       .clk(ap_clk), .rst_n(ap_rst_n), .run_start(run_start), .stall(stall), .in_ready(a_ready),
       .i_valid(t_valid), .i_epoch(t_epoch), .i_kind(t_kind), .i_x(t_x), .i_first(t_first),
-      .i_sl(t_sl), .i_lim(t_lim), .i_win(t_win), .i_stream(t_stream), .i_o0(t_o0), .i_end(t_end),
+      .i_sl(t_sl), .i_lim(t_lim), .i_win(t_win), .i_lfv(t_lfv), .i_stream(t_stream), .i_o0(t_o0), .i_end(t_end),
       .o_valid(c_valid), .o_epoch(c_epoch), .o_kind(c_kind), .o_x(c_x), .o_first(c_first),
       .o_sl(c_sl), .o_bytes(c_bytes), .o_stream(c_stream), .o_o0(c_o0), .o_end(c_end),
       .o_c0_cr(c_c0_cr), .o_c0_lf(c_c0_lf), .o_c0_ws(c_c0_ws), .o_b1_lf(c_b1_lf), .o_cr63lf(c_cr63lf),

@@ -26,6 +26,7 @@ module sip_parse_analyzer #(
     input  wire              i_first,
     input  wire              i_sl,
     input  wire  [6:0]       i_lim,
+    input  wire  [63:0]      i_lfv,        // bit j: W[j] is an LF before the limit
     input  wire  [66*8-1:0]  i_win,
     input  wire              i_stream,
     input  wire  [5:0]       i_o0,
@@ -91,12 +92,11 @@ module sip_parse_analyzer #(
     for (int k = 0; k < 66; k++) w[k] = i_win[k*8 +: 8];
   end
 
-  logic [63:0] lf, cr, colon, ws, bad, tok, bsprev, crprev, nextlf;
+  logic [63:0] cr, colon, ws, bad, tok, bsprev, crprev, nextlf;
   always_comb begin
     for (int i = 0; i < 64; i++) begin
       logic [7:0] c;
       c = w[i + 1];
-      lf[i]     = (c == 8'h0A);
       cr[i]     = (c == 8'h0D);
       colon[i]  = (c == 8'h3A);
       ws[i]     = (c == 8'h20) || (c == 8'h09);
@@ -108,10 +108,9 @@ module sip_parse_analyzer #(
     end
   end
 
-  logic [63:0] vis, lfv, region, esc_ok, bad_eff, colon_in, col_p, pre, post, vnw;
+  logic [63:0] lfv, region, esc_ok, bad_eff, colon_in, col_p, pre, post, vnw;
   always_comb begin
-    vis      = sip_parse_pkg::below(i_lim);
-    lfv      = lf & vis;
+    lfv      = i_lfv;
     region   = ~sip_parse_pkg::pfx_incl(lfv);
     esc_ok   = i_sl ? 64'd0 : (i_first ? {{63{1'b1}}, 1'b0} : {64{1'b1}});
     bad_eff  = bad & ~(cr & nextlf) & ~(bsprev & ~cr & esc_ok);
@@ -171,9 +170,9 @@ module sip_parse_analyzer #(
       s1_end <= i_end;
       s1_bytes <= i_win[8 +: 512];
       s1_c0_cr <= cr[0];
-      s1_c0_lf <= lf[0];
+      s1_c0_lf <= (w[1] == 8'h0A);
       s1_c0_ws <= ws[0];
-      s1_b1_lf <= lf[1] && (i_lim >= 7'd2);
+      s1_b1_lf <= i_lfv[1];
       s1_cr63lf <= cr[63] && nextlf[63];
       s1_crprev <= crprev;
       s1_lfv <= lfv;

@@ -45,6 +45,7 @@ module sip_parse_chunker #(
     output logic             tk_sl,
     output logic [6:0]       tk_lim,
     output logic [66*8-1:0]  tk_win,       // W[-1] in [7:0], W[j] in [(j+1)*8 +: 8]
+    output logic [63:0]      tk_lfv,       // bit j: W[j] is an LF before the limit
     output logic             tk_stream,
     output logic [5:0]       tk_o0,
     output logic [UW-1:0]    tk_end
@@ -124,6 +125,16 @@ module sip_parse_chunker #(
     s1 = win_in >> (8 * o_q[1:0]);
     s2 = s1 >> (32 * o_q[3:2]);
     win = 528'(s2 >> (128 * o_q[5:4]));
+  end
+
+  // The window's visible LFs, cut from the beats' masks the same way.
+  logic [63:0] win_lfv;
+  always_comb begin
+    logic [127:0] m, t1, t2;
+    m = {lf_nxt_q & vis_nxt_q, lf_cur_q & vis_cur_q};
+    t1 = m >> o_q[1:0];
+    t2 = t1 >> (4 * o_q[3:2]);
+    win_lfv = 64'(t2 >> (16 * o_q[5:4]));
   end
 
   // LF search from x: in cur at >= o, else in nxt below o.
@@ -412,6 +423,7 @@ module sip_parse_chunker #(
       tk_sl <= tksl_d;
       tk_lim <= tklim_d;
       tk_win <= tkwin_d;
+      tk_lfv <= win_lfv;
       tk_stream <= stream_d;
       tk_o0 <= o0_d;
       tk_end <= tkend_d;

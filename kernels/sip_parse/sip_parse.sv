@@ -149,6 +149,7 @@ module sip_parse #(
   logic [15:0]   c_loff;
   logic [5:0]    c_id;
   logic [63:0]   c_digm, c_cwsm;
+  logic [5:0]    c_pa_fb, c_pc_fb;
   logic [2:0]    c_kind;
   logic [UW-1:0] c_x, c_end;
   logic [511:0]  c_bytes;
@@ -169,6 +170,7 @@ module sip_parse #(
       .o_nl_big(c_nl_big), .o_id(c_id), .o_len1(c_len1), .o_lim0(c_lim0), .o_lim1(c_lim1),
       .o_lim64(c_lim64), .o_pa_f(c_pa_f), .o_pa_first(c_pa_first),
       .o_pa_last(c_pa_last), .o_pc_f(c_pc_f), .o_pc_first(c_pc_first), .o_pc_last(c_pc_last), .o_digm(c_digm), .o_cwsm(c_cwsm),
+      .o_pa_fb(c_pa_fb), .o_pc_fb(c_pc_fb),
       .o_lfp_u(c_lfp_u), .o_bad_u(c_bad_u), .o_col_u(c_col_u),
       .o_pa_first_u(c_pa_first_u), .o_pa_end_u(c_pa_end_u), .o_pc_first_u(c_pc_first_u),
       .o_pc_end_u(c_pc_end_u), .o_x2_u(c_x2_u));
@@ -207,6 +209,7 @@ module sip_parse #(
       .c_nl_big(c_nl_big), .c_id(c_id), .c_len1(c_len1), .c_lim0(c_lim0), .c_lim1(c_lim1),
       .c_lim64(c_lim64), .c_pa_f(c_pa_f), .c_pa_first(c_pa_first),
       .c_pa_last(c_pa_last), .c_pc_f(c_pc_f), .c_pc_first(c_pc_first), .c_pc_last(c_pc_last), .c_digm(c_digm), .c_cwsm(c_cwsm),
+      .c_pa_fb(c_pa_fb), .c_pc_fb(c_pc_fb),
       .c_lfp_u(c_lfp_u), .c_bad_u(c_bad_u), .c_col_u(c_col_u),
       .c_pa_first_u(c_pa_first_u), .c_pa_end_u(c_pa_end_u), .c_pc_first_u(c_pc_first_u),
       .c_pc_end_u(c_pc_end_u), .c_x2_u(c_x2_u),

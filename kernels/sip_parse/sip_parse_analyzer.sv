@@ -72,6 +72,8 @@ module sip_parse_analyzer #(
     output logic [5:0]       o_pc_last,
     output logic [63:0]      o_digm,       // bytes that are digits
     output logic [63:0]      o_cwsm,       // bytes that are SP, HTAB or CR
+    output logic [5:0]       o_pa_fb,      // {digit, SP/HTAB/CR, low nibble} of the byte at pa_first
+    output logic [5:0]       o_pc_fb,      // ... at pc_first
     // the same positions as u coordinates (x + p), so the walker adds nothing
     output logic [UW-1:0]    o_lfp_u,
     output logic [UW-1:0]    o_bad_u,
@@ -341,6 +343,8 @@ module sip_parse_analyzer #(
   logic [UW-1:0] n_x2_u;
   logic [63:0] n_digm;
   logic [63:0] n_cwsm;
+  logic [5:0] n_pa_fb;
+  logic [5:0] n_pc_fb;
   always_comb begin
     n_epoch = t_epoch;
     n_kind = t_kind;
@@ -389,6 +393,8 @@ module sip_parse_analyzer #(
     n_x2_u = absu(t_x, t_xhi1, 6'd2, 1'b0);
     n_digm = t_digm;
     n_cwsm = t_cwsm;
+    n_pa_fb = {t_digm[t_e_paf], t_cwsm[t_e_paf], t_bytes[t_e_paf*8 +: 4]};
+    n_pc_fb = {t_digm[t_e_pcf], t_cwsm[t_e_pcf], t_bytes[t_e_pcf*8 +: 4]};
   end
 
   // ------------------------------------------------------------ token queue
@@ -397,15 +403,15 @@ module sip_parse_analyzer #(
   // from stage 3 when the queue holds nothing older (no added latency). The
   // chunker sends a token only when the tokens counted beyond it fit the
   // queue (credits), so the walker's hold reaches no further than the head.
-  localparam int unsigned QW = 1 + (2)-(0)+1 + (UW-1)-(0)+1 + 1 + 1 + (511)-(0)+1 + 1 + (5)-(0)+1 + (UW-1)-(0)+1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + (5)-(0)+1 + (UW-1)-(0)+1 + 1 + (UW-1)-(0)+1 + 1 + (5)-(0)+1 + (UW-1)-(0)+1 + 1 + 1 + 1 + (6)-(0)+1 + (15)-(0)+1 + 1 + (5)-(0)+1 + 1 + 1 + 1 + 1 + 1 + (5)-(0)+1 + (UW-1)-(0)+1 + (5)-(0)+1 + (UW-1)-(0)+1 + 1 + (5)-(0)+1 + (UW-1)-(0)+1 + (5)-(0)+1 + (UW-1)-(0)+1 + (UW-1)-(0)+1 + (63)-(0)+1 + (63)-(0)+1;
+  localparam int unsigned QW = 1 + (2)-(0)+1 + (UW-1)-(0)+1 + 1 + 1 + (511)-(0)+1 + 1 + (5)-(0)+1 + (UW-1)-(0)+1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + (5)-(0)+1 + (UW-1)-(0)+1 + 1 + (UW-1)-(0)+1 + 1 + (5)-(0)+1 + (UW-1)-(0)+1 + 1 + 1 + 1 + (6)-(0)+1 + (15)-(0)+1 + 1 + (5)-(0)+1 + 1 + 1 + 1 + 1 + 1 + (5)-(0)+1 + (UW-1)-(0)+1 + (5)-(0)+1 + (UW-1)-(0)+1 + 1 + (5)-(0)+1 + (UW-1)-(0)+1 + (5)-(0)+1 + (UW-1)-(0)+1 + (UW-1)-(0)+1 + (63)-(0)+1 + (63)-(0)+1 + 6 + 6;
   localparam int unsigned QD = 16;
   localparam int unsigned QA = $clog2(QD);
   logic [QW-1:0] s2_d, q_mem [QD], o_pack;
   logic [QA:0]   wp_q, rp_q;
   logic [QA:0]   cnt_q;      // tokens taken from the chunker and not yet popped (pops a cycle late)
   logic          pop, pop_q, q_any, load;
-  assign s2_d  = {n_epoch, n_kind, n_x, n_first, n_sl, n_bytes, n_stream, n_o0, n_end, n_c0_cr, n_c0_lf, n_c0_ws, n_b1_lf, n_cr63lf, n_cr_before, n_has_lf, n_lfp, n_lfp_u, n_bad_f, n_bad_u, n_col_f, n_col_p, n_col_u, n_lnw_f, n_ntk_f, n_ntk_loc, n_ne_rel, n_loff, n_nl_big, n_id, n_len1, n_lim0, n_lim1, n_lim64, n_pa_f, n_pa_first, n_pa_first_u, n_pa_last, n_pa_end_u, n_pc_f, n_pc_first, n_pc_first_u, n_pc_last, n_pc_end_u, n_x2_u, n_digm, n_cwsm};
-  assign {o_epoch, o_kind, o_x, o_first, o_sl, o_bytes, o_stream, o_o0, o_end, o_c0_cr, o_c0_lf, o_c0_ws, o_b1_lf, o_cr63lf, o_cr_before, o_has_lf, o_lfp, o_lfp_u, o_bad_f, o_bad_u, o_col_f, o_col_p, o_col_u, o_lnw_f, o_ntk_f, o_ntk_loc, o_ne_rel, o_loff, o_nl_big, o_id, o_len1, o_lim0, o_lim1, o_lim64, o_pa_f, o_pa_first, o_pa_first_u, o_pa_last, o_pa_end_u, o_pc_f, o_pc_first, o_pc_first_u, o_pc_last, o_pc_end_u, o_x2_u, o_digm, o_cwsm} = o_pack;
+  assign s2_d  = {n_epoch, n_kind, n_x, n_first, n_sl, n_bytes, n_stream, n_o0, n_end, n_c0_cr, n_c0_lf, n_c0_ws, n_b1_lf, n_cr63lf, n_cr_before, n_has_lf, n_lfp, n_lfp_u, n_bad_f, n_bad_u, n_col_f, n_col_p, n_col_u, n_lnw_f, n_ntk_f, n_ntk_loc, n_ne_rel, n_loff, n_nl_big, n_id, n_len1, n_lim0, n_lim1, n_lim64, n_pa_f, n_pa_first, n_pa_first_u, n_pa_last, n_pa_end_u, n_pc_f, n_pc_first, n_pc_first_u, n_pc_last, n_pc_end_u, n_x2_u, n_digm, n_cwsm, n_pa_fb, n_pc_fb};
+  assign {o_epoch, o_kind, o_x, o_first, o_sl, o_bytes, o_stream, o_o0, o_end, o_c0_cr, o_c0_lf, o_c0_ws, o_b1_lf, o_cr63lf, o_cr_before, o_has_lf, o_lfp, o_lfp_u, o_bad_f, o_bad_u, o_col_f, o_col_p, o_col_u, o_lnw_f, o_ntk_f, o_ntk_loc, o_ne_rel, o_loff, o_nl_big, o_id, o_len1, o_lim0, o_lim1, o_lim64, o_pa_f, o_pa_first, o_pa_first_u, o_pa_last, o_pa_end_u, o_pc_f, o_pc_first, o_pc_first_u, o_pc_last, o_pc_end_u, o_x2_u, o_digm, o_cwsm, o_pa_fb, o_pc_fb} = o_pack;
   assign q_any = (wp_q != rp_q);
   assign pop   = o_valid && !stall;
   assign load  = !o_valid || pop;

@@ -60,6 +60,8 @@ module sip_parse_walker #(
     input  wire  [5:0]       c_pc_last,
     input  wire  [63:0]      c_digm,       // bytes that are digits
     input  wire  [63:0]      c_cwsm,       // bytes that are SP, HTAB or CR
+    input  wire  [5:0]       c_pa_fb,      // {digit, SP/HTAB/CR, low nibble} of the byte at pa_first
+    input  wire  [5:0]       c_pc_fb,      // ... at pc_first
     input  wire  [UW-1:0]    c_lfp_u,      // the positions above as u coordinates
     input  wire  [UW-1:0]    c_bad_u,
     input  wire  [UW-1:0]    c_col_u,
@@ -184,11 +186,14 @@ module sip_parse_walker #(
     cl_ws = (s == CL_DIG) ? CL_TRAIL : s;
   endfunction
 
-  logic [3:0] scan_nib;
-  logic       scan_dig, scan_ws;
-  assign scan_nib = c_bytes[scan_i_q*8 +: 4];
-  assign scan_dig = c_digm[scan_i_q];
-  assign scan_ws  = c_cwsm[scan_i_q];
+  // The byte at scan_i, fetched the cycle before (the chunk is held while it
+  // is scanned): its classes, low nibble and whether it is the last value byte.
+  logic [3:0] scan_nib, pf_nib_q;
+  logic       scan_dig, scan_ws, scan_last, pf_dig_q, pf_ws_q, pf_last_q;
+  assign scan_nib  = pf_nib_q;
+  assign scan_dig  = pf_dig_q;
+  assign scan_ws   = pf_ws_q;
+  assign scan_last = pf_last_q;
 
   // ------------------------------------------------------------ line view (this chunk merged)
   logic           tk_ok, is_chunk;
@@ -397,7 +402,7 @@ module sip_parse_walker #(
                 st = CL_BAD;
               end
               scan_i_d = scan_i_q + 6'd1;
-              if (scan_i_q == v_last_rel) begin
+              if (scan_last) begin
                 if (c_has_lf || scan_i_q != 6'd63) st = cl_ws(st);
                 scan_d = 1'b0;
                 scanned_d = 1'b1;
@@ -690,6 +695,16 @@ module sip_parse_walker #(
     lv_set_q <= lv_set_d; lv_first_q <= lv_first_d; lv_last_q <= lv_last_d;
     lcl_q <= lcl_d;
     scan_i_q <= scan_i_d;
+    // next byte of the scan: the first value byte when it starts, else the one after scan_i
+    if (!scan_q) begin
+      {pf_dig_q, pf_ws_q, pf_nib_q} <= (cont_l || col_before) ? c_pa_fb : c_pc_fb;
+      pf_last_q <= (v_first_rel == v_last_rel);
+    end else begin
+      pf_dig_q <= c_digm[scan_i_q + 6'd1];
+      pf_ws_q <= c_cwsm[scan_i_q + 6'd1];
+      pf_nib_q <= c_bytes[(scan_i_q + 6'd1)*8 +: 4];
+      pf_last_q <= (scan_i_q + 6'd1 == v_last_rel);
+    end
     ev_q <= ev_d; ev_err_q <= ev_err_d; ev_pos_q <= ev_pos_d; hend_q <= hend_d;
     body_q <= body_d; total_q <= total_d; has_cl_q <= has_cl_d;
     hlen_q <= hlen_d; hb_q <= hb_d; hbo_q <= hbo_d; msmax_q <= msmax_d;

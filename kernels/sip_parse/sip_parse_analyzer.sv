@@ -110,17 +110,14 @@ module sip_parse_analyzer #(
     end
   end
 
-  logic [63:0] lfv, region, esc_ok, bad_eff, colon_in, col_p, pre, post, vnw;
+  logic [63:0] lfv, region, esc_ok, bad_eff, col_p, vnw;
   always_comb begin
     lfv      = i_lfv;
     region   = ~sip_parse_pkg::pfx_incl(lfv);
     esc_ok   = i_sl ? 64'd0 : (i_first ? {{63{1'b1}}, 1'b0} : {64{1'b1}});
     bad_eff  = bad & ~(cr & nextlf) & ~(bsprev & ~cr & esc_ok);
-    colon_in = colon & region;
-    // inside the region, a prefix-OR of colon_in is one of all colons
+    // inside the region, a prefix-OR of the colons there is one of all colons
     col_p    = sip_parse_pkg::pfx_incl(colon);
-    pre      = region & ~col_p;
-    post     = region & (col_p << 1);
     vnw      = ~ws & ~cr;
   end
 
@@ -141,7 +138,20 @@ module sip_parse_analyzer #(
   logic [5:0]      s1_o0, s1_compact;
   logic [511:0]    s1_bytes;
   logic            s1_c0_cr, s1_c0_lf, s1_c0_ws, s1_b1_lf, s1_cr63lf;
-  logic [63:0]     s1_lfv, s1_crprev, s1_bad, s1_col, s1_lnw, s1_ntk, s1_pa, s1_pc;
+  logic [63:0]     s1_lfv, s1_crprev;
+  // the classes and the two prefix-ORs, combined in stage 2
+  logic [63:0]     s1_region, s1_colp, s1_colon, s1_badx, s1_ws, s1_vnw, s1_ntok;
+  logic [63:0]     s1_bad, s1_col, s1_lnw, s1_ntk, s1_pa, s1_pc, s1_pre, s1_post;
+  always_comb begin
+    s1_pre  = s1_region & ~s1_colp;
+    s1_post = s1_region & (s1_colp << 1);
+    s1_bad  = s1_badx & s1_region;
+    s1_col  = s1_colon & s1_region;
+    s1_lnw  = ~s1_ws & s1_pre;
+    s1_ntk  = s1_ntok & s1_pre;
+    s1_pa   = s1_vnw & s1_region;
+    s1_pc   = s1_vnw & s1_post;
+  end
   logic [46:0]     s1_match;
   logic [UW-7:0]   s1_xhi1;         // x[UW-1:6] + 1
   logic [UW-7:0]   s1_loff;         // offset of x from its line start, in 64-byte units
@@ -178,12 +188,13 @@ module sip_parse_analyzer #(
       s1_cr63lf <= cr[63] && nextlf[63];
       s1_crprev <= crprev;
       s1_lfv <= lfv;
-      s1_bad <= bad_eff & region;
-      s1_col <= colon_in;
-      s1_lnw <= ~ws & pre;
-      s1_ntk <= ~tok & pre;
-      s1_pa <= vnw & region;
-      s1_pc <= vnw & post;
+      s1_region <= region;
+      s1_colp <= col_p;
+      s1_colon <= colon;
+      s1_badx <= bad_eff;
+      s1_ws <= ws;
+      s1_vnw <= vnw;
+      s1_ntok <= ~tok;
       s1_match <= match;
       s1_compact <= compact;
       s1_xhi1 <= i_x[UW-1:6] + (UW-6)'(1);
@@ -238,7 +249,8 @@ module sip_parse_analyzer #(
   logic            t_c0_cr, t_c0_lf, t_c0_ws, t_b1_lf, t_cr63lf, t_cr_before;
   logic [46:0]     t_match;
   logic [UW-7:0]   t_xhi1;
-  logic            t_has_lf, t_bad_f, t_col_f, t_lnw_f, t_ntk_f, t_ntk_loc, t_nl_big, t_pa_f, t_pc_f;
+  logic            t_has_lf, t_bad_f, t_col_f, t_lnw_f, t_ntk_f, t_nl_big, t_pa_f, t_pc_f;
+  logic [63:0]     t_ntk, t_lnw_sfx;
   logic            t_lim0, t_lim1, t_lim64;
   logic [5:0]      t_e_lfp, t_e_bad, t_e_col, t_e_lnw, t_e_paf, t_e_pal, t_e_pcf, t_e_pcl;
   logic [15:0]     t_loff;
@@ -272,7 +284,8 @@ module sip_parse_analyzer #(
     t_col_f <= |s1_col;
     t_lnw_f <= |s1_lnw;
     t_ntk_f <= |s1_ntk;
-    t_ntk_loc <= |(s1_ntk & lnw_sfx);
+    t_ntk <= s1_ntk;
+    t_lnw_sfx <= lnw_sfx;
     t_pa_f <= |s1_pa;
     t_pc_f <= |s1_pc;
     t_loff <= {s1_loff[9:0], 6'd0};
@@ -371,7 +384,7 @@ module sip_parse_analyzer #(
     n_col_u = absu(t_x, t_xhi1, t_e_col, 1'b0);
     n_lnw_f = t_lnw_f;
     n_ntk_f = t_ntk_f;
-    n_ntk_loc = t_ntk_loc;
+    n_ntk_loc = |(t_ntk & t_lnw_sfx);
     n_ne_rel = {1'b0, t_e_lnw} + 7'd1;
     n_loff = t_loff;
     n_nl_big = t_nl_big;

@@ -123,7 +123,10 @@ module sip_parse_start_line #(
       res_v_len <= st_q.sp1;
       res_r_off <= (st_q.d >= 3'd4) ? st_q.sp1 + 32'd5 : i_q;
       res_r_len <= i_q - ((st_q.d >= 3'd4) ? st_q.sp1 + 32'd5 : i_q);
-      res_status <= 16'({2'd0, st_q.code[11:8]} * 6'd10 * 6'd10) + 16'({4'd0, st_q.code[7:4]} * 4'd10) + 16'(st_q.code[3:0]);
+      // digits x 100 + x 10 + x 1, by shifts (no multiplier)
+      res_status <= ({6'd0, st_q.code[11:8], 6'd0} + {7'd0, st_q.code[11:8], 5'd0} +
+                     {10'd0, st_q.code[11:8], 2'd0}) + ({9'd0, st_q.code[7:4], 3'd0} + {11'd0, st_q.code[7:4], 1'd0}) +
+                    {12'd0, st_q.code[3:0]};
     end else begin
       res_v_off <= st_q.last;
       res_v_len <= st_q.t - st_q.last;

@@ -167,9 +167,26 @@ module sip_parse_chunker #(
   assign lim64 = vis_cur_q[63] && (&(vis_nxt_q | therm_q));
   assign stop_now = (first_q && (cr_at_o || lf_at_o)) || (!any1 && !any2 && !lim64);
 
-  // ms + max_bytes - base
-  logic [UW:0] lim_a;
-  assign lim_a = (UW+1)'(o_q) + (UW+1)'(max_bytes);
+  // ms + max_bytes - base = o + max_bytes; its visible masks from the low
+  // six bits' sum and registered flags on max_bytes / 64 (no wide compare)
+  logic [UW:0]  lim_a;
+  logic [6:0]   lim_lo;
+  logic         mz0_q, mz1_q;   // max_bytes / 64 == 0, == 1
+  logic [63:0]  lim_vis0, lim_vis1;
+  assign lim_a  = (UW+1)'(o_q) + (UW+1)'(max_bytes);
+  assign lim_lo = {1'b0, o_q} + {1'b0, max_bytes[5:0]};
+  always_ff @(posedge clk) begin
+    mz0_q <= (max_bytes[31:6] == 26'd0);
+    mz1_q <= (max_bytes[31:6] == 26'd1);
+  end
+  always_comb begin
+    // 64-byte count of lim_a = max_bytes / 64 + carry
+    if (mz0_q && !lim_lo[6]) lim_vis0 = sip_parse_pkg::below({1'b0, lim_lo[5:0]});
+    else lim_vis0 = {64{1'b1}};
+    if (mz0_q && !lim_lo[6]) lim_vis1 = 64'd0;
+    else if ((mz1_q && !lim_lo[6]) || (mz0_q && lim_lo[6])) lim_vis1 = sip_parse_pkg::below({1'b0, lim_lo[5:0]});
+    else lim_vis1 = {64{1'b1}};
+  end
 
   // Skip: first byte at >= tgt that is neither CR nor LF, inside the segment.
   // (base is 64-aligned: tgt - base in [0, 64) is tgt's beat being base's)
@@ -283,8 +300,8 @@ module sip_parse_chunker #(
             // limit = min(ms + max_bytes, end), relative to base (ms = base + o)
             if (lim_a < erel_q) begin
               lrel_d = lim_a;
-              vis_cur_d = vis_hl(lim_a, 2'd0);
-              vis_nxt_d = vis_hl(lim_a, 2'd1);
+              vis_cur_d = lim_vis0;
+              vis_nxt_d = lim_vis1;
             end else begin
               lrel_d = erel_q;
               vis_cur_d = evis_cur_q;

@@ -56,7 +56,7 @@ module sip_parse_chunker #(
   end
 
   typedef enum logic [3:0] {
-    S_FIN, S_IDLE, S_SEG0, S_FILL, S_SKIP, S_SETUP, S_RUN, S_WAIT, S_DRAIN
+    S_FIN, S_IDLE, S_SEG0, S_FILL, S_SKIP, S_SETUP, S_SETUP2, S_RUN, S_WAIT, S_DRAIN
   } state_t;
 
   // ------------------------------------------------------------ registers
@@ -170,21 +170,25 @@ module sip_parse_chunker #(
   // ms + max_bytes - base = o + max_bytes; its visible masks from the low
   // six bits' sum and registered flags on max_bytes / 64 (no wide compare)
   logic [UW:0]  lim_a;
-  logic [6:0]   lim_lo;
+  logic [6:0]   lim_lo_q;       // o + max_bytes % 64, registered in S_SETUP
   logic         mz0_q, mz1_q;   // max_bytes / 64 == 0, == 1
+  logic         small_q;        // max_bytes < 128
+  logic         lim_lt_q, lim_lt_d;   // ms + max_bytes < end
   logic [63:0]  lim_vis0, lim_vis1;
   assign lim_a  = (UW+1)'(o_q) + (UW+1)'(max_bytes);
-  assign lim_lo = {1'b0, o_q} + {1'b0, max_bytes[5:0]};
   always_ff @(posedge clk) begin
     mz0_q <= (max_bytes[31:6] == 26'd0);
     mz1_q <= (max_bytes[31:6] == 26'd1);
+    small_q <= (max_bytes[31:7] == 25'd0);
+    lim_lo_q <= {1'b0, o_q} + {1'b0, max_bytes[5:0]};
+    lim_lt_q <= lim_lt_d;
   end
   always_comb begin
     // 64-byte count of lim_a = max_bytes / 64 + carry
-    if (mz0_q && !lim_lo[6]) lim_vis0 = sip_parse_pkg::below({1'b0, lim_lo[5:0]});
+    if (mz0_q && !lim_lo_q[6]) lim_vis0 = sip_parse_pkg::below({1'b0, lim_lo_q[5:0]});
     else lim_vis0 = {64{1'b1}};
-    if (mz0_q && !lim_lo[6]) lim_vis1 = 64'd0;
-    else if ((mz1_q && !lim_lo[6]) || (mz0_q && lim_lo[6])) lim_vis1 = sip_parse_pkg::below({1'b0, lim_lo[5:0]});
+    if (mz0_q && !lim_lo_q[6]) lim_vis1 = 64'd0;
+    else if ((mz1_q && !lim_lo_q[6]) || (mz0_q && lim_lo_q[6])) lim_vis1 = sip_parse_pkg::below({1'b0, lim_lo_q[5:0]});
     else lim_vis1 = {64{1'b1}};
   end
 
@@ -209,6 +213,7 @@ module sip_parse_chunker #(
     nb_left_d = nb_left_q; fill_d = fill_q; end_d = end_q; stream_d = stream_q; o0_d = o0_q;
     tgt_d = tgt_q; ms_d = ms_q; lrel_d = lrel_q;
     erel_d = erel_q; evis_cur_d = evis_cur_q; evis_nxt_d = evis_nxt_q; tlo_d = tlo_q;
+    lim_lt_d = lim_lt_q;
     vis_cur_d = vis_cur_q; vis_nxt_d = vis_nxt_q; therm_d = therm_q; o_d = o_q;
     first_d = first_q; sl_d = sl_q; pend_d = pend_q; epoch_d = epoch_q;
     dq_pop = 1'b0;
@@ -297,11 +302,14 @@ module sip_parse_chunker #(
             end
           end
           S_SETUP: begin
-            // limit = min(ms + max_bytes, end), relative to base (ms = base + o)
-            if (lim_a < erel_q) begin
+            // limit = min(ms + max_bytes, end), relative to base (ms = base + o);
+            // max_bytes >= 128 leaves both beats fully visible up to the limit,
+            // a smaller one takes a second cycle (S_SETUP2) for the masks
+            lim_lt_d = (lim_a < erel_q);
+            if (lim_lt_d) begin
               lrel_d = lim_a;
-              vis_cur_d = lim_vis0;
-              vis_nxt_d = lim_vis1;
+              vis_cur_d = {64{1'b1}};
+              vis_nxt_d = {64{1'b1}};
             end else begin
               lrel_d = erel_q;
               vis_cur_d = evis_cur_q;
@@ -312,6 +320,13 @@ module sip_parse_chunker #(
             tkx_d = ms_q;
             first_d = 1'b1;
             sl_d = 1'b1;
+            st_d = small_q ? S_SETUP2 : S_RUN;
+          end
+          S_SETUP2: begin
+            if (lim_lt_q) begin
+              vis_cur_d = lim_vis0;
+              vis_nxt_d = lim_vis1;
+            end
             st_d = S_RUN;
           end
           S_RUN: begin

@@ -2,16 +2,17 @@
 // host/offload/sip_index.h for a batch of stream segments, byte for byte what
 // CpuSipParseEngine writes (docs/kernels.md, docs/header-index.md).
 //
-//   reader ---> chunker ---> analyzer (2 stages) ---> walker ---> writer
-//   (m_axi)     line chunks   bitmasks -> positions      |  ^        (m_axi)
-//                  ^                                    v  |
-//                  +------ next message / drop ----  start_line
+//   reader ---> chunker ---> analyzer (3 stages, queue) ---> walker ---> writer
+//   (m_axi)     line chunks   bitmasks -> positions  credits   |  ^   (FIFOs, m_axi)
+//                  ^                                          v  |
+//                  +------ next message / drop ---------  start_line
 //
 // One 64-byte chunk per cycle: the chunker cuts lines at the LFs of the beat
 // bitmasks, the analyzer classifies (LF, CR, ':', SP/HTAB, control, token)
 // and reduces to positions, the walker applies the line rules and writes
 // records. The start line is checked by a separate scanner that runs beside
-// the header lines.
+// the header lines. Every hand-off waits on registered state only (analyzer
+// credits, FIFO fill levels), so no ready signal runs through several units.
 `default_nettype none
 
 module sip_parse #(

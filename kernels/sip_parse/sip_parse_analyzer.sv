@@ -1,12 +1,15 @@
-// sip_parse_analyzer: two pipeline stages that turn one chunk window into the
-// summary the walker needs, simdjson stage-1 style. Stage 1 classifies the
-// 64 bytes into bitmasks (LF, CR, ':', SP/HTAB, control bytes, token, '\'),
-// derives the regions "before the first LF", "before/after the first colon"
-// with prefix-ORs and compares the name against the known header names;
-// stage 2 reduces the masks to first/last positions, and works out what the
-// walker would otherwise compute from them (the name's HeaderId by a one-hot
-// length, the line offset of the chunk, limit flags), so that the walker's
-// per-chunk rules stay a few LUT levels deep.
+// sip_parse_analyzer: three pipeline stages that turn one chunk window into
+// the summary the walker needs, simdjson stage-1 style, and a token queue.
+// Stage 1 classifies the 64 bytes into bitmasks (CR, ':', SP/HTAB, control
+// bytes, token, '\'; the visible LFs come from the chunker), takes the
+// prefix-ORs "before the first LF" and "up to the first colon" and compares
+// the name against the known header names; stage 2 combines them into the
+// regions and reduces the masks to first/last positions (two-level 8x8
+// searches); stage 3 makes the positions absolute and works out what the
+// walker would otherwise compute (the name's HeaderId by a one-hot length, the
+// line offset of the chunk, limit flags), so that the walker's per-chunk rules
+// stay a few LUT levels deep. The stages never wait: the chunker sends a token
+// only against a credit, and the queue holds what the walker has not taken.
 `default_nettype none
 
 module sip_parse_analyzer #(

@@ -174,6 +174,7 @@ module sip_parse_walker #(
   logic [UW-1:0]  hb_q, hb_d;                 // hend + body: the message's end
   logic [31:0]    hbo_q, hbo_d;               // hb - o0: consumed after this message
   logic [UW:0]    msmax_q, msmax_d;           // ms + max_bytes
+  logic           e1_q;                       // the previous cycle was in END1 as well
   logic           acc_gt_q, acc_eq_q;         // cl_acc > / == 429496729 (x10 overflows 32 bits)
   assign acc_gt_q = cl_acc_q > 36'd429496729;
   assign acc_eq_q = cl_acc_q == 36'd429496729;
@@ -548,10 +549,13 @@ module sip_parse_walker #(
           total_d = {1'b0, end_q - ms_q};   // header_len + (end - hend)
           hb_d = end_q;
         end
+        // from the second cycle on, total/hb are registered: a late verdict
+        // takes the END2 checks along and goes straight to END3
+        hbo_d = 32'(hb_q - UW'(o0_q));
         if (sl_done_q && !sl_res_valid) begin
           // wait for the start-line verdict
         end else begin
-          mode_d = B_END2;
+          mode_d = e1_q ? B_END3 : B_END2;
           if (sl_done_q && !sl_res_ok) begin
             ev_d = EV_FAIL; ev_err_d = sip_parse_pkg::E_BAD_START; ev_pos_d = ms_q;
           end else if (ev_q == EV_INC) begin
@@ -571,6 +575,22 @@ module sip_parse_walker #(
               body_d = end_q - hend_q;
               if (stream_q) begin
                 ev_d = EV_FAIL; ev_err_d = sip_parse_pkg::E_MISSING_CL; ev_pos_d = ms_q;
+              end
+            end
+            // END2's checks (has_cl = cl_seen_q), when they are taken along
+            if (e1_q && !(cl_seen_q && cl_st_q != CL_DIG && cl_st_q != CL_TRAIL) &&
+                !(!cl_seen_q && stream_q)) begin
+              if (total_q > (UW+1)'(max_bytes)) begin
+                ev_d = EV_FAIL; ev_err_d = sip_parse_pkg::E_MSG_TOO_LARGE;
+                ev_pos_d = cl_seen_q ? cl_at_q : ms_q;
+              end else if (cl_seen_q && hb_q > end_q) begin
+                if (stream_q) begin
+                  ev_d = EV_INC;
+                end else begin
+                  ev_d = EV_FAIL; ev_err_d = sip_parse_pkg::E_BODY_TRUNC; ev_pos_d = hend_q;
+                end
+              end else if (msg_next_q >= msg_cap) begin
+                ev_d = EV_FAIL; ev_err_d = sip_parse_pkg::E_TOO_MANY_HDRS; ev_pos_d = ms_q;
               end
             end
           end
@@ -708,6 +728,7 @@ module sip_parse_walker #(
     ev_q <= ev_d; ev_err_q <= ev_err_d; ev_pos_q <= ev_pos_d; hend_q <= hend_d;
     body_q <= body_d; total_q <= total_d; has_cl_q <= has_cl_d;
     hlen_q <= hlen_d; hb_q <= hb_d; hbo_q <= hbo_d; msmax_q <= msmax_d;
+    e1_q <= (mode_q == B_END1);
   end
 endmodule
 

@@ -109,6 +109,33 @@ module sip_parse_chunker #(
     else vis_hl = {64{1'b1}};
   endfunction
 
+  // rel / 64 < k (or rel negative); rel / 64 == k
+  function automatic logic lt_k(input logic [UW:0] rel, input logic [1:0] k);
+    lt_k = rel[UW] || (rel[UW-1:6] < (UW-6)'(k));
+  endfunction
+  function automatic logic eq_k(input logic [UW:0] rel, input logic [1:0] k);
+    eq_k = !rel[UW] && (rel[UW-1:6] == (UW-6)'(k));
+  endfunction
+
+  // The mask of the beat after nxt, on a shift, from registered flags on the
+  // current rel (rel / 64 < 2, == 2), kept up to date beside rel itself.
+  function automatic logic [63:0] vis_f(input logic lt2, input logic eq2, input logic [5:0] lo);
+    if (lt2) vis_f = 64'd0;
+    else if (eq2) vis_f = sip_parse_pkg::below({1'b0, lo});
+    else vis_f = {64{1'b1}};
+  endfunction
+  logic        e_lt2_q, e_lt2_d, e_eq2_q, e_eq2_d;   // flags of erel
+  logic        l_lt2_q, l_lt2_d, l_eq2_q, l_eq2_d;   // flags of lrel
+  // the segment end's masks and flags, registered ahead of S_FILL's last shift
+  logic [63:0] end_vis0_q, end_vis1_q;
+  logic        end_lt2_q, end_eq2_q;
+  always_ff @(posedge clk) begin
+    end_vis0_q <= vis_hl({1'b0, end_q}, 2'd0);
+    end_vis1_q <= vis_hl({1'b0, end_q}, 2'd1);
+    end_lt2_q <= lt_k({1'b0, end_q}, 2'd2);
+    end_eq2_q <= eq_k({1'b0, end_q}, 2'd2);
+  end
+
   // The beat that enters `nxt` on a shift.
   logic [511:0] in_beat;
   logic         can_shift;
@@ -171,7 +198,11 @@ module sip_parse_chunker #(
   // six bits' sum and registered flags on max_bytes / 64 (no wide compare)
   logic [UW:0]  lim_a;
   logic [6:0]   lim_lo_q;       // o + max_bytes % 64, registered in S_SETUP
-  logic         mz0_q, mz1_q;   // max_bytes / 64 == 0, == 1
+  logic         mz0_q, mz1_q, mz2_q;   // max_bytes / 64 == 0, == 1, == 2
+  logic         lim_c;                 // o + max_bytes % 64 >= 64
+  logic [6:0]   lim_lo_c;
+  assign lim_lo_c = {1'b0, o_q} + {1'b0, max_bytes[5:0]};
+  assign lim_c = lim_lo_c[6];
   logic         small_q;        // max_bytes < 128
   logic         lim_lt_q, lim_lt_d;   // ms + max_bytes < end
   logic [63:0]  lim_vis0, lim_vis1;
@@ -179,8 +210,9 @@ module sip_parse_chunker #(
   always_ff @(posedge clk) begin
     mz0_q <= (max_bytes[31:6] == 26'd0);
     mz1_q <= (max_bytes[31:6] == 26'd1);
+    mz2_q <= (max_bytes[31:6] == 26'd2);
     small_q <= (max_bytes[31:7] == 25'd0);
-    lim_lo_q <= {1'b0, o_q} + {1'b0, max_bytes[5:0]};
+    lim_lo_q <= lim_lo_c;
     lim_lt_q <= lim_lt_d;
   end
   always_comb begin
@@ -214,6 +246,7 @@ module sip_parse_chunker #(
     tgt_d = tgt_q; ms_d = ms_q; lrel_d = lrel_q;
     erel_d = erel_q; evis_cur_d = evis_cur_q; evis_nxt_d = evis_nxt_q; tlo_d = tlo_q;
     lim_lt_d = lim_lt_q;
+    e_lt2_d = e_lt2_q; e_eq2_d = e_eq2_q; l_lt2_d = l_lt2_q; l_eq2_d = l_eq2_q;
     vis_cur_d = vis_cur_q; vis_nxt_d = vis_nxt_q; therm_d = therm_q; o_d = o_q;
     first_d = first_q; sl_d = sl_q; pend_d = pend_q; epoch_d = epoch_q;
     dq_pop = 1'b0;
@@ -310,10 +343,15 @@ module sip_parse_chunker #(
               lrel_d = lim_a;
               vis_cur_d = {64{1'b1}};
               vis_nxt_d = {64{1'b1}};
+              // lim_a / 64 = max_bytes / 64 + carry of o + max_bytes % 64
+              l_lt2_d = mz0_q || (mz1_q && !lim_c);
+              l_eq2_d = (mz2_q && !lim_c) || (mz1_q && lim_c);
             end else begin
               lrel_d = erel_q;
               vis_cur_d = evis_cur_q;
               vis_nxt_d = evis_nxt_q;
+              l_lt2_d = e_lt2_q;
+              l_eq2_d = e_eq2_q;
             end
             tkv_d = 1'b1;
             tkkind_d = sip_parse_pkg::TK_MSGB;
@@ -407,16 +445,22 @@ module sip_parse_chunker #(
       base_d = base_q + UW'(64);
       erel_d = erel_q - (UW+1)'(64);
       evis_cur_d = evis_nxt_q;
-      evis_nxt_d = vis_hl(erel_q, 2'd2);
+      evis_nxt_d = vis_f(e_lt2_q, e_eq2_q, erel_q[5:0]);
+      e_lt2_d = lt_k(erel_q, 2'd3);
+      e_eq2_d = eq_k(erel_q, 2'd3);
       if (st_q == S_FILL && fill_q == 2'd1) begin
         base_d = '0;
         erel_d = {1'b0, end_q};
-        evis_cur_d = vis_hl({1'b0, end_q}, 2'd0);
-        evis_nxt_d = vis_hl({1'b0, end_q}, 2'd1);
+        evis_cur_d = end_vis0_q;
+        evis_nxt_d = end_vis1_q;
+        e_lt2_d = end_lt2_q;
+        e_eq2_d = end_eq2_q;
       end
       lrel_d = lrel_q - (UW+1)'(64);
       vis_cur_d = vis_nxt_q;
-      vis_nxt_d = vis_hl(lrel_q, 2'd2);
+      vis_nxt_d = vis_f(l_lt2_q, l_eq2_q, lrel_q[5:0]);
+      l_lt2_d = lt_k(lrel_q, 2'd3);
+      l_eq2_d = eq_k(lrel_q, 2'd3);
       if (nb_left_q != 28'd0) do_pop = 1'b1;
     end
     bq_pop = do_pop;
@@ -445,6 +489,7 @@ module sip_parse_chunker #(
     fill_q <= fill_d; end_q <= end_d; stream_q <= stream_d; o0_q <= o0_d;
     tgt_q <= tgt_d; ms_q <= ms_d; lrel_q <= lrel_d;
     erel_q <= erel_d; evis_cur_q <= evis_cur_d; evis_nxt_q <= evis_nxt_d; tlo_q <= tlo_d;
+    e_lt2_q <= e_lt2_d; e_eq2_q <= e_eq2_d; l_lt2_q <= l_lt2_d; l_eq2_q <= l_eq2_d;
     vis_cur_q <= vis_cur_d; vis_nxt_q <= vis_nxt_d; therm_q <= therm_d; o_q <= o_d;
     first_q <= first_d; sl_q <= sl_d;
     if (!stall) begin

@@ -2,16 +2,17 @@
 // host/offload/sip_index.h for a batch of stream segments, byte for byte what
 // CpuSipParseEngine writes (docs/kernels.md, docs/header-index.md).
 //
-//   reader ---> chunker ---> analyzer (2 stages) ---> walker ---> writer
-//   (m_axi)     line chunks   bitmasks -> positions      |  ^        (m_axi)
-//                  ^                                    v  |
-//                  +------ next message / drop ----  start_line
+//   reader ---> chunker ---> analyzer (3 stages, queue) ---> walker ---> writer
+//   (m_axi)     line chunks   bitmasks -> positions  credits   |  ^   (FIFOs, m_axi)
+//                  ^                                          v  |
+//                  +------ next message / drop ---------  start_line
 //
 // One 64-byte chunk per cycle: the chunker cuts lines at the LFs of the beat
 // bitmasks, the analyzer classifies (LF, CR, ':', SP/HTAB, control, token)
 // and reduces to positions, the walker applies the line rules and writes
 // records. The start line is checked by a separate scanner that runs beside
-// the header lines.
+// the header lines. Every hand-off waits on registered state only (analyzer
+// credits, FIFO fill levels), so no ready signal runs through several units.
 `default_nettype none
 
 module sip_parse #(
@@ -149,6 +150,7 @@ module sip_parse #(
   logic [UW-1:0]   t_x, t_end;
   logic [6:0]      t_lim;
   logic [66*8-1:0] t_win;
+  logic [63:0]     t_lfv;
   logic [5:0]      t_o0;
 
   sip_parse_chunker #(.UW(UW)) u_chunker (
@@ -156,35 +158,41 @@ module sip_parse #(
       .seg_count(a_segment_count), .max_bytes(a_max_message_bytes),
       .dq_valid(dq_valid), .dq_o0(dq_o0), .dq_len(dq_len), .dq_stream(dq_stream), .dq_pop(dq_pop),
       .bq_valid(bq_valid), .bq_data(bq_data), .bq_pop(bq_pop),
-      .cmd_valid(cmd_valid), .cmd_epoch(cmd_epoch), .cmd_jump(cmd_jump), .cmd_target(cmd_target), .stall(t_valid && !a_ready),
+      .cmd_valid(cmd_valid), .cmd_epoch(cmd_epoch), .cmd_jump(cmd_jump), .cmd_target(cmd_target), .stall(!a_ready),
       .tk_valid(t_valid), .tk_epoch(t_epoch), .tk_kind(t_kind), .tk_x(t_x), .tk_first(t_first),
-      .tk_sl(t_sl), .tk_lim(t_lim), .tk_win(t_win), .tk_stream(t_stream), .tk_o0(t_o0), .tk_end(t_end));
+      .tk_sl(t_sl), .tk_lim(t_lim), .tk_win(t_win), .tk_lfv(t_lfv), .tk_stream(t_stream), .tk_o0(t_o0), .tk_end(t_end));
 
   // ---------------------------------------------------------------- analyzer
   logic          c_valid, c_epoch, c_first, c_sl, c_stream, c_c0_cr, c_c0_lf, c_c0_ws, c_b1_lf, c_cr63lf;
   logic          c_has_lf, c_cr_before, c_bad_f, c_col_f, c_lnw_f, c_ntk_f, c_pa_f, c_pc_f;
+  logic          c_ntk_loc, c_nl_big, c_len1, c_lim0, c_lim1, c_lim64;
+  logic [6:0]    c_ne_rel;
+  logic [15:0]   c_loff;
+  logic [5:0]    c_id;
+  logic [63:0]   c_digm, c_cwsm;
+  logic [5:0]    c_pa_fb, c_pc_fb;
   logic [2:0]    c_kind;
   logic [UW-1:0] c_x, c_end;
-  logic [6:0]    c_lim;
   logic [511:0]  c_bytes;
   logic [5:0]    c_o0, c_lfp, c_col_p, c_pa_first, c_pa_last;
-  logic [5:0]    c_pc_first, c_pc_last, c_compact;
-  logic [46:0]   c_match;
-  logic [UW-1:0] c_lfp_u, c_bad_u, c_col_u, c_ne_u, c_ntk_u, c_pa_first_u, c_pa_end_u, c_pc_first_u, c_pc_end_u, c_x2_u;
+  logic [5:0]    c_pc_first, c_pc_last;
+  logic [UW-1:0] c_lfp_u, c_bad_u, c_col_u, c_pa_first_u, c_pa_end_u, c_pc_first_u, c_pc_end_u, c_x2_u;
 
   sip_parse_analyzer #(.UW(UW)) u_analyzer (
-      .clk(ap_clk), .rst_n(ap_rst_n), .stall(stall), .in_ready(a_ready),
+      .clk(ap_clk), .rst_n(ap_rst_n), .run_start(run_start), .stall(stall), .in_ready(a_ready),
       .i_valid(t_valid), .i_epoch(t_epoch), .i_kind(t_kind), .i_x(t_x), .i_first(t_first),
-      .i_sl(t_sl), .i_lim(t_lim), .i_win(t_win), .i_stream(t_stream), .i_o0(t_o0), .i_end(t_end),
+      .i_sl(t_sl), .i_lim(t_lim), .i_win(t_win), .i_lfv(t_lfv), .i_stream(t_stream), .i_o0(t_o0), .i_end(t_end),
       .o_valid(c_valid), .o_epoch(c_epoch), .o_kind(c_kind), .o_x(c_x), .o_first(c_first),
-      .o_sl(c_sl), .o_lim(c_lim), .o_bytes(c_bytes), .o_stream(c_stream), .o_o0(c_o0), .o_end(c_end),
+      .o_sl(c_sl), .o_bytes(c_bytes), .o_stream(c_stream), .o_o0(c_o0), .o_end(c_end),
       .o_c0_cr(c_c0_cr), .o_c0_lf(c_c0_lf), .o_c0_ws(c_c0_ws), .o_b1_lf(c_b1_lf), .o_cr63lf(c_cr63lf),
       .o_has_lf(c_has_lf), .o_lfp(c_lfp), .o_cr_before(c_cr_before), .o_bad_f(c_bad_f),
       .o_col_f(c_col_f), .o_col_p(c_col_p), .o_lnw_f(c_lnw_f),
-      .o_ntk_f(c_ntk_f), .o_pa_f(c_pa_f), .o_pa_first(c_pa_first),
-      .o_pa_last(c_pa_last), .o_pc_f(c_pc_f), .o_pc_first(c_pc_first), .o_pc_last(c_pc_last),
-      .o_match(c_match), .o_compact(c_compact),
-      .o_lfp_u(c_lfp_u), .o_bad_u(c_bad_u), .o_col_u(c_col_u), .o_ne_u(c_ne_u), .o_ntk_u(c_ntk_u),
+      .o_ntk_f(c_ntk_f), .o_ntk_loc(c_ntk_loc), .o_ne_rel(c_ne_rel), .o_loff(c_loff),
+      .o_nl_big(c_nl_big), .o_id(c_id), .o_len1(c_len1), .o_lim0(c_lim0), .o_lim1(c_lim1),
+      .o_lim64(c_lim64), .o_pa_f(c_pa_f), .o_pa_first(c_pa_first),
+      .o_pa_last(c_pa_last), .o_pc_f(c_pc_f), .o_pc_first(c_pc_first), .o_pc_last(c_pc_last), .o_digm(c_digm), .o_cwsm(c_cwsm),
+      .o_pa_fb(c_pa_fb), .o_pc_fb(c_pc_fb),
+      .o_lfp_u(c_lfp_u), .o_bad_u(c_bad_u), .o_col_u(c_col_u),
       .o_pa_first_u(c_pa_first_u), .o_pa_end_u(c_pa_end_u), .o_pc_first_u(c_pc_first_u),
       .o_pc_end_u(c_pc_end_u), .o_x2_u(c_x2_u));
 
@@ -214,14 +222,16 @@ module sip_parse #(
       .clk(ap_clk), .rst_n(ap_rst_n), .run_start(run_start), .max_bytes(a_max_message_bytes),
       .msg_cap(a_message_capacity), .hdr_cap(a_header_capacity), .stall(stall), .commit(commit),
       .c_valid(c_valid), .c_epoch(c_epoch), .c_kind(c_kind), .c_x(c_x), .c_first(c_first),
-      .c_sl(c_sl), .c_lim(c_lim), .c_bytes(c_bytes), .c_stream(c_stream), .c_o0(c_o0), .c_end(c_end),
+      .c_sl(c_sl), .c_bytes(c_bytes), .c_stream(c_stream), .c_o0(c_o0), .c_end(c_end),
       .c_c0_cr(c_c0_cr), .c_c0_lf(c_c0_lf), .c_c0_ws(c_c0_ws), .c_b1_lf(c_b1_lf), .c_cr63lf(c_cr63lf),
       .c_has_lf(c_has_lf), .c_lfp(c_lfp), .c_cr_before(c_cr_before), .c_bad_f(c_bad_f),
       .c_col_f(c_col_f), .c_col_p(c_col_p), .c_lnw_f(c_lnw_f),
-      .c_ntk_f(c_ntk_f), .c_pa_f(c_pa_f), .c_pa_first(c_pa_first),
-      .c_pa_last(c_pa_last), .c_pc_f(c_pc_f), .c_pc_first(c_pc_first), .c_pc_last(c_pc_last),
-      .c_match(c_match), .c_compact(c_compact),
-      .c_lfp_u(c_lfp_u), .c_bad_u(c_bad_u), .c_col_u(c_col_u), .c_ne_u(c_ne_u), .c_ntk_u(c_ntk_u),
+      .c_ntk_f(c_ntk_f), .c_ntk_loc(c_ntk_loc), .c_ne_rel(c_ne_rel), .c_loff(c_loff),
+      .c_nl_big(c_nl_big), .c_id(c_id), .c_len1(c_len1), .c_lim0(c_lim0), .c_lim1(c_lim1),
+      .c_lim64(c_lim64), .c_pa_f(c_pa_f), .c_pa_first(c_pa_first),
+      .c_pa_last(c_pa_last), .c_pc_f(c_pc_f), .c_pc_first(c_pc_first), .c_pc_last(c_pc_last), .c_digm(c_digm), .c_cwsm(c_cwsm),
+      .c_pa_fb(c_pa_fb), .c_pc_fb(c_pc_fb),
+      .c_lfp_u(c_lfp_u), .c_bad_u(c_bad_u), .c_col_u(c_col_u),
       .c_pa_first_u(c_pa_first_u), .c_pa_end_u(c_pa_end_u), .c_pc_first_u(c_pc_first_u),
       .c_pc_end_u(c_pc_end_u), .c_x2_u(c_x2_u),
       .cmd_valid(cmd_valid), .cmd_epoch(cmd_epoch), .cmd_jump(cmd_jump), .cmd_target(cmd_target),

@@ -36,7 +36,7 @@ module sip_parse_chunker #(
     input  wire              cmd_jump,     // 1: next message search from cmd_target; 0: segment done
     input  wire  [UW-1:0]    cmd_target,
     // pipeline
-    input  wire              stall,        // the token register is full and not taken
+    input  wire              stall,        // no credit: the analyzer's queue has no room for a token
     output logic             tk_valid,
     output logic             tk_epoch,
     output logic [2:0]       tk_kind,
@@ -45,6 +45,7 @@ module sip_parse_chunker #(
     output logic             tk_sl,
     output logic [6:0]       tk_lim,
     output logic [66*8-1:0]  tk_win,       // W[-1] in [7:0], W[j] in [(j+1)*8 +: 8]
+    output logic [63:0]      tk_lfv,       // bit j: W[j] is an LF before the limit
     output logic             tk_stream,
     output logic [5:0]       tk_o0,
     output logic [UW-1:0]    tk_end
@@ -55,7 +56,7 @@ module sip_parse_chunker #(
   end
 
   typedef enum logic [3:0] {
-    S_FIN, S_IDLE, S_SEG0, S_FILL, S_SKIP, S_SETUP1, S_SETUP2, S_RUN, S_WAIT, S_DRAIN
+    S_FIN, S_IDLE, S_SEG0, S_FILL, S_SKIP, S_SETUP, S_SETUP2, S_RUN, S_WAIT, S_DRAIN
   } state_t;
 
   // ------------------------------------------------------------ registers
@@ -73,9 +74,11 @@ module sip_parse_chunker #(
   logic [5:0]      o0_q, o0_d;
   logic [UW-1:0]   tgt_q, tgt_d;                // skip: first candidate message start
   logic [UW-1:0]   ms_q, ms_d;
-  logic [UW-1:0]   limit_q, limit_d;
   logic [UW:0]     lrel_q, lrel_d;              // limit - base (signed)
   logic [63:0]     vis_cur_q, vis_cur_d, vis_nxt_q, vis_nxt_d;
+  logic [UW:0]     erel_q, erel_d;              // end - base (signed)
+  logic [63:0]     evis_cur_q, evis_cur_d, evis_nxt_q, evis_nxt_d;  // bytes before the segment end
+  logic [63:0]     tlo_q, tlo_d;                // skip: bits >= tgt[5:0]
   logic [63:0]     therm_q, therm_d;            // bits >= o
   logic [5:0]      o_q, o_d;                    // x - base
   logic            first_q, first_d, sl_q, sl_d;
@@ -95,14 +98,43 @@ module sip_parse_chunker #(
     mask_eq = r;
   endfunction
 
-  // Visible bytes of a beat whose start is `rel` below the limit (signed).
-  function automatic logic [63:0] vis_of(input logic [UW:0] rel);
-    logic [6:0] n;
-    if (rel[UW]) n = 7'd0;
-    else if (rel >= (UW+1)'(64)) n = 7'd64;
-    else n = rel[6:0];
-    vis_of = sip_parse_pkg::below(n);
+  // Visible bytes of a beat whose start is `rel` - 64*k below the limit
+  // (rel signed; base and beats are 64-aligned, so only rel's 64-byte count
+  // is compared, with a constant).
+  function automatic logic [63:0] vis_hl(input logic [UW:0] rel, input logic [1:0] k);
+    logic [UW-7:0] hi;
+    hi = rel[UW-1:6];
+    if (rel[UW] || hi < (UW-6)'(k)) vis_hl = 64'd0;
+    else if (hi == (UW-6)'(k)) vis_hl = sip_parse_pkg::below({1'b0, rel[5:0]});
+    else vis_hl = {64{1'b1}};
   endfunction
+
+  // rel / 64 < k (or rel negative); rel / 64 == k
+  function automatic logic lt_k(input logic [UW:0] rel, input logic [1:0] k);
+    lt_k = rel[UW] || (rel[UW-1:6] < (UW-6)'(k));
+  endfunction
+  function automatic logic eq_k(input logic [UW:0] rel, input logic [1:0] k);
+    eq_k = !rel[UW] && (rel[UW-1:6] == (UW-6)'(k));
+  endfunction
+
+  // The mask of the beat after nxt, on a shift, from registered flags on the
+  // current rel (rel / 64 < 2, == 2), kept up to date beside rel itself.
+  function automatic logic [63:0] vis_f(input logic lt2, input logic eq2, input logic [5:0] lo);
+    if (lt2) vis_f = 64'd0;
+    else if (eq2) vis_f = sip_parse_pkg::below({1'b0, lo});
+    else vis_f = {64{1'b1}};
+  endfunction
+  logic        e_lt2_q, e_lt2_d, e_eq2_q, e_eq2_d;   // flags of erel
+  logic        l_lt2_q, l_lt2_d, l_eq2_q, l_eq2_d;   // flags of lrel
+  // the segment end's masks and flags, registered ahead of S_FILL's last shift
+  logic [63:0] end_vis0_q, end_vis1_q;
+  logic        end_lt2_q, end_eq2_q;
+  always_ff @(posedge clk) begin
+    end_vis0_q <= vis_hl({1'b0, end_q}, 2'd0);
+    end_vis1_q <= vis_hl({1'b0, end_q}, 2'd1);
+    end_lt2_q <= lt_k({1'b0, end_q}, 2'd2);
+    end_eq2_q <= eq_k({1'b0, end_q}, 2'd2);
+  end
 
   // The beat that enters `nxt` on a shift.
   logic [511:0] in_beat;
@@ -122,12 +154,22 @@ module sip_parse_chunker #(
     win = 528'(s2 >> (128 * o_q[5:4]));
   end
 
+  // The window's visible LFs, cut from the beats' masks the same way.
+  logic [63:0] win_lfv;
+  always_comb begin
+    logic [127:0] m, t1, t2;
+    m = {lf_nxt_q & vis_nxt_q, lf_cur_q & vis_cur_q};
+    t1 = m >> o_q[1:0];
+    t2 = t1 >> (4 * o_q[3:2]);
+    win_lfv = 64'(t2 >> (16 * o_q[5:4]));
+  end
+
   // LF search from x: in cur at >= o, else in nxt below o.
   logic [63:0] m1, m2, p1, p2, oh_o;
   logic        any1, any2, last1, last2;
-  logic [5:0]  pos1, pos2;
+  logic [5:0]  nxt1, nxt2;  // one past the first LF (when that is not byte 63)
   logic [6:0]  lim_now;
-  logic        stop_now, cr_at_o, lf_at_o;
+  logic        lim64, stop_now, cr_at_o, lf_at_o;
   assign m1    = lf_cur_q & vis_cur_q & therm_q;
   assign m2    = lf_nxt_q & vis_nxt_q & ~therm_q;
   assign any1  = |m1;
@@ -136,8 +178,8 @@ module sip_parse_chunker #(
   assign p2    = sip_parse_pkg::pfx_incl(m2) << 1;
   assign last1 = (m1 == 64'h8000_0000_0000_0000);
   assign last2 = (m2 == 64'h8000_0000_0000_0000);
-  assign pos1  = sip_parse_pkg::enc64(sip_parse_pkg::lowest(m1));
-  assign pos2  = sip_parse_pkg::enc64(sip_parse_pkg::lowest(m2));
+  assign nxt1  = sip_parse_pkg::first_idx(m1 << 1);
+  assign nxt2  = sip_parse_pkg::first_idx(m2 << 1);
   assign oh_o  = therm_q & ~(therm_q << 1);
   assign cr_at_o = |(cr_cur_q & oh_o);
   assign lf_at_o = |(lf_cur_q & oh_o);
@@ -148,20 +190,50 @@ module sip_parse_chunker #(
     else if (r >= (UW+2)'(64)) lim_now = 7'd64;
     else lim_now = r[6:0];
   end
-  assign stop_now = (first_q && (cr_at_o || lf_at_o)) || (!any1 && !any2 && lim_now != 7'd64);
+  // lim_now == 64: every window byte is visible (bits >= o of cur, < o of nxt)
+  assign lim64 = vis_cur_q[63] && (&(vis_nxt_q | therm_q));
+  assign stop_now = (first_q && (cr_at_o || lf_at_o)) || (!any1 && !any2 && !lim64);
+
+  // ms + max_bytes - base = o + max_bytes; its visible masks from the low
+  // six bits' sum and registered flags on max_bytes / 64 (no wide compare)
+  logic [UW:0]  lim_a;
+  logic [6:0]   lim_lo_q;       // o + max_bytes % 64, registered in S_SETUP
+  logic         mz0_q, mz1_q, mz2_q;   // max_bytes / 64 == 0, == 1, == 2
+  logic         lim_c;                 // o + max_bytes % 64 >= 64
+  logic [6:0]   lim_lo_c;
+  assign lim_lo_c = {1'b0, o_q} + {1'b0, max_bytes[5:0]};
+  assign lim_c = lim_lo_c[6];
+  logic         small_q;        // max_bytes < 128
+  logic         lim_lt_q, lim_lt_d;   // ms + max_bytes < end
+  logic [63:0]  lim_vis0, lim_vis1;
+  assign lim_a  = (UW+1)'(o_q) + (UW+1)'(max_bytes);
+  always_ff @(posedge clk) begin
+    mz0_q <= (max_bytes[31:6] == 26'd0);
+    mz1_q <= (max_bytes[31:6] == 26'd1);
+    mz2_q <= (max_bytes[31:6] == 26'd2);
+    small_q <= (max_bytes[31:7] == 25'd0);
+    lim_lo_q <= lim_lo_c;
+    lim_lt_q <= lim_lt_d;
+  end
+  always_comb begin
+    // 64-byte count of lim_a = max_bytes / 64 + carry
+    if (mz0_q && !lim_lo_q[6]) lim_vis0 = sip_parse_pkg::below({1'b0, lim_lo_q[5:0]});
+    else lim_vis0 = {64{1'b1}};
+    if (mz0_q && !lim_lo_q[6]) lim_vis1 = 64'd0;
+    else if ((mz1_q && !lim_lo_q[6]) || (mz0_q && lim_lo_q[6])) lim_vis1 = sip_parse_pkg::below({1'b0, lim_lo_q[5:0]});
+    else lim_vis1 = {64{1'b1}};
+  end
 
   // Skip: first byte at >= tgt that is neither CR nor LF, inside the segment.
-  logic [UW:0]  trel, erel;
+  // (base is 64-aligned: tgt - base in [0, 64) is tgt's beat being base's)
   logic [63:0]  skip_m;
   logic         skip_in_cur, skip_found, seg_exhausted;
   logic [5:0]   skip_pos;
-  assign trel = {1'b0, tgt_q} - {1'b0, base_q};
-  assign erel = {1'b0, end_q} - {1'b0, base_q};
-  assign skip_in_cur = !trel[UW] && trel < (UW+1)'(64);
-  assign skip_m = ~(lf_cur_q | cr_cur_q) & ~sip_parse_pkg::below({1'b0, trel[5:0]}) & vis_of(erel);
+  assign skip_in_cur = (tgt_q[UW-1:6] == base_q[UW-1:6]);
+  assign skip_m = ~(lf_cur_q | cr_cur_q) & tlo_q & evis_cur_q;
   assign skip_found = skip_in_cur && (skip_m != 64'd0);
-  assign skip_pos = sip_parse_pkg::enc64(sip_parse_pkg::lowest(skip_m));
-  assign seg_exhausted = erel <= (UW+1)'(64);
+  assign skip_pos = sip_parse_pkg::first_idx(skip_m);
+  assign seg_exhausted = erel_q[UW] || (erel_q[UW-1:6] == '0) || (erel_q[UW-1:0] == UW'(64));
 
   // ------------------------------------------------------------ next state
   always_comb begin
@@ -171,7 +243,10 @@ module sip_parse_chunker #(
     cur_d = cur_q; nxt_d = nxt_q; lf_cur_d = lf_cur_q; lf_nxt_d = lf_nxt_q;
     cr_cur_d = cr_cur_q; cr_nxt_d = cr_nxt_q; prev_d = prev_q; base_d = base_q;
     nb_left_d = nb_left_q; fill_d = fill_q; end_d = end_q; stream_d = stream_q; o0_d = o0_q;
-    tgt_d = tgt_q; ms_d = ms_q; limit_d = limit_q; lrel_d = lrel_q;
+    tgt_d = tgt_q; ms_d = ms_q; lrel_d = lrel_q;
+    erel_d = erel_q; evis_cur_d = evis_cur_q; evis_nxt_d = evis_nxt_q; tlo_d = tlo_q;
+    lim_lt_d = lim_lt_q;
+    e_lt2_d = e_lt2_q; e_eq2_d = e_eq2_q; l_lt2_d = l_lt2_q; l_eq2_d = l_eq2_q;
     vis_cur_d = vis_cur_q; vis_nxt_d = vis_nxt_q; therm_d = therm_q; o_d = o_q;
     first_d = first_q; sl_d = sl_q; pend_d = pend_q; epoch_d = epoch_q;
     dq_pop = 1'b0;
@@ -192,6 +267,7 @@ module sip_parse_chunker #(
       pend_d = 1'b0;
       if (cmd_jump) begin
         tgt_d = cmd_target;
+        tlo_d = ~sip_parse_pkg::below({1'b0, cmd_target[5:0]});
         st_d = S_SKIP;
       end else begin
         st_d = S_DRAIN;
@@ -219,6 +295,7 @@ module sip_parse_chunker #(
               tkend_d = UW'({26'd0, dq_o0}) + UW'(dq_len);
               fill_d = 2'd0;
               tgt_d = UW'({26'd0, dq_o0});
+              tlo_d = ~sip_parse_pkg::below({1'b0, dq_o0});
               st_d = (dq_len == 32'd0) ? S_SEG0 : S_FILL;
             end
           end
@@ -244,8 +321,8 @@ module sip_parse_chunker #(
             end else if (skip_found) begin
               ms_d = {base_q[UW-1:6], skip_pos};
               o_d = skip_pos;
-              therm_d = ~sip_parse_pkg::below(7'(skip_pos));
-              st_d = S_SETUP1;
+              therm_d = sip_parse_pkg::pfx_incl(skip_m);  // bits >= skip_pos
+              st_d = S_SETUP;
             end else if (seg_exhausted) begin
               tkv_d = 1'b1;
               tkkind_d = sip_parse_pkg::TK_SEGE;
@@ -254,21 +331,40 @@ module sip_parse_chunker #(
             end else if (can_shift) begin
               do_shift = 1'b1;
               tgt_d = base_q + UW'(64);
+              tlo_d = {64{1'b1}};
             end
           end
-          S_SETUP1: begin
-            limit_d = (ms_q + UW'(max_bytes) < end_q) ? ms_q + UW'(max_bytes) : end_q;
+          S_SETUP: begin
+            // limit = min(ms + max_bytes, end), relative to base (ms = base + o);
+            // max_bytes >= 128 leaves both beats fully visible up to the limit,
+            // a smaller one takes a second cycle (S_SETUP2) for the masks
+            lim_lt_d = (lim_a < erel_q);
+            if (lim_lt_d) begin
+              lrel_d = lim_a;
+              vis_cur_d = {64{1'b1}};
+              vis_nxt_d = {64{1'b1}};
+              // lim_a / 64 = max_bytes / 64 + carry of o + max_bytes % 64
+              l_lt2_d = mz0_q || (mz1_q && !lim_c);
+              l_eq2_d = (mz2_q && !lim_c) || (mz1_q && lim_c);
+            end else begin
+              lrel_d = erel_q;
+              vis_cur_d = evis_cur_q;
+              vis_nxt_d = evis_nxt_q;
+              l_lt2_d = e_lt2_q;
+              l_eq2_d = e_eq2_q;
+            end
             tkv_d = 1'b1;
             tkkind_d = sip_parse_pkg::TK_MSGB;
             tkx_d = ms_q;
             first_d = 1'b1;
             sl_d = 1'b1;
-            st_d = S_SETUP2;
+            st_d = small_q ? S_SETUP2 : S_RUN;
           end
           S_SETUP2: begin
-            lrel_d = {1'b0, limit_q} - {1'b0, base_q};
-            vis_cur_d = vis_of({1'b0, limit_q} - {1'b0, base_q});
-            vis_nxt_d = vis_of({1'b0, limit_q} - {1'b0, base_q} - (UW+1)'(64));
+            if (lim_lt_q) begin
+              vis_cur_d = lim_vis0;
+              vis_nxt_d = lim_vis1;
+            end
             st_d = S_RUN;
           end
           S_RUN: begin
@@ -289,7 +385,7 @@ module sip_parse_chunker #(
                   o_d = 6'd0;
                 end else begin
                   therm_d = p1;
-                  o_d = pos1 + 6'd1;
+                  o_d = nxt1;
                 end
               end else if (any2) begin
                 first_d = 1'b1;
@@ -301,7 +397,7 @@ module sip_parse_chunker #(
                   o_d = 6'd0;
                 end else begin
                   therm_d = p2;
-                  o_d = pos2 + 6'd1;
+                  o_d = nxt2;
                 end
               end else begin
                 first_d = 1'b0;
@@ -347,10 +443,24 @@ module sip_parse_chunker #(
       lf_nxt_d = mask_eq(in_beat, 8'h0A);
       cr_nxt_d = mask_eq(in_beat, 8'h0D);
       base_d = base_q + UW'(64);
-      if (st_q == S_FILL && fill_q == 2'd1) base_d = '0;
+      erel_d = erel_q - (UW+1)'(64);
+      evis_cur_d = evis_nxt_q;
+      evis_nxt_d = vis_f(e_lt2_q, e_eq2_q, erel_q[5:0]);
+      e_lt2_d = lt_k(erel_q, 2'd3);
+      e_eq2_d = eq_k(erel_q, 2'd3);
+      if (st_q == S_FILL && fill_q == 2'd1) begin
+        base_d = '0;
+        erel_d = {1'b0, end_q};
+        evis_cur_d = end_vis0_q;
+        evis_nxt_d = end_vis1_q;
+        e_lt2_d = end_lt2_q;
+        e_eq2_d = end_eq2_q;
+      end
       lrel_d = lrel_q - (UW+1)'(64);
       vis_cur_d = vis_nxt_q;
-      vis_nxt_d = vis_of(lrel_q - (UW+1)'(128));
+      vis_nxt_d = vis_f(l_lt2_q, l_eq2_q, lrel_q[5:0]);
+      l_lt2_d = lt_k(lrel_q, 2'd3);
+      l_eq2_d = eq_k(lrel_q, 2'd3);
       if (nb_left_q != 28'd0) do_pop = 1'b1;
     end
     bq_pop = do_pop;
@@ -372,12 +482,14 @@ module sip_parse_chunker #(
       epoch_q <= epoch_d;
       pend_q <= pend_d;
       nb_left_q <= nb_left_d;
-      if (!stall) tk_valid <= tkv_d;
+      tk_valid <= !stall && tkv_d;   // the analyzer takes the token register every cycle
     end
     cur_q <= cur_d; nxt_q <= nxt_d; lf_cur_q <= lf_cur_d; lf_nxt_q <= lf_nxt_d;
     cr_cur_q <= cr_cur_d; cr_nxt_q <= cr_nxt_d; prev_q <= prev_d; base_q <= base_d;
     fill_q <= fill_d; end_q <= end_d; stream_q <= stream_d; o0_q <= o0_d;
-    tgt_q <= tgt_d; ms_q <= ms_d; limit_q <= limit_d; lrel_q <= lrel_d;
+    tgt_q <= tgt_d; ms_q <= ms_d; lrel_q <= lrel_d;
+    erel_q <= erel_d; evis_cur_q <= evis_cur_d; evis_nxt_q <= evis_nxt_d; tlo_q <= tlo_d;
+    e_lt2_q <= e_lt2_d; e_eq2_q <= e_eq2_d; l_lt2_q <= l_lt2_d; l_eq2_q <= l_eq2_d;
     vis_cur_q <= vis_cur_d; vis_nxt_q <= vis_nxt_d; therm_q <= therm_d; o_q <= o_d;
     first_q <= first_d; sl_q <= sl_d;
     if (!stall) begin
@@ -388,6 +500,7 @@ module sip_parse_chunker #(
       tk_sl <= tksl_d;
       tk_lim <= tklim_d;
       tk_win <= tkwin_d;
+      tk_lfv <= win_lfv;
       tk_stream <= stream_d;
       tk_o0 <= o0_d;
       tk_end <= tkend_d;

@@ -44,7 +44,7 @@ package sip_parse_pkg;
     logic [3:0]  vw;        // current word
     logic [3:0]  vw_first;  // the word before sp1
     logic [2:0]  d;         // bytes after sp1 (saturating)
-    logic [9:0]  code;
+    logic [11:0] code;      // the three code digits' low nibbles, first in [11:8]
     logic        code_ok;
     logic        code_sp;   // the byte at sp1+4 is SP
     logic [31:0] t;         // one past the last non-SP/HTAB byte after sp1
@@ -53,25 +53,8 @@ package sip_parse_pkg;
     logic [3:0]  vw_at_t;   // the word as it was at that byte
   } sl_state_t;
 
-  function automatic logic [3:0] vstep(input logic [3:0] s, input logic [7:0] c);
-    logic [3:0] r;
-    r = VW_INVALID;
-    case (s)
-      4'd0: if ((c | 8'h20) == 8'h73) r = 4'd1;
-      4'd1: if ((c | 8'h20) == 8'h69) r = 4'd2;
-      4'd2: if ((c | 8'h20) == 8'h70) r = 4'd3;
-      4'd3: if (c == 8'h2F) r = 4'd4;
-      4'd4: if (is_digit(c)) r = 4'd5;
-      4'd5: if (is_digit(c)) r = 4'd5; else if (c == 8'h2E) r = 4'd6;
-      4'd6: if (is_digit(c)) r = 4'd7;
-      4'd7: if (is_digit(c)) r = 4'd7;
-      default: r = VW_INVALID;
-    endcase
-    vstep = r;
-  endfunction
-
   // $bits(sl_state_t), spelt out for yosys (checked in sip_parse_sl_step)
-  localparam int unsigned SL_STATE_BITS = 158;
+  localparam int unsigned SL_STATE_BITS = 160;
 
   // bit i = OR of m[0..i]
   function automatic logic [63:0] pfx_incl(input logic [63:0] m);
@@ -97,6 +80,37 @@ package sip_parse_pkg;
       if (oh[i]) r = r | i[5:0];
     end
     enc64 = r;
+  endfunction
+
+  // Index of the lowest set bit (0 when empty), as a two-level 8x8 search:
+  // the lowest non-empty byte and, in parallel, the lowest bit of every byte.
+  function automatic logic [5:0] first_idx(input logic [63:0] m);
+    logic [7:0] g;
+    logic [23:0] li;  // 3 bits per byte (no arrays in functions for yosys 0.23)
+    logic [2:0] gi;
+    for (int k = 0; k < 8; k++) begin
+      g[k] = |m[k*8 +: 8];
+      li[k*3 +: 3] = 3'd0;
+      for (int j = 7; j >= 0; j--) if (m[k*8 + j]) li[k*3 +: 3] = 3'(j);
+    end
+    gi = 3'd0;
+    for (int k = 7; k >= 0; k--) if (g[k]) gi = 3'(k);
+    first_idx = {gi, li[gi*3 +: 3]};
+  endfunction
+
+  // Index of the highest set bit (0 when empty), the same way.
+  function automatic logic [5:0] last_idx(input logic [63:0] m);
+    logic [7:0] g;
+    logic [23:0] li;
+    logic [2:0] gi;
+    for (int k = 0; k < 8; k++) begin
+      g[k] = |m[k*8 +: 8];
+      li[k*3 +: 3] = 3'd0;
+      for (int j = 0; j < 8; j++) if (m[k*8 + j]) li[k*3 +: 3] = 3'(j);
+    end
+    gi = 3'd0;
+    for (int k = 0; k < 8; k++) if (g[k]) gi = 3'(k);
+    last_idx = {gi, li[gi*3 +: 3]};
   endfunction
 
   // Lowest set bit, as a one-hot vector.
@@ -126,6 +140,45 @@ package sip_parse_pkg;
 
   function automatic logic is_digit(input logic [7:0] c);
     is_digit = (c >= 8'h30 && c <= 8'h39);
+  endfunction
+
+  // Classes of a start-line byte, worked out a cycle before the step (bit
+  // vectors, not a struct: yosys 0.23 mishandles structs in functions).
+  localparam int unsigned SL_CLS_BITS = 13;
+  localparam int unsigned CB_SP = 4, CB_WS = 5, CB_TOK = 6, CB_DIG = 7, CB_S = 8, CB_I = 9,
+                          CB_P = 10, CB_SLASH = 11, CB_DOT = 12;  // [3:0]: c[3:0]
+
+  function automatic logic [SL_CLS_BITS-1:0] sl_cls(input logic [7:0] c);
+    logic [SL_CLS_BITS-1:0] r;
+    r[3:0] = c[3:0];
+    r[CB_SP] = (c == 8'h20);
+    r[CB_WS] = (c == 8'h20) || (c == 8'h09);
+    r[CB_TOK] = is_token(c);
+    r[CB_DIG] = is_digit(c);
+    r[CB_S] = ((c | 8'h20) == 8'h73);
+    r[CB_I] = ((c | 8'h20) == 8'h69);
+    r[CB_P] = ((c | 8'h20) == 8'h70);
+    r[CB_SLASH] = (c == 8'h2F);
+    r[CB_DOT] = (c == 8'h2E);
+    sl_cls = r;
+  endfunction
+
+  // vstep on the classes of the byte
+  function automatic logic [3:0] vstep_cls(input logic [3:0] s, input logic [SL_CLS_BITS-1:0] k);
+    logic [3:0] r;
+    r = VW_INVALID;
+    case (s)
+      4'd0: if (k[CB_S]) r = 4'd1;
+      4'd1: if (k[CB_I]) r = 4'd2;
+      4'd2: if (k[CB_P]) r = 4'd3;
+      4'd3: if (k[CB_SLASH]) r = 4'd4;
+      4'd4: if (k[CB_DIG]) r = 4'd5;
+      4'd5: if (k[CB_DIG]) r = 4'd5; else if (k[CB_DOT]) r = 4'd6;
+      4'd6: if (k[CB_DIG]) r = 4'd7;
+      4'd7: if (k[CB_DIG]) r = 4'd7;
+      default: r = VW_INVALID;
+    endcase
+    vstep_cls = r;
   endfunction
 
 endpackage

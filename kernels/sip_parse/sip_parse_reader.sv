@@ -102,21 +102,27 @@ module sip_parse_reader #(
   logic         act_q;         // a segment's bursts are being issued
   logic [63:0]  addr_q;        // next beat address
   logic [27:0]  left_q;        // beats still to request
-  logic [31:0]  desc_beats;
-
-  assign desc_beats = (seg_count + 32'd3) >> 2;
+  logic [31:0]  desc_beats_q;  // (seg_count + 3) / 4, registered (seg_count is set before the run)
+  // A descriptor is taken into prep_*; the cycle after, its beat count is
+  // worked out (act); a burst length is worked out in the cycle after every
+  // change of addr/left (blen_v). Requests wait for space_ok, a cycle-old
+  // "room for a full burst" (pops counted a cycle late): every step reads
+  // registers only.
+  logic         prep_q;
+  logic [63:0]  paddr_q;
+  logic [31:0]  plen_q;
+  logic [6:0]   blen_q;
+  logic         blen_v_q, space_ok_q, bq_pop_q, sidx_ne_q, sidx_last_q;
 
   logic [127:0] dsc;
   logic [63:0]  d_addr;
-  logic [27:0]  d_beats;
   assign dsc     = cfifo_dout[sub_q*128 +: 128];
   assign d_addr  = bytes_ptr + dsc[63:0];
-  assign d_beats = 28'(({28'd0, d_addr[5:0]} + {2'd0, dsc[95:64]} + 34'd63) >> 6);
 
   logic [6:0]  to4k;
-  logic [6:0]  blen;
   assign to4k = 7'd64 - {1'b0, addr_q[11:6]};
-  assign blen = (left_q < 28'(to4k)) ? left_q[6:0] : to4k;
+  logic [6:0]  blen;
+  assign blen = blen_q;
 
   always_comb begin
     arvalid = 1'b0;
@@ -126,11 +132,10 @@ module sip_parse_reader #(
     tag_in = 1'b0;
     if (!running) begin
       // no requests between runs
-    end else if (act_q && left_q != 28'd0 && !tfifo_full &&
-        32'(reserved_q) + 32'(blen) <= 32'(DATA_DEPTH)) begin
+    end else if (act_q && blen_v_q && left_q != 28'd0 && !tfifo_full && space_ok_q) begin
       arvalid = 1'b1;
       tag_push = arready;
-    end else if (dreq_q != desc_beats && !tfifo_full &&
+    end else if (dreq_q != desc_beats_q && !tfifo_full &&
                  32'(dpend_q) + 32'(cfifo_count) < 32'(DESC_DEPTH)) begin
       arvalid = 1'b1;
       araddr = seg_ptr + {32'd0, dreq_q[25:0], 6'd0};
@@ -141,10 +146,12 @@ module sip_parse_reader #(
   end
 
   logic take_desc;
-  assign take_desc = running && !act_q && cfifo_valid && sidx_q != seg_count && !pq_full;
+  assign take_desc = running && !act_q && !prep_q && cfifo_valid && sidx_ne_q && !pq_full;
   assign pq_push = take_desc;
   assign pq_din  = {dsc[96], d_addr[5:0], dsc[95:64]};
-  assign cfifo_pop = take_desc && (sub_q == 2'd3 || sidx_q + 32'd1 == seg_count);
+  assign cfifo_pop = take_desc && (sub_q == 2'd3 || sidx_last_q);
+
+  always_ff @(posedge clk) desc_beats_q <= (seg_count + 32'd3) >> 2;
 
   always_ff @(posedge clk) begin
     if (!rst_n || run_start) begin
@@ -152,6 +159,12 @@ module sip_parse_reader #(
       dpend_q <= '0;
       reserved_q <= '0;
       sidx_q <= 32'd0;
+      prep_q <= 1'b0;
+      blen_v_q <= 1'b0;
+      space_ok_q <= 1'b0;
+      bq_pop_q <= 1'b0;
+      sidx_ne_q <= 1'b0;
+      sidx_last_q <= 1'b0;
       sub_q <= 2'd0;
       act_q <= 1'b0;
       left_q <= 28'd0;
@@ -163,19 +176,36 @@ module sip_parse_reader #(
       end
       dpend_q <= dpend_q + (CAW+1)'(arvalid && arready && tag_in)
                          - (CAW+1)'(rvalid && tfifo_valid && r_desc);
+      bq_pop_q <= bq_pop;
       reserved_q <= reserved_q + ((arvalid && arready && !tag_in) ? (DAW+2)'(blen) : '0)
-                               - (DAW+2)'(bq_pop);
+                               - (DAW+2)'(bq_pop_q);
+      space_ok_q <= (32'(reserved_q) + 32'd64 <= 32'(DATA_DEPTH));
+      sidx_ne_q <= (sidx_q != seg_count);
+      sidx_last_q <= (sidx_q + 32'd1 == seg_count);
+      // burst length from registers, the cycle after addr/left settle
+      blen_q <= (left_q < 28'(to4k)) ? left_q[6:0] : to4k;
+      blen_v_q <= act_q;
       if (arvalid && arready && !tag_in) begin
         addr_q <= addr_q + {51'd0, blen, 6'd0};
         left_q <= left_q - 28'(blen);
+        blen_v_q <= 1'b0;
       end
       if (act_q && left_q == 28'd0) act_q <= 1'b0;
       if (take_desc) begin
         sidx_q <= sidx_q + 32'd1;
         sub_q <= cfifo_pop ? 2'd0 : sub_q + 2'd1;
+        prep_q <= 1'b1;
+        paddr_q <= d_addr;
+        plen_q <= dsc[95:64];
+        sidx_ne_q <= 1'b0;   // recomputed next cycle; prep blocks a take meanwhile
+      end
+      if (prep_q) begin
+        prep_q <= 1'b0;
         act_q <= 1'b1;
-        addr_q <= {d_addr[63:6], 6'd0};
-        left_q <= (dsc[95:64] == 32'd0) ? 28'd0 : d_beats;
+        blen_v_q <= 1'b0;
+        addr_q <= {paddr_q[63:6], 6'd0};
+        left_q <= (plen_q == 32'd0) ? 28'd0 :
+                  28'(({28'd0, paddr_q[5:0]} + {2'd0, plen_q} + 34'd63) >> 6);
       end
     end
   end

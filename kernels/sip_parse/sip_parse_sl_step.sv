@@ -1,13 +1,15 @@
 // sip_parse_sl_step: one start-line byte through the scanner state of
 // sip_parse_start_line (CpuSipParseEngine::parse_start_line, byte by byte).
-// A module rather than a function: yosys 0.23 mishandles functions that
-// return a packed struct.
+// The byte comes as its classes (sip_parse_pkg::sl_cls, worked out a cycle
+// earlier). A module rather than a function: yosys 0.23 mishandles functions
+// that return a packed struct.
 `default_nettype none
 
 module sip_parse_sl_step (
     input  wire  [sip_parse_pkg::SL_STATE_BITS-1:0] s_in,
-    input  wire  [7:0]                              c,
-    input  wire  [31:0]                             pos,    // position of c in the line
+    input  wire  [sip_parse_pkg::SL_CLS_BITS-1:0]   cb,     // classes of the byte
+    input  wire                                     at3,    // pos == 3
+    input  wire  [31:0]                             pos,    // position of the byte in the line
     input  wire  [31:0]                             pos1,   // pos + 1
     output logic [sip_parse_pkg::SL_STATE_BITS-1:0] s_out
 );
@@ -23,13 +25,13 @@ module sip_parse_sl_step (
   logic [3:0] nv;
 
   assign s     = s_in;
-  assign is_sp = (c == 8'h20);
-  assign is_ws = is_sp || (c == 8'h09);
-  assign nv    = sip_parse_pkg::vstep(s.vw, c);
+  assign is_sp = cb[sip_parse_pkg::CB_SP];
+  assign is_ws = cb[sip_parse_pkg::CB_WS];
+  assign nv    = sip_parse_pkg::vstep_cls(s.vw, cb);
 
   always_comb begin
     r = s;
-    if (pos == 32'd3) r.resp = !s.sp1_f && !is_sp && (nv == sip_parse_pkg::VW_SLASH);
+    if (at3) r.resp = !s.sp1_f && !is_sp && (nv == sip_parse_pkg::VW_SLASH);
     if (!s.sp1_f) begin
       if (is_sp) begin
         r.sp1_f = 1'b1;
@@ -39,14 +41,18 @@ module sip_parse_sl_step (
         r.last_sp = pos1;
         r.d = 3'd0;
       end else begin
-        r.tok_ok = s.tok_ok && sip_parse_pkg::is_token(c);
+        r.tok_ok = s.tok_ok && cb[sip_parse_pkg::CB_TOK];
         r.vw = nv;
       end
     end else begin
       if (s.d != 3'd7) r.d = s.d + 3'd1;
       if (s.d < 3'd3) begin
-        r.code_ok = s.code_ok && sip_parse_pkg::is_digit(c);
-        r.code = 10'((s.code << 3) + (s.code << 1) + {6'd0, c[3:0]});
+        r.code_ok = s.code_ok && cb[sip_parse_pkg::CB_DIG];
+        case (s.d[1:0])   // digit d of the code
+          2'd0: r.code[11:8] = cb[3:0];
+          2'd1: r.code[7:4] = cb[3:0];
+          default: r.code[3:0] = cb[3:0];
+        endcase
       end
       if (s.d == 3'd3) r.code_sp = is_sp;
       if (is_sp) begin

@@ -5,6 +5,10 @@
 // NB bytes per cycle, while the walker goes on with the header lines. The
 // verdict is read at the message end; a flush clears everything for the next
 // message.
+//
+// Three steps, each from registers: fetch (NB bytes of the head entry, as
+// their classes), step (the scanner state through those bytes), verdict
+// (registered; res_valid a cycle after the last step).
 `default_nettype none
 
 module sip_parse_start_line #(
@@ -47,8 +51,12 @@ module sip_parse_start_line #(
   logic [6:0]    idx_q;
   sip_parse_pkg::sl_state_t st_q, st_d, st_init;
   logic [31:0]   i_q, i_d;
-  logic          done_q, done_d;
+  logic          done_q, done_d, fdone_q, res_v_q;
   logic          pop;
+  // fetch register
+  logic [sip_parse_pkg::SL_CLS_BITS-1:0] fcb_q [NB];
+  logic [NB-1:0] fok_q;
+  logic          flast_q;
 
   assign push_ready = (n_q != (AW+1)'(DEPTH));
 
@@ -61,12 +69,11 @@ module sip_parse_start_line #(
     st_init.code_ok = 1'b1;
   end
 
-  // scan NB bytes of the head entry: the step is computed unconditionally
-  // for every lane and selected after (no function call under a condition)
+  // fetch NB bytes of the head entry
   logic [7:0] byte_k [NB];
   logic       lane_ok [NB];
   logic       busy;
-  assign busy = (n_q != '0) && !done_q;
+  assign busy = (n_q != '0) && !fdone_q;
   always_comb begin
     for (int k = 0; k < NB; k++) begin
       byte_k[k] = f_bytes[rp_q][(32'(idx_q) + k) * 8 +: 8];
@@ -81,49 +88,51 @@ module sip_parse_start_line #(
     end else begin : g_next
       assign sin = g_lane[k - 1].sel;
     end
-    sip_parse_sl_step u_step (.s_in(sin), .c(byte_k[k]), .pos(i_q + 32'(k)), .pos1(i_q + 32'(k + 1)), .s_out(sout));
-    assign sel = lane_ok[k] ? sout : sin;
+    // the step is computed unconditionally for every lane and selected after
+    sip_parse_sl_step u_step (.s_in(sin), .cb(fcb_q[k]), .at3(i_q == 32'(3 - k)), .pos(i_q + 32'(k)),
+                              .pos1(i_q + 32'(k + 1)), .s_out(sout));
+    assign sel = fok_q[k] ? sout : sin;
   end
 
   always_comb begin
     logic [6:0] n;
     n = 7'd0;
-    for (int k = 0; k < NB; k++) n = n + 7'(lane_ok[k]);
+    for (int k = 0; k < NB; k++) n = n + 7'(fok_q[k]);
     st_d = g_lane[NB - 1].sel;
     i_d = i_q + 32'(n);
-    done_d = done_q;
-    pop = 1'b0;
-    if (busy && 32'(idx_q) + NB >= 32'(f_cnt[rp_q])) begin
-      pop = 1'b1;
-      if (f_last[rp_q]) done_d = 1'b1;
-    end
+    done_d = done_q || flast_q;
+    pop = busy && 32'(idx_q) + NB >= 32'(f_cnt[rp_q]);
   end
 
-  // verdict (CpuSipParseEngine::parse_start_line)
-  always_comb begin
+  assign res_valid = res_v_q;
+
+  // verdict (CpuSipParseEngine::parse_start_line), registered
+  always_ff @(posedge clk) begin
     logic ok_resp, ok_req;
     ok_resp = st_q.sp1_f && st_q.vw_first == sip_parse_pkg::VW_ACCEPT && st_q.d >= 3'd3 &&
               st_q.code_ok && (st_q.d == 3'd3 || st_q.code_sp);
     ok_req = st_q.sp1_f && st_q.sp1 != 32'd0 && st_q.tok_ok &&
              {1'b0, st_q.last} >= {1'b0, st_q.sp1} + 33'd3 &&
              st_q.vw_at_t == sip_parse_pkg::VW_ACCEPT;
-    res_valid = done_q;
-    res_req = !st_q.resp;
-    res_ok = st_q.resp ? ok_resp : ok_req;
-    res_m_len = st_q.sp1;
-    res_uri_len = st_q.last - st_q.sp1 - 32'd2;
+    res_req <= !st_q.resp;
+    res_ok <= st_q.resp ? ok_resp : ok_req;
+    res_m_len <= st_q.sp1;
+    res_uri_len <= st_q.last - st_q.sp1 - 32'd2;
     if (st_q.resp) begin
-      res_v_off = 32'd0;
-      res_v_len = st_q.sp1;
-      res_r_off = (st_q.d >= 3'd4) ? st_q.sp1 + 32'd5 : i_q;
-      res_r_len = i_q - res_r_off;
-      res_status = {6'd0, st_q.code};
+      res_v_off <= 32'd0;
+      res_v_len <= st_q.sp1;
+      res_r_off <= (st_q.d >= 3'd4) ? st_q.sp1 + 32'd5 : i_q;
+      res_r_len <= i_q - ((st_q.d >= 3'd4) ? st_q.sp1 + 32'd5 : i_q);
+      // digits x 100 + x 10 + x 1, by shifts (no multiplier)
+      res_status <= ({6'd0, st_q.code[11:8], 6'd0} + {7'd0, st_q.code[11:8], 5'd0} +
+                     {10'd0, st_q.code[11:8], 2'd0}) + ({9'd0, st_q.code[7:4], 3'd0} + {11'd0, st_q.code[7:4], 1'd0}) +
+                    {12'd0, st_q.code[3:0]};
     end else begin
-      res_v_off = st_q.last;
-      res_v_len = st_q.t - st_q.last;
-      res_r_off = 32'd0;
-      res_r_len = 32'd0;
-      res_status = 16'd0;
+      res_v_off <= st_q.last;
+      res_v_len <= st_q.t - st_q.last;
+      res_r_off <= 32'd0;
+      res_r_len <= 32'd0;
+      res_status <= 16'd0;
     end
   end
 
@@ -136,6 +145,10 @@ module sip_parse_start_line #(
       st_q <= st_init;
       i_q <= 32'd0;
       done_q <= 1'b0;
+      fdone_q <= 1'b0;
+      fok_q <= '0;
+      flast_q <= 1'b0;
+      res_v_q <= 1'b0;
     end else begin
       if (push) begin
         f_bytes[wp_q] <= push_bytes;
@@ -146,13 +159,20 @@ module sip_parse_start_line #(
       if (pop) begin
         rp_q <= (rp_q == AW'(DEPTH - 1)) ? '0 : rp_q + AW'(1);
         idx_q <= 7'd0;
-      end else if (n_q != '0 && !done_q) begin
+      end else if (busy) begin
         idx_q <= idx_q + 7'(NB);
       end
       n_q <= n_q + (AW+1)'(push) - (AW+1)'(pop);
       st_q <= st_d;
       i_q <= i_d;
       done_q <= done_d;
+      res_v_q <= done_q;
+      for (int k = 0; k < NB; k++) begin
+        fok_q[k] <= lane_ok[k];
+        fcb_q[k] <= sip_parse_pkg::sl_cls(byte_k[k]);
+      end
+      flast_q <= pop && f_last[rp_q];
+      if (pop && f_last[rp_q]) fdone_q <= 1'b1;
     end
   end
 endmodule

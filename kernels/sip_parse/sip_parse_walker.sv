@@ -26,7 +26,6 @@ module sip_parse_walker #(
     input  wire  [UW-1:0]    c_x,
     input  wire              c_first,
     input  wire              c_sl,
-    input  wire  [6:0]       c_lim,
     input  wire  [511:0]     c_bytes,
     input  wire              c_stream,
     input  wire  [5:0]       c_o0,
@@ -44,19 +43,28 @@ module sip_parse_walker #(
     input  wire  [5:0]       c_col_p,
     input  wire              c_lnw_f,
     input  wire              c_ntk_f,
+    input  wire              c_ntk_loc,    // a non-token byte at or before the chunk's last name byte
+    input  wire  [6:0]       c_ne_rel,     // one past the last name byte, relative to x
+    input  wire  [15:0]      c_loff,       // x - line start (low 16 bits)
+    input  wire              c_nl_big,     // c_loff + c_ne_rel > 0xFFFF
+    input  wire  [5:0]       c_id,         // HeaderId of a name ending in a first chunk
+    input  wire              c_len1,       // ... one byte long
+    input  wire              c_lim0,       // c_lim == 0, 1, 64
+    input  wire              c_lim1,
+    input  wire              c_lim64,
     input  wire              c_pa_f,
     input  wire  [5:0]       c_pa_first,
     input  wire  [5:0]       c_pa_last,
     input  wire              c_pc_f,
     input  wire  [5:0]       c_pc_first,
     input  wire  [5:0]       c_pc_last,
-    input  wire  [46:0]      c_match,
-    input  wire  [5:0]       c_compact,
+    input  wire  [63:0]      c_digm,       // bytes that are digits
+    input  wire  [63:0]      c_cwsm,       // bytes that are SP, HTAB or CR
+    input  wire  [5:0]       c_pa_fb,      // {digit, SP/HTAB/CR, low nibble} of the byte at pa_first
+    input  wire  [5:0]       c_pc_fb,      // ... at pc_first
     input  wire  [UW-1:0]    c_lfp_u,      // the positions above as u coordinates
     input  wire  [UW-1:0]    c_bad_u,
     input  wire  [UW-1:0]    c_col_u,
-    input  wire  [UW-1:0]    c_ne_u,
-    input  wire  [UW-1:0]    c_ntk_u,
     input  wire  [UW-1:0]    c_pa_first_u,
     input  wire  [UW-1:0]    c_pa_end_u,
     input  wire  [UW-1:0]    c_pc_first_u,
@@ -143,11 +151,15 @@ module sip_parse_walker #(
   // line
   logic [UW-1:0]  ls_q, ls_d;
   logic           lcont_q, lcont_d, lcol_q, lcol_d, lne_v_q, lne_v_d, lntk_v_q, lntk_v_d, lbad_v_q, lbad_v_d;
-  logic [UW-1:0]  lcol_u_q, lcol_u_d, lne_q, lne_d, lntk_q, lntk_d, lbad_q, lbad_d;
+  logic           lntkf_q, lntkf_d;           // the first non-token byte lies inside the name
+  logic [UW-1:0]  lcol_u_q, lcol_u_d, lbad_q, lbad_d;
+  logic [15:0]    lnlen_q, lnlen_d;           // name length (low 16 bits) ...
+  logic           lnbig_q, lnbig_d;           // ... above 0xFFFF
+  logic [5:0]     lid_q, lid_d;               // HeaderId of the name
+  logic           llen1_q, llen1_d, lid0_q, lid0_d;
+  logic [46:0]    lsg_q, lsg_d;               // one-hot of the id among the SINGLETONS
   logic           lv_set_q, lv_set_d;
   logic [UW-1:0]  lv_first_q, lv_first_d, lv_last_q, lv_last_d;  // lv_last: one past the last value byte
-  logic [46:0]    lmatch_q, lmatch_d;
-  logic [5:0]     lcompact_q, lcompact_d;
   logic           lcl_q, lcl_d;               // this line feeds the Content-Length check
   // Content-Length scan of the current chunk
   logic           scan_q, scan_d, scanned_q, scanned_d;
@@ -158,6 +170,14 @@ module sip_parse_walker #(
   logic [UW-1:0]  ev_pos_q, ev_pos_d, hend_q, hend_d;
   logic [UW-1:0]  body_q, body_d;
   logic [UW:0]    total_q, total_d;           // header_len + body, then compared to max
+  logic [UW-1:0]  hlen_q, hlen_d;             // hend - ms
+  logic [UW-1:0]  hb_q, hb_d;                 // hend + body: the message's end
+  logic [31:0]    hbo_q, hbo_d;               // hb - o0: consumed after this message
+  logic [UW:0]    msmax_q, msmax_d;           // ms + max_bytes
+  logic           e1_q;                       // the previous cycle was in END1 as well
+  logic           acc_gt_q, acc_eq_q;         // cl_acc > / == 429496729 (x10 overflows 32 bits)
+  assign acc_gt_q = cl_acc_q > 36'd429496729;
+  assign acc_eq_q = cl_acc_q == 36'd429496729;
   logic           has_cl_q, has_cl_d;
   logic           run_end_q, run_end_d;
 
@@ -167,18 +187,24 @@ module sip_parse_walker #(
     cl_ws = (s == CL_DIG) ? CL_TRAIL : s;
   endfunction
 
-  logic [7:0] scan_byte;
-  assign scan_byte = c_bytes[scan_i_q*8 +: 8];
+  // The byte at scan_i, fetched the cycle before (the chunk is held while it
+  // is scanned): its classes, low nibble and whether it is the last value byte.
+  logic [3:0] scan_nib, pf_nib_q;
+  logic       scan_dig, scan_ws, scan_last, pf_dig_q, pf_ws_q, pf_last_q;
+  assign scan_nib  = pf_nib_q;
+  assign scan_dig  = pf_dig_q;
+  assign scan_ws   = pf_ws_q;
+  assign scan_last = pf_last_q;
 
   // ------------------------------------------------------------ line view (this chunk merged)
   logic           tk_ok, is_chunk;
   logic [UW-1:0]  s_l;
   logic           cont_l, col_before, col_now, ne_v_l, ntk_v_l, bad_v_l, v_used, vset_l;
-  logic [UW-1:0]  col_u_l, ne_l, ntk_l, bad_l, v_first, v_last, vfirst_l, vlast_l;  // v_last, vlast_l: one past
+  logic [UW-1:0]  col_u_l, bad_l, v_first, v_last, vfirst_l, vlast_l;  // v_last, vlast_l: one past
   logic [5:0]     v_first_rel, v_last_rel;
-  logic [46:0]    match_l;
-  logic [5:0]     compact_l;
-  logic [UW-1:0]  name_len_u;
+  logic           ne_upd, ntk_v_prev, ntkf_prev, ntkf_l, nbig_l, len1_l, idcl_l, id0_l;
+  logic [46:0]    sg_l;                       // bit k: id_l == k, for k in SINGLETONS (else 0)
+  logic [15:0]    nlen_l;
   logic [5:0]     id_l;
   logic           cl_chunk;
   logic [5:0]     v_region_start;
@@ -192,18 +218,28 @@ module sip_parse_walker #(
     col_before = c_first ? 1'b0 : lcol_q;
     col_now    = col_before || c_col_f;
     col_u_l    = col_before ? lcol_u_q : c_col_u;
-    ne_v_l     = (c_first ? 1'b0 : lne_v_q);
-    ne_l       = lne_q;
-    if (!col_before && c_lnw_f) begin
-      ne_v_l = 1'b1;
-      ne_l = c_ne_u;
+    // The name ends in this chunk when a non-SP/HTAB byte precedes the
+    // colon here. A later chunk of the line lies >= 64 bytes after its start,
+    // so a name that ends there is no known name (id 0); otherwise the id,
+    // length and flags of the line carry over.
+    ne_upd     = !col_before && c_lnw_f;
+    ne_v_l     = ne_upd || (!c_first && lne_v_q);
+    nlen_l     = ne_upd ? c_loff + {9'd0, c_ne_rel} : lnlen_q;
+    nbig_l     = ne_upd ? c_nl_big : lnbig_q;
+    id_l       = c_first ? c_id : (ne_upd ? 6'd0 : lid_q);
+    len1_l     = c_first ? c_len1 : (ne_upd ? 1'b0 : llen1_q);
+    id0_l      = c_first ? (c_id == 6'd0) : (ne_upd ? 1'b1 : lid0_q);
+    for (int k = 0; k < 47; k++) begin
+      if (SINGLETONS[k]) sg_l[k] = c_first ? (c_id == 6'(k)) : (ne_upd ? 1'b0 : lsg_q[k]);
+      else sg_l[k] = 1'b0;
     end
-    ntk_v_l = c_first ? 1'b0 : lntk_v_q;
-    ntk_l   = lntk_q;
-    if (!col_before && !ntk_v_l && c_ntk_f) begin
-      ntk_v_l = 1'b1;
-      ntk_l = c_ntk_u;
-    end
+    idcl_l     = sg_l[sip_parse_pkg::ID_CONTENT_LENGTH];
+    // "first non-token byte < one past the last name byte", kept as a flag
+    ntk_v_prev = !c_first && lntk_v_q;
+    ntkf_prev  = !c_first && lntkf_q;
+    ntk_v_l    = ntk_v_prev || (!col_before && c_ntk_f);
+    if (col_before || !c_lnw_f) ntkf_l = ntkf_prev;
+    else ntkf_l = ntk_v_prev || (c_ntk_f && c_ntk_loc);
     bad_v_l = c_first ? 1'b0 : lbad_v_q;
     bad_l   = lbad_q;
     if (!bad_v_l && c_bad_f) begin
@@ -234,16 +270,11 @@ module sip_parse_walker #(
       vset_l = 1'b1;
       vlast_l = v_last;
     end
-    match_l   = c_first ? c_match : lmatch_q;
-    compact_l = c_first ? c_compact : lcompact_q;
-    name_len_u = ne_l - s_l;
-    id_l = sip_parse_names_pkg::name_id(match_l, compact_l, name_len_u[4:0],
-                                        name_len_u < UW'(20));
     // Does this chunk feed the Content-Length check?
     if (c_sl) cl_chunk = 1'b0;
     else if (cont_l) cl_chunk = c_first ? p_cl_q : lcl_q;
     else if (col_before) cl_chunk = lcl_q;
-    else cl_chunk = c_col_f && ne_v_l && !cl_seen_q && id_l == sip_parse_pkg::ID_CONTENT_LENGTH;
+    else cl_chunk = c_col_f && ne_v_l && !cl_seen_q && idcl_l;
   end
 
   // ------------------------------------------------------------ main
@@ -265,12 +296,14 @@ module sip_parse_walker #(
     p_nlen_d = p_nlen_q; p_vset_d = p_vset_q; p_vs_d = p_vs_q; p_ve_d = p_ve_q; p_empty_d = p_empty_q;
     p_cl_d = p_cl_q;
     ls_d = ls_q; lcont_d = lcont_q; lcol_d = lcol_q; lne_v_d = lne_v_q; lntk_v_d = lntk_v_q; lbad_v_d = lbad_v_q;
-    lcol_u_d = lcol_u_q; lne_d = lne_q; lntk_d = lntk_q; lbad_d = lbad_q;
+    lcol_u_d = lcol_u_q; lbad_d = lbad_q; lntkf_d = lntkf_q;
+    lnlen_d = lnlen_q; lnbig_d = lnbig_q; lid_d = lid_q; llen1_d = llen1_q; lid0_d = lid0_q; lsg_d = lsg_q;
     lv_set_d = lv_set_q; lv_first_d = lv_first_q; lv_last_d = lv_last_q;
-    lmatch_d = lmatch_q; lcompact_d = lcompact_q; lcl_d = lcl_q;
+    lcl_d = lcl_q;
     scan_d = scan_q; scanned_d = scanned_q; scan_i_d = scan_i_q;
     ev_d = ev_q; ev_err_d = ev_err_q; ev_pos_d = ev_pos_q; hend_d = hend_q;
     body_d = body_q; total_d = total_q; has_cl_d = has_cl_q;
+    hlen_d = hlen_q; hb_d = hb_q; hbo_d = hbo_q; msmax_d = msmax_q;
     run_end_d = run_end_q;
 
     stall = 1'b0;
@@ -331,6 +364,7 @@ module sip_parse_walker #(
           end
         end else if (tk_ok && c_kind == sip_parse_pkg::TK_MSGB && mode_q == B_SEG) begin
           ms_d = c_x;
+          msmax_d = {1'b0, c_x} + (UW+1)'(max_bytes);
           consumed_d = 32'(c_x - UW'(o0_q));
           first_hdr_d = hdr_next_q;
           hcount_d = 9'd0;
@@ -359,16 +393,17 @@ module sip_parse_walker #(
                 scanned_d = 1'b1;
               end
             end else begin
-              if (scan_byte == 8'h20 || scan_byte == 8'h09 || scan_byte == 8'h0D) begin
+              if (scan_ws) begin
                 st = cl_ws(st);
-              end else if (sip_parse_pkg::is_digit(scan_byte) && st != CL_TRAIL && st != CL_BAD) begin
-                acc = {cl_acc_q[32:0], 3'b000} + {cl_acc_q[34:0], 1'b0} + {32'd0, scan_byte[3:0]};
-                st = (acc > 36'h0_FFFF_FFFF) ? CL_BAD : CL_DIG;
+              end else if (scan_dig && st != CL_TRAIL && st != CL_BAD) begin
+                acc = {cl_acc_q[32:0], 3'b000} + {cl_acc_q[34:0], 1'b0} + {32'd0, scan_nib};
+                // acc > 0xFFFFFFFF, from the old value (429496729 * 10 + 5 = 0xFFFFFFFF)
+                st = (acc_gt_q || (acc_eq_q && scan_nib > 4'd5)) ? CL_BAD : CL_DIG;
               end else begin
                 st = CL_BAD;
               end
               scan_i_d = scan_i_q + 6'd1;
-              if (scan_i_q == v_last_rel) begin
+              if (scan_last) begin
                 if (c_has_lf || scan_i_q != 6'd63) st = cl_ws(st);
                 scan_d = 1'b0;
                 scanned_d = 1'b1;
@@ -378,10 +413,10 @@ module sip_parse_walker #(
             cl_acc_d = acc;
           end else begin
             // ---- the line rules, in CpuSipParseEngine's order
-            if (c_first && !c_sl && c_lim == 7'd0) begin
+            if (c_first && !c_sl && c_lim0) begin
               do_end = 1'b1; e_kind = EV_INC; e_pos = c_x; e_err = sip_parse_pkg::E_BAD_HDR_LINE;
             end else if (c_first && !c_sl && c_c0_cr) begin
-              if (c_lim == 7'd1) begin
+              if (c_lim1) begin
                 do_end = 1'b1; e_kind = EV_INC; e_pos = c_x; e_err = sip_parse_pkg::E_BAD_HDR_LINE;
               end else if (!c_b1_lf) begin
                 do_end = 1'b1; e_err = sip_parse_pkg::E_BAD_BYTES; e_pos = c_x;
@@ -391,7 +426,7 @@ module sip_parse_walker #(
             end else if (c_first && !c_sl && c_c0_lf) begin
               do_end = 1'b1; e_err = sip_parse_pkg::E_BARE_LF; e_pos = c_x;
             end else if (!c_has_lf) begin
-              if (c_lim != 7'd64) begin
+              if (!c_lim64) begin
                 // out of bytes (EV_INC resolves header-too-long / incomplete / datagram error)
                 do_end = 1'b1; e_kind = EV_INC; e_pos = s_l;
                 e_err = c_sl ? sip_parse_pkg::E_BAD_START : sip_parse_pkg::E_BAD_HDR_LINE;
@@ -425,8 +460,7 @@ module sip_parse_walker #(
               fin_prev = 1'b1;
               if (hcount_q == 9'(sip_parse_pkg::MAX_HEADERS) || hdr_next_q >= hdr_cap) begin
                 do_end = 1'b1; e_err = sip_parse_pkg::E_TOO_MANY_HDRS; e_pos = s_l;
-              end else if (!col_now || !ne_v_l || name_len_u > UW'(16'hFFFF) ||
-                           (id_l == 6'd0 && ntk_v_l && ntk_l < ne_l)) begin
+              end else if (!col_now || !ne_v_l || nbig_l || (id0_l && ntk_v_l && ntkf_l)) begin
                 do_end = 1'b1; e_err = sip_parse_pkg::E_BAD_HDR_LINE; e_pos = s_l;
               end else begin
                 new_hdr = 1'b1;
@@ -454,17 +488,17 @@ module sip_parse_walker #(
                 hdr_next_d = hdr_next_q + 32'd1;
                 hcount_d = hcount_q + 9'd1;
                 p_id_d = id_l;
-                p_flags_d = {4'd0, (id_l != 6'd0 && name_len_u == UW'(1)),
-                             (id_l != 6'd0 && (seen_q[id_l] & SINGLETONS[id_l])), 2'b00};
-                if (id_l != 6'd0) seen_d[id_l] = 1'b1;
+                p_flags_d = {4'd0, (!id0_l && len1_l),
+                             |(seen_q & sg_l), 2'b00};
+                seen_d = seen_q | sg_l;   // only the SINGLETONS bits are ever read
                 p_noff_d = 32'(s_l - ms_q);
-                p_nlen_d = name_len_u[15:0];
+                p_nlen_d = nlen_l;
                 p_vset_d = vset_l;
                 p_vs_d = vfirst_l;
                 p_ve_d = vlast_l;
                 p_empty_d = col_u_l + UW'(1);
                 p_cl_d = 1'b0;
-                if (id_l == sip_parse_pkg::ID_CONTENT_LENGTH && !cl_seen_q) begin
+                if (idcl_l && !cl_seen_q) begin
                   cl_seen_d = 1'b1;
                   p_cl_d = 1'b1;
                 end
@@ -475,22 +509,26 @@ module sip_parse_walker #(
               lcol_d = col_now;
               lcol_u_d = col_u_l;
               lne_v_d = ne_v_l;
-              lne_d = ne_l;
               lntk_v_d = ntk_v_l;
-              lntk_d = ntk_l;
+              lntkf_d = ntkf_l;
+              lnlen_d = nlen_l;
+              lnbig_d = nbig_l;
+              lid_d = id_l;
+              llen1_d = len1_l;
+              lid0_d = id0_l;
+              lsg_d = sg_l;
               lbad_v_d = bad_v_l;
               lbad_d = bad_l;
               lv_set_d = vset_l;
               lv_first_d = vfirst_l;
               lv_last_d = vlast_l;
-              lmatch_d = match_l;
-              lcompact_d = compact_l;
               lcl_d = cl_chunk;
               if (do_end) begin
                 ev_d = e_kind;
                 ev_err_d = e_err;
                 ev_pos_d = e_pos;
                 hend_d = c_x2_u;
+                hlen_d = c_x2_u - ms_q;
                 mode_d = B_END1;
               end
             end
@@ -503,14 +541,25 @@ module sip_parse_walker #(
 
       B_END1: begin
         stall = 1'b1;
+        // header_len + body and the message end, whatever the verdict
+        if (cl_seen_q) begin
+          total_d = {1'b0, hlen_q} + {1'b0, UW'(cl_acc_q[31:0])};
+          hb_d = hend_q + UW'(cl_acc_q[31:0]);
+        end else begin
+          total_d = {1'b0, end_q - ms_q};   // header_len + (end - hend)
+          hb_d = end_q;
+        end
+        // from the second cycle on, total/hb are registered: a late verdict
+        // takes the END2 checks along and goes straight to END3
+        hbo_d = 32'(hb_q - UW'(o0_q));
         if (sl_done_q && !sl_res_valid) begin
           // wait for the start-line verdict
         end else begin
-          mode_d = B_END2;
+          mode_d = e1_q ? B_END3 : B_END2;
           if (sl_done_q && !sl_res_ok) begin
             ev_d = EV_FAIL; ev_err_d = sip_parse_pkg::E_BAD_START; ev_pos_d = ms_q;
           end else if (ev_q == EV_INC) begin
-            if ({1'b0, ms_q} + (UW+1)'(max_bytes) <= {1'b0, end_q}) begin
+            if (msmax_q <= {1'b0, end_q}) begin
               ev_d = EV_FAIL; ev_err_d = sip_parse_pkg::E_HDR_TOO_LONG; ev_pos_d = ms_q;
             end else if (!stream_q) begin
               ev_d = EV_FAIL;  // the datagram error kept in ev_err/ev_pos
@@ -528,6 +577,22 @@ module sip_parse_walker #(
                 ev_d = EV_FAIL; ev_err_d = sip_parse_pkg::E_MISSING_CL; ev_pos_d = ms_q;
               end
             end
+            // END2's checks (has_cl = cl_seen_q), when they are taken along
+            if (e1_q && !(cl_seen_q && cl_st_q != CL_DIG && cl_st_q != CL_TRAIL) &&
+                !(!cl_seen_q && stream_q)) begin
+              if (total_q > (UW+1)'(max_bytes)) begin
+                ev_d = EV_FAIL; ev_err_d = sip_parse_pkg::E_MSG_TOO_LARGE;
+                ev_pos_d = cl_seen_q ? cl_at_q : ms_q;
+              end else if (cl_seen_q && hb_q > end_q) begin
+                if (stream_q) begin
+                  ev_d = EV_INC;
+                end else begin
+                  ev_d = EV_FAIL; ev_err_d = sip_parse_pkg::E_BODY_TRUNC; ev_pos_d = hend_q;
+                end
+              end else if (msg_next_q >= msg_cap) begin
+                ev_d = EV_FAIL; ev_err_d = sip_parse_pkg::E_TOO_MANY_HDRS; ev_pos_d = ms_q;
+              end
+            end
           end
         end
       end
@@ -535,12 +600,12 @@ module sip_parse_walker #(
       B_END2: begin
         stall = 1'b1;
         mode_d = B_END3;
-        total_d = {1'b0, hend_q - ms_q} + {1'b0, body_q};
+        hbo_d = 32'(hb_q - UW'(o0_q));
         if (ev_q == EV_BLANK) begin
-          if ((UW+1)'(hend_q - ms_q) + (UW+1)'(body_q) > (UW+1)'(max_bytes)) begin
+          if (total_q > (UW+1)'(max_bytes)) begin
             ev_d = EV_FAIL; ev_err_d = sip_parse_pkg::E_MSG_TOO_LARGE;
             ev_pos_d = has_cl_q ? cl_at_q : ms_q;
-          end else if (has_cl_q && {1'b0, hend_q} + {1'b0, body_q} > {1'b0, end_q}) begin
+          end else if (has_cl_q && hb_q > end_q) begin
             if (stream_q) begin
               ev_d = EV_INC;
             end else begin
@@ -560,13 +625,13 @@ module sip_parse_walker #(
                     sl_res_req ? sl_uri_len : 32'd0, sl_res_req ? sl_m_len + 32'd1 : 32'd0,
                     sl_res_req ? sl_m_len : 32'd0, 32'd0,
                     8'd0, {6'd0, has_cl_q, sl_res_req}, 16'(hcount_q), first_hdr_q,
-                    32'(total_q), 32'(body_q), 32'(hend_q - ms_q), 32'(ms_q - UW'(o0_q))};
+                    32'(total_q), 32'(body_q), 32'(hlen_q), 32'(ms_q - UW'(o0_q))};
         if (ev_q == EV_BLANK) begin
           // a complete message
           msg_valid = 1'b1;
           if (!stream_q) begin
             seg_valid = 1'b1;
-            seg_data = {96'd0, 24'd0, 8'd0, 32'd0, 32'(hend_q + body_q - UW'(o0_q)),
+            seg_data = {96'd0, 24'd0, 8'd0, 32'd0, hbo_q,
                         seg_cnt_q + 32'd1, seg_first_q};
           end
           if (msg_ready && (stream_q || seg_ready)) begin
@@ -574,12 +639,12 @@ module sip_parse_walker #(
             sl_flush = 1'b1;
             msg_next_d = msg_next_q + 32'd1;
             seg_cnt_d = seg_cnt_q + 32'd1;
-            consumed_d = 32'(hend_q + body_q - UW'(o0_q));
-            cmd_valid = 1'b1;
+            consumed_d = hbo_q;
+            cmd_valid = stream_q;   // a datagram's chunker has moved on already
             epoch_d = ~epoch_q;
             if (stream_q) begin
               cmd_jump = 1'b1;
-              cmd_target = hend_q + body_q;
+              cmd_target = hb_q;
               mode_d = B_SEG;
             end else begin
               seg_no_d = seg_no_q + 32'd1;
@@ -595,7 +660,7 @@ module sip_parse_walker #(
             commit = 1'b1;
             sl_flush = 1'b1;
             hdr_next_d = first_hdr_q;   // the failed message leaves no records
-            cmd_valid = 1'b1;
+            cmd_valid = stream_q;   // a datagram's chunker has moved on already
             epoch_d = ~epoch_q;
             seg_no_d = seg_no_q + 32'd1;
             mode_d = B_IDLE;
@@ -645,12 +710,25 @@ module sip_parse_walker #(
     p_nlen_q <= p_nlen_d; p_vset_q <= p_vset_d; p_vs_q <= p_vs_d; p_ve_q <= p_ve_d; p_empty_q <= p_empty_d;
     p_cl_q <= p_cl_d;
     ls_q <= ls_d; lcont_q <= lcont_d; lcol_q <= lcol_d; lne_v_q <= lne_v_d; lntk_v_q <= lntk_v_d;
-    lbad_v_q <= lbad_v_d; lcol_u_q <= lcol_u_d; lne_q <= lne_d; lntk_q <= lntk_d; lbad_q <= lbad_d;
+    lbad_v_q <= lbad_v_d; lcol_u_q <= lcol_u_d; lbad_q <= lbad_d; lntkf_q <= lntkf_d;
+    lnlen_q <= lnlen_d; lnbig_q <= lnbig_d; lid_q <= lid_d; llen1_q <= llen1_d; lid0_q <= lid0_d; lsg_q <= lsg_d;
     lv_set_q <= lv_set_d; lv_first_q <= lv_first_d; lv_last_q <= lv_last_d;
-    lmatch_q <= lmatch_d; lcompact_q <= lcompact_d; lcl_q <= lcl_d;
+    lcl_q <= lcl_d;
     scan_i_q <= scan_i_d;
+    // next byte of the scan: the first value byte when it starts, else the one after scan_i
+    if (!scan_q) begin
+      {pf_dig_q, pf_ws_q, pf_nib_q} <= (cont_l || col_before) ? c_pa_fb : c_pc_fb;
+      pf_last_q <= (v_first_rel == v_last_rel);
+    end else begin
+      pf_dig_q <= c_digm[scan_i_q + 6'd1];
+      pf_ws_q <= c_cwsm[scan_i_q + 6'd1];
+      pf_nib_q <= c_bytes[(scan_i_q + 6'd1)*8 +: 4];
+      pf_last_q <= (scan_i_q + 6'd1 == v_last_rel);
+    end
     ev_q <= ev_d; ev_err_q <= ev_err_d; ev_pos_q <= ev_pos_d; hend_q <= hend_d;
     body_q <= body_d; total_q <= total_d; has_cl_q <= has_cl_d;
+    hlen_q <= hlen_d; hb_q <= hb_d; hbo_q <= hbo_d; msmax_q <= msmax_d;
+    e1_q <= (mode_q == B_END1);
   end
 endmodule
 

@@ -20,6 +20,7 @@ module sip_parse_wgroup #(
     input  wire           flush,       // level: send the partial group (end of run)
     input  wire           rec_valid,
     input  wire  [31:0]   rec_idx,
+    input  wire           rec_ne,      // the record's group is not the previous record's
     input  wire  [RB*8-1:0] rec_data,
     output logic          rec_ready,
     output logic          idle,        // nothing gathered, nothing waiting to be sent
@@ -62,9 +63,10 @@ module sip_parse_wgroup #(
   assign r_slot  = (SB == 0) ? 32'd0 : (rec_idx & 32'(RPB - 1));
 
   logic move, need_move;
-  assign need_move = fv_q && ((rec_valid && r_group != fg_q) || (flush && !rec_valid));
+  // (fg_q is the previous record's group whenever fv_q is set)
+  assign need_move = fv_q && ((rec_valid && rec_ne) || (flush && !rec_valid));
   assign move      = need_move && !sv_q;
-  assign rec_ready = !(fv_q && r_group != fg_q) || !sv_q;
+  assign rec_ready = !(fv_q && rec_ne) || !sv_q;
   assign idle      = !fv_q && !sv_q;
 
   // touched beats of the gathering buffer

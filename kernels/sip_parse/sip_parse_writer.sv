@@ -1,7 +1,9 @@
-// sip_parse_writer: the write side of m_axi_gmem. Three gatherers (segment
-// results, message records, header records) each offer one burst at a time;
-// this arbiter sends them round-robin (AW, then the W beats) and counts the
-// write responses still owed.
+// sip_parse_writer: the write side of m_axi_gmem. Records come in through
+// small FIFOs (so the walker sees a registered ready and its decisions reach
+// no further than the FIFO); three gatherers (segment results, message
+// records, header records) each offer one burst at a time; this arbiter sends
+// them round-robin (AW, then the W beats) and counts the write responses
+// still owed.
 `default_nettype none
 
 module sip_parse_writer #(
@@ -52,19 +54,55 @@ module sip_parse_writer #(
   logic [63:0]  bstrb [3];
   logic [2:0]   beat_q;
 
+  // input FIFOs: {group differs from the previous record's, idx, data}
+  logic         sq_full, sq_valid, sq_pop, mq_full, mq_valid, mq_pop, hq_full, hq_valid, hq_pop;
+  logic [288:0] sq_dout;
+  logic [544:0] mq_dout;
+  logic [160:0] hq_dout;
+  // group of a record index: records per beat 2, 1, 4 (segment, message, header), GB beats
+  localparam int unsigned GBB = $clog2(GB);
+  logic [31:0]  sg_last_q, mg_last_q, hg_last_q;
+  logic         s_ne, m_ne, h_ne;
+  assign s_ne = ((seg_idx >> (1 + GBB)) != sg_last_q);
+  assign m_ne = ((msg_idx >> GBB) != mg_last_q);
+  assign h_ne = ((hdr_idx >> (2 + GBB)) != hg_last_q);
+  always_ff @(posedge clk) begin
+    if (seg_valid) sg_last_q <= seg_idx >> (1 + GBB);
+    if (msg_valid) mg_last_q <= msg_idx >> GBB;
+    if (hdr_valid) hg_last_q <= hdr_idx >> (2 + GBB);
+  end
+  logic [1:0]   sq_count, mq_count;
+  logic [2:0]   hq_count;
+  sip_parse_fifo #(.WIDTH(289), .DEPTH(2)) u_sq (
+      .clk(clk), .rst_n(rst_n), .clear(run_start), .push(seg_valid), .din({s_ne, seg_idx, seg_data}),
+      .full(sq_full), .pop(sq_pop), .valid(sq_valid), .dout(sq_dout), .count(sq_count));
+  sip_parse_fifo #(.WIDTH(545), .DEPTH(2)) u_mq (
+      .clk(clk), .rst_n(rst_n), .clear(run_start), .push(msg_valid), .din({m_ne, msg_idx, msg_data}),
+      .full(mq_full), .pop(mq_pop), .valid(mq_valid), .dout(mq_dout), .count(mq_count));
+  sip_parse_fifo #(.WIDTH(161), .DEPTH(4)) u_hq (
+      .clk(clk), .rst_n(rst_n), .clear(run_start), .push(hdr_valid), .din({h_ne, hdr_idx, hdr_data}),
+      .full(hq_full), .pop(hq_pop), .valid(hq_valid), .dout(hq_dout), .count(hq_count));
+  assign seg_ready = !sq_full;
+  assign msg_ready = !mq_full;
+  assign hdr_ready = !hq_full;
+  logic g_seg_ready, g_msg_ready, g_hdr_ready;
+  assign sq_pop = sq_valid && g_seg_ready;
+  assign mq_pop = mq_valid && g_msg_ready;
+  assign hq_pop = hq_valid && g_hdr_ready;
+
   sip_parse_wgroup #(.RB(32), .GB(GB)) u_seg (
       .clk(clk), .rst_n(rst_n), .run_start(run_start), .base(seg_base), .flush(flush),
-      .rec_valid(seg_valid), .rec_idx(seg_idx), .rec_data(seg_data), .rec_ready(seg_ready),
+      .rec_valid(sq_valid), .rec_idx(sq_dout[287:256]), .rec_ne(sq_dout[288]), .rec_data(sq_dout[255:0]), .rec_ready(g_seg_ready),
       .idle(idle[0]), .req(req[0]), .req_addr(raddr[0]), .req_len(rlen[0]), .beat_sel(beat_q),
       .beat_data(bdata[0]), .beat_strb(bstrb[0]), .done(done[0]));
   sip_parse_wgroup #(.RB(64), .GB(GB)) u_msg (
       .clk(clk), .rst_n(rst_n), .run_start(run_start), .base(msg_base), .flush(flush),
-      .rec_valid(msg_valid), .rec_idx(msg_idx), .rec_data(msg_data), .rec_ready(msg_ready),
+      .rec_valid(mq_valid), .rec_idx(mq_dout[543:512]), .rec_ne(mq_dout[544]), .rec_data(mq_dout[511:0]), .rec_ready(g_msg_ready),
       .idle(idle[1]), .req(req[1]), .req_addr(raddr[1]), .req_len(rlen[1]), .beat_sel(beat_q),
       .beat_data(bdata[1]), .beat_strb(bstrb[1]), .done(done[1]));
   sip_parse_wgroup #(.RB(16), .GB(GB)) u_hdr (
       .clk(clk), .rst_n(rst_n), .run_start(run_start), .base(hdr_base), .flush(flush),
-      .rec_valid(hdr_valid), .rec_idx(hdr_idx), .rec_data(hdr_data), .rec_ready(hdr_ready),
+      .rec_valid(hq_valid), .rec_idx(hq_dout[159:128]), .rec_ne(hq_dout[160]), .rec_data(hq_dout[127:0]), .rec_ready(g_hdr_ready),
       .idle(idle[2]), .req(req[2]), .req_addr(raddr[2]), .req_len(rlen[2]), .beat_sel(beat_q),
       .beat_data(bdata[2]), .beat_strb(bstrb[2]), .done(done[2]));
 
@@ -96,7 +134,8 @@ module sip_parse_writer #(
   assign wstrb   = bstrb[sel_q];
   assign wlast   = (8'(beat_q) == rlen[sel_q]);
   assign bready  = 1'b1;
-  assign all_written = (&idle) && st_q == W_IDLE && owed_q == 16'd0;
+  assign all_written = (&idle) && st_q == W_IDLE && owed_q == 16'd0 &&
+                       sq_count == '0 && mq_count == '0 && hq_count == '0;
 
   always_comb begin
     done = 3'b000;

@@ -51,33 +51,30 @@ m.append("  end\nendmodule\n\n`default_nettype wire\n")
 (root / "kernels/sip_parse/sip_parse_names.sv").write_text("".join(m))
 
 p = [hdr, """// sip_parse_names_pkg: HeaderId from the match bits of sip_parse_names and
-// the name length (names of one length are distinct, so at most one matches).
+// the name length as a one-hot vector (names of one length are distinct, so
+// at most one term is set: the id is an OR of the terms, two LUT levels).
 `default_nettype none
 
 package sip_parse_names_pkg;
-  function automatic logic [5:0] name_id(input logic [46:0] match, input logic [5:0] compact,
-                                         input logic [4:0] len, input logic len_ok);
+  // len_oh[L]: the name is L bytes long (at most one bit set; none: longer
+  // than 19 bytes or empty). match[0] and the lengths no name has are unused.
+  /* verilator lint_off UNUSEDSIGNAL */
+  function automatic logic [5:0] name_id_oh(input logic [46:0] match, input logic [5:0] compact,
+                                            input logic [19:1] len_oh);
     logic [5:0] r;
-    r = 6'd0;
-    // match[0] is never set (kOther has no name); requiring it clear keeps every bit in use
-    if (len_ok && !match[0]) begin
-      case (len)
-        5'd1: r = compact;
+    // match[0] is never set (kOther has no name)
+    r = len_oh[1] ? compact : 6'd0;
 """]
 bylen = {}
 for i, canon, comp in names[1:]:
     bylen.setdefault(len(canon), []).append(i)
+assert 1 not in bylen and max(bylen) <= 19
 for L in sorted(bylen):
-    ids = bylen[L]
-    p.append(f"        5'd{L}: begin\n")
-    for i in ids:
-        p.append(f"          if (match[{i}]) r = 6'd{i};\n")
-    p.append("        end\n")
-p.append("""        default: r = 6'd0;
-      endcase
-    end
-    name_id = r;
+    for i in bylen[L]:
+        p.append(f"    r = r | ({{6{{match[{i}] & len_oh[{L}]}}}} & 6'd{i});\n")
+p.append("""    name_id_oh = r;
   endfunction
+  /* verilator lint_on UNUSEDSIGNAL */
 endpackage
 
 `default_nettype wire

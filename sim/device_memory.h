@@ -9,6 +9,7 @@
 // wanders off its buffers is a bug, not something to paper over with zeros.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -47,6 +48,20 @@ class DeviceMemory {
 
   std::uint64_t capacity_;
   std::vector<std::uint8_t> bytes_;
+};
+
+// A device buffer that a backend reuses from run to run and grows when a run
+// needs more (re-allocated; the bump allocator never frees, so growth at
+// least doubles to bound the waste).
+struct GrowingBuffer {
+  std::uint64_t addr = 0;
+  std::uint64_t capacity = 0;
+
+  void reserve(DeviceMemory& memory, std::uint64_t bytes) {
+    if (addr != 0 && bytes <= capacity) return;
+    capacity = std::max<std::uint64_t>({bytes, 2 * capacity, DeviceMemory::kAlignment});
+    addr = memory.allocate(capacity);
+  }
 };
 
 }  // namespace sipnic::sim

@@ -31,19 +31,6 @@ std::uint64_t cycle_budget(std::size_t payload_bytes, std::size_t jobs) {
   return 100'000 + 8 * (payload_bytes / 16) + 2'000 * std::uint64_t{jobs};
 }
 
-// A device buffer that grows (re-allocated when too small; the bump
-// allocator never frees, so growth doubles to bound the waste).
-struct DeviceBuffer {
-  std::uint64_t addr = 0;
-  std::uint64_t capacity = 0;
-
-  void reserve(sim::DeviceMemory& memory, std::uint64_t bytes) {
-    if (addr != 0 && bytes <= capacity) return;
-    capacity = std::max<std::uint64_t>({bytes, 2 * capacity, sim::DeviceMemory::kAlignment});
-    addr = memory.allocate(capacity);
-  }
-};
-
 }  // namespace
 
 struct SimGcmEngine::Card {
@@ -51,9 +38,9 @@ struct SimGcmEngine::Card {
 
   sim::KernelHarness<Vtls_gcm> harness;
   std::uint64_t key_table = 0;
-  DeviceBuffer jobs;
-  DeviceBuffer payload;
-  DeviceBuffer results;
+  sim::GrowingBuffer jobs;
+  sim::GrowingBuffer payload;
+  sim::GrowingBuffer results;
 };
 
 SimGcmEngine::SimGcmEngine(std::uint32_t key_slots, sim::MemoryModelConfig memory)

@@ -39,31 +39,17 @@ std::uint64_t cycle_budget(std::size_t bytes, std::size_t segments) {
   return 200'000 + 2 * std::uint64_t{bytes} + 2'000 * std::uint64_t{segments};
 }
 
-// A device buffer that grows (re-allocated when too small; the bump
-// allocator never frees, so growth doubles to bound the waste).
-struct DeviceBuffer {
-  std::uint64_t addr = 0;
-  std::uint64_t capacity = 0;
-
-  void reserve(sim::DeviceMemory& memory, std::uint64_t bytes) {
-    if (addr != 0 && bytes <= capacity) return;
-    capacity = std::max<std::uint64_t>({bytes, 2 * capacity, sim::DeviceMemory::kAlignment});
-    addr = memory.allocate(capacity);
-  }
-};
-
-
 }  // namespace
 
 struct SimSipParseEngine::Card {
   explicit Card(sim::MemoryModelConfig memory) : harness(memory) {}
 
   sim::KernelHarness<Vsip_parse> harness;
-  DeviceBuffer bytes;
-  DeviceBuffer segments;
-  DeviceBuffer results;
-  DeviceBuffer messages;
-  DeviceBuffer headers;
+  sim::GrowingBuffer bytes;
+  sim::GrowingBuffer segments;
+  sim::GrowingBuffer results;
+  sim::GrowingBuffer messages;
+  sim::GrowingBuffer headers;
   SipParseDeviceBatch batch;  // descriptors as the kernel gets them, capacities
 };
 

@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <algorithm>
 #include <functional>
 #include <stdexcept>
 #include <string>
@@ -21,7 +22,12 @@ std::uint64_t this_thread_hash() {
 }
 }  // namespace
 
-EventLoop::EventLoop() {
+const TimeSource& steady_time_source() {
+  static const SteadyTimeSource source;  // stateless: reading it shares nothing
+  return source;
+}
+
+EventLoop::EventLoop(const TimeSource& time) : time_(time) {
   epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
   if (epoll_fd_ < 0) throw_errno("epoll_create1");
   wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -66,7 +72,7 @@ void EventLoop::remove_fd(int fd) {
 
 EventLoop::TimerId EventLoop::add_timer(Millis delay, Task task) {
   TimerId id = next_timer_id_++;
-  timer_heap_.push(TimerEntry{Clock::now() + delay, id});
+  timer_heap_.push(TimerEntry{now() + delay, id});
   timer_tasks_.emplace(id, std::move(task));
   return id;
 }
@@ -92,19 +98,27 @@ bool EventLoop::in_loop_thread() const {
   return thread_id_hash_.load(std::memory_order_relaxed) == this_thread_hash();
 }
 
-int EventLoop::next_timeout_ms() {
+std::optional<Clock::time_point> EventLoop::next_timer_deadline() {
   // Drop cancelled timers at the top so they don't shorten the wait.
   while (!timer_heap_.empty() && !timer_tasks_.count(timer_heap_.top().id)) timer_heap_.pop();
-  if (timer_heap_.empty()) return -1;
-  auto delta = timer_heap_.top().when - Clock::now();
+  if (timer_heap_.empty()) return std::nullopt;
+  return timer_heap_.top().when;
+}
+
+int EventLoop::next_timeout_ms() {
+  auto next = next_timer_deadline();
+  if (!next) return -1;
+  auto delta = *next - now();
   if (delta <= Clock::duration::zero()) return 0;
+  // Manual time moves only when a test advances it: nothing to wait for.
+  if (time_.manual()) return -1;
   auto ms = std::chrono::duration_cast<Millis>(delta).count() + 1;
   return ms > 60000 ? 60000 : static_cast<int>(ms);
 }
 
 void EventLoop::run_due_timers() {
-  auto now = Clock::now();
-  while (!timer_heap_.empty() && timer_heap_.top().when <= now) {
+  const auto t = now();
+  while (!timer_heap_.empty() && timer_heap_.top().when <= t) {
     TimerId id = timer_heap_.top().id;
     timer_heap_.pop();
     auto it = timer_tasks_.find(id);
@@ -127,35 +141,60 @@ void EventLoop::drain_mailbox() {
   for (auto& t : tasks) t();
 }
 
-void EventLoop::run() {
-  thread_id_hash_.store(this_thread_hash());
+void EventLoop::turn(int timeout_ms) {
   constexpr int kMaxEvents = 256;
   epoll_event events[kMaxEvents];
-  while (!stopping_.load(std::memory_order_relaxed)) {
-    int n = ::epoll_wait(epoll_fd_, events, kMaxEvents, next_timeout_ms());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      throw_errno("epoll_wait");
-    }
-    for (int i = 0; i < n; ++i) {
-      int fd = events[i].data.fd;
-      if (fd == wake_fd_) {
-        drain_mailbox();
-        continue;
-      }
-      auto it = fds_.find(fd);
-      if (it == fds_.end()) continue;  // removed earlier in this turn
-      // Copy: the handler may remove itself (and so destroy the stored one).
-      FdHandler handler = it->second;
-      handler(events[i].events);
-    }
-    run_due_timers();
-    if (turn_end_) turn_end_();
+  int n = ::epoll_wait(epoll_fd_, events, kMaxEvents, timeout_ms);
+  if (n < 0) {
+    if (errno == EINTR) return;
+    throw_errno("epoll_wait");
   }
+  for (int i = 0; i < n; ++i) {
+    int fd = events[i].data.fd;
+    if (fd == wake_fd_) {
+      drain_mailbox();
+      continue;
+    }
+    auto it = fds_.find(fd);
+    if (it == fds_.end()) continue;  // removed earlier in this turn
+    // Copy: the handler may remove itself (and so destroy the stored one).
+    FdHandler handler = it->second;
+    handler(events[i].events);
+  }
+  run_due_timers();
+  if (turn_end_) turn_end_();
+}
+
+void EventLoop::run() {
+  thread_id_hash_.store(this_thread_hash());
+  while (!stopping_.load(std::memory_order_relaxed)) turn(next_timeout_ms());
   // Run what was posted before stop() so nothing posted is silently lost.
   drain_mailbox();
   // stop() ends this run(); a later run() (tests drive a loop in steps) goes on.
   stopping_.store(false);
+}
+
+void EventLoop::run_once(Millis max_wait) {
+  thread_id_hash_.store(this_thread_hash());
+  int timeout = next_timeout_ms();
+  const auto cap = static_cast<int>(std::min<Millis::rep>(max_wait.count(), 60000));
+  if (timeout < 0 || timeout > cap) timeout = cap;
+  turn(timeout);
+  // A mailbox post that raced the wait is run now rather than a turn later.
+  drain_mailbox();
+}
+
+void EventLoop::advance(ManualClock& clock, Clock::duration d) {
+  if (&clock != &time_) throw std::logic_error("EventLoop::advance: not this loop's clock");
+  const auto target = now() + d;
+  for (;;) {
+    auto next = next_timer_deadline();
+    if (!next || *next > target) break;
+    clock.advance_to(*next);
+    run_once();
+  }
+  clock.advance_to(target);
+  run_once();
 }
 
 }  // namespace sipnic::core

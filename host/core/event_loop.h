@@ -2,6 +2,8 @@
 // and a mailbox that other threads post closures into (the only cross-thread
 // entry; it wakes the loop through an eventfd). Everything else on a loop is
 // touched by its own thread only, so the message path takes no shared lock.
+// Time comes from a TimeSource (core/clock.h): the steady clock, or in tests
+// a ManualClock that only advance() moves.
 #pragma once
 
 #include <sys/epoll.h>
@@ -12,13 +14,13 @@
 #include <functional>
 #include <mutex>
 #include <queue>
+#include <optional>
 #include <unordered_map>
 #include <vector>
 
-namespace sipnic::core {
+#include "core/clock.h"
 
-using Clock = std::chrono::steady_clock;
-using Millis = std::chrono::milliseconds;
+namespace sipnic::core {
 
 class EventLoop {
  public:
@@ -26,7 +28,8 @@ class EventLoop {
   using Task = std::function<void()>;
   using TimerId = std::uint64_t;  // 0 is never a valid id
 
-  EventLoop();
+  // `time` must outlive the loop.
+  explicit EventLoop(const TimeSource& time = steady_time_source());
   ~EventLoop();
   EventLoop(const EventLoop&) = delete;
   EventLoop& operator=(const EventLoop&) = delete;
@@ -51,10 +54,23 @@ class EventLoop {
   void stop();  // thread-safe; ends the current (or the next) run()
   bool in_loop_thread() const;
 
+  // One turn on the caller's thread: waits up to `max_wait` for file
+  // descriptors (less when a timer is due sooner), then runs the mailbox, the
+  // due timers and the turn-end hook. For tests that drive a loop in steps.
+  void run_once(Millis max_wait = Millis(0));
+  // ManualClock loops only (`clock` is the loop's TimeSource): moves time
+  // forward by `d` one timer deadline at a time, running a turn at each, so
+  // that timers fire in order and at their own time (a timer armed by a
+  // timer within `d` fires too). Ends with a turn at the new time.
+  void advance(ManualClock& clock, Clock::duration d);
+  // The deadline of the earliest live timer, if any.
+  std::optional<Clock::time_point> next_timer_deadline();
+
   // Called at the end of each loop turn, on the loop thread.
   void set_turn_end_hook(Task hook) { turn_end_ = std::move(hook); }
 
-  Clock::time_point now() const { return Clock::now(); }
+  Clock::time_point now() const { return time_.now(); }
+  const TimeSource& time_source() const { return time_; }
 
  private:
   struct TimerEntry {
@@ -66,9 +82,11 @@ class EventLoop {
   };
 
   int next_timeout_ms();
+  void turn(int timeout_ms);
   void run_due_timers();
   void drain_mailbox();
 
+  const TimeSource& time_;
   int epoll_fd_ = -1;
   int wake_fd_ = -1;
   std::atomic<bool> stopping_{false};

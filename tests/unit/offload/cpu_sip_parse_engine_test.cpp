@@ -8,11 +8,10 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <string>
 #include <vector>
+
+#include "support/corpus.h"
 
 namespace sipnic::offload {
 namespace {
@@ -444,18 +443,7 @@ TEST(CpuSipParseEngine, SkipsLeadingCrlfAndAcceptsEmptyDatagrams) {
   EXPECT_EQ(e.seg().consumed, 4u);
 }
 
-std::vector<std::string> corpus_files() {
-  std::vector<std::string> out;
-  for (const char* dir : {"/sip/rfc4475", "/sip/rfc5118"}) {
-    for (const auto& e : std::filesystem::directory_iterator(std::string(SIPNIC_SHARED_TESTDATA) + dir)) {
-      const auto name = e.path().filename().string();
-      if (!e.is_regular_file() || name == "README.txt" || name == "SHA256SUMS") continue;
-      std::ifstream in(e.path(), std::ios::binary);
-      out.emplace_back(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-    }
-  }
-  return out;
-}
+std::vector<std::string> corpus_files() { return test::rfc_torture_messages(SIPNIC_SHARED_TESTDATA); }
 
 template <typename T>
 bool same_bytes(const std::vector<T>& a, const std::vector<T>& b) {
@@ -526,16 +514,8 @@ TEST(CpuSipParseEngine, MapsHeaderNamesInAnyCaseExactlyAsSipIndexDoes) {
 }
 
 std::string trunk_mix_stream() {
-  std::vector<std::filesystem::path> paths;
-  for (const auto& e : std::filesystem::directory_iterator(std::string(SIPNIC_SOURCE_DIR) + "/bench/corpus/trunk_mix")) {
-    if (e.is_regular_file()) paths.push_back(e.path());
-  }
-  std::sort(paths.begin(), paths.end());
   std::string stream;
-  for (const auto& p : paths) {
-    std::ifstream in(p, std::ios::binary);
-    stream.append(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  }
+  for (const auto& m : test::read_message_files(std::string(SIPNIC_SOURCE_DIR) + "/bench/corpus/trunk_mix")) stream += m;
   return stream;
 }
 

@@ -16,14 +16,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "offload/cpu_sip_parse_engine.h"
+#include "support/corpus.h"
 
 namespace sipnic::offload {
 namespace {
@@ -41,32 +39,14 @@ struct Batch {
   }
 };
 
-std::vector<std::string> read_dir(const std::string& dir) {
-  std::vector<std::filesystem::path> paths;
-  for (const auto& e : std::filesystem::directory_iterator(dir)) {
-    const auto name = e.path().filename().string();
-    if (e.is_regular_file() && name != "README.txt" && name != "SHA256SUMS") paths.push_back(e.path());
-  }
-  std::sort(paths.begin(), paths.end());
-  std::vector<std::string> out;
-  for (const auto& p : paths) {
-    std::ifstream in(p, std::ios::binary);
-    out.emplace_back(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  }
-  return out;
-}
-
 const std::vector<std::string>& corpus() {
-  static const std::vector<std::string> files = [] {
-    std::vector<std::string> f = read_dir(std::string(SIPNIC_SHARED_TESTDATA) + "/sip/rfc4475");
-    for (auto& m : read_dir(std::string(SIPNIC_SHARED_TESTDATA) + "/sip/rfc5118")) f.push_back(std::move(m));
-    return f;
-  }();
+  static const std::vector<std::string> files = test::rfc_torture_messages(SIPNIC_SHARED_TESTDATA);
   return files;
 }
 
 const std::vector<std::string>& trunk_mix() {
-  static const std::vector<std::string> files = read_dir(std::string(SIPNIC_SOURCE_DIR) + "/bench/corpus/trunk_mix");
+  static const std::vector<std::string> files =
+      test::read_message_files(std::string(SIPNIC_SOURCE_DIR) + "/bench/corpus/trunk_mix");
   return files;
 }
 

@@ -3,8 +3,9 @@
 // engine: whenever StreamFraming says "not ready", the engine would find no
 // message in the buffer, so skipping it delays nothing that could be
 // delivered; and a stream fed one byte at a time through it yields exactly
-// what one parse of the whole stream yields (an error in a header block
-// once the block is complete), parsing each byte at most twice.
+// what one parse of the whole stream yields (an error in a header block,
+// with its code and offset, once the block is complete), parsing each byte
+// at most twice.
 #include "sip/stream_framing.h"
 
 #include <gtest/gtest.h>
@@ -84,6 +85,7 @@ TEST(StreamFraming, HeaderBlockThatReachesTheLimitIsReadyForHeaderTooLong) {
 struct Outcome {
   std::vector<std::string> messages;
   std::uint8_t error = 0;
+  std::size_t error_offset = 0;  // in the stream
   // An error in a header block that never ends within the stream: found
   // once the header block is complete, or by the limit or the partial
   // message timeout of the transport; here, by parsing what is left.
@@ -104,6 +106,7 @@ Outcome at_once(offload::CpuSipParseEngine& e, std::string_view s) {
   const auto out = parse(e, s);
   for (const auto& m : out.messages) o.messages.emplace_back(s.substr(m.start, m.total_len));
   o.error = out.segments[0].error;
+  o.error_offset = out.segments[0].error_offset;
   return o;
 }
 
@@ -114,6 +117,7 @@ Outcome byte_by_byte(offload::CpuSipParseEngine& e, std::string_view s, std::uin
   Outcome o;
   StreamFraming f;
   std::string in;
+  std::size_t base = 0;  // stream offset of in[0]
   for (char c : s) {
     in += c;
     if (!f.ready(in, max)) {
@@ -129,11 +133,13 @@ Outcome byte_by_byte(offload::CpuSipParseEngine& e, std::string_view s, std::uin
     for (const auto& m : out.messages) o.messages.push_back(in.substr(m.start, m.total_len));
     if (r.error != 0) {
       o.error = r.error;
+      o.error_offset = base + r.error_offset;
       return o;
     }
     f.after_parse(in.size(), r.consumed, r.pending_total_len);
     in.erase(0, r.consumed);
     f.drop_front(r.consumed);
+    base += r.consumed;
   }
   if (!in.empty()) o.error_in_unfinished_block = parse(e, in).segments[0].error;
   return o;
@@ -158,6 +164,9 @@ TEST(StreamFraming, OneByteReadsYieldWhatOneParseOfTheStreamYields) {
       ASSERT_EQ(failure, "");
       EXPECT_EQ(got.messages, want.messages);
       EXPECT_EQ(got.error != 0 ? got.error : got.error_in_unfinished_block, want.error);
+      if (got.error != 0) {
+        EXPECT_EQ(got.error_offset, want.error_offset);
+      }
       unfinished += got.error_in_unfinished_block != 0;
       // Each byte at most twice (a header block, then its whole message),
       // plus a failing or incomplete tail (at most max_message_bytes, twice);

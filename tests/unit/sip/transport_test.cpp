@@ -673,6 +673,23 @@ TEST_P(StreamReceive, HeaderBlockOverTheLimitIsRefusedAsSoonAsTheBufferReachesIt
   EXPECT_TRUE(received_.empty());
 }
 
+TEST_P(StreamReceive, ContentLengthOverTheLimitGets513WhenTheHeaderBlockIsComplete) {
+  TransportOptions options;
+  options.max_message_bytes = 1024;
+  start(options);
+  std::string big = kOptions;
+  big.replace(big.find("Content-Length: 0"), 17, "Content-Length: 4000");
+  const std::size_t head = header_len_of(big);
+  feed_in_pieces(big.substr(0, head - 1), 7);
+  EXPECT_FALSE(reply());
+  feed(big.substr(head - 1, 1));  // the body is not waited for
+  auto r = reply();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->substr(0, 12), "SIP/2.0 513 ");
+  EXPECT_TRUE(peer_sees_eof());
+  EXPECT_TRUE(received_.empty());
+}
+
 TEST_P(StreamReceive, FramingErrorInAHeaderBlockInPiecesGets400WhenTheBlockIsComplete) {
   start();
   std::string bad = kOptions;

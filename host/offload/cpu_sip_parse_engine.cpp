@@ -265,7 +265,10 @@ class SegmentParser {
         r.error_offset = error_offset_;
         return;
       }
-      if (step == Step::kIncomplete) return;
+      if (step == Step::kIncomplete) {
+        r.pending_total_len = pending_total_;  // the resume point (0: header block not complete)
+        return;
+      }
       ++r.message_count;
       pos = next_pos_;
       r.consumed = pos;
@@ -460,6 +463,7 @@ class SegmentParser {
       if (hend + body > len_) {
         if (stream_) {
           out_.headers.resize(first_header_);
+          pending_total_ = header_len + static_cast<std::uint32_t>(body);
           return Step::kIncomplete;
         }
         return fail(ParseError::kBodyTruncated, hend);
@@ -547,6 +551,7 @@ class SegmentParser {
 
   Step parse_message(std::uint32_t ms) {
     ms_ = ms;
+    pending_total_ = 0;
     first_header_ = static_cast<std::uint32_t>(out_.headers.size());
     pending_ = -1;
     cl_index_ = -1;
@@ -639,6 +644,7 @@ class SegmentParser {
   std::uint32_t value_end_ = 0;
   std::uint32_t value_empty_at_ = 0;
   std::uint32_t next_pos_ = 0;
+  std::uint32_t pending_total_ = 0;  // total_len of a stream message whose body is not all there
   ParseError error_ = ParseError::kNone;
   std::uint32_t error_offset_ = 0;
 };

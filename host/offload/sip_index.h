@@ -174,7 +174,14 @@ struct SegmentResult {
   std::uint32_t error_offset;   // segment offset where the error was found
   std::uint8_t error;           // ParseError; parsing of the segment stops there
   std::uint8_t reserved0[3];
-  std::uint32_t reserved1[3];
+  // The resume point of a stream segment (docs/header-index.md): when the
+  // message at `consumed` is incomplete but its header block is complete
+  // and frames it (Content-Length valid and within max_message_bytes), its
+  // total_len, so that the host need not parse it again before that many
+  // bytes are there. 0 otherwise (header block not complete, an error, a
+  // datagram, nothing left).
+  std::uint32_t pending_total_len;
+  std::uint32_t reserved1[2];
 };
 static_assert(sizeof(SegmentResult) == 32);
 

@@ -35,7 +35,7 @@ std::uint64_t SipParseDeviceBatch::finish_segments(std::vector<SegmentResult>& r
                                                    std::string_view backend) const {
   for (std::size_t i : outside) {
     SegmentResult& r = results.at(i);
-    if (r.message_count != 0 || r.consumed != 0 || r.error != 0) {
+    if (r.message_count != 0 || r.consumed != 0 || r.error != 0 || r.pending_total_len != 0) {
       throw contract_error(backend, "empty segment " + std::to_string(i) + " has output");
     }
     r.error = static_cast<std::uint8_t>(ParseError::kBadBytes);

@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "sip/response_builder.h"
+#include "sip/stream_framing.h"
 
 namespace sipnic::sip {
 
@@ -20,6 +21,13 @@ using offload::ParseError;
 namespace {
 
 constexpr std::size_t kUdpBatch = 32;  // datagrams per recvmmsg, one parse batch
+
+// CRLFCRLF keepalive pings (RFC 5626 §3.5.1) in a run of CR/LF bytes.
+std::size_t count_pings(std::string_view gap) {
+  std::size_t n = 0;
+  for (std::size_t p = gap.find("\r\n\r\n"); p != std::string_view::npos; p = gap.find("\r\n\r\n", p + 4)) ++n;
+  return n;
+}
 
 struct Fd {
   int fd = -1;
@@ -76,6 +84,7 @@ struct TransportLayer::Connection {
   bool queued = false;   // in this turn's parse batch
   bool peer_closed = false;  // EOF seen: close after the last bytes are parsed
   std::string in;
+  StreamFraming framing;  // where the partial message at the front of `in` stands
   std::string out;
   core::EventLoop::TimerId partial_timer = 0;
   core::EventLoop::TimerId idle_timer = 0;
@@ -260,6 +269,14 @@ void TransportLayer::process_secure_streams() {
       flush_connection(c);
       if (connections_.find(id) == connections_.end()) continue;
     }
+    if (c.closing) {
+      // After a framing error or a TLS close: nothing more is parsed, and the
+      // connection goes once what was sealed for it is written.
+      c.in.clear();
+      c.framing.reset();
+      if (c.out.empty()) close_connection(id, "closed after its last answer");
+      continue;
+    }
     if (state == SecureStream::State::kFailed || state == SecureStream::State::kClosing) {
       if (state == SecureStream::State::kFailed) {
         ++stats_.tls_failures;
@@ -267,6 +284,7 @@ void TransportLayer::process_secure_streams() {
         log_.info("transport", "tls " + c.peer.to_string() + ": " + c.secure->reason() + "; closing");
       }
       c.in.clear();
+      c.framing.reset();
       if (c.out.empty() || c.connecting) {
         close_connection(id, "tls closed");
       } else {
@@ -287,21 +305,26 @@ void TransportLayer::process_secure_streams() {
 
 void TransportLayer::parse_pending() {
   if (pending_.empty()) return;
-  // Stream segments take their connection's unconsumed bytes now.
-  for (auto& seg : pending_) {
-    if (!seg.connection) continue;
-    auto it = connections_.find(seg.connection);
-    if (it == connections_.end()) continue;
-    const std::string& in = it->second->in;
-    seg.offset = batch_bytes_.size();
-    seg.length = static_cast<std::uint32_t>(in.size());
-    batch_bytes_.insert(batch_bytes_.end(), in.begin(), in.end());
-  }
+  // Stream segments take their connection's unconsumed bytes now, if the
+  // engine can find something new in them; the others wait for more bytes,
+  // and nothing of them is copied or parsed again (sip/stream_framing.h).
   rx_segments_.clear();
-  for (const auto& seg : pending_)
+  for (auto& seg : pending_) {
+    if (seg.connection) {
+      auto it = connections_.find(seg.connection);
+      if (it == connections_.end()) continue;
+      Connection& c = *it->second;
+      if (!c.framing.ready(c.in, options_.max_message_bytes)) continue;
+      seg.offset = batch_bytes_.size();
+      seg.length = static_cast<std::uint32_t>(c.in.size());
+      batch_bytes_.insert(batch_bytes_.end(), c.in.begin(), c.in.end());
+    }
+    seg.parsed = true;
+    seg.result = static_cast<std::uint32_t>(rx_segments_.size());
     rx_segments_.push_back({seg.offset, seg.length, seg.connection ? offload::kSegmentStream : 0u});
+  }
   rx_out_.clear();
-  parser_.parse(batch_bytes_, rx_segments_, rx_out_);
+  if (!rx_segments_.empty()) parser_.parse(batch_bytes_, rx_segments_, rx_out_);
   // Swap out the turn's state first: delivering may send, and a send never
   // reads, but a handler could run a nested turn in tests.
   std::vector<PendingSegment> segs;
@@ -310,16 +333,21 @@ void TransportLayer::parse_pending() {
   bytes.swap(batch_bytes_);
   offload::SipParseOutput out;
   std::swap(out, rx_out_);
-  for (std::size_t i = 0; i < segs.size(); ++i) {
-    const PendingSegment& seg = segs[i];
+  for (const PendingSegment& seg : segs) {
+    if (!seg.parsed) {
+      finish_stream_unparsed(seg.connection);
+      continue;
+    }
     std::string_view text(reinterpret_cast<const char*>(bytes.data()) + seg.offset, seg.length);
     if (seg.connection) {
-      finish_stream_segment(seg.connection, text, out, i);
+      finish_stream_segment(seg.connection, text, out, seg.result);
     } else {
-      finish_datagram(seg, text, out, i);
+      finish_datagram(seg, text, out, seg.result);
     }
   }
   // Keep the buffers' capacity for the next turn.
+  segs.clear();
+  if (pending_.empty()) pending_.swap(segs);
   bytes.clear();
   batch_bytes_.swap(bytes);
   out.clear();
@@ -577,25 +605,26 @@ TransportLayer::KeepaliveScan TransportLayer::scan_keepalives(std::string_view t
                                                               const offload::SipParseOutput& out,
                                                               std::size_t index) {
   const auto& r = out.segments[index];
-  auto count_in = [](std::string_view gap) {
-    std::size_t n = 0;
-    for (std::size_t p = gap.find("\r\n\r\n"); p != std::string_view::npos; p = gap.find("\r\n\r\n", p + 4)) ++n;
-    return n;
-  };
   std::size_t pings = 0;
   std::size_t pos = 0;
   for (std::uint32_t m = 0; m < r.message_count; ++m) {
     const auto& rec = out.messages[r.first_message + m];
-    if (rec.start > pos) pings += count_in(text.substr(pos, rec.start - pos));
+    if (rec.start > pos) pings += count_pings(text.substr(pos, rec.start - pos));
     pos = rec.start + rec.total_len;
   }
-  pos = std::min<std::size_t>(pos, text.size());
-  std::string_view tail = text.substr(pos);
+  KeepaliveScan tail = scan_crlf_run(text, pos);
+  tail.pings += pings;
+  return tail;
+}
+
+// The whole pings in the run of CR/LF bytes at `pos`.
+TransportLayer::KeepaliveScan TransportLayer::scan_crlf_run(std::string_view text, std::size_t pos) {
+  pos = std::min(pos, text.size());
+  const std::string_view tail = text.substr(pos);
   std::size_t crlf = tail.find_first_not_of("\r\n");
   if (crlf == std::string_view::npos) crlf = tail.size();
-  std::size_t whole = crlf - crlf % 4;
-  pings += count_in(tail.substr(0, whole));
-  return {pings, pos + whole};
+  const std::size_t whole = crlf - crlf % 4;
+  return {count_pings(tail.substr(0, whole)), pos + whole};
 }
 
 void TransportLayer::finish_stream_segment(std::uint64_t id, std::string_view text,
@@ -623,21 +652,38 @@ void TransportLayer::finish_stream_segment(std::uint64_t id, std::string_view te
                                std::string(offload::parse_error_reason(err)) + " at offset " +
                                std::to_string(r.error_offset) + "; closing the connection");
     ++stats_.tcp_closed_on_error;
-    // Let the answer drain before the close: shut down reading only now.
-    conn.in.clear();
-    if (conn.out.empty()) {
-      close_connection(id, "framing error");
-    } else {
-      conn.closing = true;
-      ::shutdown(conn.fd.fd, SHUT_RD);
-    }
+    close_after_answer(conn, "framing error");
     return;
   }
-  // Messages and whole pings are done with; a partial message (and a ping cut
-  // short by the read, "\r\n\r") waits for the next read.
-  conn.in.erase(0, keepalive.done);
+  // The engine has seen every byte of `in`; a partial message at its end
+  // waits for more, at the resume point the engine gave for it.
+  conn.framing.after_parse(in.size(), r.consumed, r.pending_total_len);
+  settle_stream(conn, keepalive.done, keepalive.pings, r.message_count);
+}
+
+// New bytes that cannot complete anything yet (the engine was not asked):
+// the keepalives before the pending message are answered as after a parse.
+void TransportLayer::finish_stream_unparsed(std::uint64_t id) {
+  auto it = connections_.find(id);
+  if (it == connections_.end()) return;  // closed during the turn
+  Connection& c = *it->second;
+  c.queued = false;
+  const KeepaliveScan keepalive = scan_crlf_run(c.in, 0);
+  settle_stream(c, keepalive.done, keepalive.pings, 0);
+}
+
+// After a look at a stream connection's new bytes: messages and whole pings
+// (`done` leading bytes) leave the buffer; a partial message (and a ping cut
+// short by the read, "\r\n\r") waits for the next read, held against the
+// size limit and the partial-message timer.
+void TransportLayer::settle_stream(Connection& conn, std::size_t done, std::size_t pings,
+                                   std::uint32_t messages) {
+  const std::uint64_t id = conn.id;
+  const ConnectionRef ref{worker_, id};
+  conn.in.erase(0, done);
+  conn.framing.drop_front(done);
   // RFC 5626 §4.4.1: each CRLFCRLF ping is answered with a CRLF pong.
-  for (std::size_t i = 0; i < keepalive.pings; ++i) {
+  for (std::size_t i = 0; i < pings; ++i) {
     ++stats_.keepalive_pongs;
     send(conn.transport, conn.peer, ref, "\r\n");
   }
@@ -645,16 +691,32 @@ void TransportLayer::finish_stream_segment(std::uint64_t id, std::string_view te
   if (conn.in.size() > options_.max_message_bytes) {
     answer_malformed(conn.in, ParseError::kMessageTooLarge, conn.transport, conn.peer, ref);
     ++stats_.tcp_closed_on_error;
-    close_connection(id, "message too large");
+    close_after_answer(conn, "message too large");
     return;
   }
-  if (!conn.in.empty()) {
-    arm_partial_timer(conn);
-  } else if (conn.partial_timer) {
+  // The timer times the partial message now at the front: one that was
+  // running for a message that has completed since stops, so a busy
+  // connection whose reads end inside messages is not taken for a slow one.
+  if ((conn.in.empty() || messages > 0) && conn.partial_timer) {
     loop_.cancel_timer(conn.partial_timer);
     conn.partial_timer = 0;
   }
+  if (!conn.in.empty()) arm_partial_timer(conn);
   if (conn.peer_closed) close_connection(id, "closed by peer");
+}
+
+// A stream after a framing error (answered or not): nothing more of it is
+// parsed; it closes once the answer is out (TLS: sealed at the turn's end,
+// process_secure_streams), reading nothing more meanwhile.
+void TransportLayer::close_after_answer(Connection& c, const char* why) {
+  c.in.clear();
+  c.framing.reset();
+  if (c.out.empty() && !c.secure_dirty) {
+    close_connection(c.id, why);
+    return;
+  }
+  c.closing = true;
+  ::shutdown(c.fd.fd, SHUT_RD);
 }
 
 // RFC 5626 §4.4.1: an outbound stream to a trunk sends a CRLFCRLF ping every

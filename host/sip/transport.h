@@ -2,7 +2,9 @@
 // SO_REUSEPORT (every worker binds the same addresses; the kernel spreads
 // datagrams and connections), TCP connections with stream framing, and the
 // parse batch that turns received bytes into indexed messages: everything read
-// in one event-loop turn is parsed in one SipParseEngine call at the turn's end.
+// in one event-loop turn is parsed in one SipParseEngine call at the turn's
+// end (a stream connection's bytes only once they can complete something:
+// sip/stream_framing.h).
 //
 // Thread model: a TransportLayer lives on one worker's EventLoop and is used from
 // that thread only. A send on a connection owned by another worker is posted to
@@ -160,6 +162,8 @@ class TransportLayer {
     core::SocketAddress udp_local;
     std::uint64_t offset = 0;      // in batch_bytes_
     std::uint32_t length = 0;
+    bool parsed = false;           // went to the engine (a stream may wait for more bytes)
+    std::uint32_t result = 0;      // then: its index in the engine's output
   };
   void parse_turn_batch();
   void parse_pending();
@@ -170,7 +174,10 @@ class TransportLayer {
                        std::size_t index);
   void finish_stream_segment(std::uint64_t id, std::string_view text, const offload::SipParseOutput& out,
                              std::size_t index);
+  void finish_stream_unparsed(std::uint64_t id);
+  void settle_stream(Connection& c, std::size_t done, std::size_t pings, std::uint32_t messages);
   void flush_connection(Connection& c);
+  void close_after_answer(Connection& c, const char* why);
   void close_connection(std::uint64_t id, const char* why);
   Connection* connection_to(core::Transport transport, const core::SocketAddress& dest,
                             std::string_view trunk);
@@ -185,6 +192,7 @@ class TransportLayer {
     std::size_t done = 0;
   };
   KeepaliveScan scan_keepalives(std::string_view text, const offload::SipParseOutput& out, std::size_t index);
+  static KeepaliveScan scan_crlf_run(std::string_view text, std::size_t pos);
 
   void deliver(std::string_view segment, const offload::SipParseOutput& out, std::size_t seg_index,
                core::Transport transport, const core::SocketAddress& source,

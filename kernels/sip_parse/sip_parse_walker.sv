@@ -179,6 +179,7 @@ module sip_parse_walker #(
   assign acc_gt_q = cl_acc_q > 36'd429496729;
   assign acc_eq_q = cl_acc_q == 36'd429496729;
   logic           has_cl_q, has_cl_d;
+  logic           inc_body_q, inc_body_d;     // EV_INC because the body is not all there (resume point)
   logic           run_end_q, run_end_d;
 
   // ------------------------------------------------------------ helpers
@@ -302,7 +303,7 @@ module sip_parse_walker #(
     lcl_d = lcl_q;
     scan_d = scan_q; scanned_d = scanned_q; scan_i_d = scan_i_q;
     ev_d = ev_q; ev_err_d = ev_err_q; ev_pos_d = ev_pos_q; hend_d = hend_q;
-    body_d = body_q; total_d = total_q; has_cl_d = has_cl_q;
+    body_d = body_q; total_d = total_q; has_cl_d = has_cl_q; inc_body_d = inc_body_q;
     hlen_d = hlen_q; hb_d = hb_q; hbo_d = hbo_q; msmax_d = msmax_q;
     run_end_d = run_end_q;
 
@@ -378,6 +379,7 @@ module sip_parse_walker #(
           lcl_d = 1'b0;
           scan_d = 1'b0;
           scanned_d = 1'b0;
+          inc_body_d = 1'b0;
           mode_d = B_MSG;
         end else if (is_chunk) begin
           // ---- Content-Length bytes of this chunk, one per cycle
@@ -586,6 +588,7 @@ module sip_parse_walker #(
               end else if (cl_seen_q && hb_q > end_q) begin
                 if (stream_q) begin
                   ev_d = EV_INC;
+                  inc_body_d = 1'b1;
                 end else begin
                   ev_d = EV_FAIL; ev_err_d = sip_parse_pkg::E_BODY_TRUNC; ev_pos_d = hend_q;
                 end
@@ -608,6 +611,7 @@ module sip_parse_walker #(
           end else if (has_cl_q && hb_q > end_q) begin
             if (stream_q) begin
               ev_d = EV_INC;
+              inc_body_d = 1'b1;
             end else begin
               ev_d = EV_FAIL; ev_err_d = sip_parse_pkg::E_BODY_TRUNC; ev_pos_d = hend_q;
             end
@@ -655,6 +659,11 @@ module sip_parse_walker #(
           seg_valid = 1'b1;
           if (ev_q == EV_FAIL) begin
             seg_data = {96'd0, 24'd0, ev_err_q, 32'(ev_pos_q - UW'(o0_q)), consumed_q, seg_cnt_q, seg_first_q};
+          end else begin
+            // stream, incomplete: the resume point is the message's total
+            // length once its header block framed it (total <= max_bytes here)
+            seg_data = {64'd0, inc_body_q ? 32'(total_q) : 32'd0, 24'd0, 8'd0, 32'd0,
+                        consumed_q, seg_cnt_q, seg_first_q};
           end
           if (seg_ready) begin
             commit = 1'b1;
@@ -726,7 +735,7 @@ module sip_parse_walker #(
       pf_last_q <= (scan_i_q + 6'd1 == v_last_rel);
     end
     ev_q <= ev_d; ev_err_q <= ev_err_d; ev_pos_q <= ev_pos_d; hend_q <= hend_d;
-    body_q <= body_d; total_q <= total_d; has_cl_q <= has_cl_d;
+    body_q <= body_d; total_q <= total_d; has_cl_q <= has_cl_d; inc_body_q <= inc_body_d;
     hlen_q <= hlen_d; hb_q <= hb_d; hbo_q <= hbo_d; msmax_q <= msmax_d;
     e1_q <= (mode_q == B_END1);
   end

@@ -102,6 +102,15 @@ void run(const std::uint8_t* data, std::size_t size, std::uint32_t flags) {
   const offload::SegmentResult& r = a.segments[0];
   check(r.consumed <= size);
   check(r.message_count == a.messages.size());
+  check(r.reserved0[0] == 0 && r.reserved0[1] == 0 && r.reserved0[2] == 0 && r.reserved1[0] == 0 &&
+        r.reserved1[1] == 0);
+  // The resume point: only a stream segment without error whose last
+  // message lacks body bytes, and never more than that message can have.
+  if (r.pending_total_len != 0) {
+    check(flags == offload::kSegmentStream && r.error == 0);
+    check(r.consumed + static_cast<std::uint64_t>(r.pending_total_len) > size);
+    check(r.pending_total_len <= offload::SipParseLimits{}.max_message_bytes);
+  }
   const std::string_view seg(reinterpret_cast<const char*>(data), size);
   std::uint32_t headers = 0;
   for (const auto& rec : a.messages) {

@@ -2,7 +2,8 @@
 // CpuSipParseEngine, the reference: every batch runs on both and the three
 // output arrays must be byte-identical. RFC 4475 and RFC 5118 messages as
 // datagrams and as streams at every alignment, the trunk mix (also measured:
-// bytes per cycle), TCP streams cut at every offset, seeded random mutations,
+// bytes per cycle), TCP streams cut at every offset, the resume point of a
+// stream whose last body is incomplete, seeded random mutations,
 // max_message_bytes sweeps, header-count limits, lines that straddle the
 // kernel's 64-byte windows, descriptors outside the buffer, and many
 // segments per batch.
@@ -15,14 +16,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "offload/cpu_sip_parse_engine.h"
+#include "support/corpus.h"
 
 namespace sipnic::offload {
 namespace {
@@ -40,32 +39,14 @@ struct Batch {
   }
 };
 
-std::vector<std::string> read_dir(const std::string& dir) {
-  std::vector<std::filesystem::path> paths;
-  for (const auto& e : std::filesystem::directory_iterator(dir)) {
-    const auto name = e.path().filename().string();
-    if (e.is_regular_file() && name != "README.txt" && name != "SHA256SUMS") paths.push_back(e.path());
-  }
-  std::sort(paths.begin(), paths.end());
-  std::vector<std::string> out;
-  for (const auto& p : paths) {
-    std::ifstream in(p, std::ios::binary);
-    out.emplace_back(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  }
-  return out;
-}
-
 const std::vector<std::string>& corpus() {
-  static const std::vector<std::string> files = [] {
-    std::vector<std::string> f = read_dir(std::string(SIPNIC_SHARED_TESTDATA) + "/sip/rfc4475");
-    for (auto& m : read_dir(std::string(SIPNIC_SHARED_TESTDATA) + "/sip/rfc5118")) f.push_back(std::move(m));
-    return f;
-  }();
+  static const std::vector<std::string> files = test::rfc_torture_messages(SIPNIC_SHARED_TESTDATA);
   return files;
 }
 
 const std::vector<std::string>& trunk_mix() {
-  static const std::vector<std::string> files = read_dir(std::string(SIPNIC_SOURCE_DIR) + "/bench/corpus/trunk_mix");
+  static const std::vector<std::string> files =
+      test::read_message_files(std::string(SIPNIC_SOURCE_DIR) + "/bench/corpus/trunk_mix");
   return files;
 }
 
@@ -190,9 +171,45 @@ TEST(SimSipParseEngine, TcpStreamCutAtEveryOffsetMatchesCpu) {
   const SipParseOutput out = expect_same(b);
   // every message of the stream is complete in some prefix and some suffix
   EXPECT_GT(out.messages.size(), b.segs.size() / 2);
-  unsigned partial = 0;
-  for (std::size_t i = 0; i < b.segs.size(); i += 2) partial += out.segments[i].consumed < b.segs[i].length;
+  unsigned partial = 0, resume = 0;
+  for (std::size_t i = 0; i < b.segs.size(); i += 2) {
+    partial += out.segments[i].consumed < b.segs[i].length;
+    resume += out.segments[i].pending_total_len != 0;
+  }
   EXPECT_GT(partial, limit / 2) << "prefixes that end inside a message keep their tail unconsumed";
+  EXPECT_GT(resume, 0u) << "prefixes that end inside a body carry the resume point";
+}
+
+// The resume point (SegmentResult::pending_total_len): a message with a body
+// cut at every offset from just before the end of its header block to its
+// last byte, at several beat alignments, behind a complete message; and
+// max_message_bytes around its length (resume point, or message_too_large).
+TEST(SimSipParseEngine, StreamResumePointMatchesCpu) {
+  const std::string& first = trunk_mix()[0];
+  std::string m = crlf("MESSAGE sip:a@b SIP/2.0\nVia: SIP/2.0/TCP h;branch=z9hG4bK7\nl: 150\n\n");
+  const std::size_t head = m.size();
+  m += std::string(150, 'b');
+  Batch b;
+  for (unsigned shift : {0u, 1u, 31u, 63u}) {
+    for (std::size_t cut = head - 3; cut < m.size(); ++cut) {
+      b.bytes.append(shift, 'z');
+      b.add(first + "\r\n" + m.substr(0, cut), kSegmentStream);
+    }
+  }
+  const SipParseOutput out = expect_same(b);
+  unsigned resume = 0;
+  for (const auto& r : out.segments) {
+    EXPECT_EQ(r.error, 0u);
+    resume += r.pending_total_len == m.size();
+  }
+  EXPECT_EQ(resume, 4 * (m.size() - head));
+  for (std::uint32_t max : {static_cast<std::uint32_t>(m.size()) - 1, static_cast<std::uint32_t>(m.size()),
+                            static_cast<std::uint32_t>(m.size()) + 1}) {
+    Batch c;
+    c.add(m.substr(0, head + 7), kSegmentStream);
+    c.add(m.substr(0, head + 7), 0);
+    expect_same(c, {max});
+  }
 }
 
 // An unsigned number from the environment, or `fallback` when unset.

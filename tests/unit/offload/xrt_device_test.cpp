@@ -560,8 +560,10 @@ TEST_F(XrtNoop, SipParseEngineBindsItsArgumentsAndReadsBackOnlyWhatWasWritten) {
   auto* res = res_bo.map<SegmentResult*>();
   auto* msg = msg_bo.map<MessageRecord*>();
   auto* hdr = hdr_bo.map<HeaderRecord*>();
-  // Nothing found: two empty results, no records.
+  // Nothing complete: no records; the stream segment's resume point (its
+  // message needs more bytes than are there) comes back as the kernel wrote it.
   res[0] = SegmentResult{};
+  res[0].pending_total_len = static_cast<std::uint32_t>(text.size()) + 100;
   res[1] = SegmentResult{};
   out.messages.resize(5);  // parse() clears
   engine.parse(bytes, segs, out);
@@ -572,8 +574,8 @@ TEST_F(XrtNoop, SipParseEngineBindsItsArgumentsAndReadsBackOnlyWhatWasWritten) {
 
   // Segment 0 one message with two headers, segment 1 one message with one
   // header. The engine returns exactly those records.
-  res[0] = SegmentResult{0, 1, static_cast<std::uint32_t>(text.size()), 0, 0, {}, {}};
-  res[1] = SegmentResult{1, 1, static_cast<std::uint32_t>(text.size()), 0, 0, {}, {}};
+  res[0] = SegmentResult{0, 1, static_cast<std::uint32_t>(text.size()), 0, 0, {}, 0, {}};
+  res[1] = SegmentResult{1, 1, static_cast<std::uint32_t>(text.size()), 0, 0, {}, 0, {}};
   msg[0] = MessageRecord{};
   msg[0].first_header = 0;
   msg[0].header_count = 2;

@@ -5,14 +5,11 @@
 
 #include <gtest/gtest.h>
 
-#include <algorithm>
-#include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <string>
 #include <vector>
 
 #include "offload/cpu_sip_parse_engine.h"
+#include "support/corpus.h"
 
 namespace sipnic::sip {
 namespace {
@@ -33,21 +30,6 @@ Parsed parse(std::string bytes) {
   const offload::SegmentDescriptor d{0, static_cast<std::uint32_t>(p.bytes.size()), 0};
   engine.parse({reinterpret_cast<const std::uint8_t*>(p.bytes.data()), p.bytes.size()}, {&d, 1}, p.out);
   return p;
-}
-
-std::vector<std::string> files_in(const std::string& dir) {
-  std::vector<std::filesystem::path> paths;
-  for (const auto& e : std::filesystem::directory_iterator(dir)) {
-    const auto name = e.path().filename().string();
-    if (e.is_regular_file() && name != "README.txt" && name != "SHA256SUMS") paths.push_back(e.path());
-  }
-  std::sort(paths.begin(), paths.end());
-  std::vector<std::string> out;
-  for (const auto& p : paths) {
-    std::ifstream in(p, std::ios::binary);
-    out.emplace_back(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  }
-  return out;
 }
 
 // The reference: the decoders called one by one, seven lookups, in the order
@@ -176,7 +158,7 @@ TEST(TransactionFields, ReportsTheFirstBadHeaderWithTheDecodersReason) {
 TEST(TransactionFields, MatchesTheIndividualDecodersOnTheTortureAndBenchCorpora) {
   std::size_t compared = 0, failing = 0;
   for (const char* dir : {"/sip/rfc4475", "/sip/rfc5118"}) {
-    for (const std::string& file : files_in(std::string(SIPNIC_SHARED_TESTDATA) + dir)) {
+    for (const std::string& file : test::read_message_files(std::string(SIPNIC_SHARED_TESTDATA) + dir)) {
       const Parsed p = parse(file);
       if (!p.ok()) continue;
       const TransactionFields f = decode_transaction_fields(p.view());
@@ -185,7 +167,7 @@ TEST(TransactionFields, MatchesTheIndividualDecodersOnTheTortureAndBenchCorpora)
       failing += f.ok() ? 0 : 1;
     }
   }
-  for (const std::string& file : files_in(std::string(SIPNIC_SOURCE_DIR) + "/bench/corpus/trunk_mix")) {
+  for (const std::string& file : test::read_message_files(std::string(SIPNIC_SOURCE_DIR) + "/bench/corpus/trunk_mix")) {
     const Parsed p = parse(file);
     ASSERT_TRUE(p.ok());
     const TransactionFields f = decode_transaction_fields(p.view());

@@ -2,10 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <netinet/tcp.h>
+
 #include <condition_variable>
 #include <mutex>
 #include <vector>
 
+#include "offload/counting_sip_parse_engine.h"
 #include "offload/cpu_sip_parse_engine.h"
 #include "support/loop_thread.h"
 #include "support/process.h"
@@ -497,6 +500,236 @@ TEST_F(SecureTransportFixture, HandshakeFloodFromOneAddressIsRefusedBeforeAnyTls
   EXPECT_GE(refused, 5);
   EXPECT_EQ(stats().tls_rate_limited, static_cast<std::uint64_t>(refused));
 }
+
+
+// ---- the stream receive path, turn by turn ---------------------------------
+// A TransportLayer driven on the test thread, one event-loop turn at a time,
+// on a manual clock, over a parse engine that counts what it is given. Over
+// loopback a send is in the socket when it returns, so each piece sent below
+// is read (and, on TLS, decrypted by the stand-in stream) and looked at in
+// the one turn that follows it. TCP and TLS plaintext take the same path.
+
+// An INVITE whose body makes it exactly `size` bytes long (size >= 400).
+std::string invite_of_size(std::size_t size) {
+  auto build = [](std::size_t body) {
+    return "INVITE sip:conf@127.0.0.1 SIP/2.0\r\n"
+           "Via: SIP/2.0/TCP 127.0.0.1:5999;branch=z9hG4bK-big\r\n"
+           "Max-Forwards: 70\r\n"
+           "From: <sip:t@127.0.0.1>;tag=a\r\n"
+           "To: <sip:conf@127.0.0.1>\r\n"
+           "Call-ID: call-big\r\n"
+           "CSeq: 1 INVITE\r\n"
+           "Content-Type: application/resource-lists+xml\r\n"
+           "Content-Length: " + std::to_string(body) + "\r\n\r\n" + std::string(body, 'b');
+  };
+  std::size_t body = size - build(0).size();
+  while (build(body).size() > size) --body;  // Content-Length has more digits
+  return build(body);
+}
+
+std::size_t header_len_of(const std::string& m) { return m.find("\r\n\r\n") + 4; }
+
+class StreamReceive : public ::testing::TestWithParam<core::Transport> {
+ protected:
+  void start(TransportOptions options = {}) {
+    const std::uint16_t port = test::free_port(SOCK_STREAM);
+    cpu_ = std::make_unique<offload::CpuSipParseEngine>(offload::SipParseLimits{options.max_message_bytes});
+    engine_ = std::make_unique<offload::CountingSipParseEngine>(*cpu_);
+    layer_ = std::make_unique<TransportLayer>(0, loop_, log_, *engine_, options);
+    if (tls()) layer_->set_secure_streams(&factory_);
+    layer_->listen({GetParam(), {"127.0.0.1", port}});
+    layer_->set_handler([this](Received&& rx) { received_.push_back(std::move(rx)); });
+    layer_->set_peers({layer_.get()});
+    ASSERT_TRUE(peer_.connect(*core::SocketAddress::from_ip("127.0.0.1", port)));
+    int one = 1;
+    ::setsockopt(peer_.fd(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);  // one segment per send
+    turn();  // accept
+    if (tls()) {
+      peer_.send("HELLO\n");
+      turn();
+      ASSERT_EQ(peer_.receive(1000ms), "WELCOME\n");
+    }
+  }
+  void TearDown() override { layer_.reset(); }
+
+  bool tls() const { return GetParam() == core::Transport::kTls; }
+  void turn() { loop_.run_once(core::Millis(1000)); }
+  // Sends `plain` as one piece and runs the turn that reads it.
+  void feed(std::string_view plain) {
+    peer_.send(tls() ? xor20(std::string(plain)) : std::string(plain));
+    turn();
+  }
+  void feed_in_pieces(std::string_view plain, std::size_t piece) {
+    for (std::size_t i = 0; i < plain.size(); i += piece) feed(plain.substr(i, piece));
+  }
+  // What the layer wrote to the peer by now (decrypted); "" after EOF,
+  // nullopt when nothing is there.
+  std::optional<std::string> reply() {
+    auto r = peer_.receive(0ms);
+    if (r && tls()) *r = xor20(*r);
+    return r;
+  }
+  // Reads until EOF (true) or until nothing more comes (false).
+  bool peer_sees_eof() {
+    for (int i = 0; i < 100; ++i) {
+      auto r = peer_.receive(200ms);
+      if (!r) return false;
+      if (r->empty()) return true;
+    }
+    return false;
+  }
+
+  core::ManualClock clock_;
+  core::EventLoop loop_{clock_};
+  core::Log log_{core::LogLevel::kError};
+  StandInFactory factory_;
+  std::unique_ptr<offload::CpuSipParseEngine> cpu_;
+  std::unique_ptr<offload::CountingSipParseEngine> engine_;
+  std::unique_ptr<TransportLayer> layer_;
+  PeerSocket peer_{AF_INET, SOCK_STREAM};
+  std::vector<Received> received_;
+};
+
+// "Scanned once", counted rather than timed: the engine is given the header
+// block when it is complete and the whole message when its last byte is
+// there, and nothing in between (before, every read re-parsed all of it:
+// about 2^31 bytes for this message).
+TEST_P(StreamReceive, MessageOf64KiBInOneBytePiecesIsDeliveredOnceIntactAndParsedOnce) {
+  start();
+  const std::string m = invite_of_size(64 * 1024);
+  feed_in_pieces(m, 1);
+  ASSERT_EQ(received_.size(), 1u);
+  EXPECT_EQ(received_[0].message.bytes, m);
+  EXPECT_EQ(received_[0].message.body().size(), 64 * 1024 - header_len_of(m));
+  EXPECT_EQ(engine_->calls(), 2u);
+  EXPECT_EQ(engine_->bytes(), header_len_of(m) + m.size());
+}
+
+TEST_P(StreamReceive, HeaderBlockSplitAcrossTwoReadsAtEveryOffsetIsDeliveredOnce) {
+  start();
+  for (std::size_t cut = 1; cut < kOptions.size(); ++cut) {
+    feed(kOptions.substr(0, cut));
+    ASSERT_EQ(received_.size(), cut - 1) << "cut " << cut;
+    feed(kOptions.substr(cut));
+    ASSERT_EQ(received_.size(), cut) << "cut " << cut;
+    EXPECT_EQ(received_.back().message.bytes, kOptions) << "cut " << cut;
+  }
+  // A prefix without the whole blank line never went to the engine: one
+  // call per message.
+  EXPECT_EQ(engine_->calls(), kOptions.size() - 1);
+}
+
+TEST_P(StreamReceive, BodySplitAcrossReadsIsParsedOnlyWhenItsLastByteArrives) {
+  start();
+  const std::string m = invite_of_size(5000);
+  const std::size_t head = header_len_of(m);
+  feed(m.substr(0, head + 10));
+  EXPECT_EQ(engine_->calls(), 1u);  // the header block: the resume point
+  std::size_t at = head + 10;
+  for (; at + 700 < m.size(); at += 700) feed(m.substr(at, 700));
+  EXPECT_TRUE(received_.empty());
+  EXPECT_EQ(engine_->calls(), 1u);  // body pieces that cannot complete it
+  feed(m.substr(at));
+  ASSERT_EQ(received_.size(), 1u);
+  EXPECT_EQ(received_[0].message.bytes, m);
+  EXPECT_EQ(engine_->calls(), 2u);
+}
+
+TEST_P(StreamReceive, SeveralMessagesAndKeepalivesInOneReadAreAllDelivered) {
+  start();
+  std::string second = kOptions;
+  second.replace(second.find("call-1"), 6, "call-2");
+  std::string third = kOptions;
+  third.replace(third.find("call-1"), 6, "call-3");
+  // ping, message, ping, message, ping and the first CRLF of a run, the
+  // start of a third message
+  feed("\r\n\r\n" + kOptions + "\r\n\r\n" + second + "\r\n\r\n\r\n" + third.substr(0, 30));
+  ASSERT_EQ(received_.size(), 2u);
+  EXPECT_EQ(received_[0].message.header(offload::HeaderId::kCallId), "call-1");
+  EXPECT_EQ(received_[1].message.header(offload::HeaderId::kCallId), "call-2");
+  EXPECT_EQ(layer_->stats().keepalive_pongs, 3u);
+  EXPECT_EQ(reply(), "\r\n\r\n\r\n");
+  feed(third.substr(30));
+  ASSERT_EQ(received_.size(), 3u);
+  EXPECT_EQ(received_[2].message.bytes, third);
+  EXPECT_EQ(layer_->stats().keepalive_pongs, 3u);
+}
+
+TEST_P(StreamReceive, HeaderBlockOverTheLimitIsRefusedAsSoonAsTheBufferReachesIt) {
+  TransportOptions options;
+  options.max_message_bytes = 1024;
+  start(options);
+  std::string head = kOptions.substr(0, kOptions.find("Content-Length"));
+  head += "X-Pad: " + std::string(2000, 'p');  // the header block never ends within the limit
+  feed_in_pieces(head.substr(0, 1023), 100);
+  EXPECT_FALSE(reply());
+  EXPECT_EQ(layer_->stats().tcp_closed_on_error, 0u);
+  feed(head.substr(1023, 1));  // 1024 bytes without the end of the header block
+  auto r = reply();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->substr(0, 12), "SIP/2.0 513 ");
+  EXPECT_TRUE(peer_sees_eof());
+  EXPECT_EQ(layer_->stats().tcp_closed_on_error, 1u);
+  EXPECT_TRUE(received_.empty());
+}
+
+TEST_P(StreamReceive, ContentLengthOverTheLimitGets513WhenTheHeaderBlockIsComplete) {
+  TransportOptions options;
+  options.max_message_bytes = 1024;
+  start(options);
+  std::string big = kOptions;
+  big.replace(big.find("Content-Length: 0"), 17, "Content-Length: 4000");
+  const std::size_t head = header_len_of(big);
+  feed_in_pieces(big.substr(0, head - 1), 7);
+  EXPECT_FALSE(reply());
+  feed(big.substr(head - 1, 1));  // the body is not waited for
+  auto r = reply();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->substr(0, 12), "SIP/2.0 513 ");
+  EXPECT_TRUE(peer_sees_eof());
+  EXPECT_TRUE(received_.empty());
+}
+
+TEST_P(StreamReceive, FramingErrorInAHeaderBlockInPiecesGets400WhenTheBlockIsComplete) {
+  start();
+  std::string bad = kOptions;
+  bad.erase(bad.find("Content-Length: 0\r\n"), 19);
+  feed_in_pieces(bad.substr(0, bad.size() - 1), 5);
+  EXPECT_FALSE(reply());
+  feed(bad.substr(bad.size() - 1));
+  auto r = reply();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->substr(0, 12), "SIP/2.0 400 ");
+  EXPECT_NE(r->find("Call-ID: call-1\r\n"), std::string::npos);
+  EXPECT_TRUE(peer_sees_eof());
+  EXPECT_EQ(layer_->stats().rx_malformed, 1u);
+  EXPECT_TRUE(received_.empty());
+}
+
+// The partial-message timer times the message at the front of the buffer:
+// a sender whose messages keep completing keeps its connection even when
+// every read ends inside a message; one message held too long closes it,
+// body pieces that never complete it included.
+TEST_P(StreamReceive, PartialMessageTimeoutClosesOnlyAMessageHeldTooLong) {
+  TransportOptions options;
+  options.partial_message_timeout_ms = 10000;
+  start(options);
+  const std::string m = invite_of_size(3000);
+  feed(m.substr(0, 1000));
+  loop_.advance(clock_, 6s);
+  feed(m.substr(1000) + m.substr(0, 1500));  // completes the first, starts the second
+  ASSERT_EQ(received_.size(), 1u);
+  loop_.advance(clock_, 6s);
+  EXPECT_EQ(layer_->stats().tcp_closed_slow, 0u);
+  feed(m.substr(1500, 1000));  // body bytes, not the last
+  loop_.advance(clock_, 4s + 1ms);
+  EXPECT_EQ(layer_->stats().tcp_closed_slow, 1u);
+  EXPECT_TRUE(peer_sees_eof());
+  EXPECT_EQ(received_.size(), 1u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Transport, StreamReceive, ::testing::Values(core::Transport::kTcp, core::Transport::kTls),
+                         [](const auto& info) { return std::string(core::transport_name(info.param)); });
 
 }  // namespace
 }  // namespace sipnic::sip

@@ -44,10 +44,10 @@ class TransactionFixture : public ::testing::Test {
     port_ = test::free_port(SOCK_DGRAM);
     parser_ = std::make_unique<offload::CpuSipParseEngine>();
     thread_.call([&] {
-      transport_ = std::make_unique<TransportLayer>(0, thread_.loop(), log_, *parser_, TransportOptions{});
+      transport_ = std::make_unique<TransportLayer>(0, thread_.loop(), log_, metrics_, *parser_, TransportOptions{});
       transport_->listen({core::Transport::kUdp, {"127.0.0.1", port_}});
       transport_->set_peers({transport_.get()});
-      layer_ = std::make_unique<TransactionLayer>(thread_.loop(), log_, *transport_,
+      layer_ = std::make_unique<TransactionLayer>(thread_.loop(), log_, metrics_, *transport_,
                                                   TransactionTimers{20ms, 80ms, 100ms}, 42);
       layer_->set_user(TransactionLayer::User{
           .on_request =
@@ -78,6 +78,10 @@ class TransactionFixture : public ::testing::Test {
     });
   }
   core::SocketAddress address() const { return *core::SocketAddress::from_ip("127.0.0.1", port_); }
+  // A figure in the registry, read on the loop thread (after what it has done so far).
+  std::uint64_t figure(std::string_view name, const core::MetricLabels& match = {}) {
+    return thread_.call([&] { return static_cast<std::uint64_t>(metrics_.snapshot().total(name, match)); });
+  }
   ServerTransactionPtr wait_server(std::size_t n) {
     std::unique_lock lock(mutex_);
     if (!cv_.wait_for(lock, 3s, [&] { return servers_.size() >= n; })) return nullptr;
@@ -98,6 +102,7 @@ class TransactionFixture : public ::testing::Test {
   }
 
   core::Log log_{core::LogLevel::kError};
+  core::MetricsRegistry metrics_{1};
   LoopThread thread_;
   std::unique_ptr<offload::CpuSipParseEngine> parser_;
   std::unique_ptr<TransportLayer> transport_;
@@ -127,6 +132,9 @@ TEST_F(TransactionFixture, RetransmittedRequestReachesTheUserOnceAndGetsTheLastR
   ASSERT_TRUE(r2);
   EXPECT_EQ(first_line(*r2), "SIP/2.0 180 Ringing");
   std::this_thread::sleep_for(50ms);
+  EXPECT_EQ(figure(metric::kTransactionsCreated, {{"kind", "server"}}), 1u);
+  EXPECT_EQ(figure(metric::kTransactionsActive, {{"kind", "server"}}), 1u);
+  EXPECT_EQ(figure(metric::kRetransmissionsAbsorbed), 1u);
   std::lock_guard lock(mutex_);
   EXPECT_EQ(servers_.size(), 1u);
 }
@@ -193,6 +201,8 @@ TEST_F(TransactionFixture, RequestWithMaxForwardsZeroIsRefused483) {
   auto r = peer.receive(2s);
   ASSERT_TRUE(r);
   EXPECT_EQ(first_line(*r).substr(0, 12), "SIP/2.0 483 ");
+  EXPECT_EQ(figure(metric::kRequestsRejected), 1u);
+  EXPECT_EQ(figure(metric::kTransactionsCreated), 0u);
   std::lock_guard lock(mutex_);
   EXPECT_TRUE(servers_.empty());
 }
@@ -254,8 +264,11 @@ TEST_F(ClientFixture, InviteIsRetransmittedUntilAProvisionalArrives) {
   for (const auto& c : copies) EXPECT_EQ(c, copies[0]);
   peer.send_to(address(), answer(copies[0], 180, "Ringing"));
   std::this_thread::sleep_for(30ms);
-  drain(peer, 5ms);
+  auto crossed = drain(peer, 5ms);  // a copy may have crossed the 180
   EXPECT_TRUE(drain(peer, 300ms).empty());
+  // Every copy after the first was a retransmission, and counted as one.
+  EXPECT_EQ(figure(metric::kRetransmissionsSent), copies.size() + crossed.size() - 1);
+  EXPECT_EQ(figure(metric::kTransactionsCreated, {{"kind", "client"}}), 1u);
   std::lock_guard lock(out.m);
   EXPECT_EQ(out.statuses, std::vector<int>{180});
 }
@@ -268,6 +281,8 @@ TEST_F(ClientFixture, InviteWithNoAnswerTimesOutWith408AfterTimerB) {
   // 64*T1 = 1.28 s; the bound is generous.
   ASSERT_TRUE(out.cv.wait_for(lock, 5s, [&] { return out.final_seen; }));
   EXPECT_EQ(out.statuses.back(), 408);
+  lock.unlock();
+  EXPECT_EQ(figure(metric::kClientTimeouts), 1u);
 }
 
 TEST_F(ClientFixture, NonSuccessFinalIsAckedInsideTheTransaction) {

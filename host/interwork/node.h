@@ -134,7 +134,9 @@ class Node {
   const std::vector<std::unique_ptr<TrunkState>>& trunks() const { return trunks_; }
 
   // The node's figures. Thread-safe; read while the node runs (the control
-  // socket, the metrics endpoint) and after stop() (the summary line).
+  // socket, the metrics endpoint) and after stop() (the summary line). Not
+  // from a worker's thread: a read waits for each running worker to publish
+  // its call figures on its own loop.
   const core::MetricsRegistry& metrics() const { return metrics_; }
   NodeStatus status() const;
 

@@ -42,6 +42,7 @@
 #include <vector>
 
 #include "core/event_loop.h"
+#include "core/metrics.h"
 #include "core/log.h"
 #include "offload/counting_sip_parse_engine.h"
 #include "offload/cpu_sip_parse_engine.h"
@@ -158,7 +159,7 @@ class SipnicReceiver {
   explicit SipnicReceiver(std::uint32_t max_message_bytes) : cpu_({max_message_bytes}), engine_(cpu_) {
     sip::TransportOptions options;
     options.max_message_bytes = max_message_bytes;
-    layer_ = std::make_unique<sip::TransportLayer>(0, loop_, log_, engine_, options);
+    layer_ = std::make_unique<sip::TransportLayer>(0, loop_, log_, metrics_, engine_, options);
     port_ = free_port();
     layer_->listen({core::Transport::kTcp, {"127.0.0.1", port_}});
     layer_->set_handler([this](sip::Received&& rx) {
@@ -194,6 +195,7 @@ class SipnicReceiver {
  private:
   core::EventLoop loop_;
   core::Log log_{core::LogLevel::kError};
+  core::MetricsRegistry metrics_{1};
   offload::CpuSipParseEngine cpu_;
   offload::CountingSipParseEngine engine_;
   std::unique_ptr<sip::TransportLayer> layer_;

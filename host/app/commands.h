@@ -13,6 +13,7 @@ int parse_command(const std::vector<std::string>& args);         // sipnic parse
 int check_config_command(const std::vector<std::string>& args);  // sipnic check-config
 int certs_command(const std::vector<std::string>& args);         // sipnic certs init
 int reload_command(const std::vector<std::string>& args);        // sipnic reload
+int status_command(const std::vector<std::string>& args);        // sipnic status
 int kernel_command(const std::vector<std::string>& args);        // sipnic kernel
 
 }  // namespace sipnic::app

@@ -36,6 +36,8 @@ constexpr Subcommand kSubcommands[] = {
      &sipnic::app::certs_command},
     {"reload", "reload TLS certificates, keys, CAs and CRLs of a running node (SIGHUP)",
      &sipnic::app::reload_command},
+    {"status", "show a running node's trunks, connections and counters (--json for scripts)",
+     &sipnic::app::status_command},
     {"kernel", "run one offload kernel (sip_parse, tls_gcm) on a backend from files",
      &sipnic::app::kernel_command},
     {"help", "show this help", nullptr},

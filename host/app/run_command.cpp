@@ -1,5 +1,6 @@
-// sipnic run: starts the node on a config file (or the built-in one) and runs
-// until SIGINT or SIGTERM, then prints what it did.
+// sipnic run: starts the node on a config file (or the built-in one), its
+// control socket (`sipnic status`) and its metrics endpoint ([node] metrics),
+// and runs until SIGINT or SIGTERM, then logs what it did.
 #include <signal.h>
 #include <unistd.h>
 
@@ -10,9 +11,12 @@
 #include <sstream>
 
 #include "app/commands.h"
+#include "app/node_status_format.h"
 #include "app/offload_options.h"
 #include "core/config.h"
+#include "core/control_socket.h"
 #include "core/log.h"
+#include "core/metrics_http.h"
 #include "interwork/node.h"
 #include "offload/device.h"
 
@@ -29,7 +33,10 @@ int run_command(const std::vector<std::string>& args) {
       ("log-level", po::value<std::string>(), "error, warn, info or debug (overrides [node] log-level)")
       ("dns-server", po::value<std::vector<std::string>>()->composing(),
        "DNS server IP:port for RFC 3263 lookups (repeatable; default: /etc/resolv.conf)")
-      ("pid-file", po::value<std::string>(), "write the process id here (for `sipnic reload`)")
+      ("pid-file", po::value<std::string>(),
+       "write the process id here (for `sipnic reload`); the control socket is FILE.ctl")
+      ("control", po::value<std::string>(),
+       "the control socket for `sipnic status` (default: PID-FILE.ctl; none without either)")
       ("tls-keylog", po::value<std::string>(),
        "debugging only: append TLS secrets to FILE in NSS key log format (for Wireshark)");
   add_offload_options(opts);
@@ -87,6 +94,27 @@ int run_command(const std::vector<std::string>& args) {
     log.error("run", std::string("cannot start: ") + e.what());
     return 1;
   }
+  // The control socket and the metrics endpoint answer from their own
+  // threads; they go before the node stops (declared after it).
+  std::string pid_file = vm.count("pid-file") ? vm["pid-file"].as<std::string>() : std::string();
+  std::string control_path = vm.count("control") ? vm["control"].as<std::string>()
+                             : pid_file.empty()  ? std::string()
+                                                 : control_path_for_pid_file(pid_file);
+  std::unique_ptr<core::ControlServer> control;
+  std::unique_ptr<core::MetricsHttpServer> metrics_http;
+  try {
+    if (!control_path.empty()) {
+      control = std::make_unique<core::ControlServer>(
+          control_path, [&node](std::string_view request) { return answer_control_request(node, request); }, log);
+    }
+    if (config.metrics) {
+      auto addr = core::SocketAddress::from_ip(config.metrics->host, config.metrics->port);
+      metrics_http = std::make_unique<core::MetricsHttpServer>(node.metrics(), *addr, log);
+    }
+  } catch (const std::exception& e) {
+    log.error("run", std::string("cannot start: ") + e.what());
+    return 1;
+  }
   std::ostringstream started;
   started << "sipnic " << SIPNIC_VERSION << " running: " << node.worker_count() << " workers, offload "
           << device->name() << ", config " << config.source << ", listening on";
@@ -99,11 +127,8 @@ int run_command(const std::vector<std::string>& args) {
     log.warn("run", "TLS secrets are being written to " + options.tls_keylog.string() +
                         " (--tls-keylog): for debugging only");
   }
-  std::string pid_file;
-  if (vm.count("pid-file")) {
-    pid_file = vm["pid-file"].as<std::string>();
-    std::ofstream(pid_file) << ::getpid() << "\n";
-  }
+  if (control) log.info("run", "control socket " + control->path().string() + " (sipnic status)");
+  if (!pid_file.empty()) std::ofstream(pid_file) << ::getpid() << "\n";
   int sig = 0;
   // SIGHUP reloads TLS material (`sipnic reload`); SIGINT or SIGTERM stops.
   for (;;) {
@@ -118,15 +143,11 @@ int run_command(const std::vector<std::string>& args) {
   }
   if (!pid_file.empty()) std::remove(pid_file.c_str());
   log.info("run", std::string("stopping on ") + (sig == SIGINT ? "SIGINT" : "SIGTERM"));
+  metrics_http.reset();
+  control.reset();
   node.stop();
-  auto s = node.stats();
-  std::ostringstream summary;
-  summary << "calls started " << s.calls.calls_started << ", answered " << s.calls.calls_answered
-          << ", failed " << s.calls.calls_failed << ", refused " << s.calls.calls_rejected
-          << "; messages in " << s.transport.rx_messages << ", out " << s.transport.tx_messages
-          << ", malformed " << s.transport.rx_malformed << "; retransmissions sent "
-          << s.transactions.retransmissions_sent << ", absorbed " << s.transactions.retransmissions_absorbed;
-  log.info("run", summary.str());
+  // The registry outlives the workers: the figures as they stopped.
+  log.info("run", format_summary_line(node.status()));
   return 0;
 }
 

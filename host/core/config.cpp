@@ -256,7 +256,8 @@ po::options_description node_options() {
   o.add_options()
       ("workers", bounded<Workers>(d.workers), "event-loop threads; 0 = one per core")
       ("log-level", po::value<std::string>()->default_value(d.log_level), "error | warn | info | debug")
-      ("max-message-size", bounded<MessageSize>(d.max_message_bytes), "largest SIP message in bytes");
+      ("max-message-size", bounded<MessageSize>(d.max_message_bytes), "largest SIP message in bytes")
+      ("metrics", po::value<std::string>(), "Prometheus endpoint IP:PORT (GET /metrics); none by default");
   return o;
 }
 
@@ -621,6 +622,23 @@ class Builder {
     auto parsed = parse_log_level(level);
     if (!parsed) reader_.fail(Reader::line_of(s, "log-level"), "log-level", "'" + level + "' is not error, warn, info or debug");
     config_.log_level = std::string(log_level_name(*parsed));
+    if (vm.count("metrics"))
+      config_.metrics = ip_and_port(Reader::line_of(s, "metrics"), "metrics", vm["metrics"].as<std::string>(),
+                                    "metrics", "9090");
+  }
+
+  // An IP literal with a port (what a socket binds); fails naming `key`.
+  HostPort ip_and_port(int line, const std::string& key, const std::string& value, std::string_view what,
+                       std::string_view example_port) {
+    auto r = parse_address(value);
+    if (auto* why = std::get_if<std::string>(&r)) reader_.fail(line, key, *why);
+    auto& a = std::get<ParsedAddress>(r);
+    if (!a.is_ip)
+      reader_.fail(line, key, std::string(what) + " needs an IP address, not the domain name '" + a.hp.host + "'");
+    if (a.hp.port == 0)
+      reader_.fail(line, key, std::string(what) + " needs a port, e.g. " + format_host_port(a.hp) + ":" +
+                                  std::string(example_port));
+    return a.hp;
   }
 
   void listen(const Section& s) {
@@ -629,14 +647,9 @@ class Builder {
       Transport t = *parse_transport(e.key);  // store_section accepted only udp/tcp/tls
       const int line = e.line;
       for (const auto& value : Reader::values_of(e)) {
-        auto r = parse_address(value);
-        if (auto* why = std::get_if<std::string>(&r)) reader_.fail(line, e.key, *why);
-        auto& a = std::get<ParsedAddress>(r);
-        if (!a.is_ip) reader_.fail(line, e.key, "listen needs an IP address, not the domain name '" + a.hp.host + "'");
-        if (a.hp.port == 0) reader_.fail(line, e.key, "listen needs a port, e.g. " + format_host_port(a.hp) + ":5060");
-        ListenConfig l{t, a.hp};
+        ListenConfig l{t, ip_and_port(line, e.key, value, "listen", "5060")};
         for (const auto& other : config_.listen) {
-          if (other == l) reader_.fail(line, e.key, format_host_port(a.hp) + " is listed twice");
+          if (other == l) reader_.fail(line, e.key, format_host_port(l.address) + " is listed twice");
         }
         config_.listen.push_back(std::move(l));
       }
@@ -953,8 +966,9 @@ std::string format_config(const Config& c) {
   o << "[node]\n"
     << "workers = " << c.workers << "\n"
     << "log-level = " << c.log_level << "\n"
-    << "max-message-size = " << c.max_message_bytes << "\n"
-    << "\n[listen]\n";
+    << "max-message-size = " << c.max_message_bytes << "\n";
+  if (c.metrics) o << "metrics = " << format_host_port(*c.metrics) << "\n";
+  o << "\n[listen]\n";
   for (const auto& l : c.listen) o << transport_name(l.transport) << " = " << format_host_port(l.address) << "\n";
   const TimerConfig& t = c.timers;
   o << "\n[timers]\n"

@@ -99,6 +99,9 @@ struct Config {
   std::uint32_t workers = 0;  // event-loop threads; 0 = one per core
   std::string log_level = "info";  // error, warn, info, debug
   std::uint32_t max_message_bytes = 64 * 1024;
+  // [node] metrics: where the Prometheus endpoint listens (IP literal and
+  // port); none = no endpoint.
+  std::optional<HostPort> metrics;
   std::vector<ListenConfig> listen;
   std::vector<TrunkConfig> trunks;
   std::vector<RouteConfig> routes;  // first match wins, in file order

@@ -1,5 +1,6 @@
 #include "interwork/node.h"
 
+#include <chrono>
 #include <future>
 #include <random>
 #include <stdexcept>
@@ -22,8 +23,54 @@ std::uint32_t owner_of_call_id(std::string_view call_id, std::uint32_t workers) 
   return workers ? h % workers : 0;
 }
 
+namespace {
+
+// One worker's call figures in the registry. The B2BUA keeps its own
+// B2buaStats; the worker publishes them into these cells (publish_calls).
+// TODO(lead, issue 9): once the B2BUA rewrite lands, the B2BUA can write
+// these cells itself (B2buaStats fields as core::Counter / core::Gauge,
+// handed to it at construction); publish_calls and refresh_calls then go.
+struct CallCells {
+  core::Counter started, answered, failed, rejected;
+  core::Gauge active;
+};
+
+CallCells register_call_cells(core::MetricsRegistry& m, std::uint32_t worker) {
+  using core::MetricType;
+  CallCells c;
+  c.started = m.counter({std::string(metric::kCallsStarted),
+                         "calls the B2BUA started: routed, and admitted by the target trunk's limits",
+                         MetricType::kCounter},
+                        {}, worker);
+  c.answered = m.counter({std::string(metric::kCallsAnswered), "calls answered (2xx relayed to the caller)",
+                          MetricType::kCounter},
+                         {}, worker);
+  c.failed = m.counter({std::string(metric::kCallsFailed),
+                        "started calls that ended with a failure response to the caller", MetricType::kCounter},
+                       {}, worker);
+  c.rejected = m.counter({std::string(metric::kCallsRejected),
+                          "calls refused before an outbound leg existed (trunk down or at its limits: 503)",
+                          MetricType::kCounter},
+                         {}, worker);
+  c.active = m.gauge({std::string(metric::kCallsActive), "calls in progress now", MetricType::kGauge}, {}, worker);
+  return c;
+}
+
+// Counters only grow: a published figure adds what is new since the last time.
+void catch_up(core::Counter& c, std::uint64_t v) {
+  if (v > c.value()) c.add(v - c.value());
+}
+
+std::uint32_t workers_for(const core::Config& config) {
+  return config.workers ? config.workers : std::max(1u, std::thread::hardware_concurrency());
+}
+
+}  // namespace
+
 struct Node::Worker {
   std::uint32_t index = 0;
+  CallCells calls;
+  std::atomic<bool> serving{false};  // in loop.run(): posted tasks run
   core::EventLoop loop;
   std::unique_ptr<offload::SipParseEngine> parser;
   std::unique_ptr<offload::GcmEngine> gcm;          // TLS record crypto (when TLS is configured)
@@ -33,9 +80,6 @@ struct Node::Worker {
   std::unique_ptr<sip::Resolver> resolver;
   std::unique_ptr<B2bua> b2bua;
   std::thread thread;
-  // Filled by the worker thread when it leaves its loop.
-  NodeStats final_stats;
-  std::atomic<bool> stopped{false};
 };
 
 Node::Node(const core::Config& config, core::Log& log, const offload::Device& device, NodeOptions options)
@@ -43,14 +87,93 @@ Node::Node(const core::Config& config, core::Log& log, const offload::Device& de
       log_(log),
       device_(device),
       options_(std::move(options)),
+      worker_count_(workers_for(config)),
+      metrics_(worker_count_),
+      created_(core::Clock::now()),
       handshake_limiter_(config.tls.handshake_rate) {
   for (const auto& t : config_.trunks) trunks_.push_back(std::make_unique<TrunkState>(t));
-  std::uint32_t n = config_.workers ? config_.workers : std::max(1u, std::thread::hardware_concurrency());
-  for (std::uint32_t i = 0; i < n; ++i) {
+  for (std::uint32_t i = 0; i < worker_count_; ++i) {
     auto w = std::make_unique<Worker>();
     w->index = i;
+    w->calls = register_call_cells(metrics_, i);
     workers_.push_back(std::move(w));
   }
+  register_node_metrics();
+}
+
+void Node::register_node_metrics() {
+  using core::MetricType;
+  const core::MetricInfo up{std::string(metric::kTrunkUp),
+                            "1 while the trunk is up (OPTIONS answered, or not pinged), 0 while down",
+                            MetricType::kGauge};
+  const core::MetricInfo active{std::string(metric::kTrunkCallsActive), "calls in progress towards the trunk now",
+                                MetricType::kGauge};
+  const core::MetricInfo started{std::string(metric::kTrunkCallsStarted), "calls started towards the trunk",
+                                 MetricType::kCounter};
+  const core::MetricInfo refused{std::string(metric::kTrunkCallsRefused),
+                                 "calls towards the trunk refused (503), by reason: down, max_calls, max_cps",
+                                 MetricType::kCounter};
+  const core::MetricInfo options{std::string(metric::kTrunkOptions),
+                                 "OPTIONS pings to the trunk, by result: answered or unanswered", MetricType::kCounter};
+  const core::MetricInfo max_calls{std::string(metric::kTrunkMaxCalls),
+                                   "the trunk's max-calls limit (0: none)", MetricType::kGauge};
+  const core::MetricInfo max_cps{std::string(metric::kTrunkMaxCps), "the trunk's max-cps limit (0: none)",
+                                 MetricType::kGauge};
+  for (const auto& t : trunks_) {
+    const TrunkState* tp = t.get();
+    const core::MetricLabels l{{"trunk", t->name()}};
+    metrics_.callback(up, l, [tp] { return tp->up() ? 1.0 : 0.0; });
+    metrics_.callback(active, l, [tp] { return static_cast<double>(tp->active_calls()); });
+    metrics_.callback(started, l, [tp] { return static_cast<double>(tp->calls_started()); });
+    for (std::size_t r = 0; r < TrunkState::kRefusalCount; ++r) {
+      const auto why = static_cast<TrunkState::Refusal>(r);
+      metrics_.callback(refused, {{"trunk", t->name()}, {"reason", std::string(TrunkState::refusal_name(why))}},
+                        [tp, why] { return static_cast<double>(tp->calls_refused(why)); });
+    }
+    metrics_.callback(options, {{"trunk", t->name()}, {"result", "answered"}},
+                      [tp] { return static_cast<double>(tp->options_answered()); });
+    metrics_.callback(options, {{"trunk", t->name()}, {"result", "unanswered"}},
+                      [tp] { return static_cast<double>(tp->options_unanswered()); });
+    metrics_.callback(max_calls, l, [tp] { return static_cast<double>(tp->config().max_calls); });
+    metrics_.callback(max_cps, l, [tp] { return tp->config().max_cps; });
+  }
+  metrics_.callback({std::string(metric::kOffloadInfo), "the offload backend the node runs on (value 1)",
+                     MetricType::kGauge},
+                    {{"backend", std::string(device_.name())}}, [] { return 1.0; });
+  metrics_.callback({std::string(metric::kWorkers), "worker threads", MetricType::kGauge}, {},
+                    [n = worker_count_] { return static_cast<double>(n); });
+  metrics_.callback({std::string(metric::kUptime), "seconds since the node started", MetricType::kGauge}, {},
+                    [t0 = created_] { return std::chrono::duration<double>(core::Clock::now() - t0).count(); });
+  metrics_.add_refresh([this] { refresh_calls(); });
+}
+
+// On the worker's thread: its B2BUA's figures into its cells.
+void Node::publish_calls(Worker& w) {
+  if (!w.b2bua) return;
+  const B2buaStats& s = w.b2bua->stats();
+  catch_up(w.calls.started, s.calls_started);
+  catch_up(w.calls.answered, s.calls_answered);
+  catch_up(w.calls.failed, s.calls_failed);
+  catch_up(w.calls.rejected, s.calls_rejected);
+  w.calls.active.set(static_cast<std::int64_t>(s.calls_active));
+}
+
+// On a reader's thread, before a snapshot: each running worker publishes
+// now, so that what is read is current. A worker that does not answer within
+// a second (stopping, or stuck) leaves its last published figures.
+void Node::refresh_calls() {
+  std::vector<std::future<void>> done;
+  for (auto& w : workers_) {
+    if (!w->serving.load()) continue;
+    auto p = std::make_shared<std::promise<void>>();
+    done.push_back(p->get_future());
+    Worker* wp = w.get();
+    w->loop.post([this, wp, p] {
+      publish_calls(*wp);
+      p->set_value();
+    });
+  }
+  for (auto& f : done) f.wait_for(std::chrono::seconds(1));
 }
 
 Node::~Node() { stop(); }
@@ -112,6 +235,7 @@ void Node::schedule_ping(Worker& w, TrunkState& trunk) {
       log_.info("node", "trunk " + trunk.name() + " is " + (up ? "up" : "down") + " (OPTIONS)");
       trunk.set_up(up);
     }
+    trunk.record_options(up);
     w.loop.add_timer(core::Millis(trunk.config().options_interval_ms), [this, &w, &trunk] {
       schedule_ping(w, trunk);
     });
@@ -130,19 +254,19 @@ void Node::run_worker(Worker& w, std::promise<void>& ready) {
     topt.tls_handshake_timeout_ms = config_.tls.handshake_timeout_ms;
     topt.tls_handshakes_per_second = config_.tls.handshake_rate;
     topt.keepalive_interval_ms = config_.timers.keepalive_interval_ms;
-    w.transport = std::make_unique<sip::TransportLayer>(w.index, w.loop, log_, *w.parser, topt);
+    w.transport = std::make_unique<sip::TransportLayer>(w.index, w.loop, log_, metrics_, *w.parser, topt);
     w.transport->set_handshake_limiter(&handshake_limiter_);
     if (tls_) {
       w.gcm = device_.make_gcm_engine(options_.gcm_key_slots);
       tls::TlsStreamsOptions sopt;
       sopt.record.tls13_key_update_after = config_.tls.key_update_records;
-      w.tls_streams = std::make_unique<tls::TlsStreams>(*tls_, *w.gcm, log_, sopt);
+      w.tls_streams = std::make_unique<tls::TlsStreams>(*tls_, *w.gcm, log_, metrics_, w.index, sopt);
       w.transport->set_secure_streams(w.tls_streams.get());
     }
     for (const auto& l : config_.listen) w.transport->listen(l);
     sip::TransactionTimers timers{core::Millis(config_.timers.t1_ms), core::Millis(config_.timers.t2_ms),
                                   core::Millis(config_.timers.t4_ms)};
-    w.transactions = std::make_unique<sip::TransactionLayer>(w.loop, log_, *w.transport, timers,
+    w.transactions = std::make_unique<sip::TransactionLayer>(w.loop, log_, metrics_, *w.transport, timers,
                                                              std::random_device{}() ^ (std::uint64_t{w.index} << 32));
     sip::ResolverOptions ropt;
     ropt.servers = options_.dns_servers;
@@ -180,18 +304,17 @@ void Node::run_worker(Worker& w, std::promise<void>& ready) {
     return;
   }
   ready.set_value();
+  w.serving = true;
   w.loop.run();
+  w.serving = false;
+  publish_calls(w);  // the final figures, for the summary after stop()
   // Tear down on the loop's own thread (the resolver requires it).
-  w.final_stats.transport = w.transport->stats();
-  w.final_stats.transactions = w.transactions->stats();
-  w.final_stats.calls = w.b2bua->stats();
   w.b2bua.reset();
   w.resolver.reset();
   w.transactions.reset();
   w.transport.reset();  // its TLS connections end before their sessions' factory
   w.tls_streams.reset();
   w.gcm.reset();
-  w.stopped = true;
 }
 
 void Node::dispatch(Worker& from, sip::Received&& rx) {
@@ -222,28 +345,78 @@ void Node::stop() {
     if (w->thread.joinable()) w->thread.join();
 }
 
-NodeStats Node::stats() const {
-  NodeStats s;
-  for (const auto& w : workers_) {
-    const NodeStats& f = w->final_stats;
-    s.transport.rx_messages += f.transport.rx_messages;
-    s.transport.rx_malformed += f.transport.rx_malformed;
-    s.transport.rx_answered_error += f.transport.rx_answered_error;
-    s.transport.tx_messages += f.transport.tx_messages;
-    s.transport.tx_errors += f.transport.tx_errors;
-    s.transport.tcp_accepted += f.transport.tcp_accepted;
-    s.transport.tcp_closed_on_error += f.transport.tcp_closed_on_error;
-    s.transport.tcp_closed_slow += f.transport.tcp_closed_slow;
-    s.transactions.server_created += f.transactions.server_created;
-    s.transactions.client_created += f.transactions.client_created;
-    s.transactions.retransmissions_absorbed += f.transactions.retransmissions_absorbed;
-    s.transactions.retransmissions_sent += f.transactions.retransmissions_sent;
-    s.transactions.client_timeouts += f.transactions.client_timeouts;
-    s.calls.calls_started += f.calls.calls_started;
-    s.calls.calls_answered += f.calls.calls_answered;
-    s.calls.calls_failed += f.calls.calls_failed;
-    s.calls.calls_rejected += f.calls.calls_rejected;
+NodeStatus Node::status() const {
+  const core::MetricsSnapshot m = metrics_.snapshot();
+  auto u = [&m](std::string_view name, const core::MetricLabels& match = {}) {
+    return static_cast<std::uint64_t>(m.total(name, match));
+  };
+  auto nonzero = [&m](std::string_view name, std::string_view label) {
+    std::vector<std::pair<std::string, std::uint64_t>> out;
+    for (const auto& [value, n] : m.by_label(name, label))
+      if (n > 0) out.emplace_back(value, static_cast<std::uint64_t>(n));
+    return out;
+  };
+  auto batches = [&m](std::string_view name) {
+    NodeStatus::Batches b;
+    b.count = m.histogram_count(name);
+    b.mean = b.count ? m.histogram_sum(name) / static_cast<double>(b.count) : 0;
+    return b;
+  };
+  NodeStatus s;
+  s.workers = worker_count();
+  s.offload = std::string(device_.name());
+  s.uptime_seconds = std::chrono::duration<double>(core::Clock::now() - created_).count();
+  s.listeners = config_.listen;
+  const auto now = core::Clock::now();
+  for (const auto& t : trunks_) {
+    TrunkStatus ts;
+    ts.name = t->name();
+    ts.transport = t->config().transport;
+    const auto& peer = t->config().peer;
+    ts.peer = (peer.host.find(':') != std::string::npos ? "[" + peer.host + "]" : peer.host) +
+              (peer.port ? ":" + std::to_string(peer.port) : std::string());
+    ts.up = t->up();
+    ts.options_interval_ms = t->config().options_interval_ms;
+    ts.options_answered = t->options_answered();
+    ts.options_unanswered = t->options_unanswered();
+    ts.calls_now = t->active_calls();
+    ts.calls_last_second = t->calls_last_second(now);
+    ts.calls_started = t->calls_started();
+    for (std::size_t r = 0; r < TrunkState::kRefusalCount; ++r)
+      ts.calls_refused += t->calls_refused(static_cast<TrunkState::Refusal>(r));
+    ts.max_calls = t->config().max_calls;
+    ts.max_cps = t->config().max_cps;
+    s.trunks.push_back(std::move(ts));
   }
+  s.calls = {u(metric::kCallsStarted), u(metric::kCallsAnswered), u(metric::kCallsFailed),
+             u(metric::kCallsRejected), u(metric::kCallsActive)};
+  s.messages.received = u(sip::metric::kMessagesReceived);
+  s.messages.sent = u(sip::metric::kMessagesSent);
+  s.messages.send_errors = u(sip::metric::kSendErrors);
+  s.messages.parse_errors = u(sip::metric::kParseErrors);
+  s.messages.parse_errors_answered = u(sip::metric::kParseErrorsAnswered);
+  s.messages.parse_errors_by_reason = nonzero(sip::metric::kParseErrors, "reason");
+  s.connections.tcp_open = u(sip::metric::kConnectionsOpen, {{"transport", "tcp"}});
+  s.connections.tls_open = u(sip::metric::kConnectionsOpen, {{"transport", "tls"}});
+  s.connections.accepted = u(sip::metric::kConnectionsAccepted);
+  s.connections.dropped = u(sip::metric::kConnectionsDropped);
+  s.tls.handshakes = u(sip::metric::kTlsHandshakes);
+  s.tls.failures = u(sip::metric::kTlsFailures);
+  s.tls.failures_by_reason = nonzero(sip::metric::kTlsFailures, "reason");
+  const std::uint64_t timed = m.histogram_count(sip::metric::kTlsHandshakeDuration);
+  s.tls.handshake_seconds_mean =
+      timed ? m.histogram_sum(sip::metric::kTlsHandshakeDuration) / static_cast<double>(timed) : 0;
+  s.connections.keepalive_pings = u(sip::metric::kKeepalivePings);
+  s.connections.keepalive_pongs = u(sip::metric::kKeepalivePongs);
+  s.transactions.server = u(sip::metric::kTransactionsCreated, {{"kind", "server"}});
+  s.transactions.client = u(sip::metric::kTransactionsCreated, {{"kind", "client"}});
+  s.transactions.active = u(sip::metric::kTransactionsActive);
+  s.transactions.retransmissions_sent = u(sip::metric::kRetransmissionsSent);
+  s.transactions.retransmissions_absorbed = u(sip::metric::kRetransmissionsAbsorbed);
+  s.transactions.timeouts = u(sip::metric::kClientTimeouts);
+  s.transactions.rejected = u(sip::metric::kRequestsRejected);
+  s.parse_batches = batches(sip::metric::kParseBatchSegments);
+  s.tls_batches = batches(tls::metric::kRecordBatchConnections);
   return s;
 }
 

@@ -4,6 +4,11 @@
 // Call-ID (a hash of it); a worker that receives a message it does not own
 // posts it to the owner's loop, so a call's state is only ever touched by one
 // thread and the message path takes no global lock.
+//
+// The node owns the metrics registry: every layer of every worker registers
+// its figures there (one writer slot per worker), the node adds the trunks'
+// and its own, and status() reads them for the control socket and the
+// summary line (docs/operations.md).
 #pragma once
 
 #include <atomic>
@@ -15,8 +20,10 @@
 #include <string_view>
 #include <vector>
 
+#include "core/clock.h"
 #include "core/config.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "interwork/b2bua.h"
 #include "interwork/trunk_state.h"
 #include "offload/device.h"
@@ -33,10 +40,74 @@ struct NodeOptions {
   std::uint32_t gcm_key_slots = 65536;
 };
 
-struct NodeStats {
-  sip::TransportStats transport;
-  sip::TransactionStats transactions;
-  B2buaStats calls;
+namespace metric {
+inline constexpr std::string_view kCallsStarted = "sipnic_calls_started_total";
+inline constexpr std::string_view kCallsAnswered = "sipnic_calls_answered_total";
+inline constexpr std::string_view kCallsFailed = "sipnic_calls_failed_total";
+inline constexpr std::string_view kCallsRejected = "sipnic_calls_rejected_total";
+inline constexpr std::string_view kCallsActive = "sipnic_calls_active";
+inline constexpr std::string_view kTrunkUp = "sipnic_trunk_up";
+inline constexpr std::string_view kTrunkCallsActive = "sipnic_trunk_calls_active";
+inline constexpr std::string_view kTrunkCallsStarted = "sipnic_trunk_calls_started_total";
+inline constexpr std::string_view kTrunkCallsRefused = "sipnic_trunk_calls_refused_total";
+inline constexpr std::string_view kTrunkOptions = "sipnic_trunk_options_pings_total";
+inline constexpr std::string_view kTrunkMaxCalls = "sipnic_trunk_max_calls";
+inline constexpr std::string_view kTrunkMaxCps = "sipnic_trunk_max_cps";
+inline constexpr std::string_view kOffloadInfo = "sipnic_offload_info";
+inline constexpr std::string_view kWorkers = "sipnic_node_workers";
+inline constexpr std::string_view kUptime = "sipnic_node_uptime_seconds";
+}  // namespace metric
+
+// What `sipnic status` shows: the node's shape and its figures, summed over
+// the workers, read from the registry at one moment.
+struct TrunkStatus {
+  std::string name;
+  core::Transport transport = core::Transport::kUdp;
+  std::string peer;                     // as configured
+  bool up = true;
+  std::uint32_t options_interval_ms = 0;  // 0: no OPTIONS pings
+  std::uint64_t options_answered = 0;
+  std::uint64_t options_unanswered = 0;
+  std::uint32_t calls_now = 0;
+  std::uint32_t calls_last_second = 0;  // calls started in the sliding second
+  std::uint64_t calls_started = 0;      // towards this trunk
+  std::uint64_t calls_refused = 0;      // by its limits or while down
+  std::uint32_t max_calls = 0;          // 0: no limit
+  double max_cps = 0;                   // 0: no limit
+};
+
+struct NodeStatus {
+  std::uint32_t workers = 0;
+  std::string offload;  // backend name
+  double uptime_seconds = 0;
+  std::vector<core::ListenConfig> listeners;
+  std::vector<TrunkStatus> trunks;
+  struct Calls {
+    std::uint64_t started = 0, answered = 0, failed = 0, rejected = 0, active = 0;
+  } calls;
+  struct Messages {
+    std::uint64_t received = 0, sent = 0, send_errors = 0, parse_errors = 0, parse_errors_answered = 0;
+    std::vector<std::pair<std::string, std::uint64_t>> parse_errors_by_reason;  // non-zero only
+  } messages;
+  struct Connections {
+    std::uint64_t tcp_open = 0, tls_open = 0, accepted = 0, dropped = 0;
+    std::uint64_t keepalive_pings = 0, keepalive_pongs = 0;  // sent
+  } connections;
+  struct Tls {
+    std::uint64_t handshakes = 0, failures = 0;
+    std::vector<std::pair<std::string, std::uint64_t>> failures_by_reason;  // non-zero only
+    double handshake_seconds_mean = 0;
+  } tls;
+  struct Transactions {
+    std::uint64_t server = 0, client = 0, active = 0, retransmissions_sent = 0, retransmissions_absorbed = 0,
+                  timeouts = 0, rejected = 0;
+  } transactions;
+  struct Batches {
+    std::uint64_t count = 0;
+    double mean = 0;  // items per batch
+  };
+  Batches parse_batches;  // segments per SipParseEngine call
+  Batches tls_batches;    // connections per GcmEngine batch
 };
 
 // Which worker owns a Call-ID.
@@ -60,9 +131,14 @@ class Node {
   std::string reload_tls();
 
   std::uint32_t worker_count() const { return static_cast<std::uint32_t>(workers_.size()); }
-  // Sums the workers' counters as they were when the workers stopped: call after stop().
-  NodeStats stats() const;
   const std::vector<std::unique_ptr<TrunkState>>& trunks() const { return trunks_; }
+
+  // The node's figures. Thread-safe; read while the node runs (the control
+  // socket, the metrics endpoint) and after stop() (the summary line). Not
+  // from a worker's thread: a read waits for each running worker to publish
+  // its call figures on its own loop.
+  const core::MetricsRegistry& metrics() const { return metrics_; }
+  NodeStatus status() const;
 
  private:
   struct Worker;
@@ -70,11 +146,17 @@ class Node {
   void dispatch(Worker& from, sip::Received&& rx);
   void schedule_ping(Worker& w, TrunkState& trunk);
   bool uses_tls() const;
+  void register_node_metrics();
+  void publish_calls(Worker& w);
+  void refresh_calls();
 
   const core::Config& config_;
   core::Log& log_;
   const offload::Device& device_;
   NodeOptions options_;
+  std::uint32_t worker_count_;
+  core::MetricsRegistry metrics_;  // outlives the workers, so figures stay readable after stop()
+  core::Clock::time_point created_;
   std::vector<std::unique_ptr<TrunkState>> trunks_;
   std::unique_ptr<tls::TlsSetHolder> tls_;  // null without TLS
   sip::HandshakeLimiter handshake_limiter_;  // node-wide, shared by the workers

@@ -1,12 +1,14 @@
 // Run-time state of a trunk shared by all workers: up/down from OPTIONS pings,
-// concurrent calls and the call-rate window. Atomics only: the message path
-// takes no lock for it.
+// concurrent calls, the call-rate window, and the trunk's call and OPTIONS
+// counts (which the node's registry reads through callbacks). Atomics only:
+// the message path takes no lock for it.
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/config.h"
@@ -34,6 +36,24 @@ class TrunkState {
   void end_call() { active_.fetch_sub(1, std::memory_order_relaxed); }
   std::uint32_t active_calls() const { return active_.load(std::memory_order_relaxed); }
 
+  // Why try_start_call refused a call.
+  enum class Refusal : std::uint8_t { kDown, kMaxCalls, kMaxCps };
+  static constexpr std::size_t kRefusalCount = 3;
+  static std::string_view refusal_name(Refusal r);  // "down", "max_calls", "max_cps"
+  std::uint64_t calls_started() const { return started_.load(std::memory_order_relaxed); }
+  std::uint64_t calls_refused(Refusal r) const {
+    return refused_[static_cast<std::size_t>(r)].load(std::memory_order_relaxed);
+  }
+  // Calls started in the sliding second before `now` (the call-rate window).
+  std::uint32_t calls_last_second(std::chrono::steady_clock::time_point now) const;
+
+  // An OPTIONS ping's result (the node's pinger, which also sets up/down).
+  void record_options(bool answered) {
+    (answered ? options_answered_ : options_unanswered_).fetch_add(1, std::memory_order_relaxed);
+  }
+  std::uint64_t options_answered() const { return options_answered_.load(std::memory_order_relaxed); }
+  std::uint64_t options_unanswered() const { return options_unanswered_.load(std::memory_order_relaxed); }
+
  private:
   core::TrunkConfig config_;
   std::vector<core::SocketAddress> sources_;
@@ -43,6 +63,10 @@ class TrunkState {
   // last ten slots (a sliding second).
   std::atomic<std::int64_t> rate_slot_{0};
   std::atomic<std::uint32_t> rate_count_[10] = {};
+  std::atomic<std::uint64_t> started_{0};
+  std::atomic<std::uint64_t> refused_[kRefusalCount] = {};
+  std::atomic<std::uint64_t> options_answered_{0};
+  std::atomic<std::uint64_t> options_unanswered_{0};
 };
 
 }  // namespace sipnic::interwork

@@ -12,6 +12,8 @@
 // the worker.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <span>
 #include <string>
@@ -20,6 +22,25 @@
 #include "core/socket_address.h"
 
 namespace sipnic::sip {
+
+// Why a secure stream failed, in the classes an operator watches (the
+// reason label of sipnic_tls_failures_total, docs/operations.md). The
+// certificate classes group X509 verification errors.
+enum class SecureFailure : std::uint8_t {
+  kNone,
+  kCertExpired,       // a certificate of the chain expired or is not valid yet
+  kCertUntrusted,     // the chain leads to no trusted CA (unknown issuer, self-signed)
+  kCertRevoked,       // on a CRL
+  kCertInvalid,       // other verification errors (signature, purpose, missing CRL, ...)
+  kIdentityMismatch,  // the certificate does not name the trunk's tls-identity (RFC 5922)
+  kNoTrunk,           // inbound: the certificate names no TLS trunk
+  kHandshake,         // protocol: no common version or suite, the peer's alert, a bad message
+  kRecord,            // after the handshake: a record that fails, a fatal alert
+  kLocal,             // sipnic's own side: out of memory, key table full, not configured
+};
+inline constexpr std::size_t kSecureFailureCount = 10;
+// The label value: "cert_expired", "identity_mismatch", ...
+std::string_view secure_failure_name(SecureFailure f);
 
 class SecureStream {
  public:
@@ -47,6 +68,8 @@ class SecureStream {
   virtual State state() const = 0;
   // Why the stream failed or closed (for logs); "" while fine.
   virtual std::string reason() const = 0;
+  // The class of the failure once state() is kFailed (kNone before).
+  virtual SecureFailure failure() const = 0;
   // The trunk the peer's verified certificate identifies (RFC 5922), once open.
   virtual std::string trunk() const = 0;
   // Starts an orderly close (close_notify).

@@ -151,7 +151,9 @@ void ServerTransaction::terminate() {
   if (retransmit_timer_) layer_.loop_.cancel_timer(retransmit_timer_);
   if (end_timer_) layer_.loop_.cancel_timer(end_timer_);
   retransmit_timer_ = end_timer_ = 0;
-  layer_.servers_.erase(key_);  // may destroy *this: nothing after
+  TransactionLayer& layer = layer_;
+  layer.servers_.erase(key_);  // may destroy *this: nothing after but `layer`
+  layer.stats_.server_active.set(static_cast<std::int64_t>(layer.servers_.size()));
 }
 
 // ---- client transactions ----------------------------------------------------
@@ -285,14 +287,52 @@ void ClientTransaction::terminate() {
   if (end_timer_) layer_.loop_.cancel_timer(end_timer_);
   retransmit_timer_ = timeout_timer_ = end_timer_ = 0;
   handler_ = nullptr;
-  layer_.clients_.erase(key_);  // may destroy *this
+  TransactionLayer& layer = layer_;
+  layer.clients_.erase(key_);  // may destroy *this: nothing after but `layer`
+  layer.stats_.client_active.set(static_cast<std::int64_t>(layer.clients_.size()));
 }
 
 // ---- the layer ----------------------------------------------------------------
 
-TransactionLayer::TransactionLayer(core::EventLoop& loop, core::Log& log, TransportLayer& transport,
-                                   TransactionTimers timers, std::uint64_t seed, ValidationPolicy policy)
-    : loop_(loop), log_(log), transport_(transport), timers_(timers), policy_(std::move(policy)), rng_(seed) {}
+TransactionStats::TransactionStats(core::MetricsRegistry& m, std::uint32_t w) {
+  using core::MetricInfo;
+  using core::MetricType;
+  const MetricInfo created{std::string(metric::kTransactionsCreated),
+                           "SIP transactions created (RFC 3261 section 17), by kind", MetricType::kCounter};
+  const MetricInfo active{std::string(metric::kTransactionsActive), "SIP transactions alive now, by kind",
+                          MetricType::kGauge};
+  server_created = m.counter(created, {{"kind", "server"}}, w);
+  client_created = m.counter(created, {{"kind", "client"}}, w);
+  server_active = m.gauge(active, {{"kind", "server"}}, w);
+  client_active = m.gauge(active, {{"kind", "client"}}, w);
+  retransmissions_absorbed = m.counter({std::string(metric::kRetransmissionsAbsorbed),
+                                        "retransmitted requests and responses absorbed by a transaction",
+                                        MetricType::kCounter},
+                                       {}, w);
+  retransmissions_sent = m.counter({std::string(metric::kRetransmissionsSent),
+                                    "retransmissions sent (timers A, E and G, and answers to retransmitted requests)",
+                                    MetricType::kCounter},
+                                   {}, w);
+  client_timeouts = m.counter({std::string(metric::kClientTimeouts),
+                               "client transactions that got no final response in time (timers B and F)",
+                               MetricType::kCounter},
+                              {}, w);
+  rejected = m.counter({std::string(metric::kRequestsRejected),
+                        "requests refused by validation with a 4xx or 5xx before any transaction user saw them",
+                        MetricType::kCounter},
+                       {}, w);
+}
+
+TransactionLayer::TransactionLayer(core::EventLoop& loop, core::Log& log, core::MetricsRegistry& metrics,
+                                   TransportLayer& transport, TransactionTimers timers, std::uint64_t seed,
+                                   ValidationPolicy policy)
+    : loop_(loop),
+      log_(log),
+      transport_(transport),
+      timers_(timers),
+      policy_(std::move(policy)),
+      rng_(seed),
+      stats_(metrics, transport.worker()) {}
 
 TransactionLayer::~TransactionLayer() {
   // Cancel every timer before the maps go: timers hold only weak references,
@@ -306,6 +346,9 @@ TransactionLayer::~TransactionLayer() {
     if (c->timeout_timer_) loop_.cancel_timer(c->timeout_timer_);
     if (c->end_timer_) loop_.cancel_timer(c->end_timer_);
   }
+  // The transactions go with the layer (their cells stay in the registry).
+  stats_.server_active.set(0);
+  stats_.client_active.set(0);
 }
 
 std::string TransactionLayer::random_token(std::size_t hex_chars) {
@@ -428,6 +471,7 @@ void TransactionLayer::receive(Received&& rx) {
   auto tx = std::shared_ptr<ServerTransaction>(new ServerTransaction(*this, key, std::move(rx)));
   servers_.emplace(key, tx);
   ++stats_.server_created;
+  stats_.server_active.set(static_cast<std::int64_t>(servers_.size()));
   if (user_.on_request) user_.on_request(tx);
 }
 
@@ -466,6 +510,7 @@ ClientTransactionPtr TransactionLayer::send_request(OutgoingRequest req, const T
       new ClientTransaction(*this, key, std::move(req), target, std::move(handler)));
   clients_[key] = tx;
   ++stats_.client_created;
+  stats_.client_active.set(static_cast<std::int64_t>(clients_.size()));
   tx->start();
   return tx;
 }

@@ -19,6 +19,7 @@
 #include "core/config.h"
 #include "core/event_loop.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "sip/outgoing_request.h"
 #include "sip/transport.h"
 #include "sip/validate.h"
@@ -39,13 +40,27 @@ struct TransactionTimers {
   core::Millis t4{5000};
 };
 
+namespace metric {
+inline constexpr std::string_view kTransactionsCreated = "sipnic_sip_transactions_created_total";
+inline constexpr std::string_view kTransactionsActive = "sipnic_sip_transactions_active";
+inline constexpr std::string_view kRetransmissionsAbsorbed = "sipnic_sip_retransmissions_absorbed_total";
+inline constexpr std::string_view kRetransmissionsSent = "sipnic_sip_retransmissions_sent_total";
+inline constexpr std::string_view kClientTimeouts = "sipnic_sip_client_transaction_timeouts_total";
+inline constexpr std::string_view kRequestsRejected = "sipnic_sip_requests_rejected_total";
+}  // namespace metric
+
+// The transaction layer's figures: one worker's cells in the node's registry.
 struct TransactionStats {
-  std::uint64_t server_created = 0;
-  std::uint64_t client_created = 0;
-  std::uint64_t retransmissions_absorbed = 0;
-  std::uint64_t retransmissions_sent = 0;
-  std::uint64_t client_timeouts = 0;
-  std::uint64_t rejected = 0;  // requests refused by validation (4xx/5xx sent)
+  TransactionStats() = default;
+  TransactionStats(core::MetricsRegistry& metrics, std::uint32_t worker);
+  core::Counter server_created;
+  core::Counter client_created;
+  core::Gauge server_active;
+  core::Gauge client_active;
+  core::Counter retransmissions_absorbed;
+  core::Counter retransmissions_sent;
+  core::Counter client_timeouts;
+  core::Counter rejected;  // requests refused by validation (4xx/5xx sent)
 };
 
 // Top-Via branch and sent-by, CSeq number and method: what matching needs.
@@ -159,7 +174,8 @@ class TransactionLayer {
     std::function<void(const ServerTransactionPtr&)> on_ack_timeout;
   };
 
-  TransactionLayer(core::EventLoop& loop, core::Log& log, TransportLayer& transport,
+  // Registers its figures in `metrics` as writer transport.worker().
+  TransactionLayer(core::EventLoop& loop, core::Log& log, core::MetricsRegistry& metrics, TransportLayer& transport,
                    TransactionTimers timers, std::uint64_t seed, ValidationPolicy policy = {});
   ~TransactionLayer();
 
@@ -186,7 +202,6 @@ class TransactionLayer {
   std::string via_for(core::Transport transport, int family, std::string_view branch) const;
 
   const TransactionTimers& timers() const { return timers_; }
-  const TransactionStats& stats() const { return stats_; }
   core::EventLoop& loop() { return loop_; }
   TransportLayer& transport() { return transport_; }
   core::Log& log() { return log_; }

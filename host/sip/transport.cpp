@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -28,6 +29,11 @@ std::size_t count_pings(std::string_view gap) {
   for (std::size_t p = gap.find("\r\n\r\n"); p != std::string_view::npos; p = gap.find("\r\n\r\n", p + 4)) ++n;
   return n;
 }
+
+std::size_t idx(Transport t) { return static_cast<std::size_t>(t); }
+
+constexpr Transport kTransports[] = {Transport::kUdp, Transport::kTcp, Transport::kTls};
+constexpr Transport kStreamTransports[] = {Transport::kTcp, Transport::kTls};
 
 struct Fd {
   int fd = -1;
@@ -55,6 +61,76 @@ int open_socket(int family, int type) {
 
 }  // namespace
 
+TransportStats::TransportStats(core::MetricsRegistry& m, std::uint32_t w) {
+  using core::MetricInfo;
+  using core::MetricType;
+  const MetricInfo received{std::string(metric::kMessagesReceived),
+                            "SIP messages received (parsed and handed on), by transport and worker",
+                            MetricType::kCounter, {}, true};
+  const MetricInfo sent{std::string(metric::kMessagesSent),
+                        "SIP messages sent: handed to the kernel, or sealed on an open TLS connection",
+                        MetricType::kCounter};
+  const MetricInfo errors{std::string(metric::kSendErrors),
+                          "SIP messages that could not be sent (no socket, connect or handshake failed, send failed)",
+                          MetricType::kCounter};
+  for (Transport t : kTransports) {
+    const core::MetricLabels l{{"transport", std::string(core::transport_name(t))}};
+    rx_messages[idx(t)] = m.counter(received, l, w);
+    tx_messages[idx(t)] = m.counter(sent, l, w);
+    tx_errors[idx(t)] = m.counter(errors, l, w);
+  }
+  const MetricInfo parse_errors{std::string(metric::kParseErrors),
+                                "received bytes that did not parse as SIP, by reason (dropped or answered)",
+                                MetricType::kCounter};
+  for (std::size_t e = 1; e < rx_malformed.size(); ++e)
+    rx_malformed[e] =
+        m.counter(parse_errors, {{"reason", std::string(offload::parse_error_name(static_cast<ParseError>(e)))}}, w);
+  rx_answered_error = m.counter({std::string(metric::kParseErrorsAnswered),
+                                 "parse errors answered with 400 or 513 (the rest are dropped)", MetricType::kCounter},
+                                {}, w);
+  const MetricInfo accepted{std::string(metric::kConnectionsAccepted), "inbound stream connections accepted",
+                            MetricType::kCounter};
+  const MetricInfo open{std::string(metric::kConnectionsOpen), "stream connections open now, inbound and outbound",
+                        MetricType::kGauge};
+  for (Transport t : kStreamTransports) {
+    const core::MetricLabels l{{"transport", std::string(core::transport_name(t))}};
+    tcp_accepted[idx(t)] = m.counter(accepted, l, w);
+    connections_open[idx(t)] = m.gauge(open, l, w);
+  }
+  const MetricInfo dropped{std::string(metric::kConnectionsDropped),
+                           "stream connections sipnic closed because of the peer's bytes, by reason",
+                           MetricType::kCounter};
+  tcp_closed_on_error = m.counter(dropped, {{"reason", "framing_error"}}, w);
+  tcp_closed_slow = m.counter(dropped, {{"reason", "partial_message_timeout"}}, w);
+  const MetricInfo failures{std::string(metric::kTlsFailures),
+                            "TLS connections that failed (handshake or records) or were refused, by reason",
+                            MetricType::kCounter};
+  for (std::size_t f = 1; f < tls_failures.size(); ++f)
+    tls_failures[f] =
+        m.counter(failures, {{"reason", std::string(secure_failure_name(static_cast<SecureFailure>(f)))}}, w);
+  tls_handshake_timeouts = m.counter(failures, {{"reason", "timeout"}}, w);
+  tls_rate_limited = m.counter(failures, {{"reason", "rate_limited"}}, w);
+  tls_handshakes = m.counter({std::string(metric::kTlsHandshakes), "TLS handshakes completed (peer verified)",
+                              MetricType::kCounter},
+                             {}, w);
+  tls_handshake_seconds = m.histogram({std::string(metric::kTlsHandshakeDuration),
+                                       "time from a TLS connection's start to its completed handshake",
+                                       MetricType::kHistogram,
+                                       {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}},
+                                      {}, w);
+  keepalive_pings = m.counter({std::string(metric::kKeepalivePings),
+                               "RFC 5626 CRLFCRLF keepalive pings sent on outbound streams", MetricType::kCounter},
+                              {}, w);
+  keepalive_pongs = m.counter({std::string(metric::kKeepalivePongs),
+                               "RFC 5626 CRLF pongs sent in answer to pings received", MetricType::kCounter},
+                              {}, w);
+  parse_batch_segments = m.histogram({std::string(metric::kParseBatchSegments),
+                                      "segments (datagrams, stream reads) per SIP parse-engine call",
+                                      MetricType::kHistogram,
+                                      core::kBatchSizeBuckets},
+                                     {}, w);
+}
+
 struct TransportLayer::UdpSocket {
   Fd fd;
   SocketAddress local;
@@ -73,6 +149,7 @@ struct TransportLayer::Connection {
   std::string trunk;                      // kTls: the trunk named by the trunk hint
   bool secure_dirty = false;              // kTls: has work for the turn's end
   core::EventLoop::TimerId handshake_timer = 0;
+  core::Clock::time_point handshake_started{};  // kTls: for the handshake duration
   core::EventLoop::TimerId keepalive_timer = 0;
   Fd fd;
   SocketAddress peer;
@@ -83,6 +160,9 @@ struct TransportLayer::Connection {
   bool closing = false;  // framing error answered: close once `out` drains
   bool queued = false;   // in this turn's parse batch
   bool peer_closed = false;  // EOF seen: close after the last bytes are parsed
+  // Messages queued before the connection could carry them (connecting, TLS
+  // handshaking): counted as sent once it can, as send errors if it fails.
+  std::uint32_t unsent = 0;
   std::string in;
   StreamFraming framing;  // where the partial message at the front of `in` stands
   std::string out;
@@ -91,13 +171,15 @@ struct TransportLayer::Connection {
 };
 
 TransportLayer::TransportLayer(std::uint32_t worker, core::EventLoop& loop, core::Log& log,
-                               offload::SipParseEngine& parser, TransportOptions options)
+                               core::MetricsRegistry& metrics, offload::SipParseEngine& parser,
+                               TransportOptions options)
     : worker_(worker),
       loop_(loop),
       log_(log),
       parser_(parser),
       options_(options),
-      own_limiter_(options.tls_handshakes_per_second) {
+      own_limiter_(options.tls_handshakes_per_second),
+      stats_(metrics, worker) {
   // One extra byte per slot tells a datagram that was cut by the buffer size.
   rx_buffer_.resize(kUdpBatch * (options_.max_message_bytes + 1));
   loop_.set_turn_end_hook([this] { parse_turn_batch(); });
@@ -121,6 +203,7 @@ TransportLayer::~TransportLayer() {
   for (auto& l : tcp_listeners_) loop_.remove_fd(l->fd.fd);
   for (auto& [id, c] : connections_) {
     loop_.remove_fd(c->fd.fd);
+    --stats_.connections_open[idx(c->transport)];
     if (c->partial_timer) loop_.cancel_timer(c->partial_timer);
     if (c->idle_timer) loop_.cancel_timer(c->idle_timer);
     if (c->handshake_timer) loop_.cancel_timer(c->handshake_timer);
@@ -228,6 +311,7 @@ void TransportLayer::mark_secure_dirty(Connection& c) {
 
 void TransportLayer::start_secure(Connection& c, std::unique_ptr<SecureStream> stream) {
   c.secure = std::move(stream);
+  c.handshake_started = loop_.now();
   mark_secure_dirty(c);  // a client's ClientHello is waiting to be written
   if (options_.tls_handshake_timeout_ms == 0) return;
   std::uint64_t id = c.id;
@@ -265,6 +349,12 @@ void TransportLayer::process_secure_streams() {
       loop_.cancel_timer(c.handshake_timer);
       c.handshake_timer = 0;
     }
+    if (state == SecureStream::State::kOpen && c.handshake_started != core::Clock::time_point{}) {
+      ++stats_.tls_handshakes;
+      stats_.tls_handshake_seconds.observe(std::chrono::duration<double>(loop_.now() - c.handshake_started).count());
+      c.handshake_started = {};
+      count_unsent_as_sent(c);
+    }
     if (!c.out.empty() && !c.connecting) {
       flush_connection(c);
       if (connections_.find(id) == connections_.end()) continue;
@@ -279,7 +369,8 @@ void TransportLayer::process_secure_streams() {
     }
     if (state == SecureStream::State::kFailed || state == SecureStream::State::kClosing) {
       if (state == SecureStream::State::kFailed) {
-        ++stats_.tls_failures;
+        SecureFailure why = c.secure->failure();
+        ++stats_.tls_failures[static_cast<std::size_t>(why == SecureFailure::kNone ? SecureFailure::kLocal : why)];
         report_failure(c);
         log_.info("transport", "tls " + c.peer.to_string() + ": " + c.secure->reason() + "; closing");
       }
@@ -324,7 +415,10 @@ void TransportLayer::parse_pending() {
     rx_segments_.push_back({seg.offset, seg.length, seg.connection ? offload::kSegmentStream : 0u});
   }
   rx_out_.clear();
-  if (!rx_segments_.empty()) parser_.parse(batch_bytes_, rx_segments_, rx_out_);
+  if (!rx_segments_.empty()) {
+    stats_.parse_batch_segments.observe(static_cast<double>(rx_segments_.size()));
+    parser_.parse(batch_bytes_, rx_segments_, rx_out_);
+  }
   // Swap out the turn's state first: delivering may send, and a send never
   // reads, but a handler could run a nested turn in tests.
   std::vector<PendingSegment> segs;
@@ -358,8 +452,8 @@ void TransportLayer::finish_datagram(const PendingSegment& seg, std::string_view
                                      const offload::SipParseOutput& out, std::size_t index) {
   const auto& r = out.segments[index];
   if (r.error != static_cast<std::uint8_t>(ParseError::kNone)) {
-    ++stats_.rx_malformed;
     auto err = static_cast<ParseError>(r.error);
+    ++stats_.rx_malformed[std::min<std::size_t>(r.error, stats_.rx_malformed.size() - 1)];
     bool answered = answer_malformed(text, err, Transport::kUdp, seg.source, {});
     log_.debug("transport", "udp from " + seg.source.to_string() + ": malformed message (" +
                                 std::string(offload::parse_error_reason(err)) + " at offset " +
@@ -383,7 +477,7 @@ void TransportLayer::deliver(std::string_view segment, const offload::SipParseOu
     rx.local = local;
     rx.connection = conn;
     rx.trunk = trunk;
-    ++stats_.rx_messages;
+    ++stats_.rx_messages[idx(transport)];
     if (handler_) handler_(std::move(rx));
   }
 }
@@ -465,7 +559,7 @@ void TransportLayer::on_accept(TcpListener& l) {
     socklen_t len = SocketAddress::capacity();
     int fd = ::accept4(l.fd.fd, peer.sa(), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) return;
-    ++stats_.tcp_accepted;
+    ++stats_.tcp_accepted[idx(l.transport)];
     if (l.transport == Transport::kTls && !admit_handshake(peer)) {
       // A flood of handshakes from one address costs sipnic CPU (key
       // exchange, signatures): refused before any TLS work.
@@ -493,6 +587,7 @@ TransportLayer::Connection& TransportLayer::add_connection(int fd, const SocketA
   std::uint64_t id = c->id;
   Connection& ref = *c;
   connections_.emplace(id, std::move(c));
+  ++stats_.connections_open[idx(transport)];
   loop_.add_fd(fd, EPOLLIN | EPOLLRDHUP | (connecting ? EPOLLOUT : 0u),
                [this, id](std::uint32_t ev) { on_connection_event(id, ev); });
   ref.want_write = connecting;
@@ -518,12 +613,12 @@ void TransportLayer::on_connection_event(std::uint64_t id, std::uint32_t events)
     ::getsockopt(c.fd.fd, SOL_SOCKET, SO_ERROR, &err, &len);
     if (err != 0) {
       log_.warn("transport", "tcp connect to " + c.peer.to_string() + " failed: " + std::strerror(err));
-      ++stats_.tx_errors;
-      report_failure(c);
+      report_failure(c);  // the queued messages count as send errors at the close
       close_connection(id, "connect failed");
       return;
     }
     c.connecting = false;
+    if (!c.secure) count_unsent_as_sent(c);
     SocketAddress local;
     socklen_t llen = SocketAddress::capacity();
     ::getsockname(c.fd.fd, local.sa(), &llen);
@@ -644,8 +739,8 @@ void TransportLayer::finish_stream_segment(std::uint64_t id, std::string_view te
   if (it == connections_.end()) return;
   Connection& conn = *it->second;
   if (r.error != static_cast<std::uint8_t>(ParseError::kNone)) {
-    ++stats_.rx_malformed;
     auto err = static_cast<ParseError>(r.error);
+    ++stats_.rx_malformed[std::min<std::size_t>(r.error, stats_.rx_malformed.size() - 1)];
     std::string_view rest = std::string_view(in).substr(r.consumed);
     answer_malformed(rest, err, conn.transport, conn.peer, ref);
     log_.info("transport", "tcp from " + conn.peer.to_string() + ": " +
@@ -760,14 +855,14 @@ bool TransportLayer::send(Transport transport, const SocketAddress& dest, Connec
       if (s->local.family() != dest.family()) continue;
       ssize_t n = ::sendto(s->fd.fd, bytes.data(), bytes.size(), MSG_DONTWAIT, dest.sa(), dest.len());
       if (n < 0) {
-        ++stats_.tx_errors;
+        ++stats_.tx_errors[idx(transport)];
         log_.debug("transport", "udp send to " + dest.to_string() + " failed: " + std::strerror(errno));
         return false;
       }
-      ++stats_.tx_messages;
+      ++stats_.tx_messages[idx(transport)];
       return true;
     }
-    ++stats_.tx_errors;
+    ++stats_.tx_errors[idx(transport)];
     log_.warn("transport", "no udp socket of the family of " + dest.to_string());
     return false;
   }
@@ -787,19 +882,19 @@ bool TransportLayer::send(Transport transport, const SocketAddress& dest, Connec
   if (!c) c = connection_to(transport, dest, trunk);
   if (!c) {
     if (transport == Transport::kTls && !secure_) {
-      ++stats_.tx_errors;
+      ++stats_.tx_errors[idx(transport)];
       log_.warn("transport", "tls to " + dest.to_string() + ": TLS is not configured");
       return false;
     }
     int fd = ::socket(dest.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
-      ++stats_.tx_errors;
+      ++stats_.tx_errors[idx(transport)];
       return false;
     }
     if (::connect(fd, dest.sa(), dest.len()) < 0 && errno != EINPROGRESS) {
       log_.warn("transport", "tcp connect to " + dest.to_string() + " failed: " + std::strerror(errno));
       ::close(fd);
-      ++stats_.tx_errors;
+      ++stats_.tx_errors[idx(transport)];
       return false;
     }
     c = &add_connection(fd, dest, true, transport);
@@ -808,7 +903,7 @@ bool TransportLayer::send(Transport transport, const SocketAddress& dest, Connec
     outbound_by_peer_[dest] = c->id;
     if (transport == Transport::kTls) start_secure(*c, secure_->connect(dest, trunk));
   }
-  ++stats_.tx_messages;
+  count_sent(*c);
   if (c->secure) {
     // Sealed at the turn's end, with every other connection's records.
     c->secure->send(bytes);
@@ -850,7 +945,7 @@ void TransportLayer::flush_connection(Connection& c) {
       continue;
     }
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
-    ++stats_.tx_errors;
+    ++stats_.tx_errors[idx(c.transport)];
     report_failure(c);
     close_connection(id, "send failed");
     return;
@@ -862,6 +957,23 @@ void TransportLayer::flush_connection(Connection& c) {
   }
   // A connection closing after a framing error goes once its answer is out.
   if (!want && c.closing) close_connection(id, "framing error");
+}
+
+// A message on a stream counts as sent once the connection can carry it: a
+// request queued behind a connect or a TLS handshake that then fails was
+// never sent, and counts as a send error instead (close_connection).
+void TransportLayer::count_sent(Connection& c) {
+  const bool waiting = c.connecting || (c.secure && c.secure->state() == SecureStream::State::kHandshaking);
+  if (waiting) {
+    ++c.unsent;
+  } else {
+    ++stats_.tx_messages[idx(c.transport)];
+  }
+}
+
+void TransportLayer::count_unsent_as_sent(Connection& c) {
+  stats_.tx_messages[idx(c.transport)] += c.unsent;
+  c.unsent = 0;
 }
 
 void TransportLayer::report_failure(const Connection& c) {
@@ -877,6 +989,8 @@ void TransportLayer::close_connection(std::uint64_t id, const char* why) {
   Connection& c = *it->second;
   log_.debug("transport", "tcp " + c.peer.to_string() + " closed: " + why);
   loop_.remove_fd(c.fd.fd);
+  stats_.tx_errors[idx(c.transport)] += c.unsent;
+  --stats_.connections_open[idx(c.transport)];
   if (c.partial_timer) loop_.cancel_timer(c.partial_timer);
   if (c.idle_timer) loop_.cancel_timer(c.idle_timer);
   if (c.handshake_timer) loop_.cancel_timer(c.handshake_timer);

@@ -11,6 +11,7 @@
 // that worker's loop.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -22,6 +23,7 @@
 #include "core/config.h"
 #include "core/event_loop.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/socket_address.h"
 #include "offload/sip_parse_engine.h"
 #include "sip/message.h"
@@ -45,20 +47,52 @@ struct Received {
   std::string trunk;         // TLS: the trunk the peer's certificate identifies
 };
 
+// Names of the transport's figures in the node's registry (every metric:
+// docs/operations.md).
+namespace metric {
+inline constexpr std::string_view kMessagesReceived = "sipnic_sip_messages_received_total";
+inline constexpr std::string_view kMessagesSent = "sipnic_sip_messages_sent_total";
+inline constexpr std::string_view kSendErrors = "sipnic_sip_send_errors_total";
+inline constexpr std::string_view kParseErrors = "sipnic_sip_parse_errors_total";
+inline constexpr std::string_view kParseErrorsAnswered = "sipnic_sip_parse_errors_answered_total";
+inline constexpr std::string_view kConnectionsAccepted = "sipnic_stream_connections_accepted_total";
+inline constexpr std::string_view kConnectionsOpen = "sipnic_stream_connections_open";
+inline constexpr std::string_view kConnectionsDropped = "sipnic_stream_connections_dropped_total";
+inline constexpr std::string_view kTlsHandshakes = "sipnic_tls_handshakes_total";
+inline constexpr std::string_view kTlsHandshakeDuration = "sipnic_tls_handshake_duration_seconds";
+inline constexpr std::string_view kTlsFailures = "sipnic_tls_failures_total";
+inline constexpr std::string_view kKeepalivePings = "sipnic_sip_keepalive_pings_sent_total";
+inline constexpr std::string_view kKeepalivePongs = "sipnic_sip_keepalive_pongs_sent_total";
+inline constexpr std::string_view kParseBatchSegments = "sipnic_parse_batch_segments";
+}  // namespace metric
+
+// The transport's figures: one worker's cells in the node's registry,
+// written by that worker only (core/metrics.h).
 struct TransportStats {
-  std::uint64_t rx_messages = 0;
-  std::uint64_t rx_malformed = 0;      // parse errors (dropped or answered)
-  std::uint64_t rx_answered_error = 0; // malformed but answered with 4xx/5xx
-  std::uint64_t tx_messages = 0;
-  std::uint64_t tx_errors = 0;
-  std::uint64_t tcp_accepted = 0;
-  std::uint64_t tcp_closed_on_error = 0;
-  std::uint64_t tcp_closed_slow = 0;   // partial message held too long
-  std::uint64_t tls_failures = 0;      // handshake or record failures
-  std::uint64_t tls_handshake_timeouts = 0;
-  std::uint64_t tls_rate_limited = 0;  // TLS connections refused by the handshake rate limit
-  std::uint64_t keepalive_pings = 0;   // CRLFCRLF sent on outbound streams
-  std::uint64_t keepalive_pongs = 0;   // CRLF answers to pings received
+  TransportStats() = default;
+  TransportStats(core::MetricsRegistry& metrics, std::uint32_t worker);
+
+  std::array<core::Counter, 3> rx_messages;  // by core::Transport
+  std::array<core::Counter, 3> tx_messages;  // handed to the kernel (TLS: sealed on an open connection)
+  std::array<core::Counter, 3> tx_errors;    // messages that could not be sent
+  // Parse errors (dropped or answered), by offload::ParseError.
+  std::array<core::Counter, static_cast<std::size_t>(offload::ParseError::kCount)> rx_malformed;
+  core::Counter rx_answered_error;  // malformed but answered with 4xx/5xx
+  // Stream connections, by core::Transport (kTcp and kTls only).
+  std::array<core::Counter, 3> tcp_accepted;
+  std::array<core::Gauge, 3> connections_open;
+  core::Counter tcp_closed_on_error;  // framing error
+  core::Counter tcp_closed_slow;      // partial message held too long
+  // TLS: failures by SecureFailure (kNone unused), plus two reasons of the
+  // transport's own in the same family.
+  std::array<core::Counter, kSecureFailureCount> tls_failures;
+  core::Counter tls_handshake_timeouts;
+  core::Counter tls_rate_limited;  // TLS connections refused by the handshake rate limit
+  core::Counter tls_handshakes;    // completed
+  core::Histogram tls_handshake_seconds;
+  core::Counter keepalive_pings;  // CRLFCRLF sent on outbound streams
+  core::Counter keepalive_pongs;  // CRLF answers sent to pings received
+  core::Histogram parse_batch_segments;  // segments per parse-engine call
 };
 
 // New TLS connections per second per source IP, counted for the whole node
@@ -102,7 +136,8 @@ class TransportLayer {
  public:
   using Handler = std::function<void(Received&&)>;
 
-  TransportLayer(std::uint32_t worker, core::EventLoop& loop, core::Log& log,
+  // Registers its figures in `metrics` as writer `worker`.
+  TransportLayer(std::uint32_t worker, core::EventLoop& loop, core::Log& log, core::MetricsRegistry& metrics,
                  offload::SipParseEngine& parser, TransportOptions options);
   ~TransportLayer();
   TransportLayer(const TransportLayer&) = delete;
@@ -144,7 +179,6 @@ class TransportLayer {
 
   std::uint32_t worker() const { return worker_; }
   core::EventLoop& loop() { return loop_; }
-  const TransportStats& stats() const { return stats_; }
 
  private:
   struct UdpSocket;
@@ -187,6 +221,8 @@ class TransportLayer {
   void arm_keepalive(Connection& c);
   bool admit_handshake(const core::SocketAddress& peer);
   void report_failure(const Connection& c);
+  void count_sent(Connection& c);
+  void count_unsent_as_sent(Connection& c);
   struct KeepaliveScan {
     std::size_t pings = 0;
     std::size_t done = 0;

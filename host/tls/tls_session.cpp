@@ -93,18 +93,37 @@ std::string_view source_name(PeerIdentities::Source s) {
 
 }  // namespace
 
+sip::SecureFailure failure_of_verify_error(int x509_error) {
+  switch (x509_error) {
+    case X509_V_ERR_CERT_HAS_EXPIRED:
+    case X509_V_ERR_CERT_NOT_YET_VALID:
+      return sip::SecureFailure::kCertExpired;
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+    case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+    case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+    case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+    case X509_V_ERR_CERT_UNTRUSTED:
+      return sip::SecureFailure::kCertUntrusted;
+    case X509_V_ERR_CERT_REVOKED:
+      return sip::SecureFailure::kCertRevoked;
+    default:
+      return sip::SecureFailure::kCertInvalid;
+  }
+}
+
 TlsSession::TlsSession(std::shared_ptr<const TlsContext> context, KeySlotPool& slots, SessionOptions options)
     : context_(std::move(context)), slots_(slots), options_(std::move(options)) {
   ERR_clear_error();
   ssl_.reset(context_ ? SSL_new(context_->native()) : nullptr);
   if (!ssl_) {
-    fail("cannot create SSL object: " + drain_openssl_errors());
+    fail("cannot create SSL object: " + drain_openssl_errors(), sip::SecureFailure::kLocal);
     return;
   }
   std::unique_ptr<BIO, BioDeleter> rbio(BIO_new(BIO_s_mem()));
   std::unique_ptr<BIO, BioDeleter> wbio(BIO_new(BIO_s_mem()));
   if (!rbio || !wbio) {
-    fail("cannot create memory BIOs: " + drain_openssl_errors());
+    fail("cannot create memory BIOs: " + drain_openssl_errors(), sip::SecureFailure::kLocal);
     return;
   }
   // An empty memory BIO reports "retry" rather than EOF, which OpenSSL turns
@@ -118,7 +137,8 @@ TlsSession::TlsSession(std::shared_ptr<const TlsContext> context, KeySlotPool& s
   if (options_.role == Role::kClient) {
     SSL_set_connect_state(ssl_.get());
     if (!options_.server_name.empty() && SSL_set_tlsext_host_name(ssl_.get(), options_.server_name.c_str()) != 1) {
-      fail("cannot set server name '" + options_.server_name + "': " + drain_openssl_errors());
+      fail("cannot set server name '" + options_.server_name + "': " + drain_openssl_errors(),
+           sip::SecureFailure::kLocal);
       return;
     }
     advance();  // the ClientHello
@@ -138,7 +158,7 @@ void TlsSession::feed(std::span<const std::uint8_t> bytes) {
   }
   if (state_ != SessionState::kHandshaking || bytes.empty()) return;
   if (BIO_write(rbio_, bytes.data(), static_cast<int>(bytes.size())) != static_cast<int>(bytes.size())) {
-    fail("cannot buffer received bytes: " + drain_openssl_errors());
+    fail("cannot buffer received bytes: " + drain_openssl_errors(), sip::SecureFailure::kLocal);
     return;
   }
   advance();
@@ -175,20 +195,24 @@ void TlsSession::advance() {
   if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) return;  // needs the peer's next flight
 
   std::string reason;
+  sip::SecureFailure kind = sip::SecureFailure::kHandshake;
   if (!identity_failure_.empty()) {
     reason = identity_failure_;
+    kind = identity_kind_;
   } else if (!verify_failure_.empty()) {
     reason = verify_failure_;
+    kind = failure_of_verify_error(verify_error_);
   }
   const std::string openssl = drain_openssl_errors();
   if (!openssl.empty()) reason += (reason.empty() ? "" : " (OpenSSL: ") + openssl + (reason.empty() ? "" : ")");
   if (reason.empty()) reason = "SSL_do_handshake error " + std::to_string(err);
-  fail("TLS handshake failed: " + reason);
+  fail("TLS handshake failed: " + reason, kind);
 }
 
-void TlsSession::fail(std::string reason) {
+void TlsSession::fail(std::string reason, sip::SecureFailure kind) {
   state_ = SessionState::kFailed;
   failure_ = std::move(reason);
+  failure_kind_ = kind;
   client_traffic_secret_.clear();
   server_traffic_secret_.clear();
   // Keep whatever OpenSSL wrote (its alert) for take(), then drop the SSL.
@@ -214,34 +238,35 @@ void TlsSession::take_over(std::size_t write_bio_before) {
 
   const int version = SSL_version(ssl);
   if (version != TLS1_3_VERSION && version != TLS1_2_VERSION) {
-    fail("takeover: negotiated protocol " + std::string(SSL_get_version(ssl)) + " is not TLS 1.2 or 1.3");
+    fail("takeover: negotiated protocol " + std::string(SSL_get_version(ssl)) + " is not TLS 1.2 or 1.3",
+         sip::SecureFailure::kLocal);
     return;
   }
   st.version = version == TLS1_3_VERSION ? TlsVersion::kTls13 : TlsVersion::kTls12;
   const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl);
   const auto suite = cipher != nullptr ? suite_of(SSL_CIPHER_get_protocol_id(cipher)) : std::nullopt;
   if (!suite) {
-    fail("takeover: negotiated cipher suite is not AES-GCM");
+    fail("takeover: negotiated cipher suite is not AES-GCM", sip::SecureFailure::kLocal);
     return;
   }
   st.suite = *suite;
   // Without read-ahead OpenSSL never holds record bytes it has not
   // processed; if it did, they could not be handed over.
   if (SSL_has_pending(ssl) != 0) {
-    fail("takeover: OpenSSL holds unprocessed record bytes");
+    fail("takeover: OpenSSL holds unprocessed record bytes", sip::SecureFailure::kLocal);
     return;
   }
   const X509* peer = SSL_get0_peer_certificate(ssl);
   if (peer == nullptr || SSL_get_verify_result(ssl) != X509_V_OK) {
     // Cannot happen with SSL_VERIFY_PEER | FAIL_IF_NO_PEER_CERT; checked
     // anyway because everything after this trusts the peer.
-    fail("takeover: peer certificate missing or not verified");
+    fail("takeover: peer certificate missing or not verified", sip::SecureFailure::kLocal);
     return;
   }
 
   if (st.version == TlsVersion::kTls13) {
     if (client_traffic_secret_.empty() || server_traffic_secret_.empty()) {
-      fail("takeover: TLS 1.3 traffic secrets were not captured");
+      fail("takeover: TLS 1.3 traffic secrets were not captured", sip::SecureFailure::kLocal);
       return;
     }
     Secret& mine = st.is_server ? server_traffic_secret_ : client_traffic_secret_;
@@ -260,7 +285,7 @@ void TlsSession::take_over(std::size_t write_bio_before) {
             : std::span<const std::uint8_t>();
     const auto records = count_application_records(written);
     if (!records) {
-      fail("takeover: partial record in OpenSSL's output");
+      fail("takeover: partial record in OpenSSL's output", sip::SecureFailure::kLocal);
       return;
     }
     st.write.seq = st.is_server ? *records : 0;
@@ -278,7 +303,7 @@ void TlsSession::take_over(std::size_t write_bio_before) {
     if (ok) block = tls12_key_block(st.suite, Secret(master), client_random, server_random);
     OPENSSL_cleanse(master.data(), master.size());
     if (!block) {
-      fail("takeover: cannot derive the TLS 1.2 key block");
+      fail("takeover: cannot derive the TLS 1.2 key block", sip::SecureFailure::kLocal);
       return;
     }
     st.write.key = std::move(st.is_server ? block->server_write_key : block->client_write_key);
@@ -294,7 +319,7 @@ void TlsSession::take_over(std::size_t write_bio_before) {
   const std::size_t unread = BIO_ctrl_pending(rbio_);
   st.pending_input.resize(unread);
   if (unread != 0 && BIO_read(rbio_, st.pending_input.data(), static_cast<int>(unread)) != static_cast<int>(unread)) {
-    fail("takeover: cannot read back unread bytes");
+    fail("takeover: cannot read back unread bytes", sip::SecureFailure::kLocal);
     return;
   }
 
@@ -312,7 +337,7 @@ void TlsSession::take_over(std::size_t write_bio_before) {
   auto read_slot = slots_.acquire();
   auto write_slot = slots_.acquire();
   if (!read_slot || !write_slot) {
-    fail("takeover: offload key table is full");
+    fail("takeover: offload key table is full", sip::SecureFailure::kLocal);
     return;
   }
   drain_write_bio();
@@ -325,7 +350,7 @@ void TlsSession::take_over(std::size_t write_bio_before) {
   if (records_->state() == RecordState::kClosed && records_->close_info()) {
     const std::string why = records_->close_info()->reason;
     records_.reset();
-    fail("takeover: " + why);
+    fail("takeover: " + why, sip::SecureFailure::kRecord);
     return;
   }
   info_ = std::move(info);
@@ -366,6 +391,7 @@ void TlsSession::on_keylog_line(std::string_view line) {
 
 void TlsSession::on_verify_failure(int depth, int error, std::string subject) {
   if (!verify_failure_.empty()) return;  // the first failure is the cause
+  verify_error_ = error;
   verify_failure_ = "peer certificate verification failed at depth " + std::to_string(depth) + ": " +
                     X509_verify_cert_error_string(error) + " (subject: " + subject + ")";
 }
@@ -375,6 +401,7 @@ std::optional<std::string> TlsSession::check_peer_certificate(const X509& leaf, 
   if (!options_.expected_peer_identities.empty()) {
     matched_ = match_identity(*peer_ids_, options_.expected_peer_identities);
     if (!matched_) {
+      identity_kind_ = sip::SecureFailure::kIdentityMismatch;
       identity_failure_ = "peer identity mismatch (RFC 5922): certificate " + subject_of(leaf) + " names " +
                           join_identities(peer_ids_->domains) + " (" +
                           std::string(source_name(peer_ids_->source)) + "), expected " +
@@ -384,8 +411,9 @@ std::optional<std::string> TlsSession::check_peer_certificate(const X509& leaf, 
   }
   if (options_.peer_policy) {
     if (auto refused = options_.peer_policy(*peer_ids_, store)) {
+      identity_kind_ = refused->kind;
       identity_failure_ = "peer refused: certificate " + subject_of(leaf) + " names " +
-                          join_identities(peer_ids_->domains) + ": " + *refused;
+                          join_identities(peer_ids_->domains) + ": " + refused->reason;
       return identity_failure_;
     }
   }

@@ -27,11 +27,21 @@
 #include <string>
 #include <vector>
 
+#include "sip/secure_stream.h"
 #include "tls/peer_identity.h"
 #include "tls/record_layer.h"
 #include "tls/tls_context.h"
 
 namespace sipnic::tls {
+
+// The failure class of an X509 verification error (X509_V_ERR_*).
+sip::SecureFailure failure_of_verify_error(int x509_error);
+
+// Why a peer policy refused a verified certificate.
+struct PeerRefusal {
+  sip::SecureFailure kind = sip::SecureFailure::kNoTrunk;
+  std::string reason;
+};
 
 enum class Role { kClient, kServer };
 
@@ -52,9 +62,9 @@ struct SessionOptions {
   std::vector<std::string> expected_peer_identities{};
   // Called for the verified leaf after the identity check, with the peer's
   // RFC 5922 identities and OpenSSL's verification context (chain built): a
-  // returned text refuses the peer with that reason. A server uses it to pick
-  // the trunk by identity and hold the chain to that trunk's own CAs.
-  std::function<std::optional<std::string>(const PeerIdentities&, X509_STORE_CTX*)> peer_policy{};
+  // returned refusal refuses the peer with that reason. A server uses it to
+  // pick the trunk by identity and hold the chain to that trunk's own CAs.
+  std::function<std::optional<PeerRefusal>(const PeerIdentities&, X509_STORE_CTX*)> peer_policy{};
   RecordLayerOptions record{};
 };
 
@@ -95,6 +105,8 @@ class TlsSession final : private SessionHooks {
 
   SessionState state() const { return state_; }
   const std::string& failure_reason() const { return failure_; }
+  // The class of the failure once kFailed (kNone before).
+  sip::SecureFailure failure() const { return failure_kind_; }
   // Set once established.
   const std::optional<HandshakeInfo>& info() const { return info_; }
   // The record layer; null until established.
@@ -108,7 +120,7 @@ class TlsSession final : private SessionHooks {
 
   void advance();
   void take_over(std::size_t write_bio_before);
-  void fail(std::string reason);
+  void fail(std::string reason, sip::SecureFailure kind);
   void drain_write_bio();
 
   // SessionHooks
@@ -124,8 +136,11 @@ class TlsSession final : private SessionHooks {
   BIO* wbio_ = nullptr;  // owned by ssl_
   SessionState state_ = SessionState::kHandshaking;
   std::string failure_;
+  sip::SecureFailure failure_kind_ = sip::SecureFailure::kNone;
   std::string verify_failure_;
+  int verify_error_ = 0;  // X509_V_ERR_* of verify_failure_
   std::string identity_failure_;
+  sip::SecureFailure identity_kind_ = sip::SecureFailure::kNone;
   std::optional<PeerIdentities> peer_ids_;
   std::optional<std::string> matched_;
   Secret client_traffic_secret_;  // TLS 1.3, until takeover

@@ -212,6 +212,13 @@ class TlsStream final : public sip::SecureStream {
     return {};
   }
 
+  sip::SecureFailure failure() const override {
+    if (state() != State::kFailed) return sip::SecureFailure::kNone;
+    if (!session_) return sip::SecureFailure::kLocal;  // failed before a session existed
+    if (session_->state() == SessionState::kFailed) return session_->failure();
+    return sip::SecureFailure::kRecord;  // a fatal alert after the handshake
+  }
+
   std::string trunk() const override { return state() == State::kOpen ? trunk_ : std::string(); }
 
   void close() override {
@@ -241,20 +248,23 @@ class TlsStream final : public sip::SecureStream {
 
   // Server: the peer's identities pick the trunk; its chain must also verify
   // against that trunk's own CAs (and CRL).
-  std::optional<std::string> select_trunk(const PeerIdentities& ids, X509_STORE_CTX* ctx) {
+  std::optional<PeerRefusal> select_trunk(const PeerIdentities& ids, X509_STORE_CTX* ctx) {
     const TrunkTlsSet::Trunk* t = set_->match(ids);
-    if (!t) return std::string("it matches no TLS trunk (no trunk lists one of its names as tls-identity)");
+    if (!t)
+      return PeerRefusal{sip::SecureFailure::kNoTrunk,
+                         "it matches no TLS trunk (no trunk lists one of its names as tls-identity)"};
     X509* leaf = X509_STORE_CTX_get_current_cert(ctx);
     // What the peer sent, untrusted: the trunk's own store supplies the anchors.
     STACK_OF(X509)* chain = X509_STORE_CTX_get0_untrusted(ctx);
     std::unique_ptr<X509_STORE_CTX, StoreCtxFree> check(X509_STORE_CTX_new());
     if (!check || X509_STORE_CTX_init(check.get(), t->store.get(), leaf, chain) != 1)
-      return std::string("cannot check it against trunk '" + t->name + "': out of memory");
+      return PeerRefusal{sip::SecureFailure::kLocal, "cannot check it against trunk '" + t->name + "': out of memory"};
     if (X509_verify_cert(check.get()) != 1) {
       int err = X509_STORE_CTX_get_error(check.get());
       ERR_clear_error();
-      return "it does not verify against the CAs" + std::string(t->crl ? " and CRL" : "") + " of trunk '" + t->name +
-             "': " + X509_verify_cert_error_string(err);
+      return PeerRefusal{failure_of_verify_error(err), "it does not verify against the CAs" +
+                                                           std::string(t->crl ? " and CRL" : "") + " of trunk '" +
+                                                           t->name + "': " + X509_verify_cert_error_string(err)};
     }
     trunk_ = t->name;
     return std::nullopt;
@@ -273,8 +283,17 @@ class TlsStream final : public sip::SecureStream {
 // ---- the per-worker factory -----------------------------------------------------------
 
 TlsStreams::TlsStreams(const TlsSetHolder& holder, offload::GcmEngine& engine, core::Log& log,
-                       TlsStreamsOptions options)
-    : holder_(holder), engine_(engine), log_(log), options_(options), slots_(engine) {}
+                       core::MetricsRegistry& metrics, std::uint32_t worker, TlsStreamsOptions options)
+    : holder_(holder),
+      engine_(engine),
+      log_(log),
+      options_(options),
+      slots_(engine),
+      batch_connections_(metrics.histogram({std::string(metric::kRecordBatchConnections),
+                                            "TLS connections whose records went through one GcmEngine batch",
+                                            core::MetricType::kHistogram,
+                                            core::kBatchSizeBuckets},
+                                           {}, worker)) {}
 
 TlsStreams::~TlsStreams() { scratch_.wipe(); }
 
@@ -307,7 +326,9 @@ void TlsStreams::run_batch() {
   }
   dirty_.clear();
   // run_batched wipes what held plaintext (opened records) before it returns.
-  if (!members.empty()) run_batched(engine_, members, scratch_);
+  if (members.empty()) return;
+  batch_connections_.observe(static_cast<double>(members.size()));
+  run_batched(engine_, members, scratch_);
 }
 
 }  // namespace sipnic::tls

@@ -25,6 +25,7 @@
 
 #include "core/config.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "offload/gcm_engine.h"
 #include "sip/secure_stream.h"
 #include "tls/peer_identity.h"
@@ -77,12 +78,17 @@ struct TlsStreamsOptions {
   RecordLayerOptions record;
 };
 
+namespace metric {
+inline constexpr std::string_view kRecordBatchConnections = "sipnic_tls_record_batch_connections";
+}  // namespace metric
+
 class TlsStream;
 
 class TlsStreams final : public sip::SecureStreamFactory {
  public:
-  TlsStreams(const TlsSetHolder& holder, offload::GcmEngine& engine, core::Log& log,
-             TlsStreamsOptions options = {});
+  // Registers its figures in `metrics` as writer `worker`.
+  TlsStreams(const TlsSetHolder& holder, offload::GcmEngine& engine, core::Log& log, core::MetricsRegistry& metrics,
+             std::uint32_t worker, TlsStreamsOptions options = {});
   ~TlsStreams() override;
 
   std::unique_ptr<sip::SecureStream> accept(const core::SocketAddress& local,
@@ -105,6 +111,7 @@ class TlsStreams final : public sip::SecureStreamFactory {
   GcmBatch scratch_;
   std::vector<TlsStream*> dirty_;
   std::size_t live_ = 0;
+  core::Histogram batch_connections_;  // connections with record work per GcmEngine batch
 };
 
 }  // namespace sipnic::tls

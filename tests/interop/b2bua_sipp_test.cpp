@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "interop/support/sipp_harness.h"
 
 namespace sipnic::test {
@@ -105,11 +107,23 @@ void run_basic_calls(const Net& n, const ConfigOptions& opts, int calls, int rat
   EXPECT_EQ(c.failed(), 0) << "UAC: " << c.describe();
   EXPECT_EQ(s.exit_code, 0) << "UAS: " << s.describe();
   EXPECT_EQ(s.successful(), calls) << "UAS: " << s.describe();
+  // The running node's own view (sipnic status --json) says the same.
+  auto status = nlohmann::json::parse(node.status_json());
+  EXPECT_EQ(status["calls"]["started"], calls) << status.dump();
+  EXPECT_EQ(status["calls"]["answered"], calls) << status.dump();
+  EXPECT_EQ(status["calls"]["active"], 0) << status.dump();
+  EXPECT_EQ(status["trunks"][1]["name"], "carrier");
+  EXPECT_EQ(status["trunks"][1]["calls_started"], calls) << status.dump();
   SipnicSummary sum = finish(node);
   EXPECT_EQ(sum.started, calls) << sum.line;
   EXPECT_EQ(sum.answered, calls) << sum.line;
   EXPECT_EQ(sum.failed, 0) << sum.line;
   EXPECT_EQ(sum.refused, 0) << sum.line;
+  EXPECT_NE(sum.line.find("messages in " + std::to_string(status["messages"]["received"].get<long>()) + ", out " +
+                          std::to_string(status["messages"]["sent"].get<long>())),
+            std::string::npos)
+      << "nothing moved after the status, so the summary repeats its figures: " << sum.line << "\n"
+      << status.dump();
 }
 
 // The harness's own parsers: if these broke, every check on sipnic's summary

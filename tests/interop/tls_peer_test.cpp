@@ -24,6 +24,8 @@
 #include <thread>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "interop/support/sipp_harness.h"
 #include "interop/support/tls_harness.h"
 #include "tls/cert_factory.h"
@@ -82,6 +84,13 @@ std::string node_config(const Net& n, const Pki& pki, const NodeOptions& o = {})
 
 // Stops the node; it must exit 0 on SIGTERM, log its summary, no sanitizer report.
 void finish(Sipnic& node) { stop_and_check(node); }
+
+// The node's count of TLS failures for `reason` (sipnic status --json).
+int tls_failures(const Sipnic& node, const std::string& reason) {
+  auto s = nlohmann::json::parse(node.status_json());
+  const auto& by = s["tls"]["failures_by_reason"];
+  return by.contains(reason) ? by[reason].get<int>() : 0;
+}
 
 TlsPeerOptions pbx_peer(const Pki& pki, const std::string& cert = "pbx") {
   TlsPeerOptions o;
@@ -422,6 +431,7 @@ TEST(TlsPeer, ClientWithoutCertificateIsRefused) {
   std::string out = refused_s_client(dir, n, pki, pki, "");
   EXPECT_NE(out.find("fatal certificate_required"), std::string::npos) << out;
   EXPECT_TRUE(node.wait_for_log("peer did not return a certificate; closing", 5s)) << node.log();
+  EXPECT_EQ(tls_failures(node, "handshake"), 1) << node.status_json();
   finish(node);
 }
 
@@ -435,6 +445,7 @@ TEST(TlsPeer, CertificateFromAnotherCaIsRefused) {
   refused_s_client(dir, n, pki, other, "pbx");
   EXPECT_TRUE(node.wait_for_log("unable to get local issuer certificate (subject: ", 5s)) << node.log();
   EXPECT_NE(node.log().find("CN=pbx.sipnic.test"), std::string::npos) << node.log();
+  EXPECT_EQ(tls_failures(node, "cert_untrusted"), 1) << node.status_json();
   finish(node);
 }
 
@@ -447,6 +458,7 @@ TEST(TlsPeer, CertificateMatchingNoTrunkIsRefused) {
   refused_s_client(dir, n, pki, pki, "carrier");
   EXPECT_TRUE(node.wait_for_log("matches no TLS trunk", 5s)) << node.log();
   EXPECT_NE(node.log().find("CN=carrier.sipnic.test"), std::string::npos) << node.log();
+  EXPECT_EQ(tls_failures(node, "no_trunk"), 1) << node.status_json();
   finish(node);
 }
 
@@ -466,6 +478,7 @@ TEST(TlsPeer, CertificateNamingATrunkThatTrustsAnotherCaIsRefused) {
   ASSERT_EQ(node.wait_ready(), "");
   refused_s_client(dir, n, pki, pki, "partner");
   EXPECT_TRUE(node.wait_for_log("does not verify against the CAs of trunk 'partner'", 5s)) << node.log();
+  EXPECT_EQ(tls_failures(node, "cert_untrusted"), 1) << node.status_json();
   // partner's real peer (its CA) is accepted: the trunk works.
   TlsPeerOptions po = pbx_peer(pki);
   po.cert = partner_ca.file("partner.crt");

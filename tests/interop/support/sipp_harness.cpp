@@ -16,6 +16,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "core/control_socket.h"
+
 namespace sipnic::test {
 
 namespace fs = std::filesystem;
@@ -151,7 +153,8 @@ Sipnic::Sipnic(const TempDir& dir, std::string_view config_text, std::vector<std
   std::string conf = dir.file(name + ".conf");
   write_text_file(conf, config_text);
   log_path_ = dir.file(name + ".log");
-  std::vector<std::string> argv = {sipnic_binary(), "run", "-c", conf};
+  control_path_ = dir.file(name + ".ctl");
+  std::vector<std::string> argv = {sipnic_binary(), "run", "-c", conf, "--control", control_path_};
   // SIPNIC_TEST_OFFLOAD=sim runs the node on that offload backend: ctest
   // registers a subset of the interop tests a second time with it, so that
   // the SIP and TLS paths run on the RTL kernels under Verilator.
@@ -190,6 +193,14 @@ std::string Sipnic::wait_ready(std::chrono::milliseconds limit) {
   bool alive = process_.running();
   return std::string("sipnic is ") + (alive ? "not ready" : "not running") + " after " +
          std::to_string(limit.count()) + " ms; log:\n" + log();
+}
+
+std::string Sipnic::status_json() const {
+  try {
+    return core::control_request(control_path_, "status json");
+  } catch (const core::ControlError& e) {
+    return std::string("{\"error\": \"") + e.what() + "\"}";
+  }
 }
 
 SipnicSummary Sipnic::stop() {

@@ -89,9 +89,13 @@ class Sipnic {
   bool exited_cleanly() const;
   std::string log() const { return read_text_file(log_path_); }
   const std::string& log_path() const { return log_path_; }
+  // `sipnic status --json` of the running node (its control socket is
+  // DIR/<name>.ctl), or {"error": why} when it does not answer.
+  std::string status_json() const;
 
  private:
   std::string log_path_;
+  std::string control_path_;
   ChildProcess process_;
   bool stopped_ = false;
   std::optional<int> exit_status_;

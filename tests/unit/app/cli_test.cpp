@@ -47,7 +47,7 @@ const std::string kExample = std::string(SIPNIC_SOURCE_DIR) + "/examples/regress
 TEST(Cli, HelpListsEverySubcommandAndExitsZero) {
   Result r = run_sipnic({"--help"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  for (const char* cmd : {"run", "parse", "check-config", "help"}) {
+  for (const char* cmd : {"run", "parse", "check-config", "status", "help"}) {
     EXPECT_TRUE(std::regex_search(r.out, std::regex(std::string("\n  ") + cmd + " +\\S"))) << cmd << "\n" << r.out;
   }
   EXPECT_TRUE(r.err.empty()) << r.err;

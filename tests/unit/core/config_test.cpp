@@ -107,6 +107,7 @@ TEST(Config, EveryKeyOfTheDocumentedFormatIsRead) {
 workers = 4
 log-level = debug
 max-message-size = 131072
+metrics = 127.0.0.1:9090
 
 [listen]
 udp = 127.0.0.1:5060
@@ -145,6 +146,7 @@ prepend = 0044
   EXPECT_EQ(c.workers, 4u);
   EXPECT_EQ(c.log_level, "debug");
   EXPECT_EQ(c.max_message_bytes, 131072u);
+  EXPECT_EQ(c.metrics, (HostPort{"127.0.0.1", 9090}));
   ASSERT_EQ(c.listen.size(), 3u);
   EXPECT_EQ(c.listen[0].transport, Transport::kUdp);
   EXPECT_EQ(c.listen[0].address, (HostPort{"127.0.0.1", 5060}));
@@ -185,6 +187,7 @@ TEST(Config, OmittedKeysTakeTheDefaultsOfTheValueTypes) {
   EXPECT_EQ(c.workers, d.workers);
   EXPECT_EQ(c.log_level, d.log_level);
   EXPECT_EQ(c.max_message_bytes, d.max_message_bytes);
+  EXPECT_FALSE(c.metrics);  // no endpoint unless asked for
   EXPECT_EQ(c.timers, TimerConfig{});
   TrunkConfig expected_trunk;
   expected_trunk.name = "a";
@@ -322,6 +325,7 @@ TEST(Config, FormattedConfigParsesBackToAnEqualConfig) {
   Config c = parse_config(R"([node]
 workers = 3
 log-level = error
+metrics = [::1]:9100
 [listen]
 udp = [::1]:5060
 tls = 127.0.0.1:5061
@@ -448,6 +452,9 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{"t1_greater_than_t2", L("[timers]\nt2 = 1000\nt1 = 2000\n"), 5, "t1", "must not exceed t2"},
         ErrorCase{"t2_below_default_t1", L("[timers]\nt2 = 100\n"), 4, "t2", "must not exceed t2"},
         ErrorCase{"timer_out_of_range", L("[timers]\nt1 = 0\n"), 4, "t1", "out of range 1..60000"},
+        ErrorCase{"metrics_domain", "[node]\nmetrics = metrics.example.com:9090\n" + std::string(kListen), 2, "metrics", "not the domain name"},
+        ErrorCase{"metrics_without_port", "[node]\nmetrics = 127.0.0.1\n" + std::string(kListen), 2, "metrics", "needs a port, e.g. 127.0.0.1:9090"},
+        ErrorCase{"metrics_bad_address", "[node]\nmetrics = 127.0.0.1:http\n" + std::string(kListen), 2, "metrics", "port"},
         ErrorCase{"listen_domain", "[listen]\nudp = sip.example.com:5060\n", 2, "udp", "not the domain name"},
         ErrorCase{"listen_without_port", "[listen]\ntcp = 127.0.0.1\n", 2, "tcp", "needs a port"},
         ErrorCase{"listen_ipv6_unbracketed", "[listen]\nudp = ::1:5060\n", 2, "udp", "must be in brackets, e.g. [::1]:5060"},

@@ -57,5 +57,46 @@ TEST(TrunkState, DownTrunkRefusesCalls) {
   EXPECT_EQ(s.active_calls(), 0u);
 }
 
+TEST(TrunkState, StartedAndRefusedCallsAreCountedByReason) {
+  TrunkState s(trunk(1, 0));
+  auto now = std::chrono::steady_clock::time_point(std::chrono::seconds(1000));
+  EXPECT_EQ(s.try_start_call(now), "");
+  EXPECT_NE(s.try_start_call(now), "");  // at max-calls
+  s.set_up(false);
+  EXPECT_NE(s.try_start_call(now), "");  // down
+  EXPECT_EQ(s.calls_started(), 1u);
+  EXPECT_EQ(s.calls_refused(TrunkState::Refusal::kMaxCalls), 1u);
+  EXPECT_EQ(s.calls_refused(TrunkState::Refusal::kDown), 1u);
+  EXPECT_EQ(s.calls_refused(TrunkState::Refusal::kMaxCps), 0u);
+  TrunkState r(trunk(0, 1));
+  EXPECT_EQ(r.try_start_call(now), "");
+  EXPECT_NE(r.try_start_call(now), "");
+  EXPECT_EQ(r.calls_refused(TrunkState::Refusal::kMaxCps), 1u);
+  EXPECT_EQ(TrunkState::refusal_name(TrunkState::Refusal::kMaxCps), "max_cps");
+}
+
+TEST(TrunkState, CallsInTheLastSecondAreCountedWithoutALimitAndAgeOut) {
+  TrunkState s(trunk(0, 0));
+  auto t0 = std::chrono::steady_clock::time_point(std::chrono::seconds(1000));
+  EXPECT_EQ(s.calls_last_second(t0), 0u);
+  EXPECT_EQ(s.try_start_call(t0), "");
+  EXPECT_EQ(s.try_start_call(t0 + 300ms), "");
+  EXPECT_EQ(s.try_start_call(t0 + 600ms), "");
+  EXPECT_EQ(s.calls_last_second(t0 + 600ms), 3u);
+  // The window slides: the call at t0 is more than a second old at t0 + 1050 ms.
+  EXPECT_EQ(s.calls_last_second(t0 + 1050ms), 2u);
+  EXPECT_EQ(s.calls_last_second(t0 + 1650ms), 0u);
+  EXPECT_EQ(s.calls_last_second(t0 + 60s), 0u);
+}
+
+TEST(TrunkState, OptionsResultsAreCounted) {
+  TrunkState s(trunk(0, 0));
+  s.record_options(true);
+  s.record_options(false);
+  s.record_options(true);
+  EXPECT_EQ(s.options_answered(), 2u);
+  EXPECT_EQ(s.options_unanswered(), 1u);
+}
+
 }  // namespace
 }  // namespace sipnic::interwork

@@ -43,10 +43,10 @@ class TransactionFixture : public ::testing::Test {
   void SetUp() override {
     port_ = test::free_port(SOCK_DGRAM);
     parser_ = std::make_unique<offload::CpuSipParseEngine>();
-    transport_ = std::make_unique<TransportLayer>(0, loop_, log_, *parser_, TransportOptions{});
+    transport_ = std::make_unique<TransportLayer>(0, loop_, log_, metrics_, *parser_, TransportOptions{});
     transport_->listen({core::Transport::kUdp, {"127.0.0.1", port_}});
     transport_->set_peers({transport_.get()});
-    layer_ = std::make_unique<TransactionLayer>(loop_, log_, *transport_, TransactionTimers{}, 42);
+    layer_ = std::make_unique<TransactionLayer>(loop_, log_, metrics_, *transport_, TransactionTimers{}, 42);
     layer_->set_user(TransactionLayer::User{
         .on_request = [this](const ServerTransactionPtr& tx) { servers_.push_back(tx); },
         .on_ack = [this](Received&&) { ++stray_acks_; },
@@ -61,6 +61,10 @@ class TransactionFixture : public ::testing::Test {
     transport_.reset();
   }
   core::SocketAddress address() const { return *core::SocketAddress::from_ip("127.0.0.1", port_); }
+  // A figure in the registry (the loop runs on this thread: it is up to date).
+  std::uint64_t figure(std::string_view name, const core::MetricLabels& match = {}) {
+    return static_cast<std::uint64_t>(metrics_.snapshot().total(name, match));
+  }
   // Loop turns until `done`, waiting for I/O only (bounded real time; the
   // manual clock does not move).
   template <typename Pred>
@@ -95,6 +99,7 @@ class TransactionFixture : public ::testing::Test {
   }
 
   core::Log log_{core::LogLevel::kError};
+  core::MetricsRegistry metrics_{1};
   core::ManualClock clock_;
   core::EventLoop loop_{clock_};
   std::unique_ptr<offload::CpuSipParseEngine> parser_;
@@ -122,7 +127,9 @@ TEST_F(TransactionFixture, RetransmittedRequestReachesTheUserOnceAndGetsTheLastR
   EXPECT_EQ(first_line(*r2), "SIP/2.0 180 Ringing");
   pump();
   EXPECT_EQ(servers_.size(), 1u);
-  EXPECT_EQ(layer_->stats().retransmissions_absorbed, 1u);
+  EXPECT_EQ(figure(metric::kTransactionsCreated, {{"kind", "server"}}), 1u);
+  EXPECT_EQ(figure(metric::kTransactionsActive, {{"kind", "server"}}), 1u);
+  EXPECT_EQ(figure(metric::kRetransmissionsAbsorbed), 1u);
 }
 
 TEST_F(TransactionFixture, InviteFailureIsRetransmittedOnTimerGUntilAckThenAbsorbed) {
@@ -220,6 +227,8 @@ TEST_F(TransactionFixture, RequestWithMaxForwardsZeroIsRefused483) {
   auto r = next(peer);
   ASSERT_TRUE(r);
   EXPECT_EQ(first_line(*r).substr(0, 12), "SIP/2.0 483 ");
+  EXPECT_EQ(figure(metric::kRequestsRejected), 1u);
+  EXPECT_EQ(figure(metric::kTransactionsCreated), 0u);
   EXPECT_TRUE(servers_.empty());
 }
 
@@ -277,6 +286,8 @@ TEST_F(ClientFixture, InviteIsRetransmittedOnTimerAUntilAProvisionalArrives) {
   for (auto& c : drain(peer)) copies.push_back(c);
   ASSERT_EQ(copies.size(), 2u);
   for (const auto& c : copies) EXPECT_EQ(c, first[0]);
+  EXPECT_EQ(figure(metric::kRetransmissionsSent), 2u);
+  EXPECT_EQ(figure(metric::kTransactionsCreated, {{"kind", "client"}}), 1u);
   peer.send_to(address(), answer(first[0], 180, "Ringing"));
   ASSERT_TRUE(pump_until([&] { return !out.statuses.empty(); }));
   // Proceeding: no more copies, and no Timer B (the user's Timer C decides).
@@ -296,7 +307,7 @@ TEST_F(ClientFixture, InviteWithNoAnswerTimesOutWith408AtTimerB) {
   advance(1ms);  // 64*T1
   ASSERT_TRUE(out.final_seen);
   EXPECT_EQ(out.statuses, std::vector<int>{408});
-  EXPECT_EQ(layer_->stats().client_timeouts, 1u);
+  EXPECT_EQ(figure(metric::kClientTimeouts), 1u);
 }
 
 TEST_F(ClientFixture, NonSuccessFinalIsAckedInsideTheTransaction) {

@@ -5,6 +5,7 @@
 #include <netinet/tcp.h>
 
 #include <condition_variable>
+#include <future>
 #include <mutex>
 #include <vector>
 
@@ -39,7 +40,7 @@ class TransportFixture : public ::testing::Test {
     limits.max_message_bytes = options.max_message_bytes;
     parser_ = std::make_unique<offload::CpuSipParseEngine>(limits);
     thread_.call([&] {
-      layer_ = std::make_unique<TransportLayer>(0, thread_.loop(), log_, *parser_, options);
+      layer_ = std::make_unique<TransportLayer>(0, thread_.loop(), log_, metrics_, *parser_, options);
       layer_->listen({transport, {"127.0.0.1", port_}});
       layer_->set_handler([this](Received&& rx) {
         std::lock_guard lock(mutex_);
@@ -61,11 +62,14 @@ class TransportFixture : public ::testing::Test {
     std::unique_lock lock(mutex_);
     return cv_.wait_for(lock, timeout, [&] { return received_.size() >= n; });
   }
-  TransportStats stats() {
-    return thread_.call([&] { return layer_->stats(); });
+  // A figure as the registry reads it, taken on the loop thread (after what
+  // the loop has done so far).
+  std::uint64_t figure(std::string_view name, const core::MetricLabels& match = {}) {
+    return thread_.call([&] { return static_cast<std::uint64_t>(metrics_.snapshot().total(name, match)); });
   }
 
   core::Log log_{core::LogLevel::kError};
+  core::MetricsRegistry metrics_{1};
   LoopThread thread_;
   std::unique_ptr<offload::CpuSipParseEngine> parser_;
   std::unique_ptr<TransportLayer> layer_;
@@ -89,6 +93,38 @@ TEST_F(TransportFixture, UdpDatagramArrivesAsIndexedMessageWithItsSource) {
   EXPECT_FALSE(rx.connection.valid());
 }
 
+TEST_F(TransportFixture, ReceivedMessagesAndParseBatchesAreCountedInTheRegistry) {
+  start(core::Transport::kUdp);
+  PeerSocket peer(AF_INET, SOCK_DGRAM);
+  for (int i = 0; i < 3; ++i) peer.send_to(address(), kOptions);
+  ASSERT_TRUE(wait_for(3));
+  EXPECT_EQ(figure(metric::kMessagesReceived, {{"transport", "udp"}}), 3u);
+  EXPECT_EQ(figure(metric::kMessagesReceived, {{"transport", "udp"}, {"worker", "0"}}), 3u);
+  EXPECT_EQ(figure(metric::kMessagesReceived, {{"transport", "tcp"}}), 0u);
+  // However the datagrams fell into loop turns, the batches hold all three.
+  const auto snap = thread_.call([&] { return metrics_.snapshot(); });
+  EXPECT_GE(snap.histogram_count(metric::kParseBatchSegments), 1u);
+  EXPECT_EQ(snap.histogram_sum(metric::kParseBatchSegments), 3.0);
+}
+
+TEST_F(TransportFixture, MessageToATcpPeerThatRefusesIsASendErrorNotSent) {
+  start(core::Transport::kTcp);
+  std::promise<void> failed;
+  thread_.call([&] {
+    layer_->set_failure_handler([&failed](core::Transport, const core::SocketAddress&) { failed.set_value(); });
+    return 0;
+  });
+  // A port nobody listens on: the connect is refused, at once (send says
+  // false) or when the kernel reports it (the failure handler runs).
+  auto dest = core::SocketAddress::from_ip("127.0.0.1", test::free_port(SOCK_STREAM));
+  if (thread_.call([&] { return layer_->send(core::Transport::kTcp, *dest, {}, kOptions); })) {
+    ASSERT_EQ(failed.get_future().wait_for(3s), std::future_status::ready);
+  }
+  EXPECT_EQ(figure(metric::kSendErrors, {{"transport", "tcp"}}), 1u);
+  EXPECT_EQ(figure(metric::kMessagesSent), 0u);
+  EXPECT_EQ(figure(metric::kConnectionsOpen), 0u);
+}
+
 TEST_F(TransportFixture, UdpRequestWithBodyShorterThanContentLengthIsAnswered400) {
   start(core::Transport::kUdp);
   PeerSocket peer(AF_INET, SOCK_DGRAM);
@@ -99,7 +135,10 @@ TEST_F(TransportFixture, UdpRequestWithBodyShorterThanContentLengthIsAnswered400
   ASSERT_TRUE(reply);
   EXPECT_EQ(reply->substr(0, 12), "SIP/2.0 400 ");
   EXPECT_NE(reply->find("Call-ID: call-1\r\n"), std::string::npos);
-  EXPECT_EQ(stats().rx_malformed, 1u);
+  EXPECT_EQ(figure(metric::kParseErrors, {{"reason", "body_truncated"}}), 1u);
+  EXPECT_EQ(figure(metric::kParseErrors), 1u);
+  EXPECT_EQ(figure(metric::kParseErrorsAnswered), 1u);
+  EXPECT_EQ(figure(metric::kMessagesReceived), 0u);
   std::lock_guard lock(mutex_);
   EXPECT_TRUE(received_.empty());
 }
@@ -109,7 +148,8 @@ TEST_F(TransportFixture, UdpGarbageIsDroppedAndCountedWithoutAnswer) {
   PeerSocket peer(AF_INET, SOCK_DGRAM);
   peer.send_to(address(), "\x01\x02 not sip at all\r\n\r\n");
   EXPECT_FALSE(peer.receive(300ms));
-  EXPECT_EQ(stats().rx_malformed, 1u);
+  EXPECT_EQ(figure(metric::kParseErrors, {{"reason", "bad_bytes"}}), 1u);
+  EXPECT_EQ(figure(metric::kParseErrorsAnswered), 0u);
   // The node still serves the next good message.
   peer.send_to(address(), kOptions);
   EXPECT_TRUE(wait_for(1));
@@ -181,7 +221,10 @@ TEST_F(TransportFixture, TcpMissingContentLengthIsAnsweredAndTheConnectionClosed
   } while (next && !next->empty());
   ASSERT_TRUE(next);
   EXPECT_TRUE(next->empty());
-  EXPECT_EQ(stats().tcp_closed_on_error, 1u);
+  EXPECT_EQ(figure(metric::kConnectionsDropped, {{"reason", "framing_error"}}), 1u);
+  EXPECT_EQ(figure(metric::kParseErrors, {{"reason", "missing_content_length"}}), 1u);
+  EXPECT_EQ(figure(metric::kConnectionsAccepted, {{"transport", "tcp"}}), 1u);
+  EXPECT_EQ(figure(metric::kConnectionsOpen), 0u);
 }
 
 TEST_F(TransportFixture, TcpMessageOverTheSizeLimitGets513AndClose) {
@@ -209,7 +252,7 @@ TEST_F(TransportFixture, TcpPartialMessageHeldTooLongClosesTheConnection) {
   auto eof = peer.receive(3000ms);
   ASSERT_TRUE(eof);
   EXPECT_TRUE(eof->empty());
-  EXPECT_EQ(stats().tcp_closed_slow, 1u);
+  EXPECT_EQ(figure(metric::kConnectionsDropped, {{"reason", "partial_message_timeout"}}), 1u);
 }
 
 TEST_F(TransportFixture, TcpSendOpensAConnectionToAPeerAndReusesIt) {
@@ -304,6 +347,9 @@ class StandInStream : public SecureStream {
   }
   State state() const override { return state_; }
   std::string reason() const override { return reason_; }
+  SecureFailure failure() const override {
+    return state_ == State::kFailed ? SecureFailure::kHandshake : SecureFailure::kNone;
+  }
   std::string trunk() const override { return state_ == State::kOpen ? trunk_ : std::string(); }
   void close() override { state_ = State::kClosing; }
   void crypt() {
@@ -347,7 +393,7 @@ class SecureTransportFixture : public TransportFixture {
     port_ = test::free_port(SOCK_STREAM);
     parser_ = std::make_unique<offload::CpuSipParseEngine>();
     thread_.call([&] {
-      layer_ = std::make_unique<TransportLayer>(0, thread_.loop(), log_, *parser_, options);
+      layer_ = std::make_unique<TransportLayer>(0, thread_.loop(), log_, metrics_, *parser_, options);
       layer_->set_secure_streams(&factory_);
       layer_->listen({core::Transport::kTls, {"127.0.0.1", port_}});
       layer_->set_handler([this](Received&& rx) {
@@ -399,7 +445,9 @@ TEST_F(SecureTransportFixture, FailedHandshakeWritesWhatIsLeftAndCloses) {
   auto eof = peer.receive(3000ms);
   ASSERT_TRUE(eof);
   EXPECT_TRUE(eof->empty());
-  EXPECT_EQ(stats().tls_failures, 1u);
+  EXPECT_EQ(figure(metric::kTlsFailures, {{"reason", "handshake"}}), 1u);
+  EXPECT_EQ(figure(metric::kTlsFailures), 1u);
+  EXPECT_EQ(figure(metric::kTlsHandshakes), 0u);
 }
 
 TEST_F(SecureTransportFixture, HandshakeThatNeverCompletesIsDroppedAtTheTimeout) {
@@ -412,7 +460,7 @@ TEST_F(SecureTransportFixture, HandshakeThatNeverCompletesIsDroppedAtTheTimeout)
   auto eof = peer.receive(3000ms);
   ASSERT_TRUE(eof);
   EXPECT_TRUE(eof->empty());
-  EXPECT_EQ(stats().tls_handshake_timeouts, 1u);
+  EXPECT_EQ(figure(metric::kTlsFailures, {{"reason", "timeout"}}), 1u);
 }
 
 TEST_F(SecureTransportFixture, OutboundTlsQueuesTheRequestUntilTheHandshakeIsDone) {
@@ -437,8 +485,36 @@ TEST_F(SecureTransportFixture, OutboundTlsQueuesTheRequestUntilTheHandshakeIsDon
     got.append(buf, static_cast<std::size_t>(n));
   }
   EXPECT_EQ(got, xor20(kOptions));
+  // Sent once the handshake was done, and the handshake timed.
+  EXPECT_EQ(figure(metric::kMessagesSent, {{"transport", "tls"}}), 1u);
+  EXPECT_EQ(figure(metric::kTlsHandshakes), 1u);
+  EXPECT_EQ(figure(metric::kTlsHandshakeDuration), 1u);
+  EXPECT_EQ(figure(metric::kConnectionsOpen, {{"transport", "tls"}}), 1u);
   ::close(conn);
   ::close(listener);
+}
+
+TEST_F(SecureTransportFixture, RequestQueuedBehindAFailedHandshakeCountsAsASendErrorNotAsSent) {
+  start_tls();
+  PeerSocket carrier(AF_INET, SOCK_STREAM);
+  ASSERT_EQ(::listen(carrier.fd(), 4), 0);
+  thread_.call([&] { return layer_->send(core::Transport::kTls, carrier.local(), {}, kOptions, "carrier"); });
+  int conn = ::accept(carrier.fd(), nullptr, nullptr);
+  ASSERT_GE(conn, 0);
+  char buf[4096];
+  ASSERT_GT(::recv(conn, buf, sizeof buf, 0), 0);  // the stand-in's "HELLO"
+  ASSERT_EQ(::send(conn, "GO AWAY\n", 8, 0), 8);  // not "WELCOME": the handshake fails
+  // The node closes the connection: EOF at the peer.
+  ssize_t n = 0;
+  do {
+    n = ::recv(conn, buf, sizeof buf, 0);
+  } while (n > 0);
+  EXPECT_EQ(n, 0);
+  EXPECT_EQ(figure(metric::kMessagesSent, {{"transport", "tls"}}), 0u);
+  EXPECT_EQ(figure(metric::kSendErrors, {{"transport", "tls"}}), 1u);
+  EXPECT_EQ(figure(metric::kTlsFailures, {{"reason", "handshake"}}), 1u);
+  EXPECT_EQ(figure(metric::kConnectionsOpen), 0u);
+  ::close(conn);
 }
 
 
@@ -458,7 +534,7 @@ TEST_F(TransportFixture, KeepalivePingOnAStreamIsAnsweredWithAPongEvenWhenSplit)
   ASSERT_TRUE(pong2);
   EXPECT_EQ(*pong2, "\r\n");
   ASSERT_TRUE(wait_for(1));
-  EXPECT_EQ(stats().keepalive_pongs, 2u);
+  EXPECT_EQ(figure(metric::kKeepalivePongs), 2u);
 }
 
 TEST_F(TransportFixture, OutboundStreamSendsKeepalivePings) {
@@ -498,7 +574,7 @@ TEST_F(SecureTransportFixture, HandshakeFloodFromOneAddressIsRefusedBeforeAnyTls
     if (!r || r->empty()) ++refused;  // closed without a word (or reset: "HELLO" was unread)
   }
   EXPECT_GE(refused, 5);
-  EXPECT_EQ(stats().tls_rate_limited, static_cast<std::uint64_t>(refused));
+  EXPECT_EQ(figure(metric::kTlsFailures, {{"reason", "rate_limited"}}), static_cast<std::uint64_t>(refused));
 }
 
 
@@ -535,7 +611,7 @@ class StreamReceive : public ::testing::TestWithParam<core::Transport> {
     const std::uint16_t port = test::free_port(SOCK_STREAM);
     cpu_ = std::make_unique<offload::CpuSipParseEngine>(offload::SipParseLimits{options.max_message_bytes});
     engine_ = std::make_unique<offload::CountingSipParseEngine>(*cpu_);
-    layer_ = std::make_unique<TransportLayer>(0, loop_, log_, *engine_, options);
+    layer_ = std::make_unique<TransportLayer>(0, loop_, log_, metrics_, *engine_, options);
     if (tls()) layer_->set_secure_streams(&factory_);
     layer_->listen({GetParam(), {"127.0.0.1", port}});
     layer_->set_handler([this](Received&& rx) { received_.push_back(std::move(rx)); });
@@ -579,9 +655,15 @@ class StreamReceive : public ::testing::TestWithParam<core::Transport> {
     return false;
   }
 
+  // A figure in the registry (the loop runs on this thread: it is up to date).
+  std::uint64_t figure(std::string_view name, const core::MetricLabels& match = {}) {
+    return static_cast<std::uint64_t>(metrics_.snapshot().total(name, match));
+  }
+
   core::ManualClock clock_;
   core::EventLoop loop_{clock_};
   core::Log log_{core::LogLevel::kError};
+  core::MetricsRegistry metrics_{1};
   StandInFactory factory_;
   std::unique_ptr<offload::CpuSipParseEngine> cpu_;
   std::unique_ptr<offload::CountingSipParseEngine> engine_;
@@ -647,12 +729,12 @@ TEST_P(StreamReceive, SeveralMessagesAndKeepalivesInOneReadAreAllDelivered) {
   ASSERT_EQ(received_.size(), 2u);
   EXPECT_EQ(received_[0].message.header(offload::HeaderId::kCallId), "call-1");
   EXPECT_EQ(received_[1].message.header(offload::HeaderId::kCallId), "call-2");
-  EXPECT_EQ(layer_->stats().keepalive_pongs, 3u);
+  EXPECT_EQ(figure(metric::kKeepalivePongs), 3u);
   EXPECT_EQ(reply(), "\r\n\r\n\r\n");
   feed(third.substr(30));
   ASSERT_EQ(received_.size(), 3u);
   EXPECT_EQ(received_[2].message.bytes, third);
-  EXPECT_EQ(layer_->stats().keepalive_pongs, 3u);
+  EXPECT_EQ(figure(metric::kKeepalivePongs), 3u);
 }
 
 TEST_P(StreamReceive, HeaderBlockOverTheLimitIsRefusedAsSoonAsTheBufferReachesIt) {
@@ -663,13 +745,13 @@ TEST_P(StreamReceive, HeaderBlockOverTheLimitIsRefusedAsSoonAsTheBufferReachesIt
   head += "X-Pad: " + std::string(2000, 'p');  // the header block never ends within the limit
   feed_in_pieces(head.substr(0, 1023), 100);
   EXPECT_FALSE(reply());
-  EXPECT_EQ(layer_->stats().tcp_closed_on_error, 0u);
+  EXPECT_EQ(figure(metric::kConnectionsDropped, {{"reason", "framing_error"}}), 0u);
   feed(head.substr(1023, 1));  // 1024 bytes without the end of the header block
   auto r = reply();
   ASSERT_TRUE(r);
   EXPECT_EQ(r->substr(0, 12), "SIP/2.0 513 ");
   EXPECT_TRUE(peer_sees_eof());
-  EXPECT_EQ(layer_->stats().tcp_closed_on_error, 1u);
+  EXPECT_EQ(figure(metric::kConnectionsDropped, {{"reason", "framing_error"}}), 1u);
   EXPECT_TRUE(received_.empty());
 }
 
@@ -702,7 +784,7 @@ TEST_P(StreamReceive, FramingErrorInAHeaderBlockInPiecesGets400WhenTheBlockIsCom
   EXPECT_EQ(r->substr(0, 12), "SIP/2.0 400 ");
   EXPECT_NE(r->find("Call-ID: call-1\r\n"), std::string::npos);
   EXPECT_TRUE(peer_sees_eof());
-  EXPECT_EQ(layer_->stats().rx_malformed, 1u);
+  EXPECT_EQ(figure(metric::kParseErrors), 1u);
   EXPECT_TRUE(received_.empty());
 }
 
@@ -720,10 +802,10 @@ TEST_P(StreamReceive, PartialMessageTimeoutClosesOnlyAMessageHeldTooLong) {
   feed(m.substr(1000) + m.substr(0, 1500));  // completes the first, starts the second
   ASSERT_EQ(received_.size(), 1u);
   loop_.advance(clock_, 6s);
-  EXPECT_EQ(layer_->stats().tcp_closed_slow, 0u);
+  EXPECT_EQ(figure(metric::kConnectionsDropped, {{"reason", "partial_message_timeout"}}), 0u);
   feed(m.substr(1500, 1000));  // body bytes, not the last
   loop_.advance(clock_, 4s + 1ms);
-  EXPECT_EQ(layer_->stats().tcp_closed_slow, 1u);
+  EXPECT_EQ(figure(metric::kConnectionsDropped, {{"reason", "partial_message_timeout"}}), 1u);
   EXPECT_TRUE(peer_sees_eof());
   EXPECT_EQ(received_.size(), 1u);
 }

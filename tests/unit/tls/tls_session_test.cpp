@@ -553,6 +553,7 @@ TEST_F(SessionTest, ClientWithoutCertificateFailsTheHandshake) {
     RecordProperty("reason_" + std::to_string(version), session_->failure_reason());
     EXPECT_NE(session_->failure_reason().find("peer did not return a certificate"), std::string::npos)
         << session_->failure_reason();
+    EXPECT_EQ(session_->failure(), sip::SecureFailure::kHandshake);  // no certificate to verify
     EXPECT_FALSE(peer_->error.empty());  // and the peer was told
   }
 }
@@ -564,6 +565,7 @@ TEST_F(SessionTest, PeerCertificateFromAnotherCaFails) {
   EXPECT_NE(session_->failure_reason().find("unable to get local issuer certificate"), std::string::npos)
       << session_->failure_reason();
   EXPECT_NE(session_->failure_reason().find("CN=client.sipnic.test"), std::string::npos) << session_->failure_reason();
+  EXPECT_EQ(session_->failure(), sip::SecureFailure::kCertUntrusted);
 
   // And as a client facing a server from the other CA: sipnic trusts only
   // its own anchors.
@@ -582,6 +584,7 @@ TEST_F(SessionTest, RevokedCertificateFailsWithTheCrl) {
   EXPECT_EQ(session_->state(), SessionState::kFailed);
   RecordProperty("reason", session_->failure_reason());
   EXPECT_NE(session_->failure_reason().find("certificate revoked"), std::string::npos) << session_->failure_reason();
+  EXPECT_EQ(session_->failure(), sip::SecureFailure::kCertRevoked);
 }
 
 TEST_F(SessionTest, UnrevokedCertificatePassesTheCrlCheck) {
@@ -609,7 +612,20 @@ TEST_F(SessionTest, IdentityMismatchFailsTheHandshake) {
   RecordProperty("reason", session_->failure_reason());
   EXPECT_NE(session_->failure_reason().find("peer identity mismatch"), std::string::npos) << session_->failure_reason();
   EXPECT_NE(session_->failure_reason().find("intruder.sipnic.test"), std::string::npos) << session_->failure_reason();
+  EXPECT_EQ(session_->failure(), sip::SecureFailure::kIdentityMismatch);
   EXPECT_FALSE(peer_->error.empty());  // the server got an alert
+}
+
+TEST(VerifyErrorClass, X509ErrorsFallIntoTheClassesOperatorsWatch) {
+  EXPECT_EQ(failure_of_verify_error(X509_V_ERR_CERT_HAS_EXPIRED), sip::SecureFailure::kCertExpired);
+  EXPECT_EQ(failure_of_verify_error(X509_V_ERR_CERT_NOT_YET_VALID), sip::SecureFailure::kCertExpired);
+  EXPECT_EQ(failure_of_verify_error(X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY), sip::SecureFailure::kCertUntrusted);
+  EXPECT_EQ(failure_of_verify_error(X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT), sip::SecureFailure::kCertUntrusted);
+  EXPECT_EQ(failure_of_verify_error(X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN), sip::SecureFailure::kCertUntrusted);
+  EXPECT_EQ(failure_of_verify_error(X509_V_ERR_CERT_REVOKED), sip::SecureFailure::kCertRevoked);
+  EXPECT_EQ(failure_of_verify_error(X509_V_ERR_CERT_SIGNATURE_FAILURE), sip::SecureFailure::kCertInvalid);
+  EXPECT_EQ(failure_of_verify_error(X509_V_ERR_UNABLE_TO_GET_CRL), sip::SecureFailure::kCertInvalid);
+  EXPECT_EQ(sip::secure_failure_name(sip::SecureFailure::kCertExpired), "cert_expired");
 }
 
 // ---- batching across connections ----------------------------------------------------------
@@ -697,6 +713,7 @@ TEST(SessionSlots, KeysAreWipedAndSlotsReturnedWhenASessionEnds) {
     }
     EXPECT_EQ(second.state(), SessionState::kFailed);
     EXPECT_NE(second.failure_reason().find("key table is full"), std::string::npos) << second.failure_reason();
+    EXPECT_EQ(second.failure(), sip::SecureFailure::kLocal);
   }
   EXPECT_EQ(slots.available(), 2u);
 }

@@ -1,0 +1,209 @@
+#include "app/node_status_format.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <iomanip>
+#include <sstream>
+#include <vector>
+
+namespace sipnic::app {
+
+namespace {
+
+using interwork::NodeStatus;
+using json = nlohmann::ordered_json;
+
+std::string listener_address(const core::ListenConfig& l) {
+  const std::string& h = l.address.host;
+  return (h.find(':') != std::string::npos ? "[" + h + "]" : h) + ":" + std::to_string(l.address.port);
+}
+
+std::string duration_text(double seconds) {
+  auto s = static_cast<long long>(seconds);
+  char buf[64];
+  if (s >= 86400) {
+    std::snprintf(buf, sizeof buf, "%lldd%02lldh%02lldm", s / 86400, s % 86400 / 3600, s % 3600 / 60);
+  } else if (s >= 3600) {
+    std::snprintf(buf, sizeof buf, "%lldh%02lldm%02llds", s / 3600, s % 3600 / 60, s % 60);
+  } else if (s >= 60) {
+    std::snprintf(buf, sizeof buf, "%lldm%02llds", s / 60, s % 60);
+  } else {
+    std::snprintf(buf, sizeof buf, "%llds", s);
+  }
+  return buf;
+}
+
+std::string fixed(double v, int decimals) {
+  std::ostringstream o;
+  o << std::fixed << std::setprecision(decimals) << v;
+  return o.str();
+}
+
+// "3 (cert_expired 1, timeout 2)", or "0".
+std::string with_reasons(std::uint64_t total, const std::vector<std::pair<std::string, std::uint64_t>>& reasons) {
+  std::string out = std::to_string(total);
+  if (reasons.empty()) return out;
+  out += " (";
+  for (std::size_t i = 0; i < reasons.size(); ++i)
+    out += (i ? ", " : "") + reasons[i].first + " " + std::to_string(reasons[i].second);
+  return out + ")";
+}
+
+json reasons_json(const std::vector<std::pair<std::string, std::uint64_t>>& reasons) {
+  json j = json::object();
+  for (const auto& [reason, n] : reasons) j[reason] = n;
+  return j;
+}
+
+// Left-aligned columns, two spaces apart.
+std::string table(const std::vector<std::vector<std::string>>& rows) {
+  std::vector<std::size_t> width;
+  for (const auto& r : rows)
+    for (std::size_t c = 0; c < r.size(); ++c) {
+      if (width.size() <= c) width.push_back(0);
+      width[c] = std::max(width[c], r[c].size());
+    }
+  std::string out;
+  for (const auto& r : rows) {
+    std::string line;
+    for (std::size_t c = 0; c < r.size(); ++c) {
+      line += r[c];
+      if (c + 1 < r.size()) line += std::string(width[c] - r[c].size() + 2, ' ');
+    }
+    out += line + "\n";
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string format_status_table(const NodeStatus& s) {
+  std::ostringstream o;
+  o << "sipnic " << SIPNIC_VERSION << ": up " << duration_text(s.uptime_seconds) << ", " << s.workers
+    << (s.workers == 1 ? " worker" : " workers") << ", offload " << s.offload << "\n";
+  o << "listening     ";
+  for (std::size_t i = 0; i < s.listeners.size(); ++i)
+    o << (i ? ", " : "") << core::transport_name(s.listeners[i].transport) << " " << listener_address(s.listeners[i]);
+  o << (s.listeners.empty() ? "nothing" : "") << "\n\n";
+
+  std::vector<std::vector<std::string>> rows{
+      {"TRUNK", "TRANSPORT", "PEER", "STATE", "OPTIONS", "CALLS", "CPS", "MAX-CALLS", "MAX-CPS", "STARTED", "REFUSED"}};
+  for (const auto& t : s.trunks) {
+    std::string options = "off";
+    if (t.options_interval_ms) {
+      options = "every " + duration_text(t.options_interval_ms / 1000.0) + ", " + std::to_string(t.options_answered) +
+                " answered, " + std::to_string(t.options_unanswered) + " not";
+    }
+    rows.push_back({t.name, std::string(core::transport_name(t.transport)), t.peer, t.up ? "up" : "DOWN", options,
+                    std::to_string(t.calls_now), std::to_string(t.calls_last_second),
+                    t.max_calls ? std::to_string(t.max_calls) : "-", t.max_cps > 0 ? fixed(t.max_cps, 1) : "-",
+                    std::to_string(t.calls_started), std::to_string(t.calls_refused)});
+  }
+  o << table(rows) << "\n";
+
+  const auto& c = s.calls;
+  const auto& m = s.messages;
+  const auto& n = s.connections;
+  const auto& x = s.transactions;
+  o << "calls         started " << c.started << ", answered " << c.answered << ", failed " << c.failed
+    << ", rejected " << c.rejected << ", active " << c.active << "\n";
+  o << "messages      in " << m.received << ", out " << m.sent << ", send errors " << m.send_errors
+    << ", parse errors " << with_reasons(m.parse_errors, m.parse_errors_by_reason) << ", answered "
+    << m.parse_errors_answered << "\n";
+  o << "connections   tcp " << n.tcp_open << " open, tls " << n.tls_open << " open, " << n.accepted
+    << " accepted, " << n.dropped << " dropped; keepalive pings " << n.keepalive_pings << ", pongs "
+    << n.keepalive_pongs << "\n";
+  o << "tls           handshakes " << s.tls.handshakes;
+  if (s.tls.handshakes) o << " (mean " << fixed(s.tls.handshake_seconds_mean * 1000, 1) << " ms)";
+  o << ", failures " << with_reasons(s.tls.failures, s.tls.failures_by_reason) << "\n";
+  o << "transactions  server " << x.server << ", client " << x.client << ", active " << x.active
+    << ", retransmissions sent " << x.retransmissions_sent << ", absorbed " << x.retransmissions_absorbed
+    << ", timeouts " << x.timeouts << ", rejected " << x.rejected << "\n";
+  o << "offload       " << s.offload << ": parse batches " << s.parse_batches.count << " (mean "
+    << fixed(s.parse_batches.mean, 1) << " segments), tls record batches " << s.tls_batches.count << " (mean "
+    << fixed(s.tls_batches.mean, 1) << " connections)\n";
+  return o.str();
+}
+
+std::string format_status_json(const NodeStatus& s) {
+  json j;
+  j["version"] = SIPNIC_VERSION;
+  j["uptime_seconds"] = s.uptime_seconds;
+  j["workers"] = s.workers;
+  j["listeners"] = json::array();
+  for (const auto& l : s.listeners)
+    j["listeners"].push_back({{"transport", core::transport_name(l.transport)}, {"address", listener_address(l)}});
+  j["trunks"] = json::array();
+  for (const auto& t : s.trunks) {
+    j["trunks"].push_back({{"name", t.name},
+                           {"transport", core::transport_name(t.transport)},
+                           {"peer", t.peer},
+                           {"up", t.up},
+                           {"options",
+                            {{"interval_ms", t.options_interval_ms},
+                             {"answered", t.options_answered},
+                             {"unanswered", t.options_unanswered}}},
+                           {"calls_now", t.calls_now},
+                           {"calls_last_second", t.calls_last_second},
+                           {"calls_started", t.calls_started},
+                           {"calls_refused", t.calls_refused},
+                           {"max_calls", t.max_calls},
+                           {"max_cps", t.max_cps}});
+  }
+  const auto& c = s.calls;
+  j["calls"] = {{"started", c.started},
+                {"answered", c.answered},
+                {"failed", c.failed},
+                {"rejected", c.rejected},
+                {"active", c.active}};
+  const auto& m = s.messages;
+  j["messages"] = {{"received", m.received},
+                   {"sent", m.sent},
+                   {"send_errors", m.send_errors},
+                   {"parse_errors", m.parse_errors},
+                   {"parse_errors_answered", m.parse_errors_answered},
+                   {"parse_errors_by_reason", reasons_json(m.parse_errors_by_reason)}};
+  const auto& n = s.connections;
+  j["connections"] = {{"tcp_open", n.tcp_open},
+                      {"tls_open", n.tls_open},
+                      {"accepted", n.accepted},
+                      {"dropped", n.dropped},
+                      {"keepalive_pings_sent", n.keepalive_pings},
+                      {"keepalive_pongs_sent", n.keepalive_pongs}};
+  j["tls"] = {{"handshakes", s.tls.handshakes},
+              {"handshake_seconds_mean", s.tls.handshake_seconds_mean},
+              {"failures", s.tls.failures},
+              {"failures_by_reason", reasons_json(s.tls.failures_by_reason)}};
+  const auto& x = s.transactions;
+  j["transactions"] = {{"server", x.server},
+                       {"client", x.client},
+                       {"active", x.active},
+                       {"retransmissions_sent", x.retransmissions_sent},
+                       {"retransmissions_absorbed", x.retransmissions_absorbed},
+                       {"timeouts", x.timeouts},
+                       {"rejected", x.rejected}};
+  j["offload"] = {{"backend", s.offload},
+                  {"parse_batches", {{"count", s.parse_batches.count}, {"mean_segments", s.parse_batches.mean}}},
+                  {"tls_record_batches", {{"count", s.tls_batches.count}, {"mean_connections", s.tls_batches.mean}}}};
+  return j.dump(2) + "\n";
+}
+
+std::string format_summary_line(const NodeStatus& s) {
+  std::ostringstream o;
+  o << "calls started " << s.calls.started << ", answered " << s.calls.answered << ", failed " << s.calls.failed
+    << ", refused " << s.calls.rejected << "; messages in " << s.messages.received << ", out " << s.messages.sent
+    << ", malformed " << s.messages.parse_errors << "; retransmissions sent " << s.transactions.retransmissions_sent
+    << ", absorbed " << s.transactions.retransmissions_absorbed;
+  return o.str();
+}
+
+std::string answer_control_request(const interwork::Node& node, std::string_view request) {
+  if (request == "status") return format_status_table(node.status());
+  if (request == "status json") return format_status_json(node.status());
+  return "error: unknown request '" + std::string(request.substr(0, 64)) + "' (known: status, status json)\n";
+}
+
+std::string control_path_for_pid_file(const std::string& pid_file) { return pid_file + ".ctl"; }
+
+}  // namespace sipnic::app

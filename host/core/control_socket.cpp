@@ -1,0 +1,212 @@
+#include "core/control_socket.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <utility>
+
+namespace sipnic::core {
+
+namespace {
+
+// strerror, lower case first letter, for "...: connection refused".
+std::string error_text(int err) {
+  std::string s = std::strerror(err);
+  if (!s.empty()) s[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(s[0])));
+  return s;
+}
+
+sockaddr_un unix_address(const std::filesystem::path& path) {
+  sockaddr_un a{};
+  a.sun_family = AF_UNIX;
+  const std::string& p = path.native();
+  if (p.empty() || p.size() >= sizeof a.sun_path)
+    throw ControlError("control socket path " + p + " is " + std::to_string(p.size()) + " bytes; at most " +
+                       std::to_string(sizeof a.sun_path - 1));
+  std::memcpy(a.sun_path, p.c_str(), p.size() + 1);
+  return a;
+}
+
+// Closes an fd at scope exit unless released.
+struct FdGuard {
+  int fd;
+  ~FdGuard() {
+    if (fd >= 0) ::close(fd);
+  }
+  int release() { return std::exchange(fd, -1); }
+};
+
+using Deadline = Clock::time_point;
+
+int remaining_ms(Deadline d) {
+  auto left = std::chrono::duration_cast<Millis>(d - Clock::now()).count();
+  return left > 0 ? static_cast<int>(left) : 0;
+}
+
+// Waits for `events` on fd (and for the wake fd, when given). False on timeout or wake.
+bool wait_fd(int fd, short events, Deadline deadline, int wake_fd = -1) {
+  for (;;) {
+    pollfd p[2] = {{fd, events, 0}, {wake_fd, POLLIN, 0}};
+    const int n = ::poll(p, wake_fd >= 0 ? 2 : 1, remaining_ms(deadline));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    if (wake_fd >= 0 && (p[1].revents & POLLIN)) return false;
+    return true;
+  }
+}
+
+bool write_all(int fd, std::string_view data, Deadline deadline, int wake_fd = -1) {
+  while (!data.empty()) {
+    const ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n > 0) {
+      data.remove_prefix(static_cast<std::size_t>(n));
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && wait_fd(fd, POLLOUT, deadline, wake_fd)) continue;
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+ControlServer::ControlServer(std::filesystem::path path, Handler handler, Log& log, Millis read_timeout)
+    : path_(std::move(path)), handler_(std::move(handler)), log_(log), read_timeout_(read_timeout) {
+  const sockaddr_un addr = unix_address(path_);
+  FdGuard sock{::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)};
+  if (sock.fd < 0) throw ControlError("control socket " + path_.string() + ": " + error_text(errno));
+  if (::bind(sock.fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) < 0) {
+    if (errno != EADDRINUSE) throw ControlError("control socket " + path_.string() + ": " + error_text(errno));
+    // Something is there: a live node, a stale socket of one that died, or
+    // some other file.
+    struct stat st{};
+    if (::lstat(path_.c_str(), &st) == 0 && !S_ISSOCK(st.st_mode))
+      throw ControlError("control socket " + path_.string() + ": the path exists and is not a socket");
+    FdGuard probe{::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)};
+    if (probe.fd >= 0 && ::connect(probe.fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0)
+      throw ControlError("control socket " + path_.string() + ": another process answers on it");
+    ::unlink(path_.c_str());
+    if (::bind(sock.fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) < 0)
+      throw ControlError("control socket " + path_.string() + ": " + error_text(errno));
+  }
+  // Owner only, before listen(): until then nobody can connect at all.
+  if (::chmod(path_.c_str(), 0600) < 0 || ::listen(sock.fd, 16) < 0) {
+    const int err = errno;
+    ::unlink(path_.c_str());
+    throw ControlError("control socket " + path_.string() + ": " + error_text(err));
+  }
+  wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (wake_fd_ < 0) {
+    const int err = errno;
+    ::unlink(path_.c_str());
+    throw ControlError("control socket " + path_.string() + ": " + error_text(err));
+  }
+  struct stat st{};
+  if (::stat(path_.c_str(), &st) == 0) inode_ = st.st_ino;
+  listen_fd_ = sock.release();
+  thread_ = std::thread([this] { serve(); });
+}
+
+ControlServer::~ControlServer() {
+  const std::uint64_t one = 1;
+  [[maybe_unused]] ssize_t n = ::write(wake_fd_, &one, sizeof one);
+  thread_.join();
+  ::close(listen_fd_);
+  ::close(wake_fd_);
+  // Removed only if it is still ours (not a file a later node put there).
+  struct stat st{};
+  if (::stat(path_.c_str(), &st) == 0 && st.st_ino == inode_) ::unlink(path_.c_str());
+}
+
+void ControlServer::serve() {
+  for (;;) {
+    pollfd p[2] = {{listen_fd_, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
+    const int n = ::poll(p, 2, -1);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 || (p[1].revents & POLLIN)) return;
+    if (!(p[0].revents & POLLIN)) continue;
+    FdGuard conn{::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK)};
+    if (conn.fd < 0) continue;  // EAGAIN, ECONNABORTED, EMFILE: the next poll tries again
+    answer(conn.fd);
+  }
+}
+
+void ControlServer::answer(int fd) {
+  const Deadline deadline = Clock::now() + read_timeout_;
+  std::string request;
+  char buf[256];
+  bool complete = false;
+  while (!complete && request.size() <= kMaxControlRequest) {
+    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n > 0) {
+      request.append(buf, static_cast<std::size_t>(n));
+      complete = request.find('\n') != std::string::npos;
+      continue;
+    }
+    if (n == 0) {
+      complete = true;  // the client shut down its side: the request is what came
+      break;
+    }
+    if (errno == EINTR) continue;
+    if ((errno == EAGAIN || errno == EWOULDBLOCK) && wait_fd(fd, POLLIN, deadline, wake_fd_)) continue;
+    log_.debug("control", "a client sent no request within " + std::to_string(read_timeout_.count()) +
+                              " ms; dropped");
+    return;
+  }
+  std::string reply;
+  if (auto nl = request.find('\n'); nl != std::string::npos) request.resize(nl);
+  if (!request.empty() && request.back() == '\r') request.pop_back();
+  if (!complete || request.size() > kMaxControlRequest) {
+    reply = "error: request longer than " + std::to_string(kMaxControlRequest) + " bytes\n";
+  } else {
+    try {
+      reply = handler_(request);
+    } catch (const std::exception& e) {
+      reply = std::string("error: ") + e.what() + "\n";
+    }
+  }
+  if (!write_all(fd, reply, Clock::now() + read_timeout_, wake_fd_))
+    log_.debug("control", "a client did not read its answer; dropped");
+}
+
+std::string control_request(const std::filesystem::path& path, std::string_view request, Millis timeout) {
+  const sockaddr_un addr = unix_address(path);
+  FdGuard sock{::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)};
+  if (sock.fd < 0) throw ControlError("cannot make a socket: " + error_text(errno));
+  if (::connect(sock.fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) < 0)
+    throw ControlError("no sipnic node answers on " + path.string() + ": " + error_text(errno));
+  ::fcntl(sock.fd, F_SETFL, ::fcntl(sock.fd, F_GETFL) | O_NONBLOCK);
+  const Deadline deadline = Clock::now() + timeout;
+  std::string line(request);
+  line += '\n';
+  if (!write_all(sock.fd, line, deadline))
+    throw ControlError("the sipnic node on " + path.string() + " did not take the request");
+  ::shutdown(sock.fd, SHUT_WR);
+  std::string answer;
+  char buf[4096];
+  for (;;) {
+    const ssize_t n = ::recv(sock.fd, buf, sizeof buf, 0);
+    if (n > 0) {
+      answer.append(buf, static_cast<std::size_t>(n));
+      continue;
+    }
+    if (n == 0) break;
+    if (errno == EINTR) continue;
+    if ((errno == EAGAIN || errno == EWOULDBLOCK) && wait_fd(sock.fd, POLLIN, deadline)) continue;
+    throw ControlError("no answer from the sipnic node on " + path.string() + " within " +
+                       std::to_string(timeout.count()) + " ms");
+  }
+  if (answer.empty()) throw ControlError("the sipnic node on " + path.string() + " closed without an answer");
+  return answer;
+}
+
+}  // namespace sipnic::core

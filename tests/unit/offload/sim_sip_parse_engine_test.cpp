@@ -43,8 +43,7 @@ struct Batch {
 std::vector<std::string> read_dir(const std::string& dir) {
   std::vector<std::filesystem::path> paths;
   for (const auto& e : std::filesystem::directory_iterator(dir)) {
-    const auto name = e.path().filename().string();
-    if (e.is_regular_file() && name != "README.txt" && name != "SHA256SUMS") paths.push_back(e.path());
+    if (e.is_regular_file()) paths.push_back(e.path());
   }
   std::sort(paths.begin(), paths.end());
   std::vector<std::string> out;
@@ -57,8 +56,8 @@ std::vector<std::string> read_dir(const std::string& dir) {
 
 const std::vector<std::string>& corpus() {
   static const std::vector<std::string> files = [] {
-    std::vector<std::string> f = read_dir(std::string(SIPNIC_SHARED_TESTDATA) + "/sip/rfc4475");
-    for (auto& m : read_dir(std::string(SIPNIC_SHARED_TESTDATA) + "/sip/rfc5118")) f.push_back(std::move(m));
+    std::vector<std::string> f = read_dir(std::string(SIPNIC_TESTDATA) + "/sip/rfc4475");
+    for (auto& m : read_dir(std::string(SIPNIC_TESTDATA) + "/sip/rfc5118")) f.push_back(std::move(m));
     return f;
   }();
   return files;

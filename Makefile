@@ -57,7 +57,7 @@ demo: deps-demo
 	@echo "demo: configuring $(DEMO_BUILD) (Release, the sipnic command only)"
 	cmake -S . -B $(DEMO_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DSIPNIC_WERROR=$(WERROR_FLAG) \
 	  -DSIPNIC_SIM=OFF -DSIPNIC_TESTS=OFF -DSIPNIC_BENCH=OFF
-	@echo "demo: building sipnic (about 3 min on 2 cores)"
+	@echo "demo: building sipnic (2 to 4 min on 2 cores)"
 	cmake --build $(DEMO_BUILD) -j $(JOBS) --target sipnic
 	@echo "demo: running scripts/demo $(DEMO_BUILD)"
 	scripts/demo $(DEMO_BUILD)

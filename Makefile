@@ -7,6 +7,9 @@ FUZZ_BUILD ?= build-fuzz
 DEMO_BUILD ?= build-demo
 JOBS       ?= $(shell nproc)
 FUZZ_SECONDS ?= 60
+# The Verilated kernels' optimisation in build/ (sim/CMakeLists.txt,
+# SIPNIC_RTL_OPT): .ci/run passes -O0 to build-bench, a tree it only builds.
+RTL_OPT    ?= -O2
 
 # Warnings are errors in CI (CI=true, as .ci/run runs) or when asked
 # (WERROR=1), not on a user's compiler.
@@ -30,7 +33,7 @@ deps-demo:
 # command and the benches.
 configure-release: deps
 	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DSIPNIC_WERROR=$(WERROR_FLAG) \
-	  -DSIPNIC_SIM=ON -DSIPNIC_TESTS=ON -DSIPNIC_BENCH=ON
+	  -DSIPNIC_SIM=ON -DSIPNIC_TESTS=ON -DSIPNIC_BENCH=ON -DSIPNIC_RTL_OPT=$(RTL_OPT)
 
 build: configure-release
 	@echo "build: building everything in $(BUILD), the Verilated kernels too (15 min or more on 2 cores)"

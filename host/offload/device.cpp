@@ -2,7 +2,9 @@
 // Verilator, sim/) and xrt (a card, through XRT) are compiled in with the
 // CMake options SIPNIC_SIM and SIPNIC_XRT, which define the macros of the
 // same names. Asking for a backend this build lacks fails loudly instead of
-// silently running on the cpu.
+// silently running on the cpu. This file is a library of its own
+// (sipnic_offload_device, CMakeLists.txt): only what picks a backend by name
+// links it and, with SIPNIC_SIM, the Verilated kernels with it.
 #include "offload/device.h"
 
 #include <stdexcept>

@@ -213,7 +213,7 @@ class Rfc4475Node : public ::testing::TestWithParam<Case> {
 TEST_P(Rfc4475Node, GetsTheResponseTheRfcCallsFor) {
   ASSERT_TRUE(ready_) << "sipnic did not answer OPTIONS on " << kNodeIp;
   const Case& c = GetParam();
-  std::string msg = read_file(std::filesystem::path(SIPNIC_SHARED_TESTDATA) / "sip" / c.file);
+  std::string msg = read_file(std::filesystem::path(SIPNIC_TESTDATA) / "sip" / c.file);
   ASSERT_FALSE(msg.empty()) << c.file;
   // Several RFC 4475 messages share a top Via (branch and sent-by) and
   // method: to sipnic they are one transaction (RFC 3261 §17.2.3), the later

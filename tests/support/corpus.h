@@ -11,12 +11,12 @@
 
 namespace sipnic::test {
 
-// Every regular file of `dir` but README.txt and SHA256SUMS, in name order.
+// Every regular file of `dir`, in name order (tests/data/SOURCES says where
+// each comes from; nothing else lives beside the messages).
 inline std::vector<std::string> read_message_files(const std::string& dir) {
   std::vector<std::filesystem::path> paths;
   for (const auto& e : std::filesystem::directory_iterator(dir)) {
-    const auto name = e.path().filename().string();
-    if (e.is_regular_file() && name != "README.txt" && name != "SHA256SUMS") paths.push_back(e.path());
+    if (e.is_regular_file()) paths.push_back(e.path());
   }
   std::sort(paths.begin(), paths.end());
   std::vector<std::string> out;
@@ -28,7 +28,7 @@ inline std::vector<std::string> read_message_files(const std::string& dir) {
 }
 
 // The RFC 4475 messages, then the RFC 5118 ones (61 in all), from the test
-// data directory the build names (SIPNIC_SHARED_TESTDATA).
+// data directory the build names (SIPNIC_TESTDATA).
 inline std::vector<std::string> rfc_torture_messages(const std::string& testdata) {
   std::vector<std::string> all = read_message_files(testdata + "/sip/rfc4475");
   for (auto& m : read_message_files(testdata + "/sip/rfc5118")) all.push_back(std::move(m));

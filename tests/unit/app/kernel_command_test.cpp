@@ -123,7 +123,7 @@ TEST(KernelCommand, TlsGcmBadLineIsNamedByFileAndLineAndNothingIsWritten) {
 }
 
 TEST(KernelCommand, SipParsePrintsWhatSipnicParseStreamPrints) {
-  const std::string invite = slurp(std::string(SIPNIC_SHARED_TESTDATA) + "/sip/rfc4475/wsinv.dat");
+  const std::string invite = slurp(std::string(SIPNIC_TESTDATA) + "/sip/rfc4475/wsinv.dat");
   const std::string bye =
       "BYE sip:b@example.com SIP/2.0\r\nVia: SIP/2.0/TCP 192.0.2.1;branch=z9hG4bK-7\r\nMax-Forwards: 70\r\n"
       "From: <sip:a@example.com>;tag=1\r\nTo: <sip:b@example.com>;tag=2\r\nCall-ID: c7\r\nCSeq: 7 BYE\r\n"

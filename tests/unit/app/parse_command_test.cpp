@@ -24,7 +24,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const std::string kRfc4475 = std::string(SIPNIC_SHARED_TESTDATA) + "/sip/rfc4475/";
+const std::string kRfc4475 = std::string(SIPNIC_TESTDATA) + "/sip/rfc4475/";
 
 using sipnic::test::slurp;
 using sipnic::test::TempDir;

@@ -443,7 +443,7 @@ TEST(CpuSipParseEngine, SkipsLeadingCrlfAndAcceptsEmptyDatagrams) {
   EXPECT_EQ(e.seg().consumed, 4u);
 }
 
-std::vector<std::string> corpus_files() { return test::rfc_torture_messages(SIPNIC_SHARED_TESTDATA); }
+std::vector<std::string> corpus_files() { return test::rfc_torture_messages(SIPNIC_TESTDATA); }
 
 template <typename T>
 bool same_bytes(const std::vector<T>& a, const std::vector<T>& b) {

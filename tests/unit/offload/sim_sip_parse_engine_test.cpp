@@ -40,7 +40,7 @@ struct Batch {
 };
 
 const std::vector<std::string>& corpus() {
-  static const std::vector<std::string> files = test::rfc_torture_messages(SIPNIC_SHARED_TESTDATA);
+  static const std::vector<std::string> files = test::rfc_torture_messages(SIPNIC_TESTDATA);
   return files;
 }
 

@@ -146,7 +146,7 @@ Outcome byte_by_byte(offload::CpuSipParseEngine& e, std::string_view s, std::uin
 }
 
 TEST(StreamFraming, OneByteReadsYieldWhatOneParseOfTheStreamYields) {
-  std::vector<std::string> streams = test::rfc_torture_messages(SIPNIC_SHARED_TESTDATA);
+  std::vector<std::string> streams = test::rfc_torture_messages(SIPNIC_TESTDATA);
   ASSERT_EQ(streams.size(), 61u);
   const auto trunk = test::read_message_files(std::string(SIPNIC_SOURCE_DIR) + "/bench/corpus/trunk_mix");
   ASSERT_FALSE(trunk.empty());

@@ -158,7 +158,7 @@ TEST(TransactionFields, ReportsTheFirstBadHeaderWithTheDecodersReason) {
 TEST(TransactionFields, MatchesTheIndividualDecodersOnTheTortureAndBenchCorpora) {
   std::size_t compared = 0, failing = 0;
   for (const char* dir : {"/sip/rfc4475", "/sip/rfc5118"}) {
-    for (const std::string& file : test::read_message_files(std::string(SIPNIC_SHARED_TESTDATA) + dir)) {
+    for (const std::string& file : test::read_message_files(std::string(SIPNIC_TESTDATA) + dir)) {
       const Parsed p = parse(file);
       if (!p.ok()) continue;
       const TransactionFields f = decode_transaction_fields(p.view());

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "offload/device.h"
+#include "offload/cpu_gcm_engine.h"
 
 namespace sipnic::tls {
 namespace {
@@ -28,7 +28,7 @@ struct Keys13 {
 
 class RecordLayerTest : public ::testing::Test {
  protected:
-  RecordLayerTest() : engine_(offload::make_device("cpu")->make_gcm_engine(16)), pool_(*engine_) {}
+  RecordLayerTest() : engine_(std::make_unique<offload::CpuGcmEngine>(16)), pool_(*engine_) {}
 
   void make(TlsVersion version, GcmSuite suite, RecordLayerOptions options = {}) {
     TakeoverState c, s;
@@ -272,7 +272,7 @@ TEST_F(RecordLayerTest, SealJobsOfSeveralConnectionsShareOneBatchAndSealInPlaceI
 }
 
 TEST(KeySlotPool, HandsOutEverySlotOnceAndWipesReturnedOnes) {
-  auto engine = offload::make_device("cpu")->make_gcm_engine(2);
+  auto engine = std::make_unique<offload::CpuGcmEngine>(2);
   KeySlotPool pool(*engine);
   auto a = pool.acquire();
   auto b = pool.acquire();

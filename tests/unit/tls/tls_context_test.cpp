@@ -5,10 +5,11 @@
 #include <sys/stat.h>
 
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <string>
 
-#include "offload/device.h"
+#include "offload/cpu_gcm_engine.h"
 #include "support/tls_test_pki.h"
 #include "tls/tls_session.h"
 
@@ -124,7 +125,7 @@ TEST(TlsContext, NssKeylogFileIsWrittenOnlyWhenOptedIn) {
   client_config.key_file = pki.client_ec.key_file;
   auto server_ctx = std::make_shared<const TlsContext>(server_config);
   auto client_ctx = std::make_shared<const TlsContext>(client_config);
-  auto engine = offload::make_device("cpu")->make_gcm_engine(8);
+  auto engine = std::make_unique<offload::CpuGcmEngine>(8);
   KeySlotPool slots(*engine);
   TlsSession client(client_ctx, slots, {.role = Role::kClient});
   TlsSession server(server_ctx, slots, {.role = Role::kServer});

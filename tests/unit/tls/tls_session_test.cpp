@@ -11,7 +11,7 @@
 #include <tuple>
 #include <vector>
 
-#include "offload/device.h"
+#include "offload/cpu_gcm_engine.h"
 #include "support/tls_test_pki.h"
 
 namespace sipnic::tls {
@@ -185,7 +185,7 @@ std::string pattern(std::size_t n, char seed) {
 
 class SessionTest : public ::testing::Test {
  protected:
-  SessionTest() : engine_(offload::make_device("cpu")->make_gcm_engine(64)), slots_(*engine_) {}
+  SessionTest() : engine_(std::make_unique<offload::CpuGcmEngine>(64)), slots_(*engine_) {}
 
   struct Setup {
     Role sipnic_role = Role::kServer;
@@ -650,7 +650,7 @@ class CountingEngine final : public offload::GcmEngine {
 };
 
 TEST(SessionBatching, TwoConnectionsShareOneEngineRunPerDirection) {
-  auto real = offload::make_device("cpu")->make_gcm_engine(16);
+  auto real = std::make_unique<offload::CpuGcmEngine>(16);
   CountingEngine engine(*real);
   KeySlotPool slots(engine);
   const auto& pki = shared_test_pki();
@@ -689,7 +689,7 @@ TEST(SessionBatching, TwoConnectionsShareOneEngineRunPerDirection) {
 }
 
 TEST(SessionSlots, KeysAreWipedAndSlotsReturnedWhenASessionEnds) {
-  auto engine = offload::make_device("cpu")->make_gcm_engine(2);
+  auto engine = std::make_unique<offload::CpuGcmEngine>(2);
   KeySlotPool slots(*engine);
   const auto& pki = shared_test_pki();
   {

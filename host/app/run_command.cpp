@@ -127,6 +127,15 @@ int run_command(const std::vector<std::string>& args) {
           << ", malformed " << s.transport.rx_malformed << "; retransmissions sent "
           << s.transactions.retransmissions_sent << ", absorbed " << s.transactions.retransmissions_absorbed;
   log.info("run", summary.str());
+  const sip::TransportStats& t = s.transport;
+  std::ostringstream connections;
+  connections << "connections accepted " << t.tcp_accepted << "; refused: over max-connections "
+              << t.tcp_refused_node_limit << ", over max-connections-per-source " << t.tcp_refused_source_limit
+              << ", out of descriptors " << t.tcp_refused_no_fd << " (accept failures " << t.accept_failures
+              << ", pauses " << t.accept_pauses << "); closed: no first message " << t.tcp_closed_no_first_message
+              << ", slow partial message " << t.tcp_closed_slow << ", framing error " << t.tcp_closed_on_error
+              << ", output buffer full " << t.tcp_closed_output_full;
+  log.info("run", connections.str());
   return 0;
 }
 

@@ -1,5 +1,8 @@
 #include "interwork/node.h"
 
+#include <sys/resource.h>
+
+#include <algorithm>
 #include <future>
 #include <random>
 #include <stdexcept>
@@ -22,6 +25,20 @@ std::uint32_t owner_of_call_id(std::string_view call_id, std::uint32_t workers) 
   return workers ? h % workers : 0;
 }
 
+std::uint32_t effective_max_connections(std::uint32_t configured, std::uint64_t descriptor_limit) {
+  if (configured != 0) return configured;
+  if (descriptor_limit == 0) return 0;
+  return static_cast<std::uint32_t>(std::clamp<std::uint64_t>(descriptor_limit / 4 * 3, 1, 1000000));
+}
+
+namespace {
+std::uint64_t soft_descriptor_limit() {
+  rlimit r{};
+  if (::getrlimit(RLIMIT_NOFILE, &r) != 0 || r.rlim_cur == RLIM_INFINITY) return 0;
+  return r.rlim_cur;
+}
+}  // namespace
+
 struct Node::Worker {
   std::uint32_t index = 0;
   core::EventLoop loop;
@@ -43,7 +60,9 @@ Node::Node(const core::Config& config, core::Log& log, const offload::Device& de
       log_(log),
       device_(device),
       options_(std::move(options)),
-      handshake_limiter_(config.tls.handshake_rate) {
+      handshake_limiter_(config.tls.handshake_rate),
+      connection_limits_(effective_max_connections(config.max_connections, soft_descriptor_limit()),
+                         config.max_connections_per_source) {
   for (const auto& t : config_.trunks) trunks_.push_back(std::make_unique<TrunkState>(t));
   std::uint32_t n = config_.workers ? config_.workers : std::max(1u, std::thread::hardware_concurrency());
   for (std::uint32_t i = 0; i < n; ++i) {
@@ -70,6 +89,15 @@ void Node::start() {
     tls_ = std::make_unique<tls::TlsSetHolder>(tls::TrunkTlsSet::build(config_, options_.tls_keylog));
   }
   started_ = true;
+  {
+    const std::uint32_t total = connection_limits_.max_total();
+    const std::uint32_t per_source = connection_limits_.max_per_source();
+    log_.info("node", "inbound TCP/TLS connections: at most " + (total ? std::to_string(total) : "unlimited") +
+                          (config_.max_connections == 0 && total
+                               ? " (max-connections auto: 3/4 of ulimit -n " + std::to_string(soft_descriptor_limit()) + ")"
+                               : std::string()) +
+                          ", " + (per_source ? std::to_string(per_source) : "unlimited") + " per source address");
+  }
   // The transport layers must know each other before any traffic flows, so
   // every worker builds its objects first, then waits for the go signal.
   std::vector<std::promise<void>> ready(workers_.size());
@@ -130,8 +158,11 @@ void Node::run_worker(Worker& w, std::promise<void>& ready) {
     topt.tls_handshake_timeout_ms = config_.tls.handshake_timeout_ms;
     topt.tls_handshakes_per_second = config_.tls.handshake_rate;
     topt.keepalive_interval_ms = config_.timers.keepalive_interval_ms;
+    topt.first_message_timeout_ms = config_.timers.first_message_timeout_ms;
+    topt.max_output_buffer_bytes = config_.max_output_buffer_bytes;
     w.transport = std::make_unique<sip::TransportLayer>(w.index, w.loop, log_, *w.parser, topt);
     w.transport->set_handshake_limiter(&handshake_limiter_);
+    w.transport->set_connection_limits(&connection_limits_);
     if (tls_) {
       w.gcm = device_.make_gcm_engine(options_.gcm_key_slots);
       tls::TlsStreamsOptions sopt;
@@ -234,6 +265,19 @@ NodeStats Node::stats() const {
     s.transport.tcp_accepted += f.transport.tcp_accepted;
     s.transport.tcp_closed_on_error += f.transport.tcp_closed_on_error;
     s.transport.tcp_closed_slow += f.transport.tcp_closed_slow;
+    s.transport.tls_failures += f.transport.tls_failures;
+    s.transport.tls_handshake_timeouts += f.transport.tls_handshake_timeouts;
+    s.transport.tls_rate_limited += f.transport.tls_rate_limited;
+    s.transport.keepalive_pings += f.transport.keepalive_pings;
+    s.transport.keepalive_pongs += f.transport.keepalive_pongs;
+    s.transport.rx_stream_bytes += f.transport.rx_stream_bytes;
+    s.transport.tcp_refused_node_limit += f.transport.tcp_refused_node_limit;
+    s.transport.tcp_refused_source_limit += f.transport.tcp_refused_source_limit;
+    s.transport.tcp_refused_no_fd += f.transport.tcp_refused_no_fd;
+    s.transport.accept_failures += f.transport.accept_failures;
+    s.transport.accept_pauses += f.transport.accept_pauses;
+    s.transport.tcp_closed_no_first_message += f.transport.tcp_closed_no_first_message;
+    s.transport.tcp_closed_output_full += f.transport.tcp_closed_output_full;
     s.transactions.server_created += f.transactions.server_created;
     s.transactions.client_created += f.transactions.client_created;
     s.transactions.retransmissions_absorbed += f.transactions.retransmissions_absorbed;

@@ -39,6 +39,11 @@ struct NodeStats {
   B2buaStats calls;
 };
 
+// The node-wide cap on inbound connections: `configured`, or for 0 (auto)
+// three quarters of the soft RLIMIT_NOFILE `descriptor_limit` (0 = none
+// known), leaving the rest for listeners, outbound connections, DNS and files.
+std::uint32_t effective_max_connections(std::uint32_t configured, std::uint64_t descriptor_limit);
+
 // Which worker owns a Call-ID.
 std::uint32_t owner_of_call_id(std::string_view call_id, std::uint32_t workers);
 
@@ -78,6 +83,7 @@ class Node {
   std::vector<std::unique_ptr<TrunkState>> trunks_;
   std::unique_ptr<tls::TlsSetHolder> tls_;  // null without TLS
   sip::HandshakeLimiter handshake_limiter_;  // node-wide, shared by the workers
+  sip::ConnectionLimits connection_limits_;  // node-wide, shared by the workers
   std::vector<std::unique_ptr<Worker>> workers_;
   bool started_ = false;
 };

@@ -4,8 +4,12 @@
 // workers, so a per-worker count would let N workers hold N times the limit:
 // the count is node-wide, shared by the workers' transports. Thread-safe; it
 // is taken on accept and close only, never on the message path.
+//
+// It also keeps whether the node's accept() is out of descriptors (they are
+// the process's, not a worker's): the workers say so once per spell.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <mutex>
 #include <unordered_map>
@@ -32,6 +36,18 @@ class ConnectionLimits {
   std::uint32_t max_total() const { return max_total_; }
   std::uint32_t max_per_source() const { return max_per_source_; }
 
+  // accept() failed for want of descriptors: true if that starts a spell
+  // (the caller logs it). Each connection refused meanwhile is counted.
+  bool start_descriptor_shortage() { return !short_of_descriptors_.exchange(true); }
+  void count_refused_while_short() { refused_while_short_.fetch_add(1, std::memory_order_relaxed); }
+  // accept() worked again: true if that ends a spell; `refused` gets the
+  // connections refused during it.
+  bool end_descriptor_shortage(std::uint64_t& refused) {
+    if (!short_of_descriptors_.load(std::memory_order_relaxed) || !short_of_descriptors_.exchange(false)) return false;
+    refused = refused_while_short_.exchange(0);
+    return true;
+  }
+
  private:
   std::uint32_t max_total_;
   std::uint32_t max_per_source_;
@@ -39,6 +55,8 @@ class ConnectionLimits {
   std::uint32_t open_ = 0;
   // Sources with at least one open connection (port 0); at most open_ entries.
   std::unordered_map<core::SocketAddress, std::uint32_t, core::SocketAddressHash> per_source_;
+  std::atomic<bool> short_of_descriptors_{false};
+  std::atomic<std::uint64_t> refused_while_short_{0};
 };
 
 }  // namespace sipnic::sip

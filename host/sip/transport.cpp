@@ -129,11 +129,10 @@ TransportLayer::~TransportLayer() {
   for (auto& s : udp_) loop_.remove_fd(s->fd.fd);
   for (auto& l : tcp_listeners_) loop_.remove_fd(l->fd.fd);
   if (accept_resume_timer_) loop_.cancel_timer(accept_resume_timer_);
-  ConnectionLimits& limits = limits_ ? *limits_ : own_limits_;
   for (auto& [id, c] : connections_) {
     loop_.remove_fd(c->fd.fd);
     cancel_timers(*c);
-    if (c->counted) limits.release(c->peer);
+    if (c->counted) limits().release(c->peer);
   }
   if (reserve_fd_ >= 0) ::close(reserve_fd_);
 }
@@ -503,13 +502,10 @@ void TransportLayer::on_accept(TcpListener& l) {
       return;
     }
     ++stats_.tcp_accepted;
-    if (out_of_descriptors_) {
-      out_of_descriptors_ = false;
+    if (std::uint64_t refused = 0; limits().end_descriptor_shortage(refused)) {
       log_limited(core::LogLevel::kInfo, "accept-recovered", [&] {
-        return "accepting connections again (" + std::to_string(refused_this_spell_) +
-               " refused while out of descriptors)";
+        return "accepting connections again (" + std::to_string(refused) + " refused while out of descriptors)";
       });
-      refused_this_spell_ = 0;
     }
     if (!admit_connection(l, peer)) {
       ::close(fd);
@@ -526,7 +522,7 @@ void TransportLayer::on_accept(TcpListener& l) {
 // The node's limits, then (TLS) the handshake rate: a refused connection is
 // closed before it costs anything else.
 bool TransportLayer::admit_connection(const TcpListener& l, const SocketAddress& peer) {
-  ConnectionLimits& limits = limits_ ? *limits_ : own_limits_;
+  ConnectionLimits& limits = this->limits();
   switch (limits.admit(peer)) {
     case ConnectionLimits::Verdict::kAdmitted:
       break;
@@ -558,9 +554,9 @@ bool TransportLayer::admit_connection(const TcpListener& l, const SocketAddress&
 
 void TransportLayer::accept_failed(TcpListener& l, int error) {
   ++stats_.accept_failures;
-  if (!out_of_descriptors_) {
-    // One line per spell (and at most one per interval if spells flap).
-    out_of_descriptors_ = true;
+  if (limits().start_descriptor_shortage()) {
+    // One line per spell for the whole node (at most one per interval and
+    // worker if spells flap).
     log_limited(core::LogLevel::kWarn, "accept-failed", [&] {
       std::string limit = error == EMFILE ? descriptor_limit() : std::string();
       return std::string(core::transport_name(l.transport)) + ":" + l.local.to_string() +
@@ -582,7 +578,7 @@ void TransportLayer::shed_pending(TcpListener& l) {
     if (fd >= 0) {
       ::close(fd);
       ++stats_.tcp_refused_no_fd;
-      ++refused_this_spell_;
+      limits().count_refused_while_short();
     }
     // Another thread may take the freed slot first: then the reserve is
     // reopened when accepting resumes.
@@ -1034,7 +1030,7 @@ void TransportLayer::close_connection(std::uint64_t id, const char* why) {
   auto ob = outbound_by_peer_.find(c.peer);
   if (ob != outbound_by_peer_.end() && ob->second == id) outbound_by_peer_.erase(ob);
   if (c.counted) {
-    (limits_ ? *limits_ : own_limits_).release(c.peer);
+    limits().release(c.peer);
     c.counted = false;
   }
   // The descriptor and the buffers go now; the object at the turn's end.

@@ -222,6 +222,7 @@ class TransportLayer {
   // from a handler, a flush in the middle of a segment) reads valid memory.
   void close_connection(std::uint64_t id, const char* why);
   void cancel_timers(Connection& c);
+  ConnectionLimits& limits() { return limits_ ? *limits_ : own_limits_; }
   // A line that a flood could repeat: at most one per `key` per interval,
   // with the count of those held back (core::LogLimiter).
   template <typename MakeMessage>
@@ -273,8 +274,6 @@ class TransportLayer {
   // instead of waiting (or keeping the listener readable forever).
   int reserve_fd_ = -1;
   bool accept_paused_ = false;
-  bool out_of_descriptors_ = false;  // since the last failed accept (one line per spell)
-  std::uint64_t refused_this_spell_ = 0;
   core::EventLoop::TimerId accept_resume_timer_ = 0;
   std::vector<std::unique_ptr<Connection>> closed_;  // freed at the turn's end
   std::function<void(core::Transport, const core::SocketAddress&)> failure_handler_;

@@ -47,6 +47,23 @@ TEST(ConnectionLimits, ZeroMeansNoLimit) {
   EXPECT_EQ(limits.open(), 1000u);
 }
 
+TEST(ConnectionLimits, ADescriptorShortageStartsAndEndsOnceForTheWholeNode) {
+  // Two workers failing accept() in the same spell: one line, not two.
+  ConnectionLimits limits(0, 0);
+  std::uint64_t refused = 99;
+  EXPECT_FALSE(limits.end_descriptor_shortage(refused));  // no spell yet
+  EXPECT_TRUE(limits.start_descriptor_shortage());
+  EXPECT_FALSE(limits.start_descriptor_shortage());
+  limits.count_refused_while_short();
+  limits.count_refused_while_short();
+  EXPECT_TRUE(limits.end_descriptor_shortage(refused));
+  EXPECT_EQ(refused, 2u);
+  EXPECT_FALSE(limits.end_descriptor_shortage(refused));
+  EXPECT_TRUE(limits.start_descriptor_shortage());  // a new spell
+  EXPECT_TRUE(limits.end_descriptor_shortage(refused));
+  EXPECT_EQ(refused, 0u);
+}
+
 TEST(ConnectionLimits, WorkersAdmittingAndReleasingAtOnceNeverPassTheLimits) {
   // Four threads as four workers, from one source: the count stays exact.
   ConnectionLimits limits(0, 10);

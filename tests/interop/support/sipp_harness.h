@@ -89,6 +89,8 @@ class Sipnic {
   bool exited_cleanly() const;
   std::string log() const { return read_text_file(log_path_); }
   const std::string& log_path() const { return log_path_; }
+  // The node's process id while it runs (-1 after it stopped).
+  pid_t pid() const { return process_.pid(); }
 
  private:
   std::string log_path_;

@@ -130,7 +130,7 @@ TEST_P(TlsSuites, OptionsGets200OverThisVersionSuiteAndKeyType) {
   const SuiteCase& k = GetParam();
   Net n = net(60);
   TempDir dir("tls-suite-" + k.name);
-  Pki pki = make_pki(dir, "pki", {.key_type = k.key_type, .node_name = "", .peers = {}});
+  Pki pki = make_pki(dir, "pki", {.key_type = k.key_type, .node_name = "", .peers = {}, .ips = {}});
   Sipnic node(dir, node_config(n, pki));
   ASSERT_EQ(node.wait_ready(), "");
   PipedChild client(s_client_args(n, pki, "pbx", {k.version, k.suite_flag, k.suite}), dir.file("s_client.out"));
@@ -259,7 +259,7 @@ TEST(TlsPeer, ClientThatDialsTheNodesIpAddressVerifiesACertificateMadeWithCertsI
   // certificate's IP names: `certs init --ip` puts them there.
   Net n = net(45);
   TempDir dir("tls-verify-ip");
-  Pki with_ip = make_pki(dir, "pki-ip", {.ips = {n.node, "::1"}});
+  Pki with_ip = make_pki(dir, "pki-ip", {.key_type = "ecdsa", .node_name = "", .peers = {}, .ips = {n.node, "::1"}});
   Pki without = make_pki(dir, "pki");
   auto dial_by_address = [&](const Pki& pki, const std::string& tag) {
     std::vector<std::string> args = {openssl_binary(), "s_client", "-connect", n.node + ":" + std::to_string(n.tls_port),
@@ -506,8 +506,8 @@ TEST(TlsPeer, CertificateNamingATrunkThatTrustsAnotherCaIsRefused) {
   // partner's own CA check.
   Net n = net(70);
   TempDir dir("tls-trunkca");
-  Pki pki = make_pki(dir, "pki", {.key_type = "ecdsa", .node_name = "", .peers = {"pbx.sipnic.test", "partner.sipnic.test"}});
-  Pki partner_ca = make_pki(dir, "partner-ca", {.key_type = "ecdsa", .node_name = "", .peers = {"partner.sipnic.test"}});
+  Pki pki = make_pki(dir, "pki", {.key_type = "ecdsa", .node_name = "", .peers = {"pbx.sipnic.test", "partner.sipnic.test"}, .ips = {}});
+  Pki partner_ca = make_pki(dir, "partner-ca", {.key_type = "ecdsa", .node_name = "", .peers = {"partner.sipnic.test"}, .ips = {}});
   NodeOptions o;
   o.trunks = "[trunk partner]\ntransport = tls\npeer = " + n.other + ":5061\ntls-identity = partner.sipnic.test\n" +
              "tls-ca = " + partner_ca.file("ca.crt") + "\n";
@@ -754,7 +754,7 @@ std::string crl_revoking(const Pki& pki, const std::vector<std::string>& names) 
 TEST(TlsPeer, RevokedCertificateIsRefusedAfterTheCrlIsReloaded) {
   Net n = net(88);
   TempDir dir("tls-crl");
-  Pki pki = make_pki(dir, "pki", {.key_type = "ecdsa", .node_name = "", .peers = {"pbx.sipnic.test", "carrier.sipnic.test", "pbx2.sipnic.test"}});
+  Pki pki = make_pki(dir, "pki", {.key_type = "ecdsa", .node_name = "", .peers = {"pbx.sipnic.test", "carrier.sipnic.test", "pbx2.sipnic.test"}, .ips = {}});
   ASSERT_NE(cert_serial(pki.file("pbx.crt")), 0u);
   // First CRL: revokes carrier only; pbx is fine.
   std::string crl = dir.file("ca.crl");

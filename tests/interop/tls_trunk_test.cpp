@@ -213,7 +213,7 @@ void two_nodes_calls_both_ways(int n, const std::string& a_tls_ip, const std::st
                 b_tls = free_port_on(b_tls_ip), pbx_port = free_port_on(pbx), carrier_port = free_port_on(carrier);
   TempDir dir("tls-two-nodes-" + std::to_string(n));
   Pki pki = make_pki(dir, "pki",
-                     {.key_type = "ecdsa", .node_name = "nodea.sipnic.test", .peers = {"nodeb.sipnic.test"}});
+                     {.key_type = "ecdsa", .node_name = "nodea.sipnic.test", .peers = {"nodeb.sipnic.test"}, .ips = {}});
   // B accepts TLS 1.3 only (min-version); A keeps the default (1.2 and 1.3).
   // TLS 1.2 (which [tls] max-version = 1.2 would force) is what the stunnel
   // cases above run; between two nodes only 1.3 is run here.

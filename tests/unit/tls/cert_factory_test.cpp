@@ -27,8 +27,10 @@ std::unique_ptr<X509, X509Free> load(const std::string& pem) {
   return std::unique_ptr<X509, X509Free>(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
 }
 
-// Verifies `leaf` against `ca` (and a CRL when given); returns the X509 error.
-int verify(const IssuedCert& ca, const IssuedCert& leaf, const std::string& crl_pem = {}) {
+// Verifies `leaf` against `ca` (and a CRL when given; and, when given, `ip`
+// against the certificate, as a client that dialled that address does);
+// returns the X509 error.
+int verify(const IssuedCert& ca, const IssuedCert& leaf, const std::string& crl_pem = {}, const char* ip = nullptr) {
   auto ca_cert = load(ca.cert_pem);
   auto leaf_cert = load(leaf.cert_pem);
   std::unique_ptr<X509_STORE, X509Free> store(X509_STORE_new());
@@ -41,9 +43,12 @@ int verify(const IssuedCert& ca, const IssuedCert& leaf, const std::string& crl_
   }
   std::unique_ptr<X509_STORE_CTX, X509Free> ctx(X509_STORE_CTX_new());
   X509_STORE_CTX_init(ctx.get(), store.get(), leaf_cert.get(), nullptr);
+  if (ip) X509_VERIFY_PARAM_set1_ip_asc(X509_STORE_CTX_get0_param(ctx.get()), ip);
   X509_verify_cert(ctx.get());
   return X509_STORE_CTX_get_error(ctx.get());
 }
+
+int verify_for_ip(const IssuedCert& ca, const IssuedCert& leaf, const char* ip) { return verify(ca, leaf, {}, ip); }
 
 CertSpec leaf_spec(KeyType type = KeyType::kEcdsaP256) {
   CertSpec s;
@@ -93,20 +98,6 @@ TEST(CertFactory, LeafCarriesDnsAndSipUriSubjectAltNames) {
   GENERAL_NAMES_free(names);
   EXPECT_EQ(dns, std::vector<std::string>{"carrier.example.com"});
   EXPECT_EQ(uri, std::vector<std::string>{"sip:carrier.example.com"});
-}
-
-// Verifies `leaf` against `ca` the way a client that dialled `ip` does:
-// the chain, and the address against the certificate (X509_VERIFY_PARAM).
-int verify_for_ip(const IssuedCert& ca, const IssuedCert& leaf, const char* ip) {
-  auto ca_cert = load(ca.cert_pem);
-  auto leaf_cert = load(leaf.cert_pem);
-  std::unique_ptr<X509_STORE, X509Free> store(X509_STORE_new());
-  X509_STORE_add_cert(store.get(), ca_cert.get());
-  std::unique_ptr<X509_STORE_CTX, X509Free> ctx(X509_STORE_CTX_new());
-  X509_STORE_CTX_init(ctx.get(), store.get(), leaf_cert.get(), nullptr);
-  X509_VERIFY_PARAM_set1_ip_asc(X509_STORE_CTX_get0_param(ctx.get()), ip);
-  X509_verify_cert(ctx.get());
-  return X509_STORE_CTX_get_error(ctx.get());
 }
 
 TEST(CertFactory, IpAddressesBecomeIpSubjectAltNamesThatAnIpCheckAccepts) {

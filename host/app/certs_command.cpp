@@ -18,7 +18,10 @@ int certs_command(const std::vector<std::string>& args) {
       ("node-name", po::value<std::string>()->default_value("node.sipnic.test"),
        "DNS name and sip: URI in the node's certificate")
       ("peer", po::value<std::vector<std::string>>()->composing(),
-       "a peer's DNS name (repeatable; default pbx.sipnic.test and carrier.sipnic.test)");
+       "a peer's DNS name (repeatable; default pbx.sipnic.test and carrier.sipnic.test)")
+      ("ip", po::value<std::vector<std::string>>()->composing(),
+       "an IPv4 or IPv6 address for the node's certificate (subjectAltName IP; repeatable), for peers that "
+       "dial the node by address");
   po::options_description hidden;
   hidden.add_options()("action", po::value<std::string>())("dir", po::value<std::string>());
   po::options_description all;
@@ -53,6 +56,14 @@ int certs_command(const std::vector<std::string>& args) {
   }
   o.node_name = vm["node-name"].as<std::string>();
   if (vm.count("peer")) o.peer_names = vm["peer"].as<std::vector<std::string>>();
+  if (vm.count("ip")) o.node_ips = vm["ip"].as<std::vector<std::string>>();
+  for (const auto& ip : o.node_ips) {
+    // A usage error, like a bad --key-type (and nothing is written).
+    if (!tls::ip_san(ip)) {
+      std::cerr << "sipnic certs: --ip '" << ip << "' is not an IPv4 or IPv6 address (IPv6 without brackets, e.g. ::1)\n";
+      return 2;
+    }
+  }
   try {
     auto files = tls::init_demo_pki(vm["dir"].as<std::string>(), o);
     std::cout << "wrote a throwaway CA and certificates (NOT FOR PRODUCTION):\n";

@@ -112,7 +112,9 @@ std::string format_status_table(const NodeStatus& s) {
     << ", parse errors " << with_reasons(m.parse_errors, m.parse_errors_by_reason) << ", answered "
     << m.parse_errors_answered << "\n";
   o << "connections   tcp " << n.tcp_open << " open, tls " << n.tls_open << " open, " << n.accepted
-    << " accepted, " << n.dropped << " dropped; keepalive pings " << n.keepalive_pings << ", pongs "
+    << " accepted, refused " << with_reasons(n.refused, n.refused_by_reason) << ", dropped "
+    << with_reasons(n.dropped, n.dropped_by_reason) << "; accept failures " << n.accept_failures
+    << " (pauses " << n.accept_pauses << "); keepalive pings " << n.keepalive_pings << ", pongs "
     << n.keepalive_pongs << "\n";
   o << "tls           handshakes " << s.tls.handshakes;
   if (s.tls.handshakes) o << " (mean " << fixed(s.tls.handshake_seconds_mean * 1000, 1) << " ms)";
@@ -169,6 +171,11 @@ std::string format_status_json(const NodeStatus& s) {
                       {"tls_open", n.tls_open},
                       {"accepted", n.accepted},
                       {"dropped", n.dropped},
+                      {"dropped_by_reason", reasons_json(n.dropped_by_reason)},
+                      {"refused", n.refused},
+                      {"refused_by_reason", reasons_json(n.refused_by_reason)},
+                      {"accept_failures", n.accept_failures},
+                      {"accept_pauses", n.accept_pauses},
                       {"keepalive_pings_sent", n.keepalive_pings},
                       {"keepalive_pongs_sent", n.keepalive_pongs}};
   j["tls"] = {{"handshakes", s.tls.handshakes},
@@ -195,6 +202,23 @@ std::string format_summary_line(const NodeStatus& s) {
     << ", refused " << s.calls.rejected << "; messages in " << s.messages.received << ", out " << s.messages.sent
     << ", malformed " << s.messages.parse_errors << "; retransmissions sent " << s.transactions.retransmissions_sent
     << ", absorbed " << s.transactions.retransmissions_absorbed;
+  return o.str();
+}
+
+std::string format_connections_line(const NodeStatus& s) {
+  const auto& n = s.connections;
+  auto of = [](const std::vector<std::pair<std::string, std::uint64_t>>& by, std::string_view reason) {
+    for (const auto& [r, v] : by)
+      if (r == reason) return v;
+    return std::uint64_t{0};
+  };
+  std::ostringstream o;
+  o << "connections accepted " << n.accepted << "; refused: over max-connections " << of(n.refused_by_reason, "node_limit")
+    << ", over max-connections-per-source " << of(n.refused_by_reason, "source_limit") << ", out of descriptors "
+    << of(n.refused_by_reason, "no_descriptor") << " (accept failures " << n.accept_failures << ", pauses "
+    << n.accept_pauses << "); closed: no first message " << of(n.dropped_by_reason, "no_first_message")
+    << ", slow partial message " << of(n.dropped_by_reason, "partial_message_timeout") << ", framing error "
+    << of(n.dropped_by_reason, "framing_error") << ", output buffer full " << of(n.dropped_by_reason, "output_full");
   return o.str();
 }
 

@@ -17,6 +17,9 @@ std::string format_status_json(const interwork::NodeStatus& status);
 // malformed N; retransmissions sent N, absorbed N" (scripts and the interop
 // harness read it).
 std::string format_summary_line(const interwork::NodeStatus& status);
+// The second line `sipnic run` logs when it stops: stream connections
+// accepted, refused at accept and closed by sipnic, by reason.
+std::string format_connections_line(const interwork::NodeStatus& status);
 
 // The control socket's protocol (core/control_socket.h): "status" answers
 // the table, "status json" the JSON; anything else "error: ...".

@@ -147,7 +147,9 @@ int run_command(const std::vector<std::string>& args) {
   control.reset();
   node.stop();
   // The registry outlives the workers: the figures as they stopped.
-  log.info("run", format_summary_line(node.status()));
+  const interwork::NodeStatus status = node.status();
+  log.info("run", format_summary_line(status));
+  log.info("run", format_connections_line(status));
   return 0;
 }
 

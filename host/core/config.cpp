@@ -240,6 +240,9 @@ using HandshakeTimeout = Bounded<100, 600000>;
 using HandshakeRate = Bounded<0, 100000>;
 using KeyUpdateRecords = Bounded<1, (1u << 24)>;
 using KeepaliveInterval = Bounded<0, 86400000>;
+using FirstMessageTimeout = Bounded<100, 3600000>;
+using MaxConnections = Bounded<0, 1000000>;
+using OutputBuffer = Bounded<16384, 1024 * 1024 * 1024>;
 
 template <typename B>
 po::typed_value<B>* bounded(std::uint32_t def) {
@@ -257,7 +260,13 @@ po::options_description node_options() {
       ("workers", bounded<Workers>(d.workers), "event-loop threads; 0 = one per core")
       ("log-level", po::value<std::string>()->default_value(d.log_level), "error | warn | info | debug")
       ("max-message-size", bounded<MessageSize>(d.max_message_bytes), "largest SIP message in bytes")
-      ("metrics", po::value<std::string>(), "Prometheus endpoint IP:PORT (GET /metrics); none by default");
+      ("metrics", po::value<std::string>(), "Prometheus endpoint IP:PORT (GET /metrics); none by default")
+      ("max-connections", bounded<MaxConnections>(d.max_connections),
+       "inbound TCP/TLS connections open at once, whole node; 0 = auto (3/4 of ulimit -n)")
+      ("max-connections-per-source", bounded<MaxConnections>(d.max_connections_per_source),
+       "inbound TCP/TLS connections open at once from one IP; 0 = no limit")
+      ("max-output-buffer", bounded<OutputBuffer>(d.max_output_buffer_bytes),
+       "bytes waiting to be written on one connection before it is closed");
   return o;
 }
 
@@ -279,6 +288,7 @@ po::options_description timer_options() {
       ("t4", bounded<T4>(d.t4_ms), "RFC 3261 T4, ms")
       ("timer-c", bounded<TimerC>(d.timer_c_ms), "RFC 3261 Timer C, ms")
       ("partial-message-timeout", bounded<PartialTimeout>(d.partial_message_timeout_ms), "ms")
+      ("first-message-timeout", bounded<FirstMessageTimeout>(d.first_message_timeout_ms), "ms")
       ("tcp-idle-timeout", bounded<IdleTimeout>(d.tcp_idle_timeout_ms), "ms")
       ("keepalive-interval", bounded<KeepaliveInterval>(d.keepalive_interval_ms), "ms; 0 = off");
   return o;
@@ -618,6 +628,18 @@ class Builder {
     po::variables_map vm = reader_.store_section(s, node_options());
     config_.workers = vm["workers"].as<Workers>().v;
     config_.max_message_bytes = vm["max-message-size"].as<MessageSize>().v;
+    config_.max_connections = vm["max-connections"].as<MaxConnections>().v;
+    config_.max_connections_per_source = vm["max-connections-per-source"].as<MaxConnections>().v;
+    config_.max_output_buffer_bytes = vm["max-output-buffer"].as<OutputBuffer>().v;
+    if (config_.max_output_buffer_bytes < config_.max_message_bytes) {
+      // One message must fit: a relayed request of max-message-size would
+      // otherwise close the connection it is sent on.
+      bool buffer_given = !vm["max-output-buffer"].defaulted();
+      const char* key = buffer_given ? "max-output-buffer" : "max-message-size";
+      reader_.fail(Reader::line_of(s, key), key,
+                   "max-output-buffer (" + std::to_string(config_.max_output_buffer_bytes) +
+                       ") must not be below max-message-size (" + std::to_string(config_.max_message_bytes) + ")");
+    }
     const auto& level = vm["log-level"].as<std::string>();
     auto parsed = parse_log_level(level);
     if (!parsed) reader_.fail(Reader::line_of(s, "log-level"), "log-level", "'" + level + "' is not error, warn, info or debug");
@@ -664,6 +686,7 @@ class Builder {
     t.t4_ms = vm["t4"].as<T4>().v;
     t.timer_c_ms = vm["timer-c"].as<TimerC>().v;
     t.partial_message_timeout_ms = vm["partial-message-timeout"].as<PartialTimeout>().v;
+    t.first_message_timeout_ms = vm["first-message-timeout"].as<FirstMessageTimeout>().v;
     t.tcp_idle_timeout_ms = vm["tcp-idle-timeout"].as<IdleTimeout>().v;
     t.keepalive_interval_ms = vm["keepalive-interval"].as<KeepaliveInterval>().v;
     if (t.keepalive_interval_ms != 0 && t.keepalive_interval_ms < 1000) {
@@ -966,7 +989,10 @@ std::string format_config(const Config& c) {
   o << "[node]\n"
     << "workers = " << c.workers << "\n"
     << "log-level = " << c.log_level << "\n"
-    << "max-message-size = " << c.max_message_bytes << "\n";
+    << "max-message-size = " << c.max_message_bytes << "\n"
+    << "max-connections = " << c.max_connections << "\n"
+    << "max-connections-per-source = " << c.max_connections_per_source << "\n"
+    << "max-output-buffer = " << c.max_output_buffer_bytes << "\n";
   if (c.metrics) o << "metrics = " << format_host_port(*c.metrics) << "\n";
   o << "\n[listen]\n";
   for (const auto& l : c.listen) o << transport_name(l.transport) << " = " << format_host_port(l.address) << "\n";
@@ -977,6 +1003,7 @@ std::string format_config(const Config& c) {
     << "t4 = " << t.t4_ms << "\n"
     << "timer-c = " << t.timer_c_ms << "\n"
     << "partial-message-timeout = " << t.partial_message_timeout_ms << "\n"
+    << "first-message-timeout = " << t.first_message_timeout_ms << "\n"
     << "tcp-idle-timeout = " << t.tcp_idle_timeout_ms << "\n"
     << "keepalive-interval = " << t.keepalive_interval_ms << "\n";
   if (c.tls.configured() || !c.tls.ca.empty()) {

@@ -71,6 +71,9 @@ struct TimerConfig {
   std::uint32_t t4_ms = 5000;   // RFC 3261 T4: max time a message stays in the network
   std::uint32_t timer_c_ms = 180000;            // INVITE with no final answer (RFC 3261 §16.6 Timer C)
   std::uint32_t partial_message_timeout_ms = 10000;  // stream bytes of an incomplete message
+  // An inbound stream connection without a complete SIP message this long
+  // after its accept is closed (TLS: the handshake counts against it too).
+  std::uint32_t first_message_timeout_ms = 10000;
   std::uint32_t tcp_idle_timeout_ms = 600000;  // idle stream connection closed
   std::uint32_t keepalive_interval_ms = 90000;  // RFC 5626 CRLFCRLF on outbound streams; 0 = off
   bool operator==(const TimerConfig&) const = default;
@@ -102,6 +105,13 @@ struct Config {
   // [node] metrics: where the Prometheus endpoint listens (IP literal and
   // port); none = no endpoint.
   std::optional<HostPort> metrics;
+  // Inbound TCP/TLS connections open at once, for the whole node (all
+  // workers); 0 = auto: three quarters of RLIMIT_NOFILE when the node starts.
+  std::uint32_t max_connections = 0;
+  std::uint32_t max_connections_per_source = 128;  // from one IP address; 0 = no limit
+  // Bytes waiting to be written on one stream connection (TLS: plaintext not
+  // yet sealed and records not yet written); past it the connection is closed.
+  std::uint32_t max_output_buffer_bytes = 1024 * 1024;
   std::vector<ListenConfig> listen;
   std::vector<TrunkConfig> trunks;
   std::vector<RouteConfig> routes;  // first match wins, in file order

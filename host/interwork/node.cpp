@@ -1,5 +1,8 @@
 #include "interwork/node.h"
 
+#include <sys/resource.h>
+
+#include <algorithm>
 #include <chrono>
 #include <future>
 #include <random>
@@ -23,7 +26,19 @@ std::uint32_t owner_of_call_id(std::string_view call_id, std::uint32_t workers) 
   return workers ? h % workers : 0;
 }
 
+std::uint32_t effective_max_connections(std::uint32_t configured, std::uint64_t descriptor_limit) {
+  if (configured != 0) return configured;
+  if (descriptor_limit == 0) return 0;
+  return static_cast<std::uint32_t>(std::clamp<std::uint64_t>(descriptor_limit / 4 * 3, 1, 1000000));
+}
+
 namespace {
+
+std::uint64_t soft_descriptor_limit() {
+  rlimit r{};
+  if (::getrlimit(RLIMIT_NOFILE, &r) != 0 || r.rlim_cur == RLIM_INFINITY) return 0;
+  return r.rlim_cur;
+}
 
 // One worker's call figures in the registry. The B2BUA keeps its own
 // B2buaStats; the worker publishes them into these cells (publish_calls).
@@ -90,7 +105,9 @@ Node::Node(const core::Config& config, core::Log& log, const offload::Device& de
       worker_count_(workers_for(config)),
       metrics_(worker_count_),
       created_(core::Clock::now()),
-      handshake_limiter_(config.tls.handshake_rate) {
+      handshake_limiter_(config.tls.handshake_rate),
+      connection_limits_(effective_max_connections(config.max_connections, soft_descriptor_limit()),
+                         config.max_connections_per_source) {
   for (const auto& t : config_.trunks) trunks_.push_back(std::make_unique<TrunkState>(t));
   for (std::uint32_t i = 0; i < worker_count_; ++i) {
     auto w = std::make_unique<Worker>();
@@ -193,6 +210,15 @@ void Node::start() {
     tls_ = std::make_unique<tls::TlsSetHolder>(tls::TrunkTlsSet::build(config_, options_.tls_keylog));
   }
   started_ = true;
+  {
+    const std::uint32_t total = connection_limits_.max_total();
+    const std::uint32_t per_source = connection_limits_.max_per_source();
+    log_.info("node", "inbound TCP/TLS connections: at most " + (total ? std::to_string(total) : "unlimited") +
+                          (config_.max_connections == 0 && total
+                               ? " (max-connections auto: 3/4 of ulimit -n " + std::to_string(soft_descriptor_limit()) + ")"
+                               : std::string()) +
+                          ", " + (per_source ? std::to_string(per_source) : "unlimited") + " per source address");
+  }
   // The transport layers must know each other before any traffic flows, so
   // every worker builds its objects first, then waits for the go signal.
   std::vector<std::promise<void>> ready(workers_.size());
@@ -254,8 +280,11 @@ void Node::run_worker(Worker& w, std::promise<void>& ready) {
     topt.tls_handshake_timeout_ms = config_.tls.handshake_timeout_ms;
     topt.tls_handshakes_per_second = config_.tls.handshake_rate;
     topt.keepalive_interval_ms = config_.timers.keepalive_interval_ms;
+    topt.first_message_timeout_ms = config_.timers.first_message_timeout_ms;
+    topt.max_output_buffer_bytes = config_.max_output_buffer_bytes;
     w.transport = std::make_unique<sip::TransportLayer>(w.index, w.loop, log_, metrics_, *w.parser, topt);
     w.transport->set_handshake_limiter(&handshake_limiter_);
+    w.transport->set_connection_limits(&connection_limits_);
     if (tls_) {
       w.gcm = device_.make_gcm_engine(options_.gcm_key_slots);
       tls::TlsStreamsOptions sopt;
@@ -400,6 +429,11 @@ NodeStatus Node::status() const {
   s.connections.tls_open = u(sip::metric::kConnectionsOpen, {{"transport", "tls"}});
   s.connections.accepted = u(sip::metric::kConnectionsAccepted);
   s.connections.dropped = u(sip::metric::kConnectionsDropped);
+  s.connections.dropped_by_reason = nonzero(sip::metric::kConnectionsDropped, "reason");
+  s.connections.refused = u(sip::metric::kConnectionsRefused);
+  s.connections.refused_by_reason = nonzero(sip::metric::kConnectionsRefused, "reason");
+  s.connections.accept_failures = u(sip::metric::kAcceptFailures);
+  s.connections.accept_pauses = u(sip::metric::kAcceptPauses);
   s.tls.handshakes = u(sip::metric::kTlsHandshakes);
   s.tls.failures = u(sip::metric::kTlsFailures);
   s.tls.failures_by_reason = nonzero(sip::metric::kTlsFailures, "reason");

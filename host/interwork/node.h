@@ -90,7 +90,10 @@ struct NodeStatus {
     std::vector<std::pair<std::string, std::uint64_t>> parse_errors_by_reason;  // non-zero only
   } messages;
   struct Connections {
-    std::uint64_t tcp_open = 0, tls_open = 0, accepted = 0, dropped = 0;
+    std::uint64_t tcp_open = 0, tls_open = 0, accepted = 0, dropped = 0, refused = 0;
+    std::vector<std::pair<std::string, std::uint64_t>> dropped_by_reason;  // non-zero only
+    std::vector<std::pair<std::string, std::uint64_t>> refused_by_reason;  // non-zero only
+    std::uint64_t accept_failures = 0, accept_pauses = 0;  // out of descriptors or memory
     std::uint64_t keepalive_pings = 0, keepalive_pongs = 0;  // sent
   } connections;
   struct Tls {
@@ -109,6 +112,11 @@ struct NodeStatus {
   Batches parse_batches;  // segments per SipParseEngine call
   Batches tls_batches;    // connections per GcmEngine batch
 };
+
+// The node-wide cap on inbound connections: `configured`, or for 0 (auto)
+// three quarters of the soft RLIMIT_NOFILE `descriptor_limit` (0 = none
+// known), leaving the rest for listeners, outbound connections, DNS and files.
+std::uint32_t effective_max_connections(std::uint32_t configured, std::uint64_t descriptor_limit);
 
 // Which worker owns a Call-ID.
 std::uint32_t owner_of_call_id(std::string_view call_id, std::uint32_t workers);
@@ -160,6 +168,7 @@ class Node {
   std::vector<std::unique_ptr<TrunkState>> trunks_;
   std::unique_ptr<tls::TlsSetHolder> tls_;  // null without TLS
   sip::HandshakeLimiter handshake_limiter_;  // node-wide, shared by the workers
+  sip::ConnectionLimits connection_limits_;  // node-wide, shared by the workers
   std::vector<std::unique_ptr<Worker>> workers_;
   bool started_ = false;
 };

@@ -61,6 +61,10 @@ class SecureStream {
   virtual void commit_received(std::size_t k) = 0;
   // SIP bytes to send; queued while handshaking.
   virtual void send(std::string_view plain) = 0;
+  // Bytes this stream holds for sending that take_output() has not handed
+  // over yet: plaintext queued or framed but not sealed, records sealed but
+  // not taken (the transport's output cap counts them).
+  virtual std::size_t pending_bytes() const = 0;
   // Moves decrypted SIP bytes to the end of `out`.
   virtual void take_plaintext(std::string& out) = 0;
   // Moves raw bytes to write (handshake, records, alerts) to the end of `out`.

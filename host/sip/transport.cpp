@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <netinet/tcp.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -9,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
+#include <utility>
 
 #include "sip/response_builder.h"
 #include "sip/stream_framing.h"
@@ -47,6 +49,15 @@ struct Fd {
 
 std::runtime_error sys_error(const std::string& what) {
   return std::runtime_error(what + ": " + std::strerror(errno));
+}
+
+// The reserve descriptor: any cheap file will do.
+int open_reserve() { return ::open("/dev/null", O_RDONLY | O_CLOEXEC); }
+
+std::string descriptor_limit() {
+  rlimit r{};
+  if (::getrlimit(RLIMIT_NOFILE, &r) != 0 || r.rlim_cur == RLIM_INFINITY) return {};
+  return " (ulimit -n " + std::to_string(r.rlim_cur) + ")";
 }
 
 int open_socket(int family, int type) {
@@ -102,6 +113,25 @@ TransportStats::TransportStats(core::MetricsRegistry& m, std::uint32_t w) {
                            MetricType::kCounter};
   tcp_closed_on_error = m.counter(dropped, {{"reason", "framing_error"}}, w);
   tcp_closed_slow = m.counter(dropped, {{"reason", "partial_message_timeout"}}, w);
+  tcp_closed_no_first_message = m.counter(dropped, {{"reason", "no_first_message"}}, w);
+  tcp_closed_output_full = m.counter(dropped, {{"reason", "output_full"}}, w);
+  const MetricInfo refused{std::string(metric::kConnectionsRefused),
+                           "inbound stream connections closed at accept, by reason (max-connections, "
+                           "max-connections-per-source, no descriptor left)",
+                           MetricType::kCounter};
+  tcp_refused_node_limit = m.counter(refused, {{"reason", "node_limit"}}, w);
+  tcp_refused_source_limit = m.counter(refused, {{"reason", "source_limit"}}, w);
+  tcp_refused_no_fd = m.counter(refused, {{"reason", "no_descriptor"}}, w);
+  accept_failures = m.counter({std::string(metric::kAcceptFailures),
+                               "accept() calls that failed for want of descriptors or memory", MetricType::kCounter},
+                              {}, w);
+  accept_pauses = m.counter({std::string(metric::kAcceptPauses),
+                             "times the listeners left the event loop for a back-off after accept() failed",
+                             MetricType::kCounter},
+                            {}, w);
+  rx_stream_bytes = m.counter({std::string(metric::kStreamBytesReceived),
+                               "bytes read from stream connections (TLS: record bytes)", MetricType::kCounter},
+                              {}, w);
   const MetricInfo failures{std::string(metric::kTlsFailures),
                             "TLS connections that failed (handshake or records) or were refused, by reason",
                             MetricType::kCounter};
@@ -163,11 +193,13 @@ struct TransportLayer::Connection {
   // Messages queued before the connection could carry them (connecting, TLS
   // handshaking): counted as sent once it can, as send errors if it fails.
   std::uint32_t unsent = 0;
+  bool counted = false;      // inbound: holds a place in the ConnectionLimits
   std::string in;
   StreamFraming framing;  // where the partial message at the front of `in` stands
   std::string out;
   core::EventLoop::TimerId partial_timer = 0;
   core::EventLoop::TimerId idle_timer = 0;
+  core::EventLoop::TimerId first_message_timer = 0;
 };
 
 TransportLayer::TransportLayer(std::uint32_t worker, core::EventLoop& loop, core::Log& log,
@@ -179,10 +211,15 @@ TransportLayer::TransportLayer(std::uint32_t worker, core::EventLoop& loop, core
       parser_(parser),
       options_(options),
       own_limiter_(options.tls_handshakes_per_second),
+      own_limits_(options.max_connections, options.max_connections_per_source),
       stats_(metrics, worker) {
   // One extra byte per slot tells a datagram that was cut by the buffer size.
   rx_buffer_.resize(kUdpBatch * (options_.max_message_bytes + 1));
-  loop_.set_turn_end_hook([this] { parse_turn_batch(); });
+  reserve_fd_ = open_reserve();
+  loop_.set_turn_end_hook([this] {
+    parse_turn_batch();
+    closed_.clear();
+  });
 }
 
 TransportLayer::~TransportLayer() {
@@ -201,14 +238,42 @@ TransportLayer::~TransportLayer() {
   }
   for (auto& s : udp_) loop_.remove_fd(s->fd.fd);
   for (auto& l : tcp_listeners_) loop_.remove_fd(l->fd.fd);
+  if (accept_resume_timer_) loop_.cancel_timer(accept_resume_timer_);
   for (auto& [id, c] : connections_) {
     loop_.remove_fd(c->fd.fd);
     --stats_.connections_open[idx(c->transport)];
-    if (c->partial_timer) loop_.cancel_timer(c->partial_timer);
-    if (c->idle_timer) loop_.cancel_timer(c->idle_timer);
-    if (c->handshake_timer) loop_.cancel_timer(c->handshake_timer);
-    if (c->keepalive_timer) loop_.cancel_timer(c->keepalive_timer);
+    cancel_timers(*c);
+    if (c->counted) limits().release(c->peer);
   }
+  if (reserve_fd_ >= 0) ::close(reserve_fd_);
+}
+
+void TransportLayer::cancel_timers(Connection& c) {
+  for (core::EventLoop::TimerId* t :
+       {&c.partial_timer, &c.idle_timer, &c.handshake_timer, &c.keepalive_timer, &c.first_message_timer}) {
+    if (*t) loop_.cancel_timer(*t);
+    *t = 0;
+  }
+}
+
+template <typename Fire>
+void TransportLayer::arm_timer(Connection& c, core::EventLoop::TimerId Connection::*slot, std::uint32_t ms,
+                               Fire fire) {
+  if (ms == 0) return;
+  const std::uint64_t id = c.id;
+  c.*slot = loop_.add_timer(core::Millis(ms), [this, id, slot, fire = std::move(fire)] {
+    auto it = connections_.find(id);
+    if (it == connections_.end()) return;
+    Connection& conn = *it->second;
+    conn.*slot = 0;
+    fire(conn);
+  });
+}
+
+template <typename MakeMessage>
+void TransportLayer::log_limited(core::LogLevel level, const std::string& key, MakeMessage&& message) {
+  if (!log_.enabled(level)) return;
+  log_limiter_.write(log_, level, "transport", key, message(), loop_.now());
 }
 
 void TransportLayer::listen(const core::ListenConfig& where) {
@@ -234,8 +299,7 @@ void TransportLayer::listen(const core::ListenConfig& where) {
     if (::bind(l->fd.fd, addr->sa(), addr->len()) < 0) throw sys_error("bind " + name);
     if (::listen(l->fd.fd, 1024) < 0) throw sys_error("listen " + name);
     l->local = *addr;
-    TcpListener* raw = l.get();
-    loop_.add_fd(l->fd.fd, EPOLLIN, [this, raw](std::uint32_t) { on_accept(*raw); });
+    if (!accept_paused_) watch_listener(*l);
     tcp_listeners_.push_back(std::move(l));
   }
 }
@@ -313,18 +377,15 @@ void TransportLayer::start_secure(Connection& c, std::unique_ptr<SecureStream> s
   c.secure = std::move(stream);
   c.handshake_started = loop_.now();
   mark_secure_dirty(c);  // a client's ClientHello is waiting to be written
-  if (options_.tls_handshake_timeout_ms == 0) return;
-  std::uint64_t id = c.id;
-  c.handshake_timer = loop_.add_timer(core::Millis(options_.tls_handshake_timeout_ms), [this, id] {
-    auto it = connections_.find(id);
-    if (it == connections_.end()) return;
-    it->second->handshake_timer = 0;
-    if (it->second->secure->state() != SecureStream::State::kHandshaking) return;
+  arm_timer(c, &Connection::handshake_timer, options_.tls_handshake_timeout_ms, [this](Connection& conn) {
+    if (conn.secure->state() != SecureStream::State::kHandshaking) return;
     ++stats_.tls_handshake_timeouts;
-    log_.info("transport", "tls " + it->second->peer.to_string() + ": no complete handshake within " +
-                               std::to_string(options_.tls_handshake_timeout_ms) + " ms; closing");
-    report_failure(*it->second);
-    close_connection(id, "tls handshake timeout");
+    log_limited(core::LogLevel::kInfo, "tls-handshake-timeout|" + conn.peer.ip(), [&] {
+      return "tls " + conn.peer.to_string() + ": no complete handshake within " +
+             std::to_string(options_.tls_handshake_timeout_ms) + " ms; closing";
+    });
+    report_failure(conn);
+    close_connection(conn.id, "tls handshake timeout");
   });
 }
 
@@ -359,6 +420,7 @@ void TransportLayer::process_secure_streams() {
       flush_connection(c);
       if (connections_.find(id) == connections_.end()) continue;
     }
+    if (close_if_output_full(c)) continue;
     if (c.closing) {
       // After a framing error or a TLS close: nothing more is parsed, and the
       // connection goes once what was sealed for it is written.
@@ -372,7 +434,8 @@ void TransportLayer::process_secure_streams() {
         SecureFailure why = c.secure->failure();
         ++stats_.tls_failures[static_cast<std::size_t>(why == SecureFailure::kNone ? SecureFailure::kLocal : why)];
         report_failure(c);
-        log_.info("transport", "tls " + c.peer.to_string() + ": " + c.secure->reason() + "; closing");
+        log_limited(core::LogLevel::kInfo, "tls-failed|" + c.peer.ip(),
+                    [&] { return "tls " + c.peer.to_string() + ": " + c.secure->reason() + "; closing"; });
       }
       c.in.clear();
       c.framing.reset();
@@ -455,9 +518,11 @@ void TransportLayer::finish_datagram(const PendingSegment& seg, std::string_view
     auto err = static_cast<ParseError>(r.error);
     ++stats_.rx_malformed[std::min<std::size_t>(r.error, stats_.rx_malformed.size() - 1)];
     bool answered = answer_malformed(text, err, Transport::kUdp, seg.source, {});
-    log_.debug("transport", "udp from " + seg.source.to_string() + ": malformed message (" +
-                                std::string(offload::parse_error_reason(err)) + " at offset " +
-                                std::to_string(r.error_offset) + ")" + (answered ? ", answered" : ", dropped"));
+    log_limited(core::LogLevel::kDebug, "udp-malformed|" + seg.source.ip(), [&] {
+      return "udp from " + seg.source.to_string() + ": malformed message (" +
+             std::string(offload::parse_error_reason(err)) + " at offset " + std::to_string(r.error_offset) + ")" +
+             (answered ? ", answered" : ", dropped");
+    });
     return;
   }
   // A datagram of only CRLF keepalive bytes yields no message and no error.
@@ -553,24 +618,150 @@ bool TransportLayer::admit_handshake(const SocketAddress& peer) {
   return false;
 }
 
+void TransportLayer::watch_listener(TcpListener& l) {
+  TcpListener* raw = &l;
+  loop_.add_fd(l.fd.fd, EPOLLIN, [this, raw](std::uint32_t) { on_accept(*raw); });
+}
+
 void TransportLayer::on_accept(TcpListener& l) {
   for (int i = 0; i < 64; ++i) {
     SocketAddress peer;
     socklen_t len = SocketAddress::capacity();
     int fd = ::accept4(l.fd.fd, peer.sa(), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (fd < 0) return;
+    if (fd < 0) {
+      const int error = errno;
+      if (error == EAGAIN || error == EWOULDBLOCK) return;
+      // That connection is gone (aborted, or a network error accept(2) passes
+      // on): the next one may be fine.
+      if (error == EINTR || error == ECONNABORTED || error == EPROTO || error == EPERM || error == ENETDOWN ||
+          error == ENOPROTOOPT || error == EHOSTDOWN || error == ENONET || error == EHOSTUNREACH ||
+          error == EOPNOTSUPP || error == ENETUNREACH)
+        continue;
+      // Out of descriptors or memory (or anything else): the listener stays
+      // readable, so returning alone would spin the loop.
+      accept_failed(l, error);
+      return;
+    }
     ++stats_.tcp_accepted[idx(l.transport)];
-    if (l.transport == Transport::kTls && !admit_handshake(peer)) {
-      // A flood of handshakes from one address costs sipnic CPU (key
-      // exchange, signatures): refused before any TLS work.
-      ++stats_.tls_rate_limited;
+    if (std::uint64_t refused = 0; limits().end_descriptor_shortage(refused)) {
+      log_limited(core::LogLevel::kInfo, "accept-recovered", [&] {
+        return "accepting connections again (" + std::to_string(refused) + " refused while out of descriptors)";
+      });
+    }
+    if (!admit_connection(l, peer)) {
       ::close(fd);
       continue;
     }
     auto& c = add_connection(fd, peer, false, l.transport);
+    c.counted = true;
     c.local = l.local;
+    arm_first_message_timer(c);
     if (l.transport == Transport::kTls) start_secure(c, secure_->accept(l.local, peer));
   }
+}
+
+// The node's limits, then (TLS) the handshake rate: a refused connection is
+// closed before it costs anything else.
+bool TransportLayer::admit_connection(const TcpListener& l, const SocketAddress& peer) {
+  ConnectionLimits& limits = this->limits();
+  switch (limits.admit(peer)) {
+    case ConnectionLimits::Verdict::kAdmitted:
+      break;
+    case ConnectionLimits::Verdict::kNodeFull:
+      ++stats_.tcp_refused_node_limit;
+      log_limited(core::LogLevel::kWarn, "node-full", [&] {
+        return std::string(core::transport_name(l.transport)) + " from " + peer.to_string() + " refused: " +
+               std::to_string(limits.max_total()) + " connections open (max-connections)";
+      });
+      return false;
+    case ConnectionLimits::Verdict::kSourceFull:
+      ++stats_.tcp_refused_source_limit;
+      log_limited(core::LogLevel::kWarn, "source-full|" + peer.ip(), [&] {
+        return std::string(core::transport_name(l.transport)) + " from " + peer.to_string() + " refused: " +
+               std::to_string(limits.max_per_source()) + " connections open from " + peer.ip() +
+               " (max-connections-per-source)";
+      });
+      return false;
+  }
+  if (l.transport == Transport::kTls && !admit_handshake(peer)) {
+    // A flood of handshakes from one address costs sipnic CPU (key
+    // exchange, signatures): refused before any TLS work.
+    ++stats_.tls_rate_limited;
+    limits.release(peer);
+    return false;
+  }
+  return true;
+}
+
+void TransportLayer::accept_failed(TcpListener& l, int error) {
+  ++stats_.accept_failures;
+  if (limits().start_descriptor_shortage()) {
+    // One line per spell for the whole node (at most one per interval and
+    // worker if spells flap).
+    log_limited(core::LogLevel::kWarn, "accept-failed", [&] {
+      std::string limit = error == EMFILE ? descriptor_limit() : std::string();
+      return std::string(core::transport_name(l.transport)) + ":" + l.local.to_string() +
+             ": cannot accept connections: " + std::strerror(error) + limit +
+             "; refusing new connections until descriptors free up";
+    });
+  }
+  if (error == EMFILE || error == ENFILE) shed_pending(l);
+  pause_accepting();
+}
+
+// Out of descriptors, waiting connections would sit in the backlog until they
+// time out: each is accepted on the reserve descriptor and closed at once, so
+// that its peer learns now (and a SIP client tries its next target).
+void TransportLayer::shed_pending(TcpListener& l) {
+  for (int i = 0; i < 64 && reserve_fd_ >= 0; ++i) {
+    ::close(std::exchange(reserve_fd_, -1));
+    const int fd = ::accept4(l.fd.fd, nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd >= 0) {
+      ::close(fd);
+      ++stats_.tcp_refused_no_fd;
+      limits().count_refused_while_short();
+    }
+    // Another thread may take the freed slot first: then the reserve is
+    // reopened when accepting resumes.
+    reserve_fd_ = open_reserve();
+    if (fd < 0) return;  // the backlog is empty (or the slot went elsewhere)
+  }
+}
+
+void TransportLayer::pause_accepting() {
+  if (accept_paused_) return;
+  accept_paused_ = true;
+  ++stats_.accept_pauses;
+  for (auto& l : tcp_listeners_) loop_.remove_fd(l->fd.fd);
+  accept_resume_timer_ = loop_.add_timer(core::Millis(options_.accept_pause_ms), [this] {
+    accept_resume_timer_ = 0;
+    resume_accepting();
+  });
+}
+
+void TransportLayer::resume_accepting() {
+  if (!accept_paused_) return;
+  accept_paused_ = false;
+  if (accept_resume_timer_) loop_.cancel_timer(std::exchange(accept_resume_timer_, 0));
+  if (reserve_fd_ < 0) reserve_fd_ = open_reserve();
+  // Level-triggered: a connection that waited in the backlog is accepted on
+  // the next turn.
+  for (auto& l : tcp_listeners_) watch_listener(*l);
+}
+
+// A connection that never sends a complete SIP message holds a descriptor
+// and a place in the limits for nothing: a short timer from the accept,
+// cancelled by the first message (keepalive pings do not count).
+void TransportLayer::arm_first_message_timer(Connection& c) {
+  arm_timer(c, &Connection::first_message_timer, options_.first_message_timeout_ms, [this](Connection& conn) {
+    ++stats_.tcp_closed_no_first_message;
+    log_limited(core::LogLevel::kInfo, "no-first-message|" + conn.peer.ip(), [&] {
+      return std::string(core::transport_name(conn.transport)) + " from " + conn.peer.to_string() +
+             ": no complete SIP message within " + std::to_string(options_.first_message_timeout_ms) +
+             " ms of the accept; closing";
+    });
+    close_connection(conn.id, "no first message");
+  });
 }
 
 TransportLayer::Connection& TransportLayer::add_connection(int fd, const SocketAddress& peer,
@@ -612,7 +803,10 @@ void TransportLayer::on_connection_event(std::uint64_t id, std::uint32_t events)
     socklen_t len = sizeof err;
     ::getsockopt(c.fd.fd, SOL_SOCKET, SO_ERROR, &err, &len);
     if (err != 0) {
-      log_.warn("transport", "tcp connect to " + c.peer.to_string() + " failed: " + std::strerror(err));
+      log_limited(core::LogLevel::kWarn, "connect|" + c.peer.to_string(), [&] {
+        return std::string(core::transport_name(c.transport)) + " connect to " + c.peer.to_string() +
+               " failed: " + std::strerror(err);
+      });
       report_failure(c);  // the queued messages count as send errors at the close
       close_connection(id, "connect failed");
       return;
@@ -644,6 +838,7 @@ void TransportLayer::read_connection(Connection& c) {
       const int read_errno = errno;  // commit_received may run OpenSSL, which may touch errno
       c.secure->commit_received(n > 0 ? static_cast<std::size_t>(n) : 0);
       if (n > 0) {
+        stats_.rx_stream_bytes += static_cast<std::uint64_t>(n);
         mark_secure_dirty(c);
         if (static_cast<std::size_t>(n) < space.size()) break;
         continue;
@@ -654,6 +849,7 @@ void TransportLayer::read_connection(Connection& c) {
     }
     ssize_t n = ::read(c.fd.fd, buf, sizeof buf);
     if (n > 0) {
+      stats_.rx_stream_bytes += static_cast<std::uint64_t>(n);
       c.in.append(buf, static_cast<std::size_t>(n));
       if (static_cast<std::size_t>(n) < sizeof buf) break;
       continue;
@@ -738,14 +934,19 @@ void TransportLayer::finish_stream_segment(std::uint64_t id, std::string_view te
   auto it = connections_.find(id);
   if (it == connections_.end()) return;
   Connection& conn = *it->second;
+  if (r.message_count > 0 && conn.first_message_timer) {
+    loop_.cancel_timer(std::exchange(conn.first_message_timer, 0));
+  }
   if (r.error != static_cast<std::uint8_t>(ParseError::kNone)) {
     auto err = static_cast<ParseError>(r.error);
     ++stats_.rx_malformed[std::min<std::size_t>(r.error, stats_.rx_malformed.size() - 1)];
     std::string_view rest = std::string_view(in).substr(r.consumed);
     answer_malformed(rest, err, conn.transport, conn.peer, ref);
-    log_.info("transport", "tcp from " + conn.peer.to_string() + ": " +
-                               std::string(offload::parse_error_reason(err)) + " at offset " +
-                               std::to_string(r.error_offset) + "; closing the connection");
+    log_limited(core::LogLevel::kInfo, "framing|" + conn.peer.ip(), [&] {
+      return std::string(core::transport_name(conn.transport)) + " from " + conn.peer.to_string() + ": " +
+             std::string(offload::parse_error_reason(err)) + " at offset " + std::to_string(r.error_offset) +
+             "; closing the connection";
+    });
     ++stats_.tcp_closed_on_error;
     close_after_answer(conn, "framing error");
     return;
@@ -817,14 +1018,9 @@ void TransportLayer::close_after_answer(Connection& c, const char* why) {
 // RFC 5626 §4.4.1: an outbound stream to a trunk sends a CRLFCRLF ping every
 // keepalive interval, which keeps NATs and the peer's idle timers open.
 void TransportLayer::arm_keepalive(Connection& c) {
-  if (options_.keepalive_interval_ms == 0) return;
-  std::uint64_t id = c.id;
-  c.keepalive_timer = loop_.add_timer(core::Millis(options_.keepalive_interval_ms), [this, id] {
-    auto it = connections_.find(id);
-    if (it == connections_.end()) return;
-    Connection& conn = *it->second;
-    conn.keepalive_timer = 0;
+  arm_timer(c, &Connection::keepalive_timer, options_.keepalive_interval_ms, [this](Connection& conn) {
     if (conn.closing) return;
+    const std::uint64_t id = conn.id;
     ++stats_.keepalive_pings;
     send(conn.transport, conn.peer, ConnectionRef{worker_, id}, "\r\n\r\n");
     if (connections_.count(id)) arm_keepalive(*connections_[id]);
@@ -832,19 +1028,18 @@ void TransportLayer::arm_keepalive(Connection& c) {
 }
 
 void TransportLayer::arm_partial_timer(Connection& c) {
-  if (c.partial_timer || options_.partial_message_timeout_ms == 0) return;
-  std::uint64_t id = c.id;
-  c.partial_timer = loop_.add_timer(core::Millis(options_.partial_message_timeout_ms), [this, id] {
-    auto it = connections_.find(id);
-    if (it == connections_.end()) return;
-    it->second->partial_timer = 0;
-    if (it->second->in.empty()) return;
+  if (c.partial_timer) return;
+  arm_timer(c, &Connection::partial_timer, options_.partial_message_timeout_ms, [this](Connection& conn) {
+    if (conn.in.empty()) return;
     ++stats_.tcp_closed_slow;
-    log_.info("transport", "tcp from " + it->second->peer.to_string() +
-                               ": partial message held too long; closing the connection");
-    close_connection(id, "partial message timeout");
+    log_limited(core::LogLevel::kInfo, "partial|" + conn.peer.ip(), [&] {
+      return std::string(core::transport_name(conn.transport)) + " from " + conn.peer.to_string() +
+             ": partial message held too long; closing the connection";
+    });
+    close_connection(conn.id, "partial message timeout");
   });
 }
+
 
 // ---- send path ------------------------------------------------------------
 
@@ -855,15 +1050,18 @@ bool TransportLayer::send(Transport transport, const SocketAddress& dest, Connec
       if (s->local.family() != dest.family()) continue;
       ssize_t n = ::sendto(s->fd.fd, bytes.data(), bytes.size(), MSG_DONTWAIT, dest.sa(), dest.len());
       if (n < 0) {
+        const int error = errno;
         ++stats_.tx_errors[idx(transport)];
-        log_.debug("transport", "udp send to " + dest.to_string() + " failed: " + std::strerror(errno));
+        log_limited(core::LogLevel::kDebug, "udp-send|" + dest.ip(),
+                    [&] { return "udp send to " + dest.to_string() + " failed: " + std::strerror(error); });
         return false;
       }
       ++stats_.tx_messages[idx(transport)];
       return true;
     }
     ++stats_.tx_errors[idx(transport)];
-    log_.warn("transport", "no udp socket of the family of " + dest.to_string());
+    log_limited(core::LogLevel::kWarn, "udp-family|" + std::to_string(dest.family()),
+                [&] { return "no udp socket of the family of " + dest.to_string(); });
     return false;
   }
   if (via.valid() && via.worker != worker_) {
@@ -883,18 +1081,27 @@ bool TransportLayer::send(Transport transport, const SocketAddress& dest, Connec
   if (!c) {
     if (transport == Transport::kTls && !secure_) {
       ++stats_.tx_errors[idx(transport)];
-      log_.warn("transport", "tls to " + dest.to_string() + ": TLS is not configured");
+      log_limited(core::LogLevel::kWarn, "tls-unconfigured|" + dest.to_string(),
+                  [&] { return "tls to " + dest.to_string() + ": TLS is not configured"; });
       return false;
     }
+    // One line per peer per interval, however many requests fail on it (a
+    // dead trunk is tried for every call).
+    auto connect_failed = [&](const char* step, int error) {
+      ++stats_.tx_errors[idx(transport)];
+      log_limited(core::LogLevel::kWarn, "connect|" + dest.to_string(), [&] {
+        return std::string(core::transport_name(transport)) + " connect to " + dest.to_string() + " failed" + step +
+               ": " + std::strerror(error);
+      });
+    };
     int fd = ::socket(dest.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
-      ++stats_.tx_errors[idx(transport)];
+      connect_failed(" (no socket)", errno);
       return false;
     }
     if (::connect(fd, dest.sa(), dest.len()) < 0 && errno != EINPROGRESS) {
-      log_.warn("transport", "tcp connect to " + dest.to_string() + " failed: " + std::strerror(errno));
+      connect_failed("", errno);
       ::close(fd);
-      ++stats_.tx_errors[idx(transport)];
       return false;
     }
     c = &add_connection(fd, dest, true, transport);
@@ -904,14 +1111,36 @@ bool TransportLayer::send(Transport transport, const SocketAddress& dest, Connec
     if (transport == Transport::kTls) start_secure(*c, secure_->connect(dest, trunk));
   }
   count_sent(*c);
+  const std::uint64_t id = c->id;
   if (c->secure) {
     // Sealed at the turn's end, with every other connection's records.
     c->secure->send(bytes);
     mark_secure_dirty(*c);
-    return true;
+  } else {
+    c->out += bytes;
+    if (!c->connecting) flush_connection(*c);
+    if (!connections_.count(id)) return false;  // the write failed: closed
   }
-  c->out += bytes;
-  if (!c->connecting) flush_connection(*c);
+  return !close_if_output_full(*c);
+}
+
+std::size_t TransportLayer::output_bytes(const Connection& c) const {
+  return c.out.size() + (c.secure ? c.secure->pending_bytes() : 0);
+}
+
+// A peer that does not read (or reads slower than it makes sipnic answer)
+// would have sipnic buffer without limit.
+bool TransportLayer::close_if_output_full(Connection& c) {
+  const std::size_t waiting = output_bytes(c);
+  if (options_.max_output_buffer_bytes == 0 || waiting <= options_.max_output_buffer_bytes) return false;
+  ++stats_.tcp_closed_output_full;
+  log_limited(core::LogLevel::kWarn, "output-full|" + c.peer.ip(), [&] {
+    return std::string(core::transport_name(c.transport)) + " " + c.peer.to_string() + ": " +
+           std::to_string(waiting) + " bytes waiting to be written, over max-output-buffer (" +
+           std::to_string(options_.max_output_buffer_bytes) + "): the peer is not reading; closing";
+  });
+  report_failure(c);
+  close_connection(c.id, "output buffer full");
   return true;
 }
 
@@ -987,17 +1216,26 @@ void TransportLayer::close_connection(std::uint64_t id, const char* why) {
   auto it = connections_.find(id);
   if (it == connections_.end()) return;
   Connection& c = *it->second;
-  log_.debug("transport", "tcp " + c.peer.to_string() + " closed: " + why);
+  log_.debug("transport", std::string(core::transport_name(c.transport)) + " " + c.peer.to_string() +
+                              " closed: " + why);
   loop_.remove_fd(c.fd.fd);
   stats_.tx_errors[idx(c.transport)] += c.unsent;
   --stats_.connections_open[idx(c.transport)];
-  if (c.partial_timer) loop_.cancel_timer(c.partial_timer);
-  if (c.idle_timer) loop_.cancel_timer(c.idle_timer);
-  if (c.handshake_timer) loop_.cancel_timer(c.handshake_timer);
-  if (c.keepalive_timer) loop_.cancel_timer(c.keepalive_timer);
+  cancel_timers(c);
   auto ob = outbound_by_peer_.find(c.peer);
   if (ob != outbound_by_peer_.end() && ob->second == id) outbound_by_peer_.erase(ob);
+  if (c.counted) {
+    limits().release(c.peer);
+    c.counted = false;
+  }
+  // The descriptor and the buffers go now; the object at the turn's end.
+  ::close(std::exchange(c.fd.fd, -1));
+  std::string().swap(c.in);
+  std::string().swap(c.out);
+  closed_.push_back(std::move(it->second));
   connections_.erase(it);
+  // A descriptor came free: if accept() had run out, try again now.
+  if (accept_paused_) resume_accepting();
 }
 
 }  // namespace sipnic::sip

@@ -23,9 +23,11 @@
 #include "core/config.h"
 #include "core/event_loop.h"
 #include "core/log.h"
+#include "core/log_limiter.h"
 #include "core/metrics.h"
 #include "core/socket_address.h"
 #include "offload/sip_parse_engine.h"
+#include "sip/connection_limits.h"
 #include "sip/message.h"
 #include "sip/secure_stream.h"
 
@@ -64,6 +66,10 @@ inline constexpr std::string_view kTlsFailures = "sipnic_tls_failures_total";
 inline constexpr std::string_view kKeepalivePings = "sipnic_sip_keepalive_pings_sent_total";
 inline constexpr std::string_view kKeepalivePongs = "sipnic_sip_keepalive_pongs_sent_total";
 inline constexpr std::string_view kParseBatchSegments = "sipnic_parse_batch_segments";
+inline constexpr std::string_view kStreamBytesReceived = "sipnic_stream_bytes_received_total";
+inline constexpr std::string_view kConnectionsRefused = "sipnic_stream_connections_refused_total";
+inline constexpr std::string_view kAcceptFailures = "sipnic_stream_accept_failures_total";
+inline constexpr std::string_view kAcceptPauses = "sipnic_stream_accept_pauses_total";
 }  // namespace metric
 
 // The transport's figures: one worker's cells in the node's registry,
@@ -93,6 +99,19 @@ struct TransportStats {
   core::Counter keepalive_pings;  // CRLFCRLF sent on outbound streams
   core::Counter keepalive_pongs;  // CRLF answers sent to pings received
   core::Histogram parse_batch_segments;  // segments per parse-engine call
+  core::Counter rx_stream_bytes;  // bytes read from TCP/TLS sockets (TLS: records)
+  // Inbound connections closed at accept: over max-connections, over
+  // max-connections-per-source, or taken on the reserve descriptor while the
+  // process had none left.
+  core::Counter tcp_refused_node_limit;
+  core::Counter tcp_refused_source_limit;
+  core::Counter tcp_refused_no_fd;
+  // accept() calls that failed for want of descriptors or memory, and the
+  // times the listeners were taken out of the loop for a back-off because of it.
+  core::Counter accept_failures;
+  core::Counter accept_pauses;
+  core::Counter tcp_closed_no_first_message;  // no complete message within first-message-timeout
+  core::Counter tcp_closed_output_full;       // peer did not read: over max-output-buffer
 };
 
 // New TLS connections per second per source IP, counted for the whole node
@@ -130,6 +149,19 @@ struct TransportOptions {
   std::uint32_t tls_handshakes_per_second = 50;
   // RFC 5626 CRLFCRLF keepalive on outbound stream connections; 0 = off.
   std::uint32_t keepalive_interval_ms = 90000;
+  // An inbound connection without a complete SIP message this long after
+  // its accept is closed (TLS: handshake included); 0 = none.
+  std::uint32_t first_message_timeout_ms = 10000;
+  // Bytes waiting to be written on one connection (TLS: plaintext not yet
+  // sealed plus records not yet written); past it the connection is closed.
+  std::uint32_t max_output_buffer_bytes = 1024 * 1024;
+  // Inbound connections at once, and from one IP, when no node-wide
+  // ConnectionLimits is set (this layer alone); 0 = no limit.
+  std::uint32_t max_connections = 0;
+  std::uint32_t max_connections_per_source = 0;
+  // How long the listeners stay out of the loop after accept() ran out of
+  // descriptors or memory (sooner if a connection closes meanwhile).
+  std::uint32_t accept_pause_ms = 500;
 };
 
 class TransportLayer {
@@ -155,6 +187,9 @@ class TransportLayer {
   // The node's TLS handshake limiter (shared by the workers). Not owned; null
   // = options.tls_handshakes_per_second applies to this layer alone.
   void set_handshake_limiter(HandshakeLimiter* limiter) { limiter_ = limiter; }
+  // The node's inbound connection limits (shared by the workers). Not owned;
+  // null = options.max_connections[_per_source] apply to this layer alone.
+  void set_connection_limits(ConnectionLimits* limits) { limits_ = limits; }
   // Called when an outbound stream connection fails before or while carrying
   // requests (connect refused, TLS handshake failed or timed out), so that
   // the transactions waiting on it fail at once (RFC 3261 §8.1.3.1) instead
@@ -179,6 +214,11 @@ class TransportLayer {
 
   std::uint32_t worker() const { return worker_; }
   core::EventLoop& loop() { return loop_; }
+  // Stream connections open on this worker (inbound and outbound).
+  std::size_t connection_count() const { return connections_.size(); }
+  // True while the listeners are out of the loop after accept() failed for
+  // want of descriptors or memory.
+  bool accepting_paused() const { return accept_paused_; }
 
  private:
   struct UdpSocket;
@@ -187,6 +227,13 @@ class TransportLayer {
 
   void on_udp_readable(UdpSocket& s);
   void on_accept(TcpListener& l);
+  void watch_listener(TcpListener& l);
+  void accept_failed(TcpListener& l, int error);
+  void shed_pending(TcpListener& l);
+  void pause_accepting();
+  void resume_accepting();
+  bool admit_connection(const TcpListener& l, const core::SocketAddress& peer);
+  void arm_first_message_timer(Connection& c);
   void on_connection_event(std::uint64_t id, std::uint32_t events);
   void read_connection(Connection& c);
   // One turn's receive batch: what was read, waiting for the turn's end.
@@ -212,12 +259,28 @@ class TransportLayer {
   void settle_stream(Connection& c, std::size_t done, std::size_t pings, std::uint32_t messages);
   void flush_connection(Connection& c);
   void close_after_answer(Connection& c, const char* why);
+  std::size_t output_bytes(const Connection& c) const;
+  // Closes `c` (counted) if more than max-output-buffer waits on it. True if closed.
+  bool close_if_output_full(Connection& c);
+  // Closes the socket now; the Connection object itself lives until the
+  // turn's end, so that a caller up the stack that still holds it (a send
+  // from a handler, a flush in the middle of a segment) reads valid memory.
   void close_connection(std::uint64_t id, const char* why);
+  void cancel_timers(Connection& c);
+  ConnectionLimits& limits() { return limits_ ? *limits_ : own_limits_; }
+  // A line that a flood could repeat: at most one per `key` per interval,
+  // with the count of those held back (core::LogLimiter).
+  template <typename MakeMessage>
+  void log_limited(core::LogLevel level, const std::string& key, MakeMessage&& message);
   Connection* connection_to(core::Transport transport, const core::SocketAddress& dest,
                             std::string_view trunk);
   Connection& add_connection(int fd, const core::SocketAddress& peer, bool connecting,
                              core::Transport transport);
   void arm_partial_timer(Connection& c);
+  // Arms a timer of `c` (its id in c.*slot; 0 ms = none) that, if the
+  // connection is still open when it fires, clears the slot and runs `fire`.
+  template <typename Fire>
+  void arm_timer(Connection& c, core::EventLoop::TimerId Connection::*slot, std::uint32_t ms, Fire fire);
   void arm_keepalive(Connection& c);
   bool admit_handshake(const core::SocketAddress& peer);
   void report_failure(const Connection& c);
@@ -251,6 +314,16 @@ class TransportLayer {
   std::unordered_map<core::SocketAddress, std::uint64_t, core::SocketAddressHash> outbound_by_peer_;
   HandshakeLimiter own_limiter_;         // when no node-wide one is set
   HandshakeLimiter* limiter_ = nullptr;
+  ConnectionLimits own_limits_;          // when no node-wide ones are set
+  ConnectionLimits* limits_ = nullptr;
+  core::LogLimiter log_limiter_;
+  // Opened at start and given up for an instant when accept() runs out of
+  // descriptors, so that a pending connection can be accepted and closed
+  // instead of waiting (or keeping the listener readable forever).
+  int reserve_fd_ = -1;
+  bool accept_paused_ = false;
+  core::EventLoop::TimerId accept_resume_timer_ = 0;
+  std::vector<std::unique_ptr<Connection>> closed_;  // freed at the turn's end
   std::function<void(core::Transport, const core::SocketAddress&)> failure_handler_;
   std::uint64_t next_connection_ = 1;
   // Reused across turns so the receive path does not allocate per turn.

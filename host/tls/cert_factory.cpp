@@ -12,6 +12,8 @@
 #include <memory>
 #include <system_error>
 
+#include "core/socket_address.h"
+
 namespace sipnic::tls {
 
 namespace {
@@ -89,6 +91,12 @@ void add_ext(X509* cert, X509* issuer, int nid, const std::string& value) {
   if (!ext || X509_add_ext(cert, ext.get(), -1) != 1) fail("extension " + value);
 }
 
+std::string ip_literal(const std::string& text) {
+  auto ip = ip_san(text);
+  if (!ip) throw CertError("'" + text + "' is not an IPv4 or IPv6 address (IPv6 without brackets, e.g. ::1)");
+  return *ip;
+}
+
 IssuedCert build(const CertSpec& spec, X509* issuer_cert, EVP_PKEY* issuer_key) {
   Ptr<EVP_PKEY> key = make_key(spec.key_type);
   Ptr<X509> cert(X509_new());
@@ -121,6 +129,7 @@ IssuedCert build(const CertSpec& spec, X509* issuer_cert, EVP_PKEY* issuer_key) 
   std::string san;
   for (const auto& d : spec.dns_names) san += (san.empty() ? "" : ",") + std::string("DNS:") + d;
   for (const auto& u : spec.sip_uris) san += (san.empty() ? "" : ",") + std::string("URI:") + u;
+  for (const auto& ip : spec.ip_addresses) san += (san.empty() ? "" : ",") + std::string("IP:") + ip_literal(ip);
   if (!san.empty()) add_ext(cert.get(), signer_cert, NID_subject_alt_name, san);
   if (X509_sign(cert.get(), signer_key, EVP_sha256()) <= 0) fail("X509_sign " + spec.common_name);
   out.cert_pem = to_pem(cert.get());
@@ -142,6 +151,13 @@ void write_file(const std::filesystem::path& p, const std::string& text, bool se
 }
 
 }  // namespace
+
+std::optional<std::string> ip_san(std::string_view text) {
+  if (text.empty() || text.front() == '[') return std::nullopt;
+  auto a = core::SocketAddress::from_ip(text, 0);
+  if (!a) return std::nullopt;
+  return a->ip();
+}
 
 IssuedCert make_ca(const CertSpec& spec) {
   CertSpec ca = spec;
@@ -186,6 +202,7 @@ std::string make_crl(const IssuedCert& ca, const std::vector<std::uint64_t>& rev
 
 std::vector<std::filesystem::path> init_demo_pki(const std::filesystem::path& dir,
                                                  const DemoPkiOptions& options) {
+  for (const auto& ip : options.node_ips) ip_literal(ip);  // a bad one stops before anything is written
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) throw CertError("cannot create " + dir.string() + ": " + ec.message());
@@ -204,18 +221,19 @@ std::vector<std::filesystem::path> init_demo_pki(const std::filesystem::path& di
   put("ca.crt", ca.cert_pem, false);
   put("ca.key", ca.key_pem, true);
   put("ca.crl", make_crl(ca, {}), false);
-  auto leaf = [&](const std::string& file, const std::string& name) {
+  auto leaf = [&](const std::string& file, const std::string& name, const std::vector<std::string>& ips) {
     CertSpec s;
     s.common_name = name;
     s.dns_names = {name};
     s.sip_uris = {"sip:" + name};
+    s.ip_addresses = ips;
     s.key_type = options.key_type;
     IssuedCert c = issue_cert(ca, s);
     put(file + ".crt", c.cert_pem, false);
     put(file + ".key", c.key_pem, true);
   };
-  leaf("node", options.node_name);
-  for (const auto& peer : options.peer_names) leaf(peer.substr(0, peer.find('.')), peer);
+  leaf("node", options.node_name, options.node_ips);
+  for (const auto& peer : options.peer_names) leaf(peer.substr(0, peer.find('.')), peer, {});
   put("README",
       "Made by `sipnic certs init`: a throwaway CA and certificates for demos and tests.\n"
       "NOT FOR PRODUCTION: the keys are unencrypted and the CA key lies next to them.\n",

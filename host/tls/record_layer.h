@@ -277,6 +277,9 @@ class RecordLayer {
   std::span<const std::uint8_t> output() const { return {out_.data() + out_pos_, sealed_end_ - out_pos_}; }
   void consume_output(std::size_t n);
   std::vector<std::uint8_t> take_output();
+  // Bytes framed for sending (sealed or not) that output() has not been
+  // consumed of yet.
+  std::size_t unsent_bytes() const { return out_.size() - out_pos_; }
 
   RecordState state() const;
   // Closed and nothing left to seal: once output() is written the socket

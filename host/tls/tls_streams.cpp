@@ -177,6 +177,12 @@ class TlsStream final : public sip::SecureStream {
     owner_.mark(this);
   }
 
+  std::size_t pending_bytes() const override {
+    if (!session_) return 0;
+    const RecordLayer* r = session_->records();
+    return queued_.size() + (r ? r->unsent_bytes() : 0);
+  }
+
   void take_plaintext(std::string& out) override {
     out += plain_;
     plain_.clear();

@@ -139,7 +139,7 @@ TEST_P(TlsSuites, OptionsGets200OverThisVersionSuiteAndKeyType) {
   const SuiteCase& k = GetParam();
   Net n = net(60);
   TempDir dir("tls-suite-" + k.name);
-  Pki pki = make_pki(dir, "pki", {.key_type = k.key_type, .node_name = "", .peers = {}});
+  Pki pki = make_pki(dir, "pki", {.key_type = k.key_type, .node_name = "", .peers = {}, .ips = {}});
   Sipnic node(dir, node_config(n, pki));
   ASSERT_EQ(node.wait_ready(), "");
   PipedChild client(s_client_args(n, pki, "pbx", {k.version, k.suite_flag, k.suite}), dir.file("s_client.out"));
@@ -263,6 +263,42 @@ TEST(TlsPeer, OptionsOverTlsOnIpv6Gets200) {
   finish(node);
 }
 
+TEST(TlsPeer, ClientThatDialsTheNodesIpAddressVerifiesACertificateMadeWithCertsInitIp) {
+  // A UA that dials an address (linphone) checks the address against the
+  // certificate's IP names: `certs init --ip` puts them there.
+  Net n = net(45);
+  TempDir dir("tls-verify-ip");
+  Pki with_ip = make_pki(dir, "pki-ip", {.key_type = "ecdsa", .node_name = "", .peers = {}, .ips = {n.node, "::1"}});
+  Pki without = make_pki(dir, "pki");
+  auto dial_by_address = [&](const Pki& pki, const std::string& tag) {
+    std::vector<std::string> args = {openssl_binary(), "s_client", "-connect", n.node + ":" + std::to_string(n.tls_port),
+                                     "-CAfile", pki.file("ca.crt"), "-verify_return_error", "-verify_ip", n.node,
+                                     "-cert", pki.file("pbx.crt"), "-key", pki.file("pbx.key")};
+    return PipedChild(args, dir.file("s_client-" + tag + ".out"));
+  };
+  {
+    Sipnic node(dir, node_config(n, with_ip), {}, "node-ip");
+    ASSERT_EQ(node.wait_ready(), "");
+    PipedChild client = dial_by_address(with_ip, "ip");
+    ASSERT_TRUE(client.write(options_request("verify-ip-1")));
+    EXPECT_TRUE(client.wait_for_output("SIP/2.0 200 OK", 15s)) << client.output() << node.log();
+    EXPECT_NE(client.output().find("Verify return code: 0 (ok)"), std::string::npos) << client.output();
+    client.close_stdin();
+    EXPECT_TRUE(client.wait_exit(10s));
+    finish(node);
+  }
+  {
+    // The same check against a certificate without IP names fails.
+    Sipnic node(dir, node_config(n, without), {}, "node-plain");
+    ASSERT_EQ(node.wait_ready(), "");
+    PipedChild client = dial_by_address(without, "plain");
+    EXPECT_TRUE(client.wait_exit(15s));
+    EXPECT_NE(client.output().find("IP address mismatch"), std::string::npos) << client.output();
+    EXPECT_EQ(client.output().find("SIP/2.0 200 OK"), std::string::npos) << client.output();
+    finish(node);
+  }
+}
+
 TEST(TlsPeer, CloseNotifyIsAnsweredAndTheNodeServesTheNextConnection) {
   Net n = net(62);
   TempDir dir("tls-close-notify");
@@ -301,6 +337,19 @@ TEST(TlsPeer, CloseNotifyIsAnsweredAndTheNodeServesTheNextConnection) {
   finish(node);
 }
 
+
+TEST(TlsPeer, NodeStoppingOnSigtermSendsCloseNotifyOnItsEstablishedConnections) {
+  Net n = net(46);
+  TempDir dir("tls-stop-close-notify");
+  Pki pki = make_pki(dir, "pki");
+  Sipnic node(dir, node_config(n, pki));
+  ASSERT_EQ(node.wait_ready(), "");
+  TlsPeer peer(pbx_peer(pki));
+  ASSERT_EQ(options_exchange(peer, n, "stop-1"), "") << node.log();
+  finish(node);
+  EXPECT_TRUE(peer.wait_closed(10s)) << "the connection outlived the node";
+  EXPECT_TRUE(peer.close_notify()) << "no close_notify from the stopping node; error: " << peer.error();
+}
 
 TEST(TlsPeer, Tls12RenegotiationIsRefusedAndTheNodeKeepsServing) {
   Net n = net(63);
@@ -469,8 +518,8 @@ TEST(TlsPeer, CertificateNamingATrunkThatTrustsAnotherCaIsRefused) {
   // partner's own CA check.
   Net n = net(70);
   TempDir dir("tls-trunkca");
-  Pki pki = make_pki(dir, "pki", {.key_type = "ecdsa", .node_name = "", .peers = {"pbx.sipnic.test", "partner.sipnic.test"}});
-  Pki partner_ca = make_pki(dir, "partner-ca", {.key_type = "ecdsa", .node_name = "", .peers = {"partner.sipnic.test"}});
+  Pki pki = make_pki(dir, "pki", {.key_type = "ecdsa", .node_name = "", .peers = {"pbx.sipnic.test", "partner.sipnic.test"}, .ips = {}});
+  Pki partner_ca = make_pki(dir, "partner-ca", {.key_type = "ecdsa", .node_name = "", .peers = {"partner.sipnic.test"}, .ips = {}});
   NodeOptions o;
   o.trunks = "[trunk partner]\ntransport = tls\npeer = " + n.other + ":5061\ntls-identity = partner.sipnic.test\n" +
              "tls-ca = " + partner_ca.file("ca.crt") + "\n";
@@ -718,7 +767,7 @@ std::string crl_revoking(const Pki& pki, const std::vector<std::string>& names) 
 TEST(TlsPeer, RevokedCertificateIsRefusedAfterTheCrlIsReloaded) {
   Net n = net(88);
   TempDir dir("tls-crl");
-  Pki pki = make_pki(dir, "pki", {.key_type = "ecdsa", .node_name = "", .peers = {"pbx.sipnic.test", "carrier.sipnic.test", "pbx2.sipnic.test"}});
+  Pki pki = make_pki(dir, "pki", {.key_type = "ecdsa", .node_name = "", .peers = {"pbx.sipnic.test", "carrier.sipnic.test", "pbx2.sipnic.test"}, .ips = {}});
   ASSERT_NE(cert_serial(pki.file("pbx.crt")), 0u);
   // First CRL: revokes carrier only; pbx is fine.
   std::string crl = dir.file("ca.crl");

@@ -92,6 +92,8 @@ class Sipnic {
   // `sipnic status --json` of the running node (its control socket is
   // DIR/<name>.ctl), or {"error": why} when it does not answer.
   std::string status_json() const;
+  // The node's process id while it runs (-1 after it stopped).
+  pid_t pid() const { return process_.pid(); }
 
  private:
   std::string log_path_;

@@ -73,6 +73,7 @@ Pki make_pki(const TempDir& dir, const std::string& sub, const PkiOptions& optio
   std::vector<std::string> argv = {sipnic_binary(), "certs", "init", pki.dir, "--key-type", options.key_type};
   if (!options.node_name.empty()) argv.insert(argv.end(), {"--node-name", options.node_name});
   for (const auto& p : options.peers) argv.insert(argv.end(), {"--peer", p});
+  for (const auto& ip : options.ips) argv.insert(argv.end(), {"--ip", ip});
   std::string out = dir.file(sub + "-certs-init.out");
   ChildProcess p(argv, {.stdout_path = out, .stderr_path = out + ".err"});
   auto status = p.wait_for(60s);

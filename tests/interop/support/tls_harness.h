@@ -38,6 +38,7 @@ struct PkiOptions {
   std::string key_type = "ecdsa";        // or "rsa"
   std::string node_name;                 // "" = certs init's default, node.sipnic.test
   std::vector<std::string> peers;        // "" = certs init's default, pbx and carrier
+  std::vector<std::string> ips;          // --ip: addresses in the node certificate
 };
 
 // A directory written by `sipnic certs init`.

@@ -1,5 +1,5 @@
 // Tests for the `sipnic` command line (host/app/main.cpp,
-// host/app/check_config_command.cpp): they run the built binary, as an
+// host/app/check_config_command.cpp, host/app/certs_command.cpp): they run the built binary, as an
 // operator or a script would, and check output and exit codes (docs/cli.md).
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -17,6 +17,9 @@
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
 
 #include "core/config.h"
 
@@ -123,6 +126,45 @@ TEST(Cli, CheckConfigOnABadFilePrintsFileLineKeyAndExitsOne) {
   EXPECT_EQ(r.err.rfind(bad.string() + ":6: max-calls: ", 0), 0u) << r.err;
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << "one line expected:\n" << r.err;
   EXPECT_TRUE(r.out.empty()) << r.out;
+}
+
+// The certificate in a PEM file, or null.
+std::unique_ptr<X509, decltype(&X509_free)> read_cert(const fs::path& path) {
+  std::unique_ptr<std::FILE, decltype(&std::fclose)> f(std::fopen(path.c_str(), "r"), &std::fclose);
+  return {f ? PEM_read_X509(f.get(), nullptr, nullptr, nullptr) : nullptr, &X509_free};
+}
+
+TEST(Cli, CertsInitWithIpPutsEachAddressInTheNodeCertificate) {
+  TempDir dir("sipnic-certs");
+  const fs::path pki = dir.path() / "pki";
+  Result r = run_sipnic({"certs", "init", pki.string(), "--ip", "127.0.0.1", "--ip", "::1"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "NOT FOR PRODUCTION"));
+  auto node = read_cert(pki / "node.crt");
+  ASSERT_TRUE(node);
+  EXPECT_EQ(X509_check_ip_asc(node.get(), "127.0.0.1", 0), 1);
+  EXPECT_EQ(X509_check_ip_asc(node.get(), "::1", 0), 1);
+  EXPECT_EQ(X509_check_host(node.get(), "node.sipnic.test", 0, 0, nullptr), 1);
+  auto pbx = read_cert(pki / "pbx.crt");
+  ASSERT_TRUE(pbx);
+  EXPECT_EQ(X509_check_ip_asc(pbx.get(), "127.0.0.1", 0), 0);
+}
+
+TEST(Cli, CertsInitWithABadIpIsAUsageErrorAndWritesNothing) {
+  TempDir dir("sipnic-certs");
+  for (const char* bad : {"localhost", "300.1.1.1", "[::1]", "127.0.0.1:5061"}) {
+    const fs::path pki = dir.path() / "pki";
+    Result r = run_sipnic({"certs", "init", pki.string(), "--ip", "127.0.0.1", "--ip", bad});
+    EXPECT_EQ(r.exit_code, 2) << bad;
+    EXPECT_TRUE(contains(r.err, std::string("--ip '") + bad + "' is not an IPv4 or IPv6 address")) << r.err;
+    EXPECT_FALSE(fs::exists(pki)) << bad;
+  }
+}
+
+TEST(Cli, CertsHelpListsTheIpOption) {
+  Result r = run_sipnic({"certs", "--help"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "--ip")) << r.out;
 }
 
 TEST(Cli, CheckConfigOnAMissingFileNamesItAndExitsOne) {

@@ -108,6 +108,9 @@ workers = 4
 log-level = debug
 max-message-size = 131072
 metrics = 127.0.0.1:9090
+max-connections = 5000
+max-connections-per-source = 40
+max-output-buffer = 262144
 
 [listen]
 udp = 127.0.0.1:5060
@@ -120,6 +123,7 @@ t2 = 2000
 t4 = 3000
 timer-c = 90000
 partial-message-timeout = 5000
+first-message-timeout = 3000
 tcp-idle-timeout = 300000
 
 [trunk carrier-a]
@@ -147,6 +151,9 @@ prepend = 0044
   EXPECT_EQ(c.log_level, "debug");
   EXPECT_EQ(c.max_message_bytes, 131072u);
   EXPECT_EQ(c.metrics, (HostPort{"127.0.0.1", 9090}));
+  EXPECT_EQ(c.max_connections, 5000u);
+  EXPECT_EQ(c.max_connections_per_source, 40u);
+  EXPECT_EQ(c.max_output_buffer_bytes, 262144u);
   ASSERT_EQ(c.listen.size(), 3u);
   EXPECT_EQ(c.listen[0].transport, Transport::kUdp);
   EXPECT_EQ(c.listen[0].address, (HostPort{"127.0.0.1", 5060}));
@@ -158,6 +165,7 @@ prepend = 0044
   EXPECT_EQ(c.timers.t4_ms, 3000u);
   EXPECT_EQ(c.timers.timer_c_ms, 90000u);
   EXPECT_EQ(c.timers.partial_message_timeout_ms, 5000u);
+  EXPECT_EQ(c.timers.first_message_timeout_ms, 3000u);
   EXPECT_EQ(c.timers.tcp_idle_timeout_ms, 300000u);
   ASSERT_EQ(c.trunks.size(), 2u);
   const TrunkConfig& t = c.trunks[0];
@@ -188,7 +196,11 @@ TEST(Config, OmittedKeysTakeTheDefaultsOfTheValueTypes) {
   EXPECT_EQ(c.log_level, d.log_level);
   EXPECT_EQ(c.max_message_bytes, d.max_message_bytes);
   EXPECT_FALSE(c.metrics);  // no endpoint unless asked for
+  EXPECT_EQ(c.max_connections, 0u);  // auto: from the descriptor limit at start
+  EXPECT_EQ(c.max_connections_per_source, 128u);
+  EXPECT_EQ(c.max_output_buffer_bytes, 1024u * 1024);
   EXPECT_EQ(c.timers, TimerConfig{});
+  EXPECT_EQ(c.timers.first_message_timeout_ms, 10000u);
   TrunkConfig expected_trunk;
   expected_trunk.name = "a";
   expected_trunk.peer = {"10.0.0.1", 0};
@@ -326,6 +338,9 @@ TEST(Config, FormattedConfigParsesBackToAnEqualConfig) {
 workers = 3
 log-level = error
 metrics = [::1]:9100
+max-connections = 77
+max-connections-per-source = 0
+max-output-buffer = 70000
 [listen]
 udp = [::1]:5060
 tls = 127.0.0.1:5061
@@ -427,6 +442,12 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{"max_calls_out_of_range", L("[trunk a]\npeer = 10.0.0.1\nmax-calls = 99999999999\n"), 5, "max-calls", "out of range 0..1000000"},
         ErrorCase{"number_empty", L("[node]\nworkers =\n"), 4, "workers", "not a whole number"},
         ErrorCase{"workers_out_of_range", L("[node]\nworkers = 5000\n"), 4, "workers", "out of range"},
+        ErrorCase{"max_connections_out_of_range", L("[node]\nmax-connections = 2000000\n"), 4, "max-connections", "out of range 0..1000000"},
+        ErrorCase{"max_connections_per_source_not_a_number", L("[node]\nmax-connections-per-source = many\n"), 4, "max-connections-per-source", "not a whole number"},
+        ErrorCase{"max_output_buffer_too_small", L("[node]\nmax-output-buffer = 1000\n"), 4, "max-output-buffer", "out of range 16384..1073741824"},
+        ErrorCase{"max_output_buffer_below_message_size", L("[node]\nmax-message-size = 131072\nmax-output-buffer = 65536\n"), 5, "max-output-buffer", "must not be below max-message-size (131072)"},
+        ErrorCase{"message_size_above_default_output_buffer", L("[node]\nmax-message-size = 2000000\n"), 4, "max-message-size", "must not be below max-message-size (2000000)"},
+        ErrorCase{"first_message_timeout_zero", L("[timers]\nfirst-message-timeout = 0\n"), 4, "first-message-timeout", "out of range 100..3600000"},
         ErrorCase{"max_cps_not_finite", L("[trunk a]\npeer = 10.0.0.1\nmax-cps = inf\n"), 5, "max-cps", "not a number"},
         ErrorCase{"max_cps_negative", L("[trunk a]\npeer = 10.0.0.1\nmax-cps = -2\n"), 5, "max-cps", "out of range"},
         ErrorCase{"key_given_twice", L("[trunk a]\npeer = 10.0.0.1\nmax-calls = 1\n\nmax-calls = 2\n"), 7, "max-calls", "first at line 5"},

@@ -1,12 +1,14 @@
 #include "sip/transport.h"
 
 #include <gtest/gtest.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/resource.h>
 
 #include <netinet/tcp.h>
 
-#include <condition_variable>
-#include <future>
-#include <mutex>
+#include <chrono>
+#include <string>
 #include <vector>
 
 #include "offload/counting_sip_parse_engine.h"
@@ -17,8 +19,11 @@
 namespace sipnic::sip {
 namespace {
 
+std::uint64_t figure_in(const core::MetricsRegistry& m, std::string_view name, const core::MetricLabels& match = {}) {
+  return static_cast<std::uint64_t>(m.snapshot().total(name, match));
+}
+
 using namespace std::chrono_literals;
-using test::LoopThread;
 using test::PeerSocket;
 
 const std::string kOptions =
@@ -31,7 +36,16 @@ const std::string kOptions =
     "CSeq: 1 OPTIONS\r\n"
     "Content-Length: 0\r\n\r\n";
 
-// A TransportLayer on loopback with a handler that collects what it gets.
+bool readable(int fd) {
+  pollfd p{fd, POLLIN, 0};
+  return ::poll(&p, 1, 0) > 0;
+}
+
+// A TransportLayer on loopback, driven on the test thread: its EventLoop runs
+// on a ManualClock, so time moves only by advance() and every timer test is
+// exact. Sockets are real; pump_until() runs loop turns until what a test
+// waits for has arrived (the real-time bound only turns a hang into a
+// failure; nothing here waits for time to pass).
 class TransportFixture : public ::testing::Test {
  protected:
   void start(core::Transport transport, TransportOptions options = {}) {
@@ -39,43 +53,105 @@ class TransportFixture : public ::testing::Test {
     offload::SipParseLimits limits;
     limits.max_message_bytes = options.max_message_bytes;
     parser_ = std::make_unique<offload::CpuSipParseEngine>(limits);
-    thread_.call([&] {
-      layer_ = std::make_unique<TransportLayer>(0, thread_.loop(), log_, metrics_, *parser_, options);
-      layer_->listen({transport, {"127.0.0.1", port_}});
-      layer_->set_handler([this](Received&& rx) {
-        std::lock_guard lock(mutex_);
-        received_.push_back(std::move(rx));
-        cv_.notify_all();
-      });
-      layer_->set_peers({layer_.get()});
-      return 0;
-    });
+    layer_ = std::make_unique<TransportLayer>(0, loop_, log_, metrics_, *parser_, options);
+    layer_->listen({transport, {"127.0.0.1", port_}});
+    layer_->set_handler([this](Received&& rx) { received_.push_back(std::move(rx)); });
+    layer_->set_peers({layer_.get()});
   }
-  void TearDown() override {
-    thread_.call([&] {
-      layer_.reset();
-      return 0;
-    });
-  }
+  void TearDown() override { layer_.reset(); }
+
   core::SocketAddress address() const { return *core::SocketAddress::from_ip("127.0.0.1", port_); }
-  bool wait_for(std::size_t n, std::chrono::milliseconds timeout = 3000ms) {
-    std::unique_lock lock(mutex_);
-    return cv_.wait_for(lock, timeout, [&] { return received_.size() >= n; });
+
+  template <typename Done>
+  bool pump_until(Done done, std::chrono::milliseconds bound = 5000ms) {
+    const auto deadline = std::chrono::steady_clock::now() + bound;
+    while (!done()) {
+      if (std::chrono::steady_clock::now() > deadline) return false;
+      loop_.run_once(core::Millis(5));
+    }
+    return true;
   }
-  // A figure as the registry reads it, taken on the loop thread (after what
-  // the loop has done so far).
-  std::uint64_t figure(std::string_view name, const core::MetricLabels& match = {}) {
-    return thread_.call([&] { return static_cast<std::uint64_t>(metrics_.snapshot().total(name, match)); });
+  bool wait_for(std::size_t n) {
+    return pump_until([&] { return received_.size() >= n; });
+  }
+  // Turns until the layer has read `n` stream bytes in all.
+  bool wait_for_bytes(std::uint64_t n) {
+    return pump_until([&] { return figure(metric::kStreamBytesReceived) >= n; });
+  }
+  // One datagram, or one read on a stream ("" on EOF); nullopt when nothing
+  // arrived, or the read failed (a reset).
+  std::optional<std::string> receive(PeerSocket& peer) {
+    if (!pump_until([&] { return readable(peer.fd()); })) return std::nullopt;
+    return peer.receive(0ms);
+  }
+  // Reads a stream until EOF; true if the node closed it.
+  bool closed_by_node(PeerSocket& peer) {
+    for (;;) {
+      if (!pump_until([&] { return readable(peer.fd()); })) return false;
+      char buf[65536];
+      ssize_t n = ::recv(peer.fd(), buf, sizeof buf, 0);
+      if (n <= 0) return true;  // EOF, or a reset (the node closed with bytes unread)
+    }
+  }
+  // Reads `n` bytes from a connected socket the test accepted.
+  std::string read_bytes(int fd, std::size_t n) {
+    std::string got;
+    pump_until([&] {
+      char buf[65536];
+      while (readable(fd)) {
+        ssize_t k = ::recv(fd, buf, std::min(sizeof buf, n - got.size()), 0);
+        if (k <= 0) return true;
+        got.append(buf, static_cast<std::size_t>(k));
+        if (got.size() >= n) return true;
+      }
+      return false;
+    });
+    return got;
+  }
+  void advance(core::Clock::duration d) { loop_.advance(clock_, d); }
+  std::size_t log_lines_with(std::string_view text) const {
+    std::size_t n = 0;
+    for (const auto& l : log_lines_) n += l.find(text) != std::string::npos;
+    return n;
+  }
+  std::string log_text() const {
+    std::string all;
+    for (const auto& l : log_lines_) all += l + "\n";
+    return all;
   }
 
-  core::Log log_{core::LogLevel::kError};
+  // A listening socket of the test's own (the far end of outbound connections).
+  struct Listener {
+    Listener() {
+      fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      addr = *core::SocketAddress::from_ip("127.0.0.1", test::free_port(SOCK_STREAM));
+      ok = ::bind(fd, addr.sa(), addr.len()) == 0 && ::listen(fd, 16) == 0;
+    }
+    ~Listener() { ::close(fd); }
+    int fd = -1;
+    core::SocketAddress addr;
+    bool ok = false;
+  };
+  int accept_from(Listener& l) {
+    if (!pump_until([&] { return readable(l.fd); })) return -1;
+    return ::accept(l.fd, nullptr, nullptr);
+  }
+
+  // A figure in the registry (the loop runs on this thread: it is up to date).
+  std::uint64_t figure(std::string_view name, const core::MetricLabels& match = {}) const {
+    return figure_in(metrics_, name, match);
+  }
+
   core::MetricsRegistry metrics_{1};
-  LoopThread thread_;
+  core::ManualClock clock_;
+  core::EventLoop loop_{clock_};
+  std::vector<std::string> log_lines_;
+  core::Log log_{core::LogLevel::kInfo, [this](core::LogLevel, std::string_view line) {
+                   log_lines_.emplace_back(line);
+                 }};
   std::unique_ptr<offload::CpuSipParseEngine> parser_;
   std::unique_ptr<TransportLayer> layer_;
   std::uint16_t port_ = 0;
-  std::mutex mutex_;
-  std::condition_variable cv_;
   std::vector<Received> received_;
 };
 
@@ -84,7 +160,6 @@ TEST_F(TransportFixture, UdpDatagramArrivesAsIndexedMessageWithItsSource) {
   PeerSocket peer(AF_INET, SOCK_DGRAM);
   peer.send_to(address(), kOptions);
   ASSERT_TRUE(wait_for(1));
-  std::lock_guard lock(mutex_);
   const Received& rx = received_[0];
   EXPECT_EQ(rx.transport, core::Transport::kUdp);
   EXPECT_EQ(rx.message.method(), "OPTIONS");
@@ -102,23 +177,20 @@ TEST_F(TransportFixture, ReceivedMessagesAndParseBatchesAreCountedInTheRegistry)
   EXPECT_EQ(figure(metric::kMessagesReceived, {{"transport", "udp"}, {"worker", "0"}}), 3u);
   EXPECT_EQ(figure(metric::kMessagesReceived, {{"transport", "tcp"}}), 0u);
   // However the datagrams fell into loop turns, the batches hold all three.
-  const auto snap = thread_.call([&] { return metrics_.snapshot(); });
+  const auto snap = metrics_.snapshot();
   EXPECT_GE(snap.histogram_count(metric::kParseBatchSegments), 1u);
   EXPECT_EQ(snap.histogram_sum(metric::kParseBatchSegments), 3.0);
 }
 
 TEST_F(TransportFixture, MessageToATcpPeerThatRefusesIsASendErrorNotSent) {
   start(core::Transport::kTcp);
-  std::promise<void> failed;
-  thread_.call([&] {
-    layer_->set_failure_handler([&failed](core::Transport, const core::SocketAddress&) { failed.set_value(); });
-    return 0;
-  });
+  bool failed = false;
+  layer_->set_failure_handler([&failed](core::Transport, const core::SocketAddress&) { failed = true; });
   // A port nobody listens on: the connect is refused, at once (send says
   // false) or when the kernel reports it (the failure handler runs).
   auto dest = core::SocketAddress::from_ip("127.0.0.1", test::free_port(SOCK_STREAM));
-  if (thread_.call([&] { return layer_->send(core::Transport::kTcp, *dest, {}, kOptions); })) {
-    ASSERT_EQ(failed.get_future().wait_for(3s), std::future_status::ready);
+  if (layer_->send(core::Transport::kTcp, *dest, {}, kOptions)) {
+    ASSERT_TRUE(pump_until([&] { return failed; }));
   }
   EXPECT_EQ(figure(metric::kSendErrors, {{"transport", "tcp"}}), 1u);
   EXPECT_EQ(figure(metric::kMessagesSent), 0u);
@@ -131,7 +203,7 @@ TEST_F(TransportFixture, UdpRequestWithBodyShorterThanContentLengthIsAnswered400
   std::string bad = kOptions;
   bad.replace(bad.find("Content-Length: 0"), 17, "Content-Length: 50");
   peer.send_to(address(), bad);
-  auto reply = peer.receive(3000ms);
+  auto reply = receive(peer);
   ASSERT_TRUE(reply);
   EXPECT_EQ(reply->substr(0, 12), "SIP/2.0 400 ");
   EXPECT_NE(reply->find("Call-ID: call-1\r\n"), std::string::npos);
@@ -139,7 +211,6 @@ TEST_F(TransportFixture, UdpRequestWithBodyShorterThanContentLengthIsAnswered400
   EXPECT_EQ(figure(metric::kParseErrors), 1u);
   EXPECT_EQ(figure(metric::kParseErrorsAnswered), 1u);
   EXPECT_EQ(figure(metric::kMessagesReceived), 0u);
-  std::lock_guard lock(mutex_);
   EXPECT_TRUE(received_.empty());
 }
 
@@ -147,12 +218,13 @@ TEST_F(TransportFixture, UdpGarbageIsDroppedAndCountedWithoutAnswer) {
   start(core::Transport::kUdp);
   PeerSocket peer(AF_INET, SOCK_DGRAM);
   peer.send_to(address(), "\x01\x02 not sip at all\r\n\r\n");
-  EXPECT_FALSE(peer.receive(300ms));
+  ASSERT_TRUE(pump_until([&] { return figure(metric::kParseErrors) == 1; }));
   EXPECT_EQ(figure(metric::kParseErrors, {{"reason", "bad_bytes"}}), 1u);
-  EXPECT_EQ(figure(metric::kParseErrorsAnswered), 0u);
-  // The node still serves the next good message.
+  // The node still serves the next good message; it never answered the garbage.
   peer.send_to(address(), kOptions);
   EXPECT_TRUE(wait_for(1));
+  EXPECT_FALSE(readable(peer.fd()));
+  EXPECT_EQ(figure(metric::kParseErrorsAnswered), 0u);
 }
 
 TEST_F(TransportFixture, TcpCoalescedMessagesInOneWriteAreAllDelivered) {
@@ -163,7 +235,6 @@ TEST_F(TransportFixture, TcpCoalescedMessagesInOneWriteAreAllDelivered) {
   second.replace(second.find("call-1"), 6, "call-2");
   peer.send(kOptions + "\r\n" + second);  // with a CRLF keepalive between them
   ASSERT_TRUE(wait_for(2));
-  std::lock_guard lock(mutex_);
   EXPECT_EQ(received_[0].message.header(offload::HeaderId::kCallId), "call-1");
   EXPECT_EQ(received_[1].message.header(offload::HeaderId::kCallId), "call-2");
   EXPECT_TRUE(received_[0].connection.valid());
@@ -176,11 +247,11 @@ TEST_F(TransportFixture, TcpMessageSplitAcrossWritesIsDeliveredOnceWhole) {
   ASSERT_TRUE(peer.connect(address()));
   for (std::size_t i = 0; i < kOptions.size(); i += 37) {
     peer.send(kOptions.substr(i, 37));
-    std::this_thread::sleep_for(2ms);
+    // Each piece is read (and parsed, at its turn's end) before the next is sent.
+    ASSERT_TRUE(wait_for_bytes(std::min(i + 37, kOptions.size())));
   }
   ASSERT_TRUE(wait_for(1));
-  std::this_thread::sleep_for(50ms);
-  std::lock_guard lock(mutex_);
+  loop_.run_once();
   ASSERT_EQ(received_.size(), 1u);
   EXPECT_EQ(received_[0].message.bytes, kOptions);
 }
@@ -191,15 +262,9 @@ TEST_F(TransportFixture, TcpResponseGoesBackOnTheRequestsConnection) {
   ASSERT_TRUE(peer.connect(address()));
   peer.send(kOptions);
   ASSERT_TRUE(wait_for(1));
-  Received rx;
-  {
-    std::lock_guard lock(mutex_);
-    rx = received_[0];
-  }
-  thread_.call([&] {
-    return layer_->send(core::Transport::kTcp, rx.source, rx.connection, "SIP/2.0 200 OK\r\n\r\n");
-  });
-  auto reply = peer.receive(3000ms);
+  const Received rx = received_[0];
+  EXPECT_TRUE(layer_->send(core::Transport::kTcp, rx.source, rx.connection, "SIP/2.0 200 OK\r\n\r\n"));
+  auto reply = receive(peer);
   ASSERT_TRUE(reply);
   EXPECT_EQ(*reply, "SIP/2.0 200 OK\r\n\r\n");
 }
@@ -211,20 +276,38 @@ TEST_F(TransportFixture, TcpMissingContentLengthIsAnsweredAndTheConnectionClosed
   std::string bad = kOptions;
   bad.erase(bad.find("Content-Length: 0\r\n"), 19);
   peer.send(bad);
-  auto reply = peer.receive(3000ms);
+  auto reply = receive(peer);
   ASSERT_TRUE(reply);
   EXPECT_EQ(reply->substr(0, 12), "SIP/2.0 400 ");
   // Then EOF: the stream cannot be resynchronised after a framing error.
-  std::optional<std::string> next;
-  do {
-    next = peer.receive(3000ms);
-  } while (next && !next->empty());
-  ASSERT_TRUE(next);
-  EXPECT_TRUE(next->empty());
+  EXPECT_TRUE(closed_by_node(peer));
   EXPECT_EQ(figure(metric::kConnectionsDropped, {{"reason", "framing_error"}}), 1u);
+  EXPECT_EQ(layer_->connection_count(), 0u);
   EXPECT_EQ(figure(metric::kParseErrors, {{"reason", "missing_content_length"}}), 1u);
   EXPECT_EQ(figure(metric::kConnectionsAccepted, {{"transport", "tcp"}}), 1u);
   EXPECT_EQ(figure(metric::kConnectionsOpen), 0u);
+}
+
+TEST_F(TransportFixture, FramingErrorsFromOneAddressAreLoggedOncePerInterval) {
+  start(core::Transport::kTcp);
+  std::string bad = kOptions;
+  bad.erase(bad.find("Content-Length: 0\r\n"), 19);
+  for (int i = 0; i < 5; ++i) {
+    PeerSocket peer(AF_INET, SOCK_STREAM);
+    ASSERT_TRUE(peer.connect(address()));
+    peer.send(bad);
+    ASSERT_TRUE(closed_by_node(peer));
+  }
+  EXPECT_EQ(figure(metric::kConnectionsDropped, {{"reason", "framing_error"}}), 5u);
+  EXPECT_EQ(log_lines_with("requires a Content-Length header"), 1u) << log_text();
+  // After the interval the next one is written, with the count of those held back.
+  advance(10s);
+  PeerSocket peer(AF_INET, SOCK_STREAM);
+  ASSERT_TRUE(peer.connect(address()));
+  peer.send(bad);
+  ASSERT_TRUE(closed_by_node(peer));
+  EXPECT_EQ(log_lines_with("requires a Content-Length header"), 2u) << log_text();
+  EXPECT_EQ(log_lines_with("(4 similar lines suppressed)"), 1u) << log_text();
 }
 
 TEST_F(TransportFixture, TcpMessageOverTheSizeLimitGets513AndClose) {
@@ -237,46 +320,322 @@ TEST_F(TransportFixture, TcpMessageOverTheSizeLimitGets513AndClose) {
   big.replace(big.find("Content-Length: 0"), 17, "Content-Length: 4000");
   big += std::string(4000, 'x');
   peer.send(big);
-  auto reply = peer.receive(3000ms);
+  auto reply = receive(peer);
   ASSERT_TRUE(reply);
   EXPECT_EQ(reply->substr(0, 12), "SIP/2.0 513 ");
 }
 
-TEST_F(TransportFixture, TcpPartialMessageHeldTooLongClosesTheConnection) {
+TEST_F(TransportFixture, TcpPartialMessageHeldTooLongClosesTheConnectionAtTheTimeout) {
   TransportOptions options;
   options.partial_message_timeout_ms = 100;
   start(core::Transport::kTcp, options);
   PeerSocket peer(AF_INET, SOCK_STREAM);
   ASSERT_TRUE(peer.connect(address()));
   peer.send(kOptions.substr(0, 40));
-  auto eof = peer.receive(3000ms);
+  ASSERT_TRUE(wait_for_bytes(40));
+  advance(99ms);
+  EXPECT_EQ(layer_->connection_count(), 1u);
+  EXPECT_FALSE(readable(peer.fd()));
+  advance(1ms);
+  EXPECT_EQ(figure(metric::kConnectionsDropped, {{"reason", "partial_message_timeout"}}), 1u);
+  EXPECT_EQ(layer_->connection_count(), 0u);
+  auto eof = receive(peer);
   ASSERT_TRUE(eof);
   EXPECT_TRUE(eof->empty());
-  EXPECT_EQ(figure(metric::kConnectionsDropped, {{"reason", "partial_message_timeout"}}), 1u);
+}
+
+TEST_F(TransportFixture, IdleConnectionIsClosedAtTheIdleTimeoutAndEachReadRestartsIt) {
+  TransportOptions options;
+  options.tcp_idle_timeout_ms = 1000;
+  start(core::Transport::kTcp, options);
+  PeerSocket peer(AF_INET, SOCK_STREAM);
+  ASSERT_TRUE(peer.connect(address()));
+  peer.send(kOptions);
+  ASSERT_TRUE(wait_for(1));
+  advance(600ms);
+  peer.send(kOptions);
+  ASSERT_TRUE(wait_for(2));
+  advance(999ms);  // 1599 ms after the accept, 999 ms after the last read
+  EXPECT_EQ(layer_->connection_count(), 1u);
+  advance(1ms);
+  EXPECT_EQ(layer_->connection_count(), 0u);
+  EXPECT_TRUE(closed_by_node(peer));
 }
 
 TEST_F(TransportFixture, TcpSendOpensAConnectionToAPeerAndReusesIt) {
   start(core::Transport::kTcp);
-  int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  auto addr = core::SocketAddress::from_ip("127.0.0.1", test::free_port(SOCK_STREAM));
-  ASSERT_EQ(::bind(listener, addr->sa(), addr->len()), 0);
-  ASSERT_EQ(::listen(listener, 4), 0);
-  thread_.call([&] { return layer_->send(core::Transport::kTcp, *addr, {}, kOptions); });
-  int conn = ::accept(listener, nullptr, nullptr);
+  Listener far;
+  ASSERT_TRUE(far.ok);
+  EXPECT_TRUE(layer_->send(core::Transport::kTcp, far.addr, {}, kOptions));
+  int conn = accept_from(far);
   ASSERT_GE(conn, 0);
-  thread_.call([&] { return layer_->send(core::Transport::kTcp, *addr, {}, kOptions); });
-  std::string got;
-  char buf[4096];
-  while (got.size() < 2 * kOptions.size()) {
-    ssize_t n = ::recv(conn, buf, sizeof buf, 0);
-    ASSERT_GT(n, 0);
-    got.append(buf, static_cast<std::size_t>(n));
-  }
-  EXPECT_EQ(got, kOptions + kOptions);
+  EXPECT_TRUE(layer_->send(core::Transport::kTcp, far.addr, {}, kOptions));
+  EXPECT_EQ(read_bytes(conn, 2 * kOptions.size()), kOptions + kOptions);
+  EXPECT_EQ(layer_->connection_count(), 1u);
   ::close(conn);
-  ::close(listener);
 }
 
+// ---- limits on inbound connections -----------------------------------------------
+
+TEST_F(TransportFixture, ConnectionThatSendsNoCompleteMessageIsClosedAtTheFirstMessageTimeout) {
+  TransportOptions options;
+  options.first_message_timeout_ms = 2000;
+  start(core::Transport::kTcp, options);
+  PeerSocket silent(AF_INET, SOCK_STREAM);
+  PeerSocket pinging(AF_INET, SOCK_STREAM);
+  PeerSocket talking(AF_INET, SOCK_STREAM);
+  ASSERT_TRUE(silent.connect(address()));
+  ASSERT_TRUE(pinging.connect(address()));
+  ASSERT_TRUE(talking.connect(address()));
+  ASSERT_TRUE(pump_until([&] { return figure(metric::kConnectionsAccepted) == 3; }));
+  talking.send(kOptions);
+  ASSERT_TRUE(wait_for(1));
+  advance(1500ms);
+  pinging.send("\r\n\r\n");  // a keepalive ping is answered, but is no message
+  ASSERT_TRUE(receive(pinging));
+  advance(499ms);
+  EXPECT_EQ(layer_->connection_count(), 3u);
+  advance(1ms);
+  EXPECT_EQ(figure(metric::kConnectionsDropped, {{"reason", "no_first_message"}}), 2u);
+  EXPECT_EQ(layer_->connection_count(), 1u);  // the one that sent a message stays
+  EXPECT_TRUE(closed_by_node(silent));
+  EXPECT_TRUE(closed_by_node(pinging));
+  EXPECT_FALSE(readable(talking.fd()));
+  // Both closes come from one address: one line.
+  EXPECT_EQ(log_lines_with("no complete SIP message within 2000 ms"), 1u) << log_text();
+}
+
+TEST_F(TransportFixture, ConnectionsOverThePerSourceLimitAreClosedAtOnceAndCounted) {
+  TransportOptions options;
+  options.max_connections_per_source = 2;
+  start(core::Transport::kTcp, options);
+  auto a1 = std::make_unique<PeerSocket>(AF_INET, SOCK_STREAM, "127.0.0.1");
+  PeerSocket a2(AF_INET, SOCK_STREAM, "127.0.0.1");
+  PeerSocket a3(AF_INET, SOCK_STREAM, "127.0.0.1");
+  PeerSocket b1(AF_INET, SOCK_STREAM, "127.0.0.2");
+  ASSERT_TRUE(a1->connect(address()));
+  ASSERT_TRUE(a2.connect(address()));
+  ASSERT_TRUE(pump_until([&] { return figure(metric::kConnectionsAccepted) == 2; }));
+  ASSERT_TRUE(a3.connect(address()));
+  EXPECT_TRUE(closed_by_node(a3));
+  EXPECT_EQ(figure(metric::kConnectionsRefused, {{"reason", "source_limit"}}), 1u);
+  // Another address is not affected.
+  ASSERT_TRUE(b1.connect(address()));
+  b1.send(kOptions);
+  ASSERT_TRUE(wait_for(1));
+  EXPECT_EQ(layer_->connection_count(), 3u);
+  EXPECT_EQ(log_lines_with("(max-connections-per-source)"), 1u) << log_text();
+  // A closed connection gives its place back.
+  a1.reset();
+  ASSERT_TRUE(pump_until([&] { return layer_->connection_count() == 2; }));
+  PeerSocket a4(AF_INET, SOCK_STREAM, "127.0.0.1");
+  ASSERT_TRUE(a4.connect(address()));
+  a4.send(kOptions);
+  ASSERT_TRUE(wait_for(2));
+  EXPECT_EQ(figure(metric::kConnectionsRefused, {{"reason", "source_limit"}}), 1u);
+}
+
+TEST_F(TransportFixture, ConnectionsOverTheNodeLimitAreClosedAtOnceAndCounted) {
+  TransportOptions options;
+  options.max_connections = 2;
+  start(core::Transport::kTcp, options);
+  PeerSocket a(AF_INET, SOCK_STREAM, "127.0.0.1");
+  PeerSocket b(AF_INET, SOCK_STREAM, "127.0.0.2");
+  PeerSocket c(AF_INET, SOCK_STREAM, "127.0.0.3");
+  ASSERT_TRUE(a.connect(address()));
+  ASSERT_TRUE(b.connect(address()));
+  ASSERT_TRUE(pump_until([&] { return figure(metric::kConnectionsAccepted) == 2; }));
+  ASSERT_TRUE(c.connect(address()));
+  EXPECT_TRUE(closed_by_node(c));
+  EXPECT_EQ(figure(metric::kConnectionsRefused, {{"reason", "node_limit"}}), 1u);
+  EXPECT_EQ(layer_->connection_count(), 2u);
+  EXPECT_EQ(log_lines_with("(max-connections)"), 1u) << log_text();
+}
+
+TEST_F(TransportFixture, NodeWideLimitsAreSharedByTheWorkersTransports) {
+  // Two workers' layers (each on its own loop, as in a node) with one set
+  // of limits: connections from one address count together wherever the
+  // kernel put them.
+  ConnectionLimits shared(0, 2);
+  start(core::Transport::kTcp);
+  layer_->set_connection_limits(&shared);
+  core::ManualClock clock2;
+  core::EventLoop loop2(clock2);
+  offload::CpuSipParseEngine parser2;
+  core::MetricsRegistry metrics2{2};
+  TransportLayer second(1, loop2, log_, metrics2, parser2, {});
+  const std::uint16_t port2 = test::free_port(SOCK_STREAM);
+  second.listen({core::Transport::kTcp, {"127.0.0.1", port2}});
+  second.set_connection_limits(&shared);
+  PeerSocket a1(AF_INET, SOCK_STREAM);
+  PeerSocket a2(AF_INET, SOCK_STREAM);
+  PeerSocket a3(AF_INET, SOCK_STREAM);
+  ASSERT_TRUE(a1.connect(address()));
+  ASSERT_TRUE(a2.connect(*core::SocketAddress::from_ip("127.0.0.1", port2)));
+  ASSERT_TRUE(pump_until([&] {
+    loop2.run_once();
+    return figure(metric::kConnectionsAccepted) == 1 && figure_in(metrics2, metric::kConnectionsAccepted) == 1;
+  }));
+  EXPECT_EQ(shared.open(), 2u);
+  ASSERT_TRUE(a3.connect(*core::SocketAddress::from_ip("127.0.0.1", port2)));
+  ASSERT_TRUE(pump_until([&] {
+    loop2.run_once();
+    return figure_in(metrics2, metric::kConnectionsRefused, {{"reason", "source_limit"}}) == 1;
+  }));
+  EXPECT_EQ(second.connection_count(), 1u);
+  layer_.reset();  // it points at `shared`, which ends with this scope
+}
+
+// ---- output cap ---------------------------------------------------------------
+
+TEST_F(TransportFixture, PeerThatNeverReadsIsClosedWhenItsOutputPassesTheCap) {
+  TransportOptions options;
+  options.max_output_buffer_bytes = 64 * 1024;
+  start(core::Transport::kTcp, options);
+  PeerSocket peer(AF_INET, SOCK_STREAM);
+  int small = 4096;
+  ::setsockopt(peer.fd(), SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+  ASSERT_TRUE(peer.connect(address()));
+  peer.send(kOptions);
+  ASSERT_TRUE(wait_for(1));
+  const Received rx = received_[0];
+  // Answers the peer never reads: the kernel's buffers fill, then sipnic's
+  // own, up to the cap.
+  const std::string answer = "SIP/2.0 200 OK\r\nContent-Length: 8000\r\n\r\n" + std::string(8000, 'x');
+  int sent = 0;
+  while (layer_->send(core::Transport::kTcp, rx.source, rx.connection, answer)) {
+    ASSERT_LT(++sent, 100000) << "the output was never capped";
+  }
+  EXPECT_EQ(figure(metric::kConnectionsDropped, {{"reason", "output_full"}}), 1u);
+  EXPECT_EQ(layer_->connection_count(), 0u);
+  EXPECT_EQ(log_lines_with("over max-output-buffer (65536)"), 1u) << log_text();
+  EXPECT_TRUE(closed_by_node(peer));
+}
+
+TEST_F(TransportFixture, PipelinedRequestsFromAPeerThatNeverReadsEndAtTheCap) {
+  // The case: a peer pipelines requests and never reads the answers.
+  TransportOptions options;
+  options.max_output_buffer_bytes = 64 * 1024;
+  start(core::Transport::kTcp, options);
+  layer_->set_handler([this](Received&& rx) {
+    std::string answer = "SIP/2.0 200 OK\r\nContent-Length: 2000\r\n\r\n" + std::string(2000, 'y');
+    layer_->send(rx.transport, rx.source, rx.connection, std::move(answer));
+  });
+  PeerSocket peer(AF_INET, SOCK_STREAM);
+  int small = 4096;
+  ::setsockopt(peer.fd(), SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+  ASSERT_TRUE(peer.connect(address()));
+  std::string batch;
+  for (int i = 0; i < 50; ++i) batch += kOptions;
+  auto closed_inbound = [&] { return log_lines_with("tcp " + peer.local().to_string() + ": ") > 0; };
+  for (int round = 0; round < 2000 && !closed_inbound(); ++round) {
+    if (::send(peer.fd(), batch.data(), batch.size(), MSG_NOSIGNAL | MSG_DONTWAIT) < 0 && errno != EAGAIN) break;
+    loop_.run_once(core::Millis(1));
+  }
+  ASSERT_TRUE(pump_until(closed_inbound)) << figure(metric::kMessagesReceived) << " requests, " << figure(metric::kMessagesSent)
+                                          << " answers\n" << log_text();
+  EXPECT_GE(figure(metric::kConnectionsDropped, {{"reason", "output_full"}}), 1u);
+  EXPECT_NE(log_text().find("over max-output-buffer (65536): the peer is not reading; closing"), std::string::npos);
+  EXPECT_TRUE(closed_by_node(peer));
+}
+
+// ---- descriptor exhaustion ------------------------------------------------------------
+
+// Lowers RLIMIT_NOFILE so that exactly `room` more descriptors can be opened
+// now, and restores it when destroyed.
+class DescriptorLimit {
+ public:
+  explicit DescriptorLimit(int room) {
+    ::getrlimit(RLIMIT_NOFILE, &saved_);
+    // dup() returns the lowest free numbers: after `room` of them, every
+    // number below the last one is taken.
+    std::vector<int> probe;
+    for (int i = 0; i < room; ++i) probe.push_back(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+    int highest = probe.back();
+    for (int fd : probe) ::close(fd);
+    rlimit low = saved_;
+    low.rlim_cur = static_cast<rlim_t>(highest + 1);
+    ok_ = ::setrlimit(RLIMIT_NOFILE, &low) == 0;
+  }
+  ~DescriptorLimit() { ::setrlimit(RLIMIT_NOFILE, &saved_); }
+  bool ok() const { return ok_; }
+
+ private:
+  rlimit saved_{};
+  bool ok_ = false;
+};
+
+TEST_F(TransportFixture, OutOfDescriptorsTheListenerPausesRefusesAtOnceLogsOnceAndRecovers) {
+  TransportOptions options;
+  options.accept_pause_ms = 500;
+  start(core::Transport::kTcp, options);
+  // Every socket of the test exists before the limit is lowered.
+  auto a = std::make_unique<PeerSocket>(AF_INET, SOCK_STREAM);
+  PeerSocket b(AF_INET, SOCK_STREAM);
+  PeerSocket refused1(AF_INET, SOCK_STREAM);
+  PeerSocket refused2(AF_INET, SOCK_STREAM);
+  PeerSocket later(AF_INET, SOCK_STREAM);
+  DescriptorLimit limit(2);  // room for two accepted connections
+  ASSERT_TRUE(limit.ok());
+  ASSERT_TRUE(a->connect(address()));
+  ASSERT_TRUE(b.connect(address()));
+  ASSERT_TRUE(pump_until([&] { return figure(metric::kConnectionsAccepted) == 2; }));
+  // The table is full: the accept loop's next accept() failed with EMFILE,
+  // and the listener left the loop for a pause.
+  EXPECT_TRUE(layer_->accepting_paused());
+  EXPECT_EQ(figure(metric::kAcceptFailures), 1u);
+  EXPECT_EQ(figure(metric::kAcceptPauses), 1u);
+  // No spin: turn after turn, no accept is tried while paused.
+  for (int i = 0; i < 200; ++i) loop_.run_once();
+  EXPECT_EQ(figure(metric::kAcceptFailures), 1u);
+
+  // A connection that comes meanwhile waits for the end of the pause; then
+  // accept() fails again, and it is taken on the reserve descriptor and
+  // closed at once rather than left to time out.
+  ASSERT_TRUE(refused1.connect(address()));
+  advance(499ms);
+  EXPECT_FALSE(readable(refused1.fd()));
+  EXPECT_EQ(figure(metric::kAcceptFailures), 1u);
+  advance(1ms);
+  EXPECT_TRUE(closed_by_node(refused1));
+  EXPECT_EQ(figure(metric::kConnectionsRefused, {{"reason", "no_descriptor"}}), 1u);
+  EXPECT_EQ(figure(metric::kAcceptFailures), 2u);
+  EXPECT_EQ(figure(metric::kAcceptPauses), 2u);
+  ASSERT_TRUE(refused2.connect(address()));
+  advance(500ms);
+  EXPECT_TRUE(closed_by_node(refused2));
+  EXPECT_EQ(figure(metric::kConnectionsRefused, {{"reason", "no_descriptor"}}), 2u);
+  EXPECT_EQ(figure(metric::kAcceptFailures), 3u);
+  // One line for the whole spell.
+  EXPECT_EQ(log_lines_with("cannot accept connections: Too many open files"), 1u) << log_text();
+
+  // A connection closes: a descriptor is free, accepting resumes at once.
+  a.reset();
+  ASSERT_TRUE(pump_until([&] { return !layer_->accepting_paused(); }));
+  ASSERT_TRUE(later.connect(address()));
+  later.send(kOptions);
+  ASSERT_TRUE(wait_for(1));
+  EXPECT_EQ(received_[0].source, later.local());
+  EXPECT_EQ(figure(metric::kAcceptFailures), 3u);
+  EXPECT_EQ(log_lines_with("accepting connections again (2 refused while out of descriptors)"), 1u)
+      << log_text();
+}
+
+TEST_F(TransportFixture, FailedConnectsToOnePeerAreLoggedOncePerIntervalWithTheCount) {
+  start(core::Transport::kTcp);
+  // A port nobody listens on.
+  const auto dead = *core::SocketAddress::from_ip("127.0.0.1", test::free_port(SOCK_STREAM));
+  for (std::uint64_t i = 1; i <= 5; ++i) {
+    layer_->send(core::Transport::kTcp, dead, {}, kOptions);
+    ASSERT_TRUE(pump_until([&] { return figure(metric::kSendErrors) == i; }));
+  }
+  EXPECT_EQ(log_lines_with("connect to " + dead.to_string() + " failed"), 1u) << log_text();
+  advance(10s);
+  layer_->send(core::Transport::kTcp, dead, {}, kOptions);
+  ASSERT_TRUE(pump_until([&] { return figure(metric::kSendErrors) == 6; }));
+  EXPECT_EQ(log_lines_with("connect to " + dead.to_string() + " failed"), 2u) << log_text();
+  EXPECT_EQ(log_lines_with("(4 similar lines suppressed)"), 1u) << log_text();
+}
 
 // ---- TLS plumbing, with a stand-in SecureStream -----------------------------
 // The real TLS session lives in tls/ and is tested there and end to end; here
@@ -287,8 +646,6 @@ TEST_F(TransportFixture, TcpSendOpensAConnectionToAPeerAndReusesIt) {
 // "WELCOME\n"; its "records" are bytes XORed with 0x20, applied only in
 // run_batch() so that a missing batch run shows.
 
-namespace {
-
 class StandInStream;
 
 class StandInFactory : public SecureStreamFactory {
@@ -298,6 +655,7 @@ class StandInFactory : public SecureStreamFactory {
   void run_batch() override;
   std::vector<StandInStream*> live;
   int batches = 0;
+  int accepted = 0;  // server-side streams made
 };
 
 class StandInStream : public SecureStream {
@@ -337,6 +695,7 @@ class StandInStream : public SecureStream {
     space_.clear();
   }
   void send(std::string_view plain) override { plain_out_ += plain; }
+  std::size_t pending_bytes() const override { return plain_out_.size() + out_.size(); }
   void take_plaintext(std::string& out) override {
     out += plain_in_;
     plain_in_.clear();
@@ -370,6 +729,7 @@ class StandInStream : public SecureStream {
 };
 
 std::unique_ptr<SecureStream> StandInFactory::accept(const core::SocketAddress&, const core::SocketAddress&) {
+  ++accepted;
   return std::make_unique<StandInStream>(*this, false, "stand-in-trunk");
 }
 std::unique_ptr<SecureStream> StandInFactory::connect(const core::SocketAddress&, std::string_view trunk) {
@@ -385,25 +745,16 @@ std::string xor20(std::string s) {
   return s;
 }
 
-}  // namespace
-
 class SecureTransportFixture : public TransportFixture {
  protected:
   void start_tls(TransportOptions options = {}) {
     port_ = test::free_port(SOCK_STREAM);
     parser_ = std::make_unique<offload::CpuSipParseEngine>();
-    thread_.call([&] {
-      layer_ = std::make_unique<TransportLayer>(0, thread_.loop(), log_, metrics_, *parser_, options);
-      layer_->set_secure_streams(&factory_);
-      layer_->listen({core::Transport::kTls, {"127.0.0.1", port_}});
-      layer_->set_handler([this](Received&& rx) {
-        std::lock_guard lock(mutex_);
-        received_.push_back(std::move(rx));
-        cv_.notify_all();
-      });
-      layer_->set_peers({layer_.get()});
-      return 0;
-    });
+    layer_ = std::make_unique<TransportLayer>(0, loop_, log_, metrics_, *parser_, options);
+    layer_->set_secure_streams(&factory_);
+    layer_->listen({core::Transport::kTls, {"127.0.0.1", port_}});
+    layer_->set_handler([this](Received&& rx) { received_.push_back(std::move(rx)); });
+    layer_->set_peers({layer_.get()});
   }
   StandInFactory factory_;
 };
@@ -413,28 +764,24 @@ TEST_F(SecureTransportFixture, TlsMessagesAreDecryptedInTheTurnBatchAndCarryTheV
   PeerSocket peer(AF_INET, SOCK_STREAM);
   ASSERT_TRUE(peer.connect(address()));
   peer.send("HELLO\n");
-  auto welcome = peer.receive(3000ms);
+  auto welcome = receive(peer);
   ASSERT_TRUE(welcome);
   EXPECT_EQ(*welcome, "WELCOME\n");
   std::string wire = xor20(kOptions);
   peer.send(wire.substr(0, 50));  // a record boundary is not a message boundary
-  std::this_thread::sleep_for(20ms);
+  ASSERT_TRUE(wait_for_bytes(6 + 50));
   peer.send(wire.substr(50));
   ASSERT_TRUE(wait_for(1));
-  Received rx;
-  {
-    std::lock_guard lock(mutex_);
-    rx = received_[0];
-  }
+  const Received rx = received_[0];
   EXPECT_EQ(rx.transport, core::Transport::kTls);
   EXPECT_EQ(rx.trunk, "stand-in-trunk");
   EXPECT_EQ(rx.message.bytes, kOptions);
   // A response on the connection is sealed by the stream before it is written.
-  thread_.call([&] { return layer_->send(core::Transport::kTls, rx.source, rx.connection, "SIP/2.0 200 OK\r\n\r\n"); });
-  auto reply = peer.receive(3000ms);
+  EXPECT_TRUE(layer_->send(core::Transport::kTls, rx.source, rx.connection, "SIP/2.0 200 OK\r\n\r\n"));
+  auto reply = receive(peer);
   ASSERT_TRUE(reply);
   EXPECT_EQ(*reply, xor20("SIP/2.0 200 OK\r\n\r\n"));
-  EXPECT_GT(thread_.call([&] { return factory_.batches; }), 0);
+  EXPECT_GT(factory_.batches, 0);
 }
 
 TEST_F(SecureTransportFixture, FailedHandshakeWritesWhatIsLeftAndCloses) {
@@ -442,12 +789,13 @@ TEST_F(SecureTransportFixture, FailedHandshakeWritesWhatIsLeftAndCloses) {
   PeerSocket peer(AF_INET, SOCK_STREAM);
   ASSERT_TRUE(peer.connect(address()));
   peer.send("GARBAGE\n");
-  auto eof = peer.receive(3000ms);
+  auto eof = receive(peer);
   ASSERT_TRUE(eof);
   EXPECT_TRUE(eof->empty());
   EXPECT_EQ(figure(metric::kTlsFailures, {{"reason", "handshake"}}), 1u);
   EXPECT_EQ(figure(metric::kTlsFailures), 1u);
   EXPECT_EQ(figure(metric::kTlsHandshakes), 0u);
+  EXPECT_EQ(log_lines_with("stand-in handshake refused: 'GARBAGE'"), 1u) << log_text();
 }
 
 TEST_F(SecureTransportFixture, HandshakeThatNeverCompletesIsDroppedAtTheTimeout) {
@@ -457,59 +805,67 @@ TEST_F(SecureTransportFixture, HandshakeThatNeverCompletesIsDroppedAtTheTimeout)
   PeerSocket peer(AF_INET, SOCK_STREAM);
   ASSERT_TRUE(peer.connect(address()));
   peer.send("HEL");  // a partial handshake, then silence
-  auto eof = peer.receive(3000ms);
+  ASSERT_TRUE(wait_for_bytes(3));
+  advance(99ms);
+  EXPECT_EQ(layer_->connection_count(), 1u);
+  advance(1ms);
+  EXPECT_EQ(figure(metric::kTlsFailures, {{"reason", "timeout"}}), 1u);
+  auto eof = receive(peer);
   ASSERT_TRUE(eof);
   EXPECT_TRUE(eof->empty());
   EXPECT_EQ(figure(metric::kTlsFailures, {{"reason", "timeout"}}), 1u);
 }
 
+TEST_F(SecureTransportFixture, TlsConnectionWithAHandshakeButNoMessageIsClosedAtTheFirstMessageTimeout) {
+  // The first-message timeout runs from the accept, the handshake included.
+  TransportOptions options;
+  options.first_message_timeout_ms = 1000;
+  start_tls(options);
+  PeerSocket peer(AF_INET, SOCK_STREAM);
+  ASSERT_TRUE(peer.connect(address()));
+  ASSERT_TRUE(pump_until([&] { return figure(metric::kConnectionsAccepted) == 1; }));
+  advance(600ms);
+  peer.send("HELLO\n");
+  auto welcome = receive(peer);
+  ASSERT_TRUE(welcome);
+  EXPECT_EQ(*welcome, "WELCOME\n");
+  advance(399ms);
+  EXPECT_EQ(layer_->connection_count(), 1u);
+  advance(1ms);
+  EXPECT_EQ(figure(metric::kConnectionsDropped, {{"reason", "no_first_message"}}), 1u);
+  EXPECT_TRUE(closed_by_node(peer));
+  EXPECT_EQ(log_lines_with("tls from " + peer.local().to_string() + ": no complete SIP message"), 1u)
+      << log_text();
+}
+
 TEST_F(SecureTransportFixture, OutboundTlsQueuesTheRequestUntilTheHandshakeIsDone) {
   start_tls();
-  int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  auto addr = core::SocketAddress::from_ip("127.0.0.1", test::free_port(SOCK_STREAM));
-  ASSERT_EQ(::bind(listener, addr->sa(), addr->len()), 0);
-  ASSERT_EQ(::listen(listener, 4), 0);
-  thread_.call([&] { return layer_->send(core::Transport::kTls, *addr, {}, kOptions, "carrier"); });
-  int conn = ::accept(listener, nullptr, nullptr);
+  Listener far;
+  ASSERT_TRUE(far.ok);
+  EXPECT_TRUE(layer_->send(core::Transport::kTls, far.addr, {}, kOptions, "carrier"));
+  int conn = accept_from(far);
   ASSERT_GE(conn, 0);
-  char buf[4096];
-  ssize_t n = ::recv(conn, buf, sizeof buf, 0);
-  ASSERT_EQ(std::string(buf, n > 0 ? static_cast<std::size_t>(n) : 0), "HELLO\n");
+  ASSERT_EQ(read_bytes(conn, 6), "HELLO\n");
   ASSERT_EQ(::send(conn, "WELCOME\n", 8, 0), 8);
-  // Nothing moves the queued request but the next turn: trigger one.
-  thread_.call([&] { return 0; });
-  std::string got;
-  while (got.size() < kOptions.size()) {
-    n = ::recv(conn, buf, sizeof buf, 0);
-    ASSERT_GT(n, 0);
-    got.append(buf, static_cast<std::size_t>(n));
-  }
-  EXPECT_EQ(got, xor20(kOptions));
+  EXPECT_EQ(read_bytes(conn, kOptions.size()), xor20(kOptions));
   // Sent once the handshake was done, and the handshake timed.
   EXPECT_EQ(figure(metric::kMessagesSent, {{"transport", "tls"}}), 1u);
   EXPECT_EQ(figure(metric::kTlsHandshakes), 1u);
   EXPECT_EQ(figure(metric::kTlsHandshakeDuration), 1u);
   EXPECT_EQ(figure(metric::kConnectionsOpen, {{"transport", "tls"}}), 1u);
   ::close(conn);
-  ::close(listener);
 }
 
 TEST_F(SecureTransportFixture, RequestQueuedBehindAFailedHandshakeCountsAsASendErrorNotAsSent) {
   start_tls();
-  PeerSocket carrier(AF_INET, SOCK_STREAM);
-  ASSERT_EQ(::listen(carrier.fd(), 4), 0);
-  thread_.call([&] { return layer_->send(core::Transport::kTls, carrier.local(), {}, kOptions, "carrier"); });
-  int conn = ::accept(carrier.fd(), nullptr, nullptr);
+  Listener carrier;
+  ASSERT_TRUE(carrier.ok);
+  ASSERT_TRUE(layer_->send(core::Transport::kTls, carrier.addr, {}, kOptions, "carrier"));
+  int conn = accept_from(carrier);
   ASSERT_GE(conn, 0);
-  char buf[4096];
-  ASSERT_GT(::recv(conn, buf, sizeof buf, 0), 0);  // the stand-in's "HELLO"
+  EXPECT_EQ(read_bytes(conn, 6), "HELLO\n");  // the stand-in's handshake
   ASSERT_EQ(::send(conn, "GO AWAY\n", 8, 0), 8);  // not "WELCOME": the handshake fails
-  // The node closes the connection: EOF at the peer.
-  ssize_t n = 0;
-  do {
-    n = ::recv(conn, buf, sizeof buf, 0);
-  } while (n > 0);
-  EXPECT_EQ(n, 0);
+  ASSERT_TRUE(pump_until([&] { return layer_->connection_count() == 0; }));
   EXPECT_EQ(figure(metric::kMessagesSent, {{"transport", "tls"}}), 0u);
   EXPECT_EQ(figure(metric::kSendErrors, {{"transport", "tls"}}), 1u);
   EXPECT_EQ(figure(metric::kTlsFailures, {{"reason", "handshake"}}), 1u);
@@ -517,64 +873,89 @@ TEST_F(SecureTransportFixture, RequestQueuedBehindAFailedHandshakeCountsAsASendE
   ::close(conn);
 }
 
+TEST_F(SecureTransportFixture, PlaintextQueuedBehindAStalledHandshakeCountsAgainstTheOutputCap) {
+  // A trunk that accepts the TCP connection but never answers the handshake:
+  // requests queue as plaintext in the secure stream, and that counts.
+  TransportOptions options;
+  options.max_output_buffer_bytes = 16 * 1024;
+  std::vector<core::SocketAddress> failed;
+  start_tls(options);
+  layer_->set_failure_handler([&](core::Transport, const core::SocketAddress& peer) { failed.push_back(peer); });
+  Listener far;
+  ASSERT_TRUE(far.ok);
+  ASSERT_TRUE(layer_->send(core::Transport::kTls, far.addr, {}, kOptions, "carrier"));
+  int conn = accept_from(far);
+  ASSERT_GE(conn, 0);
+  int sent = 1;
+  while (layer_->send(core::Transport::kTls, far.addr, {}, kOptions, "carrier")) {
+    ASSERT_LT(++sent, 1000) << "the queued plaintext was never capped";
+  }
+  // Everything up to the cap was taken; the request that passed it was not.
+  EXPECT_LE(static_cast<std::size_t>(sent) * kOptions.size(), 16u * 1024);
+  EXPECT_GT(static_cast<std::size_t>(sent + 1) * kOptions.size(), 16u * 1024);
+  EXPECT_EQ(figure(metric::kConnectionsDropped, {{"reason", "output_full"}}), 1u);
+  loop_.run_once();
+  ASSERT_EQ(failed.size(), 1u);  // the transactions waiting on it fail at once
+  EXPECT_EQ(failed[0], far.addr);
+  ::close(conn);
+}
 
 TEST_F(TransportFixture, KeepalivePingOnAStreamIsAnsweredWithAPongEvenWhenSplit) {
   start(core::Transport::kTcp);
   PeerSocket peer(AF_INET, SOCK_STREAM);
   ASSERT_TRUE(peer.connect(address()));
   peer.send("\r\n\r\n");
-  auto pong = peer.receive(3000ms);
+  auto pong = receive(peer);
   ASSERT_TRUE(pong);
   EXPECT_EQ(*pong, "\r\n");
   // A ping cut in two reads is still one ping, and a message after it works.
   peer.send("\r\n\r");
-  std::this_thread::sleep_for(30ms);
+  ASSERT_TRUE(wait_for_bytes(4 + 3));
   peer.send("\n" + kOptions);
-  auto pong2 = peer.receive(3000ms);
+  auto pong2 = receive(peer);
   ASSERT_TRUE(pong2);
   EXPECT_EQ(*pong2, "\r\n");
   ASSERT_TRUE(wait_for(1));
   EXPECT_EQ(figure(metric::kKeepalivePongs), 2u);
 }
 
-TEST_F(TransportFixture, OutboundStreamSendsKeepalivePings) {
+TEST_F(TransportFixture, OutboundStreamSendsAKeepalivePingEveryInterval) {
   TransportOptions options;
-  options.keepalive_interval_ms = 50;
+  options.keepalive_interval_ms = 90000;
   start(core::Transport::kTcp, options);
-  int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  auto addr = core::SocketAddress::from_ip("127.0.0.1", test::free_port(SOCK_STREAM));
-  ASSERT_EQ(::bind(listener, addr->sa(), addr->len()), 0);
-  ASSERT_EQ(::listen(listener, 4), 0);
-  thread_.call([&] { return layer_->send(core::Transport::kTcp, *addr, {}, kOptions); });
-  int conn = ::accept(listener, nullptr, nullptr);
+  Listener far;
+  ASSERT_TRUE(far.ok);
+  EXPECT_TRUE(layer_->send(core::Transport::kTcp, far.addr, {}, kOptions));
+  int conn = accept_from(far);
   ASSERT_GE(conn, 0);
-  std::string got;
-  char buf[4096];
-  while (got.size() < kOptions.size() + 4) {
-    ssize_t n = ::recv(conn, buf, sizeof buf, 0);
-    ASSERT_GT(n, 0);
-    got.append(buf, static_cast<std::size_t>(n));
-  }
-  EXPECT_EQ(got.substr(0, kOptions.size()), kOptions);
-  EXPECT_EQ(got.substr(kOptions.size(), 4), "\r\n\r\n");
+  EXPECT_EQ(read_bytes(conn, kOptions.size()), kOptions);
+  advance(89999ms);
+  EXPECT_FALSE(readable(conn));
+  EXPECT_EQ(figure(metric::kKeepalivePings), 0u);
+  advance(1ms);
+  EXPECT_EQ(read_bytes(conn, 4), "\r\n\r\n");
+  advance(90000ms);
+  EXPECT_EQ(read_bytes(conn, 4), "\r\n\r\n");
+  EXPECT_EQ(figure(metric::kKeepalivePings), 2u);
   ::close(conn);
-  ::close(listener);
 }
 
 TEST_F(SecureTransportFixture, HandshakeFloodFromOneAddressIsRefusedBeforeAnyTlsWork) {
   TransportOptions options;
-  options.tls_handshakes_per_second = 2;  // burst 4
+  options.tls_handshakes_per_second = 2;  // burst 4; time stands still, so nothing refills
   start_tls(options);
   int refused = 0;
   for (int i = 0; i < 10; ++i) {
     PeerSocket peer(AF_INET, SOCK_STREAM);
     ASSERT_TRUE(peer.connect(address()));
     peer.send("HELLO\n");
-    auto r = peer.receive(2000ms);
+    auto r = receive(peer);
     if (!r || r->empty()) ++refused;  // closed without a word (or reset: "HELLO" was unread)
   }
-  EXPECT_GE(refused, 5);
-  EXPECT_EQ(figure(metric::kTlsFailures, {{"reason", "rate_limited"}}), static_cast<std::uint64_t>(refused));
+  EXPECT_EQ(refused, 6);
+  EXPECT_EQ(figure(metric::kTlsFailures, {{"reason", "rate_limited"}}), 6u);
+  EXPECT_EQ(factory_.accepted, 4);  // no stream was made for a refused one
+  EXPECT_EQ(figure(metric::kTlsFailures, {{"reason", "rate_limited"}}), 6u);
 }
 
 

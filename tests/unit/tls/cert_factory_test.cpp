@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <memory>
 
 namespace sipnic::tls {
@@ -25,8 +27,10 @@ std::unique_ptr<X509, X509Free> load(const std::string& pem) {
   return std::unique_ptr<X509, X509Free>(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
 }
 
-// Verifies `leaf` against `ca` (and a CRL when given); returns the X509 error.
-int verify(const IssuedCert& ca, const IssuedCert& leaf, const std::string& crl_pem = {}) {
+// Verifies `leaf` against `ca` (and a CRL when given; and, when given, `ip`
+// against the certificate, as a client that dialled that address does);
+// returns the X509 error.
+int verify(const IssuedCert& ca, const IssuedCert& leaf, const std::string& crl_pem = {}, const char* ip = nullptr) {
   auto ca_cert = load(ca.cert_pem);
   auto leaf_cert = load(leaf.cert_pem);
   std::unique_ptr<X509_STORE, X509Free> store(X509_STORE_new());
@@ -39,9 +43,12 @@ int verify(const IssuedCert& ca, const IssuedCert& leaf, const std::string& crl_
   }
   std::unique_ptr<X509_STORE_CTX, X509Free> ctx(X509_STORE_CTX_new());
   X509_STORE_CTX_init(ctx.get(), store.get(), leaf_cert.get(), nullptr);
+  if (ip) X509_VERIFY_PARAM_set1_ip_asc(X509_STORE_CTX_get0_param(ctx.get()), ip);
   X509_verify_cert(ctx.get());
   return X509_STORE_CTX_get_error(ctx.get());
 }
+
+int verify_for_ip(const IssuedCert& ca, const IssuedCert& leaf, const char* ip) { return verify(ca, leaf, {}, ip); }
 
 CertSpec leaf_spec(KeyType type = KeyType::kEcdsaP256) {
   CertSpec s;
@@ -93,6 +100,38 @@ TEST(CertFactory, LeafCarriesDnsAndSipUriSubjectAltNames) {
   EXPECT_EQ(uri, std::vector<std::string>{"sip:carrier.example.com"});
 }
 
+TEST(CertFactory, IpAddressesBecomeIpSubjectAltNamesThatAnIpCheckAccepts) {
+  CertSpec ca_spec;
+  ca_spec.common_name = "CA";
+  IssuedCert ca = make_ca(ca_spec);
+  CertSpec spec = leaf_spec();
+  spec.ip_addresses = {"192.0.2.10", "2001:db8::0:1"};
+  IssuedCert leaf = issue_cert(ca, spec);
+  auto cert = load(leaf.cert_pem);
+  EXPECT_EQ(X509_check_ip_asc(cert.get(), "192.0.2.10", 0), 1);
+  EXPECT_EQ(X509_check_ip_asc(cert.get(), "2001:db8::1", 0), 1);
+  EXPECT_EQ(X509_check_ip_asc(cert.get(), "192.0.2.11", 0), 0);
+  EXPECT_EQ(verify_for_ip(ca, leaf, "192.0.2.10"), X509_V_OK);
+  EXPECT_EQ(verify_for_ip(ca, leaf, "2001:db8::1"), X509_V_OK);
+  EXPECT_EQ(verify_for_ip(ca, leaf, "192.0.2.11"), X509_V_ERR_IP_ADDRESS_MISMATCH);
+  // Without IP names a client that dialled an address refuses the certificate.
+  EXPECT_EQ(verify_for_ip(ca, issue_cert(ca, leaf_spec()), "192.0.2.10"), X509_V_ERR_IP_ADDRESS_MISMATCH);
+  // The DNS and sip: names stay.
+  EXPECT_EQ(X509_check_host(cert.get(), "carrier.example.com", 0, 0, nullptr), 1);
+}
+
+TEST(CertFactory, IpSanTakesIpv4AndIpv6LiteralsInCanonicalFormOnly) {
+  EXPECT_EQ(ip_san("127.0.0.1"), "127.0.0.1");
+  EXPECT_EQ(ip_san("2001:DB8:0::1"), "2001:db8::1");
+  EXPECT_EQ(ip_san("::1"), "::1");
+  for (const char* bad : {"", "[::1]", "300.1.1.1", "node.sipnic.test", "127.0.0.1:5061", "1.2.3"}) {
+    EXPECT_FALSE(ip_san(bad)) << bad;
+  }
+  CertSpec spec = leaf_spec();
+  spec.ip_addresses = {"not-an-ip"};
+  EXPECT_THROW(make_ca(spec), CertError);
+}
+
 TEST(CertFactory, CrlRevokesTheNamedSerialOnly) {
   CertSpec ca_spec;
   ca_spec.common_name = "CA";
@@ -116,6 +155,41 @@ TEST(CertFactory, InitDemoPkiWritesPrivateKeysOwnerOnlyAndRefusesToOverwrite) {
   auto perms = std::filesystem::status(dir / "node.key").permissions();
   EXPECT_EQ(perms & std::filesystem::perms::all, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
   EXPECT_THROW(init_demo_pki(dir), CertError);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(CertFactory, InitDemoPkiPutsTheNodeIpsInTheNodeCertificateOnly) {
+  auto dir = std::filesystem::temp_directory_path() / ("sipnic-pki-ip-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  DemoPkiOptions o;
+  o.node_ips = {"127.0.0.1", "::1"};
+  init_demo_pki(dir, o);
+  auto read = [&](const char* name) {
+    std::ifstream f(dir / name);
+    return load(std::string(std::istreambuf_iterator<char>(f), {}));
+  };
+  auto node = read("node.crt");
+  ASSERT_TRUE(node);
+  EXPECT_EQ(X509_check_ip_asc(node.get(), "127.0.0.1", 0), 1);
+  EXPECT_EQ(X509_check_ip_asc(node.get(), "::1", 0), 1);
+  auto pbx = read("pbx.crt");
+  ASSERT_TRUE(pbx);
+  EXPECT_EQ(X509_check_ip_asc(pbx.get(), "127.0.0.1", 0), 0);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(CertFactory, InitDemoPkiRefusesABadNodeIpBeforeWritingAnything) {
+  auto dir = std::filesystem::temp_directory_path() / ("sipnic-pki-badip-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  DemoPkiOptions o;
+  o.node_ips = {"127.0.0.1", "localhost"};
+  try {
+    init_demo_pki(dir, o);
+    FAIL() << "accepted 'localhost' as an IP address";
+  } catch (const CertError& e) {
+    EXPECT_NE(std::string(e.what()).find("'localhost' is not an IPv4 or IPv6 address"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir));
   std::filesystem::remove_all(dir);
 }
 

@@ -114,6 +114,23 @@ TEST_F(RecordLayerTest, CarriesDataByteExactForBothVersionsAndSuites) {
   }
 }
 
+TEST_F(RecordLayerTest, UnsentBytesCountFramedRecordsUntilTheirOutputIsConsumed) {
+  // What the transport's output cap counts for a TLS connection.
+  make(TlsVersion::kTls13, GcmSuite::kAes128GcmSha256);
+  EXPECT_EQ(client_->unsent_bytes(), 0u);
+  client_->send(std::string(1000, 'a'));
+  // Framed at once (header, content, type byte, room for the tag), not sealed yet.
+  EXPECT_EQ(client_->unsent_bytes(), 5u + 1000 + 1 + 16);
+  EXPECT_TRUE(client_->output().empty());
+  std::string ignored;
+  client_->process(ignored);
+  EXPECT_EQ(client_->output().size(), client_->unsent_bytes());
+  client_->consume_output(100);
+  EXPECT_EQ(client_->unsent_bytes(), 5u + 1000 + 1 + 16 - 100);
+  client_->consume_output(client_->output().size());
+  EXPECT_EQ(client_->unsent_bytes(), 0u);
+}
+
 TEST_F(RecordLayerTest, KeyUpdateInTheMiddleOfABatchReopensTheRecordsAfterIt) {
   make(TlsVersion::kTls13, GcmSuite::kAes128GcmSha256);
   client_->send(std::string("before"));

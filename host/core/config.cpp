@@ -240,6 +240,7 @@ using HandshakeTimeout = Bounded<100, 600000>;
 using HandshakeRate = Bounded<0, 100000>;
 using KeyUpdateRecords = Bounded<1, (1u << 24)>;
 using KeepaliveInterval = Bounded<0, 86400000>;
+using UnknownSourceRate = Bounded<0, 100000>;
 
 template <typename B>
 po::typed_value<B>* bounded(std::uint32_t def) {
@@ -256,7 +257,11 @@ po::options_description node_options() {
   o.add_options()
       ("workers", bounded<Workers>(d.workers), "event-loop threads; 0 = one per core")
       ("log-level", po::value<std::string>()->default_value(d.log_level), "error | warn | info | debug")
-      ("max-message-size", bounded<MessageSize>(d.max_message_bytes), "largest SIP message in bytes");
+      ("max-message-size", bounded<MessageSize>(d.max_message_bytes), "largest SIP message in bytes")
+      ("unknown-source", po::value<std::string>()->default_value(std::string(unknown_source_name(d.unknown_source))),
+       "reject | drop: requests from a source that is no trunk")
+      ("unknown-source-rate", bounded<UnknownSourceRate>(d.unknown_source_rate),
+       "requests per second per IP that is no trunk's; 0 = no limit");
   return o;
 }
 
@@ -621,6 +626,11 @@ class Builder {
     auto parsed = parse_log_level(level);
     if (!parsed) reader_.fail(Reader::line_of(s, "log-level"), "log-level", "'" + level + "' is not error, warn, info or debug");
     config_.log_level = std::string(log_level_name(*parsed));
+    const auto& unknown = vm["unknown-source"].as<std::string>();
+    if (unknown == "reject") config_.unknown_source = UnknownSource::kReject;
+    else if (unknown == "drop") config_.unknown_source = UnknownSource::kDrop;
+    else reader_.fail(Reader::line_of(s, "unknown-source"), "unknown-source", "'" + unknown + "' is not reject or drop");
+    config_.unknown_source_rate = vm["unknown-source-rate"].as<UnknownSourceRate>().v;
   }
 
   void listen(const Section& s) {
@@ -897,6 +907,10 @@ std::string_view transport_name(Transport t) {
   return "?";
 }
 
+std::string_view unknown_source_name(UnknownSource u) {
+  return u == UnknownSource::kDrop ? "drop" : "reject";
+}
+
 const TrunkConfig* Config::find_trunk(std::string_view name) const {
   for (const auto& t : trunks) {
     if (t.name == name) return &t;
@@ -954,6 +968,8 @@ std::string format_config(const Config& c) {
     << "workers = " << c.workers << "\n"
     << "log-level = " << c.log_level << "\n"
     << "max-message-size = " << c.max_message_bytes << "\n"
+    << "unknown-source = " << unknown_source_name(c.unknown_source) << "\n"
+    << "unknown-source-rate = " << c.unknown_source_rate << "\n"
     << "\n[listen]\n";
   for (const auto& l : c.listen) o << transport_name(l.transport) << " = " << format_host_port(l.address) << "\n";
   const TimerConfig& t = c.timers;

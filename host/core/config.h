@@ -94,11 +94,21 @@ struct TlsConfig {
   bool operator==(const TlsConfig&) const = default;
 };
 
+// What the node does with a request from a source that is no trunk (and in
+// no dialog): kReject answers an INVITE 403 once, statelessly (no
+// retransmissions to reflect at a spoofed source), kDrop answers nothing.
+enum class UnknownSource : std::uint8_t { kReject, kDrop };
+std::string_view unknown_source_name(UnknownSource u);  // "reject", "drop"
+
 struct Config {
   std::string source;  // file name the config came from ("<built-in>" for the default)
   std::uint32_t workers = 0;  // event-loop threads; 0 = one per core
   std::string log_level = "info";  // error, warn, info, debug
   std::uint32_t max_message_bytes = 64 * 1024;
+  UnknownSource unknown_source = UnknownSource::kReject;
+  // Requests per second accepted from one IP address that is no trunk's
+  // (bursts of twice that); more are dropped. 0 = no limit.
+  std::uint32_t unknown_source_rate = 0;
   std::vector<ListenConfig> listen;
   std::vector<TrunkConfig> trunks;
   std::vector<RouteConfig> routes;  // first match wins, in file order

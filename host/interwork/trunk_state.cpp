@@ -18,6 +18,12 @@ bool TrunkState::matches_source(const core::SocketAddress& source) const {
 
 std::string TrunkState::try_start_call(std::chrono::steady_clock::time_point now) {
   if (!up()) return "trunk " + config_.name + " is down";
+  return try_count_call(now);
+}
+
+std::string TrunkState::try_accept_call(std::chrono::steady_clock::time_point now) { return try_count_call(now); }
+
+std::string TrunkState::try_count_call(std::chrono::steady_clock::time_point now) {
   if (config_.max_calls) {
     std::uint32_t cur = active_.fetch_add(1, std::memory_order_relaxed);
     if (cur >= config_.max_calls) {

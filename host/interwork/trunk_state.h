@@ -28,13 +28,20 @@ class TrunkState {
   // inbound-from entries, or an address the resolver found for it).
   bool matches_source(const core::SocketAddress& source) const;
 
-  // Why a new call to this trunk is refused now, or "" if it may start. On
-  // "" the call is counted; end_call() must follow.
+  // Why a new call to this trunk is refused now (down, max-calls, max-cps),
+  // or "" if it may start. On "" the call is counted; end_call() must follow.
   std::string try_start_call(std::chrono::steady_clock::time_point now);
+  // The same for a call this trunk sends in: its own max-calls and max-cps
+  // apply to it too (a call counts against both of its trunks); a trunk
+  // marked down by OPTIONS that sends a call is evidently there, so that
+  // does not refuse it.
+  std::string try_accept_call(std::chrono::steady_clock::time_point now);
   void end_call() { active_.fetch_sub(1, std::memory_order_relaxed); }
   std::uint32_t active_calls() const { return active_.load(std::memory_order_relaxed); }
 
  private:
+  std::string try_count_call(std::chrono::steady_clock::time_point now);
+
   core::TrunkConfig config_;
   std::vector<core::SocketAddress> sources_;
   std::atomic<bool> up_{true};

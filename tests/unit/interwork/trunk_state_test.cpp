@@ -57,5 +57,26 @@ TEST(TrunkState, DownTrunkRefusesCalls) {
   EXPECT_EQ(s.active_calls(), 0u);
 }
 
+TEST(TrunkState, CallsTheTrunkSendsInCountAgainstItsOwnLimits) {
+  TrunkState s(trunk(2, 0));
+  auto now = std::chrono::steady_clock::now();
+  EXPECT_EQ(s.try_accept_call(now), "");
+  EXPECT_EQ(s.try_start_call(now), "");  // one in, one out: both count
+  EXPECT_NE(s.try_accept_call(now).find("limit of 2 concurrent calls"), std::string::npos);
+  EXPECT_EQ(s.active_calls(), 2u);
+  TrunkState r(trunk(0, 2));
+  auto t0 = std::chrono::steady_clock::time_point(std::chrono::seconds(1000));
+  EXPECT_EQ(r.try_accept_call(t0), "");
+  EXPECT_EQ(r.try_start_call(t0), "");
+  EXPECT_NE(r.try_accept_call(t0).find("call-rate limit of 2"), std::string::npos);
+}
+
+TEST(TrunkState, ADownTrunkStillSendsCallsIn) {
+  TrunkState s(trunk(0, 0));
+  s.set_up(false);
+  EXPECT_EQ(s.try_accept_call(std::chrono::steady_clock::now()), "");
+  EXPECT_EQ(s.active_calls(), 1u);
+}
+
 }  // namespace
 }  // namespace sipnic::interwork

@@ -8,6 +8,7 @@
 #include "core/event_loop.h"
 #include "sip/resolver.h"
 #include "sip/transaction.h"
+#include "sip/transaction_stack.h"
 #include "tls/tls_streams.h"
 
 namespace sipnic::interwork {
@@ -31,6 +32,7 @@ struct Node::Worker {
   std::unique_ptr<sip::TransportLayer> transport;
   std::unique_ptr<sip::TransactionLayer> transactions;
   std::unique_ptr<sip::Resolver> resolver;
+  std::unique_ptr<sip::TransactionStack> stack;  // what the B2BUA sees of the two above
   std::unique_ptr<B2bua> b2bua;
   std::thread thread;
   // Filled by the worker thread when it leaves its loop.
@@ -43,7 +45,8 @@ Node::Node(const core::Config& config, core::Log& log, const offload::Device& de
       log_(log),
       device_(device),
       options_(std::move(options)),
-      handshake_limiter_(config.tls.handshake_rate) {
+      handshake_limiter_(config.tls.handshake_rate),
+      unknown_source_limiter_(config.unknown_source_rate) {
   for (const auto& t : config_.trunks) trunks_.push_back(std::make_unique<TrunkState>(t));
   std::uint32_t n = config_.workers ? config_.workers : std::max(1u, std::thread::hardware_concurrency());
   for (std::uint32_t i = 0; i < n; ++i) {
@@ -149,13 +152,17 @@ void Node::run_worker(Worker& w, std::promise<void>& ready) {
     w.resolver = std::make_unique<sip::Resolver>(w.loop, log_, ropt);
     std::uint32_t n = worker_count();
     Worker* wp = &w;
-    w.b2bua = std::make_unique<B2bua>(config_, trunks_, *w.transactions, *w.resolver, log_, [wp, n] {
-      // A Call-ID this worker owns, so that the outbound leg's messages come here.
-      for (;;) {
-        std::string id = wp->transactions->random_token(24);
-        if (owner_of_call_id(id, n) == wp->index) return id;
-      }
-    });
+    w.stack = std::make_unique<sip::TransactionStack>(*w.transactions, *w.resolver);
+    w.b2bua = std::make_unique<B2bua>(
+        config_, trunks_, *w.stack, log_,
+        [wp, n] {
+          // A Call-ID this worker owns, so that the outbound leg's messages come here.
+          for (;;) {
+            std::string id = wp->transactions->random_token(24);
+            if (owner_of_call_id(id, n) == wp->index) return id;
+          }
+        },
+        &unknown_source_limiter_);
     B2bua* b = w.b2bua.get();
     w.transactions->set_user(sip::TransactionLayer::User{
         .on_request = [b](const sip::ServerTransactionPtr& tx) { b->on_request(tx); },
@@ -171,6 +178,7 @@ void Node::run_worker(Worker& w, std::promise<void>& ready) {
     });
   } catch (...) {
     w.b2bua.reset();
+    w.stack.reset();
     w.resolver.reset();
     w.transactions.reset();
     w.transport.reset();
@@ -186,6 +194,7 @@ void Node::run_worker(Worker& w, std::promise<void>& ready) {
   w.final_stats.transactions = w.transactions->stats();
   w.final_stats.calls = w.b2bua->stats();
   w.b2bua.reset();
+  w.stack.reset();
   w.resolver.reset();
   w.transactions.reset();
   w.transport.reset();  // its TLS connections end before their sessions' factory
@@ -243,6 +252,9 @@ NodeStats Node::stats() const {
     s.calls.calls_answered += f.calls.calls_answered;
     s.calls.calls_failed += f.calls.calls_failed;
     s.calls.calls_rejected += f.calls.calls_rejected;
+    s.calls.calls_unacknowledged += f.calls.calls_unacknowledged;
+    s.calls.unknown_source_requests += f.calls.unknown_source_requests;
+    s.calls.rate_limited_requests += f.calls.rate_limited_requests;
   }
   return s;
 }

@@ -78,6 +78,9 @@ class Node {
   std::vector<std::unique_ptr<TrunkState>> trunks_;
   std::unique_ptr<tls::TlsSetHolder> tls_;  // null without TLS
   sip::HandshakeLimiter handshake_limiter_;  // node-wide, shared by the workers
+  // Requests per second from each source that is no trunk ([node]
+  // unknown-source-rate): the same per-IP token bucket, node-wide.
+  sip::HandshakeLimiter unknown_source_limiter_;
   std::vector<std::unique_ptr<Worker>> workers_;
   bool started_ = false;
 };

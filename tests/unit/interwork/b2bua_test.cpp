@@ -39,7 +39,6 @@ std::vector<std::string> values(const SipMessage& m, HeaderId id) {
   return out;
 }
 
-std::string first_line(const std::string& m) { return m.substr(0, m.find("\r\n")); }
 
 // A received request as the B2BUA sees it: answers are recorded.
 class FakeIncoming final : public sip::IncomingRequest {

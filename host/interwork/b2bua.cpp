@@ -112,15 +112,10 @@ struct B2bua::Leg {
   std::string call_id;                // the dialog's, known before B's dialog exists
   std::string local_tag;
   std::string contact;                // our Contact toward this side
-  // This side's transport, connection and trunk: A, where its INVITE came
-  // from; B, the target the INVITE went to. A next hop without ;transport=
-  // takes this transport; a stream next hop at this IP takes its connection.
-  sip::Target flow;
-  // The dialog's next hop as last located, for `hop_uri`; requests that
-  // wait while a host name is resolved.
-  std::string hop_uri;
-  std::optional<sip::Target> hop;
-  std::vector<HopHandler> waiting;
+  // Where this side's requests go (sip::DialogHop): its flow is, for A,
+  // where its INVITE came from (transport, connection, trunk); for B, the
+  // target the INVITE went to.
+  sip::DialogHop hop;
   // Where the 2xx awaiting this side's ACK goes again (its request's Via).
   sip::Target pending_2xx_to;
   sip::Stack::TimerId pending_2xx_timer = 0;
@@ -357,12 +352,13 @@ void B2bua::start_call(const IncomingRequestPtr& tx, TrunkState& from) {
   c.counted = true;
   c.a_invite = tx;
   // Leg A: sipnic is the UAS.
-  c.a.flow = tx->reply_target();
-  c.a.flow.trunk = from.name();
+  sip::Target a_flow = tx->reply_target();
+  a_flow.trunk = from.name();
+  c.a.hop.set_flow(a_flow);
   c.a.call_id = std::string(req.header(HeaderId::kCallId));
   c.a.local_tag = stack_.random_token(12);
-  auto a_local = stack_.local_address(c.a.flow.transport, c.a.flow.address.family());
-  c.a.contact = "<sip:" + a_local.to_string() + std::string(transport_param(c.a.flow.transport)) + ">";
+  auto a_local = stack_.local_address(a_flow.transport, a_flow.address.family());
+  c.a.contact = "<sip:" + a_local.to_string() + std::string(transport_param(a_flow.transport)) + ">";
   c.a.dialog = sip::Dialog::as_uas(req, c.a.local_tag, c.a.contact);
   // Leg B: sipnic is the UAC, with nothing of leg A's addressing.
   const auto& peer = to->config().peer;
@@ -420,20 +416,20 @@ void B2bua::on_targets(std::uint64_t id, std::vector<sip::ResolvedTarget> target
 void B2bua::send_invite_to_next_target(Call& c) {
   const auto& t = c.targets[c.next_target++];
   auto addr = core::SocketAddress::from_ip(t.address, t.port);
-  c.b.flow = sip::Target{t.transport, addr ? *addr : core::SocketAddress{}, {}, c.to->name()};
-  auto local = stack_.local_address(t.transport, c.b.flow.address.family());
+  sip::Target b_flow{t.transport, addr ? *addr : core::SocketAddress{}, {}, c.to->name()};
+  c.b.hop.set_flow(b_flow);  // nothing located for the last target holds for this one
+  auto local = stack_.local_address(t.transport, b_flow.address.family());
   // The From of leg B names sipnic's own address: no leak of leg A's host.
   c.b_invite.from = c.b_from_prefix + local.host_for_uri() + ">;tag=" + c.b.local_tag;
   c.b.contact = "<sip:" + local.to_string() + std::string(transport_param(t.transport)) + ">";
   c.b_invite.contact = c.b.contact;
   // A new branch for every target, set here so that a CANCEL matches it.
-  c.b_invite.via = stack_.via_for(t.transport, c.b.flow.address.family(), stack_.new_branch());
+  c.b_invite.via = stack_.via_for(t.transport, b_flow.address.family(), stack_.new_branch());
   c.b_final = false;
   c.b_provisional = false;
   c.b.dialog.reset();  // an early dialog of the last target is no dialog of this one
-  c.b.hop.reset();
   std::uint64_t id = c.id;
-  stack_.send_request(c.b_invite, c.b.flow, [this, id](const ClientResult& r) { on_b_invite_result(id, r); });
+  stack_.send_request(c.b_invite, b_flow, [this, id](const ClientResult& r) { on_b_invite_result(id, r); });
 }
 
 void B2bua::arm_timer_c(Call& c) {
@@ -464,7 +460,7 @@ void B2bua::on_b_invite_result(std::uint64_t id, const ClientResult& r) {
     c.b_final = true;
     if (c.next_target < c.targets.size() && !c.a_cancelled) {
       note(LogLevel::kInfo, "target-failed|" + c.to->name(),
-           "call " + std::to_string(id) + ": target " + c.b.flow.address.to_string() + " of trunk " + c.to->name() +
+           "call " + std::to_string(id) + ": target " + c.b.hop.flow().address.to_string() + " of trunk " + c.to->name() +
                " failed (" + std::to_string(r.status) + "), trying the next one");
       send_invite_to_next_target(c);
       return;
@@ -541,7 +537,7 @@ void B2bua::on_b_invite_result(std::uint64_t id, const ClientResult& r) {
   // Failure: fail over on 503 (RFC 3263 §4.3), else relay (mapped).
   if (status == 503 && c.next_target < c.targets.size() && !c.a_cancelled) {
     note(LogLevel::kInfo, "failover|" + c.to->name(),
-         "call " + std::to_string(id) + ": 503 from " + c.b.flow.address.to_string() + " (trunk " + c.to->name() +
+         "call " + std::to_string(id) + ": 503 from " + c.b.hop.flow().address.to_string() + " (trunk " + c.to->name() +
              "), trying the next target");
     send_invite_to_next_target(c);
     return;
@@ -683,7 +679,7 @@ void B2bua::cancel_b(Call& c) {
   }
   c.cancel_pending = false;
   // To the INVITE's own target, with its Via (branch) so that it matches.
-  stack_.send_request(c.b_invite.cancel(), c.b.flow, [](const ClientResult&) {});
+  stack_.send_request(c.b_invite.cancel(), c.b.hop.flow(), [](const ClientResult&) {});
 }
 
 void B2bua::on_in_dialog_request(const IncomingRequestPtr& tx, Call& c, bool from_a) {
@@ -790,94 +786,23 @@ void B2bua::send_bye(Call& c, bool to_a, std::string_view reason) {
 
 // ---- next hops of the dialogs ---------------------------------------------------
 
-sip::Target B2bua::hop_target(const Leg& leg, Transport transport, const core::SocketAddress& address) const {
-  sip::Target t{transport, address, {}, leg.flow.trunk};
-  // A stream next hop at the address this side's flow is with reuses its
-  // connection (RFC 3261 §18.1.1 prefers an open one; a peer behind the
-  // connection it opened need not listen at its Contact's port).
-  if (transport != Transport::kUdp && leg.flow.transport == transport && leg.flow.connection.valid() &&
-      leg.flow.address.same_ip(address))
-    t.connection = leg.flow.connection;
-  return t;
-}
-
 void B2bua::with_next_hop(Call& c, bool to_a, HopHandler then) {
   Leg& leg = to_a ? c.a : c.b;
   if (!leg.dialog) {
     then(nullptr);
     return;
   }
-  std::string uri = leg.dialog->next_hop_uri();
-  if (leg.hop && leg.hop_uri == uri) {
-    then(&*leg.hop);
-    return;
-  }
-  if (!leg.waiting.empty()) {
-    leg.waiting.push_back(std::move(then));  // in order, behind the location under way
-    return;
-  }
-  auto hop = leg.dialog->next_hop();
   TrunkState* trunk = to_a ? c.from : c.to;
-  if (!hop) {
-    note(LogLevel::kWarn, "hop|" + trunk->name(),
-         "call " + std::to_string(c.id) + ": no SIP URI to send to toward trunk " + trunk->name() + " ('" + uri + "')");
-    then(nullptr);
-    return;
-  }
-  // A TLS trunk is only ever reached over TLS; on the others the URI's
-  // transport, else the one the dialog runs on.
-  Transport transport = leg.flow.transport;
-  if (transport != Transport::kTls && hop->transport) {
-    if (*hop->transport == Transport::kTls) {
-      note(LogLevel::kWarn, "hop-tls|" + trunk->name(),
-           "call " + std::to_string(c.id) + ": " + uri + " asks for TLS, but trunk " + trunk->name() + " is not TLS");
-      then(nullptr);
-      return;
-    }
-    transport = *hop->transport;
-  }
-  if (hop->host_is_ip) {
-    auto addr = core::SocketAddress::from_ip(hop->host.host,
-                                             hop->host.port ? hop->host.port : sip::default_port(transport));
-    if (!addr) {
-      then(nullptr);
-      return;
-    }
-    leg.hop_uri = uri;
-    leg.hop = hop_target(leg, transport, *addr);
-    then(&*leg.hop);
-    return;
-  }
-  leg.hop.reset();
-  leg.hop_uri = uri;
-  leg.waiting.push_back(std::move(then));
   std::uint64_t id = c.id;
-  stack_.resolve(hop->host, transport,
-                 [this, id, to_a, uri](std::vector<sip::ResolvedTarget> targets, std::string error) {
-                   on_hop_located(id, to_a, uri, std::move(targets), error);
+  leg.hop.locate(stack_, leg.dialog->next_hop_uri(),
+                 [this, id, trunk, then = std::move(then)](const sip::Target* t, std::string_view error) {
+                   if (!t) {
+                     note(LogLevel::kWarn, "hop|" + trunk->name(),
+                          "call " + std::to_string(id) + ": nothing sent toward trunk " + trunk->name() + ": " +
+                              std::string(error));
+                   }
+                   then(t);
                  });
-}
-
-void B2bua::on_hop_located(std::uint64_t id, bool to_a, const std::string& uri,
-                           std::vector<sip::ResolvedTarget> targets, const std::string& error) {
-  Call* c = find_any(id);
-  if (!c) return;
-  Leg& leg = to_a ? c->a : c->b;
-  std::vector<HopHandler> waiting = std::move(leg.waiting);
-  leg.waiting.clear();
-  std::optional<core::SocketAddress> addr;
-  if (!targets.empty()) addr = core::SocketAddress::from_ip(targets.front().address, targets.front().port);
-  if (!addr) {
-    TrunkState* trunk = to_a ? c->from : c->to;
-    note(LogLevel::kWarn, "hop|" + trunk->name(),
-         "call " + std::to_string(id) + ": cannot locate " + uri + " (trunk " + trunk->name() + "): " + error);
-    for (auto& w : waiting) w(nullptr);
-    return;
-  }
-  sip::Target t = hop_target(leg, targets.front().transport, *addr);
-  leg.hop = t;
-  leg.hop_uri = uri;
-  for (auto& w : waiting) w(&t);
 }
 
 void B2bua::send_in_dialog(Call& c, bool to_a, OutgoingRequest req, sip::Stack::ClientHandler handler) {

@@ -27,6 +27,7 @@
 #include "interwork/router.h"
 #include "interwork/trunk_state.h"
 #include "sip/dialog.h"
+#include "sip/dialog_hop.h"
 #include "sip/stack.h"
 #include "sip/transport.h"
 
@@ -89,13 +90,9 @@ class B2bua {
   void on_2xx_timer(std::uint64_t call_id, bool to_a);
   void cancel_b(Call& call);
   void send_bye(Call& call, bool to_a, std::string_view reason);
-  // Requests within a leg's dialog go to its next hop (sip::Dialog), located
-  // here: an IP literal at once, a host name through the resolver (requests
-  // wait for it in order, then the answer is kept for that URI).
+  // Requests within a leg's dialog go to its next hop (sip::Dialog), as the
+  // leg's sip::DialogHop locates it.
   void with_next_hop(Call& call, bool to_a, HopHandler then);
-  void on_hop_located(std::uint64_t call_id, bool to_a, const std::string& uri,
-                      std::vector<sip::ResolvedTarget> targets, const std::string& error);
-  sip::Target hop_target(const Leg& leg, core::Transport transport, const core::SocketAddress& address) const;
   void send_in_dialog(Call& call, bool to_a, sip::OutgoingRequest req, sip::Stack::ClientHandler handler);
   void send_ack(Call& call, bool to_a, sip::OutgoingRequest ack);
   void end_call(Call& call);

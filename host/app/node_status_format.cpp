@@ -88,7 +88,7 @@ std::string format_status_table(const NodeStatus& s) {
   o << (s.listeners.empty() ? "nothing" : "") << "\n\n";
 
   std::vector<std::vector<std::string>> rows{
-      {"TRUNK", "TRANSPORT", "PEER", "STATE", "OPTIONS", "CALLS", "CPS", "MAX-CALLS", "MAX-CPS", "STARTED", "REFUSED"}};
+      {"TRUNK", "TRANSPORT", "PEER", "STATE", "OPTIONS", "CALLS", "CPS", "MAX-CALLS", "MAX-CPS", "OUT", "IN", "REFUSED"}};
   for (const auto& t : s.trunks) {
     std::string options = "off";
     if (t.options_interval_ms) {
@@ -98,7 +98,7 @@ std::string format_status_table(const NodeStatus& s) {
     rows.push_back({t.name, std::string(core::transport_name(t.transport)), t.peer, t.up ? "up" : "DOWN", options,
                     std::to_string(t.calls_now), std::to_string(t.calls_last_second),
                     t.max_calls ? std::to_string(t.max_calls) : "-", t.max_cps > 0 ? fixed(t.max_cps, 1) : "-",
-                    std::to_string(t.calls_started), std::to_string(t.calls_refused)});
+                    std::to_string(t.calls_started), std::to_string(t.calls_received), std::to_string(t.calls_refused)});
   }
   o << table(rows) << "\n";
 
@@ -149,6 +149,7 @@ std::string format_status_json(const NodeStatus& s) {
                            {"calls_now", t.calls_now},
                            {"calls_last_second", t.calls_last_second},
                            {"calls_started", t.calls_started},
+                           {"calls_received", t.calls_received},
                            {"calls_refused", t.calls_refused},
                            {"max_calls", t.max_calls},
                            {"max_cps", t.max_cps}});

@@ -243,6 +243,7 @@ using KeepaliveInterval = Bounded<0, 86400000>;
 using FirstMessageTimeout = Bounded<100, 3600000>;
 using MaxConnections = Bounded<0, 1000000>;
 using OutputBuffer = Bounded<16384, 1024 * 1024 * 1024>;
+using UnknownSourceRate = Bounded<0, 100000>;
 
 template <typename B>
 po::typed_value<B>* bounded(std::uint32_t def) {
@@ -266,7 +267,11 @@ po::options_description node_options() {
       ("max-connections-per-source", bounded<MaxConnections>(d.max_connections_per_source),
        "inbound TCP/TLS connections open at once from one IP; 0 = no limit")
       ("max-output-buffer", bounded<OutputBuffer>(d.max_output_buffer_bytes),
-       "bytes waiting to be written on one connection before it is closed");
+       "bytes waiting to be written on one connection before it is closed")
+      ("unknown-source", po::value<std::string>()->default_value(std::string(unknown_source_name(d.unknown_source))),
+       "reject | drop: requests from a source that is no trunk")
+      ("unknown-source-rate", bounded<UnknownSourceRate>(d.unknown_source_rate),
+       "requests per second per IP that is no trunk's; 0 = no limit");
   return o;
 }
 
@@ -644,6 +649,11 @@ class Builder {
     auto parsed = parse_log_level(level);
     if (!parsed) reader_.fail(Reader::line_of(s, "log-level"), "log-level", "'" + level + "' is not error, warn, info or debug");
     config_.log_level = std::string(log_level_name(*parsed));
+    const auto& unknown = vm["unknown-source"].as<std::string>();
+    if (unknown == "reject") config_.unknown_source = UnknownSource::kReject;
+    else if (unknown == "drop") config_.unknown_source = UnknownSource::kDrop;
+    else reader_.fail(Reader::line_of(s, "unknown-source"), "unknown-source", "'" + unknown + "' is not reject or drop");
+    config_.unknown_source_rate = vm["unknown-source-rate"].as<UnknownSourceRate>().v;
     if (vm.count("metrics"))
       config_.metrics = ip_and_port(Reader::line_of(s, "metrics"), "metrics", vm["metrics"].as<std::string>(),
                                     "metrics", "9090");
@@ -933,6 +943,10 @@ std::string_view transport_name(Transport t) {
   return "?";
 }
 
+std::string_view unknown_source_name(UnknownSource u) {
+  return u == UnknownSource::kDrop ? "drop" : "reject";
+}
+
 const TrunkConfig* Config::find_trunk(std::string_view name) const {
   for (const auto& t : trunks) {
     if (t.name == name) return &t;
@@ -992,7 +1006,9 @@ std::string format_config(const Config& c) {
     << "max-message-size = " << c.max_message_bytes << "\n"
     << "max-connections = " << c.max_connections << "\n"
     << "max-connections-per-source = " << c.max_connections_per_source << "\n"
-    << "max-output-buffer = " << c.max_output_buffer_bytes << "\n";
+    << "max-output-buffer = " << c.max_output_buffer_bytes << "\n"
+    << "unknown-source = " << unknown_source_name(c.unknown_source) << "\n"
+    << "unknown-source-rate = " << c.unknown_source_rate << "\n";
   if (c.metrics) o << "metrics = " << format_host_port(*c.metrics) << "\n";
   o << "\n[listen]\n";
   for (const auto& l : c.listen) o << transport_name(l.transport) << " = " << format_host_port(l.address) << "\n";

@@ -97,6 +97,12 @@ struct TlsConfig {
   bool operator==(const TlsConfig&) const = default;
 };
 
+// What the node does with a request from a source that is no trunk (and in
+// no dialog): kReject answers an INVITE 403 once, statelessly (no
+// retransmissions to reflect at a spoofed source), kDrop answers nothing.
+enum class UnknownSource : std::uint8_t { kReject, kDrop };
+std::string_view unknown_source_name(UnknownSource u);  // "reject", "drop"
+
 struct Config {
   std::string source;  // file name the config came from ("<built-in>" for the default)
   std::uint32_t workers = 0;  // event-loop threads; 0 = one per core
@@ -112,6 +118,10 @@ struct Config {
   // Bytes waiting to be written on one stream connection (TLS: plaintext not
   // yet sealed and records not yet written); past it the connection is closed.
   std::uint32_t max_output_buffer_bytes = 1024 * 1024;
+  UnknownSource unknown_source = UnknownSource::kReject;
+  // Requests per second accepted from one IP address that is no trunk's
+  // (bursts of twice that); more are dropped. 0 = no limit.
+  std::uint32_t unknown_source_rate = 0;
   std::vector<ListenConfig> listen;
   std::vector<TrunkConfig> trunks;
   std::vector<RouteConfig> routes;  // first match wins, in file order

@@ -1,7 +1,5 @@
 #include "interwork/b2bua.h"
 
-#include <strings.h>
-
 #include <algorithm>
 #include <charconv>
 
@@ -10,18 +8,20 @@
 
 namespace sipnic::interwork {
 
+using core::LogLevel;
 using core::Millis;
 using core::Transport;
 using offload::HeaderId;
 using sip::ClientResult;
+using sip::IncomingRequestPtr;
 using sip::OutgoingRequest;
 using sip::Received;
-using sip::ServerTransactionPtr;
 using sip::SipMessage;
 
 namespace {
 
 constexpr std::string_view kAllow = "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO";
+constexpr std::string_view kRetryAfter = "Retry-After: 5\r\n";
 
 // Headers that cross the B2BUA end to end (identity, capabilities, media
 // description). Everything else (Via, Route, Record-Route, Contact, Call-ID,
@@ -38,18 +38,11 @@ using sip::iequals;
 
 std::string_view trim(std::string_view s) { return sip::trim_lws(s); }
 
-// The first element of a multi-valued header (Contact, Record-Route, ...).
-std::string_view first_value(std::string_view v) {
-  sip::CommaValues values(v);
-  auto first = values.next();
-  return first ? *first : std::string_view{};
-}
-
-// Parts of a name-addr or addr-spec (From, To, Contact), decoded with the
-// shared decoders; "" when it does not decode (validation has already refused
-// requests whose From, To or Contact do not).
+// Parts of a name-addr or addr-spec (From, To), decoded with the shared
+// decoders; "" when it does not decode (validation has already refused
+// requests whose From or To do not).
 std::string_view uri_of(std::string_view v) {
-  auto na = sip::parse_name_addr(first_value(v));
+  auto na = sip::parse_name_addr(v);
   return na ? na->uri : std::string_view{};
 }
 
@@ -72,21 +65,6 @@ std::string_view user_of(std::string_view uri) {
   return {};
 }
 
-std::vector<std::string_view> split_values(std::string_view v) {
-  std::vector<std::string_view> out;
-  sip::CommaValues values(v);
-  while (auto e = values.next()) out.push_back(*e);
-  return out;
-}
-
-std::vector<std::string> record_routes(const SipMessage& m) {
-  std::vector<std::string> out;
-  for (const auto& h : m.headers)
-    if (h.id == static_cast<std::uint8_t>(HeaderId::kRecordRoute))
-      for (auto v : split_values(m.value(h))) out.emplace_back(v);
-  return out;
-}
-
 std::string pass_through_headers(const SipMessage& m) {
   std::string out;
   for (const auto& h : m.headers) {
@@ -103,11 +81,23 @@ std::string pass_through_headers(const SipMessage& m) {
   return out;
 }
 
+// The Record-Route of a dialog-creating request, copied into the 1xx (with
+// a tag) and 2xx responses to it (RFC 3261 §12.1.1), so that the proxies
+// that record-routed stay on the caller's route set. It goes back only to
+// the side it came from.
+std::string record_route_lines(const SipMessage& request) {
+  std::string out;
+  for (const auto& h : request.view().all(HeaderId::kRecordRoute)) {
+    out += "Record-Route: ";
+    out += request.value(h);
+    out += "\r\n";
+  }
+  return out;
+}
+
 std::uint32_t cseq_number(const SipMessage& m) {
-  std::string_view v = trim(m.header(HeaderId::kCSeq));
-  std::uint32_t n = 0;
-  std::from_chars(v.data(), v.data() + v.size(), n);
-  return n;
+  auto c = sip::parse_cseq(m.header(HeaderId::kCSeq));
+  return c ? c->number : 0;
 }
 
 std::string_view transport_param(Transport t) {
@@ -116,75 +106,110 @@ std::string_view transport_param(Transport t) {
 
 }  // namespace
 
-// One side of a call, as a dialog (RFC 3261 §12).
+// One side of a call: its dialog and where its requests go.
 struct B2bua::Leg {
-  sip::Target target;            // where requests to this side are sent
-  std::string call_id;
-  std::string local;             // our From/To value toward this side, with our tag
+  std::optional<sip::Dialog> dialog;  // A: from its INVITE; B: from the first response with a To tag
+  std::string call_id;                // the dialog's, known before B's dialog exists
   std::string local_tag;
-  std::string remote;            // their From/To value, with their tag once known
-  std::string remote_target;     // their Contact URI
-  std::vector<std::string> route_set;
-  std::uint32_t local_cseq = 0;
-  std::string contact;           // our Contact value toward this side
-  // The last 2xx to an INVITE we sent toward this side, retransmitted over
-  // UDP until that side ACKs (RFC 3261 §13.3.1.4).
-  std::string pending_2xx;
-  std::uint32_t pending_2xx_cseq = 0;
-  Millis pending_2xx_interval{0};
-  core::EventLoop::TimerId pending_2xx_timer = 0;
-  core::Clock::time_point pending_2xx_deadline;
+  std::string contact;                // our Contact toward this side
+  // Where this side's requests go (sip::DialogHop): its flow is, for A,
+  // where its INVITE came from (transport, connection, trunk); for B, the
+  // target the INVITE went to.
+  sip::DialogHop hop;
+  // Where the 2xx awaiting this side's ACK goes again (its request's Via).
+  sip::Target pending_2xx_to;
+  sip::Stack::TimerId pending_2xx_timer = 0;
   // An INVITE relayed to this side whose 2xx came back: the ACK from the
   // other side is relayed here with this CSeq.
   std::uint32_t ack_cseq = 0;
-  std::string last_ack;          // resent on 2xx retransmissions
+  std::string last_ack;  // resent on 2xx retransmissions
+  sip::Target last_ack_to;
 };
 
 struct B2bua::Call {
   std::uint64_t id = 0;
   TrunkState* from = nullptr;
   TrunkState* to = nullptr;
-  bool counted = false;
+  bool counted = false;  // against both trunks' limits
   enum class State { kResolving, kCalling, kEarly, kConfirmed, kEnded } state = State::kResolving;
-  ServerTransactionPtr a_invite;
+  IncomingRequestPtr a_invite;
   Leg a;
   Leg b;
   OutgoingRequest b_invite;
-  sip::ClientTransactionPtr b_tx;
+  std::string b_from_prefix;  // "Display <sip:user@": our host goes after it, per target
+  bool b_final = false;       // the INVITE to the current target got its final answer
   std::vector<sip::ResolvedTarget> targets;
   std::size_t next_target = 0;
   bool b_provisional = false;
   bool cancel_pending = false;   // CANCEL B as soon as it sends a provisional
   bool a_cancelled = false;      // A's INVITE answered 487
-  core::EventLoop::TimerId timer_c = 0;
+  bool reinvite_pending = false;  // a re-INVITE is being relayed (RFC 3261 §14: 491 to another)
+  sip::Stack::TimerId timer_c = 0;
+  sip::Stack::TimerId forget_timer = 0;
 };
 
-B2bua::B2bua(const core::Config& config, std::vector<std::unique_ptr<TrunkState>>& trunks,
-             sip::TransactionLayer& transactions, sip::Resolver& resolver, core::Log& log,
-             std::function<std::string()> new_call_id)
+B2buaStats::B2buaStats(core::MetricsRegistry& m, std::uint32_t w) {
+  using core::MetricType;
+  auto counter = [&](std::string_view name, const char* help) {
+    return m.counter({std::string(name), help, MetricType::kCounter}, {}, w);
+  };
+  calls_started = counter(metric::kCallsStarted, "calls the B2BUA started: routed, and admitted by both trunks' limits");
+  calls_answered = counter(metric::kCallsAnswered, "calls answered (2xx relayed to the caller)");
+  calls_failed = counter(metric::kCallsFailed, "started calls that ended with a failure response to the caller");
+  calls_rejected = counter(metric::kCallsRejected,
+                           "calls refused before an outbound leg existed (a trunk down or at its limits: 503)");
+  calls_active = m.gauge({std::string(metric::kCallsActive), "calls in progress now", MetricType::kGauge}, {}, w);
+  calls_unacknowledged = counter(metric::kCallsUnacknowledged,
+                                 "answered calls hung up because the 2xx got no ACK within 64*T1 (BYE both legs)");
+  const core::MetricInfo unknown{std::string(metric::kUnknownSourceRequests),
+                                 "requests from sources that are no trunk's, by what was done: rejected (a stateless "
+                                 "403 or the usual answer), dropped ([node] unknown-source = drop), rate_limited "
+                                 "(over [node] unknown-source-rate)",
+                                 MetricType::kCounter};
+  unknown_source_requests = m.counter(unknown, {{"action", "answered_or_dropped"}}, w);
+  rate_limited_requests = m.counter(unknown, {{"action", "rate_limited"}}, w);
+}
+
+B2bua::B2bua(const core::Config& config, std::vector<std::unique_ptr<TrunkState>>& trunks, sip::Stack& stack,
+             core::Log& log, core::MetricsRegistry& metrics, std::uint32_t worker,
+             std::function<std::string()> new_call_id, sip::HandshakeLimiter* source_limiter)
     : config_(config),
       trunks_(trunks),
-      tx_(transactions),
-      resolver_(resolver),
+      stack_(stack),
       log_(log),
+      stats_(metrics, worker),
       new_call_id_(std::move(new_call_id)),
-      router_(config) {}
+      router_(config),
+      own_source_limiter_(config.unknown_source_rate),
+      source_limiter_(source_limiter ? source_limiter : &own_source_limiter_) {}
 
 B2bua::~B2bua() {
   for (auto& [id, c] : calls_) {
-    if (c->timer_c) tx_.loop().cancel_timer(c->timer_c);
-    if (c->a.pending_2xx_timer) tx_.loop().cancel_timer(c->a.pending_2xx_timer);
-    if (c->b.pending_2xx_timer) tx_.loop().cancel_timer(c->b.pending_2xx_timer);
-    if (c->counted) c->to->end_call();
+    for (auto t : {c->timer_c, c->a.pending_2xx_timer, c->b.pending_2xx_timer, c->forget_timer})
+      if (t) stack_.cancel_timer(t);
+    if (c->counted) {
+      c->to->end_call();
+      c->from->end_call();
+    }
   }
 }
 
-B2bua::Call* B2bua::find(std::uint64_t id) {
-  auto it = calls_.find(id);
-  return it == calls_.end() || it->second->state == Call::State::kEnded ? nullptr : it->second.get();
+void B2bua::note(LogLevel level, std::string_view key, const std::string& message) {
+  log_limiter_.write(log_, level, "b2bua", key, message, stack_.now());
 }
 
-B2bua::Call* B2bua::find_by_dialog(std::string_view call_id, std::string_view local_tag, bool* from_a) {
+B2bua::Call* B2bua::find_any(std::uint64_t id) {
+  auto it = calls_.find(id);
+  return it == calls_.end() ? nullptr : it->second.get();
+}
+
+B2bua::Call* B2bua::find(std::uint64_t id) {
+  Call* c = find_any(id);
+  return c && c->state != Call::State::kEnded ? c : nullptr;
+}
+
+B2bua::Call* B2bua::find_by_dialog(std::string_view call_id, std::string_view local_tag, bool* from_a,
+                                   bool include_ended) {
   for (char side : {'A', 'B'}) {
     std::string key;
     key.reserve(call_id.size() + local_tag.size() + 3);
@@ -192,54 +217,93 @@ B2bua::Call* B2bua::find_by_dialog(std::string_view call_id, std::string_view lo
     auto it = dialogs_.find(key);
     if (it != dialogs_.end()) {
       if (from_a) *from_a = side == 'A';
-      return find(it->second);
+      return include_ended ? find_any(it->second) : find(it->second);
     }
   }
   return nullptr;
 }
 
-TrunkState* B2bua::trunk_for_request(const ServerTransactionPtr& tx) {
-  if (tx->reply_target().transport == Transport::kTls) {
+TrunkState* B2bua::trunk_for_request(const sip::IncomingRequest& tx) {
+  if (tx.reply_target().transport == Transport::kTls) {
     // Over TLS the peer's verified certificate picked the trunk (RFC 5922),
     // not its address.
     for (auto& t : trunks_)
-      if (t->name() == tx->peer_trunk()) return t.get();
+      if (t->name() == tx.peer_trunk()) return t.get();
     return nullptr;
   }
   for (auto& t : trunks_)
-    if (t->config().transport != Transport::kTls && t->matches_source(tx->source())) return t.get();
+    if (t->config().transport != Transport::kTls && t->matches_source(tx.source())) return t.get();
   return nullptr;
 }
 
-void B2bua::reject(const ServerTransactionPtr& tx, int status, std::string_view reason,
-                   std::string_view extra_headers) {
+bool B2bua::admit_unknown_source(const IncomingRequestPtr& tx) {
+  if (!source_limiter_->admit(tx->source(), stack_.now())) {
+    ++stats_.rate_limited_requests;
+    note(LogLevel::kInfo, "source-rate",
+         "requests from " + tx->source().ip() + " (no trunk) over " + std::to_string(config_.unknown_source_rate) +
+             "/s: dropped");
+    tx->discard();
+    return false;
+  }
+  if (config_.unknown_source == core::UnknownSource::kDrop) {
+    ++stats_.unknown_source_requests;
+    note(LogLevel::kInfo, "unknown-source",
+         std::string(tx->request().method()) + " from " + tx->source().to_string() + " matches no trunk: dropped");
+    tx->discard();
+    return false;
+  }
+  return true;
+}
+
+void B2bua::reject(const IncomingRequestPtr& tx, int status, std::string_view reason, std::string_view extra_headers) {
   sip::ResponseExtras x;
-  std::string tag = tx_.random_token(12);
+  std::string tag = stack_.random_token(12);
   x.to_tag = tag;
   x.headers = extra_headers;
   x.source = &tx->source();
   tx->respond(status, sip::build_response(tx->request(), status, reason, x));
 }
 
+void B2bua::reject_statelessly(const IncomingRequestPtr& tx, int status, std::string_view reason) {
+  // One response per request and nothing kept: a retransmission is answered
+  // again, once, so a spoofed source cannot be sent more than it sent.
+  std::string tag = stack_.random_token(12);
+  sip::ResponseExtras x{.to_tag = tag, .source = &tx->source()};
+  stack_.send_stateless(tx->reply_target(), sip::build_response(tx->request(), status, reason, x));
+  tx->discard();
+}
+
 // ---- requests -----------------------------------------------------------------
 
-void B2bua::on_request(const ServerTransactionPtr& tx) {
+void B2bua::on_request(const IncomingRequestPtr& tx) {
   const SipMessage& req = tx->request();
   std::string_view method = req.method();
-  std::string_view to_tag = tag_of(req.header(HeaderId::kTo));
   if (method == "CANCEL") {
     on_cancel(tx);
     return;
   }
+  std::string_view to_tag = tag_of(req.header(HeaderId::kTo));
   if (!to_tag.empty()) {
     bool from_a = false;
-    Call* call = find_by_dialog(req.header(HeaderId::kCallId), to_tag, &from_a);
-    if (!call) {
-      reject(tx, 481, {});
+    if (Call* call = find_by_dialog(req.header(HeaderId::kCallId), to_tag, &from_a)) {
+      // Whoever knows the dialog's identifiers is in it, whatever its address.
+      on_in_dialog_request(tx, *call, from_a);
       return;
     }
-    on_in_dialog_request(tx, *call, from_a);
+    if (!trunk_for_request(*tx) && !admit_unknown_source(tx)) return;
+    reject(tx, 481, {});
     return;
+  }
+  TrunkState* from = trunk_for_request(*tx);
+  if (!from) {
+    if (!admit_unknown_source(tx)) return;
+    if (method == "INVITE") {
+      ++stats_.unknown_source_requests;
+      note(LogLevel::kInfo, "unknown-source",
+           "INVITE from " + tx->source().to_string() + " matches no trunk: 403 (stateless)");
+      reject_statelessly(tx, 403, "Forbidden (unknown trunk)");
+      return;
+    }
   }
   if (method == "OPTIONS") {
     std::string headers = "Allow: " + std::string(kAllow) + "\r\nAccept: application/sdp\r\n";
@@ -260,16 +324,10 @@ void B2bua::on_request(const ServerTransactionPtr& tx) {
     }
     return;
   }
-  TrunkState* from = trunk_for_request(tx);
-  if (!from) {
-    log_.info("b2bua", "INVITE from " + tx->source().to_string() + " matches no trunk: 403");
-    reject(tx, 403, "Forbidden (unknown trunk)");
-    return;
-  }
   start_call(tx, *from);
 }
 
-void B2bua::start_call(const ServerTransactionPtr& tx, TrunkState& from) {
+void B2bua::start_call(const IncomingRequestPtr& tx, TrunkState& from) {
   const SipMessage& req = tx->request();
   // Max-Forwards 0: the request may go no further (RFC 3261 §16.3).
   std::string_view mf = trim(req.header(HeaderId::kMaxForwards));
@@ -284,18 +342,27 @@ void B2bua::start_call(const ServerTransactionPtr& tx, TrunkState& from) {
   std::string_view ruri_user = user_of(req.uri());
   auto decision = router_.route(from.name(), ruri_user);
   if (!decision) {
-    log_.info("b2bua", "no route from trunk " + from.name() + " for '" + std::string(ruri_user) + "': 404");
+    note(LogLevel::kInfo, "no-route|" + from.name(),
+         "no route from trunk " + from.name() + " for '" + std::string(ruri_user) + "': 404");
     reject(tx, 404, "Not Found (no route)");
     return;
   }
   TrunkState* to = nullptr;
   for (auto& t : trunks_)
     if (t->name() == decision->target->name) to = t.get();
-  std::string refused = to->try_start_call(tx_.loop().now());
+  // The limits of both trunks: the target's (and whether it is up), then
+  // the caller's own for the calls it sends in.
+  auto now = stack_.now();
+  std::string refused = to->try_start_call(now);
+  if (refused.empty()) {
+    refused = from.try_accept_call(now);
+    if (!refused.empty()) to->end_call();
+  }
   if (!refused.empty()) {
-    log_.info("b2bua", "call from trunk " + from.name() + " refused: " + refused + ": 503");
+    note(LogLevel::kInfo, "refused|" + refused,
+         "call from trunk " + from.name() + " to trunk " + to->name() + " refused: " + refused + ": 503");
     ++stats_.calls_rejected;
-    reject(tx, 503, "Service Unavailable", "Retry-After: 5\r\n");
+    reject(tx, 503, "Service Unavailable", kRetryAfter);
     return;
   }
   // 100 Trying at once: the far side stops retransmitting (RFC 3261 §17.2.1).
@@ -309,40 +376,35 @@ void B2bua::start_call(const ServerTransactionPtr& tx, TrunkState& from) {
   c.counted = true;
   c.a_invite = tx;
   // Leg A: sipnic is the UAS.
-  c.a.target = tx->reply_target();
+  sip::Target a_flow = tx->reply_target();
+  a_flow.trunk = from.name();
+  c.a.hop.set_flow(a_flow);
   c.a.call_id = std::string(req.header(HeaderId::kCallId));
-  c.a.local_tag = tx_.random_token(12);
-  c.a.local = std::string(req.header(HeaderId::kTo)) + ";tag=" + c.a.local_tag;
-  c.a.remote = std::string(req.header(HeaderId::kFrom));
-  c.a.remote_target = std::string(uri_of(req.header(HeaderId::kContact)));
-  c.a.route_set = record_routes(req);
-  c.a.local_cseq = 1;
-  auto a_local = tx_.transport().local_address(c.a.target.transport, c.a.target.address.family());
-  c.a.contact = "<sip:" + a_local.to_string() + std::string(transport_param(c.a.target.transport)) + ">";
+  c.a.local_tag = stack_.random_token(12);
+  auto a_local = stack_.local_address(a_flow.transport, a_flow.address.family());
+  c.a.contact = "<sip:" + a_local.to_string() + std::string(transport_param(a_flow.transport)) + ">";
+  c.a.dialog = sip::Dialog::as_uas(req, c.a.local_tag, c.a.contact);
   // Leg B: sipnic is the UAC, with nothing of leg A's addressing.
   const auto& peer = to->config().peer;
   std::string peer_host = peer.host.find(':') != std::string::npos ? "[" + peer.host + "]" : peer.host;
   if (peer.port) peer_host += ":" + std::to_string(peer.port);
   c.b.call_id = new_call_id_();
-  c.b.local_tag = tx_.random_token(12);
-  c.b.local_cseq = 1;
-  std::string user = decision->user;
+  c.b.local_tag = stack_.random_token(12);
+  const std::string& user = decision->user;
   std::string_view from_value = req.header(HeaderId::kFrom);
   std::string from_user(user_of(uri_of(from_value)));
   std::string display(display_of(from_value));
   c.b_invite.method = "INVITE";
   c.b_invite.uri = "sip:" + user + "@" + peer_host + std::string(transport_param(to->config().transport));
-  c.b.remote = "<sip:" + user + "@" + peer_host + ">";
-  c.b_invite.to = c.b.remote;
+  c.b_invite.to = "<sip:" + user + "@" + peer_host + ">";
   c.b_invite.call_id = c.b.call_id;
-  c.b_invite.cseq = c.b.local_cseq;
+  c.b_invite.cseq = 1;
   c.b_invite.max_forwards = max_forwards - 1;
   c.b_invite.headers = pass_through_headers(req);
   c.b_invite.content_type = std::string(req.header(HeaderId::kContentType));
   c.b_invite.body = std::string(req.body());
   // From host and Contact are filled per target (they name our local address).
-  c.b.local = (display.empty() ? "" : display + " ") + "<sip:" + (from_user.empty() ? "anonymous" : from_user) +
-              "@";  // completed in send_invite_to_next_target
+  c.b_from_prefix = (display.empty() ? "" : display + " ") + "<sip:" + (from_user.empty() ? "anonymous" : from_user) + "@";
   pending_invites_[tx.get()] = c.id;
   dialogs_["A|" + c.a.call_id + "|" + c.a.local_tag] = c.id;
   dialogs_["B|" + c.b.call_id + "|" + c.b.local_tag] = c.id;
@@ -352,10 +414,9 @@ void B2bua::start_call(const ServerTransactionPtr& tx, TrunkState& from) {
   calls_.emplace(id, std::move(call));
   log_.debug("b2bua", "call " + std::to_string(id) + ": " + from.name() + " -> " + to->name() + " user " + user);
   std::optional<Transport> transport = to->config().transport;
-  resolver_.resolve(to->config().peer, transport,
-                    [this, id](std::vector<sip::ResolvedTarget> targets, std::string error) {
-                      on_targets(id, std::move(targets), std::move(error));
-                    });
+  stack_.resolve(to->config().peer, transport, [this, id](std::vector<sip::ResolvedTarget> targets, std::string error) {
+    on_targets(id, std::move(targets), std::move(error));
+  });
 }
 
 void B2bua::on_targets(std::uint64_t id, std::vector<sip::ResolvedTarget> targets, std::string error) {
@@ -366,8 +427,8 @@ void B2bua::on_targets(std::uint64_t id, std::vector<sip::ResolvedTarget> target
     return;
   }
   if (targets.empty()) {
-    log_.warn("b2bua", "trunk " + c->to->name() + ": cannot locate the peer: " + error);
-    answer_a_failure(*c, 503, {}, "Retry-After: 5\r\n");
+    note(LogLevel::kWarn, "locate|" + c->to->name(), "trunk " + c->to->name() + ": cannot locate the peer: " + error);
+    answer_a_failure(*c, 503, {}, kRetryAfter);
     return;
   }
   c->targets = std::move(targets);
@@ -379,33 +440,32 @@ void B2bua::on_targets(std::uint64_t id, std::vector<sip::ResolvedTarget> target
 void B2bua::send_invite_to_next_target(Call& c) {
   const auto& t = c.targets[c.next_target++];
   auto addr = core::SocketAddress::from_ip(t.address, t.port);
-  c.b.target.transport = t.transport;
-  c.b.target.address = addr ? *addr : core::SocketAddress{};
-  c.b.target.connection = {};
-  c.b.target.trunk = c.to->name();
-  auto local = tx_.transport().local_address(t.transport, c.b.target.address.family());
+  sip::Target b_flow{t.transport, addr ? *addr : core::SocketAddress{}, {}, c.to->name()};
+  c.b.hop.set_flow(b_flow);  // nothing located for the last target holds for this one
+  auto local = stack_.local_address(t.transport, b_flow.address.family());
   // The From of leg B names sipnic's own address: no leak of leg A's host.
-  std::string from_prefix = c.b.local.substr(0, c.b.local.rfind('@') + 1);
-  c.b.local = from_prefix + local.host_for_uri() + ">;tag=" + c.b.local_tag;
+  c.b_invite.from = c.b_from_prefix + local.host_for_uri() + ">;tag=" + c.b.local_tag;
   c.b.contact = "<sip:" + local.to_string() + std::string(transport_param(t.transport)) + ">";
-  c.b_invite.from = c.b.local;
   c.b_invite.contact = c.b.contact;
-  c.b_invite.via.clear();  // a new branch for every target
+  // A new branch for every target, set here so that a CANCEL matches it.
+  c.b_invite.via = stack_.via_for(t.transport, b_flow.address.family(), stack_.new_branch());
+  c.b_final = false;
+  c.b_provisional = false;
+  c.b.dialog.reset();  // an early dialog of the last target is no dialog of this one
   std::uint64_t id = c.id;
-  c.b_tx = tx_.send_request(c.b_invite, c.b.target,
-                            [this, id](const ClientResult& r) { on_b_invite_result(id, r); });
+  stack_.send_request(c.b_invite, b_flow, [this, id](const ClientResult& r) { on_b_invite_result(id, r); });
 }
 
 void B2bua::arm_timer_c(Call& c) {
-  if (c.timer_c) tx_.loop().cancel_timer(c.timer_c);
+  if (c.timer_c) stack_.cancel_timer(c.timer_c);
   std::uint64_t id = c.id;
-  c.timer_c = tx_.loop().add_timer(Millis(config_.timers.timer_c_ms), [this, id]() {
+  c.timer_c = stack_.add_timer(Millis(config_.timers.timer_c_ms), [this, id]() {
     Call* call = find(id);
     if (!call) return;
     call->timer_c = 0;
     if (call->state != Call::State::kCalling && call->state != Call::State::kEarly) return;
-    log_.info("b2bua", "call " + std::to_string(id) + ": no answer from trunk " + call->to->name() +
-                           " within timer C: 408");
+    note(LogLevel::kInfo, "timer-c|" + call->to->name(),
+         "call " + std::to_string(id) + ": no answer from trunk " + call->to->name() + " within timer C: 408");
     cancel_b(*call);
     answer_a_failure(*call, 408, {}, {});
   });
@@ -421,9 +481,11 @@ void B2bua::on_b_invite_result(std::uint64_t id, const ClientResult& r) {
   Call& c = *cp;
   if (!r.response) {
     // Timer B (408) or transport failure (503): the next target, if any.
+    c.b_final = true;
     if (c.next_target < c.targets.size() && !c.a_cancelled) {
-      log_.info("b2bua", "call " + std::to_string(id) + ": target " + c.b.target.address.to_string() +
-                             " failed (" + std::to_string(r.status) + "), trying the next one");
+      note(LogLevel::kInfo, "target-failed|" + c.to->name(),
+           "call " + std::to_string(id) + ": target " + c.b.hop.flow().address.to_string() + " of trunk " + c.to->name() +
+               " failed (" + std::to_string(r.status) + "), trying the next one");
       send_invite_to_next_target(c);
       return;
     }
@@ -431,7 +493,7 @@ void B2bua::on_b_invite_result(std::uint64_t id, const ClientResult& r) {
       end_call(c);
       return;
     }
-    answer_a_failure(c, r.status, {}, r.status == 503 ? "Retry-After: 5\r\n" : "");
+    answer_a_failure(c, r.status, {}, r.status == 503 ? kRetryAfter : "");
     return;
   }
   const SipMessage& resp = r.response->message;
@@ -440,6 +502,7 @@ void B2bua::on_b_invite_result(std::uint64_t id, const ClientResult& r) {
     if (c.timer_c == 0) arm_timer_c(c);
     return;
   }
+  const SipMessage& a_req = c.a_invite->request();
   if (status < 200) {
     c.b_provisional = true;
     arm_timer_c(c);  // Timer C restarts on every provisional (RFC 3261 §16.7)
@@ -449,41 +512,32 @@ void B2bua::on_b_invite_result(std::uint64_t id, const ClientResult& r) {
     }
     if (c.a_cancelled) return;
     c.state = Call::State::kEarly;
-    std::string_view tag = tag_of(resp.header(HeaderId::kTo));
-    if (!tag.empty()) c.b.remote = std::string(resp.header(HeaderId::kTo));
-    if (resp.has(HeaderId::kContact)) c.b.remote_target = std::string(uri_of(resp.header(HeaderId::kContact)));
-    std::string headers = pass_through_headers(resp) + "Contact: " + c.a.contact + "\r\n";
+    if (!c.b.dialog && !tag_of(resp.header(HeaderId::kTo)).empty())
+      c.b.dialog = sip::Dialog::as_uac(c.b_invite, resp);  // the early dialog
+    std::string headers =
+        pass_through_headers(resp) + "Contact: " + c.a.contact + "\r\n" + record_route_lines(a_req);
     sip::ResponseExtras x{.to_tag = c.a.local_tag,
                           .headers = headers,
                           .content_type = resp.header(HeaderId::kContentType),
                           .body = resp.body(),
                           .source = &c.a_invite->source()};
-    c.a_invite->respond(status, sip::build_response(c.a_invite->request(), status, resp.reason(), x));
+    c.a_invite->respond(status, sip::build_response(a_req, status, resp.reason(), x));
     return;
   }
+  c.b_final = true;
   if (c.timer_c) {
-    tx_.loop().cancel_timer(c.timer_c);
+    stack_.cancel_timer(c.timer_c);
     c.timer_c = 0;
   }
   if (status < 300) {
-    c.b.remote = std::string(resp.header(HeaderId::kTo));
-    c.b.remote_target = std::string(uri_of(resp.header(HeaderId::kContact)));
-    if (c.b.remote_target.empty()) c.b.remote_target = c.b_invite.uri;
-    auto rr = record_routes(resp);
-    c.b.route_set.assign(rr.rbegin(), rr.rend());
+    // §13.2.2.4: the 2xx confirms the dialog and sets its route set anew.
+    if (c.b.dialog) c.b.dialog->confirm_by(resp);
+    else c.b.dialog = sip::Dialog::as_uac(c.b_invite, resp);
     c.b.ack_cseq = c.b_invite.cseq;
     if (c.a_cancelled) {
       // B answered after A cancelled: ACK and hang up leg B.
-      OutgoingRequest ack;
-      ack.method = "ACK";
-      ack.uri = c.b.remote_target;
-      ack.via = tx_.via_for(c.b.target.transport, c.b.target.address.family(), tx_.new_branch());
-      ack.from = c.b.local;
-      ack.to = c.b.remote;
-      ack.call_id = c.b.call_id;
-      ack.cseq = c.b.ack_cseq;
-      ack.routes = c.b.route_set;
-      tx_.send_stateless(c.b.target, ack.serialize());
+      send_ack(c, false, c.b.dialog->ack(c.b.ack_cseq));
+      c.b.ack_cseq = 0;
       send_bye(c, false, {});
       end_call(c);
       return;
@@ -491,22 +545,24 @@ void B2bua::on_b_invite_result(std::uint64_t id, const ClientResult& r) {
     c.state = Call::State::kConfirmed;
     pending_invites_.erase(c.a_invite.get());
     ++stats_.calls_answered;
-    std::string headers = pass_through_headers(resp) + "Contact: " + c.a.contact + "\r\n";
+    std::string headers =
+        pass_through_headers(resp) + "Contact: " + c.a.contact + "\r\n" + record_route_lines(a_req);
     sip::ResponseExtras x{.to_tag = c.a.local_tag,
                           .headers = headers,
                           .content_type = resp.header(HeaderId::kContentType),
                           .body = resp.body(),
                           .source = &c.a_invite->source()};
-    std::string bytes = sip::build_response(c.a_invite->request(), status, resp.reason(), x);
-    c.a.pending_2xx_cseq = cseq_number(c.a_invite->request());
+    std::string bytes = sip::build_response(a_req, status, resp.reason(), x);
+    c.a.dialog->confirm();
     c.a_invite->respond(status, bytes);
-    send_2xx(c, true, std::move(bytes));
+    start_2xx(c, true, std::move(bytes), c.a_invite->reply_target(), cseq_number(a_req));
     return;
   }
   // Failure: fail over on 503 (RFC 3263 §4.3), else relay (mapped).
   if (status == 503 && c.next_target < c.targets.size() && !c.a_cancelled) {
-    log_.info("b2bua", "call " + std::to_string(id) + ": 503 from " + c.b.target.address.to_string() +
-                           ", trying the next target");
+    note(LogLevel::kInfo, "failover|" + c.to->name(),
+         "call " + std::to_string(id) + ": 503 from " + c.b.hop.flow().address.to_string() + " (trunk " + c.to->name() +
+             "), trying the next target");
     send_invite_to_next_target(c);
     return;
   }
@@ -531,40 +587,45 @@ void B2bua::answer_a_failure(Call& c, int status, std::string_view reason, std::
   end_call(c);
 }
 
-// A 2xx to an INVITE sent toward one leg is retransmitted over UDP until that
-// leg ACKs (RFC 3261 §13.3.1.4): the initial INVITE's 200 toward A, and a
-// re-INVITE's 200 toward whichever side sent the re-INVITE.
-void B2bua::send_2xx(Call& c, bool to_a, std::string bytes) {
+// A 2xx to an INVITE received from one side (the call's INVITE from A, or a
+// re-INVITE from either) is sent again until that side's ACK, on every
+// transport, and the call is hung up without it (RFC 3261 §13.3.1.4;
+// sip::Dialog keeps the schedule).
+void B2bua::start_2xx(Call& c, bool to_a, std::string bytes, const sip::Target& to, std::uint32_t invite_cseq) {
   Leg& leg = to_a ? c.a : c.b;
-  if (leg.target.transport != Transport::kUdp) return;  // reliable: sent once
-  if (leg.pending_2xx_timer) tx_.loop().cancel_timer(leg.pending_2xx_timer);
-  leg.pending_2xx = std::move(bytes);
-  leg.pending_2xx_interval = tx_.timers().t1;
-  leg.pending_2xx_deadline = tx_.loop().now() + tx_.timers().t1 * 64;
+  if (leg.pending_2xx_timer) stack_.cancel_timer(leg.pending_2xx_timer);
+  leg.pending_2xx_to = to;
+  Millis delay = leg.dialog->start_2xx(std::move(bytes), invite_cseq, stack_.timers().t1, stack_.timers().t2);
   std::uint64_t id = c.id;
-  leg.pending_2xx_timer =
-      tx_.loop().add_timer(leg.pending_2xx_interval, [this, id, to_a]() { retransmit_2xx(id, to_a); });
+  leg.pending_2xx_timer = stack_.add_timer(delay, [this, id, to_a]() { on_2xx_timer(id, to_a); });
 }
 
-void B2bua::retransmit_2xx(std::uint64_t id, bool to_a) {
+void B2bua::on_2xx_timer(std::uint64_t id, bool to_a) {
   Call* c = find(id);
   if (!c) return;
   Leg& leg = to_a ? c->a : c->b;
+  Leg& other = to_a ? c->b : c->a;
   leg.pending_2xx_timer = 0;
-  if (leg.pending_2xx.empty()) return;
-  if (tx_.loop().now() >= leg.pending_2xx_deadline) {
-    log_.info("b2bua", "call " + std::to_string(id) + ": no ACK for the 2xx from trunk " +
-                           (to_a ? c->from : c->to)->name() + "; hanging up both legs");
-    leg.pending_2xx.clear();
+  sip::Dialog::TwoXxTimer t = leg.dialog->on_2xx_timer();
+  if (t.give_up) {
+    TrunkState* trunk = to_a ? c->from : c->to;
+    note(LogLevel::kInfo, "no-ack|" + trunk->name(),
+         "call " + std::to_string(id) + ": no ACK for the 2xx from trunk " + trunk->name() +
+             " within 64*T1; hanging up both legs");
+    ++stats_.calls_unacknowledged;
+    // The other side's 2xx still gets its ACK before the BYE.
+    if (other.ack_cseq != 0 && other.dialog) {
+      send_ack(*c, !to_a, other.dialog->ack(other.ack_cseq));
+      other.ack_cseq = 0;
+    }
     send_bye(*c, true, {});
     send_bye(*c, false, {});
     end_call(*c);
     return;
   }
-  tx_.send_stateless(leg.target, leg.pending_2xx);
-  leg.pending_2xx_interval = std::min(leg.pending_2xx_interval * 2, tx_.timers().t2);
-  leg.pending_2xx_timer =
-      tx_.loop().add_timer(leg.pending_2xx_interval, [this, id, to_a]() { retransmit_2xx(id, to_a); });
+  if (t.resend.empty()) return;
+  stack_.send_stateless(leg.pending_2xx_to, std::string(t.resend));
+  leg.pending_2xx_timer = stack_.add_timer(t.next, [this, id, to_a]() { on_2xx_timer(id, to_a); });
 }
 
 void B2bua::on_ack(Received&& ack) {
@@ -574,50 +635,41 @@ void B2bua::on_ack(Received&& ack) {
   if (!c) return;  // ACK for a call already gone: nothing to answer (RFC 3261 §17)
   Leg& self = from_a ? c->a : c->b;
   Leg& other = from_a ? c->b : c->a;
-  if (!self.pending_2xx.empty()) {
-    self.pending_2xx.clear();
-    if (self.pending_2xx_timer) tx_.loop().cancel_timer(self.pending_2xx_timer);
-    self.pending_2xx_timer = 0;
-  }
-  if (other.ack_cseq == 0) return;  // retransmitted ACK: already relayed
+  if (!self.dialog || !self.dialog->on_ack(cseq_number(m))) return;  // retransmitted, or for no 2xx of ours
+  if (self.pending_2xx_timer) stack_.cancel_timer(self.pending_2xx_timer);
+  self.pending_2xx_timer = 0;
+  if (other.ack_cseq == 0 || !other.dialog) return;
   // The 2xx ACK is end to end: relay it to the other side (with a late-offer
   // answer in its body, if any).
-  OutgoingRequest out;
-  out.method = "ACK";
-  out.uri = other.remote_target;
-  out.via = tx_.via_for(other.target.transport, other.target.address.family(), tx_.new_branch());
-  out.from = other.local;
-  out.to = other.remote;
-  out.call_id = other.call_id;
-  out.cseq = other.ack_cseq;
-  out.routes = other.route_set;
+  OutgoingRequest out = other.dialog->ack(other.ack_cseq);
   out.content_type = std::string(m.header(HeaderId::kContentType));
   out.body = std::string(m.body());
-  other.last_ack = out.serialize();
   other.ack_cseq = 0;
-  tx_.send_stateless(other.target, other.last_ack);
+  send_ack(*c, !from_a, std::move(out));
 }
 
 void B2bua::on_stray_response(Received&& rx) {
   // A 2xx retransmission after the INVITE client transaction ended: the ACK
-  // was lost (or is still owed). Resend the ACK we sent.
+  // was lost (or is still owed). Resend the ACK we sent, also for a call
+  // that has just ended (a 2xx that crossed a CANCEL).
   const SipMessage& m = rx.message;
   if (m.status() < 200 || m.status() >= 300) return;
   bool from_a = false;
-  Call* c = find_by_dialog(m.header(HeaderId::kCallId), tag_of(m.header(HeaderId::kFrom)), &from_a);
+  Call* c = find_by_dialog(m.header(HeaderId::kCallId), tag_of(m.header(HeaderId::kFrom)), &from_a, true);
   if (!c) return;
   Leg& leg = from_a ? c->a : c->b;
-  if (!leg.last_ack.empty()) tx_.send_stateless(leg.target, leg.last_ack);
+  if (!leg.last_ack.empty()) stack_.send_stateless(leg.last_ack_to, leg.last_ack);
 }
 
-void B2bua::on_ack_timeout(const ServerTransactionPtr&) {
+void B2bua::on_ack_timeout(const IncomingRequestPtr&) {
   // Our non-2xx final was never ACKed (Timer H): the call is already over.
 }
 
-void B2bua::on_cancel(const ServerTransactionPtr& tx) {
-  ServerTransactionPtr invite = tx_.find_invite_for_cancel(tx->request());
+void B2bua::on_cancel(const IncomingRequestPtr& tx) {
+  IncomingRequestPtr invite = stack_.find_invite_for_cancel(tx->request());
   auto pending = invite ? pending_invites_.find(invite.get()) : pending_invites_.end();
   if (!invite || pending == pending_invites_.end()) {
+    if (!trunk_for_request(*tx) && !admit_unknown_source(tx)) return;
     reject(tx, 481, {});
     return;
   }
@@ -634,7 +686,7 @@ void B2bua::on_cancel(const ServerTransactionPtr& tx) {
   sip::ResponseExtras x{.to_tag = c->a.local_tag, .source = &invite->source()};
   invite->respond(487, sip::build_response(invite->request(), 487, {}, x));
   if (c->timer_c) {
-    tx_.loop().cancel_timer(c->timer_c);
+    stack_.cancel_timer(c->timer_c);
     c->timer_c = 0;
   }
   if (c->state == Call::State::kResolving) return;  // on_targets ends it
@@ -642,7 +694,7 @@ void B2bua::on_cancel(const ServerTransactionPtr& tx) {
 }
 
 void B2bua::cancel_b(Call& c) {
-  if (!c.b_tx || c.b_tx->finished()) return;
+  if (c.b_final || c.state == Call::State::kResolving) return;
   if (!c.b_provisional) {
     // RFC 3261 §9.1: no CANCEL before a provisional; send it when one comes
     // (Timer B ends the attempt otherwise).
@@ -650,19 +702,27 @@ void B2bua::cancel_b(Call& c) {
     return;
   }
   c.cancel_pending = false;
-  OutgoingRequest cancel = c.b_tx->request().cancel();
-  tx_.send_request(std::move(cancel), c.b.target, [](const ClientResult&) {});
+  // To the INVITE's own target, with its Via (branch) so that it matches.
+  stack_.send_request(c.b_invite.cancel(), c.b.hop.flow(), [](const ClientResult&) {});
 }
 
-void B2bua::on_in_dialog_request(const ServerTransactionPtr& tx, Call& c, bool from_a) {
+void B2bua::on_in_dialog_request(const IncomingRequestPtr& tx, Call& c, bool from_a) {
   const SipMessage& req = tx->request();
+  Leg& self = from_a ? c.a : c.b;
   Leg& other = from_a ? c.b : c.a;
   std::string_view method = req.method();
-  if (c.state != Call::State::kConfirmed && method != "BYE" && method != "UPDATE" && method != "INFO") {
-    reject(tx, 491, {});  // a re-INVITE while the first is still open
+  if (!self.dialog) {
+    reject(tx, 481, {});
     return;
   }
-  if (c.state != Call::State::kConfirmed && method == "BYE" && from_a) {
+  if (!self.dialog->accept_remote_cseq(req)) {
+    // RFC 3261 §12.2.2: a lower CSeq than the last is out of order.
+    reject(tx, 500, "Server Internal Error (CSeq out of order)");
+    return;
+  }
+  bool bye = method == "BYE";
+  bool invite = method == "INVITE";
+  if (c.state != Call::State::kConfirmed && bye && from_a) {
     // BYE from A before B answered (RFC 3261 §15: A may not, but be safe).
     tx->respond(200, sip::build_response(req, 200, {}, {.source = &tx->source()}));
     c.a_cancelled = true;
@@ -674,88 +734,144 @@ void B2bua::on_in_dialog_request(const ServerTransactionPtr& tx, Call& c, bool f
     cancel_b(c);
     return;
   }
-  OutgoingRequest out;
-  out.method = std::string(method);
-  out.uri = other.remote_target;
-  out.from = other.local;
-  out.to = other.remote;
-  out.call_id = other.call_id;
-  out.cseq = ++other.local_cseq;
-  out.routes = other.route_set;
-  out.contact = method == "INVITE" || method == "UPDATE" ? other.contact : "";
+  if ((invite && (c.state != Call::State::kConfirmed || c.reinvite_pending)) ||
+      (c.state != Call::State::kConfirmed && !bye && method != "UPDATE" && method != "INFO")) {
+    reject(tx, 491, {});  // a re-INVITE while an INVITE is still open
+    return;
+  }
+  if (!other.dialog) {
+    reject(tx, 481, {});  // the other side has no dialog (yet) to carry it
+    return;
+  }
+  if (invite) {
+    // 100 Trying at once, as for the call's INVITE (RFC 3261 §17.2.1): the
+    // other side may take its time, and the sender must not retransmit.
+    tx->respond(100, sip::build_response(req, 100, {}, {.source = &tx->source()}));
+    c.reinvite_pending = true;
+  }
+  OutgoingRequest out = other.dialog->request(method);
   out.headers = pass_through_headers(req);
   out.content_type = std::string(req.header(HeaderId::kContentType));
   out.body = std::string(req.body());
-  bool bye = method == "BYE";
   std::uint32_t relayed_cseq = out.cseq;
   std::uint64_t id = c.id;
-  tx_.send_request(std::move(out), other.target,
-                   [this, id, tx, from_a, bye, relayed_cseq](const ClientResult& r) {
-                     if (r.status < 200 && r.response) return;  // provisional: nothing to relay
-                     Call* call = find(id);
-                     Leg* self_leg = call ? (from_a ? &call->a : &call->b) : nullptr;
-                     Leg* other_leg = call ? (from_a ? &call->b : &call->a) : nullptr;
-                     int status = r.status;
-                     std::string body, content_type, headers;
-                     std::string_view reason;
-                     if (r.response) {
-                       const SipMessage& resp = r.response->message;
-                       body = std::string(resp.body());
-                       content_type = std::string(resp.header(HeaderId::kContentType));
-                       headers = pass_through_headers(resp);
-                       reason = resp.reason();
-                     } else if (bye) {
-                       status = 200;  // the other side is gone; the call ends anyway
-                     }
-                     if (self_leg && !bye) headers += "Contact: " + self_leg->contact + "\r\n";
-                     std::string tag(tag_of(tx->request().header(HeaderId::kTo)));
-                     sip::ResponseExtras x{.to_tag = tag,
-                                           .headers = headers,
-                                           .content_type = content_type,
-                                           .body = body,
-                                           .source = &tx->source()};
-                     std::string bytes = sip::build_response(tx->request(), status, reason, x);
-                     tx->respond(status, bytes);
-                     if (!call) return;
-                     if (tx->is_invite() && status >= 200 && status < 300) {
+  std::string relayed_method(method);
+  send_in_dialog(c, !from_a, std::move(out),
+                 [this, id, tx, from_a, bye, invite, relayed_cseq, relayed_method](const ClientResult& r) {
+                   if (r.status < 200 && r.response) return;  // provisional: nothing to relay
+                   Call* call = find(id);
+                   Leg* self_leg = call ? (from_a ? &call->a : &call->b) : nullptr;
+                   Leg* other_leg = call ? (from_a ? &call->b : &call->a) : nullptr;
+                   int status = r.status;
+                   std::string body, content_type, headers;
+                   std::string_view reason;
+                   if (r.response) {
+                     const SipMessage& resp = r.response->message;
+                     body = std::string(resp.body());
+                     content_type = std::string(resp.header(HeaderId::kContentType));
+                     headers = pass_through_headers(resp);
+                     reason = resp.reason();
+                     if (other_leg && other_leg->dialog)
+                       other_leg->dialog->apply_target_refresh(relayed_method, status, resp);
+                   } else if (bye) {
+                     status = 200;  // the other side is gone; the call ends anyway
+                   }
+                   if (self_leg && !bye) headers += "Contact: " + self_leg->contact + "\r\n";
+                   std::string tag(tag_of(tx->request().header(HeaderId::kTo)));
+                   sip::ResponseExtras x{.to_tag = tag,
+                                         .headers = headers,
+                                         .content_type = content_type,
+                                         .body = body,
+                                         .source = &tx->source()};
+                   std::string bytes = sip::build_response(tx->request(), status, reason, x);
+                   if (self_leg && self_leg->dialog)
+                     self_leg->dialog->apply_target_refresh(relayed_method, status, tx->request());
+                   tx->respond(status, bytes);
+                   if (!call) return;
+                   if (invite) {
+                     call->reinvite_pending = false;
+                     if (status >= 200 && status < 300) {
                        // re-INVITE answered: the requester's ACK goes on to the other side.
                        other_leg->ack_cseq = relayed_cseq;
-                       send_2xx(*call, from_a, std::move(bytes));
+                       start_2xx(*call, from_a, std::move(bytes), tx->reply_target(), cseq_number(tx->request()));
                      }
-                     if (bye) end_call(*call);
-                   });
+                   }
+                   if (bye) end_call(*call);
+                 });
 }
 
 void B2bua::send_bye(Call& c, bool to_a, std::string_view reason) {
   Leg& leg = to_a ? c.a : c.b;
-  if (leg.remote_target.empty()) return;
-  OutgoingRequest bye;
-  bye.method = "BYE";
-  bye.uri = leg.remote_target;
-  bye.from = leg.local;
-  bye.to = leg.remote;
-  bye.call_id = leg.call_id;
-  bye.cseq = ++leg.local_cseq;
-  bye.routes = leg.route_set;
+  if (!leg.dialog || leg.dialog->remote_target().empty()) return;
+  OutgoingRequest bye = leg.dialog->request("BYE");
   if (!reason.empty()) bye.headers = "Reason: " + std::string(reason) + "\r\n";
-  tx_.send_request(std::move(bye), leg.target, [](const ClientResult&) {});
+  send_in_dialog(c, to_a, std::move(bye), [](const ClientResult&) {});
 }
+
+// ---- next hops of the dialogs ---------------------------------------------------
+
+void B2bua::with_next_hop(Call& c, bool to_a, HopHandler then) {
+  Leg& leg = to_a ? c.a : c.b;
+  if (!leg.dialog) {
+    then(nullptr);
+    return;
+  }
+  TrunkState* trunk = to_a ? c.from : c.to;
+  std::uint64_t id = c.id;
+  leg.hop.locate(stack_, leg.dialog->next_hop_uri(),
+                 [this, id, trunk, then = std::move(then)](const sip::Target* t, std::string_view error) {
+                   if (!t) {
+                     note(LogLevel::kWarn, "hop|" + trunk->name(),
+                          "call " + std::to_string(id) + ": nothing sent toward trunk " + trunk->name() + ": " +
+                              std::string(error));
+                   }
+                   then(t);
+                 });
+}
+
+void B2bua::send_in_dialog(Call& c, bool to_a, OutgoingRequest req, sip::Stack::ClientHandler handler) {
+  with_next_hop(c, to_a, [this, req = std::move(req), handler = std::move(handler)](const sip::Target* t) mutable {
+    if (!t) {
+      if (handler) handler(ClientResult{nullptr, 503});
+      return;
+    }
+    stack_.send_request(std::move(req), *t, std::move(handler));
+  });
+}
+
+void B2bua::send_ack(Call& c, bool to_a, OutgoingRequest ack) {
+  std::uint64_t id = c.id;
+  with_next_hop(c, to_a, [this, id, to_a, ack = std::move(ack)](const sip::Target* t) mutable {
+    Call* call = find_any(id);
+    if (!t || !call) return;
+    Leg& leg = to_a ? call->a : call->b;
+    ack.via = stack_.via_for(t->transport, t->address.family(), stack_.new_branch());
+    leg.last_ack = ack.serialize();
+    leg.last_ack_to = *t;
+    stack_.send_stateless(*t, leg.last_ack);
+  });
+}
+
+// ---- the end of a call ------------------------------------------------------------
 
 void B2bua::end_call(Call& c) {
   if (c.state == Call::State::kEnded) return;
   c.state = Call::State::kEnded;
-  if (c.timer_c) tx_.loop().cancel_timer(c.timer_c);
-  if (c.a.pending_2xx_timer) tx_.loop().cancel_timer(c.a.pending_2xx_timer);
-  if (c.b.pending_2xx_timer) tx_.loop().cancel_timer(c.b.pending_2xx_timer);
-  c.timer_c = c.a.pending_2xx_timer = c.b.pending_2xx_timer = 0;
-  if (c.counted) c.to->end_call();
+  for (auto* t : {&c.timer_c, &c.a.pending_2xx_timer, &c.b.pending_2xx_timer}) {
+    if (*t) stack_.cancel_timer(*t);
+    *t = 0;
+  }
+  if (c.counted) {
+    c.to->end_call();
+    c.from->end_call();
+  }
   c.counted = false;
   pending_invites_.erase(c.a_invite.get());
   --stats_.calls_active;
   std::uint64_t id = c.id;
   // Keep the dialogs a little longer so that retransmitted BYEs and 2xx get
   // answers from the call rather than 481 (64*T1, as transactions do).
-  tx_.loop().add_timer(tx_.timers().t1 * 64, [this, id]() {
+  c.forget_timer = stack_.add_timer(stack_.timers().t1 * 64, [this, id]() {
     auto it = calls_.find(id);
     if (it == calls_.end()) return;
     dialogs_.erase("A|" + it->second->a.call_id + "|" + it->second->a.local_tag);
@@ -767,29 +883,29 @@ void B2bua::end_call(Call& c) {
 void B2bua::ping(TrunkState& trunk, std::function<void(bool up)> done) {
   std::optional<Transport> transport = trunk.config().transport;
   TrunkState* t = &trunk;
-  resolver_.resolve(trunk.config().peer, transport,
-                    [this, t, done](std::vector<sip::ResolvedTarget> targets, std::string error) {
-                      if (targets.empty()) {
-                        log_.warn("b2bua", "OPTIONS to trunk " + t->name() + ": " + error);
-                        done(false);
-                        return;
-                      }
-                      const auto& target = targets.front();
-                      auto addr = core::SocketAddress::from_ip(target.address, target.port);
-                      sip::Target dest{target.transport, addr ? *addr : core::SocketAddress{}, {}, t->name()};
-                      auto local = tx_.transport().local_address(target.transport, dest.address.family());
-                      OutgoingRequest req;
-                      req.method = "OPTIONS";
-                      req.uri = "sip:" + dest.address.to_string() + std::string(transport_param(target.transport));
-                      req.from = "<sip:ping@" + local.host_for_uri() + ">;tag=" + tx_.random_token(12);
-                      req.to = "<" + req.uri + ">";
-                      req.call_id = new_call_id_();
-                      req.headers = "Accept: application/sdp\r\n";
-                      tx_.send_request(std::move(req), dest, [done](const ClientResult& r) {
-                        if (r.response && r.status < 200) return;
-                        done(r.response != nullptr);
-                      });
-                    });
+  stack_.resolve(trunk.config().peer, transport,
+                 [this, t, done](std::vector<sip::ResolvedTarget> targets, std::string error) {
+                   if (targets.empty()) {
+                     note(LogLevel::kWarn, "ping|" + t->name(), "OPTIONS to trunk " + t->name() + ": " + error);
+                     done(false);
+                     return;
+                   }
+                   const auto& target = targets.front();
+                   auto addr = core::SocketAddress::from_ip(target.address, target.port);
+                   sip::Target dest{target.transport, addr ? *addr : core::SocketAddress{}, {}, t->name()};
+                   auto local = stack_.local_address(target.transport, dest.address.family());
+                   OutgoingRequest req;
+                   req.method = "OPTIONS";
+                   req.uri = "sip:" + dest.address.to_string() + std::string(transport_param(target.transport));
+                   req.from = "<sip:ping@" + local.host_for_uri() + ">;tag=" + stack_.random_token(12);
+                   req.to = "<" + req.uri + ">";
+                   req.call_id = new_call_id_();
+                   req.headers = "Accept: application/sdp\r\n";
+                   stack_.send_request(std::move(req), dest, [done](const ClientResult& r) {
+                     if (r.response && r.status < 200) return;
+                     done(r.response != nullptr);
+                   });
+                 });
 }
 
 }  // namespace sipnic::interwork

@@ -1,8 +1,13 @@
-// The trunk-to-trunk B2BUA of one worker: each call is two dialogs, an inbound
-// leg A (sipnic is UAS) and an outbound leg B (sipnic is UAC), with topology
-// hiding (new Call-ID, Via, Contact and From tag on B; nothing of one side's
-// addressing reaches the other), SDP passed through, in-dialog requests relayed
-// both ways, CANCEL, failure mapping, RFC 3263 failover and trunk limits.
+// The trunk-to-trunk B2BUA of one worker: call policy only. Each call pairs
+// two dialogs (sip::Dialog), an inbound leg A (sipnic is UAS) and an
+// outbound leg B (sipnic is UAC), with topology hiding (new Call-ID, Via,
+// Contact and From tag on B; nothing of one side's addressing reaches the
+// other), SDP passed through, in-dialog requests relayed both ways, CANCEL,
+// failure mapping, RFC 3263 failover, trunk limits in both directions and
+// the handling of sources that are no trunk.
+//
+// It depends on sip::Stack (sip/stack.h), not on the transaction layer and
+// the resolver themselves, so that tests drive it without sockets.
 //
 // Runs on its worker's loop thread; every message of a call reaches the worker
 // that owns the call's Call-IDs (see Node).
@@ -11,84 +16,129 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "core/config.h"
-#include "core/event_loop.h"
 #include "core/log.h"
+#include "core/log_limiter.h"
+#include "core/metrics.h"
 #include "interwork/router.h"
 #include "interwork/trunk_state.h"
-#include "sip/resolver.h"
-#include "sip/transaction.h"
+#include "sip/dialog.h"
+#include "sip/dialog_hop.h"
+#include "sip/stack.h"
+#include "sip/transport.h"
 
 namespace sipnic::interwork {
 
+// Names of the B2BUA's figures in the node's registry (every metric:
+// docs/operations.md).
+namespace metric {
+inline constexpr std::string_view kCallsStarted = "sipnic_calls_started_total";
+inline constexpr std::string_view kCallsAnswered = "sipnic_calls_answered_total";
+inline constexpr std::string_view kCallsFailed = "sipnic_calls_failed_total";
+inline constexpr std::string_view kCallsRejected = "sipnic_calls_rejected_total";
+inline constexpr std::string_view kCallsActive = "sipnic_calls_active";
+inline constexpr std::string_view kCallsUnacknowledged = "sipnic_calls_unacknowledged_total";
+inline constexpr std::string_view kUnknownSourceRequests = "sipnic_unknown_source_requests_total";
+}  // namespace metric
+
+// The B2BUA's figures: one worker's cells in the node's registry, written by
+// that worker only (core/metrics.h).
 struct B2buaStats {
-  std::uint64_t calls_started = 0;
-  std::uint64_t calls_answered = 0;
-  std::uint64_t calls_failed = 0;
-  std::uint64_t calls_rejected = 0;  // refused before an outbound leg existed
-  std::uint64_t calls_active = 0;
+  B2buaStats(core::MetricsRegistry& metrics, std::uint32_t worker);
+  core::Counter calls_started;
+  core::Counter calls_answered;
+  core::Counter calls_failed;
+  core::Counter calls_rejected;  // refused before an outbound leg existed
+  core::Gauge calls_active;
+  core::Counter calls_unacknowledged;    // hung up: a 2xx got no ACK within 64*T1
+  core::Counter unknown_source_requests;  // from no trunk: 403 sent statelessly, or dropped
+  core::Counter rate_limited_requests;    // from no trunk, over [node] unknown-source-rate: dropped
 };
 
 class B2bua {
  public:
-  // `call_id_for_worker` makes a Call-ID that the node dispatches to this worker.
-  B2bua(const core::Config& config, std::vector<std::unique_ptr<TrunkState>>& trunks,
-        sip::TransactionLayer& transactions, sip::Resolver& resolver, core::Log& log,
-        std::function<std::string()> new_call_id);
+  // `new_call_id` makes a Call-ID that the node dispatches to this worker.
+  // `source_limiter` counts requests from sources that are no trunk's for
+  // the whole node ([node] unknown-source-rate); null: this B2BUA keeps its own.
+  // Its figures go to `metrics` as worker `worker`'s cells.
+  B2bua(const core::Config& config, std::vector<std::unique_ptr<TrunkState>>& trunks, sip::Stack& stack,
+        core::Log& log, core::MetricsRegistry& metrics, std::uint32_t worker,
+        std::function<std::string()> new_call_id, sip::HandshakeLimiter* source_limiter = nullptr);
   ~B2bua();
+  B2bua(const B2bua&) = delete;
+  B2bua& operator=(const B2bua&) = delete;
 
-  void on_request(const sip::ServerTransactionPtr& tx);
+  // The transaction user's entries (sip::TransactionLayer::User).
+  void on_request(const sip::IncomingRequestPtr& tx);
   void on_ack(sip::Received&& ack);
   void on_stray_response(sip::Received&& response);
-  void on_ack_timeout(const sip::ServerTransactionPtr& tx);
+  void on_ack_timeout(const sip::IncomingRequestPtr& tx);
 
   // Sends an OPTIONS ping to a trunk; `done(true)` on any response.
   void ping(TrunkState& trunk, std::function<void(bool up)> done);
 
+  // This worker's cells (the node's registry sums the workers').
   const B2buaStats& stats() const { return stats_; }
 
  private:
   struct Call;
   struct Leg;
+  using HopHandler = std::function<void(const sip::Target*)>;
 
-  TrunkState* trunk_for_request(const sip::ServerTransactionPtr& tx);
-  void reject(const sip::ServerTransactionPtr& tx, int status, std::string_view reason,
+  TrunkState* trunk_for_request(const sip::IncomingRequest& tx);
+  // A request from a source that is no trunk: false when it was dropped
+  // (over the per-source rate, or [node] unknown-source = drop).
+  bool admit_unknown_source(const sip::IncomingRequestPtr& tx);
+  void reject(const sip::IncomingRequestPtr& tx, int status, std::string_view reason,
               std::string_view extra_headers = {});
-  void start_call(const sip::ServerTransactionPtr& tx, TrunkState& from);
+  void reject_statelessly(const sip::IncomingRequestPtr& tx, int status, std::string_view reason);
+  void start_call(const sip::IncomingRequestPtr& tx, TrunkState& from);
   void on_targets(std::uint64_t call_id, std::vector<sip::ResolvedTarget> targets, std::string error);
   void send_invite_to_next_target(Call& call);
   void on_b_invite_result(std::uint64_t call_id, const sip::ClientResult& r);
   void answer_a_failure(Call& call, int status, std::string_view reason, std::string_view headers);
-  void on_cancel(const sip::ServerTransactionPtr& tx);
-  void on_in_dialog_request(const sip::ServerTransactionPtr& tx, Call& call, bool from_a);
-  void send_2xx(Call& call, bool to_a, std::string bytes);
-  void retransmit_2xx(std::uint64_t call_id, bool to_a);
+  void on_cancel(const sip::IncomingRequestPtr& tx);
+  void on_in_dialog_request(const sip::IncomingRequestPtr& tx, Call& call, bool from_a);
+  void start_2xx(Call& call, bool to_a, std::string bytes, const sip::Target& to, std::uint32_t invite_cseq);
+  void on_2xx_timer(std::uint64_t call_id, bool to_a);
   void cancel_b(Call& call);
   void send_bye(Call& call, bool to_a, std::string_view reason);
+  // Requests within a leg's dialog go to its next hop (sip::Dialog), as the
+  // leg's sip::DialogHop locates it.
+  void with_next_hop(Call& call, bool to_a, HopHandler then);
+  void send_in_dialog(Call& call, bool to_a, sip::OutgoingRequest req, sip::Stack::ClientHandler handler);
+  void send_ack(Call& call, bool to_a, sip::OutgoingRequest ack);
   void end_call(Call& call);
   void arm_timer_c(Call& call);
+  // A line that may repeat once per request or call: at most one per key per
+  // interval (core::LogLimiter).
+  void note(core::LogLevel level, std::string_view key, const std::string& message);
 
-  Call* find(std::uint64_t id);
-  Call* find_by_dialog(std::string_view call_id, std::string_view local_tag, bool* from_a);
+  Call* find(std::uint64_t id);      // live calls only
+  Call* find_any(std::uint64_t id);  // ended ones too, until they are forgotten
+  Call* find_by_dialog(std::string_view call_id, std::string_view local_tag, bool* from_a, bool include_ended = false);
 
   const core::Config& config_;
   std::vector<std::unique_ptr<TrunkState>>& trunks_;
-  sip::TransactionLayer& tx_;
-  sip::Resolver& resolver_;
+  sip::Stack& stack_;
   core::Log& log_;
+  B2buaStats stats_;
   std::function<std::string()> new_call_id_;
   Router router_;
+  core::LogLimiter log_limiter_;
+  sip::HandshakeLimiter own_source_limiter_;
+  sip::HandshakeLimiter* source_limiter_;
   std::uint64_t next_call_ = 1;
   std::unordered_map<std::uint64_t, std::unique_ptr<Call>> calls_;
   // Dialog lookup: "A|" + Call-ID + "|" + our tag towards A, and the same for B.
   std::unordered_map<std::string, std::uint64_t> dialogs_;
   // The inbound INVITE transaction of each call not yet answered (for CANCEL).
-  std::unordered_map<const sip::ServerTransaction*, std::uint64_t> pending_invites_;
-  B2buaStats stats_;
+  std::unordered_map<const sip::IncomingRequest*, std::uint64_t> pending_invites_;
 };
 
 }  // namespace sipnic::interwork

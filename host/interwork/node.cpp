@@ -12,6 +12,7 @@
 #include "core/event_loop.h"
 #include "sip/resolver.h"
 #include "sip/transaction.h"
+#include "sip/transaction_stack.h"
 #include "tls/tls_streams.h"
 
 namespace sipnic::interwork {
@@ -40,42 +41,6 @@ std::uint64_t soft_descriptor_limit() {
   return r.rlim_cur;
 }
 
-// One worker's call figures in the registry. The B2BUA keeps its own
-// B2buaStats; the worker publishes them into these cells (publish_calls).
-// TODO(lead, issue 9): once the B2BUA rewrite lands, the B2BUA can write
-// these cells itself (B2buaStats fields as core::Counter / core::Gauge,
-// handed to it at construction); publish_calls and refresh_calls then go.
-struct CallCells {
-  core::Counter started, answered, failed, rejected;
-  core::Gauge active;
-};
-
-CallCells register_call_cells(core::MetricsRegistry& m, std::uint32_t worker) {
-  using core::MetricType;
-  CallCells c;
-  c.started = m.counter({std::string(metric::kCallsStarted),
-                         "calls the B2BUA started: routed, and admitted by the target trunk's limits",
-                         MetricType::kCounter},
-                        {}, worker);
-  c.answered = m.counter({std::string(metric::kCallsAnswered), "calls answered (2xx relayed to the caller)",
-                          MetricType::kCounter},
-                         {}, worker);
-  c.failed = m.counter({std::string(metric::kCallsFailed),
-                        "started calls that ended with a failure response to the caller", MetricType::kCounter},
-                       {}, worker);
-  c.rejected = m.counter({std::string(metric::kCallsRejected),
-                          "calls refused before an outbound leg existed (trunk down or at its limits: 503)",
-                          MetricType::kCounter},
-                         {}, worker);
-  c.active = m.gauge({std::string(metric::kCallsActive), "calls in progress now", MetricType::kGauge}, {}, worker);
-  return c;
-}
-
-// Counters only grow: a published figure adds what is new since the last time.
-void catch_up(core::Counter& c, std::uint64_t v) {
-  if (v > c.value()) c.add(v - c.value());
-}
-
 std::uint32_t workers_for(const core::Config& config) {
   return config.workers ? config.workers : std::max(1u, std::thread::hardware_concurrency());
 }
@@ -84,8 +49,6 @@ std::uint32_t workers_for(const core::Config& config) {
 
 struct Node::Worker {
   std::uint32_t index = 0;
-  CallCells calls;
-  std::atomic<bool> serving{false};  // in loop.run(): posted tasks run
   core::EventLoop loop;
   std::unique_ptr<offload::SipParseEngine> parser;
   std::unique_ptr<offload::GcmEngine> gcm;          // TLS record crypto (when TLS is configured)
@@ -93,6 +56,7 @@ struct Node::Worker {
   std::unique_ptr<sip::TransportLayer> transport;
   std::unique_ptr<sip::TransactionLayer> transactions;
   std::unique_ptr<sip::Resolver> resolver;
+  std::unique_ptr<sip::TransactionStack> stack;  // what the B2BUA sees of the two above
   std::unique_ptr<B2bua> b2bua;
   std::thread thread;
 };
@@ -107,12 +71,12 @@ Node::Node(const core::Config& config, core::Log& log, const offload::Device& de
       created_(core::Clock::now()),
       handshake_limiter_(config.tls.handshake_rate),
       connection_limits_(effective_max_connections(config.max_connections, soft_descriptor_limit()),
-                         config.max_connections_per_source) {
+                         config.max_connections_per_source),
+      unknown_source_limiter_(config.unknown_source_rate) {
   for (const auto& t : config_.trunks) trunks_.push_back(std::make_unique<TrunkState>(t));
   for (std::uint32_t i = 0; i < worker_count_; ++i) {
     auto w = std::make_unique<Worker>();
     w->index = i;
-    w->calls = register_call_cells(metrics_, i);
     workers_.push_back(std::move(w));
   }
   register_node_metrics();
@@ -123,12 +87,16 @@ void Node::register_node_metrics() {
   const core::MetricInfo up{std::string(metric::kTrunkUp),
                             "1 while the trunk is up (OPTIONS answered, or not pinged), 0 while down",
                             MetricType::kGauge};
-  const core::MetricInfo active{std::string(metric::kTrunkCallsActive), "calls in progress towards the trunk now",
+  const core::MetricInfo active{std::string(metric::kTrunkCallsActive),
+                                "calls in progress on the trunk now, either way (what max-calls holds)",
                                 MetricType::kGauge};
   const core::MetricInfo started{std::string(metric::kTrunkCallsStarted), "calls started towards the trunk",
                                  MetricType::kCounter};
+  const core::MetricInfo received{std::string(metric::kTrunkCallsReceived),
+                                  "calls the trunk sent in, admitted by its own limits", MetricType::kCounter};
   const core::MetricInfo refused{std::string(metric::kTrunkCallsRefused),
-                                 "calls towards the trunk refused (503), by reason: down, max_calls, max_cps",
+                                 "calls refused (503) by the trunk's state or limits, by reason (down, max_calls, "
+                                 "max_cps) and direction (out: towards the trunk, in: sent in by it)",
                                  MetricType::kCounter};
   const core::MetricInfo options{std::string(metric::kTrunkOptions),
                                  "OPTIONS pings to the trunk, by result: answered or unanswered", MetricType::kCounter};
@@ -142,10 +110,17 @@ void Node::register_node_metrics() {
     metrics_.callback(up, l, [tp] { return tp->up() ? 1.0 : 0.0; });
     metrics_.callback(active, l, [tp] { return static_cast<double>(tp->active_calls()); });
     metrics_.callback(started, l, [tp] { return static_cast<double>(tp->calls_started()); });
-    for (std::size_t r = 0; r < TrunkState::kRefusalCount; ++r) {
-      const auto why = static_cast<TrunkState::Refusal>(r);
-      metrics_.callback(refused, {{"trunk", t->name()}, {"reason", std::string(TrunkState::refusal_name(why))}},
-                        [tp, why] { return static_cast<double>(tp->calls_refused(why)); });
+    metrics_.callback(received, l, [tp] { return static_cast<double>(tp->calls_received()); });
+    for (auto dir : {TrunkState::Direction::kOut, TrunkState::Direction::kIn}) {
+      for (std::size_t r = 0; r < TrunkState::kRefusalCount; ++r) {
+        const auto why = static_cast<TrunkState::Refusal>(r);
+        if (dir == TrunkState::Direction::kIn && why == TrunkState::Refusal::kDown) continue;  // never refuses in
+        metrics_.callback(refused,
+                          {{"trunk", t->name()},
+                           {"reason", std::string(TrunkState::refusal_name(why))},
+                           {"direction", std::string(TrunkState::direction_name(dir))}},
+                          [tp, why, dir] { return static_cast<double>(tp->calls_refused(why, dir)); });
+      }
     }
     metrics_.callback(options, {{"trunk", t->name()}, {"result", "answered"}},
                       [tp] { return static_cast<double>(tp->options_answered()); });
@@ -161,36 +136,6 @@ void Node::register_node_metrics() {
                     [n = worker_count_] { return static_cast<double>(n); });
   metrics_.callback({std::string(metric::kUptime), "seconds since the node started", MetricType::kGauge}, {},
                     [t0 = created_] { return std::chrono::duration<double>(core::Clock::now() - t0).count(); });
-  metrics_.add_refresh([this] { refresh_calls(); });
-}
-
-// On the worker's thread: its B2BUA's figures into its cells.
-void Node::publish_calls(Worker& w) {
-  if (!w.b2bua) return;
-  const B2buaStats& s = w.b2bua->stats();
-  catch_up(w.calls.started, s.calls_started);
-  catch_up(w.calls.answered, s.calls_answered);
-  catch_up(w.calls.failed, s.calls_failed);
-  catch_up(w.calls.rejected, s.calls_rejected);
-  w.calls.active.set(static_cast<std::int64_t>(s.calls_active));
-}
-
-// On a reader's thread, before a snapshot: each running worker publishes
-// now, so that what is read is current. A worker that does not answer within
-// a second (stopping, or stuck) leaves its last published figures.
-void Node::refresh_calls() {
-  std::vector<std::future<void>> done;
-  for (auto& w : workers_) {
-    if (!w->serving.load()) continue;
-    auto p = std::make_shared<std::promise<void>>();
-    done.push_back(p->get_future());
-    Worker* wp = w.get();
-    w->loop.post([this, wp, p] {
-      publish_calls(*wp);
-      p->set_value();
-    });
-  }
-  for (auto& f : done) f.wait_for(std::chrono::seconds(1));
 }
 
 Node::~Node() { stop(); }
@@ -302,13 +247,17 @@ void Node::run_worker(Worker& w, std::promise<void>& ready) {
     w.resolver = std::make_unique<sip::Resolver>(w.loop, log_, ropt);
     std::uint32_t n = worker_count();
     Worker* wp = &w;
-    w.b2bua = std::make_unique<B2bua>(config_, trunks_, *w.transactions, *w.resolver, log_, [wp, n] {
-      // A Call-ID this worker owns, so that the outbound leg's messages come here.
-      for (;;) {
-        std::string id = wp->transactions->random_token(24);
-        if (owner_of_call_id(id, n) == wp->index) return id;
-      }
-    });
+    w.stack = std::make_unique<sip::TransactionStack>(*w.transactions, *w.resolver);
+    w.b2bua = std::make_unique<B2bua>(
+        config_, trunks_, *w.stack, log_, metrics_, w.index,
+        [wp, n] {
+          // A Call-ID this worker owns, so that the outbound leg's messages come here.
+          for (;;) {
+            std::string id = wp->transactions->random_token(24);
+            if (owner_of_call_id(id, n) == wp->index) return id;
+          }
+        },
+        &unknown_source_limiter_);
     B2bua* b = w.b2bua.get();
     w.transactions->set_user(sip::TransactionLayer::User{
         .on_request = [b](const sip::ServerTransactionPtr& tx) { b->on_request(tx); },
@@ -324,6 +273,7 @@ void Node::run_worker(Worker& w, std::promise<void>& ready) {
     });
   } catch (...) {
     w.b2bua.reset();
+    w.stack.reset();
     w.resolver.reset();
     w.transactions.reset();
     w.transport.reset();
@@ -333,12 +283,10 @@ void Node::run_worker(Worker& w, std::promise<void>& ready) {
     return;
   }
   ready.set_value();
-  w.serving = true;
   w.loop.run();
-  w.serving = false;
-  publish_calls(w);  // the final figures, for the summary after stop()
   // Tear down on the loop's own thread (the resolver requires it).
   w.b2bua.reset();
+  w.stack.reset();
   w.resolver.reset();
   w.transactions.reset();
   w.transport.reset();  // its TLS connections end before their sessions' factory
@@ -411,8 +359,10 @@ NodeStatus Node::status() const {
     ts.calls_now = t->active_calls();
     ts.calls_last_second = t->calls_last_second(now);
     ts.calls_started = t->calls_started();
-    for (std::size_t r = 0; r < TrunkState::kRefusalCount; ++r)
-      ts.calls_refused += t->calls_refused(static_cast<TrunkState::Refusal>(r));
+    ts.calls_received = t->calls_received();
+    for (auto dir : {TrunkState::Direction::kOut, TrunkState::Direction::kIn})
+      for (std::size_t r = 0; r < TrunkState::kRefusalCount; ++r)
+        ts.calls_refused += t->calls_refused(static_cast<TrunkState::Refusal>(r), dir);
     ts.max_calls = t->config().max_calls;
     ts.max_cps = t->config().max_cps;
     s.trunks.push_back(std::move(ts));

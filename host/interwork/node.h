@@ -41,14 +41,10 @@ struct NodeOptions {
 };
 
 namespace metric {
-inline constexpr std::string_view kCallsStarted = "sipnic_calls_started_total";
-inline constexpr std::string_view kCallsAnswered = "sipnic_calls_answered_total";
-inline constexpr std::string_view kCallsFailed = "sipnic_calls_failed_total";
-inline constexpr std::string_view kCallsRejected = "sipnic_calls_rejected_total";
-inline constexpr std::string_view kCallsActive = "sipnic_calls_active";
 inline constexpr std::string_view kTrunkUp = "sipnic_trunk_up";
 inline constexpr std::string_view kTrunkCallsActive = "sipnic_trunk_calls_active";
 inline constexpr std::string_view kTrunkCallsStarted = "sipnic_trunk_calls_started_total";
+inline constexpr std::string_view kTrunkCallsReceived = "sipnic_trunk_calls_received_total";
 inline constexpr std::string_view kTrunkCallsRefused = "sipnic_trunk_calls_refused_total";
 inline constexpr std::string_view kTrunkOptions = "sipnic_trunk_options_pings_total";
 inline constexpr std::string_view kTrunkMaxCalls = "sipnic_trunk_max_calls";
@@ -69,9 +65,10 @@ struct TrunkStatus {
   std::uint64_t options_answered = 0;
   std::uint64_t options_unanswered = 0;
   std::uint32_t calls_now = 0;
-  std::uint32_t calls_last_second = 0;  // calls started in the sliding second
+  std::uint32_t calls_last_second = 0;  // calls admitted either way in the sliding second
   std::uint64_t calls_started = 0;      // towards this trunk
-  std::uint64_t calls_refused = 0;      // by its limits or while down
+  std::uint64_t calls_received = 0;     // sent in by this trunk
+  std::uint64_t calls_refused = 0;      // by its limits (either way) or while down
   std::uint32_t max_calls = 0;          // 0: no limit
   double max_cps = 0;                   // 0: no limit
 };
@@ -155,8 +152,6 @@ class Node {
   void schedule_ping(Worker& w, TrunkState& trunk);
   bool uses_tls() const;
   void register_node_metrics();
-  void publish_calls(Worker& w);
-  void refresh_calls();
 
   const core::Config& config_;
   core::Log& log_;
@@ -169,6 +164,9 @@ class Node {
   std::unique_ptr<tls::TlsSetHolder> tls_;  // null without TLS
   sip::HandshakeLimiter handshake_limiter_;  // node-wide, shared by the workers
   sip::ConnectionLimits connection_limits_;  // node-wide, shared by the workers
+  // Requests per second from each source that is no trunk ([node]
+  // unknown-source-rate): the same per-IP token bucket, node-wide.
+  sip::HandshakeLimiter unknown_source_limiter_;
   std::vector<std::unique_ptr<Worker>> workers_;
   bool started_ = false;
 };

@@ -26,6 +26,8 @@ std::string_view TrunkState::refusal_name(Refusal r) {
   return "down";
 }
 
+std::string_view TrunkState::direction_name(Direction d) { return d == Direction::kIn ? "in" : "out"; }
+
 namespace {
 
 std::int64_t rate_slot_of(std::chrono::steady_clock::time_point t) {
@@ -35,16 +37,25 @@ std::int64_t rate_slot_of(std::chrono::steady_clock::time_point t) {
 }  // namespace
 
 std::string TrunkState::try_start_call(std::chrono::steady_clock::time_point now) {
-  auto refuse = [this](Refusal r, std::string why) {
-    refused_[static_cast<std::size_t>(r)].fetch_add(1, std::memory_order_relaxed);
-    return why;
-  };
-  if (!up()) return refuse(Refusal::kDown, "trunk " + config_.name + " is down");
+  if (!up()) return refuse(Direction::kOut, Refusal::kDown, "trunk " + config_.name + " is down");
+  return try_count_call(now, Direction::kOut);
+}
+
+std::string TrunkState::try_accept_call(std::chrono::steady_clock::time_point now) {
+  return try_count_call(now, Direction::kIn);
+}
+
+std::string TrunkState::refuse(Direction d, Refusal r, std::string why) {
+  refused_[static_cast<std::size_t>(d)][static_cast<std::size_t>(r)].fetch_add(1, std::memory_order_relaxed);
+  return why;
+}
+
+std::string TrunkState::try_count_call(std::chrono::steady_clock::time_point now, Direction d) {
   if (config_.max_calls) {
     std::uint32_t cur = active_.fetch_add(1, std::memory_order_relaxed);
     if (cur >= config_.max_calls) {
       active_.fetch_sub(1, std::memory_order_relaxed);
-      return refuse(Refusal::kMaxCalls, "trunk " + config_.name + " is at its limit of " +
+      return refuse(d, Refusal::kMaxCalls, "trunk " + config_.name + " is at its limit of " +
                                             std::to_string(config_.max_calls) + " concurrent calls");
     }
   } else {
@@ -63,12 +74,12 @@ std::string TrunkState::try_start_call(std::chrono::steady_clock::time_point now
     for (const auto& c : rate_count_) total += c.load(std::memory_order_relaxed);
     if (total + 1 > static_cast<std::uint32_t>(std::ceil(config_.max_cps))) {
       active_.fetch_sub(1, std::memory_order_relaxed);
-      return refuse(Refusal::kMaxCps, "trunk " + config_.name + " is at its call-rate limit of " +
+      return refuse(d, Refusal::kMaxCps, "trunk " + config_.name + " is at its call-rate limit of " +
                                           std::to_string(config_.max_cps) + " calls/s");
     }
   }
   rate_count_[slot % 10].fetch_add(1, std::memory_order_relaxed);
-  started_.fetch_add(1, std::memory_order_relaxed);
+  counted_[static_cast<std::size_t>(d)].fetch_add(1, std::memory_order_relaxed);
   return {};
 }
 

@@ -30,21 +30,32 @@ class TrunkState {
   // inbound-from entries, or an address the resolver found for it).
   bool matches_source(const core::SocketAddress& source) const;
 
-  // Why a new call to this trunk is refused now, or "" if it may start. On
-  // "" the call is counted; end_call() must follow.
+  // Why a new call to this trunk is refused now (down, max-calls, max-cps),
+  // or "" if it may start. On "" the call is counted; end_call() must follow.
   std::string try_start_call(std::chrono::steady_clock::time_point now);
+  // The same for a call this trunk sends in: its own max-calls and max-cps
+  // apply to it too (a call counts against both of its trunks); a trunk
+  // marked down by OPTIONS that sends a call is evidently there, so that
+  // does not refuse it.
+  std::string try_accept_call(std::chrono::steady_clock::time_point now);
   void end_call() { active_.fetch_sub(1, std::memory_order_relaxed); }
   std::uint32_t active_calls() const { return active_.load(std::memory_order_relaxed); }
 
-  // Why try_start_call refused a call.
+  // Why a call was refused, and which way it went: towards the trunk
+  // (try_start_call) or sent in by it (try_accept_call).
   enum class Refusal : std::uint8_t { kDown, kMaxCalls, kMaxCps };
   static constexpr std::size_t kRefusalCount = 3;
   static std::string_view refusal_name(Refusal r);  // "down", "max_calls", "max_cps"
-  std::uint64_t calls_started() const { return started_.load(std::memory_order_relaxed); }
-  std::uint64_t calls_refused(Refusal r) const {
-    return refused_[static_cast<std::size_t>(r)].load(std::memory_order_relaxed);
+  enum class Direction : std::uint8_t { kOut, kIn };
+  static std::string_view direction_name(Direction d);  // "out", "in"
+  // Calls admitted towards the trunk, and calls from it admitted.
+  std::uint64_t calls_started() const { return counted_[0].load(std::memory_order_relaxed); }
+  std::uint64_t calls_received() const { return counted_[1].load(std::memory_order_relaxed); }
+  std::uint64_t calls_refused(Refusal r, Direction d = Direction::kOut) const {
+    return refused_[static_cast<std::size_t>(d)][static_cast<std::size_t>(r)].load(std::memory_order_relaxed);
   }
-  // Calls started in the sliding second before `now` (the call-rate window).
+  // Calls admitted either way in the sliding second before `now` (the
+  // call-rate window that max-cps holds).
   std::uint32_t calls_last_second(std::chrono::steady_clock::time_point now) const;
 
   // An OPTIONS ping's result (the node's pinger, which also sets up/down).
@@ -55,6 +66,9 @@ class TrunkState {
   std::uint64_t options_unanswered() const { return options_unanswered_.load(std::memory_order_relaxed); }
 
  private:
+  std::string try_count_call(std::chrono::steady_clock::time_point now, Direction d);
+  std::string refuse(Direction d, Refusal r, std::string why);
+
   core::TrunkConfig config_;
   std::vector<core::SocketAddress> sources_;
   std::atomic<bool> up_{true};
@@ -63,8 +77,8 @@ class TrunkState {
   // last ten slots (a sliding second).
   std::atomic<std::int64_t> rate_slot_{0};
   std::atomic<std::uint32_t> rate_count_[10] = {};
-  std::atomic<std::uint64_t> started_{0};
-  std::atomic<std::uint64_t> refused_[kRefusalCount] = {};
+  std::atomic<std::uint64_t> counted_[2] = {};  // by Direction
+  std::atomic<std::uint64_t> refused_[2][kRefusalCount] = {};
   std::atomic<std::uint64_t> options_answered_{0};
   std::atomic<std::uint64_t> options_unanswered_{0};
 };

@@ -29,10 +29,6 @@ namespace {
 constexpr std::uint16_t kSipPort = 5060;
 constexpr std::uint16_t kSipsPort = 5061;
 
-std::uint16_t default_port(core::Transport t) {
-  return t == core::Transport::kTls ? kSipsPort : kSipPort;
-}
-
 // Local name table rather than core::transport_name so that log lines and
 // the service labels below stay next to each other.
 std::string_view transport_label(core::Transport t) {
@@ -126,6 +122,10 @@ int library_init_status() {
 }
 
 }  // namespace
+
+std::uint16_t default_port(core::Transport t) {
+  return t == core::Transport::kTls ? kSipsPort : kSipPort;
+}
 
 struct Resolver::SrvCandidate {
   core::Transport transport;

@@ -41,6 +41,9 @@ struct ResolvedTarget {
   bool operator==(const ResolvedTarget&) const = default;
 };
 
+// The port of a SIP URI without one (RFC 3261 §19.1.2): 5061 for TLS, else 5060.
+std::uint16_t default_port(core::Transport t);
+
 // `error` is empty on success (then `targets` is non-empty); otherwise
 // `targets` is empty and `error` names the DNS name and record type that failed.
 using ResolveCallback =

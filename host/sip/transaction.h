@@ -79,18 +79,40 @@ Target response_target(const Received& rx);
 
 class TransactionLayer;
 
-class ServerTransaction : public std::enable_shared_from_this<ServerTransaction> {
+// A received request as the transaction user sees it: the request, where it
+// came from, and the means to answer it. ServerTransaction is one; a test
+// of a transaction user (tests/unit/interwork/b2bua_test.cpp) makes its own.
+class IncomingRequest {
  public:
-  const SipMessage& request() const { return request_; }
-  const Target& reply_target() const { return reply_to_; }
-  const core::SocketAddress& source() const { return source_; }
+  virtual ~IncomingRequest() = default;
+  virtual const SipMessage& request() const = 0;
+  // Where responses go (RFC 3261 §18.2.2), with the connection it came on.
+  virtual const Target& reply_target() const = 0;
+  virtual const core::SocketAddress& source() const = 0;
   // TLS: the trunk the peer's certificate identified ("" otherwise).
-  const std::string& peer_trunk() const { return reply_to_.trunk; }
-  bool is_invite() const { return invite_; }
-  bool completed() const { return state_ != State::kProceeding; }
+  const std::string& peer_trunk() const { return reply_target().trunk; }
+  bool is_invite() const { return request().method() == "INVITE"; }
+  // A final response was sent (or the request was discarded).
+  virtual bool completed() const = 0;
   // Sends a response built for this request (sip/response_builder.h). A final
   // response moves the transaction on; responses after a final are ignored.
-  void respond(int status, std::string bytes);
+  virtual void respond(int status, std::string bytes) = 0;
+  // Ends the transaction without a response and keeps nothing of it: for a
+  // request answered statelessly or not at all (a source that is no peer).
+  // A retransmission of it is a new request.
+  virtual void discard() = 0;
+};
+
+using IncomingRequestPtr = std::shared_ptr<IncomingRequest>;
+
+class ServerTransaction final : public IncomingRequest, public std::enable_shared_from_this<ServerTransaction> {
+ public:
+  const SipMessage& request() const override { return request_; }
+  const Target& reply_target() const override { return reply_to_; }
+  const core::SocketAddress& source() const override { return source_; }
+  bool completed() const override { return state_ != State::kProceeding; }
+  void respond(int status, std::string bytes) override;
+  void discard() override { terminate(); }
   // The status of the final response sent, 0 if none yet.
   int final_status() const { return final_status_; }
 

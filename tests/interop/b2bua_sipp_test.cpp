@@ -438,27 +438,6 @@ TEST_P(B2buaFlow, MaxCallsOnTargetTrunkRefusesTheExcessWith503) {
   EXPECT_EQ(sum.answered, 10) << sum.line;
 }
 
-// A sipp <action> block: each (regexp, where, must_match) is one check; a
-// failed check fails the call.
-std::string checks(const std::vector<std::tuple<std::string, std::string, bool>>& list) {
-  std::string out = "    <action>\n";
-  for (const auto& [re, where, must] : list) {
-    std::string in = where.find(':') != std::string::npos
-                         ? "search_in=\"hdr\" header=\"" + where + "\""
-                         : "search_in=\"" + where + "\"";
-    out += "      <ereg regexp=\"" + re + "\" " + in + (must ? " check_it=\"true\"" : " check_it_inverse=\"true\"") +
-           " assign_to=\"check\"/>\n";
-  }
-  // sipp refuses a variable referenced only once: a second assignment.
-  return out + "      <assignstr assign_to=\"check\" value=\"ok\"/>\n    </action>";
-}
-
-std::string escape_dots(std::string s) {
-  std::string out;
-  for (char c : s) out += c == '.' ? std::string("\\.") : std::string(1, c);
-  return out;
-}
-
 TEST_P(B2buaFlow, TopologyHidingNoCallerAddressOrCallIdReachesTheCallee) {
   Net n = flow_net(18);
   TempDir dir(tag("b2bua-topology"));
@@ -469,7 +448,7 @@ TEST_P(B2buaFlow, TopologyHidingNoCallerAddressOrCallIdReachesTheCallee) {
   // Media addresses of their own (SDP is passed through, by design), so the
   // signalling addresses must appear nowhere on the other side.
   const std::string caller_media = "127.0.18.9", callee_media = "127.0.18.8";
-  std::string on_invite = checks({
+  std::string on_invite = sipp_checks({
       {escape_dots(n.caller), "msg", false},        // caller's address: not in any header or the body
       {"tophide", "msg", false},                    // caller's Call-ID: nowhere
       {"tophide", "Call-ID:", false},               // ... in particular not as the Call-ID
@@ -481,7 +460,7 @@ TEST_P(B2buaFlow, TopologyHidingNoCallerAddressOrCallIdReachesTheCallee) {
       {tcp() ? "SIP/2.0/TCP " : "SIP/2.0/UDP ", "Via:", true},  // over the trunk's transport
       {"c=IN IP4 " + escape_dots(caller_media), "body", true},  // the SDP came through
   });
-  std::string on_200 = checks({
+  std::string on_200 = sipp_checks({
       {escape_dots(n.callee), "msg", false},  // callee's address: nowhere
       {"SIPpTag01", "msg", false},            // callee's To tag
       {"callee@", "msg", false},              // callee's Contact

@@ -624,7 +624,12 @@ TEST(TlsPeer, GarbageInsteadOfClientHelloGetsAnAlertAndTheConnectionCloses) {
     EXPECT_EQ(static_cast<unsigned char>(got[0]), 0x15) << "not an alert record";
     EXPECT_EQ(static_cast<unsigned char>(got[5]), 2) << "not a fatal alert";
   }
-  EXPECT_EQ(count_of(node.log(), "TLS handshake failed: "), 2u) << node.log();
+  // Both counted; the second line from the same address may be held back
+  // by the rate limit of repeated lines (one per source per 10 s and worker).
+  EXPECT_EQ(tls_failures(node, "handshake"), 2) << node.status_json();
+  const std::size_t lines = count_of(node.log(), "TLS handshake failed: ");
+  EXPECT_GE(lines, 1u) << node.log();
+  EXPECT_LE(lines, 2u) << node.log();
   TlsPeer peer(pbx_peer(pki));
   EXPECT_EQ(options_exchange(peer, n, "after-garbage"), "");
   finish(node);

@@ -42,16 +42,6 @@ void finish(Sipnic& node, long calls) {
   EXPECT_EQ(log.find("failed authentication"), std::string::npos) << log;
 }
 
-// A sipp <action> block: each regexp must match in the named header; a failed
-// check fails the call.
-std::string header_checks(const std::vector<std::pair<std::string, std::string>>& list) {
-  std::string out = "    <action>\n";
-  for (const auto& [re, header] : list)
-    out += "      <ereg regexp=\"" + re + "\" search_in=\"hdr\" header=\"" + header +
-           "\" check_it=\"true\" assign_to=\"check\"/>\n";
-  return out + "      <assignstr assign_to=\"check\" value=\"ok\"/>\n    </action>";
-}
-
 void expect_all_calls(const SippResult& uac, const SippResult& uas, int calls) {
   EXPECT_EQ(uac.exit_code, 0) << "UAC: " << uac.describe();
   EXPECT_EQ(uac.successful(), calls) << "UAC: " << uac.describe();
@@ -172,7 +162,7 @@ TEST_P(TlsTrunkStunnel, CallsToPbxThroughStunnelServerAllAnswered) {
   Sipp uas(dir, "uas",
            k.sipp_args() +
                std::vector<std::string>{
-                   "-sf", scenario(dir, "tls_uas_call.xml", {{"ON_INVITE", header_checks({{"SIP/2\\.0/TLS ", "Via:"}})}}),
+                   "-sf", scenario(dir, "tls_uas_call.xml", {{"ON_INVITE", sipp_checks({{"SIP/2\\.0/TLS ", "Via:"}})}}),
                    "-i", pbx, "-p", std::to_string(uas_port), "-m", m, "-recv_timeout", "20000"},
            90s);
   ASSERT_TRUE(wait_listening(pbx, uas_port, 10s));

@@ -77,6 +77,24 @@ std::string scenario(const TempDir& dir, std::string_view name, const std::map<s
   return out;
 }
 
+std::string sipp_checks(const std::vector<SippCheck>& list) {
+  std::string out = "    <action>\n";
+  for (const auto& c : list) {
+    std::string in = c.where.find(':') != std::string::npos ? "search_in=\"hdr\" header=\"" + c.where + "\""
+                                                            : "search_in=\"" + c.where + "\"";
+    out += "      <ereg regexp=\"" + c.regexp + "\" " + in +
+           (c.must_match ? " check_it=\"true\"" : " check_it_inverse=\"true\"") + " assign_to=\"check\"/>\n";
+  }
+  // sipp refuses a variable referenced only once: a second assignment.
+  return out + "      <assignstr assign_to=\"check\" value=\"ok\"/>\n    </action>";
+}
+
+std::string escape_dots(std::string_view text) {
+  std::string out;
+  for (char c : text) out += c == '.' ? std::string("\\.") : std::string(1, c);
+  return out;
+}
+
 std::uint16_t free_port_on(const std::string& ip) {
   bool v6 = ip.find(':') != std::string::npos;
   for (int attempt = 0; attempt < 50; ++attempt) {

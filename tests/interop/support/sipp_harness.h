@@ -51,6 +51,19 @@ std::string scenarios_dir();
 std::string scenario(const TempDir& dir, std::string_view name,
                      const std::map<std::string, std::string>& values = {});
 
+// A sipp <action> block to put in a scenario placeholder: each check is a
+// regexp that must (or, must_match false, must not) match in `where`, a
+// header name with its colon ("Via:") or "msg" / "body"; a failed check
+// fails the call.
+struct SippCheck {
+  std::string regexp;
+  std::string where;
+  bool must_match = true;
+};
+std::string sipp_checks(const std::vector<SippCheck>& list);
+// `text` with its dots escaped, for an address in a sipp regexp.
+std::string escape_dots(std::string_view text);
+
 // A port that is free for both UDP and TCP on `ip` (IPv4 or IPv6 literal).
 std::uint16_t free_port_on(const std::string& ip);
 

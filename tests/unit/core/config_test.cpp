@@ -111,6 +111,8 @@ metrics = 127.0.0.1:9090
 max-connections = 5000
 max-connections-per-source = 40
 max-output-buffer = 262144
+unknown-source = drop     # reject | drop
+unknown-source-rate = 20  # per IP per second; 0 = no limit
 
 [listen]
 udp = 127.0.0.1:5060
@@ -154,6 +156,8 @@ prepend = 0044
   EXPECT_EQ(c.max_connections, 5000u);
   EXPECT_EQ(c.max_connections_per_source, 40u);
   EXPECT_EQ(c.max_output_buffer_bytes, 262144u);
+  EXPECT_EQ(c.unknown_source, UnknownSource::kDrop);
+  EXPECT_EQ(c.unknown_source_rate, 20u);
   ASSERT_EQ(c.listen.size(), 3u);
   EXPECT_EQ(c.listen[0].transport, Transport::kUdp);
   EXPECT_EQ(c.listen[0].address, (HostPort{"127.0.0.1", 5060}));
@@ -199,6 +203,8 @@ TEST(Config, OmittedKeysTakeTheDefaultsOfTheValueTypes) {
   EXPECT_EQ(c.max_connections, 0u);  // auto: from the descriptor limit at start
   EXPECT_EQ(c.max_connections_per_source, 128u);
   EXPECT_EQ(c.max_output_buffer_bytes, 1024u * 1024);
+  EXPECT_EQ(c.unknown_source, UnknownSource::kReject);  // 403, sent once and statelessly
+  EXPECT_EQ(c.unknown_source_rate, 0u);                 // no limit
   EXPECT_EQ(c.timers, TimerConfig{});
   EXPECT_EQ(c.timers.first_message_timeout_ms, 10000u);
   TrunkConfig expected_trunk;
@@ -341,6 +347,8 @@ metrics = [::1]:9100
 max-connections = 77
 max-connections-per-source = 0
 max-output-buffer = 70000
+unknown-source = drop
+unknown-source-rate = 7
 [listen]
 udp = [::1]:5060
 tls = 127.0.0.1:5061
@@ -453,6 +461,9 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{"key_given_twice", L("[trunk a]\npeer = 10.0.0.1\nmax-calls = 1\n\nmax-calls = 2\n"), 7, "max-calls", "first at line 5"},
         ErrorCase{"single_value_key_with_two_values", L("[trunk a]\npeer = 10.0.0.1 10.0.0.2\n"), 4, "peer", "takes one value"},
         ErrorCase{"log_level_unknown", L("[node]\nlog-level = loud\n"), 4, "log-level", "'loud'"},
+        ErrorCase{"unknown_source_unknown", L("[node]\nworkers = 1\nunknown-source = ignore\n"), 5, "unknown-source", "'ignore' is not reject or drop"},
+        ErrorCase{"unknown_source_rate_out_of_range", L("[node]\nunknown-source-rate = 100001\n"), 4, "unknown-source-rate", "out of range 0..100000"},
+        ErrorCase{"unknown_source_rate_not_a_number", L("[node]\nunknown-source-rate = many\n"), 4, "unknown-source-rate", "not a whole number"},
         ErrorCase{"transport_unknown", L("[trunk a]\npeer = 10.0.0.1\ntransport = sctp\n"), 5, "transport", "not udp, tcp or tls"},
         ErrorCase{"unknown_section", L("[span e1]\n"), 3, "[span e1]", "unknown section"},
         ErrorCase{"section_header_unclosed", L("[trunk a\n"), 3, "[trunk a", "must end with ']'"},

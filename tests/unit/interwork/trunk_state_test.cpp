@@ -98,5 +98,31 @@ TEST(TrunkState, OptionsResultsAreCounted) {
   EXPECT_EQ(s.options_unanswered(), 1u);
 }
 
+TEST(TrunkState, CallsTheTrunkSendsInCountAgainstItsOwnLimits) {
+  TrunkState s(trunk(2, 0));
+  auto now = std::chrono::steady_clock::now();
+  EXPECT_EQ(s.try_accept_call(now), "");
+  EXPECT_EQ(s.try_start_call(now), "");  // one in, one out: both count
+  EXPECT_NE(s.try_accept_call(now).find("limit of 2 concurrent calls"), std::string::npos);
+  EXPECT_EQ(s.active_calls(), 2u);
+  // Counted by direction: one admitted each way, the refusal was a call in.
+  EXPECT_EQ(s.calls_started(), 1u);
+  EXPECT_EQ(s.calls_received(), 1u);
+  EXPECT_EQ(s.calls_refused(TrunkState::Refusal::kMaxCalls, TrunkState::Direction::kIn), 1u);
+  EXPECT_EQ(s.calls_refused(TrunkState::Refusal::kMaxCalls, TrunkState::Direction::kOut), 0u);
+  TrunkState r(trunk(0, 2));
+  auto t0 = std::chrono::steady_clock::time_point(std::chrono::seconds(1000));
+  EXPECT_EQ(r.try_accept_call(t0), "");
+  EXPECT_EQ(r.try_start_call(t0), "");
+  EXPECT_NE(r.try_accept_call(t0).find("call-rate limit of 2"), std::string::npos);
+}
+
+TEST(TrunkState, ADownTrunkStillSendsCallsIn) {
+  TrunkState s(trunk(0, 0));
+  s.set_up(false);
+  EXPECT_EQ(s.try_accept_call(std::chrono::steady_clock::now()), "");
+  EXPECT_EQ(s.active_calls(), 1u);
+}
+
 }  // namespace
 }  // namespace sipnic::interwork

@@ -1,0 +1,873 @@
+// Tests for host/interwork/b2bua.cpp: whole call flows through the B2BUA
+// with the SIP stack under it replaced by FakeStack (sip::Stack in-process),
+// which records every request, response and stateless send, lets the test
+// answer as the far ends, and runs its timers on a core::ManualClock. Every
+// message is real SIP text parsed by the CPU parse engine.
+//
+// The trunks: `pbx` at 127.0.0.2 (the caller, leg A) and `carrier` at
+// 127.0.0.3 (the callee, leg B); sipnic is 127.0.0.1. T1 = 500 ms, T2 = 4 s.
+#include "interwork/b2bua.h"
+
+#include <gtest/gtest.h>
+
+#include <deque>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/event_loop.h"
+#include "support/sip_message.h"
+#include "sip/header_values.h"
+#include "sip/response_builder.h"
+
+namespace sipnic::interwork {
+namespace {
+
+using namespace std::chrono_literals;
+using core::Transport;
+using offload::HeaderId;
+using sip::SipMessage;
+using test::parse_sip;
+
+core::SocketAddress addr(const std::string& ip, std::uint16_t port) { return *core::SocketAddress::from_ip(ip, port); }
+
+std::vector<std::string> values(const SipMessage& m, HeaderId id) {
+  std::vector<std::string> out;
+  for (const auto& h : m.view().all(id)) out.emplace_back(m.value(h));
+  return out;
+}
+
+
+// A received request as the B2BUA sees it: answers are recorded.
+class FakeIncoming final : public sip::IncomingRequest {
+ public:
+  FakeIncoming(SipMessage request, sip::Target reply, core::SocketAddress source)
+      : request_(std::move(request)), reply_(std::move(reply)), source_(source) {}
+  const SipMessage& request() const override { return request_; }
+  const sip::Target& reply_target() const override { return reply_; }
+  const core::SocketAddress& source() const override { return source_; }
+  bool completed() const override { return final_ != 0 || discarded; }
+  void respond(int status, std::string bytes) override {
+    if (completed()) return;
+    responses.emplace_back(status, std::move(bytes));
+    if (status >= 200) final_ = status;
+  }
+  void discard() override { discarded = true; }
+
+  std::vector<int> statuses() const {
+    std::vector<int> s;
+    for (const auto& r : responses) s.push_back(r.first);
+    return s;
+  }
+  SipMessage last() const { return parse_sip(responses.back().second); }
+
+  std::vector<std::pair<int, std::string>> responses;
+  bool discarded = false;
+
+ private:
+  SipMessage request_;
+  sip::Target reply_;
+  core::SocketAddress source_;
+  int final_ = 0;
+};
+
+// sip::Stack in-process.
+class FakeStack final : public sip::Stack {
+ public:
+  explicit FakeStack(core::EventLoop& loop) : loop_(loop) {}
+
+  struct Sent {
+    sip::OutgoingRequest request;
+    sip::Target target;
+    ClientHandler handler;
+    std::string wire;
+    SipMessage message() const { return parse_sip(wire); }
+  };
+  struct Stateless {
+    sip::Target target;
+    std::string bytes;
+    SipMessage message() const { return parse_sip(bytes); }
+  };
+
+  void send_request(sip::OutgoingRequest req, const sip::Target& target, ClientHandler handler) override {
+    if (req.via.empty()) req.via = via_for(target.transport, target.address.family(), new_branch());
+    std::string wire = req.serialize();
+    requests.push_back({std::move(req), target, std::move(handler), std::move(wire)});
+  }
+  bool send_stateless(const sip::Target& target, std::string bytes) override {
+    stateless.push_back({target, std::move(bytes)});
+    return true;
+  }
+  sip::IncomingRequestPtr find_invite_for_cancel(const SipMessage& cancel) override {
+    sip::TransactionKeyFields c;
+    if (!sip::extract_key_fields(cancel, c)) return nullptr;
+    for (auto& weak : invites) {
+      auto tx = weak.lock();
+      sip::TransactionKeyFields i;
+      if (tx && sip::extract_key_fields(tx->request(), i) && i.branch == c.branch && i.sent_by == c.sent_by) return tx;
+    }
+    return nullptr;
+  }
+  void resolve(const core::HostPort& where, std::optional<Transport> transport, sip::ResolveCallback cb) override {
+    ++resolutions[where.host];
+    std::vector<sip::ResolvedTarget> targets;
+    std::string error;
+    Transport t = transport.value_or(Transport::kUdp);
+    if (sip::is_ipv4_address(where.host) || sip::is_ipv6_address(where.host)) {
+      targets.push_back({t, where.host, where.port ? where.port : sip::default_port(t), ""});
+    } else if (auto it = dns.find(where.host); it != dns.end()) {
+      targets = it->second;
+    } else {
+      error = where.host + ": no such name";
+    }
+    // Later, on the loop, as the resolver does.
+    loop_.post([cb = std::move(cb), targets, error]() { cb(targets, error); });
+  }
+  TimerId add_timer(core::Millis delay, std::function<void()> task) override {
+    return loop_.add_timer(delay, std::move(task));
+  }
+  void cancel_timer(TimerId id) override { loop_.cancel_timer(id); }
+  core::Clock::time_point now() const override { return loop_.now(); }
+  const sip::TransactionTimers& timers() const override { return timers_; }
+  std::string random_token(std::size_t hex_chars) override {
+    std::string t = std::to_string(++tokens_);
+    return std::string(hex_chars > t.size() ? hex_chars - t.size() : 0, 'a') + t;
+  }
+  std::string new_branch() override { return "z9hG4bKsipnic" + random_token(8); }
+  core::SocketAddress local_address(Transport transport, int family) const override {
+    std::uint16_t port = transport == Transport::kTls ? 5061 : 5060;
+    return family == AF_INET6 ? addr("::1", port) : addr("127.0.0.1", port);
+  }
+  std::string via_for(Transport transport, int family, std::string_view branch) const override {
+    std::string name = transport == Transport::kUdp ? "UDP" : transport == Transport::kTcp ? "TCP" : "TLS";
+    return "SIP/2.0/" + name + " " + local_address(transport, family).to_string() + ";branch=" +
+           std::string(branch) + ";rport";
+  }
+
+  // The requests sent with `method`, in order.
+  std::vector<const Sent*> sent(std::string_view method) const {
+    std::vector<const Sent*> out;
+    for (const auto& s : requests)
+      if (s.request.method == method) out.push_back(&s);
+    return out;
+  }
+  std::vector<const Stateless*> stateless_of(std::string_view first_word) const {
+    std::vector<const Stateless*> out;
+    for (const auto& s : stateless)
+      if (s.bytes.starts_with(first_word)) out.push_back(&s);
+    return out;
+  }
+
+  std::deque<Sent> requests;  // deque: entries stay put while handlers add more
+  std::deque<Stateless> stateless;
+  std::vector<std::weak_ptr<FakeIncoming>> invites;
+  std::map<std::string, std::vector<sip::ResolvedTarget>> dns;
+  std::map<std::string, int> resolutions;
+
+ private:
+  core::EventLoop& loop_;
+  sip::TransactionTimers timers_{500ms, 4000ms, 5000ms};
+  std::uint64_t tokens_ = 0;
+};
+
+const std::string kSdp = "v=0\r\no=caller 1 1 IN IP4 127.0.0.2\r\ns=-\r\nc=IN IP4 127.0.0.2\r\nt=0 0\r\n"
+                         "m=audio 40000 RTP/AVP 0\r\n";
+
+// A request from a peer, as text.
+struct PeerRequest {
+  std::string method = "INVITE";
+  std::string uri = "sip:+441234@127.0.0.1:5060";
+  std::string via = "SIP/2.0/UDP 127.0.0.2:5060;branch=z9hG4bKcaller1";
+  std::string from = "\"Alice\" <sip:1000@127.0.0.2>;tag=callertag";
+  std::string to = "<sip:+441234@127.0.0.1>";
+  std::string call_id = "caller-call-1@127.0.0.2";
+  std::uint32_t cseq = 1;
+  std::string cseq_method;  // "" = method
+  std::string contact = "<sip:alice@127.0.0.2:5060>";
+  std::string headers;      // more lines
+  std::string body;
+  std::string text() const {
+    std::string m = method + " " + uri + " SIP/2.0\r\nVia: " + via + "\r\nMax-Forwards: 70\r\n";
+    m += "From: " + from + "\r\nTo: " + to + "\r\nCall-ID: " + call_id + "\r\n";
+    m += "CSeq: " + std::to_string(cseq) + " " + (cseq_method.empty() ? method : cseq_method) + "\r\n";
+    if (!contact.empty()) m += "Contact: " + contact + "\r\n";
+    m += headers;
+    if (!body.empty()) m += "Content-Type: application/sdp\r\n";
+    m += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+    return m;
+  }
+};
+
+core::TrunkConfig trunk(const std::string& name, const std::string& ip, Transport t = Transport::kUdp) {
+  core::TrunkConfig c;
+  c.name = name;
+  c.transport = t;
+  c.peer = {ip, static_cast<std::uint16_t>(t == Transport::kTls ? 5061 : 5060)};
+  if (t == Transport::kTls) c.tls_identities = {name + ".sipnic.test"};
+  return c;
+}
+
+class B2buaTest : public ::testing::Test {
+ protected:
+  B2buaTest() {
+    config_.trunks = {trunk("pbx", "127.0.0.2"), trunk("carrier", "127.0.0.3")};
+    config_.routes = {{"pbx-out", "", "pbx", "carrier", 0, ""}, {"carrier-in", "", "carrier", "pbx", 0, ""}};
+  }
+  ~B2buaTest() override { b2bua_.reset(); }
+
+  void start() {
+    for (const auto& t : config_.trunks) trunks_.push_back(std::make_unique<TrunkState>(t));
+    b2bua_ = std::make_unique<B2bua>(config_, trunks_, stack_, log_, metrics_, 0,
+                                     [this] { return "leg-b-" + std::to_string(++call_ids_) + "@sipnic"; });
+  }
+  TrunkState& trunk_state(const std::string& name) {
+    for (auto& t : trunks_)
+      if (t->name() == name) return *t;
+    throw std::runtime_error("no trunk " + name);
+  }
+
+  // A request from `source` over `transport`, handed to the B2BUA.
+  std::shared_ptr<FakeIncoming> deliver(const PeerRequest& r, const core::SocketAddress& source = addr("127.0.0.2", 5060),
+                                        Transport transport = Transport::kUdp, sip::ConnectionRef connection = {},
+                                        std::string peer_trunk = {}) {
+    auto tx = std::make_shared<FakeIncoming>(parse_sip(r.text()), sip::Target{transport, source, connection, peer_trunk},
+                                             source);
+    if (r.method == "INVITE") stack_.invites.push_back(tx);
+    b2bua_->on_request(tx);
+    return tx;
+  }
+  void deliver_ack(const PeerRequest& ack, const core::SocketAddress& source = addr("127.0.0.2", 5060)) {
+    sip::Received rx{parse_sip(ack.text()), Transport::kUdp, source, addr("127.0.0.1", 5060), {}, {}};
+    b2bua_->on_ack(std::move(rx));
+  }
+  // The far end answers a request sipnic sent (`to_tag` added to To).
+  void answer(const FakeStack::Sent& s, int status, const std::string& headers = {}, const std::string& to_tag = "calleetag",
+              const std::string& body = {}) {
+    SipMessage req = s.message();
+    sip::ResponseExtras x{.to_tag = to_tag, .headers = headers, .content_type = body.empty() ? "" : "application/sdp",
+                          .body = body};
+    sip::Received rx{parse_sip(sip::build_response(req, status, {}, x)), s.target.transport, s.target.address,
+                     addr("127.0.0.1", 5060), {}, {}};
+    auto handler = s.handler;  // the handler may send more (and so add to the deque)
+    handler(sip::ClientResult{&rx, status});
+  }
+  void time_out(const FakeStack::Sent& s, int status = 408) {
+    auto handler = s.handler;
+    handler(sip::ClientResult{nullptr, status});
+  }
+  void settle() { loop_.run_once(); }  // posted work: the resolver's answers
+  void advance(core::Clock::duration d) { loop_.advance(clock_, d); }
+
+  // The caller's INVITE, resolved and sent on as leg B; returns A's transaction.
+  std::shared_ptr<FakeIncoming> call(const PeerRequest& invite = invite_with_sdp()) {
+    auto tx = deliver(invite);
+    settle();
+    return tx;
+  }
+  static PeerRequest invite_with_sdp() {
+    PeerRequest r;
+    r.body = kSdp;
+    return r;
+  }
+  // A call answered by the callee (`ok_headers` on its 200) and ACKed by the caller.
+  std::shared_ptr<FakeIncoming> answered_call(const std::string& ok_headers = "Contact: <sip:callee@127.0.0.3:5060>\r\n",
+                                              const PeerRequest& invite = invite_with_sdp()) {
+    auto tx = call(invite);
+    EXPECT_EQ(stack_.sent("INVITE").size(), 1u);
+    answer(*stack_.sent("INVITE").back(), 200, ok_headers);
+    deliver_ack(ack_of(invite, tx));
+    return tx;
+  }
+  // The caller's ACK for the 2xx its INVITE got.
+  static PeerRequest ack_of(const PeerRequest& invite, const std::shared_ptr<FakeIncoming>& tx) {
+    PeerRequest ack = invite;
+    ack.method = "ACK";
+    ack.via = "SIP/2.0/UDP 127.0.0.2:5060;branch=z9hG4bKcallerack";
+    ack.to = std::string(tx->last().header(HeaderId::kTo));
+    ack.contact.clear();
+    ack.body.clear();
+    return ack;
+  }
+  // A request from the caller within its dialog (To tag from sipnic's answer).
+  static PeerRequest in_dialog_from_caller(const std::shared_ptr<FakeIncoming>& invite_tx, const std::string& method,
+                                           std::uint32_t cseq) {
+    PeerRequest r;
+    r.method = method;
+    r.uri = "sip:127.0.0.1:5060";
+    r.via = "SIP/2.0/UDP 127.0.0.2:5060;branch=z9hG4bKcaller" + method + std::to_string(cseq);
+    r.to = std::string(invite_tx->last().header(HeaderId::kTo));
+    r.cseq = cseq;
+    return r;
+  }
+  // A request from the callee within leg B's dialog (From/To swapped).
+  PeerRequest in_dialog_from_callee(const std::string& method, std::uint32_t cseq,
+                                    const std::string& contact = "<sip:callee@127.0.0.3:5060>") {
+    SipMessage invite_b = stack_.sent("INVITE").front()->message();
+    PeerRequest r;
+    r.method = method;
+    r.uri = "sip:127.0.0.1:5060";
+    r.via = "SIP/2.0/UDP 127.0.0.3:5060;branch=z9hG4bKcallee" + method + std::to_string(cseq);
+    r.from = std::string(invite_b.header(HeaderId::kTo)) + ";tag=calleetag";
+    r.to = std::string(invite_b.header(HeaderId::kFrom));
+    r.call_id = std::string(invite_b.header(HeaderId::kCallId));
+    r.cseq = cseq;
+    r.contact = contact;
+    return r;
+  }
+  std::size_t log_lines_with(std::string_view text) const {
+    std::size_t n = 0;
+    for (const auto& l : log_lines_)
+      if (l.find(text) != std::string::npos) ++n;
+    return n;
+  }
+
+  core::ManualClock clock_;
+  core::MetricsRegistry metrics_{1};
+  core::EventLoop loop_{clock_};
+  std::vector<std::string> log_lines_;
+  core::Log log_{core::LogLevel::kInfo, [this](core::LogLevel, std::string_view line) { log_lines_.emplace_back(line); }};
+  core::Config config_;
+  std::vector<std::unique_ptr<TrunkState>> trunks_;
+  FakeStack stack_{loop_};
+  std::uint64_t call_ids_ = 0;
+  std::unique_ptr<B2bua> b2bua_;
+};
+
+// ---- a basic call ---------------------------------------------------------------
+
+TEST_F(B2buaTest, BasicCallIsTwoDialogsAndNothingOfTheCallersAddressingReachesTheCallee) {
+  start();
+  PeerRequest invite = invite_with_sdp();
+  invite.headers = "Record-Route: <sip:127.0.0.2:5090;lr>\r\nSubject: hello\r\n";
+  auto a = call(invite);
+  EXPECT_EQ(a->statuses(), (std::vector<int>{100}));
+  auto invites = stack_.sent("INVITE");
+  ASSERT_EQ(invites.size(), 1u);
+  const auto& b = *invites[0];
+  EXPECT_EQ(b.target.address, addr("127.0.0.3", 5060));
+  EXPECT_EQ(b.target.trunk, "carrier");
+  SipMessage m = b.message();
+  EXPECT_EQ(m.uri(), "sip:+441234@127.0.0.3:5060");
+  // Topology hiding: no Via, Contact, Record-Route, Call-ID, tag or address of leg A.
+  EXPECT_EQ(b.wire.find("127.0.0.2:5060;branch"), std::string::npos) << b.wire;
+  EXPECT_EQ(b.wire.find("z9hG4bKcaller1"), std::string::npos) << b.wire;
+  EXPECT_EQ(b.wire.find("caller-call-1"), std::string::npos) << b.wire;
+  EXPECT_EQ(b.wire.find("callertag"), std::string::npos) << b.wire;
+  EXPECT_EQ(b.wire.find("alice@"), std::string::npos) << b.wire;
+  EXPECT_FALSE(m.has(HeaderId::kRecordRoute));
+  EXPECT_FALSE(m.has(HeaderId::kRoute));
+  EXPECT_EQ(m.header(HeaderId::kContact), "<sip:127.0.0.1:5060>");
+  EXPECT_EQ(m.header(HeaderId::kFrom).substr(0, 28), "\"Alice\" <sip:1000@127.0.0.1>");
+  // End to end: the SDP and the Subject.
+  EXPECT_EQ(m.body(), kSdp);
+  EXPECT_EQ(m.header(HeaderId::kSubject), "hello");
+
+  answer(b, 180, "Contact: <sip:callee@127.0.0.3:5060>\r\n");
+  ASSERT_EQ(a->statuses(), (std::vector<int>{100, 180}));
+  SipMessage ringing = a->last();
+  std::string our_tag(sip::parse_name_addr(ringing.header(HeaderId::kTo))->tag());
+  EXPECT_FALSE(our_tag.empty());
+  EXPECT_EQ(ringing.header(HeaderId::kContact), "<sip:127.0.0.1:5060>");
+  EXPECT_EQ(a->responses.back().second.find("callee@"), std::string::npos);  // nothing of leg B either
+
+  answer(b, 200, "Contact: <sip:callee@127.0.0.3:5060>\r\n", "calleetag", "v=0\r\n");
+  ASSERT_EQ(a->statuses(), (std::vector<int>{100, 180, 200}));
+  EXPECT_EQ(a->last().body(), "v=0\r\n");
+  EXPECT_EQ(b2bua_->stats().calls_answered.value(), 1u);
+
+  // The caller's ACK goes on to the callee, end to end, in B's dialog.
+  deliver_ack(ack_of(invite, a));
+  auto acks = stack_.stateless_of("ACK");
+  ASSERT_EQ(acks.size(), 1u);
+  SipMessage ack = acks[0]->message();
+  EXPECT_EQ(ack.uri(), "sip:callee@127.0.0.3:5060");
+  EXPECT_EQ(ack.header(HeaderId::kCSeq), "1 ACK");
+  EXPECT_EQ(ack.header(HeaderId::kCallId), m.header(HeaderId::kCallId));
+  EXPECT_EQ(acks[0]->target.address, addr("127.0.0.3", 5060));
+
+  // The caller hangs up.
+  auto bye_a = deliver(in_dialog_from_caller(a, "BYE", 2));
+  auto byes = stack_.sent("BYE");
+  ASSERT_EQ(byes.size(), 1u);
+  EXPECT_EQ(byes[0]->message().header(HeaderId::kCSeq), "2 BYE");
+  answer(*byes[0], 200, {}, "");
+  EXPECT_EQ(bye_a->statuses(), (std::vector<int>{200}));
+  EXPECT_EQ(b2bua_->stats().calls_active.value(), 0);
+  EXPECT_EQ(trunk_state("pbx").active_calls(), 0u);
+  EXPECT_EQ(trunk_state("carrier").active_calls(), 0u);
+}
+
+// ---- routes and targets -----------------------------------------------------------
+
+TEST_F(B2buaTest, RecordRouteOfTheCallerIsEchoedIn18xAnd2xxAndIsTheRouteSetTowardIt) {
+  start();
+  PeerRequest invite = invite_with_sdp();
+  invite.headers = "Record-Route: <sip:127.0.0.4:5070;lr;ftag=x>\r\nRecord-Route: <sip:127.0.0.5;lr>\r\n";
+  auto a = call(invite);
+  const auto& b = *stack_.sent("INVITE")[0];
+  EXPECT_EQ(b.wire.find("127.0.0.4"), std::string::npos);  // leg A's proxies stay on leg A
+  answer(b, 183, "Contact: <sip:callee@127.0.0.3:5060>\r\n");
+  EXPECT_EQ(values(a->last(), HeaderId::kRecordRoute),
+            (std::vector<std::string>{"<sip:127.0.0.4:5070;lr;ftag=x>", "<sip:127.0.0.5;lr>"}));
+  answer(b, 200, "Contact: <sip:callee@127.0.0.3:5060>\r\n");
+  EXPECT_EQ(values(a->last(), HeaderId::kRecordRoute),
+            (std::vector<std::string>{"<sip:127.0.0.4:5070;lr;ftag=x>", "<sip:127.0.0.5;lr>"}));
+  deliver_ack(ack_of(invite, a));
+
+  // The callee hangs up: the BYE to the caller goes to its first proxy, with
+  // the route set as Route and the caller's Contact as Request-URI.
+  auto bye_b = deliver(in_dialog_from_callee("BYE", 1), addr("127.0.0.3", 5060));
+  auto byes = stack_.sent("BYE");
+  ASSERT_EQ(byes.size(), 1u);
+  EXPECT_EQ(byes[0]->target.address, addr("127.0.0.4", 5070));
+  EXPECT_EQ(byes[0]->target.transport, Transport::kUdp);
+  SipMessage bye = byes[0]->message();
+  EXPECT_EQ(bye.uri(), "sip:alice@127.0.0.2:5060");
+  EXPECT_EQ(values(bye, HeaderId::kRoute),
+            (std::vector<std::string>{"<sip:127.0.0.4:5070;lr;ftag=x>", "<sip:127.0.0.5;lr>"}));
+  EXPECT_EQ(std::string(sip::parse_name_addr(bye.header(HeaderId::kTo))->tag()), "callertag");
+  answer(*byes[0], 200, {}, "");
+  EXPECT_EQ(bye_b->statuses(), (std::vector<int>{200}));
+}
+
+TEST_F(B2buaTest, InDialogRequestsToTheCalleeGoToItsRemoteTargetNotToTheTrunkPeer) {
+  start();
+  // The callee's 200 names another host and port than the trunk's peer.
+  auto a = answered_call("Contact: <sip:gw7@127.0.0.6:5080>\r\n");
+  auto acks = stack_.stateless_of("ACK");
+  ASSERT_EQ(acks.size(), 1u);
+  EXPECT_EQ(acks[0]->target.address, addr("127.0.0.6", 5080));
+  EXPECT_EQ(acks[0]->message().uri(), "sip:gw7@127.0.0.6:5080");
+  deliver(in_dialog_from_caller(a, "BYE", 2));
+  ASSERT_EQ(stack_.sent("BYE").size(), 1u);
+  EXPECT_EQ(stack_.sent("BYE")[0]->target.address, addr("127.0.0.6", 5080));
+  EXPECT_EQ(stack_.sent("BYE")[0]->target.trunk, "carrier");
+}
+
+TEST_F(B2buaTest, InDialogRequestsToTheCalleeFollowItsRouteSetLooseOrStrict) {
+  start();
+  // Loose: the 200's Record-Route reversed is the route set; the ACK goes to
+  // its first entry, the proxy next to sipnic, with the Contact as Request-URI.
+  auto a = answered_call("Contact: <sip:gw7@127.0.0.6:5080>\r\n"
+                         "Record-Route: <sip:127.0.0.8;lr>, <sip:127.0.0.7:5070;transport=tcp;lr>\r\n");
+  auto acks = stack_.stateless_of("ACK");
+  ASSERT_EQ(acks.size(), 1u);
+  EXPECT_EQ(acks[0]->target.address, addr("127.0.0.7", 5070));
+  EXPECT_EQ(acks[0]->target.transport, Transport::kTcp);  // the route's ;transport=
+  SipMessage ack = acks[0]->message();
+  EXPECT_EQ(ack.uri(), "sip:gw7@127.0.0.6:5080");
+  EXPECT_EQ(values(ack, HeaderId::kRoute),
+            (std::vector<std::string>{"<sip:127.0.0.7:5070;transport=tcp;lr>", "<sip:127.0.0.8;lr>"}));
+  deliver(in_dialog_from_caller(a, "INFO", 2));
+  ASSERT_EQ(stack_.sent("INFO").size(), 1u);
+  EXPECT_EQ(stack_.sent("INFO")[0]->target.address, addr("127.0.0.7", 5070));
+}
+
+TEST_F(B2buaTest, StrictRouteFromTheCalleeBecomesTheRequestUriAndItsContactTheLastRoute) {
+  start();
+  answered_call("Contact: <sip:gw7@127.0.0.6:5080>\r\nRecord-Route: <sip:127.0.0.7:5070>\r\n");
+  auto acks = stack_.stateless_of("ACK");
+  ASSERT_EQ(acks.size(), 1u);
+  EXPECT_EQ(acks[0]->target.address, addr("127.0.0.7", 5070));
+  SipMessage ack = acks[0]->message();
+  EXPECT_EQ(ack.uri(), "sip:127.0.0.7:5070");
+  EXPECT_EQ(values(ack, HeaderId::kRoute), (std::vector<std::string>{"<sip:gw7@127.0.0.6:5080>"}));
+}
+
+TEST_F(B2buaTest, AHostNameNextHopIsResolvedOnceAndRequestsWaitForItInOrder) {
+  start();
+  stack_.dns["gw.carrier.test"] = {{Transport::kUdp, "127.0.0.6", 5090, "gw.carrier.test"}};
+  auto a = answered_call("Contact: <sip:gw7@gw.carrier.test>\r\n");
+  // The ACK waits for the name; the BYE right behind it waits too.
+  EXPECT_TRUE(stack_.stateless_of("ACK").empty());
+  deliver(in_dialog_from_caller(a, "BYE", 2));
+  EXPECT_TRUE(stack_.sent("BYE").empty());
+  settle();
+  ASSERT_EQ(stack_.stateless_of("ACK").size(), 1u);
+  ASSERT_EQ(stack_.sent("BYE").size(), 1u);
+  EXPECT_EQ(stack_.stateless_of("ACK")[0]->target.address, addr("127.0.0.6", 5090));
+  EXPECT_EQ(stack_.sent("BYE")[0]->target.address, addr("127.0.0.6", 5090));
+  EXPECT_EQ(stack_.resolutions["gw.carrier.test"], 1);
+}
+
+TEST_F(B2buaTest, OverTcpTheByeToTheCallerReusesTheConnectionItsInviteCameOn) {
+  config_.trunks[0].transport = Transport::kTcp;
+  start();
+  PeerRequest invite = invite_with_sdp();
+  invite.via = "SIP/2.0/TCP 127.0.0.2:40123;branch=z9hG4bKcaller1";
+  invite.contact = "<sip:alice@127.0.0.2:5060;transport=tcp>";
+  auto a = deliver(invite, addr("127.0.0.2", 40123), Transport::kTcp, sip::ConnectionRef{0, 7});
+  settle();
+  answer(*stack_.sent("INVITE")[0], 200, "Contact: <sip:callee@127.0.0.3:5060>\r\n");
+  deliver_ack(ack_of(invite, a));
+  deliver(in_dialog_from_callee("BYE", 1), addr("127.0.0.3", 5060));
+  auto byes = stack_.sent("BYE");
+  ASSERT_EQ(byes.size(), 1u);
+  EXPECT_EQ(byes[0]->target.transport, Transport::kTcp);
+  EXPECT_EQ(byes[0]->target.address, addr("127.0.0.2", 5060));  // the Contact's port ...
+  EXPECT_EQ(byes[0]->target.connection.id, 7u);                // ... over the caller's own connection
+}
+
+// ---- CANCEL -------------------------------------------------------------------------
+
+TEST_F(B2buaTest, CancelBeforeAnyProvisionalIsHeldUntilTheCalleeSendsOne) {
+  start();
+  PeerRequest invite = invite_with_sdp();
+  auto a = call(invite);
+  PeerRequest cancel = invite;
+  cancel.method = "CANCEL";
+  cancel.body.clear();
+  cancel.contact.clear();
+  auto cancel_tx = deliver(cancel);
+  EXPECT_EQ(cancel_tx->statuses(), (std::vector<int>{200}));
+  EXPECT_EQ(a->statuses(), (std::vector<int>{100, 487}));
+  // RFC 3261 §9.1: no CANCEL before the callee sent a provisional.
+  EXPECT_TRUE(stack_.sent("CANCEL").empty());
+  const auto& b = *stack_.sent("INVITE")[0];
+  answer(b, 180);
+  auto cancels = stack_.sent("CANCEL");
+  ASSERT_EQ(cancels.size(), 1u);
+  EXPECT_EQ(cancels[0]->request.via, b.request.via);  // it matches the INVITE
+  EXPECT_EQ(cancels[0]->target.address, b.target.address);
+  answer(b, 487);
+  EXPECT_EQ(a->statuses(), (std::vector<int>{100, 487}));  // nothing more to the caller
+  EXPECT_EQ(b2bua_->stats().calls_active.value(), 0);
+  EXPECT_EQ(b2bua_->stats().calls_answered.value(), 0u);
+}
+
+TEST_F(B2buaTest, AnAnswerCrossingTheCancelIsAckedAndHungUp) {
+  start();
+  PeerRequest invite = invite_with_sdp();
+  auto a = call(invite);
+  const auto& b = *stack_.sent("INVITE")[0];
+  answer(b, 180, "Contact: <sip:callee@127.0.0.3:5060>\r\n");
+  PeerRequest cancel = invite;
+  cancel.method = "CANCEL";
+  cancel.body.clear();
+  cancel.contact.clear();
+  deliver(cancel);
+  ASSERT_EQ(stack_.sent("CANCEL").size(), 1u);
+  answer(b, 200, "Contact: <sip:callee@127.0.0.3:5060>\r\n");  // the 200 crossed the CANCEL
+  EXPECT_EQ(a->statuses(), (std::vector<int>{100, 180, 487}));
+  ASSERT_EQ(stack_.stateless_of("ACK").size(), 1u);
+  ASSERT_EQ(stack_.sent("BYE").size(), 1u);
+  EXPECT_EQ(stack_.sent("BYE")[0]->target.address, addr("127.0.0.3", 5060));
+  // A retransmission of that 200 gets the same ACK again.
+  sip::ResponseExtras x{.to_tag = "calleetag", .headers = "Contact: <sip:callee@127.0.0.3:5060>\r\n"};
+  sip::Received again{parse_sip(sip::build_response(b.message(), 200, {}, x)), Transport::kUdp, addr("127.0.0.3", 5060),
+                      addr("127.0.0.1", 5060), {}, {}};
+  b2bua_->on_stray_response(std::move(again));
+  ASSERT_EQ(stack_.stateless_of("ACK").size(), 2u);
+  EXPECT_EQ(stack_.stateless_of("ACK")[1]->bytes, stack_.stateless_of("ACK")[0]->bytes);
+}
+
+// ---- failover and timers --------------------------------------------------------------
+
+TEST_F(B2buaTest, A503OrATimeoutFailsTheCallOverToTheNextTarget) {
+  config_.trunks[1].peer = {"carrier.test", 0};
+  stack_.dns["carrier.test"] = {{Transport::kUdp, "127.0.0.3", 5060, "a.carrier.test"},
+                                {Transport::kUdp, "127.0.0.13", 5060, "b.carrier.test"},
+                                {Transport::kUdp, "127.0.0.23", 5060, "c.carrier.test"}};
+  start();
+  auto a = call();
+  ASSERT_EQ(stack_.sent("INVITE").size(), 1u);
+  answer(*stack_.sent("INVITE")[0], 503);
+  ASSERT_EQ(stack_.sent("INVITE").size(), 2u);
+  const auto& second = *stack_.sent("INVITE")[1];
+  EXPECT_EQ(second.target.address, addr("127.0.0.13", 5060));
+  EXPECT_NE(second.request.via, stack_.sent("INVITE")[0]->request.via);  // a new branch
+  time_out(second);  // Timer B
+  ASSERT_EQ(stack_.sent("INVITE").size(), 3u);
+  EXPECT_EQ(stack_.sent("INVITE")[2]->target.address, addr("127.0.0.23", 5060));
+  EXPECT_EQ(a->statuses(), (std::vector<int>{100}));  // the caller saw none of it
+  answer(*stack_.sent("INVITE")[2], 200, "Contact: <sip:callee@127.0.0.23:5060>\r\n");
+  EXPECT_EQ(a->statuses(), (std::vector<int>{100, 200}));
+  EXPECT_EQ(log_lines_with("trying the next"), 2u);
+}
+
+TEST_F(B2buaTest, TimerCCancelsTheRingingCalleeAndAnswersTheCaller408) {
+  config_.timers.timer_c_ms = 180000;
+  start();
+  auto a = call();
+  const auto& b = *stack_.sent("INVITE")[0];
+  answer(b, 180);
+  advance(179999ms);
+  EXPECT_TRUE(stack_.sent("CANCEL").empty());
+  answer(b, 183);  // each provisional restarts Timer C
+  advance(179999ms);
+  EXPECT_TRUE(stack_.sent("CANCEL").empty());
+  advance(1ms);
+  ASSERT_EQ(stack_.sent("CANCEL").size(), 1u);
+  EXPECT_EQ(a->statuses(), (std::vector<int>{100, 180, 183, 408}));
+  EXPECT_EQ(log_lines_with("within timer C"), 1u);
+  EXPECT_EQ(b2bua_->stats().calls_failed.value(), 1u);
+}
+
+// ---- 2xx until the ACK, on every transport -------------------------------------------
+
+class B2buaNoAck : public B2buaTest, public ::testing::WithParamInterface<Transport> {};
+
+TEST_P(B2buaNoAck, A2xxWithoutAckIsSentAgainUntil64T1ThenBothLegsGetAckAndBye) {
+  Transport t = GetParam();
+  config_.trunks = {trunk("pbx", "127.0.0.2", t), trunk("carrier", "127.0.0.3", t)};
+  start();
+  std::string name = t == Transport::kUdp ? "UDP" : t == Transport::kTcp ? "TCP" : "TLS";
+  std::string param = t == Transport::kUdp ? "" : t == Transport::kTcp ? ";transport=tcp" : ";transport=tls";
+  std::uint16_t port = t == Transport::kTls ? 5061 : 5060;
+  PeerRequest invite = invite_with_sdp();
+  invite.via = "SIP/2.0/" + name + " 127.0.0.2:40000;branch=z9hG4bKcaller1";
+  invite.contact = "<sip:alice@127.0.0.2:" + std::to_string(port) + param + ">";
+  auto a = deliver(invite, addr("127.0.0.2", 40000), t, sip::ConnectionRef{0, t == Transport::kUdp ? 0u : 9u},
+                   t == Transport::kTls ? "pbx" : "");
+  settle();
+  ASSERT_EQ(stack_.sent("INVITE").size(), 1u);
+  const auto& b = *stack_.sent("INVITE")[0];
+  EXPECT_EQ(b.target.transport, t);
+  answer(b, 200, "Contact: <sip:callee@127.0.0.3:" + std::to_string(port) + param + ">\r\n");
+  ASSERT_EQ(a->statuses(), (std::vector<int>{100, 200}));
+  const std::string ok = a->responses.back().second;
+
+  // The caller never ACKs. The 200 goes out again at 0.5, 1.5, 3.5, 7.5,
+  // ..., 31.5 s, over the caller's own transport and connection.
+  advance(32000ms - 1ms);
+  auto again = stack_.stateless_of("SIP/2.0 200");
+  ASSERT_EQ(again.size(), 10u);
+  for (const auto* s : again) {
+    EXPECT_EQ(s->bytes, ok);
+    EXPECT_EQ(s->target.transport, t);
+    EXPECT_EQ(s->target.address, addr("127.0.0.2", 40000));
+  }
+  EXPECT_TRUE(stack_.sent("BYE").empty());
+  EXPECT_TRUE(stack_.stateless_of("ACK").empty());
+
+  // 64*T1: the callee's 200 gets its ACK, and both legs a BYE.
+  advance(1ms);
+  ASSERT_EQ(stack_.stateless_of("ACK").size(), 1u);
+  SipMessage ack = stack_.stateless_of("ACK")[0]->message();
+  EXPECT_EQ(ack.header(HeaderId::kCSeq), "1 ACK");
+  EXPECT_EQ(ack.uri(), "sip:callee@127.0.0.3:" + std::to_string(port) + param);
+  auto byes = stack_.sent("BYE");
+  ASSERT_EQ(byes.size(), 2u);
+  std::vector<core::SocketAddress> to;
+  for (const auto* bye : byes) {
+    to.push_back(bye->target.address);
+    EXPECT_EQ(bye->target.transport, t);
+  }
+  EXPECT_NE(std::find(to.begin(), to.end(), addr("127.0.0.2", port)), to.end());
+  EXPECT_NE(std::find(to.begin(), to.end(), addr("127.0.0.3", port)), to.end());
+  EXPECT_EQ(b2bua_->stats().calls_unacknowledged.value(), 1u);
+  EXPECT_EQ(b2bua_->stats().calls_active.value(), 0);
+  EXPECT_EQ(log_lines_with("no ACK for the 2xx"), 1u);
+  // Nothing more goes out afterwards.
+  std::size_t sent = stack_.stateless.size();
+  advance(10000ms);
+  EXPECT_EQ(stack_.stateless.size(), sent);
+}
+
+TEST_P(B2buaNoAck, TheAckStopsThe2xxRetransmissions) {
+  Transport t = GetParam();
+  config_.trunks = {trunk("pbx", "127.0.0.2", t), trunk("carrier", "127.0.0.3", t)};
+  start();
+  std::string name = t == Transport::kUdp ? "UDP" : t == Transport::kTcp ? "TCP" : "TLS";
+  PeerRequest invite = invite_with_sdp();
+  invite.via = "SIP/2.0/" + name + " 127.0.0.2:40000;branch=z9hG4bKcaller1";
+  auto a = deliver(invite, addr("127.0.0.2", 40000), t, {}, t == Transport::kTls ? "pbx" : "");
+  settle();
+  answer(*stack_.sent("INVITE")[0], 200, "Contact: <sip:callee@127.0.0.3>\r\n");
+  advance(600ms);
+  EXPECT_EQ(stack_.stateless_of("SIP/2.0 200").size(), 1u);
+  deliver_ack(ack_of(invite, a));
+  advance(60000ms);
+  EXPECT_EQ(stack_.stateless_of("SIP/2.0 200").size(), 1u);
+  EXPECT_TRUE(stack_.sent("BYE").empty());
+  EXPECT_EQ(b2bua_->stats().calls_active.value(), 1);
+}
+
+INSTANTIATE_TEST_SUITE_P(Transport, B2buaNoAck, ::testing::Values(Transport::kUdp, Transport::kTcp, Transport::kTls),
+                         [](const ::testing::TestParamInfo<Transport>& i) {
+                           return std::string(core::transport_name(i.param));
+                         });
+
+// ---- in-dialog requests ---------------------------------------------------------------
+
+TEST_F(B2buaTest, AReInviteGets100AtOnceAndIsRelayedWithItsSdpAndItsAck) {
+  start();
+  auto a = answered_call();
+  PeerRequest reinvite = in_dialog_from_caller(a, "INVITE", 2);
+  reinvite.contact = "<sip:alice@127.0.0.2:5060>";
+  reinvite.body = kSdp + "a=sendonly\r\n";
+  auto re = deliver(reinvite);
+  EXPECT_EQ(re->statuses(), (std::vector<int>{100}));  // before the callee says anything
+  auto invites = stack_.sent("INVITE");
+  ASSERT_EQ(invites.size(), 2u);
+  SipMessage relayed = invites[1]->message();
+  EXPECT_EQ(relayed.header(HeaderId::kCSeq), "2 INVITE");
+  EXPECT_EQ(relayed.body(), kSdp + "a=sendonly\r\n");
+  EXPECT_EQ(relayed.header(HeaderId::kContact), "<sip:127.0.0.1:5060>");
+  EXPECT_EQ(relayed.uri(), "sip:callee@127.0.0.3:5060");
+
+  // A second re-INVITE while this one is open: 491 (RFC 3261 §14.1).
+  auto second = deliver(in_dialog_from_caller(a, "INVITE", 3));
+  EXPECT_EQ(second->statuses(), (std::vector<int>{491}));
+
+  answer(*invites[1], 200, "Contact: <sip:callee@127.0.0.3:5060>\r\n", "calleetag", "v=0\r\n");
+  EXPECT_EQ(re->statuses(), (std::vector<int>{100, 200}));
+  EXPECT_EQ(re->last().body(), "v=0\r\n");
+  PeerRequest ack = in_dialog_from_caller(a, "ACK", 2);
+  deliver_ack(ack);
+  auto acks = stack_.stateless_of("ACK");
+  ASSERT_EQ(acks.size(), 2u);  // the call's, and the re-INVITE's
+  EXPECT_EQ(acks[1]->message().header(HeaderId::kCSeq), "2 ACK");
+}
+
+TEST_F(B2buaTest, AReInviteFromTheCalleeWithANewContactMovesItsRemoteTarget) {
+  start();
+  auto a = answered_call();
+  auto re = deliver(in_dialog_from_callee("INVITE", 1, "<sip:callee@127.0.0.33:5062>"), addr("127.0.0.3", 5060));
+  EXPECT_EQ(re->statuses(), (std::vector<int>{100}));
+  auto invites = stack_.sent("INVITE");
+  ASSERT_EQ(invites.size(), 2u);
+  EXPECT_EQ(invites[1]->target.address, addr("127.0.0.2", 5060));  // to the caller's Contact
+  answer(*invites[1], 200, "Contact: <sip:alice@127.0.0.2:5060>\r\n", "callertag");
+  EXPECT_EQ(re->statuses(), (std::vector<int>{100, 200}));
+  deliver(in_dialog_from_caller(a, "BYE", 2));
+  ASSERT_EQ(stack_.sent("BYE").size(), 1u);
+  EXPECT_EQ(stack_.sent("BYE")[0]->target.address, addr("127.0.0.33", 5062));
+  EXPECT_EQ(stack_.sent("BYE")[0]->message().uri(), "sip:callee@127.0.0.33:5062");
+}
+
+TEST_F(B2buaTest, ARequestWithALowerCSeqInTheDialogGets500) {
+  start();
+  auto a = answered_call();
+  auto info = deliver(in_dialog_from_caller(a, "INFO", 5));
+  answer(*stack_.sent("INFO")[0], 200, {}, "");
+  EXPECT_EQ(info->statuses(), (std::vector<int>{200}));
+  auto late = deliver(in_dialog_from_caller(a, "INFO", 4));
+  EXPECT_EQ(late->statuses(), (std::vector<int>{500}));
+  EXPECT_EQ(stack_.sent("INFO").size(), 1u);
+}
+
+// ---- limits in both directions ------------------------------------------------------------
+
+PeerRequest invite_n(int n) {
+  PeerRequest r;
+  r.call_id = "caller-call-" + std::to_string(n) + "@127.0.0.2";
+  r.via = "SIP/2.0/UDP 127.0.0.2:5060;branch=z9hG4bKcaller-" + std::to_string(n);
+  return r;
+}
+
+TEST_F(B2buaTest, MaxCallsOfTheSendingTrunkRefusesTheCallOverIt) {
+  config_.trunks[0].max_calls = 2;  // pbx, the caller
+  start();
+  auto first = call(invite_n(1));
+  auto second = call(invite_n(2));
+  auto third = call(invite_n(3));
+  EXPECT_EQ(first->statuses(), (std::vector<int>{100}));
+  EXPECT_EQ(second->statuses(), (std::vector<int>{100}));
+  ASSERT_EQ(third->statuses(), (std::vector<int>{503}));
+  EXPECT_EQ(third->last().header(HeaderId::kRetryAfter), "5");
+  EXPECT_EQ(stack_.sent("INVITE").size(), 2u);
+  EXPECT_EQ(trunk_state("pbx").active_calls(), 2u);
+  EXPECT_EQ(trunk_state("carrier").active_calls(), 2u);  // the refused call holds no slot there
+  EXPECT_EQ(log_lines_with("trunk pbx is at its limit of 2 concurrent calls"), 1u);
+  EXPECT_EQ(b2bua_->stats().calls_rejected.value(), 1u);
+  // A call ends: the slot comes back.
+  answer(*stack_.sent("INVITE")[0], 486);
+  EXPECT_EQ(call(invite_n(4))->statuses(), (std::vector<int>{100}));
+}
+
+TEST_F(B2buaTest, MaxCpsOfTheSendingTrunkRefusesCallsOverTheRateWithOneLogLine) {
+  config_.trunks[0].max_cps = 5;  // pbx
+  start();
+  std::vector<std::shared_ptr<FakeIncoming>> calls;
+  for (int i = 0; i < 10; ++i) calls.push_back(call(invite_n(i)));
+  int accepted = 0, refused = 0;
+  for (const auto& c : calls) {
+    if (c->statuses() == std::vector<int>{100}) ++accepted;
+    if (c->statuses() == std::vector<int>{503}) ++refused;
+  }
+  EXPECT_EQ(accepted, 5);
+  EXPECT_EQ(refused, 5);
+  EXPECT_EQ(log_lines_with("trunk pbx is at its call-rate limit of 5"), 1u);  // not one per call
+  // A second later the rate allows calls again.
+  advance(1000ms);
+  EXPECT_EQ(call(invite_n(20))->statuses(), (std::vector<int>{100}));
+}
+
+TEST_F(B2buaTest, MaxCallsOfTheTargetTrunkStillRefusesCallsToIt) {
+  config_.trunks[1].max_calls = 1;  // carrier, the callee
+  start();
+  EXPECT_EQ(call(invite_n(1))->statuses(), (std::vector<int>{100}));
+  EXPECT_EQ(call(invite_n(2))->statuses(), (std::vector<int>{503}));
+  EXPECT_EQ(trunk_state("pbx").active_calls(), 1u);
+  EXPECT_EQ(log_lines_with("trunk carrier is at its limit of 1 concurrent calls"), 1u);
+}
+
+// ---- sources that are no trunk -------------------------------------------------------------
+
+TEST_F(B2buaTest, AnInviteFromAnUnknownSourceGetsOne403SentStatelesslyAndNothingMore) {
+  start();
+  PeerRequest invite = invite_n(1);
+  invite.via = "SIP/2.0/UDP 127.0.0.99:5060;branch=z9hG4bKstranger";
+  auto tx = deliver(invite, addr("127.0.0.99", 5060));
+  EXPECT_TRUE(tx->discarded);          // no transaction kept ...
+  EXPECT_TRUE(tx->responses.empty());  // ... so nothing to retransmit
+  auto out = stack_.stateless_of("SIP/2.0 403");
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0]->target.address, addr("127.0.0.99", 5060));
+  advance(64 * 500ms);
+  EXPECT_EQ(stack_.stateless.size(), 1u);
+  EXPECT_TRUE(stack_.requests.empty());
+  EXPECT_EQ(b2bua_->stats().unknown_source_requests.value(), 1u);
+}
+
+TEST_F(B2buaTest, RepeatedUnknownSourceLinesAreRateLimited) {
+  start();
+  for (int i = 0; i < 100; ++i) deliver(invite_n(i), addr("127.0.0.99", 5060));
+  EXPECT_EQ(stack_.stateless_of("SIP/2.0 403").size(), 100u);  // one answer per request
+  EXPECT_EQ(log_lines_with("matches no trunk"), 1u);
+  advance(10000ms);
+  deliver(invite_n(100), addr("127.0.0.98", 5060));
+  EXPECT_EQ(log_lines_with("matches no trunk"), 2u);
+  EXPECT_EQ(log_lines_with("(99 similar lines suppressed)"), 1u);
+}
+
+TEST_F(B2buaTest, UnknownSourceDropAnswersNothingAtAll) {
+  config_.unknown_source = core::UnknownSource::kDrop;
+  start();
+  PeerRequest options = invite_n(1);
+  options.method = "OPTIONS";
+  for (const PeerRequest& r : {invite_n(1), options}) {
+    auto tx = deliver(r, addr("127.0.0.99", 5060));
+    EXPECT_TRUE(tx->discarded);
+    EXPECT_TRUE(tx->responses.empty());
+  }
+  EXPECT_TRUE(stack_.stateless.empty());
+  EXPECT_EQ(b2bua_->stats().unknown_source_requests.value(), 2u);
+  // A trunk is still answered.
+  auto tx = deliver(options);
+  EXPECT_EQ(tx->statuses(), (std::vector<int>{200}));
+}
+
+TEST_F(B2buaTest, RequestsFromAnUnknownSourceOverItsRateAreDropped) {
+  config_.unknown_source_rate = 2;  // bursts of 4
+  start();
+  PeerRequest options = invite_n(1);
+  options.method = "OPTIONS";
+  int answered = 0, dropped = 0;
+  for (int i = 0; i < 10; ++i) {
+    auto tx = deliver(options, addr("127.0.0.99", 5060));
+    if (tx->statuses() == std::vector<int>{200}) ++answered;
+    if (tx->discarded && tx->responses.empty()) ++dropped;
+  }
+  EXPECT_EQ(answered, 4);
+  EXPECT_EQ(dropped, 6);
+  EXPECT_EQ(b2bua_->stats().rate_limited_requests.value(), 6u);
+  // Trunks are not counted against it.
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(deliver(options)->statuses(), (std::vector<int>{200}));
+}
+
+}  // namespace
+}  // namespace sipnic::interwork

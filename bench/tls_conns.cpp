@@ -59,6 +59,8 @@
 #include <thread>
 #include <vector>
 
+#include "core/ossl_ptr.h"
+
 #ifndef SIPNIC_BINARY
 #define SIPNIC_BINARY "sipnic"
 #endif
@@ -113,13 +115,6 @@ long env_long(const char* name, long fallback) {
   const char* v = std::getenv(name);
   return v != nullptr && *v != '\0' ? std::atol(v) : fallback;
 }
-
-struct SslCtxFree {
-  void operator()(SSL_CTX* c) const { SSL_CTX_free(c); }
-};
-struct SslFree {
-  void operator()(SSL* s) const { SSL_free(s); }
-};
 
 // The work directory, removed at the end unless TLS_CONNS_KEEP=1.
 struct WorkDir {
@@ -261,7 +256,7 @@ std::size_t open_connections(SSL_CTX* ctx, int port, std::size_t target, std::si
                              std::vector<int>& held) {
   struct Pending {
     int fd = -1;
-    std::unique_ptr<SSL, SslFree> ssl;
+    sipnic::core::SslPtr ssl;
   };
   const int ep = ::epoll_create1(EPOLL_CLOEXEC);
   if (ep < 0) die("epoll_create1 failed");
@@ -434,7 +429,7 @@ int main(int argc, char** argv) {
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
 
-  std::unique_ptr<SSL_CTX, SslCtxFree> ctx(SSL_CTX_new(TLS_client_method()));
+  sipnic::core::SslCtxPtr ctx(SSL_CTX_new(TLS_client_method()));
   if (!ctx || SSL_CTX_use_certificate_chain_file(ctx.get(), (pki / "pbx.crt").c_str()) != 1 ||
       SSL_CTX_use_PrivateKey_file(ctx.get(), (pki / "pbx.key").c_str(), SSL_FILETYPE_PEM) != 1 ||
       SSL_CTX_load_verify_locations(ctx.get(), (pki / "ca.crt").c_str(), nullptr) != 1) {

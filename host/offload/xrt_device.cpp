@@ -9,6 +9,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "core/ascii.h"
 #include "offload/xrt_context.h"
 #include "offload/xrt_gcm_engine.h"
 #include "offload/xrt_sip_parse_engine.h"
@@ -22,11 +23,7 @@ std::string hex(std::uint64_t v) {
   return s.str();
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
+using core::ascii::iequals;
 
 std::string describe(std::string_view name, std::uint64_t offset, std::uint64_t size, bool global) {
   std::ostringstream s;

@@ -21,16 +21,6 @@ namespace {
 
 constexpr std::size_t kUdpBatch = 32;  // datagrams per recvmmsg, one parse batch
 
-struct Fd {
-  int fd = -1;
-  explicit Fd(int f = -1) : fd(f) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() {
-    if (fd >= 0) ::close(fd);
-  }
-};
-
 std::runtime_error sys_error(const std::string& what) {
   return std::runtime_error(what + ": " + std::strerror(errno));
 }
@@ -48,12 +38,12 @@ int open_socket(int family, int type) {
 }  // namespace
 
 struct TransportLayer::UdpSocket {
-  Fd fd;
+  core::UniqueFd fd;
   SocketAddress local;
 };
 
 struct TransportLayer::TcpListener {
-  Fd fd;
+  core::UniqueFd fd;
   SocketAddress local;
   Transport transport = Transport::kTcp;  // kTcp or kTls
 };
@@ -66,7 +56,7 @@ struct TransportLayer::Connection {
   bool secure_dirty = false;              // kTls: has work for the turn's end
   core::EventLoop::TimerId handshake_timer = 0;
   core::EventLoop::TimerId keepalive_timer = 0;
-  Fd fd;
+  core::UniqueFd fd;
   SocketAddress peer;
   SocketAddress local;
   bool connecting = false;
@@ -105,13 +95,13 @@ TransportLayer::~TransportLayer() {
     for (auto& [id, c] : connections_) {
       if (!c->secure || c->connecting) continue;
       c->secure->take_output(c->out);
-      if (!c->out.empty()) ::send(c->fd.fd, c->out.data(), c->out.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (!c->out.empty()) ::send(c->fd.get(), c->out.data(), c->out.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
     }
   }
-  for (auto& s : udp_) loop_.remove_fd(s->fd.fd);
-  for (auto& l : tcp_listeners_) loop_.remove_fd(l->fd.fd);
+  for (auto& s : udp_) loop_.remove_fd(s->fd.get());
+  for (auto& l : tcp_listeners_) loop_.remove_fd(l->fd.get());
   for (auto& [id, c] : connections_) {
-    loop_.remove_fd(c->fd.fd);
+    loop_.remove_fd(c->fd.get());
     if (c->partial_timer) loop_.cancel_timer(c->partial_timer);
     if (c->idle_timer) loop_.cancel_timer(c->idle_timer);
     if (c->handshake_timer) loop_.cancel_timer(c->handshake_timer);
@@ -125,25 +115,25 @@ void TransportLayer::listen(const core::ListenConfig& where) {
   std::string name = std::string(core::transport_name(where.transport)) + ":" + addr->to_string();
   if (where.transport == Transport::kUdp) {
     auto s = std::make_unique<UdpSocket>();
-    s->fd.fd = open_socket(addr->family(), SOCK_DGRAM);
-    if (::bind(s->fd.fd, addr->sa(), addr->len()) < 0) throw sys_error("bind " + name);
+    s->fd.reset(open_socket(addr->family(), SOCK_DGRAM));
+    if (::bind(s->fd.get(), addr->sa(), addr->len()) < 0) throw sys_error("bind " + name);
     int rcvbuf = 4 << 20;
-    ::setsockopt(s->fd.fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+    ::setsockopt(s->fd.get(), SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
     s->local = *addr;
     UdpSocket* raw = s.get();
-    loop_.add_fd(s->fd.fd, EPOLLIN, [this, raw](std::uint32_t) { on_udp_readable(*raw); });
+    loop_.add_fd(s->fd.get(), EPOLLIN, [this, raw](std::uint32_t) { on_udp_readable(*raw); });
     udp_.push_back(std::move(s));
   } else {
     if (where.transport == Transport::kTls && !secure_)
       throw std::runtime_error("listen " + name + ": TLS is not configured (no [tls] certificate)");
     auto l = std::make_unique<TcpListener>();
     l->transport = where.transport;
-    l->fd.fd = open_socket(addr->family(), SOCK_STREAM);
-    if (::bind(l->fd.fd, addr->sa(), addr->len()) < 0) throw sys_error("bind " + name);
-    if (::listen(l->fd.fd, 1024) < 0) throw sys_error("listen " + name);
+    l->fd.reset(open_socket(addr->family(), SOCK_STREAM));
+    if (::bind(l->fd.get(), addr->sa(), addr->len()) < 0) throw sys_error("bind " + name);
+    if (::listen(l->fd.get(), 1024) < 0) throw sys_error("listen " + name);
     l->local = *addr;
     TcpListener* raw = l.get();
-    loop_.add_fd(l->fd.fd, EPOLLIN, [this, raw](std::uint32_t) { on_accept(*raw); });
+    loop_.add_fd(l->fd.get(), EPOLLIN, [this, raw](std::uint32_t) { on_accept(*raw); });
     tcp_listeners_.push_back(std::move(l));
   }
 }
@@ -184,7 +174,7 @@ void TransportLayer::on_udp_readable(UdpSocket& s) {
   }
   // Bounded: a flood on one socket must not starve the loop's other work.
   for (int round = 0; round < 8; ++round) {
-    int n = ::recvmmsg(s.fd.fd, msgs, kUdpBatch, MSG_DONTWAIT, nullptr);
+    int n = ::recvmmsg(s.fd.get(), msgs, kUdpBatch, MSG_DONTWAIT, nullptr);
     if (n <= 0) return;
     for (int i = 0; i < n; ++i) {
       PendingSegment seg;
@@ -435,29 +425,28 @@ void TransportLayer::on_accept(TcpListener& l) {
   for (int i = 0; i < 64; ++i) {
     SocketAddress peer;
     socklen_t len = SocketAddress::capacity();
-    int fd = ::accept4(l.fd.fd, peer.sa(), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (fd < 0) return;
+    core::UniqueFd fd(::accept4(l.fd.get(), peer.sa(), &len, SOCK_NONBLOCK | SOCK_CLOEXEC));
+    if (!fd) return;
     ++stats_.tcp_accepted;
     if (l.transport == Transport::kTls && !admit_handshake(peer)) {
       // A flood of handshakes from one address costs sipnic CPU (key
       // exchange, signatures): refused before any TLS work.
       ++stats_.tls_rate_limited;
-      ::close(fd);
-      continue;
+      continue;  // fd closes here
     }
-    auto& c = add_connection(fd, peer, false, l.transport);
+    auto& c = add_connection(std::move(fd), peer, false, l.transport);
     c.local = l.local;
     if (l.transport == Transport::kTls) start_secure(c, secure_->accept(l.local, peer));
   }
 }
 
-TransportLayer::Connection& TransportLayer::add_connection(int fd, const SocketAddress& peer,
+TransportLayer::Connection& TransportLayer::add_connection(core::UniqueFd fd, const SocketAddress& peer,
                                                            bool connecting, Transport transport) {
   int one = 1;
-  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  ::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   auto c = std::make_unique<Connection>();
   c->id = (static_cast<std::uint64_t>(worker_) << 48) | next_connection_++;
-  c->fd.fd = fd;
+  c->fd = std::move(fd);
   c->peer = peer;
   c->connecting = connecting;
   c->outbound = connecting;
@@ -465,7 +454,7 @@ TransportLayer::Connection& TransportLayer::add_connection(int fd, const SocketA
   std::uint64_t id = c->id;
   Connection& ref = *c;
   connections_.emplace(id, std::move(c));
-  loop_.add_fd(fd, EPOLLIN | EPOLLRDHUP | (connecting ? EPOLLOUT : 0u),
+  loop_.add_fd(ref.fd.get(), EPOLLIN | EPOLLRDHUP | (connecting ? EPOLLOUT : 0u),
                [this, id](std::uint32_t ev) { on_connection_event(id, ev); });
   ref.want_write = connecting;
   if (options_.tcp_idle_timeout_ms) {
@@ -487,7 +476,7 @@ void TransportLayer::on_connection_event(std::uint64_t id, std::uint32_t events)
   if (c.connecting && (events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) {
     int err = 0;
     socklen_t len = sizeof err;
-    ::getsockopt(c.fd.fd, SOL_SOCKET, SO_ERROR, &err, &len);
+    ::getsockopt(c.fd.get(), SOL_SOCKET, SO_ERROR, &err, &len);
     if (err != 0) {
       log_.warn("transport", "tcp connect to " + c.peer.to_string() + " failed: " + std::strerror(err));
       ++stats_.tx_errors;
@@ -498,7 +487,7 @@ void TransportLayer::on_connection_event(std::uint64_t id, std::uint32_t events)
     c.connecting = false;
     SocketAddress local;
     socklen_t llen = SocketAddress::capacity();
-    ::getsockname(c.fd.fd, local.sa(), &llen);
+    ::getsockname(c.fd.get(), local.sa(), &llen);
     c.local = local;
   }
   if (events & EPOLLOUT) {
@@ -517,7 +506,7 @@ void TransportLayer::read_connection(Connection& c) {
       // Raw TLS bytes, read straight into the stream's input buffer; the
       // session decrypts them at the turn's end (batched).
       const std::span<char> space = c.secure->receive_space(sizeof buf);
-      const ssize_t n = ::read(c.fd.fd, space.data(), space.size());
+      const ssize_t n = ::read(c.fd.get(), space.data(), space.size());
       const int read_errno = errno;  // commit_received may run OpenSSL, which may touch errno
       c.secure->commit_received(n > 0 ? static_cast<std::size_t>(n) : 0);
       if (n > 0) {
@@ -529,7 +518,7 @@ void TransportLayer::read_connection(Connection& c) {
       else if (read_errno != EAGAIN && read_errno != EWOULDBLOCK && read_errno != EINTR) closed = true;
       break;
     }
-    ssize_t n = ::read(c.fd.fd, buf, sizeof buf);
+    ssize_t n = ::read(c.fd.get(), buf, sizeof buf);
     if (n > 0) {
       c.in.append(buf, static_cast<std::size_t>(n));
       if (static_cast<std::size_t>(n) < sizeof buf) break;
@@ -629,7 +618,7 @@ void TransportLayer::finish_stream_segment(std::uint64_t id, std::string_view te
       close_connection(id, "framing error");
     } else {
       conn.closing = true;
-      ::shutdown(conn.fd.fd, SHUT_RD);
+      ::shutdown(conn.fd.get(), SHUT_RD);
     }
     return;
   }
@@ -696,7 +685,7 @@ bool TransportLayer::send(Transport transport, const SocketAddress& dest, Connec
   if (transport == Transport::kUdp) {
     for (auto& s : udp_) {
       if (s->local.family() != dest.family()) continue;
-      ssize_t n = ::sendto(s->fd.fd, bytes.data(), bytes.size(), MSG_DONTWAIT, dest.sa(), dest.len());
+      ssize_t n = ::sendto(s->fd.get(), bytes.data(), bytes.size(), MSG_DONTWAIT, dest.sa(), dest.len());
       if (n < 0) {
         ++stats_.tx_errors;
         log_.debug("transport", "udp send to " + dest.to_string() + " failed: " + std::strerror(errno));
@@ -729,18 +718,17 @@ bool TransportLayer::send(Transport transport, const SocketAddress& dest, Connec
       log_.warn("transport", "tls to " + dest.to_string() + ": TLS is not configured");
       return false;
     }
-    int fd = ::socket(dest.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
+    core::UniqueFd fd(::socket(dest.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    if (!fd) {
       ++stats_.tx_errors;
       return false;
     }
-    if (::connect(fd, dest.sa(), dest.len()) < 0 && errno != EINPROGRESS) {
+    if (::connect(fd.get(), dest.sa(), dest.len()) < 0 && errno != EINPROGRESS) {
       log_.warn("transport", "tcp connect to " + dest.to_string() + " failed: " + std::strerror(errno));
-      ::close(fd);
       ++stats_.tx_errors;
       return false;
     }
-    c = &add_connection(fd, dest, true, transport);
+    c = &add_connection(std::move(fd), dest, true, transport);
     c->trunk = std::string(trunk);
     arm_keepalive(*c);
     outbound_by_peer_[dest] = c->id;
@@ -782,7 +770,7 @@ TransportLayer::Connection* TransportLayer::connection_to(Transport transport, c
 void TransportLayer::flush_connection(Connection& c) {
   std::uint64_t id = c.id;
   while (!c.out.empty()) {
-    ssize_t n = ::send(c.fd.fd, c.out.data(), c.out.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    ssize_t n = ::send(c.fd.get(), c.out.data(), c.out.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n > 0) {
       c.out.erase(0, static_cast<std::size_t>(n));
       continue;
@@ -796,7 +784,7 @@ void TransportLayer::flush_connection(Connection& c) {
   bool want = !c.out.empty();
   if (want != c.want_write) {
     c.want_write = want;
-    loop_.modify_fd(c.fd.fd, EPOLLIN | EPOLLRDHUP | (want ? EPOLLOUT : 0u));
+    loop_.modify_fd(c.fd.get(), EPOLLIN | EPOLLRDHUP | (want ? EPOLLOUT : 0u));
   }
   // A connection closing after a framing error goes once its answer is out.
   if (!want && c.closing) close_connection(id, "framing error");
@@ -814,7 +802,7 @@ void TransportLayer::close_connection(std::uint64_t id, const char* why) {
   if (it == connections_.end()) return;
   Connection& c = *it->second;
   log_.debug("transport", "tcp " + c.peer.to_string() + " closed: " + why);
-  loop_.remove_fd(c.fd.fd);
+  loop_.remove_fd(c.fd.get());
   if (c.partial_timer) loop_.cancel_timer(c.partial_timer);
   if (c.idle_timer) loop_.cancel_timer(c.idle_timer);
   if (c.handshake_timer) loop_.cancel_timer(c.handshake_timer);

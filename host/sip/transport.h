@@ -21,6 +21,7 @@
 #include "core/event_loop.h"
 #include "core/log.h"
 #include "core/socket_address.h"
+#include "core/unique_fd.h"
 #include "offload/sip_parse_engine.h"
 #include "sip/message.h"
 #include "sip/secure_stream.h"
@@ -174,7 +175,7 @@ class TransportLayer {
   void close_connection(std::uint64_t id, const char* why);
   Connection* connection_to(core::Transport transport, const core::SocketAddress& dest,
                             std::string_view trunk);
-  Connection& add_connection(int fd, const core::SocketAddress& peer, bool connecting,
+  Connection& add_connection(core::UniqueFd fd, const core::SocketAddress& peer, bool connecting,
                              core::Transport transport);
   void arm_partial_timer(Connection& c);
   void arm_keepalive(Connection& c);

@@ -211,24 +211,22 @@ TEST_F(TransportFixture, TcpPartialMessageHeldTooLongClosesTheConnection) {
 
 TEST_F(TransportFixture, TcpSendOpensAConnectionToAPeerAndReusesIt) {
   start(core::Transport::kTcp);
-  int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  core::UniqueFd listener(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
   auto addr = core::SocketAddress::from_ip("127.0.0.1", test::free_port(SOCK_STREAM));
-  ASSERT_EQ(::bind(listener, addr->sa(), addr->len()), 0);
-  ASSERT_EQ(::listen(listener, 4), 0);
+  ASSERT_EQ(::bind(listener.get(), addr->sa(), addr->len()), 0);
+  ASSERT_EQ(::listen(listener.get(), 4), 0);
   thread_.call([&] { return layer_->send(core::Transport::kTcp, *addr, {}, kOptions); });
-  int conn = ::accept(listener, nullptr, nullptr);
-  ASSERT_GE(conn, 0);
+  core::UniqueFd conn(::accept(listener.get(), nullptr, nullptr));
+  ASSERT_TRUE(conn);
   thread_.call([&] { return layer_->send(core::Transport::kTcp, *addr, {}, kOptions); });
   std::string got;
   char buf[4096];
   while (got.size() < 2 * kOptions.size()) {
-    ssize_t n = ::recv(conn, buf, sizeof buf, 0);
+    ssize_t n = ::recv(conn.get(), buf, sizeof buf, 0);
     ASSERT_GT(n, 0);
     got.append(buf, static_cast<std::size_t>(n));
   }
   EXPECT_EQ(got, kOptions + kOptions);
-  ::close(conn);
-  ::close(listener);
 }
 
 
@@ -414,28 +412,26 @@ TEST_F(SecureTransportFixture, HandshakeThatNeverCompletesIsDroppedAtTheTimeout)
 
 TEST_F(SecureTransportFixture, OutboundTlsQueuesTheRequestUntilTheHandshakeIsDone) {
   start_tls();
-  int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  core::UniqueFd listener(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
   auto addr = core::SocketAddress::from_ip("127.0.0.1", test::free_port(SOCK_STREAM));
-  ASSERT_EQ(::bind(listener, addr->sa(), addr->len()), 0);
-  ASSERT_EQ(::listen(listener, 4), 0);
+  ASSERT_EQ(::bind(listener.get(), addr->sa(), addr->len()), 0);
+  ASSERT_EQ(::listen(listener.get(), 4), 0);
   thread_.call([&] { return layer_->send(core::Transport::kTls, *addr, {}, kOptions, "carrier"); });
-  int conn = ::accept(listener, nullptr, nullptr);
-  ASSERT_GE(conn, 0);
+  core::UniqueFd conn(::accept(listener.get(), nullptr, nullptr));
+  ASSERT_TRUE(conn);
   char buf[4096];
-  ssize_t n = ::recv(conn, buf, sizeof buf, 0);
+  ssize_t n = ::recv(conn.get(), buf, sizeof buf, 0);
   ASSERT_EQ(std::string(buf, n > 0 ? static_cast<std::size_t>(n) : 0), "HELLO\n");
-  ASSERT_EQ(::send(conn, "WELCOME\n", 8, 0), 8);
+  ASSERT_EQ(::send(conn.get(), "WELCOME\n", 8, 0), 8);
   // Nothing moves the queued request but the next turn: trigger one.
   thread_.call([&] { return 0; });
   std::string got;
   while (got.size() < kOptions.size()) {
-    n = ::recv(conn, buf, sizeof buf, 0);
+    n = ::recv(conn.get(), buf, sizeof buf, 0);
     ASSERT_GT(n, 0);
     got.append(buf, static_cast<std::size_t>(n));
   }
   EXPECT_EQ(got, xor20(kOptions));
-  ::close(conn);
-  ::close(listener);
 }
 
 
@@ -462,24 +458,22 @@ TEST_F(TransportFixture, OutboundStreamSendsKeepalivePings) {
   TransportOptions options;
   options.keepalive_interval_ms = 50;
   start(core::Transport::kTcp, options);
-  int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  core::UniqueFd listener(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
   auto addr = core::SocketAddress::from_ip("127.0.0.1", test::free_port(SOCK_STREAM));
-  ASSERT_EQ(::bind(listener, addr->sa(), addr->len()), 0);
-  ASSERT_EQ(::listen(listener, 4), 0);
+  ASSERT_EQ(::bind(listener.get(), addr->sa(), addr->len()), 0);
+  ASSERT_EQ(::listen(listener.get(), 4), 0);
   thread_.call([&] { return layer_->send(core::Transport::kTcp, *addr, {}, kOptions); });
-  int conn = ::accept(listener, nullptr, nullptr);
-  ASSERT_GE(conn, 0);
+  core::UniqueFd conn(::accept(listener.get(), nullptr, nullptr));
+  ASSERT_TRUE(conn);
   std::string got;
   char buf[4096];
   while (got.size() < kOptions.size() + 4) {
-    ssize_t n = ::recv(conn, buf, sizeof buf, 0);
+    ssize_t n = ::recv(conn.get(), buf, sizeof buf, 0);
     ASSERT_GT(n, 0);
     got.append(buf, static_cast<std::size_t>(n));
   }
   EXPECT_EQ(got.substr(0, kOptions.size()), kOptions);
   EXPECT_EQ(got.substr(kOptions.size(), 4), "\r\n\r\n");
-  ::close(conn);
-  ::close(listener);
 }
 
 TEST_F(SecureTransportFixture, HandshakeFloodFromOneAddressIsRefusedBeforeAnyTlsWork) {

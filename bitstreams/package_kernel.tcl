@@ -7,8 +7,9 @@
 #
 # The sources are every .sv of kernels/<kernel>/ and kernels/common/, the very files the
 # Verilator harness (sim/) runs; the top module is named after the folder.
-# The register map comes from bitstreams/<kernel>/kernel.xml, which follows
-# docs/kernels.md.
+# The register map comes from bitstreams/<kernel>/kernel.xml, which
+# tests/unit/offload/kernel_registers_test.cpp holds to
+# host/offload/kernel_registers.h (docs/kernels.md).
 
 if {$argc != 2} {
   error "usage: vivado -mode batch -source bitstreams/$kernel/package_xo.tcl -tclargs <out.xo> <repo root>"

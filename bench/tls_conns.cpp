@@ -59,6 +59,9 @@
 #include <thread>
 #include <vector>
 
+#include "core/ossl_ptr.h"
+#include "core/unique_fd.h"
+
 #ifndef SIPNIC_BINARY
 #define SIPNIC_BINARY "sipnic"
 #endif
@@ -114,13 +117,6 @@ long env_long(const char* name, long fallback) {
   return v != nullptr && *v != '\0' ? std::atol(v) : fallback;
 }
 
-struct SslCtxFree {
-  void operator()(SSL_CTX* c) const { SSL_CTX_free(c); }
-};
-struct SslFree {
-  void operator()(SSL* s) const { SSL_free(s); }
-};
-
 // The work directory, removed at the end unless TLS_CONNS_KEEP=1.
 struct WorkDir {
   fs::path path;
@@ -167,18 +163,16 @@ std::vector<std::string> split_words(const std::string& s) {
 
 // A free loopback TCP port (bound and released; the node binds it next).
 int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  const sipnic::core::UniqueFd fd(::socket(AF_INET, SOCK_STREAM, 0));
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   socklen_t len = sizeof a;
-  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+  if (!fd || ::bind(fd.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
+      ::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&a), &len) != 0) {
     die("cannot find a free port");
   }
-  const int port = ntohs(a.sin_port);
-  ::close(fd);
-  return port;
+  return ntohs(a.sin_port);
 }
 
 sockaddr_in loopback(int port) {
@@ -258,13 +252,13 @@ Status settle(pid_t pid, std::chrono::milliseconds quiet, std::chrono::milliseco
 // Opens connections up to `target` in total (appending their fds to `held`).
 // Returns the number of failed handshakes.
 std::size_t open_connections(SSL_CTX* ctx, int port, std::size_t target, std::size_t window,
-                             std::vector<int>& held) {
+                             std::vector<sipnic::core::UniqueFd>& held) {
   struct Pending {
-    int fd = -1;
-    std::unique_ptr<SSL, SslFree> ssl;
+    sipnic::core::UniqueFd fd;
+    sipnic::core::SslPtr ssl;
   };
-  const int ep = ::epoll_create1(EPOLL_CLOEXEC);
-  if (ep < 0) die("epoll_create1 failed");
+  const sipnic::core::UniqueFd ep(::epoll_create1(EPOLL_CLOEXEC));
+  if (!ep) die("epoll_create1 failed");
   std::vector<Pending> slots(window);
   std::vector<std::size_t> free_slots;
   for (std::size_t i = window; i > 0; --i) free_slots.push_back(i - 1);
@@ -273,15 +267,14 @@ std::size_t open_connections(SSL_CTX* ctx, int port, std::size_t target, std::si
 
   auto finish = [&](std::size_t i, bool ok) {
     Pending& p = slots[i];
-    ::epoll_ctl(ep, EPOLL_CTL_DEL, p.fd, nullptr);
+    ::epoll_ctl(ep.get(), EPOLL_CTL_DEL, p.fd.get(), nullptr);
     p.ssl.reset();  // no SSL_shutdown: nothing is sent, the socket stays open
     if (ok) {
-      held.push_back(p.fd);
+      held.push_back(std::move(p.fd));
     } else {
-      ::close(p.fd);
+      p.fd.reset();
       ++failed;
     }
-    p.fd = -1;
     free_slots.push_back(i);
     --in_flight;
   };
@@ -309,7 +302,7 @@ std::size_t open_connections(SSL_CTX* ctx, int port, std::size_t target, std::si
       finish(i, false);
       return;
     }
-    ::epoll_ctl(ep, EPOLL_CTL_MOD, p.fd, &ev);
+    ::epoll_ctl(ep.get(), EPOLL_CTL_MOD, p.fd.get(), &ev);
   };
 
   while (held.size() < target && failed <= target / 100) {
@@ -317,18 +310,18 @@ std::size_t open_connections(SSL_CTX* ctx, int port, std::size_t target, std::si
       const std::size_t i = free_slots.back();
       free_slots.pop_back();
       Pending& p = slots[i];
-      p.fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-      if (p.fd < 0) die(std::string("socket: ") + std::strerror(errno) + " (fd limit?)");
-      if (::connect(p.fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0 && errno != EINPROGRESS) {
+      p.fd.reset(::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+      if (!p.fd) die(std::string("socket: ") + std::strerror(errno) + " (fd limit?)");
+      if (::connect(p.fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0 && errno != EINPROGRESS) {
         die(std::string("connect: ") + std::strerror(errno));
       }
       p.ssl.reset(SSL_new(ctx));
-      if (!p.ssl || SSL_set_fd(p.ssl.get(), p.fd) != 1) die("SSL_new/SSL_set_fd failed");
+      if (!p.ssl || SSL_set_fd(p.ssl.get(), p.fd.get()) != 1) die("SSL_new/SSL_set_fd failed");
       SSL_set_connect_state(p.ssl.get());
       epoll_event ev{};
       ev.events = EPOLLOUT;  // connected
       ev.data.u64 = i;
-      ::epoll_ctl(ep, EPOLL_CTL_ADD, p.fd, &ev);
+      ::epoll_ctl(ep.get(), EPOLL_CTL_ADD, p.fd.get(), &ev);
       ++in_flight;
       ++started;
     }
@@ -337,22 +330,21 @@ std::size_t open_connections(SSL_CTX* ctx, int port, std::size_t target, std::si
       continue;
     }
     epoll_event events[256];
-    const int n = ::epoll_wait(ep, events, 256, 1000);
+    const int n = ::epoll_wait(ep.get(), events, 256, 1000);
     for (int k = 0; k < n; ++k) {
       const std::size_t i = events[k].data.u64;
-      if (slots[i].fd >= 0) step(i);
+      if (slots[i].fd) step(i);
     }
     if (n == 0) {
       // Nothing moved for a second: a handshake the node dropped
       // (handshake-timeout) would end with an error, not silence; retry.
       for (std::size_t i = 0; i < slots.size(); ++i)
-        if (slots[i].fd >= 0) step(i);
+        if (slots[i].fd) step(i);
     }
     started = std::max(started, held.size() + in_flight);
   }
   for (std::size_t i = 0; i < slots.size(); ++i)
-    if (slots[i].fd >= 0) finish(i, false);
-  ::close(ep);
+    if (slots[i].fd) finish(i, false);
   return failed;
 }
 
@@ -420,9 +412,8 @@ int main(int argc, char** argv) {
     const auto deadline = Clock::now() + std::chrono::seconds(20);
     const sockaddr_in addr = loopback(port);
     for (;;) {
-      const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-      const bool up = ::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0;
-      ::close(fd);
+      const sipnic::core::UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+      const bool up = ::connect(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0;
       if (up) break;
       if (::waitpid(g_node, nullptr, WNOHANG) == g_node) {
         g_node = -1;
@@ -434,7 +425,7 @@ int main(int argc, char** argv) {
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
 
-  std::unique_ptr<SSL_CTX, SslCtxFree> ctx(SSL_CTX_new(TLS_client_method()));
+  sipnic::core::SslCtxPtr ctx(SSL_CTX_new(TLS_client_method()));
   if (!ctx || SSL_CTX_use_certificate_chain_file(ctx.get(), (pki / "pbx.crt").c_str()) != 1 ||
       SSL_CTX_use_PrivateKey_file(ctx.get(), (pki / "pbx.key").c_str(), SSL_FILETYPE_PEM) != 1 ||
       SSL_CTX_load_verify_locations(ctx.get(), (pki / "ca.crt").c_str(), nullptr) != 1) {
@@ -445,7 +436,7 @@ int main(int argc, char** argv) {
   SSL_CTX_set_mode(ctx.get(), SSL_MODE_RELEASE_BUFFERS);
 
   const Status before = settle(node, std::chrono::milliseconds(500), std::chrono::seconds(3));
-  std::vector<int> held;
+  std::vector<sipnic::core::UniqueFd> held;
   held.reserve(n);
   const auto t0 = Clock::now();
   std::size_t failed = open_connections(ctx.get(), port, kWarm, window, held);
@@ -466,9 +457,9 @@ int main(int argc, char** argv) {
   if (node_fds < n) die("the node holds " + std::to_string(node_fds) + " fds, fewer than the " + std::to_string(n) + " connections");
   // Still there after the settle (nothing closed the idle connections)?
   std::size_t closed = 0;
-  for (int fd : held) {
+  for (const auto& fd : held) {
     char b;
-    const ssize_t r = ::recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+    const ssize_t r = ::recv(fd.get(), &b, 1, MSG_PEEK | MSG_DONTWAIT);
     if (r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) ++closed;
   }
 
@@ -477,7 +468,7 @@ int main(int argc, char** argv) {
   const double anon_per_conn = static_cast<double>(after.anon_kib - warm.anon_kib) / static_cast<double>(n - kWarm);
 
   kill_node();
-  for (int fd : held) ::close(fd);
+  held.clear();  // the client ends close only after the node is gone
 
   std::printf("%zu idle mutual-TLS (TLS 1.3, ECDSA P-256) trunk connections held by one sipnic node (--workers %ld), "
               "opened in %.1f s (%.0f handshakes/s, %zu in flight, %zu failed, %zu closed by the node while idle); "

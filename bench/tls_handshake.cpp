@@ -35,6 +35,7 @@
 #include <string>
 #include <vector>
 
+#include "core/ossl_ptr.h"
 #include "offload/cpu_gcm_engine.h"
 #include "tls/cert_factory.h"
 #include "tls/record_layer.h"
@@ -46,14 +47,8 @@ namespace {
 using Clock = std::chrono::steady_clock;
 namespace tls = sipnic::tls;
 
-struct SslCtxFree {
-  void operator()(SSL_CTX* c) const { SSL_CTX_free(c); }
-};
-struct SslFree {
-  void operator()(SSL* s) const { SSL_free(s); }
-};
-using SslCtxPtr = std::unique_ptr<SSL_CTX, SslCtxFree>;
-using SslPtr = std::unique_ptr<SSL, SslFree>;
+using sipnic::core::SslCtxPtr;
+using sipnic::core::SslPtr;
 
 [[noreturn]] void die(const std::string& what) {
   std::fprintf(stderr, "tls_handshake: %s %s\n", what.c_str(), tls::drain_openssl_errors().c_str());

@@ -39,6 +39,7 @@
 #include <string>
 #include <vector>
 
+#include "core/ossl_ptr.h"
 #include "offload/cpu_gcm_engine.h"
 #include "tls/key_schedule.h"
 #include "tls/record_layer.h"
@@ -49,10 +50,7 @@ using Clock = std::chrono::steady_clock;
 using sipnic::tls::GcmSuite;
 using sipnic::tls::Secret;
 
-struct CtxFree {
-  void operator()(EVP_CIPHER_CTX* c) const { EVP_CIPHER_CTX_free(c); }
-};
-using CtxPtr = std::unique_ptr<EVP_CIPHER_CTX, CtxFree>;
+using CtxPtr = sipnic::core::EvpCipherCtxPtr;
 
 [[noreturn]] void die(const char* what) {
   std::fprintf(stderr, "tls_record: %s\n", what);

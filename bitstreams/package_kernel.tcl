@@ -5,10 +5,12 @@
 #   vivado -mode batch -nojournal -nolog \
 #     -source bitstreams/<kernel>/package_xo.tcl -tclargs <out.xo> <repo root>
 #
-# The sources are every .sv of kernels/<kernel>/ and kernels/common/, the very files the
-# Verilator harness (sim/) runs; the top module is named after the folder.
-# The register map comes from bitstreams/<kernel>/kernel.xml, which follows
-# docs/kernels.md.
+# The sources are scripts/kernel-sources <kernel> (kernels/common/ and
+# kernels/<kernel>/), the very files and order the Verilator harness (sim/)
+# runs; the top module is named after the folder.
+# The register map comes from bitstreams/<kernel>/kernel.xml, which
+# tests/unit/offload/kernel_registers_test.cpp holds to
+# host/offload/kernel_registers.h (docs/kernels.md).
 
 if {$argc != 2} {
   error "usage: vivado -mode batch -source bitstreams/$kernel/package_xo.tcl -tclargs <out.xo> <repo root>"
@@ -20,19 +22,16 @@ set xml_path  [file join $repo bitstreams $kernel kernel.xml]
 set work_dir  [file join [file dirname $xo_path] ${kernel}_pack]
 set ip_dir    [file join $work_dir ip]
 
-set sources [lsort [glob -nocomplain -directory $hdl_dir *.sv]]
-# kernels/common/: the modules every kernel shares (the control slave).
-set common_sources [lsort [glob -nocomplain -directory [file join $repo kernels common] *.sv]]
-if {[llength $sources] == 0} {
-  error "no .sv files in $hdl_dir"
-}
-if {[lsearch -exact $sources [file join $hdl_dir $kernel.sv]] < 0} {
+# kernels/common/ then the kernel's own files, in the order every tool uses
+# (scripts/kernel-sources; it fails if the kernel has no top file).
+if {![file exists [file join $hdl_dir $kernel.sv]]} {
   error "no top file $hdl_dir/$kernel.sv"
 }
+set sources [split [string trim [exec [file join $repo scripts kernel-sources] \
+  --kernels-dir [file join $repo kernels] $kernel]] "\n"]
 
 file delete -force $work_dir
 create_project -force ${kernel}_pack [file join $work_dir project]
-set sources [concat $common_sources $sources]
 add_files -norecurse $sources
 set_property file_type SystemVerilog [get_files $sources]
 set_property top $kernel [current_fileset]

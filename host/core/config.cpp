@@ -26,6 +26,7 @@
 #include <utility>
 #include <variant>
 
+#include "core/ascii.h"
 #include "core/log.h"
 
 namespace sipnic::core {
@@ -885,9 +886,7 @@ class Builder {
       if (t.tls_ca.empty() && config_.tls.ca.empty())
         reader_.fail(line, "tls-ca", "TLS trunk '" + t.name + "' has no CAs to trust: set tls-ca or [tls] ca");
       for (const auto& id : t.tls_identities) {
-        std::string lower = id;
-        for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-        auto [it, fresh] = identity_owner.emplace(lower, t.name);
+        auto [it, fresh] = identity_owner.emplace(ascii::to_lower(id), t.name);
         if (!fresh)
           reader_.fail(line, "tls-identity", "'" + id + "' already identifies trunk '" + it->second + "'");
       }

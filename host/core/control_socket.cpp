@@ -8,10 +8,11 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <utility>
+
+#include "core/ascii.h"
 
 namespace sipnic::core {
 
@@ -20,7 +21,7 @@ namespace {
 // strerror, lower case first letter, for "...: connection refused".
 std::string error_text(int err) {
   std::string s = std::strerror(err);
-  if (!s.empty()) s[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(s[0])));
+  if (!s.empty()) s[0] = ascii::to_lower(s[0]);
   return s;
 }
 
@@ -34,15 +35,6 @@ sockaddr_un unix_address(const std::filesystem::path& path) {
   std::memcpy(a.sun_path, p.c_str(), p.size() + 1);
   return a;
 }
-
-// Closes an fd at scope exit unless released.
-struct FdGuard {
-  int fd;
-  ~FdGuard() {
-    if (fd >= 0) ::close(fd);
-  }
-  int release() { return std::exchange(fd, -1); }
-};
 
 using Deadline = Clock::time_point;
 
@@ -82,46 +74,44 @@ bool write_all(int fd, std::string_view data, Deadline deadline, int wake_fd = -
 ControlServer::ControlServer(std::filesystem::path path, Handler handler, Log& log, Millis read_timeout)
     : path_(std::move(path)), handler_(std::move(handler)), log_(log), read_timeout_(read_timeout) {
   const sockaddr_un addr = unix_address(path_);
-  FdGuard sock{::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)};
-  if (sock.fd < 0) throw ControlError("control socket " + path_.string() + ": " + error_text(errno));
-  if (::bind(sock.fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) < 0) {
+  UniqueFd sock(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+  if (!sock) throw ControlError("control socket " + path_.string() + ": " + error_text(errno));
+  if (::bind(sock.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) < 0) {
     if (errno != EADDRINUSE) throw ControlError("control socket " + path_.string() + ": " + error_text(errno));
     // Something is there: a live node, a stale socket of one that died, or
     // some other file.
     struct stat st{};
     if (::lstat(path_.c_str(), &st) == 0 && !S_ISSOCK(st.st_mode))
       throw ControlError("control socket " + path_.string() + ": the path exists and is not a socket");
-    FdGuard probe{::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)};
-    if (probe.fd >= 0 && ::connect(probe.fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0)
+    const UniqueFd probe(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (probe && ::connect(probe.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0)
       throw ControlError("control socket " + path_.string() + ": another process answers on it");
     ::unlink(path_.c_str());
-    if (::bind(sock.fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) < 0)
+    if (::bind(sock.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) < 0)
       throw ControlError("control socket " + path_.string() + ": " + error_text(errno));
   }
   // Owner only, before listen(): until then nobody can connect at all.
-  if (::chmod(path_.c_str(), 0600) < 0 || ::listen(sock.fd, 16) < 0) {
+  if (::chmod(path_.c_str(), 0600) < 0 || ::listen(sock.get(), 16) < 0) {
     const int err = errno;
     ::unlink(path_.c_str());
     throw ControlError("control socket " + path_.string() + ": " + error_text(err));
   }
-  wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (wake_fd_ < 0) {
+  wake_fd_.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+  if (!wake_fd_) {
     const int err = errno;
     ::unlink(path_.c_str());
     throw ControlError("control socket " + path_.string() + ": " + error_text(err));
   }
   struct stat st{};
   if (::stat(path_.c_str(), &st) == 0) inode_ = st.st_ino;
-  listen_fd_ = sock.release();
+  listen_fd_ = std::move(sock);
   thread_ = std::thread([this] { serve(); });
 }
 
 ControlServer::~ControlServer() {
   const std::uint64_t one = 1;
-  [[maybe_unused]] ssize_t n = ::write(wake_fd_, &one, sizeof one);
+  [[maybe_unused]] ssize_t n = ::write(wake_fd_.get(), &one, sizeof one);
   thread_.join();
-  ::close(listen_fd_);
-  ::close(wake_fd_);
   // Removed only if it is still ours (not a file a later node put there).
   struct stat st{};
   if (::stat(path_.c_str(), &st) == 0 && st.st_ino == inode_) ::unlink(path_.c_str());
@@ -129,14 +119,14 @@ ControlServer::~ControlServer() {
 
 void ControlServer::serve() {
   for (;;) {
-    pollfd p[2] = {{listen_fd_, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
+    pollfd p[2] = {{listen_fd_.get(), POLLIN, 0}, {wake_fd_.get(), POLLIN, 0}};
     const int n = ::poll(p, 2, -1);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 || (p[1].revents & POLLIN)) return;
     if (!(p[0].revents & POLLIN)) continue;
-    FdGuard conn{::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK)};
-    if (conn.fd < 0) continue;  // EAGAIN, ECONNABORTED, EMFILE: the next poll tries again
-    answer(conn.fd);
+    const UniqueFd conn(::accept4(listen_fd_.get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK));
+    if (!conn) continue;  // EAGAIN, ECONNABORTED, EMFILE: the next poll tries again
+    answer(conn.get());
   }
 }
 
@@ -157,7 +147,7 @@ void ControlServer::answer(int fd) {
       break;
     }
     if (errno == EINTR) continue;
-    if ((errno == EAGAIN || errno == EWOULDBLOCK) && wait_fd(fd, POLLIN, deadline, wake_fd_)) continue;
+    if ((errno == EAGAIN || errno == EWOULDBLOCK) && wait_fd(fd, POLLIN, deadline, wake_fd_.get())) continue;
     log_.debug("control", "a client sent no request within " + std::to_string(read_timeout_.count()) +
                               " ms; dropped");
     return;
@@ -174,34 +164,34 @@ void ControlServer::answer(int fd) {
       reply = std::string("error: ") + e.what() + "\n";
     }
   }
-  if (!write_all(fd, reply, Clock::now() + read_timeout_, wake_fd_))
+  if (!write_all(fd, reply, Clock::now() + read_timeout_, wake_fd_.get()))
     log_.debug("control", "a client did not read its answer; dropped");
 }
 
 std::string control_request(const std::filesystem::path& path, std::string_view request, Millis timeout) {
   const sockaddr_un addr = unix_address(path);
-  FdGuard sock{::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)};
-  if (sock.fd < 0) throw ControlError("cannot make a socket: " + error_text(errno));
-  if (::connect(sock.fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) < 0)
+  const UniqueFd sock(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!sock) throw ControlError("cannot make a socket: " + error_text(errno));
+  if (::connect(sock.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) < 0)
     throw ControlError("no sipnic node answers on " + path.string() + ": " + error_text(errno));
-  ::fcntl(sock.fd, F_SETFL, ::fcntl(sock.fd, F_GETFL) | O_NONBLOCK);
+  ::fcntl(sock.get(), F_SETFL, ::fcntl(sock.get(), F_GETFL) | O_NONBLOCK);
   const Deadline deadline = Clock::now() + timeout;
   std::string line(request);
   line += '\n';
-  if (!write_all(sock.fd, line, deadline))
+  if (!write_all(sock.get(), line, deadline))
     throw ControlError("the sipnic node on " + path.string() + " did not take the request");
-  ::shutdown(sock.fd, SHUT_WR);
+  ::shutdown(sock.get(), SHUT_WR);
   std::string answer;
   char buf[4096];
   for (;;) {
-    const ssize_t n = ::recv(sock.fd, buf, sizeof buf, 0);
+    const ssize_t n = ::recv(sock.get(), buf, sizeof buf, 0);
     if (n > 0) {
       answer.append(buf, static_cast<std::size_t>(n));
       continue;
     }
     if (n == 0) break;
     if (errno == EINTR) continue;
-    if ((errno == EAGAIN || errno == EWOULDBLOCK) && wait_fd(sock.fd, POLLIN, deadline)) continue;
+    if ((errno == EAGAIN || errno == EWOULDBLOCK) && wait_fd(sock.get(), POLLIN, deadline)) continue;
     throw ControlError("no answer from the sipnic node on " + path.string() + " within " +
                        std::to_string(timeout.count()) + " ms");
   }

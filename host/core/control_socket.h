@@ -18,6 +18,7 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/unique_fd.h"
 
 namespace sipnic::core {
 
@@ -55,8 +56,8 @@ class ControlServer {
   Handler handler_;
   Log& log_;
   Millis read_timeout_;
-  int listen_fd_ = -1;
-  int wake_fd_ = -1;  // eventfd: the destructor's stop signal
+  UniqueFd listen_fd_;
+  UniqueFd wake_fd_;  // eventfd: the destructor's stop signal
   std::uint64_t inode_ = 0;  // of the socket file, to remove only our own
   std::thread thread_;
 };

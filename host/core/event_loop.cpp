@@ -28,33 +28,24 @@ const TimeSource& steady_time_source() {
 }
 
 EventLoop::EventLoop(const TimeSource& time) : time_(time) {
-  epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
-  if (epoll_fd_ < 0) throw_errno("epoll_create1");
-  wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  if (wake_fd_ < 0) {
-    ::close(epoll_fd_);
-    throw_errno("eventfd");
-  }
+  // A throw below leaves the descriptors to their UniqueFd members.
+  epoll_fd_.reset(::epoll_create1(EPOLL_CLOEXEC));
+  if (!epoll_fd_) throw_errno("epoll_create1");
+  wake_fd_.reset(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
+  if (!wake_fd_) throw_errno("eventfd");
   epoll_event ev{};
   ev.events = EPOLLIN;
-  ev.data.fd = wake_fd_;
-  if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &ev) < 0) {
-    ::close(wake_fd_);
-    ::close(epoll_fd_);
-    throw_errno("epoll_ctl(eventfd)");
-  }
+  ev.data.fd = wake_fd_.get();
+  if (::epoll_ctl(epoll_fd_.get(), EPOLL_CTL_ADD, wake_fd_.get(), &ev) < 0) throw_errno("epoll_ctl(eventfd)");
 }
 
-EventLoop::~EventLoop() {
-  ::close(wake_fd_);
-  ::close(epoll_fd_);
-}
+EventLoop::~EventLoop() = default;
 
 void EventLoop::add_fd(int fd, std::uint32_t events, FdHandler handler) {
   epoll_event ev{};
   ev.events = events;
   ev.data.fd = fd;
-  if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) < 0) throw_errno("epoll_ctl(ADD)");
+  if (::epoll_ctl(epoll_fd_.get(), EPOLL_CTL_ADD, fd, &ev) < 0) throw_errno("epoll_ctl(ADD)");
   fds_[fd] = std::move(handler);
 }
 
@@ -62,11 +53,11 @@ void EventLoop::modify_fd(int fd, std::uint32_t events) {
   epoll_event ev{};
   ev.events = events;
   ev.data.fd = fd;
-  if (::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd, &ev) < 0) throw_errno("epoll_ctl(MOD)");
+  if (::epoll_ctl(epoll_fd_.get(), EPOLL_CTL_MOD, fd, &ev) < 0) throw_errno("epoll_ctl(MOD)");
 }
 
 void EventLoop::remove_fd(int fd) {
-  ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+  ::epoll_ctl(epoll_fd_.get(), EPOLL_CTL_DEL, fd, nullptr);
   fds_.erase(fd);
 }
 
@@ -85,7 +76,7 @@ void EventLoop::post(Task task) {
     mailbox_.push_back(std::move(task));
   }
   std::uint64_t one = 1;
-  ssize_t r = ::write(wake_fd_, &one, sizeof one);
+  ssize_t r = ::write(wake_fd_.get(), &one, sizeof one);
   (void)r;  // EAGAIN means the counter is already non-zero: the loop wakes anyway
 }
 
@@ -131,7 +122,7 @@ void EventLoop::run_due_timers() {
 
 void EventLoop::drain_mailbox() {
   std::uint64_t count;
-  ssize_t r = ::read(wake_fd_, &count, sizeof count);
+  ssize_t r = ::read(wake_fd_.get(), &count, sizeof count);
   (void)r;
   std::vector<Task> tasks;
   {
@@ -144,14 +135,14 @@ void EventLoop::drain_mailbox() {
 void EventLoop::turn(int timeout_ms) {
   constexpr int kMaxEvents = 256;
   epoll_event events[kMaxEvents];
-  int n = ::epoll_wait(epoll_fd_, events, kMaxEvents, timeout_ms);
+  int n = ::epoll_wait(epoll_fd_.get(), events, kMaxEvents, timeout_ms);
   if (n < 0) {
     if (errno == EINTR) return;
     throw_errno("epoll_wait");
   }
   for (int i = 0; i < n; ++i) {
     int fd = events[i].data.fd;
-    if (fd == wake_fd_) {
+    if (fd == wake_fd_.get()) {
       drain_mailbox();
       continue;
     }

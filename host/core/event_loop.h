@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "core/unique_fd.h"
 
 namespace sipnic::core {
 
@@ -87,8 +88,8 @@ class EventLoop {
   void drain_mailbox();
 
   const TimeSource& time_;
-  int epoll_fd_ = -1;
-  int wake_fd_ = -1;
+  UniqueFd epoll_fd_;
+  UniqueFd wake_fd_;
   std::atomic<bool> stopping_{false};
   std::atomic<std::uint64_t> thread_id_hash_{0};
   std::unordered_map<int, FdHandler> fds_;

@@ -13,9 +13,6 @@
 
 namespace sipnic::offload {
 
-void CpuGcmEngine::CtxDeleter::operator()(EVP_CIPHER_CTX* ctx) const { EVP_CIPHER_CTX_free(ctx); }
-void CpuGcmEngine::CipherDeleter::operator()(EVP_CIPHER* cipher) const { EVP_CIPHER_free(cipher); }
-
 namespace {
 
 // EVP lengths are int; a payload may in principle be up to 4 GiB - 1, so
@@ -65,7 +62,7 @@ bool CpuGcmEngine::set_key(std::uint32_t slot, std::span<const std::uint8_t> key
   clear_key(slot);
   if (key.size() != 16 && key.size() != 32) return false;
 
-  CtxPtr ctx(EVP_CIPHER_CTX_new());
+  core::EvpCipherCtxPtr ctx(EVP_CIPHER_CTX_new());
   if (!ctx) return false;
   const EVP_CIPHER* cipher = key.size() == 16 ? aes128_.get() : aes256_.get();
   // Keyed once here, direction 1; each job re-inits with its own direction and

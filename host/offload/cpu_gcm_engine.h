@@ -19,12 +19,8 @@
 #include <span>
 #include <vector>
 
+#include "core/ossl_ptr.h"
 #include "offload/gcm_engine.h"
-
-// OpenSSL's types, declared here so that users of the engine do not pull in
-// the OpenSSL headers.
-struct evp_cipher_ctx_st;
-struct evp_cipher_st;
 
 namespace sipnic::offload {
 
@@ -73,23 +69,14 @@ class CpuGcmEngine final : public GcmEngine {
   void run_host(std::span<const GcmHostJob> jobs, std::span<GcmResult> results) override;
 
  private:
-  struct CtxDeleter {
-    void operator()(evp_cipher_ctx_st* ctx) const;
-  };
-  struct CipherDeleter {
-    void operator()(evp_cipher_st* cipher) const;
-  };
-  using CtxPtr = std::unique_ptr<evp_cipher_ctx_st, CtxDeleter>;
-  using CipherPtr = std::unique_ptr<evp_cipher_st, CipherDeleter>;
-
   // One job from `in` to `out` (job.offset is not looked at here).
   GcmStatus run_one(const GcmJob& job, const std::uint8_t* in, std::uint8_t* out, GcmResult& result);
 
   // Fetched once: an implicit fetch would otherwise happen on every set_key.
-  CipherPtr aes128_;
-  CipherPtr aes256_;
+  core::EvpCipherPtr aes128_;
+  core::EvpCipherPtr aes256_;
   std::vector<GcmKey> table_;    // device-format key table
-  std::vector<CtxPtr> contexts_;  // keyed context per occupied slot, else null
+  std::vector<core::EvpCipherCtxPtr> contexts_;  // keyed context per occupied slot, else null
 };
 
 }  // namespace sipnic::offload

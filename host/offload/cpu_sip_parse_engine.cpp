@@ -22,6 +22,8 @@
 #include <cstring>
 #include <string_view>
 
+#include "core/ascii.h"
+
 namespace sipnic::offload {
 namespace {
 
@@ -42,8 +44,8 @@ constexpr std::array<bool, 256> make_token_table() {
 }
 constexpr std::array<bool, 256> kToken = make_token_table();
 
-constexpr bool is_ws(std::uint8_t c) { return c == ' ' || c == '\t'; }
-constexpr bool is_digit(std::uint8_t c) { return c >= '0' && c <= '9'; }
+using core::ascii::is_blank;
+using core::ascii::is_digit;
 
 // Singletons per RFC 3261 §7.3 / §20: a second instance gets
 // kHeaderDuplicateSingleton.
@@ -408,7 +410,7 @@ class SegmentParser {
       if (!kToken[p[i]]) return false;
     }
     std::uint32_t t = n;
-    while (t > sp1 && is_ws(p[t - 1])) --t;
+    while (t > sp1 && is_blank(p[t - 1])) --t;
     std::uint32_t last = t;
     while (last > sp1 && p[last - 1] != ' ') --last;
     // last: start of the version word; p[last - 1] is its SP (or last == sp1
@@ -440,7 +442,7 @@ class SegmentParser {
 
   // Trailing SP/HTAB before `end` (exclusive), never before `floor`.
   std::uint32_t trim_back(std::uint32_t floor, std::uint32_t end) const {
-    while (end > floor && is_ws(seg_[end - 1])) --end;
+    while (end > floor && is_blank(seg_[end - 1])) --end;
     return end;
   }
 
@@ -506,11 +508,11 @@ class SegmentParser {
     // scan. Neither loop needs a bound: seg_[le] is the CR, and seg_[vs] is
     // not whitespace once the first loop stops short of le.
     std::uint32_t vs = colon + 1;
-    while (is_ws(seg_[vs])) ++vs;
+    while (is_blank(seg_[vs])) ++vs;
     if (vs < le) {
       value_start_ = vs;
       std::uint32_t ve = le;
-      while (is_ws(seg_[ve - 1])) --ve;
+      while (is_blank(seg_[ve - 1])) --ve;
       value_end_ = ve;
     } else {
       value_start_ = kUnset;
@@ -531,14 +533,14 @@ class SegmentParser {
   // line needs the general rules (continuation, error, escaped control byte,
   // a CRLF split across two blocks, the header limit); nothing is changed then.
   std::uint32_t plain_header_line(std::uint32_t s, std::uint32_t limit) {
-    if (is_ws(seg_[s]) || count_ == kMaxHeadersPerMessage) return 0;
+    if (is_blank(seg_[s]) || count_ == kMaxHeadersPerMessage) return 0;
     const std::uint32_t colon = find(s, limit, [](const ByteClassMasks& m) { return m.colon | m.stop; });
     if (colon == limit || seg_[colon] != ':') return 0;
     const std::uint32_t lf = find(colon + 1, limit, [](const ByteClassMasks& m) { return m.stop; });
     if (lf == limit || seg_[lf] != '\n' || seg_[lf - 1] != '\r') return 0;
     // seg_[s] is not whitespace, so this trim needs no bound either.
     std::uint32_t ne = colon;
-    while (is_ws(seg_[ne - 1])) --ne;
+    while (is_blank(seg_[ne - 1])) --ne;
     if (ne == s || ne - s > 0xFFFF) return 0;
     const HeaderId id = names_.lookup(seg_ + s, ne - s);
     // A known name matched a canonical (token) name byte for byte up to
@@ -597,7 +599,7 @@ class SegmentParser {
       if (const std::uint32_t bad = first_bad_in_header_line(s, le); bad < le) {
         return fail(ParseError::kBadBytes, bad);
       }
-      if (is_ws(c)) {
+      if (is_blank(c)) {
         // Continuation of the previous header's value (RFC 3261 §7.3.1 LWS).
         if (pending_ < 0) return fail(ParseError::kBadHeaderLine, s);
         out_.headers[static_cast<std::size_t>(pending_)].flags |= kHeaderFolded;

@@ -8,6 +8,7 @@
 #include <limits>
 #include <stdexcept>
 
+#include "offload/kernel_registers.h"
 #include "sim/device_memory.h"
 #include "sim/kernel_harness.h"
 
@@ -15,14 +16,7 @@ namespace sipnic::offload {
 
 namespace {
 
-// tls_gcm argument registers (docs/kernels.md).
-constexpr std::uint32_t kArgKeys = 0x10;
-constexpr std::uint32_t kArgJobs = 0x1C;
-constexpr std::uint32_t kArgPayload = 0x28;
-constexpr std::uint32_t kArgResults = 0x34;
-constexpr std::uint32_t kArgJobCount = 0x40;
-constexpr std::uint32_t kArgKeySlots = 0x48;
-constexpr std::uint32_t kArgPayloadBytes = 0x50;
+constexpr std::uint32_t reg(TlsGcmArg arg) { return arg_offset(kTlsGcmArgs, arg); }
 
 // Cycle budget of one run: generous multiples of what the kernel needs (one
 // 16-byte block per cycle, a few hundred cycles of memory latency per job
@@ -91,13 +85,13 @@ void SimGcmEngine::run(std::span<std::uint8_t> bytes, std::span<const GcmJob> jo
 
   // Arguments, start, wait (XRT: xrt::run set_arg/start/wait).
   auto& h = card.harness;
-  h.write_reg64(kArgKeys, card.key_table);
-  h.write_reg64(kArgJobs, card.jobs.addr);
-  h.write_reg64(kArgPayload, card.payload.addr);
-  h.write_reg64(kArgResults, card.results.addr);
-  h.write_reg(kArgJobCount, static_cast<std::uint32_t>(n));
-  h.write_reg(kArgKeySlots, key_slots_);
-  h.write_reg(kArgPayloadBytes, static_cast<std::uint32_t>(bytes.size()));
+  h.write_reg64(reg(kTlsGcmKeys), card.key_table);
+  h.write_reg64(reg(kTlsGcmJobs), card.jobs.addr);
+  h.write_reg64(reg(kTlsGcmPayload), card.payload.addr);
+  h.write_reg64(reg(kTlsGcmResults), card.results.addr);
+  h.write_reg(reg(kTlsGcmJobCount), static_cast<std::uint32_t>(n));
+  h.write_reg(reg(kTlsGcmKeySlots), key_slots_);
+  h.write_reg(reg(kTlsGcmPayloadBytes), static_cast<std::uint32_t>(bytes.size()));
   const std::uint64_t started = h.cycles();
   h.start();
   h.wait_done(cycle_budget(bytes.size(), n));

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "offload/kernel_registers.h"
 #include "sim/device_memory.h"
 #include "sim/kernel_harness.h"
 
@@ -18,16 +19,7 @@ namespace sipnic::offload {
 
 namespace {
 
-// sip_parse argument registers (docs/kernels.md).
-constexpr std::uint32_t kArgBytes = 0x10;
-constexpr std::uint32_t kArgSegments = 0x1C;
-constexpr std::uint32_t kArgSegmentResults = 0x28;
-constexpr std::uint32_t kArgMessages = 0x34;
-constexpr std::uint32_t kArgHeaders = 0x40;
-constexpr std::uint32_t kArgSegmentCount = 0x4C;
-constexpr std::uint32_t kArgMaxMessageBytes = 0x54;
-constexpr std::uint32_t kArgMessageCapacity = 0x5C;
-constexpr std::uint32_t kArgHeaderCapacity = 0x64;
+constexpr std::uint32_t reg(SipParseArg arg) { return arg_offset(kSipParseArgs, arg); }
 
 constexpr std::uint64_t kMaxU32 = std::numeric_limits<std::uint32_t>::max();
 
@@ -86,15 +78,15 @@ void SimSipParseEngine::parse(std::span<const std::uint8_t> bytes, std::span<con
 
   // Arguments, start, wait (XRT: xrt::run set_arg/start/wait).
   auto& h = card.harness;
-  h.write_reg64(kArgBytes, card.bytes.addr);
-  h.write_reg64(kArgSegments, card.segments.addr);
-  h.write_reg64(kArgSegmentResults, card.results.addr);
-  h.write_reg64(kArgMessages, card.messages.addr);
-  h.write_reg64(kArgHeaders, card.headers.addr);
-  h.write_reg(kArgSegmentCount, static_cast<std::uint32_t>(n));
-  h.write_reg(kArgMaxMessageBytes, limits_.max_message_bytes);
-  h.write_reg(kArgMessageCapacity, static_cast<std::uint32_t>(msg_cap));
-  h.write_reg(kArgHeaderCapacity, static_cast<std::uint32_t>(hdr_cap));
+  h.write_reg64(reg(kSipParseBytes), card.bytes.addr);
+  h.write_reg64(reg(kSipParseSegments), card.segments.addr);
+  h.write_reg64(reg(kSipParseSegmentResults), card.results.addr);
+  h.write_reg64(reg(kSipParseMessages), card.messages.addr);
+  h.write_reg64(reg(kSipParseHeaders), card.headers.addr);
+  h.write_reg(reg(kSipParseSegmentCount), static_cast<std::uint32_t>(n));
+  h.write_reg(reg(kSipParseMaxMessageBytes), limits_.max_message_bytes);
+  h.write_reg(reg(kSipParseMessageCapacity), static_cast<std::uint32_t>(msg_cap));
+  h.write_reg(reg(kSipParseHeaderCapacity), static_cast<std::uint32_t>(hdr_cap));
   const std::uint64_t started = h.cycles();
   h.start();
   h.wait_done(cycle_budget(bytes.size(), n));

@@ -8,6 +8,8 @@
 #include <array>
 #include <cstring>
 
+#include "core/ascii.h"
+
 namespace sipnic::offload {
 namespace {
 
@@ -78,9 +80,7 @@ static_assert(names_indexed_by_id(), "kNames must be ordered by HeaderId");
 
 constexpr std::size_t kMaxNameLen = 19;  // "Proxy-Authorization", "P-Asserted-Identity"
 
-constexpr char lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
+using core::ascii::to_lower;
 
 // Lowercased canonical names grouped by length, built at compile time, so a
 // lookup compares against the handful of names of the same length only.
@@ -95,7 +95,7 @@ constexpr ByLength make_by_length() {
   ByLength t{};
   for (std::size_t i = 1; i < kNames.size(); ++i) {
     const auto& e = kNames[i];
-    for (std::size_t k = 0; k < e.canonical.size(); ++k) t.lowered[i][k] = lower(e.canonical[k]);
+    for (std::size_t k = 0; k < e.canonical.size(); ++k) t.lowered[i][k] = to_lower(e.canonical[k]);
     const std::size_t n = e.canonical.size();
     t.ids[n][t.count[n]++] = static_cast<std::uint8_t>(i);
     if (e.compact != 0) t.compact[static_cast<unsigned char>(e.compact)] = static_cast<std::uint8_t>(i);
@@ -141,11 +141,11 @@ std::string_view header_name(HeaderId id) {
 HeaderId header_id_from_name(std::string_view name) {
   const std::size_t n = name.size();
   if (n == 1) {
-    return static_cast<HeaderId>(kByLength.compact[static_cast<unsigned char>(lower(name[0]))]);
+    return static_cast<HeaderId>(kByLength.compact[static_cast<unsigned char>(to_lower(name[0]))]);
   }
   if (n == 0 || n > kMaxNameLen) return HeaderId::kOther;
   char buf[kMaxNameLen];
-  for (std::size_t i = 0; i < n; ++i) buf[i] = lower(name[i]);
+  for (std::size_t i = 0; i < n; ++i) buf[i] = to_lower(name[i]);
   const auto& cands = kByLength.ids[n];
   for (std::uint8_t k = 0; k < kByLength.count[n]; ++k) {
     const std::uint8_t id = cands[k];

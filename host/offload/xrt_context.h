@@ -1,8 +1,8 @@
 // The xrt backend's view of one loaded card: the XRT device, the xclbin and
 // its kernels, shared (by std::shared_ptr) by the Device and every engine it
-// made, so engines stay valid if the Device goes first. Also the kernel
-// contract of docs/kernels.md as data, which open_xrt_context checks the
-// xclbin's metadata against before it downloads anything.
+// made, so engines stay valid if the Device goes first. open_xrt_context
+// checks the xclbin's metadata against the register maps of
+// offload/kernel_registers.h before it downloads anything.
 //
 // Needs XRT's headers (the XRT::coreutil CMake target); only built with
 // SIPNIC_XRT.
@@ -21,60 +21,9 @@
 #include <string>
 #include <string_view>
 
+#include "offload/kernel_registers.h"
+
 namespace sipnic::offload {
-
-// One kernel argument as docs/kernels.md defines it: register offset in
-// s_axi_control, size in bytes of the value the host writes there (8 for a
-// 64-bit device address, 4 for a u32), and whether it is a pointer into
-// device memory (reached through m_axi_gmem) or a scalar.
-struct XrtArgContract {
-  std::string_view name;
-  std::uint32_t offset;
-  std::uint32_t size;
-  bool global;
-};
-
-// Argument indices (the `id` of bitstreams/<kernel>/kernel.xml).
-enum TlsGcmArg : int {
-  kTlsGcmKeys = 0,
-  kTlsGcmJobs = 1,
-  kTlsGcmPayload = 2,
-  kTlsGcmResults = 3,
-  kTlsGcmJobCount = 4,
-  kTlsGcmKeySlots = 5,
-  kTlsGcmPayloadBytes = 6,
-};
-enum SipParseArg : int {
-  kSipParseBytes = 0,
-  kSipParseSegments = 1,
-  kSipParseSegmentResults = 2,
-  kSipParseMessages = 3,
-  kSipParseHeaders = 4,
-  kSipParseSegmentCount = 5,
-  kSipParseMaxMessageBytes = 6,
-  kSipParseMessageCapacity = 7,
-  kSipParseHeaderCapacity = 8,
-};
-
-inline constexpr std::string_view kTlsGcmKernel = "tls_gcm";
-inline constexpr std::string_view kSipParseKernel = "sip_parse";
-
-inline constexpr XrtArgContract kTlsGcmContract[] = {
-    {"keys", 0x10, 8, true},      {"jobs", 0x1C, 8, true},      {"payload", 0x28, 8, true},
-    {"results", 0x34, 8, true},   {"job_count", 0x40, 4, false}, {"key_slots", 0x48, 4, false},
-    {"payload_bytes", 0x50, 4, false},
-};
-inline constexpr XrtArgContract kSipParseContract[] = {
-    {"bytes", 0x10, 8, true},
-    {"segments", 0x1C, 8, true},
-    {"segment_results", 0x28, 8, true},
-    {"messages", 0x34, 8, true},
-    {"headers", 0x40, 8, true},
-    {"segment_count", 0x4C, 4, false},
-    {"max_message_bytes", 0x54, 4, false},
-    {"message_capacity", 0x5C, 4, false},
-    {"header_capacity", 0x64, 4, false},
-};
 
 struct XrtContext {
   unsigned device_index = 0;
@@ -95,7 +44,7 @@ struct XrtContext {
 };
 
 // Opens the device, reads the xclbin, checks both kernels' metadata against
-// the contract above (names, offsets, sizes, pointer/scalar, ap_ctrl_chain),
+// kernel_registers.h (names, offsets, sizes, pointer/scalar, ap_ctrl_chain),
 // downloads the xclbin and opens the kernels. Throws std::runtime_error (see
 // make_xrt_device in xrt_device.h for the cases).
 std::shared_ptr<const XrtContext> open_xrt_context(unsigned device_index, const std::string& xclbin_path);
@@ -104,7 +53,7 @@ std::shared_ptr<const XrtContext> open_xrt_context(unsigned device_index, const 
 // std::runtime_error naming the xclbin path, the kernel and the first
 // difference. Returns false if the xclbin has no kernel of that name.
 bool check_xrt_kernel(const xrt::xclbin& xclbin, std::string_view kernel_name,
-                      std::span<const XrtArgContract> contract, const std::string& xclbin_path);
+                      std::span<const KernelArg> contract, const std::string& xclbin_path);
 
 // A device buffer that grows on demand and is reused across batches, with its
 // host-side mapping. Grows to the next 4 KiB multiple, at least doubling, so a

@@ -9,6 +9,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "core/ascii.h"
 #include "offload/xrt_context.h"
 #include "offload/xrt_gcm_engine.h"
 #include "offload/xrt_sip_parse_engine.h"
@@ -22,11 +23,7 @@ std::string hex(std::uint64_t v) {
   return s.str();
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
+using core::ascii::iequals;
 
 std::string describe(std::string_view name, std::uint64_t offset, std::uint64_t size, bool global) {
   std::ostringstream s;
@@ -65,7 +62,7 @@ class XrtDevice final : public Device {
 }  // namespace
 
 bool check_xrt_kernel(const xrt::xclbin& xclbin, std::string_view kernel_name,
-                      std::span<const XrtArgContract> contract, const std::string& xclbin_path) {
+                      std::span<const KernelArg> contract, const std::string& xclbin_path) {
   const xrt::xclbin::kernel kernel = xclbin.get_kernel(std::string(kernel_name));
   if (!kernel) return false;
   const std::string where = "xrt backend: xclbin '" + xclbin_path + "': kernel " + std::string(kernel_name);
@@ -76,7 +73,7 @@ bool check_xrt_kernel(const xrt::xclbin& xclbin, std::string_view kernel_name,
                              std::to_string(contract.size()));
   }
   for (std::size_t i = 0; i < contract.size(); ++i) {
-    const XrtArgContract& want = contract[i];
+    const KernelArg& want = contract[i];
     const xrt::xclbin::arg& arg = args[i];
     const std::string port = arg.get_port();
     // Scalars sit on s_axi_control; pointers on an m_axi port.
@@ -128,8 +125,8 @@ std::shared_ptr<const XrtContext> open_xrt_context(unsigned device_index, const 
   } catch (const std::exception& e) {
     throw std::runtime_error("xrt backend: cannot read xclbin '" + xclbin_path + "': " + e.what());
   }
-  const bool has_gcm = check_xrt_kernel(ctx->xclbin, kTlsGcmKernel, kTlsGcmContract, xclbin_path);
-  const bool has_sip = check_xrt_kernel(ctx->xclbin, kSipParseKernel, kSipParseContract, xclbin_path);
+  const bool has_gcm = check_xrt_kernel(ctx->xclbin, kTlsGcmKernel, kTlsGcmArgs, xclbin_path);
+  const bool has_sip = check_xrt_kernel(ctx->xclbin, kSipParseKernel, kSipParseArgs, xclbin_path);
   if (!has_gcm && !has_sip) {
     throw std::runtime_error("xrt backend: xclbin '" + xclbin_path + "' has neither a " +
                              std::string(kTlsGcmKernel) + " nor a " + std::string(kSipParseKernel) + " kernel");

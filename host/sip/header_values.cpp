@@ -15,14 +15,11 @@ namespace sipnic::sip {
 namespace {
 
 constexpr bool in(char c, std::string_view set) { return set.find(c) != std::string_view::npos; }
-constexpr bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-constexpr bool is_digit(char c) { return c >= '0' && c <= '9'; }
-constexpr bool is_alnum(char c) { return is_alpha(c) || is_digit(c); }
-constexpr bool is_hex(char c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
-constexpr int hex_value(char c) {
-  return is_digit(c) ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10 : c - 'A' + 10;
-}
-constexpr char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+using core::ascii::hex_digit_value;
+using core::ascii::is_alnum;
+using core::ascii::is_alpha;
+using core::ascii::is_digit;
+using core::ascii::is_hex_digit;
 
 // Character classes as one table lookup each: these run for every byte of
 // the values a transaction layer decodes, so they must not search strings.
@@ -108,7 +105,7 @@ bool has_lws(std::string_view s) { return find_any(s, 0, " \t\r\n") != s.size();
 bool escapes_well_formed(std::string_view s) {
   for (std::size_t i = 0; i < s.size(); ++i) {
     if (s[i] == '%') {
-      if (i + 2 >= s.size() || !is_hex(s[i + 1]) || !is_hex(s[i + 2])) return false;
+      if (i + 2 >= s.size() || !is_hex_digit(s[i + 1]) || !is_hex_digit(s[i + 2])) return false;
       i += 2;
     }
   }
@@ -190,14 +187,6 @@ bool is_token(std::string_view s) {
   return true;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
-
 std::string_view trim_lws(std::string_view s) {
   std::size_t b = 0, e = s.size();
   while (b < e && is_lws(s[b])) ++b;
@@ -240,12 +229,12 @@ Decoded<std::string> percent_decode(std::string_view s) {
       r.value.push_back(s[i]);
       continue;
     }
-    if (i + 2 >= s.size() || !is_hex(s[i + 1]) || !is_hex(s[i + 2])) {
+    if (i + 2 >= s.size() || !is_hex_digit(s[i + 1]) || !is_hex_digit(s[i + 2])) {
       r.value.clear();
       r.error = "malformed %-escape";
       return r;
     }
-    r.value.push_back(static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2])));
+    r.value.push_back(static_cast<char>(hex_digit_value(s[i + 1]) * 16 + hex_digit_value(s[i + 2])));
     i += 2;
   }
   return r;
@@ -297,7 +286,7 @@ bool is_ipv6_address(std::string_view s) {
   }
   while (i < s.size()) {
     std::size_t j = i;
-    while (j < s.size() && is_hex(s[j]) && j - i < 5) ++j;
+    while (j < s.size() && is_hex_digit(s[j]) && j - i < 5) ++j;
     if (j < s.size() && s[j] == '.') {
       if (!is_ipv4_address(s.substr(i))) return false;
       groups += 2;

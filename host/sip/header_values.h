@@ -16,6 +16,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/ascii.h"
+
 namespace sipnic::sip {
 
 // A decoded value or the reason it could not be decoded.
@@ -33,7 +35,7 @@ struct Decoded {
 
 bool is_token_char(char c);
 bool is_token(std::string_view s);                    // 1*token-char
-bool iequals(std::string_view a, std::string_view b);  // ASCII case-insensitive
+using core::ascii::iequals;  // ASCII case-insensitive (core/ascii.h)
 // Trims SP, HTAB, CR and LF (LWS, folded lines included) from both ends.
 std::string_view trim_lws(std::string_view s);
 

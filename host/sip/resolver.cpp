@@ -17,6 +17,8 @@
 #include <type_traits>
 #include <utility>
 
+#include "core/ascii.h"
+
 namespace sipnic::sip {
 
 static_assert(std::is_same_v<ares_socket_t, int>,
@@ -50,13 +52,7 @@ std::string_view srv_prefix(core::Transport t) {
   return "_sip._udp.";
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c; };
-           return lower(x) == lower(y);
-         });
-}
+using core::ascii::iequals;
 
 // NAPTR services of RFC 3263 §4.1 that sipnic supports (no SCTP, no WebSocket).
 std::optional<core::Transport> naptr_service_transport(std::string_view service) {

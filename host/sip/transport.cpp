@@ -37,22 +37,12 @@ std::size_t idx(Transport t) { return static_cast<std::size_t>(t); }
 constexpr Transport kTransports[] = {Transport::kUdp, Transport::kTcp, Transport::kTls};
 constexpr Transport kStreamTransports[] = {Transport::kTcp, Transport::kTls};
 
-struct Fd {
-  int fd = -1;
-  explicit Fd(int f = -1) : fd(f) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() {
-    if (fd >= 0) ::close(fd);
-  }
-};
-
 std::runtime_error sys_error(const std::string& what) {
   return std::runtime_error(what + ": " + std::strerror(errno));
 }
 
 // The reserve descriptor: any cheap file will do.
-int open_reserve() { return ::open("/dev/null", O_RDONLY | O_CLOEXEC); }
+core::UniqueFd open_reserve() { return core::UniqueFd(::open("/dev/null", O_RDONLY | O_CLOEXEC)); }
 
 std::string descriptor_limit() {
   rlimit r{};
@@ -162,12 +152,12 @@ TransportStats::TransportStats(core::MetricsRegistry& m, std::uint32_t w) {
 }
 
 struct TransportLayer::UdpSocket {
-  Fd fd;
+  core::UniqueFd fd;
   SocketAddress local;
 };
 
 struct TransportLayer::TcpListener {
-  Fd fd;
+  core::UniqueFd fd;
   SocketAddress local;
   Transport transport = Transport::kTcp;  // kTcp or kTls
 };
@@ -181,7 +171,7 @@ struct TransportLayer::Connection {
   core::EventLoop::TimerId handshake_timer = 0;
   core::Clock::time_point handshake_started{};  // kTls: for the handshake duration
   core::EventLoop::TimerId keepalive_timer = 0;
-  Fd fd;
+  core::UniqueFd fd;
   SocketAddress peer;
   SocketAddress local;
   bool connecting = false;
@@ -233,19 +223,18 @@ TransportLayer::~TransportLayer() {
     for (auto& [id, c] : connections_) {
       if (!c->secure || c->connecting) continue;
       c->secure->take_output(c->out);
-      if (!c->out.empty()) ::send(c->fd.fd, c->out.data(), c->out.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (!c->out.empty()) ::send(c->fd.get(), c->out.data(), c->out.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
     }
   }
-  for (auto& s : udp_) loop_.remove_fd(s->fd.fd);
-  for (auto& l : tcp_listeners_) loop_.remove_fd(l->fd.fd);
+  for (auto& s : udp_) loop_.remove_fd(s->fd.get());
+  for (auto& l : tcp_listeners_) loop_.remove_fd(l->fd.get());
   if (accept_resume_timer_) loop_.cancel_timer(accept_resume_timer_);
   for (auto& [id, c] : connections_) {
-    loop_.remove_fd(c->fd.fd);
+    loop_.remove_fd(c->fd.get());
     --stats_.connections_open[idx(c->transport)];
     cancel_timers(*c);
     if (c->counted) limits().release(c->peer);
   }
-  if (reserve_fd_ >= 0) ::close(reserve_fd_);
 }
 
 void TransportLayer::cancel_timers(Connection& c) {
@@ -282,22 +271,22 @@ void TransportLayer::listen(const core::ListenConfig& where) {
   std::string name = std::string(core::transport_name(where.transport)) + ":" + addr->to_string();
   if (where.transport == Transport::kUdp) {
     auto s = std::make_unique<UdpSocket>();
-    s->fd.fd = open_socket(addr->family(), SOCK_DGRAM);
-    if (::bind(s->fd.fd, addr->sa(), addr->len()) < 0) throw sys_error("bind " + name);
+    s->fd.reset(open_socket(addr->family(), SOCK_DGRAM));
+    if (::bind(s->fd.get(), addr->sa(), addr->len()) < 0) throw sys_error("bind " + name);
     int rcvbuf = 4 << 20;
-    ::setsockopt(s->fd.fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+    ::setsockopt(s->fd.get(), SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
     s->local = *addr;
     UdpSocket* raw = s.get();
-    loop_.add_fd(s->fd.fd, EPOLLIN, [this, raw](std::uint32_t) { on_udp_readable(*raw); });
+    loop_.add_fd(s->fd.get(), EPOLLIN, [this, raw](std::uint32_t) { on_udp_readable(*raw); });
     udp_.push_back(std::move(s));
   } else {
     if (where.transport == Transport::kTls && !secure_)
       throw std::runtime_error("listen " + name + ": TLS is not configured (no [tls] certificate)");
     auto l = std::make_unique<TcpListener>();
     l->transport = where.transport;
-    l->fd.fd = open_socket(addr->family(), SOCK_STREAM);
-    if (::bind(l->fd.fd, addr->sa(), addr->len()) < 0) throw sys_error("bind " + name);
-    if (::listen(l->fd.fd, 1024) < 0) throw sys_error("listen " + name);
+    l->fd.reset(open_socket(addr->family(), SOCK_STREAM));
+    if (::bind(l->fd.get(), addr->sa(), addr->len()) < 0) throw sys_error("bind " + name);
+    if (::listen(l->fd.get(), 1024) < 0) throw sys_error("listen " + name);
     l->local = *addr;
     if (!accept_paused_) watch_listener(*l);
     tcp_listeners_.push_back(std::move(l));
@@ -340,7 +329,7 @@ void TransportLayer::on_udp_readable(UdpSocket& s) {
   }
   // Bounded: a flood on one socket must not starve the loop's other work.
   for (int round = 0; round < 8; ++round) {
-    int n = ::recvmmsg(s.fd.fd, msgs, kUdpBatch, MSG_DONTWAIT, nullptr);
+    int n = ::recvmmsg(s.fd.get(), msgs, kUdpBatch, MSG_DONTWAIT, nullptr);
     if (n <= 0) return;
     for (int i = 0; i < n; ++i) {
       PendingSegment seg;
@@ -620,15 +609,15 @@ bool TransportLayer::admit_handshake(const SocketAddress& peer) {
 
 void TransportLayer::watch_listener(TcpListener& l) {
   TcpListener* raw = &l;
-  loop_.add_fd(l.fd.fd, EPOLLIN, [this, raw](std::uint32_t) { on_accept(*raw); });
+  loop_.add_fd(l.fd.get(), EPOLLIN, [this, raw](std::uint32_t) { on_accept(*raw); });
 }
 
 void TransportLayer::on_accept(TcpListener& l) {
   for (int i = 0; i < 64; ++i) {
     SocketAddress peer;
     socklen_t len = SocketAddress::capacity();
-    int fd = ::accept4(l.fd.fd, peer.sa(), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (fd < 0) {
+    core::UniqueFd fd(::accept4(l.fd.get(), peer.sa(), &len, SOCK_NONBLOCK | SOCK_CLOEXEC));
+    if (!fd) {
       const int error = errno;
       if (error == EAGAIN || error == EWOULDBLOCK) return;
       // That connection is gone (aborted, or a network error accept(2) passes
@@ -648,11 +637,8 @@ void TransportLayer::on_accept(TcpListener& l) {
         return "accepting connections again (" + std::to_string(refused) + " refused while out of descriptors)";
       });
     }
-    if (!admit_connection(l, peer)) {
-      ::close(fd);
-      continue;
-    }
-    auto& c = add_connection(fd, peer, false, l.transport);
+    if (!admit_connection(l, peer)) continue;  // fd closes here
+    auto& c = add_connection(std::move(fd), peer, false, l.transport);
     c.counted = true;
     c.local = l.local;
     arm_first_message_timer(c);
@@ -713,18 +699,17 @@ void TransportLayer::accept_failed(TcpListener& l, int error) {
 // time out: each is accepted on the reserve descriptor and closed at once, so
 // that its peer learns now (and a SIP client tries its next target).
 void TransportLayer::shed_pending(TcpListener& l) {
-  for (int i = 0; i < 64 && reserve_fd_ >= 0; ++i) {
-    ::close(std::exchange(reserve_fd_, -1));
-    const int fd = ::accept4(l.fd.fd, nullptr, nullptr, SOCK_CLOEXEC);
-    if (fd >= 0) {
-      ::close(fd);
+  for (int i = 0; i < 64 && reserve_fd_; ++i) {
+    reserve_fd_.reset();
+    const core::UniqueFd fd(::accept4(l.fd.get(), nullptr, nullptr, SOCK_CLOEXEC));
+    if (fd) {
       ++stats_.tcp_refused_no_fd;
       limits().count_refused_while_short();
     }
     // Another thread may take the freed slot first: then the reserve is
     // reopened when accepting resumes.
     reserve_fd_ = open_reserve();
-    if (fd < 0) return;  // the backlog is empty (or the slot went elsewhere)
+    if (!fd) return;  // the backlog is empty (or the slot went elsewhere)
   }
 }
 
@@ -732,7 +717,7 @@ void TransportLayer::pause_accepting() {
   if (accept_paused_) return;
   accept_paused_ = true;
   ++stats_.accept_pauses;
-  for (auto& l : tcp_listeners_) loop_.remove_fd(l->fd.fd);
+  for (auto& l : tcp_listeners_) loop_.remove_fd(l->fd.get());
   accept_resume_timer_ = loop_.add_timer(core::Millis(options_.accept_pause_ms), [this] {
     accept_resume_timer_ = 0;
     resume_accepting();
@@ -743,7 +728,7 @@ void TransportLayer::resume_accepting() {
   if (!accept_paused_) return;
   accept_paused_ = false;
   if (accept_resume_timer_) loop_.cancel_timer(std::exchange(accept_resume_timer_, 0));
-  if (reserve_fd_ < 0) reserve_fd_ = open_reserve();
+  if (!reserve_fd_) reserve_fd_ = open_reserve();
   // Level-triggered: a connection that waited in the backlog is accepted on
   // the next turn.
   for (auto& l : tcp_listeners_) watch_listener(*l);
@@ -764,13 +749,13 @@ void TransportLayer::arm_first_message_timer(Connection& c) {
   });
 }
 
-TransportLayer::Connection& TransportLayer::add_connection(int fd, const SocketAddress& peer,
+TransportLayer::Connection& TransportLayer::add_connection(core::UniqueFd fd, const SocketAddress& peer,
                                                            bool connecting, Transport transport) {
   int one = 1;
-  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  ::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   auto c = std::make_unique<Connection>();
   c->id = (static_cast<std::uint64_t>(worker_) << 48) | next_connection_++;
-  c->fd.fd = fd;
+  c->fd = std::move(fd);
   c->peer = peer;
   c->connecting = connecting;
   c->outbound = connecting;
@@ -779,7 +764,7 @@ TransportLayer::Connection& TransportLayer::add_connection(int fd, const SocketA
   Connection& ref = *c;
   connections_.emplace(id, std::move(c));
   ++stats_.connections_open[idx(transport)];
-  loop_.add_fd(fd, EPOLLIN | EPOLLRDHUP | (connecting ? EPOLLOUT : 0u),
+  loop_.add_fd(ref.fd.get(), EPOLLIN | EPOLLRDHUP | (connecting ? EPOLLOUT : 0u),
                [this, id](std::uint32_t ev) { on_connection_event(id, ev); });
   ref.want_write = connecting;
   if (options_.tcp_idle_timeout_ms) {
@@ -801,7 +786,7 @@ void TransportLayer::on_connection_event(std::uint64_t id, std::uint32_t events)
   if (c.connecting && (events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) {
     int err = 0;
     socklen_t len = sizeof err;
-    ::getsockopt(c.fd.fd, SOL_SOCKET, SO_ERROR, &err, &len);
+    ::getsockopt(c.fd.get(), SOL_SOCKET, SO_ERROR, &err, &len);
     if (err != 0) {
       log_limited(core::LogLevel::kWarn, "connect|" + c.peer.to_string(), [&] {
         return std::string(core::transport_name(c.transport)) + " connect to " + c.peer.to_string() +
@@ -815,7 +800,7 @@ void TransportLayer::on_connection_event(std::uint64_t id, std::uint32_t events)
     if (!c.secure) count_unsent_as_sent(c);
     SocketAddress local;
     socklen_t llen = SocketAddress::capacity();
-    ::getsockname(c.fd.fd, local.sa(), &llen);
+    ::getsockname(c.fd.get(), local.sa(), &llen);
     c.local = local;
   }
   if (events & EPOLLOUT) {
@@ -834,7 +819,7 @@ void TransportLayer::read_connection(Connection& c) {
       // Raw TLS bytes, read straight into the stream's input buffer; the
       // session decrypts them at the turn's end (batched).
       const std::span<char> space = c.secure->receive_space(sizeof buf);
-      const ssize_t n = ::read(c.fd.fd, space.data(), space.size());
+      const ssize_t n = ::read(c.fd.get(), space.data(), space.size());
       const int read_errno = errno;  // commit_received may run OpenSSL, which may touch errno
       c.secure->commit_received(n > 0 ? static_cast<std::size_t>(n) : 0);
       if (n > 0) {
@@ -847,7 +832,7 @@ void TransportLayer::read_connection(Connection& c) {
       else if (read_errno != EAGAIN && read_errno != EWOULDBLOCK && read_errno != EINTR) closed = true;
       break;
     }
-    ssize_t n = ::read(c.fd.fd, buf, sizeof buf);
+    ssize_t n = ::read(c.fd.get(), buf, sizeof buf);
     if (n > 0) {
       stats_.rx_stream_bytes += static_cast<std::uint64_t>(n);
       c.in.append(buf, static_cast<std::size_t>(n));
@@ -1012,7 +997,7 @@ void TransportLayer::close_after_answer(Connection& c, const char* why) {
     return;
   }
   c.closing = true;
-  ::shutdown(c.fd.fd, SHUT_RD);
+  ::shutdown(c.fd.get(), SHUT_RD);
 }
 
 // RFC 5626 §4.4.1: an outbound stream to a trunk sends a CRLFCRLF ping every
@@ -1048,7 +1033,7 @@ bool TransportLayer::send(Transport transport, const SocketAddress& dest, Connec
   if (transport == Transport::kUdp) {
     for (auto& s : udp_) {
       if (s->local.family() != dest.family()) continue;
-      ssize_t n = ::sendto(s->fd.fd, bytes.data(), bytes.size(), MSG_DONTWAIT, dest.sa(), dest.len());
+      ssize_t n = ::sendto(s->fd.get(), bytes.data(), bytes.size(), MSG_DONTWAIT, dest.sa(), dest.len());
       if (n < 0) {
         const int error = errno;
         ++stats_.tx_errors[idx(transport)];
@@ -1094,17 +1079,16 @@ bool TransportLayer::send(Transport transport, const SocketAddress& dest, Connec
                ": " + std::strerror(error);
       });
     };
-    int fd = ::socket(dest.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
+    core::UniqueFd fd(::socket(dest.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    if (!fd) {
       connect_failed(" (no socket)", errno);
       return false;
     }
-    if (::connect(fd, dest.sa(), dest.len()) < 0 && errno != EINPROGRESS) {
+    if (::connect(fd.get(), dest.sa(), dest.len()) < 0 && errno != EINPROGRESS) {
       connect_failed("", errno);
-      ::close(fd);
       return false;
     }
-    c = &add_connection(fd, dest, true, transport);
+    c = &add_connection(std::move(fd), dest, true, transport);
     c->trunk = std::string(trunk);
     arm_keepalive(*c);
     outbound_by_peer_[dest] = c->id;
@@ -1168,7 +1152,7 @@ TransportLayer::Connection* TransportLayer::connection_to(Transport transport, c
 void TransportLayer::flush_connection(Connection& c) {
   std::uint64_t id = c.id;
   while (!c.out.empty()) {
-    ssize_t n = ::send(c.fd.fd, c.out.data(), c.out.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    ssize_t n = ::send(c.fd.get(), c.out.data(), c.out.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n > 0) {
       c.out.erase(0, static_cast<std::size_t>(n));
       continue;
@@ -1182,7 +1166,7 @@ void TransportLayer::flush_connection(Connection& c) {
   bool want = !c.out.empty();
   if (want != c.want_write) {
     c.want_write = want;
-    loop_.modify_fd(c.fd.fd, EPOLLIN | EPOLLRDHUP | (want ? EPOLLOUT : 0u));
+    loop_.modify_fd(c.fd.get(), EPOLLIN | EPOLLRDHUP | (want ? EPOLLOUT : 0u));
   }
   // A connection closing after a framing error goes once its answer is out.
   if (!want && c.closing) close_connection(id, "framing error");
@@ -1218,7 +1202,7 @@ void TransportLayer::close_connection(std::uint64_t id, const char* why) {
   Connection& c = *it->second;
   log_.debug("transport", std::string(core::transport_name(c.transport)) + " " + c.peer.to_string() +
                               " closed: " + why);
-  loop_.remove_fd(c.fd.fd);
+  loop_.remove_fd(c.fd.get());
   stats_.tx_errors[idx(c.transport)] += c.unsent;
   --stats_.connections_open[idx(c.transport)];
   cancel_timers(c);
@@ -1229,7 +1213,7 @@ void TransportLayer::close_connection(std::uint64_t id, const char* why) {
     c.counted = false;
   }
   // The descriptor and the buffers go now; the object at the turn's end.
-  ::close(std::exchange(c.fd.fd, -1));
+  c.fd.reset();
   std::string().swap(c.in);
   std::string().swap(c.out);
   closed_.push_back(std::move(it->second));

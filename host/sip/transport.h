@@ -26,6 +26,7 @@
 #include "core/log_limiter.h"
 #include "core/metrics.h"
 #include "core/socket_address.h"
+#include "core/unique_fd.h"
 #include "offload/sip_parse_engine.h"
 #include "sip/connection_limits.h"
 #include "sip/message.h"
@@ -274,7 +275,7 @@ class TransportLayer {
   void log_limited(core::LogLevel level, const std::string& key, MakeMessage&& message);
   Connection* connection_to(core::Transport transport, const core::SocketAddress& dest,
                             std::string_view trunk);
-  Connection& add_connection(int fd, const core::SocketAddress& peer, bool connecting,
+  Connection& add_connection(core::UniqueFd fd, const core::SocketAddress& peer, bool connecting,
                              core::Transport transport);
   void arm_partial_timer(Connection& c);
   // Arms a timer of `c` (its id in c.*slot; 0 ms = none) that, if the
@@ -320,7 +321,7 @@ class TransportLayer {
   // Opened at start and given up for an instant when accept() runs out of
   // descriptors, so that a pending connection can be accepted and closed
   // instead of waiting (or keeping the listener readable forever).
-  int reserve_fd_ = -1;
+  core::UniqueFd reserve_fd_;  // /dev/null, given up to accept-and-close while out of descriptors
   bool accept_paused_ = false;
   core::EventLoop::TimerId accept_resume_timer_ = 0;
   std::vector<std::unique_ptr<Connection>> closed_;  // freed at the turn's end

@@ -12,24 +12,12 @@
 #include <memory>
 #include <system_error>
 
+#include "core/ossl_ptr.h"
 #include "core/socket_address.h"
 
 namespace sipnic::tls {
 
 namespace {
-
-struct Free {
-  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
-  void operator()(X509* p) const { X509_free(p); }
-  void operator()(X509_CRL* p) const { X509_CRL_free(p); }
-  void operator()(X509_REVOKED* p) const { X509_REVOKED_free(p); }
-  void operator()(X509_EXTENSION* p) const { X509_EXTENSION_free(p); }
-  void operator()(BIO* p) const { BIO_free(p); }
-  // ASN1_INTEGER and ASN1_TIME are both ASN1_STRING.
-  void operator()(ASN1_STRING* p) const { ASN1_STRING_free(p); }
-};
-template <typename T>
-using Ptr = std::unique_ptr<T, Free>;
 
 [[noreturn]] void fail(const std::string& what) {
   char buf[256] = "no OpenSSL error";
@@ -39,15 +27,15 @@ using Ptr = std::unique_ptr<T, Free>;
   throw CertError(what + ": " + buf);
 }
 
-Ptr<EVP_PKEY> make_key(KeyType type) {
+core::EvpPkeyPtr make_key(KeyType type) {
   EVP_PKEY* k = type == KeyType::kEcdsaP256 ? EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256")
                                             : EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", std::size_t{2048});
   if (!k) fail("key generation");
-  return Ptr<EVP_PKEY>(k);
+  return core::EvpPkeyPtr(k);
 }
 
 std::string to_pem(X509* cert) {
-  Ptr<BIO> bio(BIO_new(BIO_s_mem()));
+  core::BioPtr bio(BIO_new(BIO_s_mem()));
   if (!bio || PEM_write_bio_X509(bio.get(), cert) != 1) fail("PEM_write_bio_X509");
   char* data = nullptr;
   long n = BIO_get_mem_data(bio.get(), &data);
@@ -55,7 +43,7 @@ std::string to_pem(X509* cert) {
 }
 
 std::string to_pem(EVP_PKEY* key) {
-  Ptr<BIO> bio(BIO_new(BIO_s_mem()));
+  core::BioPtr bio(BIO_new(BIO_s_mem()));
   if (!bio || PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr) != 1)
     fail("PEM_write_bio_PrivateKey");
   char* data = nullptr;
@@ -63,16 +51,16 @@ std::string to_pem(EVP_PKEY* key) {
   return std::string(data, static_cast<std::size_t>(n));
 }
 
-Ptr<X509> cert_from_pem(const std::string& pem) {
-  Ptr<BIO> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-  Ptr<X509> c(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+core::X509Ptr cert_from_pem(const std::string& pem) {
+  core::BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  core::X509Ptr c(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
   if (!c) fail("reading the issuer certificate");
   return c;
 }
 
-Ptr<EVP_PKEY> key_from_pem(const std::string& pem) {
-  Ptr<BIO> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-  Ptr<EVP_PKEY> k(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
+core::EvpPkeyPtr key_from_pem(const std::string& pem) {
+  core::BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  core::EvpPkeyPtr k(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
   if (!k) fail("reading the issuer key");
   return k;
 }
@@ -87,7 +75,7 @@ void add_ext(X509* cert, X509* issuer, int nid, const std::string& value) {
   X509V3_CTX ctx;
   X509V3_set_ctx_nodb(&ctx);
   X509V3_set_ctx(&ctx, issuer, cert, nullptr, nullptr, 0);
-  Ptr<X509_EXTENSION> ext(X509V3_EXT_conf_nid(nullptr, &ctx, nid, value.c_str()));
+  core::X509ExtensionPtr ext(X509V3_EXT_conf_nid(nullptr, &ctx, nid, value.c_str()));
   if (!ext || X509_add_ext(cert, ext.get(), -1) != 1) fail("extension " + value);
 }
 
@@ -98,8 +86,8 @@ std::string ip_literal(const std::string& text) {
 }
 
 IssuedCert build(const CertSpec& spec, X509* issuer_cert, EVP_PKEY* issuer_key) {
-  Ptr<EVP_PKEY> key = make_key(spec.key_type);
-  Ptr<X509> cert(X509_new());
+  core::EvpPkeyPtr key = make_key(spec.key_type);
+  core::X509Ptr cert(X509_new());
   if (!cert) fail("X509_new");
   IssuedCert out;
   out.serial = random_serial();
@@ -166,25 +154,25 @@ IssuedCert make_ca(const CertSpec& spec) {
 }
 
 IssuedCert issue_cert(const IssuedCert& issuer, const CertSpec& spec) {
-  Ptr<X509> cert = cert_from_pem(issuer.cert_pem);
-  Ptr<EVP_PKEY> key = key_from_pem(issuer.key_pem);
+  core::X509Ptr cert = cert_from_pem(issuer.cert_pem);
+  core::EvpPkeyPtr key = key_from_pem(issuer.key_pem);
   return build(spec, cert.get(), key.get());
 }
 
 std::string make_crl(const IssuedCert& ca, const std::vector<std::uint64_t>& revoked_serials) {
-  Ptr<X509> cert = cert_from_pem(ca.cert_pem);
-  Ptr<EVP_PKEY> key = key_from_pem(ca.key_pem);
-  Ptr<X509_CRL> crl(X509_CRL_new());
+  core::X509Ptr cert = cert_from_pem(ca.cert_pem);
+  core::EvpPkeyPtr key = key_from_pem(ca.key_pem);
+  core::X509CrlPtr crl(X509_CRL_new());
   if (!crl) fail("X509_CRL_new");
   X509_CRL_set_version(crl.get(), 1);
   X509_CRL_set_issuer_name(crl.get(), X509_get_subject_name(cert.get()));
-  Ptr<ASN1_TIME> now(ASN1_TIME_adj(nullptr, time(nullptr), 0, -3600));
-  Ptr<ASN1_TIME> next(ASN1_TIME_adj(nullptr, time(nullptr), 30, 0));
+  core::Asn1TimePtr now(ASN1_TIME_adj(nullptr, time(nullptr), 0, -3600));
+  core::Asn1TimePtr next(ASN1_TIME_adj(nullptr, time(nullptr), 30, 0));
   X509_CRL_set1_lastUpdate(crl.get(), now.get());
   X509_CRL_set1_nextUpdate(crl.get(), next.get());
   for (std::uint64_t serial : revoked_serials) {
-    Ptr<X509_REVOKED> r(X509_REVOKED_new());
-    Ptr<ASN1_INTEGER> s(ASN1_INTEGER_new());
+    core::X509RevokedPtr r(X509_REVOKED_new());
+    core::Asn1IntegerPtr s(ASN1_INTEGER_new());
     ASN1_INTEGER_set_uint64(s.get(), serial);
     X509_REVOKED_set_serialNumber(r.get(), s.get());
     X509_REVOKED_set_revocationDate(r.get(), now.get());
@@ -193,7 +181,7 @@ std::string make_crl(const IssuedCert& ca, const std::vector<std::uint64_t>& rev
   }
   X509_CRL_sort(crl.get());
   if (X509_CRL_sign(crl.get(), key.get(), EVP_sha256()) <= 0) fail("X509_CRL_sign");
-  Ptr<BIO> bio(BIO_new(BIO_s_mem()));
+  core::BioPtr bio(BIO_new(BIO_s_mem()));
   if (PEM_write_bio_X509_CRL(bio.get(), crl.get()) != 1) fail("PEM_write_bio_X509_CRL");
   char* data = nullptr;
   long n = BIO_get_mem_data(bio.get(), &data);

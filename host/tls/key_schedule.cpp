@@ -13,6 +13,8 @@
 #include <ostream>
 #include <vector>
 
+#include "core/ossl_ptr.h"
+
 namespace sipnic::tls {
 
 // ---- Secret ----------------------------------------------------------------
@@ -73,14 +75,6 @@ std::size_t suite_key_bytes(GcmSuite suite) { return suite == GcmSuite::kAes256G
 
 namespace {
 
-struct KdfDeleter {
-  void operator()(EVP_KDF* kdf) const { EVP_KDF_free(kdf); }
-};
-struct KdfCtxDeleter {
-  // The providers' free functions cleanse the key they were given.
-  void operator()(EVP_KDF_CTX* ctx) const { EVP_KDF_CTX_free(ctx); }
-};
-
 const char* digest_name(Hash hash) { return hash == Hash::kSha384 ? "SHA384" : "SHA256"; }
 
 // Runs one EVP_KDF derivation; on failure `out` is zeroed so that no caller
@@ -90,9 +84,10 @@ bool derive(const char* kdf_name, const OSSL_PARAM* params, std::span<std::uint8
   // Fetched per call: derivation happens per handshake or KeyUpdate, not per
   // record, and OpenSSL caches fetched algorithms itself; keeping none here
   // keeps this file free of shared state.
-  std::unique_ptr<EVP_KDF, KdfDeleter> kdf(EVP_KDF_fetch(nullptr, kdf_name, nullptr));
+  core::EvpKdfPtr kdf(EVP_KDF_fetch(nullptr, kdf_name, nullptr));
   if (kdf) {
-    std::unique_ptr<EVP_KDF_CTX, KdfCtxDeleter> ctx(EVP_KDF_CTX_new(kdf.get()));
+    // EVP_KDF_CTX_free (the deleter) cleanses the key the context was given.
+    core::EvpKdfCtxPtr ctx(EVP_KDF_CTX_new(kdf.get()));
     ok = ctx && EVP_KDF_derive(ctx.get(), out.data(), out.size(), params) == 1;
   }
   if (!ok && !out.empty()) OPENSSL_cleanse(out.data(), out.size());

@@ -11,14 +11,12 @@
 #include <algorithm>
 #include <memory>
 
+#include "core/ascii.h"
+#include "core/ossl_ptr.h"
+
 namespace sipnic::tls {
 namespace {
 
-struct GeneralNamesDeleter {
-  void operator()(GENERAL_NAMES* names) const { GENERAL_NAMES_free(names); }
-};
-
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
 // An IA5String/UTF8String as text, or nullopt if it has an embedded NUL
 // (a classic certificate-name spoof: "good.example\0.evil.example").
@@ -45,9 +43,7 @@ bool looks_like_dns_name(std::string_view s) {
 std::optional<std::string> sip_uri_domain(std::string_view uri) {
   const auto colon = uri.find(':');
   if (colon == std::string_view::npos) return std::nullopt;
-  std::string scheme(uri.substr(0, colon));
-  std::transform(scheme.begin(), scheme.end(), scheme.begin(), lower);  // schemes are case-insensitive
-  if (scheme != "sip") return std::nullopt;
+  if (!core::ascii::iequals(uri.substr(0, colon), "sip")) return std::nullopt;  // schemes are case-insensitive
   std::string_view rest = uri.substr(colon + 1);
   // A userpart identifies a user, not a domain (§7.1).
   if (rest.find('@') != std::string_view::npos) return std::nullopt;
@@ -68,14 +64,13 @@ std::optional<std::string> sip_uri_domain(std::string_view uri) {
 bool identity_equals(std::string_view a, std::string_view b) {
   // Whole-name, case-insensitive; '*' and leading '.' are ordinary
   // characters here, so wildcards only ever match themselves (§7.2).
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return lower(x) == lower(y); });
+  return core::ascii::iequals(a, b);
 }
 
 PeerIdentities extract_peer_identities(const X509& cert) {
   PeerIdentities ids;
   int critical = 0;
-  std::unique_ptr<GENERAL_NAMES, GeneralNamesDeleter> names(static_cast<GENERAL_NAMES*>(
+  core::GeneralNamesPtr names(static_cast<GENERAL_NAMES*>(
       X509_get_ext_d2i(&cert, NID_subject_alt_name, &critical, nullptr)));
   // critical == -1: no subjectAltName extension at all (the only case in
   // which the CN may be used); -2: the extension appears twice (malformed:

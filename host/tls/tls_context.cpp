@@ -13,12 +13,11 @@
 #include <cerrno>
 #include <cstring>
 
+#include "core/ossl_ptr.h"
+#include "core/unique_fd.h"
+
 namespace sipnic::tls {
 namespace {
-
-struct BioDeleter {
-  void operator()(BIO* bio) const { BIO_free(bio); }
-};
 
 [[noreturn]] void fail(const std::string& what, const std::filesystem::path& file = {}) {
   std::string message = what;
@@ -30,7 +29,7 @@ struct BioDeleter {
 
 std::string subject_text(X509* cert) {
   if (cert == nullptr) return "(no certificate)";
-  std::unique_ptr<BIO, BioDeleter> bio(BIO_new(BIO_s_mem()));
+  core::BioPtr bio(BIO_new(BIO_s_mem()));
   if (!bio || X509_NAME_print_ex(bio.get(), X509_get_subject_name(cert), 0, XN_FLAG_RFC2253) < 0) {
     return "(unprintable subject)";
   }
@@ -208,16 +207,14 @@ TlsContext::TlsContext(TlsContextConfig config) : config_(std::move(config)) {
   SSL_CTX_set_keylog_callback(ctx, &TlsContext::keylog_callback);
   if (!config_.nss_keylog_file.empty()) {
     // 0600: the file holds every session's secrets.
-    const int fd = ::open(config_.nss_keylog_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-    if (fd < 0) {
+    core::UniqueFd fd(::open(config_.nss_keylog_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
+    if (!fd) {
       throw TlsContextError("cannot open NSS key log file " + config_.nss_keylog_file.string() + ": " +
                             std::strerror(errno));
     }
-    nss_keylog_.reset(::fdopen(fd, "a"));
-    if (!nss_keylog_) {
-      ::close(fd);
-      throw TlsContextError("cannot open NSS key log file " + config_.nss_keylog_file.string());
-    }
+    nss_keylog_.reset(::fdopen(fd.get(), "a"));
+    if (!nss_keylog_) throw TlsContextError("cannot open NSS key log file " + config_.nss_keylog_file.string());
+    fd.release();  // the FILE owns it now
   }
 }
 

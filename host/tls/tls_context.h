@@ -31,6 +31,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/ossl_ptr.h"
+
 namespace sipnic::tls {
 
 struct TlsContextConfig {
@@ -105,9 +107,6 @@ class TlsContext {
   const TlsContextConfig& config() const { return config_; }
 
  private:
-  struct CtxDeleter {
-    void operator()(SSL_CTX* ctx) const { SSL_CTX_free(ctx); }
-  };
   struct FileCloser {
     void operator()(std::FILE* f) const;
   };
@@ -117,7 +116,7 @@ class TlsContext {
   void write_nss_keylog(const char* line) const;
 
   TlsContextConfig config_;
-  std::unique_ptr<SSL_CTX, CtxDeleter> ctx_;
+  core::SslCtxPtr ctx_;
   std::unique_ptr<std::FILE, FileCloser> nss_keylog_;
   mutable std::mutex nss_keylog_mutex_;  // contexts are shared by worker threads
 };

@@ -13,12 +13,10 @@
 #include <array>
 #include <cstring>
 
+#include "core/ossl_ptr.h"
+
 namespace sipnic::tls {
 namespace {
-
-struct BioDeleter {
-  void operator()(BIO* bio) const { BIO_free(bio); }
-};
 
 std::optional<GcmSuite> suite_of(std::uint16_t id) {
   switch (id) {
@@ -75,7 +73,7 @@ Secret secret_from_hex(std::string_view hex) {
 }
 
 std::string subject_of(const X509& cert) {
-  std::unique_ptr<BIO, BioDeleter> bio(BIO_new(BIO_s_mem()));
+  core::BioPtr bio(BIO_new(BIO_s_mem()));
   if (!bio || X509_NAME_print_ex(bio.get(), X509_get_subject_name(&cert), 0, XN_FLAG_RFC2253) < 0) return {};
   char* data = nullptr;
   const long n = BIO_get_mem_data(bio.get(), &data);
@@ -120,8 +118,8 @@ TlsSession::TlsSession(std::shared_ptr<const TlsContext> context, KeySlotPool& s
     fail("cannot create SSL object: " + drain_openssl_errors(), sip::SecureFailure::kLocal);
     return;
   }
-  std::unique_ptr<BIO, BioDeleter> rbio(BIO_new(BIO_s_mem()));
-  std::unique_ptr<BIO, BioDeleter> wbio(BIO_new(BIO_s_mem()));
+  core::BioPtr rbio(BIO_new(BIO_s_mem()));
+  core::BioPtr wbio(BIO_new(BIO_s_mem()));
   if (!rbio || !wbio) {
     fail("cannot create memory BIOs: " + drain_openssl_errors(), sip::SecureFailure::kLocal);
     return;

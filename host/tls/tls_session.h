@@ -27,6 +27,7 @@
 #include <string>
 #include <vector>
 
+#include "core/ossl_ptr.h"
 #include "sip/secure_stream.h"
 #include "tls/peer_identity.h"
 #include "tls/record_layer.h"
@@ -114,10 +115,6 @@ class TlsSession final : private SessionHooks {
   const RecordLayer* records() const { return records_.get(); }
 
  private:
-  struct SslDeleter {
-    void operator()(SSL* ssl) const { SSL_free(ssl); }
-  };
-
   void advance();
   void take_over(std::size_t write_bio_before);
   void fail(std::string reason, sip::SecureFailure kind);
@@ -131,7 +128,7 @@ class TlsSession final : private SessionHooks {
   std::shared_ptr<const TlsContext> context_;
   KeySlotPool& slots_;
   SessionOptions options_;
-  std::unique_ptr<SSL, SslDeleter> ssl_;
+  core::SslPtr ssl_;
   BIO* rbio_ = nullptr;  // owned by ssl_
   BIO* wbio_ = nullptr;  // owned by ssl_
   SessionState state_ = SessionState::kHandshaking;

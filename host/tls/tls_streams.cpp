@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "core/ossl_ptr.h"
 #include "tls/peer_identity.h"
 #include "tls/tls_session.h"
 
@@ -13,17 +14,10 @@ namespace sipnic::tls {
 
 namespace {
 
-struct StoreFree {
-  void operator()(X509_STORE* s) const { X509_STORE_free(s); }
-};
-struct StoreCtxFree {
-  void operator()(X509_STORE_CTX* s) const { X509_STORE_CTX_free(s); }
-};
-
 // A trunk's own trust store (its CAs and CRL), for the check after the peer's
 // identity picked the trunk.
 std::shared_ptr<X509_STORE> make_store(const std::string& ca, const std::string& crl) {
-  std::shared_ptr<X509_STORE> store(X509_STORE_new(), StoreFree{});
+  std::shared_ptr<X509_STORE> store(X509_STORE_new(), core::OsslFree<&X509_STORE_free>{});
   if (!store) throw TlsContextError("cannot allocate a trust store");
   if (X509_STORE_load_file(store.get(), ca.c_str()) != 1) {
     throw TlsContextError("cannot load trust anchors from " + ca + ": " + drain_openssl_errors());
@@ -262,7 +256,7 @@ class TlsStream final : public sip::SecureStream {
     X509* leaf = X509_STORE_CTX_get_current_cert(ctx);
     // What the peer sent, untrusted: the trunk's own store supplies the anchors.
     STACK_OF(X509)* chain = X509_STORE_CTX_get0_untrusted(ctx);
-    std::unique_ptr<X509_STORE_CTX, StoreCtxFree> check(X509_STORE_CTX_new());
+    core::X509StoreCtxPtr check(X509_STORE_CTX_new());
     if (!check || X509_STORE_CTX_init(check.get(), t->store.get(), leaf, chain) != 1)
       return PeerRefusal{sip::SecureFailure::kLocal, "cannot check it against trunk '" + t->name + "': out of memory"};
     if (X509_verify_cert(check.get()) != 1) {

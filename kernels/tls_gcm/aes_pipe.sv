@@ -33,12 +33,12 @@ module aes_pipe #(
 
   logic               valid [ROUNDS + 1];
   logic [127:0]       state [ROUNDS + 1];
-  logic [127:0]       prev  [ROUNDS + 1];
-  logic [127:0]       cur   [ROUNDS + 1];
+  logic [127:0]       previous  [ROUNDS + 1];
+  logic [127:0]       current   [ROUNDS + 1];
   logic               is256 [ROUNDS + 1];
   logic [TAG_W-1:0]   tag   [ROUNDS + 1];
 
-  logic [127:0] white_d, prev_d, cur_d;
+  logic [127:0] white_d, previous_d, current_d;
   logic valid0_q;
   logic [127:0] state0_q, prev0_q, cur0_q;
   logic is256_0_q;
@@ -49,8 +49,8 @@ module aes_pipe #(
   // AES-128.
   always_comb begin
     white_d = in_block ^ in_key[255:128];
-    prev_d = in_key[255:128];
-    cur_d = in_is256 ? in_key[127:0] : in_key[255:128];
+    previous_d = in_key[255:128];
+    current_d = in_is256 ? in_key[127:0] : in_key[255:128];
   end
 
   always_ff @(posedge clk) begin
@@ -63,8 +63,8 @@ module aes_pipe #(
 
   always_ff @(posedge clk) begin
     state0_q <= white_d;
-    prev0_q <= prev_d;
-    cur0_q <= cur_d;
+    prev0_q <= previous_d;
+    cur0_q <= current_d;
     is256_0_q <= in_is256;
     tag0_q <= in_tag;
   end
@@ -73,8 +73,8 @@ module aes_pipe #(
   // the rounds through their output ports).
   assign valid[0] = valid0_q;
   assign state[0] = state0_q;
-  assign prev[0] = prev0_q;
-  assign cur[0] = cur0_q;
+  assign previous[0] = prev0_q;
+  assign current[0] = cur0_q;
   assign is256[0] = is256_0_q;
   assign tag[0] = tag0_q;
 
@@ -87,14 +87,14 @@ module aes_pipe #(
       .rst_n    (rst_n),
       .in_valid (valid[s-1]),
       .in_state (state[s-1]),
-      .in_prev  (prev[s-1]),
-      .in_cur   (cur[s-1]),
+      .in_previous  (previous[s-1]),
+      .in_current   (current[s-1]),
       .in_is256 (is256[s-1]),
       .in_tag   (tag[s-1]),
       .out_valid(valid[s]),
       .out_state(state[s]),
-      .out_prev (prev[s]),
-      .out_cur  (cur[s]),
+      .out_previous (previous[s]),
+      .out_current  (current[s]),
       .out_is256(is256[s]),
       .out_tag  (tag[s])
     );

@@ -26,14 +26,14 @@ module aes_round #(
   input  wire logic              rst_n,
   input  wire logic              in_valid,
   input  wire logic [127:0]      in_state,
-  input  wire logic [127:0]      in_prev,
-  input  wire logic [127:0]      in_cur,
+  input  wire logic [127:0]      in_previous,
+  input  wire logic [127:0]      in_current,
   input  wire logic              in_is256,
   input  wire logic [TAG_W-1:0]  in_tag,
   output logic                   out_valid,
   output logic [127:0]           out_state,
-  output logic [127:0]           out_prev,
-  output logic [127:0]           out_cur,
+  output logic [127:0]           out_previous,
+  output logic [127:0]           out_current,
   output logic                   out_is256,
   output logic [TAG_W-1:0]       out_tag
 );
@@ -58,8 +58,8 @@ module aes_round #(
   localparam logic BYPASS128 = STAGE <= 4;
   localparam logic FINAL = STAGE == 14;
 
-  logic [127:0] subbed, sub_shifted, round_out, state_d, next_key, cur_d, prev_d;
-  logic [127:0] expand_src;
+  logic [127:0] subbed, sub_shifted, round_out, state_d, next_key, current_d, previous_d;
+  logic [127:0] expand_source;
   logic expand_rotate;
   logic [7:0] expand_rc;
   logic [31:0] key_word, key_t_in, key_t_sub, key_t;
@@ -67,7 +67,7 @@ module aes_round #(
   // S-box inputs of the key schedule: the last word of the current round
   // key, rotated first where the step calls for RotWord.
   assign expand_rotate = in_is256 ? ROT256 : 1'b1;
-  assign key_word = in_cur[31:0];
+  assign key_word = in_current[31:0];
   assign key_t_in = expand_rotate ? {key_word[23:0], key_word[31:24]} : key_word;
 
   // The 16 data S-boxes and the 4 key-schedule S-boxes.
@@ -93,9 +93,9 @@ module aes_round #(
       end
     end
     if (FINAL) begin
-      round_out = sub_shifted ^ in_cur;
+      round_out = sub_shifted ^ in_current;
     end else begin
-      round_out = tls_gcm_pkg::mix_columns(sub_shifted) ^ in_cur;
+      round_out = tls_gcm_pkg::mix_columns(sub_shifted) ^ in_current;
     end
     state_d = (BYPASS128 && !in_is256) ? in_state : round_out;
 
@@ -103,20 +103,20 @@ module aes_round #(
     // S-boxes are the costly part).
     // w[i] = w[i-Nk] ^ T, T = SubWord(RotWord(last)) ^ Rcon, or SubWord(last)
     // in AES-256's middle step; the rotation comes before the S-boxes.
-    expand_src = in_is256 ? in_prev : in_cur;
+    expand_source = in_is256 ? in_previous : in_current;
     expand_rc = in_is256 ? RC256 : RC128;
     key_t = key_t_sub ^ (expand_rotate ? {expand_rc, 24'h000000} : 32'h00000000);
-    next_key[127:96] = expand_src[127:96] ^ key_t;
-    next_key[95:64] = expand_src[95:64] ^ next_key[127:96];
-    next_key[63:32] = expand_src[63:32] ^ next_key[95:64];
-    next_key[31:0] = expand_src[31:0] ^ next_key[63:32];
-    prev_d = in_cur;
+    next_key[127:96] = expand_source[127:96] ^ key_t;
+    next_key[95:64] = expand_source[95:64] ^ next_key[127:96];
+    next_key[63:32] = expand_source[63:32] ^ next_key[95:64];
+    next_key[31:0] = expand_source[31:0] ^ next_key[63:32];
+    previous_d = in_current;
     if (FINAL) begin
-      cur_d = in_cur;  // nothing follows the final round
+      current_d = in_current;  // nothing follows the final round
     end else if (in_is256 || EXPAND128) begin
-      cur_d = next_key;
+      current_d = next_key;
     end else begin
-      cur_d = in_cur;
+      current_d = in_current;
     end
   end
 
@@ -130,8 +130,8 @@ module aes_round #(
 
   always_ff @(posedge clk) begin
     out_state <= state_d;
-    out_prev <= prev_d;
-    out_cur <= cur_d;
+    out_previous <= previous_d;
+    out_current <= current_d;
     out_is256 <= in_is256;
     out_tag <= in_tag;
   end

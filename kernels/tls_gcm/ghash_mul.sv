@@ -11,7 +11,7 @@
 
 module ghash_mul (
   input  wire logic          clk,
-  input  wire logic          en,       // advance both stages
+  input  wire logic          enable,       // advance both stages
   input  wire logic [127:0]  a,        // GCM order
   input  wire logic [127:0]  b,        // GCM order
   output logic [127:0]       z         // a*b, GCM order, two advances later
@@ -40,19 +40,19 @@ module ghash_mul (
       localparam int LO = k > 127 ? k - 127 : 0;
       localparam int HI = k < SLICE_W - 1 ? k : SLICE_W - 1;
       localparam int GROUPS = (HI - LO + 3) / 3;
-      (* keep *) logic [GROUPS-1:0] grp;
-      for (genvar g = 0; g < GROUPS; g++) begin : g_grp
+      (* keep *) logic [GROUPS-1:0] group;
+      for (genvar g = 0; g < GROUPS; g++) begin : g_group
         localparam int I0 = LO + 3 * g;
         if (I0 + 2 <= HI) begin : g_three
-          assign grp[g] = (pa[s * SLICE_W + I0] & pb[k - I0]) ^ (pa[s * SLICE_W + I0 + 1] & pb[k - I0 - 1]) ^
+          assign group[g] = (pa[s * SLICE_W + I0] & pb[k - I0]) ^ (pa[s * SLICE_W + I0 + 1] & pb[k - I0 - 1]) ^
                           (pa[s * SLICE_W + I0 + 2] & pb[k - I0 - 2]);
         end else if (I0 + 1 <= HI) begin : g_two
-          assign grp[g] = (pa[s * SLICE_W + I0] & pb[k - I0]) ^ (pa[s * SLICE_W + I0 + 1] & pb[k - I0 - 1]);
+          assign group[g] = (pa[s * SLICE_W + I0] & pb[k - I0]) ^ (pa[s * SLICE_W + I0 + 1] & pb[k - I0 - 1]);
         end else begin : g_one
-          assign grp[g] = pa[s * SLICE_W + I0] & pb[k - I0];
+          assign group[g] = pa[s * SLICE_W + I0] & pb[k - I0];
         end
       end
-      assign pp_d[s][k] = ^grp;
+      assign pp_d[s][k] = ^group;
     end
   end
 
@@ -67,7 +67,7 @@ module ghash_mul (
   end
 
   always_ff @(posedge clk) begin
-    if (en) begin
+    if (enable) begin
       for (int s = 0; s < SLICES; s++) pp_q[s] <= pp_d[s];
       z <= z_d;
     end

@@ -41,21 +41,22 @@ module ghash_pipe (
 );
 
   logic s0_valid_q, s0_final_q, s0_last_q;
-  logic [127:0] s0_x_q, s0_h_q;
+  logic [127:0] s0_x_q, s0_h_q, s0_h_d;
+  assign s0_h_d = push_use_h1 ? h1_q : h2_q;
   logic s1_valid_q, s1_final_q, s1_last_q;
   logic s2_valid_q, s2_final_q, s2_last_q;
-  logic [127:0] h1_q, h2_q, acc_q, z;
+  logic [127:0] h1_q, h2_q, accumulator_q, z;
   logic out_valid_q;
   logic [127:0] out_ghash_q;
 
-  logic s1_nonfinal, s2_nonfinal, en;
+  logic s1_nonfinal, s2_nonfinal, enable;
   logic [127:0] feedback, mul_a, mul_b;
-  logic [127:0] h1_d, h2_d, acc_d, out_ghash_d;
+  logic [127:0] h1_d, h2_d, accumulator_d, out_ghash_d;
   logic out_valid_d;
 
   ghash_mul u_mul (
     .clk(clk),
-    .en (en),
+    .enable (enable),
     .a  (mul_a),
     .b  (mul_b),
     .z  (z)
@@ -64,23 +65,23 @@ module ghash_pipe (
   always_comb begin
     s1_nonfinal = s1_valid_q && !s1_final_q;
     s2_nonfinal = s2_valid_q && !s2_final_q;
-    en = s0_valid_q || !(s1_nonfinal || s2_nonfinal);
+    enable = s0_valid_q || !(s1_nonfinal || s2_nonfinal);
     feedback = s2_nonfinal ? z : 128'h0;
     mul_a = s0_x_q ^ feedback;
     mul_b = s0_h_q;
 
     h1_d = h1_load ? h1_value : h1_q;
     h2_d = h1_load ? tls_gcm_pkg::gf128_square(h1_value) : h2_q;
-    acc_d = acc_q;
+    accumulator_d = accumulator_q;
     out_valid_d = 1'b0;
     out_ghash_d = out_ghash_q;
-    if (en && s2_valid_q && s2_final_q) begin
+    if (enable && s2_valid_q && s2_final_q) begin
       if (s2_last_q) begin
         out_valid_d = 1'b1;
-        out_ghash_d = acc_q ^ z;
-        acc_d = 128'h0;
+        out_ghash_d = accumulator_q ^ z;
+        accumulator_d = 128'h0;
       end else begin
-        acc_d = acc_q ^ z;
+        accumulator_d = accumulator_q ^ z;
       end
     end
   end
@@ -94,24 +95,24 @@ module ghash_pipe (
       s1_valid_q <= 1'b0;
       s2_valid_q <= 1'b0;
       out_valid_q <= 1'b0;
-      acc_q <= 128'h0;
+      accumulator_q <= 128'h0;
     end else begin
       s0_valid_q <= push_valid;
-      if (en) begin
+      if (enable) begin
         s1_valid_q <= s0_valid_q;
         s2_valid_q <= s1_valid_q;
       end
       out_valid_q <= out_valid_d;
-      acc_q <= acc_d;
+      accumulator_q <= accumulator_d;
     end
   end
 
   always_ff @(posedge clk) begin
     s0_x_q <= push_x;
-    s0_h_q <= push_use_h1 ? h1_q : h2_q;
+    s0_h_q <= s0_h_d;
     s0_final_q <= push_final;
     s0_last_q <= push_last;
-    if (en) begin
+    if (enable) begin
       s1_final_q <= s0_final_q;
       s1_last_q <= s0_last_q;
       s2_final_q <= s1_final_q;

@@ -79,13 +79,13 @@ module tls_gcm #(
 );
 
   generate
-    if (C_S_AXI_CONTROL_ADDR_WIDTH != 7) begin : g_bad_ctrl_addr
+    if (C_S_AXI_CONTROL_ADDR_WIDTH != 7) begin : g_bad_control_address
       $fatal(1, "tls_gcm: C_S_AXI_CONTROL_ADDR_WIDTH must be 7");
     end
-    if (C_S_AXI_CONTROL_DATA_WIDTH != 32) begin : g_bad_ctrl_data
+    if (C_S_AXI_CONTROL_DATA_WIDTH != 32) begin : g_bad_control_data
       $fatal(1, "tls_gcm: C_S_AXI_CONTROL_DATA_WIDTH must be 32");
     end
-    if (C_M_AXI_GMEM_ADDR_WIDTH != 64) begin : g_bad_gmem_addr
+    if (C_M_AXI_GMEM_ADDR_WIDTH != 64) begin : g_bad_gmem_address
       $fatal(1, "tls_gcm: C_M_AXI_GMEM_ADDR_WIDTH must be 64");
     end
     if (C_M_AXI_GMEM_DATA_WIDTH != 512) begin : g_bad_gmem_data
@@ -202,10 +202,10 @@ module tls_gcm #(
   localparam int unsigned PORT_KEY = 0;
   localparam int unsigned PORT_DESC = 1;
   localparam int unsigned PORT_PAYLOAD = 2;
-  logic [2:0] rd_req_valid, rd_req_ready, rd_beat_valid;
-  logic [3*64-1:0] rd_req_addr;
-  logic [3*8-1:0] rd_req_len;
-  logic [511:0] rd_beat;
+  logic [2:0] read_request_valid, read_request_ready, read_beat_valid;
+  logic [3*64-1:0] read_request_address;
+  logic [3*8-1:0] read_request_length;
+  logic [511:0] read_beat;
 
   tls_gcm_reader #(
     .PORTS(3),
@@ -214,12 +214,12 @@ module tls_gcm #(
   ) u_reader (
     .clk       (clk),
     .rst_n     (rst_n),
-    .req_valid (rd_req_valid),
-    .req_ready (rd_req_ready),
-    .req_addr  (rd_req_addr),
-    .req_len   (rd_req_len),
-    .beat_valid(rd_beat_valid),
-    .beat_data (rd_beat),
+    .request_valid (read_request_valid),
+    .request_ready (read_request_ready),
+    .request_address  (read_request_address),
+    .request_length   (read_request_length),
+    .beat_valid(read_beat_valid),
+    .beat_data (read_beat),
     .arvalid   (m_axi_gmem_arvalid),
     .arready   (m_axi_gmem_arready),
     .araddr    (m_axi_gmem_araddr),
@@ -249,17 +249,17 @@ module tls_gcm #(
     .job_count     (job_count_q),
     .key_slots     (key_slots_q),
     .payload_bytes (payload_bytes_q),
-    .desc_req_valid(rd_req_valid[PORT_DESC]),
-    .desc_req_ready(rd_req_ready[PORT_DESC]),
-    .desc_req_addr (rd_req_addr[64 * PORT_DESC +: 64]),
-    .desc_req_len  (rd_req_len[8 * PORT_DESC +: 8]),
-    .desc_beat_valid(rd_beat_valid[PORT_DESC]),
-    .key_req_valid (rd_req_valid[PORT_KEY]),
-    .key_req_ready (rd_req_ready[PORT_KEY]),
-    .key_req_addr  (rd_req_addr[64 * PORT_KEY +: 64]),
-    .key_req_len   (rd_req_len[8 * PORT_KEY +: 8]),
-    .key_beat_valid(rd_beat_valid[PORT_KEY]),
-    .beat_data     (rd_beat),
+    .descriptor_request_valid(read_request_valid[PORT_DESC]),
+    .descriptor_request_ready(read_request_ready[PORT_DESC]),
+    .descriptor_request_address (read_request_address[64 * PORT_DESC +: 64]),
+    .descriptor_request_length  (read_request_length[8 * PORT_DESC +: 8]),
+    .descriptor_beat_valid(read_beat_valid[PORT_DESC]),
+    .key_request_valid (read_request_valid[PORT_KEY]),
+    .key_request_ready (read_request_ready[PORT_KEY]),
+    .key_request_address  (read_request_address[64 * PORT_KEY +: 64]),
+    .key_request_length   (read_request_length[8 * PORT_KEY +: 8]),
+    .key_beat_valid(read_beat_valid[PORT_KEY]),
+    .beat_data     (read_beat),
     .job_valid     (job_valid),
     .job_ready     (job_ready),
     .job           (job)
@@ -303,34 +303,34 @@ module tls_gcm #(
   logic [tls_gcm_pkg::RANGE_W-1:0] read_range, unpack_range;
   logic [3:0] comb_count, feed_count, read_count, unpack_count;
 
-  tls_gcm_fifo #(.WIDTH(tls_gcm_pkg::COMB_W), .DEPTH(8)) u_comb_q (
-    .clk(clk), .rst_n(rst_n),
+  sync_fifo #(.WIDTH(tls_gcm_pkg::COMB_W), .DEPTH(8)) u_comb_q (
+    .clk(clk), .rst_n(rst_n), .clear(1'b0),
     .in_valid(comb_in_valid), .in_ready(comb_in_ready), .in_data(comb_in),
     .out_valid(comb_valid), .out_ready(comb_ready), .out_data(comb), .count(comb_count)
   );
-  tls_gcm_fifo #(.WIDTH(tls_gcm_pkg::FEED_W), .DEPTH(8)) u_feed_q (
-    .clk(clk), .rst_n(rst_n),
+  sync_fifo #(.WIDTH(tls_gcm_pkg::FEED_W), .DEPTH(8)) u_feed_q (
+    .clk(clk), .rst_n(rst_n), .clear(1'b0),
     .in_valid(feed_in_valid), .in_ready(feed_in_ready), .in_data(feed_in),
     .out_valid(feed_valid), .out_ready(feed_ready), .out_data(feed), .count(feed_count)
   );
-  tls_gcm_fifo #(.WIDTH(tls_gcm_pkg::RANGE_W), .DEPTH(8)) u_read_q (
-    .clk(clk), .rst_n(rst_n),
+  sync_fifo #(.WIDTH(tls_gcm_pkg::RANGE_W), .DEPTH(8)) u_read_q (
+    .clk(clk), .rst_n(rst_n), .clear(1'b0),
     .in_valid(read_in_valid), .in_ready(read_in_ready), .in_data(read_in),
     .out_valid(read_valid), .out_ready(read_ready), .out_data(read_range), .count(read_count)
   );
-  tls_gcm_fifo #(.WIDTH(tls_gcm_pkg::RANGE_W), .DEPTH(8)) u_unpack_q (
-    .clk(clk), .rst_n(rst_n),
+  sync_fifo #(.WIDTH(tls_gcm_pkg::RANGE_W), .DEPTH(8)) u_unpack_q (
+    .clk(clk), .rst_n(rst_n), .clear(1'b0),
     .in_valid(unpack_in_valid), .in_ready(unpack_in_ready), .in_data(unpack_in),
     .out_valid(unpack_valid), .out_ready(unpack_ready), .out_data(unpack_range), .count(unpack_count)
   );
 
   // ---- keystream -----------------------------------------------------------------------
   localparam int unsigned KS_DEPTH = 32;
-  logic aes_in_valid, aes_in_is256, aes_out_valid, ks_valid, ks_ready, ks_in_ready;
-  logic [127:0] aes_in_block, aes_out_block, ks;
+  logic aes_in_valid, aes_in_is256, aes_out_valid, keystream_valid, keystream_ready, keystream_in_ready;
+  logic [127:0] aes_in_block, aes_out_block, keystream;
   logic [255:0] aes_in_key;
   logic aes_out_tag;
-  logic [$clog2(KS_DEPTH):0] ks_count;
+  logic [$clog2(KS_DEPTH):0] keystream_count;
 
   tls_gcm_ctr_feed #(.KS_DEPTH(KS_DEPTH)) u_ctr_feed (
     .clk       (clk),
@@ -338,7 +338,7 @@ module tls_gcm #(
     .feed_valid(feed_valid),
     .feed_ready(feed_ready),
     .feed      (feed),
-    .ks_pop    (ks_valid && ks_ready),
+    .keystream_pop    (keystream_valid && keystream_ready),
     .aes_valid (aes_in_valid),
     .aes_block (aes_in_block),
     .aes_key   (aes_in_key),
@@ -358,10 +358,10 @@ module tls_gcm #(
     .out_tag  (aes_out_tag)
   );
 
-  tls_gcm_fifo #(.WIDTH(128), .DEPTH(KS_DEPTH)) u_ks_q (
-    .clk(clk), .rst_n(rst_n),
-    .in_valid(aes_out_valid), .in_ready(ks_in_ready), .in_data(aes_out_block),
-    .out_valid(ks_valid), .out_ready(ks_ready), .out_data(ks), .count(ks_count)
+  sync_fifo #(.WIDTH(128), .DEPTH(KS_DEPTH)) u_keystream_q (
+    .clk(clk), .rst_n(rst_n), .clear(1'b0),
+    .in_valid(aes_out_valid), .in_ready(keystream_in_ready), .in_data(aes_out_block),
+    .out_valid(keystream_valid), .out_ready(keystream_ready), .out_data(keystream), .count(keystream_count)
   );
 
   // ---- payload in ------------------------------------------------------------------------
@@ -375,12 +375,12 @@ module tls_gcm #(
     .range_valid  (read_valid),
     .range_ready  (read_ready),
     .range_in     (read_range),
-    .req_valid    (rd_req_valid[PORT_PAYLOAD]),
-    .req_ready    (rd_req_ready[PORT_PAYLOAD]),
-    .req_addr     (rd_req_addr[64 * PORT_PAYLOAD +: 64]),
-    .req_len      (rd_req_len[8 * PORT_PAYLOAD +: 8]),
-    .beat_in_valid(rd_beat_valid[PORT_PAYLOAD]),
-    .beat_in      (rd_beat),
+    .request_valid    (read_request_valid[PORT_PAYLOAD]),
+    .request_ready    (read_request_ready[PORT_PAYLOAD]),
+    .request_address     (read_request_address[64 * PORT_PAYLOAD +: 64]),
+    .request_length      (read_request_length[8 * PORT_PAYLOAD +: 8]),
+    .beat_in_valid(read_beat_valid[PORT_PAYLOAD]),
+    .beat_in      (read_beat),
     .beat_valid   (beat_valid),
     .beat_ready   (beat_ready),
     .beat         (beat)
@@ -416,9 +416,9 @@ module tls_gcm #(
     .comb_valid  (comb_valid),
     .comb_ready  (comb_ready),
     .comb        (comb),
-    .ks_valid    (ks_valid),
-    .ks_ready    (ks_ready),
-    .ks          (ks),
+    .keystream_valid    (keystream_valid),
+    .keystream_ready    (keystream_ready),
+    .keystream          (keystream),
     .block_valid (block_valid),
     .block_ready (block_ready),
     .block       (block),
@@ -433,18 +433,18 @@ module tls_gcm #(
     .result_count(wb_count)
   );
 
-  tls_gcm_fifo #(.WIDTH(tls_gcm_pkg::WREQ_W), .DEPTH(4)) u_wa_q (
-    .clk(clk), .rst_n(rst_n),
+  sync_fifo #(.WIDTH(tls_gcm_pkg::WREQ_W), .DEPTH(4)) u_wa_q (
+    .clk(clk), .rst_n(rst_n), .clear(1'b0),
     .in_valid(wa_in_valid), .in_ready(wa_in_ready), .in_data(wa_in),
     .out_valid(wa_valid), .out_ready(wa_ready), .out_data(wa), .count(wa_count)
   );
-  tls_gcm_fifo #(.WIDTH(tls_gcm_pkg::WREQ_W), .DEPTH(RESULT_DEPTH)) u_wb_q (
-    .clk(clk), .rst_n(rst_n),
+  sync_fifo #(.WIDTH(tls_gcm_pkg::WREQ_W), .DEPTH(RESULT_DEPTH)) u_wb_q (
+    .clk(clk), .rst_n(rst_n), .clear(1'b0),
     .in_valid(wb_in_valid), .in_ready(wb_in_ready), .in_data(wb_in),
     .out_valid(wb_valid), .out_ready(wb_ready), .out_data(wb), .count(wb_count)
   );
-  tls_gcm_fifo #(.WIDTH(128), .DEPTH(32)) u_out_q (
-    .clk(clk), .rst_n(rst_n),
+  sync_fifo #(.WIDTH(128), .DEPTH(32)) u_out_q (
+    .clk(clk), .rst_n(rst_n), .clear(1'b0),
     .in_valid(out_in_valid), .in_ready(out_in_ready), .in_data(out_in),
     .out_valid(out_valid), .out_ready(out_ready), .out_data(out_block), .count(out_count)
   );
@@ -457,10 +457,10 @@ module tls_gcm #(
     .results     (results_q),
     .a_valid     (wa_valid),
     .a_ready     (wa_ready),
-    .a_req       (wa),
+    .a_request       (wa),
     .b_valid     (wb_valid),
     .b_ready     (wb_ready),
-    .b_req       (wb),
+    .b_request       (wb),
     .block_valid (out_valid),
     .block_ready (out_ready),
     .block       (out_block),
@@ -486,7 +486,7 @@ module tls_gcm #(
   // keystream FIFO never overflows (ctr_feed credits), nor does the result
   // FIFO (combine credits).
   logic unused_top;
-  assign unused_top = ^{comb_count, feed_count, read_count, unpack_count, ks_count, ks_in_ready, aes_out_tag,
+  assign unused_top = ^{comb_count, feed_count, read_count, unpack_count, keystream_count, keystream_in_ready, aes_out_tag,
                         wb_in_ready, wa_count, out_count};
 
 endmodule

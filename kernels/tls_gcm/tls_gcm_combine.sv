@@ -19,7 +19,7 @@
 // starts while the previous job's last products are in flight.
 //
 // Output blocks go to the writer already rotated by the payload address
-// mod 16 (byte j of the block at byte (j + addr) mod 16), the bytes past the
+// mod 16 (byte j of the block at byte (j + address) mod 16), the bytes past the
 // payload's end zero: the writer only places them. The byte count of the
 // current block is kept as a mask in a register, decided a block ahead.
 `default_nettype none
@@ -34,9 +34,9 @@ module tls_gcm_combine #(
   input  wire logic                              comb_valid,
   output logic                                   comb_ready,
   input  wire logic [tls_gcm_pkg::COMB_W-1:0]    comb,
-  input  wire logic                              ks_valid,
-  output logic                                   ks_ready,
-  input  wire logic [127:0]                      ks,
+  input  wire logic                              keystream_valid,
+  output logic                                   keystream_ready,
+  input  wire logic [127:0]                      keystream,
   input  wire logic                              block_valid,
   output logic                                   block_ready,
   input  wire logic [127:0]                      block,        // memory order
@@ -68,7 +68,7 @@ module tls_gcm_combine #(
   tls_gcm_pkg::comb_t c, job_q, job_d;
   tls_gcm_pkg::wreq_t a, b;
   tls_gcm_pkg::exit_t e_in, e_out;
-  logic [31:0] rem_q, rem_d;
+  logic [31:0] remaining_q, remaining_d;
   logic [127:0] ej0_q, ej0_d;
 
   // ghash_pipe port
@@ -79,11 +79,11 @@ module tls_gcm_combine #(
   logic [tls_gcm_pkg::EXIT_W-1:0] exit_head;
   logic [1:0] exit_count;
 
-  logic [127:0] p, cph, mask, tag, cph_mem;
-  logic [255:0] cph_rot2;
+  logic [127:0] p, ciphertext, mask, tag, ciphertext_mem;
+  logic [255:0] ciphertext_rot2;
   logic [15:0] bmask_q, bmask_d;
   logic last_q, last_d;
-  logic data_fire, last_data, has_aad, has_data, tag_ok, start_ok, len_fire;
+  logic data_fire, last_data, has_aad, has_data, tag_ok, start_ok, length_fire;
 
   ghash_pipe u_ghash (
     .clk        (clk),
@@ -94,7 +94,7 @@ module tls_gcm_combine #(
     .push_final (g_final),
     .push_last  (g_last),
     .h1_load    (h1_load),
-    .h1_value   (ks),
+    .h1_value   (keystream),
     .out_valid  (g_out_valid),
     .out_ghash  (g_out)
   );
@@ -113,27 +113,27 @@ module tls_gcm_combine #(
     // Payload block: P in GCM order, keystream, mask of the valid bytes.
     for (int i = 0; i < 16; i++) mask[127 - 8 * i -: 8] = {8{bmask_q[i]}};
     p = tls_gcm_pkg::byte_swap128(block);
-    cph = (p ^ ks) & mask;
+    ciphertext = (p ^ keystream) & mask;
     last_data = last_q;
     // To memory order, rotated by the payload address mod 16 (the writer's
     // placement within a beat).
-    cph_mem = tls_gcm_pkg::byte_swap128(cph);
-    cph_rot2 = {cph_mem, cph_mem} << {job_q.addr[3:0], 3'b000};
+    ciphertext_mem = tls_gcm_pkg::byte_swap128(ciphertext);
+    ciphertext_rot2 = {ciphertext_mem, ciphertext_mem} << {job_q.address[3:0], 3'b000};
 
     state_d = state_q;
     job_d = job_q;
-    rem_d = rem_q;
+    remaining_d = remaining_q;
     bmask_d = bmask_q;
     last_d = last_q;
     ej0_d = ej0_q;
     comb_ready = 1'b0;
-    ks_ready = 1'b0;
+    keystream_ready = 1'b0;
     block_ready = 1'b0;
     wreq_valid = 1'b0;
     a = '0;
-    a.idx = c.idx;
+    a.index = c.index;
     out_valid = 1'b0;
-    out_block = cph_rot2[255:128];
+    out_block = ciphertext_rot2[255:128];
     g_valid = 1'b0;
     g_x = 128'h0;
     g_use_h1 = 1'b0;
@@ -142,12 +142,12 @@ module tls_gcm_combine #(
     h1_load = 1'b0;
     exit_in_valid = 1'b0;
     data_fire = 1'b0;
-    len_fire = 1'b0;
+    length_fire = 1'b0;
 
     // The length block: room for the result when this GHASH comes out.
     if (state_q == S_LEN && exit_in_ready &&
         ({1'b0, result_count} + (RW + 2)'(exit_count)) < (RW + 2)'(RESULT_DEPTH)) begin
-      len_fire = 1'b1;
+      length_fire = 1'b1;
       g_valid = 1'b1;
       g_x = {57'h0, job_q.aad_bytes, 3'b000, 29'h0, job_q.length, 3'b000};
       g_use_h1 = 1'b1;
@@ -159,26 +159,26 @@ module tls_gcm_combine #(
 
     // Taking the next job: when idle, or in the cycle of the length block
     // (ghash_pipe gives that block the old H).
-    start_ok = state_q == S_IDLE || len_fire;
+    start_ok = state_q == S_IDLE || length_fire;
     if (start_ok && comb_valid) begin
       if (c.status != tls_gcm_pkg::STATUS_OK) begin
         a.result_valid = 1'b1;
         a.status = c.status;
         wreq_valid = 1'b1;
         comb_ready = wreq_ready;
-      end else if (ks_valid) begin
+      end else if (keystream_valid) begin
         // H = E_K(0) is at the head of the keystream: take the job and
         // load H (and H^2) into GHASH.
         a.range_valid = 1'b1;
-        a.range_addr = c.addr;
+        a.range_address = c.address;
         a.range_length = c.length;
         wreq_valid = c.length != 32'h0;
         if (c.length == 32'h0 || wreq_ready) begin
           comb_ready = 1'b1;
-          ks_ready = 1'b1;
+          keystream_ready = 1'b1;
           h1_load = 1'b1;
           job_d = c;
-          rem_d = c.length;
+          remaining_d = c.length;
           bmask_d = byte_mask(c.length[31:4] != 28'h0 ? 5'd16 : c.length[4:0]);
           last_d = c.length <= 32'd16;
           state_d = S_J0;
@@ -190,9 +190,9 @@ module tls_gcm_combine #(
       S_J0: begin
         // E_K(J0) for the tag; the AAD block (if any) goes to GHASH meanwhile.
         // GHASH blocks: [AAD] payload... length; only the last two are final.
-        if (ks_valid) begin
-          ks_ready = 1'b1;
-          ej0_d = ks;
+        if (keystream_valid) begin
+          keystream_ready = 1'b1;
+          ej0_d = keystream;
           if (has_aad) begin
             g_valid = 1'b1;
             g_x = job_q.aad;
@@ -202,18 +202,18 @@ module tls_gcm_combine #(
         end
       end
       S_DATA: begin
-        data_fire = block_valid && ks_valid && out_ready;
+        data_fire = block_valid && keystream_valid && out_ready;
         if (data_fire) begin
           block_ready = 1'b1;
-          ks_ready = 1'b1;
+          keystream_ready = 1'b1;
           out_valid = 1'b1;
           g_valid = 1'b1;
-          g_x = job_q.decrypt ? (p & mask) : cph;
+          g_x = job_q.decrypt ? (p & mask) : ciphertext;
           g_final = last_data;
-          rem_d = rem_q - 32'd16;
+          remaining_d = remaining_q - 32'd16;
           // The next block: 16 bytes while 32 or more are left now.
-          bmask_d = byte_mask(rem_q[31:5] != 27'h0 ? 5'd16 : {1'b0, rem_q[3:0]});
-          last_d = rem_q <= 32'd32;
+          bmask_d = byte_mask(remaining_q[31:5] != 27'h0 ? 5'd16 : {1'b0, remaining_q[3:0]});
+          last_d = remaining_q <= 32'd32;
           if (last_data) state_d = S_LEN;
         end
       end
@@ -221,11 +221,11 @@ module tls_gcm_combine #(
     endcase
     wreq = a;
 
-    e_in.idx = job_q.idx;
+    e_in.index = job_q.index;
     e_in.decrypt = job_q.decrypt;
     e_in.tag = job_q.tag;
     e_in.ej0 = ej0_q;
-    e_in.addr = job_q.addr;
+    e_in.address = job_q.address;
     e_in.length = job_q.length;
 
     // A job's GHASH is out: finish its tag and result.
@@ -233,24 +233,25 @@ module tls_gcm_combine #(
     tag = g_out ^ e_out.ej0;
     tag_ok = !e_out.decrypt || tag == e_out.tag;
     b = '0;
-    b.idx = e_out.idx;
+    b.index = e_out.index;
     b.result_valid = 1'b1;
     b.status = tag_ok ? tls_gcm_pkg::STATUS_OK : tls_gcm_pkg::STATUS_AUTH_FAILED;
     b.tag = e_out.decrypt ? 128'h0 : tag;
     b.range_valid = !tag_ok && e_out.length != 32'h0;
     b.range_zero = 1'b1;
-    b.range_addr = e_out.addr;
+    b.range_address = e_out.address;
     b.range_length = e_out.length;
     result_valid = g_out_valid;
     result = b;
   end
 
-  tls_gcm_fifo #(
+  sync_fifo #(
     .WIDTH(tls_gcm_pkg::EXIT_W),
     .DEPTH(2)
   ) u_exit (
     .clk      (clk),
     .rst_n    (rst_n),
+    .clear    (1'b0),
     .in_valid (exit_in_valid),
     .in_ready (exit_in_ready),
     .in_data  (e_in),
@@ -262,17 +263,17 @@ module tls_gcm_combine #(
 
   // A GHASH result always has its exit entry (pushed with the length block).
   logic unused_exit_valid;
-  assign unused_exit_valid = ^{exit_out_valid, cph_rot2[127:0]};
+  assign unused_exit_valid = ^{exit_out_valid, ciphertext_rot2[127:0]};
 
   always_ff @(posedge clk) begin
     if (!rst_n) begin
       state_q <= S_IDLE;
-      rem_q <= 32'h0;
+      remaining_q <= 32'h0;
       bmask_q <= 16'h0;
       last_q <= 1'b0;
     end else begin
       state_q <= state_d;
-      rem_q <= rem_d;
+      remaining_q <= remaining_d;
       bmask_q <= bmask_d;
       last_q <= last_d;
     end

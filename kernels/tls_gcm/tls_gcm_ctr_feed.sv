@@ -16,7 +16,7 @@ module tls_gcm_ctr_feed #(
   input  wire logic                              feed_valid,
   output logic                                   feed_ready,
   input  wire logic [tls_gcm_pkg::FEED_W-1:0]    feed,
-  input  wire logic                              ks_pop,
+  input  wire logic                              keystream_pop,
   output logic                                   aes_valid,
   output logic [127:0]                           aes_block,
   output logic [255:0]                           aes_key,
@@ -80,7 +80,7 @@ module tls_gcm_ctr_feed #(
         end
       endcase
     end
-    outstanding_d = outstanding_q + CW'(issue) - CW'(ks_pop);
+    outstanding_d = outstanding_q + CW'(issue) - CW'(keystream_pop);
   end
 
   always_ff @(posedge clk) begin

@@ -50,7 +50,7 @@ module tls_gcm_dispatch (
   logic dirty_q, dirty_d;
   logic [31:0] dirty_lo_q, dirty_lo_d, dirty_hi_q, dirty_hi_d, dispatched_q, dispatched_d;
   logic [32:0] blocks;
-  logic [63:0] addr;
+  logic [63:0] address;
 
   always_comb begin
     j = job;
@@ -62,22 +62,22 @@ module tls_gcm_dispatch (
     fire = job_valid && outputs_ready && !overlap;
     job_ready = fire;
 
-    addr = payload + {32'h0, j.offset};
+    address = payload + {32'h0, j.offset};
     blocks = ({1'b0, j.length} + 33'd15) >> 4;
 
-    c.idx = j.idx;
+    c.index = j.index;
     c.status = j.status;
     c.decrypt = j.decrypt;
     c.aad_bytes = j.aad_bytes;
     c.aad = j.aad;
     c.tag = j.tag;
-    c.addr = addr;
+    c.address = address;
     c.length = j.length;
     f.key = j.key;
     f.is256 = j.is256;
     f.nonce = j.nonce;
     f.blocks = blocks[28:0];
-    r.addr = addr;
+    r.address = address;
     r.length = j.length;
 
     comb_valid = fire;

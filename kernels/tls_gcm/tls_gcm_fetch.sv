@@ -35,16 +35,16 @@ module tls_gcm_fetch #(
   input  wire logic [31:0]                     key_slots,
   input  wire logic [31:0]                     payload_bytes,
   // descriptor reads
-  output logic                                 desc_req_valid,
-  input  wire logic                            desc_req_ready,
-  output logic [63:0]                          desc_req_addr,
-  output logic [7:0]                           desc_req_len,
-  input  wire logic                            desc_beat_valid,
+  output logic                                 descriptor_request_valid,
+  input  wire logic                            descriptor_request_ready,
+  output logic [63:0]                          descriptor_request_address,
+  output logic [7:0]                           descriptor_request_length,
+  input  wire logic                            descriptor_beat_valid,
   // key reads
-  output logic                                 key_req_valid,
-  input  wire logic                            key_req_ready,
-  output logic [63:0]                          key_req_addr,
-  output logic [7:0]                           key_req_len,
+  output logic                                 key_request_valid,
+  input  wire logic                            key_request_ready,
+  output logic [63:0]                          key_request_address,
+  output logic [7:0]                           key_request_length,
   input  wire logic                            key_beat_valid,
   input  wire logic [511:0]                    beat_data,
   // checked jobs
@@ -54,7 +54,7 @@ module tls_gcm_fetch #(
 );
 
   generate
-    if (DESC_DEPTH < 16 || DESC_DEPTH > 256 || (DESC_DEPTH & (DESC_DEPTH - 1)) != 0) begin : g_bad_desc
+    if (DESC_DEPTH < 16 || DESC_DEPTH > 256 || (DESC_DEPTH & (DESC_DEPTH - 1)) != 0) begin : g_bad_descriptor
       $fatal(1, "tls_gcm_fetch: DESC_DEPTH must be a power of two in 16..256");
     end
     if (KEY_DEPTH < 2 || KEY_DEPTH > 64 || (KEY_DEPTH & (KEY_DEPTH - 1)) != 0) begin : g_bad_key
@@ -71,22 +71,22 @@ module tls_gcm_fetch #(
 
   // ---- descriptors ------------------------------------------------------------
   logic [31:0] next_job_q, next_job_d;
-  logic [DW:0] desc_reserved_q, desc_reserved_d;
+  logic [DW:0] descriptor_reserved_q, descriptor_reserved_d;
   logic [4:0] burst_beats, burst_q;
   logic fits_q, fits_d;
   logic [1:0] settle_q, settle_d;
-  logic desc_out_valid, desc_out_ready, desc_in_ready;
-  logic [511:0] desc_head;
-  logic unused_desc_reserved;  // GcmJob reserved0 and reserved1
-  assign unused_desc_reserved = ^{desc_head[255:224], desc_head[127:112]};
-  logic [DW:0] desc_count;
+  logic descriptor_out_valid, descriptor_out_ready, descriptor_in_ready;
+  logic [511:0] descriptor_head;
+  logic unused_descriptor_reserved;  // GcmJob reserved0 and reserved1
+  assign unused_descriptor_reserved = ^{descriptor_head[255:224], descriptor_head[127:112]};
+  logic [DW:0] descriptor_count;
 
   // The request sits in a register until the reader takes it, so that the
   // reader's arbitration never depends on this stage's arithmetic. Credits
   // and the job counter move when a request is loaded into the register.
-  logic dreq_valid_q, dreq_valid_d, dreq_load;
-  logic [63:0] dreq_addr_q, dreq_addr_d;
-  logic [7:0] dreq_len_q, dreq_len_d;
+  logic data_request_valid_q, data_request_valid_d, data_request_load;
+  logic [63:0] data_request_address_q, data_request_address_d;
+  logic [7:0] data_request_length_q, data_request_length_d;
   logic [31:0] remaining_q, remaining_d;
 
   always_comb begin
@@ -96,60 +96,61 @@ module tls_gcm_fetch #(
     // The burst and the room for it are registered over two cycles after
     // every change (a request at most every third cycle).
     fits_d = burst_q != 5'h0 &&
-             ({1'b0, desc_reserved_q} + {{(DW - 4){1'b0}}, burst_q}) <= (DW + 2)'(DESC_DEPTH);
-    dreq_load = settle_q == 2'd0 && fits_q && !dreq_valid_q;
-    desc_req_valid = dreq_valid_q;
-    desc_req_addr = dreq_addr_q;
-    desc_req_len = dreq_len_q;
+             ({1'b0, descriptor_reserved_q} + {{(DW - 4){1'b0}}, burst_q}) <= (DW + 2)'(DESC_DEPTH);
+    data_request_load = settle_q == 2'd0 && fits_q && !data_request_valid_q;
+    descriptor_request_valid = data_request_valid_q;
+    descriptor_request_address = data_request_address_q;
+    descriptor_request_length = data_request_length_q;
   end
 
   always_comb begin
     next_job_d = next_job_q;
     remaining_d = remaining_q;
-    desc_reserved_d = desc_reserved_q;
-    dreq_valid_d = dreq_valid_q && !desc_req_ready;
-    dreq_addr_d = dreq_addr_q;
-    dreq_len_d = dreq_len_q;
+    descriptor_reserved_d = descriptor_reserved_q;
+    data_request_valid_d = data_request_valid_q && !descriptor_request_ready;
+    data_request_address_d = data_request_address_q;
+    data_request_length_d = data_request_length_q;
     settle_d = settle_q == 2'd0 ? 2'd0 : settle_q - 2'd1;
-    if (dreq_load || run_start) settle_d = 2'd2;
-    if (dreq_load) begin
-      dreq_valid_d = 1'b1;
-      dreq_addr_d = jobs + {26'h0, next_job_q, 6'h00};
-      dreq_len_d = {3'h0, burst_q - 5'd1};
+    if (data_request_load || run_start) settle_d = 2'd2;
+    if (data_request_load) begin
+      data_request_valid_d = 1'b1;
+      data_request_address_d = jobs + {26'h0, next_job_q, 6'h00};
+      data_request_length_d = {3'h0, burst_q - 5'd1};
       next_job_d = next_job_q + {27'h0, burst_q};
       remaining_d = remaining_q - {27'h0, burst_q};
-      desc_reserved_d = desc_reserved_d + {{(DW - 4){1'b0}}, burst_q};
+      descriptor_reserved_d = descriptor_reserved_d + {{(DW - 4){1'b0}}, burst_q};
     end
-    if (desc_out_valid && desc_out_ready) desc_reserved_d = desc_reserved_d - 1'b1;
+    if (descriptor_out_valid && descriptor_out_ready) descriptor_reserved_d = descriptor_reserved_d - 1'b1;
     if (run_start) begin
       next_job_d = 32'h0;
       remaining_d = job_count;
-      desc_reserved_d = '0;
+      descriptor_reserved_d = '0;
     end
   end
 
-  tls_gcm_fifo #(
+  sync_fifo #(
     .WIDTH(512),
     .DEPTH(DESC_DEPTH)
-  ) u_desc (
+  ) u_descriptor (
     .clk      (clk),
     .rst_n    (rst_n),
-    .in_valid (desc_beat_valid),
-    .in_ready (desc_in_ready),
+    .clear    (1'b0),
+    .in_valid (descriptor_beat_valid),
+    .in_ready (descriptor_in_ready),
     .in_data  (beat_data),
-    .out_valid(desc_out_valid),
-    .out_ready(desc_out_ready),
-    .out_data (desc_head),
-    .count    (desc_count)
+    .out_valid(descriptor_out_valid),
+    .out_ready(descriptor_out_ready),
+    .out_data (descriptor_head),
+    .count    (descriptor_count)
   );
 
   // ---- keys -------------------------------------------------------------------
   logic [31:0] slot;
-  logic slot_in_range, pend_in_ready, pend_push;
+  logic slot_in_range, pending_in_ready, pending_push;
   logic [KW:0] key_reserved_q, key_reserved_d;
-  logic [PEND_W-1:0] pend_in, pend_head;
-  logic pend_out_valid, pend_out_ready;
-  logic [$clog2(16):0] pend_count;
+  logic [PEND_W-1:0] pending_in, pending_head;
+  logic pending_out_valid, pending_out_ready;
+  logic [$clog2(16):0] pending_count;
   logic key_out_valid, key_out_ready, key_in_ready;
   logic [KEYE_W-1:0] key_head;
   logic [KW:0] key_count;
@@ -157,59 +158,61 @@ module tls_gcm_fetch #(
   // Key requests also wait in a register for the reader. A descriptor moves
   // on to the pending FIFO when the register can take its key request (or
   // its slot is out of range and it needs none).
-  logic kreq_valid_q, kreq_valid_d, kreq_free;
-  logic [63:0] kreq_addr_q, kreq_addr_d;
+  logic key_request_valid_q, key_request_valid_d, key_request_free;
+  logic [63:0] key_request_address_q, key_request_address_d;
 
   always_comb begin
-    slot = desc_head[31:0];
+    slot = descriptor_head[31:0];
     slot_in_range = slot < key_slots;
     // Only an empty request register takes a key request (not one being
     // taken this cycle: the reader's arbitration stays off this path).
-    kreq_free = !kreq_valid_q;
-    pend_push = desc_out_valid && pend_in_ready &&
-                (!slot_in_range || (kreq_free && key_reserved_q != (KW + 1)'(KEY_DEPTH)));
-    key_req_valid = kreq_valid_q;
-    key_req_addr = kreq_addr_q;
-    key_req_len = 8'h00;
+    key_request_free = !key_request_valid_q;
+    pending_push = descriptor_out_valid && pending_in_ready &&
+                (!slot_in_range || (key_request_free && key_reserved_q != (KW + 1)'(KEY_DEPTH)));
+    key_request_valid = key_request_valid_q;
+    key_request_address = key_request_address_q;
+    key_request_length = 8'h00;
   end
 
   always_comb begin
-    desc_out_ready = pend_push;
-    pend_in = {slot_in_range, desc_head[63:32], desc_head[95:64], desc_head[103:96], desc_head[111:104],
-               desc_head[223:128], desc_head[383:256], desc_head[511:384]};
-    kreq_valid_d = kreq_valid_q && !key_req_ready;
-    kreq_addr_d = kreq_addr_q;
+    descriptor_out_ready = pending_push;
+    pending_in = {slot_in_range, descriptor_head[63:32], descriptor_head[95:64], descriptor_head[103:96], descriptor_head[111:104],
+               descriptor_head[223:128], descriptor_head[383:256], descriptor_head[511:384]};
+    key_request_valid_d = key_request_valid_q && !key_request_ready;
+    key_request_address_d = key_request_address_q;
     key_reserved_d = key_reserved_q;
-    if (pend_push && slot_in_range) begin
-      kreq_valid_d = 1'b1;
-      kreq_addr_d = keys + {26'h0, slot, 6'h00};
+    if (pending_push && slot_in_range) begin
+      key_request_valid_d = 1'b1;
+      key_request_address_d = keys + {26'h0, slot, 6'h00};
       key_reserved_d = key_reserved_d + 1'b1;
     end
     if (key_out_valid && key_out_ready) key_reserved_d = key_reserved_d - 1'b1;
     if (run_start) key_reserved_d = '0;
   end
 
-  tls_gcm_fifo #(
+  sync_fifo #(
     .WIDTH(PEND_W),
     .DEPTH(16)
-  ) u_pend (
+  ) u_pending (
     .clk      (clk),
     .rst_n    (rst_n),
-    .in_valid (pend_push),
-    .in_ready (pend_in_ready),
-    .in_data  (pend_in),
-    .out_valid(pend_out_valid),
-    .out_ready(pend_out_ready),
-    .out_data (pend_head),
-    .count    (pend_count)
+    .clear    (1'b0),
+    .in_valid (pending_push),
+    .in_ready (pending_in_ready),
+    .in_data  (pending_in),
+    .out_valid(pending_out_valid),
+    .out_ready(pending_out_ready),
+    .out_data (pending_head),
+    .count    (pending_count)
   );
 
-  tls_gcm_fifo #(
+  sync_fifo #(
     .WIDTH(KEYE_W),
     .DEPTH(KEY_DEPTH)
   ) u_key (
     .clk      (clk),
     .rst_n    (rst_n),
+    .clear    (1'b0),
     .in_valid (key_beat_valid),
     .in_ready (key_in_ready),
     .in_data  (beat_data[KEYE_W-1:0]),
@@ -228,18 +231,18 @@ module tls_gcm_fetch #(
   logic [255:0] key_bytes_mem;
   logic [32:0] end_offset;
   logic check_fire;
-  logic [31:0] idx_q, idx_d;
+  logic [31:0] index_q, index_d;
   tls_gcm_pkg::job_t job_d, job_q;
   logic job_valid_q, job_valid_d;
 
   always_comb begin
-    {has_key, p_offset, p_length, p_op, p_aad_bytes, p_nonce, p_aad, p_tag} = pend_head;
+    {has_key, p_offset, p_length, p_op, p_aad_bytes, p_nonce, p_aad, p_tag} = pending_head;
     key_bytes_mem = key_head[255:0];
     key_bytes = key_head[263:256];
     end_offset = {1'b0, p_offset} + {1'b0, p_length};
 
     job_d = '0;
-    job_d.idx = idx_q;
+    job_d.index = index_q;
     if (!has_key || (key_bytes != 8'd16 && key_bytes != 8'd32)) begin
       job_d.status = tls_gcm_pkg::STATUS_BAD_KEY_SLOT;
     end else if (p_op > 8'd1 || p_aad_bytes > 8'd13 || end_offset > {1'b0, payload_bytes}) begin
@@ -263,50 +266,50 @@ module tls_gcm_fetch #(
     job_d.end_offset = end_offset[31:0];
 
     // One output register; a new job moves in when it is empty or leaving.
-    check_fire = pend_out_valid && (!has_key || key_out_valid) && (!job_valid_q || job_ready);
-    pend_out_ready = check_fire;
+    check_fire = pending_out_valid && (!has_key || key_out_valid) && (!job_valid_q || job_ready);
+    pending_out_ready = check_fire;
     key_out_ready = check_fire && has_key;
     job_valid_d = check_fire || (job_valid_q && !job_ready);
-    idx_d = check_fire ? idx_q + 32'h1 : idx_q;
-    if (run_start) idx_d = 32'h0;
+    index_d = check_fire ? index_q + 32'h1 : index_q;
+    if (run_start) index_d = 32'h0;
     job_valid = job_valid_q;
     job = job_q;
   end
 
   // Room for every beat was reserved before its read was issued.
   logic unused_fifo_status;
-  assign unused_fifo_status = ^{desc_in_ready, key_in_ready, desc_count, pend_count, key_count, nonce_block[31:0]};
+  assign unused_fifo_status = ^{descriptor_in_ready, key_in_ready, descriptor_count, pending_count, key_count, nonce_block[31:0]};
 
   always_ff @(posedge clk) begin
     if (!rst_n) begin
       next_job_q <= 32'h0;
       remaining_q <= 32'h0;
-      dreq_valid_q <= 1'b0;
-      dreq_addr_q <= 64'h0;
-      dreq_len_q <= 8'h0;
+      data_request_valid_q <= 1'b0;
+      data_request_address_q <= 64'h0;
+      data_request_length_q <= 8'h0;
       settle_q <= 2'd0;
       fits_q <= 1'b0;
       burst_q <= 5'h0;
-      kreq_valid_q <= 1'b0;
-      kreq_addr_q <= 64'h0;
-      desc_reserved_q <= '0;
+      key_request_valid_q <= 1'b0;
+      key_request_address_q <= 64'h0;
+      descriptor_reserved_q <= '0;
       key_reserved_q <= '0;
-      idx_q <= 32'h0;
+      index_q <= 32'h0;
       job_valid_q <= 1'b0;
     end else begin
       next_job_q <= next_job_d;
       remaining_q <= remaining_d;
-      dreq_valid_q <= dreq_valid_d;
-      dreq_addr_q <= dreq_addr_d;
-      dreq_len_q <= dreq_len_d;
+      data_request_valid_q <= data_request_valid_d;
+      data_request_address_q <= data_request_address_d;
+      data_request_length_q <= data_request_length_d;
       settle_q <= settle_d;
       fits_q <= fits_d;
       burst_q <= burst_beats;
-      kreq_valid_q <= kreq_valid_d;
-      kreq_addr_q <= kreq_addr_d;
-      desc_reserved_q <= desc_reserved_d;
+      key_request_valid_q <= key_request_valid_d;
+      key_request_address_q <= key_request_address_d;
+      descriptor_reserved_q <= descriptor_reserved_d;
       key_reserved_q <= key_reserved_d;
-      idx_q <= idx_d;
+      index_q <= index_d;
       job_valid_q <= job_valid_d;
     end
   end

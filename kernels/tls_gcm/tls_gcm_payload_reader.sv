@@ -20,10 +20,10 @@ module tls_gcm_payload_reader #(
   input  wire logic                              range_valid,
   output logic                                   range_ready,
   input  wire logic [tls_gcm_pkg::RANGE_W-1:0]   range_in,
-  output logic                                   req_valid,
-  input  wire logic                              req_ready,
-  output logic [63:0]                            req_addr,
-  output logic [7:0]                             req_len,
+  output logic                                   request_valid,
+  input  wire logic                              request_ready,
+  output logic [63:0]                            request_address,
+  output logic [7:0]                             request_length,
   input  wire logic                              beat_in_valid,
   input  wire logic [511:0]                      beat_in,
   output logic                                   beat_valid,
@@ -41,7 +41,7 @@ module tls_gcm_payload_reader #(
 
   tls_gcm_pkg::range_t r;
   logic active_q, active_d;
-  logic [57:0] beat_addr_q, beat_addr_d;   // address / 64
+  logic [57:0] beat_address_q, beat_address_d;   // address / 64
   logic [26:0] beats_left_q, beats_left_d;
   logic [BW:0] reserved_q, reserved_d;
   logic [4:0] burst, burst_q;
@@ -49,50 +49,50 @@ module tls_gcm_payload_reader #(
   logic [1:0] settle_q, settle_d;
   logic [32:0] span;
   logic fifo_in_ready, load;
-  logic req_valid_q, req_valid_d;
-  logic [63:0] req_addr_q, req_addr_d;
-  logic [7:0] req_len_q, req_len_d;
+  logic request_valid_q, request_valid_d;
+  logic [63:0] request_address_q, request_address_d;
+  logic [7:0] request_length_q, request_length_d;
   logic [BW:0] fifo_count;
 
   always_comb begin
     r = range_in;
-    // Beats covering [addr, addr + length).
-    span = {27'h0, r.addr[5:0]} + {1'b0, r.length} + 33'd63;
+    // Beats covering [address, address + length).
+    span = {27'h0, r.address[5:0]} + {1'b0, r.length} + 33'd63;
     range_ready = !active_q;
 
-    burst = 5'd16 - {1'b0, beat_addr_q[3:0]};
+    burst = 5'd16 - {1'b0, beat_address_q[3:0]};
     if (beats_left_q[26:4] == 23'h0 && beats_left_q[4:0] < burst) burst = beats_left_q[4:0];
     // The request waits in a register for the reader (credits move when it
     // is loaded), so the reader's arbitration never depends on this logic.
     fits_d = ({1'b0, reserved_q} + {{(BW - 4){1'b0}}, burst_q}) <= (BW + 2)'(BEAT_DEPTH);
     // Only into an empty request register: the reader's handshake stays off
     // this path.
-    load = active_q && settle_q == 2'd0 && fits_q && !req_valid_q;
-    req_valid = req_valid_q;
-    req_addr = req_addr_q;
-    req_len = req_len_q;
+    load = active_q && settle_q == 2'd0 && fits_q && !request_valid_q;
+    request_valid = request_valid_q;
+    request_address = request_address_q;
+    request_length = request_length_q;
   end
 
   always_comb begin
     active_d = active_q;
-    beat_addr_d = beat_addr_q;
+    beat_address_d = beat_address_q;
     beats_left_d = beats_left_q;
     reserved_d = reserved_q;
-    req_valid_d = req_valid_q && !req_ready;
-    req_addr_d = req_addr_q;
-    req_len_d = req_len_q;
+    request_valid_d = request_valid_q && !request_ready;
+    request_address_d = request_address_q;
+    request_length_d = request_length_q;
     settle_d = settle_q == 2'd0 ? 2'd0 : settle_q - 2'd1;
     if (range_valid && range_ready || load) settle_d = 2'd2;
     if (range_valid && range_ready) begin
       active_d = 1'b1;  // length > 0: the dispatcher sends no empty ranges
-      beat_addr_d = r.addr[63:6];
+      beat_address_d = r.address[63:6];
       beats_left_d = span[32:6];
     end
     if (load) begin
-      req_valid_d = 1'b1;
-      req_addr_d = {beat_addr_q, 6'h00};
-      req_len_d = {3'h0, burst_q - 5'd1};
-      beat_addr_d = beat_addr_q + {53'h0, burst_q};
+      request_valid_d = 1'b1;
+      request_address_d = {beat_address_q, 6'h00};
+      request_length_d = {3'h0, burst_q - 5'd1};
+      beat_address_d = beat_address_q + {53'h0, burst_q};
       beats_left_d = beats_left_q - {22'h0, burst_q};
       reserved_d = reserved_d + {{(BW - 4){1'b0}}, burst_q};
       if (beats_left_q == {22'h0, burst_q}) active_d = 1'b0;
@@ -100,12 +100,13 @@ module tls_gcm_payload_reader #(
     if (beat_valid && beat_ready) reserved_d = reserved_d - 1'b1;
   end
 
-  tls_gcm_fifo #(
+  sync_fifo #(
     .WIDTH(512),
     .DEPTH(BEAT_DEPTH)
   ) u_beats (
     .clk      (clk),
     .rst_n    (rst_n),
+    .clear    (1'b0),
     .in_valid (beat_in_valid),
     .in_ready (fifo_in_ready),
     .in_data  (beat_in),
@@ -122,12 +123,12 @@ module tls_gcm_payload_reader #(
   always_ff @(posedge clk) begin
     if (!rst_n) begin
       active_q <= 1'b0;
-      beat_addr_q <= 58'h0;
+      beat_address_q <= 58'h0;
       beats_left_q <= 27'h0;
       reserved_q <= '0;
-      req_valid_q <= 1'b0;
-      req_addr_q <= 64'h0;
-      req_len_q <= 8'h0;
+      request_valid_q <= 1'b0;
+      request_address_q <= 64'h0;
+      request_length_q <= 8'h0;
       settle_q <= 2'd0;
       fits_q <= 1'b0;
       burst_q <= 5'h0;
@@ -136,12 +137,12 @@ module tls_gcm_payload_reader #(
       fits_q <= fits_d;
       burst_q <= burst;
       active_q <= active_d;
-      beat_addr_q <= beat_addr_d;
+      beat_address_q <= beat_address_d;
       beats_left_q <= beats_left_d;
       reserved_q <= reserved_d;
-      req_valid_q <= req_valid_d;
-      req_addr_q <= req_addr_d;
-      req_len_q <= req_len_d;
+      request_valid_q <= request_valid_d;
+      request_address_q <= request_address_d;
+      request_length_q <= request_length_d;
     end
   end
 

@@ -92,12 +92,12 @@ package tls_gcm_pkg;
   endfunction
 
   // MixColumns on one column; byte 0 of the column in bits [31:24].
-  function automatic logic [31:0] mix_column(input logic [31:0] col);
+  function automatic logic [31:0] mix_column(input logic [31:0] column);
     logic [7:0] a0, a1, a2, a3;
-    a0 = col[31:24];
-    a1 = col[23:16];
-    a2 = col[15:8];
-    a3 = col[7:0];
+    a0 = column[31:24];
+    a1 = column[23:16];
+    a2 = column[15:8];
+    a3 = column[7:0];
     mix_column = {xtime(a0) ^ xtime(a1) ^ a1 ^ a2 ^ a3,
                   a0 ^ xtime(a1) ^ xtime(a2) ^ a2 ^ a3,
                   a0 ^ a1 ^ xtime(a2) ^ xtime(a3) ^ a3,
@@ -182,7 +182,7 @@ package tls_gcm_pkg;
 
   // A job after the checks (fetch -> dispatch).
   typedef struct packed {
-    logic [31:0]  idx;         // position in the batch
+    logic [31:0]  index;         // position in the batch
     logic [1:0]   status;      // STATUS_*; only OK jobs touch the payload
     logic         decrypt;
     logic [3:0]   aad_bytes;   // 0..13
@@ -199,13 +199,13 @@ package tls_gcm_pkg;
 
   // What the combiner needs of a job (dispatch -> combine).
   typedef struct packed {
-    logic [31:0]  idx;
+    logic [31:0]  index;
     logic [1:0]   status;
     logic         decrypt;
     logic [3:0]   aad_bytes;
     logic [127:0] aad;
     logic [127:0] tag;
-    logic [63:0]  addr;        // payload address in device memory
+    logic [63:0]  address;        // payload address in device memory
     logic [31:0]  length;
   } comb_t;
   localparam int unsigned COMB_W = 32 + 2 + 1 + 4 + 128 + 128 + 64 + 32;
@@ -223,7 +223,7 @@ package tls_gcm_pkg;
   // A byte range in device memory (payload reads; unpacking uses the low
   // address bits only).
   typedef struct packed {
-    logic [63:0] addr;
+    logic [63:0] address;
     logic [31:0] length;
   } range_t;
   localparam int unsigned RANGE_W = 64 + 32;
@@ -231,10 +231,10 @@ package tls_gcm_pkg;
   // One request to the writer: an optional byte range (payload blocks from
   // the combiner, or zeros), then an optional result record.
   typedef struct packed {
-    logic [31:0]  idx;
+    logic [31:0]  index;
     logic         range_valid;
     logic         range_zero;  // write zeros instead of payload blocks
-    logic [63:0]  range_addr;
+    logic [63:0]  range_address;
     logic [31:0]  range_length;
     logic         result_valid;
     logic [1:0]   status;
@@ -244,11 +244,11 @@ package tls_gcm_pkg;
 
   // A job whose GHASH is in flight (combine, length block in -> GHASH out).
   typedef struct packed {
-    logic [31:0]  idx;
+    logic [31:0]  index;
     logic         decrypt;
     logic [127:0] tag;         // received tag (decrypt)
     logic [127:0] ej0;         // E_K(J0)
-    logic [63:0]  addr;
+    logic [63:0]  address;
     logic [31:0]  length;
   } exit_t;
   localparam int unsigned EXIT_W = 32 + 1 + 128 + 128 + 64 + 32;

@@ -20,10 +20,10 @@ module tls_gcm_reader #(
   input  wire logic                 rst_n,
   // requests: byte address of the first beat (beat aligned) and AXI len
   // (beats - 1); a burst must not cross 4 KiB
-  input  wire logic [PORTS-1:0]     req_valid,
-  output logic [PORTS-1:0]          req_ready,
-  input  wire logic [PORTS*64-1:0]  req_addr,
-  input  wire logic [PORTS*8-1:0]   req_len,
+  input  wire logic [PORTS-1:0]     request_valid,
+  output logic [PORTS-1:0]          request_ready,
+  input  wire logic [PORTS*64-1:0]  request_address,
+  input  wire logic [PORTS*8-1:0]   request_length,
   // data: one beat, flagged for the port it belongs to
   output logic [PORTS-1:0]          beat_valid,
   output logic [DATA_W-1:0]         beat_data,
@@ -59,7 +59,7 @@ module tls_gcm_reader #(
   logic [63:0] araddr_q, araddr_d;
   logic [7:0] arlen_q, arlen_d;
   logic ar_free, route_in_ready, route_out_valid, load;
-  logic [SEL_W-1:0] sel, route_head;
+  logic [SEL_W-1:0] select, route_head;
   logic [$clog2(ROUTE_DEPTH):0] route_count;
 
   // Error responses are not expected from device memory; the kernel has no
@@ -69,21 +69,21 @@ module tls_gcm_reader #(
 
   always_comb begin
     ar_free = !arvalid_q || arready;
-    sel = '0;
+    select = '0;
     for (int p = PORTS - 1; p >= 0; p--) begin
-      if (req_valid[p]) sel = SEL_W'(p);
+      if (request_valid[p]) select = SEL_W'(p);
     end
-    load = ar_free && route_in_ready && |req_valid;
-    req_ready = '0;
-    if (load) req_ready[sel] = 1'b1;
+    load = ar_free && route_in_ready && |request_valid;
+    request_ready = '0;
+    if (load) request_ready[select] = 1'b1;
 
     arvalid_d = arvalid_q && !arready;
     araddr_d = araddr_q;
     arlen_d = arlen_q;
     if (load) begin
       arvalid_d = 1'b1;
-      araddr_d = req_addr[64 * sel +: 64];
-      arlen_d = req_len[8 * sel +: 8];
+      araddr_d = request_address[64 * select +: 64];
+      arlen_d = request_length[8 * select +: 8];
     end
 
     arvalid = arvalid_q;
@@ -97,15 +97,16 @@ module tls_gcm_reader #(
     if (rvalid && route_out_valid) beat_valid[route_head] = 1'b1;
   end
 
-  tls_gcm_fifo #(
+  sync_fifo #(
     .WIDTH(SEL_W),
     .DEPTH(ROUTE_DEPTH)
   ) u_route (
     .clk      (clk),
     .rst_n    (rst_n),
+    .clear    (1'b0),
     .in_valid (load),
     .in_ready (route_in_ready),
-    .in_data  (sel),
+    .in_data  (select),
     .out_valid(route_out_valid),
     .out_ready(rvalid && rlast),
     .out_data (route_head),

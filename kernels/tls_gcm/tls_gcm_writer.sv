@@ -27,10 +27,10 @@ module tls_gcm_writer #(
   input  wire logic [63:0]                       results,
   input  wire logic                              a_valid,
   output logic                                   a_ready,
-  input  wire logic [tls_gcm_pkg::WREQ_W-1:0]    a_req,
+  input  wire logic [tls_gcm_pkg::WREQ_W-1:0]    a_request,
   input  wire logic                              b_valid,
   output logic                                   b_ready,
-  input  wire logic [tls_gcm_pkg::WREQ_W-1:0]    b_req,
+  input  wire logic [tls_gcm_pkg::WREQ_W-1:0]    b_request,
   input  wire logic                              block_valid,
   output logic                                   block_ready,
   input  wire logic [127:0]                      block,      // memory order
@@ -66,9 +66,9 @@ module tls_gcm_writer #(
   logic take_b, merge_fire, awq_in_ready, wq_in_ready;
 
   always_comb begin
-    ra = a_req;
-    rb = b_req;
-    take_b = b_valid && (!a_valid || ra.idx > rb.idx);
+    ra = a_request;
+    rb = b_request;
+    take_b = b_valid && (!a_valid || ra.index > rb.index);
     pick = take_b ? rb : ra;
     merge_fire = (a_valid || b_valid) && awq_in_ready && wq_in_ready;
     a_ready = merge_fire && !take_b;
@@ -79,21 +79,21 @@ module tls_gcm_writer #(
   logic [tls_gcm_pkg::WREQ_W-1:0] awq_head, wq_head;
   logic [QW:0] awq_count, wq_count;
 
-  tls_gcm_fifo #(
+  sync_fifo #(
     .WIDTH(tls_gcm_pkg::WREQ_W),
     .DEPTH(REQ_DEPTH)
   ) u_awq (
-    .clk(clk), .rst_n(rst_n),
+    .clk(clk), .rst_n(rst_n), .clear(1'b0),
     .in_valid(merge_fire), .in_ready(awq_in_ready), .in_data(pick),
     .out_valid(awq_valid), .out_ready(awq_ready), .out_data(awq_head),
     .count(awq_count)
   );
 
-  tls_gcm_fifo #(
+  sync_fifo #(
     .WIDTH(tls_gcm_pkg::WREQ_W),
     .DEPTH(REQ_DEPTH)
   ) u_wq (
-    .clk(clk), .rst_n(rst_n),
+    .clk(clk), .rst_n(rst_n), .clear(1'b0),
     .in_valid(merge_fire), .in_ready(wq_in_ready), .in_data(pick),
     .out_valid(wq_valid), .out_ready(wq_ready), .out_data(wq_head),
     .count(wq_count)
@@ -107,19 +107,19 @@ module tls_gcm_writer #(
   logic [57:0] aw_beat_q, aw_beat_d;
   logic [26:0] aw_left_q, aw_left_d;
   logic awvalid_q, awvalid_d;
-  logic [63:0] awaddr_q, awaddr_d, aw_result_addr;
+  logic [63:0] awaddr_q, awaddr_d, aw_result_address;
   logic [7:0] awlen_q, awlen_d;
   logic [31:0] aw_done_q, aw_done_d, b_done_q, b_done_d;
   logic [6:0] aw_burst;
   logic [32:0] aw_span;
   logic aw_free, aw_load;
-  logic [63:0] aw_load_addr;
-  logic [7:0] aw_load_len;
+  logic [63:0] aw_load_address;
+  logic [7:0] aw_load_length;
 
   always_comb begin
     aw_r = awq_head;
-    aw_span = {27'h0, aw_r.range_addr[5:0]} + {1'b0, aw_r.range_length} + 33'd63;
-    aw_result_addr = results + {27'h0, aw_r.idx, 5'h00};
+    aw_span = {27'h0, aw_r.range_address[5:0]} + {1'b0, aw_r.range_length} + 33'd63;
+    aw_result_address = results + {27'h0, aw_r.index, 5'h00};
     aw_free = !awvalid_q || awready;
     // Beats to the next 4 KiB boundary, at most what is left.
     aw_burst = 7'd64 - {1'b0, aw_beat_q[5:0]};
@@ -130,14 +130,14 @@ module tls_gcm_writer #(
     aw_left_d = aw_left_q;
     awq_ready = 1'b0;
     aw_load = 1'b0;
-    aw_load_addr = {aw_beat_q, 6'h00};
-    aw_load_len = 8'(aw_burst - 7'd1);
+    aw_load_address = {aw_beat_q, 6'h00};
+    aw_load_length = 8'(aw_burst - 7'd1);
     case (aw_phase_q)
       P_IDLE: begin
         if (awq_valid) begin
           if (aw_r.range_valid && aw_r.range_length != 32'h0) begin
             aw_phase_d = P_RANGE;
-            aw_beat_d = aw_r.range_addr[63:6];
+            aw_beat_d = aw_r.range_address[63:6];
             aw_left_d = aw_span[32:6];
           end else if (aw_r.result_valid) begin
             aw_phase_d = P_RESULT;
@@ -162,8 +162,8 @@ module tls_gcm_writer #(
         end
       end
       P_RESULT: begin
-        aw_load_addr = {aw_result_addr[63:6], 6'h00};
-        aw_load_len = 8'h00;
+        aw_load_address = {aw_result_address[63:6], 6'h00};
+        aw_load_length = 8'h00;
         if (aw_free) begin
           aw_load = 1'b1;
           aw_phase_d = P_IDLE;
@@ -178,8 +178,8 @@ module tls_gcm_writer #(
     awlen_d = awlen_q;
     if (aw_load) begin
       awvalid_d = 1'b1;
-      awaddr_d = aw_load_addr;
-      awlen_d = aw_load_len;
+      awaddr_d = aw_load_address;
+      awlen_d = aw_load_length;
     end
     aw_done_d = aw_done_q + {31'h0, awvalid_q && awready};
     b_done_d = b_done_q + {31'h0, bvalid};
@@ -201,7 +201,7 @@ module tls_gcm_writer #(
   // the per-request arithmetic), which becomes the current request as soon
   // as the one before is done, with no idle cycle in between. Payload blocks
   // arrive already rotated by the range's address mod 16 (r) and zero past
-  // the payload's end (tls_gcm_combine), so a block at byte pos = 16q + r of
+  // the payload's end (tls_gcm_combine), so a block at byte position = 16q + r of
   // a two-beat field goes in two pieces: its bytes from r up to chunk q, the
   // bytes below r to chunk q+1. Every block but a range's last is 16 bytes;
   // the last one's strobes and whether it ends or crosses its beat are
@@ -211,41 +211,41 @@ module tls_gcm_writer #(
   typedef struct packed {
     logic         range;       // a byte range to write (payload or zeros)
     logic         zero;        // ... of zeros
-    logic [5:0]   pos;         // the range's first byte in its beat
+    logic [5:0]   position;         // the range's first byte in its beat
     logic [57:0]  beat;        // the range's first beat (address / 64)
-    logic [31:0]  rem;         // the range's bytes
+    logic [31:0]  remaining;         // the range's bytes
     logic         last;        // the range is one block
     logic [15:0]  upper;       // block bytes that go to chunk q: 16'hffff << r
     logic [15:0]  last_strb;   // strobes of the (rotated) last block
     logic         last_full;   // the last block reaches the end of its beat
     logic         last_over;   // ... and crosses into the next beat
     logic         result;      // then a result record
-    logic         res_half;    // the record's half of its beat (address bit 5)
-    logic [255:0] res_data;    // the record, memory order
+    logic         result_half;    // the record's half of its beat (address bit 5)
+    logic [255:0] result_data;    // the record, memory order
   } wcur_t;
 
   tls_gcm_pkg::wreq_t w_r;
   wcur_t nx_d, nx_q, cu_q, cu_d;
   logic nx_valid_q, nx_valid_d, nx_load, cu_load, cu_done;
   phase_e w_phase_q, w_phase_d;
-  logic [5:0] pos_q, pos_d, x_end;
-  logic [31:0] rem_q, rem_d;
+  logic [5:0] position_q, position_d, x_end;
+  logic [31:0] remaining_q, remaining_d;
   logic last_q, last_d;
   logic [57:0] w_beat_q, w_beat_d;
-  logic [511:0] acc_q, acc_d;
-  logic [63:0] acc_strb_q, acc_strb_d;
+  logic [511:0] accumulator_q, accumulator_d;
+  logic [63:0] accumulator_strb_q, accumulator_strb_d;
   logic wvalid_q, wvalid_d, wlast_q, wlast_d, wresult_q, wresult_d;
   logic [511:0] wdata_q, wdata_d;
   logic [63:0] wstrb_q, wstrb_d;
   logic [31:0] results_done_q, results_done_d;
   logic burst_open_q, burst_open_d, aw_ahead_q, aw_ahead_d, idle_q, idle_d;
   logic [15:0] aw_ahead_count_q, aw_ahead_count_d;
-  logic aw_ahead_inc, aw_ahead_dec;
-  logic out_free, w_hs, src_valid, step, beat_full, overflow;
+  logic aw_ahead_increment, aw_ahead_decrement;
+  logic out_free, w_handshake, source_valid, step, beat_full, overflow;
   logic [4:0] take_last;
   logic [15:0] strb, last_mask;
   logic [31:0] last_strb2;
-  logic [127:0] src, upper_data, lower_data;
+  logic [127:0] source, upper_data, lower_data;
   logic [15:0] upper_strb, lower_strb;
   logic [1023:0] placed;
   logic [127:0] placed_strb;
@@ -257,72 +257,72 @@ module tls_gcm_writer #(
     w_r = wq_head;
     nx_d.range = w_r.range_valid && w_r.range_length != 32'h0;
     nx_d.zero = w_r.range_zero;
-    nx_d.pos = w_r.range_addr[5:0];
-    nx_d.beat = w_r.range_addr[63:6];
-    nx_d.rem = w_r.range_length;
+    nx_d.position = w_r.range_address[5:0];
+    nx_d.beat = w_r.range_address[63:6];
+    nx_d.remaining = w_r.range_length;
     nx_d.last = w_r.range_length <= 32'd16;
-    nx_d.upper = 16'hffff << w_r.range_addr[3:0];
+    nx_d.upper = 16'hffff << w_r.range_address[3:0];
     take_last = w_r.range_length[3:0] == 4'h0 ? 5'd16 : {1'b0, w_r.range_length[3:0]};
     for (int i = 0; i < 16; i++) last_mask[i] = 5'(i) < take_last;
-    last_strb2 = {last_mask, last_mask} << w_r.range_addr[3:0];
+    last_strb2 = {last_mask, last_mask} << w_r.range_address[3:0];
     nx_d.last_strb = last_strb2[31:16];
     // The last block ends at x_end (mod 64) = (address + length) mod 64; it
     // reached the end of its beat if x_end < its bytes.
-    x_end = w_r.range_addr[5:0] + w_r.range_length[5:0];
+    x_end = w_r.range_address[5:0] + w_r.range_length[5:0];
     nx_d.last_full = {1'b0, x_end} < {2'b0, take_last};
     nx_d.last_over = x_end != 6'h0 && {1'b0, x_end} < {2'b0, take_last};
     nx_d.result = w_r.result_valid;
-    nx_d.res_half = results[5] ^ w_r.idx[0];
-    nx_d.res_data = {tls_gcm_pkg::byte_swap128(w_r.tag), 120'h0, 6'h00, w_r.status};
+    nx_d.result_half = results[5] ^ w_r.index[0];
+    nx_d.result_data = {tls_gcm_pkg::byte_swap128(w_r.tag), 120'h0, 6'h00, w_r.status};
     nx_load = wq_valid && !nx_valid_q;
     wq_ready = nx_load;
 
     // A beat that opens a burst waits for that burst's AW handshake
     // (aw_ahead_q: AW handshakes not yet matched by an opened W burst).
     wvalid = wvalid_q && (burst_open_q || aw_ahead_q);
-    w_hs = wvalid && wready;
-    out_free = !wvalid_q || w_hs;
+    w_handshake = wvalid && wready;
+    out_free = !wvalid_q || w_handshake;
 
     // ---- place the current block
-    src_valid = cu_q.zero || block_valid;
-    src = cu_q.zero ? 128'h0 : block;
+    source_valid = cu_q.zero || block_valid;
+    source = cu_q.zero ? 128'h0 : block;
     strb = last_q ? cu_q.last_strb : 16'hffff;
     for (int i = 0; i < 16; i++) begin
-      upper_data[8 * i +: 8] = cu_q.upper[i] ? src[8 * i +: 8] : 8'h00;
-      lower_data[8 * i +: 8] = cu_q.upper[i] ? 8'h00 : src[8 * i +: 8];
+      upper_data[8 * i +: 8] = cu_q.upper[i] ? source[8 * i +: 8] : 8'h00;
+      lower_data[8 * i +: 8] = cu_q.upper[i] ? 8'h00 : source[8 * i +: 8];
     end
     upper_strb = strb & cu_q.upper;
     lower_strb = strb & ~cu_q.upper;
     placed = '0;
     placed_strb = '0;
     for (int c = 0; c < 5; c++) begin
-      if (pos_q[5:4] == 2'(c)) begin
+      if (position_q[5:4] == 2'(c)) begin
         placed[128 * c +: 128] = upper_data;
         placed_strb[16 * c +: 16] = upper_strb;
-      end else if (c > 0 && pos_q[5:4] == 2'(c - 1)) begin
+      end else if (c > 0 && position_q[5:4] == 2'(c - 1)) begin
         placed[128 * c +: 128] = lower_data;
         placed_strb[16 * c +: 16] = lower_strb;
       end
     end
-    new_lo = acc_q | placed[511:0];
+    new_lo = accumulator_q | placed[511:0];
     new_hi = placed[1023:512];
-    new_lo_strb = acc_strb_q | placed_strb[63:0];
+    new_lo_strb = accumulator_strb_q | placed_strb[63:0];
     new_hi_strb = placed_strb[127:64];
-    beat_full = last_q ? cu_q.last_full : pos_q[5:4] == 2'd3;
+    beat_full = last_q ? cu_q.last_full : position_q[5:4] == 2'd3;
     overflow = last_q && cu_q.last_over;
 
     w_phase_d = w_phase_q;
     cu_d = cu_q;
-    pos_d = pos_q;
-    rem_d = rem_q;
+    position_d = position_q;
+    remaining_d = remaining_q;
     last_d = last_q;
     w_beat_d = w_beat_q;
-    acc_d = acc_q;
-    acc_strb_d = acc_strb_q;
+    accumulator_d = accumulator_q;
+    accumulator_strb_d = accumulator_strb_q;
     block_ready = 1'b0;
     step = 1'b0;
     cu_done = 1'b0;
-    wvalid_d = wvalid_q && !w_hs;
+    wvalid_d = wvalid_q && !w_handshake;
     wdata_d = wdata_q;
     wstrb_d = wstrb_q;
     wlast_d = wlast_q;
@@ -330,12 +330,12 @@ module tls_gcm_writer #(
 
     case (w_phase_q)
       P_RANGE: begin
-        step = src_valid && out_free;
+        step = source_valid && out_free;
         if (step) begin
           block_ready = !cu_q.zero;
-          pos_d = {pos_q[5:4] + 2'd1, pos_q[3:0]};
-          rem_d = rem_q - 32'd16;
-          last_d = rem_q <= 32'd32;
+          position_d = {position_q[5:4] + 2'd1, position_q[3:0]};
+          remaining_d = remaining_q - 32'd16;
+          last_d = remaining_q <= 32'd32;
           if (beat_full || last_q) begin
             // Emit the beat; keep what spilled into the next one.
             wvalid_d = 1'b1;
@@ -344,11 +344,11 @@ module tls_gcm_writer #(
             wlast_d = (last_q && !overflow) || w_beat_q[5:0] == 6'h3f;
             wresult_d = 1'b0;
             w_beat_d = w_beat_q + 58'h1;
-            acc_d = new_hi;
-            acc_strb_d = new_hi_strb;
+            accumulator_d = new_hi;
+            accumulator_strb_d = new_hi_strb;
           end else begin
-            acc_d = new_lo;
-            acc_strb_d = new_lo_strb;
+            accumulator_d = new_lo;
+            accumulator_strb_d = new_lo_strb;
           end
           if (last_q) begin
             if (overflow) begin
@@ -365,8 +365,8 @@ module tls_gcm_writer #(
         // The last block crossed into one more beat.
         if (out_free) begin
           wvalid_d = 1'b1;
-          wdata_d = acc_q;
-          wstrb_d = acc_strb_q;
+          wdata_d = accumulator_q;
+          wstrb_d = accumulator_strb_q;
           wlast_d = 1'b1;
           wresult_d = 1'b0;
           if (cu_q.result) begin
@@ -379,8 +379,8 @@ module tls_gcm_writer #(
       P_RESULT: begin
         if (out_free) begin
           wvalid_d = 1'b1;
-          wdata_d = cu_q.res_half ? {cu_q.res_data, 256'h0} : {256'h0, cu_q.res_data};
-          wstrb_d = cu_q.res_half ? {32'hffffffff, 32'h0} : {32'h0, 32'hffffffff};
+          wdata_d = cu_q.result_half ? {cu_q.result_data, 256'h0} : {256'h0, cu_q.result_data};
+          wstrb_d = cu_q.result_half ? {32'hffffffff, 32'h0} : {32'h0, 32'hffffffff};
           wlast_d = 1'b1;
           wresult_d = 1'b1;
           cu_done = 1'b1;
@@ -396,26 +396,26 @@ module tls_gcm_writer #(
     if (cu_load) begin
       cu_d = nx_q;
       w_phase_d = nx_q.range ? P_RANGE : (nx_q.result ? P_RESULT : P_IDLE);
-      pos_d = nx_q.pos;
-      rem_d = nx_q.rem;
+      position_d = nx_q.position;
+      remaining_d = nx_q.remaining;
       last_d = nx_q.last;
       w_beat_d = nx_q.beat;
     end
     if (cu_load || w_phase_d == P_RESULT) begin
-      acc_d = 512'h0;
-      acc_strb_d = 64'h0;
+      accumulator_d = 512'h0;
+      accumulator_strb_d = 64'h0;
     end
     nx_valid_d = nx_load || (nx_valid_q && !cu_load);
 
-    aw_ahead_inc = awvalid_q && awready;
-    aw_ahead_dec = w_hs && !burst_open_q;
-    aw_ahead_count_d = aw_ahead_count_q + {15'h0, aw_ahead_inc} - {15'h0, aw_ahead_dec};
+    aw_ahead_increment = awvalid_q && awready;
+    aw_ahead_decrement = w_handshake && !burst_open_q;
+    aw_ahead_count_d = aw_ahead_count_q + {15'h0, aw_ahead_increment} - {15'h0, aw_ahead_decrement};
     // aw_ahead_count_d != 0, from the register's value (no adder on the path)
-    if (aw_ahead_inc && !aw_ahead_dec) aw_ahead_d = 1'b1;
-    else if (!aw_ahead_inc && aw_ahead_dec) aw_ahead_d = aw_ahead_count_q != 16'h1;
+    if (aw_ahead_increment && !aw_ahead_decrement) aw_ahead_d = 1'b1;
+    else if (!aw_ahead_increment && aw_ahead_decrement) aw_ahead_d = aw_ahead_count_q != 16'h1;
     else aw_ahead_d = aw_ahead_q;
-    burst_open_d = w_hs ? !wlast_q : burst_open_q;
-    results_done_d = results_done_q + {31'h0, w_hs && wresult_q};
+    burst_open_d = w_handshake ? !wlast_q : burst_open_q;
+    results_done_d = results_done_q + {31'h0, w_handshake && wresult_q};
     if (run_start) begin
       results_done_d = 32'h0;
     end
@@ -434,8 +434,8 @@ module tls_gcm_writer #(
   // Write errors are not expected from device memory and cannot be reported
   // per job; they are ignored. Queue counts are not needed (valid/ready).
   logic unused_w;
-  assign unused_w = ^{bresp, awq_count, wq_count, step, aw_span[5:0], aw_result_addr[5:0], aw_r,
-                      last_strb2[15:0], results[63:6], results[4:0], w_r.idx[31:1]};
+  assign unused_w = ^{bresp, awq_count, wq_count, step, aw_span[5:0], aw_result_address[5:0], aw_r,
+                      last_strb2[15:0], results[63:6], results[4:0], w_r.index[31:1]};
 
   always_ff @(posedge clk) begin
     if (!rst_n) begin
@@ -474,12 +474,12 @@ module tls_gcm_writer #(
     awlen_q <= awlen_d;
     if (nx_load) nx_q <= nx_d;
     cu_q <= cu_d;
-    pos_q <= pos_d;
-    rem_q <= rem_d;
+    position_q <= position_d;
+    remaining_q <= remaining_d;
     last_q <= last_d;
     w_beat_q <= w_beat_d;
-    acc_q <= acc_d;
-    acc_strb_q <= acc_strb_d;
+    accumulator_q <= accumulator_d;
+    accumulator_strb_q <= accumulator_strb_d;
     wdata_q <= wdata_d;
     wstrb_q <= wstrb_d;
     wlast_q <= wlast_d;

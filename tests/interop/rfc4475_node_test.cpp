@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/ascii.h"
 #include "support/loop_thread.h"
 #include "support/process.h"
 
@@ -188,9 +189,8 @@ class Rfc4475Node : public ::testing::TestWithParam<Case> {
       if (line.empty()) break;
       auto colon = line.find(':');
       if (colon != std::string_view::npos) {
-        std::string n(line.substr(0, colon));
-        while (!n.empty() && (n.back() == ' ' || n.back() == '\t')) n.pop_back();
-        for (auto& ch : n) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        std::string n = sipnic::core::ascii::to_lower(line.substr(0, colon));
+        while (!n.empty() && sipnic::core::ascii::is_blank(n.back())) n.pop_back();
         if (n == name || (!compact.empty() && n == compact)) {
           std::string_view v = line.substr(colon + 1);
           while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);

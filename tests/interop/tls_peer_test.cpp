@@ -26,6 +26,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/ascii.h"
+#include "core/ossl_ptr.h"
 #include "interop/support/sipp_harness.h"
 #include "interop/support/tls_harness.h"
 #include "tls/cert_factory.h"
@@ -751,13 +753,11 @@ TEST(TlsPeer, ReloadServesNewCertificatesKeepsEstablishedConnectionsAndRefusesAB
 // with OpenSSL, independent of the node).
 std::uint64_t cert_serial(const std::string& pem_path) {
   std::string pem = read_text_file(pem_path);
-  BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
-  X509* cert = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr);
-  BIO_free(bio);
+  const core::BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  const core::X509Ptr cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
   if (cert == nullptr) return 0;
   std::uint64_t serial = 0;
-  ASN1_INTEGER_get_uint64(&serial, X509_get0_serialNumber(cert));
-  X509_free(cert);
+  ASN1_INTEGER_get_uint64(&serial, X509_get0_serialNumber(cert.get()));
   return serial;
 }
 
@@ -822,16 +822,13 @@ std::vector<std::string> secrets_of(const std::vector<std::string>& lines) {
   return out;
 }
 
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
+using core::ascii::to_lower;
 
 // Every file under `dir` (logs, configs, anything the node wrote) as one lowercase text.
 std::string all_files_lowercase(const std::string& dir) {
   std::string all;
   for (const auto& e : fs::recursive_directory_iterator(dir))
-    if (e.is_regular_file()) all += lower(read_text_file(e.path().string()));
+    if (e.is_regular_file()) all += to_lower(read_text_file(e.path().string()));
   return all;
 }
 
@@ -865,9 +862,9 @@ TEST(TlsPeer, KeylogOptionWritesTheConnectionsSecretsAndNoSecretReachesTheLog) {
   struct stat st {};
   ASSERT_EQ(::stat(keylog.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u) << "key log file is not 0600";
-  std::string log = lower(node.log());
+  std::string log = to_lower(node.log());
   for (const auto& s : secrets_of(client_lines))
-    EXPECT_EQ(log.find(lower(s)), std::string::npos) << "a TLS secret is in sipnic's log";
+    EXPECT_EQ(log.find(to_lower(s)), std::string::npos) << "a TLS secret is in sipnic's log";
 }
 
 TEST(TlsPeer, WithoutKeylogOptionNoSecretIsWrittenAnywhere) {
@@ -890,7 +887,7 @@ TEST(TlsPeer, WithoutKeylogOptionNoSecretIsWrittenAnywhere) {
   EXPECT_EQ(all.find("client_random"), std::string::npos);
   EXPECT_EQ(all.find("traffic_secret"), std::string::npos);
   for (const auto& s : secrets_of(client_lines))
-    EXPECT_EQ(all.find(lower(s)), std::string::npos) << "a TLS secret was written to a file in " << dir.path();
+    EXPECT_EQ(all.find(to_lower(s)), std::string::npos) << "a TLS secret was written to a file in " << dir.path();
   EXPECT_EQ(node.log().find("TLS secrets are being written"), std::string::npos);
 }
 

@@ -5,7 +5,8 @@
 // ap_ready / ap_idle / ap_done transitions with clear-on-read, ap_ctrl_chain's
 // ap_continue, and the interrupt registers. Each kernel gets a batch with no
 // work and one that runs for many polls, laid out byte by byte in the formats
-// of host/offload/ (so that this test does not depend on the host library).
+// of host/offload/ (so that this test does not depend on the host library;
+// the register offsets come from the header-only offload/kernel_registers.h).
 #include <Vsip_parse.h>
 #include <Vtls_gcm.h>
 #include <gtest/gtest.h>
@@ -13,9 +14,11 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <span>
 #include <string>
 #include <vector>
 
+#include "host/offload/kernel_registers.h"
 #include "sim/kernel_harness.h"
 
 namespace sipnic::sim {
@@ -30,16 +33,21 @@ std::uint32_t get_u32(const std::vector<std::uint8_t>& b, std::size_t at) {
   return v;
 }
 
+// The addresses of the argument words the host writes (offload/kernel_registers.h).
+std::vector<std::uint32_t> mapped_registers(std::span<const offload::KernelArg> args) {
+  std::vector<std::uint32_t> out;
+  for (const offload::KernelArg& a : args) {
+    for (std::uint32_t w = 0; w < a.size; w += 4) out.push_back(a.offset + w);
+  }
+  return out;
+}
+
 // tls_gcm (docs/kernels.md "tls_gcm"): one AES-128 encrypt job of `length`
 // bytes, or none.
 struct TlsGcmKernel {
   using Top = Vtls_gcm;
-  static constexpr std::uint32_t kKeys = 0x10, kJobs = 0x1C, kPayload = 0x28, kResults = 0x34;
-  static constexpr std::uint32_t kJobCount = 0x40, kKeySlots = 0x48, kPayloadBytes = 0x50;
-  static std::vector<std::uint32_t> mapped() {
-    return {kKeys, kKeys + 4, kJobs, kJobs + 4, kPayload, kPayload + 4, kResults, kResults + 4,
-            kJobCount, kKeySlots, kPayloadBytes};
-  }
+  static constexpr std::span<const offload::KernelArg> kArgs = offload::kTlsGcmArgs;
+  static constexpr std::uint32_t reg(offload::TlsGcmArg arg) { return offload::arg_offset(kArgs, arg); }
 
   std::uint64_t results = 0;
 
@@ -55,13 +63,13 @@ struct TlsGcmKernel {
     std::vector<std::uint8_t> job(64, 0);
     put_u32(job, 8, length);
     m.write(job_table, job);
-    h.write_reg64(kKeys, keys);
-    h.write_reg64(kJobs, job_table);
-    h.write_reg64(kPayload, payload);
-    h.write_reg64(kResults, results);
-    h.write_reg(kJobCount, jobs);
-    h.write_reg(kKeySlots, 1);
-    h.write_reg(kPayloadBytes, length);
+    h.write_reg64(reg(offload::kTlsGcmKeys), keys);
+    h.write_reg64(reg(offload::kTlsGcmJobs), job_table);
+    h.write_reg64(reg(offload::kTlsGcmPayload), payload);
+    h.write_reg64(reg(offload::kTlsGcmResults), results);
+    h.write_reg(reg(offload::kTlsGcmJobCount), jobs);
+    h.write_reg(reg(offload::kTlsGcmKeySlots), 1);
+    h.write_reg(reg(offload::kTlsGcmPayloadBytes), length);
   }
   void set_up_empty(KernelHarness<Top>& h) { set_up(h, 64, 0); }
   void set_up_long(KernelHarness<Top>& h) { set_up(h, 16 * 1024, 1); }
@@ -78,13 +86,8 @@ struct TlsGcmKernel {
 // OPTIONS requests, or no segment.
 struct SipParseKernel {
   using Top = Vsip_parse;
-  static constexpr std::uint32_t kBytes = 0x10, kSegments = 0x1C, kSegResults = 0x28, kMessages = 0x34;
-  static constexpr std::uint32_t kHeaders = 0x40, kSegmentCount = 0x4C, kMaxMessageBytes = 0x54;
-  static constexpr std::uint32_t kMessageCapacity = 0x5C, kHeaderCapacity = 0x64;
-  static std::vector<std::uint32_t> mapped() {
-    return {kBytes,    kBytes + 4,    kSegments,     kSegments + 4,    kSegResults,      kSegResults + 4, kMessages,
-            kMessages + 4, kHeaders, kHeaders + 4, kSegmentCount, kMaxMessageBytes, kMessageCapacity, kHeaderCapacity};
-  }
+  static constexpr std::span<const offload::KernelArg> kArgs = offload::kSipParseArgs;
+  static constexpr std::uint32_t reg(offload::SipParseArg arg) { return offload::arg_offset(kArgs, arg); }
 
   std::uint64_t seg_results = 0;
   std::uint32_t messages = 0, stream_bytes = 0;
@@ -116,15 +119,15 @@ struct SipParseKernel {
     put_u32(descriptor, 8, stream_bytes);
     put_u32(descriptor, 12, 1);  // kSegmentStream
     m.write(descriptors, descriptor);
-    h.write_reg64(kBytes, buffer);
-    h.write_reg64(kSegments, descriptors);
-    h.write_reg64(kSegResults, seg_results);
-    h.write_reg64(kMessages, message_records);
-    h.write_reg64(kHeaders, header_records);
-    h.write_reg(kSegmentCount, segments);
-    h.write_reg(kMaxMessageBytes, 64 * 1024);
-    h.write_reg(kMessageCapacity, message_capacity);
-    h.write_reg(kHeaderCapacity, header_capacity);
+    h.write_reg64(reg(offload::kSipParseBytes), buffer);
+    h.write_reg64(reg(offload::kSipParseSegments), descriptors);
+    h.write_reg64(reg(offload::kSipParseSegmentResults), seg_results);
+    h.write_reg64(reg(offload::kSipParseMessages), message_records);
+    h.write_reg64(reg(offload::kSipParseHeaders), header_records);
+    h.write_reg(reg(offload::kSipParseSegmentCount), segments);
+    h.write_reg(reg(offload::kSipParseMaxMessageBytes), 64 * 1024);
+    h.write_reg(reg(offload::kSipParseMessageCapacity), message_capacity);
+    h.write_reg(reg(offload::kSipParseHeaderCapacity), header_capacity);
   }
   void set_up_empty(KernelHarness<Top>& h) { set_up(h, 1, 0); }
   void set_up_long(KernelHarness<Top>& h) { set_up(h, 80, 1); }
@@ -169,9 +172,10 @@ TYPED_TEST(VitisControl, ArgumentRegistersReadBackAndReservedWordsReadZero) {
   auto& h = this->h;
   // Every word from 0x10 to 0x7C: the mapped ones keep what was written,
   // the reserved and unmapped ones read 0 even after a write.
-  const std::vector<std::uint32_t> mapped = TypeParam::mapped();
-  for (std::uint32_t addr = 0x10; addr < 0x80; addr += 4) h.write_reg(addr, 0xA5000000u | addr);
-  for (std::uint32_t addr = 0x10; addr < 0x80; addr += 4) {
+  const std::vector<std::uint32_t> mapped = mapped_registers(TypeParam::kArgs);
+  for (std::uint32_t addr = offload::kFirstArgOffset; addr < offload::kControlAddressBytes; addr += 4)
+    h.write_reg(addr, 0xA5000000u | addr);
+  for (std::uint32_t addr = offload::kFirstArgOffset; addr < offload::kControlAddressBytes; addr += 4) {
     const bool is_mapped = std::find(mapped.begin(), mapped.end(), addr) != mapped.end();
     EXPECT_EQ(h.read_reg(addr), is_mapped ? (0xA5000000u | addr) : 0u) << "register 0x" << std::hex << addr;
   }

@@ -14,6 +14,8 @@
 #include <cstdlib>
 #include <string>
 
+#include "core/unique_fd.h"
+
 namespace sipnic::test {
 
 // dnsmasq's path: $SIPNIC_DNSMASQ, else Debian's /usr/sbin/dnsmasq
@@ -26,10 +28,10 @@ inline std::string dnsmasq_path() {
 // One raw DNS query (A ready.test) to 127.0.0.1:port; true on any reply with
 // the query's id. A readiness probe: it does not care about the answer.
 inline bool dns_answers(std::uint16_t port, std::chrono::milliseconds wait) {
-  int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return false;
+  core::UniqueFd fd(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  if (!fd) return false;
   timeval tv{0, static_cast<suseconds_t>(wait.count() * 1000)};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  ::setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   const unsigned char query[] = {0x12, 0x34, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00,
                                  0x00, 0x00, 5,    'r',  'e',  'a',  'd',  'y',  4,    't',
                                  'e',  's',  't',  0,    0x00, 0x01, 0x00, 0x01};
@@ -38,12 +40,11 @@ inline bool dns_answers(std::uint16_t port, std::chrono::milliseconds wait) {
   to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   to.sin_port = htons(port);
   bool ok = false;
-  if (::sendto(fd, query, sizeof query, 0, reinterpret_cast<sockaddr*>(&to), sizeof to) > 0) {
+  if (::sendto(fd.get(), query, sizeof query, 0, reinterpret_cast<sockaddr*>(&to), sizeof to) > 0) {
     unsigned char reply[512];
-    ssize_t n = ::recv(fd, reply, sizeof reply, 0);
+    ssize_t n = ::recv(fd.get(), reply, sizeof reply, 0);
     ok = n >= 2 && reply[0] == 0x12 && reply[1] == 0x34;
   }
-  ::close(fd);
   return ok;
 }
 

@@ -30,6 +30,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/unique_fd.h"
+
 extern char** environ;  // posix_spawn passes the test's environment on
 
 namespace sipnic::test {
@@ -178,20 +180,17 @@ class ChildProcess {
 // Another process may take it before the caller binds it again, so a caller
 // that then fails to bind should retry with a new port.
 inline std::uint16_t free_port(int type) {
-  int fd = ::socket(AF_INET, type | SOCK_CLOEXEC, 0);
-  if (fd < 0) throw std::runtime_error(std::string("free_port: socket: ") + std::strerror(errno));
+  core::UniqueFd fd(::socket(AF_INET, type | SOCK_CLOEXEC, 0));
+  if (!fd) throw std::runtime_error(std::string("free_port: socket: ") + std::strerror(errno));
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   addr.sin_port = 0;
   socklen_t len = sizeof addr;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) < 0) {
-    int e = errno;
-    ::close(fd);
-    throw std::runtime_error(std::string("free_port: bind: ") + std::strerror(e));
+  if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0 ||
+      ::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&addr), &len) < 0) {
+    throw std::runtime_error(std::string("free_port: bind: ") + std::strerror(errno));
   }
-  ::close(fd);
   return ntohs(addr.sin_port);
 }
 

@@ -25,33 +25,16 @@
 #include <string>
 #include <vector>
 
+#include "core/ossl_ptr.h"
 #include "tls/cert_factory.h"
 
 namespace sipnic::tls::testing {
 
-struct X509Deleter {
-  void operator()(X509* x) const { X509_free(x); }
-};
-struct PkeyDeleter {
-  void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
-};
-struct CrlDeleter {
-  void operator()(X509_CRL* c) const { X509_CRL_free(c); }
-};
-struct NameDeleter {
-  void operator()(X509_NAME* n) const { X509_NAME_free(n); }
-};
-struct Asn1TimeDeleter {
-  void operator()(ASN1_TIME* t) const { ASN1_TIME_free(t); }
-};
 struct FileCloser {
   void operator()(std::FILE* f) const { std::fclose(f); }
 };
-struct BioDeleter {
-  void operator()(BIO* b) const { BIO_free(b); }
-};
-using X509Ptr = std::unique_ptr<X509, X509Deleter>;
-using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyDeleter>;
+using X509Ptr = core::X509Ptr;
+using PkeyPtr = core::EvpPkeyPtr;
 
 enum class TestKey { kEcdsaP256, kRsa2048 };
 
@@ -68,14 +51,14 @@ inline PkeyPtr make_key(TestKey kind) {
 }
 
 inline X509Ptr parse_cert(const std::string& pem) {
-  std::unique_ptr<BIO, BioDeleter> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  core::BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   X509Ptr cert(bio ? PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr) : nullptr);
   if (!cert) throw std::runtime_error("test PKI: cannot parse a certificate made by cert_factory");
   return cert;
 }
 
 inline PkeyPtr parse_key(const std::string& pem) {
-  std::unique_ptr<BIO, BioDeleter> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  core::BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   PkeyPtr key(bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr) : nullptr);
   if (!key) throw std::runtime_error("test PKI: cannot parse a key made by cert_factory");
   return key;
@@ -121,7 +104,7 @@ inline X509Ptr make_cert(const CertSpec& spec, EVP_PKEY* key, X509* issuer = nul
   if (issuer_key == nullptr) throw std::invalid_argument("test PKI: an issuer needs its key");
   // cert_factory takes its issuer as PEM.
   auto pem = [](auto write) {
-    std::unique_ptr<BIO, BioDeleter> bio(BIO_new(BIO_s_mem()));
+    core::BioPtr bio(BIO_new(BIO_s_mem()));
     if (!bio || write(bio.get()) != 1) throw std::runtime_error("test PKI: cannot serialise the issuer");
     char* data = nullptr;
     const long n = BIO_get_mem_data(bio.get(), &data);

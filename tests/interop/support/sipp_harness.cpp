@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "core/control_socket.h"
+#include "core/unique_fd.h"
 
 namespace sipnic::test {
 
@@ -111,17 +112,15 @@ std::uint16_t free_port_on(const std::string& ip) {
       ::inet_pton(AF_INET, ip.c_str(), &a->sin_addr);
       len = sizeof *a;
     }
-    int tcp = ::socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    int udp = ::socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    const core::UniqueFd tcp(::socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    const core::UniqueFd udp(::socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0));
     std::uint16_t port = 0;
-    if (tcp >= 0 && udp >= 0 && ::bind(tcp, reinterpret_cast<sockaddr*>(&ss), len) == 0 &&
-        ::getsockname(tcp, reinterpret_cast<sockaddr*>(&ss), &len) == 0 &&
-        ::bind(udp, reinterpret_cast<sockaddr*>(&ss), len) == 0) {
+    if (tcp && udp && ::bind(tcp.get(), reinterpret_cast<sockaddr*>(&ss), len) == 0 &&
+        ::getsockname(tcp.get(), reinterpret_cast<sockaddr*>(&ss), &len) == 0 &&
+        ::bind(udp.get(), reinterpret_cast<sockaddr*>(&ss), len) == 0) {
       port = v6 ? ntohs(reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port)
                 : ntohs(reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
     }
-    if (tcp >= 0) ::close(tcp);
-    if (udp >= 0) ::close(udp);
     if (port) return port;
     // The UDP port was taken: reset the port and try another.
   }

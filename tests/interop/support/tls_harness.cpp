@@ -86,7 +86,7 @@ Pki make_pki(const TempDir& dir, const std::string& sub, const PkiOptions& optio
 std::string cert_file_fingerprint(const std::string& pem_path) {
   std::FILE* f = std::fopen(pem_path.c_str(), "r");
   if (!f) return {};
-  X509* x = PEM_read_X509(f, nullptr, nullptr, nullptr);
+  const core::X509Ptr x(PEM_read_X509(f, nullptr, nullptr, nullptr));
   std::fclose(f);
   if (!x) {
     ERR_clear_error();
@@ -94,8 +94,7 @@ std::string cert_file_fingerprint(const std::string& pem_path) {
   }
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned n = 0;
-  X509_digest(x, EVP_sha256(), md, &n);
-  X509_free(x);
+  X509_digest(x.get(), EVP_sha256(), md, &n);
   return hex(md, n);
 }
 
@@ -105,6 +104,8 @@ PipedChild::PipedChild(std::vector<std::string> argv, std::string output_path)
     : output_path_(std::move(output_path)) {
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
+  const core::UniqueFd child_stdin(fds[0]);  // the child's copy; ours closes on leaving
+  core::UniqueFd stdin_writer(fds[1]);
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, fds[0], STDIN_FILENO);
@@ -127,12 +128,8 @@ PipedChild::PipedChild(std::vector<std::string> argv, std::string output_path)
   int rc = ::posix_spawnp(&pid, argv[0].c_str(), &actions, &attr, args.data(), environ);
   posix_spawnattr_destroy(&attr);
   posix_spawn_file_actions_destroy(&actions);
-  ::close(fds[0]);
-  if (rc != 0) {
-    ::close(fds[1]);
-    throw std::runtime_error("cannot start " + argv[0] + ": " + std::strerror(rc));
-  }
-  stdin_fd_ = fds[1];
+  if (rc != 0) throw std::runtime_error("cannot start " + argv[0] + ": " + std::strerror(rc));
+  stdin_fd_ = std::move(stdin_writer);
   pid_ = pid;
 }
 
@@ -177,8 +174,8 @@ std::optional<int> PipedChild::kill() {
 }
 
 bool PipedChild::write(std::string_view bytes) {
-  while (!bytes.empty() && stdin_fd_ >= 0) {
-    ssize_t n = ::write(stdin_fd_, bytes.data(), bytes.size());
+  while (!bytes.empty() && stdin_fd_) {
+    ssize_t n = ::write(stdin_fd_.get(), bytes.data(), bytes.size());
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return false;
     bytes.remove_prefix(static_cast<std::size_t>(n));
@@ -187,8 +184,7 @@ bool PipedChild::write(std::string_view bytes) {
 }
 
 void PipedChild::close_stdin() {
-  if (stdin_fd_ >= 0) ::close(stdin_fd_);
-  stdin_fd_ = -1;
+  stdin_fd_.reset();
 }
 
 std::string PipedChild::output() const { return read_text_file(output_path_); }
@@ -290,80 +286,76 @@ std::string options_request_of_size(const std::string& id, std::size_t size) {
 // ---- TlsPeer -----------------------------------------------------------------------------
 
 TlsPeer::TlsPeer(TlsPeerOptions options) : options_(std::move(options)) {
-  ctx_ = SSL_CTX_new(TLS_client_method());
+  ctx_.reset(SSL_CTX_new(TLS_client_method()));
   if (!ctx_) throw std::runtime_error("SSL_CTX_new failed");
-  if (options_.min_version) SSL_CTX_set_min_proto_version(ctx_, options_.min_version);
-  if (options_.max_version) SSL_CTX_set_max_proto_version(ctx_, options_.max_version);
-  if (!options_.cipher_list.empty() && SSL_CTX_set_cipher_list(ctx_, options_.cipher_list.c_str()) != 1)
+  if (options_.min_version) SSL_CTX_set_min_proto_version(ctx_.get(), options_.min_version);
+  if (options_.max_version) SSL_CTX_set_max_proto_version(ctx_.get(), options_.max_version);
+  if (!options_.cipher_list.empty() && SSL_CTX_set_cipher_list(ctx_.get(), options_.cipher_list.c_str()) != 1)
     throw std::runtime_error("cipher list " + options_.cipher_list + ": " + openssl_errors());
-  if (!options_.ciphersuites.empty() && SSL_CTX_set_ciphersuites(ctx_, options_.ciphersuites.c_str()) != 1)
+  if (!options_.ciphersuites.empty() && SSL_CTX_set_ciphersuites(ctx_.get(), options_.ciphersuites.c_str()) != 1)
     throw std::runtime_error("ciphersuites " + options_.ciphersuites + ": " + openssl_errors());
   if (!options_.cert.empty()) {
-    if (SSL_CTX_use_certificate_chain_file(ctx_, options_.cert.c_str()) != 1 ||
-        SSL_CTX_use_PrivateKey_file(ctx_, options_.key.c_str(), SSL_FILETYPE_PEM) != 1)
+    if (SSL_CTX_use_certificate_chain_file(ctx_.get(), options_.cert.c_str()) != 1 ||
+        SSL_CTX_use_PrivateKey_file(ctx_.get(), options_.key.c_str(), SSL_FILETYPE_PEM) != 1)
       throw std::runtime_error("cannot load " + options_.cert + ": " + openssl_errors());
   }
   if (!options_.ca.empty()) {
-    if (SSL_CTX_load_verify_locations(ctx_, options_.ca.c_str(), nullptr) != 1)
+    if (SSL_CTX_load_verify_locations(ctx_.get(), options_.ca.c_str(), nullptr) != 1)
       throw std::runtime_error("cannot load " + options_.ca + ": " + openssl_errors());
-    SSL_CTX_set_verify(ctx_, SSL_VERIFY_PEER, nullptr);
+    SSL_CTX_set_verify(ctx_.get(), SSL_VERIFY_PEER, nullptr);
   }
-  SSL_CTX_set_keylog_callback(ctx_, [](const SSL* s, const char* line) {
+  SSL_CTX_set_keylog_callback(ctx_.get(), [](const SSL* s, const char* line) {
     static_cast<TlsPeer*>(SSL_get_app_data(s))->keylog_.emplace_back(line);
   });
-  ssl_ = SSL_new(ctx_);
+  ssl_.reset(SSL_new(ctx_.get()));
   rbio_ = BIO_new(BIO_s_mem());
   wbio_ = BIO_new(BIO_s_mem());
-  SSL_set_bio(ssl_, rbio_, wbio_);
-  SSL_set_app_data(ssl_, this);
-  SSL_set_connect_state(ssl_);
+  SSL_set_bio(ssl_.get(), rbio_, wbio_);
+  SSL_set_app_data(ssl_.get(), this);
+  SSL_set_connect_state(ssl_.get());
   if (!options_.verify_name.empty()) {
-    SSL_set1_host(ssl_, options_.verify_name.c_str());
-    SSL_set_tlsext_host_name(ssl_, options_.verify_name.c_str());
+    SSL_set1_host(ssl_.get(), options_.verify_name.c_str());
+    SSL_set_tlsext_host_name(ssl_.get(), options_.verify_name.c_str());
   }
-  SSL_set_info_callback(ssl_, [](const SSL* s, int where, int ret) {
+  SSL_set_info_callback(ssl_.get(), [](const SSL* s, int where, int ret) {
     if ((where & SSL_CB_READ_ALERT) == SSL_CB_READ_ALERT) static_cast<TlsPeer*>(SSL_get_app_data(s))->alerts_.push_back(ret & 0xff);
   });
 }
 
-TlsPeer::~TlsPeer() {
-  if (ssl_) SSL_free(ssl_);  // frees the BIOs
-  if (ctx_) SSL_CTX_free(ctx_);
-  if (fd_ >= 0) ::close(fd_);
-}
+TlsPeer::~TlsPeer() = default;
 
 std::string TlsPeer::connect(const std::string& ip, std::uint16_t port, const std::string& source_ip) {
-  fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd_ < 0) return std::string("socket: ") + std::strerror(errno);
+  fd_.reset(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!fd_) return std::string("socket: ") + std::strerror(errno);
   if (!source_ip.empty()) {
     sockaddr_in src{};
     src.sin_family = AF_INET;
     ::inet_pton(AF_INET, source_ip.c_str(), &src.sin_addr);
-    if (::bind(fd_, reinterpret_cast<sockaddr*>(&src), sizeof src) != 0)
+    if (::bind(fd_.get(), reinterpret_cast<sockaddr*>(&src), sizeof src) != 0)
       return "bind " + source_ip + ": " + std::strerror(errno);
   }
   sockaddr_in dst{};
   dst.sin_family = AF_INET;
   dst.sin_port = htons(port);
   ::inet_pton(AF_INET, ip.c_str(), &dst.sin_addr);
-  if (::connect(fd_, reinterpret_cast<sockaddr*>(&dst), sizeof dst) != 0)
+  if (::connect(fd_.get(), reinterpret_cast<sockaddr*>(&dst), sizeof dst) != 0)
     return "connect " + ip + ":" + std::to_string(port) + ": " + std::strerror(errno);
   int one = 1;
-  ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  ::setsockopt(fd_.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   return {};
 }
 
 bool TlsPeer::send_raw(std::string_view bytes) {
-  if (fd_ < 0) return false;
+  if (!fd_) return false;
   if (options_.one_byte_segments) {
     for (char b : bytes) {
-      if (::send(fd_, &b, 1, MSG_NOSIGNAL) != 1) return false;
+      if (::send(fd_.get(), &b, 1, MSG_NOSIGNAL) != 1) return false;
       if (options_.byte_gap.count() > 0) std::this_thread::sleep_for(options_.byte_gap);
     }
     return true;
   }
   while (!bytes.empty()) {
-    ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    ssize_t n = ::send(fd_.get(), bytes.data(), bytes.size(), MSG_NOSIGNAL);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return false;
     bytes.remove_prefix(static_cast<std::size_t>(n));
@@ -380,12 +372,12 @@ bool TlsPeer::flush_out() {
 }
 
 bool TlsPeer::read_some(std::chrono::milliseconds limit) {
-  if (closed_ || fd_ < 0) return false;
-  pollfd p{fd_, POLLIN, 0};
+  if (closed_ || !fd_) return false;
+  pollfd p{fd_.get(), POLLIN, 0};
   int r = ::poll(&p, 1, static_cast<int>(limit.count()));
   if (r <= 0) return false;
   char buf[65536];
-  ssize_t n = ::recv(fd_, buf, sizeof buf, MSG_DONTWAIT);
+  ssize_t n = ::recv(fd_.get(), buf, sizeof buf, MSG_DONTWAIT);
   if (n > 0) {
     raw_in_.append(buf, static_cast<std::size_t>(n));
     BIO_write(rbio_, buf, static_cast<int>(n));
@@ -397,15 +389,15 @@ bool TlsPeer::read_some(std::chrono::milliseconds limit) {
 }
 
 void TlsPeer::pump_ssl() {
-  if (!SSL_is_init_finished(ssl_) || failed_) return;
+  if (!SSL_is_init_finished(ssl_.get()) || failed_) return;
   char buf[16384];
   for (;;) {
-    int n = SSL_read(ssl_, buf, sizeof buf);
+    int n = SSL_read(ssl_.get(), buf, sizeof buf);
     if (n > 0) {
       plain_.append(buf, static_cast<std::size_t>(n));
       continue;
     }
-    int e = SSL_get_error(ssl_, n);
+    int e = SSL_get_error(ssl_.get(), n);
     if (e == SSL_ERROR_ZERO_RETURN) close_notify_ = true;
     else if (e != SSL_ERROR_WANT_READ) {
       failed_ = true;
@@ -420,10 +412,10 @@ void TlsPeer::pump_ssl() {
 std::string TlsPeer::handshake(std::chrono::milliseconds limit) {
   auto deadline = Clock::now() + limit;
   for (;;) {
-    int r = SSL_do_handshake(ssl_);
+    int r = SSL_do_handshake(ssl_.get());
     if (!flush_out()) return "send failed during the handshake";
     if (r == 1) return {};
-    int e = SSL_get_error(ssl_, r);
+    int e = SSL_get_error(ssl_.get(), r);
     if (e != SSL_ERROR_WANT_READ) {
       failed_ = true;
       error_ = openssl_errors();
@@ -436,7 +428,7 @@ std::string TlsPeer::handshake(std::chrono::milliseconds limit) {
 
 std::string TlsPeer::seal(std::string_view plain) {
   flush_out();
-  if (!plain.empty() && SSL_write(ssl_, plain.data(), static_cast<int>(plain.size())) <= 0) {
+  if (!plain.empty() && SSL_write(ssl_.get(), plain.data(), static_cast<int>(plain.size())) <= 0) {
     error_ = openssl_errors();
     return {};
   }
@@ -448,7 +440,7 @@ std::string TlsPeer::seal(std::string_view plain) {
 }
 
 bool TlsPeer::shutdown() {
-  SSL_shutdown(ssl_);
+  SSL_shutdown(ssl_.get());
   return flush_out();
 }
 
@@ -483,11 +475,11 @@ void TlsPeer::drain(std::chrono::milliseconds limit) {
   }
 }
 
-std::string TlsPeer::version() const { return SSL_get_version(ssl_); }
-std::string TlsPeer::cipher() const { return SSL_get_cipher_name(ssl_); }
+std::string TlsPeer::version() const { return SSL_get_version(ssl_.get()); }
+std::string TlsPeer::cipher() const { return SSL_get_cipher_name(ssl_.get()); }
 
 std::string TlsPeer::peer_fingerprint() const {
-  X509* x = SSL_get0_peer_certificate(ssl_);
+  X509* x = SSL_get0_peer_certificate(ssl_.get());
   if (!x) return {};
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned n = 0;

@@ -24,11 +24,9 @@
 #include <vector>
 
 #include "interop/support/sipp_harness.h"
+#include "core/ossl_ptr.h"
+#include "core/unique_fd.h"
 #include "support/process.h"
-
-typedef struct ssl_st SSL;
-typedef struct ssl_ctx_st SSL_CTX;
-typedef struct bio_st BIO;
 
 namespace sipnic::test {
 
@@ -78,7 +76,7 @@ class PipedChild {
 
  private:
   std::string output_path_;
-  int stdin_fd_ = -1;
+  core::UniqueFd stdin_fd_;
   pid_t pid_ = -1;
   std::optional<int> status_;
 };
@@ -171,7 +169,7 @@ class TlsPeer {
   std::string peer_fingerprint() const;  // SHA-256 of the server's certificate, lowercase hex
   // Key log lines of this side ("CLIENT_TRAFFIC_SECRET_0 <random> <secret>", ...).
   const std::vector<std::string>& keylog() const { return keylog_; }
-  int fd() const { return fd_; }
+  int fd() const { return fd_.get(); }
 
  private:
   bool flush_out();
@@ -179,11 +177,11 @@ class TlsPeer {
   void pump_ssl();                                  // SSL_read what the rbio holds
 
   TlsPeerOptions options_;
-  SSL_CTX* ctx_ = nullptr;
-  SSL* ssl_ = nullptr;
+  core::SslCtxPtr ctx_;
+  core::SslPtr ssl_;  // owns rbio_ and wbio_
   BIO* rbio_ = nullptr;
   BIO* wbio_ = nullptr;
-  int fd_ = -1;
+  core::UniqueFd fd_;
   bool closed_ = false, close_notify_ = false, failed_ = false;
   std::string plain_, error_, raw_in_;
   std::vector<int> alerts_;

@@ -1,4 +1,5 @@
 #include "core/event_loop.h"
+#include "core/unique_fd.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -112,18 +113,18 @@ TEST(EventLoop, FdHandlerSeesReadableAndMayRemoveItself) {
   EventLoop loop;
   int fds[2];
   ASSERT_EQ(::pipe(fds), 0);
+  const UniqueFd read_end(fds[0]);
+  const UniqueFd write_end(fds[1]);
   int calls = 0;
-  loop.add_fd(fds[0], EPOLLIN, [&](std::uint32_t ev) {
+  loop.add_fd(read_end.get(), EPOLLIN, [&](std::uint32_t ev) {
     EXPECT_TRUE(ev & EPOLLIN);
     ++calls;
-    loop.remove_fd(fds[0]);
+    loop.remove_fd(read_end.get());
     loop.stop();
   });
-  ASSERT_EQ(::write(fds[1], "x", 1), 1);
+  ASSERT_EQ(::write(write_end.get(), "x", 1), 1);
   loop.run();
   EXPECT_EQ(calls, 1);
-  ::close(fds[0]);
-  ::close(fds[1]);
 }
 
 TEST(EventLoop, RunCanBeResumedAfterStop) {

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "core/ossl_ptr.h"
 #include "offload/device.h"
 #include "support/hex.h"
 
@@ -146,7 +147,7 @@ struct Sealed {
 };
 Sealed reference_seal(std::span<const std::uint8_t> key, std::span<const std::uint8_t> nonce,
                       std::span<const std::uint8_t> aad, std::span<const std::uint8_t> pt) {
-  std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)> ctx(EVP_CIPHER_CTX_new(), EVP_CIPHER_CTX_free);
+  core::EvpCipherCtxPtr ctx(EVP_CIPHER_CTX_new());
   const EVP_CIPHER* cipher = key.size() == 16 ? EVP_aes_128_gcm() : EVP_aes_256_gcm();
   Sealed out;
   out.ct.resize(pt.size() + 16);

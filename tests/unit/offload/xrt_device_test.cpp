@@ -160,13 +160,13 @@ TEST_F(XrtXclbin, KernelXmlArgumentsAreTheContract) {
 
   struct Case {
     std::string_view kernel;
-    std::span<const XrtArgContract> contract;
+    std::span<const KernelArg> contract;
     std::vector<std::string> host_types;
   };
   const Case cases[] = {
-      {kTlsGcmKernel, kTlsGcmContract, {"GcmKey*", "GcmJob*", "uchar*", "GcmResult*", "uint", "uint", "uint"}},
+      {kTlsGcmKernel, kTlsGcmArgs, {"GcmKey*", "GcmJob*", "uchar*", "GcmResult*", "uint", "uint", "uint"}},
       {kSipParseKernel,
-       kSipParseContract,
+       kSipParseArgs,
        {"uchar*", "SegmentDescriptor*", "SegmentResult*", "MessageRecord*", "HeaderRecord*", "uint", "uint", "uint",
         "uint"}},
   };
@@ -188,7 +188,7 @@ TEST_F(XrtXclbin, KernelXmlArgumentsAreTheContract) {
     EXPECT_EQ(kernel.get_cus()[0].get_control_type(), xrt::xclbin::ip::control_type::chain);
     EXPECT_TRUE(check_xrt_kernel(xclbin, c.kernel, c.contract, path));
   }
-  EXPECT_FALSE(check_xrt_kernel(xclbin, "no_such_kernel", kTlsGcmContract, path));
+  EXPECT_FALSE(check_xrt_kernel(xclbin, "no_such_kernel", kTlsGcmArgs, path));
 }
 
 TEST_F(XrtXclbin, RefusesAnArgumentOffsetThatDiffersFromTheContract) {
@@ -338,15 +338,15 @@ TEST_F(XrtNoop, OpensTheDeviceAndFindsBothKernelsWithTheContractsOffsets) {
   ASSERT_TRUE(ctx->has_tls_gcm());
   ASSERT_TRUE(ctx->has_sip_parse());
   EXPECT_EQ(ctx->uuid, ctx->xclbin.get_uuid());
-  for (std::size_t i = 0; i < std::size(kTlsGcmContract); ++i) {
-    EXPECT_EQ(ctx->tls_gcm.offset(static_cast<int>(i)), kTlsGcmContract[i].offset) << kTlsGcmContract[i].name;
-    if (kTlsGcmContract[i].global) {
+  for (std::size_t i = 0; i < std::size(kTlsGcmArgs); ++i) {
+    EXPECT_EQ(ctx->tls_gcm.offset(static_cast<int>(i)), kTlsGcmArgs[i].offset) << kTlsGcmArgs[i].name;
+    if (kTlsGcmArgs[i].global) {
       EXPECT_EQ(ctx->tls_gcm.group_id(static_cast<int>(i)), kTlsGcmBank);
     }
   }
-  for (std::size_t i = 0; i < std::size(kSipParseContract); ++i) {
-    EXPECT_EQ(ctx->sip_parse.offset(static_cast<int>(i)), kSipParseContract[i].offset) << kSipParseContract[i].name;
-    if (kSipParseContract[i].global) {
+  for (std::size_t i = 0; i < std::size(kSipParseArgs); ++i) {
+    EXPECT_EQ(ctx->sip_parse.offset(static_cast<int>(i)), kSipParseArgs[i].offset) << kSipParseArgs[i].name;
+    if (kSipParseArgs[i].global) {
       EXPECT_EQ(ctx->sip_parse.group_id(static_cast<int>(i)), kSipParseBank);
     }
   }
@@ -390,7 +390,7 @@ TEST_F(XrtNoop, GcmEngineBindsItsArgumentsRunsAndWaits) {
   // The command: buffer addresses and the three scalars.
   const xrt::run& run = engine.last_run();
   for (TlsGcmArg a : {kTlsGcmKeys, kTlsGcmJobs, kTlsGcmPayload, kTlsGcmResults}) {
-    SCOPED_TRACE(kTlsGcmContract[a].name);
+    SCOPED_TRACE(kTlsGcmArgs[a].name);
     const xrt::bo& bo = engine.buffer(a);
     EXPECT_EQ(arg_value(run, a, 8), bo.address());
     EXPECT_EQ(bo.get_memory_group(), static_cast<xrt::memory_group>(engine.kernel().group_id(a)));
@@ -535,7 +535,7 @@ TEST_F(XrtNoop, SipParseEngineBindsItsArgumentsAndReadsBackOnlyWhatWasWritten) {
   const xrt::run& run = engine.last_run();
   for (SipParseArg a : {kSipParseBytes, kSipParseSegments, kSipParseSegmentResults, kSipParseMessages,
                         kSipParseHeaders}) {
-    SCOPED_TRACE(kSipParseContract[a].name);
+    SCOPED_TRACE(kSipParseArgs[a].name);
     const xrt::bo& bo = engine.buffer(a);
     EXPECT_EQ(arg_value(run, a, 8), bo.address());
     EXPECT_EQ(bo.get_memory_group(), static_cast<xrt::memory_group>(engine.kernel().group_id(a)));

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "core/unique_fd.h"
 #include "support/dnsmasq.h"
 #include "support/process.h"
 
@@ -483,20 +484,20 @@ TEST(ResolverTest, ClosedDnsPortGivesErrorNamingNameAndType) {
 
 TEST(ResolverTest, SilentDnsServerTimesOutWithErrorNamingSrvName) {
   // A bound socket that never answers: the query can only time out.
-  int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  ASSERT_GE(fd, 0);
+  core::UniqueFd fd(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  ASSERT_TRUE(fd);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   socklen_t len = sizeof addr;
-  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  ASSERT_EQ(::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&addr), &len), 0);
   ResolverOptions o;
   o.servers = {"127.0.0.1:" + std::to_string(ntohs(addr.sin_port))};
   o.timeout = 300ms;
   o.tries = 1;
   Outcome r = resolve_once(o, {"trunk.test", 0}, Transport::kTcp);
-  ::close(fd);
+  fd.reset();
   EXPECT_EQ(r.calls, 1);
   EXPECT_TRUE(r.targets.empty());
   EXPECT_THAT(r.error, HasSubstr("_sip._tcp.trunk.test SRV"));

@@ -122,19 +122,17 @@ class TransportFixture : public ::testing::Test {
 
   // A listening socket of the test's own (the far end of outbound connections).
   struct Listener {
-    Listener() {
-      fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    Listener() : fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
       addr = *core::SocketAddress::from_ip("127.0.0.1", test::free_port(SOCK_STREAM));
-      ok = ::bind(fd, addr.sa(), addr.len()) == 0 && ::listen(fd, 16) == 0;
+      ok = ::bind(fd.get(), addr.sa(), addr.len()) == 0 && ::listen(fd.get(), 16) == 0;
     }
-    ~Listener() { ::close(fd); }
-    int fd = -1;
+    core::UniqueFd fd;
     core::SocketAddress addr;
     bool ok = false;
   };
-  int accept_from(Listener& l) {
-    if (!pump_until([&] { return readable(l.fd); })) return -1;
-    return ::accept(l.fd, nullptr, nullptr);
+  core::UniqueFd accept_from(Listener& l) {
+    if (!pump_until([&] { return readable(l.fd.get()); })) return {};
+    return core::UniqueFd(::accept(l.fd.get(), nullptr, nullptr));
   }
 
   // A figure in the registry (the loop runs on this thread: it is up to date).
@@ -367,12 +365,11 @@ TEST_F(TransportFixture, TcpSendOpensAConnectionToAPeerAndReusesIt) {
   Listener far;
   ASSERT_TRUE(far.ok);
   EXPECT_TRUE(layer_->send(core::Transport::kTcp, far.addr, {}, kOptions));
-  int conn = accept_from(far);
-  ASSERT_GE(conn, 0);
+  core::UniqueFd conn = accept_from(far);
+  ASSERT_TRUE(conn);
   EXPECT_TRUE(layer_->send(core::Transport::kTcp, far.addr, {}, kOptions));
-  EXPECT_EQ(read_bytes(conn, 2 * kOptions.size()), kOptions + kOptions);
+  EXPECT_EQ(read_bytes(conn.get(), 2 * kOptions.size()), kOptions + kOptions);
   EXPECT_EQ(layer_->connection_count(), 1u);
-  ::close(conn);
 }
 
 // ---- limits on inbound connections -----------------------------------------------
@@ -843,17 +840,16 @@ TEST_F(SecureTransportFixture, OutboundTlsQueuesTheRequestUntilTheHandshakeIsDon
   Listener far;
   ASSERT_TRUE(far.ok);
   EXPECT_TRUE(layer_->send(core::Transport::kTls, far.addr, {}, kOptions, "carrier"));
-  int conn = accept_from(far);
-  ASSERT_GE(conn, 0);
-  ASSERT_EQ(read_bytes(conn, 6), "HELLO\n");
-  ASSERT_EQ(::send(conn, "WELCOME\n", 8, 0), 8);
-  EXPECT_EQ(read_bytes(conn, kOptions.size()), xor20(kOptions));
+  core::UniqueFd conn = accept_from(far);
+  ASSERT_TRUE(conn);
+  ASSERT_EQ(read_bytes(conn.get(), 6), "HELLO\n");
+  ASSERT_EQ(::send(conn.get(), "WELCOME\n", 8, 0), 8);
+  EXPECT_EQ(read_bytes(conn.get(), kOptions.size()), xor20(kOptions));
   // Sent once the handshake was done, and the handshake timed.
   EXPECT_EQ(figure(metric::kMessagesSent, {{"transport", "tls"}}), 1u);
   EXPECT_EQ(figure(metric::kTlsHandshakes), 1u);
   EXPECT_EQ(figure(metric::kTlsHandshakeDuration), 1u);
   EXPECT_EQ(figure(metric::kConnectionsOpen, {{"transport", "tls"}}), 1u);
-  ::close(conn);
 }
 
 TEST_F(SecureTransportFixture, RequestQueuedBehindAFailedHandshakeCountsAsASendErrorNotAsSent) {
@@ -861,16 +857,15 @@ TEST_F(SecureTransportFixture, RequestQueuedBehindAFailedHandshakeCountsAsASendE
   Listener carrier;
   ASSERT_TRUE(carrier.ok);
   ASSERT_TRUE(layer_->send(core::Transport::kTls, carrier.addr, {}, kOptions, "carrier"));
-  int conn = accept_from(carrier);
-  ASSERT_GE(conn, 0);
-  EXPECT_EQ(read_bytes(conn, 6), "HELLO\n");  // the stand-in's handshake
-  ASSERT_EQ(::send(conn, "GO AWAY\n", 8, 0), 8);  // not "WELCOME": the handshake fails
+  core::UniqueFd conn = accept_from(carrier);
+  ASSERT_TRUE(conn);
+  EXPECT_EQ(read_bytes(conn.get(), 6), "HELLO\n");  // the stand-in's handshake
+  ASSERT_EQ(::send(conn.get(), "GO AWAY\n", 8, 0), 8);  // not "WELCOME": the handshake fails
   ASSERT_TRUE(pump_until([&] { return layer_->connection_count() == 0; }));
   EXPECT_EQ(figure(metric::kMessagesSent, {{"transport", "tls"}}), 0u);
   EXPECT_EQ(figure(metric::kSendErrors, {{"transport", "tls"}}), 1u);
   EXPECT_EQ(figure(metric::kTlsFailures, {{"reason", "handshake"}}), 1u);
   EXPECT_EQ(figure(metric::kConnectionsOpen), 0u);
-  ::close(conn);
 }
 
 TEST_F(SecureTransportFixture, PlaintextQueuedBehindAStalledHandshakeCountsAgainstTheOutputCap) {
@@ -884,8 +879,8 @@ TEST_F(SecureTransportFixture, PlaintextQueuedBehindAStalledHandshakeCountsAgain
   Listener far;
   ASSERT_TRUE(far.ok);
   ASSERT_TRUE(layer_->send(core::Transport::kTls, far.addr, {}, kOptions, "carrier"));
-  int conn = accept_from(far);
-  ASSERT_GE(conn, 0);
+  core::UniqueFd conn = accept_from(far);
+  ASSERT_TRUE(conn);
   int sent = 1;
   while (layer_->send(core::Transport::kTls, far.addr, {}, kOptions, "carrier")) {
     ASSERT_LT(++sent, 1000) << "the queued plaintext was never capped";
@@ -897,7 +892,6 @@ TEST_F(SecureTransportFixture, PlaintextQueuedBehindAStalledHandshakeCountsAgain
   loop_.run_once();
   ASSERT_EQ(failed.size(), 1u);  // the transactions waiting on it fail at once
   EXPECT_EQ(failed[0], far.addr);
-  ::close(conn);
 }
 
 TEST_F(TransportFixture, KeepalivePingOnAStreamIsAnsweredWithAPongEvenWhenSplit) {
@@ -926,18 +920,17 @@ TEST_F(TransportFixture, OutboundStreamSendsAKeepalivePingEveryInterval) {
   Listener far;
   ASSERT_TRUE(far.ok);
   EXPECT_TRUE(layer_->send(core::Transport::kTcp, far.addr, {}, kOptions));
-  int conn = accept_from(far);
-  ASSERT_GE(conn, 0);
-  EXPECT_EQ(read_bytes(conn, kOptions.size()), kOptions);
+  core::UniqueFd conn = accept_from(far);
+  ASSERT_TRUE(conn);
+  EXPECT_EQ(read_bytes(conn.get(), kOptions.size()), kOptions);
   advance(89999ms);
-  EXPECT_FALSE(readable(conn));
+  EXPECT_FALSE(readable(conn.get()));
   EXPECT_EQ(figure(metric::kKeepalivePings), 0u);
   advance(1ms);
-  EXPECT_EQ(read_bytes(conn, 4), "\r\n\r\n");
+  EXPECT_EQ(read_bytes(conn.get(), 4), "\r\n\r\n");
   advance(90000ms);
-  EXPECT_EQ(read_bytes(conn, 4), "\r\n\r\n");
+  EXPECT_EQ(read_bytes(conn.get(), 4), "\r\n\r\n");
   EXPECT_EQ(figure(metric::kKeepalivePings), 2u);
-  ::close(conn);
 }
 
 TEST_F(SecureTransportFixture, HandshakeFloodFromOneAddressIsRefusedBeforeAnyTlsWork) {

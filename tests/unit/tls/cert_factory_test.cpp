@@ -11,20 +11,14 @@
 #include <iterator>
 #include <memory>
 
+#include "core/ossl_ptr.h"
+
 namespace sipnic::tls {
 namespace {
 
-struct X509Free {
-  void operator()(X509* p) const { X509_free(p); }
-  void operator()(X509_STORE* p) const { X509_STORE_free(p); }
-  void operator()(X509_STORE_CTX* p) const { X509_STORE_CTX_free(p); }
-  void operator()(X509_CRL* p) const { X509_CRL_free(p); }
-  void operator()(BIO* p) const { BIO_free(p); }
-};
-
-std::unique_ptr<X509, X509Free> load(const std::string& pem) {
-  std::unique_ptr<BIO, X509Free> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-  return std::unique_ptr<X509, X509Free>(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+core::X509Ptr load(const std::string& pem) {
+  core::BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  return core::X509Ptr(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
 }
 
 // Verifies `leaf` against `ca` (and a CRL when given; and, when given, `ip`
@@ -33,15 +27,15 @@ std::unique_ptr<X509, X509Free> load(const std::string& pem) {
 int verify(const IssuedCert& ca, const IssuedCert& leaf, const std::string& crl_pem = {}, const char* ip = nullptr) {
   auto ca_cert = load(ca.cert_pem);
   auto leaf_cert = load(leaf.cert_pem);
-  std::unique_ptr<X509_STORE, X509Free> store(X509_STORE_new());
+  core::X509StorePtr store(X509_STORE_new());
   X509_STORE_add_cert(store.get(), ca_cert.get());
   if (!crl_pem.empty()) {
-    std::unique_ptr<BIO, X509Free> bio(BIO_new_mem_buf(crl_pem.data(), static_cast<int>(crl_pem.size())));
-    std::unique_ptr<X509_CRL, X509Free> crl(PEM_read_bio_X509_CRL(bio.get(), nullptr, nullptr, nullptr));
+    core::BioPtr bio(BIO_new_mem_buf(crl_pem.data(), static_cast<int>(crl_pem.size())));
+    core::X509CrlPtr crl(PEM_read_bio_X509_CRL(bio.get(), nullptr, nullptr, nullptr));
     X509_STORE_add_crl(store.get(), crl.get());
     X509_STORE_set_flags(store.get(), X509_V_FLAG_CRL_CHECK);
   }
-  std::unique_ptr<X509_STORE_CTX, X509Free> ctx(X509_STORE_CTX_new());
+  core::X509StoreCtxPtr ctx(X509_STORE_CTX_new());
   X509_STORE_CTX_init(ctx.get(), store.get(), leaf_cert.get(), nullptr);
   if (ip) X509_VERIFY_PARAM_set1_ip_asc(X509_STORE_CTX_get0_param(ctx.get()), ip);
   X509_verify_cert(ctx.get());
@@ -84,8 +78,10 @@ TEST(CertFactory, LeafCarriesDnsAndSipUriSubjectAltNames) {
   ca_spec.common_name = "CA";
   IssuedCert leaf = issue_cert(make_ca(ca_spec), leaf_spec());
   auto cert = load(leaf.cert_pem);
-  auto* names = static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert.get(), NID_subject_alt_name, nullptr, nullptr));
-  ASSERT_NE(names, nullptr);
+  const core::GeneralNamesPtr owned(
+      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert.get(), NID_subject_alt_name, nullptr, nullptr)));
+  ASSERT_NE(owned, nullptr);
+  GENERAL_NAMES* names = owned.get();
   std::vector<std::string> dns, uri;
   for (int i = 0; i < sk_GENERAL_NAME_num(names); ++i) {
     GENERAL_NAME* n = sk_GENERAL_NAME_value(names, i);
@@ -95,7 +91,6 @@ TEST(CertFactory, LeafCarriesDnsAndSipUriSubjectAltNames) {
     if (n->type == GEN_DNS) dns.push_back(text(n->d.dNSName));
     if (n->type == GEN_URI) uri.push_back(text(n->d.uniformResourceIdentifier));
   }
-  GENERAL_NAMES_free(names);
   EXPECT_EQ(dns, std::vector<std::string>{"carrier.example.com"});
   EXPECT_EQ(uri, std::vector<std::string>{"sip:carrier.example.com"});
 }

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "core/ossl_ptr.h"
 #include "offload/cpu_gcm_engine.h"
 #include "support/hex.h"
 
@@ -188,20 +189,8 @@ TEST(KeySchedule, SecretCopiesCompareEqualAndMovesWipeTheSource) {
 
 // ---- real OpenSSL sessions, records opened on the GcmEngine -----------------------
 
-struct SslCtxFree {
-  void operator()(SSL_CTX* p) const { SSL_CTX_free(p); }
-};
-struct SslFree {
-  void operator()(SSL* p) const { SSL_free(p); }
-};
-struct PkeyFree {
-  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
-};
-struct X509Free {
-  void operator()(X509* p) const { X509_free(p); }
-};
-using SslCtxPtr = std::unique_ptr<SSL_CTX, SslCtxFree>;
-using SslPtr = std::unique_ptr<SSL, SslFree>;
+using core::SslCtxPtr;
+using core::SslPtr;
 
 // Keylog lines land in the client context's app data: no global state.
 void keylog_to_vector(const SSL* ssl, const char* line) {
@@ -214,8 +203,8 @@ void keylog_to_vector(const SSL* ssl, const char* line) {
 class SessionPair {
  public:
   SessionPair(int version, const char* cipher) {
-    std::unique_ptr<EVP_PKEY, PkeyFree> key(EVP_EC_gen("P-256"));
-    std::unique_ptr<X509, X509Free> cert(X509_new());
+    core::EvpPkeyPtr key(EVP_EC_gen("P-256"));
+    core::X509Ptr cert(X509_new());
     if (!key || !cert) throw std::runtime_error("key or certificate allocation failed");
     X509_set_version(cert.get(), 2);
     ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), 1);

@@ -11,6 +11,7 @@
 #include <tuple>
 #include <vector>
 
+#include "core/ossl_ptr.h"
 #include "offload/cpu_gcm_engine.h"
 #include "support/tls_test_pki.h"
 
@@ -20,12 +21,6 @@ namespace {
 using testing::shared_test_pki;
 using testing::TestIdentity;
 
-struct SslCtxDeleter {
-  void operator()(SSL_CTX* c) const { SSL_CTX_free(c); }
-};
-struct SslDeleter {
-  void operator()(SSL* s) const { SSL_free(s); }
-};
 
 std::string openssl_errors() { return drain_openssl_errors(); }
 
@@ -117,8 +112,8 @@ class StockPeer {
   }
 
   Role role_;
-  std::unique_ptr<SSL_CTX, SslCtxDeleter> ctx_;
-  std::unique_ptr<SSL, SslDeleter> ssl_;
+  core::SslCtxPtr ctx_;
+  core::SslPtr ssl_;
   BIO* rbio_ = nullptr;
   BIO* wbio_ = nullptr;
 };

@@ -6,7 +6,9 @@
 // is taken on accept and close only, never on the message path.
 //
 // It also keeps whether the node's accept() is out of descriptors (they are
-// the process's, not a worker's): the workers say so once per spell.
+// the process's, not a worker's): the workers say so once per spell, and
+// spells that flap (a descriptor frees up, is taken again at once) say so at
+// most once per warning interval for the whole node.
 #pragma once
 
 #include <atomic>
@@ -14,6 +16,7 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "core/clock.h"
 #include "core/socket_address.h"
 
 namespace sipnic::sip {
@@ -37,8 +40,17 @@ class ConnectionLimits {
   std::uint32_t max_per_source() const { return max_per_source_; }
 
   // accept() failed for want of descriptors: true if that starts a spell
-  // (the caller logs it). Each connection refused meanwhile is counted.
-  bool start_descriptor_shortage() { return !short_of_descriptors_.exchange(true); }
+  // that the caller should log (the first one, or the first one after no
+  // warning for `kShortageWarningInterval`, node-wide). Each connection
+  // refused meanwhile is counted.
+  static constexpr core::Millis kShortageWarningInterval{10000};
+  bool start_descriptor_shortage(core::Clock::time_point now) {
+    if (short_of_descriptors_.exchange(true)) return false;  // in a spell already
+    const auto t = now.time_since_epoch().count();
+    auto last = last_shortage_warning_.load(std::memory_order_relaxed);
+    if (last != kNever && t - last < core::Clock::duration(kShortageWarningInterval).count()) return false;
+    return last_shortage_warning_.compare_exchange_strong(last, t);
+  }
   void count_refused_while_short() { refused_while_short_.fetch_add(1, std::memory_order_relaxed); }
   // accept() worked again: true if that ends a spell; `refused` gets the
   // connections refused during it.
@@ -56,6 +68,8 @@ class ConnectionLimits {
   // Sources with at least one open connection (port 0); at most open_ entries.
   std::unordered_map<core::SocketAddress, std::uint32_t, core::SocketAddressHash> per_source_;
   std::atomic<bool> short_of_descriptors_{false};
+  static constexpr core::Clock::rep kNever = INT64_MIN;
+  std::atomic<core::Clock::rep> last_shortage_warning_{kNever};
   std::atomic<std::uint64_t> refused_while_short_{0};
 };
 

@@ -681,7 +681,7 @@ bool TransportLayer::admit_connection(const TcpListener& l, const SocketAddress&
 
 void TransportLayer::accept_failed(TcpListener& l, int error) {
   ++stats_.accept_failures;
-  if (limits().start_descriptor_shortage()) {
+  if (limits().start_descriptor_shortage(loop_.now())) {
     // One line per spell for the whole node (at most one per interval and
     // worker if spells flap).
     log_limited(core::LogLevel::kWarn, "accept-failed", [&] {

@@ -81,8 +81,8 @@ struct StunnelCase {
   // A TLS handshake per call costs stunnel, sipnic and the sipps CPU: that
   // case runs fewer calls at a lower rate, so that a loaded machine does not
   // turn it into a test of sipp's retransmission handling.
-  int calls() const { return sipp_tcp == "tn" ? 100 : kCalls; }
-  int rate() const { return sipp_tcp == "tn" ? 50 : kRate; }
+  int calls() const { return sipp_tcp == "tn" ? 60 : kCalls; }
+  int rate() const { return sipp_tcp == "tn" ? 20 : kRate; }
   // sipp arguments for the TCP mode (tn needs a socket limit under the fd limit).
   std::vector<std::string> sipp_args() const {
     std::vector<std::string> a = {"-t", sipp_tcp};

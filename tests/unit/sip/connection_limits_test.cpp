@@ -50,18 +50,35 @@ TEST(ConnectionLimits, ZeroMeansNoLimit) {
 TEST(ConnectionLimits, ADescriptorShortageStartsAndEndsOnceForTheWholeNode) {
   // Two workers failing accept() in the same spell: one line, not two.
   ConnectionLimits limits(0, 0);
+  const auto t0 = core::Clock::time_point(std::chrono::hours(1));
   std::uint64_t refused = 99;
   EXPECT_FALSE(limits.end_descriptor_shortage(refused));  // no spell yet
-  EXPECT_TRUE(limits.start_descriptor_shortage());
-  EXPECT_FALSE(limits.start_descriptor_shortage());
+  EXPECT_TRUE(limits.start_descriptor_shortage(t0));
+  EXPECT_FALSE(limits.start_descriptor_shortage(t0));
   limits.count_refused_while_short();
   limits.count_refused_while_short();
   EXPECT_TRUE(limits.end_descriptor_shortage(refused));
   EXPECT_EQ(refused, 2u);
   EXPECT_FALSE(limits.end_descriptor_shortage(refused));
-  EXPECT_TRUE(limits.start_descriptor_shortage());  // a new spell
+  const auto later = t0 + ConnectionLimits::kShortageWarningInterval;
+  EXPECT_TRUE(limits.start_descriptor_shortage(later));  // a new spell, a new line
   EXPECT_TRUE(limits.end_descriptor_shortage(refused));
   EXPECT_EQ(refused, 0u);
+}
+
+TEST(ConnectionLimits, ASpellThatFlapsWithinTheIntervalIsWarnedOnce) {
+  // A descriptor frees up, accept() works once, the next one fails again: a
+  // new spell, but the node already said so a moment ago.
+  ConnectionLimits limits(0, 0);
+  const auto t0 = core::Clock::time_point(std::chrono::hours(1));
+  std::uint64_t refused = 0;
+  EXPECT_TRUE(limits.start_descriptor_shortage(t0));
+  EXPECT_TRUE(limits.end_descriptor_shortage(refused));
+  EXPECT_FALSE(limits.start_descriptor_shortage(t0 + std::chrono::milliseconds(1)));
+  EXPECT_TRUE(limits.end_descriptor_shortage(refused));
+  EXPECT_FALSE(limits.start_descriptor_shortage(t0 + ConnectionLimits::kShortageWarningInterval - std::chrono::milliseconds(1)));
+  EXPECT_TRUE(limits.end_descriptor_shortage(refused));
+  EXPECT_TRUE(limits.start_descriptor_shortage(t0 + ConnectionLimits::kShortageWarningInterval));
 }
 
 TEST(ConnectionLimits, WorkersAdmittingAndReleasingAtOnceNeverPassTheLimits) {

@@ -1,7 +1,6 @@
 sip_parse_pkg.sv
 sip_parse_names_pkg.sv
 sip_parse_names.sv
-sip_parse_fifo.sv
 sip_parse_reader.sv
 sip_parse_chunker.sv
 sip_parse_analyzer.sv

@@ -51,43 +51,43 @@ module sip_parse_reader #(
   localparam int unsigned CAW = $clog2(DESC_DEPTH);
 
   // ---------------------------------------------------------------- queues
-  logic          dfifo_full, cfifo_full, cfifo_valid, cfifo_pop, tfifo_full, tfifo_valid, tfifo_dout;
+  logic          dfifo_in_ready, cfifo_in_ready, cfifo_valid, cfifo_pop, tfifo_in_ready, tfifo_valid, tfifo_dout;
   logic [511:0]  cfifo_dout;
   logic [DAW:0]  dfifo_count;
   logic [CAW:0]  cfifo_count;
   logic [4:0]    tfifo_count;
   logic          r_desc;
-  logic          pq_full, pq_valid;
+  logic          pq_in_ready, pq_valid;
   logic [38:0]   pq_dout;
   logic [3:0]    pq_count;
 
   assign r_desc = tfifo_dout;
   assign rready = 1'b1;
 
-  sip_parse_fifo #(.WIDTH(512), .DEPTH(DATA_DEPTH)) u_data (
+  sync_fifo #(.WIDTH(512), .DEPTH(DATA_DEPTH), .REGISTERED_READ(1)) u_data (
       .clk(clk), .rst_n(rst_n), .clear(run_start),
-      .push(rvalid && tfifo_valid && !r_desc), .din(rdata), .full(dfifo_full),
-      .pop(bq_pop), .valid(bq_valid), .dout(bq_data), .count(dfifo_count));
+      .in_valid(rvalid && tfifo_valid && !r_desc), .in_ready(dfifo_in_ready), .in_data(rdata),
+      .out_valid(bq_valid), .out_ready(bq_pop), .out_data(bq_data), .count(dfifo_count));
 
-  sip_parse_fifo #(.WIDTH(512), .DEPTH(DESC_DEPTH)) u_desc (
+  sync_fifo #(.WIDTH(512), .DEPTH(DESC_DEPTH), .REGISTERED_READ(1)) u_desc (
       .clk(clk), .rst_n(rst_n), .clear(run_start),
-      .push(rvalid && tfifo_valid && r_desc), .din(rdata), .full(cfifo_full),
-      .pop(cfifo_pop), .valid(cfifo_valid), .dout(cfifo_dout), .count(cfifo_count));
+      .in_valid(rvalid && tfifo_valid && r_desc), .in_ready(cfifo_in_ready), .in_data(rdata),
+      .out_valid(cfifo_valid), .out_ready(cfifo_pop), .out_data(cfifo_dout), .count(cfifo_count));
 
   // one tag per outstanding burst: 1 = descriptor beat
   logic tag_push, tag_in;
-  sip_parse_fifo #(.WIDTH(1), .DEPTH(16)) u_tag (
+  sync_fifo #(.WIDTH(1), .DEPTH(16), .REGISTERED_READ(1)) u_tag (
       .clk(clk), .rst_n(rst_n), .clear(run_start),
-      .push(tag_push), .din(tag_in), .full(tfifo_full),
-      .pop(rvalid && rlast), .valid(tfifo_valid), .dout(tfifo_dout), .count(tfifo_count));
+      .in_valid(tag_push), .in_ready(tfifo_in_ready), .in_data(tag_in),
+      .out_valid(tfifo_valid), .out_ready(rvalid && rlast), .out_data(tfifo_dout), .count(tfifo_count));
 
   // descriptors for the chunker: {stream, o0, len}
   logic        pq_push;
   logic [38:0] pq_din;
-  sip_parse_fifo #(.WIDTH(39), .DEPTH(8)) u_pq (
+  sync_fifo #(.WIDTH(39), .DEPTH(8), .REGISTERED_READ(1)) u_pq (
       .clk(clk), .rst_n(rst_n), .clear(run_start),
-      .push(pq_push), .din(pq_din), .full(pq_full),
-      .pop(dq_pop), .valid(pq_valid), .dout(pq_dout), .count(pq_count));
+      .in_valid(pq_push), .in_ready(pq_in_ready), .in_data(pq_din),
+      .out_valid(pq_valid), .out_ready(dq_pop), .out_data(pq_dout), .count(pq_count));
   assign dq_valid  = pq_valid;
   assign dq_stream = pq_dout[38];
   assign dq_o0     = pq_dout[37:32];
@@ -132,10 +132,10 @@ module sip_parse_reader #(
     tag_in = 1'b0;
     if (!running) begin
       // no requests between runs
-    end else if (act_q && blen_v_q && left_q != 28'd0 && !tfifo_full && space_ok_q) begin
+    end else if (act_q && blen_v_q && left_q != 28'd0 && tfifo_in_ready && space_ok_q) begin
       arvalid = 1'b1;
       tag_push = arready;
-    end else if (dreq_q != desc_beats_q && !tfifo_full &&
+    end else if (dreq_q != desc_beats_q && tfifo_in_ready &&
                  32'(dpend_q) + 32'(cfifo_count) < 32'(DESC_DEPTH)) begin
       arvalid = 1'b1;
       araddr = seg_ptr + {32'd0, dreq_q[25:0], 6'd0};
@@ -146,7 +146,7 @@ module sip_parse_reader #(
   end
 
   logic take_desc;
-  assign take_desc = running && !act_q && !prep_q && cfifo_valid && sidx_ne_q && !pq_full;
+  assign take_desc = running && !act_q && !prep_q && cfifo_valid && sidx_ne_q && pq_in_ready;
   assign pq_push = take_desc;
   assign pq_din  = {dsc[96], d_addr[5:0], dsc[95:64]};
   assign cfifo_pop = take_desc && (sub_q == 2'd3 || sidx_last_q);
@@ -212,7 +212,7 @@ module sip_parse_reader #(
 
   // unused: fill levels beyond what the credits need
   logic unused;
-  assign unused = ^{dfifo_full, cfifo_full, dfifo_count, tfifo_count, dsc[127:97], pq_count, rlast};
+  assign unused = ^{dfifo_in_ready, cfifo_in_ready, dfifo_count, tfifo_count, dsc[127:97], pq_count, rlast};
 endmodule
 
 `default_nettype wire

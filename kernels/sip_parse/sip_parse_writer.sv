@@ -55,7 +55,7 @@ module sip_parse_writer #(
   logic [2:0]   beat_q;
 
   // input FIFOs: {group differs from the previous record's, idx, data}
-  logic         sq_full, sq_valid, sq_pop, mq_full, mq_valid, mq_pop, hq_full, hq_valid, hq_pop;
+  logic         sq_valid, sq_pop, mq_valid, mq_pop, hq_valid, hq_pop;
   logic [288:0] sq_dout;
   logic [544:0] mq_dout;
   logic [160:0] hq_dout;
@@ -73,18 +73,18 @@ module sip_parse_writer #(
   end
   logic [1:0]   sq_count, mq_count;
   logic [2:0]   hq_count;
-  sip_parse_fifo #(.WIDTH(289), .DEPTH(2)) u_sq (
-      .clk(clk), .rst_n(rst_n), .clear(run_start), .push(seg_valid), .din({s_ne, seg_idx, seg_data}),
-      .full(sq_full), .pop(sq_pop), .valid(sq_valid), .dout(sq_dout), .count(sq_count));
-  sip_parse_fifo #(.WIDTH(545), .DEPTH(2)) u_mq (
-      .clk(clk), .rst_n(rst_n), .clear(run_start), .push(msg_valid), .din({m_ne, msg_idx, msg_data}),
-      .full(mq_full), .pop(mq_pop), .valid(mq_valid), .dout(mq_dout), .count(mq_count));
-  sip_parse_fifo #(.WIDTH(161), .DEPTH(4)) u_hq (
-      .clk(clk), .rst_n(rst_n), .clear(run_start), .push(hdr_valid), .din({h_ne, hdr_idx, hdr_data}),
-      .full(hq_full), .pop(hq_pop), .valid(hq_valid), .dout(hq_dout), .count(hq_count));
-  assign seg_ready = !sq_full;
-  assign msg_ready = !mq_full;
-  assign hdr_ready = !hq_full;
+  sync_fifo #(.WIDTH(289), .DEPTH(2), .REGISTERED_READ(1)) u_sq (
+      .clk(clk), .rst_n(rst_n), .clear(run_start), .in_valid(seg_valid), .in_ready(seg_ready),
+      .in_data({s_ne, seg_idx, seg_data}), .out_valid(sq_valid), .out_ready(sq_pop), .out_data(sq_dout),
+      .count(sq_count));
+  sync_fifo #(.WIDTH(545), .DEPTH(2), .REGISTERED_READ(1)) u_mq (
+      .clk(clk), .rst_n(rst_n), .clear(run_start), .in_valid(msg_valid), .in_ready(msg_ready),
+      .in_data({m_ne, msg_idx, msg_data}), .out_valid(mq_valid), .out_ready(mq_pop), .out_data(mq_dout),
+      .count(mq_count));
+  sync_fifo #(.WIDTH(161), .DEPTH(4), .REGISTERED_READ(1)) u_hq (
+      .clk(clk), .rst_n(rst_n), .clear(run_start), .in_valid(hdr_valid), .in_ready(hdr_ready),
+      .in_data({h_ne, hdr_idx, hdr_data}), .out_valid(hq_valid), .out_ready(hq_pop), .out_data(hq_dout),
+      .count(hq_count));
   logic g_seg_ready, g_msg_ready, g_hdr_ready;
   assign sq_pop = sq_valid && g_seg_ready;
   assign mq_pop = mq_valid && g_msg_ready;

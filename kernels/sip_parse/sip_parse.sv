@@ -83,7 +83,7 @@ module sip_parse #(
       $error("sip_parse: READ_QUEUE_BEATS must be a power of two in 64..1024");
   end
 
-  localparam int unsigned UW = sip_parse_pkg::UW;
+  localparam int unsigned POSITION_W = sip_parse_pkg::POSITION_W;
 
   // ---------------------------------------------------------------- control
   logic        run_start, run_done;
@@ -144,16 +144,16 @@ module sip_parse #(
 
   // ---------------------------------------------------------------- chunker
   logic            stall, commit, a_ready, cmd_valid, cmd_epoch, cmd_jump;
-  logic [UW-1:0]   cmd_target;
+  logic [POSITION_W-1:0]   cmd_target;
   logic            t_valid, t_epoch, t_first, t_sl, t_stream;
   logic [2:0]      t_kind;
-  logic [UW-1:0]   t_x, t_end;
+  logic [POSITION_W-1:0]   t_x, t_end;
   logic [6:0]      t_lim;
   logic [66*8-1:0] t_win;
   logic [63:0]     t_lfv;
   logic [5:0]      t_o0;
 
-  sip_parse_chunker #(.UW(UW)) u_chunker (
+  sip_parse_chunker #(.POSITION_W(POSITION_W)) u_chunker (
       .clk(ap_clk), .rst_n(ap_rst_n), .run_start(run_start),
       .seg_count(a_segment_count), .max_bytes(a_max_message_bytes),
       .dq_valid(dq_valid), .dq_o0(dq_o0), .dq_len(dq_len), .dq_stream(dq_stream), .dq_pop(dq_pop),
@@ -172,13 +172,13 @@ module sip_parse #(
   logic [63:0]   c_digm, c_cwsm;
   logic [5:0]    c_pa_fb, c_pc_fb;
   logic [2:0]    c_kind;
-  logic [UW-1:0] c_x, c_end;
+  logic [POSITION_W-1:0] c_x, c_end;
   logic [511:0]  c_bytes;
   logic [5:0]    c_o0, c_lfp, c_col_p, c_pa_first, c_pa_last;
   logic [5:0]    c_pc_first, c_pc_last;
-  logic [UW-1:0] c_lfp_u, c_bad_u, c_col_u, c_pa_first_u, c_pa_end_u, c_pc_first_u, c_pc_end_u, c_x2_u;
+  logic [POSITION_W-1:0] c_lfp_u, c_bad_u, c_col_u, c_pa_first_u, c_pa_end_u, c_pc_first_u, c_pc_end_u, c_x2_u;
 
-  sip_parse_analyzer #(.UW(UW)) u_analyzer (
+  sip_parse_analyzer #(.POSITION_W(POSITION_W)) u_analyzer (
       .clk(ap_clk), .rst_n(ap_rst_n), .run_start(run_start), .stall(stall), .in_ready(a_ready),
       .i_valid(t_valid), .i_epoch(t_epoch), .i_kind(t_kind), .i_x(t_x), .i_first(t_first),
       .i_sl(t_sl), .i_lim(t_lim), .i_win(t_win), .i_lfv(t_lfv), .i_stream(t_stream), .i_o0(t_o0), .i_end(t_end),
@@ -218,7 +218,7 @@ module sip_parse #(
   logic [511:0] msg_data;
   logic [255:0] seg_data;
 
-  sip_parse_walker #(.UW(UW)) u_walker (
+  sip_parse_walker #(.POSITION_W(POSITION_W)) u_walker (
       .clk(ap_clk), .rst_n(ap_rst_n), .run_start(run_start), .max_bytes(a_max_message_bytes),
       .msg_cap(a_message_capacity), .hdr_cap(a_header_capacity), .stall(stall), .commit(commit),
       .c_valid(c_valid), .c_epoch(c_epoch), .c_kind(c_kind), .c_x(c_x), .c_first(c_first),

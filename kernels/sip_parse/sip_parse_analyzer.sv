@@ -13,8 +13,8 @@
 `default_nettype none
 
 module sip_parse_analyzer #(
-    // Width of u coordinates; must be sip_parse_pkg::UW (checked below).
-    parameter int unsigned UW = 34
+    // Width of a position (a stream coordinate); must be sip_parse_pkg::POSITION_W (checked below).
+    parameter int unsigned POSITION_W = 34
 ) (
     input  wire              clk,
     input  wire              rst_n,
@@ -25,7 +25,7 @@ module sip_parse_analyzer #(
     input  wire              i_valid,
     input  wire              i_epoch,
     input  wire  [2:0]       i_kind,
-    input  wire  [UW-1:0]    i_x,
+    input  wire  [POSITION_W-1:0]    i_x,
     input  wire              i_first,
     input  wire              i_sl,
     input  wire  [6:0]       i_lim,
@@ -33,18 +33,18 @@ module sip_parse_analyzer #(
     input  wire  [66*8-1:0]  i_win,
     input  wire              i_stream,
     input  wire  [5:0]       i_o0,
-    input  wire  [UW-1:0]    i_end,
+    input  wire  [POSITION_W-1:0]    i_end,
     // summary out (registered)
     output logic             o_valid,
     output logic             o_epoch,
     output logic [2:0]       o_kind,
-    output logic [UW-1:0]    o_x,
+    output logic [POSITION_W-1:0]    o_x,
     output logic             o_first,
     output logic             o_sl,
     output logic [511:0]     o_bytes,      // W[0..63]
     output logic             o_stream,
     output logic [5:0]       o_o0,
-    output logic [UW-1:0]    o_end,
+    output logic [POSITION_W-1:0]    o_end,
     output logic             o_c0_cr,      // W[0] is CR / LF / SP-HTAB
     output logic             o_c0_lf,
     output logic             o_c0_ws,
@@ -78,17 +78,17 @@ module sip_parse_analyzer #(
     output logic [5:0]       o_pa_fb,      // {digit, SP/HTAB/CR, low nibble} of the byte at pa_first
     output logic [5:0]       o_pc_fb,      // ... at pc_first
     // the same positions as u coordinates (x + p), so the walker adds nothing
-    output logic [UW-1:0]    o_lfp_u,
-    output logic [UW-1:0]    o_bad_u,
-    output logic [UW-1:0]    o_col_u,
-    output logic [UW-1:0]    o_pa_first_u,
-    output logic [UW-1:0]    o_pa_end_u,   // pa_last + 1
-    output logic [UW-1:0]    o_pc_first_u,
-    output logic [UW-1:0]    o_pc_end_u,   // pc_last + 1
-    output logic [UW-1:0]    o_x2_u        // x + 2
+    output logic [POSITION_W-1:0]    o_lfp_u,
+    output logic [POSITION_W-1:0]    o_bad_u,
+    output logic [POSITION_W-1:0]    o_col_u,
+    output logic [POSITION_W-1:0]    o_pa_first_u,
+    output logic [POSITION_W-1:0]    o_pa_end_u,   // pa_last + 1
+    output logic [POSITION_W-1:0]    o_pc_first_u,
+    output logic [POSITION_W-1:0]    o_pc_end_u,   // pc_last + 1
+    output logic [POSITION_W-1:0]    o_x2_u        // x + 2
 );
   initial begin
-    if (UW != sip_parse_pkg::UW) $error("sip_parse_analyzer: UW must be sip_parse_pkg::UW");
+    if (POSITION_W != sip_parse_pkg::POSITION_W) $error("sip_parse_analyzer: POSITION_W must be sip_parse_pkg::POSITION_W");
   end
 
   // ------------------------------------------------------------ stage 1
@@ -116,11 +116,11 @@ module sip_parse_analyzer #(
   logic [63:0] lfv, region, esc_ok, bad_eff, col_p, vnw;
   always_comb begin
     lfv      = i_lfv;
-    region   = ~sip_parse_pkg::pfx_incl(lfv);
+    region   = ~sip_parse_pkg::prefix_or(lfv);
     esc_ok   = i_sl ? 64'd0 : (i_first ? {{63{1'b1}}, 1'b0} : {64{1'b1}});
     bad_eff  = bad & ~(cr & nextlf) & ~(bsprev & ~cr & esc_ok);
     // inside the region, a prefix-OR of the colons there is one of all colons
-    col_p    = sip_parse_pkg::pfx_incl(colon);
+    col_p    = sip_parse_pkg::prefix_or(colon);
     vnw      = ~ws & ~cr;
   end
 
@@ -136,7 +136,7 @@ module sip_parse_analyzer #(
   // stage-1 registers
   logic            s1_valid, s1_epoch, s1_first, s1_sl, s1_stream;
   logic [2:0]      s1_kind;
-  logic [UW-1:0]   s1_x, s1_end;
+  logic [POSITION_W-1:0]   s1_x, s1_end;
   logic [6:0]      s1_lim;
   logic [5:0]      s1_o0, s1_compact;
   logic [511:0]    s1_bytes;
@@ -156,14 +156,14 @@ module sip_parse_analyzer #(
     s1_pc   = s1_vnw & s1_post;
   end
   logic [46:0]     s1_match;
-  logic [UW-7:0]   s1_xhi1;         // x[UW-1:6] + 1
-  logic [UW-7:0]   s1_loff;         // offset of x from its line start, in 64-byte units
-  logic [UW-7:0]   lo_q, lo_in;     // ... of the last chunk token
+  logic [POSITION_W-7:0]   s1_xhi1;         // x[POSITION_W-1:6] + 1
+  logic [POSITION_W-7:0]   s1_loff;         // offset of x from its line start, in 64-byte units
+  logic [POSITION_W-7:0]   lo_q, lo_in;     // ... of the last chunk token
 
   // A chunk that is not a line's first lies 64 bytes after the previous
   // chunk token (sip_parse_chunker), so the line offset follows from the
   // token stream alone.
-  assign lo_in = i_first ? '0 : lo_q + (UW-6)'(1);
+  assign lo_in = i_first ? '0 : lo_q + (POSITION_W-6)'(1);
 
   always_ff @(posedge clk) begin
     if (!rst_n || run_start) begin
@@ -171,7 +171,7 @@ module sip_parse_analyzer #(
       lo_q <= '0;
     end else begin
       s1_valid <= i_valid;
-      if (i_valid && i_kind == sip_parse_pkg::TK_CHUNK) lo_q <= lo_in;
+      if (i_valid && i_kind == sip_parse_pkg::TOKEN_CHUNK) lo_q <= lo_in;
     end
     begin
       s1_epoch <= i_epoch;
@@ -200,18 +200,18 @@ module sip_parse_analyzer #(
       s1_ntok <= ~tok;
       s1_match <= match;
       s1_compact <= compact;
-      s1_xhi1 <= i_x[UW-1:6] + (UW-6)'(1);
+      s1_xhi1 <= i_x[POSITION_W-1:6] + (POSITION_W-6)'(1);
       s1_loff <= lo_in;
     end
   end
 
   // ------------------------------------------------------------ stage 2
   // x + p (+ inc) for p < 64: the carry out of the low six bits picks x_hi or x_hi + 1.
-  function automatic logic [UW-1:0] absu(input logic [UW-1:0] x, input logic [UW-7:0] xhi1,
+  function automatic logic [POSITION_W-1:0] absu(input logic [POSITION_W-1:0] x, input logic [POSITION_W-7:0] xhi1,
                                          input logic [5:0] p, input logic inc);
     logic [6:0] lo;
     lo = {1'b0, x[5:0]} + {1'b0, p} + {6'd0, inc};
-    absu = lo[6] ? {xhi1, lo[5:0]} : {x[UW-1:6], lo[5:0]};
+    absu = lo[6] ? {xhi1, lo[5:0]} : {x[POSITION_W-1:6], lo[5:0]};
   endfunction
 
   logic [5:0] e_lfp, e_bad, e_col, e_lnw, e_paf, e_pal, e_pcf, e_pcl;
@@ -220,17 +220,17 @@ module sip_parse_analyzer #(
   logic [63:0] lnw_sfx;
   logic [19:1] len_oh;
   always_comb begin
-    lnw_sfx = sip_parse_pkg::sfx_incl(s1_lnw);
+    lnw_sfx = sip_parse_pkg::suffix_or(s1_lnw);
     for (int L = 1; L <= 19; L++) len_oh[L] = s1_lnw[L - 1] && !lnw_sfx[L];
   end
-  assign e_lfp = sip_parse_pkg::first_idx((s1_lfv));
-  assign e_bad = sip_parse_pkg::first_idx((s1_bad));
-  assign e_col = sip_parse_pkg::first_idx((s1_col));
-  assign e_lnw = sip_parse_pkg::last_idx((s1_lnw));
-  assign e_paf = sip_parse_pkg::first_idx((s1_pa));
-  assign e_pal = sip_parse_pkg::last_idx((s1_pa));
-  assign e_pcf = sip_parse_pkg::first_idx((s1_pc));
-  assign e_pcl = sip_parse_pkg::last_idx((s1_pc));
+  assign e_lfp = sip_parse_pkg::first_index((s1_lfv));
+  assign e_bad = sip_parse_pkg::first_index((s1_bad));
+  assign e_col = sip_parse_pkg::first_index((s1_col));
+  assign e_lnw = sip_parse_pkg::last_index((s1_lnw));
+  assign e_paf = sip_parse_pkg::first_index((s1_pa));
+  assign e_pal = sip_parse_pkg::last_index((s1_pa));
+  assign e_pcf = sip_parse_pkg::first_index((s1_pc));
+  assign e_pcl = sip_parse_pkg::last_index((s1_pc));
 
   // digits and SP/HTAB/CR, for the walker's Content-Length scan (stage 2)
   logic [63:0] digm, cwsm;
@@ -246,12 +246,12 @@ module sip_parse_analyzer #(
   // stage-2 registers: positions, flags, masks
   logic            t_valid, t_epoch, t_first, t_sl, t_stream;
   logic [2:0]      t_kind;
-  logic [UW-1:0]   t_x, t_end;
+  logic [POSITION_W-1:0]   t_x, t_end;
   logic [5:0]      t_o0, t_compact;
   logic [511:0]    t_bytes;
   logic            t_c0_cr, t_c0_lf, t_c0_ws, t_b1_lf, t_cr63lf, t_cr_before;
   logic [46:0]     t_match;
-  logic [UW-7:0]   t_xhi1;
+  logic [POSITION_W-7:0]   t_xhi1;
   logic            t_has_lf, t_bad_f, t_col_f, t_lnw_f, t_ntk_f, t_nl_big, t_pa_f, t_pc_f;
   logic [63:0]     t_ntk, t_lnw_sfx;
   logic            t_lim0, t_lim1, t_lim64;
@@ -281,7 +281,7 @@ module sip_parse_analyzer #(
     t_compact <= s1_compact;
     t_xhi1 <= s1_xhi1;
     // the byte before the first visible LF is CR
-    t_cr_before <= |(s1_lfv & s1_crprev & ~(sip_parse_pkg::pfx_incl(s1_lfv) << 1));
+    t_cr_before <= |(s1_lfv & s1_crprev & ~(sip_parse_pkg::prefix_or(s1_lfv) << 1));
     t_has_lf <= |s1_lfv;
     t_bad_f <= |s1_bad;
     t_col_f <= |s1_col;
@@ -292,7 +292,7 @@ module sip_parse_analyzer #(
     t_pa_f <= |s1_pa;
     t_pc_f <= |s1_pc;
     t_loff <= {s1_loff[9:0], 6'd0};
-    t_nl_big <= (|s1_loff[UW-7:10]) || (&s1_loff[9:0] && s1_lnw[63]);
+    t_nl_big <= (|s1_loff[POSITION_W-7:10]) || (&s1_loff[9:0] && s1_lnw[63]);
     t_len_oh <= len_oh;
     t_lim0 <= (s1_lim == 7'd0);
     t_lim1 <= (s1_lim == 7'd1);
@@ -314,13 +314,13 @@ module sip_parse_analyzer #(
   // the summary of the token in stage 3
   logic  n_epoch;
   logic [2:0] n_kind;
-  logic [UW-1:0] n_x;
+  logic [POSITION_W-1:0] n_x;
   logic  n_first;
   logic  n_sl;
   logic [511:0] n_bytes;
   logic  n_stream;
   logic [5:0] n_o0;
-  logic [UW-1:0] n_end;
+  logic [POSITION_W-1:0] n_end;
   logic  n_c0_cr;
   logic  n_c0_lf;
   logic  n_c0_ws;
@@ -329,12 +329,12 @@ module sip_parse_analyzer #(
   logic  n_cr_before;
   logic  n_has_lf;
   logic [5:0] n_lfp;
-  logic [UW-1:0] n_lfp_u;
+  logic [POSITION_W-1:0] n_lfp_u;
   logic  n_bad_f;
-  logic [UW-1:0] n_bad_u;
+  logic [POSITION_W-1:0] n_bad_u;
   logic  n_col_f;
   logic [5:0] n_col_p;
-  logic [UW-1:0] n_col_u;
+  logic [POSITION_W-1:0] n_col_u;
   logic  n_lnw_f;
   logic  n_ntk_f;
   logic  n_ntk_loc;
@@ -348,15 +348,15 @@ module sip_parse_analyzer #(
   logic  n_lim64;
   logic  n_pa_f;
   logic [5:0] n_pa_first;
-  logic [UW-1:0] n_pa_first_u;
+  logic [POSITION_W-1:0] n_pa_first_u;
   logic [5:0] n_pa_last;
-  logic [UW-1:0] n_pa_end_u;
+  logic [POSITION_W-1:0] n_pa_end_u;
   logic  n_pc_f;
   logic [5:0] n_pc_first;
-  logic [UW-1:0] n_pc_first_u;
+  logic [POSITION_W-1:0] n_pc_first_u;
   logic [5:0] n_pc_last;
-  logic [UW-1:0] n_pc_end_u;
-  logic [UW-1:0] n_x2_u;
+  logic [POSITION_W-1:0] n_pc_end_u;
+  logic [POSITION_W-1:0] n_x2_u;
   logic [63:0] n_digm;
   logic [63:0] n_cwsm;
   logic [5:0] n_pa_fb;
@@ -419,7 +419,7 @@ module sip_parse_analyzer #(
   // from stage 3 when the queue holds nothing older (no added latency). The
   // chunker sends a token only when the tokens counted beyond it fit the
   // queue (credits), so the walker's hold reaches no further than the head.
-  localparam int unsigned QW = 1 + (2)-(0)+1 + (UW-1)-(0)+1 + 1 + 1 + (511)-(0)+1 + 1 + (5)-(0)+1 + (UW-1)-(0)+1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + (5)-(0)+1 + (UW-1)-(0)+1 + 1 + (UW-1)-(0)+1 + 1 + (5)-(0)+1 + (UW-1)-(0)+1 + 1 + 1 + 1 + (6)-(0)+1 + (15)-(0)+1 + 1 + (5)-(0)+1 + 1 + 1 + 1 + 1 + 1 + (5)-(0)+1 + (UW-1)-(0)+1 + (5)-(0)+1 + (UW-1)-(0)+1 + 1 + (5)-(0)+1 + (UW-1)-(0)+1 + (5)-(0)+1 + (UW-1)-(0)+1 + (UW-1)-(0)+1 + (63)-(0)+1 + (63)-(0)+1 + 6 + 6;
+  localparam int unsigned QW = 1 + (2)-(0)+1 + (POSITION_W-1)-(0)+1 + 1 + 1 + (511)-(0)+1 + 1 + (5)-(0)+1 + (POSITION_W-1)-(0)+1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + (5)-(0)+1 + (POSITION_W-1)-(0)+1 + 1 + (POSITION_W-1)-(0)+1 + 1 + (5)-(0)+1 + (POSITION_W-1)-(0)+1 + 1 + 1 + 1 + (6)-(0)+1 + (15)-(0)+1 + 1 + (5)-(0)+1 + 1 + 1 + 1 + 1 + 1 + (5)-(0)+1 + (POSITION_W-1)-(0)+1 + (5)-(0)+1 + (POSITION_W-1)-(0)+1 + 1 + (5)-(0)+1 + (POSITION_W-1)-(0)+1 + (5)-(0)+1 + (POSITION_W-1)-(0)+1 + (POSITION_W-1)-(0)+1 + (63)-(0)+1 + (63)-(0)+1 + 6 + 6;
   localparam int unsigned QD = 16;
   localparam int unsigned QA = $clog2(QD);
   logic [QW-1:0] s2_d, q_mem [QD], o_pack;

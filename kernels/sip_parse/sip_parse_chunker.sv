@@ -12,8 +12,8 @@
 `default_nettype none
 
 module sip_parse_chunker #(
-    // Width of u coordinates; must be sip_parse_pkg::UW (checked below).
-    parameter int unsigned UW = 34
+    // Width of a position (a stream coordinate); must be sip_parse_pkg::POSITION_W (checked below).
+    parameter int unsigned POSITION_W = 34
 ) (
     input  wire              clk,
     input  wire              rst_n,
@@ -34,13 +34,13 @@ module sip_parse_chunker #(
     input  wire              cmd_valid,
     input  wire              cmd_epoch,    // the epoch the walker is in; a stale command is ignored
     input  wire              cmd_jump,     // 1: next message search from cmd_target; 0: segment done
-    input  wire  [UW-1:0]    cmd_target,
+    input  wire  [POSITION_W-1:0]    cmd_target,
     // pipeline
     input  wire              stall,        // no credit: the analyzer's queue has no room for a token
     output logic             tk_valid,
     output logic             tk_epoch,
     output logic [2:0]       tk_kind,
-    output logic [UW-1:0]    tk_x,
+    output logic [POSITION_W-1:0]    tk_x,
     output logic             tk_first,
     output logic             tk_sl,
     output logic [6:0]       tk_lim,
@@ -48,11 +48,11 @@ module sip_parse_chunker #(
     output logic [63:0]      tk_lfv,       // bit j: W[j] is an LF before the limit
     output logic             tk_stream,
     output logic [5:0]       tk_o0,
-    output logic [UW-1:0]    tk_end
+    output logic [POSITION_W-1:0]    tk_end
 );
   // ------------------------------------------------------------ parameters
   initial begin
-    if (UW != sip_parse_pkg::UW) $error("sip_parse_chunker: UW must be sip_parse_pkg::UW");
+    if (POSITION_W != sip_parse_pkg::POSITION_W) $error("sip_parse_chunker: POSITION_W must be sip_parse_pkg::POSITION_W");
   end
 
   typedef enum logic [3:0] {
@@ -66,17 +66,17 @@ module sip_parse_chunker #(
   logic [63:0]     lf_cur_q, lf_cur_d, lf_nxt_q, lf_nxt_d;
   logic [63:0]     cr_cur_q, cr_cur_d, cr_nxt_q, cr_nxt_d;
   logic [7:0]      prev_q, prev_d;
-  logic [UW-1:0]   base_q, base_d;              // u of cur byte 0
+  logic [POSITION_W-1:0]   base_q, base_d;              // u of cur byte 0
   logic [27:0]     nb_left_q, nb_left_d;        // beats of the segment still in the queue
   logic [1:0]      fill_q, fill_d;
-  logic [UW-1:0]   end_q, end_d;
+  logic [POSITION_W-1:0]   end_q, end_d;
   logic            stream_q, stream_d;
   logic [5:0]      o0_q, o0_d;
-  logic [UW-1:0]   tgt_q, tgt_d;                // skip: first candidate message start
-  logic [UW-1:0]   ms_q, ms_d;
-  logic [UW:0]     lrel_q, lrel_d;              // limit - base (signed)
+  logic [POSITION_W-1:0]   tgt_q, tgt_d;                // skip: first candidate message start
+  logic [POSITION_W-1:0]   ms_q, ms_d;
+  logic [POSITION_W:0]     lrel_q, lrel_d;              // limit - base (signed)
   logic [63:0]     vis_cur_q, vis_cur_d, vis_nxt_q, vis_nxt_d;
-  logic [UW:0]     erel_q, erel_d;              // end - base (signed)
+  logic [POSITION_W:0]     erel_q, erel_d;              // end - base (signed)
   logic [63:0]     evis_cur_q, evis_cur_d, evis_nxt_q, evis_nxt_d;  // bytes before the segment end
   logic [63:0]     tlo_q, tlo_d;                // skip: bits >= tgt[5:0]
   logic [63:0]     therm_q, therm_d;            // bits >= o
@@ -87,7 +87,7 @@ module sip_parse_chunker #(
 
   logic            tkv_d, tkfirst_d, tksl_d;
   logic [2:0]      tkkind_d;
-  logic [UW-1:0]   tkx_d, tkend_d;
+  logic [POSITION_W-1:0]   tkx_d, tkend_d;
   logic [6:0]      tklim_d;
   logic [66*8-1:0] tkwin_d;
 
@@ -101,20 +101,20 @@ module sip_parse_chunker #(
   // Visible bytes of a beat whose start is `rel` - 64*k below the limit
   // (rel signed; base and beats are 64-aligned, so only rel's 64-byte count
   // is compared, with a constant).
-  function automatic logic [63:0] vis_hl(input logic [UW:0] rel, input logic [1:0] k);
-    logic [UW-7:0] hi;
-    hi = rel[UW-1:6];
-    if (rel[UW] || hi < (UW-6)'(k)) vis_hl = 64'd0;
-    else if (hi == (UW-6)'(k)) vis_hl = sip_parse_pkg::below({1'b0, rel[5:0]});
+  function automatic logic [63:0] vis_hl(input logic [POSITION_W:0] rel, input logic [1:0] k);
+    logic [POSITION_W-7:0] hi;
+    hi = rel[POSITION_W-1:6];
+    if (rel[POSITION_W] || hi < (POSITION_W-6)'(k)) vis_hl = 64'd0;
+    else if (hi == (POSITION_W-6)'(k)) vis_hl = sip_parse_pkg::below({1'b0, rel[5:0]});
     else vis_hl = {64{1'b1}};
   endfunction
 
   // rel / 64 < k (or rel negative); rel / 64 == k
-  function automatic logic lt_k(input logic [UW:0] rel, input logic [1:0] k);
-    lt_k = rel[UW] || (rel[UW-1:6] < (UW-6)'(k));
+  function automatic logic lt_k(input logic [POSITION_W:0] rel, input logic [1:0] k);
+    lt_k = rel[POSITION_W] || (rel[POSITION_W-1:6] < (POSITION_W-6)'(k));
   endfunction
-  function automatic logic eq_k(input logic [UW:0] rel, input logic [1:0] k);
-    eq_k = !rel[UW] && (rel[UW-1:6] == (UW-6)'(k));
+  function automatic logic eq_k(input logic [POSITION_W:0] rel, input logic [1:0] k);
+    eq_k = !rel[POSITION_W] && (rel[POSITION_W-1:6] == (POSITION_W-6)'(k));
   endfunction
 
   // The mask of the beat after nxt, on a shift, from registered flags on the
@@ -174,20 +174,20 @@ module sip_parse_chunker #(
   assign m2    = lf_nxt_q & vis_nxt_q & ~therm_q;
   assign any1  = |m1;
   assign any2  = |m2;
-  assign p1    = sip_parse_pkg::pfx_incl(m1) << 1;       // bits above the first LF
-  assign p2    = sip_parse_pkg::pfx_incl(m2) << 1;
+  assign p1    = sip_parse_pkg::prefix_or(m1) << 1;       // bits above the first LF
+  assign p2    = sip_parse_pkg::prefix_or(m2) << 1;
   assign last1 = (m1 == 64'h8000_0000_0000_0000);
   assign last2 = (m2 == 64'h8000_0000_0000_0000);
-  assign nxt1  = sip_parse_pkg::first_idx(m1 << 1);
-  assign nxt2  = sip_parse_pkg::first_idx(m2 << 1);
+  assign nxt1  = sip_parse_pkg::first_index(m1 << 1);
+  assign nxt2  = sip_parse_pkg::first_index(m2 << 1);
   assign oh_o  = therm_q & ~(therm_q << 1);
   assign cr_at_o = |(cr_cur_q & oh_o);
   assign lf_at_o = |(lf_cur_q & oh_o);
   always_comb begin
-    logic [UW+1:0] r;
-    r = {lrel_q[UW], lrel_q} - {{(UW-4){1'b0}}, o_q};
-    if (r[UW+1]) lim_now = 7'd0;
-    else if (r >= (UW+2)'(64)) lim_now = 7'd64;
+    logic [POSITION_W+1:0] r;
+    r = {lrel_q[POSITION_W], lrel_q} - {{(POSITION_W-4){1'b0}}, o_q};
+    if (r[POSITION_W+1]) lim_now = 7'd0;
+    else if (r >= (POSITION_W+2)'(64)) lim_now = 7'd64;
     else lim_now = r[6:0];
   end
   // lim_now == 64: every window byte is visible (bits >= o of cur, < o of nxt)
@@ -196,7 +196,7 @@ module sip_parse_chunker #(
 
   // ms + max_bytes - base = o + max_bytes; its visible masks from the low
   // six bits' sum and registered flags on max_bytes / 64 (no wide compare)
-  logic [UW:0]  lim_a;
+  logic [POSITION_W:0]  lim_a;
   logic [6:0]   lim_lo_q;       // o + max_bytes % 64, registered in S_SETUP
   logic         mz0_q, mz1_q, mz2_q;   // max_bytes / 64 == 0, == 1, == 2
   logic         lim_c;                 // o + max_bytes % 64 >= 64
@@ -206,7 +206,7 @@ module sip_parse_chunker #(
   logic         small_q;        // max_bytes < 128
   logic         lim_lt_q, lim_lt_d;   // ms + max_bytes < end
   logic [63:0]  lim_vis0, lim_vis1;
-  assign lim_a  = (UW+1)'(o_q) + (UW+1)'(max_bytes);
+  assign lim_a  = (POSITION_W+1)'(o_q) + (POSITION_W+1)'(max_bytes);
   always_ff @(posedge clk) begin
     mz0_q <= (max_bytes[31:6] == 26'd0);
     mz1_q <= (max_bytes[31:6] == 26'd1);
@@ -229,11 +229,11 @@ module sip_parse_chunker #(
   logic [63:0]  skip_m;
   logic         skip_in_cur, skip_found, seg_exhausted;
   logic [5:0]   skip_pos;
-  assign skip_in_cur = (tgt_q[UW-1:6] == base_q[UW-1:6]);
+  assign skip_in_cur = (tgt_q[POSITION_W-1:6] == base_q[POSITION_W-1:6]);
   assign skip_m = ~(lf_cur_q | cr_cur_q) & tlo_q & evis_cur_q;
   assign skip_found = skip_in_cur && (skip_m != 64'd0);
-  assign skip_pos = sip_parse_pkg::first_idx(skip_m);
-  assign seg_exhausted = erel_q[UW] || (erel_q[UW-1:6] == '0) || (erel_q[UW-1:0] == UW'(64));
+  assign skip_pos = sip_parse_pkg::first_index(skip_m);
+  assign seg_exhausted = erel_q[POSITION_W] || (erel_q[POSITION_W-1:6] == '0) || (erel_q[POSITION_W-1:0] == POSITION_W'(64));
 
   // ------------------------------------------------------------ next state
   always_comb begin
@@ -253,8 +253,8 @@ module sip_parse_chunker #(
     do_shift = 1'b0;
     do_pop = 1'b0;
     tkv_d = 1'b0;
-    tkkind_d = sip_parse_pkg::TK_CHUNK;
-    tkx_d = {base_q[UW-1:6], o_q};
+    tkkind_d = sip_parse_pkg::TOKEN_CHUNK;
+    tkx_d = {base_q[POSITION_W-1:6], o_q};
     tkfirst_d = first_q;
     tksl_d = sl_q;
     tklim_d = lim_now;
@@ -279,30 +279,30 @@ module sip_parse_chunker #(
           S_IDLE: begin
             if (seg_idx_q == seg_count) begin
               tkv_d = 1'b1;
-              tkkind_d = sip_parse_pkg::TK_RUNE;
+              tkkind_d = sip_parse_pkg::TOKEN_RUN_END;
               st_d = S_FIN;
             end else if (dq_valid) begin
               dq_pop = 1'b1;
               seg_idx_d = seg_idx_q + 32'd1;
               stream_d = dq_stream;
               o0_d = dq_o0;
-              end_d = UW'({26'd0, dq_o0}) + UW'(dq_len);
+              end_d = POSITION_W'({26'd0, dq_o0}) + POSITION_W'(dq_len);
               // the reader requests no beat for an empty segment
-              nb_left_d = (dq_len == 32'd0) ? 28'd0 : 28'((UW'({26'd0, dq_o0}) + UW'(dq_len) + UW'(63)) >> 6);
+              nb_left_d = (dq_len == 32'd0) ? 28'd0 : 28'((POSITION_W'({26'd0, dq_o0}) + POSITION_W'(dq_len) + POSITION_W'(63)) >> 6);
               tkv_d = 1'b1;
-              tkkind_d = sip_parse_pkg::TK_SEGB;
-              tkx_d = UW'({26'd0, dq_o0});
-              tkend_d = UW'({26'd0, dq_o0}) + UW'(dq_len);
+              tkkind_d = sip_parse_pkg::TOKEN_SEGMENT_BEGIN;
+              tkx_d = POSITION_W'({26'd0, dq_o0});
+              tkend_d = POSITION_W'({26'd0, dq_o0}) + POSITION_W'(dq_len);
               fill_d = 2'd0;
-              tgt_d = UW'({26'd0, dq_o0});
+              tgt_d = POSITION_W'({26'd0, dq_o0});
               tlo_d = ~sip_parse_pkg::below({1'b0, dq_o0});
               st_d = (dq_len == 32'd0) ? S_SEG0 : S_FILL;
             end
           end
           S_SEG0: begin  // empty segment: nothing consumed
             tkv_d = 1'b1;
-            tkkind_d = sip_parse_pkg::TK_SEGE;
-            tkx_d = UW'({26'd0, o0_q});
+            tkkind_d = sip_parse_pkg::TOKEN_SEGMENT_END;
+            tkx_d = POSITION_W'({26'd0, o0_q});
             st_d = S_DRAIN;
           end
           S_FILL: begin
@@ -319,18 +319,18 @@ module sip_parse_chunker #(
             if (!skip_in_cur) begin
               if (can_shift) do_shift = 1'b1;
             end else if (skip_found) begin
-              ms_d = {base_q[UW-1:6], skip_pos};
+              ms_d = {base_q[POSITION_W-1:6], skip_pos};
               o_d = skip_pos;
-              therm_d = sip_parse_pkg::pfx_incl(skip_m);  // bits >= skip_pos
+              therm_d = sip_parse_pkg::prefix_or(skip_m);  // bits >= skip_pos
               st_d = S_SETUP;
             end else if (seg_exhausted) begin
               tkv_d = 1'b1;
-              tkkind_d = sip_parse_pkg::TK_SEGE;
+              tkkind_d = sip_parse_pkg::TOKEN_SEGMENT_END;
               tkx_d = end_q;
               st_d = S_DRAIN;
             end else if (can_shift) begin
               do_shift = 1'b1;
-              tgt_d = base_q + UW'(64);
+              tgt_d = base_q + POSITION_W'(64);
               tlo_d = {64{1'b1}};
             end
           end
@@ -354,7 +354,7 @@ module sip_parse_chunker #(
               l_eq2_d = e_eq2_q;
             end
             tkv_d = 1'b1;
-            tkkind_d = sip_parse_pkg::TK_MSGB;
+            tkkind_d = sip_parse_pkg::TOKEN_MESSAGE_BEGIN;
             tkx_d = ms_q;
             first_d = 1'b1;
             sl_d = 1'b1;
@@ -442,8 +442,8 @@ module sip_parse_chunker #(
       nxt_d = in_beat;
       lf_nxt_d = mask_eq(in_beat, 8'h0A);
       cr_nxt_d = mask_eq(in_beat, 8'h0D);
-      base_d = base_q + UW'(64);
-      erel_d = erel_q - (UW+1)'(64);
+      base_d = base_q + POSITION_W'(64);
+      erel_d = erel_q - (POSITION_W+1)'(64);
       evis_cur_d = evis_nxt_q;
       evis_nxt_d = vis_f(e_lt2_q, e_eq2_q, erel_q[5:0]);
       e_lt2_d = lt_k(erel_q, 2'd3);
@@ -456,7 +456,7 @@ module sip_parse_chunker #(
         e_lt2_d = end_lt2_q;
         e_eq2_d = end_eq2_q;
       end
-      lrel_d = lrel_q - (UW+1)'(64);
+      lrel_d = lrel_q - (POSITION_W+1)'(64);
       vis_cur_d = vis_nxt_q;
       vis_nxt_d = vis_f(l_lt2_q, l_eq2_q, lrel_q[5:0]);
       l_lt2_d = lt_k(lrel_q, 2'd3);

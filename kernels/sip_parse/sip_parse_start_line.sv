@@ -49,12 +49,12 @@ module sip_parse_start_line #(
   logic [AW-1:0] wp_q, rp_q;
   logic [AW:0]   n_q;
   logic [6:0]    idx_q;
-  sip_parse_pkg::sl_state_t st_q, st_d, st_init;
+  sip_parse_pkg::start_line_state_t st_q, st_d, st_init;
   logic [31:0]   i_q, i_d;
   logic          done_q, done_d, fdone_q, res_v_q;
   logic          pop;
   // fetch register
-  logic [sip_parse_pkg::SL_CLS_BITS-1:0] fcb_q [NB];
+  logic [sip_parse_pkg::START_LINE_CLASS_BITS-1:0] fcb_q [NB];
   logic [NB-1:0] fok_q;
   logic          flast_q;
 
@@ -62,10 +62,10 @@ module sip_parse_start_line #(
 
   always_comb begin
     st_init = '0;
-    st_init.tok_ok = 1'b1;
-    st_init.vw = sip_parse_pkg::VW_START;
-    st_init.vw_first = sip_parse_pkg::VW_INVALID;
-    st_init.vw_at_t = sip_parse_pkg::VW_INVALID;
+    st_init.token_ok = 1'b1;
+    st_init.word = sip_parse_pkg::WORD_START;
+    st_init.first_word = sip_parse_pkg::WORD_INVALID;
+    st_init.word_at_text_end = sip_parse_pkg::WORD_INVALID;
     st_init.code_ok = 1'b1;
   end
 
@@ -82,7 +82,7 @@ module sip_parse_start_line #(
   end
   // lane k: state after the bytes of lanes 0..k that are in the line
   for (genvar k = 0; k < NB; k++) begin : g_lane
-    logic [sip_parse_pkg::SL_STATE_BITS-1:0] sin, sout, sel;
+    logic [sip_parse_pkg::START_LINE_STATE_BITS-1:0] sin, sout, sel;
     if (k == 0) begin : g_first
       assign sin = st_q;
     end else begin : g_next
@@ -109,27 +109,27 @@ module sip_parse_start_line #(
   // verdict (CpuSipParseEngine::parse_start_line), registered
   always_ff @(posedge clk) begin
     logic ok_resp, ok_req;
-    ok_resp = st_q.sp1_f && st_q.vw_first == sip_parse_pkg::VW_ACCEPT && st_q.d >= 3'd3 &&
-              st_q.code_ok && (st_q.d == 3'd3 || st_q.code_sp);
-    ok_req = st_q.sp1_f && st_q.sp1 != 32'd0 && st_q.tok_ok &&
-             {1'b0, st_q.last} >= {1'b0, st_q.sp1} + 33'd3 &&
-             st_q.vw_at_t == sip_parse_pkg::VW_ACCEPT;
-    res_req <= !st_q.resp;
-    res_ok <= st_q.resp ? ok_resp : ok_req;
-    res_m_len <= st_q.sp1;
-    res_uri_len <= st_q.last - st_q.sp1 - 32'd2;
-    if (st_q.resp) begin
+    ok_resp = st_q.first_space_found && st_q.first_word == sip_parse_pkg::WORD_ACCEPT && st_q.after_space >= 3'd3 &&
+              st_q.code_ok && (st_q.after_space == 3'd3 || st_q.code_space);
+    ok_req = st_q.first_space_found && st_q.first_space != 32'd0 && st_q.token_ok &&
+             {1'b0, st_q.last_word} >= {1'b0, st_q.first_space} + 33'd3 &&
+             st_q.word_at_text_end == sip_parse_pkg::WORD_ACCEPT;
+    res_req <= !st_q.response;
+    res_ok <= st_q.response ? ok_resp : ok_req;
+    res_m_len <= st_q.first_space;
+    res_uri_len <= st_q.last_word - st_q.first_space - 32'd2;
+    if (st_q.response) begin
       res_v_off <= 32'd0;
-      res_v_len <= st_q.sp1;
-      res_r_off <= (st_q.d >= 3'd4) ? st_q.sp1 + 32'd5 : i_q;
-      res_r_len <= i_q - ((st_q.d >= 3'd4) ? st_q.sp1 + 32'd5 : i_q);
+      res_v_len <= st_q.first_space;
+      res_r_off <= (st_q.after_space >= 3'd4) ? st_q.first_space + 32'd5 : i_q;
+      res_r_len <= i_q - ((st_q.after_space >= 3'd4) ? st_q.first_space + 32'd5 : i_q);
       // digits x 100 + x 10 + x 1, by shifts (no multiplier)
       res_status <= ({6'd0, st_q.code[11:8], 6'd0} + {7'd0, st_q.code[11:8], 5'd0} +
                      {10'd0, st_q.code[11:8], 2'd0}) + ({9'd0, st_q.code[7:4], 3'd0} + {11'd0, st_q.code[7:4], 1'd0}) +
                     {12'd0, st_q.code[3:0]};
     end else begin
-      res_v_off <= st_q.last;
-      res_v_len <= st_q.t - st_q.last;
+      res_v_off <= st_q.last_word;
+      res_v_len <= st_q.text_end - st_q.last_word;
       res_r_off <= 32'd0;
       res_r_len <= 32'd0;
       res_status <= 16'd0;
@@ -169,7 +169,7 @@ module sip_parse_start_line #(
       res_v_q <= done_q;
       for (int k = 0; k < NB; k++) begin
         fok_q[k] <= lane_ok[k];
-        fcb_q[k] <= sip_parse_pkg::sl_cls(byte_k[k]);
+        fcb_q[k] <= sip_parse_pkg::start_line_classes(byte_k[k]);
       end
       flast_q <= pop && f_last[rp_q];
       if (pop && f_last[rp_q]) fdone_q <= 1'b1;

@@ -8,8 +8,8 @@
 `default_nettype none
 
 module sip_parse_walker #(
-    // Width of u coordinates; must be sip_parse_pkg::UW (checked below).
-    parameter int unsigned UW = 34
+    // Width of a position (a stream coordinate); must be sip_parse_pkg::POSITION_W (checked below).
+    parameter int unsigned POSITION_W = 34
 ) (
     input  wire              clk,
     input  wire              rst_n,
@@ -23,13 +23,13 @@ module sip_parse_walker #(
     input  wire              c_valid,
     input  wire              c_epoch,
     input  wire  [2:0]       c_kind,
-    input  wire  [UW-1:0]    c_x,
+    input  wire  [POSITION_W-1:0]    c_x,
     input  wire              c_first,
     input  wire              c_sl,
     input  wire  [511:0]     c_bytes,
     input  wire              c_stream,
     input  wire  [5:0]       c_o0,
-    input  wire  [UW-1:0]    c_end,
+    input  wire  [POSITION_W-1:0]    c_end,
     input  wire              c_c0_cr,
     input  wire              c_c0_lf,
     input  wire              c_c0_ws,
@@ -62,19 +62,19 @@ module sip_parse_walker #(
     input  wire  [63:0]      c_cwsm,       // bytes that are SP, HTAB or CR
     input  wire  [5:0]       c_pa_fb,      // {digit, SP/HTAB/CR, low nibble} of the byte at pa_first
     input  wire  [5:0]       c_pc_fb,      // ... at pc_first
-    input  wire  [UW-1:0]    c_lfp_u,      // the positions above as u coordinates
-    input  wire  [UW-1:0]    c_bad_u,
-    input  wire  [UW-1:0]    c_col_u,
-    input  wire  [UW-1:0]    c_pa_first_u,
-    input  wire  [UW-1:0]    c_pa_end_u,
-    input  wire  [UW-1:0]    c_pc_first_u,
-    input  wire  [UW-1:0]    c_pc_end_u,
-    input  wire  [UW-1:0]    c_x2_u,
+    input  wire  [POSITION_W-1:0]    c_lfp_u,      // the positions above as u coordinates
+    input  wire  [POSITION_W-1:0]    c_bad_u,
+    input  wire  [POSITION_W-1:0]    c_col_u,
+    input  wire  [POSITION_W-1:0]    c_pa_first_u,
+    input  wire  [POSITION_W-1:0]    c_pa_end_u,
+    input  wire  [POSITION_W-1:0]    c_pc_first_u,
+    input  wire  [POSITION_W-1:0]    c_pc_end_u,
+    input  wire  [POSITION_W-1:0]    c_x2_u,
     // chunker command
     output logic             cmd_valid,
     output logic             cmd_epoch,
     output logic             cmd_jump,
-    output logic [UW-1:0]    cmd_target,
+    output logic [POSITION_W-1:0]    cmd_target,
     // start-line unit
     output logic             sl_push,
     output logic [511:0]     sl_push_bytes,
@@ -108,7 +108,7 @@ module sip_parse_walker #(
     output logic             run_end       // level: the last segment has been written
 );
   initial begin
-    if (UW != sip_parse_pkg::UW) $error("sip_parse_walker: UW must be sip_parse_pkg::UW");
+    if (POSITION_W != sip_parse_pkg::POSITION_W) $error("sip_parse_walker: POSITION_W must be sip_parse_pkg::POSITION_W");
   end
 
   localparam logic [46:0] SINGLETONS = (47'd1 << 4) | (47'd1 << 5) | (47'd1 << 2) | (47'd1 << 3) |
@@ -124,17 +124,17 @@ module sip_parse_walker #(
   // segment
   logic           stream_q, stream_d;
   logic [5:0]     o0_q, o0_d;
-  logic [UW-1:0]  end_q, end_d;
+  logic [POSITION_W-1:0]  end_q, end_d;
   logic [31:0]    seg_no_q, seg_no_d, seg_first_q, seg_first_d, seg_cnt_q, seg_cnt_d, consumed_q, consumed_d;
   // run
   logic [31:0]    msg_next_q, msg_next_d, hdr_next_q, hdr_next_d;
   // message
-  logic [UW-1:0]  ms_q, ms_d;
+  logic [POSITION_W-1:0]  ms_q, ms_d;
   logic [31:0]    first_hdr_q, first_hdr_d;
   logic [8:0]     hcount_q, hcount_d;
   logic [46:0]    seen_q, seen_d;
   logic           cl_seen_q, cl_seen_d;
-  logic [UW-1:0]  cl_at_q, cl_at_d;
+  logic [POSITION_W-1:0]  cl_at_q, cl_at_d;
   logic [1:0]     cl_st_q, cl_st_d;
   logic [35:0]    cl_acc_q, cl_acc_d;
   logic           sl_done_q, sl_done_d;       // start line complete and clean (SL verdict owed)
@@ -146,20 +146,20 @@ module sip_parse_walker #(
   logic [31:0]    p_noff_q, p_noff_d;
   logic [15:0]    p_nlen_q, p_nlen_d;
   logic           p_vset_q, p_vset_d;
-  logic [UW-1:0]  p_vs_q, p_vs_d, p_ve_q, p_ve_d, p_empty_q, p_empty_d;
+  logic [POSITION_W-1:0]  p_vs_q, p_vs_d, p_ve_q, p_ve_d, p_empty_q, p_empty_d;
   logic           p_cl_q, p_cl_d;             // the pending header is the framing Content-Length
   // line
-  logic [UW-1:0]  ls_q, ls_d;
+  logic [POSITION_W-1:0]  ls_q, ls_d;
   logic           lcont_q, lcont_d, lcol_q, lcol_d, lne_v_q, lne_v_d, lntk_v_q, lntk_v_d, lbad_v_q, lbad_v_d;
   logic           lntkf_q, lntkf_d;           // the first non-token byte lies inside the name
-  logic [UW-1:0]  lcol_u_q, lcol_u_d, lbad_q, lbad_d;
+  logic [POSITION_W-1:0]  lcol_u_q, lcol_u_d, lbad_q, lbad_d;
   logic [15:0]    lnlen_q, lnlen_d;           // name length (low 16 bits) ...
   logic           lnbig_q, lnbig_d;           // ... above 0xFFFF
   logic [5:0]     lid_q, lid_d;               // HeaderId of the name
   logic           llen1_q, llen1_d, lid0_q, lid0_d;
   logic [46:0]    lsg_q, lsg_d;               // one-hot of the id among the SINGLETONS
   logic           lv_set_q, lv_set_d;
-  logic [UW-1:0]  lv_first_q, lv_first_d, lv_last_q, lv_last_d;  // lv_last: one past the last value byte
+  logic [POSITION_W-1:0]  lv_first_q, lv_first_d, lv_last_q, lv_last_d;  // lv_last: one past the last value byte
   logic           lcl_q, lcl_d;               // this line feeds the Content-Length check
   // Content-Length scan of the current chunk
   logic           scan_q, scan_d, scanned_q, scanned_d;
@@ -167,13 +167,13 @@ module sip_parse_walker #(
   // message end
   ev_t            ev_q, ev_d;
   logic [7:0]     ev_err_q, ev_err_d;
-  logic [UW-1:0]  ev_pos_q, ev_pos_d, hend_q, hend_d;
-  logic [UW-1:0]  body_q, body_d;
-  logic [UW:0]    total_q, total_d;           // header_len + body, then compared to max
-  logic [UW-1:0]  hlen_q, hlen_d;             // hend - ms
-  logic [UW-1:0]  hb_q, hb_d;                 // hend + body: the message's end
+  logic [POSITION_W-1:0]  ev_pos_q, ev_pos_d, hend_q, hend_d;
+  logic [POSITION_W-1:0]  body_q, body_d;
+  logic [POSITION_W:0]    total_q, total_d;           // header_len + body, then compared to max
+  logic [POSITION_W-1:0]  hlen_q, hlen_d;             // hend - ms
+  logic [POSITION_W-1:0]  hb_q, hb_d;                 // hend + body: the message's end
   logic [31:0]    hbo_q, hbo_d;               // hb - o0: consumed after this message
-  logic [UW:0]    msmax_q, msmax_d;           // ms + max_bytes
+  logic [POSITION_W:0]    msmax_q, msmax_d;           // ms + max_bytes
   logic           e1_q;                       // the previous cycle was in END1 as well
   logic           acc_gt_q, acc_eq_q;         // cl_acc > / == 429496729 (x10 overflows 32 bits)
   assign acc_gt_q = cl_acc_q > 36'd429496729;
@@ -199,9 +199,9 @@ module sip_parse_walker #(
 
   // ------------------------------------------------------------ line view (this chunk merged)
   logic           tk_ok, is_chunk;
-  logic [UW-1:0]  s_l;
+  logic [POSITION_W-1:0]  s_l;
   logic           cont_l, col_before, col_now, ne_v_l, ntk_v_l, bad_v_l, v_used, vset_l;
-  logic [UW-1:0]  col_u_l, bad_l, v_first, v_last, vfirst_l, vlast_l;  // v_last, vlast_l: one past
+  logic [POSITION_W-1:0]  col_u_l, bad_l, v_first, v_last, vfirst_l, vlast_l;  // v_last, vlast_l: one past
   logic [5:0]     v_first_rel, v_last_rel;
   logic           ne_upd, ntk_v_prev, ntkf_prev, ntkf_l, nbig_l, len1_l, idcl_l, id0_l;
   logic [46:0]    sg_l;                       // bit k: id_l == k, for k in SINGLETONS (else 0)
@@ -211,7 +211,7 @@ module sip_parse_walker #(
   logic [5:0]     v_region_start;
 
   assign tk_ok    = c_valid && (c_epoch == epoch_q);
-  assign is_chunk = tk_ok && c_kind == sip_parse_pkg::TK_CHUNK && mode_q == B_MSG;
+  assign is_chunk = tk_ok && c_kind == sip_parse_pkg::TOKEN_CHUNK && mode_q == B_MSG;
 
   always_comb begin
     s_l        = c_first ? c_x : ls_q;
@@ -282,7 +282,7 @@ module sip_parse_walker #(
   always_comb begin
     logic        hold, do_end, fin_prev, new_hdr;
     logic [7:0]  e_err;
-    logic [UW-1:0] e_pos;
+    logic [POSITION_W-1:0] e_pos;
     ev_t         e_kind;
     logic [1:0]  st;
     logic [35:0] acc;
@@ -333,7 +333,7 @@ module sip_parse_walker #(
 
     hold = 1'b0;
     do_end = 1'b0;
-    e_err = sip_parse_pkg::E_NONE;
+    e_err = sip_parse_pkg::ERROR_NONE;
     e_pos = '0;
     e_kind = EV_FAIL;
     fin_prev = 1'b0;
@@ -343,7 +343,7 @@ module sip_parse_walker #(
 
     unique case (mode_q)
       B_IDLE, B_SEG, B_MSG: begin
-        if (tk_ok && c_kind == sip_parse_pkg::TK_SEGB && mode_q == B_IDLE) begin
+        if (tk_ok && c_kind == sip_parse_pkg::TOKEN_SEGMENT_BEGIN && mode_q == B_IDLE) begin
           stream_d = c_stream;
           o0_d = c_o0;
           end_d = c_end;
@@ -351,22 +351,22 @@ module sip_parse_walker #(
           seg_cnt_d = 32'd0;
           consumed_d = 32'd0;
           mode_d = B_SEG;
-        end else if (tk_ok && c_kind == sip_parse_pkg::TK_RUNE && mode_q == B_IDLE) begin
+        end else if (tk_ok && c_kind == sip_parse_pkg::TOKEN_RUN_END && mode_q == B_IDLE) begin
           run_end_d = 1'b1;
           mode_d = B_FIN;
-        end else if (tk_ok && c_kind == sip_parse_pkg::TK_SEGE && mode_q == B_SEG) begin
+        end else if (tk_ok && c_kind == sip_parse_pkg::TOKEN_SEGMENT_END && mode_q == B_SEG) begin
           seg_valid = 1'b1;
-          seg_data = {96'd0, 24'd0, 8'd0, 32'd0, 32'(c_x - UW'(o0_q)), seg_cnt_q, seg_first_q};
+          seg_data = {96'd0, 24'd0, 8'd0, 32'd0, 32'(c_x - POSITION_W'(o0_q)), seg_cnt_q, seg_first_q};
           if (!seg_ready) begin
             hold = 1'b1;
           end else begin
             seg_no_d = seg_no_q + 32'd1;
             mode_d = B_IDLE;
           end
-        end else if (tk_ok && c_kind == sip_parse_pkg::TK_MSGB && mode_q == B_SEG) begin
+        end else if (tk_ok && c_kind == sip_parse_pkg::TOKEN_MESSAGE_BEGIN && mode_q == B_SEG) begin
           ms_d = c_x;
-          msmax_d = {1'b0, c_x} + (UW+1)'(max_bytes);
-          consumed_d = 32'(c_x - UW'(o0_q));
+          msmax_d = {1'b0, c_x} + (POSITION_W+1)'(max_bytes);
+          consumed_d = 32'(c_x - POSITION_W'(o0_q));
           first_hdr_d = hdr_next_q;
           hcount_d = 9'd0;
           seen_d = '0;
@@ -416,31 +416,31 @@ module sip_parse_walker #(
           end else begin
             // ---- the line rules, in CpuSipParseEngine's order
             if (c_first && !c_sl && c_lim0) begin
-              do_end = 1'b1; e_kind = EV_INC; e_pos = c_x; e_err = sip_parse_pkg::E_BAD_HDR_LINE;
+              do_end = 1'b1; e_kind = EV_INC; e_pos = c_x; e_err = sip_parse_pkg::ERROR_BAD_HEADER_LINE;
             end else if (c_first && !c_sl && c_c0_cr) begin
               if (c_lim1) begin
-                do_end = 1'b1; e_kind = EV_INC; e_pos = c_x; e_err = sip_parse_pkg::E_BAD_HDR_LINE;
+                do_end = 1'b1; e_kind = EV_INC; e_pos = c_x; e_err = sip_parse_pkg::ERROR_BAD_HEADER_LINE;
               end else if (!c_b1_lf) begin
-                do_end = 1'b1; e_err = sip_parse_pkg::E_BAD_BYTES; e_pos = c_x;
+                do_end = 1'b1; e_err = sip_parse_pkg::ERROR_BAD_BYTES; e_pos = c_x;
               end else begin
                 do_end = 1'b1; e_kind = EV_BLANK; fin_prev = 1'b1;
               end
             end else if (c_first && !c_sl && c_c0_lf) begin
-              do_end = 1'b1; e_err = sip_parse_pkg::E_BARE_LF; e_pos = c_x;
+              do_end = 1'b1; e_err = sip_parse_pkg::ERROR_BARE_LF; e_pos = c_x;
             end else if (!c_has_lf) begin
               if (!c_lim64) begin
                 // out of bytes (EV_INC resolves header-too-long / incomplete / datagram error)
                 do_end = 1'b1; e_kind = EV_INC; e_pos = s_l;
-                e_err = c_sl ? sip_parse_pkg::E_BAD_START : sip_parse_pkg::E_BAD_HDR_LINE;
+                e_err = c_sl ? sip_parse_pkg::ERROR_BAD_START_LINE : sip_parse_pkg::ERROR_BAD_HEADER_LINE;
               end else if (c_sl) begin
                 sl_push = 1'b1;
                 sl_push_cnt = c_cr63lf ? 7'd63 : 7'd64;
                 if (!sl_push_ready) hold = 1'b1;
               end
             end else if (!c_cr_before) begin
-              do_end = 1'b1; e_err = sip_parse_pkg::E_BARE_LF; e_pos = c_lfp_u;
+              do_end = 1'b1; e_err = sip_parse_pkg::ERROR_BARE_LF; e_pos = c_lfp_u;
             end else if (bad_v_l) begin
-              do_end = 1'b1; e_err = sip_parse_pkg::E_BAD_BYTES; e_pos = bad_l;
+              do_end = 1'b1; e_err = sip_parse_pkg::ERROR_BAD_BYTES; e_pos = bad_l;
             end else if (c_sl) begin
               sl_push = 1'b1;
               sl_push_cnt = (c_lfp == 6'd0) ? 7'd0 : {1'b0, c_lfp - 6'd1};
@@ -449,7 +449,7 @@ module sip_parse_walker #(
               else sl_done_d = 1'b1;
             end else if (cont_l) begin
               if (!pv_q) begin
-                do_end = 1'b1; e_err = sip_parse_pkg::E_BAD_HDR_LINE; e_pos = s_l;
+                do_end = 1'b1; e_err = sip_parse_pkg::ERROR_BAD_HEADER_LINE; e_pos = s_l;
               end else begin
                 p_flags_d = p_flags_q | 8'h01;
                 if (vset_l) begin
@@ -461,9 +461,9 @@ module sip_parse_walker #(
             end else begin
               fin_prev = 1'b1;
               if (hcount_q == 9'(sip_parse_pkg::MAX_HEADERS) || hdr_next_q >= hdr_cap) begin
-                do_end = 1'b1; e_err = sip_parse_pkg::E_TOO_MANY_HDRS; e_pos = s_l;
+                do_end = 1'b1; e_err = sip_parse_pkg::ERROR_TOO_MANY_HEADERS; e_pos = s_l;
               end else if (!col_now || !ne_v_l || nbig_l || (id0_l && ntk_v_l && ntkf_l)) begin
-                do_end = 1'b1; e_err = sip_parse_pkg::E_BAD_HDR_LINE; e_pos = s_l;
+                do_end = 1'b1; e_err = sip_parse_pkg::ERROR_BAD_HEADER_LINE; e_pos = s_l;
               end else begin
                 new_hdr = 1'b1;
               end
@@ -498,7 +498,7 @@ module sip_parse_walker #(
                 p_vset_d = vset_l;
                 p_vs_d = vfirst_l;
                 p_ve_d = vlast_l;
-                p_empty_d = col_u_l + UW'(1);
+                p_empty_d = col_u_l + POSITION_W'(1);
                 p_cl_d = 1'b0;
                 if (idcl_l && !cl_seen_q) begin
                   cl_seen_d = 1'b1;
@@ -545,55 +545,55 @@ module sip_parse_walker #(
         stall = 1'b1;
         // header_len + body and the message end, whatever the verdict
         if (cl_seen_q) begin
-          total_d = {1'b0, hlen_q} + {1'b0, UW'(cl_acc_q[31:0])};
-          hb_d = hend_q + UW'(cl_acc_q[31:0]);
+          total_d = {1'b0, hlen_q} + {1'b0, POSITION_W'(cl_acc_q[31:0])};
+          hb_d = hend_q + POSITION_W'(cl_acc_q[31:0]);
         end else begin
           total_d = {1'b0, end_q - ms_q};   // header_len + (end - hend)
           hb_d = end_q;
         end
         // from the second cycle on, total/hb are registered: a late verdict
         // takes the END2 checks along and goes straight to END3
-        hbo_d = 32'(hb_q - UW'(o0_q));
+        hbo_d = 32'(hb_q - POSITION_W'(o0_q));
         if (sl_done_q && !sl_res_valid) begin
           // wait for the start-line verdict
         end else begin
           mode_d = e1_q ? B_END3 : B_END2;
           if (sl_done_q && !sl_res_ok) begin
-            ev_d = EV_FAIL; ev_err_d = sip_parse_pkg::E_BAD_START; ev_pos_d = ms_q;
+            ev_d = EV_FAIL; ev_err_d = sip_parse_pkg::ERROR_BAD_START_LINE; ev_pos_d = ms_q;
           end else if (ev_q == EV_INC) begin
             if (msmax_q <= {1'b0, end_q}) begin
-              ev_d = EV_FAIL; ev_err_d = sip_parse_pkg::E_HDR_TOO_LONG; ev_pos_d = ms_q;
+              ev_d = EV_FAIL; ev_err_d = sip_parse_pkg::ERROR_HEADER_TOO_LONG; ev_pos_d = ms_q;
             end else if (!stream_q) begin
               ev_d = EV_FAIL;  // the datagram error kept in ev_err/ev_pos
             end
           end else if (ev_q == EV_BLANK) begin
             has_cl_d = cl_seen_q;
             if (cl_seen_q) begin
-              body_d = UW'(cl_acc_q[31:0]);
+              body_d = POSITION_W'(cl_acc_q[31:0]);
               if (cl_st_q != CL_DIG && cl_st_q != CL_TRAIL) begin
-                ev_d = EV_FAIL; ev_err_d = sip_parse_pkg::E_BAD_CL; ev_pos_d = cl_at_q;
+                ev_d = EV_FAIL; ev_err_d = sip_parse_pkg::ERROR_BAD_CONTENT_LENGTH; ev_pos_d = cl_at_q;
               end
             end else begin
               body_d = end_q - hend_q;
               if (stream_q) begin
-                ev_d = EV_FAIL; ev_err_d = sip_parse_pkg::E_MISSING_CL; ev_pos_d = ms_q;
+                ev_d = EV_FAIL; ev_err_d = sip_parse_pkg::ERROR_MISSING_CONTENT_LENGTH; ev_pos_d = ms_q;
               end
             end
             // END2's checks (has_cl = cl_seen_q), when they are taken along
             if (e1_q && !(cl_seen_q && cl_st_q != CL_DIG && cl_st_q != CL_TRAIL) &&
                 !(!cl_seen_q && stream_q)) begin
-              if (total_q > (UW+1)'(max_bytes)) begin
-                ev_d = EV_FAIL; ev_err_d = sip_parse_pkg::E_MSG_TOO_LARGE;
+              if (total_q > (POSITION_W+1)'(max_bytes)) begin
+                ev_d = EV_FAIL; ev_err_d = sip_parse_pkg::ERROR_MESSAGE_TOO_LARGE;
                 ev_pos_d = cl_seen_q ? cl_at_q : ms_q;
               end else if (cl_seen_q && hb_q > end_q) begin
                 if (stream_q) begin
                   ev_d = EV_INC;
                   inc_body_d = 1'b1;
                 end else begin
-                  ev_d = EV_FAIL; ev_err_d = sip_parse_pkg::E_BODY_TRUNC; ev_pos_d = hend_q;
+                  ev_d = EV_FAIL; ev_err_d = sip_parse_pkg::ERROR_BODY_TRUNCATED; ev_pos_d = hend_q;
                 end
               end else if (msg_next_q >= msg_cap) begin
-                ev_d = EV_FAIL; ev_err_d = sip_parse_pkg::E_TOO_MANY_HDRS; ev_pos_d = ms_q;
+                ev_d = EV_FAIL; ev_err_d = sip_parse_pkg::ERROR_TOO_MANY_HEADERS; ev_pos_d = ms_q;
               end
             end
           end
@@ -603,20 +603,20 @@ module sip_parse_walker #(
       B_END2: begin
         stall = 1'b1;
         mode_d = B_END3;
-        hbo_d = 32'(hb_q - UW'(o0_q));
+        hbo_d = 32'(hb_q - POSITION_W'(o0_q));
         if (ev_q == EV_BLANK) begin
-          if (total_q > (UW+1)'(max_bytes)) begin
-            ev_d = EV_FAIL; ev_err_d = sip_parse_pkg::E_MSG_TOO_LARGE;
+          if (total_q > (POSITION_W+1)'(max_bytes)) begin
+            ev_d = EV_FAIL; ev_err_d = sip_parse_pkg::ERROR_MESSAGE_TOO_LARGE;
             ev_pos_d = has_cl_q ? cl_at_q : ms_q;
           end else if (has_cl_q && hb_q > end_q) begin
             if (stream_q) begin
               ev_d = EV_INC;
               inc_body_d = 1'b1;
             end else begin
-              ev_d = EV_FAIL; ev_err_d = sip_parse_pkg::E_BODY_TRUNC; ev_pos_d = hend_q;
+              ev_d = EV_FAIL; ev_err_d = sip_parse_pkg::ERROR_BODY_TRUNCATED; ev_pos_d = hend_q;
             end
           end else if (msg_next_q >= msg_cap) begin
-            ev_d = EV_FAIL; ev_err_d = sip_parse_pkg::E_TOO_MANY_HDRS; ev_pos_d = ms_q;
+            ev_d = EV_FAIL; ev_err_d = sip_parse_pkg::ERROR_TOO_MANY_HEADERS; ev_pos_d = ms_q;
           end
         end
       end
@@ -629,7 +629,7 @@ module sip_parse_walker #(
                     sl_res_req ? sl_uri_len : 32'd0, sl_res_req ? sl_m_len + 32'd1 : 32'd0,
                     sl_res_req ? sl_m_len : 32'd0, 32'd0,
                     8'd0, {6'd0, has_cl_q, sl_res_req}, 16'(hcount_q), first_hdr_q,
-                    32'(total_q), 32'(body_q), 32'(hlen_q), 32'(ms_q - UW'(o0_q))};
+                    32'(total_q), 32'(body_q), 32'(hlen_q), 32'(ms_q - POSITION_W'(o0_q))};
         if (ev_q == EV_BLANK) begin
           // a complete message
           msg_valid = 1'b1;
@@ -658,7 +658,7 @@ module sip_parse_walker #(
         end else begin
           seg_valid = 1'b1;
           if (ev_q == EV_FAIL) begin
-            seg_data = {96'd0, 24'd0, ev_err_q, 32'(ev_pos_q - UW'(o0_q)), consumed_q, seg_cnt_q, seg_first_q};
+            seg_data = {96'd0, 24'd0, ev_err_q, 32'(ev_pos_q - POSITION_W'(o0_q)), consumed_q, seg_cnt_q, seg_first_q};
           end else begin
             // stream, incomplete: the resume point is the message's total
             // length once its header block framed it (total <= max_bytes here)

@@ -391,7 +391,7 @@ module sip_parse_analyzer #(
     n_ne_rel = {1'b0, t_e_lnw} + 7'd1;
     n_loff = t_loff;
     n_nl_big = t_nl_big;
-    n_id = sip_parse_names_pkg::name_id_oh(t_match, t_compact, t_len_oh);
+    n_id = sip_parse_names_pkg::header_id(t_match, t_compact, t_len_oh);
     n_len1 = t_len_oh[1];
     n_lim0 = t_lim0;
     n_lim1 = t_lim1;

@@ -126,19 +126,39 @@ module sip_parse #(
 
   // ---------------------------------------------------------------- reader
   logic busy_q, done_q;
-  logic         dq_valid, dq_stream, dq_pop, bq_valid, bq_pop;
-  logic [5:0]   dq_o0;
-  logic [31:0]  dq_len;
-  logic [511:0] bq_data;
+  logic segment_valid, segment_ready, segment_stream, beat_valid, beat_ready;
+  logic [5:0] segment_offset;
+  logic [31:0] segment_length;
+  logic [511:0] beat_data;
 
-  sip_parse_reader #(.DATA_DEPTH(READ_QUEUE_BEATS), .DESC_DEPTH(4)) u_reader (
-      .clk(ap_clk), .rst_n(ap_rst_n), .run_start(run_start), .running(busy_q),
-      .bytes_ptr(a_bytes), .seg_ptr(a_segments), .seg_count(a_segment_count),
-      .arvalid(m_axi_gmem_arvalid), .arready(m_axi_gmem_arready), .araddr(m_axi_gmem_araddr),
-      .arlen(m_axi_gmem_arlen), .rvalid(m_axi_gmem_rvalid), .rready(m_axi_gmem_rready),
-      .rdata(m_axi_gmem_rdata), .rlast(m_axi_gmem_rlast),
-      .dq_valid(dq_valid), .dq_o0(dq_o0), .dq_len(dq_len), .dq_stream(dq_stream), .dq_pop(dq_pop),
-      .bq_valid(bq_valid), .bq_data(bq_data), .bq_pop(bq_pop));
+  sip_parse_reader #(
+    .DATA_DEPTH      (READ_QUEUE_BEATS),
+    .DESCRIPTOR_DEPTH(4)
+  ) u_reader (
+    .clk             (ap_clk),
+    .rst_n           (ap_rst_n),
+    .run_start       (run_start),
+    .running         (busy_q),
+    .bytes_address   (a_bytes),
+    .segments_address(a_segments),
+    .segment_count   (a_segment_count),
+    .arvalid         (m_axi_gmem_arvalid),
+    .arready         (m_axi_gmem_arready),
+    .araddr          (m_axi_gmem_araddr),
+    .arlen           (m_axi_gmem_arlen),
+    .rvalid          (m_axi_gmem_rvalid),
+    .rready          (m_axi_gmem_rready),
+    .rdata           (m_axi_gmem_rdata),
+    .rlast           (m_axi_gmem_rlast),
+    .segment_valid   (segment_valid),
+    .segment_ready   (segment_ready),
+    .segment_offset  (segment_offset),
+    .segment_length  (segment_length),
+    .segment_stream  (segment_stream),
+    .beat_valid      (beat_valid),
+    .beat_ready      (beat_ready),
+    .beat_data       (beat_data)
+  );
   assign m_axi_gmem_arsize  = 3'd6;
   assign m_axi_gmem_arburst = 2'b01;
 
@@ -156,8 +176,8 @@ module sip_parse #(
   sip_parse_chunker #(.POSITION_W(POSITION_W)) u_chunker (
       .clk(ap_clk), .rst_n(ap_rst_n), .run_start(run_start),
       .seg_count(a_segment_count), .max_bytes(a_max_message_bytes),
-      .dq_valid(dq_valid), .dq_o0(dq_o0), .dq_len(dq_len), .dq_stream(dq_stream), .dq_pop(dq_pop),
-      .bq_valid(bq_valid), .bq_data(bq_data), .bq_pop(bq_pop),
+      .dq_valid(segment_valid), .dq_o0(segment_offset), .dq_len(segment_length), .dq_stream(segment_stream), .dq_pop(segment_ready),
+      .bq_valid(beat_valid), .bq_data(beat_data), .bq_pop(beat_ready),
       .cmd_valid(cmd_valid), .cmd_epoch(cmd_epoch), .cmd_jump(cmd_jump), .cmd_target(cmd_target), .stall(!a_ready),
       .tk_valid(t_valid), .tk_epoch(t_epoch), .tk_kind(t_kind), .tk_x(t_x), .tk_first(t_first),
       .tk_sl(t_sl), .tk_lim(t_lim), .tk_win(t_win), .tk_lfv(t_lfv), .tk_stream(t_stream), .tk_o0(t_o0), .tk_end(t_end));

@@ -173,14 +173,40 @@ module sip_parse #(
   logic [63:0]     t_lfv;
   logic [5:0]      t_o0;
 
-  sip_parse_chunker #(.POSITION_W(POSITION_W)) u_chunker (
-      .clk(ap_clk), .rst_n(ap_rst_n), .run_start(run_start),
-      .seg_count(a_segment_count), .max_bytes(a_max_message_bytes),
-      .dq_valid(segment_valid), .dq_o0(segment_offset), .dq_len(segment_length), .dq_stream(segment_stream), .dq_pop(segment_ready),
-      .bq_valid(beat_valid), .bq_data(beat_data), .bq_pop(beat_ready),
-      .cmd_valid(cmd_valid), .cmd_epoch(cmd_epoch), .cmd_jump(cmd_jump), .cmd_target(cmd_target), .stall(!a_ready),
-      .tk_valid(t_valid), .tk_epoch(t_epoch), .tk_kind(t_kind), .tk_x(t_x), .tk_first(t_first),
-      .tk_sl(t_sl), .tk_lim(t_lim), .tk_win(t_win), .tk_lfv(t_lfv), .tk_stream(t_stream), .tk_o0(t_o0), .tk_end(t_end));
+  sip_parse_chunker #(
+    .POSITION_W(POSITION_W)
+  ) u_chunker (
+    .clk                 (ap_clk),
+    .rst_n               (ap_rst_n),
+    .run_start           (run_start),
+    .segment_count       (a_segment_count),
+    .max_message_bytes   (a_max_message_bytes),
+    .segment_valid       (segment_valid),
+    .segment_ready       (segment_ready),
+    .segment_offset      (segment_offset),
+    .segment_length      (segment_length),
+    .segment_stream      (segment_stream),
+    .beat_valid          (beat_valid),
+    .beat_ready          (beat_ready),
+    .beat_data           (beat_data),
+    .command_valid       (cmd_valid),
+    .command_epoch       (cmd_epoch),
+    .command_jump        (cmd_jump),
+    .command_target      (cmd_target),
+    .token_credit        (a_ready),
+    .token_valid         (t_valid),
+    .token_epoch         (t_epoch),
+    .token_kind          (t_kind),
+    .token_position      (t_x),
+    .token_first         (t_first),
+    .token_start_line    (t_sl),
+    .token_limit         (t_lim),
+    .token_window        (t_win),
+    .token_lf_visible    (t_lfv),
+    .token_stream        (t_stream),
+    .token_segment_offset(t_o0),
+    .token_segment_end   (t_end)
+  );
 
   // ---------------------------------------------------------------- analyzer
   logic          c_valid, c_epoch, c_first, c_sl, c_stream, c_c0_cr, c_c0_lf, c_c0_ws, c_b1_lf, c_cr63lf;

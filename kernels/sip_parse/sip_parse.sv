@@ -209,38 +209,98 @@ module sip_parse #(
   );
 
   // ---------------------------------------------------------------- analyzer
-  logic          c_valid, c_epoch, c_first, c_sl, c_stream, c_c0_cr, c_c0_lf, c_c0_ws, c_b1_lf, c_cr63lf;
-  logic          c_has_lf, c_cr_before, c_bad_f, c_col_f, c_lnw_f, c_ntk_f, c_pa_f, c_pc_f;
-  logic          c_ntk_loc, c_nl_big, c_len1, c_lim0, c_lim1, c_lim64;
-  logic [6:0]    c_ne_rel;
-  logic [15:0]   c_loff;
-  logic [5:0]    c_id;
-  logic [63:0]   c_digm, c_cwsm;
-  logic [5:0]    c_pa_fb, c_pc_fb;
-  logic [2:0]    c_kind;
-  logic [POSITION_W-1:0] c_x, c_end;
-  logic [511:0]  c_bytes;
-  logic [5:0]    c_o0, c_lfp, c_col_p, c_pa_first, c_pa_last;
-  logic [5:0]    c_pc_first, c_pc_last;
-  logic [POSITION_W-1:0] c_lfp_u, c_bad_u, c_col_u, c_pa_first_u, c_pa_end_u, c_pc_first_u, c_pc_end_u, c_x2_u;
+  logic summary_valid, summary_epoch, summary_first, summary_start_line, summary_stream, summary_byte0_cr;
+  logic summary_byte0_lf, summary_byte0_whitespace, summary_byte1_lf, summary_byte63_crlf, summary_has_lf;
+  logic summary_cr_before_lf, summary_bad_found, summary_colon_found, summary_name_byte_found;
+  logic summary_non_token_found, summary_non_token_in_name, summary_name_length_overflow;
+  logic summary_name_length_one, summary_limit_is_0, summary_limit_is_1, summary_limit_is_64;
+  logic summary_line_value_found, summary_colon_value_found;
+  logic [15:0] summary_line_offset;
+  logic [2:0] summary_kind;
+  logic [511:0] summary_bytes;
+  logic [5:0] summary_segment_offset, summary_lf_index, summary_colon_index, summary_header_id;
+  logic [5:0] summary_line_value_first, summary_line_value_last, summary_colon_value_first;
+  logic [5:0] summary_colon_value_last, summary_line_value_first_class, summary_colon_value_first_class;
+  logic [63:0] summary_digit_mask, summary_space_mask;
+  logic [6:0] summary_name_end_index;
+  logic [POSITION_W-1:0] summary_position, summary_segment_end, summary_lf_position, summary_bad_position;
+  logic [POSITION_W-1:0] summary_colon_position, summary_line_value_first_position;
+  logic [POSITION_W-1:0] summary_line_value_end_position, summary_colon_value_first_position;
+  logic [POSITION_W-1:0] summary_colon_value_end_position, summary_position_plus_2;
+  logic summary_ready;
 
-  sip_parse_analyzer #(.POSITION_W(POSITION_W)) u_analyzer (
-      .clk(ap_clk), .rst_n(ap_rst_n), .run_start(run_start), .stall(stall), .in_ready(a_ready),
-      .i_valid(t_valid), .i_epoch(t_epoch), .i_kind(t_kind), .i_x(t_x), .i_first(t_first),
-      .i_sl(t_sl), .i_lim(t_lim), .i_win(t_win), .i_lfv(t_lfv), .i_stream(t_stream), .i_o0(t_o0), .i_end(t_end),
-      .o_valid(c_valid), .o_epoch(c_epoch), .o_kind(c_kind), .o_x(c_x), .o_first(c_first),
-      .o_sl(c_sl), .o_bytes(c_bytes), .o_stream(c_stream), .o_o0(c_o0), .o_end(c_end),
-      .o_c0_cr(c_c0_cr), .o_c0_lf(c_c0_lf), .o_c0_ws(c_c0_ws), .o_b1_lf(c_b1_lf), .o_cr63lf(c_cr63lf),
-      .o_has_lf(c_has_lf), .o_lfp(c_lfp), .o_cr_before(c_cr_before), .o_bad_f(c_bad_f),
-      .o_col_f(c_col_f), .o_col_p(c_col_p), .o_lnw_f(c_lnw_f),
-      .o_ntk_f(c_ntk_f), .o_ntk_loc(c_ntk_loc), .o_ne_rel(c_ne_rel), .o_loff(c_loff),
-      .o_nl_big(c_nl_big), .o_id(c_id), .o_len1(c_len1), .o_lim0(c_lim0), .o_lim1(c_lim1),
-      .o_lim64(c_lim64), .o_pa_f(c_pa_f), .o_pa_first(c_pa_first),
-      .o_pa_last(c_pa_last), .o_pc_f(c_pc_f), .o_pc_first(c_pc_first), .o_pc_last(c_pc_last), .o_digm(c_digm), .o_cwsm(c_cwsm),
-      .o_pa_fb(c_pa_fb), .o_pc_fb(c_pc_fb),
-      .o_lfp_u(c_lfp_u), .o_bad_u(c_bad_u), .o_col_u(c_col_u),
-      .o_pa_first_u(c_pa_first_u), .o_pa_end_u(c_pa_end_u), .o_pc_first_u(c_pc_first_u),
-      .o_pc_end_u(c_pc_end_u), .o_x2_u(c_x2_u));
+  sip_parse_analyzer #(
+    .POSITION_W(POSITION_W)
+  ) u_analyzer (
+    .clk                               (ap_clk),
+    .rst_n                             (ap_rst_n),
+    .run_start                         (run_start),
+    .token_credit                      (a_ready),
+    .token_valid                       (t_valid),
+    .token_epoch                       (t_epoch),
+    .token_kind                        (t_kind),
+    .token_position                    (t_x),
+    .token_first                       (t_first),
+    .token_start_line                  (t_sl),
+    .token_limit                       (t_lim),
+    .token_lf_visible                  (t_lfv),
+    .token_window                      (t_win),
+    .token_stream                      (t_stream),
+    .token_segment_offset              (t_o0),
+    .token_segment_end                 (t_end),
+    .summary_valid                     (summary_valid),
+    .summary_ready                     (summary_ready),
+    .summary_epoch                     (summary_epoch),
+    .summary_kind                      (summary_kind),
+    .summary_position                  (summary_position),
+    .summary_first                     (summary_first),
+    .summary_start_line                (summary_start_line),
+    .summary_bytes                     (summary_bytes),
+    .summary_stream                    (summary_stream),
+    .summary_segment_offset            (summary_segment_offset),
+    .summary_segment_end               (summary_segment_end),
+    .summary_byte0_cr                  (summary_byte0_cr),
+    .summary_byte0_lf                  (summary_byte0_lf),
+    .summary_byte0_whitespace          (summary_byte0_whitespace),
+    .summary_byte1_lf                  (summary_byte1_lf),
+    .summary_byte63_crlf               (summary_byte63_crlf),
+    .summary_has_lf                    (summary_has_lf),
+    .summary_lf_index                  (summary_lf_index),
+    .summary_cr_before_lf              (summary_cr_before_lf),
+    .summary_bad_found                 (summary_bad_found),
+    .summary_colon_found               (summary_colon_found),
+    .summary_colon_index               (summary_colon_index),
+    .summary_name_byte_found           (summary_name_byte_found),
+    .summary_non_token_found           (summary_non_token_found),
+    .summary_non_token_in_name         (summary_non_token_in_name),
+    .summary_name_end_index            (summary_name_end_index),
+    .summary_line_offset               (summary_line_offset),
+    .summary_name_length_overflow      (summary_name_length_overflow),
+    .summary_header_id                 (summary_header_id),
+    .summary_name_length_one           (summary_name_length_one),
+    .summary_limit_is_0                (summary_limit_is_0),
+    .summary_limit_is_1                (summary_limit_is_1),
+    .summary_limit_is_64               (summary_limit_is_64),
+    .summary_line_value_found          (summary_line_value_found),
+    .summary_line_value_first          (summary_line_value_first),
+    .summary_line_value_last           (summary_line_value_last),
+    .summary_colon_value_found         (summary_colon_value_found),
+    .summary_colon_value_first         (summary_colon_value_first),
+    .summary_colon_value_last          (summary_colon_value_last),
+    .summary_digit_mask                (summary_digit_mask),
+    .summary_space_mask                (summary_space_mask),
+    .summary_line_value_first_class    (summary_line_value_first_class),
+    .summary_colon_value_first_class   (summary_colon_value_first_class),
+    .summary_lf_position               (summary_lf_position),
+    .summary_bad_position              (summary_bad_position),
+    .summary_colon_position            (summary_colon_position),
+    .summary_line_value_first_position (summary_line_value_first_position),
+    .summary_line_value_end_position   (summary_line_value_end_position),
+    .summary_colon_value_first_position(summary_colon_value_first_position),
+    .summary_colon_value_end_position  (summary_colon_value_end_position),
+    .summary_position_plus_2           (summary_position_plus_2)
+  );
+  assign summary_ready = !stall;
 
   // ---------------------------------------------------------------- start line
   logic         sl_push, sl_push_last, sl_push_ready, sl_flush, sl_res_valid, sl_res_ok, sl_res_req;
@@ -267,19 +327,19 @@ module sip_parse #(
   sip_parse_walker #(.POSITION_W(POSITION_W)) u_walker (
       .clk(ap_clk), .rst_n(ap_rst_n), .run_start(run_start), .max_bytes(a_max_message_bytes),
       .msg_cap(a_message_capacity), .hdr_cap(a_header_capacity), .stall(stall), .commit(commit),
-      .c_valid(c_valid), .c_epoch(c_epoch), .c_kind(c_kind), .c_x(c_x), .c_first(c_first),
-      .c_sl(c_sl), .c_bytes(c_bytes), .c_stream(c_stream), .c_o0(c_o0), .c_end(c_end),
-      .c_c0_cr(c_c0_cr), .c_c0_lf(c_c0_lf), .c_c0_ws(c_c0_ws), .c_b1_lf(c_b1_lf), .c_cr63lf(c_cr63lf),
-      .c_has_lf(c_has_lf), .c_lfp(c_lfp), .c_cr_before(c_cr_before), .c_bad_f(c_bad_f),
-      .c_col_f(c_col_f), .c_col_p(c_col_p), .c_lnw_f(c_lnw_f),
-      .c_ntk_f(c_ntk_f), .c_ntk_loc(c_ntk_loc), .c_ne_rel(c_ne_rel), .c_loff(c_loff),
-      .c_nl_big(c_nl_big), .c_id(c_id), .c_len1(c_len1), .c_lim0(c_lim0), .c_lim1(c_lim1),
-      .c_lim64(c_lim64), .c_pa_f(c_pa_f), .c_pa_first(c_pa_first),
-      .c_pa_last(c_pa_last), .c_pc_f(c_pc_f), .c_pc_first(c_pc_first), .c_pc_last(c_pc_last), .c_digm(c_digm), .c_cwsm(c_cwsm),
-      .c_pa_fb(c_pa_fb), .c_pc_fb(c_pc_fb),
-      .c_lfp_u(c_lfp_u), .c_bad_u(c_bad_u), .c_col_u(c_col_u),
-      .c_pa_first_u(c_pa_first_u), .c_pa_end_u(c_pa_end_u), .c_pc_first_u(c_pc_first_u),
-      .c_pc_end_u(c_pc_end_u), .c_x2_u(c_x2_u),
+      .c_valid(summary_valid), .c_epoch(summary_epoch), .c_kind(summary_kind), .c_x(summary_position), .c_first(summary_first),
+      .c_sl(summary_start_line), .c_bytes(summary_bytes), .c_stream(summary_stream), .c_o0(summary_segment_offset), .c_end(summary_segment_end),
+      .c_c0_cr(summary_byte0_cr), .c_c0_lf(summary_byte0_lf), .c_c0_ws(summary_byte0_whitespace), .c_b1_lf(summary_byte1_lf), .c_cr63lf(summary_byte63_crlf),
+      .c_has_lf(summary_has_lf), .c_lfp(summary_lf_index), .c_cr_before(summary_cr_before_lf), .c_bad_f(summary_bad_found),
+      .c_col_f(summary_colon_found), .c_col_p(summary_colon_index), .c_lnw_f(summary_name_byte_found),
+      .c_ntk_f(summary_non_token_found), .c_ntk_loc(summary_non_token_in_name), .c_ne_rel(summary_name_end_index), .c_loff(summary_line_offset),
+      .c_nl_big(summary_name_length_overflow), .c_id(summary_header_id), .c_len1(summary_name_length_one), .c_lim0(summary_limit_is_0), .c_lim1(summary_limit_is_1),
+      .c_lim64(summary_limit_is_64), .c_pa_f(summary_line_value_found), .c_pa_first(summary_line_value_first),
+      .c_pa_last(summary_line_value_last), .c_pc_f(summary_colon_value_found), .c_pc_first(summary_colon_value_first), .c_pc_last(summary_colon_value_last), .c_digm(summary_digit_mask), .c_cwsm(summary_space_mask),
+      .c_pa_fb(summary_line_value_first_class), .c_pc_fb(summary_colon_value_first_class),
+      .c_lfp_u(summary_lf_position), .c_bad_u(summary_bad_position), .c_col_u(summary_colon_position),
+      .c_pa_first_u(summary_line_value_first_position), .c_pa_end_u(summary_line_value_end_position), .c_pc_first_u(summary_colon_value_first_position),
+      .c_pc_end_u(summary_colon_value_end_position), .c_x2_u(summary_position_plus_2),
       .cmd_valid(cmd_valid), .cmd_epoch(cmd_epoch), .cmd_jump(cmd_jump), .cmd_target(cmd_target),
       .sl_push(sl_push), .sl_push_bytes(sl_push_bytes), .sl_push_cnt(sl_push_cnt),
       .sl_push_last(sl_push_last), .sl_push_ready(sl_push_ready), .sl_flush(sl_flush),

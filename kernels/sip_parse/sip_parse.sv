@@ -21,7 +21,7 @@ module sip_parse #(
     // m_axi_gmem data width; 512 only.
     parameter int unsigned C_M_AXI_GMEM_DATA_WIDTH = 512,
     // Bytes of the start line scanned per cycle; 1, 2, 4 or 8.
-    parameter int unsigned SL_BYTES_PER_CYCLE = 2,
+    parameter int unsigned START_LINE_BYTES_PER_CYCLE = 2,
     // Read-ahead queue of segment beats; power of two, 64..1024.
     parameter int unsigned READ_QUEUE_BEATS = 128
 ) (
@@ -76,8 +76,8 @@ module sip_parse #(
   initial begin
     if (C_S_AXI_CONTROL_ADDR_WIDTH != 7) $error("sip_parse: C_S_AXI_CONTROL_ADDR_WIDTH must be 7");
     if (C_M_AXI_GMEM_DATA_WIDTH != 512) $error("sip_parse: C_M_AXI_GMEM_DATA_WIDTH must be 512");
-    if (SL_BYTES_PER_CYCLE != 1 && SL_BYTES_PER_CYCLE != 2 && SL_BYTES_PER_CYCLE != 4 &&
-        SL_BYTES_PER_CYCLE != 8) $error("sip_parse: SL_BYTES_PER_CYCLE must be 1, 2, 4 or 8");
+    if (START_LINE_BYTES_PER_CYCLE != 1 && START_LINE_BYTES_PER_CYCLE != 2 && START_LINE_BYTES_PER_CYCLE != 4 &&
+        START_LINE_BYTES_PER_CYCLE != 8) $error("sip_parse: START_LINE_BYTES_PER_CYCLE must be 1, 2, 4 or 8");
     if (READ_QUEUE_BEATS < 64 || READ_QUEUE_BEATS > 1024 ||
         (READ_QUEUE_BEATS & (READ_QUEUE_BEATS - 1)) != 0)
       $error("sip_parse: READ_QUEUE_BEATS must be a power of two in 64..1024");
@@ -303,19 +303,37 @@ module sip_parse #(
   assign summary_ready = !stall;
 
   // ---------------------------------------------------------------- start line
-  logic         sl_push, sl_push_last, sl_push_ready, sl_flush, sl_res_valid, sl_res_ok, sl_res_req;
-  logic [511:0] sl_push_bytes;
-  logic [6:0]   sl_push_cnt;
-  logic [31:0]  sl_m_len, sl_uri_len, sl_v_off, sl_v_len, sl_r_off, sl_r_len;
-  logic [15:0]  sl_status;
+  logic start_line_push, start_line_window_last, start_line_window_ready, start_line_flush;
+  logic start_line_result_valid, start_line_result_ok, start_line_result_request;
+  logic [511:0] start_line_window_bytes;
+  logic [6:0] start_line_window_count;
+  logic [31:0] start_line_method_length, start_line_uri_length, start_line_version_offset;
+  logic [31:0] start_line_version_length, start_line_reason_offset, start_line_reason_length;
+  logic [15:0] start_line_status;
 
-  sip_parse_start_line #(.DEPTH(4), .NB(SL_BYTES_PER_CYCLE)) u_sl (
-      .clk(ap_clk), .rst_n(ap_rst_n), .flush(sl_flush || run_start),
-      .push(sl_push && sl_push_ready && commit), .push_bytes(sl_push_bytes), .push_cnt(sl_push_cnt),
-      .push_last(sl_push_last), .push_ready(sl_push_ready),
-      .res_valid(sl_res_valid), .res_ok(sl_res_ok), .res_req(sl_res_req), .res_m_len(sl_m_len),
-      .res_uri_len(sl_uri_len), .res_v_off(sl_v_off), .res_v_len(sl_v_len), .res_r_off(sl_r_off),
-      .res_r_len(sl_r_len), .res_status(sl_status));
+  sip_parse_start_line #(
+    .DEPTH          (4),
+    .BYTES_PER_CYCLE(START_LINE_BYTES_PER_CYCLE)
+  ) u_start_line (
+    .clk                  (ap_clk),
+    .rst_n                (ap_rst_n),
+    .flush                (start_line_flush || run_start),
+    .window_valid         (start_line_push && commit),
+    .window_ready         (start_line_window_ready),
+    .window_bytes         (start_line_window_bytes),
+    .window_count         (start_line_window_count),
+    .window_last          (start_line_window_last),
+    .result_valid         (start_line_result_valid),
+    .result_ok            (start_line_result_ok),
+    .result_request       (start_line_result_request),
+    .result_method_length (start_line_method_length),
+    .result_uri_length    (start_line_uri_length),
+    .result_version_offset(start_line_version_offset),
+    .result_version_length(start_line_version_length),
+    .result_reason_offset (start_line_reason_offset),
+    .result_reason_length (start_line_reason_length),
+    .result_status        (start_line_status)
+  );
 
   // ---------------------------------------------------------------- walker
   logic         hdr_valid, hdr_ready, msg_valid, msg_ready, seg_valid, seg_ready, run_end;
@@ -341,11 +359,11 @@ module sip_parse #(
       .c_pa_first_u(summary_line_value_first_position), .c_pa_end_u(summary_line_value_end_position), .c_pc_first_u(summary_colon_value_first_position),
       .c_pc_end_u(summary_colon_value_end_position), .c_x2_u(summary_position_plus_2),
       .cmd_valid(cmd_valid), .cmd_epoch(cmd_epoch), .cmd_jump(cmd_jump), .cmd_target(cmd_target),
-      .sl_push(sl_push), .sl_push_bytes(sl_push_bytes), .sl_push_cnt(sl_push_cnt),
-      .sl_push_last(sl_push_last), .sl_push_ready(sl_push_ready), .sl_flush(sl_flush),
-      .sl_res_valid(sl_res_valid), .sl_res_ok(sl_res_ok), .sl_res_req(sl_res_req),
-      .sl_m_len(sl_m_len), .sl_uri_len(sl_uri_len), .sl_v_off(sl_v_off), .sl_v_len(sl_v_len),
-      .sl_r_off(sl_r_off), .sl_r_len(sl_r_len), .sl_status(sl_status),
+      .sl_push(start_line_push), .sl_push_bytes(start_line_window_bytes), .sl_push_cnt(start_line_window_count),
+      .sl_push_last(start_line_window_last), .sl_push_ready(start_line_window_ready), .sl_flush(start_line_flush),
+      .sl_res_valid(start_line_result_valid), .sl_res_ok(start_line_result_ok), .sl_res_req(start_line_result_request),
+      .sl_m_len(start_line_method_length), .sl_uri_len(start_line_uri_length), .sl_v_off(start_line_version_offset), .sl_v_len(start_line_version_length),
+      .sl_r_off(start_line_reason_offset), .sl_r_len(start_line_reason_length), .sl_status(start_line_status),
       .hdr_valid(hdr_valid), .hdr_idx(hdr_idx), .hdr_data(hdr_data), .hdr_ready(hdr_ready),
       .msg_valid(msg_valid), .msg_idx(msg_idx), .msg_data(msg_data), .msg_ready(msg_ready),
       .seg_valid(seg_valid), .seg_idx(seg_idx), .seg_data(seg_data), .seg_ready(seg_ready),

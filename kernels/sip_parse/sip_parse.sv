@@ -371,17 +371,42 @@ module sip_parse #(
 
   // ---------------------------------------------------------------- writer
   logic all_written;
-  sip_parse_writer #(.GB(4)) u_writer (
-      .clk(ap_clk), .rst_n(ap_rst_n), .run_start(run_start),
-      .seg_base(a_seg_results), .msg_base(a_messages), .hdr_base(a_headers), .flush(run_end),
-      .seg_valid(seg_valid && commit), .seg_idx(seg_idx), .seg_data(seg_data), .seg_ready(seg_ready),
-      .msg_valid(msg_valid && commit), .msg_idx(msg_idx), .msg_data(msg_data), .msg_ready(msg_ready),
-      .hdr_valid(hdr_valid && commit), .hdr_idx(hdr_idx), .hdr_data(hdr_data), .hdr_ready(hdr_ready),
-      .all_written(all_written),
-      .awvalid(m_axi_gmem_awvalid), .awready(m_axi_gmem_awready), .awaddr(m_axi_gmem_awaddr),
-      .awlen(m_axi_gmem_awlen), .wvalid(m_axi_gmem_wvalid), .wready(m_axi_gmem_wready),
-      .wdata(m_axi_gmem_wdata), .wstrb(m_axi_gmem_wstrb), .wlast(m_axi_gmem_wlast),
-      .bvalid(m_axi_gmem_bvalid), .bready(m_axi_gmem_bready), .bresp(m_axi_gmem_bresp));
+  sip_parse_writer #(
+    .GROUP_BEATS(4)
+  ) u_writer (
+    .clk                    (ap_clk),
+    .rst_n                  (ap_rst_n),
+    .run_start              (run_start),
+    .segment_results_address(a_seg_results),
+    .messages_address       (a_messages),
+    .headers_address        (a_headers),
+    .flush                  (run_end),
+    .segment_result_valid   (seg_valid && commit),
+    .segment_result_ready   (seg_ready),
+    .segment_result_index   (seg_idx),
+    .segment_result_data    (seg_data),
+    .message_valid          (msg_valid && commit),
+    .message_ready          (msg_ready),
+    .message_index          (msg_idx),
+    .message_data           (msg_data),
+    .header_valid           (hdr_valid && commit),
+    .header_ready           (hdr_ready),
+    .header_index           (hdr_idx),
+    .header_data            (hdr_data),
+    .all_written            (all_written),
+    .awvalid                (m_axi_gmem_awvalid),
+    .awready                (m_axi_gmem_awready),
+    .awaddr                 (m_axi_gmem_awaddr),
+    .awlen                  (m_axi_gmem_awlen),
+    .wvalid                 (m_axi_gmem_wvalid),
+    .wready                 (m_axi_gmem_wready),
+    .wdata                  (m_axi_gmem_wdata),
+    .wstrb                  (m_axi_gmem_wstrb),
+    .wlast                  (m_axi_gmem_wlast),
+    .bvalid                 (m_axi_gmem_bvalid),
+    .bready                 (m_axi_gmem_bready),
+    .bresp                  (m_axi_gmem_bresp)
+  );
   assign m_axi_gmem_awsize  = 3'd6;
   assign m_axi_gmem_awburst = 2'b01;
 

@@ -163,8 +163,8 @@ module sip_parse #(
   assign m_axi_gmem_arburst = 2'b01;
 
   // ---------------------------------------------------------------- chunker
-  logic            stall, commit, a_ready, cmd_valid, cmd_epoch, cmd_jump;
-  logic [POSITION_W-1:0]   cmd_target;
+  logic            commit, a_ready, command_valid, command_epoch, command_jump;
+  logic [POSITION_W-1:0]   command_target;
   logic            t_valid, t_epoch, t_first, t_sl, t_stream;
   logic [2:0]      t_kind;
   logic [POSITION_W-1:0]   t_x, t_end;
@@ -189,10 +189,10 @@ module sip_parse #(
     .beat_valid          (beat_valid),
     .beat_ready          (beat_ready),
     .beat_data           (beat_data),
-    .command_valid       (cmd_valid),
-    .command_epoch       (cmd_epoch),
-    .command_jump        (cmd_jump),
-    .command_target      (cmd_target),
+    .command_valid       (command_valid),
+    .command_epoch       (command_epoch),
+    .command_jump        (command_jump),
+    .command_target      (command_target),
     .token_credit        (a_ready),
     .token_valid         (t_valid),
     .token_epoch         (t_epoch),
@@ -300,7 +300,6 @@ module sip_parse #(
     .summary_colon_value_end_position  (summary_colon_value_end_position),
     .summary_position_plus_2           (summary_position_plus_2)
   );
-  assign summary_ready = !stall;
 
   // ---------------------------------------------------------------- start line
   logic start_line_push, start_line_window_last, start_line_window_ready, start_line_flush;
@@ -336,38 +335,107 @@ module sip_parse #(
   );
 
   // ---------------------------------------------------------------- walker
-  logic         hdr_valid, hdr_ready, msg_valid, msg_ready, seg_valid, seg_ready, run_end;
-  logic [31:0]  hdr_idx, msg_idx, seg_idx;
-  logic [127:0] hdr_data;
-  logic [511:0] msg_data;
-  logic [255:0] seg_data;
+  logic header_valid, header_ready, message_valid, message_ready, segment_result_valid, segment_result_ready, run_end;
+  logic [31:0] header_index, message_index, segment_result_index;
+  logic [127:0] header_data;
+  logic [511:0] message_data;
+  logic [255:0] segment_result_data;
 
-  sip_parse_walker #(.POSITION_W(POSITION_W)) u_walker (
-      .clk(ap_clk), .rst_n(ap_rst_n), .run_start(run_start), .max_bytes(a_max_message_bytes),
-      .msg_cap(a_message_capacity), .hdr_cap(a_header_capacity), .stall(stall), .commit(commit),
-      .c_valid(summary_valid), .c_epoch(summary_epoch), .c_kind(summary_kind), .c_x(summary_position), .c_first(summary_first),
-      .c_sl(summary_start_line), .c_bytes(summary_bytes), .c_stream(summary_stream), .c_o0(summary_segment_offset), .c_end(summary_segment_end),
-      .c_c0_cr(summary_byte0_cr), .c_c0_lf(summary_byte0_lf), .c_c0_ws(summary_byte0_whitespace), .c_b1_lf(summary_byte1_lf), .c_cr63lf(summary_byte63_crlf),
-      .c_has_lf(summary_has_lf), .c_lfp(summary_lf_index), .c_cr_before(summary_cr_before_lf), .c_bad_f(summary_bad_found),
-      .c_col_f(summary_colon_found), .c_col_p(summary_colon_index), .c_lnw_f(summary_name_byte_found),
-      .c_ntk_f(summary_non_token_found), .c_ntk_loc(summary_non_token_in_name), .c_ne_rel(summary_name_end_index), .c_loff(summary_line_offset),
-      .c_nl_big(summary_name_length_overflow), .c_id(summary_header_id), .c_len1(summary_name_length_one), .c_lim0(summary_limit_is_0), .c_lim1(summary_limit_is_1),
-      .c_lim64(summary_limit_is_64), .c_pa_f(summary_line_value_found), .c_pa_first(summary_line_value_first),
-      .c_pa_last(summary_line_value_last), .c_pc_f(summary_colon_value_found), .c_pc_first(summary_colon_value_first), .c_pc_last(summary_colon_value_last), .c_digm(summary_digit_mask), .c_cwsm(summary_space_mask),
-      .c_pa_fb(summary_line_value_first_class), .c_pc_fb(summary_colon_value_first_class),
-      .c_lfp_u(summary_lf_position), .c_bad_u(summary_bad_position), .c_col_u(summary_colon_position),
-      .c_pa_first_u(summary_line_value_first_position), .c_pa_end_u(summary_line_value_end_position), .c_pc_first_u(summary_colon_value_first_position),
-      .c_pc_end_u(summary_colon_value_end_position), .c_x2_u(summary_position_plus_2),
-      .cmd_valid(cmd_valid), .cmd_epoch(cmd_epoch), .cmd_jump(cmd_jump), .cmd_target(cmd_target),
-      .sl_push(start_line_push), .sl_push_bytes(start_line_window_bytes), .sl_push_cnt(start_line_window_count),
-      .sl_push_last(start_line_window_last), .sl_push_ready(start_line_window_ready), .sl_flush(start_line_flush),
-      .sl_res_valid(start_line_result_valid), .sl_res_ok(start_line_result_ok), .sl_res_req(start_line_result_request),
-      .sl_m_len(start_line_method_length), .sl_uri_len(start_line_uri_length), .sl_v_off(start_line_version_offset), .sl_v_len(start_line_version_length),
-      .sl_r_off(start_line_reason_offset), .sl_r_len(start_line_reason_length), .sl_status(start_line_status),
-      .hdr_valid(hdr_valid), .hdr_idx(hdr_idx), .hdr_data(hdr_data), .hdr_ready(hdr_ready),
-      .msg_valid(msg_valid), .msg_idx(msg_idx), .msg_data(msg_data), .msg_ready(msg_ready),
-      .seg_valid(seg_valid), .seg_idx(seg_idx), .seg_data(seg_data), .seg_ready(seg_ready),
-      .run_end(run_end));
+  sip_parse_walker #(
+    .POSITION_W(POSITION_W)
+  ) u_walker (
+    .clk                               (ap_clk),
+    .rst_n                             (ap_rst_n),
+    .run_start                         (run_start),
+    .max_message_bytes                 (a_max_message_bytes),
+    .message_capacity                  (a_message_capacity),
+    .header_capacity                   (a_header_capacity),
+    .commit                            (commit),
+    .summary_valid                     (summary_valid),
+    .summary_ready                     (summary_ready),
+    .summary_epoch                     (summary_epoch),
+    .summary_kind                      (summary_kind),
+    .summary_position                  (summary_position),
+    .summary_first                     (summary_first),
+    .summary_start_line                (summary_start_line),
+    .summary_bytes                     (summary_bytes),
+    .summary_stream                    (summary_stream),
+    .summary_segment_offset            (summary_segment_offset),
+    .summary_segment_end               (summary_segment_end),
+    .summary_byte0_cr                  (summary_byte0_cr),
+    .summary_byte0_lf                  (summary_byte0_lf),
+    .summary_byte0_whitespace          (summary_byte0_whitespace),
+    .summary_byte1_lf                  (summary_byte1_lf),
+    .summary_byte63_crlf               (summary_byte63_crlf),
+    .summary_has_lf                    (summary_has_lf),
+    .summary_lf_index                  (summary_lf_index),
+    .summary_cr_before_lf              (summary_cr_before_lf),
+    .summary_bad_found                 (summary_bad_found),
+    .summary_colon_found               (summary_colon_found),
+    .summary_colon_index               (summary_colon_index),
+    .summary_name_byte_found           (summary_name_byte_found),
+    .summary_non_token_found           (summary_non_token_found),
+    .summary_non_token_in_name         (summary_non_token_in_name),
+    .summary_name_end_index            (summary_name_end_index),
+    .summary_line_offset               (summary_line_offset),
+    .summary_name_length_overflow      (summary_name_length_overflow),
+    .summary_header_id                 (summary_header_id),
+    .summary_name_length_one           (summary_name_length_one),
+    .summary_limit_is_0                (summary_limit_is_0),
+    .summary_limit_is_1                (summary_limit_is_1),
+    .summary_limit_is_64               (summary_limit_is_64),
+    .summary_line_value_found          (summary_line_value_found),
+    .summary_line_value_first          (summary_line_value_first),
+    .summary_line_value_last           (summary_line_value_last),
+    .summary_colon_value_found         (summary_colon_value_found),
+    .summary_colon_value_first         (summary_colon_value_first),
+    .summary_colon_value_last          (summary_colon_value_last),
+    .summary_digit_mask                (summary_digit_mask),
+    .summary_space_mask                (summary_space_mask),
+    .summary_line_value_first_class    (summary_line_value_first_class),
+    .summary_colon_value_first_class   (summary_colon_value_first_class),
+    .summary_lf_position               (summary_lf_position),
+    .summary_bad_position              (summary_bad_position),
+    .summary_colon_position            (summary_colon_position),
+    .summary_line_value_first_position (summary_line_value_first_position),
+    .summary_line_value_end_position   (summary_line_value_end_position),
+    .summary_colon_value_first_position(summary_colon_value_first_position),
+    .summary_colon_value_end_position  (summary_colon_value_end_position),
+    .summary_position_plus_2           (summary_position_plus_2),
+    .command_valid                     (command_valid),
+    .command_epoch                     (command_epoch),
+    .command_jump                      (command_jump),
+    .command_target                    (command_target),
+    .start_line_push                   (start_line_push),
+    .start_line_window_ready           (start_line_window_ready),
+    .start_line_window_bytes           (start_line_window_bytes),
+    .start_line_window_count           (start_line_window_count),
+    .start_line_window_last            (start_line_window_last),
+    .start_line_flush                  (start_line_flush),
+    .start_line_result_valid           (start_line_result_valid),
+    .start_line_result_ok              (start_line_result_ok),
+    .start_line_result_request         (start_line_result_request),
+    .start_line_method_length          (start_line_method_length),
+    .start_line_uri_length             (start_line_uri_length),
+    .start_line_version_offset         (start_line_version_offset),
+    .start_line_version_length         (start_line_version_length),
+    .start_line_reason_offset          (start_line_reason_offset),
+    .start_line_reason_length          (start_line_reason_length),
+    .start_line_status                 (start_line_status),
+    .header_valid                      (header_valid),
+    .header_ready                      (header_ready),
+    .header_index                      (header_index),
+    .header_data                       (header_data),
+    .message_valid                     (message_valid),
+    .message_ready                     (message_ready),
+    .message_index                     (message_index),
+    .message_data                      (message_data),
+    .segment_result_valid              (segment_result_valid),
+    .segment_result_ready              (segment_result_ready),
+    .segment_result_index              (segment_result_index),
+    .segment_result_data               (segment_result_data),
+    .run_end                           (run_end)
+  );
 
   // ---------------------------------------------------------------- writer
   logic all_written;
@@ -381,18 +449,18 @@ module sip_parse #(
     .messages_address       (a_messages),
     .headers_address        (a_headers),
     .flush                  (run_end),
-    .segment_result_valid   (seg_valid && commit),
-    .segment_result_ready   (seg_ready),
-    .segment_result_index   (seg_idx),
-    .segment_result_data    (seg_data),
-    .message_valid          (msg_valid && commit),
-    .message_ready          (msg_ready),
-    .message_index          (msg_idx),
-    .message_data           (msg_data),
-    .header_valid           (hdr_valid && commit),
-    .header_ready           (hdr_ready),
-    .header_index           (hdr_idx),
-    .header_data            (hdr_data),
+    .segment_result_valid   (segment_result_valid && commit),
+    .segment_result_ready   (segment_result_ready),
+    .segment_result_index   (segment_result_index),
+    .segment_result_data    (segment_result_data),
+    .message_valid          (message_valid && commit),
+    .message_ready          (message_ready),
+    .message_index          (message_index),
+    .message_data           (message_data),
+    .header_valid           (header_valid && commit),
+    .header_ready           (header_ready),
+    .header_index           (header_index),
+    .header_data            (header_data),
     .all_written            (all_written),
     .awvalid                (m_axi_gmem_awvalid),
     .awready                (m_axi_gmem_awready),

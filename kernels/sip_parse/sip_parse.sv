@@ -16,82 +16,92 @@
 `default_nettype none
 
 module sip_parse #(
-    // AXI4-Lite address width; 7 (0x00-0x7F).
-    parameter int unsigned C_S_AXI_CONTROL_ADDR_WIDTH = 7,
-    // m_axi_gmem data width; 512 only.
-    parameter int unsigned C_M_AXI_GMEM_DATA_WIDTH = 512,
-    // Bytes of the start line scanned per cycle; 1, 2, 4 or 8.
-    parameter int unsigned START_LINE_BYTES_PER_CYCLE = 2,
-    // Read-ahead queue of segment beats; power of two, 64..1024.
-    parameter int unsigned READ_QUEUE_BEATS = 128
+  // Control address width (0x00-0x7F). Legal: 7.
+  parameter int unsigned C_S_AXI_CONTROL_ADDR_WIDTH = 7,
+  // Device data width. Legal: 512.
+  parameter int unsigned C_M_AXI_GMEM_DATA_WIDTH = 512,
+  // Bytes of the start line scanned per cycle. Legal: 1, 2, 4 or 8.
+  parameter int unsigned START_LINE_BYTES_PER_CYCLE = 2,
+  // Read-ahead queue of segment beats. Legal: a power of two, 64..1024.
+  parameter int unsigned READ_QUEUE_BEATS = 128
 ) (
-    input  wire          ap_clk,
-    input  wire          ap_rst_n,
-    /* verilator lint_off SYMRSVDWORD */  // the port name is fixed by docs/kernels.md
-    output logic         interrupt,
-    /* verilator lint_on SYMRSVDWORD */
-    input  wire          s_axi_control_awvalid,
-    output logic         s_axi_control_awready,
-    input  wire  [C_S_AXI_CONTROL_ADDR_WIDTH-1:0] s_axi_control_awaddr,
-    input  wire          s_axi_control_wvalid,
-    output logic         s_axi_control_wready,
-    input  wire  [31:0]  s_axi_control_wdata,
-    input  wire  [3:0]   s_axi_control_wstrb,
-    output logic         s_axi_control_bvalid,
-    input  wire          s_axi_control_bready,
-    output logic [1:0]   s_axi_control_bresp,
-    input  wire          s_axi_control_arvalid,
-    output logic         s_axi_control_arready,
-    input  wire  [C_S_AXI_CONTROL_ADDR_WIDTH-1:0] s_axi_control_araddr,
-    output logic         s_axi_control_rvalid,
-    input  wire          s_axi_control_rready,
-    output logic [31:0]  s_axi_control_rdata,
-    output logic [1:0]   s_axi_control_rresp,
-    output logic         m_axi_gmem_awvalid,
-    input  wire          m_axi_gmem_awready,
-    output logic [63:0]  m_axi_gmem_awaddr,
-    output logic [7:0]   m_axi_gmem_awlen,
-    output logic [2:0]   m_axi_gmem_awsize,
-    output logic [1:0]   m_axi_gmem_awburst,
-    output logic         m_axi_gmem_wvalid,
-    input  wire          m_axi_gmem_wready,
-    output logic [C_M_AXI_GMEM_DATA_WIDTH-1:0]   m_axi_gmem_wdata,
-    output logic [C_M_AXI_GMEM_DATA_WIDTH/8-1:0] m_axi_gmem_wstrb,
-    output logic         m_axi_gmem_wlast,
-    input  wire          m_axi_gmem_bvalid,
-    output logic         m_axi_gmem_bready,
-    input  wire  [1:0]   m_axi_gmem_bresp,
-    output logic         m_axi_gmem_arvalid,
-    input  wire          m_axi_gmem_arready,
-    output logic [63:0]  m_axi_gmem_araddr,
-    output logic [7:0]   m_axi_gmem_arlen,
-    output logic [2:0]   m_axi_gmem_arsize,
-    output logic [1:0]   m_axi_gmem_arburst,
-    input  wire          m_axi_gmem_rvalid,
-    output logic         m_axi_gmem_rready,
-    input  wire  [C_M_AXI_GMEM_DATA_WIDTH-1:0] m_axi_gmem_rdata,
-    input  wire          m_axi_gmem_rlast,
-    input  wire  [1:0]   m_axi_gmem_rresp
+  input  wire logic                                 ap_clk,
+  input  wire logic                                 ap_rst_n,
+  /* verilator lint_off SYMRSVDWORD */  // the port name is fixed by docs/kernels.md
+  output logic                                      interrupt,
+  /* verilator lint_on SYMRSVDWORD */
+  // s_axi_control
+  input  wire logic                                 s_axi_control_awvalid,
+  output logic                                      s_axi_control_awready,
+  input  wire logic [C_S_AXI_CONTROL_ADDR_WIDTH-1:0] s_axi_control_awaddr,
+  input  wire logic                                 s_axi_control_wvalid,
+  output logic                                      s_axi_control_wready,
+  input  wire logic [31:0]                          s_axi_control_wdata,
+  input  wire logic [3:0]                           s_axi_control_wstrb,
+  output logic                                      s_axi_control_bvalid,
+  input  wire logic                                 s_axi_control_bready,
+  output logic [1:0]                                s_axi_control_bresp,
+  input  wire logic                                 s_axi_control_arvalid,
+  output logic                                      s_axi_control_arready,
+  input  wire logic [C_S_AXI_CONTROL_ADDR_WIDTH-1:0] s_axi_control_araddr,
+  output logic                                      s_axi_control_rvalid,
+  input  wire logic                                 s_axi_control_rready,
+  output logic [31:0]                               s_axi_control_rdata,
+  output logic [1:0]                                s_axi_control_rresp,
+  // m_axi_gmem
+  output logic                                      m_axi_gmem_awvalid,
+  input  wire logic                                 m_axi_gmem_awready,
+  output logic [63:0]                               m_axi_gmem_awaddr,
+  output logic [7:0]                                m_axi_gmem_awlen,
+  output logic [2:0]                                m_axi_gmem_awsize,
+  output logic [1:0]                                m_axi_gmem_awburst,
+  output logic                                      m_axi_gmem_wvalid,
+  input  wire logic                                 m_axi_gmem_wready,
+  output logic [C_M_AXI_GMEM_DATA_WIDTH-1:0]        m_axi_gmem_wdata,
+  output logic [C_M_AXI_GMEM_DATA_WIDTH/8-1:0]      m_axi_gmem_wstrb,
+  output logic                                      m_axi_gmem_wlast,
+  input  wire logic                                 m_axi_gmem_bvalid,
+  output logic                                      m_axi_gmem_bready,
+  input  wire logic [1:0]                           m_axi_gmem_bresp,
+  output logic                                      m_axi_gmem_arvalid,
+  input  wire logic                                 m_axi_gmem_arready,
+  output logic [63:0]                               m_axi_gmem_araddr,
+  output logic [7:0]                                m_axi_gmem_arlen,
+  output logic [2:0]                                m_axi_gmem_arsize,
+  output logic [1:0]                                m_axi_gmem_arburst,
+  input  wire logic                                 m_axi_gmem_rvalid,
+  output logic                                      m_axi_gmem_rready,
+  input  wire logic [C_M_AXI_GMEM_DATA_WIDTH-1:0]   m_axi_gmem_rdata,
+  input  wire logic                                 m_axi_gmem_rlast,
+  input  wire logic [1:0]                           m_axi_gmem_rresp
 );
-  initial begin
-    if (C_S_AXI_CONTROL_ADDR_WIDTH != 7) $error("sip_parse: C_S_AXI_CONTROL_ADDR_WIDTH must be 7");
-    if (C_M_AXI_GMEM_DATA_WIDTH != 512) $error("sip_parse: C_M_AXI_GMEM_DATA_WIDTH must be 512");
+
+  generate
+    if (C_S_AXI_CONTROL_ADDR_WIDTH != 7) begin : g_bad_control_address
+      $fatal(1, "sip_parse: C_S_AXI_CONTROL_ADDR_WIDTH must be 7");
+    end
+    if (C_M_AXI_GMEM_DATA_WIDTH != 512) begin : g_bad_gmem_data
+      $fatal(1, "sip_parse: C_M_AXI_GMEM_DATA_WIDTH must be 512");
+    end
     if (START_LINE_BYTES_PER_CYCLE != 1 && START_LINE_BYTES_PER_CYCLE != 2 && START_LINE_BYTES_PER_CYCLE != 4 &&
-        START_LINE_BYTES_PER_CYCLE != 8) $error("sip_parse: START_LINE_BYTES_PER_CYCLE must be 1, 2, 4 or 8");
+        START_LINE_BYTES_PER_CYCLE != 8) begin : g_bad_start_line_bytes
+      $fatal(1, "sip_parse: START_LINE_BYTES_PER_CYCLE must be 1, 2, 4 or 8");
+    end
     if (READ_QUEUE_BEATS < 64 || READ_QUEUE_BEATS > 1024 ||
-        (READ_QUEUE_BEATS & (READ_QUEUE_BEATS - 1)) != 0)
-      $error("sip_parse: READ_QUEUE_BEATS must be a power of two in 64..1024");
-  end
+        (READ_QUEUE_BEATS & (READ_QUEUE_BEATS - 1)) != 0) begin : g_bad_read_queue
+      $fatal(1, "sip_parse: READ_QUEUE_BEATS must be a power of two in 64..1024");
+    end
+  endgenerate
 
   localparam int unsigned POSITION_W = sip_parse_pkg::POSITION_W;
 
   // ---------------------------------------------------------------- control
-  logic        run_start, run_done;
-  logic [63:0] a_bytes, a_segments, a_seg_results, a_messages, a_headers;
-  logic [31:0] a_segment_count, a_max_message_bytes, a_message_capacity, a_header_capacity;
+  logic run_start, run_done;
+  logic [63:0] bytes, segments, segment_results, messages, headers;
+  logic [31:0] segment_count, max_message_bytes, message_capacity, header_capacity;
 
   // Argument words from 0x10 (docs/kernels.md "sip_parse"): bytes 0-1,
-  // segments 3-4, seg_results 6-7, messages 9-10, headers 12-13 (64-bit
+  // segments 3-4, segment_results 6-7, messages 9-10, headers 12-13 (64-bit
   // pointers, third word reserved), segment_count 15, max_message_bytes 17,
   // message_capacity 19, header_capacity 21 (scalars, second word reserved).
   localparam int unsigned ARG_WORDS = 23;
@@ -101,31 +111,47 @@ module sip_parse #(
   /* verilator lint_on UNUSEDSIGNAL */
 
   vitis_control_s_axi #(
-      .C_S_AXI_CONTROL_ADDR_WIDTH(C_S_AXI_CONTROL_ADDR_WIDTH), .C_S_AXI_CONTROL_DATA_WIDTH(32),
-      .ARG_WORDS(ARG_WORDS), .ARG_MAPPED(ARG_MAPPED)) u_ctrl (
-      .ap_clk(ap_clk), .ap_rst_n(ap_rst_n),
-      .s_axi_control_awvalid(s_axi_control_awvalid), .s_axi_control_awready(s_axi_control_awready),
-      .s_axi_control_awaddr(s_axi_control_awaddr), .s_axi_control_wvalid(s_axi_control_wvalid),
-      .s_axi_control_wready(s_axi_control_wready), .s_axi_control_wdata(s_axi_control_wdata),
-      .s_axi_control_wstrb(s_axi_control_wstrb), .s_axi_control_bvalid(s_axi_control_bvalid),
-      .s_axi_control_bready(s_axi_control_bready), .s_axi_control_bresp(s_axi_control_bresp),
-      .s_axi_control_arvalid(s_axi_control_arvalid), .s_axi_control_arready(s_axi_control_arready),
-      .s_axi_control_araddr(s_axi_control_araddr), .s_axi_control_rvalid(s_axi_control_rvalid),
-      .s_axi_control_rready(s_axi_control_rready), .s_axi_control_rdata(s_axi_control_rdata),
-      .s_axi_control_rresp(s_axi_control_rresp), .interrupt(interrupt),
-      .run_start(run_start), .run_done(run_done), .args(args));
-  assign a_bytes             = args[32 * 0 +: 64];
-  assign a_segments          = args[32 * 3 +: 64];
-  assign a_seg_results       = args[32 * 6 +: 64];
-  assign a_messages          = args[32 * 9 +: 64];
-  assign a_headers           = args[32 * 12 +: 64];
-  assign a_segment_count     = args[32 * 15 +: 32];
-  assign a_max_message_bytes = args[32 * 17 +: 32];
-  assign a_message_capacity  = args[32 * 19 +: 32];
-  assign a_header_capacity   = args[32 * 21 +: 32];
+    .C_S_AXI_CONTROL_ADDR_WIDTH(C_S_AXI_CONTROL_ADDR_WIDTH),
+    .C_S_AXI_CONTROL_DATA_WIDTH(32),
+    .ARG_WORDS                 (ARG_WORDS),
+    .ARG_MAPPED                (ARG_MAPPED)
+  ) u_control (
+    .ap_clk               (ap_clk),
+    .ap_rst_n             (ap_rst_n),
+    .s_axi_control_awvalid(s_axi_control_awvalid),
+    .s_axi_control_awready(s_axi_control_awready),
+    .s_axi_control_awaddr (s_axi_control_awaddr),
+    .s_axi_control_wvalid (s_axi_control_wvalid),
+    .s_axi_control_wready (s_axi_control_wready),
+    .s_axi_control_wdata  (s_axi_control_wdata),
+    .s_axi_control_wstrb  (s_axi_control_wstrb),
+    .s_axi_control_bvalid (s_axi_control_bvalid),
+    .s_axi_control_bready (s_axi_control_bready),
+    .s_axi_control_bresp  (s_axi_control_bresp),
+    .s_axi_control_arvalid(s_axi_control_arvalid),
+    .s_axi_control_arready(s_axi_control_arready),
+    .s_axi_control_araddr (s_axi_control_araddr),
+    .s_axi_control_rvalid (s_axi_control_rvalid),
+    .s_axi_control_rready (s_axi_control_rready),
+    .s_axi_control_rdata  (s_axi_control_rdata),
+    .s_axi_control_rresp  (s_axi_control_rresp),
+    .interrupt            (interrupt),
+    .run_start            (run_start),
+    .run_done             (run_done),
+    .args                 (args)
+  );
+  assign bytes = args[32 * 0 +: 64];
+  assign segments = args[32 * 3 +: 64];
+  assign segment_results = args[32 * 6 +: 64];
+  assign messages = args[32 * 9 +: 64];
+  assign headers = args[32 * 12 +: 64];
+  assign segment_count = args[32 * 15 +: 32];
+  assign max_message_bytes = args[32 * 17 +: 32];
+  assign message_capacity = args[32 * 19 +: 32];
+  assign header_capacity = args[32 * 21 +: 32];
 
   // ---------------------------------------------------------------- reader
-  logic busy_q, done_q;
+  logic busy_q, busy_d, done_q, done_d;
   logic segment_valid, segment_ready, segment_stream, beat_valid, beat_ready;
   logic [5:0] segment_offset;
   logic [31:0] segment_length;
@@ -139,9 +165,9 @@ module sip_parse #(
     .rst_n           (ap_rst_n),
     .run_start       (run_start),
     .running         (busy_q),
-    .bytes_address   (a_bytes),
-    .segments_address(a_segments),
-    .segment_count   (a_segment_count),
+    .bytes_address   (bytes),
+    .segments_address(segments),
+    .segment_count   (segment_count),
     .arvalid         (m_axi_gmem_arvalid),
     .arready         (m_axi_gmem_arready),
     .araddr          (m_axi_gmem_araddr),
@@ -159,19 +185,19 @@ module sip_parse #(
     .beat_ready      (beat_ready),
     .beat_data       (beat_data)
   );
-  assign m_axi_gmem_arsize  = 3'd6;
-  assign m_axi_gmem_arburst = 2'b01;
+  assign m_axi_gmem_arsize = 3'd6;   // 64-byte beats
+  assign m_axi_gmem_arburst = 2'b01;  // INCR
 
   // ---------------------------------------------------------------- chunker
-  logic            commit, a_ready, command_valid, command_epoch, command_jump;
-  logic [POSITION_W-1:0]   command_target;
-  logic            t_valid, t_epoch, t_first, t_sl, t_stream;
-  logic [2:0]      t_kind;
-  logic [POSITION_W-1:0]   t_x, t_end;
-  logic [6:0]      t_lim;
-  logic [66*8-1:0] t_win;
-  logic [63:0]     t_lfv;
-  logic [5:0]      t_o0;
+  logic commit, token_credit, command_valid, command_epoch, command_jump;
+  logic [POSITION_W-1:0] command_target;
+  logic token_valid, token_epoch, token_first, token_start_line, token_stream;
+  logic [2:0] token_kind;
+  logic [POSITION_W-1:0] token_position, token_segment_end;
+  logic [6:0] token_limit;
+  logic [66*8-1:0] token_window;
+  logic [63:0] token_lf_visible;
+  logic [5:0] token_segment_offset;
 
   sip_parse_chunker #(
     .POSITION_W(POSITION_W)
@@ -179,8 +205,8 @@ module sip_parse #(
     .clk                 (ap_clk),
     .rst_n               (ap_rst_n),
     .run_start           (run_start),
-    .segment_count       (a_segment_count),
-    .max_message_bytes   (a_max_message_bytes),
+    .segment_count       (segment_count),
+    .max_message_bytes   (max_message_bytes),
     .segment_valid       (segment_valid),
     .segment_ready       (segment_ready),
     .segment_offset      (segment_offset),
@@ -193,19 +219,19 @@ module sip_parse #(
     .command_epoch       (command_epoch),
     .command_jump        (command_jump),
     .command_target      (command_target),
-    .token_credit        (a_ready),
-    .token_valid         (t_valid),
-    .token_epoch         (t_epoch),
-    .token_kind          (t_kind),
-    .token_position      (t_x),
-    .token_first         (t_first),
-    .token_start_line    (t_sl),
-    .token_limit         (t_lim),
-    .token_window        (t_win),
-    .token_lf_visible    (t_lfv),
-    .token_stream        (t_stream),
-    .token_segment_offset(t_o0),
-    .token_segment_end   (t_end)
+    .token_credit        (token_credit),
+    .token_valid         (token_valid),
+    .token_epoch         (token_epoch),
+    .token_kind          (token_kind),
+    .token_position      (token_position),
+    .token_first         (token_first),
+    .token_start_line    (token_start_line),
+    .token_limit         (token_limit),
+    .token_window        (token_window),
+    .token_lf_visible    (token_lf_visible),
+    .token_stream        (token_stream),
+    .token_segment_offset(token_segment_offset),
+    .token_segment_end   (token_segment_end)
   );
 
   // ---------------------------------------------------------------- analyzer
@@ -235,19 +261,19 @@ module sip_parse #(
     .clk                               (ap_clk),
     .rst_n                             (ap_rst_n),
     .run_start                         (run_start),
-    .token_credit                      (a_ready),
-    .token_valid                       (t_valid),
-    .token_epoch                       (t_epoch),
-    .token_kind                        (t_kind),
-    .token_position                    (t_x),
-    .token_first                       (t_first),
-    .token_start_line                  (t_sl),
-    .token_limit                       (t_lim),
-    .token_lf_visible                  (t_lfv),
-    .token_window                      (t_win),
-    .token_stream                      (t_stream),
-    .token_segment_offset              (t_o0),
-    .token_segment_end                 (t_end),
+    .token_credit                      (token_credit),
+    .token_valid                       (token_valid),
+    .token_epoch                       (token_epoch),
+    .token_kind                        (token_kind),
+    .token_position                    (token_position),
+    .token_first                       (token_first),
+    .token_start_line                  (token_start_line),
+    .token_limit                       (token_limit),
+    .token_lf_visible                  (token_lf_visible),
+    .token_window                      (token_window),
+    .token_stream                      (token_stream),
+    .token_segment_offset              (token_segment_offset),
+    .token_segment_end                 (token_segment_end),
     .summary_valid                     (summary_valid),
     .summary_ready                     (summary_ready),
     .summary_epoch                     (summary_epoch),
@@ -347,9 +373,9 @@ module sip_parse #(
     .clk                               (ap_clk),
     .rst_n                             (ap_rst_n),
     .run_start                         (run_start),
-    .max_message_bytes                 (a_max_message_bytes),
-    .message_capacity                  (a_message_capacity),
-    .header_capacity                   (a_header_capacity),
+    .max_message_bytes                 (max_message_bytes),
+    .message_capacity                  (message_capacity),
+    .header_capacity                   (header_capacity),
     .commit                            (commit),
     .summary_valid                     (summary_valid),
     .summary_ready                     (summary_ready),
@@ -445,9 +471,9 @@ module sip_parse #(
     .clk                    (ap_clk),
     .rst_n                  (ap_rst_n),
     .run_start              (run_start),
-    .segment_results_address(a_seg_results),
-    .messages_address       (a_messages),
-    .headers_address        (a_headers),
+    .segment_results_address(segment_results),
+    .messages_address       (messages),
+    .headers_address        (headers),
     .flush                  (run_end),
     .segment_result_valid   (segment_result_valid && commit),
     .segment_result_ready   (segment_result_ready),
@@ -475,27 +501,37 @@ module sip_parse #(
     .bready                 (m_axi_gmem_bready),
     .bresp                  (m_axi_gmem_bresp)
   );
-  assign m_axi_gmem_awsize  = 3'd6;
-  assign m_axi_gmem_awburst = 2'b01;
+  assign m_axi_gmem_awsize = 3'd6;   // 64-byte beats
+  assign m_axi_gmem_awburst = 2'b01;  // INCR
 
   // ---------------------------------------------------------------- done
+  always_comb begin
+    done_d = 1'b0;
+    busy_d = busy_q;
+    if (run_start) begin
+      busy_d = 1'b1;
+    end else if (busy_q && run_end && all_written && !done_q) begin
+      busy_d = 1'b0;
+      done_d = 1'b1;
+    end
+  end
   assign run_done = done_q;
+
   always_ff @(posedge ap_clk) begin
     if (!ap_rst_n) begin
       busy_q <= 1'b0;
       done_q <= 1'b0;
     end else begin
-      done_q <= 1'b0;
-      if (run_start) busy_q <= 1'b1;
-      else if (busy_q && run_end && all_written && !done_q) begin
-        busy_q <= 1'b0;
-        done_q <= 1'b1;
-      end
+      busy_q <= busy_d;
+      done_q <= done_d;
     end
   end
 
-  logic unused;
-  assign unused = ^{m_axi_gmem_rresp};
+  // Error responses are not expected from device memory; the kernel has no
+  // way to report them per segment, so they are ignored.
+  logic unused_rresp;
+  assign unused_rresp = ^m_axi_gmem_rresp;
+
 endmodule
 
 `default_nettype wire

@@ -328,7 +328,7 @@ module sip_parse #(
   );
 
   // ---------------------------------------------------------------- start line
-  logic start_line_push, start_line_window_last, start_line_window_ready, start_line_flush;
+  logic start_line_window_valid, start_line_window_last, start_line_window_ready, start_line_flush;
   logic start_line_result_valid, start_line_result_ok, start_line_result_request;
   logic [511:0] start_line_window_bytes;
   logic [6:0] start_line_window_count;
@@ -343,7 +343,7 @@ module sip_parse #(
     .clk                  (ap_clk),
     .rst_n                (ap_rst_n),
     .flush                (start_line_flush || run_start),
-    .window_valid         (start_line_push && commit),
+    .window_valid         (start_line_window_valid && commit),
     .window_ready         (start_line_window_ready),
     .window_bytes         (start_line_window_bytes),
     .window_count         (start_line_window_count),
@@ -432,7 +432,7 @@ module sip_parse #(
     .command_epoch                     (command_epoch),
     .command_jump                      (command_jump),
     .command_target                    (command_target),
-    .start_line_push                   (start_line_push),
+    .start_line_window_valid           (start_line_window_valid),
     .start_line_window_ready           (start_line_window_ready),
     .start_line_window_bytes           (start_line_window_bytes),
     .start_line_window_count           (start_line_window_count),

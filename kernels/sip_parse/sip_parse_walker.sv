@@ -17,7 +17,7 @@ module sip_parse_walker #(
   input  wire logic [31:0]           max_message_bytes,
   input  wire logic [31:0]           message_capacity,
   input  wire logic [31:0]           header_capacity,
-  output logic                       commit,                  // records, start-line pushes and commands of this cycle count
+  output logic                       commit,                  // records, start-line windows and commands of this cycle count
   // chunk summaries (sip_parse_analyzer); see there for the fields
   input  wire logic                  summary_valid,
   output logic                       summary_ready,
@@ -76,7 +76,7 @@ module sip_parse_walker #(
   output logic                       command_jump,
   output logic [POSITION_W-1:0]      command_target,
   // start-line unit
-  output logic                       start_line_push,         // (the top adds commit)
+  output logic                       start_line_window_valid, // (the top gates it with commit)
   input  wire logic                  start_line_window_ready,
   output logic [511:0]               start_line_window_bytes,
   output logic [6:0]                 start_line_window_count,
@@ -374,7 +374,7 @@ module sip_parse_walker #(
     command_valid = 1'b0;
     command_jump = 1'b0;
     command_target = '0;
-    start_line_push = 1'b0;
+    start_line_window_valid = 1'b0;
     start_line_window_bytes = summary_bytes;
     start_line_window_count = 7'd0;
     start_line_window_last = 1'b0;
@@ -496,7 +496,7 @@ module sip_parse_walker #(
                 end_message = 1'b1; end_kind = END_INCOMPLETE; end_position = line_start;
                 end_error = summary_start_line ? sip_parse_pkg::ERROR_BAD_START_LINE : sip_parse_pkg::ERROR_BAD_HEADER_LINE;
               end else if (summary_start_line) begin
-                start_line_push = 1'b1;
+                start_line_window_valid = 1'b1;
                 start_line_window_count = summary_byte63_crlf ? 7'd63 : 7'd64;
                 if (!start_line_window_ready) hold = 1'b1;
               end
@@ -505,7 +505,7 @@ module sip_parse_walker #(
             end else if (bad_valid) begin
               end_message = 1'b1; end_error = sip_parse_pkg::ERROR_BAD_BYTES; end_position = bad_position;
             end else if (summary_start_line) begin
-              start_line_push = 1'b1;
+              start_line_window_valid = 1'b1;
               start_line_window_count = (summary_lf_index == 6'd0) ? 7'd0 : {1'b0, summary_lf_index - 6'd1};
               start_line_window_last = 1'b1;
               if (!start_line_window_ready) hold = 1'b1;

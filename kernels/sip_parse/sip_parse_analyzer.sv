@@ -107,13 +107,13 @@ module sip_parse_analyzer #(
   logic [63:0] cr, colon, whitespace, bad, token_byte, backslash_before, cr_before, lf_after;
   always_comb begin
     for (int i = 0; i < 64; i++) begin
-      logic [7:0] c;
-      c = window_byte[i + 1];
-      cr[i] = (c == 8'h0D);
-      colon[i] = (c == 8'h3A);
-      whitespace[i] = (c == 8'h20) || (c == 8'h09);
-      bad[i] = ((c <= 8'h1F) || (c == 8'h7F)) && (c != 8'h0A) && (c != 8'h09);
-      token_byte[i] = sip_parse_pkg::is_token(c);
+      logic [7:0] character;
+      character = window_byte[i + 1];
+      cr[i] = (character == 8'h0D);
+      colon[i] = (character == 8'h3A);
+      whitespace[i] = (character == 8'h20) || (character == 8'h09);
+      bad[i] = ((character <= 8'h1F) || (character == 8'h7F)) && (character != 8'h0A) && (character != 8'h09);
+      token_byte[i] = sip_parse_pkg::is_token(character);
       backslash_before[i] = (window_byte[i] == 8'h5C);
       cr_before[i] = (window_byte[i] == 8'h0D);
       lf_after[i] = (window_byte[i + 2] == 8'h0A);
@@ -238,12 +238,12 @@ module sip_parse_analyzer #(
   logic [5:0] lf_index, bad_index, colon_index, name_last_index, line_value_first, line_value_last;
   logic [5:0] colon_value_first, colon_value_last;
 
-  // Name length as a one-hot vector: length_one_hot[L] = the last name byte is at L-1.
+  // Name length as a one-hot vector: length_one_hot[length] = the last name byte is at length-1.
   logic [63:0] name_suffix;
   logic [19:1] length_one_hot;
   always_comb begin
     name_suffix = sip_parse_pkg::suffix_or(name_mask);
-    for (int L = 1; L <= 19; L++) length_one_hot[L] = name_mask[L - 1] && !name_suffix[L];
+    for (int length = 1; length <= 19; length++) length_one_hot[length] = name_mask[length - 1] && !name_suffix[length];
   end
   assign lf_index = sip_parse_pkg::first_index(s1_lf_visible_q);
   assign bad_index = sip_parse_pkg::first_index(bad_mask);
@@ -258,10 +258,10 @@ module sip_parse_analyzer #(
   logic [63:0] digit_mask, space_mask;
   always_comb begin
     for (int i = 0; i < 64; i++) begin
-      logic [7:0] c;
-      c = s1_bytes_q[i*8 +: 8];
-      digit_mask[i] = sip_parse_pkg::is_digit(c);
-      space_mask[i] = (c == 8'h20) || (c == 8'h09) || (c == 8'h0D);
+      logic [7:0] character;
+      character = s1_bytes_q[i*8 +: 8];
+      digit_mask[i] = sip_parse_pkg::is_digit(character);
+      space_mask[i] = (character == 8'h20) || (character == 8'h09) || (character == 8'h0D);
     end
   end
 

@@ -111,35 +111,35 @@ package sip_parse_pkg;
   endfunction
 
   // RFC 3261 token character.
-  function automatic logic is_token(input logic [7:0] c);
-    is_token = (c >= 8'h30 && c <= 8'h39) || (c >= 8'h41 && c <= 8'h5A) ||
-               (c >= 8'h61 && c <= 8'h7A) || c == 8'h2D || c == 8'h2E || c == 8'h21 ||
-               c == 8'h25 || c == 8'h2A || c == 8'h5F || c == 8'h2B || c == 8'h60 ||
-               c == 8'h27 || c == 8'h7E;
+  function automatic logic is_token(input logic [7:0] character);
+    is_token = (character >= 8'h30 && character <= 8'h39) || (character >= 8'h41 && character <= 8'h5A) ||
+               (character >= 8'h61 && character <= 8'h7A) || character == 8'h2D || character == 8'h2E ||
+               character == 8'h21 || character == 8'h25 || character == 8'h2A || character == 8'h5F ||
+               character == 8'h2B || character == 8'h60 || character == 8'h27 || character == 8'h7E;
   endfunction
 
-  function automatic logic is_digit(input logic [7:0] c);
-    is_digit = (c >= 8'h30 && c <= 8'h39);
+  function automatic logic is_digit(input logic [7:0] character);
+    is_digit = (character >= 8'h30 && character <= 8'h39);
   endfunction
 
   // Classes of a start-line byte, worked out a cycle before the step (bit
   // vectors, not a struct: yosys 0.23 mishandles structs in functions).
   localparam int unsigned START_LINE_CLASS_BITS = 13;
   localparam int unsigned CLASS_SP = 4, CLASS_WHITESPACE = 5, CLASS_TOKEN = 6, CLASS_DIGIT = 7, CLASS_S = 8,
-                          CLASS_I = 9, CLASS_P = 10, CLASS_SLASH = 11, CLASS_DOT = 12;  // [3:0]: c[3:0]
+                          CLASS_I = 9, CLASS_P = 10, CLASS_SLASH = 11, CLASS_DOT = 12;  // [3:0]: character[3:0]
 
-  function automatic logic [START_LINE_CLASS_BITS-1:0] start_line_classes(input logic [7:0] c);
+  function automatic logic [START_LINE_CLASS_BITS-1:0] start_line_classes(input logic [7:0] character);
     logic [START_LINE_CLASS_BITS-1:0] result;
-    result[3:0] = c[3:0];
-    result[CLASS_SP] = (c == 8'h20);
-    result[CLASS_WHITESPACE] = (c == 8'h20) || (c == 8'h09);
-    result[CLASS_TOKEN] = is_token(c);
-    result[CLASS_DIGIT] = is_digit(c);
-    result[CLASS_S] = ((c | 8'h20) == 8'h73);
-    result[CLASS_I] = ((c | 8'h20) == 8'h69);
-    result[CLASS_P] = ((c | 8'h20) == 8'h70);
-    result[CLASS_SLASH] = (c == 8'h2F);
-    result[CLASS_DOT] = (c == 8'h2E);
+    result[3:0] = character[3:0];
+    result[CLASS_SP] = (character == 8'h20);
+    result[CLASS_WHITESPACE] = (character == 8'h20) || (character == 8'h09);
+    result[CLASS_TOKEN] = is_token(character);
+    result[CLASS_DIGIT] = is_digit(character);
+    result[CLASS_S] = ((character | 8'h20) == 8'h73);
+    result[CLASS_I] = ((character | 8'h20) == 8'h69);
+    result[CLASS_P] = ((character | 8'h20) == 8'h70);
+    result[CLASS_SLASH] = (character == 8'h2F);
+    result[CLASS_DOT] = (character == 8'h2E);
     start_line_classes = result;
   endfunction
 

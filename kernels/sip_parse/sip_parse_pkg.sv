@@ -53,7 +53,7 @@ package sip_parse_pkg;
     logic [3:0]  word_at_text_end;   // the word as it was at that byte
   } start_line_state_t;
 
-  // $bits(start_line_state_t), spelt out for yosys (checked in sip_parse_sl_step)
+  // $bits(start_line_state_t), spelt out for yosys (checked in sip_parse_start_line_step)
   localparam int unsigned START_LINE_STATE_BITS = 160;
 
   // bit i = OR of mask[0..i]

@@ -606,7 +606,7 @@ module sip_parse_walker #(
 
       MODE_END1: begin
         summary_ready = 1'b0;
-        // header_len + body and the message end, whatever the verdict
+        // header_length + body and the message end, whatever the verdict
         if (content_length_seen_q) begin
           total_d = {1'b0, header_length_q} + {1'b0, POSITION_W'(content_length_value_q[31:0])};
           message_end_d = header_end_q + POSITION_W'(content_length_value_q[31:0]);

@@ -184,6 +184,13 @@ module sip_parse_walker #(
   logic [POSITION_W:0] total_q, total_d;                     // header_length + body, then compared to max
   logic [POSITION_W-1:0] header_length_q, header_length_d;   // header_end - message_start
   logic [POSITION_W-1:0] message_end_q, message_end_d;       // header_end + body: the message's end
+  // END2's compares, registered in END1 beside the values they compare
+  // (total and message_end are written there; segment_end, next_message and
+  // the run's arguments hold until END3), so END1's second cycle and END2
+  // read flags, not carry chains, on their way to the verdict
+  logic message_beyond_segment_q, message_beyond_segment_d;  // message_end > segment_end
+  logic total_above_maximum_q, total_above_maximum_d;        // total > max_message_bytes
+  logic message_capacity_reached_q, message_capacity_reached_d;  // next_message >= message_capacity
   logic [31:0] consumed_after_q, consumed_after_d;           // message_end - segment_offset: consumed after this message
   logic [POSITION_W:0] message_limit_q, message_limit_d;     // message_start + max_message_bytes
   logic end1_again_q, end1_again_d;                          // the previous cycle was in END1 as well
@@ -365,6 +372,9 @@ module sip_parse_walker #(
     body_incomplete_d = body_incomplete_q;
     header_length_d = header_length_q;
     message_end_d = message_end_q;
+    message_beyond_segment_d = message_beyond_segment_q;
+    total_above_maximum_d = total_above_maximum_q;
+    message_capacity_reached_d = message_capacity_reached_q;
     consumed_after_d = consumed_after_q;
     message_limit_d = message_limit_q;
     run_end_d = run_end_q;
@@ -614,6 +624,9 @@ module sip_parse_walker #(
           total_d = {1'b0, segment_end_q - message_start_q};  // header_length + (segment end - header end)
           message_end_d = segment_end_q;
         end
+        message_beyond_segment_d = message_end_d > segment_end_q;
+        total_above_maximum_d = total_d > (POSITION_W+1)'(max_message_bytes);
+        message_capacity_reached_d = next_message_q >= message_capacity;
         // from the second cycle on, total/message_end are registered: a late verdict
         // takes the END2 checks along and goes straight to END3
         consumed_after_d = 32'(message_end_q - POSITION_W'(segment_offset_q));
@@ -645,17 +658,17 @@ module sip_parse_walker #(
             // END2's checks (has_content_length = content_length_seen_q), when they are taken along
             if (end1_again_q && !(content_length_seen_q && content_length_state_q != SCAN_DIGIT && content_length_state_q != SCAN_TRAIL) &&
                 !(!content_length_seen_q && stream_q)) begin
-              if (total_q > (POSITION_W+1)'(max_message_bytes)) begin
+              if (total_above_maximum_q) begin
                 end_kind_d = END_FAIL; end_error_d = sip_parse_pkg::ERROR_MESSAGE_TOO_LARGE;
                 end_position_d = content_length_seen_q ? content_length_position_q : message_start_q;
-              end else if (content_length_seen_q && message_end_q > segment_end_q) begin
+              end else if (content_length_seen_q && message_beyond_segment_q) begin
                 if (stream_q) begin
                   end_kind_d = END_INCOMPLETE;
                   body_incomplete_d = 1'b1;
                 end else begin
                   end_kind_d = END_FAIL; end_error_d = sip_parse_pkg::ERROR_BODY_TRUNCATED; end_position_d = header_end_q;
                 end
-              end else if (next_message_q >= message_capacity) begin
+              end else if (message_capacity_reached_q) begin
                 end_kind_d = END_FAIL; end_error_d = sip_parse_pkg::ERROR_TOO_MANY_HEADERS; end_position_d = message_start_q;
               end
             end
@@ -668,17 +681,17 @@ module sip_parse_walker #(
         mode_d = MODE_END3;
         consumed_after_d = 32'(message_end_q - POSITION_W'(segment_offset_q));
         if (end_kind_q == END_BLANK_LINE) begin
-          if (total_q > (POSITION_W+1)'(max_message_bytes)) begin
+          if (total_above_maximum_q) begin
             end_kind_d = END_FAIL; end_error_d = sip_parse_pkg::ERROR_MESSAGE_TOO_LARGE;
             end_position_d = has_content_length_q ? content_length_position_q : message_start_q;
-          end else if (has_content_length_q && message_end_q > segment_end_q) begin
+          end else if (has_content_length_q && message_beyond_segment_q) begin
             if (stream_q) begin
               end_kind_d = END_INCOMPLETE;
               body_incomplete_d = 1'b1;
             end else begin
               end_kind_d = END_FAIL; end_error_d = sip_parse_pkg::ERROR_BODY_TRUNCATED; end_position_d = header_end_q;
             end
-          end else if (next_message_q >= message_capacity) begin
+          end else if (message_capacity_reached_q) begin
             end_kind_d = END_FAIL; end_error_d = sip_parse_pkg::ERROR_TOO_MANY_HEADERS; end_position_d = message_start_q;
           end
         end
@@ -850,6 +863,9 @@ module sip_parse_walker #(
     body_incomplete_q <= body_incomplete_d;
     header_length_q <= header_length_d;
     message_end_q <= message_end_d;
+    message_beyond_segment_q <= message_beyond_segment_d;
+    total_above_maximum_q <= total_above_maximum_d;
+    message_capacity_reached_q <= message_capacity_reached_d;
     consumed_after_q <= consumed_after_d;
     message_limit_q <= message_limit_d;
     scan_digit_q <= scan_digit_d;

@@ -1,11 +1,10 @@
 sip_parse_pkg.sv
 sip_parse_names_pkg.sv
 sip_parse_names.sv
-sip_parse_fifo.sv
 sip_parse_reader.sv
 sip_parse_chunker.sv
 sip_parse_analyzer.sv
-sip_parse_sl_step.sv
+sip_parse_start_line_step.sv
 sip_parse_start_line.sv
 sip_parse_walker.sv
 sip_parse_wgroup.sv

@@ -10,452 +10,468 @@
 // line offset of the chunk, limit flags), so that the walker's per-chunk rules
 // stay a few LUT levels deep. The stages never wait: the chunker sends a token
 // only against a credit, and the queue holds what the walker has not taken.
+//
+// An index is a byte's place in the chunk window (W[index], 0..63), a
+// position its stream coordinate (the chunk's position + index).
 `default_nettype none
 
 module sip_parse_analyzer #(
-    // Width of u coordinates; must be sip_parse_pkg::UW (checked below).
-    parameter int unsigned UW = 34
+  // Width of a position. Legal: sip_parse_pkg::POSITION_W.
+  parameter int unsigned POSITION_W = 34
 ) (
-    input  wire              clk,
-    input  wire              rst_n,
-    input  wire              run_start,
-    input  wire              stall,        // the walker holds the summary at o_*
-    output logic             in_ready,     // credit: the chunker may send a token this cycle
-    // token in (from the chunker)
-    input  wire              i_valid,
-    input  wire              i_epoch,
-    input  wire  [2:0]       i_kind,
-    input  wire  [UW-1:0]    i_x,
-    input  wire              i_first,
-    input  wire              i_sl,
-    input  wire  [6:0]       i_lim,
-    input  wire  [63:0]      i_lfv,        // bit j: W[j] is an LF before the limit
-    input  wire  [66*8-1:0]  i_win,
-    input  wire              i_stream,
-    input  wire  [5:0]       i_o0,
-    input  wire  [UW-1:0]    i_end,
-    // summary out (registered)
-    output logic             o_valid,
-    output logic             o_epoch,
-    output logic [2:0]       o_kind,
-    output logic [UW-1:0]    o_x,
-    output logic             o_first,
-    output logic             o_sl,
-    output logic [511:0]     o_bytes,      // W[0..63]
-    output logic             o_stream,
-    output logic [5:0]       o_o0,
-    output logic [UW-1:0]    o_end,
-    output logic             o_c0_cr,      // W[0] is CR / LF / SP-HTAB
-    output logic             o_c0_lf,
-    output logic             o_c0_ws,
-    output logic             o_b1_lf,      // W[1] is a visible LF
-    output logic             o_cr63lf,     // W[63] CR and W[64] LF
-    output logic             o_has_lf,     // a visible LF; the line ends here
-    output logic [5:0]       o_lfp,
-    output logic             o_cr_before,  // the byte before that LF is CR
-    output logic             o_bad_f,      // first control byte (not excused) before the LF
-    output logic             o_col_f,      // first ':' before the LF
-    output logic [5:0]       o_col_p,
-    output logic             o_lnw_f,      // last non-SP/HTAB before the colon
-    output logic             o_ntk_f,      // first non-token byte before the colon
-    output logic             o_ntk_loc,    // a non-token byte at or before that last non-SP/HTAB
-    output logic [6:0]       o_ne_rel,     // one past the last name byte, relative to x (1..64)
-    output logic [15:0]      o_loff,       // offset of x from the line start (low 16 bits)
-    output logic             o_nl_big,     // loff + ne_rel > 0xFFFF
-    output logic [5:0]       o_id,         // HeaderId of a name that ends in this chunk (first chunks)
-    output logic             o_len1,       // that name is one byte long
-    output logic             o_lim0,       // lim == 0, 1, 64
-    output logic             o_lim1,
-    output logic             o_lim64,
-    output logic             o_pa_f,       // value bytes (not SP/HTAB/CR) before the LF
-    output logic [5:0]       o_pa_first,
-    output logic [5:0]       o_pa_last,
-    output logic             o_pc_f,       // value bytes after the first colon
-    output logic [5:0]       o_pc_first,
-    output logic [5:0]       o_pc_last,
-    output logic [63:0]      o_digm,       // bytes that are digits
-    output logic [63:0]      o_cwsm,       // bytes that are SP, HTAB or CR
-    output logic [5:0]       o_pa_fb,      // {digit, SP/HTAB/CR, low nibble} of the byte at pa_first
-    output logic [5:0]       o_pc_fb,      // ... at pc_first
-    // the same positions as u coordinates (x + p), so the walker adds nothing
-    output logic [UW-1:0]    o_lfp_u,
-    output logic [UW-1:0]    o_bad_u,
-    output logic [UW-1:0]    o_col_u,
-    output logic [UW-1:0]    o_pa_first_u,
-    output logic [UW-1:0]    o_pa_end_u,   // pa_last + 1
-    output logic [UW-1:0]    o_pc_first_u,
-    output logic [UW-1:0]    o_pc_end_u,   // pc_last + 1
-    output logic [UW-1:0]    o_x2_u        // x + 2
+  input  wire logic                  clk,
+  input  wire logic                  rst_n,
+  input  wire logic                  run_start,
+  // tokens from the chunker
+  output logic                       token_credit,                 // the chunker may send a token this cycle
+  input  wire logic                  token_valid,
+  input  wire logic                  token_epoch,
+  input  wire logic [2:0]            token_kind,
+  input  wire logic [POSITION_W-1:0] token_position,
+  input  wire logic                  token_first,
+  input  wire logic                  token_start_line,
+  input  wire logic [6:0]            token_limit,
+  input  wire logic [63:0]           token_lf_visible,             // bit j: W[j] is an LF before the limit
+  input  wire logic [66*8-1:0]       token_window,
+  input  wire logic                  token_stream,
+  input  wire logic [5:0]            token_segment_offset,
+  input  wire logic [POSITION_W-1:0] token_segment_end,
+  // summaries for the walker (from the queue's head register)
+  output logic                       summary_valid,
+  input  wire logic                  summary_ready,
+  output logic                       summary_epoch,
+  output logic [2:0]                 summary_kind,
+  output logic [POSITION_W-1:0]      summary_position,
+  output logic                       summary_first,
+  output logic                       summary_start_line,
+  output logic [511:0]               summary_bytes,                // W[0..63]
+  output logic                       summary_stream,
+  output logic [5:0]                 summary_segment_offset,
+  output logic [POSITION_W-1:0]      summary_segment_end,
+  output logic                       summary_byte0_cr,             // W[0] is CR / LF / SP-HTAB
+  output logic                       summary_byte0_lf,
+  output logic                       summary_byte0_whitespace,
+  output logic                       summary_byte1_lf,             // W[1] is a visible LF
+  output logic                       summary_byte63_crlf,          // W[63] CR and W[64] LF
+  output logic                       summary_has_lf,               // a visible LF; the line ends here
+  output logic [5:0]                 summary_lf_index,
+  output logic                       summary_cr_before_lf,         // the byte before that LF is CR
+  output logic                       summary_bad_found,            // a control byte (not excused) before the LF
+  output logic                       summary_colon_found,          // a ':' before the LF
+  output logic [5:0]                 summary_colon_index,          // ... the first
+  output logic                       summary_name_byte_found,      // a non-SP/HTAB byte before the colon
+  output logic                       summary_non_token_found,      // a non-token byte before the colon
+  output logic                       summary_non_token_in_name,    // ... at or before the last name byte
+  output logic [6:0]                 summary_name_end_index,       // one past the last name byte (1..64)
+  output logic [15:0]                summary_line_offset,          // offset of the chunk from the line start (low 16 bits)
+  output logic                       summary_name_length_overflow, // line_offset + name_end_index > 0xFFFF
+  output logic [5:0]                 summary_header_id,            // HeaderId of a name that ends in this chunk (first chunks)
+  output logic                       summary_name_length_one,      // that name is one byte long
+  output logic                       summary_limit_is_0,           // the token's limit is 0, 1, 64
+  output logic                       summary_limit_is_1,
+  output logic                       summary_limit_is_64,
+  output logic                       summary_line_value_found,     // value bytes (not SP/HTAB/CR) before the LF
+  output logic [5:0]                 summary_line_value_first,
+  output logic [5:0]                 summary_line_value_last,
+  output logic                       summary_colon_value_found,    // value bytes after the first colon
+  output logic [5:0]                 summary_colon_value_first,
+  output logic [5:0]                 summary_colon_value_last,
+  output logic [63:0]                summary_digit_mask,           // bytes that are digits
+  output logic [63:0]                summary_space_mask,           // bytes that are SP, HTAB or CR
+  // {digit, SP/HTAB/CR, low nibble} of the byte at line_value_first, colon_value_first
+  output logic [5:0]                 summary_line_value_first_class,
+  output logic [5:0]                 summary_colon_value_first_class,
+  // the indexes above as positions, so the walker adds nothing
+  output logic [POSITION_W-1:0]      summary_lf_position,
+  output logic [POSITION_W-1:0]      summary_bad_position,
+  output logic [POSITION_W-1:0]      summary_colon_position,
+  output logic [POSITION_W-1:0]      summary_line_value_first_position,
+  output logic [POSITION_W-1:0]      summary_line_value_end_position,   // line_value_last + 1
+  output logic [POSITION_W-1:0]      summary_colon_value_first_position,
+  output logic [POSITION_W-1:0]      summary_colon_value_end_position,  // colon_value_last + 1
+  output logic [POSITION_W-1:0]      summary_position_plus_2
 );
-  initial begin
-    if (UW != sip_parse_pkg::UW) $error("sip_parse_analyzer: UW must be sip_parse_pkg::UW");
-  end
+
+  generate
+    if (POSITION_W != sip_parse_pkg::POSITION_W) begin : g_bad_position_width
+      $fatal(1, "sip_parse_analyzer: POSITION_W must be sip_parse_pkg::POSITION_W");
+    end
+  endgenerate
 
   // ------------------------------------------------------------ stage 1
-  logic [7:0]  w [66];  // w[k] = W[k-1]
+  logic [7:0] window_byte [66];  // window_byte[k] = W[k-1]
   always_comb begin
-    for (int k = 0; k < 66; k++) w[k] = i_win[k*8 +: 8];
+    for (int k = 0; k < 66; k++) window_byte[k] = token_window[k*8 +: 8];
   end
 
-  logic [63:0] cr, colon, ws, bad, tok, bsprev, crprev, nextlf;
+  logic [63:0] cr, colon, whitespace, bad, token_byte, backslash_before, cr_before, lf_after;
   always_comb begin
     for (int i = 0; i < 64; i++) begin
-      logic [7:0] c;
-      c = w[i + 1];
-      cr[i]     = (c == 8'h0D);
-      colon[i]  = (c == 8'h3A);
-      ws[i]     = (c == 8'h20) || (c == 8'h09);
-      bad[i]    = ((c <= 8'h1F) || (c == 8'h7F)) && (c != 8'h0A) && (c != 8'h09);
-      tok[i]    = sip_parse_pkg::is_token(c);
-      bsprev[i] = (w[i] == 8'h5C);
-      crprev[i] = (w[i] == 8'h0D);
-      nextlf[i] = (w[i + 2] == 8'h0A);
+      logic [7:0] character;
+      character = window_byte[i + 1];
+      cr[i] = (character == 8'h0D);
+      colon[i] = (character == 8'h3A);
+      whitespace[i] = (character == 8'h20) || (character == 8'h09);
+      bad[i] = ((character <= 8'h1F) || (character == 8'h7F)) && (character != 8'h0A) && (character != 8'h09);
+      token_byte[i] = sip_parse_pkg::is_token(character);
+      backslash_before[i] = (window_byte[i] == 8'h5C);
+      cr_before[i] = (window_byte[i] == 8'h0D);
+      lf_after[i] = (window_byte[i + 2] == 8'h0A);
     end
   end
 
-  logic [63:0] lfv, region, esc_ok, bad_eff, col_p, vnw;
+  logic [63:0] region, escape_ok, bad_unexcused, colon_prefix, value_byte, non_token;
+  logic byte0_lf, byte63_crlf;
   always_comb begin
-    lfv      = i_lfv;
-    region   = ~sip_parse_pkg::pfx_incl(lfv);
-    esc_ok   = i_sl ? 64'd0 : (i_first ? {{63{1'b1}}, 1'b0} : {64{1'b1}});
-    bad_eff  = bad & ~(cr & nextlf) & ~(bsprev & ~cr & esc_ok);
+    region = ~sip_parse_pkg::prefix_or(token_lf_visible);
+    escape_ok = token_start_line ? 64'd0 : (token_first ? {{63{1'b1}}, 1'b0} : {64{1'b1}});
+    bad_unexcused = bad & ~(cr & lf_after) & ~(backslash_before & ~cr & escape_ok);
     // inside the region, a prefix-OR of the colons there is one of all colons
-    col_p    = sip_parse_pkg::pfx_incl(colon);
-    vnw      = ~ws & ~cr;
+    colon_prefix = sip_parse_pkg::prefix_or(colon);
+    value_byte = ~whitespace & ~cr;
+    non_token = ~token_byte;
+    byte0_lf = (window_byte[1] == 8'h0A);
+    byte63_crlf = cr[63] && lf_after[63];
   end
 
   logic [46:0] match;
-  logic [5:0]  compact;
+  logic [5:0] compact;
   sip_parse_names u_names (
-      .name   (i_win[8 +: 19*8]),
-      .match  (match),
-      .compact(compact)
+    .name   (token_window[8 +: 19*8]),
+    .match  (match),
+    .compact(compact)
   );
-
-
-  // stage-1 registers
-  logic            s1_valid, s1_epoch, s1_first, s1_sl, s1_stream;
-  logic [2:0]      s1_kind;
-  logic [UW-1:0]   s1_x, s1_end;
-  logic [6:0]      s1_lim;
-  logic [5:0]      s1_o0, s1_compact;
-  logic [511:0]    s1_bytes;
-  logic            s1_c0_cr, s1_c0_lf, s1_c0_ws, s1_b1_lf, s1_cr63lf;
-  logic [63:0]     s1_lfv, s1_crprev;
-  // the classes and the two prefix-ORs, combined in stage 2
-  logic [63:0]     s1_region, s1_colp, s1_colon, s1_badx, s1_ws, s1_vnw, s1_ntok;
-  logic [63:0]     s1_bad, s1_col, s1_lnw, s1_ntk, s1_pa, s1_pc, s1_pre, s1_post;
-  always_comb begin
-    s1_pre  = s1_region & ~s1_colp;
-    s1_post = s1_region & (s1_colp << 1);
-    s1_bad  = s1_badx & s1_region;
-    s1_col  = s1_colon & s1_region;
-    s1_lnw  = ~s1_ws & s1_pre;
-    s1_ntk  = s1_ntok & s1_pre;
-    s1_pa   = s1_vnw & s1_region;
-    s1_pc   = s1_vnw & s1_post;
-  end
-  logic [46:0]     s1_match;
-  logic [UW-7:0]   s1_xhi1;         // x[UW-1:6] + 1
-  logic [UW-7:0]   s1_loff;         // offset of x from its line start, in 64-byte units
-  logic [UW-7:0]   lo_q, lo_in;     // ... of the last chunk token
 
   // A chunk that is not a line's first lies 64 bytes after the previous
   // chunk token (sip_parse_chunker), so the line offset follows from the
-  // token stream alone.
-  assign lo_in = i_first ? '0 : lo_q + (UW-6)'(1);
+  // token stream alone. In 64-byte units:
+  logic [POSITION_W-7:0] line_offset_q, line_offset_d;  // ... of the last chunk token
+  logic [POSITION_W-7:0] line_offset;                   // ... of this token
+  logic [POSITION_W-7:0] next_beat;                     // position[POSITION_W-1:6] + 1
+  always_comb begin
+    line_offset = token_first ? '0 : line_offset_q + (POSITION_W-6)'(1);
+    line_offset_d = line_offset_q;
+    if (token_valid && token_kind == sip_parse_pkg::TOKEN_CHUNK) line_offset_d = line_offset;
+    next_beat = token_position[POSITION_W-1:6] + (POSITION_W-6)'(1);
+  end
+
+  // stage-1 registers: the token, the classes and the two prefix-ORs
+  logic s1_valid_q, s1_epoch_q, s1_first_q, s1_start_line_q, s1_stream_q;
+  logic [2:0] s1_kind_q;
+  logic [POSITION_W-1:0] s1_position_q, s1_segment_end_q;
+  logic [6:0] s1_limit_q;
+  logic [5:0] s1_segment_offset_q, s1_compact_q;
+  logic [511:0] s1_bytes_q;
+  logic s1_byte0_cr_q, s1_byte0_lf_q, s1_byte0_whitespace_q, s1_byte1_lf_q, s1_byte63_crlf_q;
+  logic [63:0] s1_lf_visible_q, s1_cr_before_q;
+  logic [63:0] s1_region_q, s1_colon_prefix_q, s1_colon_q, s1_bad_q, s1_whitespace_q, s1_value_byte_q;
+  logic [63:0] s1_non_token_q;
+  logic [46:0] s1_match_q;
+  logic [POSITION_W-7:0] s1_next_beat_q, s1_line_offset_q;
 
   always_ff @(posedge clk) begin
     if (!rst_n || run_start) begin
-      s1_valid <= 1'b0;
-      lo_q <= '0;
+      s1_valid_q <= 1'b0;
+      line_offset_q <= '0;
     end else begin
-      s1_valid <= i_valid;
-      if (i_valid && i_kind == sip_parse_pkg::TK_CHUNK) lo_q <= lo_in;
+      s1_valid_q <= token_valid;
+      line_offset_q <= line_offset_d;
     end
-    begin
-      s1_epoch <= i_epoch;
-      s1_kind <= i_kind;
-      s1_x <= i_x;
-      s1_first <= i_first;
-      s1_sl <= i_sl;
-      s1_lim <= i_lim;
-      s1_stream <= i_stream;
-      s1_o0 <= i_o0;
-      s1_end <= i_end;
-      s1_bytes <= i_win[8 +: 512];
-      s1_c0_cr <= cr[0];
-      s1_c0_lf <= (w[1] == 8'h0A);
-      s1_c0_ws <= ws[0];
-      s1_b1_lf <= i_lfv[1];
-      s1_cr63lf <= cr[63] && nextlf[63];
-      s1_crprev <= crprev;
-      s1_lfv <= lfv;
-      s1_region <= region;
-      s1_colp <= col_p;
-      s1_colon <= colon;
-      s1_badx <= bad_eff;
-      s1_ws <= ws;
-      s1_vnw <= vnw;
-      s1_ntok <= ~tok;
-      s1_match <= match;
-      s1_compact <= compact;
-      s1_xhi1 <= i_x[UW-1:6] + (UW-6)'(1);
-      s1_loff <= lo_in;
-    end
+  end
+
+  always_ff @(posedge clk) begin
+    s1_epoch_q <= token_epoch;
+    s1_kind_q <= token_kind;
+    s1_position_q <= token_position;
+    s1_first_q <= token_first;
+    s1_start_line_q <= token_start_line;
+    s1_limit_q <= token_limit;
+    s1_stream_q <= token_stream;
+    s1_segment_offset_q <= token_segment_offset;
+    s1_segment_end_q <= token_segment_end;
+    s1_bytes_q <= token_window[8 +: 512];
+    s1_byte0_cr_q <= cr[0];
+    s1_byte0_lf_q <= byte0_lf;
+    s1_byte0_whitespace_q <= whitespace[0];
+    s1_byte1_lf_q <= token_lf_visible[1];
+    s1_byte63_crlf_q <= byte63_crlf;
+    s1_cr_before_q <= cr_before;
+    s1_lf_visible_q <= token_lf_visible;
+    s1_region_q <= region;
+    s1_colon_prefix_q <= colon_prefix;
+    s1_colon_q <= colon;
+    s1_bad_q <= bad_unexcused;
+    s1_whitespace_q <= whitespace;
+    s1_value_byte_q <= value_byte;
+    s1_non_token_q <= non_token;
+    s1_match_q <= match;
+    s1_compact_q <= compact;
+    s1_next_beat_q <= next_beat;
+    s1_line_offset_q <= line_offset;
   end
 
   // ------------------------------------------------------------ stage 2
-  // x + p (+ inc) for p < 64: the carry out of the low six bits picks x_hi or x_hi + 1.
-  function automatic logic [UW-1:0] absu(input logic [UW-1:0] x, input logic [UW-7:0] xhi1,
-                                         input logic [5:0] p, input logic inc);
-    logic [6:0] lo;
-    lo = {1'b0, x[5:0]} + {1'b0, p} + {6'd0, inc};
-    absu = lo[6] ? {xhi1, lo[5:0]} : {x[UW-1:6], lo[5:0]};
+  // the regions: before the LF, and before / after the first colon there
+  logic [63:0] name_part, value_part, bad_mask, colon_mask, name_mask, non_token_mask;
+  logic [63:0] line_value_mask, colon_value_mask;
+  always_comb begin
+    name_part = s1_region_q & ~s1_colon_prefix_q;
+    value_part = s1_region_q & (s1_colon_prefix_q << 1);
+    bad_mask = s1_bad_q & s1_region_q;
+    colon_mask = s1_colon_q & s1_region_q;
+    name_mask = ~s1_whitespace_q & name_part;
+    non_token_mask = s1_non_token_q & name_part;
+    line_value_mask = s1_value_byte_q & s1_region_q;
+    colon_value_mask = s1_value_byte_q & value_part;
+  end
+
+  // chunk_position + index (+ plus_one) for index < 64: the carry out of the
+  // low six bits picks chunk_position[POSITION_W-1:6] or chunk_next_beat.
+  function automatic logic [POSITION_W-1:0] absolute(input logic [POSITION_W-1:0] chunk_position,
+                                                     input logic [POSITION_W-7:0] chunk_next_beat,
+                                                     input logic [5:0] index, input logic plus_one);
+    logic [6:0] low;
+    low = {1'b0, chunk_position[5:0]} + {1'b0, index} + {6'd0, plus_one};
+    absolute = low[6] ? {chunk_next_beat, low[5:0]} : {chunk_position[POSITION_W-1:6], low[5:0]};
   endfunction
 
-  logic [5:0] e_lfp, e_bad, e_col, e_lnw, e_paf, e_pal, e_pcf, e_pcl;
+  logic [5:0] lf_index, bad_index, colon_index, name_last_index, line_value_first, line_value_last;
+  logic [5:0] colon_value_first, colon_value_last;
 
-  // Name length as a one-hot vector: len_oh[L] = the last name byte is at L-1.
-  logic [63:0] lnw_sfx;
-  logic [19:1] len_oh;
+  // Name length as a one-hot vector: length_one_hot[length] = the last name byte is at length-1.
+  logic [63:0] name_suffix;
+  logic [19:1] length_one_hot;
   always_comb begin
-    lnw_sfx = sip_parse_pkg::sfx_incl(s1_lnw);
-    for (int L = 1; L <= 19; L++) len_oh[L] = s1_lnw[L - 1] && !lnw_sfx[L];
+    name_suffix = sip_parse_pkg::suffix_or(name_mask);
+    for (int length = 1; length <= 19; length++) length_one_hot[length] = name_mask[length - 1] && !name_suffix[length];
   end
-  assign e_lfp = sip_parse_pkg::first_idx((s1_lfv));
-  assign e_bad = sip_parse_pkg::first_idx((s1_bad));
-  assign e_col = sip_parse_pkg::first_idx((s1_col));
-  assign e_lnw = sip_parse_pkg::last_idx((s1_lnw));
-  assign e_paf = sip_parse_pkg::first_idx((s1_pa));
-  assign e_pal = sip_parse_pkg::last_idx((s1_pa));
-  assign e_pcf = sip_parse_pkg::first_idx((s1_pc));
-  assign e_pcl = sip_parse_pkg::last_idx((s1_pc));
+  assign lf_index = sip_parse_pkg::first_index(s1_lf_visible_q);
+  assign bad_index = sip_parse_pkg::first_index(bad_mask);
+  assign colon_index = sip_parse_pkg::first_index(colon_mask);
+  assign name_last_index = sip_parse_pkg::last_index(name_mask);
+  assign line_value_first = sip_parse_pkg::first_index(line_value_mask);
+  assign line_value_last = sip_parse_pkg::last_index(line_value_mask);
+  assign colon_value_first = sip_parse_pkg::first_index(colon_value_mask);
+  assign colon_value_last = sip_parse_pkg::last_index(colon_value_mask);
 
-  // digits and SP/HTAB/CR, for the walker's Content-Length scan (stage 2)
-  logic [63:0] digm, cwsm;
+  // digits and SP/HTAB/CR, for the walker's Content-Length scan
+  logic [63:0] digit_mask, space_mask;
   always_comb begin
     for (int i = 0; i < 64; i++) begin
-      logic [7:0] c;
-      c = s1_bytes[i*8 +: 8];
-      digm[i] = sip_parse_pkg::is_digit(c);
-      cwsm[i] = (c == 8'h20) || (c == 8'h09) || (c == 8'h0D);
+      logic [7:0] character;
+      character = s1_bytes_q[i*8 +: 8];
+      digit_mask[i] = sip_parse_pkg::is_digit(character);
+      space_mask[i] = (character == 8'h20) || (character == 8'h09) || (character == 8'h0D);
     end
   end
 
+  // the flags of the regions
+  logic cr_before_lf, has_lf, bad_found, colon_found, name_byte_found, non_token_found;
+  logic line_value_found, colon_value_found, name_length_overflow, limit_is_0, limit_is_1, limit_is_64;
+  logic [15:0] line_offset_bytes;
+  always_comb begin
+    // the byte before the first visible LF is CR
+    cr_before_lf = |(s1_lf_visible_q & s1_cr_before_q & ~(sip_parse_pkg::prefix_or(s1_lf_visible_q) << 1));
+    has_lf = |s1_lf_visible_q;
+    bad_found = |bad_mask;
+    colon_found = |colon_mask;
+    name_byte_found = |name_mask;
+    non_token_found = |non_token_mask;
+    line_value_found = |line_value_mask;
+    colon_value_found = |colon_value_mask;
+    line_offset_bytes = {s1_line_offset_q[9:0], 6'd0};
+    name_length_overflow = (|s1_line_offset_q[POSITION_W-7:10]) || (&s1_line_offset_q[9:0] && name_mask[63]);
+    limit_is_0 = (s1_limit_q == 7'd0);
+    limit_is_1 = (s1_limit_q == 7'd1);
+    limit_is_64 = (s1_limit_q == 7'd64);
+  end
+
   // stage-2 registers: positions, flags, masks
-  logic            t_valid, t_epoch, t_first, t_sl, t_stream;
-  logic [2:0]      t_kind;
-  logic [UW-1:0]   t_x, t_end;
-  logic [5:0]      t_o0, t_compact;
-  logic [511:0]    t_bytes;
-  logic            t_c0_cr, t_c0_lf, t_c0_ws, t_b1_lf, t_cr63lf, t_cr_before;
-  logic [46:0]     t_match;
-  logic [UW-7:0]   t_xhi1;
-  logic            t_has_lf, t_bad_f, t_col_f, t_lnw_f, t_ntk_f, t_nl_big, t_pa_f, t_pc_f;
-  logic [63:0]     t_ntk, t_lnw_sfx;
-  logic            t_lim0, t_lim1, t_lim64;
-  logic [5:0]      t_e_lfp, t_e_bad, t_e_col, t_e_lnw, t_e_paf, t_e_pal, t_e_pcf, t_e_pcl;
-  logic [15:0]     t_loff;
-  logic [19:1]     t_len_oh;
-  logic [63:0]     t_digm, t_cwsm;
+  logic s2_valid_q, s2_epoch_q, s2_first_q, s2_start_line_q, s2_stream_q;
+  logic [2:0] s2_kind_q;
+  logic [POSITION_W-1:0] s2_position_q, s2_segment_end_q;
+  logic [5:0] s2_segment_offset_q, s2_compact_q;
+  logic [511:0] s2_bytes_q;
+  logic s2_byte0_cr_q, s2_byte0_lf_q, s2_byte0_whitespace_q, s2_byte1_lf_q, s2_byte63_crlf_q, s2_cr_before_lf_q;
+  logic [46:0] s2_match_q;
+  logic [POSITION_W-7:0] s2_next_beat_q;
+  logic s2_has_lf_q, s2_bad_found_q, s2_colon_found_q, s2_name_byte_found_q, s2_non_token_found_q;
+  logic s2_name_length_overflow_q, s2_line_value_found_q, s2_colon_value_found_q;
+  logic [63:0] s2_non_token_mask_q, s2_name_suffix_q;
+  logic s2_limit_is_0_q, s2_limit_is_1_q, s2_limit_is_64_q;
+  logic [5:0] s2_lf_index_q, s2_bad_index_q, s2_colon_index_q, s2_name_last_index_q;
+  logic [5:0] s2_line_value_first_q, s2_line_value_last_q, s2_colon_value_first_q, s2_colon_value_last_q;
+  logic [15:0] s2_line_offset_q;
+  logic [19:1] s2_length_one_hot_q;
+  logic [63:0] s2_digit_mask_q, s2_space_mask_q;
 
   always_ff @(posedge clk) begin
-    if (!rst_n || run_start) t_valid <= 1'b0;
-    else t_valid <= s1_valid;
-    t_epoch <= s1_epoch;
-    t_kind <= s1_kind;
-    t_x <= s1_x;
-    t_first <= s1_first;
-    t_sl <= s1_sl;
-    t_bytes <= s1_bytes;
-    t_stream <= s1_stream;
-    t_o0 <= s1_o0;
-    t_end <= s1_end;
-    t_c0_cr <= s1_c0_cr;
-    t_c0_lf <= s1_c0_lf;
-    t_c0_ws <= s1_c0_ws;
-    t_b1_lf <= s1_b1_lf;
-    t_cr63lf <= s1_cr63lf;
-    t_match <= s1_match;
-    t_compact <= s1_compact;
-    t_xhi1 <= s1_xhi1;
-    // the byte before the first visible LF is CR
-    t_cr_before <= |(s1_lfv & s1_crprev & ~(sip_parse_pkg::pfx_incl(s1_lfv) << 1));
-    t_has_lf <= |s1_lfv;
-    t_bad_f <= |s1_bad;
-    t_col_f <= |s1_col;
-    t_lnw_f <= |s1_lnw;
-    t_ntk_f <= |s1_ntk;
-    t_ntk <= s1_ntk;
-    t_lnw_sfx <= lnw_sfx;
-    t_pa_f <= |s1_pa;
-    t_pc_f <= |s1_pc;
-    t_loff <= {s1_loff[9:0], 6'd0};
-    t_nl_big <= (|s1_loff[UW-7:10]) || (&s1_loff[9:0] && s1_lnw[63]);
-    t_len_oh <= len_oh;
-    t_lim0 <= (s1_lim == 7'd0);
-    t_lim1 <= (s1_lim == 7'd1);
-    t_lim64 <= (s1_lim == 7'd64);
-    t_e_lfp <= e_lfp;
-    t_e_bad <= e_bad;
-    t_e_col <= e_col;
-    t_e_lnw <= e_lnw;
-    t_e_paf <= e_paf;
-    t_e_pal <= e_pal;
-    t_e_pcf <= e_pcf;
-    t_e_pcl <= e_pcl;
-    t_digm <= digm;
-    t_cwsm <= cwsm;
+    if (!rst_n || run_start) s2_valid_q <= 1'b0;
+    else s2_valid_q <= s1_valid_q;
+  end
+
+  always_ff @(posedge clk) begin
+    s2_epoch_q <= s1_epoch_q;
+    s2_kind_q <= s1_kind_q;
+    s2_position_q <= s1_position_q;
+    s2_first_q <= s1_first_q;
+    s2_start_line_q <= s1_start_line_q;
+    s2_bytes_q <= s1_bytes_q;
+    s2_stream_q <= s1_stream_q;
+    s2_segment_offset_q <= s1_segment_offset_q;
+    s2_segment_end_q <= s1_segment_end_q;
+    s2_byte0_cr_q <= s1_byte0_cr_q;
+    s2_byte0_lf_q <= s1_byte0_lf_q;
+    s2_byte0_whitespace_q <= s1_byte0_whitespace_q;
+    s2_byte1_lf_q <= s1_byte1_lf_q;
+    s2_byte63_crlf_q <= s1_byte63_crlf_q;
+    s2_match_q <= s1_match_q;
+    s2_compact_q <= s1_compact_q;
+    s2_next_beat_q <= s1_next_beat_q;
+    s2_cr_before_lf_q <= cr_before_lf;
+    s2_has_lf_q <= has_lf;
+    s2_bad_found_q <= bad_found;
+    s2_colon_found_q <= colon_found;
+    s2_name_byte_found_q <= name_byte_found;
+    s2_non_token_found_q <= non_token_found;
+    s2_non_token_mask_q <= non_token_mask;
+    s2_name_suffix_q <= name_suffix;
+    s2_line_value_found_q <= line_value_found;
+    s2_colon_value_found_q <= colon_value_found;
+    s2_line_offset_q <= line_offset_bytes;
+    s2_name_length_overflow_q <= name_length_overflow;
+    s2_length_one_hot_q <= length_one_hot;
+    s2_limit_is_0_q <= limit_is_0;
+    s2_limit_is_1_q <= limit_is_1;
+    s2_limit_is_64_q <= limit_is_64;
+    s2_lf_index_q <= lf_index;
+    s2_bad_index_q <= bad_index;
+    s2_colon_index_q <= colon_index;
+    s2_name_last_index_q <= name_last_index;
+    s2_line_value_first_q <= line_value_first;
+    s2_line_value_last_q <= line_value_last;
+    s2_colon_value_first_q <= colon_value_first;
+    s2_colon_value_last_q <= colon_value_last;
+    s2_digit_mask_q <= digit_mask;
+    s2_space_mask_q <= space_mask;
   end
 
   // ------------------------------------------------------------ stage 3
-  // absolute positions, the name's HeaderId
-  // the summary of the token in stage 3
-  logic  n_epoch;
-  logic [2:0] n_kind;
-  logic [UW-1:0] n_x;
-  logic  n_first;
-  logic  n_sl;
-  logic [511:0] n_bytes;
-  logic  n_stream;
-  logic [5:0] n_o0;
-  logic [UW-1:0] n_end;
-  logic  n_c0_cr;
-  logic  n_c0_lf;
-  logic  n_c0_ws;
-  logic  n_b1_lf;
-  logic  n_cr63lf;
-  logic  n_cr_before;
-  logic  n_has_lf;
-  logic [5:0] n_lfp;
-  logic [UW-1:0] n_lfp_u;
-  logic  n_bad_f;
-  logic [UW-1:0] n_bad_u;
-  logic  n_col_f;
-  logic [5:0] n_col_p;
-  logic [UW-1:0] n_col_u;
-  logic  n_lnw_f;
-  logic  n_ntk_f;
-  logic  n_ntk_loc;
-  logic [6:0] n_ne_rel;
-  logic [15:0] n_loff;
-  logic  n_nl_big;
-  logic [5:0] n_id;
-  logic  n_len1;
-  logic  n_lim0;
-  logic  n_lim1;
-  logic  n_lim64;
-  logic  n_pa_f;
-  logic [5:0] n_pa_first;
-  logic [UW-1:0] n_pa_first_u;
-  logic [5:0] n_pa_last;
-  logic [UW-1:0] n_pa_end_u;
-  logic  n_pc_f;
-  logic [5:0] n_pc_first;
-  logic [UW-1:0] n_pc_first_u;
-  logic [5:0] n_pc_last;
-  logic [UW-1:0] n_pc_end_u;
-  logic [UW-1:0] n_x2_u;
-  logic [63:0] n_digm;
-  logic [63:0] n_cwsm;
-  logic [5:0] n_pa_fb;
-  logic [5:0] n_pc_fb;
+  // the summary of the token in stage 3: absolute positions, the name's HeaderId
+  logic s3_non_token_in_name;
+  logic [6:0] s3_name_end_index;
+  logic [5:0] s3_header_id, s3_line_value_first_class, s3_colon_value_first_class;
+  logic [POSITION_W-1:0] s3_lf_position, s3_bad_position, s3_colon_position;
+  logic [POSITION_W-1:0] s3_line_value_first_position, s3_line_value_end_position;
+  logic [POSITION_W-1:0] s3_colon_value_first_position, s3_colon_value_end_position, s3_position_plus_2;
   always_comb begin
-    n_epoch = t_epoch;
-    n_kind = t_kind;
-    n_x = t_x;
-    n_first = t_first;
-    n_sl = t_sl;
-    n_bytes = t_bytes;
-    n_stream = t_stream;
-    n_o0 = t_o0;
-    n_end = t_end;
-    n_c0_cr = t_c0_cr;
-    n_c0_lf = t_c0_lf;
-    n_c0_ws = t_c0_ws;
-    n_b1_lf = t_b1_lf;
-    n_cr63lf = t_cr63lf;
-    n_cr_before = t_cr_before;
-    n_has_lf = t_has_lf;
-    n_lfp = t_e_lfp;
-    n_lfp_u = absu(t_x, t_xhi1, t_e_lfp, 1'b0);
-    n_bad_f = t_bad_f;
-    n_bad_u = absu(t_x, t_xhi1, t_e_bad, 1'b0);
-    n_col_f = t_col_f;
-    n_col_p = t_e_col;
-    n_col_u = absu(t_x, t_xhi1, t_e_col, 1'b0);
-    n_lnw_f = t_lnw_f;
-    n_ntk_f = t_ntk_f;
-    n_ntk_loc = |(t_ntk & t_lnw_sfx);
-    n_ne_rel = {1'b0, t_e_lnw} + 7'd1;
-    n_loff = t_loff;
-    n_nl_big = t_nl_big;
-    n_id = sip_parse_names_pkg::name_id_oh(t_match, t_compact, t_len_oh);
-    n_len1 = t_len_oh[1];
-    n_lim0 = t_lim0;
-    n_lim1 = t_lim1;
-    n_lim64 = t_lim64;
-    n_pa_f = t_pa_f;
-    n_pa_first = t_e_paf;
-    n_pa_first_u = absu(t_x, t_xhi1, t_e_paf, 1'b0);
-    n_pa_last = t_e_pal;
-    n_pa_end_u = absu(t_x, t_xhi1, t_e_pal, 1'b1);
-    n_pc_f = t_pc_f;
-    n_pc_first = t_e_pcf;
-    n_pc_first_u = absu(t_x, t_xhi1, t_e_pcf, 1'b0);
-    n_pc_last = t_e_pcl;
-    n_pc_end_u = absu(t_x, t_xhi1, t_e_pcl, 1'b1);
-    n_x2_u = absu(t_x, t_xhi1, 6'd2, 1'b0);
-    n_digm = t_digm;
-    n_cwsm = t_cwsm;
-    n_pa_fb = {t_digm[t_e_paf], t_cwsm[t_e_paf], t_bytes[t_e_paf*8 +: 4]};
-    n_pc_fb = {t_digm[t_e_pcf], t_cwsm[t_e_pcf], t_bytes[t_e_pcf*8 +: 4]};
+    s3_lf_position = absolute(s2_position_q, s2_next_beat_q, s2_lf_index_q, 1'b0);
+    s3_bad_position = absolute(s2_position_q, s2_next_beat_q, s2_bad_index_q, 1'b0);
+    s3_colon_position = absolute(s2_position_q, s2_next_beat_q, s2_colon_index_q, 1'b0);
+    s3_non_token_in_name = |(s2_non_token_mask_q & s2_name_suffix_q);
+    s3_name_end_index = {1'b0, s2_name_last_index_q} + 7'd1;
+    s3_header_id = sip_parse_names_pkg::header_id(s2_match_q, s2_compact_q, s2_length_one_hot_q);
+    s3_line_value_first_position = absolute(s2_position_q, s2_next_beat_q, s2_line_value_first_q, 1'b0);
+    s3_line_value_end_position = absolute(s2_position_q, s2_next_beat_q, s2_line_value_last_q, 1'b1);
+    s3_colon_value_first_position = absolute(s2_position_q, s2_next_beat_q, s2_colon_value_first_q, 1'b0);
+    s3_colon_value_end_position = absolute(s2_position_q, s2_next_beat_q, s2_colon_value_last_q, 1'b1);
+    s3_position_plus_2 = absolute(s2_position_q, s2_next_beat_q, 6'd2, 1'b0);
+    s3_line_value_first_class = {s2_digit_mask_q[s2_line_value_first_q], s2_space_mask_q[s2_line_value_first_q],
+                                 s2_bytes_q[s2_line_value_first_q*8 +: 4]};
+    s3_colon_value_first_class = {s2_digit_mask_q[s2_colon_value_first_q], s2_space_mask_q[s2_colon_value_first_q],
+                                  s2_bytes_q[s2_colon_value_first_q*8 +: 4]};
   end
 
   // ------------------------------------------------------------ token queue
-  // Stages 1 to 3 never wait: every token goes to the queue (QD entries,
-  // distributed RAM), and the head register o_* takes the oldest one, straight
-  // from stage 3 when the queue holds nothing older (no added latency). The
-  // chunker sends a token only when the tokens counted beyond it fit the
-  // queue (credits), so the walker's hold reaches no further than the head.
-  localparam int unsigned QW = 1 + (2)-(0)+1 + (UW-1)-(0)+1 + 1 + 1 + (511)-(0)+1 + 1 + (5)-(0)+1 + (UW-1)-(0)+1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + (5)-(0)+1 + (UW-1)-(0)+1 + 1 + (UW-1)-(0)+1 + 1 + (5)-(0)+1 + (UW-1)-(0)+1 + 1 + 1 + 1 + (6)-(0)+1 + (15)-(0)+1 + 1 + (5)-(0)+1 + 1 + 1 + 1 + 1 + 1 + (5)-(0)+1 + (UW-1)-(0)+1 + (5)-(0)+1 + (UW-1)-(0)+1 + 1 + (5)-(0)+1 + (UW-1)-(0)+1 + (5)-(0)+1 + (UW-1)-(0)+1 + (UW-1)-(0)+1 + (63)-(0)+1 + (63)-(0)+1 + 6 + 6;
-  localparam int unsigned QD = 16;
-  localparam int unsigned QA = $clog2(QD);
-  logic [QW-1:0] s2_d, q_mem [QD], o_pack;
-  logic [QA:0]   wp_q, rp_q;
-  logic [QA:0]   cnt_q;      // tokens taken from the chunker and not yet popped (pops a cycle late)
-  logic          pop, pop_q, q_any, load;
-  assign s2_d  = {n_epoch, n_kind, n_x, n_first, n_sl, n_bytes, n_stream, n_o0, n_end, n_c0_cr, n_c0_lf, n_c0_ws, n_b1_lf, n_cr63lf, n_cr_before, n_has_lf, n_lfp, n_lfp_u, n_bad_f, n_bad_u, n_col_f, n_col_p, n_col_u, n_lnw_f, n_ntk_f, n_ntk_loc, n_ne_rel, n_loff, n_nl_big, n_id, n_len1, n_lim0, n_lim1, n_lim64, n_pa_f, n_pa_first, n_pa_first_u, n_pa_last, n_pa_end_u, n_pc_f, n_pc_first, n_pc_first_u, n_pc_last, n_pc_end_u, n_x2_u, n_digm, n_cwsm, n_pa_fb, n_pc_fb};
-  assign {o_epoch, o_kind, o_x, o_first, o_sl, o_bytes, o_stream, o_o0, o_end, o_c0_cr, o_c0_lf, o_c0_ws, o_b1_lf, o_cr63lf, o_cr_before, o_has_lf, o_lfp, o_lfp_u, o_bad_f, o_bad_u, o_col_f, o_col_p, o_col_u, o_lnw_f, o_ntk_f, o_ntk_loc, o_ne_rel, o_loff, o_nl_big, o_id, o_len1, o_lim0, o_lim1, o_lim64, o_pa_f, o_pa_first, o_pa_first_u, o_pa_last, o_pa_end_u, o_pc_f, o_pc_first, o_pc_first_u, o_pc_last, o_pc_end_u, o_x2_u, o_digm, o_cwsm, o_pa_fb, o_pc_fb} = o_pack;
-  assign q_any = (wp_q != rp_q);
-  assign pop   = o_valid && !stall;
-  assign load  = !o_valid || pop;
-  // room for the token in the chunker's register and one more
-  assign in_ready = i_valid ? (cnt_q < (QA+1)'(QD - 1)) : (cnt_q < (QA+1)'(QD));
+  // Stages 1 to 3 never wait: every token goes to the queue (QUEUE_DEPTH
+  // entries, distributed RAM), and the head register summary_q takes the
+  // oldest one, straight from stage 3 when the queue holds nothing older (no
+  // added latency). The chunker sends a token only when the tokens counted
+  // beyond it fit the queue (credits), so the walker's hold reaches no
+  // further than the head.
+  // One summary: 749 bits of flags, indexes and masks and ten positions.
+  localparam int unsigned QUEUE_W = 749 + 10 * POSITION_W;
+  localparam int unsigned QUEUE_DEPTH = 16;
+  localparam int unsigned QUEUE_POINTER_W = $clog2(QUEUE_DEPTH);
+  logic [QUEUE_W-1:0] s3_summary, queue_memory [QUEUE_DEPTH], summary_q, summary_d;
+  logic [QUEUE_POINTER_W:0] write_pointer_q, write_pointer_d, read_pointer_q, read_pointer_d;
+  // tokens taken from the chunker and not yet popped (pops a cycle late)
+  logic [QUEUE_POINTER_W:0] count_q, count_d;
+  logic summary_valid_q, summary_valid_d, popped_q, popped_d;
+  logic pop, queue_not_empty, load;
+  assign s3_summary = {s2_epoch_q, s2_kind_q, s2_position_q, s2_first_q, s2_start_line_q, s2_bytes_q, s2_stream_q,
+                       s2_segment_offset_q, s2_segment_end_q, s2_byte0_cr_q, s2_byte0_lf_q, s2_byte0_whitespace_q,
+                       s2_byte1_lf_q, s2_byte63_crlf_q, s2_cr_before_lf_q, s2_has_lf_q, s2_lf_index_q,
+                       s3_lf_position, s2_bad_found_q, s3_bad_position, s2_colon_found_q, s2_colon_index_q,
+                       s3_colon_position, s2_name_byte_found_q, s2_non_token_found_q, s3_non_token_in_name,
+                       s3_name_end_index, s2_line_offset_q, s2_name_length_overflow_q, s3_header_id,
+                       s2_length_one_hot_q[1], s2_limit_is_0_q, s2_limit_is_1_q, s2_limit_is_64_q,
+                       s2_line_value_found_q, s2_line_value_first_q, s3_line_value_first_position,
+                       s2_line_value_last_q, s3_line_value_end_position, s2_colon_value_found_q,
+                       s2_colon_value_first_q, s3_colon_value_first_position, s2_colon_value_last_q,
+                       s3_colon_value_end_position, s3_position_plus_2, s2_digit_mask_q, s2_space_mask_q,
+                       s3_line_value_first_class, s3_colon_value_first_class};
+  assign {summary_epoch, summary_kind, summary_position, summary_first, summary_start_line, summary_bytes,
+          summary_stream, summary_segment_offset, summary_segment_end, summary_byte0_cr, summary_byte0_lf,
+          summary_byte0_whitespace, summary_byte1_lf, summary_byte63_crlf, summary_cr_before_lf, summary_has_lf,
+          summary_lf_index, summary_lf_position, summary_bad_found, summary_bad_position, summary_colon_found,
+          summary_colon_index, summary_colon_position, summary_name_byte_found, summary_non_token_found,
+          summary_non_token_in_name, summary_name_end_index, summary_line_offset, summary_name_length_overflow,
+          summary_header_id, summary_name_length_one, summary_limit_is_0, summary_limit_is_1, summary_limit_is_64,
+          summary_line_value_found, summary_line_value_first, summary_line_value_first_position,
+          summary_line_value_last, summary_line_value_end_position, summary_colon_value_found,
+          summary_colon_value_first, summary_colon_value_first_position, summary_colon_value_last,
+          summary_colon_value_end_position, summary_position_plus_2, summary_digit_mask, summary_space_mask,
+          summary_line_value_first_class, summary_colon_value_first_class} = summary_q;
+  assign summary_valid = summary_valid_q;
+
+  always_comb begin
+    queue_not_empty = (write_pointer_q != read_pointer_q);
+    pop = summary_valid_q && summary_ready;
+    load = !summary_valid_q || pop;
+    // room for the token in the chunker's register and one more
+    token_credit = token_valid ? (count_q < (QUEUE_POINTER_W+1)'(QUEUE_DEPTH - 1))
+                               : (count_q < (QUEUE_POINTER_W+1)'(QUEUE_DEPTH));
+
+    write_pointer_d = write_pointer_q;
+    if (s2_valid_q) write_pointer_d = write_pointer_q + (QUEUE_POINTER_W+1)'(1);
+    read_pointer_d = read_pointer_q;
+    summary_valid_d = summary_valid_q;
+    summary_d = summary_q;
+    if (load) begin
+      summary_valid_d = queue_not_empty || s2_valid_q;
+      if (queue_not_empty || s2_valid_q) read_pointer_d = read_pointer_q + (QUEUE_POINTER_W+1)'(1);
+      summary_d = queue_not_empty ? queue_memory[read_pointer_q[QUEUE_POINTER_W-1:0]] : s3_summary;
+    end
+    popped_d = pop;
+    count_d = count_q + (QUEUE_POINTER_W+1)'(token_valid) - (QUEUE_POINTER_W+1)'(popped_q);
+  end
+
+  // The queue's array (no reset: distributed RAM).
+  always_ff @(posedge clk) begin
+    if (s2_valid_q) queue_memory[write_pointer_q[QUEUE_POINTER_W-1:0]] <= s3_summary;
+  end
 
   always_ff @(posedge clk) begin
-    if (t_valid) q_mem[wp_q[QA-1:0]] <= s2_d;
-    if (load) o_pack <= q_any ? q_mem[rp_q[QA-1:0]] : s2_d;
+    summary_q <= summary_d;
   end
 
   always_ff @(posedge clk) begin
     if (!rst_n || run_start) begin
-      o_valid <= 1'b0;
-      wp_q <= '0;
-      rp_q <= '0;
-      cnt_q <= '0;
-      pop_q <= 1'b0;
+      summary_valid_q <= 1'b0;
+      write_pointer_q <= '0;
+      read_pointer_q <= '0;
+      count_q <= '0;
+      popped_q <= 1'b0;
     end else begin
-      if (t_valid) wp_q <= wp_q + (QA+1)'(1);
-      if (load) begin
-        o_valid <= q_any || t_valid;
-        if (q_any || t_valid) rp_q <= rp_q + (QA+1)'(1);
-      end
-      pop_q <= pop;
-      cnt_q <= cnt_q + (QA+1)'(i_valid) - (QA+1)'(pop_q);
+      summary_valid_q <= summary_valid_d;
+      write_pointer_q <= write_pointer_d;
+      read_pointer_q <= read_pointer_d;
+      count_q <= count_d;
+      popped_q <= popped_d;
     end
   end
+
 endmodule
 
 `default_nettype wire

@@ -1,511 +1,606 @@
 // sip_parse_chunker: walks each segment's beats and cuts them into line
 // chunks for the analyzer. A chunk is a 66-byte window W[-1..64] taken at a
-// position x: x is a line start (first) or x = previous chunk + 64 when a line
-// is longer than one window. Line ends come from the beat's LF bitmask (a
-// prefix-OR over the thermometer of x), so one chunk leaves per cycle whatever
-// the line length up to 64 bytes. Between messages the chunker stops and waits
-// for the walker's command: jump to the next message start (stream) or drop
-// the rest of the segment.
+// position: a line start (first) or the previous chunk's position + 64 when a
+// line is longer than one window. Line ends come from the beat's LF bitmask
+// (a prefix-OR over the thermometer of the position), so one chunk leaves per
+// cycle whatever the line length up to 64 bytes. Between messages the chunker
+// stops and waits for the walker's command: jump to the next message start
+// (stream) or drop the rest of the segment.
 //
-// Coordinates ("u"): segment byte position + (segment offset mod 64), so that
-// beat k of the segment's reads covers u in [64k, 64k+64).
+// Positions (stream coordinates): segment byte position + (segment offset
+// mod 64), so that beat k of the segment's reads covers positions
+// [64k, 64k+64).
 `default_nettype none
 
 module sip_parse_chunker #(
-    // Width of u coordinates; must be sip_parse_pkg::UW (checked below).
-    parameter int unsigned UW = 34
+  // Width of a position. Legal: sip_parse_pkg::POSITION_W.
+  parameter int unsigned POSITION_W = 34
 ) (
-    input  wire              clk,
-    input  wire              rst_n,
-    input  wire              run_start,    // pulse: a run begins
-    input  wire  [31:0]      seg_count,
-    input  wire  [31:0]      max_bytes,
-    // segment descriptors, in order
-    input  wire              dq_valid,
-    input  wire  [5:0]       dq_o0,        // offset of the segment in its first beat
-    input  wire  [31:0]      dq_len,
-    input  wire              dq_stream,
-    output logic             dq_pop,
-    // the segments' beats, in order
-    input  wire              bq_valid,
-    input  wire  [511:0]     bq_data,
-    output logic             bq_pop,
-    // walker command
-    input  wire              cmd_valid,
-    input  wire              cmd_epoch,    // the epoch the walker is in; a stale command is ignored
-    input  wire              cmd_jump,     // 1: next message search from cmd_target; 0: segment done
-    input  wire  [UW-1:0]    cmd_target,
-    // pipeline
-    input  wire              stall,        // no credit: the analyzer's queue has no room for a token
-    output logic             tk_valid,
-    output logic             tk_epoch,
-    output logic [2:0]       tk_kind,
-    output logic [UW-1:0]    tk_x,
-    output logic             tk_first,
-    output logic             tk_sl,
-    output logic [6:0]       tk_lim,
-    output logic [66*8-1:0]  tk_win,       // W[-1] in [7:0], W[j] in [(j+1)*8 +: 8]
-    output logic [63:0]      tk_lfv,       // bit j: W[j] is an LF before the limit
-    output logic             tk_stream,
-    output logic [5:0]       tk_o0,
-    output logic [UW-1:0]    tk_end
+  input  wire logic                  clk,
+  input  wire logic                  rst_n,
+  input  wire logic                  run_start,             // pulse: a run begins
+  input  wire logic [31:0]           segment_count,
+  input  wire logic [31:0]           max_message_bytes,
+  // segment descriptors, in order (ready only with valid)
+  input  wire logic                  segment_valid,
+  output logic                       segment_ready,
+  input  wire logic [5:0]            segment_offset,        // offset of the segment in its first beat
+  input  wire logic [31:0]           segment_length,
+  input  wire logic                  segment_stream,
+  // the segments' beats, in order (ready only with valid)
+  input  wire logic                  beat_valid,
+  output logic                       beat_ready,
+  input  wire logic [511:0]          beat_data,
+  // walker command
+  input  wire logic                  command_valid,
+  input  wire logic                  command_epoch,         // the epoch the walker is in; a stale command is ignored
+  input  wire logic                  command_jump,          // 1: next message search from command_target; 0: segment done
+  input  wire logic [POSITION_W-1:0] command_target,
+  // tokens for the analyzer, sent only against a credit
+  input  wire logic                  token_credit,          // the analyzer's queue has room for a token
+  output logic                       token_valid,
+  output logic                       token_epoch,
+  output logic [2:0]                 token_kind,
+  output logic [POSITION_W-1:0]      token_position,
+  output logic                       token_first,           // the chunk starts a line
+  output logic                       token_start_line,      // ... of the start line
+  output logic [6:0]                 token_limit,           // window bytes before the limit (0..64)
+  output logic [66*8-1:0]            token_window,          // W[-1] in [7:0], W[j] in [(j+1)*8 +: 8]
+  output logic [63:0]                token_lf_visible,      // bit j: W[j] is an LF before the limit
+  output logic                       token_stream,
+  output logic [5:0]                 token_segment_offset,
+  output logic [POSITION_W-1:0]      token_segment_end
 );
-  // ------------------------------------------------------------ parameters
-  initial begin
-    if (UW != sip_parse_pkg::UW) $error("sip_parse_chunker: UW must be sip_parse_pkg::UW");
-  end
+
+  generate
+    if (POSITION_W != sip_parse_pkg::POSITION_W) begin : g_bad_position_width
+      $fatal(1, "sip_parse_chunker: POSITION_W must be sip_parse_pkg::POSITION_W");
+    end
+  endgenerate
 
   typedef enum logic [3:0] {
-    S_FIN, S_IDLE, S_SEG0, S_FILL, S_SKIP, S_SETUP, S_SETUP2, S_RUN, S_WAIT, S_DRAIN
+    S_FINISHED, S_IDLE, S_EMPTY_SEGMENT, S_FILL, S_SKIP, S_SETUP, S_SETUP2, S_RUN, S_WAIT, S_DRAIN
   } state_t;
 
   // ------------------------------------------------------------ registers
-  state_t          st_q, st_d;
-  logic [31:0]     seg_idx_q, seg_idx_d;
-  logic [511:0]    cur_q, cur_d, nxt_q, nxt_d;
-  logic [63:0]     lf_cur_q, lf_cur_d, lf_nxt_q, lf_nxt_d;
-  logic [63:0]     cr_cur_q, cr_cur_d, cr_nxt_q, cr_nxt_d;
-  logic [7:0]      prev_q, prev_d;
-  logic [UW-1:0]   base_q, base_d;              // u of cur byte 0
-  logic [27:0]     nb_left_q, nb_left_d;        // beats of the segment still in the queue
-  logic [1:0]      fill_q, fill_d;
-  logic [UW-1:0]   end_q, end_d;
-  logic            stream_q, stream_d;
-  logic [5:0]      o0_q, o0_d;
-  logic [UW-1:0]   tgt_q, tgt_d;                // skip: first candidate message start
-  logic [UW-1:0]   ms_q, ms_d;
-  logic [UW:0]     lrel_q, lrel_d;              // limit - base (signed)
-  logic [63:0]     vis_cur_q, vis_cur_d, vis_nxt_q, vis_nxt_d;
-  logic [UW:0]     erel_q, erel_d;              // end - base (signed)
-  logic [63:0]     evis_cur_q, evis_cur_d, evis_nxt_q, evis_nxt_d;  // bytes before the segment end
-  logic [63:0]     tlo_q, tlo_d;                // skip: bits >= tgt[5:0]
-  logic [63:0]     therm_q, therm_d;            // bits >= o
-  logic [5:0]      o_q, o_d;                    // x - base
-  logic            first_q, first_d, sl_q, sl_d;
-  logic            pend_q, pend_d;              // one more shift before the next chunk
-  logic            epoch_q, epoch_d;
+  state_t state_q, state_d;
+  logic [31:0] segment_index_q, segment_index_d;
+  logic [511:0] current_q, current_d, next_q, next_d;            // the beat at base, the one after
+  logic [63:0] lf_current_q, lf_current_d, lf_next_q, lf_next_d;  // their LF and CR masks
+  logic [63:0] cr_current_q, cr_current_d, cr_next_q, cr_next_d;
+  logic [7:0] previous_q, previous_d;                             // the byte before base
+  logic [POSITION_W-1:0] base_q, base_d;                          // position of current byte 0
+  logic [27:0] beats_left_q, beats_left_d;                        // beats of the segment still in the queue
+  logic [1:0] fill_q, fill_d;
+  logic [POSITION_W-1:0] segment_end_q, segment_end_d;
+  logic stream_q, stream_d;
+  logic [5:0] segment_offset_q, segment_offset_d;
+  logic [POSITION_W-1:0] target_q, target_d;                      // skip: first candidate message start
+  logic [POSITION_W-1:0] message_start_q, message_start_d;
+  logic [POSITION_W:0] limit_relative_q, limit_relative_d;        // limit - base (signed)
+  logic [63:0] visible_current_q, visible_current_d, visible_next_q, visible_next_d;
+  logic [POSITION_W:0] end_relative_q, end_relative_d;            // segment end - base (signed)
+  // bytes before the segment end
+  logic [63:0] end_visible_current_q, end_visible_current_d, end_visible_next_q, end_visible_next_d;
+  logic [63:0] target_mask_q, target_mask_d;                      // skip: bits >= target[5:0]
+  logic [63:0] thermometer_q, thermometer_d;                      // bits >= offset
+  logic [5:0] offset_q, offset_d;                                 // chunk position - base
+  logic first_q, first_d, start_line_q, start_line_d;
+  logic pending_shift_q, pending_shift_d;                         // one more shift before the next chunk
+  logic epoch_q, epoch_d;
 
-  logic            tkv_d, tkfirst_d, tksl_d;
-  logic [2:0]      tkkind_d;
-  logic [UW-1:0]   tkx_d, tkend_d;
-  logic [6:0]      tklim_d;
-  logic [66*8-1:0] tkwin_d;
+  // the token register (loaded when there is a credit)
+  logic token_valid_q, token_valid_d, token_epoch_q, token_epoch_d, token_first_q, token_first_d;
+  logic token_start_line_q, token_start_line_d, token_stream_q, token_stream_d;
+  logic [2:0] token_kind_q, token_kind_d;
+  logic [POSITION_W-1:0] token_position_q, token_position_d, token_segment_end_q, token_segment_end_d;
+  logic [6:0] token_limit_q, token_limit_d;
+  logic [66*8-1:0] token_window_q, token_window_d;
+  logic [63:0] token_lf_visible_q, token_lf_visible_d;
+  logic [5:0] token_segment_offset_q, token_segment_offset_d;
+  logic emit;  // a token leaves this cycle (when there is a credit)
 
   // ------------------------------------------------------------ helpers
-  function automatic logic [63:0] mask_eq(input logic [511:0] beat, input logic [7:0] c);
-    logic [63:0] r;
-    for (int i = 0; i < 64; i++) r[i] = (beat[i*8 +: 8] == c);
-    mask_eq = r;
+  function automatic logic [63:0] byte_mask(input logic [511:0] beat, input logic [7:0] c);
+    logic [63:0] result;
+    for (int i = 0; i < 64; i++) result[i] = (beat[i*8 +: 8] == c);
+    byte_mask = result;
   endfunction
 
-  // Visible bytes of a beat whose start is `rel` - 64*k below the limit
-  // (rel signed; base and beats are 64-aligned, so only rel's 64-byte count
-  // is compared, with a constant).
-  function automatic logic [63:0] vis_hl(input logic [UW:0] rel, input logic [1:0] k);
-    logic [UW-7:0] hi;
-    hi = rel[UW-1:6];
-    if (rel[UW] || hi < (UW-6)'(k)) vis_hl = 64'd0;
-    else if (hi == (UW-6)'(k)) vis_hl = sip_parse_pkg::below({1'b0, rel[5:0]});
-    else vis_hl = {64{1'b1}};
+  // Visible bytes of a beat whose start is `relative` - 64*k below the limit
+  // (relative signed; base and beats are 64-aligned, so only relative's
+  // 64-byte count is compared, with a constant).
+  function automatic logic [63:0] visible_beat(input logic [POSITION_W:0] relative, input logic [1:0] k);
+    logic [POSITION_W-7:0] beats;
+    beats = relative[POSITION_W-1:6];
+    if (relative[POSITION_W] || beats < (POSITION_W-6)'(k)) visible_beat = 64'd0;
+    else if (beats == (POSITION_W-6)'(k)) visible_beat = sip_parse_pkg::below({1'b0, relative[5:0]});
+    else visible_beat = {64{1'b1}};
   endfunction
 
-  // rel / 64 < k (or rel negative); rel / 64 == k
-  function automatic logic lt_k(input logic [UW:0] rel, input logic [1:0] k);
-    lt_k = rel[UW] || (rel[UW-1:6] < (UW-6)'(k));
+  // relative / 64 < k (or relative negative); relative / 64 == k
+  function automatic logic beats_below(input logic [POSITION_W:0] relative, input logic [1:0] k);
+    beats_below = relative[POSITION_W] || (relative[POSITION_W-1:6] < (POSITION_W-6)'(k));
   endfunction
-  function automatic logic eq_k(input logic [UW:0] rel, input logic [1:0] k);
-    eq_k = !rel[UW] && (rel[UW-1:6] == (UW-6)'(k));
+  function automatic logic beats_equal(input logic [POSITION_W:0] relative, input logic [1:0] k);
+    beats_equal = !relative[POSITION_W] && (relative[POSITION_W-1:6] == (POSITION_W-6)'(k));
   endfunction
 
-  // The mask of the beat after nxt, on a shift, from registered flags on the
-  // current rel (rel / 64 < 2, == 2), kept up to date beside rel itself.
-  function automatic logic [63:0] vis_f(input logic lt2, input logic eq2, input logic [5:0] lo);
-    if (lt2) vis_f = 64'd0;
-    else if (eq2) vis_f = sip_parse_pkg::below({1'b0, lo});
-    else vis_f = {64{1'b1}};
+  // The mask of the beat after next, on a shift, from registered flags on the
+  // current relative (relative / 64 < 2, == 2), kept up to date beside
+  // relative itself.
+  function automatic logic [63:0] visible_from_flags(input logic below2, input logic equal2,
+                                                     input logic [5:0] low);
+    if (below2) visible_from_flags = 64'd0;
+    else if (equal2) visible_from_flags = sip_parse_pkg::below({1'b0, low});
+    else visible_from_flags = {64{1'b1}};
   endfunction
-  logic        e_lt2_q, e_lt2_d, e_eq2_q, e_eq2_d;   // flags of erel
-  logic        l_lt2_q, l_lt2_d, l_eq2_q, l_eq2_d;   // flags of lrel
+  logic end_below2_q, end_below2_d, end_equal2_q, end_equal2_d;          // flags of end_relative
+  logic limit_below2_q, limit_below2_d, limit_equal2_q, limit_equal2_d;  // flags of limit_relative
   // the segment end's masks and flags, registered ahead of S_FILL's last shift
-  logic [63:0] end_vis0_q, end_vis1_q;
-  logic        end_lt2_q, end_eq2_q;
-  always_ff @(posedge clk) begin
-    end_vis0_q <= vis_hl({1'b0, end_q}, 2'd0);
-    end_vis1_q <= vis_hl({1'b0, end_q}, 2'd1);
-    end_lt2_q <= lt_k({1'b0, end_q}, 2'd2);
-    end_eq2_q <= eq_k({1'b0, end_q}, 2'd2);
+  logic [63:0] segment_end_visible0_q, segment_end_visible0_d, segment_end_visible1_q, segment_end_visible1_d;
+  logic segment_end_below2_q, segment_end_below2_d, segment_end_equal2_q, segment_end_equal2_d;
+  always_comb begin
+    segment_end_visible0_d = visible_beat({1'b0, segment_end_q}, 2'd0);
+    segment_end_visible1_d = visible_beat({1'b0, segment_end_q}, 2'd1);
+    segment_end_below2_d = beats_below({1'b0, segment_end_q}, 2'd2);
+    segment_end_equal2_d = beats_equal({1'b0, segment_end_q}, 2'd2);
   end
 
-  // The beat that enters `nxt` on a shift.
-  logic [511:0] in_beat;
-  logic         can_shift;
-  assign in_beat   = (nb_left_q != 28'd0) ? bq_data : 512'd0;
-  assign can_shift = (nb_left_q == 28'd0) || bq_valid;
+  // The beat that enters `next` on a shift.
+  logic [511:0] incoming_beat;
+  logic can_shift;
+  assign incoming_beat = (beats_left_q != 28'd0) ? beat_data : 512'd0;
+  assign can_shift = (beats_left_q == 28'd0) || beat_valid;
 
-  // Window W[-1..64] at x = base + o: input byte k = {nxt, cur, prev}[k], out j = in[o + j].
-  logic [129*8-1:0] win_in;
-  logic [66*8-1:0]  win;
-  assign win_in = {nxt_q, cur_q, prev_q};
+  // Window W[-1..64] at base + offset: source byte k = {next, current,
+  // previous}[k], window byte j = source[offset + j].
+  logic [129*8-1:0] window_source;
+  logic [66*8-1:0] window;
+  assign window_source = {next_q, current_q, previous_q};
   always_comb begin
-    logic [129*8-1:0] s1, s2;
-    // three stages of 4:1 byte muxes (shift by o[1:0], o[3:2]*4, o[5:4]*16)
-    s1 = win_in >> (8 * o_q[1:0]);
-    s2 = s1 >> (32 * o_q[3:2]);
-    win = 528'(s2 >> (128 * o_q[5:4]));
+    logic [129*8-1:0] shifted1, shifted2;
+    // three stages of 4:1 byte muxes (shift by offset[1:0], offset[3:2]*4, offset[5:4]*16)
+    shifted1 = window_source >> (8 * offset_q[1:0]);
+    shifted2 = shifted1 >> (32 * offset_q[3:2]);
+    window = 528'(shifted2 >> (128 * offset_q[5:4]));
   end
 
   // The window's visible LFs, cut from the beats' masks the same way.
-  logic [63:0] win_lfv;
+  logic [63:0] window_lf_visible;
   always_comb begin
-    logic [127:0] m, t1, t2;
-    m = {lf_nxt_q & vis_nxt_q, lf_cur_q & vis_cur_q};
-    t1 = m >> o_q[1:0];
-    t2 = t1 >> (4 * o_q[3:2]);
-    win_lfv = 64'(t2 >> (16 * o_q[5:4]));
+    logic [127:0] masks, shifted1, shifted2;
+    masks = {lf_next_q & visible_next_q, lf_current_q & visible_current_q};
+    shifted1 = masks >> offset_q[1:0];
+    shifted2 = shifted1 >> (4 * offset_q[3:2]);
+    window_lf_visible = 64'(shifted2 >> (16 * offset_q[5:4]));
   end
 
-  // LF search from x: in cur at >= o, else in nxt below o.
-  logic [63:0] m1, m2, p1, p2, oh_o;
-  logic        any1, any2, last1, last2;
-  logic [5:0]  nxt1, nxt2;  // one past the first LF (when that is not byte 63)
-  logic [6:0]  lim_now;
-  logic        lim64, stop_now, cr_at_o, lf_at_o;
-  assign m1    = lf_cur_q & vis_cur_q & therm_q;
-  assign m2    = lf_nxt_q & vis_nxt_q & ~therm_q;
-  assign any1  = |m1;
-  assign any2  = |m2;
-  assign p1    = sip_parse_pkg::pfx_incl(m1) << 1;       // bits above the first LF
-  assign p2    = sip_parse_pkg::pfx_incl(m2) << 1;
-  assign last1 = (m1 == 64'h8000_0000_0000_0000);
-  assign last2 = (m2 == 64'h8000_0000_0000_0000);
-  assign nxt1  = sip_parse_pkg::first_idx(m1 << 1);
-  assign nxt2  = sip_parse_pkg::first_idx(m2 << 1);
-  assign oh_o  = therm_q & ~(therm_q << 1);
-  assign cr_at_o = |(cr_cur_q & oh_o);
-  assign lf_at_o = |(lf_cur_q & oh_o);
+  // LF search from the chunk: in current at >= offset, else in next below offset.
+  logic [63:0] lf_in_current, lf_in_next, above_lf_current, above_lf_next, offset_one_hot;
+  logic any_lf_current, any_lf_next, lf_current_last, lf_next_last;
+  logic [5:0] after_lf_current, after_lf_next;  // one past the first LF (when that is not byte 63)
+  logic [6:0] limit_now;
+  logic limit_full, stop_now, cr_at_offset, lf_at_offset;
+  assign lf_in_current = lf_current_q & visible_current_q & thermometer_q;
+  assign lf_in_next = lf_next_q & visible_next_q & ~thermometer_q;
+  assign any_lf_current = |lf_in_current;
+  assign any_lf_next = |lf_in_next;
+  assign above_lf_current = sip_parse_pkg::prefix_or(lf_in_current) << 1;  // bits above the first LF
+  assign above_lf_next = sip_parse_pkg::prefix_or(lf_in_next) << 1;
+  assign lf_current_last = (lf_in_current == 64'h8000_0000_0000_0000);
+  assign lf_next_last = (lf_in_next == 64'h8000_0000_0000_0000);
+  assign after_lf_current = sip_parse_pkg::first_index(lf_in_current << 1);
+  assign after_lf_next = sip_parse_pkg::first_index(lf_in_next << 1);
+  assign offset_one_hot = thermometer_q & ~(thermometer_q << 1);
+  assign cr_at_offset = |(cr_current_q & offset_one_hot);
+  assign lf_at_offset = |(lf_current_q & offset_one_hot);
   always_comb begin
-    logic [UW+1:0] r;
-    r = {lrel_q[UW], lrel_q} - {{(UW-4){1'b0}}, o_q};
-    if (r[UW+1]) lim_now = 7'd0;
-    else if (r >= (UW+2)'(64)) lim_now = 7'd64;
-    else lim_now = r[6:0];
+    logic [POSITION_W+1:0] relative;
+    relative = {limit_relative_q[POSITION_W], limit_relative_q} - {{(POSITION_W-4){1'b0}}, offset_q};
+    if (relative[POSITION_W+1]) limit_now = 7'd0;
+    else if (relative >= (POSITION_W+2)'(64)) limit_now = 7'd64;
+    else limit_now = relative[6:0];
   end
-  // lim_now == 64: every window byte is visible (bits >= o of cur, < o of nxt)
-  assign lim64 = vis_cur_q[63] && (&(vis_nxt_q | therm_q));
-  assign stop_now = (first_q && (cr_at_o || lf_at_o)) || (!any1 && !any2 && !lim64);
+  // limit_now == 64: every window byte is visible (bits >= offset of current, < offset of next)
+  assign limit_full = visible_current_q[63] && (&(visible_next_q | thermometer_q));
+  assign stop_now = (first_q && (cr_at_offset || lf_at_offset)) || (!any_lf_current && !any_lf_next && !limit_full);
 
-  // ms + max_bytes - base = o + max_bytes; its visible masks from the low
-  // six bits' sum and registered flags on max_bytes / 64 (no wide compare)
-  logic [UW:0]  lim_a;
-  logic [6:0]   lim_lo_q;       // o + max_bytes % 64, registered in S_SETUP
-  logic         mz0_q, mz1_q, mz2_q;   // max_bytes / 64 == 0, == 1, == 2
-  logic         lim_c;                 // o + max_bytes % 64 >= 64
-  logic [6:0]   lim_lo_c;
-  assign lim_lo_c = {1'b0, o_q} + {1'b0, max_bytes[5:0]};
-  assign lim_c = lim_lo_c[6];
-  logic         small_q;        // max_bytes < 128
-  logic         lim_lt_q, lim_lt_d;   // ms + max_bytes < end
-  logic [63:0]  lim_vis0, lim_vis1;
-  assign lim_a  = (UW+1)'(o_q) + (UW+1)'(max_bytes);
-  always_ff @(posedge clk) begin
-    mz0_q <= (max_bytes[31:6] == 26'd0);
-    mz1_q <= (max_bytes[31:6] == 26'd1);
-    mz2_q <= (max_bytes[31:6] == 26'd2);
-    small_q <= (max_bytes[31:7] == 25'd0);
-    lim_lo_q <= lim_lo_c;
-    lim_lt_q <= lim_lt_d;
-  end
+  // message start + max_message_bytes - base = offset + max_message_bytes; its
+  // visible masks from the low six bits' sum and registered flags on
+  // max_message_bytes / 64 (no wide compare)
+  logic [POSITION_W:0] message_limit_relative;
+  logic [6:0] limit_low_q, limit_low_d;              // offset + max_message_bytes % 64, registered in S_SETUP
+  // max_message_bytes / 64 == 0, == 1, == 2
+  logic max_beats0_q, max_beats0_d, max_beats1_q, max_beats1_d, max_beats2_q, max_beats2_d;
+  logic limit_carry;                                 // offset + max_message_bytes % 64 >= 64
+  logic max_small_q, max_small_d;                    // max_message_bytes < 128
+  logic limit_before_end_q, limit_before_end_d;      // message start + max_message_bytes < segment end
+  logic [63:0] limit_visible0, limit_visible1;
+  assign limit_low_d = {1'b0, offset_q} + {1'b0, max_message_bytes[5:0]};
+  assign limit_carry = limit_low_d[6];
+  assign message_limit_relative = (POSITION_W+1)'(offset_q) + (POSITION_W+1)'(max_message_bytes);
   always_comb begin
-    // 64-byte count of lim_a = max_bytes / 64 + carry
-    if (mz0_q && !lim_lo_q[6]) lim_vis0 = sip_parse_pkg::below({1'b0, lim_lo_q[5:0]});
-    else lim_vis0 = {64{1'b1}};
-    if (mz0_q && !lim_lo_q[6]) lim_vis1 = 64'd0;
-    else if ((mz1_q && !lim_lo_q[6]) || (mz0_q && lim_lo_q[6])) lim_vis1 = sip_parse_pkg::below({1'b0, lim_lo_q[5:0]});
-    else lim_vis1 = {64{1'b1}};
+    max_beats0_d = (max_message_bytes[31:6] == 26'd0);
+    max_beats1_d = (max_message_bytes[31:6] == 26'd1);
+    max_beats2_d = (max_message_bytes[31:6] == 26'd2);
+    max_small_d = (max_message_bytes[31:7] == 25'd0);
+    // 64-byte count of message_limit_relative = max_message_bytes / 64 + carry
+    if (max_beats0_q && !limit_low_q[6]) limit_visible0 = sip_parse_pkg::below({1'b0, limit_low_q[5:0]});
+    else limit_visible0 = {64{1'b1}};
+    if (max_beats0_q && !limit_low_q[6]) limit_visible1 = 64'd0;
+    else if ((max_beats1_q && !limit_low_q[6]) || (max_beats0_q && limit_low_q[6]))
+      limit_visible1 = sip_parse_pkg::below({1'b0, limit_low_q[5:0]});
+    else limit_visible1 = {64{1'b1}};
   end
 
-  // Skip: first byte at >= tgt that is neither CR nor LF, inside the segment.
-  // (base is 64-aligned: tgt - base in [0, 64) is tgt's beat being base's)
-  logic [63:0]  skip_m;
-  logic         skip_in_cur, skip_found, seg_exhausted;
-  logic [5:0]   skip_pos;
-  assign skip_in_cur = (tgt_q[UW-1:6] == base_q[UW-1:6]);
-  assign skip_m = ~(lf_cur_q | cr_cur_q) & tlo_q & evis_cur_q;
-  assign skip_found = skip_in_cur && (skip_m != 64'd0);
-  assign skip_pos = sip_parse_pkg::first_idx(skip_m);
-  assign seg_exhausted = erel_q[UW] || (erel_q[UW-1:6] == '0) || (erel_q[UW-1:0] == UW'(64));
+  // Skip: first byte at >= target that is neither CR nor LF, inside the
+  // segment. (base is 64-aligned: target - base in [0, 64) is target's beat
+  // being base's)
+  logic [63:0] skip_mask;
+  logic target_in_current, skip_found, segment_exhausted;
+  logic [5:0] skip_index;
+  assign target_in_current = (target_q[POSITION_W-1:6] == base_q[POSITION_W-1:6]);
+  assign skip_mask = ~(lf_current_q | cr_current_q) & target_mask_q & end_visible_current_q;
+  assign skip_found = target_in_current && (skip_mask != 64'd0);
+  assign skip_index = sip_parse_pkg::first_index(skip_mask);
+  assign segment_exhausted = end_relative_q[POSITION_W] || (end_relative_q[POSITION_W-1:6] == '0) ||
+                             (end_relative_q[POSITION_W-1:0] == POSITION_W'(64));
 
   // ------------------------------------------------------------ next state
   always_comb begin
-    logic do_shift, do_pop;
-    st_d = st_q;
-    seg_idx_d = seg_idx_q;
-    cur_d = cur_q; nxt_d = nxt_q; lf_cur_d = lf_cur_q; lf_nxt_d = lf_nxt_q;
-    cr_cur_d = cr_cur_q; cr_nxt_d = cr_nxt_q; prev_d = prev_q; base_d = base_q;
-    nb_left_d = nb_left_q; fill_d = fill_q; end_d = end_q; stream_d = stream_q; o0_d = o0_q;
-    tgt_d = tgt_q; ms_d = ms_q; lrel_d = lrel_q;
-    erel_d = erel_q; evis_cur_d = evis_cur_q; evis_nxt_d = evis_nxt_q; tlo_d = tlo_q;
-    lim_lt_d = lim_lt_q;
-    e_lt2_d = e_lt2_q; e_eq2_d = e_eq2_q; l_lt2_d = l_lt2_q; l_eq2_d = l_eq2_q;
-    vis_cur_d = vis_cur_q; vis_nxt_d = vis_nxt_q; therm_d = therm_q; o_d = o_q;
-    first_d = first_q; sl_d = sl_q; pend_d = pend_q; epoch_d = epoch_q;
-    dq_pop = 1'b0;
-    do_shift = 1'b0;
-    do_pop = 1'b0;
-    tkv_d = 1'b0;
-    tkkind_d = sip_parse_pkg::TK_CHUNK;
-    tkx_d = {base_q[UW-1:6], o_q};
-    tkfirst_d = first_q;
-    tksl_d = sl_q;
-    tklim_d = lim_now;
-    tkwin_d = win;
-    tkend_d = end_q;
+    logic shift, take_beat;
+    state_d = state_q;
+    segment_index_d = segment_index_q;
+    current_d = current_q;
+    next_d = next_q;
+    lf_current_d = lf_current_q;
+    lf_next_d = lf_next_q;
+    cr_current_d = cr_current_q;
+    cr_next_d = cr_next_q;
+    previous_d = previous_q;
+    base_d = base_q;
+    beats_left_d = beats_left_q;
+    fill_d = fill_q;
+    segment_end_d = segment_end_q;
+    stream_d = stream_q;
+    segment_offset_d = segment_offset_q;
+    target_d = target_q;
+    message_start_d = message_start_q;
+    limit_relative_d = limit_relative_q;
+    end_relative_d = end_relative_q;
+    end_visible_current_d = end_visible_current_q;
+    end_visible_next_d = end_visible_next_q;
+    target_mask_d = target_mask_q;
+    limit_before_end_d = limit_before_end_q;
+    end_below2_d = end_below2_q;
+    end_equal2_d = end_equal2_q;
+    limit_below2_d = limit_below2_q;
+    limit_equal2_d = limit_equal2_q;
+    visible_current_d = visible_current_q;
+    visible_next_d = visible_next_q;
+    thermometer_d = thermometer_q;
+    offset_d = offset_q;
+    first_d = first_q;
+    start_line_d = start_line_q;
+    pending_shift_d = pending_shift_q;
+    epoch_d = epoch_q;
+    segment_ready = 1'b0;
+    shift = 1'b0;
+    take_beat = 1'b0;
+    emit = 1'b0;
+    token_kind_d = sip_parse_pkg::TOKEN_CHUNK;
+    token_position_d = {base_q[POSITION_W-1:6], offset_q};
+    token_first_d = first_q;
+    token_start_line_d = start_line_q;
+    token_limit_d = limit_now;
+    token_window_d = window;
+    token_segment_end_d = segment_end_q;
 
     // A command is taken whatever the pipeline does (no token leaves then).
-    if (cmd_valid && cmd_epoch == epoch_q && (st_q == S_RUN || st_q == S_WAIT)) begin
+    if (command_valid && command_epoch == epoch_q && (state_q == S_RUN || state_q == S_WAIT)) begin
       epoch_d = ~epoch_q;
-      pend_d = 1'b0;
-      if (cmd_jump) begin
-        tgt_d = cmd_target;
-        tlo_d = ~sip_parse_pkg::below({1'b0, cmd_target[5:0]});
-        st_d = S_SKIP;
+      pending_shift_d = 1'b0;
+      if (command_jump) begin
+        target_d = command_target;
+        target_mask_d = ~sip_parse_pkg::below({1'b0, command_target[5:0]});
+        state_d = S_SKIP;
       end else begin
-        st_d = S_DRAIN;
+        state_d = S_DRAIN;
       end
-    end else if (!stall) begin
-      begin
-        unique case (st_q)
-          S_FIN: ;
-          S_IDLE: begin
-            if (seg_idx_q == seg_count) begin
-              tkv_d = 1'b1;
-              tkkind_d = sip_parse_pkg::TK_RUNE;
-              st_d = S_FIN;
-            end else if (dq_valid) begin
-              dq_pop = 1'b1;
-              seg_idx_d = seg_idx_q + 32'd1;
-              stream_d = dq_stream;
-              o0_d = dq_o0;
-              end_d = UW'({26'd0, dq_o0}) + UW'(dq_len);
-              // the reader requests no beat for an empty segment
-              nb_left_d = (dq_len == 32'd0) ? 28'd0 : 28'((UW'({26'd0, dq_o0}) + UW'(dq_len) + UW'(63)) >> 6);
-              tkv_d = 1'b1;
-              tkkind_d = sip_parse_pkg::TK_SEGB;
-              tkx_d = UW'({26'd0, dq_o0});
-              tkend_d = UW'({26'd0, dq_o0}) + UW'(dq_len);
-              fill_d = 2'd0;
-              tgt_d = UW'({26'd0, dq_o0});
-              tlo_d = ~sip_parse_pkg::below({1'b0, dq_o0});
-              st_d = (dq_len == 32'd0) ? S_SEG0 : S_FILL;
+    end else if (token_credit) begin
+      unique case (state_q)
+        S_FINISHED: ;
+        S_IDLE: begin
+          if (segment_index_q == segment_count) begin
+            emit = 1'b1;
+            token_kind_d = sip_parse_pkg::TOKEN_RUN_END;
+            state_d = S_FINISHED;
+          end else if (segment_valid) begin
+            segment_ready = 1'b1;
+            segment_index_d = segment_index_q + 32'd1;
+            stream_d = segment_stream;
+            segment_offset_d = segment_offset;
+            segment_end_d = POSITION_W'({26'd0, segment_offset}) + POSITION_W'(segment_length);
+            // the reader requests no beat for an empty segment
+            beats_left_d = (segment_length == 32'd0) ? 28'd0 :
+                           28'((POSITION_W'({26'd0, segment_offset}) + POSITION_W'(segment_length) + POSITION_W'(63)) >> 6);
+            emit = 1'b1;
+            token_kind_d = sip_parse_pkg::TOKEN_SEGMENT_BEGIN;
+            token_position_d = POSITION_W'({26'd0, segment_offset});
+            token_segment_end_d = POSITION_W'({26'd0, segment_offset}) + POSITION_W'(segment_length);
+            fill_d = 2'd0;
+            target_d = POSITION_W'({26'd0, segment_offset});
+            target_mask_d = ~sip_parse_pkg::below({1'b0, segment_offset});
+            state_d = (segment_length == 32'd0) ? S_EMPTY_SEGMENT : S_FILL;
+          end
+        end
+        S_EMPTY_SEGMENT: begin  // empty segment: nothing consumed
+          emit = 1'b1;
+          token_kind_d = sip_parse_pkg::TOKEN_SEGMENT_END;
+          token_position_d = POSITION_W'({26'd0, segment_offset_q});
+          state_d = S_DRAIN;
+        end
+        S_FILL: begin
+          if (can_shift) begin
+            shift = 1'b1;
+            fill_d = fill_q + 2'd1;
+            if (fill_q == 2'd1) begin
+              base_d = '0;
+              state_d = S_SKIP;
             end
           end
-          S_SEG0: begin  // empty segment: nothing consumed
-            tkv_d = 1'b1;
-            tkkind_d = sip_parse_pkg::TK_SEGE;
-            tkx_d = UW'({26'd0, o0_q});
-            st_d = S_DRAIN;
+        end
+        S_SKIP: begin
+          if (!target_in_current) begin
+            if (can_shift) shift = 1'b1;
+          end else if (skip_found) begin
+            message_start_d = {base_q[POSITION_W-1:6], skip_index};
+            offset_d = skip_index;
+            thermometer_d = sip_parse_pkg::prefix_or(skip_mask);  // bits >= skip_index
+            state_d = S_SETUP;
+          end else if (segment_exhausted) begin
+            emit = 1'b1;
+            token_kind_d = sip_parse_pkg::TOKEN_SEGMENT_END;
+            token_position_d = segment_end_q;
+            state_d = S_DRAIN;
+          end else if (can_shift) begin
+            shift = 1'b1;
+            target_d = base_q + POSITION_W'(64);
+            target_mask_d = {64{1'b1}};
           end
-          S_FILL: begin
+        end
+        S_SETUP: begin
+          // limit = min(message start + max_message_bytes, segment end), relative
+          // to base (message start = base + offset); max_message_bytes >= 128
+          // leaves both beats fully visible up to the limit, a smaller one takes
+          // a second cycle (S_SETUP2) for the masks
+          limit_before_end_d = (message_limit_relative < end_relative_q);
+          if (limit_before_end_d) begin
+            limit_relative_d = message_limit_relative;
+            visible_current_d = {64{1'b1}};
+            visible_next_d = {64{1'b1}};
+            // message_limit_relative / 64 = max_message_bytes / 64 + carry of
+            // offset + max_message_bytes % 64
+            limit_below2_d = max_beats0_q || (max_beats1_q && !limit_carry);
+            limit_equal2_d = (max_beats2_q && !limit_carry) || (max_beats1_q && limit_carry);
+          end else begin
+            limit_relative_d = end_relative_q;
+            visible_current_d = end_visible_current_q;
+            visible_next_d = end_visible_next_q;
+            limit_below2_d = end_below2_q;
+            limit_equal2_d = end_equal2_q;
+          end
+          emit = 1'b1;
+          token_kind_d = sip_parse_pkg::TOKEN_MESSAGE_BEGIN;
+          token_position_d = message_start_q;
+          first_d = 1'b1;
+          start_line_d = 1'b1;
+          state_d = max_small_q ? S_SETUP2 : S_RUN;
+        end
+        S_SETUP2: begin
+          if (limit_before_end_q) begin
+            visible_current_d = limit_visible0;
+            visible_next_d = limit_visible1;
+          end
+          state_d = S_RUN;
+        end
+        S_RUN: begin
+          if (pending_shift_q) begin
             if (can_shift) begin
-              do_shift = 1'b1;
-              fill_d = fill_q + 2'd1;
-              if (fill_q == 2'd1) begin
-                base_d = '0;
-                st_d = S_SKIP;
-              end
+              shift = 1'b1;
+              pending_shift_d = 1'b0;
             end
-          end
-          S_SKIP: begin
-            if (!skip_in_cur) begin
-              if (can_shift) do_shift = 1'b1;
-            end else if (skip_found) begin
-              ms_d = {base_q[UW-1:6], skip_pos};
-              o_d = skip_pos;
-              therm_d = sip_parse_pkg::pfx_incl(skip_m);  // bits >= skip_pos
-              st_d = S_SETUP;
-            end else if (seg_exhausted) begin
-              tkv_d = 1'b1;
-              tkkind_d = sip_parse_pkg::TK_SEGE;
-              tkx_d = end_q;
-              st_d = S_DRAIN;
-            end else if (can_shift) begin
-              do_shift = 1'b1;
-              tgt_d = base_q + UW'(64);
-              tlo_d = {64{1'b1}};
-            end
-          end
-          S_SETUP: begin
-            // limit = min(ms + max_bytes, end), relative to base (ms = base + o);
-            // max_bytes >= 128 leaves both beats fully visible up to the limit,
-            // a smaller one takes a second cycle (S_SETUP2) for the masks
-            lim_lt_d = (lim_a < erel_q);
-            if (lim_lt_d) begin
-              lrel_d = lim_a;
-              vis_cur_d = {64{1'b1}};
-              vis_nxt_d = {64{1'b1}};
-              // lim_a / 64 = max_bytes / 64 + carry of o + max_bytes % 64
-              l_lt2_d = mz0_q || (mz1_q && !lim_c);
-              l_eq2_d = (mz2_q && !lim_c) || (mz1_q && lim_c);
-            end else begin
-              lrel_d = erel_q;
-              vis_cur_d = evis_cur_q;
-              vis_nxt_d = evis_nxt_q;
-              l_lt2_d = e_lt2_q;
-              l_eq2_d = e_eq2_q;
-            end
-            tkv_d = 1'b1;
-            tkkind_d = sip_parse_pkg::TK_MSGB;
-            tkx_d = ms_q;
-            first_d = 1'b1;
-            sl_d = 1'b1;
-            st_d = small_q ? S_SETUP2 : S_RUN;
-          end
-          S_SETUP2: begin
-            if (lim_lt_q) begin
-              vis_cur_d = lim_vis0;
-              vis_nxt_d = lim_vis1;
-            end
-            st_d = S_RUN;
-          end
-          S_RUN: begin
-            if (pend_q) begin
-              if (can_shift) begin
-                do_shift = 1'b1;
-                pend_d = 1'b0;
-              end
-            end else if (can_shift || (any1 && !last1)) begin
-              // emit the chunk at x = base + o
-              tkv_d = 1'b1;
-              if (any1) begin
-                first_d = 1'b1;
-                sl_d = 1'b0;
-                if (last1) begin
-                  do_shift = 1'b1;
-                  therm_d = {64{1'b1}};
-                  o_d = 6'd0;
-                end else begin
-                  therm_d = p1;
-                  o_d = nxt1;
-                end
-              end else if (any2) begin
-                first_d = 1'b1;
-                sl_d = 1'b0;
-                do_shift = 1'b1;
-                if (last2) begin
-                  pend_d = 1'b1;
-                  therm_d = {64{1'b1}};
-                  o_d = 6'd0;
-                end else begin
-                  therm_d = p2;
-                  o_d = nxt2;
-                end
+          end else if (can_shift || (any_lf_current && !lf_current_last)) begin
+            // emit the chunk at base + offset
+            emit = 1'b1;
+            if (any_lf_current) begin
+              first_d = 1'b1;
+              start_line_d = 1'b0;
+              if (lf_current_last) begin
+                shift = 1'b1;
+                thermometer_d = {64{1'b1}};
+                offset_d = 6'd0;
               end else begin
-                first_d = 1'b0;
-                do_shift = 1'b1;
+                thermometer_d = above_lf_current;
+                offset_d = after_lf_current;
               end
-              if (stop_now) begin
-                if (stream_q) begin
-                  st_d = S_WAIT;          // the walker says where the next message starts
-                end else begin
-                  // A datagram holds one message: whatever the walker decides,
-                  // the segment is done. Move on now; the walker's command for
-                  // this message will carry the old epoch and be ignored.
-                  epoch_d = ~epoch_q;
-                  st_d = S_DRAIN;
-                end
+            end else if (any_lf_next) begin
+              first_d = 1'b1;
+              start_line_d = 1'b0;
+              shift = 1'b1;
+              if (lf_next_last) begin
+                pending_shift_d = 1'b1;
+                thermometer_d = {64{1'b1}};
+                offset_d = 6'd0;
+              end else begin
+                thermometer_d = above_lf_next;
+                offset_d = after_lf_next;
+              end
+            end else begin
+              first_d = 1'b0;
+              shift = 1'b1;
+            end
+            if (stop_now) begin
+              if (stream_q) begin
+                state_d = S_WAIT;  // the walker says where the next message starts
+              end else begin
+                // A datagram holds one message: whatever the walker decides,
+                // the segment is done. Move on now; the walker's command for
+                // this message will carry the old epoch and be ignored.
+                epoch_d = ~epoch_q;
+                state_d = S_DRAIN;
               end
             end
           end
-          S_WAIT: ;
-          S_DRAIN: begin
-            if (nb_left_q == 28'd0) begin
-              st_d = S_IDLE;
-            end else if (bq_valid) begin
-              do_pop = 1'b1;
-            end
+        end
+        S_WAIT: ;
+        S_DRAIN: begin
+          if (beats_left_q == 28'd0) begin
+            state_d = S_IDLE;
+          end else if (beat_valid) begin
+            take_beat = 1'b1;
           end
-          default: st_d = S_FIN;
-        endcase
-      end
+        end
+        default: state_d = S_FINISHED;
+      endcase
     end
     if (run_start) begin
-      st_d = S_IDLE;
-      seg_idx_d = 32'd0;
+      state_d = S_IDLE;
+      segment_index_d = 32'd0;
       epoch_d = 1'b0;
     end
 
-    if (do_shift) begin
-      prev_d = cur_q[511:504];
-      cur_d = nxt_q;
-      lf_cur_d = lf_nxt_q;
-      cr_cur_d = cr_nxt_q;
-      nxt_d = in_beat;
-      lf_nxt_d = mask_eq(in_beat, 8'h0A);
-      cr_nxt_d = mask_eq(in_beat, 8'h0D);
-      base_d = base_q + UW'(64);
-      erel_d = erel_q - (UW+1)'(64);
-      evis_cur_d = evis_nxt_q;
-      evis_nxt_d = vis_f(e_lt2_q, e_eq2_q, erel_q[5:0]);
-      e_lt2_d = lt_k(erel_q, 2'd3);
-      e_eq2_d = eq_k(erel_q, 2'd3);
-      if (st_q == S_FILL && fill_q == 2'd1) begin
+    if (shift) begin
+      previous_d = current_q[511:504];
+      current_d = next_q;
+      lf_current_d = lf_next_q;
+      cr_current_d = cr_next_q;
+      next_d = incoming_beat;
+      lf_next_d = byte_mask(incoming_beat, 8'h0A);
+      cr_next_d = byte_mask(incoming_beat, 8'h0D);
+      base_d = base_q + POSITION_W'(64);
+      end_relative_d = end_relative_q - (POSITION_W+1)'(64);
+      end_visible_current_d = end_visible_next_q;
+      end_visible_next_d = visible_from_flags(end_below2_q, end_equal2_q, end_relative_q[5:0]);
+      end_below2_d = beats_below(end_relative_q, 2'd3);
+      end_equal2_d = beats_equal(end_relative_q, 2'd3);
+      if (state_q == S_FILL && fill_q == 2'd1) begin
         base_d = '0;
-        erel_d = {1'b0, end_q};
-        evis_cur_d = end_vis0_q;
-        evis_nxt_d = end_vis1_q;
-        e_lt2_d = end_lt2_q;
-        e_eq2_d = end_eq2_q;
+        end_relative_d = {1'b0, segment_end_q};
+        end_visible_current_d = segment_end_visible0_q;
+        end_visible_next_d = segment_end_visible1_q;
+        end_below2_d = segment_end_below2_q;
+        end_equal2_d = segment_end_equal2_q;
       end
-      lrel_d = lrel_q - (UW+1)'(64);
-      vis_cur_d = vis_nxt_q;
-      vis_nxt_d = vis_f(l_lt2_q, l_eq2_q, lrel_q[5:0]);
-      l_lt2_d = lt_k(lrel_q, 2'd3);
-      l_eq2_d = eq_k(lrel_q, 2'd3);
-      if (nb_left_q != 28'd0) do_pop = 1'b1;
+      limit_relative_d = limit_relative_q - (POSITION_W+1)'(64);
+      visible_current_d = visible_next_q;
+      visible_next_d = visible_from_flags(limit_below2_q, limit_equal2_q, limit_relative_q[5:0]);
+      limit_below2_d = beats_below(limit_relative_q, 2'd3);
+      limit_equal2_d = beats_equal(limit_relative_q, 2'd3);
+      if (beats_left_q != 28'd0) take_beat = 1'b1;
     end
-    bq_pop = do_pop;
-    if (do_pop) nb_left_d = nb_left_q - 28'd1;
+    beat_ready = take_beat;
+    if (take_beat) beats_left_d = beats_left_q - 28'd1;
+
+    // the token register
+    token_valid_d = token_credit && emit;  // the analyzer takes the token register every cycle
+    token_epoch_d = epoch_q;               // a token belongs to the epoch it was cut in
+    token_lf_visible_d = window_lf_visible;
+    token_stream_d = stream_d;
+    token_segment_offset_d = segment_offset_d;
   end
 
   // ------------------------------------------------------------ registers
   always_ff @(posedge clk) begin
     if (!rst_n) begin
-      st_q <= S_FIN;
-      seg_idx_q <= 32'd0;
+      state_q <= S_FINISHED;
+      segment_index_q <= 32'd0;
       epoch_q <= 1'b0;
-      pend_q <= 1'b0;
-      nb_left_q <= 28'd0;
-      tk_valid <= 1'b0;
+      pending_shift_q <= 1'b0;
+      beats_left_q <= 28'd0;
+      token_valid_q <= 1'b0;
     end else begin
-      st_q <= st_d;
-      seg_idx_q <= seg_idx_d;
+      state_q <= state_d;
+      segment_index_q <= segment_index_d;
       epoch_q <= epoch_d;
-      pend_q <= pend_d;
-      nb_left_q <= nb_left_d;
-      tk_valid <= !stall && tkv_d;   // the analyzer takes the token register every cycle
-    end
-    cur_q <= cur_d; nxt_q <= nxt_d; lf_cur_q <= lf_cur_d; lf_nxt_q <= lf_nxt_d;
-    cr_cur_q <= cr_cur_d; cr_nxt_q <= cr_nxt_d; prev_q <= prev_d; base_q <= base_d;
-    fill_q <= fill_d; end_q <= end_d; stream_q <= stream_d; o0_q <= o0_d;
-    tgt_q <= tgt_d; ms_q <= ms_d; lrel_q <= lrel_d;
-    erel_q <= erel_d; evis_cur_q <= evis_cur_d; evis_nxt_q <= evis_nxt_d; tlo_q <= tlo_d;
-    e_lt2_q <= e_lt2_d; e_eq2_q <= e_eq2_d; l_lt2_q <= l_lt2_d; l_eq2_q <= l_eq2_d;
-    vis_cur_q <= vis_cur_d; vis_nxt_q <= vis_nxt_d; therm_q <= therm_d; o_q <= o_d;
-    first_q <= first_d; sl_q <= sl_d;
-    if (!stall) begin
-      tk_epoch <= epoch_q;  // a token belongs to the epoch it was cut in
-      tk_kind <= tkkind_d;
-      tk_x <= tkx_d;
-      tk_first <= tkfirst_d;
-      tk_sl <= tksl_d;
-      tk_lim <= tklim_d;
-      tk_win <= tkwin_d;
-      tk_lfv <= win_lfv;
-      tk_stream <= stream_d;
-      tk_o0 <= o0_d;
-      tk_end <= tkend_d;
+      pending_shift_q <= pending_shift_d;
+      beats_left_q <= beats_left_d;
+      token_valid_q <= token_valid_d;
     end
   end
+
+  always_ff @(posedge clk) begin
+    current_q <= current_d;
+    next_q <= next_d;
+    lf_current_q <= lf_current_d;
+    lf_next_q <= lf_next_d;
+    cr_current_q <= cr_current_d;
+    cr_next_q <= cr_next_d;
+    previous_q <= previous_d;
+    base_q <= base_d;
+    fill_q <= fill_d;
+    segment_end_q <= segment_end_d;
+    stream_q <= stream_d;
+    segment_offset_q <= segment_offset_d;
+    target_q <= target_d;
+    message_start_q <= message_start_d;
+    limit_relative_q <= limit_relative_d;
+    end_relative_q <= end_relative_d;
+    end_visible_current_q <= end_visible_current_d;
+    end_visible_next_q <= end_visible_next_d;
+    target_mask_q <= target_mask_d;
+    end_below2_q <= end_below2_d;
+    end_equal2_q <= end_equal2_d;
+    limit_below2_q <= limit_below2_d;
+    limit_equal2_q <= limit_equal2_d;
+    visible_current_q <= visible_current_d;
+    visible_next_q <= visible_next_d;
+    thermometer_q <= thermometer_d;
+    offset_q <= offset_d;
+    first_q <= first_d;
+    start_line_q <= start_line_d;
+    segment_end_visible0_q <= segment_end_visible0_d;
+    segment_end_visible1_q <= segment_end_visible1_d;
+    segment_end_below2_q <= segment_end_below2_d;
+    segment_end_equal2_q <= segment_end_equal2_d;
+    max_beats0_q <= max_beats0_d;
+    max_beats1_q <= max_beats1_d;
+    max_beats2_q <= max_beats2_d;
+    max_small_q <= max_small_d;
+    limit_low_q <= limit_low_d;
+    limit_before_end_q <= limit_before_end_d;
+  end
+
+  always_ff @(posedge clk) begin
+    if (token_credit) begin
+      token_epoch_q <= token_epoch_d;
+      token_kind_q <= token_kind_d;
+      token_position_q <= token_position_d;
+      token_first_q <= token_first_d;
+      token_start_line_q <= token_start_line_d;
+      token_limit_q <= token_limit_d;
+      token_window_q <= token_window_d;
+      token_lf_visible_q <= token_lf_visible_d;
+      token_stream_q <= token_stream_d;
+      token_segment_offset_q <= token_segment_offset_d;
+      token_segment_end_q <= token_segment_end_d;
+    end
+  end
+
+  assign token_valid = token_valid_q;
+  assign token_epoch = token_epoch_q;
+  assign token_kind = token_kind_q;
+  assign token_position = token_position_q;
+  assign token_first = token_first_q;
+  assign token_start_line = token_start_line_q;
+  assign token_limit = token_limit_q;
+  assign token_window = token_window_q;
+  assign token_lf_visible = token_lf_visible_q;
+  assign token_stream = token_stream_q;
+  assign token_segment_offset = token_segment_offset_q;
+  assign token_segment_end = token_segment_end_q;
+
 endmodule
 
 `default_nettype wire

@@ -5,467 +5,469 @@
 `default_nettype none
 
 module sip_parse_names (
-    input  wire  [19*8-1:0] name,      // bytes 0..18 of the line, byte 0 in [7:0]
-    output logic [46:0]     match,     // bit k: the line starts with name k (bit 0 unused, 0)
-    output logic [5:0]      compact    // HeaderId of byte 0 as a compact form, 0 if none
+  input  wire logic [19*8-1:0] name,     // bytes 0..18 of the line, byte 0 in [7:0]
+  output logic [46:0]          match,    // bit k: the line starts with name k (bit 0 unused, 0)
+  output logic [5:0]           compact   // HeaderId of byte 0 as a compact form, 0 if none
 );
-  logic [7:0] b [19];
+
+  logic [7:0] name_byte [19];
   always_comb begin
-    for (int i = 0; i < 19; i++) b[i] = name[i*8 +: 8];
+    for (int i = 0; i < 19; i++) name_byte[i] = name[i*8 +: 8];
   end
+
   assign match[0] = 1'b0;
-  assign match[1] = ((b[0] | 8'h20) == 8'h76) &
-      ((b[1] | 8'h20) == 8'h69) &
-      ((b[2] | 8'h20) == 8'h61);  // Via
-  assign match[2] = ((b[0] | 8'h20) == 8'h66) &
-      ((b[1] | 8'h20) == 8'h72) &
-      ((b[2] | 8'h20) == 8'h6f) &
-      ((b[3] | 8'h20) == 8'h6d);  // From
-  assign match[3] = ((b[0] | 8'h20) == 8'h74) &
-      ((b[1] | 8'h20) == 8'h6f);  // To
-  assign match[4] = ((b[0] | 8'h20) == 8'h63) &
-      ((b[1] | 8'h20) == 8'h61) &
-      ((b[2] | 8'h20) == 8'h6c) &
-      ((b[3] | 8'h20) == 8'h6c) &
-      (b[4] == 8'h2d) &
-      ((b[5] | 8'h20) == 8'h69) &
-      ((b[6] | 8'h20) == 8'h64);  // Call-ID
-  assign match[5] = ((b[0] | 8'h20) == 8'h63) &
-      ((b[1] | 8'h20) == 8'h73) &
-      ((b[2] | 8'h20) == 8'h65) &
-      ((b[3] | 8'h20) == 8'h71);  // CSeq
-  assign match[6] = ((b[0] | 8'h20) == 8'h63) &
-      ((b[1] | 8'h20) == 8'h6f) &
-      ((b[2] | 8'h20) == 8'h6e) &
-      ((b[3] | 8'h20) == 8'h74) &
-      ((b[4] | 8'h20) == 8'h61) &
-      ((b[5] | 8'h20) == 8'h63) &
-      ((b[6] | 8'h20) == 8'h74);  // Contact
-  assign match[7] = ((b[0] | 8'h20) == 8'h63) &
-      ((b[1] | 8'h20) == 8'h6f) &
-      ((b[2] | 8'h20) == 8'h6e) &
-      ((b[3] | 8'h20) == 8'h74) &
-      ((b[4] | 8'h20) == 8'h65) &
-      ((b[5] | 8'h20) == 8'h6e) &
-      ((b[6] | 8'h20) == 8'h74) &
-      (b[7] == 8'h2d) &
-      ((b[8] | 8'h20) == 8'h6c) &
-      ((b[9] | 8'h20) == 8'h65) &
-      ((b[10] | 8'h20) == 8'h6e) &
-      ((b[11] | 8'h20) == 8'h67) &
-      ((b[12] | 8'h20) == 8'h74) &
-      ((b[13] | 8'h20) == 8'h68);  // Content-Length
-  assign match[8] = ((b[0] | 8'h20) == 8'h63) &
-      ((b[1] | 8'h20) == 8'h6f) &
-      ((b[2] | 8'h20) == 8'h6e) &
-      ((b[3] | 8'h20) == 8'h74) &
-      ((b[4] | 8'h20) == 8'h65) &
-      ((b[5] | 8'h20) == 8'h6e) &
-      ((b[6] | 8'h20) == 8'h74) &
-      (b[7] == 8'h2d) &
-      ((b[8] | 8'h20) == 8'h74) &
-      ((b[9] | 8'h20) == 8'h79) &
-      ((b[10] | 8'h20) == 8'h70) &
-      ((b[11] | 8'h20) == 8'h65);  // Content-Type
-  assign match[9] = ((b[0] | 8'h20) == 8'h6d) &
-      ((b[1] | 8'h20) == 8'h61) &
-      ((b[2] | 8'h20) == 8'h78) &
-      (b[3] == 8'h2d) &
-      ((b[4] | 8'h20) == 8'h66) &
-      ((b[5] | 8'h20) == 8'h6f) &
-      ((b[6] | 8'h20) == 8'h72) &
-      ((b[7] | 8'h20) == 8'h77) &
-      ((b[8] | 8'h20) == 8'h61) &
-      ((b[9] | 8'h20) == 8'h72) &
-      ((b[10] | 8'h20) == 8'h64) &
-      ((b[11] | 8'h20) == 8'h73);  // Max-Forwards
-  assign match[10] = ((b[0] | 8'h20) == 8'h72) &
-      ((b[1] | 8'h20) == 8'h6f) &
-      ((b[2] | 8'h20) == 8'h75) &
-      ((b[3] | 8'h20) == 8'h74) &
-      ((b[4] | 8'h20) == 8'h65);  // Route
-  assign match[11] = ((b[0] | 8'h20) == 8'h72) &
-      ((b[1] | 8'h20) == 8'h65) &
-      ((b[2] | 8'h20) == 8'h63) &
-      ((b[3] | 8'h20) == 8'h6f) &
-      ((b[4] | 8'h20) == 8'h72) &
-      ((b[5] | 8'h20) == 8'h64) &
-      (b[6] == 8'h2d) &
-      ((b[7] | 8'h20) == 8'h72) &
-      ((b[8] | 8'h20) == 8'h6f) &
-      ((b[9] | 8'h20) == 8'h75) &
-      ((b[10] | 8'h20) == 8'h74) &
-      ((b[11] | 8'h20) == 8'h65);  // Record-Route
-  assign match[12] = ((b[0] | 8'h20) == 8'h73) &
-      ((b[1] | 8'h20) == 8'h75) &
-      ((b[2] | 8'h20) == 8'h70) &
-      ((b[3] | 8'h20) == 8'h70) &
-      ((b[4] | 8'h20) == 8'h6f) &
-      ((b[5] | 8'h20) == 8'h72) &
-      ((b[6] | 8'h20) == 8'h74) &
-      ((b[7] | 8'h20) == 8'h65) &
-      ((b[8] | 8'h20) == 8'h64);  // Supported
-  assign match[13] = ((b[0] | 8'h20) == 8'h72) &
-      ((b[1] | 8'h20) == 8'h65) &
-      ((b[2] | 8'h20) == 8'h71) &
-      ((b[3] | 8'h20) == 8'h75) &
-      ((b[4] | 8'h20) == 8'h69) &
-      ((b[5] | 8'h20) == 8'h72) &
-      ((b[6] | 8'h20) == 8'h65);  // Require
-  assign match[14] = ((b[0] | 8'h20) == 8'h70) &
-      ((b[1] | 8'h20) == 8'h72) &
-      ((b[2] | 8'h20) == 8'h6f) &
-      ((b[3] | 8'h20) == 8'h78) &
-      ((b[4] | 8'h20) == 8'h79) &
-      (b[5] == 8'h2d) &
-      ((b[6] | 8'h20) == 8'h72) &
-      ((b[7] | 8'h20) == 8'h65) &
-      ((b[8] | 8'h20) == 8'h71) &
-      ((b[9] | 8'h20) == 8'h75) &
-      ((b[10] | 8'h20) == 8'h69) &
-      ((b[11] | 8'h20) == 8'h72) &
-      ((b[12] | 8'h20) == 8'h65);  // Proxy-Require
-  assign match[15] = ((b[0] | 8'h20) == 8'h75) &
-      ((b[1] | 8'h20) == 8'h6e) &
-      ((b[2] | 8'h20) == 8'h73) &
-      ((b[3] | 8'h20) == 8'h75) &
-      ((b[4] | 8'h20) == 8'h70) &
-      ((b[5] | 8'h20) == 8'h70) &
-      ((b[6] | 8'h20) == 8'h6f) &
-      ((b[7] | 8'h20) == 8'h72) &
-      ((b[8] | 8'h20) == 8'h74) &
-      ((b[9] | 8'h20) == 8'h65) &
-      ((b[10] | 8'h20) == 8'h64);  // Unsupported
-  assign match[16] = ((b[0] | 8'h20) == 8'h61) &
-      ((b[1] | 8'h20) == 8'h6c) &
-      ((b[2] | 8'h20) == 8'h6c) &
-      ((b[3] | 8'h20) == 8'h6f) &
-      ((b[4] | 8'h20) == 8'h77);  // Allow
-  assign match[17] = ((b[0] | 8'h20) == 8'h61) &
-      ((b[1] | 8'h20) == 8'h63) &
-      ((b[2] | 8'h20) == 8'h63) &
-      ((b[3] | 8'h20) == 8'h65) &
-      ((b[4] | 8'h20) == 8'h70) &
-      ((b[5] | 8'h20) == 8'h74);  // Accept
-  assign match[18] = ((b[0] | 8'h20) == 8'h63) &
-      ((b[1] | 8'h20) == 8'h6f) &
-      ((b[2] | 8'h20) == 8'h6e) &
-      ((b[3] | 8'h20) == 8'h74) &
-      ((b[4] | 8'h20) == 8'h65) &
-      ((b[5] | 8'h20) == 8'h6e) &
-      ((b[6] | 8'h20) == 8'h74) &
-      (b[7] == 8'h2d) &
-      ((b[8] | 8'h20) == 8'h65) &
-      ((b[9] | 8'h20) == 8'h6e) &
-      ((b[10] | 8'h20) == 8'h63) &
-      ((b[11] | 8'h20) == 8'h6f) &
-      ((b[12] | 8'h20) == 8'h64) &
-      ((b[13] | 8'h20) == 8'h69) &
-      ((b[14] | 8'h20) == 8'h6e) &
-      ((b[15] | 8'h20) == 8'h67);  // Content-Encoding
-  assign match[19] = ((b[0] | 8'h20) == 8'h65) &
-      ((b[1] | 8'h20) == 8'h78) &
-      ((b[2] | 8'h20) == 8'h70) &
-      ((b[3] | 8'h20) == 8'h69) &
-      ((b[4] | 8'h20) == 8'h72) &
-      ((b[5] | 8'h20) == 8'h65) &
-      ((b[6] | 8'h20) == 8'h73);  // Expires
-  assign match[20] = ((b[0] | 8'h20) == 8'h73) &
-      ((b[1] | 8'h20) == 8'h75) &
-      ((b[2] | 8'h20) == 8'h62) &
-      ((b[3] | 8'h20) == 8'h6a) &
-      ((b[4] | 8'h20) == 8'h65) &
-      ((b[5] | 8'h20) == 8'h63) &
-      ((b[6] | 8'h20) == 8'h74);  // Subject
-  assign match[21] = ((b[0] | 8'h20) == 8'h65) &
-      ((b[1] | 8'h20) == 8'h76) &
-      ((b[2] | 8'h20) == 8'h65) &
-      ((b[3] | 8'h20) == 8'h6e) &
-      ((b[4] | 8'h20) == 8'h74);  // Event
-  assign match[22] = ((b[0] | 8'h20) == 8'h72) &
-      ((b[1] | 8'h20) == 8'h65) &
-      ((b[2] | 8'h20) == 8'h66) &
-      ((b[3] | 8'h20) == 8'h65) &
-      ((b[4] | 8'h20) == 8'h72) &
-      (b[5] == 8'h2d) &
-      ((b[6] | 8'h20) == 8'h74) &
-      ((b[7] | 8'h20) == 8'h6f);  // Refer-To
-  assign match[23] = ((b[0] | 8'h20) == 8'h72) &
-      ((b[1] | 8'h20) == 8'h65) &
-      ((b[2] | 8'h20) == 8'h66) &
-      ((b[3] | 8'h20) == 8'h65) &
-      ((b[4] | 8'h20) == 8'h72) &
-      ((b[5] | 8'h20) == 8'h72) &
-      ((b[6] | 8'h20) == 8'h65) &
-      ((b[7] | 8'h20) == 8'h64) &
-      (b[8] == 8'h2d) &
-      ((b[9] | 8'h20) == 8'h62) &
-      ((b[10] | 8'h20) == 8'h79);  // Referred-By
-  assign match[24] = ((b[0] | 8'h20) == 8'h61) &
-      ((b[1] | 8'h20) == 8'h75) &
-      ((b[2] | 8'h20) == 8'h74) &
-      ((b[3] | 8'h20) == 8'h68) &
-      ((b[4] | 8'h20) == 8'h6f) &
-      ((b[5] | 8'h20) == 8'h72) &
-      ((b[6] | 8'h20) == 8'h69) &
-      ((b[7] | 8'h20) == 8'h7a) &
-      ((b[8] | 8'h20) == 8'h61) &
-      ((b[9] | 8'h20) == 8'h74) &
-      ((b[10] | 8'h20) == 8'h69) &
-      ((b[11] | 8'h20) == 8'h6f) &
-      ((b[12] | 8'h20) == 8'h6e);  // Authorization
-  assign match[25] = ((b[0] | 8'h20) == 8'h70) &
-      ((b[1] | 8'h20) == 8'h72) &
-      ((b[2] | 8'h20) == 8'h6f) &
-      ((b[3] | 8'h20) == 8'h78) &
-      ((b[4] | 8'h20) == 8'h79) &
-      (b[5] == 8'h2d) &
-      ((b[6] | 8'h20) == 8'h61) &
-      ((b[7] | 8'h20) == 8'h75) &
-      ((b[8] | 8'h20) == 8'h74) &
-      ((b[9] | 8'h20) == 8'h68) &
-      ((b[10] | 8'h20) == 8'h6f) &
-      ((b[11] | 8'h20) == 8'h72) &
-      ((b[12] | 8'h20) == 8'h69) &
-      ((b[13] | 8'h20) == 8'h7a) &
-      ((b[14] | 8'h20) == 8'h61) &
-      ((b[15] | 8'h20) == 8'h74) &
-      ((b[16] | 8'h20) == 8'h69) &
-      ((b[17] | 8'h20) == 8'h6f) &
-      ((b[18] | 8'h20) == 8'h6e);  // Proxy-Authorization
-  assign match[26] = ((b[0] | 8'h20) == 8'h77) &
-      ((b[1] | 8'h20) == 8'h77) &
-      ((b[2] | 8'h20) == 8'h77) &
-      (b[3] == 8'h2d) &
-      ((b[4] | 8'h20) == 8'h61) &
-      ((b[5] | 8'h20) == 8'h75) &
-      ((b[6] | 8'h20) == 8'h74) &
-      ((b[7] | 8'h20) == 8'h68) &
-      ((b[8] | 8'h20) == 8'h65) &
-      ((b[9] | 8'h20) == 8'h6e) &
-      ((b[10] | 8'h20) == 8'h74) &
-      ((b[11] | 8'h20) == 8'h69) &
-      ((b[12] | 8'h20) == 8'h63) &
-      ((b[13] | 8'h20) == 8'h61) &
-      ((b[14] | 8'h20) == 8'h74) &
-      ((b[15] | 8'h20) == 8'h65);  // WWW-Authenticate
-  assign match[27] = ((b[0] | 8'h20) == 8'h70) &
-      ((b[1] | 8'h20) == 8'h72) &
-      ((b[2] | 8'h20) == 8'h6f) &
-      ((b[3] | 8'h20) == 8'h78) &
-      ((b[4] | 8'h20) == 8'h79) &
-      (b[5] == 8'h2d) &
-      ((b[6] | 8'h20) == 8'h61) &
-      ((b[7] | 8'h20) == 8'h75) &
-      ((b[8] | 8'h20) == 8'h74) &
-      ((b[9] | 8'h20) == 8'h68) &
-      ((b[10] | 8'h20) == 8'h65) &
-      ((b[11] | 8'h20) == 8'h6e) &
-      ((b[12] | 8'h20) == 8'h74) &
-      ((b[13] | 8'h20) == 8'h69) &
-      ((b[14] | 8'h20) == 8'h63) &
-      ((b[15] | 8'h20) == 8'h61) &
-      ((b[16] | 8'h20) == 8'h74) &
-      ((b[17] | 8'h20) == 8'h65);  // Proxy-Authenticate
-  assign match[28] = ((b[0] | 8'h20) == 8'h70) &
-      (b[1] == 8'h2d) &
-      ((b[2] | 8'h20) == 8'h61) &
-      ((b[3] | 8'h20) == 8'h73) &
-      ((b[4] | 8'h20) == 8'h73) &
-      ((b[5] | 8'h20) == 8'h65) &
-      ((b[6] | 8'h20) == 8'h72) &
-      ((b[7] | 8'h20) == 8'h74) &
-      ((b[8] | 8'h20) == 8'h65) &
-      ((b[9] | 8'h20) == 8'h64) &
-      (b[10] == 8'h2d) &
-      ((b[11] | 8'h20) == 8'h69) &
-      ((b[12] | 8'h20) == 8'h64) &
-      ((b[13] | 8'h20) == 8'h65) &
-      ((b[14] | 8'h20) == 8'h6e) &
-      ((b[15] | 8'h20) == 8'h74) &
-      ((b[16] | 8'h20) == 8'h69) &
-      ((b[17] | 8'h20) == 8'h74) &
-      ((b[18] | 8'h20) == 8'h79);  // P-Asserted-Identity
-  assign match[29] = ((b[0] | 8'h20) == 8'h70) &
-      ((b[1] | 8'h20) == 8'h72) &
-      ((b[2] | 8'h20) == 8'h69) &
-      ((b[3] | 8'h20) == 8'h76) &
-      ((b[4] | 8'h20) == 8'h61) &
-      ((b[5] | 8'h20) == 8'h63) &
-      ((b[6] | 8'h20) == 8'h79);  // Privacy
-  assign match[30] = ((b[0] | 8'h20) == 8'h72) &
-      ((b[1] | 8'h20) == 8'h65) &
-      ((b[2] | 8'h20) == 8'h61) &
-      ((b[3] | 8'h20) == 8'h73) &
-      ((b[4] | 8'h20) == 8'h6f) &
-      ((b[5] | 8'h20) == 8'h6e);  // Reason
-  assign match[31] = ((b[0] | 8'h20) == 8'h73) &
-      ((b[1] | 8'h20) == 8'h65) &
-      ((b[2] | 8'h20) == 8'h73) &
-      ((b[3] | 8'h20) == 8'h73) &
-      ((b[4] | 8'h20) == 8'h69) &
-      ((b[5] | 8'h20) == 8'h6f) &
-      ((b[6] | 8'h20) == 8'h6e) &
-      (b[7] == 8'h2d) &
-      ((b[8] | 8'h20) == 8'h65) &
-      ((b[9] | 8'h20) == 8'h78) &
-      ((b[10] | 8'h20) == 8'h70) &
-      ((b[11] | 8'h20) == 8'h69) &
-      ((b[12] | 8'h20) == 8'h72) &
-      ((b[13] | 8'h20) == 8'h65) &
-      ((b[14] | 8'h20) == 8'h73);  // Session-Expires
-  assign match[32] = ((b[0] | 8'h20) == 8'h6d) &
-      ((b[1] | 8'h20) == 8'h69) &
-      ((b[2] | 8'h20) == 8'h6e) &
-      (b[3] == 8'h2d) &
-      ((b[4] | 8'h20) == 8'h73) &
-      ((b[5] | 8'h20) == 8'h65);  // Min-SE
-  assign match[33] = ((b[0] | 8'h20) == 8'h72) &
-      ((b[1] | 8'h20) == 8'h65) &
-      ((b[2] | 8'h20) == 8'h74) &
-      ((b[3] | 8'h20) == 8'h72) &
-      ((b[4] | 8'h20) == 8'h79) &
-      (b[5] == 8'h2d) &
-      ((b[6] | 8'h20) == 8'h61) &
-      ((b[7] | 8'h20) == 8'h66) &
-      ((b[8] | 8'h20) == 8'h74) &
-      ((b[9] | 8'h20) == 8'h65) &
-      ((b[10] | 8'h20) == 8'h72);  // Retry-After
-  assign match[34] = ((b[0] | 8'h20) == 8'h75) &
-      ((b[1] | 8'h20) == 8'h73) &
-      ((b[2] | 8'h20) == 8'h65) &
-      ((b[3] | 8'h20) == 8'h72) &
-      (b[4] == 8'h2d) &
-      ((b[5] | 8'h20) == 8'h61) &
-      ((b[6] | 8'h20) == 8'h67) &
-      ((b[7] | 8'h20) == 8'h65) &
-      ((b[8] | 8'h20) == 8'h6e) &
-      ((b[9] | 8'h20) == 8'h74);  // User-Agent
-  assign match[35] = ((b[0] | 8'h20) == 8'h73) &
-      ((b[1] | 8'h20) == 8'h65) &
-      ((b[2] | 8'h20) == 8'h72) &
-      ((b[3] | 8'h20) == 8'h76) &
-      ((b[4] | 8'h20) == 8'h65) &
-      ((b[5] | 8'h20) == 8'h72);  // Server
-  assign match[36] = ((b[0] | 8'h20) == 8'h64) &
-      ((b[1] | 8'h20) == 8'h61) &
-      ((b[2] | 8'h20) == 8'h74) &
-      ((b[3] | 8'h20) == 8'h65);  // Date
-  assign match[37] = ((b[0] | 8'h20) == 8'h61) &
-      ((b[1] | 8'h20) == 8'h63) &
-      ((b[2] | 8'h20) == 8'h63) &
-      ((b[3] | 8'h20) == 8'h65) &
-      ((b[4] | 8'h20) == 8'h70) &
-      ((b[5] | 8'h20) == 8'h74) &
-      (b[6] == 8'h2d) &
-      ((b[7] | 8'h20) == 8'h63) &
-      ((b[8] | 8'h20) == 8'h6f) &
-      ((b[9] | 8'h20) == 8'h6e) &
-      ((b[10] | 8'h20) == 8'h74) &
-      ((b[11] | 8'h20) == 8'h61) &
-      ((b[12] | 8'h20) == 8'h63) &
-      ((b[13] | 8'h20) == 8'h74);  // Accept-Contact
-  assign match[38] = ((b[0] | 8'h20) == 8'h61) &
-      ((b[1] | 8'h20) == 8'h6c) &
-      ((b[2] | 8'h20) == 8'h6c) &
-      ((b[3] | 8'h20) == 8'h6f) &
-      ((b[4] | 8'h20) == 8'h77) &
-      (b[5] == 8'h2d) &
-      ((b[6] | 8'h20) == 8'h65) &
-      ((b[7] | 8'h20) == 8'h76) &
-      ((b[8] | 8'h20) == 8'h65) &
-      ((b[9] | 8'h20) == 8'h6e) &
-      ((b[10] | 8'h20) == 8'h74) &
-      ((b[11] | 8'h20) == 8'h73);  // Allow-Events
-  assign match[39] = ((b[0] | 8'h20) == 8'h64) &
-      ((b[1] | 8'h20) == 8'h69) &
-      ((b[2] | 8'h20) == 8'h76) &
-      ((b[3] | 8'h20) == 8'h65) &
-      ((b[4] | 8'h20) == 8'h72) &
-      ((b[5] | 8'h20) == 8'h73) &
-      ((b[6] | 8'h20) == 8'h69) &
-      ((b[7] | 8'h20) == 8'h6f) &
-      ((b[8] | 8'h20) == 8'h6e);  // Diversion
-  assign match[40] = ((b[0] | 8'h20) == 8'h68) &
-      ((b[1] | 8'h20) == 8'h69) &
-      ((b[2] | 8'h20) == 8'h73) &
-      ((b[3] | 8'h20) == 8'h74) &
-      ((b[4] | 8'h20) == 8'h6f) &
-      ((b[5] | 8'h20) == 8'h72) &
-      ((b[6] | 8'h20) == 8'h79) &
-      (b[7] == 8'h2d) &
-      ((b[8] | 8'h20) == 8'h69) &
-      ((b[9] | 8'h20) == 8'h6e) &
-      ((b[10] | 8'h20) == 8'h66) &
-      ((b[11] | 8'h20) == 8'h6f);  // History-Info
-  assign match[41] = ((b[0] | 8'h20) == 8'h63) &
-      ((b[1] | 8'h20) == 8'h6f) &
-      ((b[2] | 8'h20) == 8'h6e) &
-      ((b[3] | 8'h20) == 8'h74) &
-      ((b[4] | 8'h20) == 8'h65) &
-      ((b[5] | 8'h20) == 8'h6e) &
-      ((b[6] | 8'h20) == 8'h74) &
-      (b[7] == 8'h2d) &
-      ((b[8] | 8'h20) == 8'h64) &
-      ((b[9] | 8'h20) == 8'h69) &
-      ((b[10] | 8'h20) == 8'h73) &
-      ((b[11] | 8'h20) == 8'h70) &
-      ((b[12] | 8'h20) == 8'h6f) &
-      ((b[13] | 8'h20) == 8'h73) &
-      ((b[14] | 8'h20) == 8'h69) &
-      ((b[15] | 8'h20) == 8'h74) &
-      ((b[16] | 8'h20) == 8'h69) &
-      ((b[17] | 8'h20) == 8'h6f) &
-      ((b[18] | 8'h20) == 8'h6e);  // Content-Disposition
-  assign match[42] = ((b[0] | 8'h20) == 8'h6d) &
-      ((b[1] | 8'h20) == 8'h69) &
-      ((b[2] | 8'h20) == 8'h6d) &
-      ((b[3] | 8'h20) == 8'h65) &
-      (b[4] == 8'h2d) &
-      ((b[5] | 8'h20) == 8'h76) &
-      ((b[6] | 8'h20) == 8'h65) &
-      ((b[7] | 8'h20) == 8'h72) &
-      ((b[8] | 8'h20) == 8'h73) &
-      ((b[9] | 8'h20) == 8'h69) &
-      ((b[10] | 8'h20) == 8'h6f) &
-      ((b[11] | 8'h20) == 8'h6e);  // MIME-Version
-  assign match[43] = ((b[0] | 8'h20) == 8'h74) &
-      ((b[1] | 8'h20) == 8'h69) &
-      ((b[2] | 8'h20) == 8'h6d) &
-      ((b[3] | 8'h20) == 8'h65) &
-      ((b[4] | 8'h20) == 8'h73) &
-      ((b[5] | 8'h20) == 8'h74) &
-      ((b[6] | 8'h20) == 8'h61) &
-      ((b[7] | 8'h20) == 8'h6d) &
-      ((b[8] | 8'h20) == 8'h70);  // Timestamp
-  assign match[44] = ((b[0] | 8'h20) == 8'h72) &
-      ((b[1] | 8'h20) == 8'h73) &
-      ((b[2] | 8'h20) == 8'h65) &
-      ((b[3] | 8'h20) == 8'h71);  // RSeq
-  assign match[45] = ((b[0] | 8'h20) == 8'h72) &
-      ((b[1] | 8'h20) == 8'h61) &
-      ((b[2] | 8'h20) == 8'h63) &
-      ((b[3] | 8'h20) == 8'h6b);  // RAck
-  assign match[46] = ((b[0] | 8'h20) == 8'h73) &
-      ((b[1] | 8'h20) == 8'h75) &
-      ((b[2] | 8'h20) == 8'h62) &
-      ((b[3] | 8'h20) == 8'h73) &
-      ((b[4] | 8'h20) == 8'h63) &
-      ((b[5] | 8'h20) == 8'h72) &
-      ((b[6] | 8'h20) == 8'h69) &
-      ((b[7] | 8'h20) == 8'h70) &
-      ((b[8] | 8'h20) == 8'h74) &
-      ((b[9] | 8'h20) == 8'h69) &
-      ((b[10] | 8'h20) == 8'h6f) &
-      ((b[11] | 8'h20) == 8'h6e) &
-      (b[12] == 8'h2d) &
-      ((b[13] | 8'h20) == 8'h73) &
-      ((b[14] | 8'h20) == 8'h74) &
-      ((b[15] | 8'h20) == 8'h61) &
-      ((b[16] | 8'h20) == 8'h74) &
-      ((b[17] | 8'h20) == 8'h65);  // Subscription-State
+  assign match[1] = ((name_byte[0] | 8'h20) == 8'h76) &
+    ((name_byte[1] | 8'h20) == 8'h69) &
+    ((name_byte[2] | 8'h20) == 8'h61);  // Via
+  assign match[2] = ((name_byte[0] | 8'h20) == 8'h66) &
+    ((name_byte[1] | 8'h20) == 8'h72) &
+    ((name_byte[2] | 8'h20) == 8'h6f) &
+    ((name_byte[3] | 8'h20) == 8'h6d);  // From
+  assign match[3] = ((name_byte[0] | 8'h20) == 8'h74) &
+    ((name_byte[1] | 8'h20) == 8'h6f);  // To
+  assign match[4] = ((name_byte[0] | 8'h20) == 8'h63) &
+    ((name_byte[1] | 8'h20) == 8'h61) &
+    ((name_byte[2] | 8'h20) == 8'h6c) &
+    ((name_byte[3] | 8'h20) == 8'h6c) &
+    (name_byte[4] == 8'h2d) &
+    ((name_byte[5] | 8'h20) == 8'h69) &
+    ((name_byte[6] | 8'h20) == 8'h64);  // Call-ID
+  assign match[5] = ((name_byte[0] | 8'h20) == 8'h63) &
+    ((name_byte[1] | 8'h20) == 8'h73) &
+    ((name_byte[2] | 8'h20) == 8'h65) &
+    ((name_byte[3] | 8'h20) == 8'h71);  // CSeq
+  assign match[6] = ((name_byte[0] | 8'h20) == 8'h63) &
+    ((name_byte[1] | 8'h20) == 8'h6f) &
+    ((name_byte[2] | 8'h20) == 8'h6e) &
+    ((name_byte[3] | 8'h20) == 8'h74) &
+    ((name_byte[4] | 8'h20) == 8'h61) &
+    ((name_byte[5] | 8'h20) == 8'h63) &
+    ((name_byte[6] | 8'h20) == 8'h74);  // Contact
+  assign match[7] = ((name_byte[0] | 8'h20) == 8'h63) &
+    ((name_byte[1] | 8'h20) == 8'h6f) &
+    ((name_byte[2] | 8'h20) == 8'h6e) &
+    ((name_byte[3] | 8'h20) == 8'h74) &
+    ((name_byte[4] | 8'h20) == 8'h65) &
+    ((name_byte[5] | 8'h20) == 8'h6e) &
+    ((name_byte[6] | 8'h20) == 8'h74) &
+    (name_byte[7] == 8'h2d) &
+    ((name_byte[8] | 8'h20) == 8'h6c) &
+    ((name_byte[9] | 8'h20) == 8'h65) &
+    ((name_byte[10] | 8'h20) == 8'h6e) &
+    ((name_byte[11] | 8'h20) == 8'h67) &
+    ((name_byte[12] | 8'h20) == 8'h74) &
+    ((name_byte[13] | 8'h20) == 8'h68);  // Content-Length
+  assign match[8] = ((name_byte[0] | 8'h20) == 8'h63) &
+    ((name_byte[1] | 8'h20) == 8'h6f) &
+    ((name_byte[2] | 8'h20) == 8'h6e) &
+    ((name_byte[3] | 8'h20) == 8'h74) &
+    ((name_byte[4] | 8'h20) == 8'h65) &
+    ((name_byte[5] | 8'h20) == 8'h6e) &
+    ((name_byte[6] | 8'h20) == 8'h74) &
+    (name_byte[7] == 8'h2d) &
+    ((name_byte[8] | 8'h20) == 8'h74) &
+    ((name_byte[9] | 8'h20) == 8'h79) &
+    ((name_byte[10] | 8'h20) == 8'h70) &
+    ((name_byte[11] | 8'h20) == 8'h65);  // Content-Type
+  assign match[9] = ((name_byte[0] | 8'h20) == 8'h6d) &
+    ((name_byte[1] | 8'h20) == 8'h61) &
+    ((name_byte[2] | 8'h20) == 8'h78) &
+    (name_byte[3] == 8'h2d) &
+    ((name_byte[4] | 8'h20) == 8'h66) &
+    ((name_byte[5] | 8'h20) == 8'h6f) &
+    ((name_byte[6] | 8'h20) == 8'h72) &
+    ((name_byte[7] | 8'h20) == 8'h77) &
+    ((name_byte[8] | 8'h20) == 8'h61) &
+    ((name_byte[9] | 8'h20) == 8'h72) &
+    ((name_byte[10] | 8'h20) == 8'h64) &
+    ((name_byte[11] | 8'h20) == 8'h73);  // Max-Forwards
+  assign match[10] = ((name_byte[0] | 8'h20) == 8'h72) &
+    ((name_byte[1] | 8'h20) == 8'h6f) &
+    ((name_byte[2] | 8'h20) == 8'h75) &
+    ((name_byte[3] | 8'h20) == 8'h74) &
+    ((name_byte[4] | 8'h20) == 8'h65);  // Route
+  assign match[11] = ((name_byte[0] | 8'h20) == 8'h72) &
+    ((name_byte[1] | 8'h20) == 8'h65) &
+    ((name_byte[2] | 8'h20) == 8'h63) &
+    ((name_byte[3] | 8'h20) == 8'h6f) &
+    ((name_byte[4] | 8'h20) == 8'h72) &
+    ((name_byte[5] | 8'h20) == 8'h64) &
+    (name_byte[6] == 8'h2d) &
+    ((name_byte[7] | 8'h20) == 8'h72) &
+    ((name_byte[8] | 8'h20) == 8'h6f) &
+    ((name_byte[9] | 8'h20) == 8'h75) &
+    ((name_byte[10] | 8'h20) == 8'h74) &
+    ((name_byte[11] | 8'h20) == 8'h65);  // Record-Route
+  assign match[12] = ((name_byte[0] | 8'h20) == 8'h73) &
+    ((name_byte[1] | 8'h20) == 8'h75) &
+    ((name_byte[2] | 8'h20) == 8'h70) &
+    ((name_byte[3] | 8'h20) == 8'h70) &
+    ((name_byte[4] | 8'h20) == 8'h6f) &
+    ((name_byte[5] | 8'h20) == 8'h72) &
+    ((name_byte[6] | 8'h20) == 8'h74) &
+    ((name_byte[7] | 8'h20) == 8'h65) &
+    ((name_byte[8] | 8'h20) == 8'h64);  // Supported
+  assign match[13] = ((name_byte[0] | 8'h20) == 8'h72) &
+    ((name_byte[1] | 8'h20) == 8'h65) &
+    ((name_byte[2] | 8'h20) == 8'h71) &
+    ((name_byte[3] | 8'h20) == 8'h75) &
+    ((name_byte[4] | 8'h20) == 8'h69) &
+    ((name_byte[5] | 8'h20) == 8'h72) &
+    ((name_byte[6] | 8'h20) == 8'h65);  // Require
+  assign match[14] = ((name_byte[0] | 8'h20) == 8'h70) &
+    ((name_byte[1] | 8'h20) == 8'h72) &
+    ((name_byte[2] | 8'h20) == 8'h6f) &
+    ((name_byte[3] | 8'h20) == 8'h78) &
+    ((name_byte[4] | 8'h20) == 8'h79) &
+    (name_byte[5] == 8'h2d) &
+    ((name_byte[6] | 8'h20) == 8'h72) &
+    ((name_byte[7] | 8'h20) == 8'h65) &
+    ((name_byte[8] | 8'h20) == 8'h71) &
+    ((name_byte[9] | 8'h20) == 8'h75) &
+    ((name_byte[10] | 8'h20) == 8'h69) &
+    ((name_byte[11] | 8'h20) == 8'h72) &
+    ((name_byte[12] | 8'h20) == 8'h65);  // Proxy-Require
+  assign match[15] = ((name_byte[0] | 8'h20) == 8'h75) &
+    ((name_byte[1] | 8'h20) == 8'h6e) &
+    ((name_byte[2] | 8'h20) == 8'h73) &
+    ((name_byte[3] | 8'h20) == 8'h75) &
+    ((name_byte[4] | 8'h20) == 8'h70) &
+    ((name_byte[5] | 8'h20) == 8'h70) &
+    ((name_byte[6] | 8'h20) == 8'h6f) &
+    ((name_byte[7] | 8'h20) == 8'h72) &
+    ((name_byte[8] | 8'h20) == 8'h74) &
+    ((name_byte[9] | 8'h20) == 8'h65) &
+    ((name_byte[10] | 8'h20) == 8'h64);  // Unsupported
+  assign match[16] = ((name_byte[0] | 8'h20) == 8'h61) &
+    ((name_byte[1] | 8'h20) == 8'h6c) &
+    ((name_byte[2] | 8'h20) == 8'h6c) &
+    ((name_byte[3] | 8'h20) == 8'h6f) &
+    ((name_byte[4] | 8'h20) == 8'h77);  // Allow
+  assign match[17] = ((name_byte[0] | 8'h20) == 8'h61) &
+    ((name_byte[1] | 8'h20) == 8'h63) &
+    ((name_byte[2] | 8'h20) == 8'h63) &
+    ((name_byte[3] | 8'h20) == 8'h65) &
+    ((name_byte[4] | 8'h20) == 8'h70) &
+    ((name_byte[5] | 8'h20) == 8'h74);  // Accept
+  assign match[18] = ((name_byte[0] | 8'h20) == 8'h63) &
+    ((name_byte[1] | 8'h20) == 8'h6f) &
+    ((name_byte[2] | 8'h20) == 8'h6e) &
+    ((name_byte[3] | 8'h20) == 8'h74) &
+    ((name_byte[4] | 8'h20) == 8'h65) &
+    ((name_byte[5] | 8'h20) == 8'h6e) &
+    ((name_byte[6] | 8'h20) == 8'h74) &
+    (name_byte[7] == 8'h2d) &
+    ((name_byte[8] | 8'h20) == 8'h65) &
+    ((name_byte[9] | 8'h20) == 8'h6e) &
+    ((name_byte[10] | 8'h20) == 8'h63) &
+    ((name_byte[11] | 8'h20) == 8'h6f) &
+    ((name_byte[12] | 8'h20) == 8'h64) &
+    ((name_byte[13] | 8'h20) == 8'h69) &
+    ((name_byte[14] | 8'h20) == 8'h6e) &
+    ((name_byte[15] | 8'h20) == 8'h67);  // Content-Encoding
+  assign match[19] = ((name_byte[0] | 8'h20) == 8'h65) &
+    ((name_byte[1] | 8'h20) == 8'h78) &
+    ((name_byte[2] | 8'h20) == 8'h70) &
+    ((name_byte[3] | 8'h20) == 8'h69) &
+    ((name_byte[4] | 8'h20) == 8'h72) &
+    ((name_byte[5] | 8'h20) == 8'h65) &
+    ((name_byte[6] | 8'h20) == 8'h73);  // Expires
+  assign match[20] = ((name_byte[0] | 8'h20) == 8'h73) &
+    ((name_byte[1] | 8'h20) == 8'h75) &
+    ((name_byte[2] | 8'h20) == 8'h62) &
+    ((name_byte[3] | 8'h20) == 8'h6a) &
+    ((name_byte[4] | 8'h20) == 8'h65) &
+    ((name_byte[5] | 8'h20) == 8'h63) &
+    ((name_byte[6] | 8'h20) == 8'h74);  // Subject
+  assign match[21] = ((name_byte[0] | 8'h20) == 8'h65) &
+    ((name_byte[1] | 8'h20) == 8'h76) &
+    ((name_byte[2] | 8'h20) == 8'h65) &
+    ((name_byte[3] | 8'h20) == 8'h6e) &
+    ((name_byte[4] | 8'h20) == 8'h74);  // Event
+  assign match[22] = ((name_byte[0] | 8'h20) == 8'h72) &
+    ((name_byte[1] | 8'h20) == 8'h65) &
+    ((name_byte[2] | 8'h20) == 8'h66) &
+    ((name_byte[3] | 8'h20) == 8'h65) &
+    ((name_byte[4] | 8'h20) == 8'h72) &
+    (name_byte[5] == 8'h2d) &
+    ((name_byte[6] | 8'h20) == 8'h74) &
+    ((name_byte[7] | 8'h20) == 8'h6f);  // Refer-To
+  assign match[23] = ((name_byte[0] | 8'h20) == 8'h72) &
+    ((name_byte[1] | 8'h20) == 8'h65) &
+    ((name_byte[2] | 8'h20) == 8'h66) &
+    ((name_byte[3] | 8'h20) == 8'h65) &
+    ((name_byte[4] | 8'h20) == 8'h72) &
+    ((name_byte[5] | 8'h20) == 8'h72) &
+    ((name_byte[6] | 8'h20) == 8'h65) &
+    ((name_byte[7] | 8'h20) == 8'h64) &
+    (name_byte[8] == 8'h2d) &
+    ((name_byte[9] | 8'h20) == 8'h62) &
+    ((name_byte[10] | 8'h20) == 8'h79);  // Referred-By
+  assign match[24] = ((name_byte[0] | 8'h20) == 8'h61) &
+    ((name_byte[1] | 8'h20) == 8'h75) &
+    ((name_byte[2] | 8'h20) == 8'h74) &
+    ((name_byte[3] | 8'h20) == 8'h68) &
+    ((name_byte[4] | 8'h20) == 8'h6f) &
+    ((name_byte[5] | 8'h20) == 8'h72) &
+    ((name_byte[6] | 8'h20) == 8'h69) &
+    ((name_byte[7] | 8'h20) == 8'h7a) &
+    ((name_byte[8] | 8'h20) == 8'h61) &
+    ((name_byte[9] | 8'h20) == 8'h74) &
+    ((name_byte[10] | 8'h20) == 8'h69) &
+    ((name_byte[11] | 8'h20) == 8'h6f) &
+    ((name_byte[12] | 8'h20) == 8'h6e);  // Authorization
+  assign match[25] = ((name_byte[0] | 8'h20) == 8'h70) &
+    ((name_byte[1] | 8'h20) == 8'h72) &
+    ((name_byte[2] | 8'h20) == 8'h6f) &
+    ((name_byte[3] | 8'h20) == 8'h78) &
+    ((name_byte[4] | 8'h20) == 8'h79) &
+    (name_byte[5] == 8'h2d) &
+    ((name_byte[6] | 8'h20) == 8'h61) &
+    ((name_byte[7] | 8'h20) == 8'h75) &
+    ((name_byte[8] | 8'h20) == 8'h74) &
+    ((name_byte[9] | 8'h20) == 8'h68) &
+    ((name_byte[10] | 8'h20) == 8'h6f) &
+    ((name_byte[11] | 8'h20) == 8'h72) &
+    ((name_byte[12] | 8'h20) == 8'h69) &
+    ((name_byte[13] | 8'h20) == 8'h7a) &
+    ((name_byte[14] | 8'h20) == 8'h61) &
+    ((name_byte[15] | 8'h20) == 8'h74) &
+    ((name_byte[16] | 8'h20) == 8'h69) &
+    ((name_byte[17] | 8'h20) == 8'h6f) &
+    ((name_byte[18] | 8'h20) == 8'h6e);  // Proxy-Authorization
+  assign match[26] = ((name_byte[0] | 8'h20) == 8'h77) &
+    ((name_byte[1] | 8'h20) == 8'h77) &
+    ((name_byte[2] | 8'h20) == 8'h77) &
+    (name_byte[3] == 8'h2d) &
+    ((name_byte[4] | 8'h20) == 8'h61) &
+    ((name_byte[5] | 8'h20) == 8'h75) &
+    ((name_byte[6] | 8'h20) == 8'h74) &
+    ((name_byte[7] | 8'h20) == 8'h68) &
+    ((name_byte[8] | 8'h20) == 8'h65) &
+    ((name_byte[9] | 8'h20) == 8'h6e) &
+    ((name_byte[10] | 8'h20) == 8'h74) &
+    ((name_byte[11] | 8'h20) == 8'h69) &
+    ((name_byte[12] | 8'h20) == 8'h63) &
+    ((name_byte[13] | 8'h20) == 8'h61) &
+    ((name_byte[14] | 8'h20) == 8'h74) &
+    ((name_byte[15] | 8'h20) == 8'h65);  // WWW-Authenticate
+  assign match[27] = ((name_byte[0] | 8'h20) == 8'h70) &
+    ((name_byte[1] | 8'h20) == 8'h72) &
+    ((name_byte[2] | 8'h20) == 8'h6f) &
+    ((name_byte[3] | 8'h20) == 8'h78) &
+    ((name_byte[4] | 8'h20) == 8'h79) &
+    (name_byte[5] == 8'h2d) &
+    ((name_byte[6] | 8'h20) == 8'h61) &
+    ((name_byte[7] | 8'h20) == 8'h75) &
+    ((name_byte[8] | 8'h20) == 8'h74) &
+    ((name_byte[9] | 8'h20) == 8'h68) &
+    ((name_byte[10] | 8'h20) == 8'h65) &
+    ((name_byte[11] | 8'h20) == 8'h6e) &
+    ((name_byte[12] | 8'h20) == 8'h74) &
+    ((name_byte[13] | 8'h20) == 8'h69) &
+    ((name_byte[14] | 8'h20) == 8'h63) &
+    ((name_byte[15] | 8'h20) == 8'h61) &
+    ((name_byte[16] | 8'h20) == 8'h74) &
+    ((name_byte[17] | 8'h20) == 8'h65);  // Proxy-Authenticate
+  assign match[28] = ((name_byte[0] | 8'h20) == 8'h70) &
+    (name_byte[1] == 8'h2d) &
+    ((name_byte[2] | 8'h20) == 8'h61) &
+    ((name_byte[3] | 8'h20) == 8'h73) &
+    ((name_byte[4] | 8'h20) == 8'h73) &
+    ((name_byte[5] | 8'h20) == 8'h65) &
+    ((name_byte[6] | 8'h20) == 8'h72) &
+    ((name_byte[7] | 8'h20) == 8'h74) &
+    ((name_byte[8] | 8'h20) == 8'h65) &
+    ((name_byte[9] | 8'h20) == 8'h64) &
+    (name_byte[10] == 8'h2d) &
+    ((name_byte[11] | 8'h20) == 8'h69) &
+    ((name_byte[12] | 8'h20) == 8'h64) &
+    ((name_byte[13] | 8'h20) == 8'h65) &
+    ((name_byte[14] | 8'h20) == 8'h6e) &
+    ((name_byte[15] | 8'h20) == 8'h74) &
+    ((name_byte[16] | 8'h20) == 8'h69) &
+    ((name_byte[17] | 8'h20) == 8'h74) &
+    ((name_byte[18] | 8'h20) == 8'h79);  // P-Asserted-Identity
+  assign match[29] = ((name_byte[0] | 8'h20) == 8'h70) &
+    ((name_byte[1] | 8'h20) == 8'h72) &
+    ((name_byte[2] | 8'h20) == 8'h69) &
+    ((name_byte[3] | 8'h20) == 8'h76) &
+    ((name_byte[4] | 8'h20) == 8'h61) &
+    ((name_byte[5] | 8'h20) == 8'h63) &
+    ((name_byte[6] | 8'h20) == 8'h79);  // Privacy
+  assign match[30] = ((name_byte[0] | 8'h20) == 8'h72) &
+    ((name_byte[1] | 8'h20) == 8'h65) &
+    ((name_byte[2] | 8'h20) == 8'h61) &
+    ((name_byte[3] | 8'h20) == 8'h73) &
+    ((name_byte[4] | 8'h20) == 8'h6f) &
+    ((name_byte[5] | 8'h20) == 8'h6e);  // Reason
+  assign match[31] = ((name_byte[0] | 8'h20) == 8'h73) &
+    ((name_byte[1] | 8'h20) == 8'h65) &
+    ((name_byte[2] | 8'h20) == 8'h73) &
+    ((name_byte[3] | 8'h20) == 8'h73) &
+    ((name_byte[4] | 8'h20) == 8'h69) &
+    ((name_byte[5] | 8'h20) == 8'h6f) &
+    ((name_byte[6] | 8'h20) == 8'h6e) &
+    (name_byte[7] == 8'h2d) &
+    ((name_byte[8] | 8'h20) == 8'h65) &
+    ((name_byte[9] | 8'h20) == 8'h78) &
+    ((name_byte[10] | 8'h20) == 8'h70) &
+    ((name_byte[11] | 8'h20) == 8'h69) &
+    ((name_byte[12] | 8'h20) == 8'h72) &
+    ((name_byte[13] | 8'h20) == 8'h65) &
+    ((name_byte[14] | 8'h20) == 8'h73);  // Session-Expires
+  assign match[32] = ((name_byte[0] | 8'h20) == 8'h6d) &
+    ((name_byte[1] | 8'h20) == 8'h69) &
+    ((name_byte[2] | 8'h20) == 8'h6e) &
+    (name_byte[3] == 8'h2d) &
+    ((name_byte[4] | 8'h20) == 8'h73) &
+    ((name_byte[5] | 8'h20) == 8'h65);  // Min-SE
+  assign match[33] = ((name_byte[0] | 8'h20) == 8'h72) &
+    ((name_byte[1] | 8'h20) == 8'h65) &
+    ((name_byte[2] | 8'h20) == 8'h74) &
+    ((name_byte[3] | 8'h20) == 8'h72) &
+    ((name_byte[4] | 8'h20) == 8'h79) &
+    (name_byte[5] == 8'h2d) &
+    ((name_byte[6] | 8'h20) == 8'h61) &
+    ((name_byte[7] | 8'h20) == 8'h66) &
+    ((name_byte[8] | 8'h20) == 8'h74) &
+    ((name_byte[9] | 8'h20) == 8'h65) &
+    ((name_byte[10] | 8'h20) == 8'h72);  // Retry-After
+  assign match[34] = ((name_byte[0] | 8'h20) == 8'h75) &
+    ((name_byte[1] | 8'h20) == 8'h73) &
+    ((name_byte[2] | 8'h20) == 8'h65) &
+    ((name_byte[3] | 8'h20) == 8'h72) &
+    (name_byte[4] == 8'h2d) &
+    ((name_byte[5] | 8'h20) == 8'h61) &
+    ((name_byte[6] | 8'h20) == 8'h67) &
+    ((name_byte[7] | 8'h20) == 8'h65) &
+    ((name_byte[8] | 8'h20) == 8'h6e) &
+    ((name_byte[9] | 8'h20) == 8'h74);  // User-Agent
+  assign match[35] = ((name_byte[0] | 8'h20) == 8'h73) &
+    ((name_byte[1] | 8'h20) == 8'h65) &
+    ((name_byte[2] | 8'h20) == 8'h72) &
+    ((name_byte[3] | 8'h20) == 8'h76) &
+    ((name_byte[4] | 8'h20) == 8'h65) &
+    ((name_byte[5] | 8'h20) == 8'h72);  // Server
+  assign match[36] = ((name_byte[0] | 8'h20) == 8'h64) &
+    ((name_byte[1] | 8'h20) == 8'h61) &
+    ((name_byte[2] | 8'h20) == 8'h74) &
+    ((name_byte[3] | 8'h20) == 8'h65);  // Date
+  assign match[37] = ((name_byte[0] | 8'h20) == 8'h61) &
+    ((name_byte[1] | 8'h20) == 8'h63) &
+    ((name_byte[2] | 8'h20) == 8'h63) &
+    ((name_byte[3] | 8'h20) == 8'h65) &
+    ((name_byte[4] | 8'h20) == 8'h70) &
+    ((name_byte[5] | 8'h20) == 8'h74) &
+    (name_byte[6] == 8'h2d) &
+    ((name_byte[7] | 8'h20) == 8'h63) &
+    ((name_byte[8] | 8'h20) == 8'h6f) &
+    ((name_byte[9] | 8'h20) == 8'h6e) &
+    ((name_byte[10] | 8'h20) == 8'h74) &
+    ((name_byte[11] | 8'h20) == 8'h61) &
+    ((name_byte[12] | 8'h20) == 8'h63) &
+    ((name_byte[13] | 8'h20) == 8'h74);  // Accept-Contact
+  assign match[38] = ((name_byte[0] | 8'h20) == 8'h61) &
+    ((name_byte[1] | 8'h20) == 8'h6c) &
+    ((name_byte[2] | 8'h20) == 8'h6c) &
+    ((name_byte[3] | 8'h20) == 8'h6f) &
+    ((name_byte[4] | 8'h20) == 8'h77) &
+    (name_byte[5] == 8'h2d) &
+    ((name_byte[6] | 8'h20) == 8'h65) &
+    ((name_byte[7] | 8'h20) == 8'h76) &
+    ((name_byte[8] | 8'h20) == 8'h65) &
+    ((name_byte[9] | 8'h20) == 8'h6e) &
+    ((name_byte[10] | 8'h20) == 8'h74) &
+    ((name_byte[11] | 8'h20) == 8'h73);  // Allow-Events
+  assign match[39] = ((name_byte[0] | 8'h20) == 8'h64) &
+    ((name_byte[1] | 8'h20) == 8'h69) &
+    ((name_byte[2] | 8'h20) == 8'h76) &
+    ((name_byte[3] | 8'h20) == 8'h65) &
+    ((name_byte[4] | 8'h20) == 8'h72) &
+    ((name_byte[5] | 8'h20) == 8'h73) &
+    ((name_byte[6] | 8'h20) == 8'h69) &
+    ((name_byte[7] | 8'h20) == 8'h6f) &
+    ((name_byte[8] | 8'h20) == 8'h6e);  // Diversion
+  assign match[40] = ((name_byte[0] | 8'h20) == 8'h68) &
+    ((name_byte[1] | 8'h20) == 8'h69) &
+    ((name_byte[2] | 8'h20) == 8'h73) &
+    ((name_byte[3] | 8'h20) == 8'h74) &
+    ((name_byte[4] | 8'h20) == 8'h6f) &
+    ((name_byte[5] | 8'h20) == 8'h72) &
+    ((name_byte[6] | 8'h20) == 8'h79) &
+    (name_byte[7] == 8'h2d) &
+    ((name_byte[8] | 8'h20) == 8'h69) &
+    ((name_byte[9] | 8'h20) == 8'h6e) &
+    ((name_byte[10] | 8'h20) == 8'h66) &
+    ((name_byte[11] | 8'h20) == 8'h6f);  // History-Info
+  assign match[41] = ((name_byte[0] | 8'h20) == 8'h63) &
+    ((name_byte[1] | 8'h20) == 8'h6f) &
+    ((name_byte[2] | 8'h20) == 8'h6e) &
+    ((name_byte[3] | 8'h20) == 8'h74) &
+    ((name_byte[4] | 8'h20) == 8'h65) &
+    ((name_byte[5] | 8'h20) == 8'h6e) &
+    ((name_byte[6] | 8'h20) == 8'h74) &
+    (name_byte[7] == 8'h2d) &
+    ((name_byte[8] | 8'h20) == 8'h64) &
+    ((name_byte[9] | 8'h20) == 8'h69) &
+    ((name_byte[10] | 8'h20) == 8'h73) &
+    ((name_byte[11] | 8'h20) == 8'h70) &
+    ((name_byte[12] | 8'h20) == 8'h6f) &
+    ((name_byte[13] | 8'h20) == 8'h73) &
+    ((name_byte[14] | 8'h20) == 8'h69) &
+    ((name_byte[15] | 8'h20) == 8'h74) &
+    ((name_byte[16] | 8'h20) == 8'h69) &
+    ((name_byte[17] | 8'h20) == 8'h6f) &
+    ((name_byte[18] | 8'h20) == 8'h6e);  // Content-Disposition
+  assign match[42] = ((name_byte[0] | 8'h20) == 8'h6d) &
+    ((name_byte[1] | 8'h20) == 8'h69) &
+    ((name_byte[2] | 8'h20) == 8'h6d) &
+    ((name_byte[3] | 8'h20) == 8'h65) &
+    (name_byte[4] == 8'h2d) &
+    ((name_byte[5] | 8'h20) == 8'h76) &
+    ((name_byte[6] | 8'h20) == 8'h65) &
+    ((name_byte[7] | 8'h20) == 8'h72) &
+    ((name_byte[8] | 8'h20) == 8'h73) &
+    ((name_byte[9] | 8'h20) == 8'h69) &
+    ((name_byte[10] | 8'h20) == 8'h6f) &
+    ((name_byte[11] | 8'h20) == 8'h6e);  // MIME-Version
+  assign match[43] = ((name_byte[0] | 8'h20) == 8'h74) &
+    ((name_byte[1] | 8'h20) == 8'h69) &
+    ((name_byte[2] | 8'h20) == 8'h6d) &
+    ((name_byte[3] | 8'h20) == 8'h65) &
+    ((name_byte[4] | 8'h20) == 8'h73) &
+    ((name_byte[5] | 8'h20) == 8'h74) &
+    ((name_byte[6] | 8'h20) == 8'h61) &
+    ((name_byte[7] | 8'h20) == 8'h6d) &
+    ((name_byte[8] | 8'h20) == 8'h70);  // Timestamp
+  assign match[44] = ((name_byte[0] | 8'h20) == 8'h72) &
+    ((name_byte[1] | 8'h20) == 8'h73) &
+    ((name_byte[2] | 8'h20) == 8'h65) &
+    ((name_byte[3] | 8'h20) == 8'h71);  // RSeq
+  assign match[45] = ((name_byte[0] | 8'h20) == 8'h72) &
+    ((name_byte[1] | 8'h20) == 8'h61) &
+    ((name_byte[2] | 8'h20) == 8'h63) &
+    ((name_byte[3] | 8'h20) == 8'h6b);  // RAck
+  assign match[46] = ((name_byte[0] | 8'h20) == 8'h73) &
+    ((name_byte[1] | 8'h20) == 8'h75) &
+    ((name_byte[2] | 8'h20) == 8'h62) &
+    ((name_byte[3] | 8'h20) == 8'h73) &
+    ((name_byte[4] | 8'h20) == 8'h63) &
+    ((name_byte[5] | 8'h20) == 8'h72) &
+    ((name_byte[6] | 8'h20) == 8'h69) &
+    ((name_byte[7] | 8'h20) == 8'h70) &
+    ((name_byte[8] | 8'h20) == 8'h74) &
+    ((name_byte[9] | 8'h20) == 8'h69) &
+    ((name_byte[10] | 8'h20) == 8'h6f) &
+    ((name_byte[11] | 8'h20) == 8'h6e) &
+    (name_byte[12] == 8'h2d) &
+    ((name_byte[13] | 8'h20) == 8'h73) &
+    ((name_byte[14] | 8'h20) == 8'h74) &
+    ((name_byte[15] | 8'h20) == 8'h61) &
+    ((name_byte[16] | 8'h20) == 8'h74) &
+    ((name_byte[17] | 8'h20) == 8'h65);  // Subscription-State
   always_comb begin
-    case (b[0] | 8'h20)
+    case (name_byte[0] | 8'h20)
       8'h76: compact = 6'd1;  // v
       8'h66: compact = 6'd2;  // f
       8'h74: compact = 6'd3;  // t
@@ -485,6 +487,7 @@ module sip_parse_names (
       default: compact = 6'd0;
     endcase
   end
+
 endmodule
 
 `default_nettype wire

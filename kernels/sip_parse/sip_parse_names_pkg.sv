@@ -5,61 +5,62 @@
 `default_nettype none
 
 package sip_parse_names_pkg;
-  // len_oh[L]: the name is L bytes long (at most one bit set; none: longer
-  // than 19 bytes or empty). match[0] and the lengths no name has are unused.
+  // length_one_hot[L]: the name is L bytes long (at most one bit set; none:
+  // longer than 19 bytes or empty). match[0] and the lengths no name has are
+  // unused.
   /* verilator lint_off UNUSEDSIGNAL */
-  function automatic logic [5:0] name_id_oh(input logic [46:0] match, input logic [5:0] compact,
-                                            input logic [19:1] len_oh);
-    logic [5:0] r;
+  function automatic logic [5:0] header_id(input logic [46:0] match, input logic [5:0] compact,
+                                           input logic [19:1] length_one_hot);
+    logic [5:0] result;
     // match[0] is never set (kOther has no name)
-    r = len_oh[1] ? compact : 6'd0;
-    r = r | ({6{match[3] & len_oh[2]}} & 6'd3);
-    r = r | ({6{match[1] & len_oh[3]}} & 6'd1);
-    r = r | ({6{match[2] & len_oh[4]}} & 6'd2);
-    r = r | ({6{match[5] & len_oh[4]}} & 6'd5);
-    r = r | ({6{match[36] & len_oh[4]}} & 6'd36);
-    r = r | ({6{match[44] & len_oh[4]}} & 6'd44);
-    r = r | ({6{match[45] & len_oh[4]}} & 6'd45);
-    r = r | ({6{match[10] & len_oh[5]}} & 6'd10);
-    r = r | ({6{match[16] & len_oh[5]}} & 6'd16);
-    r = r | ({6{match[21] & len_oh[5]}} & 6'd21);
-    r = r | ({6{match[17] & len_oh[6]}} & 6'd17);
-    r = r | ({6{match[30] & len_oh[6]}} & 6'd30);
-    r = r | ({6{match[32] & len_oh[6]}} & 6'd32);
-    r = r | ({6{match[35] & len_oh[6]}} & 6'd35);
-    r = r | ({6{match[4] & len_oh[7]}} & 6'd4);
-    r = r | ({6{match[6] & len_oh[7]}} & 6'd6);
-    r = r | ({6{match[13] & len_oh[7]}} & 6'd13);
-    r = r | ({6{match[19] & len_oh[7]}} & 6'd19);
-    r = r | ({6{match[20] & len_oh[7]}} & 6'd20);
-    r = r | ({6{match[29] & len_oh[7]}} & 6'd29);
-    r = r | ({6{match[22] & len_oh[8]}} & 6'd22);
-    r = r | ({6{match[12] & len_oh[9]}} & 6'd12);
-    r = r | ({6{match[39] & len_oh[9]}} & 6'd39);
-    r = r | ({6{match[43] & len_oh[9]}} & 6'd43);
-    r = r | ({6{match[34] & len_oh[10]}} & 6'd34);
-    r = r | ({6{match[15] & len_oh[11]}} & 6'd15);
-    r = r | ({6{match[23] & len_oh[11]}} & 6'd23);
-    r = r | ({6{match[33] & len_oh[11]}} & 6'd33);
-    r = r | ({6{match[8] & len_oh[12]}} & 6'd8);
-    r = r | ({6{match[9] & len_oh[12]}} & 6'd9);
-    r = r | ({6{match[11] & len_oh[12]}} & 6'd11);
-    r = r | ({6{match[38] & len_oh[12]}} & 6'd38);
-    r = r | ({6{match[40] & len_oh[12]}} & 6'd40);
-    r = r | ({6{match[42] & len_oh[12]}} & 6'd42);
-    r = r | ({6{match[14] & len_oh[13]}} & 6'd14);
-    r = r | ({6{match[24] & len_oh[13]}} & 6'd24);
-    r = r | ({6{match[7] & len_oh[14]}} & 6'd7);
-    r = r | ({6{match[37] & len_oh[14]}} & 6'd37);
-    r = r | ({6{match[31] & len_oh[15]}} & 6'd31);
-    r = r | ({6{match[18] & len_oh[16]}} & 6'd18);
-    r = r | ({6{match[26] & len_oh[16]}} & 6'd26);
-    r = r | ({6{match[27] & len_oh[18]}} & 6'd27);
-    r = r | ({6{match[46] & len_oh[18]}} & 6'd46);
-    r = r | ({6{match[25] & len_oh[19]}} & 6'd25);
-    r = r | ({6{match[28] & len_oh[19]}} & 6'd28);
-    r = r | ({6{match[41] & len_oh[19]}} & 6'd41);
-    name_id_oh = r;
+    result = length_one_hot[1] ? compact : 6'd0;
+    result = result | ({6{match[3] & length_one_hot[2]}} & 6'd3);
+    result = result | ({6{match[1] & length_one_hot[3]}} & 6'd1);
+    result = result | ({6{match[2] & length_one_hot[4]}} & 6'd2);
+    result = result | ({6{match[5] & length_one_hot[4]}} & 6'd5);
+    result = result | ({6{match[36] & length_one_hot[4]}} & 6'd36);
+    result = result | ({6{match[44] & length_one_hot[4]}} & 6'd44);
+    result = result | ({6{match[45] & length_one_hot[4]}} & 6'd45);
+    result = result | ({6{match[10] & length_one_hot[5]}} & 6'd10);
+    result = result | ({6{match[16] & length_one_hot[5]}} & 6'd16);
+    result = result | ({6{match[21] & length_one_hot[5]}} & 6'd21);
+    result = result | ({6{match[17] & length_one_hot[6]}} & 6'd17);
+    result = result | ({6{match[30] & length_one_hot[6]}} & 6'd30);
+    result = result | ({6{match[32] & length_one_hot[6]}} & 6'd32);
+    result = result | ({6{match[35] & length_one_hot[6]}} & 6'd35);
+    result = result | ({6{match[4] & length_one_hot[7]}} & 6'd4);
+    result = result | ({6{match[6] & length_one_hot[7]}} & 6'd6);
+    result = result | ({6{match[13] & length_one_hot[7]}} & 6'd13);
+    result = result | ({6{match[19] & length_one_hot[7]}} & 6'd19);
+    result = result | ({6{match[20] & length_one_hot[7]}} & 6'd20);
+    result = result | ({6{match[29] & length_one_hot[7]}} & 6'd29);
+    result = result | ({6{match[22] & length_one_hot[8]}} & 6'd22);
+    result = result | ({6{match[12] & length_one_hot[9]}} & 6'd12);
+    result = result | ({6{match[39] & length_one_hot[9]}} & 6'd39);
+    result = result | ({6{match[43] & length_one_hot[9]}} & 6'd43);
+    result = result | ({6{match[34] & length_one_hot[10]}} & 6'd34);
+    result = result | ({6{match[15] & length_one_hot[11]}} & 6'd15);
+    result = result | ({6{match[23] & length_one_hot[11]}} & 6'd23);
+    result = result | ({6{match[33] & length_one_hot[11]}} & 6'd33);
+    result = result | ({6{match[8] & length_one_hot[12]}} & 6'd8);
+    result = result | ({6{match[9] & length_one_hot[12]}} & 6'd9);
+    result = result | ({6{match[11] & length_one_hot[12]}} & 6'd11);
+    result = result | ({6{match[38] & length_one_hot[12]}} & 6'd38);
+    result = result | ({6{match[40] & length_one_hot[12]}} & 6'd40);
+    result = result | ({6{match[42] & length_one_hot[12]}} & 6'd42);
+    result = result | ({6{match[14] & length_one_hot[13]}} & 6'd14);
+    result = result | ({6{match[24] & length_one_hot[13]}} & 6'd24);
+    result = result | ({6{match[7] & length_one_hot[14]}} & 6'd7);
+    result = result | ({6{match[37] & length_one_hot[14]}} & 6'd37);
+    result = result | ({6{match[31] & length_one_hot[15]}} & 6'd31);
+    result = result | ({6{match[18] & length_one_hot[16]}} & 6'd18);
+    result = result | ({6{match[26] & length_one_hot[16]}} & 6'd26);
+    result = result | ({6{match[27] & length_one_hot[18]}} & 6'd27);
+    result = result | ({6{match[46] & length_one_hot[18]}} & 6'd46);
+    result = result | ({6{match[25] & length_one_hot[19]}} & 6'd25);
+    result = result | ({6{match[28] & length_one_hot[19]}} & 6'd28);
+    result = result | ({6{match[41] & length_one_hot[19]}} & 6'd41);
+    header_id = result;
   endfunction
   /* verilator lint_on UNUSEDSIGNAL */
 endpackage

@@ -2,179 +2,242 @@
 // (Request-Line: method, URI, version; Status-Line: version, code, reason),
 // exactly as CpuSipParseEngine's parse_start_line. The walker pushes the
 // line's chunk windows into a small FIFO as they pass; this unit scans them,
-// NB bytes per cycle, while the walker goes on with the header lines. The
-// verdict is read at the message end; a flush clears everything for the next
-// message.
+// BYTES_PER_CYCLE bytes per cycle, while the walker goes on with the header
+// lines. The verdict is read at the message end; a flush clears everything
+// for the next message.
 //
-// Three steps, each from registers: fetch (NB bytes of the head entry, as
-// their classes), step (the scanner state through those bytes), verdict
-// (registered; res_valid a cycle after the last step).
+// Three steps, each from registers: fetch (BYTES_PER_CYCLE bytes of the head
+// window, as their classes), step (the scanner state through those bytes),
+// verdict (registered; result_valid a cycle after the last step).
 `default_nettype none
 
 module sip_parse_start_line #(
-    // FIFO entries (64-byte windows); 2..16.
-    parameter int unsigned DEPTH = 4,
-    // Bytes scanned per cycle; 1, 2, 4 or 8.
-    parameter int unsigned NB = 2
+  // Windows the FIFO holds. Legal: a power of two, 2..16.
+  parameter int unsigned DEPTH = 4,
+  // Bytes scanned per cycle. Legal: 1, 2, 4 or 8.
+  parameter int unsigned BYTES_PER_CYCLE = 2
 ) (
-    input  wire          clk,
-    input  wire          rst_n,
-    input  wire          flush,
-    input  wire          push,
-    input  wire  [511:0] push_bytes,
-    input  wire  [6:0]   push_cnt,     // bytes of the line in this window (0..64)
-    input  wire          push_last,    // the window holds the line's end
-    output logic         push_ready,
-    output logic         res_valid,
-    output logic         res_ok,
-    output logic         res_req,
-    output logic [31:0]  res_m_len,
-    output logic [31:0]  res_uri_len,
-    output logic [31:0]  res_v_off,
-    output logic [31:0]  res_v_len,
-    output logic [31:0]  res_r_off,
-    output logic [31:0]  res_r_len,
-    output logic [15:0]  res_status
+  input  wire logic         clk,
+  input  wire logic         rst_n,
+  input  wire logic         flush,
+  // the start line's windows
+  input  wire logic         window_valid,
+  output logic              window_ready,
+  input  wire logic [511:0] window_bytes,
+  input  wire logic [6:0]   window_count,          // bytes of the line in this window (0..64)
+  input  wire logic         window_last,           // the window holds the line's end
+  // the verdict, held until the flush
+  output logic              result_valid,
+  output logic              result_ok,
+  output logic              result_request,
+  output logic [31:0]       result_method_length,  // request: method {0, method_length}, URI after it
+  output logic [31:0]       result_uri_length,
+  output logic [31:0]       result_version_offset,
+  output logic [31:0]       result_version_length,
+  output logic [31:0]       result_reason_offset,
+  output logic [31:0]       result_reason_length,
+  output logic [15:0]       result_status
 );
-  initial begin
-    if (DEPTH < 2 || DEPTH > 16) $error("sip_parse_start_line: DEPTH must be 2..16");
-    if (NB != 1 && NB != 2 && NB != 4 && NB != 8) $error("sip_parse_start_line: NB must be 1, 2, 4 or 8");
-  end
 
-  localparam int unsigned AW = $clog2(DEPTH);
+  generate
+    if (DEPTH < 2 || DEPTH > 16 || (DEPTH & (DEPTH - 1)) != 0) begin : g_bad_depth
+      $fatal(1, "sip_parse_start_line: DEPTH must be a power of two in 2..16");
+    end
+    if (BYTES_PER_CYCLE != 1 && BYTES_PER_CYCLE != 2 && BYTES_PER_CYCLE != 4 &&
+        BYTES_PER_CYCLE != 8) begin : g_bad_bytes_per_cycle
+      $fatal(1, "sip_parse_start_line: BYTES_PER_CYCLE must be 1, 2, 4 or 8");
+    end
+  endgenerate
 
-  logic [511:0] f_bytes [DEPTH];
-  logic [6:0]   f_cnt   [DEPTH];
-  logic         f_last  [DEPTH];
-  logic [AW-1:0] wp_q, rp_q;
-  logic [AW:0]   n_q;
-  logic [6:0]    idx_q;
-  sip_parse_pkg::sl_state_t st_q, st_d, st_init;
-  logic [31:0]   i_q, i_d;
-  logic          done_q, done_d, fdone_q, res_v_q;
-  logic          pop;
+  // ------------------------------------------------------------ window FIFO
+  // {last, count, bytes}, read asynchronously at the head (LUTRAM)
+  logic head_valid, pop;
+  logic [519:0] head;
+  logic [511:0] head_bytes;
+  logic [6:0] head_count;
+  logic head_last;
+  logic [$clog2(DEPTH):0] window_queue_count;
+
+  sync_fifo #(
+    .WIDTH          (520),
+    .DEPTH          (DEPTH),
+    .REGISTERED_READ(0)
+  ) u_window (
+    .clk      (clk),
+    .rst_n    (rst_n),
+    .clear    (flush),
+    .in_valid (window_valid),
+    .in_ready (window_ready),
+    .in_data  ({window_last, window_count, window_bytes}),
+    .out_valid(head_valid),
+    .out_ready(pop),
+    .out_data (head),
+    .count    (window_queue_count)
+  );
+  assign {head_last, head_count, head_bytes} = head;
+
+  logic unused_window_queue_count;
+  assign unused_window_queue_count = ^window_queue_count;
+
+  // ------------------------------------------------------------ scanner
+  logic [6:0] byte_index_q, byte_index_d;          // next byte of the head window
+  sip_parse_pkg::start_line_state_t state_q, state_d, initial_state;
+  logic [31:0] line_position_q, line_position_d;   // bytes of the line scanned
+  logic done_q, done_d, fetch_done_q, fetch_done_d, result_valid_q, result_valid_d;
   // fetch register
-  logic [sip_parse_pkg::SL_CLS_BITS-1:0] fcb_q [NB];
-  logic [NB-1:0] fok_q;
-  logic          flast_q;
-
-  assign push_ready = (n_q != (AW+1)'(DEPTH));
+  logic [sip_parse_pkg::START_LINE_CLASS_BITS-1:0] fetched_classes_q [BYTES_PER_CYCLE];
+  logic [sip_parse_pkg::START_LINE_CLASS_BITS-1:0] fetched_classes_d [BYTES_PER_CYCLE];
+  logic [BYTES_PER_CYCLE-1:0] fetched_in_line_q, fetched_in_line_d;  // lane k holds a byte of the line
+  logic fetched_last_q, fetched_last_d;
 
   always_comb begin
-    st_init = '0;
-    st_init.tok_ok = 1'b1;
-    st_init.vw = sip_parse_pkg::VW_START;
-    st_init.vw_first = sip_parse_pkg::VW_INVALID;
-    st_init.vw_at_t = sip_parse_pkg::VW_INVALID;
-    st_init.code_ok = 1'b1;
+    initial_state = '0;
+    initial_state.token_ok = 1'b1;
+    initial_state.word = sip_parse_pkg::WORD_START;
+    initial_state.first_word = sip_parse_pkg::WORD_INVALID;
+    initial_state.word_at_text_end = sip_parse_pkg::WORD_INVALID;
+    initial_state.code_ok = 1'b1;
   end
 
-  // fetch NB bytes of the head entry
-  logic [7:0] byte_k [NB];
-  logic       lane_ok [NB];
-  logic       busy;
-  assign busy = (n_q != '0) && !fdone_q;
+  // fetch BYTES_PER_CYCLE bytes of the head window
+  logic [7:0] lane_byte [BYTES_PER_CYCLE];
+  logic lane_in_line [BYTES_PER_CYCLE];
+  logic fetching;
+  assign fetching = head_valid && !fetch_done_q;
   always_comb begin
-    for (int k = 0; k < NB; k++) begin
-      byte_k[k] = f_bytes[rp_q][(32'(idx_q) + k) * 8 +: 8];
-      lane_ok[k] = busy && (32'(idx_q) + k < 32'(f_cnt[rp_q]));
+    for (int k = 0; k < BYTES_PER_CYCLE; k++) begin
+      lane_byte[k] = head_bytes[(32'(byte_index_q) + k) * 8 +: 8];
+      lane_in_line[k] = fetching && (32'(byte_index_q) + k < 32'(head_count));
     end
   end
   // lane k: state after the bytes of lanes 0..k that are in the line
-  for (genvar k = 0; k < NB; k++) begin : g_lane
-    logic [sip_parse_pkg::SL_STATE_BITS-1:0] sin, sout, sel;
+  for (genvar k = 0; k < BYTES_PER_CYCLE; k++) begin : g_lane
+    logic [sip_parse_pkg::START_LINE_STATE_BITS-1:0] state_in, state_step, state_out;
     if (k == 0) begin : g_first
-      assign sin = st_q;
+      assign state_in = state_q;
     end else begin : g_next
-      assign sin = g_lane[k - 1].sel;
+      assign state_in = g_lane[k - 1].state_out;
     end
     // the step is computed unconditionally for every lane and selected after
-    sip_parse_sl_step u_step (.s_in(sin), .cb(fcb_q[k]), .at3(i_q == 32'(3 - k)), .pos(i_q + 32'(k)),
-                              .pos1(i_q + 32'(k + 1)), .s_out(sout));
-    assign sel = fok_q[k] ? sout : sin;
+    sip_parse_start_line_step u_step (
+      .state_in       (state_in),
+      .classes        (fetched_classes_q[k]),
+      .at_byte3       (line_position_q == 32'(3 - k)),
+      .position       (line_position_q + 32'(k)),
+      .position_plus_1(line_position_q + 32'(k + 1)),
+      .state_out      (state_step)
+    );
+    assign state_out = fetched_in_line_q[k] ? state_step : state_in;
   end
 
   always_comb begin
-    logic [6:0] n;
-    n = 7'd0;
-    for (int k = 0; k < NB; k++) n = n + 7'(fok_q[k]);
-    st_d = g_lane[NB - 1].sel;
-    i_d = i_q + 32'(n);
-    done_d = done_q || flast_q;
-    pop = busy && 32'(idx_q) + NB >= 32'(f_cnt[rp_q]);
-  end
-
-  assign res_valid = res_v_q;
-
-  // verdict (CpuSipParseEngine::parse_start_line), registered
-  always_ff @(posedge clk) begin
-    logic ok_resp, ok_req;
-    ok_resp = st_q.sp1_f && st_q.vw_first == sip_parse_pkg::VW_ACCEPT && st_q.d >= 3'd3 &&
-              st_q.code_ok && (st_q.d == 3'd3 || st_q.code_sp);
-    ok_req = st_q.sp1_f && st_q.sp1 != 32'd0 && st_q.tok_ok &&
-             {1'b0, st_q.last} >= {1'b0, st_q.sp1} + 33'd3 &&
-             st_q.vw_at_t == sip_parse_pkg::VW_ACCEPT;
-    res_req <= !st_q.resp;
-    res_ok <= st_q.resp ? ok_resp : ok_req;
-    res_m_len <= st_q.sp1;
-    res_uri_len <= st_q.last - st_q.sp1 - 32'd2;
-    if (st_q.resp) begin
-      res_v_off <= 32'd0;
-      res_v_len <= st_q.sp1;
-      res_r_off <= (st_q.d >= 3'd4) ? st_q.sp1 + 32'd5 : i_q;
-      res_r_len <= i_q - ((st_q.d >= 3'd4) ? st_q.sp1 + 32'd5 : i_q);
-      // digits x 100 + x 10 + x 1, by shifts (no multiplier)
-      res_status <= ({6'd0, st_q.code[11:8], 6'd0} + {7'd0, st_q.code[11:8], 5'd0} +
-                     {10'd0, st_q.code[11:8], 2'd0}) + ({9'd0, st_q.code[7:4], 3'd0} + {11'd0, st_q.code[7:4], 1'd0}) +
-                    {12'd0, st_q.code[3:0]};
-    end else begin
-      res_v_off <= st_q.last;
-      res_v_len <= st_q.t - st_q.last;
-      res_r_off <= 32'd0;
-      res_r_len <= 32'd0;
-      res_status <= 16'd0;
+    logic [6:0] scanned;
+    scanned = 7'd0;
+    for (int k = 0; k < BYTES_PER_CYCLE; k++) scanned = scanned + 7'(fetched_in_line_q[k]);
+    state_d = g_lane[BYTES_PER_CYCLE - 1].state_out;
+    line_position_d = line_position_q + 32'(scanned);
+    done_d = done_q || fetched_last_q;
+    result_valid_d = done_q;
+    pop = fetching && 32'(byte_index_q) + BYTES_PER_CYCLE >= 32'(head_count);
+    byte_index_d = byte_index_q;
+    if (pop) byte_index_d = 7'd0;
+    else if (fetching) byte_index_d = byte_index_q + 7'(BYTES_PER_CYCLE);
+    for (int k = 0; k < BYTES_PER_CYCLE; k++) begin
+      fetched_in_line_d[k] = lane_in_line[k];
+      fetched_classes_d[k] = sip_parse_pkg::start_line_classes(lane_byte[k]);
     end
+    fetched_last_d = pop && head_last;
+    fetch_done_d = fetch_done_q;
+    if (pop && head_last) fetch_done_d = 1'b1;
   end
 
   always_ff @(posedge clk) begin
     if (!rst_n || flush) begin
-      wp_q <= '0;
-      rp_q <= '0;
-      n_q <= '0;
-      idx_q <= 7'd0;
-      st_q <= st_init;
-      i_q <= 32'd0;
+      byte_index_q <= 7'd0;
+      state_q <= initial_state;
+      line_position_q <= 32'd0;
       done_q <= 1'b0;
-      fdone_q <= 1'b0;
-      fok_q <= '0;
-      flast_q <= 1'b0;
-      res_v_q <= 1'b0;
+      fetch_done_q <= 1'b0;
+      fetched_in_line_q <= '0;
+      fetched_last_q <= 1'b0;
+      result_valid_q <= 1'b0;
     end else begin
-      if (push) begin
-        f_bytes[wp_q] <= push_bytes;
-        f_cnt[wp_q] <= push_cnt;
-        f_last[wp_q] <= push_last;
-        wp_q <= (wp_q == AW'(DEPTH - 1)) ? '0 : wp_q + AW'(1);
-      end
-      if (pop) begin
-        rp_q <= (rp_q == AW'(DEPTH - 1)) ? '0 : rp_q + AW'(1);
-        idx_q <= 7'd0;
-      end else if (busy) begin
-        idx_q <= idx_q + 7'(NB);
-      end
-      n_q <= n_q + (AW+1)'(push) - (AW+1)'(pop);
-      st_q <= st_d;
-      i_q <= i_d;
+      byte_index_q <= byte_index_d;
+      state_q <= state_d;
+      line_position_q <= line_position_d;
       done_q <= done_d;
-      res_v_q <= done_q;
-      for (int k = 0; k < NB; k++) begin
-        fok_q[k] <= lane_ok[k];
-        fcb_q[k] <= sip_parse_pkg::sl_cls(byte_k[k]);
-      end
-      flast_q <= pop && f_last[rp_q];
-      if (pop && f_last[rp_q]) fdone_q <= 1'b1;
+      fetch_done_q <= fetch_done_d;
+      fetched_in_line_q <= fetched_in_line_d;
+      fetched_last_q <= fetched_last_d;
+      result_valid_q <= result_valid_d;
+      // data, held while the flush is applied
+      for (int k = 0; k < BYTES_PER_CYCLE; k++) fetched_classes_q[k] <= fetched_classes_d[k];
     end
   end
+
+  // ------------------------------------------------------------ verdict
+  // CpuSipParseEngine::parse_start_line, registered
+  logic result_ok_q, result_ok_d, result_request_q, result_request_d;
+  logic [31:0] result_method_length_q, result_method_length_d, result_uri_length_q, result_uri_length_d;
+  logic [31:0] result_version_offset_q, result_version_offset_d, result_version_length_q, result_version_length_d;
+  logic [31:0] result_reason_offset_q, result_reason_offset_d, result_reason_length_q, result_reason_length_d;
+  logic [15:0] result_status_q, result_status_d;
+
+  always_comb begin
+    logic response_ok, request_ok;
+    response_ok = state_q.first_space_found && state_q.first_word == sip_parse_pkg::WORD_ACCEPT &&
+                  state_q.after_space >= 3'd3 && state_q.code_ok &&
+                  (state_q.after_space == 3'd3 || state_q.code_space);
+    request_ok = state_q.first_space_found && state_q.first_space != 32'd0 && state_q.token_ok &&
+                 {1'b0, state_q.last_word} >= {1'b0, state_q.first_space} + 33'd3 &&
+                 state_q.word_at_text_end == sip_parse_pkg::WORD_ACCEPT;
+    result_request_d = !state_q.response;
+    result_ok_d = state_q.response ? response_ok : request_ok;
+    result_method_length_d = state_q.first_space;
+    result_uri_length_d = state_q.last_word - state_q.first_space - 32'd2;
+    if (state_q.response) begin
+      result_version_offset_d = 32'd0;
+      result_version_length_d = state_q.first_space;
+      result_reason_offset_d = (state_q.after_space >= 3'd4) ? state_q.first_space + 32'd5 : line_position_q;
+      result_reason_length_d = line_position_q -
+                               ((state_q.after_space >= 3'd4) ? state_q.first_space + 32'd5 : line_position_q);
+      // digits x 100 + x 10 + x 1, by shifts (no multiplier)
+      result_status_d = ({6'd0, state_q.code[11:8], 6'd0} + {7'd0, state_q.code[11:8], 5'd0} +
+                         {10'd0, state_q.code[11:8], 2'd0}) +
+                        ({9'd0, state_q.code[7:4], 3'd0} + {11'd0, state_q.code[7:4], 1'd0}) +
+                        {12'd0, state_q.code[3:0]};
+    end else begin
+      result_version_offset_d = state_q.last_word;
+      result_version_length_d = state_q.text_end - state_q.last_word;
+      result_reason_offset_d = 32'd0;
+      result_reason_length_d = 32'd0;
+      result_status_d = 16'd0;
+    end
+  end
+
+  always_ff @(posedge clk) begin
+    result_request_q <= result_request_d;
+    result_ok_q <= result_ok_d;
+    result_method_length_q <= result_method_length_d;
+    result_uri_length_q <= result_uri_length_d;
+    result_version_offset_q <= result_version_offset_d;
+    result_version_length_q <= result_version_length_d;
+    result_reason_offset_q <= result_reason_offset_d;
+    result_reason_length_q <= result_reason_length_d;
+    result_status_q <= result_status_d;
+  end
+
+  assign result_valid = result_valid_q;
+  assign result_ok = result_ok_q;
+  assign result_request = result_request_q;
+  assign result_method_length = result_method_length_q;
+  assign result_uri_length = result_uri_length_q;
+  assign result_version_offset = result_version_offset_q;
+  assign result_version_length = result_version_length_q;
+  assign result_reason_offset = result_reason_offset_q;
+  assign result_reason_length = result_reason_length_q;
+  assign result_status = result_status_q;
+
 endmodule
 
 `default_nettype wire

@@ -8,696 +8,788 @@
 `default_nettype none
 
 module sip_parse_walker #(
-    // Width of u coordinates; must be sip_parse_pkg::UW (checked below).
-    parameter int unsigned UW = 34
+  // Width of a position. Legal: sip_parse_pkg::POSITION_W.
+  parameter int unsigned POSITION_W = 34
 ) (
-    input  wire              clk,
-    input  wire              rst_n,
-    input  wire              run_start,
-    input  wire  [31:0]      max_bytes,
-    input  wire  [31:0]      msg_cap,
-    input  wire  [31:0]      hdr_cap,
-    output logic             stall,        // the chunk summary at c_* is held
-    output logic             commit,       // records, start-line pushes and commands of this cycle count
-    // chunk summaries (sip_parse_analyzer)
-    input  wire              c_valid,
-    input  wire              c_epoch,
-    input  wire  [2:0]       c_kind,
-    input  wire  [UW-1:0]    c_x,
-    input  wire              c_first,
-    input  wire              c_sl,
-    input  wire  [511:0]     c_bytes,
-    input  wire              c_stream,
-    input  wire  [5:0]       c_o0,
-    input  wire  [UW-1:0]    c_end,
-    input  wire              c_c0_cr,
-    input  wire              c_c0_lf,
-    input  wire              c_c0_ws,
-    input  wire              c_b1_lf,
-    input  wire              c_cr63lf,
-    input  wire              c_has_lf,
-    input  wire  [5:0]       c_lfp,
-    input  wire              c_cr_before,
-    input  wire              c_bad_f,
-    input  wire              c_col_f,
-    input  wire  [5:0]       c_col_p,
-    input  wire              c_lnw_f,
-    input  wire              c_ntk_f,
-    input  wire              c_ntk_loc,    // a non-token byte at or before the chunk's last name byte
-    input  wire  [6:0]       c_ne_rel,     // one past the last name byte, relative to x
-    input  wire  [15:0]      c_loff,       // x - line start (low 16 bits)
-    input  wire              c_nl_big,     // c_loff + c_ne_rel > 0xFFFF
-    input  wire  [5:0]       c_id,         // HeaderId of a name ending in a first chunk
-    input  wire              c_len1,       // ... one byte long
-    input  wire              c_lim0,       // c_lim == 0, 1, 64
-    input  wire              c_lim1,
-    input  wire              c_lim64,
-    input  wire              c_pa_f,
-    input  wire  [5:0]       c_pa_first,
-    input  wire  [5:0]       c_pa_last,
-    input  wire              c_pc_f,
-    input  wire  [5:0]       c_pc_first,
-    input  wire  [5:0]       c_pc_last,
-    input  wire  [63:0]      c_digm,       // bytes that are digits
-    input  wire  [63:0]      c_cwsm,       // bytes that are SP, HTAB or CR
-    input  wire  [5:0]       c_pa_fb,      // {digit, SP/HTAB/CR, low nibble} of the byte at pa_first
-    input  wire  [5:0]       c_pc_fb,      // ... at pc_first
-    input  wire  [UW-1:0]    c_lfp_u,      // the positions above as u coordinates
-    input  wire  [UW-1:0]    c_bad_u,
-    input  wire  [UW-1:0]    c_col_u,
-    input  wire  [UW-1:0]    c_pa_first_u,
-    input  wire  [UW-1:0]    c_pa_end_u,
-    input  wire  [UW-1:0]    c_pc_first_u,
-    input  wire  [UW-1:0]    c_pc_end_u,
-    input  wire  [UW-1:0]    c_x2_u,
-    // chunker command
-    output logic             cmd_valid,
-    output logic             cmd_epoch,
-    output logic             cmd_jump,
-    output logic [UW-1:0]    cmd_target,
-    // start-line unit
-    output logic             sl_push,
-    output logic [511:0]     sl_push_bytes,
-    output logic [6:0]       sl_push_cnt,
-    output logic             sl_push_last,
-    input  wire              sl_push_ready,
-    output logic             sl_flush,
-    input  wire              sl_res_valid,
-    input  wire              sl_res_ok,
-    input  wire              sl_res_req,
-    input  wire  [31:0]      sl_m_len,     // request: method {0, m_len}; uri {m_len+1, uri_len}
-    input  wire  [31:0]      sl_uri_len,
-    input  wire  [31:0]      sl_v_off,
-    input  wire  [31:0]      sl_v_len,
-    input  wire  [31:0]      sl_r_off,
-    input  wire  [31:0]      sl_r_len,
-    input  wire  [15:0]      sl_status,
-    // record outputs
-    output logic             hdr_valid,
-    output logic [31:0]      hdr_idx,
-    output logic [127:0]     hdr_data,
-    input  wire              hdr_ready,
-    output logic             msg_valid,
-    output logic [31:0]      msg_idx,
-    output logic [511:0]     msg_data,
-    input  wire              msg_ready,
-    output logic             seg_valid,
-    output logic [31:0]      seg_idx,
-    output logic [255:0]     seg_data,
-    input  wire              seg_ready,
-    output logic             run_end       // level: the last segment has been written
+  input  wire logic                  clk,
+  input  wire logic                  rst_n,
+  input  wire logic                  run_start,
+  input  wire logic [31:0]           max_message_bytes,
+  input  wire logic [31:0]           message_capacity,
+  input  wire logic [31:0]           header_capacity,
+  output logic                       commit,                  // records, start-line windows and commands of this cycle count
+  // chunk summaries (sip_parse_analyzer); see there for the fields
+  input  wire logic                  summary_valid,
+  output logic                       summary_ready,
+  input  wire logic                  summary_epoch,
+  input  wire logic [2:0]            summary_kind,
+  input  wire logic [POSITION_W-1:0] summary_position,
+  input  wire logic                  summary_first,
+  input  wire logic                  summary_start_line,
+  input  wire logic [511:0]          summary_bytes,
+  input  wire logic                  summary_stream,
+  input  wire logic [5:0]            summary_segment_offset,
+  input  wire logic [POSITION_W-1:0] summary_segment_end,
+  input  wire logic                  summary_byte0_cr,
+  input  wire logic                  summary_byte0_lf,
+  input  wire logic                  summary_byte0_whitespace,
+  input  wire logic                  summary_byte1_lf,
+  input  wire logic                  summary_byte63_crlf,
+  input  wire logic                  summary_has_lf,
+  input  wire logic [5:0]            summary_lf_index,
+  input  wire logic                  summary_cr_before_lf,
+  input  wire logic                  summary_bad_found,
+  input  wire logic                  summary_colon_found,
+  input  wire logic [5:0]            summary_colon_index,
+  input  wire logic                  summary_name_byte_found,
+  input  wire logic                  summary_non_token_found,
+  input  wire logic                  summary_non_token_in_name,
+  input  wire logic [6:0]            summary_name_end_index,
+  input  wire logic [15:0]           summary_line_offset,
+  input  wire logic                  summary_name_length_overflow,
+  input  wire logic [5:0]            summary_header_id,
+  input  wire logic                  summary_name_length_one,
+  input  wire logic                  summary_limit_is_0,
+  input  wire logic                  summary_limit_is_1,
+  input  wire logic                  summary_limit_is_64,
+  input  wire logic                  summary_line_value_found,
+  input  wire logic [5:0]            summary_line_value_first,
+  input  wire logic [5:0]            summary_line_value_last,
+  input  wire logic                  summary_colon_value_found,
+  input  wire logic [5:0]            summary_colon_value_first,
+  input  wire logic [5:0]            summary_colon_value_last,
+  input  wire logic [63:0]           summary_digit_mask,
+  input  wire logic [63:0]           summary_space_mask,
+  input  wire logic [5:0]            summary_line_value_first_class,
+  input  wire logic [5:0]            summary_colon_value_first_class,
+  input  wire logic [POSITION_W-1:0] summary_lf_position,
+  input  wire logic [POSITION_W-1:0] summary_bad_position,
+  input  wire logic [POSITION_W-1:0] summary_colon_position,
+  input  wire logic [POSITION_W-1:0] summary_line_value_first_position,
+  input  wire logic [POSITION_W-1:0] summary_line_value_end_position,
+  input  wire logic [POSITION_W-1:0] summary_colon_value_first_position,
+  input  wire logic [POSITION_W-1:0] summary_colon_value_end_position,
+  input  wire logic [POSITION_W-1:0] summary_position_plus_2,
+  // chunker command
+  output logic                       command_valid,
+  output logic                       command_epoch,
+  output logic                       command_jump,
+  output logic [POSITION_W-1:0]      command_target,
+  // start-line unit
+  output logic                       start_line_window_valid, // (the top gates it with commit)
+  input  wire logic                  start_line_window_ready,
+  output logic [511:0]               start_line_window_bytes,
+  output logic [6:0]                 start_line_window_count,
+  output logic                       start_line_window_last,
+  output logic                       start_line_flush,
+  input  wire logic                  start_line_result_valid,
+  input  wire logic                  start_line_result_ok,
+  input  wire logic                  start_line_result_request,
+  // request: method {0, method_length}; URI {method_length + 1, uri_length}
+  input  wire logic [31:0]           start_line_method_length,
+  input  wire logic [31:0]           start_line_uri_length,
+  input  wire logic [31:0]           start_line_version_offset,
+  input  wire logic [31:0]           start_line_version_length,
+  input  wire logic [31:0]           start_line_reason_offset,
+  input  wire logic [31:0]           start_line_reason_length,
+  input  wire logic [15:0]           start_line_status,
+  // records (the top adds commit to the valids)
+  output logic                       header_valid,
+  input  wire logic                  header_ready,
+  output logic [31:0]                header_index,
+  output logic [127:0]               header_data,
+  output logic                       message_valid,
+  input  wire logic                  message_ready,
+  output logic [31:0]                message_index,
+  output logic [511:0]               message_data,
+  output logic                       segment_result_valid,
+  input  wire logic                  segment_result_ready,
+  output logic [31:0]                segment_result_index,
+  output logic [255:0]               segment_result_data,
+  output logic                       run_end                  // level: the last segment has been written
 );
-  initial begin
-    if (UW != sip_parse_pkg::UW) $error("sip_parse_walker: UW must be sip_parse_pkg::UW");
-  end
+
+  generate
+    if (POSITION_W != sip_parse_pkg::POSITION_W) begin : g_bad_position_width
+      $fatal(1, "sip_parse_walker: POSITION_W must be sip_parse_pkg::POSITION_W");
+    end
+  endgenerate
 
   localparam logic [46:0] SINGLETONS = (47'd1 << 4) | (47'd1 << 5) | (47'd1 << 2) | (47'd1 << 3) |
                                        (47'd1 << 9) | (47'd1 << 7) | (47'd1 << 8);
-  localparam logic [1:0] CL_LEAD = 2'd0, CL_DIG = 2'd1, CL_TRAIL = 2'd2, CL_BAD = 2'd3;
+  // the Content-Length scan
+  localparam logic [1:0] SCAN_LEAD = 2'd0, SCAN_DIGIT = 2'd1, SCAN_TRAIL = 2'd2, SCAN_BAD = 2'd3;
 
-  typedef enum logic [2:0] {B_IDLE, B_SEG, B_MSG, B_END1, B_END2, B_END3, B_FIN} mode_t;
-  typedef enum logic [1:0] {EV_FAIL, EV_INC, EV_BLANK} ev_t;
+  typedef enum logic [2:0] {
+    MODE_IDLE, MODE_SEGMENT, MODE_MESSAGE, MODE_END1, MODE_END2, MODE_END3, MODE_FINISHED
+  } mode_t;
+  typedef enum logic [1:0] {END_FAIL, END_INCOMPLETE, END_BLANK_LINE} end_kind_t;
 
   // ------------------------------------------------------------ state
-  mode_t          mode_q, mode_d;
-  logic           epoch_q, epoch_d;
+  mode_t mode_q, mode_d;
+  logic epoch_q, epoch_d;
   // segment
-  logic           stream_q, stream_d;
-  logic [5:0]     o0_q, o0_d;
-  logic [UW-1:0]  end_q, end_d;
-  logic [31:0]    seg_no_q, seg_no_d, seg_first_q, seg_first_d, seg_cnt_q, seg_cnt_d, consumed_q, consumed_d;
+  logic stream_q, stream_d;
+  logic [5:0] segment_offset_q, segment_offset_d;
+  logic [POSITION_W-1:0] segment_end_q, segment_end_d;
+  logic [31:0] segment_index_q, segment_index_d, segment_first_message_q, segment_first_message_d;
+  logic [31:0] segment_messages_q, segment_messages_d, consumed_q, consumed_d;
   // run
-  logic [31:0]    msg_next_q, msg_next_d, hdr_next_q, hdr_next_d;
+  logic [31:0] next_message_q, next_message_d, next_header_q, next_header_d;
   // message
-  logic [UW-1:0]  ms_q, ms_d;
-  logic [31:0]    first_hdr_q, first_hdr_d;
-  logic [8:0]     hcount_q, hcount_d;
-  logic [46:0]    seen_q, seen_d;
-  logic           cl_seen_q, cl_seen_d;
-  logic [UW-1:0]  cl_at_q, cl_at_d;
-  logic [1:0]     cl_st_q, cl_st_d;
-  logic [35:0]    cl_acc_q, cl_acc_d;
-  logic           sl_done_q, sl_done_d;       // start line complete and clean (SL verdict owed)
+  logic [POSITION_W-1:0] message_start_q, message_start_d;
+  logic [31:0] first_header_q, first_header_d;
+  logic [8:0] header_count_q, header_count_d;
+  logic [46:0] seen_singletons_q, seen_singletons_d;
+  logic content_length_seen_q, content_length_seen_d;
+  logic [POSITION_W-1:0] content_length_position_q, content_length_position_d;
+  logic [1:0] content_length_state_q, content_length_state_d;
+  logic [35:0] content_length_value_q, content_length_value_d;
+  logic start_line_done_q, start_line_done_d;        // start line complete and clean (its verdict owed)
   // pending header
-  logic           pv_q, pv_d;
-  logic [31:0]    p_idx_q, p_idx_d;
-  logic [5:0]     p_id_q, p_id_d;
-  logic [7:0]     p_flags_q, p_flags_d;
-  logic [31:0]    p_noff_q, p_noff_d;
-  logic [15:0]    p_nlen_q, p_nlen_d;
-  logic           p_vset_q, p_vset_d;
-  logic [UW-1:0]  p_vs_q, p_vs_d, p_ve_q, p_ve_d, p_empty_q, p_empty_d;
-  logic           p_cl_q, p_cl_d;             // the pending header is the framing Content-Length
+  logic pending_valid_q, pending_valid_d;
+  logic [31:0] pending_index_q, pending_index_d;
+  logic [5:0] pending_id_q, pending_id_d;
+  logic [7:0] pending_flags_q, pending_flags_d;
+  logic [31:0] pending_name_offset_q, pending_name_offset_d;
+  logic [15:0] pending_name_length_q, pending_name_length_d;
+  logic pending_value_set_q, pending_value_set_d;
+  logic [POSITION_W-1:0] pending_value_start_q, pending_value_start_d, pending_value_end_q, pending_value_end_d;
+  logic [POSITION_W-1:0] pending_empty_value_q, pending_empty_value_d;  // where an empty value is
+  logic pending_content_length_q, pending_content_length_d;  // the pending header is the framing Content-Length
   // line
-  logic [UW-1:0]  ls_q, ls_d;
-  logic           lcont_q, lcont_d, lcol_q, lcol_d, lne_v_q, lne_v_d, lntk_v_q, lntk_v_d, lbad_v_q, lbad_v_d;
-  logic           lntkf_q, lntkf_d;           // the first non-token byte lies inside the name
-  logic [UW-1:0]  lcol_u_q, lcol_u_d, lbad_q, lbad_d;
-  logic [15:0]    lnlen_q, lnlen_d;           // name length (low 16 bits) ...
-  logic           lnbig_q, lnbig_d;           // ... above 0xFFFF
-  logic [5:0]     lid_q, lid_d;               // HeaderId of the name
-  logic           llen1_q, llen1_d, lid0_q, lid0_d;
-  logic [46:0]    lsg_q, lsg_d;               // one-hot of the id among the SINGLETONS
-  logic           lv_set_q, lv_set_d;
-  logic [UW-1:0]  lv_first_q, lv_first_d, lv_last_q, lv_last_d;  // lv_last: one past the last value byte
-  logic           lcl_q, lcl_d;               // this line feeds the Content-Length check
+  logic [POSITION_W-1:0] line_start_q, line_start_d;
+  logic line_continuation_q, line_continuation_d, line_colon_q, line_colon_d;
+  logic line_name_end_valid_q, line_name_end_valid_d, line_non_token_valid_q, line_non_token_valid_d;
+  logic line_bad_valid_q, line_bad_valid_d;
+  logic line_non_token_in_name_q, line_non_token_in_name_d;  // the first non-token byte lies inside the name
+  logic [POSITION_W-1:0] line_colon_position_q, line_colon_position_d, line_bad_position_q, line_bad_position_d;
+  logic [15:0] line_name_length_q, line_name_length_d;       // name length (low 16 bits) ...
+  logic line_name_too_long_q, line_name_too_long_d;          // ... above 0xFFFF
+  logic [5:0] line_id_q, line_id_d;                          // HeaderId of the name
+  logic line_name_length_one_q, line_name_length_one_d, line_id_zero_q, line_id_zero_d;
+  logic [46:0] line_singleton_q, line_singleton_d;           // one-hot of the id among the SINGLETONS
+  logic line_value_set_q, line_value_set_d;
+  // line_value_end: one past the last value byte
+  logic [POSITION_W-1:0] line_value_first_q, line_value_first_d, line_value_end_q, line_value_end_d;
+  logic line_content_length_q, line_content_length_d;        // this line feeds the Content-Length check
   // Content-Length scan of the current chunk
-  logic           scan_q, scan_d, scanned_q, scanned_d;
-  logic [5:0]     scan_i_q, scan_i_d;
+  logic scan_q, scan_d, scanned_q, scanned_d;
+  logic [5:0] scan_index_q, scan_index_d;
   // message end
-  ev_t            ev_q, ev_d;
-  logic [7:0]     ev_err_q, ev_err_d;
-  logic [UW-1:0]  ev_pos_q, ev_pos_d, hend_q, hend_d;
-  logic [UW-1:0]  body_q, body_d;
-  logic [UW:0]    total_q, total_d;           // header_len + body, then compared to max
-  logic [UW-1:0]  hlen_q, hlen_d;             // hend - ms
-  logic [UW-1:0]  hb_q, hb_d;                 // hend + body: the message's end
-  logic [31:0]    hbo_q, hbo_d;               // hb - o0: consumed after this message
-  logic [UW:0]    msmax_q, msmax_d;           // ms + max_bytes
-  logic           e1_q;                       // the previous cycle was in END1 as well
-  logic           acc_gt_q, acc_eq_q;         // cl_acc > / == 429496729 (x10 overflows 32 bits)
-  assign acc_gt_q = cl_acc_q > 36'd429496729;
-  assign acc_eq_q = cl_acc_q == 36'd429496729;
-  logic           has_cl_q, has_cl_d;
-  logic           inc_body_q, inc_body_d;     // EV_INC because the body is not all there (resume point)
-  logic           run_end_q, run_end_d;
+  end_kind_t end_kind_q, end_kind_d;
+  logic [7:0] end_error_q, end_error_d;
+  logic [POSITION_W-1:0] end_position_q, end_position_d, header_end_q, header_end_d;
+  logic [POSITION_W-1:0] body_q, body_d;
+  logic [POSITION_W:0] total_q, total_d;                     // header_length + body, then compared to max
+  logic [POSITION_W-1:0] header_length_q, header_length_d;   // header_end - message_start
+  logic [POSITION_W-1:0] message_end_q, message_end_d;       // header_end + body: the message's end
+  // END2's compares, registered in END1 beside the values they compare
+  // (total and message_end are written there; segment_end, next_message and
+  // the run's arguments hold until END3), so END1's second cycle and END2
+  // read flags, not carry chains, on their way to the verdict
+  logic message_beyond_segment_q, message_beyond_segment_d;  // message_end > segment_end
+  logic total_above_maximum_q, total_above_maximum_d;        // total > max_message_bytes
+  logic message_capacity_reached_q, message_capacity_reached_d;  // next_message >= message_capacity
+  logic [31:0] consumed_after_q, consumed_after_d;           // message_end - segment_offset: consumed after this message
+  logic [POSITION_W:0] message_limit_q, message_limit_d;     // message_start + max_message_bytes
+  logic end1_again_q, end1_again_d;                          // the previous cycle was in END1 as well
+  logic value_above_limit, value_at_limit;                   // content_length_value > / == 429496729 (x10 overflows 32 bits)
+  assign value_above_limit = content_length_value_q > 36'd429496729;
+  assign value_at_limit = content_length_value_q == 36'd429496729;
+  logic has_content_length_q, has_content_length_d;
+  logic body_incomplete_q, body_incomplete_d;                // END_INCOMPLETE because the body is not all there (resume point)
+  logic run_end_q, run_end_d;
 
   // ------------------------------------------------------------ helpers
 
-  function automatic logic [1:0] cl_ws(input logic [1:0] s);
-    cl_ws = (s == CL_DIG) ? CL_TRAIL : s;
+  // the scan state after an SP/HTAB byte
+  function automatic logic [1:0] state_after_space(input logic [1:0] state);
+    state_after_space = (state == SCAN_DIGIT) ? SCAN_TRAIL : state;
   endfunction
 
-  // The byte at scan_i, fetched the cycle before (the chunk is held while it
-  // is scanned): its classes, low nibble and whether it is the last value byte.
-  logic [3:0] scan_nib, pf_nib_q;
-  logic       scan_dig, scan_ws, scan_last, pf_dig_q, pf_ws_q, pf_last_q;
-  assign scan_nib  = pf_nib_q;
-  assign scan_dig  = pf_dig_q;
-  assign scan_ws   = pf_ws_q;
-  assign scan_last = pf_last_q;
+  // The byte at scan_index, fetched the cycle before (the chunk is held while
+  // it is scanned): its classes, low nibble and whether it is the last value
+  // byte.
+  logic [3:0] scan_nibble_q, scan_nibble_d;
+  logic scan_digit_q, scan_digit_d, scan_space_q, scan_space_d, scan_last_q, scan_last_d;
 
   // ------------------------------------------------------------ line view (this chunk merged)
-  logic           tk_ok, is_chunk;
-  logic [UW-1:0]  s_l;
-  logic           cont_l, col_before, col_now, ne_v_l, ntk_v_l, bad_v_l, v_used, vset_l;
-  logic [UW-1:0]  col_u_l, bad_l, v_first, v_last, vfirst_l, vlast_l;  // v_last, vlast_l: one past
-  logic [5:0]     v_first_rel, v_last_rel;
-  logic           ne_upd, ntk_v_prev, ntkf_prev, ntkf_l, nbig_l, len1_l, idcl_l, id0_l;
-  logic [46:0]    sg_l;                       // bit k: id_l == k, for k in SINGLETONS (else 0)
-  logic [15:0]    nlen_l;
-  logic [5:0]     id_l;
-  logic           cl_chunk;
-  logic [5:0]     v_region_start;
+  logic summary_current, is_chunk;
+  logic [POSITION_W-1:0] line_start;
+  logic continuation, colon_before, colon_seen, name_end_valid, non_token_valid, bad_valid, value_here, value_set;
+  // value_end, line_value_end: one past
+  logic [POSITION_W-1:0] colon_position, bad_position, value_first, value_end, line_value_first, line_value_end;
+  logic [5:0] value_first_index, value_last_index;
+  logic name_ends_here, non_token_valid_before, non_token_in_name_before, non_token_in_name, name_too_long;
+  logic name_length_one, is_content_length, id_zero;
+  logic [46:0] singleton;  // bit k: header_id == k, for k in SINGLETONS (else 0)
+  logic [15:0] name_length;
+  logic [5:0] header_id;
+  logic content_length_chunk;
+  logic [5:0] value_region_start;
 
-  assign tk_ok    = c_valid && (c_epoch == epoch_q);
-  assign is_chunk = tk_ok && c_kind == sip_parse_pkg::TK_CHUNK && mode_q == B_MSG;
+  assign summary_current = summary_valid && (summary_epoch == epoch_q);
+  assign is_chunk = summary_current && summary_kind == sip_parse_pkg::TOKEN_CHUNK && mode_q == MODE_MESSAGE;
 
   always_comb begin
-    s_l        = c_first ? c_x : ls_q;
-    cont_l     = c_first ? c_c0_ws : lcont_q;
-    col_before = c_first ? 1'b0 : lcol_q;
-    col_now    = col_before || c_col_f;
-    col_u_l    = col_before ? lcol_u_q : c_col_u;
+    line_start = summary_first ? summary_position : line_start_q;
+    continuation = summary_first ? summary_byte0_whitespace : line_continuation_q;
+    colon_before = summary_first ? 1'b0 : line_colon_q;
+    colon_seen = colon_before || summary_colon_found;
+    colon_position = colon_before ? line_colon_position_q : summary_colon_position;
     // The name ends in this chunk when a non-SP/HTAB byte precedes the
     // colon here. A later chunk of the line lies >= 64 bytes after its start,
     // so a name that ends there is no known name (id 0); otherwise the id,
     // length and flags of the line carry over.
-    ne_upd     = !col_before && c_lnw_f;
-    ne_v_l     = ne_upd || (!c_first && lne_v_q);
-    nlen_l     = ne_upd ? c_loff + {9'd0, c_ne_rel} : lnlen_q;
-    nbig_l     = ne_upd ? c_nl_big : lnbig_q;
-    id_l       = c_first ? c_id : (ne_upd ? 6'd0 : lid_q);
-    len1_l     = c_first ? c_len1 : (ne_upd ? 1'b0 : llen1_q);
-    id0_l      = c_first ? (c_id == 6'd0) : (ne_upd ? 1'b1 : lid0_q);
+    name_ends_here = !colon_before && summary_name_byte_found;
+    name_end_valid = name_ends_here || (!summary_first && line_name_end_valid_q);
+    name_length = name_ends_here ? summary_line_offset + {9'd0, summary_name_end_index} : line_name_length_q;
+    name_too_long = name_ends_here ? summary_name_length_overflow : line_name_too_long_q;
+    header_id = summary_first ? summary_header_id : (name_ends_here ? 6'd0 : line_id_q);
+    name_length_one = summary_first ? summary_name_length_one : (name_ends_here ? 1'b0 : line_name_length_one_q);
+    id_zero = summary_first ? (summary_header_id == 6'd0) : (name_ends_here ? 1'b1 : line_id_zero_q);
     for (int k = 0; k < 47; k++) begin
-      if (SINGLETONS[k]) sg_l[k] = c_first ? (c_id == 6'(k)) : (ne_upd ? 1'b0 : lsg_q[k]);
-      else sg_l[k] = 1'b0;
+      if (SINGLETONS[k]) begin
+        singleton[k] = summary_first ? (summary_header_id == 6'(k)) : (name_ends_here ? 1'b0 : line_singleton_q[k]);
+      end else begin
+        singleton[k] = 1'b0;
+      end
     end
-    idcl_l     = sg_l[sip_parse_pkg::ID_CONTENT_LENGTH];
+    is_content_length = singleton[sip_parse_pkg::ID_CONTENT_LENGTH];
     // "first non-token byte < one past the last name byte", kept as a flag
-    ntk_v_prev = !c_first && lntk_v_q;
-    ntkf_prev  = !c_first && lntkf_q;
-    ntk_v_l    = ntk_v_prev || (!col_before && c_ntk_f);
-    if (col_before || !c_lnw_f) ntkf_l = ntkf_prev;
-    else ntkf_l = ntk_v_prev || (c_ntk_f && c_ntk_loc);
-    bad_v_l = c_first ? 1'b0 : lbad_v_q;
-    bad_l   = lbad_q;
-    if (!bad_v_l && c_bad_f) begin
-      bad_v_l = 1'b1;
-      bad_l = c_bad_u;
+    non_token_valid_before = !summary_first && line_non_token_valid_q;
+    non_token_in_name_before = !summary_first && line_non_token_in_name_q;
+    non_token_valid = non_token_valid_before || (!colon_before && summary_non_token_found);
+    if (colon_before || !summary_name_byte_found) non_token_in_name = non_token_in_name_before;
+    else non_token_in_name = non_token_valid_before || (summary_non_token_found && summary_non_token_in_name);
+    bad_valid = summary_first ? 1'b0 : line_bad_valid_q;
+    bad_position = line_bad_position_q;
+    if (!bad_valid && summary_bad_found) begin
+      bad_valid = 1'b1;
+      bad_position = summary_bad_position;
     end
     // value bytes of this chunk
-    if (cont_l || col_before) begin
-      v_used = c_pa_f;
-      v_first = c_pa_first_u;
-      v_last = c_pa_end_u;
-      v_first_rel = c_pa_first;
-      v_last_rel = c_pa_last;
-      v_region_start = 6'd0;
+    if (continuation || colon_before) begin
+      value_here = summary_line_value_found;
+      value_first = summary_line_value_first_position;
+      value_end = summary_line_value_end_position;
+      value_first_index = summary_line_value_first;
+      value_last_index = summary_line_value_last;
+      value_region_start = 6'd0;
     end else begin
-      v_used = c_col_f && c_pc_f;
-      v_first = c_pc_first_u;
-      v_last = c_pc_end_u;
-      v_first_rel = c_pc_first;
-      v_last_rel = c_pc_last;
-      v_region_start = c_col_p + 6'd1;
+      value_here = summary_colon_found && summary_colon_value_found;
+      value_first = summary_colon_value_first_position;
+      value_end = summary_colon_value_end_position;
+      value_first_index = summary_colon_value_first;
+      value_last_index = summary_colon_value_last;
+      value_region_start = summary_colon_index + 6'd1;
     end
-    vset_l   = c_first ? 1'b0 : lv_set_q;
-    vfirst_l = lv_first_q;
-    vlast_l  = lv_last_q;
-    if (v_used) begin
-      if (!vset_l) vfirst_l = v_first;
-      vset_l = 1'b1;
-      vlast_l = v_last;
+    value_set = summary_first ? 1'b0 : line_value_set_q;
+    line_value_first = line_value_first_q;
+    line_value_end = line_value_end_q;
+    if (value_here) begin
+      if (!value_set) line_value_first = value_first;
+      value_set = 1'b1;
+      line_value_end = value_end;
     end
     // Does this chunk feed the Content-Length check?
-    if (c_sl) cl_chunk = 1'b0;
-    else if (cont_l) cl_chunk = c_first ? p_cl_q : lcl_q;
-    else if (col_before) cl_chunk = lcl_q;
-    else cl_chunk = c_col_f && ne_v_l && !cl_seen_q && idcl_l;
+    if (summary_start_line) content_length_chunk = 1'b0;
+    else if (continuation) content_length_chunk = summary_first ? pending_content_length_q : line_content_length_q;
+    else if (colon_before) content_length_chunk = line_content_length_q;
+    else content_length_chunk = summary_colon_found && name_end_valid && !content_length_seen_q && is_content_length;
   end
 
   // ------------------------------------------------------------ main
   always_comb begin
-    logic        hold, do_end, fin_prev, new_hdr;
-    logic [7:0]  e_err;
-    logic [UW-1:0] e_pos;
-    ev_t         e_kind;
-    logic [1:0]  st;
-    logic [35:0] acc;
+    logic hold, end_message, finish_previous, new_header;
+    logic [7:0] end_error;
+    logic [POSITION_W-1:0] end_position;
+    end_kind_t end_kind;
+    logic [1:0] scan_state;
+    logic [35:0] value;
 
-    mode_d = mode_q; epoch_d = epoch_q;
-    stream_d = stream_q; o0_d = o0_q; end_d = end_q;
-    seg_no_d = seg_no_q; seg_first_d = seg_first_q; seg_cnt_d = seg_cnt_q; consumed_d = consumed_q;
-    msg_next_d = msg_next_q; hdr_next_d = hdr_next_q;
-    ms_d = ms_q; first_hdr_d = first_hdr_q; hcount_d = hcount_q; seen_d = seen_q;
-    cl_seen_d = cl_seen_q; cl_at_d = cl_at_q; cl_st_d = cl_st_q; cl_acc_d = cl_acc_q; sl_done_d = sl_done_q;
-    pv_d = pv_q; p_idx_d = p_idx_q; p_id_d = p_id_q; p_flags_d = p_flags_q; p_noff_d = p_noff_q;
-    p_nlen_d = p_nlen_q; p_vset_d = p_vset_q; p_vs_d = p_vs_q; p_ve_d = p_ve_q; p_empty_d = p_empty_q;
-    p_cl_d = p_cl_q;
-    ls_d = ls_q; lcont_d = lcont_q; lcol_d = lcol_q; lne_v_d = lne_v_q; lntk_v_d = lntk_v_q; lbad_v_d = lbad_v_q;
-    lcol_u_d = lcol_u_q; lbad_d = lbad_q; lntkf_d = lntkf_q;
-    lnlen_d = lnlen_q; lnbig_d = lnbig_q; lid_d = lid_q; llen1_d = llen1_q; lid0_d = lid0_q; lsg_d = lsg_q;
-    lv_set_d = lv_set_q; lv_first_d = lv_first_q; lv_last_d = lv_last_q;
-    lcl_d = lcl_q;
-    scan_d = scan_q; scanned_d = scanned_q; scan_i_d = scan_i_q;
-    ev_d = ev_q; ev_err_d = ev_err_q; ev_pos_d = ev_pos_q; hend_d = hend_q;
-    body_d = body_q; total_d = total_q; has_cl_d = has_cl_q; inc_body_d = inc_body_q;
-    hlen_d = hlen_q; hb_d = hb_q; hbo_d = hbo_q; msmax_d = msmax_q;
+    mode_d = mode_q;
+    epoch_d = epoch_q;
+    stream_d = stream_q;
+    segment_offset_d = segment_offset_q;
+    segment_end_d = segment_end_q;
+    segment_index_d = segment_index_q;
+    segment_first_message_d = segment_first_message_q;
+    segment_messages_d = segment_messages_q;
+    consumed_d = consumed_q;
+    next_message_d = next_message_q;
+    next_header_d = next_header_q;
+    message_start_d = message_start_q;
+    first_header_d = first_header_q;
+    header_count_d = header_count_q;
+    seen_singletons_d = seen_singletons_q;
+    content_length_seen_d = content_length_seen_q;
+    content_length_position_d = content_length_position_q;
+    content_length_state_d = content_length_state_q;
+    content_length_value_d = content_length_value_q;
+    start_line_done_d = start_line_done_q;
+    pending_valid_d = pending_valid_q;
+    pending_index_d = pending_index_q;
+    pending_id_d = pending_id_q;
+    pending_flags_d = pending_flags_q;
+    pending_name_offset_d = pending_name_offset_q;
+    pending_name_length_d = pending_name_length_q;
+    pending_value_set_d = pending_value_set_q;
+    pending_value_start_d = pending_value_start_q;
+    pending_value_end_d = pending_value_end_q;
+    pending_empty_value_d = pending_empty_value_q;
+    pending_content_length_d = pending_content_length_q;
+    line_start_d = line_start_q;
+    line_continuation_d = line_continuation_q;
+    line_colon_d = line_colon_q;
+    line_name_end_valid_d = line_name_end_valid_q;
+    line_non_token_valid_d = line_non_token_valid_q;
+    line_bad_valid_d = line_bad_valid_q;
+    line_colon_position_d = line_colon_position_q;
+    line_bad_position_d = line_bad_position_q;
+    line_non_token_in_name_d = line_non_token_in_name_q;
+    line_name_length_d = line_name_length_q;
+    line_name_too_long_d = line_name_too_long_q;
+    line_id_d = line_id_q;
+    line_name_length_one_d = line_name_length_one_q;
+    line_id_zero_d = line_id_zero_q;
+    line_singleton_d = line_singleton_q;
+    line_value_set_d = line_value_set_q;
+    line_value_first_d = line_value_first_q;
+    line_value_end_d = line_value_end_q;
+    line_content_length_d = line_content_length_q;
+    scan_d = scan_q;
+    scanned_d = scanned_q;
+    scan_index_d = scan_index_q;
+    end_kind_d = end_kind_q;
+    end_error_d = end_error_q;
+    end_position_d = end_position_q;
+    header_end_d = header_end_q;
+    body_d = body_q;
+    total_d = total_q;
+    has_content_length_d = has_content_length_q;
+    body_incomplete_d = body_incomplete_q;
+    header_length_d = header_length_q;
+    message_end_d = message_end_q;
+    message_beyond_segment_d = message_beyond_segment_q;
+    total_above_maximum_d = total_above_maximum_q;
+    message_capacity_reached_d = message_capacity_reached_q;
+    consumed_after_d = consumed_after_q;
+    message_limit_d = message_limit_q;
     run_end_d = run_end_q;
 
-    stall = 1'b0;
+    summary_ready = 1'b1;
     commit = 1'b0;
-    cmd_valid = 1'b0;
-    cmd_jump = 1'b0;
-    cmd_target = '0;
-    sl_push = 1'b0;
-    sl_push_bytes = c_bytes;
-    sl_push_cnt = 7'd0;
-    sl_push_last = 1'b0;
-    sl_flush = 1'b0;
-    hdr_valid = 1'b0;
-    hdr_idx = p_idx_q;
-    hdr_data = {p_vset_q ? 32'(p_ve_q - p_vs_q) : 32'd0,
-                p_vset_q ? 32'(p_vs_q - ms_q) : 32'(p_empty_q - ms_q),
-                p_noff_q, p_nlen_q,
-                p_flags_q | (p_vset_q ? 8'd0 : 8'h02),
-                2'b00, p_id_q};
-    msg_valid = 1'b0;
-    msg_idx = msg_next_q;
-    msg_data = '0;
-    seg_valid = 1'b0;
-    seg_idx = seg_no_q;
-    seg_data = {96'd0, 24'd0, 8'd0, 32'd0, consumed_q, seg_cnt_q, seg_first_q};
+    command_valid = 1'b0;
+    command_jump = 1'b0;
+    command_target = '0;
+    start_line_window_valid = 1'b0;
+    start_line_window_bytes = summary_bytes;
+    start_line_window_count = 7'd0;
+    start_line_window_last = 1'b0;
+    start_line_flush = 1'b0;
+    header_valid = 1'b0;
+    header_index = pending_index_q;
+    header_data = {pending_value_set_q ? 32'(pending_value_end_q - pending_value_start_q) : 32'd0,
+                   pending_value_set_q ? 32'(pending_value_start_q - message_start_q)
+                                       : 32'(pending_empty_value_q - message_start_q),
+                   pending_name_offset_q, pending_name_length_q,
+                   pending_flags_q | (pending_value_set_q ? 8'd0 : 8'h02),
+                   2'b00, pending_id_q};
+    message_valid = 1'b0;
+    message_index = next_message_q;
+    message_data = '0;
+    segment_result_valid = 1'b0;
+    segment_result_index = segment_index_q;
+    segment_result_data = {96'd0, 24'd0, 8'd0, 32'd0, consumed_q, segment_messages_q, segment_first_message_q};
 
     hold = 1'b0;
-    do_end = 1'b0;
-    e_err = sip_parse_pkg::E_NONE;
-    e_pos = '0;
-    e_kind = EV_FAIL;
-    fin_prev = 1'b0;
-    new_hdr = 1'b0;
-    st = cl_st_q;
-    acc = cl_acc_q;
+    end_message = 1'b0;
+    end_error = sip_parse_pkg::ERROR_NONE;
+    end_position = '0;
+    end_kind = END_FAIL;
+    finish_previous = 1'b0;
+    new_header = 1'b0;
+    scan_state = content_length_state_q;
+    value = content_length_value_q;
 
     unique case (mode_q)
-      B_IDLE, B_SEG, B_MSG: begin
-        if (tk_ok && c_kind == sip_parse_pkg::TK_SEGB && mode_q == B_IDLE) begin
-          stream_d = c_stream;
-          o0_d = c_o0;
-          end_d = c_end;
-          seg_first_d = msg_next_q;
-          seg_cnt_d = 32'd0;
+      MODE_IDLE, MODE_SEGMENT, MODE_MESSAGE: begin
+        if (summary_current && summary_kind == sip_parse_pkg::TOKEN_SEGMENT_BEGIN && mode_q == MODE_IDLE) begin
+          stream_d = summary_stream;
+          segment_offset_d = summary_segment_offset;
+          segment_end_d = summary_segment_end;
+          segment_first_message_d = next_message_q;
+          segment_messages_d = 32'd0;
           consumed_d = 32'd0;
-          mode_d = B_SEG;
-        end else if (tk_ok && c_kind == sip_parse_pkg::TK_RUNE && mode_q == B_IDLE) begin
+          mode_d = MODE_SEGMENT;
+        end else if (summary_current && summary_kind == sip_parse_pkg::TOKEN_RUN_END && mode_q == MODE_IDLE) begin
           run_end_d = 1'b1;
-          mode_d = B_FIN;
-        end else if (tk_ok && c_kind == sip_parse_pkg::TK_SEGE && mode_q == B_SEG) begin
-          seg_valid = 1'b1;
-          seg_data = {96'd0, 24'd0, 8'd0, 32'd0, 32'(c_x - UW'(o0_q)), seg_cnt_q, seg_first_q};
-          if (!seg_ready) begin
+          mode_d = MODE_FINISHED;
+        end else if (summary_current && summary_kind == sip_parse_pkg::TOKEN_SEGMENT_END && mode_q == MODE_SEGMENT) begin
+          segment_result_valid = 1'b1;
+          segment_result_data = {96'd0, 24'd0, 8'd0, 32'd0, 32'(summary_position - POSITION_W'(segment_offset_q)), segment_messages_q, segment_first_message_q};
+          if (!segment_result_ready) begin
             hold = 1'b1;
           end else begin
-            seg_no_d = seg_no_q + 32'd1;
-            mode_d = B_IDLE;
+            segment_index_d = segment_index_q + 32'd1;
+            mode_d = MODE_IDLE;
           end
-        end else if (tk_ok && c_kind == sip_parse_pkg::TK_MSGB && mode_q == B_SEG) begin
-          ms_d = c_x;
-          msmax_d = {1'b0, c_x} + (UW+1)'(max_bytes);
-          consumed_d = 32'(c_x - UW'(o0_q));
-          first_hdr_d = hdr_next_q;
-          hcount_d = 9'd0;
-          seen_d = '0;
-          cl_seen_d = 1'b0;
-          cl_st_d = CL_LEAD;
-          cl_acc_d = '0;
-          sl_done_d = 1'b0;
-          pv_d = 1'b0;
-          p_cl_d = 1'b0;
-          lcl_d = 1'b0;
+        end else if (summary_current && summary_kind == sip_parse_pkg::TOKEN_MESSAGE_BEGIN && mode_q == MODE_SEGMENT) begin
+          message_start_d = summary_position;
+          message_limit_d = {1'b0, summary_position} + (POSITION_W+1)'(max_message_bytes);
+          consumed_d = 32'(summary_position - POSITION_W'(segment_offset_q));
+          first_header_d = next_header_q;
+          header_count_d = 9'd0;
+          seen_singletons_d = '0;
+          content_length_seen_d = 1'b0;
+          content_length_state_d = SCAN_LEAD;
+          content_length_value_d = '0;
+          start_line_done_d = 1'b0;
+          pending_valid_d = 1'b0;
+          pending_content_length_d = 1'b0;
+          line_content_length_d = 1'b0;
           scan_d = 1'b0;
           scanned_d = 1'b0;
-          inc_body_d = 1'b0;
-          mode_d = B_MSG;
+          body_incomplete_d = 1'b0;
+          mode_d = MODE_MESSAGE;
         end else if (is_chunk) begin
           // ---- Content-Length bytes of this chunk, one per cycle
-          if (cl_chunk && !scanned_q) begin
+          if (content_length_chunk && !scanned_q) begin
             hold = 1'b1;
             if (!scan_q) begin
-              if (!v_used || v_first_rel != v_region_start) st = cl_ws(st);
-              if (v_used) begin
+              if (!value_here || value_first_index != value_region_start) scan_state = state_after_space(scan_state);
+              if (value_here) begin
                 scan_d = 1'b1;
-                scan_i_d = v_first_rel;
+                scan_index_d = value_first_index;
               end else begin
-                if (c_has_lf || v_last_rel != 6'd63) st = cl_ws(st);
+                if (summary_has_lf || value_last_index != 6'd63) scan_state = state_after_space(scan_state);
                 scanned_d = 1'b1;
               end
             end else begin
-              if (scan_ws) begin
-                st = cl_ws(st);
-              end else if (scan_dig && st != CL_TRAIL && st != CL_BAD) begin
-                acc = {cl_acc_q[32:0], 3'b000} + {cl_acc_q[34:0], 1'b0} + {32'd0, scan_nib};
-                // acc > 0xFFFFFFFF, from the old value (429496729 * 10 + 5 = 0xFFFFFFFF)
-                st = (acc_gt_q || (acc_eq_q && scan_nib > 4'd5)) ? CL_BAD : CL_DIG;
+              if (scan_space_q) begin
+                scan_state = state_after_space(scan_state);
+              end else if (scan_digit_q && scan_state != SCAN_TRAIL && scan_state != SCAN_BAD) begin
+                value = {content_length_value_q[32:0], 3'b000} + {content_length_value_q[34:0], 1'b0} + {32'd0, scan_nibble_q};
+                // value > 0xFFFFFFFF, from the old value (429496729 * 10 + 5 = 0xFFFFFFFF)
+                scan_state = (value_above_limit || (value_at_limit && scan_nibble_q > 4'd5)) ? SCAN_BAD : SCAN_DIGIT;
               end else begin
-                st = CL_BAD;
+                scan_state = SCAN_BAD;
               end
-              scan_i_d = scan_i_q + 6'd1;
-              if (scan_last) begin
-                if (c_has_lf || scan_i_q != 6'd63) st = cl_ws(st);
+              scan_index_d = scan_index_q + 6'd1;
+              if (scan_last_q) begin
+                if (summary_has_lf || scan_index_q != 6'd63) scan_state = state_after_space(scan_state);
                 scan_d = 1'b0;
                 scanned_d = 1'b1;
               end
             end
-            cl_st_d = st;
-            cl_acc_d = acc;
+            content_length_state_d = scan_state;
+            content_length_value_d = value;
           end else begin
             // ---- the line rules, in CpuSipParseEngine's order
-            if (c_first && !c_sl && c_lim0) begin
-              do_end = 1'b1; e_kind = EV_INC; e_pos = c_x; e_err = sip_parse_pkg::E_BAD_HDR_LINE;
-            end else if (c_first && !c_sl && c_c0_cr) begin
-              if (c_lim1) begin
-                do_end = 1'b1; e_kind = EV_INC; e_pos = c_x; e_err = sip_parse_pkg::E_BAD_HDR_LINE;
-              end else if (!c_b1_lf) begin
-                do_end = 1'b1; e_err = sip_parse_pkg::E_BAD_BYTES; e_pos = c_x;
+            if (summary_first && !summary_start_line && summary_limit_is_0) begin
+              end_message = 1'b1; end_kind = END_INCOMPLETE; end_position = summary_position; end_error = sip_parse_pkg::ERROR_BAD_HEADER_LINE;
+            end else if (summary_first && !summary_start_line && summary_byte0_cr) begin
+              if (summary_limit_is_1) begin
+                end_message = 1'b1; end_kind = END_INCOMPLETE; end_position = summary_position; end_error = sip_parse_pkg::ERROR_BAD_HEADER_LINE;
+              end else if (!summary_byte1_lf) begin
+                end_message = 1'b1; end_error = sip_parse_pkg::ERROR_BAD_BYTES; end_position = summary_position;
               end else begin
-                do_end = 1'b1; e_kind = EV_BLANK; fin_prev = 1'b1;
+                end_message = 1'b1; end_kind = END_BLANK_LINE; finish_previous = 1'b1;
               end
-            end else if (c_first && !c_sl && c_c0_lf) begin
-              do_end = 1'b1; e_err = sip_parse_pkg::E_BARE_LF; e_pos = c_x;
-            end else if (!c_has_lf) begin
-              if (!c_lim64) begin
-                // out of bytes (EV_INC resolves header-too-long / incomplete / datagram error)
-                do_end = 1'b1; e_kind = EV_INC; e_pos = s_l;
-                e_err = c_sl ? sip_parse_pkg::E_BAD_START : sip_parse_pkg::E_BAD_HDR_LINE;
-              end else if (c_sl) begin
-                sl_push = 1'b1;
-                sl_push_cnt = c_cr63lf ? 7'd63 : 7'd64;
-                if (!sl_push_ready) hold = 1'b1;
+            end else if (summary_first && !summary_start_line && summary_byte0_lf) begin
+              end_message = 1'b1; end_error = sip_parse_pkg::ERROR_BARE_LF; end_position = summary_position;
+            end else if (!summary_has_lf) begin
+              if (!summary_limit_is_64) begin
+                // out of bytes (END_INCOMPLETE resolves header-too-long / incomplete / datagram error)
+                end_message = 1'b1; end_kind = END_INCOMPLETE; end_position = line_start;
+                end_error = summary_start_line ? sip_parse_pkg::ERROR_BAD_START_LINE : sip_parse_pkg::ERROR_BAD_HEADER_LINE;
+              end else if (summary_start_line) begin
+                start_line_window_valid = 1'b1;
+                start_line_window_count = summary_byte63_crlf ? 7'd63 : 7'd64;
+                if (!start_line_window_ready) hold = 1'b1;
               end
-            end else if (!c_cr_before) begin
-              do_end = 1'b1; e_err = sip_parse_pkg::E_BARE_LF; e_pos = c_lfp_u;
-            end else if (bad_v_l) begin
-              do_end = 1'b1; e_err = sip_parse_pkg::E_BAD_BYTES; e_pos = bad_l;
-            end else if (c_sl) begin
-              sl_push = 1'b1;
-              sl_push_cnt = (c_lfp == 6'd0) ? 7'd0 : {1'b0, c_lfp - 6'd1};
-              sl_push_last = 1'b1;
-              if (!sl_push_ready) hold = 1'b1;
-              else sl_done_d = 1'b1;
-            end else if (cont_l) begin
-              if (!pv_q) begin
-                do_end = 1'b1; e_err = sip_parse_pkg::E_BAD_HDR_LINE; e_pos = s_l;
+            end else if (!summary_cr_before_lf) begin
+              end_message = 1'b1; end_error = sip_parse_pkg::ERROR_BARE_LF; end_position = summary_lf_position;
+            end else if (bad_valid) begin
+              end_message = 1'b1; end_error = sip_parse_pkg::ERROR_BAD_BYTES; end_position = bad_position;
+            end else if (summary_start_line) begin
+              start_line_window_valid = 1'b1;
+              start_line_window_count = (summary_lf_index == 6'd0) ? 7'd0 : {1'b0, summary_lf_index - 6'd1};
+              start_line_window_last = 1'b1;
+              if (!start_line_window_ready) hold = 1'b1;
+              else start_line_done_d = 1'b1;
+            end else if (continuation) begin
+              if (!pending_valid_q) begin
+                end_message = 1'b1; end_error = sip_parse_pkg::ERROR_BAD_HEADER_LINE; end_position = line_start;
               end else begin
-                p_flags_d = p_flags_q | 8'h01;
-                if (vset_l) begin
-                  if (!p_vset_q) p_vs_d = vfirst_l;
-                  p_vset_d = 1'b1;
-                  p_ve_d = vlast_l;
+                pending_flags_d = pending_flags_q | 8'h01;
+                if (value_set) begin
+                  if (!pending_value_set_q) pending_value_start_d = line_value_first;
+                  pending_value_set_d = 1'b1;
+                  pending_value_end_d = line_value_end;
                 end
               end
             end else begin
-              fin_prev = 1'b1;
-              if (hcount_q == 9'(sip_parse_pkg::MAX_HEADERS) || hdr_next_q >= hdr_cap) begin
-                do_end = 1'b1; e_err = sip_parse_pkg::E_TOO_MANY_HDRS; e_pos = s_l;
-              end else if (!col_now || !ne_v_l || nbig_l || (id0_l && ntk_v_l && ntkf_l)) begin
-                do_end = 1'b1; e_err = sip_parse_pkg::E_BAD_HDR_LINE; e_pos = s_l;
+              finish_previous = 1'b1;
+              if (header_count_q == 9'(sip_parse_pkg::MAX_HEADERS) || next_header_q >= header_capacity) begin
+                end_message = 1'b1; end_error = sip_parse_pkg::ERROR_TOO_MANY_HEADERS; end_position = line_start;
+              end else if (!colon_seen || !name_end_valid || name_too_long || (id_zero && non_token_valid && non_token_in_name)) begin
+                end_message = 1'b1; end_error = sip_parse_pkg::ERROR_BAD_HEADER_LINE; end_position = line_start;
               end else begin
-                new_hdr = 1'b1;
+                new_header = 1'b1;
               end
             end
 
             // the previous header is complete: write it
-            if (fin_prev && pv_q) begin
-              hdr_valid = 1'b1;
-              if (!hdr_ready) hold = 1'b1;
+            if (finish_previous && pending_valid_q) begin
+              header_valid = 1'b1;
+              if (!header_ready) hold = 1'b1;
             end
             if (hold) begin
               // nothing changes; the chunk waits
-              do_end = 1'b0;
-              new_hdr = 1'b0;
+              end_message = 1'b0;
+              new_header = 1'b0;
             end else begin
               scanned_d = 1'b0;
-              if (fin_prev && pv_q) begin
-                pv_d = 1'b0;
-                if (p_cl_q) cl_at_d = p_vset_q ? p_vs_q : p_empty_q;
+              if (finish_previous && pending_valid_q) begin
+                pending_valid_d = 1'b0;
+                if (pending_content_length_q) content_length_position_d = pending_value_set_q ? pending_value_start_q : pending_empty_value_q;
               end
-              if (new_hdr) begin
-                pv_d = 1'b1;
-                p_idx_d = hdr_next_q;
-                hdr_next_d = hdr_next_q + 32'd1;
-                hcount_d = hcount_q + 9'd1;
-                p_id_d = id_l;
-                p_flags_d = {4'd0, (!id0_l && len1_l),
-                             |(seen_q & sg_l), 2'b00};
-                seen_d = seen_q | sg_l;   // only the SINGLETONS bits are ever read
-                p_noff_d = 32'(s_l - ms_q);
-                p_nlen_d = nlen_l;
-                p_vset_d = vset_l;
-                p_vs_d = vfirst_l;
-                p_ve_d = vlast_l;
-                p_empty_d = col_u_l + UW'(1);
-                p_cl_d = 1'b0;
-                if (idcl_l && !cl_seen_q) begin
-                  cl_seen_d = 1'b1;
-                  p_cl_d = 1'b1;
+              if (new_header) begin
+                pending_valid_d = 1'b1;
+                pending_index_d = next_header_q;
+                next_header_d = next_header_q + 32'd1;
+                header_count_d = header_count_q + 9'd1;
+                pending_id_d = header_id;
+                pending_flags_d = {4'd0, (!id_zero && name_length_one),
+                             |(seen_singletons_q & singleton), 2'b00};
+                seen_singletons_d = seen_singletons_q | singleton;   // only the SINGLETONS bits are ever read
+                pending_name_offset_d = 32'(line_start - message_start_q);
+                pending_name_length_d = name_length;
+                pending_value_set_d = value_set;
+                pending_value_start_d = line_value_first;
+                pending_value_end_d = line_value_end;
+                pending_empty_value_d = colon_position + POSITION_W'(1);
+                pending_content_length_d = 1'b0;
+                if (is_content_length && !content_length_seen_q) begin
+                  content_length_seen_d = 1'b1;
+                  pending_content_length_d = 1'b1;
                 end
               end
               // line state for the next chunk
-              ls_d = s_l;
-              lcont_d = cont_l;
-              lcol_d = col_now;
-              lcol_u_d = col_u_l;
-              lne_v_d = ne_v_l;
-              lntk_v_d = ntk_v_l;
-              lntkf_d = ntkf_l;
-              lnlen_d = nlen_l;
-              lnbig_d = nbig_l;
-              lid_d = id_l;
-              llen1_d = len1_l;
-              lid0_d = id0_l;
-              lsg_d = sg_l;
-              lbad_v_d = bad_v_l;
-              lbad_d = bad_l;
-              lv_set_d = vset_l;
-              lv_first_d = vfirst_l;
-              lv_last_d = vlast_l;
-              lcl_d = cl_chunk;
-              if (do_end) begin
-                ev_d = e_kind;
-                ev_err_d = e_err;
-                ev_pos_d = e_pos;
-                hend_d = c_x2_u;
-                hlen_d = c_x2_u - ms_q;
-                mode_d = B_END1;
+              line_start_d = line_start;
+              line_continuation_d = continuation;
+              line_colon_d = colon_seen;
+              line_colon_position_d = colon_position;
+              line_name_end_valid_d = name_end_valid;
+              line_non_token_valid_d = non_token_valid;
+              line_non_token_in_name_d = non_token_in_name;
+              line_name_length_d = name_length;
+              line_name_too_long_d = name_too_long;
+              line_id_d = header_id;
+              line_name_length_one_d = name_length_one;
+              line_id_zero_d = id_zero;
+              line_singleton_d = singleton;
+              line_bad_valid_d = bad_valid;
+              line_bad_position_d = bad_position;
+              line_value_set_d = value_set;
+              line_value_first_d = line_value_first;
+              line_value_end_d = line_value_end;
+              line_content_length_d = content_length_chunk;
+              if (end_message) begin
+                end_kind_d = end_kind;
+                end_error_d = end_error;
+                end_position_d = end_position;
+                header_end_d = summary_position_plus_2;
+                header_length_d = summary_position_plus_2 - message_start_q;
+                mode_d = MODE_END1;
               end
             end
           end
         end
         // tokens of a stale epoch, or out of place, are dropped
-        stall = hold;
+        summary_ready = !hold;
         commit = !hold;
       end
 
-      B_END1: begin
-        stall = 1'b1;
-        // header_len + body and the message end, whatever the verdict
-        if (cl_seen_q) begin
-          total_d = {1'b0, hlen_q} + {1'b0, UW'(cl_acc_q[31:0])};
-          hb_d = hend_q + UW'(cl_acc_q[31:0]);
+      MODE_END1: begin
+        summary_ready = 1'b0;
+        // header_length + body and the message end, whatever the verdict
+        if (content_length_seen_q) begin
+          total_d = {1'b0, header_length_q} + {1'b0, POSITION_W'(content_length_value_q[31:0])};
+          message_end_d = header_end_q + POSITION_W'(content_length_value_q[31:0]);
         end else begin
-          total_d = {1'b0, end_q - ms_q};   // header_len + (end - hend)
-          hb_d = end_q;
+          total_d = {1'b0, segment_end_q - message_start_q};  // header_length + (segment end - header end)
+          message_end_d = segment_end_q;
         end
-        // from the second cycle on, total/hb are registered: a late verdict
+        message_beyond_segment_d = message_end_d > segment_end_q;
+        total_above_maximum_d = total_d > (POSITION_W+1)'(max_message_bytes);
+        message_capacity_reached_d = next_message_q >= message_capacity;
+        // from the second cycle on, total/message_end are registered: a late verdict
         // takes the END2 checks along and goes straight to END3
-        hbo_d = 32'(hb_q - UW'(o0_q));
-        if (sl_done_q && !sl_res_valid) begin
+        consumed_after_d = 32'(message_end_q - POSITION_W'(segment_offset_q));
+        if (start_line_done_q && !start_line_result_valid) begin
           // wait for the start-line verdict
         end else begin
-          mode_d = e1_q ? B_END3 : B_END2;
-          if (sl_done_q && !sl_res_ok) begin
-            ev_d = EV_FAIL; ev_err_d = sip_parse_pkg::E_BAD_START; ev_pos_d = ms_q;
-          end else if (ev_q == EV_INC) begin
-            if (msmax_q <= {1'b0, end_q}) begin
-              ev_d = EV_FAIL; ev_err_d = sip_parse_pkg::E_HDR_TOO_LONG; ev_pos_d = ms_q;
+          mode_d = end1_again_q ? MODE_END3 : MODE_END2;
+          if (start_line_done_q && !start_line_result_ok) begin
+            end_kind_d = END_FAIL; end_error_d = sip_parse_pkg::ERROR_BAD_START_LINE; end_position_d = message_start_q;
+          end else if (end_kind_q == END_INCOMPLETE) begin
+            if (message_limit_q <= {1'b0, segment_end_q}) begin
+              end_kind_d = END_FAIL; end_error_d = sip_parse_pkg::ERROR_HEADER_TOO_LONG; end_position_d = message_start_q;
             end else if (!stream_q) begin
-              ev_d = EV_FAIL;  // the datagram error kept in ev_err/ev_pos
+              end_kind_d = END_FAIL;  // the datagram error kept in end_error/end_position
             end
-          end else if (ev_q == EV_BLANK) begin
-            has_cl_d = cl_seen_q;
-            if (cl_seen_q) begin
-              body_d = UW'(cl_acc_q[31:0]);
-              if (cl_st_q != CL_DIG && cl_st_q != CL_TRAIL) begin
-                ev_d = EV_FAIL; ev_err_d = sip_parse_pkg::E_BAD_CL; ev_pos_d = cl_at_q;
+          end else if (end_kind_q == END_BLANK_LINE) begin
+            has_content_length_d = content_length_seen_q;
+            if (content_length_seen_q) begin
+              body_d = POSITION_W'(content_length_value_q[31:0]);
+              if (content_length_state_q != SCAN_DIGIT && content_length_state_q != SCAN_TRAIL) begin
+                end_kind_d = END_FAIL; end_error_d = sip_parse_pkg::ERROR_BAD_CONTENT_LENGTH; end_position_d = content_length_position_q;
               end
             end else begin
-              body_d = end_q - hend_q;
+              body_d = segment_end_q - header_end_q;
               if (stream_q) begin
-                ev_d = EV_FAIL; ev_err_d = sip_parse_pkg::E_MISSING_CL; ev_pos_d = ms_q;
+                end_kind_d = END_FAIL; end_error_d = sip_parse_pkg::ERROR_MISSING_CONTENT_LENGTH; end_position_d = message_start_q;
               end
             end
-            // END2's checks (has_cl = cl_seen_q), when they are taken along
-            if (e1_q && !(cl_seen_q && cl_st_q != CL_DIG && cl_st_q != CL_TRAIL) &&
-                !(!cl_seen_q && stream_q)) begin
-              if (total_q > (UW+1)'(max_bytes)) begin
-                ev_d = EV_FAIL; ev_err_d = sip_parse_pkg::E_MSG_TOO_LARGE;
-                ev_pos_d = cl_seen_q ? cl_at_q : ms_q;
-              end else if (cl_seen_q && hb_q > end_q) begin
+            // END2's checks (has_content_length = content_length_seen_q), when they are taken along
+            if (end1_again_q && !(content_length_seen_q && content_length_state_q != SCAN_DIGIT && content_length_state_q != SCAN_TRAIL) &&
+                !(!content_length_seen_q && stream_q)) begin
+              if (total_above_maximum_q) begin
+                end_kind_d = END_FAIL; end_error_d = sip_parse_pkg::ERROR_MESSAGE_TOO_LARGE;
+                end_position_d = content_length_seen_q ? content_length_position_q : message_start_q;
+              end else if (content_length_seen_q && message_beyond_segment_q) begin
                 if (stream_q) begin
-                  ev_d = EV_INC;
-                  inc_body_d = 1'b1;
+                  end_kind_d = END_INCOMPLETE;
+                  body_incomplete_d = 1'b1;
                 end else begin
-                  ev_d = EV_FAIL; ev_err_d = sip_parse_pkg::E_BODY_TRUNC; ev_pos_d = hend_q;
+                  end_kind_d = END_FAIL; end_error_d = sip_parse_pkg::ERROR_BODY_TRUNCATED; end_position_d = header_end_q;
                 end
-              end else if (msg_next_q >= msg_cap) begin
-                ev_d = EV_FAIL; ev_err_d = sip_parse_pkg::E_TOO_MANY_HDRS; ev_pos_d = ms_q;
+              end else if (message_capacity_reached_q) begin
+                end_kind_d = END_FAIL; end_error_d = sip_parse_pkg::ERROR_TOO_MANY_HEADERS; end_position_d = message_start_q;
               end
             end
           end
         end
       end
 
-      B_END2: begin
-        stall = 1'b1;
-        mode_d = B_END3;
-        hbo_d = 32'(hb_q - UW'(o0_q));
-        if (ev_q == EV_BLANK) begin
-          if (total_q > (UW+1)'(max_bytes)) begin
-            ev_d = EV_FAIL; ev_err_d = sip_parse_pkg::E_MSG_TOO_LARGE;
-            ev_pos_d = has_cl_q ? cl_at_q : ms_q;
-          end else if (has_cl_q && hb_q > end_q) begin
+      MODE_END2: begin
+        summary_ready = 1'b0;
+        mode_d = MODE_END3;
+        consumed_after_d = 32'(message_end_q - POSITION_W'(segment_offset_q));
+        if (end_kind_q == END_BLANK_LINE) begin
+          if (total_above_maximum_q) begin
+            end_kind_d = END_FAIL; end_error_d = sip_parse_pkg::ERROR_MESSAGE_TOO_LARGE;
+            end_position_d = has_content_length_q ? content_length_position_q : message_start_q;
+          end else if (has_content_length_q && message_beyond_segment_q) begin
             if (stream_q) begin
-              ev_d = EV_INC;
-              inc_body_d = 1'b1;
+              end_kind_d = END_INCOMPLETE;
+              body_incomplete_d = 1'b1;
             end else begin
-              ev_d = EV_FAIL; ev_err_d = sip_parse_pkg::E_BODY_TRUNC; ev_pos_d = hend_q;
+              end_kind_d = END_FAIL; end_error_d = sip_parse_pkg::ERROR_BODY_TRUNCATED; end_position_d = header_end_q;
             end
-          end else if (msg_next_q >= msg_cap) begin
-            ev_d = EV_FAIL; ev_err_d = sip_parse_pkg::E_TOO_MANY_HDRS; ev_pos_d = ms_q;
+          end else if (message_capacity_reached_q) begin
+            end_kind_d = END_FAIL; end_error_d = sip_parse_pkg::ERROR_TOO_MANY_HEADERS; end_position_d = message_start_q;
           end
         end
       end
 
-      B_END3: begin
+      MODE_END3: begin
         // The token at the input waits: it may already be the next segment's.
-        stall = 1'b1;
-        msg_data = {32'd0, 16'd0, sl_status,
-                    sl_r_len, sl_r_off, sl_v_len, sl_v_off,
-                    sl_res_req ? sl_uri_len : 32'd0, sl_res_req ? sl_m_len + 32'd1 : 32'd0,
-                    sl_res_req ? sl_m_len : 32'd0, 32'd0,
-                    8'd0, {6'd0, has_cl_q, sl_res_req}, 16'(hcount_q), first_hdr_q,
-                    32'(total_q), 32'(body_q), 32'(hlen_q), 32'(ms_q - UW'(o0_q))};
-        if (ev_q == EV_BLANK) begin
+        summary_ready = 1'b0;
+        message_data = {32'd0, 16'd0, start_line_status,
+                    start_line_reason_length, start_line_reason_offset, start_line_version_length, start_line_version_offset,
+                    start_line_result_request ? start_line_uri_length : 32'd0, start_line_result_request ? start_line_method_length + 32'd1 : 32'd0,
+                    start_line_result_request ? start_line_method_length : 32'd0, 32'd0,
+                    8'd0, {6'd0, has_content_length_q, start_line_result_request}, 16'(header_count_q), first_header_q,
+                    32'(total_q), 32'(body_q), 32'(header_length_q), 32'(message_start_q - POSITION_W'(segment_offset_q))};
+        if (end_kind_q == END_BLANK_LINE) begin
           // a complete message
-          msg_valid = 1'b1;
+          message_valid = 1'b1;
           if (!stream_q) begin
-            seg_valid = 1'b1;
-            seg_data = {96'd0, 24'd0, 8'd0, 32'd0, hbo_q,
-                        seg_cnt_q + 32'd1, seg_first_q};
+            segment_result_valid = 1'b1;
+            segment_result_data = {96'd0, 24'd0, 8'd0, 32'd0, consumed_after_q,
+                        segment_messages_q + 32'd1, segment_first_message_q};
           end
-          if (msg_ready && (stream_q || seg_ready)) begin
+          if (message_ready && (stream_q || segment_result_ready)) begin
             commit = 1'b1;
-            sl_flush = 1'b1;
-            msg_next_d = msg_next_q + 32'd1;
-            seg_cnt_d = seg_cnt_q + 32'd1;
-            consumed_d = hbo_q;
-            cmd_valid = stream_q;   // a datagram's chunker has moved on already
+            start_line_flush = 1'b1;
+            next_message_d = next_message_q + 32'd1;
+            segment_messages_d = segment_messages_q + 32'd1;
+            consumed_d = consumed_after_q;
+            command_valid = stream_q;   // a datagram's chunker has moved on already
             epoch_d = ~epoch_q;
             if (stream_q) begin
-              cmd_jump = 1'b1;
-              cmd_target = hb_q;
-              mode_d = B_SEG;
+              command_jump = 1'b1;
+              command_target = message_end_q;
+              mode_d = MODE_SEGMENT;
             end else begin
-              seg_no_d = seg_no_q + 32'd1;
-              mode_d = B_IDLE;
+              segment_index_d = segment_index_q + 32'd1;
+              mode_d = MODE_IDLE;
             end
           end
         end else begin
-          seg_valid = 1'b1;
-          if (ev_q == EV_FAIL) begin
-            seg_data = {96'd0, 24'd0, ev_err_q, 32'(ev_pos_q - UW'(o0_q)), consumed_q, seg_cnt_q, seg_first_q};
+          segment_result_valid = 1'b1;
+          if (end_kind_q == END_FAIL) begin
+            segment_result_data = {96'd0, 24'd0, end_error_q, 32'(end_position_q - POSITION_W'(segment_offset_q)), consumed_q, segment_messages_q, segment_first_message_q};
           end else begin
             // stream, incomplete: the resume point is the message's total
-            // length once its header block framed it (total <= max_bytes here)
-            seg_data = {64'd0, inc_body_q ? 32'(total_q) : 32'd0, 24'd0, 8'd0, 32'd0,
-                        consumed_q, seg_cnt_q, seg_first_q};
+            // length once its header block framed it (total <= max_message_bytes here)
+            segment_result_data = {64'd0, body_incomplete_q ? 32'(total_q) : 32'd0, 24'd0, 8'd0, 32'd0,
+                        consumed_q, segment_messages_q, segment_first_message_q};
           end
-          if (seg_ready) begin
+          if (segment_result_ready) begin
             commit = 1'b1;
-            sl_flush = 1'b1;
-            hdr_next_d = first_hdr_q;   // the failed message leaves no records
-            cmd_valid = stream_q;   // a datagram's chunker has moved on already
+            start_line_flush = 1'b1;
+            next_header_d = first_header_q;   // the failed message leaves no records
+            command_valid = stream_q;   // a datagram's chunker has moved on already
             epoch_d = ~epoch_q;
-            seg_no_d = seg_no_q + 32'd1;
-            mode_d = B_IDLE;
+            segment_index_d = segment_index_q + 32'd1;
+            mode_d = MODE_IDLE;
           end
         end
       end
 
-      B_FIN: ;
-      default: mode_d = B_FIN;
+      MODE_FINISHED: ;
+      default: mode_d = MODE_FINISHED;
     endcase
 
     if (run_start) begin
-      mode_d = B_IDLE;
+      mode_d = MODE_IDLE;
       epoch_d = 1'b0;
-      seg_no_d = 32'd0;
-      msg_next_d = 32'd0;
-      hdr_next_d = 32'd0;
+      segment_index_d = 32'd0;
+      next_message_d = 32'd0;
+      next_header_d = 32'd0;
       run_end_d = 1'b0;
     end
   end
 
   assign run_end = run_end_q;
-  assign cmd_epoch = epoch_q;
+  assign command_epoch = epoch_q;
+
+  // next byte of the scan: the first value byte when it starts, else the one
+  // after scan_index
+  always_comb begin
+    if (!scan_q) begin
+      {scan_digit_d, scan_space_d, scan_nibble_d} = (continuation || colon_before) ? summary_line_value_first_class
+                                                                                   : summary_colon_value_first_class;
+      scan_last_d = (value_first_index == value_last_index);
+    end else begin
+      scan_digit_d = summary_digit_mask[scan_index_q + 6'd1];
+      scan_space_d = summary_space_mask[scan_index_q + 6'd1];
+      scan_nibble_d = summary_bytes[(scan_index_q + 6'd1)*8 +: 4];
+      scan_last_d = (scan_index_q + 6'd1 == value_last_index);
+    end
+    end1_again_d = (mode_q == MODE_END1);
+  end
 
   // ------------------------------------------------------------ registers
   always_ff @(posedge clk) begin
     if (!rst_n) begin
-      mode_q <= B_FIN;
+      mode_q <= MODE_FINISHED;
       epoch_q <= 1'b0;
       run_end_q <= 1'b0;
       scan_q <= 1'b0;
@@ -709,36 +801,80 @@ module sip_parse_walker #(
       scan_q <= scan_d;
       scanned_q <= scanned_d;
     end
-    stream_q <= stream_d; o0_q <= o0_d; end_q <= end_d;
-    seg_no_q <= seg_no_d; seg_first_q <= seg_first_d; seg_cnt_q <= seg_cnt_d; consumed_q <= consumed_d;
-    msg_next_q <= msg_next_d; hdr_next_q <= hdr_next_d;
-    ms_q <= ms_d; first_hdr_q <= first_hdr_d; hcount_q <= hcount_d; seen_q <= seen_d;
-    cl_seen_q <= cl_seen_d; cl_at_q <= cl_at_d; cl_st_q <= cl_st_d; cl_acc_q <= cl_acc_d;
-    sl_done_q <= sl_done_d;
-    pv_q <= pv_d; p_idx_q <= p_idx_d; p_id_q <= p_id_d; p_flags_q <= p_flags_d; p_noff_q <= p_noff_d;
-    p_nlen_q <= p_nlen_d; p_vset_q <= p_vset_d; p_vs_q <= p_vs_d; p_ve_q <= p_ve_d; p_empty_q <= p_empty_d;
-    p_cl_q <= p_cl_d;
-    ls_q <= ls_d; lcont_q <= lcont_d; lcol_q <= lcol_d; lne_v_q <= lne_v_d; lntk_v_q <= lntk_v_d;
-    lbad_v_q <= lbad_v_d; lcol_u_q <= lcol_u_d; lbad_q <= lbad_d; lntkf_q <= lntkf_d;
-    lnlen_q <= lnlen_d; lnbig_q <= lnbig_d; lid_q <= lid_d; llen1_q <= llen1_d; lid0_q <= lid0_d; lsg_q <= lsg_d;
-    lv_set_q <= lv_set_d; lv_first_q <= lv_first_d; lv_last_q <= lv_last_d;
-    lcl_q <= lcl_d;
-    scan_i_q <= scan_i_d;
-    // next byte of the scan: the first value byte when it starts, else the one after scan_i
-    if (!scan_q) begin
-      {pf_dig_q, pf_ws_q, pf_nib_q} <= (cont_l || col_before) ? c_pa_fb : c_pc_fb;
-      pf_last_q <= (v_first_rel == v_last_rel);
-    end else begin
-      pf_dig_q <= c_digm[scan_i_q + 6'd1];
-      pf_ws_q <= c_cwsm[scan_i_q + 6'd1];
-      pf_nib_q <= c_bytes[(scan_i_q + 6'd1)*8 +: 4];
-      pf_last_q <= (scan_i_q + 6'd1 == v_last_rel);
-    end
-    ev_q <= ev_d; ev_err_q <= ev_err_d; ev_pos_q <= ev_pos_d; hend_q <= hend_d;
-    body_q <= body_d; total_q <= total_d; has_cl_q <= has_cl_d; inc_body_q <= inc_body_d;
-    hlen_q <= hlen_d; hb_q <= hb_d; hbo_q <= hbo_d; msmax_q <= msmax_d;
-    e1_q <= (mode_q == B_END1);
   end
+
+  always_ff @(posedge clk) begin
+    stream_q <= stream_d;
+    segment_offset_q <= segment_offset_d;
+    segment_end_q <= segment_end_d;
+    segment_index_q <= segment_index_d;
+    segment_first_message_q <= segment_first_message_d;
+    segment_messages_q <= segment_messages_d;
+    consumed_q <= consumed_d;
+    next_message_q <= next_message_d;
+    next_header_q <= next_header_d;
+    message_start_q <= message_start_d;
+    first_header_q <= first_header_d;
+    header_count_q <= header_count_d;
+    seen_singletons_q <= seen_singletons_d;
+    content_length_seen_q <= content_length_seen_d;
+    content_length_position_q <= content_length_position_d;
+    content_length_state_q <= content_length_state_d;
+    content_length_value_q <= content_length_value_d;
+    start_line_done_q <= start_line_done_d;
+    pending_valid_q <= pending_valid_d;
+    pending_index_q <= pending_index_d;
+    pending_id_q <= pending_id_d;
+    pending_flags_q <= pending_flags_d;
+    pending_name_offset_q <= pending_name_offset_d;
+    pending_name_length_q <= pending_name_length_d;
+    pending_value_set_q <= pending_value_set_d;
+    pending_value_start_q <= pending_value_start_d;
+    pending_value_end_q <= pending_value_end_d;
+    pending_empty_value_q <= pending_empty_value_d;
+    pending_content_length_q <= pending_content_length_d;
+    line_start_q <= line_start_d;
+    line_continuation_q <= line_continuation_d;
+    line_colon_q <= line_colon_d;
+    line_name_end_valid_q <= line_name_end_valid_d;
+    line_non_token_valid_q <= line_non_token_valid_d;
+    line_bad_valid_q <= line_bad_valid_d;
+    line_colon_position_q <= line_colon_position_d;
+    line_bad_position_q <= line_bad_position_d;
+    line_non_token_in_name_q <= line_non_token_in_name_d;
+    line_name_length_q <= line_name_length_d;
+    line_name_too_long_q <= line_name_too_long_d;
+    line_id_q <= line_id_d;
+    line_name_length_one_q <= line_name_length_one_d;
+    line_id_zero_q <= line_id_zero_d;
+    line_singleton_q <= line_singleton_d;
+    line_value_set_q <= line_value_set_d;
+    line_value_first_q <= line_value_first_d;
+    line_value_end_q <= line_value_end_d;
+    line_content_length_q <= line_content_length_d;
+    scan_index_q <= scan_index_d;
+    end_kind_q <= end_kind_d;
+    end_error_q <= end_error_d;
+    end_position_q <= end_position_d;
+    header_end_q <= header_end_d;
+    body_q <= body_d;
+    total_q <= total_d;
+    has_content_length_q <= has_content_length_d;
+    body_incomplete_q <= body_incomplete_d;
+    header_length_q <= header_length_d;
+    message_end_q <= message_end_d;
+    message_beyond_segment_q <= message_beyond_segment_d;
+    total_above_maximum_q <= total_above_maximum_d;
+    message_capacity_reached_q <= message_capacity_reached_d;
+    consumed_after_q <= consumed_after_d;
+    message_limit_q <= message_limit_d;
+    scan_digit_q <= scan_digit_d;
+    scan_space_q <= scan_space_d;
+    scan_nibble_q <= scan_nibble_d;
+    scan_last_q <= scan_last_d;
+    end1_again_q <= end1_again_d;
+  end
+
 endmodule
 
 `default_nettype wire

@@ -7,169 +7,286 @@
 `default_nettype none
 
 module sip_parse_writer #(
-    // Beats per gathered group (burst length bound); 2, 4 or 8.
-    parameter int unsigned GB = 4
+  // Beats per gathered group (burst length bound). Legal: 2, 4 or 8.
+  parameter int unsigned GROUP_BEATS = 4
 ) (
-    input  wire           clk,
-    input  wire           rst_n,
-    input  wire           run_start,
-    input  wire  [63:0]   seg_base,
-    input  wire  [63:0]   msg_base,
-    input  wire  [63:0]   hdr_base,
-    input  wire           flush,
-    input  wire           seg_valid,
-    input  wire  [31:0]   seg_idx,
-    input  wire  [255:0]  seg_data,
-    output logic          seg_ready,
-    input  wire           msg_valid,
-    input  wire  [31:0]   msg_idx,
-    input  wire  [511:0]  msg_data,
-    output logic          msg_ready,
-    input  wire           hdr_valid,
-    input  wire  [31:0]   hdr_idx,
-    input  wire  [127:0]  hdr_data,
-    output logic          hdr_ready,
-    output logic          all_written,  // nothing gathered, nothing in flight
-    output logic          awvalid,
-    input  wire           awready,
-    output logic [63:0]   awaddr,
-    output logic [7:0]    awlen,
-    output logic          wvalid,
-    input  wire           wready,
-    output logic [511:0]  wdata,
-    output logic [63:0]   wstrb,
-    output logic          wlast,
-    input  wire           bvalid,
-    output logic          bready,
-    input  wire  [1:0]    bresp
+  input  wire logic         clk,
+  input  wire logic         rst_n,
+  input  wire logic         run_start,
+  input  wire logic [63:0]  segment_results_address,
+  input  wire logic [63:0]  messages_address,
+  input  wire logic [63:0]  headers_address,
+  input  wire logic         flush,                  // level: the walker is done, send what is gathered
+  input  wire logic         segment_result_valid,
+  output logic              segment_result_ready,
+  input  wire logic [31:0]  segment_result_index,
+  input  wire logic [255:0] segment_result_data,
+  input  wire logic         message_valid,
+  output logic              message_ready,
+  input  wire logic [31:0]  message_index,
+  input  wire logic [511:0] message_data,
+  input  wire logic         header_valid,
+  output logic              header_ready,
+  input  wire logic [31:0]  header_index,
+  input  wire logic [127:0] header_data,
+  output logic              all_written,            // nothing gathered, nothing in flight
+  // m_axi_gmem write channels
+  output logic              awvalid,
+  input  wire logic         awready,
+  output logic [63:0]       awaddr,
+  output logic [7:0]        awlen,
+  output logic              wvalid,
+  input  wire logic         wready,
+  output logic [511:0]      wdata,
+  output logic [63:0]       wstrb,
+  output logic              wlast,
+  input  wire logic         bvalid,
+  output logic              bready,
+  input  wire logic [1:0]   bresp
 );
-  initial begin
-    if (GB != 2 && GB != 4 && GB != 8) $error("sip_parse_writer: GB must be 2, 4 or 8");
+
+  generate
+    if (GROUP_BEATS != 2 && GROUP_BEATS != 4 && GROUP_BEATS != 8) begin : g_bad_group_beats
+      $fatal(1, "sip_parse_writer: GROUP_BEATS must be 2, 4 or 8");
+    end
+  endgenerate
+
+  logic [2:0] burst_valid, burst_sent, group_idle;
+  logic [63:0] burst_address [3];
+  logic [7:0] burst_length [3];
+  logic [511:0] burst_data [3];
+  logic [63:0] burst_strobes [3];
+  logic [2:0] beat_q, beat_d;
+
+  // input FIFOs: {group differs from the previous record's, index, data}
+  logic segment_out_valid, segment_out_ready, message_out_valid, message_out_ready;
+  logic header_out_valid, header_out_ready;
+  logic [288:0] segment_head;
+  logic [544:0] message_head;
+  logic [160:0] header_head;
+  // group of a record index: records per beat 2, 1, 4 (segment, message, header), GROUP_BEATS beats
+  localparam int unsigned GROUP_SHIFT = $clog2(GROUP_BEATS);
+  logic [31:0] segment_group_q, segment_group_d, message_group_q, message_group_d;
+  logic [31:0] header_group_q, header_group_d;
+  logic segment_new_group, message_new_group, header_new_group;
+  always_comb begin
+    segment_new_group = ((segment_result_index >> (1 + GROUP_SHIFT)) != segment_group_q);
+    message_new_group = ((message_index >> GROUP_SHIFT) != message_group_q);
+    header_new_group = ((header_index >> (2 + GROUP_SHIFT)) != header_group_q);
+    segment_group_d = segment_result_valid ? segment_result_index >> (1 + GROUP_SHIFT) : segment_group_q;
+    message_group_d = message_valid ? message_index >> GROUP_SHIFT : message_group_q;
+    header_group_d = header_valid ? header_index >> (2 + GROUP_SHIFT) : header_group_q;
   end
-
-  logic [2:0]   req, done, idle;
-  logic [63:0]  raddr [3];
-  logic [7:0]   rlen  [3];
-  logic [511:0] bdata [3];
-  logic [63:0]  bstrb [3];
-  logic [2:0]   beat_q;
-
-  // input FIFOs: {group differs from the previous record's, idx, data}
-  logic         sq_full, sq_valid, sq_pop, mq_full, mq_valid, mq_pop, hq_full, hq_valid, hq_pop;
-  logic [288:0] sq_dout;
-  logic [544:0] mq_dout;
-  logic [160:0] hq_dout;
-  // group of a record index: records per beat 2, 1, 4 (segment, message, header), GB beats
-  localparam int unsigned GBB = $clog2(GB);
-  logic [31:0]  sg_last_q, mg_last_q, hg_last_q;
-  logic         s_ne, m_ne, h_ne;
-  assign s_ne = ((seg_idx >> (1 + GBB)) != sg_last_q);
-  assign m_ne = ((msg_idx >> GBB) != mg_last_q);
-  assign h_ne = ((hdr_idx >> (2 + GBB)) != hg_last_q);
   always_ff @(posedge clk) begin
-    if (seg_valid) sg_last_q <= seg_idx >> (1 + GBB);
-    if (msg_valid) mg_last_q <= msg_idx >> GBB;
-    if (hdr_valid) hg_last_q <= hdr_idx >> (2 + GBB);
+    segment_group_q <= segment_group_d;
+    message_group_q <= message_group_d;
+    header_group_q <= header_group_d;
   end
-  logic [1:0]   sq_count, mq_count;
-  logic [2:0]   hq_count;
-  sip_parse_fifo #(.WIDTH(289), .DEPTH(2)) u_sq (
-      .clk(clk), .rst_n(rst_n), .clear(run_start), .push(seg_valid), .din({s_ne, seg_idx, seg_data}),
-      .full(sq_full), .pop(sq_pop), .valid(sq_valid), .dout(sq_dout), .count(sq_count));
-  sip_parse_fifo #(.WIDTH(545), .DEPTH(2)) u_mq (
-      .clk(clk), .rst_n(rst_n), .clear(run_start), .push(msg_valid), .din({m_ne, msg_idx, msg_data}),
-      .full(mq_full), .pop(mq_pop), .valid(mq_valid), .dout(mq_dout), .count(mq_count));
-  sip_parse_fifo #(.WIDTH(161), .DEPTH(4)) u_hq (
-      .clk(clk), .rst_n(rst_n), .clear(run_start), .push(hdr_valid), .din({h_ne, hdr_idx, hdr_data}),
-      .full(hq_full), .pop(hq_pop), .valid(hq_valid), .dout(hq_dout), .count(hq_count));
-  assign seg_ready = !sq_full;
-  assign msg_ready = !mq_full;
-  assign hdr_ready = !hq_full;
-  logic g_seg_ready, g_msg_ready, g_hdr_ready;
-  assign sq_pop = sq_valid && g_seg_ready;
-  assign mq_pop = mq_valid && g_msg_ready;
-  assign hq_pop = hq_valid && g_hdr_ready;
 
-  sip_parse_wgroup #(.RB(32), .GB(GB)) u_seg (
-      .clk(clk), .rst_n(rst_n), .run_start(run_start), .base(seg_base), .flush(flush),
-      .rec_valid(sq_valid), .rec_idx(sq_dout[287:256]), .rec_ne(sq_dout[288]), .rec_data(sq_dout[255:0]), .rec_ready(g_seg_ready),
-      .idle(idle[0]), .req(req[0]), .req_addr(raddr[0]), .req_len(rlen[0]), .beat_sel(beat_q),
-      .beat_data(bdata[0]), .beat_strb(bstrb[0]), .done(done[0]));
-  sip_parse_wgroup #(.RB(64), .GB(GB)) u_msg (
-      .clk(clk), .rst_n(rst_n), .run_start(run_start), .base(msg_base), .flush(flush),
-      .rec_valid(mq_valid), .rec_idx(mq_dout[543:512]), .rec_ne(mq_dout[544]), .rec_data(mq_dout[511:0]), .rec_ready(g_msg_ready),
-      .idle(idle[1]), .req(req[1]), .req_addr(raddr[1]), .req_len(rlen[1]), .beat_sel(beat_q),
-      .beat_data(bdata[1]), .beat_strb(bstrb[1]), .done(done[1]));
-  sip_parse_wgroup #(.RB(16), .GB(GB)) u_hdr (
-      .clk(clk), .rst_n(rst_n), .run_start(run_start), .base(hdr_base), .flush(flush),
-      .rec_valid(hq_valid), .rec_idx(hq_dout[159:128]), .rec_ne(hq_dout[160]), .rec_data(hq_dout[127:0]), .rec_ready(g_hdr_ready),
-      .idle(idle[2]), .req(req[2]), .req_addr(raddr[2]), .req_len(rlen[2]), .beat_sel(beat_q),
-      .beat_data(bdata[2]), .beat_strb(bstrb[2]), .done(done[2]));
+  logic [1:0] segment_queue_count, message_queue_count;
+  logic [2:0] header_queue_count;
+  sync_fifo #(
+    .WIDTH          (289),
+    .DEPTH          (2),
+    .REGISTERED_READ(1)
+  ) u_segment_queue (
+    .clk      (clk),
+    .rst_n    (rst_n),
+    .clear    (run_start),
+    .in_valid (segment_result_valid),
+    .in_ready (segment_result_ready),
+    .in_data  ({segment_new_group, segment_result_index, segment_result_data}),
+    .out_valid(segment_out_valid),
+    .out_ready(segment_out_ready),
+    .out_data (segment_head),
+    .count    (segment_queue_count)
+  );
+  sync_fifo #(
+    .WIDTH          (545),
+    .DEPTH          (2),
+    .REGISTERED_READ(1)
+  ) u_message_queue (
+    .clk      (clk),
+    .rst_n    (rst_n),
+    .clear    (run_start),
+    .in_valid (message_valid),
+    .in_ready (message_ready),
+    .in_data  ({message_new_group, message_index, message_data}),
+    .out_valid(message_out_valid),
+    .out_ready(message_out_ready),
+    .out_data (message_head),
+    .count    (message_queue_count)
+  );
+  sync_fifo #(
+    .WIDTH          (161),
+    .DEPTH          (4),
+    .REGISTERED_READ(1)
+  ) u_header_queue (
+    .clk      (clk),
+    .rst_n    (rst_n),
+    .clear    (run_start),
+    .in_valid (header_valid),
+    .in_ready (header_ready),
+    .in_data  ({header_new_group, header_index, header_data}),
+    .out_valid(header_out_valid),
+    .out_ready(header_out_ready),
+    .out_data (header_head),
+    .count    (header_queue_count)
+  );
+  logic segment_record_ready, message_record_ready, header_record_ready;
+  assign segment_out_ready = segment_out_valid && segment_record_ready;
+  assign message_out_ready = message_out_valid && message_record_ready;
+  assign header_out_ready = header_out_valid && header_record_ready;
 
-  typedef enum logic [1:0] {W_IDLE, W_ADDR, W_DATA} wst_t;
-  wst_t        st_q;
-  logic [1:0]  sel_q, rr_q;
-  logic [15:0] owed_q;       // write responses still to come
+  sip_parse_wgroup #(
+    .RECORD_BYTES(32),
+    .GROUP_BEATS (GROUP_BEATS)
+  ) u_segment_group (
+    .clk             (clk),
+    .rst_n           (rst_n),
+    .run_start       (run_start),
+    .base_address    (segment_results_address),
+    .flush           (flush),
+    .record_valid    (segment_out_valid),
+    .record_ready    (segment_record_ready),
+    .record_index    (segment_head[287:256]),
+    .record_new_group(segment_head[288]),
+    .record_data     (segment_head[255:0]),
+    .idle            (group_idle[0]),
+    .burst_valid     (burst_valid[0]),
+    .burst_address   (burst_address[0]),
+    .burst_length    (burst_length[0]),
+    .beat_select     (beat_q),
+    .beat_data       (burst_data[0]),
+    .beat_strobes    (burst_strobes[0]),
+    .burst_sent      (burst_sent[0])
+  );
+  sip_parse_wgroup #(
+    .RECORD_BYTES(64),
+    .GROUP_BEATS (GROUP_BEATS)
+  ) u_message_group (
+    .clk             (clk),
+    .rst_n           (rst_n),
+    .run_start       (run_start),
+    .base_address    (messages_address),
+    .flush           (flush),
+    .record_valid    (message_out_valid),
+    .record_ready    (message_record_ready),
+    .record_index    (message_head[543:512]),
+    .record_new_group(message_head[544]),
+    .record_data     (message_head[511:0]),
+    .idle            (group_idle[1]),
+    .burst_valid     (burst_valid[1]),
+    .burst_address   (burst_address[1]),
+    .burst_length    (burst_length[1]),
+    .beat_select     (beat_q),
+    .beat_data       (burst_data[1]),
+    .beat_strobes    (burst_strobes[1]),
+    .burst_sent      (burst_sent[1])
+  );
+  sip_parse_wgroup #(
+    .RECORD_BYTES(16),
+    .GROUP_BEATS (GROUP_BEATS)
+  ) u_header_group (
+    .clk             (clk),
+    .rst_n           (rst_n),
+    .run_start       (run_start),
+    .base_address    (headers_address),
+    .flush           (flush),
+    .record_valid    (header_out_valid),
+    .record_ready    (header_record_ready),
+    .record_index    (header_head[159:128]),
+    .record_new_group(header_head[160]),
+    .record_data     (header_head[127:0]),
+    .idle            (group_idle[2]),
+    .burst_valid     (burst_valid[2]),
+    .burst_address   (burst_address[2]),
+    .burst_length    (burst_length[2]),
+    .beat_select     (beat_q),
+    .beat_data       (burst_data[2]),
+    .beat_strobes    (burst_strobes[2]),
+    .burst_sent      (burst_sent[2])
+  );
+
+  typedef enum logic [1:0] {S_IDLE, S_ADDRESS, S_DATA} state_t;
+  state_t state_q, state_d;
+  logic [1:0] select_q, select_d, round_robin_q, round_robin_d;
+  logic [15:0] responses_owed_q, responses_owed_d;  // write responses still to come
 
   logic [1:0] pick;
-  logic       any;
+  logic any_burst;
   always_comb begin
-    pick = rr_q;
-    any = 1'b0;
+    pick = round_robin_q;
+    any_burst = 1'b0;
     for (int k = 2; k >= 0; k--) begin
-      logic [1:0] c;
-      c = (rr_q + 2'(k) >= 2'd3) ? rr_q + 2'(k) - 2'd3 : rr_q + 2'(k);
-      if (req[c]) begin
-        pick = c;
-        any = 1'b1;
+      logic [1:0] candidate;
+      candidate = (round_robin_q + 2'(k) >= 2'd3) ? round_robin_q + 2'(k) - 2'd3 : round_robin_q + 2'(k);
+      if (burst_valid[candidate]) begin
+        pick = candidate;
+        any_burst = 1'b1;
       end
     end
   end
 
-  assign awvalid = (st_q == W_ADDR);
-  assign awaddr  = raddr[sel_q];
-  assign awlen   = rlen[sel_q];
-  assign wvalid  = (st_q == W_DATA);
-  assign wdata   = bdata[sel_q];
-  assign wstrb   = bstrb[sel_q];
-  assign wlast   = (8'(beat_q) == rlen[sel_q]);
-  assign bready  = 1'b1;
-  assign all_written = (&idle) && st_q == W_IDLE && owed_q == 16'd0 &&
-                       sq_count == '0 && mq_count == '0 && hq_count == '0;
+  assign awvalid = (state_q == S_ADDRESS);
+  assign awaddr = burst_address[select_q];
+  assign awlen = burst_length[select_q];
+  assign wvalid = (state_q == S_DATA);
+  assign wdata = burst_data[select_q];
+  assign wstrb = burst_strobes[select_q];
+  assign wlast = (8'(beat_q) == burst_length[select_q]);
+  assign bready = 1'b1;
+  assign all_written = (&group_idle) && state_q == S_IDLE && responses_owed_q == 16'd0 &&
+                       segment_queue_count == '0 && message_queue_count == '0 && header_queue_count == '0;
 
   always_comb begin
-    done = 3'b000;
-    if (st_q == W_DATA && wready && wlast) done[sel_q] = 1'b1;
+    burst_sent = 3'b000;
+    if (state_q == S_DATA && wready && wlast) burst_sent[select_q] = 1'b1;
+  end
+
+  always_comb begin
+    state_d = state_q;
+    select_d = select_q;
+    round_robin_d = round_robin_q;
+    beat_d = beat_q;
+    responses_owed_d = responses_owed_q + 16'(awvalid && awready) - 16'(bvalid);
+    unique case (state_q)
+      S_IDLE: if (any_burst) begin
+        select_d = pick;
+        round_robin_d = (pick == 2'd2) ? 2'd0 : pick + 2'd1;
+        beat_d = 3'd0;
+        state_d = S_ADDRESS;
+      end
+      S_ADDRESS: if (awready) state_d = S_DATA;
+      S_DATA: if (wready) begin
+        if (wlast) state_d = S_IDLE;
+        else beat_d = beat_q + 3'd1;
+      end
+      default: state_d = S_IDLE;
+    endcase
   end
 
   always_ff @(posedge clk) begin
     if (!rst_n || run_start) begin
-      st_q <= W_IDLE;
-      sel_q <= 2'd0;
-      rr_q <= 2'd0;
-      owed_q <= 16'd0;
+      state_q <= S_IDLE;
+      select_q <= 2'd0;
+      round_robin_q <= 2'd0;
+      responses_owed_q <= 16'd0;
       beat_q <= 3'd0;
     end else begin
-      owed_q <= owed_q + 16'(awvalid && awready) - 16'(bvalid);
-      unique case (st_q)
-        W_IDLE: if (any) begin
-          sel_q <= pick;
-          rr_q <= (pick == 2'd2) ? 2'd0 : pick + 2'd1;
-          beat_q <= 3'd0;
-          st_q <= W_ADDR;
-        end
-        W_ADDR: if (awready) st_q <= W_DATA;
-        W_DATA: if (wready) begin
-          if (wlast) st_q <= W_IDLE;
-          else beat_q <= beat_q + 3'd1;
-        end
-        default: st_q <= W_IDLE;
-      endcase
+      state_q <= state_d;
+      select_q <= select_d;
+      round_robin_q <= round_robin_d;
+      responses_owed_q <= responses_owed_d;
+      beat_q <= beat_d;
     end
   end
 
+  // Error responses are not expected from device memory; the kernel has no
+  // way to report them per record, so they are ignored.
   logic unused;
   assign unused = ^bresp;
+
 endmodule
 
 `default_nettype wire

@@ -22,32 +22,34 @@ m = [hdr, """// sip_parse_names: case-insensitive compare of the first 19 bytes 
 `default_nettype none
 
 module sip_parse_names (
-    input  wire  [19*8-1:0] name,      // bytes 0..18 of the line, byte 0 in [7:0]
-    output logic [46:0]     match,     // bit k: the line starts with name k (bit 0 unused, 0)
-    output logic [5:0]      compact    // HeaderId of byte 0 as a compact form, 0 if none
+  input  wire logic [19*8-1:0] name,     // bytes 0..18 of the line, byte 0 in [7:0]
+  output logic [46:0]          match,    // bit k: the line starts with name k (bit 0 unused, 0)
+  output logic [5:0]           compact   // HeaderId of byte 0 as a compact form, 0 if none
 );
-  logic [7:0] b [19];
+
+  logic [7:0] name_byte [19];
   always_comb begin
-    for (int i = 0; i < 19; i++) b[i] = name[i*8 +: 8];
+    for (int i = 0; i < 19; i++) name_byte[i] = name[i*8 +: 8];
   end
+
 """]
 def cmp(j, ch):
     c = ord(ch.lower())
     if 'a' <= ch.lower() <= 'z':
-        return f"((b[{j}] | 8'h20) == 8'h{c:02x})"
-    return f"(b[{j}] == 8'h{c:02x})"
+        return f"((name_byte[{j}] | 8'h20) == 8'h{c:02x})"
+    return f"(name_byte[{j}] == 8'h{c:02x})"
 m.append("  assign match[0] = 1'b0;\n")
 for i, canon, comp in names[1:]:
-    terms = " &\n      ".join(cmp(j, ch) for j, ch in enumerate(canon))
+    terms = " &\n    ".join(cmp(j, ch) for j, ch in enumerate(canon))
     m.append(f"  assign match[{i}] = {terms};  // {canon}\n")
-m.append("  always_comb begin\n    case (b[0] | 8'h20)\n")
+m.append("  always_comb begin\n    case (name_byte[0] | 8'h20)\n")
 for i, canon, comp in names[1:]:
     if comp:
         m.append(f"      8'h{ord(comp):02x}: compact = 6'd{i};  // {comp}\n")
 m.append("      default: compact = 6'd0;\n    endcase\n")
 # only letters fold: a non-letter whose |0x20 equals a compact letter cannot exist
 # ('A'-'Z' -> 'a'-'z' are the only bytes b with b|0x20 in 'a'..'z' besides themselves)
-m.append("  end\nendmodule\n\n`default_nettype wire\n")
+m.append("  end\n\nendmodule\n\n`default_nettype wire\n")
 (root / "kernels/sip_parse/sip_parse_names.sv").write_text("".join(m))
 
 p = [hdr, """// sip_parse_names_pkg: HeaderId from the match bits of sip_parse_names and
@@ -56,14 +58,15 @@ p = [hdr, """// sip_parse_names_pkg: HeaderId from the match bits of sip_parse_n
 `default_nettype none
 
 package sip_parse_names_pkg;
-  // len_oh[L]: the name is L bytes long (at most one bit set; none: longer
-  // than 19 bytes or empty). match[0] and the lengths no name has are unused.
+  // length_one_hot[L]: the name is L bytes long (at most one bit set; none:
+  // longer than 19 bytes or empty). match[0] and the lengths no name has are
+  // unused.
   /* verilator lint_off UNUSEDSIGNAL */
-  function automatic logic [5:0] name_id_oh(input logic [46:0] match, input logic [5:0] compact,
-                                            input logic [19:1] len_oh);
-    logic [5:0] r;
+  function automatic logic [5:0] header_id(input logic [46:0] match, input logic [5:0] compact,
+                                           input logic [19:1] length_one_hot);
+    logic [5:0] result;
     // match[0] is never set (kOther has no name)
-    r = len_oh[1] ? compact : 6'd0;
+    result = length_one_hot[1] ? compact : 6'd0;
 """]
 bylen = {}
 for i, canon, comp in names[1:]:
@@ -71,8 +74,8 @@ for i, canon, comp in names[1:]:
 assert 1 not in bylen and max(bylen) <= 19
 for L in sorted(bylen):
     for i in bylen[L]:
-        p.append(f"    r = r | ({{6{{match[{i}] & len_oh[{L}]}}}} & 6'd{i});\n")
-p.append("""    name_id_oh = r;
+        p.append(f"    result = result | ({{6{{match[{i}] & length_one_hot[{L}]}}}} & 6'd{i});\n")
+p.append("""    header_id = result;
   endfunction
   /* verilator lint_on UNUSEDSIGNAL */
 endpackage

@@ -62,6 +62,10 @@ int open_socket(int family, int type) {
 
 }  // namespace
 
+bool udp_send_error_is_loss(int error) {
+  return error == EAGAIN || error == EWOULDBLOCK || error == ENOBUFS || error == ENOMEM;
+}
+
 TransportStats::TransportStats(core::MetricsRegistry& m, std::uint32_t w) {
   using core::MetricInfo;
   using core::MetricType;
@@ -1039,7 +1043,7 @@ bool TransportLayer::send(Transport transport, const SocketAddress& dest, Connec
         ++stats_.tx_errors[idx(transport)];
         log_limited(core::LogLevel::kDebug, "udp-send|" + dest.ip(),
                     [&] { return "udp send to " + dest.to_string() + " failed: " + std::strerror(error); });
-        return false;
+        return udp_send_error_is_loss(error);
       }
       ++stats_.tx_messages[idx(transport)];
       return true;

@@ -165,6 +165,12 @@ struct TransportOptions {
   std::uint32_t accept_pause_ms = 500;
 };
 
+// Whether a sendto(2) error on a UDP socket (errno) is a datagram lost for
+// want of room now (EAGAIN, ENOBUFS, ENOMEM: the sender retransmits) rather
+// than a transport error the transaction layer must be told of (RFC 3261
+// §8.1.3.1: EHOSTUNREACH, EACCES, EINVAL...).
+bool udp_send_error_is_loss(int error);
+
 class TransportLayer {
  public:
   using Handler = std::function<void(Received&&)>;
@@ -204,6 +210,10 @@ class TransportLayer {
   // otherwise one to `dest` is reused or opened. Returns false when the message
   // could not be handed to the kernel now (no socket of that family, connect
   // refused at once); asynchronous stream failures are logged and counted.
+  // A datagram the kernel has no room for now (EAGAIN, ENOBUFS, ENOMEM) is
+  // counted as a send error but reported sent: it is lost as a datagram may
+  // be, and the transaction's retransmissions (Timer A/E/G) recover it,
+  // where a false would end the transaction with 503 at once.
   // `trunk` names the trunk the message is for (TLS: which identity to
   // present and expect, and which open connection may be reused, RFC 5923).
   bool send(core::Transport transport, const core::SocketAddress& dest, ConnectionRef via,

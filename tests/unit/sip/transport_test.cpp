@@ -7,7 +7,9 @@
 
 #include <netinet/tcp.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -1200,5 +1202,17 @@ TEST_P(StreamReceive, PartialMessageTimeoutClosesOnlyAMessageHeldTooLong) {
 INSTANTIATE_TEST_SUITE_P(Transport, StreamReceive, ::testing::Values(core::Transport::kTcp, core::Transport::kTls),
                          [](const auto& info) { return std::string(core::transport_name(info.param)); });
 
+// ---- UDP send errors --------------------------------------------------------------------
+
+TEST(UdpSendError, NoRoomNowIsADatagramLostAndRetransmittedNotATransportError) {
+  // A transaction over UDP that met one of these on its first send would end
+  // with 503 at once (a BYE never reaching the callee) where its Timer A/E
+  // retransmission recovers it.
+  for (int e : {EAGAIN, EWOULDBLOCK, ENOBUFS, ENOMEM}) EXPECT_TRUE(udp_send_error_is_loss(e)) << std::strerror(e);
+  for (int e : {EHOSTUNREACH, ENETUNREACH, EACCES, EINVAL, EMSGSIZE, EPERM, EAFNOSUPPORT})
+    EXPECT_FALSE(udp_send_error_is_loss(e)) << std::strerror(e);
+}
+
 }  // namespace
 }  // namespace sipnic::sip
+

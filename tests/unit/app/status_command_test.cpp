@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "support/eventually.h"
 #include "support/loop_thread.h"
 #include "support/sipnic_node.h"
 
@@ -75,7 +76,13 @@ TEST_F(StatusFixture, JsonCountsExactlyTheMessagesThePeerSent) {
     ASSERT_TRUE(reply);
     ASSERT_EQ(reply->substr(0, 12), "SIP/2.0 200 ");
   }
-  json after = status_json();
+  // The last answer is counted just after its send: wait for it, then check
+  // every figure exactly.
+  json after;
+  EXPECT_TRUE(eventually([&] {
+    after = status_json();
+    return after["messages"]["sent"].get<int>() - before["messages"]["sent"].get<int>() >= kSent;
+  }));
   EXPECT_EQ(after["messages"]["received"].get<int>() - before["messages"]["received"].get<int>(), kSent);
   EXPECT_EQ(after["messages"]["sent"].get<int>() - before["messages"]["sent"].get<int>(), kSent);
   EXPECT_EQ(after["transactions"]["server"].get<int>() - before["transactions"]["server"].get<int>(), kSent);

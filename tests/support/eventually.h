@@ -1,0 +1,24 @@
+// eventually(): polls a condition until it holds or a limit passes.
+//
+// For figures another thread updates just after the event a test has seen:
+// a worker counts a message sent after its sendto(2) returns, so the peer
+// may read the answer, and the test scrape the counter, before the count.
+// The limit only bounds a failure; it is no timing check.
+#pragma once
+
+#include <chrono>
+#include <thread>
+
+namespace sipnic::test {
+
+template <class Done>
+bool eventually(Done done, std::chrono::milliseconds limit = std::chrono::seconds(5)) {
+  const auto end = std::chrono::steady_clock::now() + limit;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() >= end) return done();
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return true;
+}
+
+}  // namespace sipnic::test

@@ -16,6 +16,7 @@
 // Kamailio log without a refused in-dialog request. Times are upper bounds.
 #include <gtest/gtest.h>
 
+#include <iostream>
 #include <map>
 #include <string>
 #include <vector>
@@ -177,6 +178,11 @@ void run_calls(ProxiedNode& s, const Side& callee, const Side& caller) {
   s.kamailio.stop();
   std::string klog = s.kamailio.log();
   EXPECT_EQ(klog.find("without Route"), std::string::npos) << "Kamailio refused in-dialog requests:\n" << klog;
+  // A failed call says little without both logs (the test directory goes).
+  if (::testing::Test::HasFailure()) {
+    auto tail = [](const std::string& log) { return log.size() > 8000 ? log.substr(log.size() - 8000) : log; };
+    std::cerr << "--- sipnic log (tail) ---\n" << tail(nlog) << "--- Kamailio log (tail) ---\n" << tail(klog);
+  }
 }
 
 // A Record-Route entry of Kamailio's, as a regexp (no '<': sipp reads it from XML).

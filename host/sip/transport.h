@@ -210,10 +210,9 @@ class TransportLayer {
   // otherwise one to `dest` is reused or opened. Returns false when the message
   // could not be handed to the kernel now (no socket of that family, connect
   // refused at once); asynchronous stream failures are logged and counted.
-  // A datagram the kernel has no room for now (EAGAIN, ENOBUFS, ENOMEM) is
-  // counted as a send error but reported sent: it is lost as a datagram may
-  // be, and the transaction's retransmissions (Timer A/E/G) recover it,
-  // where a false would end the transaction with 503 at once.
+  // A datagram lost for want of room (udp_send_error_is_loss) is counted as
+  // a send error but reported sent: the transaction's retransmissions
+  // (Timer A/E/G) recover it, where a false would end it with 503 at once.
   // `trunk` names the trunk the message is for (TLS: which identity to
   // present and expect, and which open connection may be reused, RFC 5923).
   bool send(core::Transport transport, const core::SocketAddress& dest, ConnectionRef via,

@@ -11,12 +11,14 @@
 
 namespace sipnic::test {
 
+// `every`: the pause between polls (longer where a poll reads a file).
 template <class Done>
-bool eventually(Done done, std::chrono::milliseconds limit = std::chrono::seconds(5)) {
+bool eventually(Done done, std::chrono::milliseconds limit = std::chrono::seconds(5),
+                std::chrono::milliseconds every = std::chrono::milliseconds(2)) {
   const auto end = std::chrono::steady_clock::now() + limit;
   while (!done()) {
     if (std::chrono::steady_clock::now() >= end) return done();
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    std::this_thread::sleep_for(every);
   }
   return true;
 }

@@ -18,6 +18,7 @@
 
 #include "core/control_socket.h"
 #include "core/unique_fd.h"
+#include "support/eventually.h"
 
 namespace sipnic::test {
 
@@ -188,13 +189,9 @@ Sipnic::Sipnic(const TempDir& dir, std::string_view config_text, std::vector<std
 }
 
 bool Sipnic::wait_for_log(std::string_view text, std::chrono::milliseconds limit) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (log().find(text) != std::string::npos) return true;
-    if (!process_.running()) return log().find(text) != std::string::npos;
-    std::this_thread::sleep_for(20ms);
-  }
-  return false;
+  // A node that has exited writes nothing more: stop waiting then.
+  eventually([&] { return log().find(text) != std::string::npos || !process_.running(); }, limit, 20ms);
+  return log().find(text) != std::string::npos;
 }
 
 std::string Sipnic::wait_ready(std::chrono::milliseconds limit) {

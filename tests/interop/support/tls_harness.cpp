@@ -25,6 +25,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "support/eventually.h"
+
 namespace sipnic::test {
 
 using namespace std::chrono_literals;
@@ -190,12 +192,7 @@ void PipedChild::close_stdin() {
 std::string PipedChild::output() const { return read_text_file(output_path_); }
 
 bool PipedChild::wait_for_output(std::string_view text, std::chrono::milliseconds limit, std::size_t count) {
-  auto deadline = Clock::now() + limit;
-  for (;;) {
-    if (count_of(output(), text) >= count) return true;
-    if (Clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(10ms);
-  }
+  return eventually([&] { return count_of(output(), text) >= count; }, limit, 10ms);
 }
 
 std::size_t count_of(std::string_view haystack, std::string_view needle) {

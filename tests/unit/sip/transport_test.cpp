@@ -1215,4 +1215,3 @@ TEST(UdpSendError, NoRoomNowIsADatagramLostAndRetransmittedNotATransportError) {
 
 }  // namespace
 }  // namespace sipnic::sip
-

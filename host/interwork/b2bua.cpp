@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "interwork/header_rules.h"
 #include "sip/header_values.h"
 #include "sip/response_builder.h"
 
@@ -22,17 +23,6 @@ namespace {
 
 constexpr std::string_view kAllow = "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO";
 constexpr std::string_view kRetryAfter = "Retry-After: 5\r\n";
-
-// Headers that cross the B2BUA end to end (identity, capabilities, media
-// description). Everything else (Via, Route, Record-Route, Contact, Call-ID,
-// tags, User-Agent, ...) is hop-by-hop or would leak the other side's topology.
-constexpr HeaderId kPassThrough[] = {
-    HeaderId::kPAssertedIdentity, HeaderId::kPrivacy,     HeaderId::kAllow,
-    HeaderId::kSupported,         HeaderId::kAccept,      HeaderId::kReason,
-    HeaderId::kDiversion,         HeaderId::kHistoryInfo, HeaderId::kSubject,
-    HeaderId::kContentDisposition, HeaderId::kRetryAfter, HeaderId::kUnsupported,
-    HeaderId::kContentEncoding,   HeaderId::kEvent,       HeaderId::kMimeVersion,
-};
 
 using sip::iequals;
 
@@ -65,21 +55,9 @@ std::string_view user_of(std::string_view uri) {
   return {};
 }
 
-std::string pass_through_headers(const SipMessage& m) {
-  std::string out;
-  for (const auto& h : m.headers) {
-    for (HeaderId id : kPassThrough) {
-      if (h.id == static_cast<std::uint8_t>(id)) {
-        out += offload::header_name(id);
-        out += ": ";
-        out += m.value(h);
-        out += "\r\n";
-        break;
-      }
-    }
-  }
-  return out;
-}
+// The headers sipnic writes itself on every leg's INVITEs, re-INVITEs,
+// UPDATEs and their 1xx/2xx (header_rules.h: "generated").
+std::string generated_headers() { return "Allow: " + std::string(kAllow) + "\r\n"; }
 
 // The Record-Route of a dialog-creating request, copied into the 1xx (with
 // a tag) and 2xx responses to it (RFC 3261 §12.1.1), so that the proxies
@@ -112,6 +90,7 @@ struct B2bua::Leg {
   std::string call_id;                // the dialog's, known before B's dialog exists
   std::string local_tag;
   std::string contact;                // our Contact toward this side
+  std::string own_host;               // our address on this side, as a URI host (header_rules.h)
   // Where this side's requests go (sip::DialogHop): its flow is, for A,
   // where its INVITE came from (transport, connection, trunk); for B, the
   // target the INVITE went to.
@@ -383,6 +362,7 @@ void B2bua::start_call(const IncomingRequestPtr& tx, TrunkState& from) {
   c.a.local_tag = stack_.random_token(12);
   auto a_local = stack_.local_address(a_flow.transport, a_flow.address.family());
   c.a.contact = "<sip:" + a_local.to_string() + std::string(transport_param(a_flow.transport)) + ">";
+  c.a.own_host = a_local.host_for_uri();
   c.a.dialog = sip::Dialog::as_uas(req, c.a.local_tag, c.a.contact);
   // Leg B: sipnic is the UAC, with nothing of leg A's addressing.
   const auto& peer = to->config().peer;
@@ -400,7 +380,6 @@ void B2bua::start_call(const IncomingRequestPtr& tx, TrunkState& from) {
   c.b_invite.call_id = c.b.call_id;
   c.b_invite.cseq = 1;
   c.b_invite.max_forwards = max_forwards - 1;
-  c.b_invite.headers = pass_through_headers(req);
   c.b_invite.content_type = std::string(req.header(HeaderId::kContentType));
   c.b_invite.body = std::string(req.body());
   // From host and Contact are filled per target (they name our local address).
@@ -447,6 +426,8 @@ void B2bua::send_invite_to_next_target(Call& c) {
   c.b_invite.from = c.b_from_prefix + local.host_for_uri() + ">;tag=" + c.b.local_tag;
   c.b.contact = "<sip:" + local.to_string() + std::string(transport_param(t.transport)) + ">";
   c.b_invite.contact = c.b.contact;
+  c.b.own_host = local.host_for_uri();
+  c.b_invite.headers = crossing_headers(c.a_invite->request(), c.b.own_host) + generated_headers();
   // A new branch for every target, set here so that a CANCEL matches it.
   c.b_invite.via = stack_.via_for(t.transport, b_flow.address.family(), stack_.new_branch());
   c.b_final = false;
@@ -514,8 +495,8 @@ void B2bua::on_b_invite_result(std::uint64_t id, const ClientResult& r) {
     c.state = Call::State::kEarly;
     if (!c.b.dialog && !tag_of(resp.header(HeaderId::kTo)).empty())
       c.b.dialog = sip::Dialog::as_uac(c.b_invite, resp);  // the early dialog
-    std::string headers =
-        pass_through_headers(resp) + "Contact: " + c.a.contact + "\r\n" + record_route_lines(a_req);
+    std::string headers = crossing_headers(resp, c.a.own_host) + generated_headers() + "Contact: " + c.a.contact +
+                          "\r\n" + record_route_lines(a_req);
     sip::ResponseExtras x{.to_tag = c.a.local_tag,
                           .headers = headers,
                           .content_type = resp.header(HeaderId::kContentType),
@@ -545,8 +526,8 @@ void B2bua::on_b_invite_result(std::uint64_t id, const ClientResult& r) {
     c.state = Call::State::kConfirmed;
     pending_invites_.erase(c.a_invite.get());
     ++stats_.calls_answered;
-    std::string headers =
-        pass_through_headers(resp) + "Contact: " + c.a.contact + "\r\n" + record_route_lines(a_req);
+    std::string headers = crossing_headers(resp, c.a.own_host) + generated_headers() + "Contact: " + c.a.contact +
+                          "\r\n" + record_route_lines(a_req);
     sip::ResponseExtras x{.to_tag = c.a.local_tag,
                           .headers = headers,
                           .content_type = resp.header(HeaderId::kContentType),
@@ -573,7 +554,7 @@ void B2bua::on_b_invite_result(std::uint64_t id, const ClientResult& r) {
   int mapped = status;
   auto m = c.to->config().response_map.find(status);
   if (m != c.to->config().response_map.end()) mapped = m->second;
-  std::string headers = pass_through_headers(resp);
+  std::string headers = crossing_headers(resp, c.a.own_host);
   std::string_view reason = mapped == status ? resp.reason() : std::string_view{};
   answer_a_failure(c, mapped, reason, headers);
 }
@@ -750,7 +731,8 @@ void B2bua::on_in_dialog_request(const IncomingRequestPtr& tx, Call& c, bool fro
     c.reinvite_pending = true;
   }
   OutgoingRequest out = other.dialog->request(method);
-  out.headers = pass_through_headers(req);
+  out.headers = crossing_headers(req, other.own_host);
+  if (invite || method == "UPDATE") out.headers += generated_headers();
   out.content_type = std::string(req.header(HeaderId::kContentType));
   out.body = std::string(req.body());
   std::uint32_t relayed_cseq = out.cseq;
@@ -769,7 +751,9 @@ void B2bua::on_in_dialog_request(const IncomingRequestPtr& tx, Call& c, bool fro
                      const SipMessage& resp = r.response->message;
                      body = std::string(resp.body());
                      content_type = std::string(resp.header(HeaderId::kContentType));
-                     headers = pass_through_headers(resp);
+                     if (self_leg) headers = crossing_headers(resp, self_leg->own_host);
+                     if (self_leg && (invite || relayed_method == "UPDATE") && status < 300)
+                       headers += generated_headers();
                      reason = resp.reason();
                      if (other_leg && other_leg->dialog)
                        other_leg->dialog->apply_target_refresh(relayed_method, status, resp);

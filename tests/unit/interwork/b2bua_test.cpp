@@ -270,6 +270,37 @@ TEST_F(B2buaTest, BasicCallIsTwoDialogsAndNothingOfTheCallersAddressingReachesTh
   EXPECT_EQ(trunk_state("carrier").active_calls(), 0u);
 }
 
+TEST_F(B2buaTest, HeadersCrossByTheirRulesBothWays) {
+  start();
+  PeerRequest invite = invite_with_sdp();
+  invite.headers =
+      "P-Asserted-Identity: <sip:1000@10.1.1.5;user=phone>\r\nPrivacy: none\r\nSupported: 100rel, timer\r\n"
+      "Allow: INVITE, ACK, BYE, REFER, NOTIFY\r\nUser-Agent: InsidePBX 4.2\r\nX-Inside-Route: 10.1.1.9\r\n";
+  auto a = call(invite);
+  auto invites = stack_.sent("INVITE");
+  ASSERT_EQ(invites.size(), 1u);
+  const auto& b = *invites[0];
+  SipMessage m = b.message();
+  // Rewritten: the identity with sipnic's host on leg B; relayed: Privacy.
+  EXPECT_EQ(m.header(HeaderId::kPAssertedIdentity), "<sip:1000@127.0.0.1;user=phone>");
+  EXPECT_EQ(m.header(HeaderId::kPrivacy), "none");
+  // Generated: sipnic's own Allow, not the caller's; no Supported sipnic
+  // would not honour; dropped: the product and the unknown header.
+  EXPECT_EQ(m.header(HeaderId::kAllow), "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO");
+  EXPECT_FALSE(m.has(HeaderId::kSupported));
+  EXPECT_FALSE(m.has(HeaderId::kUserAgent));
+  EXPECT_EQ(b.wire.find("10.1.1."), std::string::npos) << b.wire;
+
+  answer(b, 180, "Contact: <sip:callee@127.0.0.3:5060>\r\nServer: CarrierSBC\r\nWarning: 399 127.0.0.3 \"x\"\r\n"
+                 "Alert-Info: <urn:alert:service:call-waiting>\r\n");
+  ASSERT_EQ(a->statuses(), (std::vector<int>{100, 180}));
+  SipMessage ringing = a->last();
+  EXPECT_EQ(ringing.header(HeaderId::kAllow), "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO");
+  EXPECT_FALSE(ringing.has(HeaderId::kServer));
+  EXPECT_EQ(a->responses.back().second.find("Warning"), std::string::npos);
+  EXPECT_NE(a->responses.back().second.find("Alert-Info: <urn:alert:service:call-waiting>"), std::string::npos);
+}
+
 // ---- routes and targets -----------------------------------------------------------
 
 TEST_F(B2buaTest, RecordRouteOfTheCallerIsEchoedIn18xAnd2xxAndIsTheRouteSetTowardIt) {

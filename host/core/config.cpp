@@ -344,7 +344,9 @@ po::options_description route_options() {
       ("from-trunk", po::value<std::string>()->default_value(d.from_trunk, "\"\""), "source trunk")
       ("to-trunk", po::value<std::string>()->required(), "target trunk")
       ("strip", bounded<Strip>(d.strip), "leading digits removed")
-      ("prepend", po::value<std::string>()->default_value(d.prepend, "\"\""), "put in front after strip");
+      ("prepend", po::value<std::string>()->default_value(d.prepend, "\"\""), "put in front after strip")
+      ("method", repeatable(), "a request method the route takes (default: all the B2BUA relays)")
+      ("match-param", repeatable(), "a Request-URI parameter, name or name=value, that must be present");
   return o;
 }
 
@@ -583,6 +585,23 @@ std::optional<Transport> parse_transport(std::string_view s) {
 }
 
 // Digits and the characters a dial string or E.164 number uses.
+// A URI parameter as RFC 3261 §25.1 writes one: pname ["=" pvalue], both
+// made of paramchar (unreserved, param-unreserved and escapes).
+bool valid_uri_param(std::string_view s) {
+  auto paramchar = [](char ch) {
+    return std::isalnum(static_cast<unsigned char>(ch)) || std::string_view("-_.!~*'()[]/:&+$%").find(ch) != std::string_view::npos;
+  };
+  std::size_t eq = s.find('=');
+  std::string_view name = s.substr(0, eq);
+  std::string_view value = eq == std::string_view::npos ? std::string_view{} : s.substr(eq + 1);
+  if (name.empty() || (eq != std::string_view::npos && value.empty())) return false;
+  for (char ch : name)
+    if (!paramchar(ch)) return false;
+  for (char ch : value)
+    if (!paramchar(ch)) return false;
+  return true;
+}
+
 bool valid_number_part(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) {
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '+' ||
@@ -842,6 +861,17 @@ class Builder {
       }
     }
     if (r.to_trunk.empty()) reader_.fail(Reader::line_of(s, "to-trunk"), "to-trunk", "empty; name a trunk");
+    for (const auto& [value, line] : Reader::values_of(s, "method")) {
+      std::string method = value;
+      for (char& ch : method) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+      if (!is_routed_method(method))
+        reader_.fail(line, "method", "'" + value + "' is not a method routes take (" + std::string(kRoutedMethods) + ")");
+      r.methods.push_back(std::move(method));
+    }
+    for (const auto& [value, line] : Reader::values_of(s, "match-param")) {
+      if (!valid_uri_param(value)) reader_.fail(line, "match-param", "'" + value + "' is not name or name=value");
+      r.match_params.push_back(value);
+    }
     config_.routes.push_back(std::move(r));
   }
 
@@ -932,6 +962,16 @@ std::string format_number(double d) {
 }
 
 }  // namespace
+
+bool is_routed_method(std::string_view method) {
+  std::string_view rest = kRoutedMethods;
+  while (!rest.empty()) {
+    std::size_t comma = rest.find(", ");
+    if (rest.substr(0, comma) == method) return true;
+    rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 2);
+  }
+  return false;
+}
 
 std::string_view transport_name(Transport t) {
   switch (t) {
@@ -1060,6 +1100,8 @@ std::string format_config(const Config& c) {
     kv("to-trunk", r.to_trunk);
     kv("strip", std::to_string(r.strip));
     kv("prepend", r.prepend);
+    for (const auto& m : r.methods) kv("method", m);
+    for (const auto& m : r.match_params) kv("match-param", m);
   }
   return o.str();
 }

@@ -55,6 +55,11 @@ struct TrunkConfig {
   bool operator==(const TrunkConfig&) const = default;
 };
 
+// The requests that routes take: INVITE, and the out-of-dialog requests the
+// B2BUA relays to a trunk (docs/sip-core.md).
+inline constexpr std::string_view kRoutedMethods = "INVITE, MESSAGE, PUBLISH";
+bool is_routed_method(std::string_view method);  // exact, upper case
+
 struct RouteConfig {
   std::string name;
   std::string match_prefix;  // Request-URI user part prefix; "" matches all
@@ -62,6 +67,12 @@ struct RouteConfig {
   std::string to_trunk;      // target trunk (must exist)
   std::uint32_t strip = 0;   // digits removed from the front of the user part
   std::string prepend;       // then this is put in front
+  // Request methods the route takes (upper case); empty: INVITE and every
+  // out-of-dialog request the B2BUA relays.
+  std::vector<std::string> methods;
+  // Request-URI parameters that must be present, "name" or "name=value"
+  // (RFC 4458 `target`, `cause`); all must match.
+  std::vector<std::string> match_params;
   bool operator==(const RouteConfig&) const = default;
 };
 

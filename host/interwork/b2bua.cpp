@@ -116,6 +116,8 @@ struct B2bua::Call {
   Leg b;
   OutgoingRequest b_invite;
   std::string b_from_prefix;  // "Display <sip:user@": our host goes after it, per target
+  std::string b_uri;          // leg B's Request-URI but for the RFC 4458 parameters, which name our host
+  std::string a_uri_params;   // leg A's Request-URI parameters
   bool b_final = false;       // the INVITE to the current target got its final answer
   std::vector<sip::ResolvedTarget> targets;
   std::size_t next_target = 0;
@@ -319,7 +321,9 @@ void B2bua::start_call(const IncomingRequestPtr& tx, TrunkState& from) {
     }
   }
   std::string_view ruri_user = user_of(req.uri());
-  auto decision = router_.route(from.name(), ruri_user);
+  auto ruri = sip::parse_uri(req.uri());
+  std::string_view ruri_params = ruri && ruri->is_sip ? ruri->params.text() : std::string_view{};
+  auto decision = router_.route({.from_trunk = from.name(), .user = ruri_user, .method = "INVITE", .uri_params = ruri_params});
   if (!decision) {
     note(LogLevel::kInfo, "no-route|" + from.name(),
          "no route from trunk " + from.name() + " for '" + std::string(ruri_user) + "': 404");
@@ -375,7 +379,8 @@ void B2bua::start_call(const IncomingRequestPtr& tx, TrunkState& from) {
   std::string from_user(user_of(uri_of(from_value)));
   std::string display(display_of(from_value));
   c.b_invite.method = "INVITE";
-  c.b_invite.uri = "sip:" + user + "@" + peer_host + std::string(transport_param(to->config().transport));
+  c.b_uri = "sip:" + user + "@" + peer_host + std::string(transport_param(to->config().transport));
+  c.a_uri_params = std::string(ruri_params);
   c.b_invite.to = "<sip:" + user + "@" + peer_host + ">";
   c.b_invite.call_id = c.b.call_id;
   c.b_invite.cseq = 1;
@@ -427,6 +432,9 @@ void B2bua::send_invite_to_next_target(Call& c) {
   c.b.contact = "<sip:" + local.to_string() + std::string(transport_param(t.transport)) + ">";
   c.b_invite.contact = c.b.contact;
   c.b.own_host = local.host_for_uri();
+  // RFC 4458: the Request-URI's `target` and `cause` say why the call was
+  // retargeted here (voicemail, IVR); they cross with it.
+  c.b_invite.uri = c.b_uri + retargeting_uri_params(c.a_uri_params, c.b.own_host);
   c.b_invite.headers = crossing_headers(c.a_invite->request(), c.b.own_host) + generated_headers();
   // A new branch for every target, set here so that a CANCEL matches it.
   c.b_invite.via = stack_.via_for(t.transport, b_flow.address.family(), stack_.new_branch());

@@ -1,6 +1,7 @@
 #include "interwork/header_rules.h"
 
 #include <array>
+#include <cctype>
 
 #include "sip/header_values.h"
 
@@ -118,7 +119,42 @@ bool rewrite_uri(std::string_view text, std::string_view own_host, std::string& 
   return true;
 }
 
+// A URI parameter value (RFC 3261 §25.1 paramchar): other bytes as %HH.
+std::string escape_param_value(std::string_view v) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (char ch : v) {
+    auto u = static_cast<unsigned char>(ch);
+    if (std::isalnum(u) || std::string_view("-_.!~*'()[]/:&+$").find(ch) != std::string_view::npos) {
+      out += ch;
+    } else {
+      out += '%';
+      out += kHex[u >> 4];
+      out += kHex[u & 15];
+    }
+  }
+  return out;
+}
+
 }  // namespace
+
+std::string retargeting_uri_params(std::string_view uri_params, std::string_view own_host) {
+  std::string out;
+  sip::ParamList params(uri_params);
+  std::size_t pos = 0;
+  sip::Param p;
+  while (params.next(pos, p)) {
+    if (sip::iequals(p.name, "cause")) {
+      out.append(";cause=").append(p.value);
+    } else if (sip::iequals(p.name, "target")) {
+      auto decoded = sip::percent_decode(p.value);
+      std::string target;
+      if (!decoded || !rewrite_uri(*decoded, own_host, target)) continue;
+      out.append(";target=").append(escape_param_value(target));
+    }
+  }
+  return out;
+}
 
 std::string_view header_rule_name(HeaderRule rule) {
   switch (rule) {

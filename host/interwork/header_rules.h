@@ -53,4 +53,11 @@ std::string crossing_headers(const sip::SipMessage& m, std::string_view own_host
 // kept; an element that does not decode is left out.
 std::string rewrite_uri_hosts(std::string_view value, std::string_view own_host);
 
+// The Request-URI parameters that cross with it (RFC 4458: `target`, the
+// retargeted-from URI, and `cause`, why), from the parameter text of a
+// Request-URI (";user=phone;target=...;cause=486"). A sip:/sips: `target`
+// takes `own_host` as rewrite_uri_hosts does, and is escaped again; one that
+// does not decode is left out.
+std::string retargeting_uri_params(std::string_view uri_params, std::string_view own_host);
+
 }  // namespace sipnic::interwork

@@ -146,6 +146,9 @@ from-trunk = pbx
 to-trunk = carrier-a
 strip = 3
 prepend = 0044
+method = invite message   # repeatable
+match-param = cause=486   # repeatable
+match-param = target
 )",
                           "full.conf");
   EXPECT_EQ(c.source, "full.conf");
@@ -190,6 +193,8 @@ prepend = 0044
   EXPECT_EQ(r.to_trunk, "carrier-a");
   EXPECT_EQ(r.strip, 3u);
   EXPECT_EQ(r.prepend, "0044");
+  EXPECT_EQ(r.methods, (std::vector<std::string>{"INVITE", "MESSAGE"}));
+  EXPECT_EQ(r.match_params, (std::vector<std::string>{"cause=486", "target"}));
 }
 
 TEST(Config, OmittedKeysTakeTheDefaultsOfTheValueTypes) {
@@ -435,6 +440,8 @@ std::string L(std::string rest) { return std::string(kListen) + rest; }  // [lis
 INSTANTIATE_TEST_SUITE_P(
     Config, ConfigErrorNamesFileLineAndKey,
     ::testing::Values(
+        ErrorCase{"route_method_not_routed", L("[trunk a]\npeer = 10.0.0.1\n[route r]\nto-trunk = a\nmethod = REGISTER\n"), 7, "method", "'REGISTER' is not a method routes take (INVITE, MESSAGE, PUBLISH)"},
+        ErrorCase{"route_match_param_malformed", L("[trunk a]\npeer = 10.0.0.1\n[route r]\nto-trunk = a\nmatch-param = cause=\n"), 7, "match-param", "'cause=' is not name or name=value"},
         ErrorCase{"unknown_key", L("[trunk a]\npeer = 10.0.0.1\nmax-call = 3\n"), 5, "max-call", "unknown key in [trunk]"},
         ErrorCase{"tls_listen_without_certificate", L("[listen]\n").substr(0, 0) + "[listen]\ntls = 127.0.0.1:5061\n", 0, "[tls]", "needs [tls] certificate"},
         ErrorCase{"tls_file_missing", L("[tls]\ncertificate = /nonexistent/node.crt\nprivate-key = /nonexistent/node.key\n"), 4, "certificate", "/nonexistent/node.crt: No such file"},

@@ -84,7 +84,7 @@ class B2buaTest : public ::testing::Test {
  protected:
   B2buaTest() {
     config_.trunks = {trunk("pbx", "127.0.0.2"), trunk("carrier", "127.0.0.3")};
-    config_.routes = {{"pbx-out", "", "pbx", "carrier", 0, ""}, {"carrier-in", "", "carrier", "pbx", 0, ""}};
+    config_.routes = {{"pbx-out", "", "pbx", "carrier", 0, "", {}, {}}, {"carrier-in", "", "carrier", "pbx", 0, "", {}, {}}};
   }
   ~B2buaTest() override { b2bua_.reset(); }
 
@@ -302,6 +302,28 @@ TEST_F(B2buaTest, HeadersCrossByTheirRulesBothWays) {
 }
 
 // ---- routes and targets -----------------------------------------------------------
+
+TEST_F(B2buaTest, Rfc4458TargetAndCauseCrossWithTheRequestUriAndSelectTheRoute) {
+  // A voicemail trunk takes the calls diverted on busy (cause 486).
+  config_.trunks.push_back(trunk("voicemail", "127.0.0.4"));
+  core::RouteConfig vm{"voicemail", "", "pbx", "voicemail", 0, "", {}, {"target", "cause=486"}};
+  config_.routes.insert(config_.routes.begin(), vm);
+  start();
+  PeerRequest diverted = invite_with_sdp();
+  diverted.uri = "sip:+441234@127.0.0.1:5060;user=phone;target=sip:%2B441000%40127.0.0.2;cause=486";
+  call(diverted);
+  PeerRequest plain = invite_with_sdp();
+  plain.call_id = "caller-call-2@127.0.0.2";
+  plain.via = "SIP/2.0/UDP 127.0.0.2:5060;branch=z9hG4bKcaller2";
+  call(plain);
+  auto invites = stack_.sent("INVITE");
+  ASSERT_EQ(invites.size(), 2u);
+  EXPECT_EQ(invites[0]->target.trunk, "voicemail");
+  EXPECT_EQ(invites[0]->message().uri(), "sip:+441234@127.0.0.4:5060;target=sip:+441000%40127.0.0.1;cause=486");
+  EXPECT_EQ(invites[1]->target.trunk, "carrier");
+  EXPECT_EQ(invites[1]->message().uri(), "sip:+441234@127.0.0.3:5060");
+}
+
 
 TEST_F(B2buaTest, RecordRouteOfTheCallerIsEchoedIn18xAnd2xxAndIsTheRouteSetTowardIt) {
   start();

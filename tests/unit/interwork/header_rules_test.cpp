@@ -81,6 +81,15 @@ TEST(HeaderRules, ElementsThatDoNotDecodeAreLeftOut) {
   EXPECT_EQ(crossing_headers(m, "192.0.2.1"), "");
 }
 
+TEST(HeaderRules, Rfc4458ParametersCrossWithTheTargetsHostMadeTheLegsOwn) {
+  EXPECT_EQ(retargeting_uri_params(";user=phone;target=sip:%2B441000%4010.1.1.5%3Buser%3Dphone;cause=486;lr",
+                                   "192.0.2.1"),
+            ";target=sip:+441000%40192.0.2.1%3Buser%3Dphone;cause=486");
+  EXPECT_EQ(retargeting_uri_params(";target=tel:%2B441000;cause=302", "192.0.2.1"), ";target=tel:+441000;cause=302");
+  EXPECT_EQ(retargeting_uri_params(";target=%zz;cause=408", "192.0.2.1"), ";cause=408");  // bad escape: left out
+  EXPECT_EQ(retargeting_uri_params(";user=phone", "192.0.2.1"), "");
+}
+
 TEST(HeaderRules, NamesAreMatchedInAnyCaseAndUnknownOnesAreDropped) {
   EXPECT_EQ(header_rule("p-asserted-identity"), HeaderRule::kRewritten);
   EXPECT_EQ(header_rule("K"), HeaderRule::kGenerated);  // Supported

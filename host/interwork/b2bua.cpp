@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "interwork/header_rules.h"
+#include "interwork/sip_parts.h"
 #include "sip/header_values.h"
 #include "sip/response_builder.h"
 
@@ -21,39 +22,12 @@ using sip::SipMessage;
 
 namespace {
 
-constexpr std::string_view kAllow = "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO";
+constexpr std::string_view kAllow = "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO, MESSAGE, PUBLISH";
 constexpr std::string_view kRetryAfter = "Retry-After: 5\r\n";
 
 using sip::iequals;
 
 std::string_view trim(std::string_view s) { return sip::trim_lws(s); }
-
-// Parts of a name-addr or addr-spec (From, To), decoded with the shared
-// decoders; "" when it does not decode (validation has already refused
-// requests whose From or To do not).
-std::string_view uri_of(std::string_view v) {
-  auto na = sip::parse_name_addr(v);
-  return na ? na->uri : std::string_view{};
-}
-
-std::string_view display_of(std::string_view v) {
-  auto na = sip::parse_name_addr(v);
-  return na ? na->display_name : std::string_view{};
-}
-
-std::string_view tag_of(std::string_view v) {
-  auto na = sip::parse_name_addr(v);
-  return na ? na->tag() : std::string_view{};
-}
-
-// The user part of a sip:, sips: or tel: URI (still %-escaped).
-std::string_view user_of(std::string_view uri) {
-  auto u = sip::parse_uri(uri);
-  if (!u) return {};
-  if (u->is_sip) return u->user;
-  if (iequals(u->scheme, "tel")) return u->opaque.substr(0, u->opaque.find(';'));
-  return {};
-}
 
 // The headers sipnic writes itself on every leg's INVITEs, re-INVITEs,
 // UPDATEs and their 1xx/2xx (header_rules.h: "generated").
@@ -76,10 +50,6 @@ std::string record_route_lines(const SipMessage& request) {
 std::uint32_t cseq_number(const SipMessage& m) {
   auto c = sip::parse_cseq(m.header(HeaderId::kCSeq));
   return c ? c->number : 0;
-}
-
-std::string_view transport_param(Transport t) {
-  return t == Transport::kTcp ? ";transport=tcp" : t == Transport::kTls ? ";transport=tls" : "";
 }
 
 }  // namespace
@@ -161,6 +131,8 @@ B2bua::B2bua(const core::Config& config, std::vector<std::unique_ptr<TrunkState>
       stats_(metrics, worker),
       new_call_id_(std::move(new_call_id)),
       router_(config),
+      relay_(trunks, router_, stack, new_call_id_,
+             [this](LogLevel level, std::string_view key, const std::string& line) { note(level, key, line); }),
       own_source_limiter_(config.unknown_source_rate),
       source_limiter_(source_limiter ? source_limiter : &own_source_limiter_) {}
 
@@ -278,10 +250,10 @@ void B2bua::on_request(const IncomingRequestPtr& tx) {
   TrunkState* from = trunk_for_request(*tx);
   if (!from) {
     if (!admit_unknown_source(tx)) return;
-    if (method == "INVITE") {
+    if (method == "INVITE" || OutOfDialogRelay::relays(method)) {
       ++stats_.unknown_source_requests;
       note(LogLevel::kInfo, "unknown-source",
-           "INVITE from " + tx->source().to_string() + " matches no trunk: 403 (stateless)");
+           std::string(method) + " from " + tx->source().to_string() + " matches no trunk: 403 (stateless)");
       reject_statelessly(tx, 403, "Forbidden (unknown trunk)");
       return;
     }
@@ -289,6 +261,10 @@ void B2bua::on_request(const IncomingRequestPtr& tx) {
   if (method == "OPTIONS") {
     std::string headers = "Allow: " + std::string(kAllow) + "\r\nAccept: application/sdp\r\n";
     reject(tx, 200, {}, headers);
+    return;
+  }
+  if (OutOfDialogRelay::relays(method)) {
+    relay_.relay(tx, *from);
     return;
   }
   if (method != "INVITE") {
@@ -321,8 +297,7 @@ void B2bua::start_call(const IncomingRequestPtr& tx, TrunkState& from) {
     }
   }
   std::string_view ruri_user = user_of(req.uri());
-  auto ruri = sip::parse_uri(req.uri());
-  std::string_view ruri_params = ruri && ruri->is_sip ? ruri->params.text() : std::string_view{};
+  std::string_view ruri_params = uri_params_of(req.uri());
   auto decision = router_.route({.from_trunk = from.name(), .user = ruri_user, .method = "INVITE", .uri_params = ruri_params});
   if (!decision) {
     note(LogLevel::kInfo, "no-route|" + from.name(),
@@ -369,9 +344,7 @@ void B2bua::start_call(const IncomingRequestPtr& tx, TrunkState& from) {
   c.a.own_host = a_local.host_for_uri();
   c.a.dialog = sip::Dialog::as_uas(req, c.a.local_tag, c.a.contact);
   // Leg B: sipnic is the UAC, with nothing of leg A's addressing.
-  const auto& peer = to->config().peer;
-  std::string peer_host = peer.host.find(':') != std::string::npos ? "[" + peer.host + "]" : peer.host;
-  if (peer.port) peer_host += ":" + std::to_string(peer.port);
+  std::string peer_host = peer_hostport(to->config().peer);
   c.b.call_id = new_call_id_();
   c.b.local_tag = stack_.random_token(12);
   const std::string& user = decision->user;

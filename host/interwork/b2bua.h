@@ -25,6 +25,7 @@
 #include "core/log.h"
 #include "core/log_limiter.h"
 #include "core/metrics.h"
+#include "interwork/out_of_dialog_relay.h"
 #include "interwork/router.h"
 #include "interwork/trunk_state.h"
 #include "sip/dialog.h"
@@ -130,6 +131,7 @@ class B2bua {
   B2buaStats stats_;
   std::function<std::string()> new_call_id_;
   Router router_;
+  OutOfDialogRelay relay_;  // MESSAGE, PUBLISH
   core::LogLimiter log_limiter_;
   sip::HandshakeLimiter own_source_limiter_;
   sip::HandshakeLimiter* source_limiter_;

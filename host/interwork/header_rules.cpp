@@ -55,7 +55,8 @@ constexpr HeaderRuleEntry kRules[] = {
     {"Alert-Info", "", R::kRelayed, "the ring the callee plays"},
     {"Reason", "", R::kRelayed, "why the call or request ended (RFC 3326)"},
     {"Retry-After", "", R::kRelayed, "when the endpoint may be tried again"},
-    {"Expires", "", R::kRelayed, "the requester's wish for its request's life"},
+    {"Expires", "", R::kRelayed, "the life the requester asks for, or the one granted"},
+    {"Min-Expires", "", R::kRelayed, "the shortest life the endpoint grants (423)"},
     {"Date", "", R::kRelayed, "the sender's time (STIR/SHAKEN reads it)"},
     {"Identity", "y", R::kRelayed, "a PASSporT for the caller's number (RFC 8224)"},
     // Identity and history: end to end, with hosts made the leg's own.
@@ -74,8 +75,11 @@ constexpr HeaderRuleEntry kRules[] = {
     {"Accept-Contact", "a", R::kDropped, "for the hop's proxies (RFC 3841)"},
     {"Reject-Contact", "j", R::kDropped, "as Accept-Contact"},
     {"Request-Disposition", "d", R::kDropped, "as Accept-Contact"},
-    // Methods sipnic does not relay yet: their headers have nothing to go with.
-    {"Event", "o", R::kRelayed, "the event package of a NOTIFY in a call"},
+    // Events and state publication (RFC 6665, RFC 3903): end to end.
+    {"Event", "o", R::kRelayed, "the event package of a PUBLISH or NOTIFY"},
+    {"SIP-ETag", "", R::kRelayed, "the entity tag a PUBLISH's 2xx assigns (RFC 3903)"},
+    {"SIP-If-Match", "", R::kRelayed, "the entity tag a PUBLISH refreshes or modifies"},
+    // Not relayed yet: the requests they go with are not.
     {"Allow-Events", "u", R::kDropped, "sipnic relays no subscriptions yet"},
     {"Subscription-State", "", R::kDropped, "as Allow-Events"},
     {"Refer-To", "r", R::kDropped, "sipnic relays no REFER yet"},

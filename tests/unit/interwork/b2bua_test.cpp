@@ -286,7 +286,7 @@ TEST_F(B2buaTest, HeadersCrossByTheirRulesBothWays) {
   EXPECT_EQ(m.header(HeaderId::kPrivacy), "none");
   // Generated: sipnic's own Allow, not the caller's; no Supported sipnic
   // would not honour; dropped: the product and the unknown header.
-  EXPECT_EQ(m.header(HeaderId::kAllow), "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO");
+  EXPECT_EQ(m.header(HeaderId::kAllow), "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO, MESSAGE, PUBLISH");
   EXPECT_FALSE(m.has(HeaderId::kSupported));
   EXPECT_FALSE(m.has(HeaderId::kUserAgent));
   EXPECT_EQ(b.wire.find("10.1.1."), std::string::npos) << b.wire;
@@ -295,7 +295,7 @@ TEST_F(B2buaTest, HeadersCrossByTheirRulesBothWays) {
                  "Alert-Info: <urn:alert:service:call-waiting>\r\n");
   ASSERT_EQ(a->statuses(), (std::vector<int>{100, 180}));
   SipMessage ringing = a->last();
-  EXPECT_EQ(ringing.header(HeaderId::kAllow), "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO");
+  EXPECT_EQ(ringing.header(HeaderId::kAllow), "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO, MESSAGE, PUBLISH");
   EXPECT_FALSE(ringing.has(HeaderId::kServer));
   EXPECT_EQ(a->responses.back().second.find("Warning"), std::string::npos);
   EXPECT_NE(a->responses.back().second.find("Alert-Info: <urn:alert:service:call-waiting>"), std::string::npos);

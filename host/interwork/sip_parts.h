@@ -1,0 +1,56 @@
+// Small pieces of SIP text that both the B2BUA and the out-of-dialog relay
+// read or write: parts of From/To values and of URIs, decoded with the
+// shared decoders (sip/header_values.h), and the URI forms of a trunk's
+// transport and peer.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "core/config.h"
+#include "sip/header_values.h"
+
+namespace sipnic::interwork {
+
+// Parts of a name-addr or addr-spec (From, To); "" when it does not decode
+// (validation has already refused requests whose From or To do not).
+inline std::string_view uri_of(std::string_view v) {
+  auto na = sip::parse_name_addr(v);
+  return na ? na->uri : std::string_view{};
+}
+inline std::string_view display_of(std::string_view v) {
+  auto na = sip::parse_name_addr(v);
+  return na ? na->display_name : std::string_view{};
+}
+inline std::string_view tag_of(std::string_view v) {
+  auto na = sip::parse_name_addr(v);
+  return na ? na->tag() : std::string_view{};
+}
+
+// The user part of a sip:, sips: or tel: URI (still %-escaped).
+inline std::string_view user_of(std::string_view uri) {
+  auto u = sip::parse_uri(uri);
+  if (!u) return {};
+  if (u->is_sip) return u->user;
+  if (sip::iequals(u->scheme, "tel")) return u->opaque.substr(0, u->opaque.find(';'));
+  return {};
+}
+
+// The ";name=value..." parameters of a sip:/sips: URI; "" for other schemes.
+inline std::string_view uri_params_of(std::string_view uri) {
+  auto u = sip::parse_uri(uri);
+  return u && u->is_sip ? u->params.text() : std::string_view{};
+}
+
+inline std::string_view transport_param(core::Transport t) {
+  return t == core::Transport::kTcp ? ";transport=tcp" : t == core::Transport::kTls ? ";transport=tls" : "";
+}
+
+// A trunk's peer as a URI hostport: IPv6 in brackets, the port if given.
+inline std::string peer_hostport(const core::HostPort& peer) {
+  std::string host = peer.host.find(':') != std::string::npos ? "[" + peer.host + "]" : peer.host;
+  if (peer.port) host += ":" + std::to_string(peer.port);
+  return host;
+}
+
+}  // namespace sipnic::interwork

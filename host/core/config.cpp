@@ -327,6 +327,7 @@ po::options_description trunk_options() {
       ("max-calls", bounded<MaxCalls>(d.max_calls), "concurrent calls; 0 = no limit")
       ("max-cps", po::value<Rate>()->default_value(Rate{d.max_cps}, "0"), "calls per second; 0 = no limit")
       ("options-interval", bounded<OptionsInterval>(d.options_interval_ms), "OPTIONS ping, ms; 0 = off")
+      ("refer", po::value<std::string>()->default_value("relay"), "REFER from this trunk: relay or refuse")
       ("map-response", repeatable(), "FROM:TO final response mapping")
       ("tls-identity", repeatable(), "a name the peer's certificate must carry (RFC 5922)")
       ("tls-ca", po::value<std::string>(), "PEM CA file for this trunk")
@@ -805,6 +806,9 @@ class Builder {
     t.max_calls = vm["max-calls"].as<MaxCalls>().v;
     t.max_cps = vm["max-cps"].as<Rate>().v;
     t.options_interval_ms = vm["options-interval"].as<OptionsInterval>().v;
+    const auto& refer = vm["refer"].as<std::string>();
+    if (refer == "refuse") t.refuse_refer = true;
+    else if (refer != "relay") reader_.fail(Reader::line_of(s, "refer"), "refer", "'" + refer + "' is not relay or refuse");
     if (t.options_interval_ms != 0 && t.options_interval_ms < 1000) {
       reader_.fail(Reader::line_of(s, "options-interval"), "options-interval",
                    "must be 0 (off) or at least 1000 ms");
@@ -1080,7 +1084,8 @@ std::string format_config(const Config& c) {
     for (const auto& ip : tr.inbound_from) o << "inbound-from = " << ip << "\n";
     o << "max-calls = " << tr.max_calls << "\n"
       << "max-cps = " << format_number(tr.max_cps) << "\n"
-      << "options-interval = " << tr.options_interval_ms << "\n";
+      << "options-interval = " << tr.options_interval_ms << "\n"
+      << "refer = " << (tr.refuse_refer ? "refuse" : "relay") << "\n";
     for (const auto& [from, to] : tr.response_map) o << "map-response = " << from << ":" << to << "\n";
     for (const auto& id : tr.tls_identities) o << "tls-identity = " << id << "\n";
     if (!tr.tls_ca.empty()) o << "tls-ca = " << tr.tls_ca << "\n";

@@ -52,6 +52,9 @@ struct TrunkConfig {
   std::string tls_crl;          // CRL file ("" = [tls] crl)
   std::string tls_certificate;  // what sipnic presents to this trunk ("" = [tls] certificate)
   std::string tls_private_key;
+  // REFER (RFC 3515) from this trunk in a call: relayed to the other side,
+  // or refused with 403 (`refer = refuse`).
+  bool refuse_refer = false;
   bool operator==(const TrunkConfig&) const = default;
 };
 

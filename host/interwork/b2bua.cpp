@@ -22,7 +22,7 @@ using sip::SipMessage;
 
 namespace {
 
-constexpr std::string_view kAllow = "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO, MESSAGE, PUBLISH";
+constexpr std::string_view kAllow = "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO, REFER, NOTIFY, MESSAGE, PUBLISH";
 constexpr std::string_view kRetryAfter = "Retry-After: 5\r\n";
 
 using sip::iequals;
@@ -704,6 +704,21 @@ void B2bua::on_in_dialog_request(const IncomingRequestPtr& tx, Call& c, bool fro
   if (!other.dialog) {
     reject(tx, 481, {});  // the other side has no dialog (yet) to carry it
     return;
+  }
+  if (method == "REFER") {
+    TrunkState* trunk = from_a ? c.from : c.to;
+    if (trunk->config().refuse_refer) {
+      note(LogLevel::kInfo, "refer-refused|" + trunk->name(),
+           "call " + std::to_string(c.id) + ": REFER from trunk " + trunk->name() + " refused (refer = refuse): 403");
+      reject(tx, 403, "Forbidden (REFER refused by trunk policy)");
+      return;
+    }
+    // RFC 3515 §2.4.1: exactly one Refer-To. The transferee reaches the
+    // target through sipnic: its host is rewritten to ours on that leg.
+    if (req.view().count(HeaderId::kReferTo) != 1 || rewrite_uri_hosts(req.header(HeaderId::kReferTo), "x").empty()) {
+      reject(tx, 400, "Bad Request (REFER needs one Refer-To URI)");
+      return;
+    }
   }
   if (invite) {
     // 100 Trying at once, as for the call's INVITE (RFC 3261 §17.2.1): the

@@ -79,11 +79,11 @@ constexpr HeaderRuleEntry kRules[] = {
     {"Event", "o", R::kRelayed, "the event package of a PUBLISH or NOTIFY"},
     {"SIP-ETag", "", R::kRelayed, "the entity tag a PUBLISH's 2xx assigns (RFC 3903)"},
     {"SIP-If-Match", "", R::kRelayed, "the entity tag a PUBLISH refreshes or modifies"},
-    // Not relayed yet: the requests they go with are not.
-    {"Allow-Events", "u", R::kDropped, "sipnic relays no subscriptions yet"},
-    {"Subscription-State", "", R::kDropped, "as Allow-Events"},
-    {"Refer-To", "r", R::kDropped, "sipnic relays no REFER yet"},
-    {"Referred-By", "b", R::kDropped, "as Refer-To"},
+    {"Subscription-State", "", R::kRelayed, "the state of the subscription a NOTIFY reports on"},
+    {"Allow-Events", "u", R::kDropped, "sipnic takes no SUBSCRIBE yet"},
+    // Transfer (RFC 3515): the transferee reaches the target through sipnic.
+    {"Refer-To", "r", R::kRewritten, "the transfer target, to be reached through sipnic"},
+    {"Referred-By", "b", R::kRewritten, "who asked for the transfer (RFC 3892)"},
 };
 
 bool name_is(const HeaderRuleEntry& e, std::string_view name) {

@@ -286,7 +286,7 @@ TEST_F(B2buaTest, HeadersCrossByTheirRulesBothWays) {
   EXPECT_EQ(m.header(HeaderId::kPrivacy), "none");
   // Generated: sipnic's own Allow, not the caller's; no Supported sipnic
   // would not honour; dropped: the product and the unknown header.
-  EXPECT_EQ(m.header(HeaderId::kAllow), "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO, MESSAGE, PUBLISH");
+  EXPECT_EQ(m.header(HeaderId::kAllow), "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO, REFER, NOTIFY, MESSAGE, PUBLISH");
   EXPECT_FALSE(m.has(HeaderId::kSupported));
   EXPECT_FALSE(m.has(HeaderId::kUserAgent));
   EXPECT_EQ(b.wire.find("10.1.1."), std::string::npos) << b.wire;
@@ -295,7 +295,7 @@ TEST_F(B2buaTest, HeadersCrossByTheirRulesBothWays) {
                  "Alert-Info: <urn:alert:service:call-waiting>\r\n");
   ASSERT_EQ(a->statuses(), (std::vector<int>{100, 180}));
   SipMessage ringing = a->last();
-  EXPECT_EQ(ringing.header(HeaderId::kAllow), "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO, MESSAGE, PUBLISH");
+  EXPECT_EQ(ringing.header(HeaderId::kAllow), "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO, REFER, NOTIFY, MESSAGE, PUBLISH");
   EXPECT_FALSE(ringing.has(HeaderId::kServer));
   EXPECT_EQ(a->responses.back().second.find("Warning"), std::string::npos);
   EXPECT_NE(a->responses.back().second.find("Alert-Info: <urn:alert:service:call-waiting>"), std::string::npos);
@@ -644,6 +644,63 @@ TEST_F(B2buaTest, AReInviteGets100AtOnceAndIsRelayedWithItsSdpAndItsAck) {
   auto acks = stack_.stateless_of("ACK");
   ASSERT_EQ(acks.size(), 2u);  // the call's, and the re-INVITE's
   EXPECT_EQ(acks[1]->message().header(HeaderId::kCSeq), "2 ACK");
+}
+
+// RFC 3515: a blind transfer from the caller's side. The transferee (the
+// callee) reaches the target through sipnic, so Refer-To names sipnic's
+// host on its leg; the implicit subscription's NOTIFYs come back in the
+// call's dialog with their Event, Subscription-State and sipfrag.
+TEST_F(B2buaTest, ReferIsRelayedWithReferToThroughSipnicAndItsNotifiesComeBack) {
+  start();
+  auto a = answered_call();
+  deliver_ack(in_dialog_from_caller(a, "ACK", 1));
+  PeerRequest refer = in_dialog_from_caller(a, "REFER", 2);
+  refer.headers = "Refer-To: <sip:+441999@10.1.1.5;user=phone>\r\nReferred-By: <sip:1000@10.1.1.5>\r\n";
+  auto refer_tx = deliver(refer);
+  auto refers = stack_.sent("REFER");
+  ASSERT_EQ(refers.size(), 1u);
+  SipMessage relayed = refers[0]->message();
+  EXPECT_EQ(relayed.uri(), "sip:callee@127.0.0.3:5060");
+  EXPECT_EQ(relayed.header(HeaderId::kReferTo), "<sip:+441999@127.0.0.1;user=phone>");
+  EXPECT_EQ(relayed.header(HeaderId::kReferredBy), "<sip:1000@127.0.0.1>");
+  EXPECT_EQ(refers[0]->wire.find("10.1.1."), std::string::npos) << refers[0]->wire;
+  answer(*refers[0], 202);
+  EXPECT_EQ(refer_tx->statuses(), (std::vector<int>{202}));
+
+  PeerRequest notify = in_dialog_from_callee("NOTIFY", 1);
+  notify.headers = "Event: refer\r\nSubscription-State: terminated;reason=noresource\r\n"
+                   "Content-Type: message/sipfrag\r\n";
+  notify.body = "SIP/2.0 200 OK\r\n";
+  auto notify_tx = deliver(notify, addr("127.0.0.3", 5060));
+  auto notifies = stack_.sent("NOTIFY");
+  ASSERT_EQ(notifies.size(), 1u);
+  std::string wire = notifies[0]->wire;
+  EXPECT_NE(wire.find("Event: refer\r\n"), std::string::npos) << wire;
+  EXPECT_NE(wire.find("Subscription-State: terminated;reason=noresource\r\n"), std::string::npos) << wire;
+  EXPECT_EQ(notifies[0]->message().body(), "SIP/2.0 200 OK\r\n");
+  answer(*notifies[0], 200, {}, "");
+  EXPECT_EQ(notify_tx->statuses(), (std::vector<int>{200}));
+}
+
+TEST_F(B2buaTest, ReferFromATrunkThatRefusesItGets403AndALogLine) {
+  config_.trunks[0].refuse_refer = true;
+  start();
+  auto a = answered_call();
+  PeerRequest refer = in_dialog_from_caller(a, "REFER", 2);
+  refer.headers = "Refer-To: <sip:+441999@127.0.0.2>\r\n";
+  auto refer_tx = deliver(refer);
+  EXPECT_EQ(refer_tx->statuses(), (std::vector<int>{403}));
+  EXPECT_TRUE(stack_.sent("REFER").empty());
+  EXPECT_EQ(log_lines_with("REFER from trunk pbx refused (refer = refuse): 403"), 1u);
+}
+
+TEST_F(B2buaTest, ReferWithoutOneReferToGets400) {
+  start();
+  auto a = answered_call();
+  PeerRequest refer = in_dialog_from_caller(a, "REFER", 2);
+  auto refer_tx = deliver(refer);
+  EXPECT_EQ(refer_tx->statuses(), (std::vector<int>{400}));
+  EXPECT_TRUE(stack_.sent("REFER").empty());
 }
 
 TEST_F(B2buaTest, AReInviteFromTheCalleeWithANewContactMovesItsRemoteTarget) {

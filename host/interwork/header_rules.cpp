@@ -119,7 +119,19 @@ bool rewrite_uri(std::string_view text, std::string_view own_host, std::string& 
     out += p.name;
     if (p.has_value) out.append("=").append(p.value);
   }
-  if (uri->has_headers) out.append("?").append(uri->headers);
+  // URI headers cross, but for Replaces (RFC 3891): it names a dialog of
+  // the other side by its Call-ID and tags.
+  char separator = '?';
+  std::string_view rest = uri->has_headers ? uri->headers : std::string_view{};
+  while (!rest.empty()) {
+    std::size_t amp = rest.find('&');
+    std::string_view header = rest.substr(0, amp);
+    rest = amp == std::string_view::npos ? std::string_view{} : rest.substr(amp + 1);
+    if (sip::iequals(header.substr(0, header.find('=')), "Replaces")) continue;
+    out += separator;
+    out += header;
+    separator = '&';
+  }
   return true;
 }
 

@@ -49,8 +49,9 @@ std::string crossing_headers(const sip::SipMessage& m, std::string_view own_host
 
 // One header value with the host of every sip:/sips: URI in it replaced by
 // `own_host`; the port, and the URI parameters that name the old host's
-// transport (maddr, transport, lr), go with it. tel: and other schemes are
-// kept; an element that does not decode is left out.
+// transport (maddr, transport, lr), go with it, and so does a Replaces URI
+// header (RFC 3891: it names a dialog of the other side). tel: and other
+// schemes are kept; an element that does not decode is left out.
 std::string rewrite_uri_hosts(std::string_view value, std::string_view own_host);
 
 // The Request-URI parameters that cross with it (RFC 4458: `target`, the

@@ -73,6 +73,13 @@ TEST(HeaderRules, AddrSpecWithHeaderParametersIsWrittenAsNameAddr) {
   EXPECT_EQ(rewrite_uri_hosts("sip:1000@10.1.1.5", "192.0.2.1"), "sip:1000@192.0.2.1");
 }
 
+TEST(HeaderRules, AReplacesUriHeaderDoesNotCrossOtherUriHeadersDo) {
+  EXPECT_EQ(rewrite_uri_hosts("<sip:carol@10.1.1.5?Replaces=inside%4010.1.1.5%3Bto-tag%3D1%3Bfrom-tag%3D2&Priority=urgent>",
+                              "192.0.2.1"),
+            "<sip:carol@192.0.2.1?Priority=urgent>");
+  EXPECT_EQ(rewrite_uri_hosts("<sip:carol@10.1.1.5?replaces=x>", "192.0.2.1"), "<sip:carol@192.0.2.1>");
+}
+
 TEST(HeaderRules, ElementsThatDoNotDecodeAreLeftOut) {
   EXPECT_EQ(rewrite_uri_hosts("<sip:1000@10.1.1.5>;counter=1, <sip:@@bad>, <tel:+441000>", "192.0.2.1"),
             "<sip:1000@192.0.2.1>;counter=1, <tel:+441000>");

@@ -60,7 +60,7 @@ struct TrunkConfig {
 
 // The requests that routes take: INVITE, and the out-of-dialog requests the
 // B2BUA relays to a trunk (docs/sip-core.md).
-inline constexpr std::string_view kRoutedMethods = "INVITE, MESSAGE, PUBLISH";
+inline constexpr std::string_view kRoutedMethods = "INVITE, MESSAGE, PUBLISH, SUBSCRIBE";
 bool is_routed_method(std::string_view method);  // exact, upper case
 
 struct RouteConfig {

@@ -22,7 +22,8 @@ using sip::SipMessage;
 
 namespace {
 
-constexpr std::string_view kAllow = "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO, REFER, NOTIFY, MESSAGE, PUBLISH";
+constexpr std::string_view kAllow =
+    "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO, REFER, SUBSCRIBE, NOTIFY, MESSAGE, PUBLISH";
 constexpr std::string_view kRetryAfter = "Retry-After: 5\r\n";
 
 using sip::iequals;
@@ -133,6 +134,8 @@ B2bua::B2bua(const core::Config& config, std::vector<std::unique_ptr<TrunkState>
       router_(config),
       relay_(trunks, router_, stack, new_call_id_,
              [this](LogLevel level, std::string_view key, const std::string& line) { note(level, key, line); }),
+      subscriptions_(trunks, router_, stack, new_call_id_,
+                     [this](LogLevel level, std::string_view key, const std::string& line) { note(level, key, line); }),
       own_source_limiter_(config.unknown_source_rate),
       source_limiter_(source_limiter ? source_limiter : &own_source_limiter_) {}
 
@@ -243,6 +246,7 @@ void B2bua::on_request(const IncomingRequestPtr& tx) {
       on_in_dialog_request(tx, *call, from_a);
       return;
     }
+    if (subscriptions_.on_in_dialog_request(tx)) return;
     if (!trunk_for_request(*tx) && !admit_unknown_source(tx)) return;
     reject(tx, 481, {});
     return;
@@ -250,7 +254,7 @@ void B2bua::on_request(const IncomingRequestPtr& tx) {
   TrunkState* from = trunk_for_request(*tx);
   if (!from) {
     if (!admit_unknown_source(tx)) return;
-    if (method == "INVITE" || OutOfDialogRelay::relays(method)) {
+    if (method == "INVITE" || method == "SUBSCRIBE" || OutOfDialogRelay::relays(method)) {
       ++stats_.unknown_source_requests;
       note(LogLevel::kInfo, "unknown-source",
            std::string(method) + " from " + tx->source().to_string() + " matches no trunk: 403 (stateless)");
@@ -265,6 +269,10 @@ void B2bua::on_request(const IncomingRequestPtr& tx) {
   }
   if (OutOfDialogRelay::relays(method)) {
     relay_.relay(tx, *from);
+    return;
+  }
+  if (method == "SUBSCRIBE") {
+    subscriptions_.subscribe(tx, *from);
     return;
   }
   if (method != "INVITE") {

@@ -27,6 +27,7 @@
 #include "core/metrics.h"
 #include "interwork/out_of_dialog_relay.h"
 #include "interwork/router.h"
+#include "interwork/subscription_relay.h"
 #include "interwork/trunk_state.h"
 #include "sip/dialog.h"
 #include "sip/dialog_hop.h"
@@ -132,6 +133,7 @@ class B2bua {
   std::function<std::string()> new_call_id_;
   Router router_;
   OutOfDialogRelay relay_;  // MESSAGE, PUBLISH
+  SubscriptionRelay subscriptions_;
   core::LogLimiter log_limiter_;
   sip::HandshakeLimiter own_source_limiter_;
   sip::HandshakeLimiter* source_limiter_;

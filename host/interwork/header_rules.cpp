@@ -80,7 +80,7 @@ constexpr HeaderRuleEntry kRules[] = {
     {"SIP-ETag", "", R::kRelayed, "the entity tag a PUBLISH's 2xx assigns (RFC 3903)"},
     {"SIP-If-Match", "", R::kRelayed, "the entity tag a PUBLISH refreshes or modifies"},
     {"Subscription-State", "", R::kRelayed, "the state of the subscription a NOTIFY reports on"},
-    {"Allow-Events", "u", R::kDropped, "sipnic takes no SUBSCRIBE yet"},
+    {"Allow-Events", "u", R::kRelayed, "the event packages the endpoint takes subscriptions for"},
     // Transfer (RFC 3515): the transferee reaches the target through sipnic.
     {"Refer-To", "r", R::kRewritten, "the transfer target, to be reached through sipnic"},
     {"Referred-By", "b", R::kRewritten, "who asked for the transfer (RFC 3892)"},

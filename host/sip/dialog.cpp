@@ -52,7 +52,11 @@ std::string request_uri_of(std::string_view route) {
   return std::string(uri.substr(0, uri.find('?')));
 }
 
-bool is_target_refresh(std::string_view method) { return method == "INVITE" || method == "UPDATE"; }
+// RFC 3261 §12.2 (re-INVITE), RFC 3311 (UPDATE), RFC 6665 §4.1.2.1 and
+// §4.2.2 (SUBSCRIBE and NOTIFY in a subscription's dialog).
+bool is_target_refresh(std::string_view method) {
+  return method == "INVITE" || method == "UPDATE" || method == "SUBSCRIBE" || method == "NOTIFY";
+}
 
 }  // namespace
 
@@ -109,6 +113,23 @@ Dialog Dialog::as_uac(const OutgoingRequest& request, const SipMessage& response
   d.route_set_.assign(rr.rbegin(), rr.rend());
   d.local_cseq_ = request.cseq;
   d.local_contact_ = request.contact;
+  return d;
+}
+
+Dialog Dialog::as_subscriber(const OutgoingRequest& subscribe, const SipMessage& notify) {
+  Dialog d;
+  d.uas_ = false;
+  d.confirmed_ = true;
+  d.call_id_ = subscribe.call_id;
+  d.local_ = subscribe.from;
+  d.local_tag_ = std::string(tag_in(d.local_));
+  d.remote_ = std::string(notify.header(HeaderId::kFrom));
+  d.remote_tag_ = std::string(tag_in(d.remote_));
+  d.remote_target_ = std::string(contact_uri(notify));
+  d.route_set_ = record_route_values(notify);  // a request's, in order (§12.1.1)
+  if (auto cseq = parse_cseq(notify.header(HeaderId::kCSeq))) d.remote_cseq_ = cseq->number;
+  d.local_cseq_ = subscribe.cseq;
+  d.local_contact_ = subscribe.contact;
   return d;
 }
 

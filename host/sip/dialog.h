@@ -47,6 +47,11 @@ class Dialog {
   // tag (1xx: early, 2xx: confirmed): the route set is the response's
   // Record-Route reversed, the remote target its Contact (§12.1.2).
   static Dialog as_uac(const OutgoingRequest& request, const SipMessage& response);
+  // The subscriber's side of a subscription whose first NOTIFY came before
+  // the 2xx to the SUBSCRIBE (RFC 6665 §4.1.2.4): remote tag, target and
+  // route set (Record-Route in order, as a UAS reads a request) from the
+  // NOTIFY, which the subscriber answers; confirmed at once.
+  static Dialog as_subscriber(const OutgoingRequest& subscribe, const SipMessage& notify);
   // UAC: the 2xx to the INVITE of an early dialog confirms it (§13.2.2.4):
   // the remote tag, remote target and route set come from the 2xx; the
   // local CSeq stays (requests sent in the early dialog used it).
@@ -74,8 +79,8 @@ class Dialog {
   const std::string& local_contact() const { return local_contact_; }
 
   // A new request within the dialog (BYE, INVITE, UPDATE, INFO, ...): the
-  // next local CSeq, From/To/Call-ID of the dialog, Contact on INVITE and
-  // UPDATE, and Request-URI and Route per §12.2.1.1 — loose routing when the
+  // next local CSeq, From/To/Call-ID of the dialog, Contact on the target
+  // refresh requests (INVITE, UPDATE, SUBSCRIBE, NOTIFY), and Request-URI and Route per §12.2.1.1 — loose routing when the
   // first route has ;lr (Request-URI = remote target, Route = route set),
   // strict routing otherwise (Request-URI = the first route, Route = the
   // rest with the remote target last). The Via is the sender's.
@@ -96,7 +101,8 @@ class Dialog {
   // CSeq becomes its CSeq. ACK and CANCEL are not checked (they reuse their
   // INVITE's number).
   bool accept_remote_cseq(const SipMessage& request);
-  // Target refresh (§12.2.1.2, §12.2.2): a 2xx to a re-INVITE or UPDATE, or
+  // Target refresh (§12.2.1.2, §12.2.2): a 2xx to a re-INVITE, UPDATE,
+  // SUBSCRIBE or NOTIFY (RFC 6665 §4.1.2.1, §4.2.2), or
   // such a request answered 2xx, carries the other side's new Contact, which
   // replaces the remote target. `message` is that response (this side sent
   // the request) or that request (this side answered it).

@@ -17,6 +17,7 @@
 #include "sip/stack.h"
 #include "sip/header_values.h"
 #include "sip/resolver.h"
+#include "sip/response_builder.h"
 #include "sip/transaction.h"
 #include "support/sip_message.h"
 
@@ -159,5 +160,17 @@ class FakeStack final : public sip::Stack {
   sip::TransactionTimers timers_{500ms, 4000ms, 5000ms};
   std::uint64_t tokens_ = 0;
 };
+
+// The far end answers a request the stack sent: a response built from it
+// with `to_tag` in To, handed to the request's handler from the target's
+// address, as the transaction layer would.
+inline void answer_sent(const FakeStack::Sent& s, int status, const std::string& headers, const std::string& to_tag,
+                        const std::string& content_type = {}, const std::string& body = {}) {
+  sip::ResponseExtras x{.to_tag = to_tag, .headers = headers, .content_type = content_type, .body = body};
+  sip::Received rx{parse_sip(sip::build_response(s.message(), status, {}, x)), s.target.transport, s.target.address,
+                   loopback("127.0.0.1", 5060), {}, {}};
+  auto handler = s.handler;  // the handler may send more (and so add to the deque)
+  handler(sip::ClientResult{&rx, status});
+}
 
 }  // namespace sipnic::test

@@ -443,7 +443,7 @@ std::string L(std::string rest) { return std::string(kListen) + rest; }  // [lis
 INSTANTIATE_TEST_SUITE_P(
     Config, ConfigErrorNamesFileLineAndKey,
     ::testing::Values(
-        ErrorCase{"route_method_not_routed", L("[trunk a]\npeer = 10.0.0.1\n[route r]\nto-trunk = a\nmethod = REGISTER\n"), 7, "method", "'REGISTER' is not a method routes take (INVITE, MESSAGE, PUBLISH)"},
+        ErrorCase{"route_method_not_routed", L("[trunk a]\npeer = 10.0.0.1\n[route r]\nto-trunk = a\nmethod = REGISTER\n"), 7, "method", "'REGISTER' is not a method routes take (INVITE, MESSAGE, PUBLISH, SUBSCRIBE)"},
         ErrorCase{"route_match_param_malformed", L("[trunk a]\npeer = 10.0.0.1\n[route r]\nto-trunk = a\nmatch-param = cause=\n"), 7, "match-param", "'cause=' is not name or name=value"},
         ErrorCase{"refer_unknown", L("[trunk a]\npeer = 10.0.0.1\nrefer = ignore\n"), 5, "refer", "'ignore' is not relay or refuse"},
         ErrorCase{"unknown_key", L("[trunk a]\npeer = 10.0.0.1\nmax-call = 3\n"), 5, "max-call", "unknown key in [trunk]"},

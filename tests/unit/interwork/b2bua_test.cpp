@@ -116,13 +116,7 @@ class B2buaTest : public ::testing::Test {
   // The far end answers a request sipnic sent (`to_tag` added to To).
   void answer(const FakeStack::Sent& s, int status, const std::string& headers = {}, const std::string& to_tag = "calleetag",
               const std::string& body = {}) {
-    SipMessage req = s.message();
-    sip::ResponseExtras x{.to_tag = to_tag, .headers = headers, .content_type = body.empty() ? "" : "application/sdp",
-                          .body = body};
-    sip::Received rx{parse_sip(sip::build_response(req, status, {}, x)), s.target.transport, s.target.address,
-                     addr("127.0.0.1", 5060), {}, {}};
-    auto handler = s.handler;  // the handler may send more (and so add to the deque)
-    handler(sip::ClientResult{&rx, status});
+    test::answer_sent(s, status, headers, to_tag, body.empty() ? "" : "application/sdp", body);
   }
   void time_out(const FakeStack::Sent& s, int status = 408) {
     auto handler = s.handler;
@@ -286,7 +280,7 @@ TEST_F(B2buaTest, HeadersCrossByTheirRulesBothWays) {
   EXPECT_EQ(m.header(HeaderId::kPrivacy), "none");
   // Generated: sipnic's own Allow, not the caller's; no Supported sipnic
   // would not honour; dropped: the product and the unknown header.
-  EXPECT_EQ(m.header(HeaderId::kAllow), "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO, REFER, NOTIFY, MESSAGE, PUBLISH");
+  EXPECT_EQ(m.header(HeaderId::kAllow), "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO, REFER, SUBSCRIBE, NOTIFY, MESSAGE, PUBLISH");
   EXPECT_FALSE(m.has(HeaderId::kSupported));
   EXPECT_FALSE(m.has(HeaderId::kUserAgent));
   EXPECT_EQ(b.wire.find("10.1.1."), std::string::npos) << b.wire;
@@ -295,7 +289,7 @@ TEST_F(B2buaTest, HeadersCrossByTheirRulesBothWays) {
                  "Alert-Info: <urn:alert:service:call-waiting>\r\n");
   ASSERT_EQ(a->statuses(), (std::vector<int>{100, 180}));
   SipMessage ringing = a->last();
-  EXPECT_EQ(ringing.header(HeaderId::kAllow), "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO, REFER, NOTIFY, MESSAGE, PUBLISH");
+  EXPECT_EQ(ringing.header(HeaderId::kAllow), "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO, REFER, SUBSCRIBE, NOTIFY, MESSAGE, PUBLISH");
   EXPECT_FALSE(ringing.has(HeaderId::kServer));
   EXPECT_EQ(a->responses.back().second.find("Warning"), std::string::npos);
   EXPECT_NE(a->responses.back().second.find("Alert-Info: <urn:alert:service:call-waiting>"), std::string::npos);

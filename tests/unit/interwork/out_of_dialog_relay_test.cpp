@@ -48,11 +48,7 @@ class OutOfDialogRelayTest : public ::testing::Test {
     return tx;
   }
   void answer(const FakeStack::Sent& s, int status, const std::string& headers = {}) {
-    sip::ResponseExtras x{.to_tag = "far", .headers = headers};
-    sip::Received rx{parse_sip(sip::build_response(s.message(), status, {}, x)), s.target.transport, s.target.address,
-                     loopback("127.0.0.1", 5060), {}, {}};
-    auto handler = s.handler;
-    handler(sip::ClientResult{&rx, status});
+    test::answer_sent(s, status, headers, "far");
   }
 
   core::ManualClock clock_;

@@ -205,6 +205,32 @@ TEST(Dialog, WithoutContactThe2xxLeavesTheRequestUriAsRemoteTarget) {
   EXPECT_EQ(d.remote_target(), "sip:+4420@carrier.example.net");
 }
 
+// RFC 6665 §4.1.2.4: the NOTIFY that beats the 2xx to the SUBSCRIBE makes
+// the subscriber's dialog, read as a UAS reads a request.
+TEST(Dialog, ANotifyBeforeThe2xxMakesTheSubscribersDialog) {
+  OutgoingRequest subscribe = our_invite();
+  subscribe.method = "SUBSCRIBE";
+  SipMessage notify = parse_sip(
+      "NOTIFY sip:192.0.2.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP 198.51.100.7;branch=z9hG4bKn1\r\n"
+      "Record-Route: <sip:edge.example.net;lr>, <sip:198.51.100.2;lr>\r\n"
+      "From: <sip:+4420@carrier.example.net>;tag=notifier\r\nTo: <sip:1000@192.0.2.1>;tag=ourtag\r\n"
+      "Call-ID: leg-b-1\r\nCSeq: 7 NOTIFY\r\nContact: <sip:pa@198.51.100.7>\r\nEvent: presence\r\n"
+      "Subscription-State: pending\r\nContent-Length: 0\r\n\r\n");
+  Dialog d = Dialog::as_subscriber(subscribe, notify);
+  EXPECT_FALSE(d.is_uas());
+  EXPECT_TRUE(d.confirmed());
+  EXPECT_EQ(d.local_tag(), "ourtag");
+  EXPECT_EQ(d.remote_tag(), "notifier");
+  EXPECT_EQ(d.remote_target(), "sip:pa@198.51.100.7");
+  EXPECT_EQ(d.route_set(), (std::vector<std::string>{"<sip:edge.example.net;lr>", "<sip:198.51.100.2;lr>"}));
+  EXPECT_EQ(d.remote_cseq(), 7u);
+  OutgoingRequest refresh = d.request("SUBSCRIBE");
+  EXPECT_EQ(refresh.cseq, 2u);
+  EXPECT_EQ(refresh.contact, "<sip:192.0.2.1:5060>");  // a target refresh request carries Contact
+  EXPECT_EQ(d.request("NOTIFY").contact, "<sip:192.0.2.1:5060>");
+  EXPECT_EQ(d.request("INFO").contact, "");
+}
+
 TEST(Dialog, PrackCarriesRAckFromTheReliableProvisional) {
   std::string p = their_response(183, "<sip:gw7@198.51.100.7>", "");
   p.insert(p.find("Content-Length"), "RSeq: 988789\r\nRequire: 100rel\r\n");

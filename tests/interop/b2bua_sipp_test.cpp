@@ -155,6 +155,9 @@ class B2buaFlow : public ::testing::TestWithParam<std::string> {
     return o;
   }
   std::string tag(const std::string& t) const { return t + "-" + GetParam(); }
+  // Addresses for the flows of requests other than calls: 127.0.N.x over
+  // UDP, 127.0.N+100.x over TCP.
+  Net request_net(int n) const { return net(tcp() ? n + 100 : n); }
   // sipp arguments with the test's transport (-t t1: TCP, one connection per call).
   std::vector<std::string> peer_args(const std::string& scenario_path, const std::string& ip, const std::string& port,
                                      std::vector<std::string> more = {}) const {
@@ -582,6 +585,133 @@ TEST_P(B2buaFlow, FailureFromTheFarEndIsRelayedAsTheTrunkMapsIt) {
   EXPECT_EQ(s.successful(), calls) << "UAS: " << s.describe();
   SipnicSummary sum = finish(node);
   EXPECT_EQ(sum.failed, calls) << sum.line;
+}
+
+// ---- requests other than calls ---------------------------------------------------
+
+// RFC 3428: instant messages relayed out of any dialog, as requests of
+// sipnic's own on the far side, nothing of the sender's side on them.
+TEST_P(B2buaFlow, MessagesRelayedWithTheirBodiesAndAnswered) {
+  Net n = request_net(50);
+  TempDir dir(tag("b2bua-message"));
+  Sipnic node(dir, config_for(n, flow_config()));
+  ASSERT_EQ(node.wait_ready(), "");
+  const int messages = 5;
+  std::string m = std::to_string(messages);
+  std::string checks = sipp_checks({
+      {escape_dots(n.caller), "msg", false},  // the sender's address: nowhere
+      {"InsidePBX", "msg", false},            // its User-Agent: dropped
+      {"SIPpTag00", "msg", false},            // its From tag
+      {"^ *.Alice. .sip:1000@" + escape_dots(n.node), "From:", true},  // (no < or " in a sipp attribute)
+      {"lunch at one\\? \\(message [0-9]+\\)", "body", true},
+      {"text/plain", "Content-Type:", true},
+  });
+  Sipp uas(dir, "uas",
+           peer_args(scenario(dir, "uas_message.xml", {{"CHECKS", checks}}), n.callee, "5060",
+                     {"-m", m, "-recv_timeout", "15000"}),
+           60s);
+  Sipp uac(dir, "uac",
+           peer_args(scenario(dir, "uac_message.xml"), n.caller, "5060",
+                     {n.node_hostport(), "-m", m, "-r", "10", "-recv_timeout", "15000"}),
+           60s);
+  SippResult c = uac.wait();
+  SippResult s = uas.wait();
+  EXPECT_EQ(c.exit_code, 0) << "UAC: " << c.describe();
+  EXPECT_EQ(c.successful(), messages) << "UAC: " << c.describe();
+  EXPECT_EQ(s.exit_code, 0) << "UAS (checks on the MESSAGE): " << s.describe();
+  EXPECT_EQ(s.successful(), messages) << "UAS: " << s.describe();
+  SipnicSummary sum = finish(node);
+  EXPECT_EQ(sum.started, 0) << "a MESSAGE is no call: " << sum.line;
+}
+
+// RFC 3903: a publication and its refresh; the entity tag the compositor
+// gives crosses back, and the refresh's SIP-If-Match crosses forward.
+TEST_P(B2buaFlow, PublishAndItsRefreshKeepTheirEntityTagsAndExpires) {
+  Net n = request_net(51);
+  TempDir dir(tag("b2bua-publish"));
+  Sipnic node(dir, config_for(n, flow_config()));
+  ASSERT_EQ(node.wait_ready(), "");
+  const int publications = 5;
+  Sipp uas(dir, "uas",
+           peer_args(scenario(dir, "uas_publish.xml"), n.callee, "5060",
+                     {"-m", std::to_string(2 * publications), "-recv_timeout", "15000"}),
+           60s);
+  Sipp uac(dir, "uac",
+           peer_args(scenario(dir, "uac_publish.xml"), n.caller, "5060",
+                     {n.node_hostport(), "-m", std::to_string(publications), "-r", "10", "-recv_timeout", "15000"}),
+           60s);
+  SippResult c = uac.wait();
+  SippResult s = uas.wait();
+  EXPECT_EQ(c.exit_code, 0) << "UAC (SIP-ETag and Expires on the 200): " << c.describe();
+  EXPECT_EQ(c.successful(), publications) << "UAC: " << c.describe();
+  EXPECT_EQ(s.exit_code, 0) << "UAS (Event, Expires, body or SIP-If-Match): " << s.describe();
+  EXPECT_EQ(s.successful(), 2 * publications) << "UAS: " << s.describe();
+  finish(node);
+}
+
+// RFC 6665: a presence subscription across the trunks: its NOTIFYs (PIDF)
+// reach the watcher in its own dialog, and the unsubscribe ends it.
+TEST_P(B2buaFlow, SubscriptionNotifiesTheWatcherAndEndsOnUnsubscribe) {
+  Net n = request_net(52);
+  TempDir dir(tag("b2bua-subscribe"));
+  Sipnic node(dir, config_for(n, flow_config()));
+  ASSERT_EQ(node.wait_ready(), "");
+  const int subscriptions = 5;
+  std::string m = std::to_string(subscriptions);
+  std::string on_notify = sipp_checks({
+      {"^ *presence", "Event:", true},
+      {"^ *active;expires=60", "Subscription-State:", true},
+      {"<basic>open</basic>", "body", true},
+      {"SIPpTag00[0-9]+", "To:", true},        // the watcher's own dialog
+      {escape_dots(n.callee), "msg", false},  // nothing of the notifier's side
+      {"SIPpTag01", "msg", false},
+  });
+  Sipp uas(dir, "uas",
+           peer_args(scenario(dir, "uas_subscribe.xml"), n.callee, "5060", {"-m", m, "-recv_timeout", "15000"}), 60s);
+  Sipp uac(dir, "uac",
+           peer_args(scenario(dir, "uac_subscribe.xml", {{"CHECKS", on_notify}}), n.caller, "5060",
+                     {n.node_hostport(), "-m", m, "-r", "10", "-recv_timeout", "15000"}),
+           60s);
+  SippResult c = uac.wait();
+  SippResult s = uas.wait();
+  EXPECT_EQ(c.exit_code, 0) << "UAC (the watcher): " << c.describe();
+  EXPECT_EQ(c.successful(), subscriptions) << "UAC: " << c.describe();
+  EXPECT_EQ(s.exit_code, 0) << "UAS (the notifier): " << s.describe();
+  EXPECT_EQ(s.successful(), subscriptions) << "UAS: " << s.describe();
+  finish(node);
+}
+
+// RFC 3515: a blind transfer in a call. The transferee is told to reach the
+// target through sipnic (no address of the transferor's side), and its
+// NOTIFY reaches the transferor in the call's dialog.
+TEST_P(B2buaFlow, ReferReachesTheTransfereeThroughSipnicAndItsNotifyComesBack) {
+  Net n = request_net(53);
+  TempDir dir(tag("b2bua-refer"));
+  Sipnic node(dir, config_for(n, flow_config()));
+  ASSERT_EQ(node.wait_ready(), "");
+  const int calls = 5;
+  std::string m = std::to_string(calls);
+  std::string on_refer = sipp_checks({
+      {escape_dots(n.caller), "msg", false},  // the transferor's side: nowhere
+      {"^ *.sip:\\+441999@" + escape_dots(n.node) + ";user=phone.$", "Refer-To:", true},  // (no < in sipp XML)
+      {"^ *.sip:1000@" + escape_dots(n.node) + ".$", "Referred-By:", true},
+  });
+  Sipp uas(dir, "uas",
+           peer_args(scenario(dir, "uas_refer.xml", {{"CHECKS", on_refer}}), n.callee, "5060",
+                     {"-m", m, "-recv_timeout", "15000"}),
+           60s);
+  Sipp uac(dir, "uac",
+           peer_args(scenario(dir, "uac_refer.xml"), n.caller, "5060",
+                     {n.node_hostport(), "-m", m, "-r", "10", "-recv_timeout", "15000"}),
+           60s);
+  SippResult c = uac.wait();
+  SippResult s = uas.wait();
+  EXPECT_EQ(c.exit_code, 0) << "UAC (the transferor): " << c.describe();
+  EXPECT_EQ(c.successful(), calls) << "UAC: " << c.describe();
+  EXPECT_EQ(s.exit_code, 0) << "UAS (checks on the REFER): " << s.describe();
+  EXPECT_EQ(s.successful(), calls) << "UAS: " << s.describe();
+  SipnicSummary sum = finish(node);
+  EXPECT_EQ(sum.answered, calls) << sum.line;
 }
 
 }  // namespace

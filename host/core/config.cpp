@@ -328,6 +328,7 @@ po::options_description trunk_options() {
       ("max-cps", po::value<Rate>()->default_value(Rate{d.max_cps}, "0"), "calls per second; 0 = no limit")
       ("options-interval", bounded<OptionsInterval>(d.options_interval_ms), "OPTIONS ping, ms; 0 = off")
       ("refer", po::value<std::string>()->default_value("relay"), "REFER from this trunk: relay or refuse")
+      ("redirection", po::value<std::string>()->default_value("keep"), "keep, diversion or history-info")
       ("map-response", repeatable(), "FROM:TO final response mapping")
       ("tls-identity", repeatable(), "a name the peer's certificate must carry (RFC 5922)")
       ("tls-ca", po::value<std::string>(), "PEM CA file for this trunk")
@@ -809,6 +810,12 @@ class Builder {
     const auto& refer = vm["refer"].as<std::string>();
     if (refer == "refuse") t.refuse_refer = true;
     else if (refer != "relay") reader_.fail(Reader::line_of(s, "refer"), "refer", "'" + refer + "' is not relay or refuse");
+    const auto& redirection = vm["redirection"].as<std::string>();
+    if (redirection == "diversion") t.redirection = RedirectionHeader::kDiversion;
+    else if (redirection == "history-info") t.redirection = RedirectionHeader::kHistoryInfo;
+    else if (redirection != "keep")
+      reader_.fail(Reader::line_of(s, "redirection"), "redirection",
+                   "'" + redirection + "' is not keep, diversion or history-info");
     if (t.options_interval_ms != 0 && t.options_interval_ms < 1000) {
       reader_.fail(Reader::line_of(s, "options-interval"), "options-interval",
                    "must be 0 (off) or at least 1000 ms");
@@ -967,6 +974,15 @@ std::string format_number(double d) {
 
 }  // namespace
 
+std::string_view redirection_header_name(RedirectionHeader r) {
+  switch (r) {
+    case RedirectionHeader::kKeep: return "keep";
+    case RedirectionHeader::kDiversion: return "diversion";
+    case RedirectionHeader::kHistoryInfo: return "history-info";
+  }
+  return "keep";
+}
+
 bool is_routed_method(std::string_view method) {
   std::string_view rest = kRoutedMethods;
   while (!rest.empty()) {
@@ -1085,7 +1101,8 @@ std::string format_config(const Config& c) {
     o << "max-calls = " << tr.max_calls << "\n"
       << "max-cps = " << format_number(tr.max_cps) << "\n"
       << "options-interval = " << tr.options_interval_ms << "\n"
-      << "refer = " << (tr.refuse_refer ? "refuse" : "relay") << "\n";
+      << "refer = " << (tr.refuse_refer ? "refuse" : "relay") << "\n"
+      << "redirection = " << redirection_header_name(tr.redirection) << "\n";
     for (const auto& [from, to] : tr.response_map) o << "map-response = " << from << ":" << to << "\n";
     for (const auto& id : tr.tls_identities) o << "tls-identity = " << id << "\n";
     if (!tr.tls_ca.empty()) o << "tls-ca = " << tr.tls_ca << "\n";

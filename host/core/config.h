@@ -29,6 +29,12 @@ struct ListenConfig {
   bool operator==(const ListenConfig&) const = default;
 };
 
+// Which redirection header a trunk takes (interwork/redirection.h): the ones
+// a request has as they are, or all of it as Diversion (RFC 5806) or as
+// History-Info (RFC 7044).
+enum class RedirectionHeader : std::uint8_t { kKeep, kDiversion, kHistoryInfo };
+std::string_view redirection_header_name(RedirectionHeader r);  // "keep", "diversion", "history-info"
+
 struct TrunkConfig {
   std::string name;
   Transport transport = Transport::kUdp;
@@ -55,6 +61,8 @@ struct TrunkConfig {
   // REFER (RFC 3515) from this trunk in a call: relayed to the other side,
   // or refused with 403 (`refer = refuse`).
   bool refuse_refer = false;
+  // The redirection history of calls to this trunk (`redirection =`).
+  RedirectionHeader redirection = RedirectionHeader::kKeep;
   bool operator==(const TrunkConfig&) const = default;
 };
 

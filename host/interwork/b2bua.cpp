@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "interwork/header_rules.h"
+#include "interwork/redirection.h"
 #include "interwork/sip_parts.h"
 #include "sip/header_values.h"
 #include "sip/response_builder.h"
@@ -416,7 +417,9 @@ void B2bua::send_invite_to_next_target(Call& c) {
   // RFC 4458: the Request-URI's `target` and `cause` say why the call was
   // retargeted here (voicemail, IVR); they cross with it.
   c.b_invite.uri = c.b_uri + retargeting_uri_params(c.a_uri_params, c.b.own_host);
-  c.b_invite.headers = crossing_headers(c.a_invite->request(), c.b.own_host) + generated_headers();
+  c.b_invite.headers = convert_redirection(crossing_headers(c.a_invite->request(), c.b.own_host),
+                                          c.to->config().redirection, c.b_invite.uri) +
+                      generated_headers();
   // A new branch for every target, set here so that a CANCEL matches it.
   c.b_invite.via = stack_.via_for(t.transport, b_flow.address.family(), stack_.new_branch());
   c.b_final = false;

@@ -137,6 +137,7 @@ max-cps = 10.5
 options-interval = 30000  # ms, 0 = off
 map-response = 503:480    # repeatable
 refer = refuse            # relay | refuse
+redirection = history-info  # keep | diversion | history-info
 
 [trunk pbx]
 peer = 127.0.0.2
@@ -187,6 +188,8 @@ match-param = target
   EXPECT_EQ(t.response_map, (std::map<int, int>{{503, 480}}));
   EXPECT_TRUE(t.refuse_refer);
   EXPECT_FALSE(c.trunks[1].refuse_refer);  // relay by default
+  EXPECT_EQ(t.redirection, RedirectionHeader::kHistoryInfo);
+  EXPECT_EQ(c.trunks[1].redirection, RedirectionHeader::kKeep);
   EXPECT_EQ(c.trunks[1].peer, (HostPort{"127.0.0.2", 0}));  // no port: RFC 3263 decides
   ASSERT_EQ(c.routes.size(), 1u);
   const RouteConfig& r = c.routes[0];
@@ -445,6 +448,7 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         ErrorCase{"route_method_not_routed", L("[trunk a]\npeer = 10.0.0.1\n[route r]\nto-trunk = a\nmethod = REGISTER\n"), 7, "method", "'REGISTER' is not a method routes take (INVITE, MESSAGE, PUBLISH, SUBSCRIBE)"},
         ErrorCase{"route_match_param_malformed", L("[trunk a]\npeer = 10.0.0.1\n[route r]\nto-trunk = a\nmatch-param = cause=\n"), 7, "match-param", "'cause=' is not name or name=value"},
+        ErrorCase{"redirection_unknown", L("[trunk a]\npeer = 10.0.0.1\nredirection = both\n"), 5, "redirection", "'both' is not keep, diversion or history-info"},
         ErrorCase{"refer_unknown", L("[trunk a]\npeer = 10.0.0.1\nrefer = ignore\n"), 5, "refer", "'ignore' is not relay or refuse"},
         ErrorCase{"unknown_key", L("[trunk a]\npeer = 10.0.0.1\nmax-call = 3\n"), 5, "max-call", "unknown key in [trunk]"},
         ErrorCase{"tls_listen_without_certificate", L("[listen]\n").substr(0, 0) + "[listen]\ntls = 127.0.0.1:5061\n", 0, "[tls]", "needs [tls] certificate"},

@@ -297,6 +297,21 @@ TEST_F(B2buaTest, HeadersCrossByTheirRulesBothWays) {
 
 // ---- routes and targets -----------------------------------------------------------
 
+TEST_F(B2buaTest, ATrunkThatTakesHistoryInfoGetsTheCallersDiversionAsHistoryInfo) {
+  config_.trunks[1].redirection = core::RedirectionHeader::kHistoryInfo;
+  start();
+  PeerRequest invite = invite_with_sdp();
+  invite.headers = "Diversion: <sip:+441000@10.1.1.5;user=phone>;reason=user-busy;counter=1\r\n";
+  call(invite);
+  auto invites = stack_.sent("INVITE");
+  ASSERT_EQ(invites.size(), 1u);
+  SipMessage m = invites[0]->message();
+  EXPECT_FALSE(m.has(HeaderId::kDiversion));
+  EXPECT_EQ(m.header(HeaderId::kHistoryInfo),
+            "<sip:+441000@127.0.0.1;user=phone>;index=1, <sip:+441234@127.0.0.3:5060;cause=486>;index=1.1;mp=1");
+}
+
+
 TEST_F(B2buaTest, Rfc4458TargetAndCauseCrossWithTheRequestUriAndSelectTheRoute) {
   // A voicemail trunk takes the calls diverted on busy (cause 486).
   config_.trunks.push_back(trunk("voicemail", "127.0.0.4"));

@@ -714,5 +714,45 @@ TEST_P(B2buaFlow, ReferReachesTheTransfereeThroughSipnicAndItsNotifyComesBack) {
   EXPECT_EQ(sum.answered, calls) << sum.line;
 }
 
+// RFC 4458: a PBX's call forwarding on busy sends the call on with
+// ;target and ;cause in the Request-URI; a route on them takes it to the
+// voicemail platform's trunk, which gets both (the target with sipnic's host).
+TEST(B2buaSipp, RetargetedCallsReachTheVoicemailTrunkWithTargetAndCause) {
+  Net n = net(54);
+  const std::string voicemail = "127.0.54.4";
+  TempDir dir("b2bua-rfc4458");
+  std::string config = config_for(n);
+  config += "[trunk voicemail]\ntransport = udp\npeer = " + voicemail + ":5060\n";
+  // Before the routes config_for wrote: the first match wins.
+  config.insert(config.find("[route pbx-out]"),
+                "[route busy-to-voicemail]\nfrom-trunk = pbx\nmatch-param = target\nmatch-param = cause=486\n"
+                "to-trunk = voicemail\n");
+  Sipnic node(dir, config);
+  ASSERT_EQ(node.wait_ready(), "");
+  const int calls = 5;
+  std::string m = std::to_string(calls);
+  std::string on_invite = sipp_checks({
+      {";target=sip:\\+441000%40" + escape_dots(n.node) + ";cause=486 SIP/2.0", "msg", true},
+      {escape_dots(n.caller), "msg", false},  // (the SDP is passed through: media on an address of its own)
+  });
+  Sipp uas(dir, "uas", peer_args(scenario(dir, "uas_call.xml", {{"ON_INVITE", on_invite}}), voicemail, "5060",
+                                 {"-m", m, "-recv_timeout", "15000"}),
+           60s);
+  Sipp uac(dir, "uac",
+           peer_args(scenario(dir, "uac_call_retargeted.xml",
+                              {{"URI_PARAMS", ";target=sip:%2B441000%40" + n.caller + ";cause=486"}}),
+                     n.caller, "5060",
+                     {n.node_hostport(), "-m", m, "-r", "10", "-mi", "127.0.54.9", "-recv_timeout", "15000"}),
+           60s);
+  SippResult c = uac.wait();
+  SippResult s = uas.wait();
+  EXPECT_EQ(c.exit_code, 0) << "UAC: " << c.describe();
+  EXPECT_EQ(c.successful(), calls) << "UAC: " << c.describe();
+  EXPECT_EQ(s.exit_code, 0) << "UAS (voicemail: checks on the INVITE): " << s.describe();
+  EXPECT_EQ(s.successful(), calls) << "UAS: " << s.describe();
+  SipnicSummary sum = finish(node);
+  EXPECT_EQ(sum.answered, calls) << sum.line;
+}
+
 }  // namespace
 }  // namespace sipnic::test

@@ -49,6 +49,14 @@ std::string record_route_lines(const SipMessage& request) {
   return out;
 }
 
+// The value of the first header of that name (one the index does not know).
+std::string_view header_named(const SipMessage& m, std::string_view name) {
+  sip::MessageView view = m.view();
+  for (const auto& h : m.headers)
+    if (iequals(view.name(h), name)) return m.value(h);
+  return {};
+}
+
 std::uint32_t cseq_number(const SipMessage& m) {
   auto c = sip::parse_cseq(m.header(HeaderId::kCSeq));
   return c ? c->number : 0;
@@ -90,6 +98,7 @@ struct B2bua::Call {
   std::string b_from_prefix;  // "Display <sip:user@": our host goes after it, per target
   std::string b_uri;          // leg B's Request-URI but for the RFC 4458 parameters, which name our host
   std::string a_uri_params;   // leg A's Request-URI parameters
+  std::string b_replaces;     // "Replaces: ...\r\n" for leg B (RFC 3891), or ""
   bool b_final = false;       // the INVITE to the current target got its final answer
   std::vector<sip::ResolvedTarget> targets;
   std::size_t next_target = 0;
@@ -307,16 +316,36 @@ void B2bua::start_call(const IncomingRequestPtr& tx, TrunkState& from) {
   }
   std::string_view ruri_user = user_of(req.uri());
   std::string_view ruri_params = uri_params_of(req.uri());
-  auto decision = router_.route({.from_trunk = from.name(), .user = ruri_user, .method = "INVITE", .uri_params = ruri_params});
-  if (!decision) {
-    note(LogLevel::kInfo, "no-route|" + from.name(),
-         "no route from trunk " + from.name() + " for '" + std::string(ruri_user) + "': 404");
-    reject(tx, 404, "Not Found (no route)");
-    return;
-  }
   TrunkState* to = nullptr;
-  for (auto& t : trunks_)
-    if (t->name() == decision->target->name) to = t.get();
+  std::string user;
+  std::string replaces_line;
+  if (std::string_view replaces = header_named(req, "Replaces"); !replaces.empty()) {
+    // RFC 3891: the call replaces one leg of a call sipnic has (an attended
+    // transfer's transferee, or a pickup): it goes to that leg's trunk, with
+    // the dialog named as the peer there knows it. No route is asked.
+    auto leg = find_replaced(replaces);
+    if (!leg) {
+      reject(tx, 481, "Call/Transaction Does Not Exist (Replaces names no dialog)");
+      return;
+    }
+    Leg& replaced = leg->side_a ? leg->call->a : leg->call->b;
+    to = leg->side_a ? leg->call->from : leg->call->to;
+    user = std::string(ruri_user);
+    replaces_line = "Replaces: " + replaced.dialog->call_id() + ";to-tag=" + replaced.dialog->remote_tag() +
+                    ";from-tag=" + replaced.dialog->local_tag() + "\r\n";
+  } else {
+    auto decision =
+        router_.route({.from_trunk = from.name(), .user = ruri_user, .method = "INVITE", .uri_params = ruri_params});
+    if (!decision) {
+      note(LogLevel::kInfo, "no-route|" + from.name(),
+           "no route from trunk " + from.name() + " for '" + std::string(ruri_user) + "': 404");
+      reject(tx, 404, "Not Found (no route)");
+      return;
+    }
+    for (auto& t : trunks_)
+      if (t->name() == decision->target->name) to = t.get();
+    user = decision->user;
+  }
   // The limits of both trunks: the target's (and whether it is up), then
   // the caller's own for the calls it sends in.
   auto now = stack_.now();
@@ -356,7 +385,7 @@ void B2bua::start_call(const IncomingRequestPtr& tx, TrunkState& from) {
   std::string peer_host = peer_hostport(to->config().peer);
   c.b.call_id = new_call_id_();
   c.b.local_tag = stack_.random_token(12);
-  const std::string& user = decision->user;
+  c.b_replaces = std::move(replaces_line);
   std::string_view from_value = req.header(HeaderId::kFrom);
   std::string from_user(user_of(uri_of(from_value)));
   std::string display(display_of(from_value));
@@ -419,7 +448,7 @@ void B2bua::send_invite_to_next_target(Call& c) {
   c.b_invite.uri = c.b_uri + retargeting_uri_params(c.a_uri_params, c.b.own_host);
   c.b_invite.headers = convert_redirection(crossing_headers(c.a_invite->request(), c.b.own_host),
                                           c.to->config().redirection, c.b_invite.uri) +
-                      generated_headers();
+                      c.b_replaces + generated_headers();
   // A new branch for every target, set here so that a CANCEL matches it.
   c.b_invite.via = stack_.via_for(t.transport, b_flow.address.family(), stack_.new_branch());
   c.b_final = false;
@@ -739,6 +768,7 @@ void B2bua::on_in_dialog_request(const IncomingRequestPtr& tx, Call& c, bool fro
   }
   OutgoingRequest out = other.dialog->request(method);
   out.headers = crossing_headers(req, other.own_host);
+  if (method == "REFER") out.headers = refer_to_with_replaces(req, std::move(out.headers), c);
   if (invite || method == "UPDATE") out.headers += generated_headers();
   out.content_type = std::string(req.header(HeaderId::kContentType));
   out.body = std::string(req.body());
@@ -797,6 +827,66 @@ void B2bua::send_bye(Call& c, bool to_a, std::string_view reason) {
   OutgoingRequest bye = leg.dialog->request("BYE");
   if (!reason.empty()) bye.headers = "Reason: " + std::string(reason) + "\r\n";
   send_in_dialog(c, to_a, std::move(bye), [](const ClientResult&) {});
+}
+
+// ---- Replaces (RFC 3891) ---------------------------------------------------------
+
+std::optional<B2bua::ReplacedLeg> B2bua::find_replaced(std::string_view replaces) {
+  auto r = sip::parse_replaces(replaces);
+  if (!r) return std::nullopt;
+  bool side_a = false;
+  // to-tag is the tag of the dialog's receiver: sipnic's own.
+  Call* c = find_by_dialog(r->call_id, r->to_tag, &side_a);
+  if (!c) return std::nullopt;
+  Leg& leg = side_a ? c->a : c->b;
+  if (!leg.dialog || leg.dialog->remote_tag() != r->from_tag) return std::nullopt;
+  return ReplacedLeg{c, side_a};
+}
+
+// An attended transfer: the Refer-To's Replaces names the referrer's dialog
+// with the transfer target, one leg of another call through sipnic. The
+// transferee sends its INVITE to sipnic, so the Replaces it gets names that
+// call's other leg as sipnic holds it (find_replaced reads it back when the
+// INVITE comes). A Replaces that names no dialog of sipnic's is left out:
+// the transfer goes on blind.
+std::string B2bua::refer_to_with_replaces(const SipMessage& refer, std::string headers, const Call& c) {
+  auto na = sip::parse_name_addr(refer.header(HeaderId::kReferTo));
+  auto uri = na ? sip::parse_uri(na->uri) : sip::Decoded<sip::Uri>{};
+  if (!uri || !uri->has_headers) return headers;
+  std::string replaces;
+  std::string_view rest = uri->headers;
+  while (!rest.empty()) {
+    std::size_t amp = rest.find('&');
+    std::string_view h = rest.substr(0, amp);
+    rest = amp == std::string_view::npos ? std::string_view{} : rest.substr(amp + 1);
+    std::size_t eq = h.find('=');
+    if (eq != std::string_view::npos && iequals(h.substr(0, eq), "Replaces")) {
+      auto decoded = sip::percent_decode(h.substr(eq + 1));
+      if (decoded) replaces = *decoded;
+    }
+  }
+  if (replaces.empty()) return headers;
+  auto leg = find_replaced(replaces);
+  if (!leg || leg->call == &c) {
+    note(LogLevel::kInfo, "refer-replaces|" + c.from->name(),
+         "call " + std::to_string(c.id) + ": REFER's Replaces names no other call through sipnic: relayed as a blind transfer");
+    return headers;
+  }
+  const Leg& other = leg->side_a ? leg->call->b : leg->call->a;
+  if (!other.dialog) return headers;
+  std::string mapped = other.dialog->call_id() + ";to-tag=" + other.dialog->local_tag() +
+                       ";from-tag=" + other.dialog->remote_tag();
+  // The rewritten Refer-To line, with the mapped Replaces as a URI header.
+  std::size_t start = headers.find("Refer-To: ");
+  if (start == std::string::npos) return headers;
+  std::size_t end = headers.find("\r\n", start);
+  std::string line = headers.substr(start, end - start);
+  std::size_t close = line.find('>');
+  if (close == std::string::npos) return headers;
+  std::string_view before = std::string_view(line).substr(0, close);
+  line.insert(close, std::string(before.find('?') == std::string_view::npos ? "?" : "&") + "Replaces=" +
+                         escape_uri_header_value(mapped));
+  return headers.replace(start, end - start, line);
 }
 
 // ---- next hops of the dialogs ---------------------------------------------------

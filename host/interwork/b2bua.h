@@ -116,6 +116,16 @@ class B2bua {
   void send_in_dialog(Call& call, bool to_a, sip::OutgoingRequest req, sip::Stack::ClientHandler handler);
   void send_ack(Call& call, bool to_a, sip::OutgoingRequest ack);
   void end_call(Call& call);
+  // RFC 3891: the live call leg whose dialog a Replaces value names (its
+  // to-tag sipnic's own tag, its from-tag the peer's), if any.
+  struct ReplacedLeg {
+    Call* call;
+    bool side_a;
+  };
+  std::optional<ReplacedLeg> find_replaced(std::string_view replaces);
+  // A REFER's crossing headers with its Refer-To's Replaces mapped to the
+  // other leg of the call it names.
+  std::string refer_to_with_replaces(const sip::SipMessage& refer, std::string headers, const Call& call);
   void arm_timer_c(Call& call);
   // A line that may repeat once per request or call: at most one per key per
   // interval (core::LogLimiter).

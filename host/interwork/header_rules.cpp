@@ -84,6 +84,7 @@ constexpr HeaderRuleEntry kRules[] = {
     // Transfer (RFC 3515): the transferee reaches the target through sipnic.
     {"Refer-To", "r", R::kRewritten, "the transfer target, to be reached through sipnic"},
     {"Referred-By", "b", R::kRewritten, "who asked for the transfer (RFC 3892)"},
+    {"Replaces", "", R::kConsumed, "names a dialog with sipnic: mapped to the replaced leg's own (RFC 3891)"},
 };
 
 bool name_is(const HeaderRuleEntry& e, std::string_view name) {
@@ -135,13 +136,15 @@ bool rewrite_uri(std::string_view text, std::string_view own_host, std::string& 
   return true;
 }
 
-// A URI parameter value (RFC 3261 §25.1 paramchar): other bytes as %HH.
-std::string escape_param_value(std::string_view v) {
+// Bytes other than alphanumerics, RFC 3261's mark characters and `extra`
+// as %HH.
+std::string escape_except(std::string_view v, std::string_view extra) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;
   for (char ch : v) {
     auto u = static_cast<unsigned char>(ch);
-    if (std::isalnum(u) || std::string_view("-_.!~*'()[]/:&+$").find(ch) != std::string_view::npos) {
+    if (std::isalnum(u) || std::string_view("-_.!~*'()").find(ch) != std::string_view::npos ||
+        extra.find(ch) != std::string_view::npos) {
       out += ch;
     } else {
       out += '%';
@@ -151,6 +154,9 @@ std::string escape_param_value(std::string_view v) {
   }
   return out;
 }
+
+// A URI parameter value (RFC 3261 §25.1 paramchar: param-unreserved too).
+std::string escape_param_value(std::string_view v) { return escape_except(v, "[]/:&+$"); }
 
 }  // namespace
 
@@ -171,6 +177,8 @@ std::string retargeting_uri_params(std::string_view uri_params, std::string_view
   }
   return out;
 }
+
+std::string escape_uri_header_value(std::string_view value) { return escape_except(value, "[]/?:+$"); }
 
 std::string_view header_rule_name(HeaderRule rule) {
   switch (rule) {

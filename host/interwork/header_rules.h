@@ -61,4 +61,8 @@ std::string rewrite_uri_hosts(std::string_view value, std::string_view own_host)
 // does not decode is left out.
 std::string retargeting_uri_params(std::string_view uri_params, std::string_view own_host);
 
+// A URI header value (RFC 3261 §25.1 hvalue): bytes other than unreserved
+// and hnv-unreserved as %HH ("a;b=c" -> "a%3Bb%3Dc").
+std::string escape_uri_header_value(std::string_view value);
+
 }  // namespace sipnic::interwork

@@ -811,6 +811,21 @@ Decoded<MediaType> parse_media_type(std::string_view value) {
   return r;
 }
 
+Decoded<Replaces> parse_replaces(std::string_view value) {
+  Decoded<Replaces> r;
+  const std::string_view s = trim_lws(value);
+  const std::size_t semi = s.find(';');
+  r.value.call_id = trim_lws(s.substr(0, semi));
+  ParamList params(semi == std::string_view::npos ? std::string_view{} : s.substr(semi));
+  r.value.to_tag = params.get("to-tag");
+  r.value.from_tag = params.get("from-tag");
+  r.value.early_only = params.has("early-only");
+  if (r.value.call_id.empty() || has_lws(r.value.call_id)) r.error = "malformed Call-ID in Replaces";
+  else if (!params.error().empty()) r.error = params.error();
+  else if (r.value.to_tag.empty() || r.value.from_tag.empty()) r.error = "Replaces needs to-tag and from-tag";
+  return r;
+}
+
 bool is_sip_date(std::string_view value) {
   // rfc1123-date = wkday "," SP date1 SP time SP "GMT"; date1 = 2DIGIT SP month SP 4DIGIT
   // e.g. "Sat, 13 Nov 2010 23:29:00 GMT" (29 characters).

@@ -179,6 +179,16 @@ struct MediaType {
 };
 Decoded<MediaType> parse_media_type(std::string_view value);
 
+// Replaces (RFC 3891 §6.1): callid *(";" replaces-param). At the UA that
+// receives it, to-tag is its local tag and from-tag the remote one.
+struct Replaces {
+  std::string_view call_id;
+  std::string_view to_tag;
+  std::string_view from_tag;
+  bool early_only = false;
+};
+Decoded<Replaces> parse_replaces(std::string_view value);
+
 // RFC 1123 date as RFC 3261 §20.17 restricts it: must be in "GMT".
 bool is_sip_date(std::string_view value);
 

@@ -691,6 +691,69 @@ TEST_F(B2buaTest, ReferIsRelayedWithReferToThroughSipnicAndItsNotifiesComeBack) 
   EXPECT_EQ(notify_tx->statuses(), (std::vector<int>{200}));
 }
 
+// RFC 3891, an attended transfer from the PBX's side: user X at the PBX has
+// call 1 with Y and call 2 with Z, both on the carrier trunk, and transfers
+// Y to Z. The Refer-To's Replaces names call 2's dialog as the PBX has it
+// (with sipnic); Y gets one naming call 2's carrier-side dialog as sipnic
+// has it, and Y's INVITE with that Replaces goes to Z's trunk naming the
+// dialog as Z has it.
+TEST_F(B2buaTest, AttendedTransferMapsReplacesToTheOtherLegAndRoutesTheTransfereeToIt) {
+  start();
+  auto call1 = answered_call();
+  PeerRequest second = invite_with_sdp();
+  second.call_id = "caller-call-2@127.0.0.2";
+  second.via = "SIP/2.0/UDP 127.0.0.2:5060;branch=z9hG4bKcaller2";
+  second.from = "\"Alice\" <sip:1000@127.0.0.2>;tag=callertag2";
+  auto call2 = call(second);
+  ASSERT_EQ(stack_.sent("INVITE").size(), 2u);
+  const auto& b2_invite = *stack_.sent("INVITE")[1];
+  answer(b2_invite, 200, "Contact: <sip:z@127.0.0.3:5060>\r\n", "ztag");
+  deliver_ack(ack_of(second, call2));
+  std::string our_tag_a2(sip::parse_name_addr(call2->last().header(HeaderId::kTo))->tag());
+  SipMessage b2 = b2_invite.message();
+  std::string b2_call_id(b2.header(HeaderId::kCallId));
+  std::string b2_our_tag(sip::parse_name_addr(b2.header(HeaderId::kFrom))->tag());
+
+  PeerRequest refer = in_dialog_from_caller(call1, "REFER", 2);
+  refer.headers = "Refer-To: <sip:z@127.0.0.2?Replaces=caller-call-2%40127.0.0.2%3Bto-tag%3D" + our_tag_a2 +
+                  "%3Bfrom-tag%3Dcallertag2>\r\n";
+  deliver(refer);
+  auto refers = stack_.sent("REFER");
+  ASSERT_EQ(refers.size(), 1u);
+  EXPECT_EQ(refers[0]->message().header(HeaderId::kReferTo),
+            "<sip:z@127.0.0.1?Replaces=" + std::string(b2_call_id).replace(b2_call_id.find('@'), 1, "%40") +
+                "%3Bto-tag%3D" + b2_our_tag + "%3Bfrom-tag%3Dztag>");
+  EXPECT_EQ(refers[0]->wire.find("caller-call-2"), std::string::npos);  // nothing of the PBX's dialog
+
+  // The transferee's INVITE, from the carrier side, with what it was given.
+  PeerRequest transferee = invite_with_sdp();
+  transferee.uri = "sip:z@127.0.0.1:5060";
+  transferee.via = "SIP/2.0/UDP 127.0.0.3:5060;branch=z9hG4bKtransferee";
+  transferee.from = "<sip:y@127.0.0.3>;tag=ytag";
+  transferee.call_id = "transferee-1@127.0.0.3";
+  transferee.headers = "Replaces: " + b2_call_id + ";to-tag=" + b2_our_tag + ";from-tag=ztag\r\nRequire: replaces\r\n";
+  auto t = deliver(transferee, addr("127.0.0.3", 5060));
+  settle();
+  EXPECT_EQ(t->statuses(), (std::vector<int>{100}));
+  auto invites = stack_.sent("INVITE");
+  ASSERT_EQ(invites.size(), 3u);
+  EXPECT_EQ(invites[2]->target.trunk, "carrier");  // Z's trunk, not the route's (carrier -> pbx)
+  SipMessage to_z = invites[2]->message();
+  EXPECT_EQ(to_z.uri(), "sip:z@127.0.0.3:5060");
+  EXPECT_NE(invites[2]->wire.find("Replaces: " + b2_call_id + ";to-tag=ztag;from-tag=" + b2_our_tag + "\r\n"),
+            std::string::npos)
+      << invites[2]->wire;
+}
+
+TEST_F(B2buaTest, AnInviteWhoseReplacesNamesNoDialogGets481) {
+  start();
+  PeerRequest invite = invite_with_sdp();
+  invite.headers = "Replaces: nosuchcall@127.0.0.2;to-tag=a;from-tag=b\r\n";
+  auto tx = call(invite);
+  EXPECT_EQ(tx->statuses(), (std::vector<int>{481}));
+  EXPECT_TRUE(stack_.sent("INVITE").empty());
+}
+
 TEST_F(B2buaTest, ReferFromATrunkThatRefusesItGets403AndALogLine) {
   config_.trunks[0].refuse_refer = true;
   start();

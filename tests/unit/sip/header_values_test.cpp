@@ -191,6 +191,18 @@ TEST(MediaTypes, ParseAndCompareCaseInsensitively) {
   EXPECT_FALSE(parse_media_type("application"));
 }
 
+TEST(Replaces, CallIdAndBothTagsAreRead) {
+  auto r = parse_replaces(" 98732@sip.example.com ; from-tag=r33th4x0r ;to-tag=ff87ff;early-only");
+  ASSERT_TRUE(r) << r.error;
+  EXPECT_EQ(r->call_id, "98732@sip.example.com");
+  EXPECT_EQ(r->from_tag, "r33th4x0r");
+  EXPECT_EQ(r->to_tag, "ff87ff");
+  EXPECT_TRUE(r->early_only);
+  EXPECT_FALSE(parse_replaces("98732@sip.example.com;to-tag=a"));  // both tags are mandatory
+  EXPECT_FALSE(parse_replaces(";to-tag=a;from-tag=b"));
+  EXPECT_FALSE(parse_replaces("a b;to-tag=a;from-tag=b"));
+}
+
 TEST(SipDate, OnlyGmtRfc1123Dates) {
   EXPECT_TRUE(is_sip_date("Sat, 15 Oct 2005 04:44:56 GMT"));
   EXPECT_FALSE(is_sip_date("Fri, 01 Jan 2010 16:00:00 EST"));

@@ -143,9 +143,11 @@ B2bua::B2bua(const core::Config& config, std::vector<std::unique_ptr<TrunkState>
       new_call_id_(std::move(new_call_id)),
       router_(config),
       relay_(trunks, router_, stack, new_call_id_,
-             [this](LogLevel level, std::string_view key, const std::string& line) { note(level, key, line); }),
+             [this](LogLevel level, std::string_view key, const std::string& line) { note(level, key, line); },
+             metrics, worker),
       subscriptions_(trunks, router_, stack, new_call_id_,
-                     [this](LogLevel level, std::string_view key, const std::string& line) { note(level, key, line); }),
+                     [this](LogLevel level, std::string_view key, const std::string& line) { note(level, key, line); },
+                     metrics, worker),
       own_source_limiter_(config.unknown_source_rate),
       source_limiter_(source_limiter ? source_limiter : &own_source_limiter_) {}
 

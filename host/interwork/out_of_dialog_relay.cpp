@@ -27,9 +27,31 @@ struct OutOfDialogRelay::Pending {
   std::size_t next_target = 0;
 };
 
+RelayedRequestStats::RelayedRequestStats(core::MetricsRegistry& m, std::uint32_t w, std::string_view method) {
+  const core::MetricInfo info{std::string(metric::kRequestsRelayed),
+                              "out-of-dialog requests relayed from trunk to trunk (MESSAGE, PUBLISH, SUBSCRIBE), by "
+                              "result: answered (a final response from the target trunk), unanswered (none from any "
+                              "target: 408 or 503), refused (answered by sipnic: no route, trunk down, 483, 400)",
+                              core::MetricType::kCounter};
+  answered = m.counter(info, {{"method", std::string(method)}, {"result", "answered"}}, w);
+  unanswered = m.counter(info, {{"method", std::string(method)}, {"result", "unanswered"}}, w);
+  refused = m.counter(info, {{"method", std::string(method)}, {"result", "refused"}}, w);
+}
+
 OutOfDialogRelay::OutOfDialogRelay(std::vector<std::unique_ptr<TrunkState>>& trunks, const Router& router,
-                                   sip::Stack& stack, std::function<std::string()> new_call_id, Note note)
-    : trunks_(trunks), router_(router), stack_(stack), new_call_id_(std::move(new_call_id)), note_(std::move(note)) {}
+                                   sip::Stack& stack, std::function<std::string()> new_call_id, Note note,
+                                   core::MetricsRegistry& metrics, std::uint32_t worker)
+    : trunks_(trunks),
+      router_(router),
+      stack_(stack),
+      new_call_id_(std::move(new_call_id)),
+      note_(std::move(note)),
+      message_stats_(metrics, worker, "MESSAGE"),
+      publish_stats_(metrics, worker, "PUBLISH") {}
+
+RelayedRequestStats& OutOfDialogRelay::stats_for(std::string_view method) {
+  return method == "PUBLISH" ? publish_stats_ : message_stats_;
+}
 
 OutOfDialogRelay::~OutOfDialogRelay() = default;
 
@@ -141,6 +163,10 @@ void OutOfDialogRelay::on_result(std::uint64_t id, const ClientResult& r) {
 
 void OutOfDialogRelay::answer(Pending& p, int status, std::string_view reason, std::string_view headers,
                               const SipMessage* relayed) {
+  RelayedRequestStats& stats = stats_for(p.tx->request().method());
+  if (relayed) ++stats.answered;
+  else if (p.next_target > 0) ++stats.unanswered;  // sent, and no target answered
+  else ++stats.refused;
   std::string tag = stack_.random_token(12);
   sip::ResponseExtras x{.to_tag = tag,
                         .headers = headers,

@@ -19,19 +19,35 @@
 #include <vector>
 
 #include "core/log.h"
+#include "core/metrics.h"
 #include "interwork/router.h"
 #include "interwork/trunk_state.h"
 #include "sip/stack.h"
 
 namespace sipnic::interwork {
 
+namespace metric {
+inline constexpr std::string_view kRequestsRelayed = "sipnic_requests_relayed_total";
+}  // namespace metric
+
+// The figures of one method relayed out of dialog: one worker's cells of
+// sipnic_requests_relayed_total{method, result} (docs/operations.md).
+struct RelayedRequestStats {
+  RelayedRequestStats(core::MetricsRegistry& metrics, std::uint32_t worker, std::string_view method);
+  core::Counter answered;    // a final response from the target trunk, relayed back
+  core::Counter unanswered;  // no answer from any target (timeout, transport error): 408/503
+  core::Counter refused;     // answered by sipnic itself: no route, trunk down, 483, 400
+};
+
 class OutOfDialogRelay {
  public:
   // `note(level, key, line)` writes a line that may repeat per request
   // (the B2BUA's rate-limited log); `new_call_id` makes a Call-ID.
   using Note = std::function<void(core::LogLevel, std::string_view key, const std::string& line)>;
+  // Its figures go to `metrics` as worker `worker`'s cells.
   OutOfDialogRelay(std::vector<std::unique_ptr<TrunkState>>& trunks, const Router& router, sip::Stack& stack,
-                   std::function<std::string()> new_call_id, Note note);
+                   std::function<std::string()> new_call_id, Note note, core::MetricsRegistry& metrics,
+                   std::uint32_t worker);
   ~OutOfDialogRelay();
   OutOfDialogRelay(const OutOfDialogRelay&) = delete;
   OutOfDialogRelay& operator=(const OutOfDialogRelay&) = delete;
@@ -52,12 +68,15 @@ class OutOfDialogRelay {
   // target's response, if any); `p` is gone afterwards.
   void answer(Pending& p, int status, std::string_view reason, std::string_view headers,
               const sip::SipMessage* relayed = nullptr);
+  RelayedRequestStats& stats_for(std::string_view method);
 
   std::vector<std::unique_ptr<TrunkState>>& trunks_;
   const Router& router_;
   sip::Stack& stack_;
   std::function<std::string()> new_call_id_;
   Note note_;
+  RelayedRequestStats message_stats_;
+  RelayedRequestStats publish_stats_;
   std::uint64_t next_id_ = 1;
   std::unordered_map<std::uint64_t, std::unique_ptr<Pending>> pending_;
 };

@@ -70,8 +70,17 @@ struct SubscriptionRelay::Subscription {
 };
 
 SubscriptionRelay::SubscriptionRelay(std::vector<std::unique_ptr<TrunkState>>& trunks, const Router& router,
-                                     sip::Stack& stack, std::function<std::string()> new_call_id, Note note)
-    : trunks_(trunks), router_(router), stack_(stack), new_call_id_(std::move(new_call_id)), note_(std::move(note)) {}
+                                     sip::Stack& stack, std::function<std::string()> new_call_id, Note note,
+                                     core::MetricsRegistry& metrics, std::uint32_t worker)
+    : trunks_(trunks),
+      router_(router),
+      stack_(stack),
+      new_call_id_(std::move(new_call_id)),
+      note_(std::move(note)),
+      subscribe_stats_(metrics, worker, "SUBSCRIBE"),
+      active_(metrics.gauge({std::string(metric::kSubscriptionsActive),
+                             "subscription pairs (RFC 6665) across trunks in place now", core::MetricType::kGauge},
+                            {}, worker)) {}
 
 SubscriptionRelay::~SubscriptionRelay() {
   for (auto& [id, s] : subscriptions_)
@@ -115,11 +124,13 @@ void SubscriptionRelay::subscribe(const IncomingRequestPtr& tx, TrunkState& from
   if (std::string_view mf = sip::trim_lws(req.header(HeaderId::kMaxForwards)); !mf.empty()) {
     std::from_chars(mf.data(), mf.data() + mf.size(), max_forwards);
     if (max_forwards <= 0) {
+      ++subscribe_stats_.refused;
       answer(tx, {}, 483, {}, {});
       return;
     }
   }
   if (sip::trim_lws(req.header(HeaderId::kEvent)).empty()) {
+    ++subscribe_stats_.refused;
     answer(tx, {}, 400, "Bad Request (SUBSCRIBE needs an Event)", {});  // RFC 6665 §8.2.1: Event is mandatory
     return;
   }
@@ -129,6 +140,7 @@ void SubscriptionRelay::subscribe(const IncomingRequestPtr& tx, TrunkState& from
   if (!decision) {
     note_(LogLevel::kInfo, "no-route|" + from.name(),
           "no route from trunk " + from.name() + " for SUBSCRIBE to '" + std::string(user) + "': 404");
+    ++subscribe_stats_.refused;
     answer(tx, {}, 404, "Not Found (no route)", {});
     return;
   }
@@ -138,6 +150,7 @@ void SubscriptionRelay::subscribe(const IncomingRequestPtr& tx, TrunkState& from
   if (!to->up()) {
     note_(LogLevel::kInfo, "down|" + to->name(),
           "SUBSCRIBE from trunk " + from.name() + " to trunk " + to->name() + " refused: down: 503");
+    ++subscribe_stats_.refused;
     answer(tx, {}, 503, {}, kRetryAfter);
     return;
   }
@@ -176,6 +189,7 @@ void SubscriptionRelay::subscribe(const IncomingRequestPtr& tx, TrunkState& from
   dialogs_["B|" + s.b.call_id + "|" + s.b.local_tag] = s.id;
   std::uint64_t id = s.id;
   subscriptions_.emplace(id, std::move(sub));
+  ++active_;
   std::optional<core::Transport> transport = to->config().transport;
   stack_.resolve(to->config().peer, transport, [this, id](std::vector<sip::ResolvedTarget> targets, std::string error) {
     Subscription* s = find(id);
@@ -183,6 +197,7 @@ void SubscriptionRelay::subscribe(const IncomingRequestPtr& tx, TrunkState& from
     if (targets.empty()) {
       note_(LogLevel::kWarn, "locate|" + s->b.trunk->name(),
             "trunk " + s->b.trunk->name() + ": cannot locate the peer: " + error);
+      ++subscribe_stats_.refused;
       answer(s->a_subscribe, s->a.local_tag, 503, {}, kRetryAfter);
       end(*s);
       return;
@@ -234,6 +249,7 @@ void SubscriptionRelay::on_b_subscribe_result(std::uint64_t id, const ClientResu
     } else if (status == 503) {
       headers = kRetryAfter;
     }
+    ++(r.response ? subscribe_stats_.answered : subscribe_stats_.unanswered);
     answer(s.a_subscribe, s.a.local_tag, status, reason, headers);
     s.a_subscribe.reset();
     end(s);
@@ -242,6 +258,7 @@ void SubscriptionRelay::on_b_subscribe_result(std::uint64_t id, const ClientResu
   const SipMessage& resp = r.response->message;
   if (!s.b.dialog) s.b.dialog = sip::Dialog::as_uac(s.b_subscribe, resp);
   s.a.dialog->confirm();
+  ++subscribe_stats_.answered;
   answer(s.a_subscribe, s.a.local_tag, r.status, resp.reason(),
          crossing_headers(resp, s.a.own_host) + "Contact: " + s.a.contact + "\r\n");
   s.a_subscribe.reset();
@@ -357,6 +374,7 @@ void SubscriptionRelay::end(Subscription& s) {
   dialogs_.erase("A|" + s.a.call_id + "|" + s.a.local_tag);
   dialogs_.erase("B|" + s.b.call_id + "|" + s.b.local_tag);
   subscriptions_.erase(s.id);  // `s` is gone; answers still under way find nothing
+  --active_;
 }
 
 }  // namespace sipnic::interwork

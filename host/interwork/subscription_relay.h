@@ -24,6 +24,8 @@
 #include <vector>
 
 #include "core/log.h"
+#include "core/metrics.h"
+#include "interwork/out_of_dialog_relay.h"
 #include "interwork/router.h"
 #include "interwork/trunk_state.h"
 #include "sip/dialog.h"
@@ -32,11 +34,18 @@
 
 namespace sipnic::interwork {
 
+namespace metric {
+inline constexpr std::string_view kSubscriptionsActive = "sipnic_subscriptions_active";
+}  // namespace metric
+
 class SubscriptionRelay {
  public:
   using Note = std::function<void(core::LogLevel, std::string_view key, const std::string& line)>;
+  // Its figures go to `metrics` as worker `worker`'s cells: SUBSCRIBEs in
+  // sipnic_requests_relayed_total, pairs in sipnic_subscriptions_active.
   SubscriptionRelay(std::vector<std::unique_ptr<TrunkState>>& trunks, const Router& router, sip::Stack& stack,
-                    std::function<std::string()> new_call_id, Note note);
+                    std::function<std::string()> new_call_id, Note note, core::MetricsRegistry& metrics,
+                    std::uint32_t worker);
   ~SubscriptionRelay();
   SubscriptionRelay(const SubscriptionRelay&) = delete;
   SubscriptionRelay& operator=(const SubscriptionRelay&) = delete;
@@ -69,6 +78,8 @@ class SubscriptionRelay {
   sip::Stack& stack_;
   std::function<std::string()> new_call_id_;
   Note note_;
+  RelayedRequestStats subscribe_stats_;
+  core::Gauge active_;
   std::uint64_t next_id_ = 1;
   std::unordered_map<std::uint64_t, std::unique_ptr<Subscription>> subscriptions_;
   // "A|" + Call-ID + "|" + our tag toward A, and the same for B.

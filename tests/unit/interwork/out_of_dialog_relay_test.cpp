@@ -51,6 +51,7 @@ class OutOfDialogRelayTest : public ::testing::Test {
     test::answer_sent(s, status, headers, "far");
   }
 
+  core::MetricsRegistry metrics_{1};
   core::ManualClock clock_;
   core::EventLoop loop_{clock_};
   core::Config config_;
@@ -60,7 +61,8 @@ class OutOfDialogRelayTest : public ::testing::Test {
   std::vector<std::string> notes_;
   std::uint64_t call_ids_ = 0;
   OutOfDialogRelay relay_{trunks_, router_, stack_, [this] { return "relay-" + std::to_string(++call_ids_) + "@sipnic"; },
-                          [this](core::LogLevel, std::string_view, const std::string& line) { notes_.push_back(line); }};
+                          [this](core::LogLevel, std::string_view, const std::string& line) { notes_.push_back(line); },
+                          metrics_, 0};
 };
 
 TEST_F(OutOfDialogRelayTest, MessageIsANewRequestOfSipnicsWithTheBodyAndTheAnswerComesBack) {
@@ -84,6 +86,9 @@ TEST_F(OutOfDialogRelayTest, MessageIsANewRequestOfSipnicsWithTheBodyAndTheAnswe
   answer(out, 202);
   ASSERT_EQ(tx->statuses(), (std::vector<int>{202}));
   EXPECT_EQ(relay_.pending(), 0u);
+  auto snapshot = metrics_.snapshot();
+  EXPECT_EQ(snapshot.total("sipnic_requests_relayed_total", {{"method", "MESSAGE"}, {"result", "answered"}}), 1);
+  EXPECT_EQ(snapshot.total("sipnic_requests_relayed_total", {{"method", "MESSAGE"}, {"result", "refused"}}), 0);
 }
 
 TEST_F(OutOfDialogRelayTest, PublishKeepsEventExpiresAndEntityTagsBothWays) {
@@ -118,6 +123,8 @@ TEST_F(OutOfDialogRelayTest, RoutesSelectByMethodAndNoRouteGets404) {
   EXPECT_TRUE(stack_.sent("MESSAGE").empty());
   ASSERT_EQ(notes_.size(), 1u);
   EXPECT_NE(notes_[0].find("no route from trunk pbx for MESSAGE"), std::string::npos) << notes_[0];
+  EXPECT_EQ(metrics_.snapshot().total("sipnic_requests_relayed_total", {{"method", "MESSAGE"}, {"result", "refused"}}),
+            1);
 }
 
 TEST_F(OutOfDialogRelayTest, ATimeoutOrA503TriesTheNextTargetThenAnswers) {
@@ -131,11 +138,22 @@ TEST_F(OutOfDialogRelayTest, ATimeoutOrA503TriesTheNextTargetThenAnswers) {
   auto handler = first[0]->handler;
   handler(sip::ClientResult{nullptr, 408});
   auto both = stack_.sent("MESSAGE");
+  EXPECT_EQ(metrics_.snapshot().total("sipnic_requests_relayed_total"), 0);  // not over yet
   ASSERT_EQ(both.size(), 2u);
   EXPECT_EQ(both[1]->target.address, loopback("127.0.0.4", 5060));
   EXPECT_NE(both[0]->message().header(HeaderId::kVia), both[1]->message().header(HeaderId::kVia));  // a new branch
   answer(*both[1], 503);
   EXPECT_EQ(tx->statuses(), (std::vector<int>{503}));  // no target left: the 503 goes back
+  EXPECT_EQ(metrics_.snapshot().total("sipnic_requests_relayed_total", {{"result", "answered"}}), 1);
+}
+
+TEST_F(OutOfDialogRelayTest, NoAnswerFromAnyTargetIsCountedUnanswered) {
+  auto tx = deliver("PUBLISH", "Event: presence\r\n", "<presence/>");
+  auto handler = stack_.sent("PUBLISH")[0]->handler;
+  handler(sip::ClientResult{nullptr, 408});
+  EXPECT_EQ(tx->statuses(), (std::vector<int>{408}));
+  EXPECT_EQ(metrics_.snapshot().total("sipnic_requests_relayed_total", {{"method", "PUBLISH"}, {"result", "unanswered"}}),
+            1);
 }
 
 TEST_F(OutOfDialogRelayTest, ATrunkThatIsDownGets503WithoutASend) {

@@ -91,6 +91,7 @@ class SubscriptionRelayTest : public ::testing::Test {
     return std::string(sip::parse_name_addr(tx->last().header(HeaderId::kTo))->tag());
   }
 
+  core::MetricsRegistry metrics_{1};
   core::ManualClock clock_;
   core::EventLoop loop_{clock_};
   core::Config config_;
@@ -100,7 +101,8 @@ class SubscriptionRelayTest : public ::testing::Test {
   std::vector<std::string> notes_;
   std::uint64_t call_ids_ = 0;
   SubscriptionRelay relay_{trunks_, router_, stack_, [this] { return "sub-" + std::to_string(++call_ids_) + "@sipnic"; },
-                           [this](core::LogLevel, std::string_view, const std::string& line) { notes_.push_back(line); }};
+                           [this](core::LogLevel, std::string_view, const std::string& line) { notes_.push_back(line); },
+                          metrics_, 0};
 };
 
 TEST_F(SubscriptionRelayTest, SubscribeBecomesTwoDialogsAndTheNotifierAnswerComesBack) {
@@ -124,6 +126,9 @@ TEST_F(SubscriptionRelayTest, SubscribeBecomesTwoDialogsAndTheNotifierAnswerCome
   EXPECT_EQ(ok.header(HeaderId::kContact), "<sip:127.0.0.1:5060>");
   EXPECT_FALSE(our_tag_toward_a(tx).empty());
   EXPECT_EQ(relay_.active(), 1u);
+  auto snapshot = metrics_.snapshot();
+  EXPECT_EQ(snapshot.total("sipnic_subscriptions_active"), 1);
+  EXPECT_EQ(snapshot.total("sipnic_requests_relayed_total", {{"method", "SUBSCRIBE"}, {"result", "answered"}}), 1);
 }
 
 TEST_F(SubscriptionRelayTest, NotifiesReachTheSubscriberInItsDialogWithStateAndBody) {
@@ -193,6 +198,7 @@ TEST_F(SubscriptionRelayTest, ATerminatedNotifyEndsThePairOnceAnswered) {
   answer(*stack_.sent("NOTIFY")[0], 200, {}, "subscriber");
   EXPECT_EQ(n->statuses(), (std::vector<int>{200}));
   EXPECT_EQ(relay_.active(), 0u);
+  EXPECT_EQ(metrics_.snapshot().total("sipnic_subscriptions_active"), 0);
 }
 
 TEST_F(SubscriptionRelayTest, AFailureIsRelayedAndLeavesNothing) {

@@ -49,4 +49,12 @@ std::optional<std::string> tn_from_address(std::string_view value) {
   return std::nullopt;
 }
 
+std::optional<std::string> tn_from_address_list(std::string_view value) {
+  sip::CommaValues values(value);
+  while (auto v = values.next()) {
+    if (auto tn = tn_from_address(*v)) return tn;
+  }
+  return std::nullopt;
+}
+
 }  // namespace sipnic::stir

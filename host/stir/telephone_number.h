@@ -21,5 +21,8 @@ std::optional<std::string> canonical_tn(std::string_view text);
 // URI's user part (without its user parameters) when that is a number.
 // nullopt for anything else ("sip:alice@example.com").
 std::optional<std::string> tn_from_address(std::string_view value);
+// The same for a header that may list several addresses (P-Asserted-Identity
+// may carry a sip: and a tel: URI): the first one that names a number.
+std::optional<std::string> tn_from_address_list(std::string_view value);
 
 }  // namespace sipnic::stir

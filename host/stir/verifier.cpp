@@ -54,16 +54,6 @@ VerificationResult failed(VerifyFailure f, std::string detail) {
   return r;
 }
 
-// The first element of a (possibly comma-separated) address header that
-// names a telephone number.
-std::optional<std::string> first_tn(std::string_view value) {
-  sip::CommaValues values(value);
-  while (auto v = values.next()) {
-    if (auto tn = tn_from_address(*v)) return tn;
-  }
-  return std::nullopt;
-}
-
 }  // namespace
 
 Verifier::Verifier(const CertificateRepository& repository, Options options)
@@ -149,7 +139,7 @@ std::string_view caller_identity_value(const sip::MessageView& request) {
 VerificationResult Verifier::verify_request(const sip::MessageView& request,
                                             std::chrono::system_clock::time_point now) const {
   const std::vector<std::string_view> values = identity_header_values(request);
-  const std::string orig = first_tn(caller_identity_value(request)).value_or("");
+  const std::string orig = tn_from_address_list(caller_identity_value(request)).value_or("");
   std::optional<std::string> dest = tn_from_address(request.header(offload::HeaderId::kTo));
   if (!dest) dest = tn_from_address(request.uri());
   return verify_any(values, orig, dest.value_or(""), now);

@@ -32,5 +32,12 @@ TEST(TelephoneNumber, FromSipAndTelAddresses) {
   EXPECT_FALSE(tn_from_address("not an address <"));
 }
 
+TEST(TelephoneNumber, FirstNumberOfAnAddressList) {
+  EXPECT_EQ(tn_from_address_list("<sip:alice@pbx.example>, <tel:+15550102000>"), "15550102000");
+  EXPECT_EQ(tn_from_address_list("<sip:+15550102001@pbx.example;user=phone>, <tel:+15550102000>"), "15550102001");
+  EXPECT_FALSE(tn_from_address_list("<sip:alice@pbx.example>"));
+  EXPECT_FALSE(tn_from_address_list(""));
+}
+
 }  // namespace
 }  // namespace sipnic::stir

@@ -1,5 +1,7 @@
 #include "stir/identity_header.h"
 
+#include <algorithm>
+
 namespace sipnic::stir {
 
 std::string format_identity_header(std::string_view token, std::string_view info_url) {
@@ -25,8 +27,16 @@ sip::Decoded<IdentityHeader> parse_identity_header(std::string_view value) {
   value = sip::trim_lws(value);
   std::size_t i = value.find(';');
   h.token = sip::trim_lws(value.substr(0, i));
-  if (h.token.empty() || h.token.find_first_of(" \t\"<>,") != std::string_view::npos) {
+  if (h.token.empty()) {
     out.error = "Identity header has no PASSporT before its parameters";
+    return out;
+  }
+  const auto is_token_byte = [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+           c == '.';
+  };
+  if (!std::all_of(h.token.begin(), h.token.end(), is_token_byte)) {
+    out.error = "Identity header PASSporT holds a character outside base64url and '.'";
     return out;
   }
   bool seen_info = false, seen_alg = false, seen_ppt = false;

@@ -74,6 +74,10 @@ const json* member(const json& obj, const char* name) {
 
 sip::Decoded<DecodedPassport> decode_passport(std::string_view token) {
   sip::Decoded<DecodedPassport> out;
+  if (token.size() > kMaxPassportBytes) {
+    out.error = "PASSporT longer than 4096 bytes";
+    return out;
+  }
   const std::size_t dot1 = token.find('.');
   const std::size_t dot2 = dot1 == std::string_view::npos ? dot1 : token.find('.', dot1 + 1);
   if (dot2 == std::string_view::npos || token.find('.', dot2 + 1) != std::string_view::npos) {

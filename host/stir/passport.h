@@ -61,8 +61,12 @@ struct DecodedPassport {
   std::string signature;      // decoded: raw R||S for ES256
 };
 
+// Longer tokens are refused before any decoding: a SHAKEN PASSporT is a few
+// hundred bytes.
+inline constexpr std::size_t kMaxPassportBytes = 4096;
+
 // Decodes a full-form token (three base64url parts). The error names the
-// first thing wrong: not three parts, bad base64url, bad JSON, a missing or
+// first thing wrong: too long, not three parts, bad base64url, bad JSON, a missing or
 // ill-typed claim (attest, dest.tn, iat, orig.tn, origid) or header member.
 sip::Decoded<DecodedPassport> decode_passport(std::string_view token);
 

@@ -40,19 +40,36 @@ std::optional<std::string> with_verstat(std::string_view value, std::optional<Ve
   const std::size_t q = uri.find('?');
   const std::string_view headers = q == std::string_view::npos ? std::string_view() : uri.substr(q);
   uri = uri.substr(0, q);
-  // URI parameters start at the first ';' after the user part (a SIP user
-  // part may hold ';' of its own) or, for tel:, after the number.
-  const std::size_t at = uri.find('@');
-  const std::size_t from = at == std::string_view::npos ? uri.find(':') : at;
-  const std::size_t semi = from == std::string_view::npos ? std::string_view::npos : uri.find(';', from);
-  const std::string_view base = uri.substr(0, semi);
-  const std::string_view params = semi == std::string_view::npos ? std::string_view() : uri.substr(semi);
+  const std::size_t colon = uri.find(':');
+  if (colon == std::string_view::npos) return std::nullopt;
+  const std::string param = v ? ";verstat=" + std::string(verstat_name(*v)) : std::string();
 
+  // Splits `part` at its first ';' into what comes before and its parameters
+  // without verstat.
+  auto strip = [](std::string_view part) {
+    const std::size_t semi = part.find(';');
+    return std::string(part.substr(0, semi)) +
+           (semi == std::string_view::npos ? std::string() : without_verstat(part.substr(semi)));
+  };
+  std::string new_uri(uri.substr(0, colon + 1));
+  const std::string_view rest = uri.substr(colon + 1);
+  const std::size_t at = rest.find('@');
+  if (at != std::string_view::npos) {
+    // sip:+15550102000;verstat=...@host;user=phone: the number is a
+    // telephone-subscriber, whose parameters (verstat among them) sit in
+    // the user part. A password after ':' stays after it.
+    const std::string_view userinfo = rest.substr(0, at);
+    const std::size_t pw = userinfo.find(':');
+    new_uri += strip(userinfo.substr(0, pw)) + param;
+    if (pw != std::string_view::npos) new_uri += userinfo.substr(pw);
+    new_uri += strip(rest.substr(at));  // "@host;params", any verstat there removed too
+  } else {
+    // tel:+15550102000;verstat=... (or a SIP URI without a user part).
+    new_uri += strip(rest) + param;
+  }
   std::string out;
   if (!na->display_name.empty()) out.append(na->display_name).append(" ");
-  out.append("<").append(base).append(without_verstat(params));
-  if (v) out.append(";verstat=").append(verstat_name(*v));
-  out.append(headers).append(">").append(na->params.text());
+  out.append("<").append(new_uri).append(headers).append(">").append(na->params.text());
   return out;
 }
 

@@ -1,8 +1,10 @@
 // The verification result a verifier passes on downstream (3GPP TS 24.229
-// §7.2A.20): a `verstat` URI parameter on the URI of P-Asserted-Identity
-// (or From when there is none), e.g.
+// §7.2A.20): the `verstat` tel URI parameter on the number of
+// P-Asserted-Identity (or From when there is none). In a SIP URI the number
+// is the user part (a telephone-subscriber, RFC 3261 §19.1.6), so verstat
+// goes there, e.g.
 //
-//   P-Asserted-Identity: <sip:+15550102000@carrier.example;user=phone;verstat=TN-Validation-Passed>
+//   P-Asserted-Identity: <sip:+15550102000;verstat=TN-Validation-Passed@carrier.example;user=phone>
 //   From: <tel:+15550102000;verstat=TN-Validation-Failed>;tag=1
 #pragma once
 
@@ -20,12 +22,14 @@ enum class Verstat : std::uint8_t {
 };
 std::string_view verstat_name(Verstat v);
 
-// `value` (a name-addr or addr-spec header value) with its URI's verstat
-// parameter set to `v`, or removed when `v` is nullopt; a verstat already
-// there is replaced (one from upstream must never be passed on unchecked).
-// An addr-spec value is rewritten as <addr-spec> so the parameter lands on
-// the URI, not among the header parameters. nullopt if `value` is not an
-// address (sip::parse_name_addr fails) or its URI is '*'.
+// `value` (a name-addr or addr-spec header value) with verstat set to `v`
+// (in a SIP URI's user part; after a tel: number; among the URI parameters
+// of a SIP URI without a user part), or removed when `v` is nullopt. A
+// verstat already there, in the user part or among the URI parameters, is
+// removed first: one from upstream must never be passed on unchecked. An
+// addr-spec value is rewritten as <addr-spec> so nothing lands among the
+// header parameters. nullopt if `value` is not an address
+// (sip::parse_name_addr fails), its URI has no scheme, or it is '*'.
 std::optional<std::string> with_verstat(std::string_view value, std::optional<Verstat> v);
 
 }  // namespace sipnic::stir

@@ -47,6 +47,8 @@ TEST(IdentityHeader, RefusesMalformedValues) {
   EXPECT_FALSE(parse_identity_header("aa.bb.cc;alg=ES256;alg=ES256"));
   EXPECT_FALSE(parse_identity_header("aa.bb.cc;alg=ES256 x"));
   EXPECT_FALSE(parse_identity_header("aa bb;alg=ES256"));
+  EXPECT_FALSE(parse_identity_header("aa.b+b.cc;info=<https://x>"));  // '+' is not base64url
+  EXPECT_FALSE(parse_identity_header("aa.bb.c=;info=<https://x>"));
 }
 
 TEST(IdentityHeader, FindsLongAndCompactNamesInAMessage) {

@@ -73,6 +73,9 @@ TEST(Passport, RefusesMalformedTokensNamingWhatIsWrong) {
   EXPECT_FALSE(decode_passport(token_of(h, R"({"attest":"A","dest":{"tn":["2"]},"iat":5,"orig":{"tn":"1"}})")));
   EXPECT_FALSE(decode_passport(token_of(R"({"alg":1})", ok)));
   EXPECT_FALSE(decode_passport(token_of(h, ok) + "="));
+  const std::string padded = R"({"attest":"A","dest":{"tn":["2"]},"iat":5,"orig":{"tn":"1"},"origid":")" +
+                             std::string(kMaxPassportBytes, 'o') + R"("})";
+  EXPECT_EQ(decode_passport(token_of(h, padded)).error, "PASSporT longer than 4096 bytes");
 }
 
 TEST(Passport, AttestationLevelsRoundTrip) {

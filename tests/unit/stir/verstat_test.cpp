@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "stir/telephone_number.h"
+
 namespace sipnic::stir {
 namespace {
 
@@ -11,34 +13,46 @@ TEST(Verstat, NamesAre3gppValues) {
   EXPECT_EQ(verstat_name(Verstat::kNoValidation), "No-TN-Validation");
 }
 
-TEST(Verstat, GoesOnTheUriInsideTheBrackets) {
+TEST(Verstat, GoesOnTheNumberInTheSipUserPart) {
   EXPECT_EQ(with_verstat("<sip:+15550102000@pbx.example;user=phone>;tag=1", Verstat::kPassed),
-            "<sip:+15550102000@pbx.example;user=phone;verstat=TN-Validation-Passed>;tag=1");
+            "<sip:+15550102000;verstat=TN-Validation-Passed@pbx.example;user=phone>;tag=1");
+  EXPECT_EQ(with_verstat("<sip:+15550102000;npdi@pbx.example?Subject=x>", Verstat::kPassed),
+            "<sip:+15550102000;npdi;verstat=TN-Validation-Passed@pbx.example?Subject=x>");
+  EXPECT_EQ(with_verstat("<sip:+15550102000:secret@pbx.example>", Verstat::kPassed),
+            "<sip:+15550102000;verstat=TN-Validation-Passed:secret@pbx.example>");
+}
+
+TEST(Verstat, GoesAfterATelNumber) {
   EXPECT_EQ(with_verstat("\"Alice\" <tel:+15550102000>", Verstat::kFailed),
             "\"Alice\" <tel:+15550102000;verstat=TN-Validation-Failed>");
+  EXPECT_EQ(with_verstat("<tel:+15550102000;phone-context=x>", Verstat::kFailed),
+            "<tel:+15550102000;phone-context=x;verstat=TN-Validation-Failed>");
 }
 
 TEST(Verstat, AddrSpecIsBracketedSoHeaderParametersStayOutside) {
   EXPECT_EQ(with_verstat("sip:+15550102000@pbx.example;tag=9", Verstat::kNoValidation),
-            "<sip:+15550102000@pbx.example;verstat=No-TN-Validation>;tag=9");
+            "<sip:+15550102000;verstat=No-TN-Validation@pbx.example>;tag=9");
 }
 
-TEST(Verstat, AnUpstreamVerstatIsReplacedOrRemoved) {
-  const std::string forged = "<sip:+15550102000@pbx.example;VerStat=TN-Validation-Passed;user=phone>;tag=1";
+TEST(Verstat, AnUpstreamVerstatIsReplacedOrRemovedWhereverItSits) {
+  const std::string forged = "<sip:+15550102000;VerStat=TN-Validation-Passed@pbx.example;verstat=TN-Validation-Passed;user=phone>;tag=1";
   EXPECT_EQ(with_verstat(forged, Verstat::kFailed),
-            "<sip:+15550102000@pbx.example;user=phone;verstat=TN-Validation-Failed>;tag=1");
+            "<sip:+15550102000;verstat=TN-Validation-Failed@pbx.example;user=phone>;tag=1");
   EXPECT_EQ(with_verstat(forged, std::nullopt), "<sip:+15550102000@pbx.example;user=phone>;tag=1");
+  EXPECT_EQ(with_verstat("<tel:+15550102000;verstat=TN-Validation-Passed>", std::nullopt), "<tel:+15550102000>");
 }
 
-TEST(Verstat, UserPartSemicolonsAndUriHeadersAreKept) {
-  EXPECT_EQ(with_verstat("<sip:+15550102000;npdi@pbx.example?Subject=x>", Verstat::kPassed),
-            "<sip:+15550102000;npdi@pbx.example;verstat=TN-Validation-Passed?Subject=x>");
+TEST(Verstat, TheNumberReadsTheSameWithIt) {
+  const auto marked = with_verstat("<sip:+15550102000@pbx.example;user=phone>", Verstat::kPassed);
+  ASSERT_TRUE(marked);
+  EXPECT_EQ(tn_from_address(*marked), "15550102000");
 }
 
 TEST(Verstat, NonAddressesAreRefused) {
   EXPECT_FALSE(with_verstat("", Verstat::kPassed));
   EXPECT_FALSE(with_verstat("*", Verstat::kPassed));
   EXPECT_FALSE(with_verstat("<sip:a@b", Verstat::kPassed));
+  EXPECT_FALSE(with_verstat("<nothing>", Verstat::kPassed));
 }
 
 }  // namespace

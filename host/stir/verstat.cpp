@@ -42,6 +42,12 @@ std::optional<std::string> with_verstat(std::string_view value, std::optional<Ve
   uri = uri.substr(0, q);
   const std::size_t colon = uri.find(':');
   if (colon == std::string_view::npos) return std::nullopt;
+  // An addr-spec may hold bytes no URI has ('>' among them): bracketing it
+  // would make another address of it.
+  for (char c : uri) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u >= 0x7f || c == '<' || c == '>' || c == '"') return std::nullopt;
+  }
   const std::string param = v ? ";verstat=" + std::string(verstat_name(*v)) : std::string();
 
   // Splits `part` at its first ';' into what comes before and its parameters

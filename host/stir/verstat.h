@@ -29,7 +29,8 @@ std::string_view verstat_name(Verstat v);
 // removed first: one from upstream must never be passed on unchecked. An
 // addr-spec value is rewritten as <addr-spec> so nothing lands among the
 // header parameters. nullopt if `value` is not an address
-// (sip::parse_name_addr fails), its URI has no scheme, or it is '*'.
+// (sip::parse_name_addr fails), its URI has no scheme or holds a byte no
+// URI has (blank, control, non-ASCII, '<', '>', '"'), or it is '*'.
 std::optional<std::string> with_verstat(std::string_view value, std::optional<Verstat> v);
 
 }  // namespace sipnic::stir

@@ -53,6 +53,10 @@ TEST(Verstat, NonAddressesAreRefused) {
   EXPECT_FALSE(with_verstat("*", Verstat::kPassed));
   EXPECT_FALSE(with_verstat("<sip:a@b", Verstat::kPassed));
   EXPECT_FALSE(with_verstat("<nothing>", Verstat::kPassed));
+  // Found by fuzz_stir_identity: an addr-spec holding '>' would become
+  // another address once bracketed.
+  EXPECT_FALSE(with_verstat("x:55100200hone>;vage", Verstat::kPassed));
+  EXPECT_FALSE(with_verstat(std::string_view("x:5\xf8\x00" "5", 5), Verstat::kPassed));
 }
 
 }  // namespace

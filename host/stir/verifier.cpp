@@ -93,10 +93,11 @@ VerificationResult Verifier::verify(std::string_view identity_value, std::string
     return failed(VerifyFailure::kInvalidIdentityHeader, "the PASSporT signature does not verify with the certificate's key");
   }
   const std::int64_t now_s = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
-  const std::int64_t age = now_s - d.passport.iat;
-  if (age > options_.max_age.count() || -age > options_.max_age.count()) {
-    return failed(VerifyFailure::kStaleDate, "iat is " + std::to_string(age) + " s from now (max " +
-                                                 std::to_string(options_.max_age.count()) + " s)");
+  // Compared without subtracting iat: an iat near INT64_MIN must not overflow.
+  const std::int64_t max_age = options_.max_age.count();
+  if (d.passport.iat < now_s - max_age || d.passport.iat > now_s + max_age) {
+    return failed(VerifyFailure::kStaleDate, "iat " + std::to_string(d.passport.iat) + " is more than " +
+                                                 std::to_string(max_age) + " s from now (" + std::to_string(now_s) + ")");
   }
   const auto orig = canonical_tn(orig_tn);
   const auto signed_orig = canonical_tn(d.passport.orig_tn);

@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "sip/message_view.h"
 #include "support/sip_message.h"
 #include "support/stir_test_pki.h"
@@ -71,6 +73,15 @@ TEST_F(VerifierTest, IatAtTheMaxAgeStillPassesAndFutureIatBeyondItFails) {
   EXPECT_TRUE(verify(tool_identity(p)).passed());
   p.iat = testing::unix_seconds(now_) + 61;
   EXPECT_EQ(verify(tool_identity(p)).failure, VerifyFailure::kStaleDate);
+}
+
+TEST_F(VerifierTest, ExtremeIatValuesAreStaleWithoutOverflow) {
+  ToolPassport p = good();
+  for (std::int64_t iat : {std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max(),
+                           std::int64_t{0}}) {
+    p.iat = iat;
+    EXPECT_EQ(verify(tool_identity(p)).failure, VerifyFailure::kStaleDate) << iat;
+  }
 }
 
 TEST_F(VerifierTest, MaxAgeIsConfigurable) {

@@ -148,7 +148,7 @@ bool valid_name(std::string_view s) {
   });
 }
 
-constexpr std::string_view kSectionKinds = "node, listen, timers, tls, trunk NAME, route NAME";
+constexpr std::string_view kSectionKinds = "node, listen, timers, tls, stir, trunk NAME, route NAME";
 
 std::vector<Section> split_sections(std::string_view text, const std::string& source) {
   std::vector<Section> sections;
@@ -183,7 +183,8 @@ std::vector<Section> split_sections(std::string_view text, const std::string& so
       s.kind = words[0];
       s.line = line_no;
       bool named = s.kind == "trunk" || s.kind == "route";
-      bool plain = s.kind == "node" || s.kind == "listen" || s.kind == "timers" || s.kind == "tls";
+      bool plain = s.kind == "node" || s.kind == "listen" || s.kind == "timers" || s.kind == "tls" ||
+                   s.kind == "stir";
       if (!named && !plain) {
         throw ConfigError(source, line_no, header,
                           "unknown section; expected one of " + std::string(kSectionKinds));
@@ -245,6 +246,7 @@ using FirstMessageTimeout = Bounded<100, 3600000>;
 using MaxConnections = Bounded<0, 1000000>;
 using OutputBuffer = Bounded<16384, 1024 * 1024 * 1024>;
 using UnknownSourceRate = Bounded<0, 100000>;
+using StirMaxAge = Bounded<1, 3600>;
 
 template <typename B>
 po::typed_value<B>* bounded(std::uint32_t def) {
@@ -317,6 +319,18 @@ po::options_description tls_options() {
   return o;
 }
 
+po::options_description stir_options() {
+  const StirConfig d;
+  po::options_description o("[stir]");
+  o.add_options()
+      ("certificate-url", po::value<std::string>(), "https URL of the node's STI certificate (x5u, Identity info)")
+      ("private-key", po::value<std::string>(), "PEM EC P-256 private key of that certificate")
+      ("repository", po::value<std::string>(), "index file: x5u URL -> PEM file of signers' certificates")
+      ("ca", po::value<std::string>(), "PEM STI-CA trust anchors for signers' certificates")
+      ("max-age", bounded<StirMaxAge>(d.max_age_s), "seconds a PASSporT's iat may be from now");
+  return o;
+}
+
 po::options_description trunk_options() {
   const TrunkConfig d;
   po::options_description o("[trunk NAME]");
@@ -334,7 +348,10 @@ po::options_description trunk_options() {
       ("tls-ca", po::value<std::string>(), "PEM CA file for this trunk")
       ("tls-crl", po::value<std::string>(), "PEM CRL file for this trunk")
       ("tls-certificate", po::value<std::string>(), "PEM chain presented to this trunk")
-      ("tls-private-key", po::value<std::string>(), "its private key");
+      ("tls-private-key", po::value<std::string>(), "its private key")
+      ("stir-attest", po::value<std::string>()->default_value("off"), "off | A | B | C: sign INVITEs sent to this trunk")
+      ("stir-verify", po::value<std::string>()->default_value("off"),
+       "off | on | required: check the Identity of INVITEs from this trunk");
   return o;
 }
 
@@ -643,6 +660,7 @@ class Builder {
       else if (s.kind == "listen") listen(s);
       else if (s.kind == "timers") timers(s);
       else if (s.kind == "tls") tls(s);
+      else if (s.kind == "stir") stir(s);
       else if (s.kind == "trunk") trunk(s);
       else route(s);
     }
@@ -773,6 +791,34 @@ class Builder {
     }
   }
 
+  void stir(const Section& s) {
+    po::variables_map vm = reader_.store_section(s, stir_options());
+    StirConfig& t = config_.stir;
+    if (vm.count("certificate-url")) {
+      t.certificate_url = vm["certificate-url"].as<std::string>();
+      const std::string_view url = t.certificate_url;
+      if (!(url.starts_with("https://") || url.starts_with("http://")) || url.size() <= 8 ||
+          url.find_first_of(" \t<>\"") != std::string_view::npos) {
+        reader_.fail(Reader::line_of(s, "certificate-url"), "certificate-url",
+                     "'" + t.certificate_url + "' is not an https:// (or http://) URL");
+      }
+    }
+    t.private_key = path_of(s, vm, "private-key");
+    t.repository = path_of(s, vm, "repository");
+    t.ca = path_of(s, vm, "ca");
+    t.max_age_s = vm["max-age"].as<StirMaxAge>().v;
+    if (t.certificate_url.empty() != t.private_key.empty()) {
+      const char* missing = t.certificate_url.empty() ? "certificate-url" : "private-key";
+      reader_.fail(s.line, missing, std::string("[stir] signs with both certificate-url and private-key; ") + missing +
+                                        " is missing");
+    }
+    if (t.repository.empty() != t.ca.empty()) {
+      const char* missing = t.repository.empty() ? "repository" : "ca";
+      reader_.fail(s.line, missing, std::string("[stir] verifies with both repository and ca; ") + missing +
+                                        " is missing");
+    }
+  }
+
   void trunk(const Section& s) {
     po::variables_map vm = reader_.store_section(s, trunk_options());
     TrunkConfig t;
@@ -852,6 +898,18 @@ class Builder {
       reader_.fail(s.line, missing, std::string("a trunk's own TLS identity needs both tls-certificate and "
                                                 "tls-private-key; ") + missing + " is missing");
     }
+    const auto& attest = vm["stir-attest"].as<std::string>();
+    if (attest == "off") t.stir_attest = StirAttest::kOff;
+    else if (attest == "A") t.stir_attest = StirAttest::kA;
+    else if (attest == "B") t.stir_attest = StirAttest::kB;
+    else if (attest == "C") t.stir_attest = StirAttest::kC;
+    else reader_.fail(Reader::line_of(s, "stir-attest"), "stir-attest", "'" + attest + "' is not off, A, B or C");
+    const auto& verify = vm["stir-verify"].as<std::string>();
+    if (verify == "off") t.stir_verify = StirVerify::kOff;
+    else if (verify == "on") t.stir_verify = StirVerify::kOn;
+    else if (verify == "required") t.stir_verify = StirVerify::kRequired;
+    else reader_.fail(Reader::line_of(s, "stir-verify"), "stir-verify", "'" + verify + "' is not off, on or required");
+    stir_lines_[t.name] = {Reader::line_of(s, "stir-attest"), Reader::line_of(s, "stir-verify")};
     tls_trunk_lines_[t.name] = s.line;
     config_.trunks.push_back(std::move(t));
   }
@@ -910,6 +968,17 @@ class Builder {
       if (l.transport == Transport::kTls && !config_.tls.configured())
         reader_.fail(0, "[tls]", "a tls listen address needs [tls] certificate and private-key");
     }
+    // STIR: a signing trunk needs the node's signing identity, a verifying
+    // one the repository and trust anchors ([stir] may come after trunks).
+    for (const auto& t : config_.trunks) {
+      const auto [attest_line, verify_line] = stir_lines_[t.name];
+      if (t.stir_attest != StirAttest::kOff && !config_.stir.can_sign())
+        reader_.fail(attest_line, "stir-attest", "trunk '" + t.name +
+                                                     "' signs INVITEs: set [stir] certificate-url and private-key");
+      if (t.stir_verify != StirVerify::kOff && !config_.stir.can_verify())
+        reader_.fail(verify_line, "stir-verify", "trunk '" + t.name +
+                                                     "' verifies INVITEs: set [stir] repository and ca");
+    }
     std::map<std::string, std::string> identity_owner;
     for (const auto& t : config_.trunks) {
       int line = tls_trunk_lines_[t.name];
@@ -939,6 +1008,7 @@ class Builder {
   Config config_;
   std::map<std::string, std::string> inbound_owner_;  // inbound-from IP -> trunk
   std::map<std::string, int> tls_trunk_lines_;       // trunk -> its section's line
+  std::map<std::string, std::pair<int, int>> stir_lines_;  // trunk -> lines of stir-attest, stir-verify
 };
 
 constexpr std::string_view kDefaultConfig = R"(# sipnic built-in config: loopback only, two trunks routed to each other.
@@ -1000,6 +1070,25 @@ std::string_view transport_name(Transport t) {
     case Transport::kTls: return "tls";
   }
   return "?";
+}
+
+std::string_view stir_attest_name(StirAttest a) {
+  switch (a) {
+    case StirAttest::kOff: return "off";
+    case StirAttest::kA: return "A";
+    case StirAttest::kB: return "B";
+    case StirAttest::kC: return "C";
+  }
+  return "off";
+}
+
+std::string_view stir_verify_name(StirVerify v) {
+  switch (v) {
+    case StirVerify::kOff: return "off";
+    case StirVerify::kOn: return "on";
+    case StirVerify::kRequired: return "required";
+  }
+  return "off";
 }
 
 std::string_view unknown_source_name(UnknownSource u) {
@@ -1093,6 +1182,15 @@ std::string format_config(const Config& c) {
       << "handshake-rate = " << c.tls.handshake_rate << "\n"
       << "key-update-records = " << c.tls.key_update_records << "\n";
   }
+  const StirConfig& st = c.stir;
+  if (st.can_sign() || st.can_verify() || st != StirConfig{}) {
+    o << "\n[stir]\n";
+    if (!st.certificate_url.empty()) o << "certificate-url = " << st.certificate_url << "\n";
+    if (!st.private_key.empty()) o << "private-key = " << st.private_key << "\n";
+    if (!st.repository.empty()) o << "repository = " << st.repository << "\n";
+    if (!st.ca.empty()) o << "ca = " << st.ca << "\n";
+    o << "max-age = " << st.max_age_s << "\n";
+  }
   for (const auto& tr : c.trunks) {
     o << "\n[trunk " << tr.name << "]\n"
       << "transport = " << transport_name(tr.transport) << "\n"
@@ -1109,6 +1207,8 @@ std::string format_config(const Config& c) {
     if (!tr.tls_crl.empty()) o << "tls-crl = " << tr.tls_crl << "\n";
     if (!tr.tls_certificate.empty()) o << "tls-certificate = " << tr.tls_certificate << "\n";
     if (!tr.tls_private_key.empty()) o << "tls-private-key = " << tr.tls_private_key << "\n";
+    o << "stir-attest = " << stir_attest_name(tr.stir_attest) << "\n"
+      << "stir-verify = " << stir_verify_name(tr.stir_verify) << "\n";
   }
   // An empty value is written as "key =" (no trailing blank); a value that
   // starts with '#' goes right after '=' so that it does not read as a comment.

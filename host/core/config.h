@@ -34,6 +34,15 @@ struct ListenConfig {
 // History-Info (RFC 7044).
 enum class RedirectionHeader : std::uint8_t { kKeep, kDiversion, kHistoryInfo };
 std::string_view redirection_header_name(RedirectionHeader r);  // "keep", "diversion", "history-info"
+// STIR/SHAKEN per trunk (docs/stir-shaken.md). stir-attest: INVITEs sent to
+// this trunk are signed at this attestation level (RFC 8588 §4); off: not
+// signed. stir-verify: the Identity header of INVITEs from this trunk is
+// checked and the result passed on as verstat; required: an INVITE whose
+// check fails (or that has none) is refused with the RFC 8224 code.
+enum class StirAttest : std::uint8_t { kOff, kA, kB, kC };
+std::string_view stir_attest_name(StirAttest a);  // "off", "A", "B", "C"
+enum class StirVerify : std::uint8_t { kOff, kOn, kRequired };
+std::string_view stir_verify_name(StirVerify v);  // "off", "on", "required"
 
 struct TrunkConfig {
   std::string name;
@@ -63,6 +72,8 @@ struct TrunkConfig {
   bool refuse_refer = false;
   // The redirection history of calls to this trunk (`redirection =`).
   RedirectionHeader redirection = RedirectionHeader::kKeep;
+  StirAttest stir_attest = StirAttest::kOff;
+  StirVerify stir_verify = StirVerify::kOff;
   bool operator==(const TrunkConfig&) const = default;
 };
 
@@ -119,6 +130,21 @@ struct TlsConfig {
   bool operator==(const TlsConfig&) const = default;
 };
 
+// [stir]: the node's STIR/SHAKEN signing identity and what it verifies
+// with (docs/stir-shaken.md). Paths are resolved against the config file's
+// folder when relative. The private key's path is config; its contents are
+// read by the stir layer and never logged.
+struct StirConfig {
+  std::string certificate_url;  // x5u/info of what the node signs: where verifiers find its certificate
+  std::string private_key;      // PEM EC P-256 key of that certificate
+  std::string repository;       // index file: x5u URL -> PEM file of signers' certificates (no fetching)
+  std::string ca;               // PEM file of STI-CA trust anchors the signers' chains must reach
+  std::uint32_t max_age_s = 60;  // how far a PASSporT's iat may be from now (RFC 8224 §6.2.1)
+  bool can_sign() const { return !certificate_url.empty(); }
+  bool can_verify() const { return !repository.empty(); }
+  bool operator==(const StirConfig&) const = default;
+};
+
 // What the node does with a request from a source that is no trunk (and in
 // no dialog): kReject answers an INVITE 403 once, statelessly (no
 // retransmissions to reflect at a spoofed source), kDrop answers nothing.
@@ -149,6 +175,7 @@ struct Config {
   std::vector<RouteConfig> routes;  // first match wins, in file order
   TimerConfig timers;
   TlsConfig tls;
+  StirConfig stir;
 
   const TrunkConfig* find_trunk(std::string_view name) const;
   bool operator==(const Config&) const = default;

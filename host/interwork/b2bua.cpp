@@ -99,6 +99,7 @@ struct B2bua::Call {
   std::string b_uri;          // leg B's Request-URI but for the RFC 4458 parameters, which name our host
   std::string a_uri_params;   // leg A's Request-URI parameters
   std::string b_replaces;     // "Replaces: ...\r\n" for leg B (RFC 3891), or ""
+  std::optional<stir::Verstat> verstat;  // the caller's, on leg B (none: any from upstream removed)
   bool b_final = false;       // the INVITE to the current target got its final answer
   std::vector<sip::ResolvedTarget> targets;
   std::size_t next_target = 0;
@@ -134,7 +135,7 @@ B2buaStats::B2buaStats(core::MetricsRegistry& m, std::uint32_t w) {
 
 B2bua::B2bua(const core::Config& config, std::vector<std::unique_ptr<TrunkState>>& trunks, sip::Stack& stack,
              core::Log& log, core::MetricsRegistry& metrics, std::uint32_t worker,
-             std::function<std::string()> new_call_id, sip::HandshakeLimiter* source_limiter)
+             std::function<std::string()> new_call_id, B2buaOptions options)
     : config_(config),
       trunks_(trunks),
       stack_(stack),
@@ -149,7 +150,10 @@ B2bua::B2bua(const core::Config& config, std::vector<std::unique_ptr<TrunkState>
                      [this](LogLevel level, std::string_view key, const std::string& line) { note(level, key, line); },
                      metrics, worker),
       own_source_limiter_(config.unknown_source_rate),
-      source_limiter_(source_limiter ? source_limiter : &own_source_limiter_) {}
+      source_limiter_(options.source_limiter ? options.source_limiter : &own_source_limiter_),
+      stir_(options.stir),
+      wall_clock_(std::move(options.wall_clock)),
+      stir_stats_(metrics, worker) {}
 
 B2bua::~B2bua() {
   for (auto& [id, c] : calls_) {
@@ -316,6 +320,21 @@ void B2bua::start_call(const IncomingRequestPtr& tx, TrunkState& from) {
       return;
     }
   }
+  // STIR/SHAKEN (RFC 8224 §6.2): the caller's Identity, checked where the
+  // trunk says so; a trunk that requires a valid one has the call refused.
+  std::optional<stir::Verstat> verstat;
+  if (stir_) {
+    stir::InboundIdentity identity = stir_->check_invite(req.view(), from.config().stir_verify, wall_clock_());
+    if (identity.checked) stir_stats_.count(identity.result);
+    if (identity.refuse) {
+      note(LogLevel::kInfo, "stir-refused|" + from.name(),
+           "INVITE from trunk " + from.name() + " refused (stir-verify = required): " + identity.result.detail + ": " +
+               std::to_string(identity.status_code));
+      reject(tx, identity.status_code, identity.reason_phrase);
+      return;
+    }
+    verstat = identity.verstat;
+  }
   std::string_view ruri_user = user_of(req.uri());
   std::string_view ruri_params = uri_params_of(req.uri());
   TrunkState* to = nullptr;
@@ -388,6 +407,7 @@ void B2bua::start_call(const IncomingRequestPtr& tx, TrunkState& from) {
   c.b.call_id = new_call_id_();
   c.b.local_tag = stack_.random_token(12);
   c.b_replaces = std::move(replaces_line);
+  c.verstat = verstat;
   std::string_view from_value = req.header(HeaderId::kFrom);
   std::string from_user(user_of(uri_of(from_value)));
   std::string display(display_of(from_value));
@@ -451,6 +471,7 @@ void B2bua::send_invite_to_next_target(Call& c) {
   c.b_invite.headers = convert_redirection(crossing_headers(c.a_invite->request(), c.b.own_host),
                                           c.to->config().redirection, c.b_invite.uri) +
                       c.b_replaces + generated_headers();
+  apply_stir(c);
   // A new branch for every target, set here so that a CANCEL matches it.
   c.b_invite.via = stack_.via_for(t.transport, b_flow.address.family(), stack_.new_branch());
   c.b_final = false;
@@ -829,6 +850,51 @@ void B2bua::send_bye(Call& c, bool to_a, std::string_view reason) {
   OutgoingRequest bye = leg.dialog->request("BYE");
   if (!reason.empty()) bye.headers = "Reason: " + std::string(reason) + "\r\n";
   send_in_dialog(c, to_a, std::move(bye), [](const ClientResult&) {});
+}
+
+// ---- STIR/SHAKEN ------------------------------------------------------------------
+
+void B2bua::apply_stir(Call& c) {
+  // P-Asserted-Identity as leg B gets it (each address), else the From.
+  std::string& headers = c.b_invite.headers;
+  std::string caller;
+  bool has_pai = false;
+  std::string out;
+  std::string_view rest = headers;
+  while (!rest.empty()) {
+    std::size_t end = rest.find("\r\n");
+    std::string_view line = rest.substr(0, end);
+    rest = end == std::string_view::npos ? std::string_view{} : rest.substr(end + 2);
+    if (line.starts_with("Identity: ") && c.to->config().stir_attest != core::StirAttest::kOff) continue;
+    if (line.starts_with("P-Asserted-Identity: ")) {
+      has_pai = true;
+      std::string values;
+      caller = std::string(line.substr(21));  // sign_invite takes the number among its addresses
+      sip::CommaValues elements(line.substr(21));
+      while (auto e = elements.next()) {
+        if (auto v = stir::with_verstat(*e, c.verstat)) values += (values.empty() ? "" : ", ") + *v;
+      }
+      if (!values.empty()) out.append("P-Asserted-Identity: ").append(values).append("\r\n");
+      continue;
+    }
+    out.append(line).append("\r\n");
+  }
+  if (!has_pai) {
+    caller = c.b_invite.from;
+    if (auto v = stir::with_verstat(c.b_invite.from, c.verstat)) c.b_invite.from = *v;
+  }
+  if (c.to->config().stir_attest != core::StirAttest::kOff && stir_) {
+    auto identity = stir_->sign_invite(caller, c.b_invite.to, c.to->config().stir_attest, wall_clock_());
+    if (identity) {
+      out += "Identity: " + *identity + "\r\n";
+      stir_stats_.count_signed();
+    } else {
+      stir_stats_.count_sign_failure();
+      note(LogLevel::kInfo, "stir-sign|" + c.to->name(),
+           "call " + std::to_string(c.id) + " to trunk " + c.to->name() + " not signed: " + std::string(identity.error));
+    }
+  }
+  headers = std::move(out);
 }
 
 // ---- Replaces (RFC 3891) ---------------------------------------------------------

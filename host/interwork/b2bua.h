@@ -13,6 +13,7 @@
 // that owns the call's Call-IDs (see Node).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -33,6 +34,9 @@
 #include "sip/dialog_hop.h"
 #include "sip/stack.h"
 #include "sip/transport.h"
+#include "stir/stir_service.h"
+#include "stir/stir_stats.h"
+#include "stir/verstat.h"
 
 namespace sipnic::interwork {
 
@@ -62,15 +66,26 @@ struct B2buaStats {
   core::Counter rate_limited_requests;    // from no trunk, over [node] unknown-source-rate: dropped
 };
 
+// What a B2BUA may be given besides its stack and config.
+struct B2buaOptions {
+  // Counts requests from sources that are no trunk's for the whole node
+  // ([node] unknown-source-rate); null: the B2BUA keeps its own.
+  sip::HandshakeLimiter* source_limiter = nullptr;
+  // STIR/SHAKEN (docs/stir-shaken.md): signs INVITEs to trunks with
+  // stir-attest, checks those from trunks with stir-verify; null when
+  // [stir] is not configured (no trunk then signs or verifies).
+  const stir::StirService* stir = nullptr;
+  // The wall clock PASSporTs are dated by (iat is Unix time).
+  std::function<std::chrono::system_clock::time_point()> wall_clock = [] { return std::chrono::system_clock::now(); };
+};
+
 class B2bua {
  public:
   // `new_call_id` makes a Call-ID that the node dispatches to this worker.
-  // `source_limiter` counts requests from sources that are no trunk's for
-  // the whole node ([node] unknown-source-rate); null: this B2BUA keeps its own.
   // Its figures go to `metrics` as worker `worker`'s cells.
   B2bua(const core::Config& config, std::vector<std::unique_ptr<TrunkState>>& trunks, sip::Stack& stack,
         core::Log& log, core::MetricsRegistry& metrics, std::uint32_t worker,
-        std::function<std::string()> new_call_id, sip::HandshakeLimiter* source_limiter = nullptr);
+        std::function<std::string()> new_call_id, B2buaOptions options = {});
   ~B2bua();
   B2bua(const B2bua&) = delete;
   B2bua& operator=(const B2bua&) = delete;
@@ -123,6 +138,10 @@ class B2bua {
     bool side_a;
   };
   std::optional<ReplacedLeg> find_replaced(std::string_view replaces);
+  // STIR/SHAKEN on leg B's INVITE headers and From (docs/stir-shaken.md):
+  // the caller's verstat set (or a forged one removed), and sipnic's own
+  // Identity in place of any relayed one when the target trunk signs.
+  void apply_stir(Call& call);
   // A REFER's crossing headers with its Refer-To's Replaces mapped to the
   // other leg of the call it names.
   std::string refer_to_with_replaces(const sip::SipMessage& refer, std::string headers, const Call& call);
@@ -147,6 +166,9 @@ class B2bua {
   core::LogLimiter log_limiter_;
   sip::HandshakeLimiter own_source_limiter_;
   sip::HandshakeLimiter* source_limiter_;
+  const stir::StirService* stir_;
+  std::function<std::chrono::system_clock::time_point()> wall_clock_;
+  stir::StirStats stir_stats_;
   std::uint64_t next_call_ = 1;
   std::unordered_map<std::uint64_t, std::unique_ptr<Call>> calls_;
   // Dialog lookup: "A|" + Call-ID + "|" + our tag towards A, and the same for B.

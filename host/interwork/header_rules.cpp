@@ -58,9 +58,9 @@ constexpr HeaderRuleEntry kRules[] = {
     {"Expires", "", R::kRelayed, "the life the requester asks for, or the one granted"},
     {"Min-Expires", "", R::kRelayed, "the shortest life the endpoint grants (423)"},
     {"Date", "", R::kRelayed, "the sender's time (STIR/SHAKEN reads it)"},
-    {"Identity", "y", R::kRelayed, "a PASSporT for the caller's number (RFC 8224)"},
+    {"Identity", "y", R::kRelayed, "a PASSporT (RFC 8224); sipnic's own replaces it toward a trunk with stir-attest"},
     // Identity and history: end to end, with hosts made the leg's own.
-    {"P-Asserted-Identity", "", R::kRewritten, "the caller's asserted identity (RFC 3325)"},
+    {"P-Asserted-Identity", "", R::kRewritten, "the caller's asserted identity (RFC 3325), with the STIR verstat"},
     {"Privacy", "", R::kRelayed, "the caller's privacy wishes (RFC 3323)"},
     {"Diversion", "", R::kRewritten, "redirections of the call (RFC 5806)"},
     {"History-Info", "", R::kRewritten, "the call's retargeting history (RFC 7044)"},

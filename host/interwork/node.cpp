@@ -154,6 +154,9 @@ void Node::start() {
     // so a bad file stops the start with its name (TlsContextError).
     tls_ = std::make_unique<tls::TlsSetHolder>(tls::TrunkTlsSet::build(config_, options_.tls_keylog));
   }
+  // The STIR/SHAKEN key and repository too (StirError names the file).
+  if (config_.stir.can_sign() || config_.stir.can_verify())
+    stir_ = std::make_unique<const stir::StirService>(config_.stir);
   started_ = true;
   {
     const std::uint32_t total = connection_limits_.max_total();
@@ -257,7 +260,7 @@ void Node::run_worker(Worker& w, std::promise<void>& ready) {
             if (owner_of_call_id(id, n) == wp->index) return id;
           }
         },
-        &unknown_source_limiter_);
+        B2buaOptions{.source_limiter = &unknown_source_limiter_, .stir = stir_.get()});
     B2bua* b = w.b2bua.get();
     w.transactions->set_user(sip::TransactionLayer::User{
         .on_request = [b](const sip::ServerTransactionPtr& tx) { b->on_request(tx); },

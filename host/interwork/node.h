@@ -28,6 +28,7 @@
 #include "interwork/trunk_state.h"
 #include "offload/device.h"
 #include "sip/transport.h"
+#include "stir/stir_service.h"
 #include "tls/tls_streams.h"
 
 namespace sipnic::interwork {
@@ -162,6 +163,7 @@ class Node {
   core::Clock::time_point created_;
   std::vector<std::unique_ptr<TrunkState>> trunks_;
   std::unique_ptr<tls::TlsSetHolder> tls_;  // null without TLS
+  std::unique_ptr<const stir::StirService> stir_;  // null without [stir]; read by every worker
   sip::HandshakeLimiter handshake_limiter_;  // node-wide, shared by the workers
   sip::ConnectionLimits connection_limits_;  // node-wide, shared by the workers
   // Requests per second from each source that is no trunk ([node]

@@ -27,6 +27,21 @@ std::string tls_section() {
   return "[tls]\ncertificate = " + dir + "/node.crt\nprivate-key = " + dir + "/node.key\nca = " + dir + "/ca.crt\n";
 }
 
+// A [stir] section naming readable files (their contents are the stir
+// layer's business): the node signs and verifies.
+std::string stir_dir() {
+  static const std::string dir = [] {
+    auto d = std::filesystem::temp_directory_path() / ("sipnic-config-stir-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(d);
+    for (const char* f : {"sp.key", "index", "sti-ca.crt"}) std::ofstream(d / f) << "PEM\n";
+    return d.string();
+  }();
+  return dir;
+}
+std::string stir_section() {
+  return "[stir]\ncertificate-url = https://cert.sipnic.test/sp.pem\nprivate-key = " + stir_dir() +
+         "/sp.key\nrepository = " + stir_dir() + "/index\nca = " + stir_dir() + "/sti-ca.crt\n";
+}
 
 namespace fs = std::filesystem;
 
@@ -411,6 +426,51 @@ TEST(Config, TlsTrunkKeepsItsIdentitiesAndFilesResolvedAgainstTheConfigFolder) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(Config, StirSectionAndTrunkKeysAreReadResolvedAndRoundTrip) {
+  auto dir = std::filesystem::temp_directory_path() / ("sipnic-config-stir-rel-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir / "stir");
+  for (const char* f : {"stir/sp.key", "stir/index", "stir/sti-ca.crt"}) std::ofstream(dir / f) << "PEM\n";
+  std::ofstream(dir / "node.conf") << "[listen]\nudp = 127.0.0.1:5060\n"
+                                      "[trunk carrier]\npeer = 127.0.0.3\nstir-attest = B\nstir-verify = required\n"
+                                      "[trunk pbx]\npeer = 127.0.0.2\nstir-verify = on\n"
+                                      "[trunk other]\npeer = 127.0.0.4\n"
+                                      "[stir]\ncertificate-url = https://cert.sipnic.test/sp.pem\n"
+                                      "private-key = stir/sp.key\nrepository = stir/index\nca = stir/sti-ca.crt\n"
+                                      "max-age = 30\n";
+  const Config c = load_config_file((dir / "node.conf").string());
+  EXPECT_EQ(c.stir.certificate_url, "https://cert.sipnic.test/sp.pem");
+  EXPECT_EQ(c.stir.private_key, (dir / "stir/sp.key").string());
+  EXPECT_EQ(c.stir.repository, (dir / "stir/index").string());
+  EXPECT_EQ(c.stir.ca, (dir / "stir/sti-ca.crt").string());
+  EXPECT_EQ(c.stir.max_age_s, 30u);
+  EXPECT_EQ(c.find_trunk("carrier")->stir_attest, StirAttest::kB);
+  EXPECT_EQ(c.find_trunk("carrier")->stir_verify, StirVerify::kRequired);
+  EXPECT_EQ(c.find_trunk("pbx")->stir_attest, StirAttest::kOff);
+  EXPECT_EQ(c.find_trunk("pbx")->stir_verify, StirVerify::kOn);
+  EXPECT_EQ(c.find_trunk("other")->stir_verify, StirVerify::kOff);
+  EXPECT_EQ(parse_config(format_config(c), c.source), c);
+  const std::string formatted = format_config(c);
+  EXPECT_NE(formatted.find("\n[stir]\ncertificate-url = https://cert.sipnic.test/sp.pem\n"), std::string::npos) << formatted;
+  EXPECT_NE(formatted.find("stir-attest = B\nstir-verify = required\n"), std::string::npos) << formatted;
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Config, StirIsOffWithoutItsKeysAndVerifyOnlyNeedsNoSigningIdentity) {
+  const Config d = default_config();
+  EXPECT_EQ(d.stir, StirConfig{});
+  EXPECT_EQ(d.stir.max_age_s, 60u);
+  EXPECT_EQ(d.find_trunk("pbx")->stir_attest, StirAttest::kOff);
+  EXPECT_EQ(d.find_trunk("pbx")->stir_verify, StirVerify::kOff);
+  const Config v = parse_config(std::string(kListen) + "[stir]\nrepository = " + stir_dir() + "/index\nca = " + stir_dir() +
+                                    "/sti-ca.crt\n[trunk a]\npeer = 10.0.0.1\nstir-verify = on\n",
+                                "t.conf");
+  EXPECT_FALSE(v.stir.can_sign());
+  EXPECT_TRUE(v.stir.can_verify());
+  EXPECT_EQ(parse_config(format_config(v), "t.conf"), v);
+  EXPECT_EQ(stir_attest_name(StirAttest::kC), "C");
+  EXPECT_EQ(stir_verify_name(StirVerify::kRequired), "required");
+}
+
 // --- errors -----------------------------------------------------------------
 
 struct ErrorCase {
@@ -524,6 +584,16 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{"map_response_not_a_failure_code", L("[trunk a]\npeer = 10.0.0.1\nmap-response = 200:480\n"), 5, "map-response", "300..699"},
         ErrorCase{"map_response_twice", L("[trunk a]\npeer = 10.0.0.1\nmap-response = 503:480\nmap-response = 503:486\n"), 6, "map-response", "mapped twice"},
         ErrorCase{"match_prefix_with_bad_character", L("[trunk a]\npeer = 10.0.0.1\n[route r]\nto-trunk = a\nmatch-prefix = 44;x\n"), 7, "match-prefix", "only digits"},
+        ErrorCase{"stir_attest_unknown", L("[trunk a]\npeer = 10.0.0.1\nstir-attest = D\n"), 5, "stir-attest", "'D' is not off, A, B or C"},
+        ErrorCase{"stir_verify_unknown", L("[trunk a]\npeer = 10.0.0.1\nstir-verify = yes\n"), 5, "stir-verify", "'yes' is not off, on or required"},
+        ErrorCase{"stir_attest_without_signing_identity", L("[trunk a]\npeer = 10.0.0.1\nstir-attest = A\n"), 5, "stir-attest", "set [stir] certificate-url and private-key"},
+        ErrorCase{"stir_verify_without_repository", L("[trunk a]\npeer = 10.0.0.1\n\nstir-verify = required\n"), 6, "stir-verify", "set [stir] repository and ca"},
+        ErrorCase{"stir_certificate_url_not_a_url", L("[stir]\ncertificate-url = cert.sipnic.test/sp.pem\n"), 4, "certificate-url", "not an https:// (or http://) URL"},
+        ErrorCase{"stir_certificate_url_without_key", L("[stir]\ncertificate-url = https://cert.sipnic.test/sp.pem\n"), 3, "private-key", "[stir] signs with both certificate-url and private-key"},
+        ErrorCase{"stir_repository_without_ca", L("[stir]\nrepository = " + stir_dir() + "/index\n"), 3, "ca", "[stir] verifies with both repository and ca"},
+        ErrorCase{"stir_private_key_missing_file", L("[stir]\ncertificate-url = https://a.test/x\nprivate-key = /nonexistent/sp.key\n"), 5, "private-key", "/nonexistent/sp.key: No such file"},
+        ErrorCase{"stir_max_age_zero", L("[stir]\nmax-age = 0\n"), 4, "max-age", "out of range 1..3600"},
+        ErrorCase{"stir_unknown_key", L(stir_section() + "fetch = yes\n"), 8, "fetch", "unknown key in [stir]"},
         ErrorCase{"strip_out_of_range", L("[trunk a]\npeer = 10.0.0.1\n[route r]\nto-trunk = a\nstrip = 40\n"), 7, "strip", "out of range 0..32"}),
     [](const ::testing::TestParamInfo<ErrorCase>& info) { return std::string(info.param.label); });
 

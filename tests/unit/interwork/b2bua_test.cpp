@@ -19,6 +19,7 @@
 #include "core/clock.h"
 #include "core/event_loop.h"
 #include "support/fake_stack.h"
+#include "support/stir_test_pki.h"
 #include "support/sip_message.h"
 #include "sip/header_values.h"
 #include "sip/response_builder.h"
@@ -91,7 +92,7 @@ class B2buaTest : public ::testing::Test {
   void start() {
     for (const auto& t : config_.trunks) trunks_.push_back(std::make_unique<TrunkState>(t));
     b2bua_ = std::make_unique<B2bua>(config_, trunks_, stack_, log_, metrics_, 0,
-                                     [this] { return "leg-b-" + std::to_string(++call_ids_) + "@sipnic"; });
+                                     [this] { return "leg-b-" + std::to_string(++call_ids_) + "@sipnic"; }, options_);
   }
   TrunkState& trunk_state(const std::string& name) {
     for (auto& t : trunks_)
@@ -197,6 +198,7 @@ class B2buaTest : public ::testing::Test {
   std::vector<std::unique_ptr<TrunkState>> trunks_;
   FakeStack stack_{loop_};
   std::uint64_t call_ids_ = 0;
+  B2buaOptions options_;
   std::unique_ptr<B2bua> b2bua_;
 };
 
@@ -920,6 +922,97 @@ TEST_F(B2buaTest, RequestsFromAnUnknownSourceOverItsRateAreDropped) {
   EXPECT_EQ(b2bua_->stats().rate_limited_requests.value(), 6u);
   // Trunks are not counted against it.
   for (int i = 0; i < 10; ++i) EXPECT_EQ(deliver(options)->statuses(), (std::vector<int>{200}));
+}
+
+// ---- STIR/SHAKEN ------------------------------------------------------------------
+
+// The PKI and PASSporT tool of tests/support/stir_test_pki.h: tokens made by
+// PyJWT, an independent implementation.
+class B2buaStirTest : public B2buaTest {
+ protected:
+  B2buaStirTest() {
+    const auto& pki = stir::testing::shared_stir_pki();
+    config_.stir.certificate_url = stir::testing::kSignerUrl;
+    config_.stir.private_key = pki.signer_key.string();
+    config_.stir.repository = pki.index_file.string();
+    config_.stir.ca = pki.ca_file.string();
+    service_ = std::make_unique<stir::StirService>(config_.stir);
+    options_.stir = service_.get();
+    options_.wall_clock = [this] { return now_; };
+  }
+  // A call from +15550102000 (asserted) to +15550103000, with `identity` lines.
+  PeerRequest numbered_invite(const std::string& more_headers) const {
+    PeerRequest r = invite_with_sdp();
+    r.uri = "sip:+15550103000@127.0.0.1:5060";
+    r.to = "<sip:+15550103000@127.0.0.1>";
+    r.headers = "P-Asserted-Identity: <sip:+15550102000@127.0.0.2;user=phone>\r\n" + more_headers;
+    return r;
+  }
+  std::string tool_token(std::int64_t iat, const std::string& tamper_dest = {}) const {
+    stir::testing::ToolPassport p;
+    p.key = stir::testing::shared_stir_pki().signer_key;
+    p.iat = iat;
+    p.tamper_dest = tamper_dest;
+    return "Identity: " + stir::testing::tool_identity(p) + "\r\n";
+  }
+  std::string leg_b_pai() { return std::string(stack_.sent("INVITE").at(0)->message().header(HeaderId::kPAssertedIdentity)); }
+
+  // A fixed wall-clock time for the whole test, inside the test PKI's validity.
+  std::chrono::system_clock::time_point now_ =
+      std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  std::int64_t now_s() const { return stir::testing::unix_seconds(now_); }
+  std::unique_ptr<stir::StirService> service_;
+};
+
+TEST_F(B2buaStirTest, AGoodPassportFromAVerifyingTrunkPutsPassedOnTheAssertedIdentity) {
+  config_.trunks[0].stir_verify = core::StirVerify::kOn;
+  start();
+  call(numbered_invite(tool_token(now_s() - 5)));
+  EXPECT_EQ(leg_b_pai(), "<sip:+15550102000;verstat=TN-Validation-Passed@127.0.0.1;user=phone>");
+  EXPECT_EQ(metrics_.snapshot().total("sipnic_stir_verifications_total", {{"verstat", "TN-Validation-Passed"}}), 1);
+}
+
+TEST_F(B2buaStirTest, ATamperedPassportIsRelayedWithFailedWhereTheTrunkOnlyVerifies) {
+  config_.trunks[0].stir_verify = core::StirVerify::kOn;
+  start();
+  call(numbered_invite(tool_token(now_s() - 5, "+15550109999")));
+  EXPECT_EQ(leg_b_pai(), "<sip:+15550102000;verstat=TN-Validation-Failed@127.0.0.1;user=phone>");
+}
+
+TEST_F(B2buaStirTest, AStalePassportIsRefusedWith403WhereTheTrunkRequiresOne) {
+  config_.trunks[0].stir_verify = core::StirVerify::kRequired;
+  start();
+  auto a = call(numbered_invite(tool_token(now_s() - 3600)));
+  EXPECT_EQ(a->statuses(), (std::vector<int>{403}));
+  EXPECT_TRUE(stack_.sent("INVITE").empty());
+  EXPECT_EQ(log_lines_with("refused (stir-verify = required)"), 1u);
+}
+
+TEST_F(B2buaStirTest, AVerstatFromUpstreamIsRemovedWhenTheTrunkDoesNotVerify) {
+  start();
+  PeerRequest r = numbered_invite("");
+  r.headers = "P-Asserted-Identity: <sip:+15550102000;verstat=TN-Validation-Passed@127.0.0.2;user=phone>\r\n";
+  call(r);
+  EXPECT_EQ(leg_b_pai(), "<sip:+15550102000@127.0.0.1;user=phone>");
+}
+
+TEST_F(B2buaStirTest, InvitesToASigningTrunkCarrySipnicsOwnPassportInPlaceOfTheCallers) {
+  config_.trunks[1].stir_attest = core::StirAttest::kA;
+  start();
+  call(numbered_invite(tool_token(now_s() - 5)));
+  auto invites = stack_.sent("INVITE");
+  ASSERT_EQ(invites.size(), 1u);
+  SipMessage b = invites[0]->message();
+  std::size_t identities = 0;
+  for (std::size_t at = invites[0]->wire.find("\r\nIdentity: "); at != std::string::npos;
+       at = invites[0]->wire.find("\r\nIdentity: ", at + 1))
+    ++identities;
+  EXPECT_EQ(identities, 1u) << invites[0]->wire;
+  // It verifies, against leg B's own From and To, as a carrier would check it.
+  stir::InboundIdentity in = service_->check_invite(b.view(), core::StirVerify::kRequired, now_);
+  EXPECT_TRUE(in.result.passed()) << in.result.detail;
+  EXPECT_EQ(in.result.attest, stir::Attestation::kA);
+  EXPECT_EQ(metrics_.snapshot().total("sipnic_stir_signed_total"), 1);
 }
 
 }  // namespace

@@ -739,8 +739,8 @@ TEST(B2buaSipp, RetargetedCallsReachTheVoicemailTrunkWithTargetAndCause) {
                                  {"-m", m, "-recv_timeout", "15000"}),
            60s);
   Sipp uac(dir, "uac",
-           peer_args(scenario(dir, "uac_call_retargeted.xml",
-                              {{"URI_PARAMS", ";target=sip:%2B441000%40" + n.caller + ";cause=486"}}),
+           peer_args(scenario(dir, "uac_call_with.xml",
+                              {{"URI_PARAMS", ";target=sip:%2B441000%40" + n.caller + ";cause=486"}, {"HEADERS", ""}}),
                      n.caller, "5060",
                      {n.node_hostport(), "-m", m, "-r", "10", "-mi", "127.0.54.9", "-recv_timeout", "15000"}),
            60s);

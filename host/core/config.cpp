@@ -245,6 +245,8 @@ using FirstMessageTimeout = Bounded<100, 3600000>;
 using MaxConnections = Bounded<0, 1000000>;
 using OutputBuffer = Bounded<16384, 1024 * 1024 * 1024>;
 using UnknownSourceRate = Bounded<0, 100000>;
+// RFC 4028 §4, §5: no session interval below 90 s; a day is plenty above.
+using SessionSeconds = Bounded<90, 86400>;
 
 template <typename B>
 po::typed_value<B>* bounded(std::uint32_t def) {
@@ -332,7 +334,13 @@ po::options_description trunk_options() {
       ("tls-ca", po::value<std::string>(), "PEM CA file for this trunk")
       ("tls-crl", po::value<std::string>(), "PEM CRL file for this trunk")
       ("tls-certificate", po::value<std::string>(), "PEM chain presented to this trunk")
-      ("tls-private-key", po::value<std::string>(), "its private key");
+      ("tls-private-key", po::value<std::string>(), "its private key")
+      ("session-timer", po::value<std::string>()->default_value(std::string(extension_policy_name(d.session_timer))),
+       "off | supported | required: RFC 4028 session timers on this leg")
+      ("session-expires", bounded<SessionSeconds>(d.session_expires_s), "session interval sipnic asks for, s")
+      ("min-se", bounded<SessionSeconds>(d.min_se_s), "smallest session interval sipnic accepts, s (422 below)")
+      ("100rel", po::value<std::string>()->default_value(std::string(extension_policy_name(d.prack))),
+       "off | supported | required: RFC 3262 reliable provisionals on this leg");
   return o;
 }
 
@@ -822,8 +830,29 @@ class Builder {
       reader_.fail(s.line, missing, std::string("a trunk's own TLS identity needs both tls-certificate and "
                                                 "tls-private-key; ") + missing + " is missing");
     }
+    t.session_timer = extension_policy(s, vm, "session-timer");
+    t.session_expires_s = vm["session-expires"].as<SessionSeconds>().v;
+    t.min_se_s = vm["min-se"].as<SessionSeconds>().v;
+    if (t.session_expires_s < t.min_se_s) {
+      // The key written in the file is the one to fix (session-expires may be its default).
+      bool written = std::any_of(s.entries.begin(), s.entries.end(),
+                                 [](const Entry& e) { return e.key == "session-expires"; });
+      const char* key = written ? "session-expires" : "min-se";
+      reader_.fail(Reader::line_of(s, key), key,
+                   std::to_string(t.session_expires_s) + " s is below min-se " + std::to_string(t.min_se_s) + " s");
+    }
+    t.prack = extension_policy(s, vm, "100rel");
     tls_trunk_lines_[t.name] = s.line;
     config_.trunks.push_back(std::move(t));
+  }
+
+  ExtensionPolicy extension_policy(const Section& s, const po::variables_map& vm, const char* key) {
+    const auto& v = vm[key].as<std::string>();
+    for (auto p : {ExtensionPolicy::kOff, ExtensionPolicy::kSupported, ExtensionPolicy::kRequired}) {
+      if (v == extension_policy_name(p)) return p;
+    }
+    reader_.fail(Reader::line_of(s, key), key, "'" + v + "' is not off, supported or required");
+    return ExtensionPolicy::kOff;
   }
 
   void route(const Section& s) {
@@ -942,6 +971,15 @@ std::string_view transport_name(Transport t) {
   return "?";
 }
 
+std::string_view extension_policy_name(ExtensionPolicy p) {
+  switch (p) {
+    case ExtensionPolicy::kOff: return "off";
+    case ExtensionPolicy::kRequired: return "required";
+    case ExtensionPolicy::kSupported: break;
+  }
+  return "supported";
+}
+
 std::string_view unknown_source_name(UnknownSource u) {
   return u == UnknownSource::kDrop ? "drop" : "reject";
 }
@@ -1047,6 +1085,10 @@ std::string format_config(const Config& c) {
     if (!tr.tls_crl.empty()) o << "tls-crl = " << tr.tls_crl << "\n";
     if (!tr.tls_certificate.empty()) o << "tls-certificate = " << tr.tls_certificate << "\n";
     if (!tr.tls_private_key.empty()) o << "tls-private-key = " << tr.tls_private_key << "\n";
+    o << "session-timer = " << extension_policy_name(tr.session_timer) << "\n"
+      << "session-expires = " << tr.session_expires_s << "\n"
+      << "min-se = " << tr.min_se_s << "\n"
+      << "100rel = " << extension_policy_name(tr.prack) << "\n";
   }
   // An empty value is written as "key =" (no trailing blank); a value that
   // starts with '#' goes right after '=' so that it does not read as a comment.

@@ -164,12 +164,11 @@ OutgoingRequest Dialog::ack(std::uint32_t invite_cseq) const {
 }
 
 std::optional<OutgoingRequest> Dialog::prack(const SipMessage& reliable_provisional) {
-  auto rseq = parse_uint(trim_lws(reliable_provisional.header(HeaderId::kRSeq)), 0xffffffffu);
+  auto rseq = parse_rseq(reliable_provisional.header(HeaderId::kRSeq));
   auto cseq = parse_cseq(reliable_provisional.header(HeaderId::kCSeq));
   if (!rseq || !cseq) return std::nullopt;
   OutgoingRequest r = request("PRACK");
-  r.headers = "RAck: " + std::to_string(*rseq) + " " + std::to_string(cseq->number) + " " +
-              std::string(cseq->method) + "\r\n";
+  r.headers = "RAck: " + format_rack(*rseq, cseq->number, cseq->method) + "\r\n";
   return r;
 }
 

@@ -42,6 +42,7 @@ SessionTimer::Answer SessionTimer::answer(const SipMessage& request) {
   note_allow(request);
   Answer a;
   const bool peer_supports = supports_timer(request);
+  peer_supports_ = peer_supports;
   if (policy_.mode == ExtensionPolicy::kOff) {
     if (lists_token(request.view(), HeaderId::kRequire, kTag)) {
       a.reject = 420;
@@ -121,9 +122,20 @@ bool SessionTimer::on_422(const SipMessage& response) {
 
 SessionInterval SessionTimer::on_2xx(const SipMessage& response) {
   note_allow(response);
-  if (policy_.mode == ExtensionPolicy::kOff || !response.has(HeaderId::kSessionExpires)) return {};
-  auto se = parse_session_expires(response.header(HeaderId::kSessionExpires));
-  if (!se || se->seconds == 0) return {};
+  if (policy_.mode == ExtensionPolicy::kOff) return {};
+  const bool supports = supports_timer(response);
+  std::optional<SessionExpires> se;
+  if (response.has(HeaderId::kSessionExpires)) {
+    if (auto v = parse_session_expires(response.header(HeaderId::kSessionExpires)); v && v->seconds) se = *v;
+  }
+  if (!se) {
+    // A peer that does not support timer answers sipnic's refreshes without
+    // Session-Expires: sipnic stays the refresher §9 made it. From a peer that
+    // does (or to the INVITE), no Session-Expires turns the timer off (§7.2).
+    if (!supports && !peer_supports_ && phase_ != Phase::kIdle && current_.sipnic_refreshes) return current_;
+    return {};
+  }
+  peer_supports_ = supports;
   return {std::max(se->seconds, kFloorSeconds), se->refresher != Refresher::kUas};
 }
 

@@ -77,10 +77,13 @@ class SessionTimer {
   // sends the request again with a new CSeq); false when it did not raise it
   // (no second try for the same value) or asked for more than a day.
   bool on_422(const SipMessage& response);
-  // A 2xx to that request (§7.2): no Session-Expires, no timer; else its
-  // interval, refreshed by sipnic for refresher=uac or no refresher (the UAS
-  // must set one; sipnic keeps the session alive when it did not) and by
-  // the peer for refresher=uas. Also notes whether the peer allows UPDATE.
+  // A 2xx to that request (§7.2): no Session-Expires, no timer — except on
+  // a running timer sipnic refreshes for a peer that does not support timer
+  // (§9 made sipnic the refresher; such a peer never echoes the header), which
+  // keeps its interval. Else its interval, refreshed by sipnic for
+  // refresher=uac or no refresher (the UAS must set one; sipnic keeps the
+  // session alive when it did not) and by the peer for refresher=uas. Also
+  // notes whether the peer allows UPDATE.
   SessionInterval on_2xx(const SipMessage& response);
 
   // ---- the leg's one timer
@@ -117,6 +120,7 @@ class SessionTimer {
   SessionInterval current_;
   Phase phase_ = Phase::kIdle;
   bool peer_allows_update_ = false;
+  bool peer_supports_ = true;  // until a request or 2xx of the peer says otherwise
 };
 
 }  // namespace sipnic::sip

@@ -169,6 +169,21 @@ TEST(SessionTimerRequest, TwoXxSaysWhetherATimerRunsAndWhoRefreshes) {
             SessionInterval{});
 }
 
+TEST(SessionTimerRequest, APeerWithoutTimerKeepsSipnicRefreshingThoughIts2xxLacksSessionExpires) {
+  // Leg A: the caller knows nothing of timers, so sipnic refreshes (§9).
+  SessionTimer t(policy(ExtensionPolicy::kSupported, 90, 90));
+  auto a = t.answer(request(""));
+  ASSERT_EQ(a.interval, (SessionInterval{90, true}));
+  t.start(a.interval);
+  EXPECT_EQ(t.on_timer().due, SessionTimer::Due::kRefresh);
+  // Its 2xx to sipnic's re-INVITE has no Session-Expires: the timer goes on.
+  EXPECT_EQ(t.on_2xx(response(200, "")), (SessionInterval{90, true}));
+  // A peer that does support timer turns it off that way (§7.2).
+  SessionTimer s(policy());
+  s.start(s.on_2xx(response(200, "Supported: timer\r\nSession-Expires: 90;refresher=uac\r\n")));
+  EXPECT_EQ(s.on_2xx(response(200, "Supported: timer\r\n")), SessionInterval{});
+}
+
 TEST(SessionTimerRequest, RefreshesCarryTheRunningIntervalAndWhoRefreshes) {
   SessionTimer ours(policy());
   ours.start({900, true});

@@ -717,27 +717,43 @@ Decoded<Via> parse_via(std::string_view element) {
   return r;
 }
 
-Decoded<CSeq> parse_cseq(std::string_view value) {
-  Decoded<CSeq> r;
+namespace {
+
+// "1*DIGIT LWS rest" (CSeq, RAck): the digits, and what follows the LWS
+// ("" and separated = false when no LWS follows the digits).
+struct LeadingNumber {
+  std::string_view digits;
+  std::string_view rest;
+  bool separated = false;
+};
+LeadingNumber split_leading_number(std::string_view value) {
   const std::string_view s = trim_lws(value);
   std::size_t i = 0;
   while (i < s.size() && is_digit(s[i])) ++i;
-  if (i == 0) {
+  const std::size_t m = skip_lws(s, i);
+  return {s.substr(0, i), s.substr(m), m != i};
+}
+
+}  // namespace
+
+Decoded<CSeq> parse_cseq(std::string_view value) {
+  Decoded<CSeq> r;
+  const LeadingNumber parts = split_leading_number(value);
+  if (parts.digits.empty()) {
     r.error = "CSeq number is not a decimal number";
     return r;
   }
-  const auto n = parse_uint(s.substr(0, i), 0x7FFFFFFFu);
+  const auto n = parse_uint(parts.digits, 0x7FFFFFFFu);
   if (!n) {
     r.error = "CSeq number out of range (must be below 2**31)";
     return r;
   }
   r.value.number = static_cast<std::uint32_t>(*n);
-  const std::size_t m = skip_lws(s, i);
-  if (m == i) {
+  if (!parts.separated) {
     r.error = "CSeq without a method";
     return r;
   }
-  r.value.method = s.substr(m);
+  r.value.method = parts.rest;
   if (!is_token(r.value.method)) r.error = "CSeq method is not a token";
   return r;
 }
@@ -908,22 +924,19 @@ Decoded<std::uint32_t> parse_rseq(std::string_view value) {
 
 Decoded<RAck> parse_rack(std::string_view value) {
   Decoded<RAck> r;
-  const std::string_view s = trim_lws(value);
-  std::size_t i = 0;
-  while (i < s.size() && is_digit(s[i])) ++i;
-  const auto rseq = parse_rseq(s.substr(0, i));
+  const LeadingNumber parts = split_leading_number(value);
+  const auto rseq = parse_rseq(parts.digits);
   if (!rseq) {
     r.error = "RAck response-num is not a number 1..2**32-1";
     return r;
   }
   r.value.rseq = *rseq;
-  const std::size_t j = skip_lws(s, i);
-  if (j == i) {
+  if (!parts.separated) {
     r.error = "RAck without a CSeq number";
     return r;
   }
   // The rest is a CSeq value: number LWS Method.
-  auto cseq = parse_cseq(s.substr(j));
+  auto cseq = parse_cseq(parts.rest);
   if (!cseq) {
     r.error = "RAck CSeq part is malformed";
     return r;

@@ -247,6 +247,8 @@ using MaxConnections = Bounded<0, 1000000>;
 using OutputBuffer = Bounded<16384, 1024 * 1024 * 1024>;
 using UnknownSourceRate = Bounded<0, 100000>;
 using StirMaxAge = Bounded<1, 3600>;
+// RFC 4028 §4, §5: no session interval below 90 s; a day is plenty above.
+using SessionSeconds = Bounded<90, 86400>;
 
 template <typename B>
 po::typed_value<B>* bounded(std::uint32_t def) {
@@ -351,7 +353,13 @@ po::options_description trunk_options() {
       ("tls-private-key", po::value<std::string>(), "its private key")
       ("stir-attest", po::value<std::string>()->default_value("off"), "off | A | B | C: sign INVITEs sent to this trunk")
       ("stir-verify", po::value<std::string>()->default_value("off"),
-       "off | on | required: check the Identity of INVITEs from this trunk");
+       "off | on | required: check the Identity of INVITEs from this trunk")
+      ("session-timer", po::value<std::string>()->default_value(std::string(extension_policy_name(d.session_timer))),
+       "off | supported | required: RFC 4028 session timers on this leg")
+      ("session-expires", bounded<SessionSeconds>(d.session_expires_s), "session interval sipnic asks for, s")
+      ("min-se", bounded<SessionSeconds>(d.min_se_s), "smallest session interval sipnic accepts, s (422 below)")
+      ("100rel", po::value<std::string>()->default_value(std::string(extension_policy_name(d.prack))),
+       "off | supported | required: RFC 3262 reliable provisionals on this leg");
   return o;
 }
 
@@ -910,8 +918,29 @@ class Builder {
     else if (verify == "required") t.stir_verify = StirVerify::kRequired;
     else reader_.fail(Reader::line_of(s, "stir-verify"), "stir-verify", "'" + verify + "' is not off, on or required");
     stir_lines_[t.name] = {Reader::line_of(s, "stir-attest"), Reader::line_of(s, "stir-verify")};
+    t.session_timer = extension_policy(s, vm, "session-timer");
+    t.session_expires_s = vm["session-expires"].as<SessionSeconds>().v;
+    t.min_se_s = vm["min-se"].as<SessionSeconds>().v;
+    if (t.session_expires_s < t.min_se_s) {
+      // The key written in the file is the one to fix (session-expires may be its default).
+      bool written = std::any_of(s.entries.begin(), s.entries.end(),
+                                 [](const Entry& e) { return e.key == "session-expires"; });
+      const char* key = written ? "session-expires" : "min-se";
+      reader_.fail(Reader::line_of(s, key), key,
+                   std::to_string(t.session_expires_s) + " s is below min-se " + std::to_string(t.min_se_s) + " s");
+    }
+    t.prack = extension_policy(s, vm, "100rel");
     tls_trunk_lines_[t.name] = s.line;
     config_.trunks.push_back(std::move(t));
+  }
+
+  ExtensionPolicy extension_policy(const Section& s, const po::variables_map& vm, const char* key) {
+    const auto& v = vm[key].as<std::string>();
+    for (auto p : {ExtensionPolicy::kOff, ExtensionPolicy::kSupported, ExtensionPolicy::kRequired}) {
+      if (v == extension_policy_name(p)) return p;
+    }
+    reader_.fail(Reader::line_of(s, key), key, "'" + v + "' is not off, supported or required");
+    return ExtensionPolicy::kOff;
   }
 
   void route(const Section& s) {
@@ -1091,6 +1120,15 @@ std::string_view stir_verify_name(StirVerify v) {
   return "off";
 }
 
+std::string_view extension_policy_name(ExtensionPolicy p) {
+  switch (p) {
+    case ExtensionPolicy::kOff: return "off";
+    case ExtensionPolicy::kRequired: return "required";
+    case ExtensionPolicy::kSupported: break;
+  }
+  return "supported";
+}
+
 std::string_view unknown_source_name(UnknownSource u) {
   return u == UnknownSource::kDrop ? "drop" : "reject";
 }
@@ -1209,6 +1247,10 @@ std::string format_config(const Config& c) {
     if (!tr.tls_private_key.empty()) o << "tls-private-key = " << tr.tls_private_key << "\n";
     o << "stir-attest = " << stir_attest_name(tr.stir_attest) << "\n"
       << "stir-verify = " << stir_verify_name(tr.stir_verify) << "\n";
+    o << "session-timer = " << extension_policy_name(tr.session_timer) << "\n"
+      << "session-expires = " << tr.session_expires_s << "\n"
+      << "min-se = " << tr.min_se_s << "\n"
+      << "100rel = " << extension_policy_name(tr.prack) << "\n";
   }
   // An empty value is written as "key =" (no trailing blank); a value that
   // starts with '#' goes right after '=' so that it does not read as a comment.

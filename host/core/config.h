@@ -43,6 +43,13 @@ enum class StirAttest : std::uint8_t { kOff, kA, kB, kC };
 std::string_view stir_attest_name(StirAttest a);  // "off", "A", "B", "C"
 enum class StirVerify : std::uint8_t { kOff, kOn, kRequired };
 std::string_view stir_verify_name(StirVerify v);  // "off", "on", "required"
+// How a trunk's leg uses a SIP extension: RFC 4028 session timers ("timer")
+// or RFC 3262 reliable provisionals ("100rel"). kOff: sipnic neither offers
+// nor accepts it on that leg; kSupported: offered (Supported) and used when
+// the peer wants it; kRequired: sipnic asks for it (Require) and rejects a
+// peer without it (421).
+enum class ExtensionPolicy : std::uint8_t { kOff, kSupported, kRequired };
+std::string_view extension_policy_name(ExtensionPolicy p);  // "off", "supported", "required"
 
 struct TrunkConfig {
   std::string name;
@@ -74,6 +81,14 @@ struct TrunkConfig {
   RedirectionHeader redirection = RedirectionHeader::kKeep;
   StirAttest stir_attest = StirAttest::kOff;
   StirVerify stir_verify = StirVerify::kOff;
+  // RFC 4028 on this trunk's leg (sip/session_timer.h): the policy, the
+  // Session-Expires sipnic asks for and the smallest it accepts (Min-SE), in
+  // seconds; 90 <= min_se_s <= session_expires_s.
+  ExtensionPolicy session_timer = ExtensionPolicy::kSupported;
+  std::uint32_t session_expires_s = 1800;
+  std::uint32_t min_se_s = 90;
+  // RFC 3262 on this trunk's leg (sip/reliable_provisionals.h).
+  ExtensionPolicy prack = ExtensionPolicy::kSupported;
   bool operator==(const TrunkConfig&) const = default;
 };
 

@@ -185,12 +185,11 @@ OutgoingRequest Dialog::ack(std::uint32_t invite_cseq) const {
 }
 
 std::optional<OutgoingRequest> Dialog::prack(const SipMessage& reliable_provisional) {
-  auto rseq = parse_uint(trim_lws(reliable_provisional.header(HeaderId::kRSeq)), 0xffffffffu);
+  auto rseq = parse_rseq(reliable_provisional.header(HeaderId::kRSeq));
   auto cseq = parse_cseq(reliable_provisional.header(HeaderId::kCSeq));
   if (!rseq || !cseq) return std::nullopt;
   OutgoingRequest r = request("PRACK");
-  r.headers = "RAck: " + std::to_string(*rseq) + " " + std::to_string(cseq->number) + " " +
-              std::string(cseq->method) + "\r\n";
+  r.headers = "RAck: " + format_rack(*rseq, cseq->number, cseq->method) + "\r\n";
   return r;
 }
 
@@ -216,36 +215,18 @@ void Dialog::apply_target_refresh(std::string_view method, int status, const Sip
 }
 
 core::Millis Dialog::start_2xx(std::string bytes, std::uint32_t invite_cseq, core::Millis t1, core::Millis t2) {
-  pending_2xx_ = std::move(bytes);
   pending_2xx_cseq_ = invite_cseq;
-  pending_interval_ = t1;
-  pending_elapsed_ = core::Millis(0);
-  pending_limit_ = t1 * 64;
-  pending_t2_ = t2;
-  pending_last_delay_ = t1;
-  return t1;
+  return pending_2xx_.start(std::move(bytes), t1, t2);
 }
 
 Dialog::TwoXxTimer Dialog::on_2xx_timer() {
-  TwoXxTimer t;
-  if (pending_2xx_.empty()) return t;
-  pending_elapsed_ += pending_last_delay_;
-  if (pending_elapsed_ >= pending_limit_) {
-    pending_2xx_.clear();
-    t.give_up = true;
-    return t;
-  }
-  t.resend = pending_2xx_;
-  pending_interval_ = std::min(pending_interval_ * 2, pending_t2_);
-  // The last timer falls on 64*T1 exactly, whatever the doubling says.
-  pending_last_delay_ = std::min(pending_interval_, pending_limit_ - pending_elapsed_);
-  t.next = pending_last_delay_;
-  return t;
+  Retransmission::Tick tick = pending_2xx_.on_timer();
+  return {tick.give_up, tick.resend, tick.next};
 }
 
 bool Dialog::on_ack(std::uint32_t cseq) {
-  if (pending_2xx_.empty() || cseq != pending_2xx_cseq_) return false;
-  pending_2xx_.clear();
+  if (!pending_2xx_.active() || cseq != pending_2xx_cseq_) return false;
+  pending_2xx_.stop();
   return true;
 }
 

@@ -21,6 +21,7 @@
 #include "core/config.h"
 #include "sip/message.h"
 #include "sip/outgoing_request.h"
+#include "sip/retransmission.h"
 
 namespace sipnic::sip {
 
@@ -124,7 +125,7 @@ class Dialog {
   // The ACK of CSeq `cseq` came: the retransmission stops. True if it
   // acknowledged the 2xx awaiting it (false for a retransmitted ACK).
   bool on_ack(std::uint32_t cseq);
-  bool awaiting_ack() const { return !pending_2xx_.empty(); }
+  bool awaiting_ack() const { return pending_2xx_.active(); }
   std::uint32_t awaiting_ack_cseq() const { return pending_2xx_cseq_; }
 
  private:
@@ -145,13 +146,8 @@ class Dialog {
   std::optional<std::uint32_t> remote_cseq_;
   std::string local_contact_;
 
-  std::string pending_2xx_;
+  Retransmission pending_2xx_;
   std::uint32_t pending_2xx_cseq_ = 0;
-  core::Millis pending_interval_{0};  // the current retransmission interval
-  core::Millis pending_elapsed_{0};   // since the 2xx was first sent
-  core::Millis pending_limit_{0};     // 64*T1
-  core::Millis pending_t2_{0};
-  core::Millis pending_last_delay_{0};
 };
 
 }  // namespace sipnic::sip

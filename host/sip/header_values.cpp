@@ -717,27 +717,43 @@ Decoded<Via> parse_via(std::string_view element) {
   return r;
 }
 
-Decoded<CSeq> parse_cseq(std::string_view value) {
-  Decoded<CSeq> r;
+namespace {
+
+// "1*DIGIT LWS rest" (CSeq, RAck): the digits, and what follows the LWS
+// ("" and separated = false when no LWS follows the digits).
+struct LeadingNumber {
+  std::string_view digits;
+  std::string_view rest;
+  bool separated = false;
+};
+LeadingNumber split_leading_number(std::string_view value) {
   const std::string_view s = trim_lws(value);
   std::size_t i = 0;
   while (i < s.size() && is_digit(s[i])) ++i;
-  if (i == 0) {
+  const std::size_t m = skip_lws(s, i);
+  return {s.substr(0, i), s.substr(m), m != i};
+}
+
+}  // namespace
+
+Decoded<CSeq> parse_cseq(std::string_view value) {
+  Decoded<CSeq> r;
+  const LeadingNumber parts = split_leading_number(value);
+  if (parts.digits.empty()) {
     r.error = "CSeq number is not a decimal number";
     return r;
   }
-  const auto n = parse_uint(s.substr(0, i), 0x7FFFFFFFu);
+  const auto n = parse_uint(parts.digits, 0x7FFFFFFFu);
   if (!n) {
     r.error = "CSeq number out of range (must be below 2**31)";
     return r;
   }
   r.value.number = static_cast<std::uint32_t>(*n);
-  const std::size_t m = skip_lws(s, i);
-  if (m == i) {
+  if (!parts.separated) {
     r.error = "CSeq without a method";
     return r;
   }
-  r.value.method = s.substr(m);
+  r.value.method = parts.rest;
   if (!is_token(r.value.method)) r.error = "CSeq method is not a token";
   return r;
 }
@@ -846,6 +862,107 @@ bool is_sip_date(std::string_view value) {
   return day && month && s.substr(3, 2) == ", " && digits(5, 2) && s[7] == ' ' && s[11] == ' ' && digits(12, 4) &&
          s[16] == ' ' && digits(17, 2) && s[19] == ':' && digits(20, 2) && s[22] == ':' && digits(23, 2) &&
          s.substr(25) == " GMT";
+}
+
+namespace {
+
+// delta-seconds followed by an optional ";params" tail: the number and the
+// parameter list (RFC 4028 Session-Expires and Min-SE share this shape).
+struct SecondsWithParams {
+  std::uint32_t seconds = 0;
+  ParamList params;
+};
+Decoded<SecondsWithParams> parse_seconds_with_params(std::string_view value) {
+  Decoded<SecondsWithParams> r;
+  const std::string_view s = trim_lws(value);
+  const std::size_t semi = s.find(';');
+  const auto n = parse_delta_seconds(s.substr(0, semi));
+  if (!n) {
+    r.error = n.error;
+    return r;
+  }
+  r.value.seconds = *n;
+  if (semi != std::string_view::npos) {
+    r.value.params = ParamList(s.substr(semi + 1));
+    if (!r.value.params.error().empty()) r.error = r.value.params.error();
+  }
+  return r;
+}
+
+}  // namespace
+
+Decoded<SessionExpires> parse_session_expires(std::string_view value) {
+  Decoded<SessionExpires> r;
+  auto base = parse_seconds_with_params(value);
+  if (!base) {
+    r.error = base.error;
+    return r;
+  }
+  r.value.seconds = base->seconds;
+  r.value.params = base->params;
+  if (auto p = base->params.find("refresher")) {
+    if (iequals(p->value, "uac")) {
+      r.value.refresher = Refresher::kUac;
+    } else if (iequals(p->value, "uas")) {
+      r.value.refresher = Refresher::kUas;
+    } else {
+      r.error = "refresher is neither uac nor uas";
+    }
+  }
+  return r;
+}
+
+std::string format_session_expires(std::uint32_t seconds, Refresher refresher) {
+  std::string out = std::to_string(seconds);
+  if (refresher == Refresher::kUac) out += ";refresher=uac";
+  if (refresher == Refresher::kUas) out += ";refresher=uas";
+  return out;
+}
+
+Decoded<std::uint32_t> parse_min_se(std::string_view value) {
+  Decoded<std::uint32_t> r;
+  auto base = parse_seconds_with_params(value);
+  if (!base) {
+    r.error = base.error;
+    return r;
+  }
+  r.value = base->seconds;
+  return r;
+}
+
+// response-num (RFC 3262 §7.1) has delta-seconds' grammar, without 0.
+Decoded<std::uint32_t> parse_rseq(std::string_view value) {
+  auto n = parse_delta_seconds(value);
+  if (!n || *n == 0) n.error = "RSeq is not a number 1..2**32-1";
+  return n;
+}
+
+Decoded<RAck> parse_rack(std::string_view value) {
+  Decoded<RAck> r;
+  const LeadingNumber parts = split_leading_number(value);
+  const auto rseq = parse_rseq(parts.digits);
+  if (!rseq) {
+    r.error = "RAck response-num is not a number 1..2**32-1";
+    return r;
+  }
+  r.value.rseq = *rseq;
+  if (!parts.separated) {
+    r.error = "RAck without a CSeq number";
+    return r;
+  }
+  // The rest is a CSeq value: number LWS Method.
+  auto cseq = parse_cseq(parts.rest);
+  if (!cseq) {
+    r.error = "RAck CSeq part is malformed";
+    return r;
+  }
+  r.value.cseq = cseq->number;
+  r.value.method = cseq->method;
+  return r;
+}
+
+std::string format_rack(std::uint32_t rseq, std::uint32_t cseq, std::string_view method) {
+  return std::to_string(rseq) + " " + std::to_string(cseq) + " " + std::string(method);
 }
 
 }  // namespace sipnic::sip

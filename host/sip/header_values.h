@@ -192,4 +192,31 @@ Decoded<Replaces> parse_replaces(std::string_view value);
 // RFC 1123 date as RFC 3261 §20.17 restricts it: must be in "GMT".
 bool is_sip_date(std::string_view value);
 
+// ---------------------------------------------------------------- extensions
+
+// RFC 4028 §4: Session-Expires (compact x) = delta-seconds
+// [;refresher=uac|uas] *(;generic-param).
+enum class Refresher : std::uint8_t { kUnset, kUac, kUas };
+struct SessionExpires {
+  std::uint32_t seconds = 0;
+  Refresher refresher = Refresher::kUnset;
+  ParamList params;  // every parameter, refresher included
+};
+Decoded<SessionExpires> parse_session_expires(std::string_view value);
+// "1800;refresher=uac" (no refresher parameter for kUnset).
+std::string format_session_expires(std::uint32_t seconds, Refresher refresher);
+// RFC 4028 §5: Min-SE = delta-seconds *(;generic-param).
+Decoded<std::uint32_t> parse_min_se(std::string_view value);
+
+// RFC 3262 §7.1: RSeq = response-num, 1..2**32-1.
+Decoded<std::uint32_t> parse_rseq(std::string_view value);
+// RFC 3262 §7.2: RAck = response-num LWS CSeq-num LWS Method.
+struct RAck {
+  std::uint32_t rseq = 0;
+  std::uint32_t cseq = 0;
+  std::string_view method;
+};
+Decoded<RAck> parse_rack(std::string_view value);
+std::string format_rack(std::uint32_t rseq, std::uint32_t cseq, std::string_view method);
+
 }  // namespace sipnic::sip

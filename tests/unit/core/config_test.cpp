@@ -153,6 +153,10 @@ options-interval = 30000  # ms, 0 = off
 map-response = 503:480    # repeatable
 refer = refuse            # relay | refuse
 redirection = history-info  # keep | diversion | history-info
+session-timer = required  # off | supported | required
+session-expires = 600     # s
+min-se = 120              # s
+100rel = off              # off | supported | required
 
 [trunk pbx]
 peer = 127.0.0.2
@@ -205,6 +209,10 @@ match-param = target
   EXPECT_FALSE(c.trunks[1].refuse_refer);  // relay by default
   EXPECT_EQ(t.redirection, RedirectionHeader::kHistoryInfo);
   EXPECT_EQ(c.trunks[1].redirection, RedirectionHeader::kKeep);
+  EXPECT_EQ(t.session_timer, ExtensionPolicy::kRequired);
+  EXPECT_EQ(t.session_expires_s, 600u);
+  EXPECT_EQ(t.min_se_s, 120u);
+  EXPECT_EQ(t.prack, ExtensionPolicy::kOff);
   EXPECT_EQ(c.trunks[1].peer, (HostPort{"127.0.0.2", 0}));  // no port: RFC 3263 decides
   ASSERT_EQ(c.routes.size(), 1u);
   const RouteConfig& r = c.routes[0];
@@ -237,6 +245,11 @@ TEST(Config, OmittedKeysTakeTheDefaultsOfTheValueTypes) {
   expected_trunk.name = "a";
   expected_trunk.peer = {"10.0.0.1", 0};
   EXPECT_EQ(c.trunks.at(0), expected_trunk);
+  // RFC 4028 §4: 1800 s recommended; 90 s the smallest interval allowed.
+  EXPECT_EQ(c.trunks.at(0).session_timer, ExtensionPolicy::kSupported);
+  EXPECT_EQ(c.trunks.at(0).session_expires_s, 1800u);
+  EXPECT_EQ(c.trunks.at(0).min_se_s, 90u);
+  EXPECT_EQ(c.trunks.at(0).prack, ExtensionPolicy::kSupported);
   RouteConfig expected_route;
   expected_route.name = "r";
   expected_route.to_trunk = "a";
@@ -386,6 +399,10 @@ tls-identity = edge.example.com
 inbound-from = ::5 10.0.0.9
 max-cps = 0.25
 map-response = 503:480 486:600
+session-timer = off
+session-expires = 90
+min-se = 90
+100rel = required
 [route r]
 match-prefix = 00
 strip = 2
@@ -580,6 +597,12 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{"inbound_from_with_port", L("[trunk a]\npeer = 10.0.0.1\ninbound-from = 10.0.0.5:5060\n"), 5, "inbound-from", "without a port"},
         ErrorCase{"inbound_from_claimed_by_two_trunks", L("[trunk a]\npeer = 10.0.0.1\ninbound-from = 10.0.0.5\n[trunk b]\npeer = 10.0.0.2\ninbound-from = 10.0.0.5\n"), 8, "inbound-from", "already identifies trunk 'a'"},
         ErrorCase{"options_interval_too_short", L("[trunk a]\npeer = 10.0.0.1\noptions-interval = 500\n"), 5, "options-interval", "at least 1000 ms"},
+        ErrorCase{"session_timer_unknown", L("[trunk a]\npeer = 10.0.0.1\nsession-timer = on\n"), 5, "session-timer", "'on' is not off, supported or required"},
+        ErrorCase{"prack_policy_unknown", L("[trunk a]\npeer = 10.0.0.1\n100rel = yes\n"), 5, "100rel", "'yes' is not off, supported or required"},
+        ErrorCase{"min_se_below_rfc_4028_floor", L("[trunk a]\npeer = 10.0.0.1\nmin-se = 89\n"), 5, "min-se", "out of range 90..86400"},
+        ErrorCase{"session_expires_below_90", L("[trunk a]\npeer = 10.0.0.1\nsession-expires = 30\n"), 5, "session-expires", "out of range 90..86400"},
+        ErrorCase{"session_expires_below_min_se", L("[trunk a]\npeer = 10.0.0.1\nmin-se = 600\nsession-expires = 300\n"), 6, "session-expires", "300 s is below min-se 600 s"},
+        ErrorCase{"default_session_expires_below_min_se", L("[trunk a]\npeer = 10.0.0.1\nmin-se = 3600\n"), 5, "min-se", "1800 s is below min-se 3600 s"},
         ErrorCase{"map_response_not_a_pair", L("[trunk a]\npeer = 10.0.0.1\nmap-response = 503\n"), 5, "map-response", "FROM:TO"},
         ErrorCase{"map_response_not_a_failure_code", L("[trunk a]\npeer = 10.0.0.1\nmap-response = 200:480\n"), 5, "map-response", "300..699"},
         ErrorCase{"map_response_twice", L("[trunk a]\npeer = 10.0.0.1\nmap-response = 503:480\nmap-response = 503:486\n"), 6, "map-response", "mapped twice"},

@@ -1,5 +1,6 @@
 // Header value decoders: URIs (RFC 3261, RFC 5118 IPv6), name-addr, Via,
-// CSeq, numbers, lists and parameters.
+// CSeq, numbers, lists and parameters, and the extension headers
+// Session-Expires and Min-SE (RFC 4028), RSeq and RAck (RFC 3262).
 #include "sip/header_values.h"
 
 #include <gtest/gtest.h>
@@ -230,6 +231,70 @@ TEST(CommaValues, SplitsLongValuesWhereverTheSeparatorsFall) {
     EXPECT_FALSE(open.next());
     EXPECT_EQ(open.error(), "unterminated quoted string");
   }
+}
+
+TEST(SessionExpires, ReadsTheIntervalAndTheRefresherOfRfc4028) {
+  auto a = parse_session_expires(" 1800 ; refresher = UAC ");
+  ASSERT_TRUE(a) << a.error;
+  EXPECT_EQ(a->seconds, 1800u);
+  EXPECT_EQ(a->refresher, Refresher::kUac);
+  auto b = parse_session_expires("90;x-vendor=1;refresher=uas");
+  ASSERT_TRUE(b) << b.error;
+  EXPECT_EQ(b->seconds, 90u);
+  EXPECT_EQ(b->refresher, Refresher::kUas);
+  EXPECT_TRUE(b->params.has("x-vendor"));
+  auto c = parse_session_expires("4000");
+  ASSERT_TRUE(c) << c.error;
+  EXPECT_EQ(c->refresher, Refresher::kUnset);
+
+  EXPECT_FALSE(parse_session_expires(""));
+  EXPECT_FALSE(parse_session_expires("-90"));
+  EXPECT_FALSE(parse_session_expires("90;refresher=proxy"));
+  EXPECT_FALSE(parse_session_expires("90;=x"));
+  EXPECT_FALSE(parse_session_expires("99999999999"));
+}
+
+TEST(SessionExpires, FormatsWhatItParses) {
+  EXPECT_EQ(format_session_expires(1800, Refresher::kUac), "1800;refresher=uac");
+  EXPECT_EQ(format_session_expires(90, Refresher::kUas), "90;refresher=uas");
+  EXPECT_EQ(format_session_expires(600, Refresher::kUnset), "600");
+  auto back = parse_session_expires(format_session_expires(120, Refresher::kUas));
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->seconds, 120u);
+  EXPECT_EQ(back->refresher, Refresher::kUas);
+}
+
+TEST(MinSe, ReadsDeltaSecondsWithGenericParameters) {
+  EXPECT_EQ(*parse_min_se("90"), 90u);
+  EXPECT_EQ(*parse_min_se(" 300;x=y "), 300u);
+  EXPECT_FALSE(parse_min_se("ninety"));
+  EXPECT_FALSE(parse_min_se(""));
+}
+
+TEST(RSeq, IsAResponseNumberFromOneTo2To32Minus1) {
+  EXPECT_EQ(*parse_rseq("1"), 1u);
+  EXPECT_EQ(*parse_rseq(" 4294967295 "), 4294967295u);
+  EXPECT_FALSE(parse_rseq("0"));
+  EXPECT_FALSE(parse_rseq("4294967296"));
+  EXPECT_FALSE(parse_rseq("12a"));
+}
+
+TEST(RAck, ReadsRseqCseqAndMethodAndFormatsThemBack) {
+  auto r = parse_rack("776656 1 INVITE");
+  ASSERT_TRUE(r) << r.error;
+  EXPECT_EQ(r->rseq, 776656u);
+  EXPECT_EQ(r->cseq, 1u);
+  EXPECT_EQ(r->method, "INVITE");
+  auto folded = parse_rack(" 5\t 314159   INVITE ");
+  ASSERT_TRUE(folded) << folded.error;
+  EXPECT_EQ(folded->cseq, 314159u);
+  EXPECT_EQ(format_rack(776656, 1, "INVITE"), "776656 1 INVITE");
+
+  EXPECT_FALSE(parse_rack("776656"));
+  EXPECT_FALSE(parse_rack("776656 1"));
+  EXPECT_FALSE(parse_rack("0 1 INVITE"));
+  EXPECT_FALSE(parse_rack("x 1 INVITE"));
+  EXPECT_FALSE(parse_rack("1 2147483648 INVITE"));  // CSeq numbers are below 2**31
 }
 
 }  // namespace

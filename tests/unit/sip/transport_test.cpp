@@ -38,6 +38,14 @@ const std::string kOptions =
     "CSeq: 1 OPTIONS\r\n"
     "Content-Length: 0\r\n\r\n";
 
+// The far end of a connected socket.
+core::SocketAddress peer_of(int fd) {
+  core::SocketAddress a;
+  socklen_t len = core::SocketAddress::capacity();
+  ::getpeername(fd, a.sa(), &len);
+  return a;
+}
+
 bool readable(int fd) {
   pollfd p{fd, POLLIN, 0};
   return ::poll(&p, 1, 0) > 0;
@@ -401,13 +409,6 @@ class TwoSidedTransport : public TransportFixture {
   core::UniqueFd connect_leg(Listener& far, const std::string& trunk) {
     if (!far.ok || !layer_->send(core::Transport::kTcp, far.addr, {}, kOptions, trunk)) return {};
     return accept_from(far);
-  }
-  // The far end of an accepted connection, as the peer sees it.
-  static core::SocketAddress peer_of(int fd) {
-    core::SocketAddress a;
-    socklen_t len = core::SocketAddress::capacity();
-    ::getpeername(fd, a.sa(), &len);
-    return a;
   }
 
   core::SocketAddress inside_udp_, outside_udp_, inside_tcp_, outside_tcp_;
@@ -984,6 +985,21 @@ TEST_F(SecureTransportFixture, OutboundTlsQueuesTheRequestUntilTheHandshakeIsDon
   EXPECT_EQ(figure(metric::kTlsHandshakes), 1u);
   EXPECT_EQ(figure(metric::kTlsHandshakeDuration), 1u);
   EXPECT_EQ(figure(metric::kConnectionsOpen, {{"transport", "tls"}}), 1u);
+}
+
+TEST_F(SecureTransportFixture, OutboundTlsOnATrunkIsBoundToItsLocalAddress) {
+  start_tls();
+  const auto outside = *core::SocketAddress::from_ip("127.0.0.2", test::free_port(SOCK_STREAM));
+  layer_->listen({core::Transport::kTls, {outside.ip(), outside.port()}});
+  layer_->set_trunk_local("carrier", outside);
+  Listener far;
+  ASSERT_TRUE(far.ok);
+  EXPECT_TRUE(layer_->send(core::Transport::kTls, far.addr, {}, kOptions, "carrier"));
+  core::UniqueFd conn = accept_from(far);
+  ASSERT_TRUE(conn);
+  EXPECT_EQ(peer_of(conn.get()).ip(), "127.0.0.2");
+  ASSERT_EQ(read_bytes(conn.get(), 6), "HELLO\n");
+  EXPECT_EQ(layer_->source_for(core::Transport::kTls, far.addr, "carrier"), outside);
 }
 
 TEST_F(SecureTransportFixture, RequestQueuedBehindAFailedHandshakeCountsAsASendErrorNotAsSent) {

@@ -402,8 +402,14 @@ SocketAddress TransportLayer::source_for(Transport transport, const SocketAddres
   } else if (dest.valid() && several_ips(transport, dest.family())) {
     ip = route_source(dest);
   }
-  if (ip.valid() && (!dest.valid() || ip.family() == dest.family()))
+  if (ip.valid() && (!dest.valid() || ip.family() == dest.family())) {
     if (auto a = listen_address_at(transport, ip); a.valid()) return a;
+    // A leg on a transport its address has no listener of (an in-dialog next
+    // hop with its own ;transport=): still that address, with the port of
+    // another transport's listener there, never the other side's address.
+    for (Transport other : kTransports)
+      if (auto a = listen_address_at(other, ip); a.valid()) return a;
+  }
   return local_address(transport, dest.valid() ? dest.family() : ip.family());
 }
 
@@ -1254,7 +1260,8 @@ TransportLayer::Connection* TransportLayer::connection_to(Transport transport, c
   // A connection from another of the node's addresses is no connection of
   // this leg (it would show the peer the other side's address).
   auto other_side = [&](const Connection& c) {
-    return local.valid() && !is_wildcard(local) && c.local.valid() && !c.local.same_ip(local);
+    return local.valid() && !is_wildcard(local) && c.local.valid() && !is_wildcard(c.local) &&
+           !c.local.same_ip(local);
   };
   auto it = outbound_by_peer_.find(dest);
   if (it != outbound_by_peer_.end()) {

@@ -479,6 +479,21 @@ TEST_F(TwoSidedTransport, WithoutALocalTheSourceIsTheOneTheKernelsRouteToThePeer
   EXPECT_EQ(layer_->source_for(core::Transport::kTcp, dest, "carrier"), inside_tcp_);
 }
 
+TEST_F(TransportFixture, ALegOnATransportItsAddressDoesNotListenOnStillNamesAndBindsThatAddress) {
+  // UDP on both sides, TCP inside only: a TCP next hop of the outside trunk.
+  start(core::Transport::kTcp);  // 127.0.0.1
+  const auto outside_udp = *core::SocketAddress::from_ip("127.0.0.2", test::free_port(SOCK_DGRAM));
+  layer_->listen({core::Transport::kUdp, {outside_udp.ip(), outside_udp.port()}});
+  layer_->set_trunk_local("carrier", outside_udp);
+  Listener far;
+  ASSERT_TRUE(far.ok);
+  EXPECT_EQ(layer_->source_for(core::Transport::kTcp, far.addr, "carrier"), outside_udp);
+  ASSERT_TRUE(layer_->send(core::Transport::kTcp, far.addr, {}, kOptions, "carrier"));
+  core::UniqueFd conn = accept_from(far);
+  ASSERT_TRUE(conn);
+  EXPECT_EQ(peer_of(conn.get()).ip(), "127.0.0.2");
+}
+
 TEST_F(TransportFixture, WithOneListenAddressItIsTheSourceWhateverTheRoute) {
   offload::SipParseLimits limits;
   parser_ = std::make_unique<offload::CpuSipParseEngine>(limits);

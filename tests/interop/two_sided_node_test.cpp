@@ -1,7 +1,8 @@
 // A two-sided node end to end: `sipnic run` with an inside address
 // (127.0.0.1, trunk `pbx`, a sipp peer at 127.0.0.3) and an outside one
 // (127.0.0.2, trunk `carrier`, a peer of the test's own at 127.0.0.4), calls
-// both ways, over UDP and over TCP. The carrier peer keeps every byte it
+// both ways, over UDP and over TCP, and calls to a TLS carrier (through
+// stunnel). The carrier peer keeps every byte it
 // receives with where it came from, and the test holds that none of them names
 // the inside address and that every datagram and connection came from the
 // outside one (docs/sip-core.md, "Two-sided nodes").
@@ -25,6 +26,7 @@
 #include "core/socket_address.h"
 #include "core/unique_fd.h"
 #include "interop/support/sipp_harness.h"
+#include "interop/support/tls_harness.h"
 #include "sip/response_builder.h"
 #include "support/eventually.h"
 #include "support/sip_message.h"
@@ -58,12 +60,6 @@ std::size_t first_message_length(const std::string& in) {
   return in.size() >= total ? total : 0;
 }
 
-// Whether something accepts TCP connections at `a`.
-bool tcp_listening(const core::SocketAddress& a) {
-  core::UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  return fd && ::connect(fd.get(), a.sa(), a.len()) == 0;
-}
-
 // What the carrier peer received: the bytes and where they came from.
 struct Capture {
   core::SocketAddress source;
@@ -76,7 +72,9 @@ struct Capture {
 // its own while sipp and the node are child processes.
 class CarrierPeer {
  public:
-  CarrierPeer(bool tcp, std::uint16_t port) : tcp_(tcp), self_(at(kCarrier, port)) {
+  // At `self`; `contact`: the Contact of its answers ("" = `self`).
+  CarrierPeer(bool tcp, const core::SocketAddress& self, std::string contact = {})
+      : tcp_(tcp), self_(self), contact_(std::move(contact)) {
     fd_.reset(::socket(AF_INET, (tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
     int one = 1;
     ::setsockopt(fd_.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -197,6 +195,7 @@ class CarrierPeer {
            ";rport";
   }
   std::string contact() const {
+    if (!contact_.empty()) return contact_;
     return "<sip:carrier@" + self_.to_string() + (tcp_ ? ";transport=tcp>" : ">");
   }
 
@@ -284,6 +283,7 @@ class CarrierPeer {
 
   const bool tcp_;
   const core::SocketAddress self_;
+  const std::string contact_;
   core::UniqueFd fd_;
   std::vector<std::unique_ptr<Stream>> streams_;  // the peer thread's only
   std::map<std::string, Call> calls_;             // the peer thread's only
@@ -311,6 +311,28 @@ std::string two_sided_config(const std::string& transport, std::uint16_t inside,
          "[route carrier-in]\nfrom-trunk = carrier\nto-trunk = pbx\n";
 }
 
+// How much of a capture's source the test can know.
+enum class Source { kSocket, kAddress, kRelayed };  // UDP: the socket; TCP: the IP; through a relay: nothing
+
+// No captured byte names the inside address; some name `named` (Via,
+// Contact, From: the outside address, not merely no address); and each came
+// from `named` (kSocket), from its IP (kAddress), or is not checked (kRelayed).
+void expect_no_inside_address(const std::vector<Capture>& captured, const core::SocketAddress& named, Source source) {
+  ASSERT_FALSE(captured.empty());
+  std::size_t outside_named = 0;
+  for (const auto& c : captured) {
+    EXPECT_EQ(c.bytes.find(kInside), std::string::npos) << "from " << c.source.to_string() << ":\n" << c.bytes;
+    if (source == Source::kSocket) {
+      EXPECT_EQ(c.source, named) << c.bytes;
+    }
+    if (source == Source::kAddress) {
+      EXPECT_TRUE(c.source.same_ip(named)) << c.source.to_string() << ": " << c.bytes;
+    }
+    outside_named += c.bytes.find(named.to_string()) != std::string::npos;
+  }
+  EXPECT_GT(outside_named, 0u);
+}
+
 class TwoSidedNode : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(TwoSidedNode, NoByteToTheOutsidePeerNamesTheInsideAddressAndAllComeFromTheOutsideOne) {
@@ -318,7 +340,7 @@ TEST_P(TwoSidedNode, NoByteToTheOutsidePeerNamesTheInsideAddressAndAllComeFromTh
   TempDir dir("two-sided-" + GetParam());
   const std::uint16_t inside = free_port_on(kInside), outside = free_port_on(kOutside);
   const std::uint16_t pbx = free_port_on(kPbx), carrier_port = free_port_on(kCarrier);
-  CarrierPeer carrier(tcp, carrier_port);
+  CarrierPeer carrier(tcp, at(kCarrier, carrier_port));
   Sipnic node(dir, two_sided_config(GetParam(), inside, outside, pbx, carrier_port));
   ASSERT_EQ(node.wait_ready(), "");
   std::vector<std::string> t = tcp ? std::vector<std::string>{"-t", "t1"} : std::vector<std::string>{};
@@ -352,7 +374,7 @@ TEST_P(TwoSidedNode, NoByteToTheOutsidePeerNamesTheInsideAddressAndAllComeFromTh
     // A UDP INVITE sent before sipp listens is retransmitted (Timer A); a
     // TCP one would fail on the refused connect: wait for sipp's listener.
     if (tcp) {
-      ASSERT_TRUE(eventually([&] { return tcp_listening(at(kPbx, pbx)); }, 10s, 20ms));
+      ASSERT_TRUE(wait_listening(kPbx, pbx, 10s));
     }
     for (int i = 0; i < calls; ++i) carrier.call(at(kOutside, outside));
     EXPECT_TRUE(eventually([&] { return carrier.calls_done() == calls; }, 20s))
@@ -369,20 +391,57 @@ TEST_P(TwoSidedNode, NoByteToTheOutsidePeerNamesTheInsideAddressAndAllComeFromTh
 
   // The captures: nothing names the inside address, everything came from
   // the outside one (datagrams from its UDP socket, connections bound to it).
-  const auto captured = carrier.captured();
-  ASSERT_FALSE(captured.empty());
-  std::size_t outside_named = 0;
-  for (const auto& c : captured) {
-    EXPECT_EQ(c.bytes.find(kInside), std::string::npos) << "from " << c.source.to_string() << ":\n" << c.bytes;
-    EXPECT_EQ(c.source.ip(), kOutside) << c.bytes;
-    if (!tcp) {
-      EXPECT_EQ(c.source.port(), outside) << c.bytes;  // the outside UDP socket itself
-    }
-    outside_named += c.bytes.find(std::string(kOutside) + ":" + std::to_string(outside)) != std::string::npos;
-  }
+  expect_no_inside_address(carrier.captured(), at(kOutside, outside), tcp ? Source::kAddress : Source::kSocket);
   for (const auto& from : carrier.connections_from()) EXPECT_EQ(from.ip(), kOutside);
-  // Via, Contact and From name the outside address (not merely no address).
-  EXPECT_GT(outside_named, 0u);
+}
+
+// Over TLS: trunk carrier is TLS, to stunnel in server mode at 127.0.0.4
+// (carrier's certificate), which hands the plaintext to the carrier peer at
+// 127.0.0.5; the peer sees every byte but not where the node connected from,
+// so stunnel's log is read for that. Calls PBX -> carrier and OPTIONS pings.
+TEST(TwoSidedNodeTls, NoByteToTheOutsideTlsPeerNamesTheInsideAddressAndItsConnectionsComeFromTheOutsideOne) {
+  constexpr const char* kCarrierPlain = "127.0.0.5";
+  TempDir dir("two-sided-tls");
+  Pki pki = make_pki(dir, "pki");
+  const std::uint16_t inside = free_port_on(kInside), outside_udp = free_port_on(kOutside),
+                      outside_tls = free_port_on(kOutside), pbx = free_port_on(kPbx),
+                      tunnel = free_port_on(kCarrier), plain = free_port_on(kCarrierPlain);
+  const std::string tunnel_at = std::string(kCarrier) + ":" + std::to_string(tunnel);
+  CarrierPeer carrier(true, at(kCarrierPlain, plain), "<sip:carrier@" + tunnel_at + ";transport=tls>");
+  Stunnel st(dir, "stunnel-carrier",
+             "[carrier]\naccept = " + tunnel_at + "\nconnect = " + kCarrierPlain + ":" + std::to_string(plain) +
+                 "\ncert = " + pki.file("carrier.crt") + "\nkey = " + pki.file("carrier.key") +
+                 "\nCAfile = " + pki.file("ca.crt") +
+                 "\nverifyChain = yes\ncheckHost = node.sipnic.test\nsslVersionMin = TLSv1.2\n");
+  ASSERT_TRUE(st.wait_ready(kCarrier, tunnel)) << st.log();
+  const std::string in = std::string(kInside) + ":" + std::to_string(inside);
+  const std::string out = std::string(kOutside) + ":";
+  Sipnic node(dir, "[node]\nworkers = 2\n[listen]\nudp = " + in + "\nudp = " + out + std::to_string(outside_udp) +
+                       "\ntls = " + out + std::to_string(outside_tls) + "\n[tls]\ncertificate = " +
+                       pki.file("node.crt") + "\nprivate-key = " + pki.file("node.key") + "\nca = " +
+                       pki.file("ca.crt") + "\nhandshake-rate = 0\n[trunk pbx]\npeer = " + kPbx + ":" +
+                       std::to_string(pbx) + "\nlocal = " + kInside + "\n[trunk carrier]\ntransport = tls\npeer = " +
+                       tunnel_at + "\nlocal = " + kOutside +
+                       "\ntls-identity = carrier.sipnic.test\noptions-interval = 1000\n"
+                       "[route pbx-out]\nfrom-trunk = pbx\nto-trunk = carrier\n");
+  ASSERT_EQ(node.wait_ready(), "");
+  const int calls = 3;
+  Sipp uac(dir, "uac",
+           {"-sf", scenario(dir, "uac_call.xml", {{"ON_200", ""}, {"PAUSE_MS", "100"}}), "-i", kPbx, "-p",
+            std::to_string(pbx), in, "-m", std::to_string(calls), "-r", "10", "-recv_timeout", "10000"},
+           60s);
+  SippResult r = uac.wait();
+  EXPECT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_EQ(r.successful(), calls) << r.describe();
+  EXPECT_TRUE(eventually([&] { return carrier.answered_byes() == calls; }, 10s)) << carrier.answered_byes();
+  EXPECT_TRUE(eventually([&] { return carrier.answered_options() >= 1; }, 10s));
+  SipnicSummary sum = stop_and_check(node);
+  EXPECT_EQ(sum.answered, calls) << sum.line;
+  EXPECT_EQ(carrier.problems(), "");
+  expect_no_inside_address(carrier.captured(), at(kOutside, outside_tls), Source::kRelayed);
+  const std::string log = st.log();
+  EXPECT_GE(count_of(log, "accepted connection from 127.0.0.2:"), 1u) << log;
+  EXPECT_EQ(count_of(log, "accepted connection from 127.0.0.1:"), 0u) << log;
 }
 
 INSTANTIATE_TEST_SUITE_P(Transport, TwoSidedNode, ::testing::Values("udp", "tcp"),

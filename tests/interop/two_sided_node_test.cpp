@@ -2,10 +2,10 @@
 // (127.0.0.1, trunk `pbx`, a sipp peer at 127.0.0.3) and an outside one
 // (127.0.0.2, trunk `carrier`, a peer of the test's own at 127.0.0.4), calls
 // both ways, over UDP and over TCP, and calls to a TLS carrier (through
-// stunnel). The carrier peer keeps every byte it
-// receives with where it came from, and the test holds that none of them names
-// the inside address and that every datagram and connection came from the
-// outside one (docs/sip-core.md, "Two-sided nodes").
+// stunnel). The carrier peer keeps every byte it receives with where it came
+// from, and the test holds that none of them names the inside address and
+// that every datagram and connection came from the outside one
+// (docs/sip-core.md, "Two-sided nodes").
 //
 // Run under the shared port lock (tests/interop binds fixed loopback
 // addresses); times in here are upper bounds only.

@@ -131,6 +131,7 @@ tcp-idle-timeout = 300000
 [trunk carrier-a]
 transport = tcp           # udp | tcp | tls
 peer = 127.0.0.3:5070
+local = 127.0.0.1         # a tcp listen address
 inbound-from = 127.0.0.9  # repeatable
 max-calls = 100
 max-cps = 10.5
@@ -176,6 +177,8 @@ prepend = 0044
   EXPECT_EQ(t.name, "carrier-a");
   EXPECT_EQ(t.transport, Transport::kTcp);
   EXPECT_EQ(t.peer, (HostPort{"127.0.0.3", 5070}));
+  EXPECT_EQ(t.local, "127.0.0.1");
+  EXPECT_EQ(c.trunks[1].local, "");
   EXPECT_EQ(t.inbound_from, std::vector<std::string>{"127.0.0.9"});
   EXPECT_EQ(t.max_calls, 100u);
   EXPECT_DOUBLE_EQ(t.max_cps, 10.5);

@@ -396,8 +396,7 @@ SocketAddress TransportLayer::source_for(Transport transport, const SocketAddres
   SocketAddress ip;
   if (local.valid() && !is_wildcard(local)) {
     ip = local;
-  } else if (auto it = trunk.empty() ? trunk_local_.end() : trunk_local_.find(std::string(trunk));
-             it != trunk_local_.end()) {
+  } else if (auto it = trunk.empty() ? trunk_local_.end() : trunk_local_.find(trunk); it != trunk_local_.end()) {
     ip = it->second;
   } else if (dest.valid() && several_ips(transport, dest.family())) {
     ip = route_source(dest);

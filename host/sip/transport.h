@@ -14,6 +14,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -347,7 +348,8 @@ class TransportLayer {
   std::vector<std::unique_ptr<TcpListener>> tcp_listeners_;
   std::unordered_map<std::uint64_t, std::unique_ptr<Connection>> connections_;
   std::unordered_map<core::SocketAddress, std::uint64_t, core::SocketAddressHash> outbound_by_peer_;
-  std::unordered_map<std::string, core::SocketAddress> trunk_local_;  // trunk -> its `local` IP
+  // trunk -> its `local` IP; std::less<> finds by string_view (no allocation per send).
+  std::map<std::string, core::SocketAddress, std::less<>> trunk_local_;
   // Destination IP (port 0) -> the source IP the kernel routes it from.
   mutable std::unordered_map<core::SocketAddress, core::SocketAddress, core::SocketAddressHash> route_sources_;
   HandshakeLimiter own_limiter_;         // when no node-wide one is set

@@ -339,6 +339,7 @@ po::options_description trunk_options() {
   o.add_options()
       ("transport", po::value<std::string>()->default_value("udp"), "udp | tcp | tls")
       ("peer", po::value<std::string>()->required(), "far end: IP[:PORT] or DOMAIN[:PORT]")
+      ("local", po::value<std::string>(), "the node's IP on this trunk's leg (a listen address)")
       ("inbound-from", repeatable(), "extra source IPs of this trunk")
       ("max-calls", bounded<MaxCalls>(d.max_calls), "concurrent calls; 0 = no limit")
       ("max-cps", po::value<Rate>()->default_value(Rate{d.max_cps}, "0"), "calls per second; 0 = no limit")
@@ -840,6 +841,16 @@ class Builder {
     if (auto* why = std::get_if<std::string>(&peer)) reader_.fail(Reader::line_of(s, "peer"), "peer", *why);
     t.peer = std::get<ParsedAddress>(peer).hp;
 
+    if (vm.count("local")) {
+      const int line = Reader::line_of(s, "local");
+      const auto& value = vm["local"].as<std::string>();
+      auto ip = canonical_ip(value, AF_INET6);
+      if (!ip) ip = canonical_ip(value, AF_INET);
+      if (!ip) reader_.fail(line, "local", "'" + value + "' is not an IP address (no port, no brackets)");
+      t.local = *ip;
+      local_lines_[t.name] = line;
+    }
+
     for (const auto& [value, line] : Reader::values_of(s, "inbound-from")) {
       auto r = parse_address(value);
       std::string ip;
@@ -1008,6 +1019,7 @@ class Builder {
         reader_.fail(verify_line, "stir-verify", "trunk '" + t.name +
                                                      "' verifies INVITEs: set [stir] repository and ca");
     }
+    check_trunk_locals();
     std::map<std::string, std::string> identity_owner;
     for (const auto& t : config_.trunks) {
       int line = tls_trunk_lines_[t.name];
@@ -1032,10 +1044,34 @@ class Builder {
     }
   }
 
+  // A trunk's `local` must be an address the node listens on with the
+  // trunk's transport (sends leave from that socket and Via names it), of
+  // the family of the peer when the peer is an IP literal.
+  void check_trunk_locals() {
+    for (const auto& t : config_.trunks) {
+      if (t.local.empty()) continue;
+      const int line = local_lines_[t.name];
+      const bool v6 = t.local.find(':') != std::string::npos;
+      if (canonical_ip(t.peer.host, v6 ? AF_INET : AF_INET6)) {
+        reader_.fail(line, "local", t.local + " is " + (v6 ? "IPv6" : "IPv4") + " but the peer " + t.peer.host +
+                                        " is " + (v6 ? "IPv4" : "IPv6"));
+      }
+      bool listened = false;
+      for (const auto& l : config_.listen)
+        listened = listened || (l.transport == t.transport && l.address.host == t.local);
+      if (!listened) {
+        reader_.fail(line, "local", "no [listen] " + std::string(transport_name(t.transport)) + " entry binds " +
+                                        t.local + " (trunk '" + t.name + "' is transport = " +
+                                        std::string(transport_name(t.transport)) + ")");
+      }
+    }
+  }
+
   Reader reader_;
   std::string source_;
   Config config_;
   std::map<std::string, std::string> inbound_owner_;  // inbound-from IP -> trunk
+  std::map<std::string, int> local_lines_;           // trunk -> the line of its `local`
   std::map<std::string, int> tls_trunk_lines_;       // trunk -> its section's line
   std::map<std::string, std::pair<int, int>> stir_lines_;  // trunk -> lines of stir-attest, stir-verify
 };
@@ -1233,6 +1269,7 @@ std::string format_config(const Config& c) {
     o << "\n[trunk " << tr.name << "]\n"
       << "transport = " << transport_name(tr.transport) << "\n"
       << "peer = " << format_host_port(tr.peer) << "\n";
+    if (!tr.local.empty()) o << "local = " << tr.local << "\n";
     for (const auto& ip : tr.inbound_from) o << "inbound-from = " << ip << "\n";
     o << "max-calls = " << tr.max_calls << "\n"
       << "max-cps = " << format_number(tr.max_cps) << "\n"

@@ -57,6 +57,11 @@ struct TrunkConfig {
   // The far end. An IP literal (with or without port) is used as is; a domain
   // name without port is resolved by RFC 3263 (NAPTR -> SRV -> A/AAAA).
   HostPort peer;
+  // The node's own address on this trunk's leg (`local`, an IP literal a
+  // listen entry of the trunk's transport binds): what Via, Contact and From
+  // name, where UDP leaves from and what TCP/TLS connects bind to. "" = the
+  // address the route to the peer gives (docs/config.md, "Two-sided nodes").
+  std::string local;
   // Extra source addresses (IP literals) that identify inbound traffic as this
   // trunk's, besides the peer address itself.
   std::vector<std::string> inbound_from;

@@ -398,7 +398,7 @@ void B2bua::start_call(const IncomingRequestPtr& tx, TrunkState& from) {
   c.a.hop.set_flow(a_flow);
   c.a.call_id = std::string(req.header(HeaderId::kCallId));
   c.a.local_tag = stack_.random_token(12);
-  auto a_local = stack_.local_address(a_flow.transport, a_flow.address.family());
+  auto a_local = stack_.local_address(a_flow);
   c.a.contact = "<sip:" + a_local.to_string() + std::string(transport_param(a_flow.transport)) + ">";
   c.a.own_host = a_local.host_for_uri();
   c.a.dialog = sip::Dialog::as_uas(req, c.a.local_tag, c.a.contact);
@@ -459,7 +459,7 @@ void B2bua::send_invite_to_next_target(Call& c) {
   auto addr = core::SocketAddress::from_ip(t.address, t.port);
   sip::Target b_flow{t.transport, addr ? *addr : core::SocketAddress{}, {}, c.to->name()};
   c.b.hop.set_flow(b_flow);  // nothing located for the last target holds for this one
-  auto local = stack_.local_address(t.transport, b_flow.address.family());
+  auto local = stack_.local_address(b_flow);
   // The From of leg B names sipnic's own address: no leak of leg A's host.
   c.b_invite.from = c.b_from_prefix + local.host_for_uri() + ">;tag=" + c.b.local_tag;
   c.b.contact = "<sip:" + local.to_string() + std::string(transport_param(t.transport)) + ">";
@@ -473,7 +473,7 @@ void B2bua::send_invite_to_next_target(Call& c) {
                       c.b_replaces + generated_headers();
   apply_stir(c);
   // A new branch for every target, set here so that a CANCEL matches it.
-  c.b_invite.via = stack_.via_for(t.transport, b_flow.address.family(), stack_.new_branch());
+  c.b_invite.via = stack_.via_for(b_flow, stack_.new_branch());
   c.b_final = false;
   c.b_provisional = false;
   c.b.dialog.reset();  // an early dialog of the last target is no dialog of this one
@@ -994,7 +994,7 @@ void B2bua::send_ack(Call& c, bool to_a, OutgoingRequest ack) {
     Call* call = find_any(id);
     if (!t || !call) return;
     Leg& leg = to_a ? call->a : call->b;
-    ack.via = stack_.via_for(t->transport, t->address.family(), stack_.new_branch());
+    ack.via = stack_.via_for(*t, stack_.new_branch());
     leg.last_ack = ack.serialize();
     leg.last_ack_to = *t;
     stack_.send_stateless(*t, leg.last_ack);
@@ -1042,7 +1042,7 @@ void B2bua::ping(TrunkState& trunk, std::function<void(bool up)> done) {
                    const auto& target = targets.front();
                    auto addr = core::SocketAddress::from_ip(target.address, target.port);
                    sip::Target dest{target.transport, addr ? *addr : core::SocketAddress{}, {}, t->name()};
-                   auto local = stack_.local_address(target.transport, dest.address.family());
+                   auto local = stack_.local_address(dest);
                    OutgoingRequest req;
                    req.method = "OPTIONS";
                    req.uri = "sip:" + dest.address.to_string() + std::string(transport_param(target.transport));

@@ -241,6 +241,8 @@ void Node::run_worker(Worker& w, std::promise<void>& ready) {
       w.transport->set_secure_streams(w.tls_streams.get());
     }
     for (const auto& l : config_.listen) w.transport->listen(l);
+    for (const auto& t : config_.trunks)
+      if (auto ip = core::SocketAddress::from_ip(t.local, 0)) w.transport->set_trunk_local(t.name, *ip);
     sip::TransactionTimers timers{core::Millis(config_.timers.t1_ms), core::Millis(config_.timers.t2_ms),
                                   core::Millis(config_.timers.t4_ms)};
     w.transactions = std::make_unique<sip::TransactionLayer>(w.loop, log_, metrics_, *w.transport, timers,

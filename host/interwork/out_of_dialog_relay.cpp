@@ -62,7 +62,7 @@ void OutOfDialogRelay::relay(const IncomingRequestPtr& tx, TrunkState& from) {
   auto pending = std::make_unique<Pending>();
   Pending& p = *pending;
   p.tx = tx;
-  auto a_local = stack_.local_address(tx->reply_target().transport, tx->reply_target().address.family());
+  auto a_local = stack_.local_address(tx->reply_target());
   p.a_own_host = a_local.host_for_uri();
 
   int max_forwards = 70;
@@ -127,7 +127,7 @@ void OutOfDialogRelay::send_to_next_target(std::uint64_t id) {
   const auto& t = p.targets[p.next_target++];
   auto address = core::SocketAddress::from_ip(t.address, t.port);
   sip::Target target{t.transport, address ? *address : core::SocketAddress{}, {}, p.to->name()};
-  std::string own_host = stack_.local_address(t.transport, target.address.family()).host_for_uri();
+  std::string own_host = stack_.local_address(target).host_for_uri();
   const SipMessage& req = p.tx->request();
   p.request.uri = p.uri_base + retargeting_uri_params(uri_params_of(req.uri()), own_host);
   p.request.from = p.from_prefix + own_host + ">;tag=" + stack_.random_token(12);

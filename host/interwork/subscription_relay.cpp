@@ -164,7 +164,7 @@ void SubscriptionRelay::subscribe(const IncomingRequestPtr& tx, TrunkState& from
   s.a.trunk = &from;
   s.a.call_id = std::string(req.header(HeaderId::kCallId));
   s.a.local_tag = stack_.random_token(12);
-  auto a_local = stack_.local_address(a_flow.transport, a_flow.address.family());
+  auto a_local = stack_.local_address(a_flow);
   s.a.own_host = a_local.host_for_uri();
   s.a.contact = "<sip:" + a_local.to_string() + std::string(transport_param(a_flow.transport)) + ">";
   s.a.dialog = sip::Dialog::as_uas(req, s.a.local_tag, s.a.contact);
@@ -212,7 +212,7 @@ void SubscriptionRelay::send_to_next_target(Subscription& s) {
   auto address = core::SocketAddress::from_ip(t.address, t.port);
   sip::Target b_flow{t.transport, address ? *address : core::SocketAddress{}, {}, s.b.trunk->name()};
   s.b.hop.set_flow(b_flow);
-  auto local = stack_.local_address(t.transport, b_flow.address.family());
+  auto local = stack_.local_address(b_flow);
   s.b.own_host = local.host_for_uri();
   s.b.contact = "<sip:" + local.to_string() + std::string(transport_param(t.transport)) + ">";
   const SipMessage& req = s.a_subscribe->request();

@@ -15,7 +15,8 @@ void DialogHop::set_flow(Target flow) {
 }
 
 Target DialogHop::target_for(const State& s, Transport transport, const core::SocketAddress& address) {
-  Target t{transport, address, {}, s.flow.trunk};
+  // The dialog's messages leave from the node's address of its flow.
+  Target t{transport, address, {}, s.flow.trunk, s.flow.local};
   if (transport != Transport::kUdp && s.flow.transport == transport && s.flow.connection.valid() &&
       s.flow.address.same_ip(address))
     t.connection = s.flow.connection;

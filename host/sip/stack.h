@@ -56,10 +56,12 @@ class Stack {
   // Random hex for tags and Call-IDs; a new RFC 3261 branch (z9hG4bK...).
   virtual std::string random_token(std::size_t hex_chars) = 0;
   virtual std::string new_branch() = 0;
-  // Our address for a transport and family (Via, Contact); invalid if none.
-  virtual core::SocketAddress local_address(core::Transport transport, int family) const = 0;
-  // A top Via value for that transport and family with `branch`, and rport.
-  virtual std::string via_for(core::Transport transport, int family, std::string_view branch) const = 0;
+  // Our address on the leg of `target` (Via, Contact, From): the one a
+  // message to it leaves from (its `local`, else its trunk's `local`, else
+  // the route's; TransportLayer::source_for). Invalid if none.
+  virtual core::SocketAddress local_address(const Target& target) const = 0;
+  // A top Via value naming that address, with `branch`, and rport.
+  virtual std::string via_for(const Target& target, std::string_view branch) const = 0;
 };
 
 }  // namespace sipnic::sip

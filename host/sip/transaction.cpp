@@ -44,7 +44,7 @@ bool extract_key_fields(const SipMessage& m, TransactionKeyFields& out) {
 // ---- server transactions ----------------------------------------------------
 
 Target response_target(const Received& rx) {
-  Target t{rx.transport, rx.source, rx.connection, rx.trunk};
+  Target t{rx.transport, rx.source, rx.connection, rx.trunk, rx.local};
   // RFC 3261 §18.2.2 / RFC 3581: over UDP without rport the response goes to
   // the source address at the sent-by port; with rport (or over streams) back
   // to the source port.
@@ -63,7 +63,7 @@ ServerTransaction::ServerTransaction(TransactionLayer& layer, std::string key, R
 
 void ServerTransaction::respond(int status, std::string bytes) {
   if (state_ != State::kProceeding) return;
-  layer_.transport_.send(reply_to_.transport, reply_to_.address, reply_to_.connection, bytes, reply_to_.trunk);
+  layer_.send_stateless(reply_to_, bytes);
   if (status < 200) {
     last_response_ = std::move(bytes);
     return;
@@ -119,7 +119,7 @@ void ServerTransaction::respond(int status, std::string bytes) {
 void ServerTransaction::on_retransmission() {
   retransmit_timer_ = 0;
   if (state_ != State::kCompleted) return;
-  layer_.transport_.send(reply_to_.transport, reply_to_.address, reply_to_.connection, last_response_, reply_to_.trunk);
+  layer_.send_stateless(reply_to_, last_response_);
   ++layer_.stats_.retransmissions_sent;
   retransmit_interval_ = std::min(retransmit_interval_ * 2, layer_.timers_.t2);
   std::weak_ptr<ServerTransaction> weak = weak_from_this();
@@ -171,7 +171,7 @@ ClientTransaction::ClientTransaction(TransactionLayer& layer, std::string key, O
 
 void ClientTransaction::start() {
   std::weak_ptr<ClientTransaction> weak = weak_from_this();
-  if (!layer_.transport_.send(target_.transport, target_.address, target_.connection, wire_, target_.trunk)) {
+  if (!layer_.send_stateless(target_, wire_)) {
     // Report asynchronously so the user never sees a callback inside send_request().
     layer_.loop_.post([weak]() {
       if (auto tx = weak.lock()) tx->on_timeout(503);
@@ -212,7 +212,7 @@ void ClientTransaction::schedule_retransmit() {
 void ClientTransaction::on_retransmit_timer() {
   if (state_ == State::kCompleted || state_ == State::kTerminated) return;
   if (invite_ && state_ != State::kCalling) return;
-  layer_.transport_.send(target_.transport, target_.address, target_.connection, wire_, target_.trunk);
+  layer_.send_stateless(target_, wire_);
   ++layer_.stats_.retransmissions_sent;
   const auto& t = layer_.timers_;
   if (invite_) {
@@ -237,7 +237,7 @@ void ClientTransaction::on_response(const Received& rx) {
   if (state_ == State::kCompleted) {
     // Retransmitted final: resend the ACK (INVITE) or absorb (non-INVITE).
     if (invite_ && status >= 300) {
-      layer_.transport_.send(target_.transport, target_.address, target_.connection, ack_, target_.trunk);
+      layer_.send_stateless(target_, ack_);
     }
     ++layer_.stats_.retransmissions_absorbed;
     return;
@@ -262,7 +262,7 @@ void ClientTransaction::on_response(const Received& rx) {
   }
   if (invite_) {
     ack_ = request_.ack_for_failure(rx.message.header(HeaderId::kTo));
-    layer_.transport_.send(target_.transport, target_.address, target_.connection, ack_, target_.trunk);
+    layer_.send_stateless(target_, ack_);
   }
   state_ = State::kCompleted;
   // Timer D (INVITE, 32 s over UDP) or K (non-INVITE, T4 over UDP).
@@ -364,10 +364,14 @@ std::string TransactionLayer::random_token(std::size_t hex_chars) {
   return out;
 }
 
-std::string TransactionLayer::via_for(Transport transport, int family, std::string_view branch) const {
-  auto local = transport_.local_address(transport, family);
+core::SocketAddress TransactionLayer::local_address(const Target& target) const {
+  return transport_.source_for(target.transport, target.address, target.trunk, target.local);
+}
+
+std::string TransactionLayer::via_for(const Target& target, std::string_view branch) const {
+  auto local = local_address(target);
   std::string via = "SIP/2.0/";
-  via += transport == Transport::kUdp ? "UDP " : transport == Transport::kTcp ? "TCP " : "TLS ";
+  via += target.transport == Transport::kUdp ? "UDP " : target.transport == Transport::kTcp ? "TCP " : "TLS ";
   via += local.to_string();
   via += ";branch=";
   via += branch;
@@ -410,8 +414,7 @@ bool TransactionLayer::passes_validation(const Received& rx) {
   std::string tag = random_token(12);
   ResponseExtras x{.to_tag = tag, .headers = headers, .source = &rx.source};
   Target t = response_target(rx);
-  transport_.send(t.transport, t.address, t.connection,
-                  build_response(rx.message, v.status, v.reason_phrase, x));
+  send_stateless(t, build_response(rx.message, v.status, v.reason_phrase, x));
   ++stats_.rejected;
   return false;
 }
@@ -458,8 +461,7 @@ void TransactionLayer::receive(Received&& rx) {
       // Request retransmission: resend the last response, if any.
       ++stats_.retransmissions_absorbed;
       if (!tx->last_response_.empty()) {
-        transport_.send(tx->reply_to_.transport, tx->reply_to_.address, tx->reply_to_.connection,
-                        tx->last_response_);
+        send_stateless(tx->reply_to_, tx->last_response_);
       }
       return;
     }
@@ -499,7 +501,7 @@ ClientTransactionPtr TransactionLayer::send_request(OutgoingRequest req, const T
   std::string branch;
   if (req.via.empty()) {
     branch = new_branch();
-    req.via = via_for(target.transport, target.address.family(), branch);
+    req.via = via_for(target, branch);
   } else {
     auto b = req.via.find("branch=");
     branch = req.via.substr(b == std::string::npos ? 0 : b + 7);
@@ -516,7 +518,8 @@ ClientTransactionPtr TransactionLayer::send_request(OutgoingRequest req, const T
 }
 
 bool TransactionLayer::send_stateless(const Target& target, std::string bytes) {
-  return transport_.send(target.transport, target.address, target.connection, std::move(bytes), target.trunk);
+  return transport_.send(target.transport, target.address, target.connection, std::move(bytes), target.trunk,
+                         target.local);
 }
 
 }  // namespace sipnic::sip

@@ -26,12 +26,19 @@
 
 namespace sipnic::sip {
 
-// Where a message goes: transport, address and (streams) connection to reuse.
+// Where a message goes: transport, address and (streams) connection to reuse,
+// and the leg it is on, which chooses the node's address it leaves from
+// (TransportLayer::source_for).
 struct Target {
   core::Transport transport = core::Transport::kUdp;
   core::SocketAddress address;
   ConnectionRef connection;
-  std::string trunk = {};  // TLS: whose identity applies, whose connection may be reused
+  // The trunk of the leg: its `local` address; TLS: whose identity applies,
+  // whose connection may be reused.
+  std::string trunk = {};
+  // The node's address to send from, when set: the one a request arrived on
+  // (its answers and the dialog it opens leave from there).
+  core::SocketAddress local = {};
 };
 
 struct TransactionTimers {
@@ -221,7 +228,10 @@ class TransactionLayer {
   // Random token for tags, branches and Call-IDs (hex).
   std::string random_token(std::size_t hex_chars = 16);
   std::string new_branch() { return "z9hG4bK" + random_token(20); }
-  std::string via_for(core::Transport transport, int family, std::string_view branch) const;
+  // A top Via for a message to `target`, naming the address it leaves from.
+  std::string via_for(const Target& target, std::string_view branch) const;
+  // The node's address a message to `target` leaves from (Via, Contact, From).
+  core::SocketAddress local_address(const Target& target) const;
 
   const TransactionTimers& timers() const { return timers_; }
   core::EventLoop& loop() { return loop_; }

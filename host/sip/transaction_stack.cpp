@@ -27,8 +27,4 @@ void TransactionStack::cancel_timer(TimerId id) { tx_.loop().cancel_timer(id); }
 
 core::Clock::time_point TransactionStack::now() const { return tx_.loop().now(); }
 
-core::SocketAddress TransactionStack::local_address(core::Transport transport, int family) const {
-  return tx_.transport().local_address(transport, family);
-}
-
 }  // namespace sipnic::sip

@@ -26,9 +26,9 @@ class TransactionStack final : public Stack {
   const TransactionTimers& timers() const override { return tx_.timers(); }
   std::string random_token(std::size_t hex_chars) override { return tx_.random_token(hex_chars); }
   std::string new_branch() override { return tx_.new_branch(); }
-  core::SocketAddress local_address(core::Transport transport, int family) const override;
-  std::string via_for(core::Transport transport, int family, std::string_view branch) const override {
-    return tx_.via_for(transport, family, branch);
+  core::SocketAddress local_address(const Target& target) const override { return tx_.local_address(target); }
+  std::string via_for(const Target& target, std::string_view branch) const override {
+    return tx_.via_for(target, branch);
   }
 
  private:

@@ -60,6 +60,11 @@ int open_socket(int family, int type) {
   return fd;
 }
 
+// A socket bound to 0.0.0.0 or :: (it sends from whatever the route picks).
+bool is_wildcard(const SocketAddress& a) { return a.ip() == "0.0.0.0" || a.ip() == "::"; }
+
+constexpr std::size_t kMaxRouteSources = 4096;  // cached destinations; the cache restarts past it
+
 }  // namespace
 
 bool udp_send_error_is_loss(int error) {
@@ -313,6 +318,98 @@ SocketAddress TransportLayer::local_address(Transport transport, int family) con
     }
   }
   return {};
+}
+
+void TransportLayer::set_trunk_local(std::string trunk, const SocketAddress& ip) {
+  SocketAddress a = ip;
+  a.set_port(0);
+  trunk_local_[std::move(trunk)] = a;
+}
+
+SocketAddress TransportLayer::listen_address_at(Transport transport, const SocketAddress& ip) const {
+  auto at = [&](const SocketAddress& bound) -> SocketAddress {
+    if (bound.family() != ip.family()) return {};
+    if (bound.same_ip(ip)) return bound;
+    if (is_wildcard(bound) && !is_wildcard(ip)) {
+      SocketAddress a = ip;
+      a.set_port(bound.port());
+      return a;
+    }
+    return {};
+  };
+  if (transport == Transport::kUdp) {
+    for (const auto& s : udp_)
+      if (auto a = at(s->local); a.valid()) return a;
+    return {};
+  }
+  for (const auto& l : tcp_listeners_)
+    if (l->transport == transport)
+      if (auto a = at(l->local); a.valid()) return a;
+  // As local_address: a TLS leg without a TLS listener names TCP, then UDP.
+  if (transport == Transport::kTls) {
+    if (auto a = listen_address_at(Transport::kTcp, ip); a.valid()) return a;
+    return listen_address_at(Transport::kUdp, ip);
+  }
+  return {};
+}
+
+bool TransportLayer::several_ips(Transport transport, int family) const {
+  SocketAddress first;
+  auto differs = [&](const SocketAddress& a) {
+    if (a.family() != family) return false;
+    if (!first.valid()) first = a;
+    return is_wildcard(a) || !a.same_ip(first);
+  };
+  if (transport == Transport::kUdp) {
+    for (const auto& s : udp_)
+      if (differs(s->local)) return true;
+    return false;
+  }
+  for (const auto& l : tcp_listeners_)
+    if (differs(l->local)) return true;
+  return false;
+}
+
+SocketAddress TransportLayer::route_source(const SocketAddress& dest) const {
+  SocketAddress key = dest;
+  key.set_port(0);
+  if (auto it = route_sources_.find(key); it != route_sources_.end()) return it->second;
+  // A connected UDP socket sends nothing: connect() only runs the route
+  // lookup, and getsockname() tells the source address it chose.
+  SocketAddress source;
+  core::UniqueFd fd(::socket(dest.family(), SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  SocketAddress probe = dest;
+  if (probe.port() == 0) probe.set_port(5060);
+  socklen_t len = SocketAddress::capacity();
+  if (fd && ::connect(fd.get(), probe.sa(), probe.len()) == 0 && ::getsockname(fd.get(), source.sa(), &len) == 0) {
+    source.set_port(0);
+  } else {
+    source = {};
+  }
+  if (route_sources_.size() >= kMaxRouteSources) route_sources_.clear();
+  route_sources_.emplace(key, source);
+  return source;
+}
+
+SocketAddress TransportLayer::source_for(Transport transport, const SocketAddress& dest, std::string_view trunk,
+                                         const SocketAddress& local) const {
+  SocketAddress ip;
+  if (local.valid() && !is_wildcard(local)) {
+    ip = local;
+  } else if (auto it = trunk.empty() ? trunk_local_.end() : trunk_local_.find(trunk); it != trunk_local_.end()) {
+    ip = it->second;
+  } else if (dest.valid() && several_ips(transport, dest.family())) {
+    ip = route_source(dest);
+  }
+  if (ip.valid() && (!dest.valid() || ip.family() == dest.family())) {
+    if (auto a = listen_address_at(transport, ip); a.valid()) return a;
+    // A leg on a transport its address has no listener of (an in-dialog next
+    // hop with its own ;transport=): still that address, with the port of
+    // another transport's listener there, never the other side's address.
+    for (Transport other : kTransports)
+      if (auto a = listen_address_at(other, ip); a.valid()) return a;
+  }
+  return local_address(transport, dest.valid() ? dest.family() : ip.family());
 }
 
 // ---- receive path ---------------------------------------------------------
@@ -1033,10 +1130,20 @@ void TransportLayer::arm_partial_timer(Connection& c) {
 // ---- send path ------------------------------------------------------------
 
 bool TransportLayer::send(Transport transport, const SocketAddress& dest, ConnectionRef via,
-                          std::string bytes, std::string_view trunk) {
+                          std::string bytes, std::string_view trunk, const SocketAddress& local) {
   if (transport == Transport::kUdp) {
+    const SocketAddress from = source_for(transport, dest, trunk, local);
+    // The socket bound to the leg's address (a wildcard one serves any).
+    UdpSocket* socket = nullptr;
     for (auto& s : udp_) {
       if (s->local.family() != dest.family()) continue;
+      if (s->local == from || (is_wildcard(s->local) && s->local.port() == from.port())) {
+        socket = s.get();
+        break;
+      }
+      if (!socket) socket = s.get();
+    }
+    if (UdpSocket* s = socket) {
       ssize_t n = ::sendto(s->fd.get(), bytes.data(), bytes.size(), MSG_DONTWAIT, dest.sa(), dest.len());
       if (n < 0) {
         const int error = errno;
@@ -1056,8 +1163,8 @@ bool TransportLayer::send(Transport transport, const SocketAddress& dest, Connec
   if (via.valid() && via.worker != worker_) {
     if (via.worker >= peers_.size()) return false;
     TransportLayer* owner = peers_[via.worker];
-    owner->loop().post([owner, transport, dest, via, b = std::move(bytes), t = std::string(trunk)]() mutable {
-      owner->send(transport, dest, via, std::move(b), t);
+    owner->loop().post([owner, transport, dest, via, b = std::move(bytes), t = std::string(trunk), local]() mutable {
+      owner->send(transport, dest, via, std::move(b), t, local);
     });
     return true;
   }
@@ -1066,7 +1173,8 @@ bool TransportLayer::send(Transport transport, const SocketAddress& dest, Connec
     auto it = connections_.find(via.id);
     if (it != connections_.end()) c = it->second.get();
   }
-  if (!c) c = connection_to(transport, dest, trunk);
+  const SocketAddress from = c ? SocketAddress{} : source_for(transport, dest, trunk, local);
+  if (!c) c = connection_to(transport, dest, trunk, from);
   if (!c) {
     if (transport == Transport::kTls && !secure_) {
       ++stats_.tx_errors[idx(transport)];
@@ -1088,11 +1196,25 @@ bool TransportLayer::send(Transport transport, const SocketAddress& dest, Connec
       connect_failed(" (no socket)", errno);
       return false;
     }
+    // The leg's own address, any port (the kernel picks it at connect time,
+    // not now, so that ports are not used up by bind alone).
+    SocketAddress bind_to = from;
+    const bool bind_leg = bind_to.valid() && !is_wildcard(bind_to);
+    if (bind_leg) {
+      int one = 1;
+      bind_to.set_port(0);
+      ::setsockopt(fd.get(), IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
+      if (::bind(fd.get(), bind_to.sa(), bind_to.len()) < 0) {
+        connect_failed(" (bind to the leg's address)", errno);
+        return false;
+      }
+    }
     if (::connect(fd.get(), dest.sa(), dest.len()) < 0 && errno != EINPROGRESS) {
       connect_failed("", errno);
       return false;
     }
     c = &add_connection(std::move(fd), dest, true, transport);
+    if (bind_leg) c->local = bind_to;
     c->trunk = std::string(trunk);
     arm_keepalive(*c);
     outbound_by_peer_[dest] = c->id;
@@ -1133,15 +1255,22 @@ bool TransportLayer::close_if_output_full(Connection& c) {
 }
 
 TransportLayer::Connection* TransportLayer::connection_to(Transport transport, const SocketAddress& dest,
-                                                          std::string_view trunk) {
+                                                          std::string_view trunk, const SocketAddress& local) {
+  // A connection from another of the node's addresses is no connection of
+  // this leg (it would show the peer the other side's address).
+  auto other_side = [&](const Connection& c) {
+    return local.valid() && !is_wildcard(local) && c.local.valid() && !is_wildcard(c.local) &&
+           !c.local.same_ip(local);
+  };
   auto it = outbound_by_peer_.find(dest);
   if (it != outbound_by_peer_.end()) {
     auto c = connections_.find(it->second);
-    if (c != connections_.end() && c->second->transport == transport) return c->second.get();
+    if (c != connections_.end() && c->second->transport == transport && !other_side(*c->second))
+      return c->second.get();
     if (c == connections_.end()) outbound_by_peer_.erase(it);
   }
   for (auto& [id, c] : connections_) {
-    if (c->transport != transport || c->closing) continue;
+    if (c->transport != transport || c->closing || other_side(*c)) continue;
     // RFC 3261 §18.1.1: an inbound connection from that peer address serves too.
     if (c->peer == dest) return c.get();
     // RFC 5923: a TLS connection whose peer proved to be this trunk serves

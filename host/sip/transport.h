@@ -14,6 +14,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -215,8 +216,26 @@ class TransportLayer {
   // (Timer A/E/G) recover it, where a false would end it with 503 at once.
   // `trunk` names the trunk the message is for (TLS: which identity to
   // present and expect, and which open connection may be reused, RFC 5923).
+  // `local` and `trunk` choose the node's address the message leaves from
+  // (source_for): UDP goes out of the socket bound to it, a new TCP/TLS
+  // connection binds to it before connect(), and an open connection is reused
+  // only if its local address is that one.
   bool send(core::Transport transport, const core::SocketAddress& dest, ConnectionRef via,
-            std::string bytes, std::string_view trunk = {});
+            std::string bytes, std::string_view trunk = {}, const core::SocketAddress& local = {});
+
+  // Two-sided nodes: the trunk's `local` IP (a listen address). Its leg's
+  // sends leave from it and its Via/Contact/From name it.
+  void set_trunk_local(std::string trunk, const core::SocketAddress& ip);
+
+  // The node's address (IP and the listen port of `transport` there) that a
+  // message to `dest` on `trunk`'s leg leaves from and names in Via, Contact
+  // and From: `local` if valid (the address a request arrived on: its
+  // answers leave from there), else the trunk's `local`, else the one listen
+  // IP of that transport and family, else the source IP the kernel's route
+  // to `dest` picks. Falls back to local_address(transport, family) when no
+  // listener has the chosen IP. Invalid if the node has no address of the family.
+  core::SocketAddress source_for(core::Transport transport, const core::SocketAddress& dest,
+                                 std::string_view trunk, const core::SocketAddress& local = {}) const;
 
   // The address this worker listens on for a transport and family, for Via,
   // Contact and Record-Route. Invalid if none.
@@ -235,6 +254,13 @@ class TransportLayer {
   struct TcpListener;
   struct Connection;
 
+  // The listen address of `transport` at `ip` (a wildcard listener lends
+  // its port); invalid if none.
+  core::SocketAddress listen_address_at(core::Transport transport, const core::SocketAddress& ip) const;
+  // The source IP the kernel's routing picks for `dest` (cached per IP).
+  core::SocketAddress route_source(const core::SocketAddress& dest) const;
+  // Whether the listeners of `transport` and `family` bind more than one IP.
+  bool several_ips(core::Transport transport, int family) const;
   void on_udp_readable(UdpSocket& s);
   void on_accept(TcpListener& l);
   void watch_listener(TcpListener& l);
@@ -283,7 +309,7 @@ class TransportLayer {
   template <typename MakeMessage>
   void log_limited(core::LogLevel level, const std::string& key, MakeMessage&& message);
   Connection* connection_to(core::Transport transport, const core::SocketAddress& dest,
-                            std::string_view trunk);
+                            std::string_view trunk, const core::SocketAddress& local);
   Connection& add_connection(core::UniqueFd fd, const core::SocketAddress& peer, bool connecting,
                              core::Transport transport);
   void arm_partial_timer(Connection& c);
@@ -322,6 +348,10 @@ class TransportLayer {
   std::vector<std::unique_ptr<TcpListener>> tcp_listeners_;
   std::unordered_map<std::uint64_t, std::unique_ptr<Connection>> connections_;
   std::unordered_map<core::SocketAddress, std::uint64_t, core::SocketAddressHash> outbound_by_peer_;
+  // trunk -> its `local` IP; std::less<> finds by string_view (no allocation per send).
+  std::map<std::string, core::SocketAddress, std::less<>> trunk_local_;
+  // Destination IP (port 0) -> the source IP the kernel routes it from.
+  mutable std::unordered_map<core::SocketAddress, core::SocketAddress, core::SocketAddressHash> route_sources_;
   HandshakeLimiter own_limiter_;         // when no node-wide one is set
   HandshakeLimiter* limiter_ = nullptr;
   ConnectionLimits own_limits_;          // when no node-wide ones are set

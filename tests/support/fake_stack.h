@@ -81,7 +81,7 @@ class FakeStack final : public sip::Stack {
   };
 
   void send_request(sip::OutgoingRequest req, const sip::Target& target, ClientHandler handler) override {
-    if (req.via.empty()) req.via = via_for(target.transport, target.address.family(), new_branch());
+    if (req.via.empty()) req.via = via_for(target, new_branch());
     std::string wire = req.serialize();
     requests.push_back({std::move(req), target, std::move(handler), std::move(wire)});
   }
@@ -125,15 +125,28 @@ class FakeStack final : public sip::Stack {
     return std::string(hex_chars > t.size() ? hex_chars - t.size() : 0, 'a') + t;
   }
   std::string new_branch() override { return "z9hG4bKsipnic" + random_token(8); }
-  core::SocketAddress local_address(core::Transport transport, int family) const override {
-    std::uint16_t port = transport == core::Transport::kTls ? 5061 : 5060;
-    return family == AF_INET6 ? loopback("::1", port) : loopback("127.0.0.1", port);
+  // As the transport's choice (TransportLayer::source_for): the target's
+  // own local address, else its trunk's (trunk_locals), else 127.0.0.1 / ::1;
+  // port 5061 for TLS, else 5060.
+  core::SocketAddress local_address(const sip::Target& target) const override {
+    std::uint16_t port = target.transport == core::Transport::kTls ? 5061 : 5060;
+    core::SocketAddress ip = target.local;
+    if (auto it = trunk_locals.find(target.trunk); !ip.valid() && it != trunk_locals.end()) ip = it->second;
+    if (ip.valid()) {
+      ip.set_port(port);
+      return ip;
+    }
+    return target.address.family() == AF_INET6 ? loopback("::1", port) : loopback("127.0.0.1", port);
   }
-  std::string via_for(core::Transport transport, int family, std::string_view branch) const override {
-    std::string name = transport == core::Transport::kUdp ? "UDP" : transport == core::Transport::kTcp ? "TCP" : "TLS";
-    return "SIP/2.0/" + name + " " + local_address(transport, family).to_string() + ";branch=" +
-           std::string(branch) + ";rport";
+  std::string via_for(const sip::Target& target, std::string_view branch) const override {
+    const auto t = target.transport;
+    std::string name = t == core::Transport::kUdp ? "UDP" : t == core::Transport::kTcp ? "TCP" : "TLS";
+    return "SIP/2.0/" + name + " " + local_address(target).to_string() + ";branch=" + std::string(branch) +
+           ";rport";
   }
+
+  // Trunk name -> the IP its leg's messages name (a trunk's `local`).
+  std::map<std::string, core::SocketAddress> trunk_locals;
 
   // The requests sent with `method`, in order.
   std::vector<const Sent*> sent(std::string_view method) const {

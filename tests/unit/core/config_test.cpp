@@ -146,6 +146,7 @@ tcp-idle-timeout = 300000
 [trunk carrier-a]
 transport = tcp           # udp | tcp | tls
 peer = 127.0.0.3:5070
+local = 127.0.0.1         # a tcp listen address
 inbound-from = 127.0.0.9  # repeatable
 max-calls = 100
 max-cps = 10.5
@@ -200,6 +201,8 @@ match-param = target
   EXPECT_EQ(t.name, "carrier-a");
   EXPECT_EQ(t.transport, Transport::kTcp);
   EXPECT_EQ(t.peer, (HostPort{"127.0.0.3", 5070}));
+  EXPECT_EQ(t.local, "127.0.0.1");
+  EXPECT_EQ(c.trunks[1].local, "");
   EXPECT_EQ(t.inbound_from, std::vector<std::string>{"127.0.0.9"});
   EXPECT_EQ(t.max_calls, 100u);
   EXPECT_DOUBLE_EQ(t.max_cps, 10.5);
@@ -394,6 +397,7 @@ tls = 127.0.0.1:5061
 [trunk a]
 transport = tls
 peer = sip.example.com
+local = 127.0.0.1
 tls-identity = sip.example.com
 tls-identity = edge.example.com
 inbound-from = ::5 10.0.0.9
@@ -420,6 +424,32 @@ to-trunk = a
   EXPECT_EQ(parse_config(format_config(c), "t.conf"), c);
   Config d = default_config();
   EXPECT_EQ(parse_config(format_config(d), "<built-in>"), d);
+}
+
+TEST(Config, TrunkLocalIsKeptCanonicalWhenAListenEntryOfItsTransportBindsIt) {
+  Config c = parse_config(R"([listen]
+udp = 127.0.0.1:5060
+udp = 127.0.0.2:5060
+tcp = [::1]:5060
+[trunk inside]
+peer = 127.0.0.10
+local = 127.0.0.1
+[trunk outside]
+peer = 127.0.0.20:5060
+local = 127.0.0.2
+[trunk v6]
+transport = tcp
+peer = carrier.example
+local = 0:0::1
+[trunk derived]
+peer = 127.0.0.30
+)",
+                          "t.conf");
+  EXPECT_EQ(c.find_trunk("inside")->local, "127.0.0.1");
+  EXPECT_EQ(c.find_trunk("outside")->local, "127.0.0.2");
+  EXPECT_EQ(c.find_trunk("v6")->local, "::1");  // canonical, as listen entries are
+  EXPECT_EQ(c.find_trunk("derived")->local, "");  // from the route to the peer when it runs
+  EXPECT_EQ(parse_config(format_config(c), "t.conf"), c);
 }
 
 TEST(Config, TlsTrunkKeepsItsIdentitiesAndFilesResolvedAgainstTheConfigFolder) {
@@ -556,6 +586,11 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{"unknown_source_unknown", L("[node]\nworkers = 1\nunknown-source = ignore\n"), 5, "unknown-source", "'ignore' is not reject or drop"},
         ErrorCase{"unknown_source_rate_out_of_range", L("[node]\nunknown-source-rate = 100001\n"), 4, "unknown-source-rate", "out of range 0..100000"},
         ErrorCase{"unknown_source_rate_not_a_number", L("[node]\nunknown-source-rate = many\n"), 4, "unknown-source-rate", "not a whole number"},
+        ErrorCase{"local_is_a_domain_name", L("[trunk a]\npeer = 10.0.0.1\nlocal = edge.example\n"), 5, "local", "'edge.example' is not an IP address"},
+        ErrorCase{"local_with_a_port", L("[trunk a]\npeer = 10.0.0.1\nlocal = 127.0.0.1:5060\n"), 5, "local", "is not an IP address (no port"},
+        ErrorCase{"local_that_no_listen_entry_binds", L("[trunk a]\npeer = 10.0.0.1\nlocal = 127.0.0.2\n"), 5, "local", "no [listen] udp entry binds 127.0.0.2"},
+        ErrorCase{"local_listened_on_another_transport", L("[trunk a]\ntransport = tcp\npeer = 10.0.0.1\nlocal = 127.0.0.1\n"), 6, "local", "no [listen] tcp entry binds 127.0.0.1"},
+        ErrorCase{"local_of_another_family_than_the_peer", "[listen]\nudp = 127.0.0.1:5060\nudp = [::1]:5060\n[trunk a]\npeer = [::5]:5060\nlocal = 127.0.0.1\n", 6, "local", "127.0.0.1 is IPv4 but the peer ::5 is IPv6"},
         ErrorCase{"transport_unknown", L("[trunk a]\npeer = 10.0.0.1\ntransport = sctp\n"), 5, "transport", "not udp, tcp or tls"},
         ErrorCase{"unknown_section", L("[span e1]\n"), 3, "[span e1]", "unknown section"},
         ErrorCase{"section_header_unclosed", L("[trunk a\n"), 3, "[trunk a", "must end with ']'"},

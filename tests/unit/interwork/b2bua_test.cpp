@@ -297,6 +297,47 @@ TEST_F(B2buaTest, HeadersCrossByTheirRulesBothWays) {
   EXPECT_NE(a->responses.back().second.find("Alert-Info: <urn:alert:service:call-waiting>"), std::string::npos);
 }
 
+// ---- two-sided nodes ---------------------------------------------------------------
+
+TEST_F(B2buaTest, EachLegNamesItsOwnTrunksLocalAddressInViaFromAndContact) {
+  // pbx's leg on the inside address, carrier's on the outside one.
+  stack_.trunk_locals = {{"pbx", addr("127.0.0.11", 0)}, {"carrier", addr("127.0.0.12", 0)}};
+  start();
+  auto a = call();
+  auto invites = stack_.sent("INVITE");
+  ASSERT_EQ(invites.size(), 1u);
+  const auto& b = *invites[0];
+  SipMessage m = b.message();
+  EXPECT_EQ(m.header(HeaderId::kVia).substr(0, 29), "SIP/2.0/UDP 127.0.0.12:5060;b");
+  EXPECT_EQ(m.header(HeaderId::kContact), "<sip:127.0.0.12:5060>");
+  EXPECT_EQ(m.header(HeaderId::kFrom).substr(0, 29), "\"Alice\" <sip:1000@127.0.0.12>");
+  EXPECT_EQ(b.wire.find("127.0.0.11"), std::string::npos) << b.wire;
+  answer(b, 200, "Contact: <sip:callee@127.0.0.3:5060>\r\n");
+  // Leg A's answer names the inside address.
+  EXPECT_EQ(a->last().header(HeaderId::kContact), "<sip:127.0.0.11:5060>");
+  deliver_ack(ack_of(invite_with_sdp(), a));
+  deliver(in_dialog_from_caller(a, "BYE", 2));
+  for (const auto* ack : stack_.stateless_of("ACK")) EXPECT_EQ(ack->bytes.find("127.0.0.11"), std::string::npos) << ack->bytes;
+  ASSERT_EQ(stack_.stateless_of("ACK").size(), 1u);
+  EXPECT_NE(stack_.stateless_of("ACK")[0]->bytes.find("Via: SIP/2.0/UDP 127.0.0.12:5060"), std::string::npos);
+  ASSERT_EQ(stack_.sent("BYE").size(), 1u);
+  EXPECT_EQ(stack_.sent("BYE")[0]->wire.find("127.0.0.11"), std::string::npos) << stack_.sent("BYE")[0]->wire;
+  EXPECT_NE(stack_.sent("BYE")[0]->wire.find("Via: SIP/2.0/UDP 127.0.0.12:5060"), std::string::npos);
+}
+
+TEST_F(B2buaTest, TheOptionsPingOfATrunkNamesItsLocalAddress) {
+  stack_.trunk_locals = {{"pbx", addr("127.0.0.11", 0)}, {"carrier", addr("127.0.0.12", 0)}};
+  start();
+  b2bua_->ping(trunk_state("carrier"), [](bool) {});
+  settle();
+  auto pings = stack_.sent("OPTIONS");
+  ASSERT_EQ(pings.size(), 1u);
+  EXPECT_EQ(pings[0]->target.trunk, "carrier");
+  SipMessage m = pings[0]->message();
+  EXPECT_EQ(m.header(HeaderId::kFrom).substr(0, 26), "<sip:ping@127.0.0.12>;tag=");
+  EXPECT_EQ(m.header(HeaderId::kVia).substr(0, 28), "SIP/2.0/UDP 127.0.0.12:5060;");
+}
+
 // ---- routes and targets -----------------------------------------------------------
 
 TEST_F(B2buaTest, ATrunkThatTakesHistoryInfoGetsTheCallersDiversionAsHistoryInfo) {

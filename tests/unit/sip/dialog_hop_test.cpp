@@ -44,8 +44,8 @@ class LookupStack final : public Stack {
   const TransactionTimers& timers() const override { return timers_; }
   std::string random_token(std::size_t) override { return "t"; }
   std::string new_branch() override { return "z9hG4bKt"; }
-  core::SocketAddress local_address(Transport, int) const override { return {}; }
-  std::string via_for(Transport, int, std::string_view) const override { return {}; }
+  core::SocketAddress local_address(const Target&) const override { return {}; }
+  std::string via_for(const Target&, std::string_view) const override { return {}; }
 
  private:
   TransactionTimers timers_;

@@ -132,6 +132,32 @@ TEST_F(TransactionFixture, RetransmittedRequestReachesTheUserOnceAndGetsTheLastR
   EXPECT_EQ(figure(metric::kRetransmissionsAbsorbed), 1u);
 }
 
+TEST_F(TransactionFixture, AnswersLeaveFromTheSocketTheRequestArrivedOnAndNameIt) {
+  // A second address (the outside of a two-sided node): first of the two, the
+  // inside one, would be the layer's choice without the request's own.
+  const auto outside = *core::SocketAddress::from_ip("127.0.0.2", test::free_port(SOCK_DGRAM));
+  transport_->listen({core::Transport::kUdp, {outside.ip(), outside.port()}});
+  PeerSocket peer(AF_INET, SOCK_DGRAM);
+  std::string invite = request("INVITE", "z9hG4bK-side1", peer.local());
+  peer.send_to(outside, invite);
+  auto tx = wait_server(1);
+  ASSERT_TRUE(tx);
+  EXPECT_EQ(layer_->local_address(tx->reply_target()), outside);
+  EXPECT_EQ(layer_->via_for(tx->reply_target(), "z9hG4bK-x").substr(0, 12 + outside.to_string().size()),
+            "SIP/2.0/UDP " + outside.to_string());
+  tx->respond(180, build_response(tx->request(), 180, {}, {.to_tag = "tt", .source = &tx->source()}));
+  // The source of the next datagram at the peer (invalid: none came).
+  auto answer_source = [&] {
+    core::SocketAddress from;
+    pump_until([&] { return from.valid() || peer.receive(0ms, &from).has_value(); });
+    return from;
+  };
+  EXPECT_EQ(answer_source(), outside);
+  peer.send_to(outside, invite);  // the retransmission's answer too
+  EXPECT_EQ(answer_source(), outside);
+  EXPECT_EQ(figure(metric::kRetransmissionsAbsorbed), 1u);
+}
+
 TEST_F(TransactionFixture, InviteFailureIsRetransmittedOnTimerGUntilAckThenAbsorbed) {
   PeerSocket peer(AF_INET, SOCK_DGRAM);
   peer.send_to(address(), request("INVITE", "z9hG4bK-g1", peer.local()));

@@ -38,6 +38,14 @@ const std::string kOptions =
     "CSeq: 1 OPTIONS\r\n"
     "Content-Length: 0\r\n\r\n";
 
+// The far end of a connected socket.
+core::SocketAddress peer_of(int fd) {
+  core::SocketAddress a;
+  socklen_t len = core::SocketAddress::capacity();
+  ::getpeername(fd, a.sa(), &len);
+  return a;
+}
+
 bool readable(int fd) {
   pollfd p{fd, POLLIN, 0};
   return ::poll(&p, 1, 0) > 0;
@@ -372,6 +380,133 @@ TEST_F(TransportFixture, TcpSendOpensAConnectionToAPeerAndReusesIt) {
   EXPECT_TRUE(layer_->send(core::Transport::kTcp, far.addr, {}, kOptions));
   EXPECT_EQ(read_bytes(conn.get(), 2 * kOptions.size()), kOptions + kOptions);
   EXPECT_EQ(layer_->connection_count(), 1u);
+}
+
+// ---- two-sided nodes: the leg's own address -------------------------------------
+
+// A node with an inside (127.0.0.1) and an outside (127.0.0.2) address, UDP
+// and TCP on each, the trunk "pbx" inside and "carrier" outside.
+class TwoSidedTransport : public TransportFixture {
+ protected:
+  void SetUp() override {
+    offload::SipParseLimits limits;
+    parser_ = std::make_unique<offload::CpuSipParseEngine>(limits);
+    layer_ = std::make_unique<TransportLayer>(0, loop_, log_, metrics_, *parser_, TransportOptions{});
+    for (auto* a : {&inside_udp_, &outside_udp_})
+      *a = *core::SocketAddress::from_ip(a == &inside_udp_ ? "127.0.0.1" : "127.0.0.2", test::free_port(SOCK_DGRAM));
+    for (auto* a : {&inside_tcp_, &outside_tcp_})
+      *a = *core::SocketAddress::from_ip(a == &inside_tcp_ ? "127.0.0.1" : "127.0.0.2", test::free_port(SOCK_STREAM));
+    for (const auto& a : {inside_udp_, outside_udp_}) layer_->listen({core::Transport::kUdp, {a.ip(), a.port()}});
+    for (const auto& a : {inside_tcp_, outside_tcp_}) layer_->listen({core::Transport::kTcp, {a.ip(), a.port()}});
+    layer_->set_handler([this](Received&& rx) { received_.push_back(std::move(rx)); });
+    layer_->set_peers({layer_.get()});
+  }
+  void use_trunk_locals() {
+    layer_->set_trunk_local("pbx", *core::SocketAddress::from_ip("127.0.0.1", 0));
+    layer_->set_trunk_local("carrier", *core::SocketAddress::from_ip("127.0.0.2", 0));
+  }
+  // Sends kOptions on `trunk`'s leg to `far`; the connection far accepts.
+  core::UniqueFd connect_leg(Listener& far, const std::string& trunk) {
+    if (!far.ok || !layer_->send(core::Transport::kTcp, far.addr, {}, kOptions, trunk)) return {};
+    return accept_from(far);
+  }
+
+  core::SocketAddress inside_udp_, outside_udp_, inside_tcp_, outside_tcp_;
+};
+
+TEST_F(TwoSidedTransport, UdpSendOnATrunkLeavesFromTheSocketOfTheTrunksLocalAddress) {
+  use_trunk_locals();
+  PeerSocket peer(AF_INET, SOCK_DGRAM);
+  ASSERT_TRUE(layer_->send(core::Transport::kUdp, peer.local(), {}, kOptions, "carrier"));
+  core::SocketAddress from;
+  ASSERT_EQ(peer.receive(5000ms, &from), kOptions);
+  EXPECT_EQ(from, outside_udp_);
+  ASSERT_TRUE(layer_->send(core::Transport::kUdp, peer.local(), {}, kOptions, "pbx"));
+  ASSERT_EQ(peer.receive(5000ms, &from), kOptions);
+  EXPECT_EQ(from, inside_udp_);
+  EXPECT_EQ(layer_->source_for(core::Transport::kUdp, peer.local(), "carrier"), outside_udp_);
+  EXPECT_EQ(layer_->source_for(core::Transport::kUdp, peer.local(), "pbx"), inside_udp_);
+}
+
+TEST_F(TwoSidedTransport, UdpAnswerLeavesFromTheSocketTheRequestArrivedOnWhateverTheTrunk) {
+  use_trunk_locals();
+  PeerSocket peer(AF_INET, SOCK_DGRAM);
+  peer.send_to(outside_udp_, kOptions);
+  ASSERT_TRUE(wait_for(1));
+  EXPECT_EQ(received_[0].local, outside_udp_);
+  // Even on the inside trunk's leg: the peer expects the answer from where it sent.
+  ASSERT_TRUE(layer_->send(core::Transport::kUdp, received_[0].source, {}, "SIP/2.0 200 OK\r\n\r\n", "pbx",
+                           received_[0].local));
+  core::SocketAddress from;
+  ASSERT_TRUE(peer.receive(5000ms, &from));
+  EXPECT_EQ(from, outside_udp_);
+}
+
+TEST_F(TwoSidedTransport, TcpConnectOnATrunkIsBoundToItsLocalAddressAndNamesItsListener) {
+  use_trunk_locals();
+  Listener far;  // on 127.0.0.1, where the kernel alone would send from 127.0.0.1
+  core::UniqueFd conn = connect_leg(far, "carrier");
+  ASSERT_TRUE(conn);
+  EXPECT_EQ(peer_of(conn.get()).ip(), "127.0.0.2");
+  EXPECT_EQ(read_bytes(conn.get(), kOptions.size()), kOptions);
+  // Via names the listener at that address (where answers and new requests come).
+  EXPECT_EQ(layer_->source_for(core::Transport::kTcp, far.addr, "carrier"), outside_tcp_);
+}
+
+TEST_F(TwoSidedTransport, ConnectionFromTheOtherSideIsNotReusedForATrunksLeg) {
+  use_trunk_locals();
+  Listener far;
+  core::UniqueFd inside = connect_leg(far, "pbx");
+  ASSERT_TRUE(inside);
+  EXPECT_EQ(peer_of(inside.get()).ip(), "127.0.0.1");
+  core::UniqueFd outside = connect_leg(far, "carrier");
+  ASSERT_TRUE(outside);
+  EXPECT_EQ(peer_of(outside.get()).ip(), "127.0.0.2");
+  EXPECT_EQ(read_bytes(outside.get(), kOptions.size()), kOptions);
+  EXPECT_EQ(layer_->connection_count(), 2u);
+  // The same leg again reuses its own connection.
+  ASSERT_TRUE(layer_->send(core::Transport::kTcp, far.addr, {}, kOptions, "carrier"));
+  EXPECT_EQ(read_bytes(outside.get(), kOptions.size()), kOptions);
+  EXPECT_EQ(layer_->connection_count(), 2u);
+}
+
+TEST_F(TwoSidedTransport, WithoutALocalTheSourceIsTheOneTheKernelsRouteToThePeerPicks) {
+  // No `local` for the trunk: of two listen addresses, the one the route
+  // to the peer has as source (Linux loopback: 127.0.0.1 for any 127/8
+  // destination, so a peer on 127.0.0.2 still gets 127.0.0.1).
+  auto dest = *core::SocketAddress::from_ip("127.0.0.2", 5060);
+  EXPECT_EQ(layer_->source_for(core::Transport::kUdp, dest, "carrier"), inside_udp_);
+  EXPECT_EQ(layer_->source_for(core::Transport::kTcp, dest, "carrier"), inside_tcp_);
+}
+
+TEST_F(TransportFixture, ALegOnATransportItsAddressDoesNotListenOnStillNamesAndBindsThatAddress) {
+  // UDP on both sides, TCP inside only: a TCP next hop of the outside trunk.
+  start(core::Transport::kTcp);  // 127.0.0.1
+  const auto outside_udp = *core::SocketAddress::from_ip("127.0.0.2", test::free_port(SOCK_DGRAM));
+  layer_->listen({core::Transport::kUdp, {outside_udp.ip(), outside_udp.port()}});
+  layer_->set_trunk_local("carrier", outside_udp);
+  Listener far;
+  ASSERT_TRUE(far.ok);
+  EXPECT_EQ(layer_->source_for(core::Transport::kTcp, far.addr, "carrier"), outside_udp);
+  ASSERT_TRUE(layer_->send(core::Transport::kTcp, far.addr, {}, kOptions, "carrier"));
+  core::UniqueFd conn = accept_from(far);
+  ASSERT_TRUE(conn);
+  EXPECT_EQ(peer_of(conn.get()).ip(), "127.0.0.2");
+}
+
+TEST_F(TransportFixture, WithOneListenAddressItIsTheSourceWhateverTheRoute) {
+  offload::SipParseLimits limits;
+  parser_ = std::make_unique<offload::CpuSipParseEngine>(limits);
+  layer_ = std::make_unique<TransportLayer>(0, loop_, log_, metrics_, *parser_, TransportOptions{});
+  const auto only = *core::SocketAddress::from_ip("127.0.0.2", test::free_port(SOCK_DGRAM));
+  layer_->listen({core::Transport::kUdp, {only.ip(), only.port()}});
+  // The route to 127.0.0.5 has 127.0.0.1 as source; the node has none there.
+  EXPECT_EQ(layer_->source_for(core::Transport::kUdp, *core::SocketAddress::from_ip("127.0.0.5", 5060), "t"), only);
+  PeerSocket peer(AF_INET, SOCK_DGRAM);
+  ASSERT_TRUE(layer_->send(core::Transport::kUdp, peer.local(), {}, kOptions, "t"));
+  core::SocketAddress from;
+  ASSERT_EQ(peer.receive(5000ms, &from), kOptions);
+  EXPECT_EQ(from, only);
 }
 
 // ---- limits on inbound connections -----------------------------------------------
@@ -865,6 +1000,21 @@ TEST_F(SecureTransportFixture, OutboundTlsQueuesTheRequestUntilTheHandshakeIsDon
   EXPECT_EQ(figure(metric::kTlsHandshakes), 1u);
   EXPECT_EQ(figure(metric::kTlsHandshakeDuration), 1u);
   EXPECT_EQ(figure(metric::kConnectionsOpen, {{"transport", "tls"}}), 1u);
+}
+
+TEST_F(SecureTransportFixture, OutboundTlsOnATrunkIsBoundToItsLocalAddress) {
+  start_tls();
+  const auto outside = *core::SocketAddress::from_ip("127.0.0.2", test::free_port(SOCK_STREAM));
+  layer_->listen({core::Transport::kTls, {outside.ip(), outside.port()}});
+  layer_->set_trunk_local("carrier", outside);
+  Listener far;
+  ASSERT_TRUE(far.ok);
+  EXPECT_TRUE(layer_->send(core::Transport::kTls, far.addr, {}, kOptions, "carrier"));
+  core::UniqueFd conn = accept_from(far);
+  ASSERT_TRUE(conn);
+  EXPECT_EQ(peer_of(conn.get()).ip(), "127.0.0.2");
+  ASSERT_EQ(read_bytes(conn.get(), 6), "HELLO\n");
+  EXPECT_EQ(layer_->source_for(core::Transport::kTls, far.addr, "carrier"), outside);
 }
 
 TEST_F(SecureTransportFixture, RequestQueuedBehindAFailedHandshakeCountsAsASendErrorNotAsSent) {

@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <charconv>
+#include <deque>
 
 #include "interwork/header_rules.h"
 #include "interwork/redirection.h"
 #include "interwork/sip_parts.h"
+#include "sip/option_tags.h"
 #include "sip/header_values.h"
 #include "sip/response_builder.h"
 
@@ -24,7 +26,7 @@ using sip::SipMessage;
 namespace {
 
 constexpr std::string_view kAllow =
-    "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO, REFER, SUBSCRIBE, NOTIFY, MESSAGE, PUBLISH";
+    "INVITE, ACK, CANCEL, BYE, OPTIONS, PRACK, UPDATE, INFO, REFER, SUBSCRIBE, NOTIFY, MESSAGE, PUBLISH";
 constexpr std::string_view kRetryAfter = "Retry-After: 5\r\n";
 
 using sip::iequals;
@@ -34,6 +36,21 @@ std::string_view trim(std::string_view s) { return sip::trim_lws(s); }
 // The headers sipnic writes itself on every leg's INVITEs, re-INVITEs,
 // UPDATEs and their 1xx/2xx (header_rules.h: "generated").
 std::string generated_headers() { return "Allow: " + std::string(kAllow) + "\r\n"; }
+
+// The option tags sipnic implements on a trunk's leg, for the responses it
+// sends there (header_rules.h: Supported is generated per leg).
+std::string supported_line(const core::TrunkConfig& trunk) {
+  std::string tags;
+  if (trunk.prack != core::ExtensionPolicy::kOff) tags += "100rel, ";
+  if (trunk.session_timer != core::ExtensionPolicy::kOff) tags += "timer, ";
+  tags += "replaces";
+  return "Supported: " + tags + "\r\n";
+}
+
+bool is_sdp(std::string_view content_type) {
+  auto t = sip::parse_media_type(content_type);
+  return t && t->is("application", "sdp");
+}
 
 // The Record-Route of a dialog-creating request, copied into the 1xx (with
 // a tag) and 2xx responses to it (RFC 3261 §12.1.1), so that the proxies
@@ -64,6 +81,15 @@ std::uint32_t cseq_number(const SipMessage& m) {
 
 }  // namespace
 
+// A response of B's to relay to A, kept while RFC 3262 holds it back.
+struct B2bua::RelayedResponse {
+  int status = 0;
+  std::string reason;
+  std::string headers;  // crossing headers of B's response
+  std::string content_type;
+  std::string body;
+};
+
 // One side of a call: its dialog and where its requests go.
 struct B2bua::Leg {
   std::optional<sip::Dialog> dialog;  // A: from its INVITE; B: from the first response with a To tag
@@ -83,6 +109,13 @@ struct B2bua::Leg {
   std::uint32_t ack_cseq = 0;
   std::string last_ack;  // resent on 2xx retransmissions
   sip::Target last_ack_to;
+  // RFC 4028 on this leg (sip/session_timer.h), and its one timer.
+  std::optional<sip::SessionTimer> session;
+  sip::Stack::TimerId session_timer = 0;
+  // The session description sipnic last sent toward this side: what a
+  // re-INVITE refresh of sipnic's carries.
+  std::string sdp_sent;
+  std::string sdp_type_sent;
 };
 
 struct B2bua::Call {
@@ -109,6 +142,17 @@ struct B2bua::Call {
   bool reinvite_pending = false;  // a re-INVITE is being relayed (RFC 3261 §14: 491 to another)
   sip::Stack::TimerId timer_c = 0;
   sip::Stack::TimerId forget_timer = 0;
+  // RFC 3262, hop by hop: reliable provisionals sipnic sends to A (and the
+  // ones it holds while one is unacknowledged, and a 2xx it holds behind an
+  // unacknowledged one with SDP); the PRACKs it sends to B.
+  std::optional<sip::ReliableProvisionalsUas> a_prack;
+  std::optional<sip::ReliableProvisionalsUac> b_prack;
+  sip::Stack::TimerId a_1xx_timer = 0;
+  std::deque<RelayedResponse> held_1xx;
+  std::optional<RelayedResponse> held_2xx;
+  // B's reliable provisional offered SDP: its PRACK waits for A's answer.
+  std::optional<OutgoingRequest> b_prack_waiting;
+  sip::SessionTimer::Answer a_session;  // what leg A's 2xx says of its session timer
 };
 
 B2buaStats::B2buaStats(core::MetricsRegistry& m, std::uint32_t w) {
@@ -157,7 +201,8 @@ B2bua::B2bua(const core::Config& config, std::vector<std::unique_ptr<TrunkState>
 
 B2bua::~B2bua() {
   for (auto& [id, c] : calls_) {
-    for (auto t : {c->timer_c, c->a.pending_2xx_timer, c->b.pending_2xx_timer, c->forget_timer})
+    for (auto t : {c->timer_c, c->a.pending_2xx_timer, c->b.pending_2xx_timer, c->forget_timer, c->a_1xx_timer,
+                   c->a.session_timer, c->b.session_timer})
       if (t) stack_.cancel_timer(t);
     if (c->counted) {
       c->to->end_call();
@@ -335,6 +380,20 @@ void B2bua::start_call(const IncomingRequestPtr& tx, TrunkState& from) {
     }
     verstat = identity.verstat;
   }
+  // RFC 3262 and RFC 4028 on leg A, by the caller's trunk: each leg
+  // negotiates its own (hop by hop).
+  auto rseq_seed = static_cast<std::uint32_t>(std::stoul(stack_.random_token(8), nullptr, 16));
+  sip::ReliableProvisionalsUas a_prack(from.config().prack, rseq_seed);
+  if (auto v = a_prack.on_invite(req); v.reject) {
+    reject(tx, v.reject, {}, v.headers);
+    return;
+  }
+  sip::SessionTimer a_session(sip::SessionTimerPolicy::of(from.config()));
+  sip::SessionTimer::Answer a_session_answer = a_session.answer(req);
+  if (a_session_answer.reject) {
+    reject(tx, a_session_answer.reject, {}, a_session_answer.headers);
+    return;
+  }
   std::string_view ruri_user = user_of(req.uri());
   std::string_view ruri_params = uri_params_of(req.uri());
   TrunkState* to = nullptr;
@@ -408,6 +467,10 @@ void B2bua::start_call(const IncomingRequestPtr& tx, TrunkState& from) {
   c.b.local_tag = stack_.random_token(12);
   c.b_replaces = std::move(replaces_line);
   c.verstat = verstat;
+  c.a_prack = a_prack;
+  c.a.session = a_session;
+  c.a_session = std::move(a_session_answer);
+  c.b.session.emplace(sip::SessionTimerPolicy::of(to->config()));
   std::string_view from_value = req.header(HeaderId::kFrom);
   std::string from_user(user_of(uri_of(from_value)));
   std::string display(display_of(from_value));
@@ -470,7 +533,13 @@ void B2bua::send_invite_to_next_target(Call& c) {
   c.b_invite.uri = c.b_uri + retargeting_uri_params(c.a_uri_params, c.b.own_host);
   c.b_invite.headers = convert_redirection(crossing_headers(c.a_invite->request(), c.b.own_host),
                                           c.to->config().redirection, c.b_invite.uri) +
-                      c.b_replaces + generated_headers();
+                      c.b_replaces + generated_headers() + c.b.session->request_headers();
+  c.b_prack.emplace(c.to->config().prack, !c.b_invite.body.empty());
+  c.b_invite.headers += c.b_prack->request_headers();
+  if (is_sdp(c.b_invite.content_type)) {
+    c.b.sdp_sent = c.b_invite.body;
+    c.b.sdp_type_sent = c.b_invite.content_type;
+  }
   apply_stir(c);
   // A new branch for every target, set here so that a CANCEL matches it.
   c.b_invite.via = stack_.via_for(b_flow, stack_.new_branch());
@@ -527,7 +596,6 @@ void B2bua::on_b_invite_result(std::uint64_t id, const ClientResult& r) {
     if (c.timer_c == 0) arm_timer_c(c);
     return;
   }
-  const SipMessage& a_req = c.a_invite->request();
   if (status < 200) {
     c.b_provisional = true;
     arm_timer_c(c);  // Timer C restarts on every provisional (RFC 3261 §16.7)
@@ -539,14 +607,20 @@ void B2bua::on_b_invite_result(std::uint64_t id, const ClientResult& r) {
     c.state = Call::State::kEarly;
     if (!c.b.dialog && !tag_of(resp.header(HeaderId::kTo)).empty())
       c.b.dialog = sip::Dialog::as_uac(c.b_invite, resp);  // the early dialog
-    std::string headers = crossing_headers(resp, c.a.own_host) + generated_headers() + "Contact: " + c.a.contact +
-                          "\r\n" + record_route_lines(a_req);
-    sip::ResponseExtras x{.to_tag = c.a.local_tag,
-                          .headers = headers,
-                          .content_type = resp.header(HeaderId::kContentType),
-                          .body = resp.body(),
-                          .source = &c.a_invite->source()};
-    c.a_invite->respond(status, sip::build_response(a_req, status, resp.reason(), x));
+    // RFC 3262 on leg B: a reliable provisional is PRACKed by sipnic (its
+    // retransmissions and strays are dropped), whatever leg A does.
+    auto reliable = c.b_prack->on_provisional(resp);
+    if (reliable.action == sip::ReliableProvisionalsUac::Action::kIgnore) return;
+    if (reliable.action == sip::ReliableProvisionalsUac::Action::kPrack && c.b.dialog) {
+      if (auto prack = c.b.dialog->prack(resp)) {
+        // An offer in it: the PRACK carries the answer, which leg A's PRACK
+        // brings when A takes provisionals reliably.
+        if (reliable.offer && c.a_prack->reliable()) c.b_prack_waiting = std::move(*prack);
+        else send_in_dialog(c, false, std::move(*prack), [](const ClientResult&) {});
+      }
+    }
+    relay_1xx_to_a(c, RelayedResponse{status, std::string(resp.reason()), crossing_headers(resp, c.a.own_host),
+                                      std::string(resp.header(HeaderId::kContentType)), std::string(resp.body())});
     return;
   }
   c.b_final = true;
@@ -570,17 +644,17 @@ void B2bua::on_b_invite_result(std::uint64_t id, const ClientResult& r) {
     c.state = Call::State::kConfirmed;
     pending_invites_.erase(c.a_invite.get());
     ++stats_.calls_answered;
-    std::string headers = crossing_headers(resp, c.a.own_host) + generated_headers() + "Contact: " + c.a.contact +
-                          "\r\n" + record_route_lines(a_req);
-    sip::ResponseExtras x{.to_tag = c.a.local_tag,
-                          .headers = headers,
-                          .content_type = resp.header(HeaderId::kContentType),
-                          .body = resp.body(),
-                          .source = &c.a_invite->source()};
-    std::string bytes = sip::build_response(a_req, status, resp.reason(), x);
-    c.a.dialog->confirm();
-    c.a_invite->respond(status, bytes);
-    start_2xx(c, true, std::move(bytes), c.a_invite->reply_target(), cseq_number(a_req));
+    start_session_timer(c, false, c.b.session->on_2xx(resp));
+    relay_2xx_to_a(c, RelayedResponse{status, std::string(resp.reason()), crossing_headers(resp, c.a.own_host),
+                                      std::string(resp.header(HeaderId::kContentType)), std::string(resp.body())});
+    return;
+  }
+  // RFC 4028 §7.3: leg B's peer wants a longer session interval: the INVITE
+  // again to the same target, with a new CSeq and that Min-SE.
+  if (status == 422 && !c.a_cancelled && c.b.session->on_422(resp)) {
+    --c.next_target;
+    ++c.b_invite.cseq;
+    send_invite_to_next_target(c);
     return;
   }
   // Failure: fail over on 503 (RFC 3263 §4.3), else relay (mapped).
@@ -604,12 +678,209 @@ void B2bua::on_b_invite_result(std::uint64_t id, const ClientResult& r) {
 }
 
 void B2bua::answer_a_failure(Call& c, int status, std::string_view reason, std::string_view headers) {
+  if (c.a_prack) c.a_prack->on_final_sent();
+  c.held_1xx.clear();
   if (!c.a_invite->completed()) {
     sip::ResponseExtras x{.to_tag = c.a.local_tag, .headers = headers, .source = &c.a_invite->source()};
     c.a_invite->respond(status, sip::build_response(c.a_invite->request(), status, reason, x));
   }
   ++stats_.calls_failed;
   end_call(c);
+}
+
+// ---- B's 1xx and 2xx toward A (RFC 3262 on leg A) ----------------------------------
+
+void B2bua::relay_1xx_to_a(Call& c, RelayedResponse r) {
+  bool reliable = c.a_prack && c.a_prack->reliable();
+  if (reliable && c.a_prack->must_hold()) {
+    c.held_1xx.push_back(std::move(r));  // one unacknowledged at a time (RFC 3262 §3)
+    return;
+  }
+  const SipMessage& a_req = c.a_invite->request();
+  std::string headers = r.headers + generated_headers() + supported_line(c.from->config()) + "Contact: " +
+                        c.a.contact + "\r\n" + record_route_lines(a_req);
+  if (reliable) headers += c.a_prack->next_headers();
+  sip::ResponseExtras x{.to_tag = c.a.local_tag,
+                        .headers = headers,
+                        .content_type = r.content_type,
+                        .body = r.body,
+                        .source = &c.a_invite->source()};
+  std::string bytes = sip::build_response(a_req, r.status, r.reason, x);
+  if (is_sdp(r.content_type)) {
+    c.a.sdp_sent = r.body;
+    c.a.sdp_type_sent = r.content_type;
+  }
+  c.a_invite->respond(r.status, bytes);
+  if (!reliable) return;
+  Millis delay = c.a_prack->sent(std::move(bytes), !r.body.empty(), stack_.timers().t1);
+  if (c.a_1xx_timer) stack_.cancel_timer(c.a_1xx_timer);
+  std::uint64_t id = c.id;
+  c.a_1xx_timer = stack_.add_timer(delay, [this, id]() { on_a_1xx_timer(id); });
+}
+
+void B2bua::on_a_1xx_timer(std::uint64_t id) {
+  Call* c = find(id);
+  if (!c) return;
+  c->a_1xx_timer = 0;
+  auto tick = c->a_prack->on_timer();
+  if (tick.give_up) {
+    // RFC 3262 §3: 64*T1 without its PRACK: the INVITE is rejected with a 5xx.
+    note(LogLevel::kInfo, "no-prack|" + c->from->name(),
+         "call " + std::to_string(id) + ": no PRACK from trunk " + c->from->name() +
+             " for a reliable provisional within 64*T1: 500");
+    if (c->b.ack_cseq != 0 && c->b.dialog) {  // B already answered: ACK and hang it up
+      send_ack(*c, false, c->b.dialog->ack(c->b.ack_cseq));
+      c->b.ack_cseq = 0;
+      send_bye(*c, false, {});
+    } else {
+      cancel_b(*c);
+    }
+    answer_a_failure(*c, 500, "Server Internal Error (no PRACK)", {});
+    return;
+  }
+  if (tick.resend.empty()) return;
+  int status = 0;
+  std::from_chars(tick.resend.data() + std::min<std::size_t>(8, tick.resend.size()),
+                  tick.resend.data() + std::min<std::size_t>(11, tick.resend.size()), status);
+  c->a_invite->respond(status, std::string(tick.resend));
+  c->a_1xx_timer = stack_.add_timer(tick.next, [this, id]() { on_a_1xx_timer(id); });
+}
+
+void B2bua::on_prack_from_a(const IncomingRequestPtr& tx, Call& c) {
+  sip::ReliableProvisionalsUas::PrackAnswer answer;
+  if (c.a_prack) answer = c.a_prack->on_prack(tx->request());
+  tx->respond(answer.status, sip::build_response(tx->request(), answer.status, {}, {.source = &tx->source()}));
+  if (!answer.released) return;
+  if (c.a_1xx_timer) stack_.cancel_timer(c.a_1xx_timer);
+  c.a_1xx_timer = 0;
+  if (c.b_prack_waiting) {
+    // The answer to B's offer came in A's PRACK: B's PRACK carries it.
+    OutgoingRequest prack = std::move(*c.b_prack_waiting);
+    c.b_prack_waiting.reset();
+    prack.content_type = std::string(tx->request().header(HeaderId::kContentType));
+    prack.body = std::string(tx->request().body());
+    if (is_sdp(prack.content_type)) {
+      c.b.sdp_sent = prack.body;
+      c.b.sdp_type_sent = prack.content_type;
+    }
+    send_in_dialog(c, false, std::move(prack), [](const ClientResult&) {});
+  }
+  if (!c.held_1xx.empty()) {
+    RelayedResponse next = std::move(c.held_1xx.front());
+    c.held_1xx.pop_front();
+    relay_1xx_to_a(c, std::move(next));
+  } else if (c.held_2xx) {
+    RelayedResponse ok = std::move(*c.held_2xx);
+    c.held_2xx.reset();
+    relay_2xx_to_a(c, std::move(ok));
+  }
+}
+
+void B2bua::relay_2xx_to_a(Call& c, RelayedResponse r) {
+  c.held_1xx.clear();  // the answer supersedes provisionals not yet sent
+  if (c.a_prack && !c.a_prack->can_send_2xx()) {
+    c.held_2xx = std::move(r);  // RFC 3262 §3: not before the SDP's PRACK
+    return;
+  }
+  const SipMessage& a_req = c.a_invite->request();
+  std::string headers = r.headers + generated_headers() + supported_line(c.from->config()) + c.a_session.headers +
+                        "Contact: " + c.a.contact + "\r\n" + record_route_lines(a_req);
+  sip::ResponseExtras x{.to_tag = c.a.local_tag,
+                        .headers = headers,
+                        .content_type = r.content_type,
+                        .body = r.body,
+                        .source = &c.a_invite->source()};
+  std::string bytes = sip::build_response(a_req, r.status, r.reason, x);
+  if (is_sdp(r.content_type)) {
+    c.a.sdp_sent = r.body;
+    c.a.sdp_type_sent = r.content_type;
+  }
+  c.a.dialog->confirm();
+  if (c.a_prack) c.a_prack->on_final_sent();
+  if (c.a_1xx_timer) stack_.cancel_timer(c.a_1xx_timer);
+  c.a_1xx_timer = 0;
+  c.a_invite->respond(r.status, bytes);
+  start_2xx(c, true, std::move(bytes), c.a_invite->reply_target(), cseq_number(a_req));
+  start_session_timer(c, true, c.a_session.interval);
+}
+
+// ---- session timers (RFC 4028, per leg) --------------------------------------------
+
+void B2bua::start_session_timer(Call& c, bool to_a, sip::SessionInterval interval) {
+  Leg& leg = to_a ? c.a : c.b;
+  if (!leg.session) return;
+  if (leg.session_timer) stack_.cancel_timer(leg.session_timer);
+  leg.session_timer = 0;
+  auto delay = leg.session->start(interval);
+  if (!delay) return;
+  std::uint64_t id = c.id;
+  leg.session_timer = stack_.add_timer(*delay, [this, id, to_a]() { on_session_timer(id, to_a); });
+}
+
+void B2bua::on_session_timer(std::uint64_t id, bool to_a) {
+  Call* c = find(id);
+  if (!c) return;
+  Leg& leg = to_a ? c->a : c->b;
+  leg.session_timer = 0;
+  auto fired = leg.session->on_timer();
+  if (fired.next) leg.session_timer = stack_.add_timer(*fired.next, [this, id, to_a]() { on_session_timer(id, to_a); });
+  if (fired.due == sip::SessionTimer::Due::kRefresh) {
+    send_session_refresh(*c, to_a);
+  } else if (fired.due == sip::SessionTimer::Due::kExpired) {
+    TrunkState* trunk = to_a ? c->from : c->to;
+    note(LogLevel::kInfo, "session-expired|" + trunk->name(),
+         "call " + std::to_string(id) + ": the session timer toward trunk " + trunk->name() +
+             " expired without a refresh; hanging up both legs");
+    send_bye(*c, true, "SIP;cause=408;text=\"Session timer expired\"");
+    send_bye(*c, false, "SIP;cause=408;text=\"Session timer expired\"");
+    end_call(*c);
+  }
+}
+
+void B2bua::send_session_refresh(Call& c, bool to_a) {
+  Leg& leg = to_a ? c.a : c.b;
+  if (!leg.dialog || c.state != Call::State::kConfirmed) return;
+  std::string method(leg.session->refresh_method());
+  // A re-INVITE is open already (a relayed one refreshes the leg anyway);
+  // the expiry stays armed.
+  if (method == "INVITE" && c.reinvite_pending) return;
+  OutgoingRequest req = leg.dialog->request(method);
+  req.headers = leg.session->request_headers() + generated_headers();
+  if (method == "INVITE") {
+    req.content_type = leg.sdp_type_sent;
+    req.body = leg.sdp_sent;
+    c.reinvite_pending = true;
+  }
+  std::uint32_t cseq = req.cseq;
+  std::uint64_t id = c.id;
+  send_in_dialog(c, to_a, std::move(req), [this, id, to_a, method, cseq](const ClientResult& r) {
+    if (r.response && r.status < 200) return;
+    Call* call = find(id);
+    if (!call) return;
+    Leg& l = to_a ? call->a : call->b;
+    if (method == "INVITE") call->reinvite_pending = false;
+    if (r.response && r.status >= 200 && r.status < 300) {
+      if (method == "INVITE") send_ack(*call, to_a, l.dialog->ack(cseq));
+      l.dialog->apply_target_refresh(method, r.status, r.response->message);
+      start_session_timer(*call, to_a, l.session->on_2xx(r.response->message));
+      return;
+    }
+    if (r.response && r.status == 422 && l.session->on_422(r.response->message)) {
+      send_session_refresh(*call, to_a);
+      return;
+    }
+    if (!r.response || r.status == 408 || r.status == 481) {
+      // RFC 4028 §10 (RFC 3261 §12.2.1.2): the dialog is gone.
+      TrunkState* trunk = to_a ? call->from : call->to;
+      note(LogLevel::kInfo, "refresh-failed|" + trunk->name(),
+           "call " + std::to_string(id) + ": session refresh toward trunk " + trunk->name() + " got " +
+               std::to_string(r.status) + "; hanging up both legs");
+      send_bye(*call, !to_a, "SIP;cause=408;text=\"Session refresh failed\"");
+      if (r.response) send_bye(*call, to_a, {});
+      end_call(*call);
+    }
+    // Another failure: the session goes on until its expiry, already armed.
+  });
 }
 
 // A 2xx to an INVITE received from one side (the call's INVITE from A, or a
@@ -747,6 +1018,13 @@ void B2bua::on_in_dialog_request(const IncomingRequestPtr& tx, Call& c, bool fro
   }
   bool bye = method == "BYE";
   bool invite = method == "INVITE";
+  if (method == "PRACK") {
+    // Hop by hop (RFC 3262): A's PRACKs acknowledge sipnic's reliable
+    // provisionals; B gets sipnic's own. Not relayed.
+    if (from_a) on_prack_from_a(tx, c);
+    else reject(tx, 481, {});
+    return;
+  }
   if (c.state != Call::State::kConfirmed && bye && from_a) {
     // BYE from A before B answered (RFC 3261 §15: A may not, but be safe).
     tx->respond(200, sip::build_response(req, 200, {}, {.source = &tx->source()}));
@@ -783,6 +1061,18 @@ void B2bua::on_in_dialog_request(const IncomingRequestPtr& tx, Call& c, bool fro
       return;
     }
   }
+  // A re-INVITE or UPDATE in the confirmed call is a session refresh on
+  // this leg (RFC 4028): answered by this leg's timer (422 when too short),
+  // relayed with sipnic's own refresh of the other leg.
+  bool refresh = (invite || method == "UPDATE") && c.state == Call::State::kConfirmed && self.session && other.session;
+  sip::SessionTimer::Answer refresh_answer;
+  if (refresh) {
+    refresh_answer = self.session->answer(req);
+    if (refresh_answer.reject) {
+      reject(tx, refresh_answer.reject, {}, refresh_answer.headers);
+      return;
+    }
+  }
   if (invite) {
     // 100 Trying at once, as for the call's INVITE (RFC 3261 §17.2.1): the
     // other side may take its time, and the sender must not retransmit.
@@ -793,13 +1083,19 @@ void B2bua::on_in_dialog_request(const IncomingRequestPtr& tx, Call& c, bool fro
   out.headers = crossing_headers(req, other.own_host);
   if (method == "REFER") out.headers = refer_to_with_replaces(req, std::move(out.headers), c);
   if (invite || method == "UPDATE") out.headers += generated_headers();
+  if (refresh) out.headers += other.session->request_headers();
+  if (is_sdp(req.header(HeaderId::kContentType))) {
+    other.sdp_sent = std::string(req.body());
+    other.sdp_type_sent = std::string(req.header(HeaderId::kContentType));
+  }
   out.content_type = std::string(req.header(HeaderId::kContentType));
   out.body = std::string(req.body());
   std::uint32_t relayed_cseq = out.cseq;
   std::uint64_t id = c.id;
   std::string relayed_method(method);
   send_in_dialog(c, !from_a, std::move(out),
-                 [this, id, tx, from_a, bye, invite, relayed_cseq, relayed_method](const ClientResult& r) {
+                 [this, id, tx, from_a, bye, invite, relayed_cseq, relayed_method, refresh,
+                  refresh_answer = std::move(refresh_answer)](const ClientResult& r) {
                    if (r.status < 200 && r.response) return;  // provisional: nothing to relay
                    Call* call = find(id);
                    Leg* self_leg = call ? (from_a ? &call->a : &call->b) : nullptr;
@@ -814,6 +1110,14 @@ void B2bua::on_in_dialog_request(const IncomingRequestPtr& tx, Call& c, bool fro
                      if (self_leg) headers = crossing_headers(resp, self_leg->own_host);
                      if (self_leg && (invite || relayed_method == "UPDATE") && status < 300)
                        headers += generated_headers();
+                     if (refresh && call && status >= 200 && status < 300) {
+                       headers += refresh_answer.headers;
+                       start_session_timer(*call, !from_a, other_leg->session->on_2xx(resp));
+                     }
+                     if (self_leg && status < 300 && is_sdp(content_type)) {
+                       self_leg->sdp_sent = body;
+                       self_leg->sdp_type_sent = content_type;
+                     }
                      reason = resp.reason();
                      if (other_leg && other_leg->dialog)
                        other_leg->dialog->apply_target_refresh(relayed_method, status, resp);
@@ -832,6 +1136,7 @@ void B2bua::on_in_dialog_request(const IncomingRequestPtr& tx, Call& c, bool fro
                      self_leg->dialog->apply_target_refresh(relayed_method, status, tx->request());
                    tx->respond(status, bytes);
                    if (!call) return;
+                   if (refresh && status >= 200 && status < 300) start_session_timer(*call, from_a, refresh_answer.interval);
                    if (invite) {
                      call->reinvite_pending = false;
                      if (status >= 200 && status < 300) {
@@ -1006,7 +1311,8 @@ void B2bua::send_ack(Call& c, bool to_a, OutgoingRequest ack) {
 void B2bua::end_call(Call& c) {
   if (c.state == Call::State::kEnded) return;
   c.state = Call::State::kEnded;
-  for (auto* t : {&c.timer_c, &c.a.pending_2xx_timer, &c.b.pending_2xx_timer}) {
+  for (auto* t : {&c.timer_c, &c.a.pending_2xx_timer, &c.b.pending_2xx_timer, &c.a_1xx_timer, &c.a.session_timer,
+                 &c.b.session_timer}) {
     if (*t) stack_.cancel_timer(*t);
     *t = 0;
   }

@@ -32,6 +32,8 @@
 #include "interwork/trunk_state.h"
 #include "sip/dialog.h"
 #include "sip/dialog_hop.h"
+#include "sip/reliable_provisionals.h"
+#include "sip/session_timer.h"
 #include "sip/stack.h"
 #include "sip/transport.h"
 #include "stir/stir_service.h"
@@ -105,6 +107,7 @@ class B2bua {
  private:
   struct Call;
   struct Leg;
+  struct RelayedResponse;
   using HopHandler = std::function<void(const sip::Target*)>;
 
   TrunkState* trunk_for_request(const sip::IncomingRequest& tx);
@@ -119,6 +122,17 @@ class B2bua {
   void send_invite_to_next_target(Call& call);
   void on_b_invite_result(std::uint64_t call_id, const sip::ClientResult& r);
   void answer_a_failure(Call& call, int status, std::string_view reason, std::string_view headers);
+  // B's 1xx and 2xx to A, reliably where leg A does 100rel (RFC 3262).
+  void relay_1xx_to_a(Call& call, RelayedResponse r);
+  void relay_2xx_to_a(Call& call, RelayedResponse r);
+  void on_a_1xx_timer(std::uint64_t call_id);
+  void on_prack_from_a(const sip::IncomingRequestPtr& tx, Call& call);
+  // RFC 4028: (re)arms a leg's session timer for `interval`.
+  void start_session_timer(Call& call, bool to_a, sip::SessionInterval interval);
+  void on_session_timer(std::uint64_t call_id, bool to_a);
+  // sipnic's own session refresh on a leg (UPDATE, or re-INVITE with the SDP
+  // last sent there).
+  void send_session_refresh(Call& call, bool to_a);
   void on_cancel(const sip::IncomingRequestPtr& tx);
   void on_in_dialog_request(const sip::IncomingRequestPtr& tx, Call& call, bool from_a);
   void start_2xx(Call& call, bool to_a, std::string bytes, const sip::Target& to, std::uint32_t invite_cseq);

@@ -30,9 +30,9 @@ constexpr HeaderRuleEntry kRules[] = {
     {"Require", "", R::kConsumed, "option tags the hop must implement: 420 for any sipnic lacks"},
     {"Proxy-Require", "", R::kConsumed, "as Require, for proxies (RFC 3261 §20.29)"},
     {"Unsupported", "", R::kConsumed, "what the hop lacks, in its 420"},
-    {"Session-Expires", "x", R::kConsumed, "session timers are negotiated per leg (RFC 4028)"},
+    {"Session-Expires", "x", R::kConsumed, "negotiated per leg (RFC 4028): sipnic writes each leg's own"},
     {"Min-SE", "", R::kConsumed, "as Session-Expires"},
-    {"RSeq", "", R::kConsumed, "reliable provisionals are per leg (RFC 3262)"},
+    {"RSeq", "", R::kConsumed, "reliable provisionals are per leg (RFC 3262): sipnic PRACKs and numbers its own"},
     {"RAck", "", R::kConsumed, "as RSeq"},
     {"Timestamp", "", R::kDropped, "a hop's round-trip measure (RFC 3261 §8.2.6.1)"},
     // Authentication: between sipnic and each trunk.

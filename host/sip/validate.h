@@ -73,13 +73,13 @@ struct Verdict {
 };
 
 struct ValidationPolicy {
-  // Option-tags sipnic honours in a Require header. A B2BUA that passes SDP
-  // through can honour "timer" (it refreshes or relays the session timer on
-  // each leg; RFC 4028 works hop by hop) and "replaces" (the B2BUA maps a
-  // Replaces to the leg it names: docs/sip-core.md). "100rel" (PRACK) needs
-  // dialog support that is not in place yet; it is added here when it is.
+  // Option-tags sipnic honours in a Require header: "100rel" (RFC 3262)
+  // and "timer" (RFC 4028), which the B2BUA does per leg
+  // (sip/reliable_provisionals.h, sip/session_timer.h; a trunk with the
+  // extension off answers 420 itself), and "replaces" (RFC 3891: the B2BUA
+  // maps a Replaces to the leg it names). docs/sip-core.md has each.
   // sipnic itself requires no option-tag from its peers.
-  std::vector<std::string> supported_option_tags = {"timer", "replaces"};
+  std::vector<std::string> supported_option_tags = {"100rel", "timer", "replaces"};
   // Request-URI schemes sipnic routes (RFC 3261 §8.2.2.1 -> 416 otherwise).
   std::vector<std::string> uri_schemes = {"sip", "sips", "tel"};
   // Body types sipnic understands on session-description methods; a

@@ -280,10 +280,10 @@ TEST_F(B2buaTest, HeadersCrossByTheirRulesBothWays) {
   // Rewritten: the identity with sipnic's host on leg B; relayed: Privacy.
   EXPECT_EQ(m.header(HeaderId::kPAssertedIdentity), "<sip:1000@127.0.0.1;user=phone>");
   EXPECT_EQ(m.header(HeaderId::kPrivacy), "none");
-  // Generated: sipnic's own Allow, not the caller's; no Supported sipnic
-  // would not honour; dropped: the product and the unknown header.
-  EXPECT_EQ(m.header(HeaderId::kAllow), "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO, REFER, SUBSCRIBE, NOTIFY, MESSAGE, PUBLISH");
-  EXPECT_FALSE(m.has(HeaderId::kSupported));
+  // Generated: sipnic's own Allow and Supported (what it does on leg B), not
+  // the caller's; dropped: the product and the unknown header.
+  EXPECT_EQ(m.header(HeaderId::kAllow), "INVITE, ACK, CANCEL, BYE, OPTIONS, PRACK, UPDATE, INFO, REFER, SUBSCRIBE, NOTIFY, MESSAGE, PUBLISH");
+  EXPECT_EQ(values(m, HeaderId::kSupported), (std::vector<std::string>{"timer", "100rel"}));
   EXPECT_FALSE(m.has(HeaderId::kUserAgent));
   EXPECT_EQ(b.wire.find("10.1.1."), std::string::npos) << b.wire;
 
@@ -291,7 +291,7 @@ TEST_F(B2buaTest, HeadersCrossByTheirRulesBothWays) {
                  "Alert-Info: <urn:alert:service:call-waiting>\r\n");
   ASSERT_EQ(a->statuses(), (std::vector<int>{100, 180}));
   SipMessage ringing = a->last();
-  EXPECT_EQ(ringing.header(HeaderId::kAllow), "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO, REFER, SUBSCRIBE, NOTIFY, MESSAGE, PUBLISH");
+  EXPECT_EQ(ringing.header(HeaderId::kAllow), "INVITE, ACK, CANCEL, BYE, OPTIONS, PRACK, UPDATE, INFO, REFER, SUBSCRIBE, NOTIFY, MESSAGE, PUBLISH");
   EXPECT_FALSE(ringing.has(HeaderId::kServer));
   EXPECT_EQ(a->responses.back().second.find("Warning"), std::string::npos);
   EXPECT_NE(a->responses.back().second.find("Alert-Info: <urn:alert:service:call-waiting>"), std::string::npos);
@@ -963,6 +963,140 @@ TEST_F(B2buaTest, RequestsFromAnUnknownSourceOverItsRateAreDropped) {
   EXPECT_EQ(b2bua_->stats().rate_limited_requests.value(), 6u);
   // Trunks are not counted against it.
   for (int i = 0; i < 10; ++i) EXPECT_EQ(deliver(options)->statuses(), (std::vector<int>{200}));
+}
+
+// ---- 100rel and session timers, per leg ------------------------------------------
+
+// RFC 3262 both ways: the callee's reliable 183 with SDP is PRACKed by
+// sipnic on leg B, and reaches the caller (who supports 100rel) reliably on
+// leg A, retransmitted until its PRACK; the 2xx waits for that PRACK.
+TEST_F(B2buaTest, AReliable183WithSdpIsPrackedOnBothLegsAndHoldsThe2xx) {
+  start();
+  PeerRequest invite = invite_with_sdp();
+  invite.headers = "Supported: 100rel\r\n";
+  auto a = call(invite);
+  const auto& b = *stack_.sent("INVITE").at(0);
+  EXPECT_EQ(values(b.message(), HeaderId::kSupported), (std::vector<std::string>{"timer", "100rel"}));
+  answer(b, 183, "Contact: <sip:callee@127.0.0.3:5060>\r\nRequire: 100rel\r\nRSeq: 7\r\n", "calleetag", "v=0\r\n");
+  // Leg B: sipnic's PRACK.
+  auto pracks = stack_.sent("PRACK");
+  ASSERT_EQ(pracks.size(), 1u);
+  EXPECT_EQ(pracks[0]->message().header(HeaderId::kRAck), "7 1 INVITE");
+  EXPECT_EQ(pracks[0]->message().uri(), "sip:callee@127.0.0.3:5060");
+  // Leg A: the 183 goes reliably, with sipnic's own RSeq.
+  ASSERT_EQ(a->statuses(), (std::vector<int>{100, 183}));
+  SipMessage p = a->last();
+  EXPECT_EQ(p.header(HeaderId::kRequire), "100rel");
+  std::string rseq(p.header(HeaderId::kRSeq));
+  ASSERT_FALSE(rseq.empty());
+  EXPECT_EQ(p.body(), "v=0\r\n");
+  advance(500ms);  // T1: sent again, no PRACK yet
+  EXPECT_EQ(a->statuses(), (std::vector<int>{100, 183, 183}));
+  // B answers; the 2xx is held (the 183's SDP is not acknowledged).
+  answer(b, 200, "Contact: <sip:callee@127.0.0.3:5060>\r\n", "calleetag", "v=0\r\n");
+  EXPECT_EQ(a->statuses(), (std::vector<int>{100, 183, 183}));
+  // The caller's PRACK: 200, and the held 2xx goes out.
+  PeerRequest prack = in_dialog_from_caller(a, "PRACK", 2);
+  prack.headers = "RAck: " + rseq + " 1 INVITE\r\n";
+  auto prack_tx = deliver(prack);
+  EXPECT_EQ(prack_tx->statuses(), (std::vector<int>{200}));
+  EXPECT_EQ(a->statuses(), (std::vector<int>{100, 183, 183, 200}));
+  EXPECT_EQ(stack_.sent("PRACK").size(), 1u);  // not relayed end to end
+  advance(2000ms);
+  EXPECT_EQ(a->statuses().size(), 4u);  // the PRACK stopped the retransmissions
+}
+
+TEST_F(B2buaTest, AReliableProvisionalWithoutPrackFor64T1Gets500AndCancelsTheCallee) {
+  start();
+  PeerRequest invite = invite_with_sdp();
+  invite.headers = "Require: 100rel\r\n";
+  auto a = call(invite);
+  const auto& b = *stack_.sent("INVITE").at(0);
+  answer(b, 180, "Contact: <sip:callee@127.0.0.3:5060>\r\n");
+  ASSERT_EQ(a->statuses(), (std::vector<int>{100, 180}));
+  EXPECT_EQ(a->last().header(HeaderId::kRequire), "100rel");
+  advance(32s);
+  EXPECT_EQ(a->statuses().back(), 500);
+  EXPECT_EQ(stack_.sent("CANCEL").size(), 1u);
+  EXPECT_EQ(log_lines_with("no PRACK from trunk pbx"), 1u);
+}
+
+TEST_F(B2buaTest, ACallersRequire100relIsRefused420WhereItsTrunkHas100relOff) {
+  config_.trunks[0].prack = core::ExtensionPolicy::kOff;
+  start();
+  PeerRequest invite = invite_with_sdp();
+  invite.headers = "Require: 100rel\r\n";
+  auto a = call(invite);
+  EXPECT_EQ(a->statuses(), (std::vector<int>{420}));
+  EXPECT_EQ(a->last().header(HeaderId::kUnsupported), "100rel");
+  EXPECT_TRUE(stack_.sent("INVITE").empty());
+}
+
+// RFC 4028 per leg: a 90 s session on leg A refreshed by the caller (uac),
+// an 1800 s one on leg B that sipnic refreshes itself (with UPDATE, which
+// the callee allows). A caller that stops refreshing is hung up at 60 s
+// (90 - 30, §10), both legs.
+TEST_F(B2buaTest, SessionTimersRunPerLegAndAMissingRefreshHangsUpTheCall) {
+  start();
+  PeerRequest invite = invite_with_sdp();
+  invite.headers = "Supported: timer\r\nSession-Expires: 90;refresher=uac\r\nMin-SE: 90\r\n";
+  auto a = call(invite);
+  const auto& b = *stack_.sent("INVITE").at(0);
+  SipMessage b_invite = b.message();
+  EXPECT_EQ(b_invite.header(HeaderId::kSessionExpires), "1800");  // leg B's own, not the caller's
+  answer(b, 200, "Contact: <sip:callee@127.0.0.3:5060>\r\nSession-Expires: 1800;refresher=uac\r\nAllow: INVITE, ACK, BYE, UPDATE\r\n",
+         "calleetag", "v=0\r\n");
+  ASSERT_EQ(a->statuses(), (std::vector<int>{100, 200}));
+  SipMessage ok = a->last();
+  EXPECT_EQ(ok.header(HeaderId::kSessionExpires), "90;refresher=uac");
+  EXPECT_EQ(ok.header(HeaderId::kRequire), "timer");
+  deliver_ack(ack_of(invite, a));
+  // The caller refreshes at 40 s: relayed to B (with sipnic's own refresh of leg B).
+  advance(40s);
+  PeerRequest update = in_dialog_from_caller(a, "UPDATE", 2);
+  update.headers = "Supported: timer\r\nSession-Expires: 90;refresher=uac\r\n";
+  auto up = deliver(update);
+  auto updates = stack_.sent("UPDATE");
+  ASSERT_EQ(updates.size(), 1u);
+  EXPECT_EQ(updates[0]->message().header(HeaderId::kSessionExpires), "1800;refresher=uac");
+  answer(*updates[0], 200, "Session-Expires: 1800;refresher=uac\r\n");
+  ASSERT_EQ(up->statuses(), (std::vector<int>{200}));
+  EXPECT_EQ(up->last().header(HeaderId::kSessionExpires), "90;refresher=uac");
+  // No BYE at 60 s (refreshed at 40), but at 40 + 60 s without another refresh.
+  advance(59s);
+  EXPECT_TRUE(stack_.sent("BYE").empty());
+  advance(2s);
+  ASSERT_EQ(stack_.sent("BYE").size(), 2u);
+  EXPECT_EQ(log_lines_with("expired without a refresh"), 1u);
+  EXPECT_EQ(b2bua_->stats().calls_active.value(), 0);
+}
+
+// sipnic refreshes where it is the refresher: on leg B, which asked it to
+// (refresher=uac), by UPDATE (the callee allows it); on leg A, whose caller
+// does not support timers (RFC 4028 §9: then sipnic refreshes), by re-INVITE.
+TEST_F(B2buaTest, SipnicRefreshesTheLegsWhereItIsTheRefresherAtHalfTheInterval) {
+  start();
+  auto a = answered_call("Contact: <sip:callee@127.0.0.3:5060>\r\nSession-Expires: 1800;refresher=uac\r\n"
+                         "Allow: INVITE, ACK, BYE, UPDATE\r\n");
+  EXPECT_EQ(a->last().header(HeaderId::kSessionExpires), "1800;refresher=uas");
+  advance(899s);
+  EXPECT_TRUE(stack_.sent("UPDATE").empty());
+  advance(2s);
+  auto updates = stack_.sent("UPDATE");
+  ASSERT_EQ(updates.size(), 1u);
+  EXPECT_EQ(updates[0]->target.trunk, "carrier");
+  EXPECT_EQ(updates[0]->message().header(HeaderId::kSessionExpires), "1800;refresher=uac");
+  auto invites = stack_.sent("INVITE");
+  ASSERT_EQ(invites.size(), 2u);
+  EXPECT_EQ(invites[1]->target.trunk, "pbx");  // the re-INVITE refresh of leg A
+  EXPECT_EQ(invites[1]->message().uri(), "sip:alice@127.0.0.2:5060");
+  answer(*updates[0], 200, "Session-Expires: 1800;refresher=uac\r\n");
+  answer(*invites[1], 200, "Contact: <sip:alice@127.0.0.2:5060>\r\n", "callertag");
+  EXPECT_EQ(stack_.stateless_of("ACK").size(), 2u);  // the call's, and the refresh's
+  advance(900s);
+  EXPECT_EQ(stack_.sent("UPDATE").size(), 2u);  // the next refreshes, half an interval later
+  EXPECT_EQ(stack_.sent("INVITE").size(), 3u);
+  EXPECT_TRUE(stack_.sent("BYE").empty());
 }
 
 // ---- STIR/SHAKEN ------------------------------------------------------------------

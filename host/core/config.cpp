@@ -28,6 +28,7 @@
 
 #include "core/ascii.h"
 #include "core/log.h"
+#include "core/secret_file.h"
 
 namespace sipnic::core {
 
@@ -245,6 +246,7 @@ using FirstMessageTimeout = Bounded<100, 3600000>;
 using MaxConnections = Bounded<0, 1000000>;
 using OutputBuffer = Bounded<16384, 1024 * 1024 * 1024>;
 using UnknownSourceRate = Bounded<0, 100000>;
+using RegisterExpires = Bounded<10, 86400>;
 
 template <typename B>
 po::typed_value<B>* bounded(std::uint32_t def) {
@@ -332,7 +334,18 @@ po::options_description trunk_options() {
       ("tls-ca", po::value<std::string>(), "PEM CA file for this trunk")
       ("tls-crl", po::value<std::string>(), "PEM CRL file for this trunk")
       ("tls-certificate", po::value<std::string>(), "PEM chain presented to this trunk")
-      ("tls-private-key", po::value<std::string>(), "its private key");
+      ("tls-private-key", po::value<std::string>(), "its private key")
+      ("auth-username", po::value<std::string>(), "digest user sipnic answers this trunk's 401/407 with")
+      ("auth-password-file", po::value<std::string>(), "file holding that user's password (mode 0600)")
+      ("auth-realm", po::value<std::string>(), "answer only challenges of this realm")
+      ("inbound-auth-username", po::value<std::string>(), "challenge inbound requests: the user the trunk must present")
+      ("inbound-auth-password-file", po::value<std::string>(), "file holding its password (mode 0600)")
+      ("inbound-auth-realm", po::value<std::string>()->default_value(d.inbound_auth_realm), "realm of sipnic's challenges")
+      ("register", po::value<std::string>()->default_value("off"), "on | off: REGISTER at the registrar")
+      ("register-user", po::value<std::string>(), "user part of the registered AOR (default: auth-username)")
+      ("register-domain", po::value<std::string>(), "host of the AOR (default: the peer's host)")
+      ("registrar", po::value<std::string>(), "IP[:PORT] or DOMAIN[:PORT] (default: the peer)")
+      ("register-expires", bounded<RegisterExpires>(d.register_expires_s), "seconds asked for in REGISTER");
   return o;
 }
 
@@ -822,8 +835,57 @@ class Builder {
       reader_.fail(s.line, missing, std::string("a trunk's own TLS identity needs both tls-certificate and "
                                                 "tls-private-key; ") + missing + " is missing");
     }
+    auth(s, vm, t);
     tls_trunk_lines_[t.name] = s.line;
     config_.trunks.push_back(std::move(t));
+  }
+
+  // A file that holds a secret: path_of's rules and core/secret_file.h's.
+  std::string secret_path_of(const Section& s, const po::variables_map& vm, const char* key) {
+    std::string p = path_of(s, vm, key);
+    if (!p.empty()) {
+      if (std::string why = secret_file_problem(p); !why.empty()) reader_.fail(Reader::line_of(s, key), key, p + ": " + why);
+    }
+    return p;
+  }
+
+  // Digest credentials both ways and registration (docs/config.md, "Authentication").
+  void auth(const Section& s, const po::variables_map& vm, TrunkConfig& t) {
+    auto text = [&](const char* key) { return vm.count(key) ? vm[key].as<std::string>() : std::string(); };
+    auto both = [&](const char* user_key, const std::string& user, const char* file_key, const std::string& file) {
+      if (user.empty() == file.empty()) return;
+      const char* missing = user.empty() ? user_key : file_key;
+      reader_.fail(Reader::line_of(s, user.empty() ? file_key : user_key), missing,
+                   std::string(user_key) + " and " + file_key + " go together; " + missing + " is missing");
+    };
+    t.auth_username = text("auth-username");
+    t.auth_password_file = secret_path_of(s, vm, "auth-password-file");
+    t.auth_realm = text("auth-realm");
+    both("auth-username", t.auth_username, "auth-password-file", t.auth_password_file);
+    t.inbound_auth_username = text("inbound-auth-username");
+    t.inbound_auth_password_file = secret_path_of(s, vm, "inbound-auth-password-file");
+    t.inbound_auth_realm = vm["inbound-auth-realm"].as<std::string>();
+    both("inbound-auth-username", t.inbound_auth_username, "inbound-auth-password-file", t.inbound_auth_password_file);
+    if (t.inbound_auth_realm.empty() || t.inbound_auth_realm.find_first_of("\"\\") != std::string::npos)
+      reader_.fail(Reader::line_of(s, "inbound-auth-realm"), "inbound-auth-realm", "must be non-empty, without quotes or backslashes");
+
+    const auto& reg = vm["register"].as<std::string>();
+    if (reg != "on" && reg != "off") reader_.fail(Reader::line_of(s, "register"), "register", "'" + reg + "' is not on or off");
+    t.register_enabled = reg == "on";
+    t.register_user = text("register-user");
+    t.register_domain = text("register-domain");
+    if (vm.count("registrar")) {
+      auto r = parse_address(vm["registrar"].as<std::string>());
+      if (auto* why = std::get_if<std::string>(&r)) reader_.fail(Reader::line_of(s, "registrar"), "registrar", *why);
+      t.registrar = std::get<ParsedAddress>(r).hp;
+    }
+    t.register_expires_s = vm["register-expires"].as<RegisterExpires>().v;
+    if (t.register_enabled && t.register_user.empty() && t.auth_username.empty())
+      reader_.fail(Reader::line_of(s, "register"), "register-user", "register = on needs register-user (or auth-username)");
+    for (const char* key : {"register-user", "register-domain", "registrar", "register-expires"}) {
+      if (!t.register_enabled && vm.count(key) && !vm[key].defaulted())
+        reader_.fail(Reader::line_of(s, key), key, "needs register = on");
+    }
   }
 
   void route(const Section& s) {
@@ -1047,6 +1109,20 @@ std::string format_config(const Config& c) {
     if (!tr.tls_crl.empty()) o << "tls-crl = " << tr.tls_crl << "\n";
     if (!tr.tls_certificate.empty()) o << "tls-certificate = " << tr.tls_certificate << "\n";
     if (!tr.tls_private_key.empty()) o << "tls-private-key = " << tr.tls_private_key << "\n";
+    if (!tr.auth_username.empty())
+      o << "auth-username = " << tr.auth_username << "\nauth-password-file = " << tr.auth_password_file << "\n";
+    if (!tr.auth_realm.empty()) o << "auth-realm = " << tr.auth_realm << "\n";
+    if (!tr.inbound_auth_username.empty())
+      o << "inbound-auth-username = " << tr.inbound_auth_username
+        << "\ninbound-auth-password-file = " << tr.inbound_auth_password_file << "\n";
+    o << "inbound-auth-realm = " << tr.inbound_auth_realm << "\n"
+      << "register = " << (tr.register_enabled ? "on" : "off") << "\n";
+    if (tr.register_enabled) {
+      if (!tr.register_user.empty()) o << "register-user = " << tr.register_user << "\n";
+      if (!tr.register_domain.empty()) o << "register-domain = " << tr.register_domain << "\n";
+      if (!tr.registrar.host.empty()) o << "registrar = " << format_host_port(tr.registrar) << "\n";
+      o << "register-expires = " << tr.register_expires_s << "\n";
+    }
   }
   // An empty value is written as "key =" (no trailing blank); a value that
   // starts with '#' goes right after '=' so that it does not read as a comment.

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "core/event_loop.h"
+#include "core/secret_file.h"
 #include "sip/resolver.h"
 #include "sip/transaction.h"
 #include "sip/transaction_stack.h"
@@ -58,6 +59,7 @@ struct Node::Worker {
   std::unique_ptr<sip::Resolver> resolver;
   std::unique_ptr<sip::TransactionStack> stack;  // what the B2BUA sees of the two above
   std::unique_ptr<B2bua> b2bua;
+  std::vector<std::unique_ptr<Registration>> registrations;  // worker 0 only
   std::thread thread;
 };
 
@@ -191,8 +193,12 @@ void Node::start() {
     Worker* wp = w.get();
     w->loop.post([wp, peers] { wp->transport->set_peers(peers); });
   }
-  // OPTIONS pings run on worker 0 (their results are shared atomics).
+  // OPTIONS pings and registrations run on worker 0 (their results are
+  // shared atomics; a registration's Call-ID is one worker 0 owns).
   Worker& w0 = *workers_[0];
+  w0.loop.post([&w0] {
+    for (auto& r : w0.registrations) r->start();
+  });
   for (auto& t : trunks_) {
     if (t->config().options_interval_ms == 0) continue;
     TrunkState* tp = t.get();
@@ -211,6 +217,32 @@ void Node::schedule_ping(Worker& w, TrunkState& trunk) {
       schedule_ping(w, trunk);
     });
   });
+}
+
+// Passwords are read here, at start: a bad secret file stops the start with
+// the file's name (core::ConfigError), as a bad certificate does.
+void Node::make_registrations(Worker& w) {
+  std::uint32_t n = worker_count();
+  for (const auto& t : config_.trunks) {
+    if (!t.register_enabled) continue;
+    std::string password = t.auth_password_file.empty() ? std::string() : core::read_secret_file(t.auth_password_file);
+    Registration::Options o = Registration::options_for(t, std::move(password));
+    do o.call_id = w.transactions->random_token(24);
+    while (owner_of_call_id(o.call_id, n) != w.index);
+    w.registrations.push_back(std::make_unique<Registration>(*w.stack, log_, std::move(o)));
+    std::lock_guard lock(registrations_mutex_);
+    registrations_[t.name] = w.registrations.back().get();
+  }
+}
+
+void Node::drop_registrations(Worker& w) {
+  {
+    std::lock_guard lock(registrations_mutex_);
+    for (const auto& r : w.registrations)
+      for (auto it = registrations_.begin(); it != registrations_.end();)
+        it = it->second == r.get() ? registrations_.erase(it) : std::next(it);
+  }
+  w.registrations.clear();
 }
 
 void Node::run_worker(Worker& w, std::promise<void>& ready) {
@@ -265,6 +297,7 @@ void Node::run_worker(Worker& w, std::promise<void>& ready) {
         .on_stray_response = [b](sip::Received&& rx) { b->on_stray_response(std::move(rx)); },
         .on_ack_timeout = [b](const sip::ServerTransactionPtr& tx) { b->on_ack_timeout(tx); },
     });
+    if (w.index == 0) make_registrations(w);
     w.transport->set_handler([this, wp](sip::Received&& rx) { dispatch(*wp, std::move(rx)); });
     // Outbound connections are per worker, and so are the transactions that
     // opened them: the failure goes to this worker's transaction layer.
@@ -272,6 +305,7 @@ void Node::run_worker(Worker& w, std::promise<void>& ready) {
       wp->transactions->transport_failed(t, peer);
     });
   } catch (...) {
+    drop_registrations(w);
     w.b2bua.reset();
     w.stack.reset();
     w.resolver.reset();
@@ -285,6 +319,7 @@ void Node::run_worker(Worker& w, std::promise<void>& ready) {
   ready.set_value();
   w.loop.run();
   // Tear down on the loop's own thread (the resolver requires it).
+  drop_registrations(w);
   w.b2bua.reset();
   w.stack.reset();
   w.resolver.reset();
@@ -365,6 +400,10 @@ NodeStatus Node::status() const {
         ts.calls_refused += t->calls_refused(static_cast<TrunkState::Refusal>(r), dir);
     ts.max_calls = t->config().max_calls;
     ts.max_cps = t->config().max_cps;
+    {
+      std::lock_guard lock(registrations_mutex_);
+      if (auto it = registrations_.find(t->name()); it != registrations_.end()) ts.registration = it->second->status();
+    }
     s.trunks.push_back(std::move(ts));
   }
   s.calls = {u(metric::kCallsStarted), u(metric::kCallsAnswered), u(metric::kCallsFailed),

@@ -51,7 +51,7 @@ Registration::Registration(sip::Stack& stack, core::Log& log, Options options)
     : stack_(stack), log_(log), opt_(std::move(options)), expires_s_(opt_.expires_s) {
   if (opt_.credentials) digest_.emplace(*opt_.credentials);
   opt_.credentials.reset();  // one copy of the password: the DigestClient's
-  call_id_ = stack_.random_token(24);
+  call_id_ = opt_.call_id.empty() ? stack_.random_token(24) : opt_.call_id;
   from_tag_ = stack_.random_token(12);
   instance_ = stack_.random_token(16);
 }

@@ -52,6 +52,7 @@ class Registration {
     std::string aor_domain;  // Request-URI and AOR host
     std::uint32_t expires_s = 3600;
     std::optional<sip::DigestCredentials> credentials;
+    std::string call_id;  // of every REGISTER ("" = random); the node picks one its worker owns
     core::Millis retry_base{30000};   // first retry after 50..100% of this
     core::Millis retry_max{1800000};  // the back-off's cap
   };

@@ -36,6 +36,16 @@ std::uint32_t effective_max_connections(std::uint32_t configured, std::uint64_t 
 
 namespace {
 
+// Random hex for values fixed before any worker runs (the rinstance of a
+// registration trunk's Contact).
+std::string random_hex(std::size_t n) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::random_device rd;
+  std::string s(n, '0');
+  for (auto& c : s) c = kHex[rd() & 15];
+  return s;
+}
+
 std::uint64_t soft_descriptor_limit() {
   rlimit r{};
   if (::getrlimit(RLIMIT_NOFILE, &r) != 0 || r.rlim_cur == RLIM_INFINITY) return 0;
@@ -75,7 +85,10 @@ Node::Node(const core::Config& config, core::Log& log, const offload::Device& de
       connection_limits_(effective_max_connections(config.max_connections, soft_descriptor_limit()),
                          config.max_connections_per_source),
       unknown_source_limiter_(config.unknown_source_rate) {
-  for (const auto& t : config_.trunks) trunks_.push_back(std::make_unique<TrunkState>(t));
+  for (const auto& t : config_.trunks) {
+    trunks_.push_back(std::make_unique<TrunkState>(t));
+    if (t.register_enabled) trunks_.back()->set_registration_instance(random_hex(16));
+  }
   for (std::uint32_t i = 0; i < worker_count_; ++i) {
     auto w = std::make_unique<Worker>();
     w->index = i;
@@ -227,6 +240,8 @@ void Node::make_registrations(Worker& w) {
     if (!t.register_enabled) continue;
     std::string password = t.auth_password_file.empty() ? std::string() : core::read_secret_file(t.auth_password_file);
     Registration::Options o = Registration::options_for(t, std::move(password));
+    for (const auto& ts : trunks_)
+      if (ts->name() == t.name) o.instance = ts->registration_instance();
     do o.call_id = w.transactions->random_token(24);
     while (owner_of_call_id(o.call_id, n) != w.index);
     w.registrations.push_back(std::make_unique<Registration>(*w.stack, log_, std::move(o)));

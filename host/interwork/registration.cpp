@@ -25,6 +25,10 @@ std::string_view rinstance_of(std::string_view uri) {
 
 }  // namespace
 
+bool is_registered_contact(std::string_view request_uri, std::string_view instance) {
+  return !instance.empty() && rinstance_of(request_uri) == instance;
+}
+
 std::string_view registration_state_name(State s) {
   switch (s) {
     case State::kRegistering: return "registering";
@@ -53,7 +57,7 @@ Registration::Registration(sip::Stack& stack, core::Log& log, Options options)
   opt_.credentials.reset();  // one copy of the password: the DigestClient's
   call_id_ = opt_.call_id.empty() ? stack_.random_token(24) : opt_.call_id;
   from_tag_ = stack_.random_token(12);
-  instance_ = stack_.random_token(16);
+  instance_ = opt_.instance.empty() ? stack_.random_token(16) : opt_.instance;
 }
 
 Registration::~Registration() { stop(); }
@@ -77,10 +81,6 @@ void Registration::stop() {
 RegistrationStatus Registration::status() const {
   std::lock_guard lock(status_mutex_);
   return status_;
-}
-
-bool Registration::matches_contact(std::string_view request_uri) const {
-  return rinstance_of(request_uri) == instance_;
 }
 
 void Registration::resolve_and_send() {

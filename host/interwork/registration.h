@@ -40,7 +40,11 @@ struct RegistrationStatus {
   std::uint32_t failures = 0;  // consecutive failed attempts
   std::string contact;      // the Contact URI registered (or being registered)
 };
-std::string_view registration_state_name(RegistrationStatus::State s);  // "registering", "registered", "failed", "stopped"
+std::string_view registration_state_name(RegistrationStatus::State s);
+
+// True if `request_uri` is a SIP URI whose rinstance parameter is `instance`
+// (a Contact registered with it). Thread-safe.
+bool is_registered_contact(std::string_view request_uri, std::string_view instance);  // "registering", "registered", "failed", "stopped"
 
 class Registration {
  public:
@@ -53,6 +57,7 @@ class Registration {
     std::uint32_t expires_s = 3600;
     std::optional<sip::DigestCredentials> credentials;
     std::string call_id;  // of every REGISTER ("" = random); the node picks one its worker owns
+    std::string instance;  // the Contact's rinstance ("" = random); the node's is in TrunkState
     core::Millis retry_base{30000};   // first retry after 50..100% of this
     core::Millis retry_max{1800000};  // the back-off's cap
   };
@@ -74,7 +79,8 @@ class Registration {
   RegistrationStatus status() const;
   // True if `request_uri` is the Contact this client registers (its
   // rinstance parameter), i.e. the registrar sent the request to this trunk.
-  bool matches_contact(std::string_view request_uri) const;
+  // Thread-safe: the rinstance is fixed at construction.
+  bool matches_contact(std::string_view request_uri) const { return is_registered_contact(request_uri, instance_); }
 
  private:
   void resolve_and_send();

@@ -275,6 +275,18 @@ TEST_F(RegistrationTest, MatchesOnlyItsOwnContact) {
   EXPECT_FALSE(r.matches_contact("tel:+4420"));
 }
 
+TEST_F(RegistrationTest, RegistersTheInstanceItIsGiven) {
+  auto o = options();
+  o.instance = "feedface00000001";
+  o.call_id = "owned-by-worker-0";
+  auto& r = make(o);
+  r.start();
+  settle();
+  EXPECT_NE(r.status().contact.find(";rinstance=feedface00000001"), std::string::npos);
+  EXPECT_TRUE(is_registered_contact(r.status().contact, "feedface00000001"));
+  EXPECT_EQ(header(last(), "Call-ID"), "owned-by-worker-0");
+}
+
 TEST(RegistrationOptions, DefaultToThePeerAndTheAuthUser) {
   core::TrunkConfig t;
   t.name = "itsp";

@@ -2,11 +2,14 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/rand.h>
 
 #include <charconv>
 #include <cstdio>
+#include <stdexcept>
 
 #include "sip/header_values.h"
+#include "sip/response_builder.h"
 
 namespace sipnic::sip {
 
@@ -350,6 +353,18 @@ std::string DigestServer::challenge_headers(core::Clock::time_point now, bool st
     out += "\r\n";
   }
   return out;
+}
+
+std::string DigestServer::challenge_response(const SipMessage& request, core::Clock::time_point now, bool stale,
+                                             std::string_view to_tag) const {
+  std::string headers = challenge_headers(now, stale);
+  return build_response(request, 401, {}, ResponseExtras{.to_tag = to_tag, .headers = headers});
+}
+
+std::array<std::uint8_t, 32> DigestServer::random_key() {
+  std::array<std::uint8_t, 32> key{};
+  if (RAND_bytes(key.data(), static_cast<int>(key.size())) != 1) throw std::runtime_error("RAND_bytes failed");
+  return key;
 }
 
 DigestServer::Verdict DigestServer::verify(const SipMessage& request, core::Clock::time_point now) {

@@ -155,6 +155,13 @@ class DigestServer {
   // The WWW-Authenticate header lines of a 401 (SHA-256 first, then MD5,
   // RFC 8760 §2.4), each "WWW-Authenticate: Digest ...\r\n".
   std::string challenge_headers(core::Clock::time_point now, bool stale) const;
+  // The whole 401 to `request` with those headers (sip::build_response;
+  // `to_tag` is added to To), for an IncomingRequest::respond(401, ...).
+  std::string challenge_response(const SipMessage& request, core::Clock::time_point now, bool stale,
+                                 std::string_view to_tag) const;
+  // A key for the constructor: 32 bytes from OpenSSL's RAND_bytes. Throws
+  // std::runtime_error when the generator fails.
+  static std::array<std::uint8_t, 32> random_key();
 
   const std::string& realm() const { return opt_.realm; }
 

@@ -268,6 +268,19 @@ TEST(DigestServer, ChallengesSha256FirstThenMd5WithOneNonce) {
   EXPECT_EQ(all[0].realm, "sipnic");
 }
 
+TEST(DigestServer, ChallengeResponseIsA401ToTheRequestWithBothChallenges) {
+  auto s = server();
+  auto r = parse_sip(s.challenge_response(invite_with(""), kT0, false, "t1"));
+  EXPECT_EQ(r.status(), 401);
+  EXPECT_EQ(r.header(offload::HeaderId::kCallId), "c2");
+  EXPECT_NE(r.header(offload::HeaderId::kTo).find(";tag=t1"), std::string::npos);
+  auto all = digest_challenges_of(r);
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_FALSE(all[0].stale);
+}
+
+TEST(DigestServer, RandomKeysDiffer) { EXPECT_NE(DigestServer::random_key(), DigestServer::random_key()); }
+
 TEST(DigestServer, AcceptsTheRightCredentialsAndRejectsAReplayedNc) {
   auto s = server();
   DigestClient c({"carrier", "pw", ""});

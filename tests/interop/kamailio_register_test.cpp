@@ -3,7 +3,8 @@
 // against a static password (auth module, pv_www_authenticate, qop=auth).
 // sipnic's trunk `itsp` has register = on with a short register-expires, so
 // that it refreshes within the test; Kamailio is then stopped and started
-// again, and sipnic must report the failure and register again.
+// again, and sipnic must report the failure and register again. One test has
+// Kamailio challenge with SHA-256 (RFC 8760), which sipnic must answer in kind.
 //
 // Addresses: 127.0.N.1 sipnic, .4 Kamailio; N per test. Times are upper
 // bounds only.
@@ -51,7 +52,8 @@ std::string sipnic_config(const Net& n, const std::string& password_file) {
 // A registrar: REGISTERs need alice's digest credentials for realm
 // sipnic.test (a static password; 401 with qop=auth otherwise); each binding
 // saved is logged with its Contact.
-std::string kamailio_config(const Net& n) {
+// `algorithm`: the auth module's (MD5 by default, or SHA-256, RFC 8760).
+std::string kamailio_config(const Net& n, const std::string& algorithm = "MD5") {
   return "#!KAMAILIO\n"
          "debug=2\nlog_stderror=yes\nchildren=2\ntcp_children=1\nauto_aliases=no\n"
          "dns=no\nrev_dns=no\nuse_dns_cache=off\n"
@@ -60,6 +62,7 @@ std::string kamailio_config(const Net& n) {
          "loadmodule \"pv.so\"\nloadmodule \"tm.so\"\nloadmodule \"sl.so\"\nloadmodule \"maxfwd.so\"\n"
          "loadmodule \"textops.so\"\nloadmodule \"siputils.so\"\nloadmodule \"xlog.so\"\n"
          "loadmodule \"auth.so\"\nloadmodule \"usrloc.so\"\nloadmodule \"registrar.so\"\n"
+         "modparam(\"auth\", \"algorithm\", \"" + algorithm + "\")\n"
          "modparam(\"usrloc\", \"db_mode\", 0)\n"
          "modparam(\"registrar\", \"min_expires\", 5)\n"
          "request_route {\n"
@@ -72,7 +75,7 @@ std::string kamailio_config(const Net& n) {
          "  if ($au != \"alice\") { sl_send_reply(\"403\", \"Forbidden\"); exit; }\n"
          "  consume_credentials();\n"
          "  if (!save(\"location\")) { sl_reply_error(); exit; }\n"
-         "  xlog(\"L_INFO\", \"REGISTERED $tu contact $ct\\n\");\n"
+         "  xlog(\"L_INFO\", \"REGISTERED $tu contact $ct with $hdr(Authorization)\\n\");\n"
          "  exit;\n"
          "}\n";
 }
@@ -137,6 +140,21 @@ TEST(KamailioRegister, RegistersRefreshesAndRecoversAfterKamailioRestarts) {
   stop_and_check(node);
   k->stop();
   print_logs_on_failure(node, klog + k->log());
+}
+
+TEST(KamailioRegister, AnswersASha256ChallengeWithSha256) {
+  Net x = net(112);
+  TempDir dir("kamailio-register-sha256");
+  Kamailio k(dir, kamailio_config(x, "SHA-256"), "");
+  ASSERT_EQ(k.wait_ready(x.kamailio, x.k_port), "");
+  Sipnic node(dir, sipnic_config(x, password_file(dir, "Circle of Life")));
+  ASSERT_EQ(node.wait_ready(), "");
+  EXPECT_TRUE(node.wait_for_log("trunk itsp: registration registered", 20s)) << node.log();
+  EXPECT_TRUE(eventually([&] { return count(k.log(), "REGISTERED sip:4420") >= 1; }, 10s, 100ms)) << k.log();
+  EXPECT_NE(k.log().find("algorithm=SHA-256"), std::string::npos) << k.log();
+  stop_and_check(node);
+  k.stop();
+  print_logs_on_failure(node, k.log());
 }
 
 TEST(KamailioRegister, AWrongPasswordIsReportedOnceAndNotRetriedInALoop) {

@@ -116,6 +116,7 @@ void Registration::send(const sip::ResolvedTarget& target, std::optional<sip::Di
   req.contact = "<" + contact_uri_ + ">";
   req.headers = "Expires: " + std::to_string(expires_s_) + "\r\n";
   if (auth) req.headers += auth->line();
+  last_sent_ = std::move(auth);
   {
     std::lock_guard lock(status_mutex_);
     status_.contact = contact_uri_;
@@ -141,7 +142,8 @@ void Registration::on_result(std::uint64_t, const sip::ResolvedTarget& target, c
   }
   if (status == 401 || status == 407) {
     if (!digest_) return failed(status, std::to_string(status) + ": no credentials configured");
-    auto auth = digest_->answer(m, "REGISTER", "sip:" + host_for_uri(opt_.aor_domain), stack_.random_token(16));
+    auto auth = digest_->answer(m, "REGISTER", "sip:" + host_for_uri(opt_.aor_domain), stack_.random_token(16),
+                                last_sent_ ? &*last_sent_ : nullptr);
     if (!auth) return failed(status, std::to_string(status) + ": credentials refused");
     return send(target, std::move(auth));
   }
@@ -202,7 +204,9 @@ void Registration::failed(int status, std::string reason) {
     failures = ++status_.failures;
     status_.expires_at.reset();
   }
-  if (digest_ && status != 401 && status != 407) digest_->reset();  // e.g. the registrar restarted
+  // The next attempt starts without a nonce: the registrar may have
+  // restarted, or refused the credentials on this one.
+  if (digest_) digest_->reset();
   // RFC 5626 §4.5: min(max, base * 2^(n-1)), of which 50..100%.
   auto nominal = opt_.retry_base;
   for (std::uint32_t i = 1; i < failures && nominal < opt_.retry_max; ++i) nominal *= 2;

@@ -96,6 +96,7 @@ class Registration {
   core::Log& log_;
   Options opt_;
   std::optional<sip::DigestClient> digest_;
+  std::optional<sip::DigestAuthorization> last_sent_;  // what the REGISTER in flight carries
   std::string call_id_;
   std::string from_tag_;
   std::string instance_;  // the rinstance value

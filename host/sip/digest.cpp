@@ -282,27 +282,25 @@ DigestAuthorization DigestClient::build(RealmState& st, std::string_view method,
   if (c.qop_auth || is_sess(c.algorithm)) v += ", cnonce=" + quoted(cnonce);
   if (c.has_opaque) v += ", opaque=" + quoted(c.opaque);
   if (c.qop_auth) v += ", qop=auth, nc=" + digest_nc(st.nc);
-  return {st.header, std::move(v)};
+  return {st.header, std::move(v), c.realm, c.nonce};
 }
 
 std::optional<DigestAuthorization> DigestClient::answer(const SipMessage& response, std::string_view method,
-                                                        std::string_view uri, std::string_view cnonce) {
+                                                        std::string_view uri, std::string_view cnonce,
+                                                        const DigestAuthorization* sent) {
   int status = response.status();
   if (status != 401 && status != 407) return std::nullopt;
   std::vector<DigestChallenge> all = digest_challenges_of(response);
   const DigestChallenge* c = pick_digest_challenge(all, creds_.realm);
   if (!c) return std::nullopt;
-  auto it = realms_.find(c->realm);
-  if (it != realms_.end()) {
-    const RealmState& st = it->second;
-    if (st.challenge.nonce == c->nonce) return std::nullopt;  // our answer to this nonce was refused
-    if (st.answered && !c->stale) return std::nullopt;        // refused: a new nonce, not stale
+  if (sent && sent->realm == c->realm) {
+    if (sent->nonce == c->nonce) return std::nullopt;  // our answer to this very nonce was refused
+    if (!c->stale && !sent->preemptive) return std::nullopt;  // refused: a new nonce, not stale
   }
   RealmState& st = realms_[c->realm];
   st.challenge = *c;
   st.header = status == 407 ? "Proxy-Authorization" : "Authorization";
   st.nc = 0;
-  st.answered = true;
   last_realm_ = c->realm;
   return build(st, method, uri, cnonce);
 }
@@ -311,8 +309,9 @@ std::optional<DigestAuthorization> DigestClient::authorize(std::string_view meth
                                                            std::string_view cnonce) {
   auto it = realms_.find(last_realm_);
   if (it == realms_.end()) return std::nullopt;
-  it->second.answered = false;
-  return build(it->second, method, uri, cnonce);
+  DigestAuthorization a = build(it->second, method, uri, cnonce);
+  a.preemptive = true;
+  return a;
 }
 
 // ------------------------------------------------------------------ server

@@ -85,28 +85,36 @@ struct DigestCredentials {
 struct DigestAuthorization {
   std::string header;  // "Authorization" (for a 401) or "Proxy-Authorization" (407)
   std::string value;   // "Digest username=..., ..."
+  std::string realm;   // what it answers, for the next answer()
+  std::string nonce;
+  bool preemptive = false;  // from authorize(): a reused nonce, not an answer to a challenge
   std::string line() const { return header + ": " + value + "\r\n"; }
 };
 
 // The client side for one trunk (one set of credentials). It keeps the last
 // challenge of each realm, so later requests reuse its nonce with the next nc
-// (authorize()). Not thread-safe; one per trunk on one loop.
+// (authorize()). Whether to answer a challenge depends only on the request
+// that was challenged (`sent`), so one client serves concurrent requests
+// (calls, a registration) alike. Not thread-safe; one per trunk per loop.
 class DigestClient {
  public:
   explicit DigestClient(DigestCredentials credentials) : creds_(std::move(credentials)) {}
 
   // The credentials to send again after `response` (a 401 or 407) to
-  // method/uri, with `cnonce` (random hex from the caller). nullopt: give up,
-  // because no challenge fits (scheme, algorithm, realm), or the realm came
-  // back with the nonce just answered, or (credentials refused) with a new
-  // nonce but without stale=true right after a challenge was answered.
-  // stale=true with a new nonce is answered once more: an expired nonce is
-  // no credential failure.
+  // method/uri, with `cnonce` (random hex from the caller); `sent` is what
+  // the challenged request carried (nullptr: none). nullopt: give up,
+  // because no challenge fits (scheme, algorithm, realm), or `sent` was for
+  // the challenge's realm and the challenge has the same nonce, or (`sent`
+  // answering a challenge) a new nonce without stale=true: the credentials
+  // were refused. stale=true with a new nonce is answered (an expired nonce
+  // is no credential failure), and so is a new nonce after preemptive
+  // credentials (e.g. the peer restarted and forgot the old one).
   std::optional<DigestAuthorization> answer(const SipMessage& response, std::string_view method,
-                                            std::string_view uri, std::string_view cnonce);
+                                            std::string_view uri, std::string_view cnonce,
+                                            const DigestAuthorization* sent);
   // Credentials for a new request from the last challenge answered (its
   // nonce, nc + 1), so that a refresh need not be challenged again; nullopt
-  // before any challenge. A challenge to these counts as a fresh one.
+  // before any challenge. A challenge to these is answered once more.
   std::optional<DigestAuthorization> authorize(std::string_view method, std::string_view uri, std::string_view cnonce);
   // Forgets every nonce (e.g. after the peer restarted).
   void reset() { realms_.clear(); last_realm_.clear(); }
@@ -118,7 +126,6 @@ class DigestClient {
     DigestChallenge challenge;
     std::string header;
     std::uint32_t nc = 0;
-    bool answered = false;  // the last request carried an answer to a challenge
   };
   DigestAuthorization build(RealmState& st, std::string_view method, std::string_view uri, std::string_view cnonce);
 

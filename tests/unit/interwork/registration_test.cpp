@@ -174,7 +174,24 @@ TEST_F(RegistrationTest, AWrongPasswordFailsOnceWithoutLoopingAndRetriesLater) {
   EXPECT_LE(*st.next_attempt - clock_.now(), 30s);
   EXPECT_EQ(warnings(), 1);
   advance(*st.next_attempt - clock_.now());
-  EXPECT_EQ(registers().size(), 3u);
+  ASSERT_EQ(registers().size(), 3u);
+  EXPECT_EQ(header(last(), "Authorization"), "");  // the retry starts afresh, not with the refused nonce
+}
+
+TEST_F(RegistrationTest, ARefreshToARestartedRegistrarIsChallengedAndAnswered) {
+  auto& r = make(options());
+  r.start();
+  settle();
+  challenge_or_ok(last(), 600);
+  challenge_or_ok(last(), 600);
+  registrar_ = sip::DigestServer({"itsp.example", "alice", "s3cret", 300000ms, 64}, std::array<std::uint8_t, 32>{9});
+  advance(300s);  // the refresh reuses a nonce the new registrar never issued
+  auto verdict = registrar_.verify(last().message(), clock_.now());
+  EXPECT_EQ(verdict, sip::DigestServer::Verdict::kStale);  // right password, foreign nonce
+  answer(last(), 401, registrar_.challenge_headers(clock_.now(), false));  // a registrar that does not say stale
+  EXPECT_EQ(challenge_or_ok(last(), 600), sip::DigestServer::Verdict::kOk);
+  EXPECT_EQ(r.status().state, State::kRegistered);
+  EXPECT_EQ(warnings(), 0);
 }
 
 TEST_F(RegistrationTest, BacksOffExponentiallyOnTimeoutsAndRecovers) {

@@ -137,7 +137,7 @@ TEST(DigestClient, Answers401WithAuthorizationQopAuthAndTheRightResponse) {
   auto c = client();
   auto a = c.answer(response_with(401, "WWW-Authenticate: Digest realm=\"sip.example\", nonce=\"n1\", "
                                        "qop=\"auth\", algorithm=SHA-256, opaque=\"o1\"\r\n"),
-                    "REGISTER", "sip:sip.example", "cn1");
+                    "REGISTER", "sip:sip.example", "cn1", nullptr);
   ASSERT_TRUE(a);
   EXPECT_EQ(a->header, "Authorization");
   EXPECT_EQ(param(a->value, "username"), "alice");
@@ -157,7 +157,7 @@ TEST(DigestClient, Answers401WithAuthorizationQopAuthAndTheRightResponse) {
 TEST(DigestClient, Answers407WithProxyAuthorizationAndNoQopWhenNoneOffered) {
   auto c = client();
   auto a = c.answer(response_with(407, "Proxy-Authenticate: Digest realm=\"p\", nonce=\"n\"\r\n"), "INVITE",
-                    "sip:1234@127.0.0.2", "cn");
+                    "sip:1234@127.0.0.2", "cn", nullptr);
   ASSERT_TRUE(a);
   EXPECT_EQ(a->header, "Proxy-Authorization");
   EXPECT_EQ(param(a->value, "qop"), "<absent>");
@@ -170,61 +170,96 @@ TEST(DigestClient, ReusesTheNonceWithIncreasingNc) {
   auto c = client();
   EXPECT_FALSE(c.authorize("REGISTER", "sip:r", "x"));  // nothing to reuse yet
   ASSERT_TRUE(c.answer(response_with(401, "WWW-Authenticate: Digest realm=\"r\", nonce=\"n\", qop=auth\r\n"),
-                       "REGISTER", "sip:r", "c1"));
+                       "REGISTER", "sip:r", "c1", nullptr));
   auto second = c.authorize("REGISTER", "sip:r", "c2");
   ASSERT_TRUE(second);
+  EXPECT_TRUE(second->preemptive);
   EXPECT_EQ(param(second->value, "nc"), "00000002");
   EXPECT_EQ(param(second->value, "nonce"), "n");
   EXPECT_EQ(param(c.authorize("REGISTER", "sip:r", "c3")->value, "nc"), "00000003");
+  c.reset();
+  EXPECT_FALSE(c.authorize("REGISTER", "sip:r", "c4"));
 }
 
 TEST(DigestClient, GivesUpWhenTheSameNonceComesBack) {
   auto c = client();
   auto ch = response_with(401, "WWW-Authenticate: Digest realm=\"r\", nonce=\"n\", qop=auth\r\n");
-  ASSERT_TRUE(c.answer(ch, "REGISTER", "sip:r", "c1"));
-  EXPECT_FALSE(c.answer(ch, "REGISTER", "sip:r", "c2"));
+  auto a = c.answer(ch, "REGISTER", "sip:r", "c1", nullptr);
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->realm, "r");
+  EXPECT_EQ(a->nonce, "n");
+  EXPECT_FALSE(c.answer(ch, "REGISTER", "sip:r", "c2", &*a));
   // Even stale=true with that same nonce would loop.
   EXPECT_FALSE(c.answer(response_with(401, "WWW-Authenticate: Digest realm=\"r\", nonce=\"n\", stale=true\r\n"),
-                        "REGISTER", "sip:r", "c3"));
+                        "REGISTER", "sip:r", "c3", &*a));
 }
 
 TEST(DigestClient, GivesUpWhenANewNonceWithoutStaleFollowsAnAnswer) {
   auto c = client();
-  ASSERT_TRUE(c.answer(response_with(401, "WWW-Authenticate: Digest realm=\"r\", nonce=\"n1\"\r\n"), "REGISTER",
-                       "sip:r", "c1"));
+  auto a = c.answer(response_with(401, "WWW-Authenticate: Digest realm=\"r\", nonce=\"n1\"\r\n"), "REGISTER",
+                    "sip:r", "c1", nullptr);
+  ASSERT_TRUE(a);
   EXPECT_FALSE(c.answer(response_with(401, "WWW-Authenticate: Digest realm=\"r\", nonce=\"n2\"\r\n"), "REGISTER",
-                        "sip:r", "c2"));
+                        "sip:r", "c2", &*a));
 }
 
 TEST(DigestClient, StaleTrueIsAnsweredWithTheNewNonceAndNcFromOne) {
   auto c = client();
-  ASSERT_TRUE(c.answer(response_with(401, "WWW-Authenticate: Digest realm=\"r\", nonce=\"n1\", qop=auth\r\n"),
-                       "REGISTER", "sip:r", "c1"));
+  auto first = c.answer(response_with(401, "WWW-Authenticate: Digest realm=\"r\", nonce=\"n1\", qop=auth\r\n"),
+                        "REGISTER", "sip:r", "c1", nullptr);
+  ASSERT_TRUE(first);
   auto a = c.answer(response_with(401, "WWW-Authenticate: Digest realm=\"r\", nonce=\"n2\", qop=auth, stale=true\r\n"),
-                    "REGISTER", "sip:r", "c2");
+                    "REGISTER", "sip:r", "c2", &*first);
   ASSERT_TRUE(a);
   EXPECT_EQ(param(a->value, "nonce"), "n2");
   EXPECT_EQ(param(a->value, "nc"), "00000001");
 }
 
-TEST(DigestClient, AChallengeToReusedCredentialsIsAnsweredOnce) {
+TEST(DigestClient, AChallengeToPreemptiveCredentialsIsAnsweredOnce) {
   auto c = client();
   ASSERT_TRUE(c.answer(response_with(401, "WWW-Authenticate: Digest realm=\"r\", nonce=\"n1\"\r\n"), "REGISTER",
-                       "sip:r", "c1"));
-  ASSERT_TRUE(c.authorize("REGISTER", "sip:r", "c2"));
+                       "sip:r", "c1", nullptr));
+  auto reused = c.authorize("REGISTER", "sip:r", "c2");
+  ASSERT_TRUE(reused);
   // The registrar restarted and forgot n1: a new nonce, no stale.
-  ASSERT_TRUE(c.answer(response_with(401, "WWW-Authenticate: Digest realm=\"r\", nonce=\"n2\"\r\n"), "REGISTER",
-                       "sip:r", "c3"));
+  auto a = c.answer(response_with(401, "WWW-Authenticate: Digest realm=\"r\", nonce=\"n2\"\r\n"), "REGISTER",
+                    "sip:r", "c3", &*reused);
+  ASSERT_TRUE(a);
   EXPECT_FALSE(c.answer(response_with(401, "WWW-Authenticate: Digest realm=\"r\", nonce=\"n3\"\r\n"), "REGISTER",
-                        "sip:r", "c4"));
+                        "sip:r", "c4", &*a));
+}
+
+TEST(DigestClient, ConcurrentRequestsAreEachAnsweredOnce) {
+  auto c = client();
+  // Two calls sent without credentials, each challenged with its own nonce.
+  auto a = c.answer(response_with(407, "Proxy-Authenticate: Digest realm=\"r\", nonce=\"na\"\r\n"), "INVITE",
+                    "sip:1@h", "c1", nullptr);
+  auto b = c.answer(response_with(407, "Proxy-Authenticate: Digest realm=\"r\", nonce=\"nb\"\r\n"), "INVITE",
+                    "sip:2@h", "c2", nullptr);
+  ASSERT_TRUE(a);
+  ASSERT_TRUE(b);
+  EXPECT_EQ(a->nonce, "na");
+  EXPECT_EQ(b->nonce, "nb");
+}
+
+TEST(DigestClient, AnotherRealmAfterAnAnswerIsAnswered) {
+  auto c = client();
+  auto a = c.answer(response_with(401, "WWW-Authenticate: Digest realm=\"registrar\", nonce=\"n1\"\r\n"), "REGISTER",
+                    "sip:r", "c1", nullptr);
+  ASSERT_TRUE(a);
+  auto p = c.answer(response_with(407, "Proxy-Authenticate: Digest realm=\"proxy\", nonce=\"p1\"\r\n"), "REGISTER",
+                    "sip:r", "c2", &*a);
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->header, "Proxy-Authorization");
 }
 
 TEST(DigestClient, GivesUpOnOtherRealmsOrNoDigest) {
   DigestClient c({"alice", "pw", "mine"});
   EXPECT_FALSE(c.answer(response_with(401, "WWW-Authenticate: Digest realm=\"theirs\", nonce=\"n\"\r\n"), "REGISTER",
-                        "sip:r", "c"));
-  EXPECT_FALSE(c.answer(response_with(401, "WWW-Authenticate: Basic realm=\"mine\"\r\n"), "REGISTER", "sip:r", "c"));
-  EXPECT_FALSE(c.answer(response_with(403, ""), "REGISTER", "sip:r", "c"));
+                        "sip:r", "c", nullptr));
+  EXPECT_FALSE(c.answer(response_with(401, "WWW-Authenticate: Basic realm=\"mine\"\r\n"), "REGISTER", "sip:r", "c",
+                        nullptr));
+  EXPECT_FALSE(c.answer(response_with(403, ""), "REGISTER", "sip:r", "c", nullptr));
 }
 
 // ------------------------------------------------------------------ server
@@ -252,7 +287,7 @@ SipMessage invite_with(const std::string& auth) {
 // The client's answer to the server's challenge, as a request header line.
 std::string answer_line(const DigestServer& s, core::Clock::time_point now, DigestClient& c, std::string cnonce) {
   auto challenge = response_with(401, s.challenge_headers(now, false));
-  auto a = c.answer(challenge, "INVITE", "sip:100@127.0.0.1", cnonce);
+  auto a = c.answer(challenge, "INVITE", "sip:100@127.0.0.1", cnonce, nullptr);
   return a ? a->line() : std::string();
 }
 
@@ -312,7 +347,7 @@ TEST(DigestServer, RejectsAWrongPasswordUserOrUri) {
   DigestClient wrong_user({"other", "pw", ""});
   EXPECT_EQ(s.verify(invite_with(answer_line(s, kT0, wrong_user, "c")), kT0), DigestServer::Verdict::kRejected);
   DigestClient c({"carrier", "pw", ""});
-  auto a = c.answer(response_with(401, s.challenge_headers(kT0, false)), "INVITE", "sip:999@127.0.0.1", "c");
+  auto a = c.answer(response_with(401, s.challenge_headers(kT0, false)), "INVITE", "sip:999@127.0.0.1", "c", nullptr);
   EXPECT_EQ(s.verify(invite_with(a->line()), kT0), DigestServer::Verdict::kRejected);
 }
 

@@ -36,15 +36,13 @@ Net net(int n) {
   return x;
 }
 
-std::string hp(const std::string& ip, std::uint16_t port) { return ip + ":" + std::to_string(port); }
-
 // sipnic registers alice at Kamailio every few seconds; T1 = 100 ms so that a
 // REGISTER to a stopped Kamailio times out (64*T1) within the test.
 std::string sipnic_config(const Net& n, const std::string& password_file) {
   return "[node]\nworkers = 2\nlog-level = info\n"
-         "[listen]\nudp = " + hp(n.node, n.node_udp) + "\n"
+         "[listen]\nudp = " + ip_port(n.node, n.node_udp) + "\n"
          "[timers]\nt1 = 100\nt2 = 400\n"
-         "[trunk itsp]\ntransport = udp\npeer = " + hp(n.kamailio, n.k_port) + "\n"
+         "[trunk itsp]\ntransport = udp\npeer = " + ip_port(n.kamailio, n.k_port) + "\n"
          "auth-username = alice\nauth-password-file = " + password_file + "\n"
          "register = on\nregister-user = 4420\nregister-domain = sipnic.test\nregister-expires = 10\n";
 }
@@ -57,8 +55,8 @@ std::string kamailio_config(const Net& n, const std::string& algorithm = "MD5") 
   return "#!KAMAILIO\n"
          "debug=2\nlog_stderror=yes\nchildren=2\ntcp_children=1\nauto_aliases=no\n"
          "dns=no\nrev_dns=no\nuse_dns_cache=off\n"
-         "listen=udp:" + hp(n.kamailio, n.k_port) + "\n"
-         "listen=tcp:" + hp(n.kamailio, n.k_port) + "\n"
+         "listen=udp:" + ip_port(n.kamailio, n.k_port) + "\n"
+         "listen=tcp:" + ip_port(n.kamailio, n.k_port) + "\n"
          "loadmodule \"pv.so\"\nloadmodule \"tm.so\"\nloadmodule \"sl.so\"\nloadmodule \"maxfwd.so\"\n"
          "loadmodule \"textops.so\"\nloadmodule \"siputils.so\"\nloadmodule \"xlog.so\"\n"
          "loadmodule \"auth.so\"\nloadmodule \"usrloc.so\"\nloadmodule \"registrar.so\"\n"

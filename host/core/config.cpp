@@ -873,7 +873,20 @@ class Builder {
     if (reg != "on" && reg != "off") reader_.fail(Reader::line_of(s, "register"), "register", "'" + reg + "' is not on or off");
     t.register_enabled = reg == "on";
     t.register_user = text("register-user");
+    // The AOR's user part goes into URIs as written: RFC 3261 unreserved and
+    // user-unreserved characters, or %HH escapes, only.
+    if (t.register_user.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.!~*'()&=+$,?/%") !=
+        std::string::npos)
+      reader_.fail(Reader::line_of(s, "register-user"), "register-user",
+                   "'" + t.register_user + "' has a character a SIP user part cannot hold unescaped");
     t.register_domain = text("register-domain");
+    if (!t.register_domain.empty()) {
+      auto d = parse_address(t.register_domain);
+      if (auto* why = std::get_if<std::string>(&d)) reader_.fail(Reader::line_of(s, "register-domain"), "register-domain", *why);
+      if (std::get<ParsedAddress>(d).hp.port)
+        reader_.fail(Reader::line_of(s, "register-domain"), "register-domain", "takes a host without a port");
+      t.register_domain = std::get<ParsedAddress>(d).hp.host;
+    }
     if (vm.count("registrar")) {
       auto r = parse_address(vm["registrar"].as<std::string>());
       if (auto* why = std::get_if<std::string>(&r)) reader_.fail(Reader::line_of(s, "registrar"), "registrar", *why);
@@ -1119,7 +1132,7 @@ std::string format_config(const Config& c) {
       << "register = " << (tr.register_enabled ? "on" : "off") << "\n";
     if (tr.register_enabled) {
       if (!tr.register_user.empty()) o << "register-user = " << tr.register_user << "\n";
-      if (!tr.register_domain.empty()) o << "register-domain = " << tr.register_domain << "\n";
+      if (!tr.register_domain.empty()) o << "register-domain = " << format_host_port({tr.register_domain, 0}) << "\n";
       if (!tr.registrar.host.empty()) o << "registrar = " << format_host_port(tr.registrar) << "\n";
       o << "register-expires = " << tr.register_expires_s << "\n";
     }

@@ -415,6 +415,10 @@ TEST(Config, AuthenticationAndRegistrationKeysAreReadAndRoundTrip) {
   EXPECT_EQ(pbx.inbound_auth_password_file, pw);
   EXPECT_EQ(pbx.inbound_auth_realm, "edge");
   EXPECT_EQ(parse_config(format_config(c), "t.conf"), c);
+  Config v6 = parse_config(std::string(kListen) + "[trunk r]\npeer = 127.0.0.2\nregister = on\nregister-user = 1\n"
+                           "register-domain = [2001:db8::1]\n", "t.conf");
+  EXPECT_EQ(v6.trunks[0].register_domain, "2001:db8::1");
+  EXPECT_EQ(parse_config(format_config(v6), "t.conf"), v6);
   std::string text = format_config(c);
   EXPECT_EQ(text.find("s3cret"), std::string::npos);  // the config names the file, never the secret
 }
@@ -558,6 +562,8 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{"register_without_user", L("[trunk a]\npeer = 10.0.0.1\nregister = on\n"), 5, "register-user", "needs register-user"},
         ErrorCase{"register_key_without_register_on", L("[trunk a]\npeer = 10.0.0.1\nregister-user = 100\n"), 5, "register-user", "needs register = on"},
         ErrorCase{"register_expires_too_short", L("[trunk a]\npeer = 10.0.0.1\nregister = on\nregister-user = 1\nregister-expires = 5\n"), 7, "register-expires", "out of range 10..86400"},
+        ErrorCase{"register_user_with_at", L("[trunk a]\npeer = 10.0.0.1\nregister = on\nregister-user = a@b\n"), 6, "register-user", "cannot hold unescaped"},
+        ErrorCase{"register_domain_with_port", L("[trunk a]\npeer = 10.0.0.1\nregister = on\nregister-user = 1\nregister-domain = sip.example:5060\n"), 7, "register-domain", "without a port"},
         ErrorCase{"registrar_bad_address", L("[trunk a]\npeer = 10.0.0.1\nregister = on\nregister-user = 1\nregistrar = sip..x\n"), 7, "registrar", "neither an IP address nor a domain"},
         ErrorCase{"strip_out_of_range", L("[trunk a]\npeer = 10.0.0.1\n[route r]\nto-trunk = a\nstrip = 40\n"), 7, "strip", "out of range 0..32"}),
     [](const ::testing::TestParamInfo<ErrorCase>& info) { return std::string(info.param.label); });

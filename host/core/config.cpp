@@ -248,6 +248,11 @@ using OutputBuffer = Bounded<16384, 1024 * 1024 * 1024>;
 using UnknownSourceRate = Bounded<0, 100000>;
 using RegisterExpires = Bounded<10, 86400>;
 
+// What a SIP URI's user part holds unescaped (RFC 3261 unreserved and
+// user-unreserved), and '%' for escapes.
+constexpr const char* kSipUserChars =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.!~*'()&=+$,?/%";
+
 template <typename B>
 po::typed_value<B>* bounded(std::uint32_t def) {
   return po::value<B>()->default_value(B{def}, std::to_string(def));
@@ -873,10 +878,8 @@ class Builder {
     if (reg != "on" && reg != "off") reader_.fail(Reader::line_of(s, "register"), "register", "'" + reg + "' is not on or off");
     t.register_enabled = reg == "on";
     t.register_user = text("register-user");
-    // The AOR's user part goes into URIs as written: RFC 3261 unreserved and
-    // user-unreserved characters, or %HH escapes, only.
-    if (t.register_user.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.!~*'()&=+$,?/%") !=
-        std::string::npos)
+    // The AOR's user part goes into URIs as written.
+    if (t.register_user.find_first_not_of(kSipUserChars) != std::string::npos)
       reader_.fail(Reader::line_of(s, "register-user"), "register-user",
                    "'" + t.register_user + "' has a character a SIP user part cannot hold unescaped");
     t.register_domain = text("register-domain");
@@ -895,6 +898,9 @@ class Builder {
     t.register_expires_s = vm["register-expires"].as<RegisterExpires>().v;
     if (t.register_enabled && t.register_user.empty() && t.auth_username.empty())
       reader_.fail(Reader::line_of(s, "register"), "register-user", "register = on needs register-user (or auth-username)");
+    if (t.register_enabled && t.register_user.empty() && t.auth_username.find_first_not_of(kSipUserChars) != std::string::npos)
+      reader_.fail(Reader::line_of(s, "register"), "register-user",
+                   "auth-username '" + t.auth_username + "' cannot be the AOR's user part; set register-user");
     for (const char* key : {"register-user", "register-domain", "registrar", "register-expires"}) {
       if (!t.register_enabled && vm.count(key) && !vm[key].defaulted())
         reader_.fail(Reader::line_of(s, key), key, "needs register = on");

@@ -563,6 +563,7 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{"register_key_without_register_on", L("[trunk a]\npeer = 10.0.0.1\nregister-user = 100\n"), 5, "register-user", "needs register = on"},
         ErrorCase{"register_expires_too_short", L("[trunk a]\npeer = 10.0.0.1\nregister = on\nregister-user = 1\nregister-expires = 5\n"), 7, "register-expires", "out of range 10..86400"},
         ErrorCase{"register_user_with_at", L("[trunk a]\npeer = 10.0.0.1\nregister = on\nregister-user = a@b\n"), 6, "register-user", "cannot hold unescaped"},
+        ErrorCase{"register_with_auth_username_unfit_for_a_uri", L("[trunk a]\npeer = 10.0.0.1\nauth-username = me@itsp.example\nauth-password-file = " + password_file(0600) + "\nregister = on\n"), 7, "register-user", "set register-user"},
         ErrorCase{"register_domain_with_port", L("[trunk a]\npeer = 10.0.0.1\nregister = on\nregister-user = 1\nregister-domain = sip.example:5060\n"), 7, "register-domain", "without a port"},
         ErrorCase{"registrar_bad_address", L("[trunk a]\npeer = 10.0.0.1\nregister = on\nregister-user = 1\nregistrar = sip..x\n"), 7, "registrar", "neither an IP address nor a domain"},
         ErrorCase{"strip_out_of_range", L("[trunk a]\npeer = 10.0.0.1\n[route r]\nto-trunk = a\nstrip = 40\n"), 7, "strip", "out of range 0..32"}),

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
 #include <string>
 
 #include "support/sip_message.h"
@@ -108,6 +109,32 @@ TEST(ParseDigestChallenges, SkipsMalformedChallengesWithoutLosingTheRest) {
   EXPECT_EQ(d[0].realm, "ok");
   EXPECT_TRUE(parse_digest_challenges("").empty());
   EXPECT_TRUE(parse_digest_challenges(",,, =x").empty());
+}
+
+// Mangled challenges (bytes of a real one cut, duplicated and replaced by a
+// seeded generator) never crash the parser (ASan/UBSan hold the rest), and
+// whatever it returns has a nonce.
+TEST(ParseDigestChallenges, MangledInputYieldsOnlyWholeChallenges) {
+  const std::string base =
+      "Digest realm=\"a\\\"b\", nonce=\"n,1\", qop=\"auth,auth-int\", algorithm=SHA-256, opaque=\"o\", stale=true, "
+      "Basic realm=x, Digest realm=r, nonce=n2";
+  const std::string alphabet = "\"\\,= \tDigestrealmnonce\r\n";
+  std::mt19937 rng(20261207);
+  for (int i = 0; i < 20000; ++i) {
+    std::string v = base;
+    int edits = 1 + static_cast<int>(rng() % 6);
+    for (int e = 0; e < edits && !v.empty(); ++e) {
+      std::size_t at = rng() % v.size();
+      switch (rng() % 3) {
+        case 0: v.erase(at, 1 + rng() % 8); break;
+        case 1: v.insert(at, 1, alphabet[rng() % alphabet.size()]); break;
+        default: v[at] = static_cast<char>(rng() % 256); break;
+      }
+    }
+    for (const auto& c : parse_digest_challenges(v)) {
+      EXPECT_FALSE(c.nonce.empty()) << v;
+    }
+  }
 }
 
 TEST(PickDigestChallenge, PrefersSha256OverMd5AndFiltersByRealm) {

@@ -2,7 +2,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
+#include <optional>
 #include <iomanip>
 #include <sstream>
 #include <vector>
@@ -76,6 +79,25 @@ std::string table(const std::vector<std::vector<std::string>>& rows) {
   return out;
 }
 
+// A registration's time as seconds from now (status times are the node's
+// steady clock, which `sipnic run` reads in the same process).
+std::optional<double> seconds_from_now(const std::optional<core::Clock::time_point>& t) {
+  if (!t) return std::nullopt;
+  return std::max(0.0, std::chrono::duration<double>(*t - core::Clock::now()).count());
+}
+
+json registration_json(const std::optional<interwork::RegistrationStatus>& r) {
+  if (!r) return nullptr;
+  auto opt = [](std::optional<double> v) { return v ? json(*v) : json(nullptr); };
+  return {{"state", interwork::registration_state_name(r->state)},
+          {"last_status", r->last_status},
+          {"last_reason", r->last_reason},
+          {"failures", r->failures},
+          {"expires_in_seconds", opt(seconds_from_now(r->expires_at))},
+          {"next_attempt_in_seconds", opt(seconds_from_now(r->next_attempt))},
+          {"contact", r->contact}};
+}
+
 }  // namespace
 
 std::string format_status_table(const NodeStatus& s) {
@@ -101,6 +123,17 @@ std::string format_status_table(const NodeStatus& s) {
                     std::to_string(t.calls_started), std::to_string(t.calls_received), std::to_string(t.calls_refused)});
   }
   o << table(rows) << "\n";
+  for (const auto& t : s.trunks) {
+    if (!t.registration) continue;
+    const auto& r = *t.registration;
+    o << "registration  " << t.name << ": " << interwork::registration_state_name(r.state);
+    if (!r.last_reason.empty()) o << " (" << r.last_reason << ")";
+    if (auto e = seconds_from_now(r.expires_at)) o << ", expires in " << duration_text(*e);
+    if (r.failures) o << ", " << r.failures << (r.failures == 1 ? " failure" : " failures");
+    if (auto n = seconds_from_now(r.next_attempt)) o << ", next REGISTER in " << duration_text(*n);
+    o << "\n";
+  }
+  if (std::any_of(s.trunks.begin(), s.trunks.end(), [](const auto& t) { return t.registration.has_value(); })) o << "\n";
 
   const auto& c = s.calls;
   const auto& m = s.messages;
@@ -152,7 +185,8 @@ std::string format_status_json(const NodeStatus& s) {
                            {"calls_received", t.calls_received},
                            {"calls_refused", t.calls_refused},
                            {"max_calls", t.max_calls},
-                           {"max_cps", t.max_cps}});
+                           {"max_cps", t.max_cps},
+                           {"registration", registration_json(t.registration)}});
   }
   const auto& c = s.calls;
   j["calls"] = {{"started", c.started},

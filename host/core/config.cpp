@@ -28,6 +28,7 @@
 
 #include "core/ascii.h"
 #include "core/log.h"
+#include "core/secret_file.h"
 
 namespace sipnic::core {
 
@@ -249,6 +250,12 @@ using UnknownSourceRate = Bounded<0, 100000>;
 using StirMaxAge = Bounded<1, 3600>;
 // RFC 4028 §4, §5: no session interval below 90 s; a day is plenty above.
 using SessionSeconds = Bounded<90, 86400>;
+using RegisterExpires = Bounded<10, 86400>;
+
+// What a SIP URI's user part holds unescaped (RFC 3261 unreserved and
+// user-unreserved), and '%' for escapes.
+constexpr const char* kSipUserChars =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.!~*'()&=+$,?/%";
 
 template <typename B>
 po::typed_value<B>* bounded(std::uint32_t def) {
@@ -360,7 +367,18 @@ po::options_description trunk_options() {
       ("session-expires", bounded<SessionSeconds>(d.session_expires_s), "session interval sipnic asks for, s")
       ("min-se", bounded<SessionSeconds>(d.min_se_s), "smallest session interval sipnic accepts, s (422 below)")
       ("100rel", po::value<std::string>()->default_value(std::string(extension_policy_name(d.prack))),
-       "off | supported | required: RFC 3262 reliable provisionals on this leg");
+       "off | supported | required: RFC 3262 reliable provisionals on this leg")
+      ("auth-username", po::value<std::string>(), "digest user sipnic answers this trunk's 401/407 with")
+      ("auth-password-file", po::value<std::string>(), "file holding that user's password (mode 0600)")
+      ("auth-realm", po::value<std::string>(), "answer only challenges of this realm")
+      ("inbound-auth-username", po::value<std::string>(), "challenge inbound requests: the user the trunk must present")
+      ("inbound-auth-password-file", po::value<std::string>(), "file holding its password (mode 0600)")
+      ("inbound-auth-realm", po::value<std::string>()->default_value(d.inbound_auth_realm), "realm of sipnic's challenges")
+      ("register", po::value<std::string>()->default_value("off"), "on | off: REGISTER at the registrar")
+      ("register-user", po::value<std::string>(), "user part of the registered AOR (default: auth-username)")
+      ("register-domain", po::value<std::string>(), "host of the AOR (default: the peer's host)")
+      ("registrar", po::value<std::string>(), "IP[:PORT] or DOMAIN[:PORT] (default: the peer)")
+      ("register-expires", bounded<RegisterExpires>(d.register_expires_s), "seconds asked for in REGISTER");
   return o;
 }
 
@@ -941,6 +959,7 @@ class Builder {
                    std::to_string(t.session_expires_s) + " s is below min-se " + std::to_string(t.min_se_s) + " s");
     }
     t.prack = extension_policy(s, vm, "100rel");
+    auth(s, vm, t);
     tls_trunk_lines_[t.name] = s.line;
     config_.trunks.push_back(std::move(t));
   }
@@ -952,6 +971,68 @@ class Builder {
     }
     reader_.fail(Reader::line_of(s, key), key, "'" + v + "' is not off, supported or required");
     return ExtensionPolicy::kOff;
+  }
+
+  // A file that holds a secret: path_of's rules and core/secret_file.h's.
+  std::string secret_path_of(const Section& s, const po::variables_map& vm, const char* key) {
+    std::string p = path_of(s, vm, key);
+    if (!p.empty()) {
+      if (std::string why = secret_file_problem(p); !why.empty()) reader_.fail(Reader::line_of(s, key), key, p + ": " + why);
+    }
+    return p;
+  }
+
+  // Digest credentials both ways and registration (docs/config.md, "Authentication").
+  void auth(const Section& s, const po::variables_map& vm, TrunkConfig& t) {
+    auto text = [&](const char* key) { return vm.count(key) ? vm[key].as<std::string>() : std::string(); };
+    auto both = [&](const char* user_key, const std::string& user, const char* file_key, const std::string& file) {
+      if (user.empty() == file.empty()) return;
+      const char* missing = user.empty() ? user_key : file_key;
+      reader_.fail(Reader::line_of(s, user.empty() ? file_key : user_key), missing,
+                   std::string(user_key) + " and " + file_key + " go together; " + missing + " is missing");
+    };
+    t.auth_username = text("auth-username");
+    t.auth_password_file = secret_path_of(s, vm, "auth-password-file");
+    t.auth_realm = text("auth-realm");
+    both("auth-username", t.auth_username, "auth-password-file", t.auth_password_file);
+    t.inbound_auth_username = text("inbound-auth-username");
+    t.inbound_auth_password_file = secret_path_of(s, vm, "inbound-auth-password-file");
+    t.inbound_auth_realm = vm["inbound-auth-realm"].as<std::string>();
+    both("inbound-auth-username", t.inbound_auth_username, "inbound-auth-password-file", t.inbound_auth_password_file);
+    if (t.inbound_auth_realm.empty() || t.inbound_auth_realm.find_first_of("\"\\") != std::string::npos)
+      reader_.fail(Reader::line_of(s, "inbound-auth-realm"), "inbound-auth-realm", "must be non-empty, without quotes or backslashes");
+
+    const auto& reg = vm["register"].as<std::string>();
+    if (reg != "on" && reg != "off") reader_.fail(Reader::line_of(s, "register"), "register", "'" + reg + "' is not on or off");
+    t.register_enabled = reg == "on";
+    t.register_user = text("register-user");
+    // The AOR's user part goes into URIs as written.
+    if (t.register_user.find_first_not_of(kSipUserChars) != std::string::npos)
+      reader_.fail(Reader::line_of(s, "register-user"), "register-user",
+                   "'" + t.register_user + "' has a character a SIP user part cannot hold unescaped");
+    t.register_domain = text("register-domain");
+    if (!t.register_domain.empty()) {
+      auto d = parse_address(t.register_domain);
+      if (auto* why = std::get_if<std::string>(&d)) reader_.fail(Reader::line_of(s, "register-domain"), "register-domain", *why);
+      if (std::get<ParsedAddress>(d).hp.port)
+        reader_.fail(Reader::line_of(s, "register-domain"), "register-domain", "takes a host without a port");
+      t.register_domain = std::get<ParsedAddress>(d).hp.host;
+    }
+    if (vm.count("registrar")) {
+      auto r = parse_address(vm["registrar"].as<std::string>());
+      if (auto* why = std::get_if<std::string>(&r)) reader_.fail(Reader::line_of(s, "registrar"), "registrar", *why);
+      t.registrar = std::get<ParsedAddress>(r).hp;
+    }
+    t.register_expires_s = vm["register-expires"].as<RegisterExpires>().v;
+    if (t.register_enabled && t.register_user.empty() && t.auth_username.empty())
+      reader_.fail(Reader::line_of(s, "register"), "register-user", "register = on needs register-user (or auth-username)");
+    if (t.register_enabled && t.register_user.empty() && t.auth_username.find_first_not_of(kSipUserChars) != std::string::npos)
+      reader_.fail(Reader::line_of(s, "register"), "register-user",
+                   "auth-username '" + t.auth_username + "' cannot be the AOR's user part; set register-user");
+    for (const char* key : {"register-user", "register-domain", "registrar", "register-expires"}) {
+      if (!t.register_enabled && vm.count(key) && !vm[key].defaulted())
+        reader_.fail(Reader::line_of(s, key), key, "needs register = on");
+    }
   }
 
   void route(const Section& s) {
@@ -1288,6 +1369,20 @@ std::string format_config(const Config& c) {
       << "session-expires = " << tr.session_expires_s << "\n"
       << "min-se = " << tr.min_se_s << "\n"
       << "100rel = " << extension_policy_name(tr.prack) << "\n";
+    if (!tr.auth_username.empty())
+      o << "auth-username = " << tr.auth_username << "\nauth-password-file = " << tr.auth_password_file << "\n";
+    if (!tr.auth_realm.empty()) o << "auth-realm = " << tr.auth_realm << "\n";
+    if (!tr.inbound_auth_username.empty())
+      o << "inbound-auth-username = " << tr.inbound_auth_username
+        << "\ninbound-auth-password-file = " << tr.inbound_auth_password_file << "\n";
+    o << "inbound-auth-realm = " << tr.inbound_auth_realm << "\n"
+      << "register = " << (tr.register_enabled ? "on" : "off") << "\n";
+    if (tr.register_enabled) {
+      if (!tr.register_user.empty()) o << "register-user = " << tr.register_user << "\n";
+      if (!tr.register_domain.empty()) o << "register-domain = " << format_host_port({tr.register_domain, 0}) << "\n";
+      if (!tr.registrar.host.empty()) o << "registrar = " << format_host_port(tr.registrar) << "\n";
+      o << "register-expires = " << tr.register_expires_s << "\n";
+    }
   }
   // An empty value is written as "key =" (no trailing blank); a value that
   // starts with '#' goes right after '=' so that it does not read as a comment.

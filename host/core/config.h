@@ -94,6 +94,27 @@ struct TrunkConfig {
   std::uint32_t min_se_s = 90;
   // RFC 3262 on this trunk's leg (sip/reliable_provisionals.h).
   ExtensionPolicy prack = ExtensionPolicy::kSupported;
+  // Digest credentials sipnic answers this trunk's 401/407 with (RFC 3261
+  // §22.2); off when auth_username is "". The password is in
+  // auth_password_file (core/secret_file.h: mode 0600, owner sipnic's user),
+  // never in the config itself. auth_realm: answer only that realm ("" = any).
+  std::string auth_username;
+  std::string auth_password_file;
+  std::string auth_realm;
+  // Challenging this trunk's inbound requests (401, the B2BUA as UAS): on when
+  // inbound_auth_username is set; the trunk must present that user and the
+  // password in inbound_auth_password_file, for realm inbound_auth_realm.
+  std::string inbound_auth_username;
+  std::string inbound_auth_password_file;
+  std::string inbound_auth_realm = "sipnic";
+  // Registration (RFC 3261 §10): sipnic REGISTERs register_user@register_domain
+  // ("" = the peer's host) at the registrar (port 0 / host "" = the peer),
+  // asking for register_expires_s, and refreshes it before it expires.
+  bool register_enabled = false;
+  std::string register_user;
+  std::string register_domain;
+  HostPort registrar;
+  std::uint32_t register_expires_s = 3600;
   bool operator==(const TrunkConfig&) const = default;
 };
 

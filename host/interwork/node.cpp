@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "core/event_loop.h"
+#include "core/secret_file.h"
 #include "sip/resolver.h"
 #include "sip/transaction.h"
 #include "sip/transaction_stack.h"
@@ -35,6 +36,16 @@ std::uint32_t effective_max_connections(std::uint32_t configured, std::uint64_t 
 
 namespace {
 
+// Random hex for values fixed before any worker runs (the rinstance of a
+// registration trunk's Contact).
+std::string random_hex(std::size_t n) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::random_device rd;
+  std::string s(n, '0');
+  for (auto& c : s) c = kHex[rd() & 15];
+  return s;
+}
+
 std::uint64_t soft_descriptor_limit() {
   rlimit r{};
   if (::getrlimit(RLIMIT_NOFILE, &r) != 0 || r.rlim_cur == RLIM_INFINITY) return 0;
@@ -58,6 +69,7 @@ struct Node::Worker {
   std::unique_ptr<sip::Resolver> resolver;
   std::unique_ptr<sip::TransactionStack> stack;  // what the B2BUA sees of the two above
   std::unique_ptr<B2bua> b2bua;
+  std::vector<std::unique_ptr<Registration>> registrations;  // worker 0 only
   std::thread thread;
 };
 
@@ -73,7 +85,10 @@ Node::Node(const core::Config& config, core::Log& log, const offload::Device& de
       connection_limits_(effective_max_connections(config.max_connections, soft_descriptor_limit()),
                          config.max_connections_per_source),
       unknown_source_limiter_(config.unknown_source_rate) {
-  for (const auto& t : config_.trunks) trunks_.push_back(std::make_unique<TrunkState>(t));
+  for (const auto& t : config_.trunks) {
+    trunks_.push_back(std::make_unique<TrunkState>(t));
+    if (t.register_enabled) trunks_.back()->set_registration_instance(random_hex(16));
+  }
   for (std::uint32_t i = 0; i < worker_count_; ++i) {
     auto w = std::make_unique<Worker>();
     w->index = i;
@@ -194,8 +209,12 @@ void Node::start() {
     Worker* wp = w.get();
     w->loop.post([wp, peers] { wp->transport->set_peers(peers); });
   }
-  // OPTIONS pings run on worker 0 (their results are shared atomics).
+  // OPTIONS pings and registrations run on worker 0 (their results are
+  // shared atomics; a registration's Call-ID is one worker 0 owns).
   Worker& w0 = *workers_[0];
+  w0.loop.post([&w0] {
+    for (auto& r : w0.registrations) r->start();
+  });
   for (auto& t : trunks_) {
     if (t->config().options_interval_ms == 0) continue;
     TrunkState* tp = t.get();
@@ -214,6 +233,34 @@ void Node::schedule_ping(Worker& w, TrunkState& trunk) {
       schedule_ping(w, trunk);
     });
   });
+}
+
+// Passwords are read here, at start: a bad secret file stops the start with
+// the file's name (core::ConfigError), as a bad certificate does.
+void Node::make_registrations(Worker& w) {
+  std::uint32_t n = worker_count();
+  for (const auto& t : config_.trunks) {
+    if (!t.register_enabled) continue;
+    std::string password = t.auth_password_file.empty() ? std::string() : core::read_secret_file(t.auth_password_file);
+    Registration::Options o = Registration::options_for(t, std::move(password));
+    for (const auto& ts : trunks_)
+      if (ts->name() == t.name) o.instance = ts->registration_instance();
+    do o.call_id = w.transactions->random_token(24);
+    while (owner_of_call_id(o.call_id, n) != w.index);
+    w.registrations.push_back(std::make_unique<Registration>(*w.stack, log_, std::move(o)));
+    std::lock_guard lock(registrations_mutex_);
+    registrations_[t.name] = w.registrations.back().get();
+  }
+}
+
+void Node::drop_registrations(Worker& w) {
+  {
+    std::lock_guard lock(registrations_mutex_);
+    for (const auto& r : w.registrations)
+      for (auto it = registrations_.begin(); it != registrations_.end();)
+        it = it->second == r.get() ? registrations_.erase(it) : std::next(it);
+  }
+  w.registrations.clear();
 }
 
 void Node::run_worker(Worker& w, std::promise<void>& ready) {
@@ -270,6 +317,7 @@ void Node::run_worker(Worker& w, std::promise<void>& ready) {
         .on_stray_response = [b](sip::Received&& rx) { b->on_stray_response(std::move(rx)); },
         .on_ack_timeout = [b](const sip::ServerTransactionPtr& tx) { b->on_ack_timeout(tx); },
     });
+    if (w.index == 0) make_registrations(w);
     w.transport->set_handler([this, wp](sip::Received&& rx) { dispatch(*wp, std::move(rx)); });
     // Outbound connections are per worker, and so are the transactions that
     // opened them: the failure goes to this worker's transaction layer.
@@ -277,6 +325,7 @@ void Node::run_worker(Worker& w, std::promise<void>& ready) {
       wp->transactions->transport_failed(t, peer);
     });
   } catch (...) {
+    drop_registrations(w);
     w.b2bua.reset();
     w.stack.reset();
     w.resolver.reset();
@@ -290,6 +339,7 @@ void Node::run_worker(Worker& w, std::promise<void>& ready) {
   ready.set_value();
   w.loop.run();
   // Tear down on the loop's own thread (the resolver requires it).
+  drop_registrations(w);
   w.b2bua.reset();
   w.stack.reset();
   w.resolver.reset();
@@ -370,6 +420,10 @@ NodeStatus Node::status() const {
         ts.calls_refused += t->calls_refused(static_cast<TrunkState::Refusal>(r), dir);
     ts.max_calls = t->config().max_calls;
     ts.max_cps = t->config().max_cps;
+    {
+      std::lock_guard lock(registrations_mutex_);
+      if (auto it = registrations_.find(t->name()); it != registrations_.end()) ts.registration = it->second->status();
+    }
     s.trunks.push_back(std::move(ts));
   }
   s.calls = {u(metric::kCallsStarted), u(metric::kCallsAnswered), u(metric::kCallsFailed),

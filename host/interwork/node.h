@@ -15,7 +15,10 @@
 #include <filesystem>
 #include <future>
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,6 +28,7 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "interwork/b2bua.h"
+#include "interwork/registration.h"
 #include "interwork/trunk_state.h"
 #include "offload/device.h"
 #include "sip/transport.h"
@@ -72,6 +76,7 @@ struct TrunkStatus {
   std::uint64_t calls_refused = 0;      // by its limits (either way) or while down
   std::uint32_t max_calls = 0;          // 0: no limit
   double max_cps = 0;                   // 0: no limit
+  std::optional<RegistrationStatus> registration;  // register = on only
 };
 
 struct NodeStatus {
@@ -151,6 +156,8 @@ class Node {
   void run_worker(Worker& w, std::promise<void>& ready);
   void dispatch(Worker& from, sip::Received&& rx);
   void schedule_ping(Worker& w, TrunkState& trunk);
+  void make_registrations(Worker& w);
+  void drop_registrations(Worker& w);
   bool uses_tls() const;
   void register_node_metrics();
 
@@ -170,6 +177,10 @@ class Node {
   // unknown-source-rate): the same per-IP token bucket, node-wide.
   sip::HandshakeLimiter unknown_source_limiter_;
   std::vector<std::unique_ptr<Worker>> workers_;
+  // Worker 0's registration clients (register = on trunks), by trunk name;
+  // the mutex lets status() read them while worker 0 tears them down.
+  mutable std::mutex registrations_mutex_;
+  std::map<std::string, Registration*> registrations_;
   bool started_ = false;
 };
 

@@ -1,5 +1,7 @@
 #include "interwork/trunk_state.h"
 
+#include "interwork/registration.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -15,6 +17,10 @@ bool TrunkState::matches_source(const core::SocketAddress& source) const {
   for (const auto& s : sources_)
     if (s.same_ip(source)) return true;
   return false;
+}
+
+bool TrunkState::matches_registered_contact(std::string_view request_uri) const {
+  return !registration_instance_.empty() && is_registered_contact(request_uri, registration_instance_);
 }
 
 std::string_view TrunkState::refusal_name(Refusal r) {

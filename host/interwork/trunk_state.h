@@ -30,6 +30,15 @@ class TrunkState {
   // inbound-from entries, or an address the resolver found for it).
   bool matches_source(const core::SocketAddress& source) const;
 
+  // Registration trunks (register = on): the rinstance of the Contact sipnic
+  // registers for this trunk, set by the node before the workers start and
+  // fixed afterwards (so read from any worker without a lock).
+  void set_registration_instance(std::string instance) { registration_instance_ = std::move(instance); }
+  const std::string& registration_instance() const { return registration_instance_; }
+  // True if an inbound Request-URI is the Contact registered for this trunk
+  // (its rinstance parameter): the registrar sent the request to this trunk.
+  bool matches_registered_contact(std::string_view request_uri) const;
+
   // Why a new call to this trunk is refused now (down, max-calls, max-cps),
   // or "" if it may start. On "" the call is counted; end_call() must follow.
   std::string try_start_call(std::chrono::steady_clock::time_point now);
@@ -71,6 +80,7 @@ class TrunkState {
 
   core::TrunkConfig config_;
   std::vector<core::SocketAddress> sources_;
+  std::string registration_instance_;  // "" = not a registration trunk
   std::atomic<bool> up_{true};
   std::atomic<std::uint32_t> active_{0};
   // Call-rate window: the current 100 ms slot and the calls started in the

@@ -51,18 +51,16 @@ Net net(int n) {
   return x;
 }
 
-std::string hp(const std::string& ip, std::uint16_t port) { return ip + ":" + std::to_string(port); }
-
 // sipnic: trunk `edge` is Kamailio (mutual TLS, picked by its certificate),
 // trunk `carrier` the sipp at .3 over UDP; routes between them.
 std::string sipnic_config(const Net& n, const Pki& pki) {
   return "[node]\nworkers = 2\nlog-level = info\n"
-         "[listen]\nudp = " + hp(n.node, n.node_udp) + "\ntls = " + hp(n.node, n.node_tls) + "\n"
+         "[listen]\nudp = " + ip_port(n.node, n.node_udp) + "\ntls = " + ip_port(n.node, n.node_tls) + "\n"
          "[tls]\ncertificate = " + pki.file("node.crt") + "\nprivate-key = " + pki.file("node.key") +
          "\nca = " + pki.file("ca.crt") + "\nhandshake-rate = 0\n"
-         "[trunk edge]\ntransport = tls\npeer = " + hp(n.kamailio, n.k_tls) +
+         "[trunk edge]\ntransport = tls\npeer = " + ip_port(n.kamailio, n.k_tls) +
          "\ntls-identity = kamailio.sipnic.test\n"
-         "[trunk carrier]\ntransport = udp\npeer = " + hp(n.carrier, n.carrier_port) + "\n"
+         "[trunk carrier]\ntransport = udp\npeer = " + ip_port(n.carrier, n.carrier_port) + "\n"
          "[route edge-out]\nfrom-trunk = edge\nto-trunk = carrier\n"
          "[route carrier-in]\nfrom-trunk = carrier\nto-trunk = edge\n";
 }
@@ -85,8 +83,8 @@ std::string kamailio_config(const Net& n) {
   return "#!KAMAILIO\n"
          "debug=2\nlog_stderror=yes\nchildren=2\ntcp_children=2\nauto_aliases=no\n"
          "dns=no\nrev_dns=no\nuse_dns_cache=off\nenable_tls=yes\n"
-         "listen=udp:" + hp(n.kamailio, n.k_udp) + "\n"
-         "listen=tls:" + hp(n.kamailio, n.k_tls) + "\n"
+         "listen=udp:" + ip_port(n.kamailio, n.k_udp) + "\n"
+         "listen=tls:" + ip_port(n.kamailio, n.k_tls) + "\n"
          "loadmodule \"pv.so\"\nloadmodule \"tm.so\"\nloadmodule \"sl.so\"\nloadmodule \"rr.so\"\n"
          "loadmodule \"maxfwd.so\"\nloadmodule \"textops.so\"\nloadmodule \"siputils.so\"\n"
          "loadmodule \"xlog.so\"\nloadmodule \"tls.so\"\n"
@@ -108,9 +106,9 @@ std::string kamailio_config(const Net& n) {
          "  if (is_method(\"ACK\")) { if (t_check_trans()) route(RELAY); exit; }\n"
          "  record_route();\n"
          "  if (proto == TLS) {\n"
-         "    $du = \"sip:" + hp(n.pbx, n.pbx_port) + "\";\n"
+         "    $du = \"sip:" + ip_port(n.pbx, n.pbx_port) + "\";\n"
          "  } else {\n"
-         "    $du = \"sip:" + hp(n.node, n.node_tls) + ";transport=tls\";\n"
+         "    $du = \"sip:" + ip_port(n.node, n.node_tls) + ";transport=tls\";\n"
          "  }\n"
          "  route(RELAY);\n"
          "  exit;\n"
@@ -198,7 +196,7 @@ TEST(KamailioRecordRoute, CallsFromBehindKamailioAreAckedAndHungUpThroughIt) {
   std::string on_200 = sipp_checks({{kamailio_rr(s.x, s.x.k_tls, ";transport=tls"), "Record-Route:"}});
   run_calls(s, {"UAS (carrier)", "uas_call.xml", {{"ON_INVITE", ""}}, s.x.carrier, s.x.carrier_port},
             {"UAC (pbx, behind Kamailio)", "uac_call_routed.xml", {{"ON_200", on_200}, {"PAUSE_MS", "100"}}, s.x.pbx,
-             s.x.pbx_port, {hp(s.x.kamailio, s.x.k_udp), "-r", "10"}});
+             s.x.pbx_port, {ip_port(s.x.kamailio, s.x.k_udp), "-r", "10"}});
 }
 
 // pbx -> Kamailio -> sipnic -> carrier, and the carrier hangs up: sipnic's
@@ -208,7 +206,7 @@ TEST(KamailioRecordRoute, TheCalleesByeReachesTheCallerBehindKamailio) {
   run_calls(s, {"UAS (carrier; its BYE must get 200)", "uas_hangs_up.xml", {{"PAUSE_MS", "300"}}, s.x.carrier,
                 s.x.carrier_port},
             {"UAC (pbx, behind Kamailio; must get the BYE)", "uac_callee_hangs_up_routed.xml", {}, s.x.pbx,
-             s.x.pbx_port, {hp(s.x.kamailio, s.x.k_udp), "-r", "10"}});
+             s.x.pbx_port, {ip_port(s.x.kamailio, s.x.k_udp), "-r", "10"}});
 }
 
 // carrier -> sipnic -> (TLS) Kamailio -> pbx. sipnic's ACK and BYE toward
@@ -219,7 +217,7 @@ TEST(KamailioRecordRoute, CallsToBehindKamailioAreAckedAndHungUpThroughIt) {
   std::string on_invite = sipp_checks({{kamailio_rr(s.x, s.x.k_udp, ""), "Record-Route:"}});
   run_calls(s, {"UAS (pbx, behind Kamailio)", "uas_call_routed.xml", {{"ON_INVITE", on_invite}}, s.x.pbx, s.x.pbx_port},
             {"UAC (carrier)", "uac_call.xml", {{"ON_200", ""}, {"PAUSE_MS", "100"}}, s.x.carrier, s.x.carrier_port,
-             {hp(s.x.node, s.x.node_udp), "-r", "10"}});
+             {ip_port(s.x.node, s.x.node_udp), "-r", "10"}});
 }
 
 }  // namespace

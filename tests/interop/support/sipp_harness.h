@@ -66,6 +66,8 @@ std::string escape_dots(std::string_view text);
 
 // A port that is free for both UDP and TCP on `ip` (IPv4 or IPv6 literal).
 std::uint16_t free_port_on(const std::string& ip);
+// "IP:PORT" for an IPv4 address: config values and sipp arguments.
+inline std::string ip_port(const std::string& ip, std::uint16_t port) { return ip + ":" + std::to_string(port); }
 
 // ---- sipnic ---------------------------------------------------------------------
 

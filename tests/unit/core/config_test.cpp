@@ -43,6 +43,16 @@ std::string stir_section() {
          "/sp.key\nrepository = " + stir_dir() + "/index\nca = " + stir_dir() + "/sti-ca.crt\n";
 }
 
+// A password file with `mode` (core/secret_file.h: only 0600 or stricter passes).
+std::string password_file(unsigned mode) {
+  auto d = std::filesystem::temp_directory_path() / ("sipnic-config-pw-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(d);
+  auto p = d / ("pw-" + std::to_string(mode));
+  std::ofstream(p) << "s3cret\n";
+  std::filesystem::permissions(p, static_cast<std::filesystem::perms>(mode));
+  return p.string();
+}
+
 namespace fs = std::filesystem;
 
 // A [listen] section, since a config without one is an error.
@@ -452,6 +462,41 @@ peer = 127.0.0.30
   EXPECT_EQ(parse_config(format_config(c), "t.conf"), c);
 }
 
+TEST(Config, AuthenticationAndRegistrationKeysAreReadAndRoundTrip) {
+  std::string pw = password_file(0600);
+  Config c = parse_config(std::string(kListen) + "[trunk itsp]\npeer = 127.0.0.2\n"
+                          "auth-username = alice\nauth-password-file = " + pw + "\nauth-realm = itsp.example\n"
+                          "register = on\nregister-user = 4420\nregister-domain = itsp.example\n"
+                          "registrar = 127.0.0.3:5070\nregister-expires = 600\n"
+                          "[trunk pbx]\npeer = 127.0.0.4\n"
+                          "inbound-auth-username = pbx\ninbound-auth-password-file = " + pw + "\n"
+                          "inbound-auth-realm = edge\n",
+                          "t.conf");
+  const TrunkConfig& itsp = c.trunks.at(0);
+  EXPECT_EQ(itsp.auth_username, "alice");
+  EXPECT_EQ(itsp.auth_password_file, pw);
+  EXPECT_EQ(itsp.auth_realm, "itsp.example");
+  EXPECT_TRUE(itsp.register_enabled);
+  EXPECT_EQ(itsp.register_user, "4420");
+  EXPECT_EQ(itsp.register_domain, "itsp.example");
+  EXPECT_EQ(itsp.registrar, (HostPort{"127.0.0.3", 5070}));
+  EXPECT_EQ(itsp.register_expires_s, 600u);
+  EXPECT_TRUE(itsp.inbound_auth_username.empty());
+  const TrunkConfig& pbx = c.trunks.at(1);
+  EXPECT_FALSE(pbx.register_enabled);
+  EXPECT_EQ(pbx.register_expires_s, 3600u);
+  EXPECT_EQ(pbx.inbound_auth_username, "pbx");
+  EXPECT_EQ(pbx.inbound_auth_password_file, pw);
+  EXPECT_EQ(pbx.inbound_auth_realm, "edge");
+  EXPECT_EQ(parse_config(format_config(c), "t.conf"), c);
+  Config v6 = parse_config(std::string(kListen) + "[trunk r]\npeer = 127.0.0.2\nregister = on\nregister-user = 1\n"
+                           "register-domain = [2001:db8::1]\n", "t.conf");
+  EXPECT_EQ(v6.trunks[0].register_domain, "2001:db8::1");
+  EXPECT_EQ(parse_config(format_config(v6), "t.conf"), v6);
+  std::string text = format_config(c);
+  EXPECT_EQ(text.find("s3cret"), std::string::npos);  // the config names the file, never the secret
+}
+
 TEST(Config, TlsTrunkKeepsItsIdentitiesAndFilesResolvedAgainstTheConfigFolder) {
   auto dir = std::filesystem::temp_directory_path() / ("sipnic-config-rel-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir / "certs");
@@ -652,6 +697,19 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{"stir_private_key_missing_file", L("[stir]\ncertificate-url = https://a.test/x\nprivate-key = /nonexistent/sp.key\n"), 5, "private-key", "/nonexistent/sp.key: No such file"},
         ErrorCase{"stir_max_age_zero", L("[stir]\nmax-age = 0\n"), 4, "max-age", "out of range 1..3600"},
         ErrorCase{"stir_unknown_key", L(stir_section() + "fetch = yes\n"), 8, "fetch", "unknown key in [stir]"},
+        ErrorCase{"auth_password_file_readable_by_others", L("[trunk a]\npeer = 10.0.0.1\nauth-username = u\nauth-password-file = " + password_file(0644) + "\n"), 6, "auth-password-file", "mode 0644 lets others read it"},
+        ErrorCase{"auth_password_file_missing", L("[trunk a]\npeer = 10.0.0.1\nauth-username = u\nauth-password-file = /nonexistent/pw\n"), 6, "auth-password-file", "/nonexistent/pw: No such file"},
+        ErrorCase{"auth_username_without_password_file", L("[trunk a]\npeer = 10.0.0.1\nauth-username = u\n"), 5, "auth-password-file", "go together"},
+        ErrorCase{"inbound_auth_password_file_without_user", L("[trunk a]\npeer = 10.0.0.1\ninbound-auth-password-file = " + password_file(0600) + "\n"), 5, "inbound-auth-username", "go together"},
+        ErrorCase{"inbound_auth_password_file_group_readable", L("[trunk a]\npeer = 10.0.0.1\ninbound-auth-username = u\ninbound-auth-password-file = " + password_file(0640) + "\n"), 6, "inbound-auth-password-file", "0600 or stricter"},
+        ErrorCase{"register_not_on_or_off", L("[trunk a]\npeer = 10.0.0.1\nregister = yes\n"), 5, "register", "'yes' is not on or off"},
+        ErrorCase{"register_without_user", L("[trunk a]\npeer = 10.0.0.1\nregister = on\n"), 5, "register-user", "needs register-user"},
+        ErrorCase{"register_key_without_register_on", L("[trunk a]\npeer = 10.0.0.1\nregister-user = 100\n"), 5, "register-user", "needs register = on"},
+        ErrorCase{"register_expires_too_short", L("[trunk a]\npeer = 10.0.0.1\nregister = on\nregister-user = 1\nregister-expires = 5\n"), 7, "register-expires", "out of range 10..86400"},
+        ErrorCase{"register_user_with_at", L("[trunk a]\npeer = 10.0.0.1\nregister = on\nregister-user = a@b\n"), 6, "register-user", "cannot hold unescaped"},
+        ErrorCase{"register_with_auth_username_unfit_for_a_uri", L("[trunk a]\npeer = 10.0.0.1\nauth-username = me@itsp.example\nauth-password-file = " + password_file(0600) + "\nregister = on\n"), 7, "register-user", "set register-user"},
+        ErrorCase{"register_domain_with_port", L("[trunk a]\npeer = 10.0.0.1\nregister = on\nregister-user = 1\nregister-domain = sip.example:5060\n"), 7, "register-domain", "without a port"},
+        ErrorCase{"registrar_bad_address", L("[trunk a]\npeer = 10.0.0.1\nregister = on\nregister-user = 1\nregistrar = sip..x\n"), 7, "registrar", "neither an IP address nor a domain"},
         ErrorCase{"strip_out_of_range", L("[trunk a]\npeer = 10.0.0.1\n[route r]\nto-trunk = a\nstrip = 40\n"), 7, "strip", "out of range 0..32"}),
     [](const ::testing::TestParamInfo<ErrorCase>& info) { return std::string(info.param.label); });
 

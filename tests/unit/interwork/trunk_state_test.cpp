@@ -124,5 +124,16 @@ TEST(TrunkState, ADownTrunkStillSendsCallsIn) {
   EXPECT_EQ(s.active_calls(), 1u);
 }
 
+TEST(TrunkState, MatchesItsRegisteredContactByRinstanceOnly) {
+  TrunkState s(trunk(0, 0));
+  EXPECT_FALSE(s.matches_registered_contact("sip:4420@127.0.0.1:5060;rinstance="));  // not a registration trunk
+  s.set_registration_instance("0f1e2d3c4b5a6978");
+  EXPECT_TRUE(s.matches_registered_contact("sip:4420@127.0.0.1:5060;rinstance=0f1e2d3c4b5a6978"));
+  EXPECT_TRUE(s.matches_registered_contact("sip:+442071234567@127.0.0.1;transport=tcp;rinstance=0f1e2d3c4b5a6978"));
+  EXPECT_FALSE(s.matches_registered_contact("sip:4420@127.0.0.1:5060;rinstance=0f1e2d3c4b5a6979"));
+  EXPECT_FALSE(s.matches_registered_contact("sip:4420@127.0.0.1:5060"));
+  EXPECT_FALSE(s.matches_registered_contact("not a uri"));
+}
+
 }  // namespace
 }  // namespace sipnic::interwork

@@ -1,0 +1,55 @@
+// The registration part of `sipnic status`: a line per register = on trunk
+// in the table, and a registration object (null for other trunks) in JSON.
+#include "app/node_status_format.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+namespace sipnic::app {
+namespace {
+
+using namespace std::chrono_literals;
+
+interwork::NodeStatus with_registration() {
+  interwork::NodeStatus s;
+  interwork::TrunkStatus plain;
+  plain.name = "pbx";
+  interwork::TrunkStatus itsp;
+  itsp.name = "itsp";
+  interwork::RegistrationStatus r;
+  r.state = interwork::RegistrationStatus::State::kFailed;
+  r.last_status = 408;
+  r.last_reason = "timeout";
+  r.failures = 3;
+  r.next_attempt = core::Clock::now() + 75s;
+  r.contact = "sip:4420@127.0.0.1:5060;rinstance=ab";
+  itsp.registration = r;
+  s.trunks = {plain, itsp};
+  return s;
+}
+
+TEST(NodeStatusFormat, TheTableHasARegistrationLinePerRegisteringTrunk) {
+  std::string t = format_status_table(with_registration());
+  auto at = t.find("registration  itsp: failed (timeout), 3 failures, next REGISTER in 1m1");
+  EXPECT_NE(at, std::string::npos) << t;
+  EXPECT_EQ(t.find("registration  pbx"), std::string::npos) << t;
+}
+
+TEST(NodeStatusFormat, JsonHasTheRegistrationOrNull) {
+  auto j = nlohmann::json::parse(format_status_json(with_registration()));
+  EXPECT_TRUE(j["trunks"][0]["registration"].is_null());
+  const auto& r = j["trunks"][1]["registration"];
+  EXPECT_EQ(r["state"], "failed");
+  EXPECT_EQ(r["last_status"], 408);
+  EXPECT_EQ(r["last_reason"], "timeout");
+  EXPECT_EQ(r["failures"], 3);
+  EXPECT_TRUE(r["expires_in_seconds"].is_null());
+  EXPECT_GT(r["next_attempt_in_seconds"].get<double>(), 70.0);
+  EXPECT_LE(r["next_attempt_in_seconds"].get<double>(), 75.0);
+  EXPECT_EQ(r["contact"], "sip:4420@127.0.0.1:5060;rinstance=ab");
+}
+
+}  // namespace
+}  // namespace sipnic::app

@@ -7,6 +7,7 @@
 #include "interwork/header_rules.h"
 #include "interwork/redirection.h"
 #include "interwork/sip_parts.h"
+#include "core/secret_file.h"
 #include "sip/option_tags.h"
 #include "sip/header_values.h"
 #include "sip/response_builder.h"
@@ -153,6 +154,7 @@ struct B2bua::Call {
   // B's reliable provisional offered SDP: its PRACK waits for A's answer.
   std::optional<OutgoingRequest> b_prack_waiting;
   sip::SessionTimer::Answer a_session;  // what leg A's 2xx says of its session timer
+  std::optional<sip::DigestAuthorization> b_auth;  // the credentials leg B's INVITE carries
 };
 
 B2buaStats::B2buaStats(core::MetricsRegistry& m, std::uint32_t w) {
@@ -197,7 +199,34 @@ B2bua::B2bua(const core::Config& config, std::vector<std::unique_ptr<TrunkState>
       source_limiter_(options.source_limiter ? options.source_limiter : &own_source_limiter_),
       stir_(options.stir),
       wall_clock_(std::move(options.wall_clock)),
-      stir_stats_(metrics, worker) {}
+      stir_stats_(metrics, worker) {
+  // Secrets are read here, once per worker, and kept in memory only; the
+  // config checked the files (core/secret_file.h).
+  for (const auto& t : config.trunks) {
+    if (!t.auth_username.empty())
+      digest_clients_.emplace(t.name, sip::DigestClient({t.auth_username, core::read_secret_file(t.auth_password_file),
+                                                         t.auth_realm}));
+    if (!t.inbound_auth_username.empty())
+      digest_servers_.emplace(t.name, sip::DigestServer({.realm = t.inbound_auth_realm,
+                                                         .username = t.inbound_auth_username,
+                                                         .password = core::read_secret_file(t.inbound_auth_password_file)},
+                                                        sip::DigestServer::random_key()));
+  }
+}
+
+bool B2bua::authenticated(const IncomingRequestPtr& tx, TrunkState& from) {
+  auto server = digest_servers_.find(from.name());
+  if (server == digest_servers_.end()) return true;
+  auto verdict = server->second.verify(tx->request(), stack_.now());
+  if (verdict == sip::DigestServer::Verdict::kOk) return true;
+  if (verdict == sip::DigestServer::Verdict::kRejected)
+    note(LogLevel::kInfo, "auth-rejected|" + from.name(),
+         std::string(tx->request().method()) + " from trunk " + from.name() + ": credentials refused: 401");
+  std::string tag = stack_.random_token(12);
+  tx->respond(401, server->second.challenge_response(tx->request(), stack_.now(),
+                                                     verdict == sip::DigestServer::Verdict::kStale, tag));
+  return false;
+}
 
 B2bua::~B2bua() {
   for (auto& [id, c] : calls_) {
@@ -323,6 +352,9 @@ void B2bua::on_request(const IncomingRequestPtr& tx) {
       return;
     }
   }
+  if (from && (method == "INVITE" || method == "SUBSCRIBE" || OutOfDialogRelay::relays(method)) &&
+      !authenticated(tx, *from))
+    return;
   if (method == "OPTIONS") {
     std::string headers = "Allow: " + std::string(kAllow) + "\r\nAccept: application/sdp\r\n";
     reject(tx, 200, {}, headers);
@@ -536,6 +568,7 @@ void B2bua::send_invite_to_next_target(Call& c) {
                       c.b_replaces + generated_headers() + c.b.session->request_headers();
   c.b_prack.emplace(c.to->config().prack, !c.b_invite.body.empty());
   c.b_invite.headers += c.b_prack->request_headers();
+  if (c.b_auth) c.b_invite.headers += c.b_auth->line();
   if (is_sdp(c.b_invite.content_type)) {
     c.b.sdp_sent = c.b_invite.body;
     c.b.sdp_type_sent = c.b_invite.content_type;
@@ -647,6 +680,26 @@ void B2bua::on_b_invite_result(std::uint64_t id, const ClientResult& r) {
     start_session_timer(c, false, c.b.session->on_2xx(resp));
     relay_2xx_to_a(c, RelayedResponse{status, std::string(resp.reason()), crossing_headers(resp, c.a.own_host),
                                       std::string(resp.header(HeaderId::kContentType)), std::string(resp.body())});
+    return;
+  }
+  // RFC 3261 §22: the trunk challenges; sipnic answers with its credentials
+  // for that trunk, once per challenge (DigestClient says when to give up).
+  if ((status == 401 || status == 407) && !c.a_cancelled) {
+    auto client = digest_clients_.find(c.to->name());
+    std::optional<sip::DigestAuthorization> auth;
+    if (client != digest_clients_.end())
+      auth = client->second.answer(resp, "INVITE", c.b_invite.uri, stack_.random_token(16), c.b_auth ? &*c.b_auth : nullptr);
+    if (auth) {
+      c.b_auth = std::move(auth);
+      --c.next_target;
+      ++c.b_invite.cseq;
+      send_invite_to_next_target(c);
+      return;
+    }
+    note(LogLevel::kInfo, "auth-failed|" + c.to->name(),
+         "call " + std::to_string(id) + ": trunk " + c.to->name() + " answered " + std::to_string(status) +
+             (client == digest_clients_.end() ? " and has no auth-username" : " to sipnic's credentials") + ": 403");
+    answer_a_failure(c, 403, "Forbidden (authentication toward the trunk failed)", {});
     return;
   }
   // RFC 4028 §7.3: leg B's peer wants a longer session interval: the INVITE

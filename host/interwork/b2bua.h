@@ -32,6 +32,7 @@
 #include "interwork/trunk_state.h"
 #include "sip/dialog.h"
 #include "sip/dialog_hop.h"
+#include "sip/digest.h"
 #include "sip/reliable_provisionals.h"
 #include "sip/session_timer.h"
 #include "sip/stack.h"
@@ -111,6 +112,9 @@ class B2bua {
   using HopHandler = std::function<void(const sip::Target*)>;
 
   TrunkState* trunk_for_request(const sip::IncomingRequest& tx);
+  // A trunk with inbound-auth-username: the request's credentials are
+  // checked (true: go on); without valid ones it is answered 401.
+  bool authenticated(const sip::IncomingRequestPtr& tx, TrunkState& from);
   // A request from a source that is no trunk: false when it was dropped
   // (over the per-source rate, or [node] unknown-source = drop).
   bool admit_unknown_source(const sip::IncomingRequestPtr& tx);
@@ -183,6 +187,11 @@ class B2bua {
   const stir::StirService* stir_;
   std::function<std::chrono::system_clock::time_point()> wall_clock_;
   stir::StirStats stir_stats_;
+  // Digest (RFC 3261 §22), per trunk name: the credentials sipnic answers a
+  // trunk's 401/407 with (auth-username), and the challenge of trunks
+  // identified by address only that must authenticate (inbound-auth-username).
+  std::unordered_map<std::string, sip::DigestClient> digest_clients_;
+  std::unordered_map<std::string, sip::DigestServer> digest_servers_;
   std::uint64_t next_call_ = 1;
   std::unordered_map<std::uint64_t, std::unique_ptr<Call>> calls_;
   // Dialog lookup: "A|" + Call-ID + "|" + our tag towards A, and the same for B.

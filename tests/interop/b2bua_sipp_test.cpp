@@ -10,6 +10,7 @@
 // sanitizer report. Times in here are upper bounds only.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -752,6 +753,57 @@ TEST(B2buaSipp, RetargetedCallsReachTheVoicemailTrunkWithTargetAndCause) {
   EXPECT_EQ(s.successful(), calls) << "UAS: " << s.describe();
   SipnicSummary sum = finish(node);
   EXPECT_EQ(sum.answered, calls) << sum.line;
+}
+
+// RFC 3261 §22 against sipp: the carrier challenges every call (401 or
+// 407, MD5, qop=auth); sipnic answers with the trunk's credentials and the
+// call goes through. sipp's own digest verifier (verifyauth) checks the 401
+// answers; it reads Authorization only, so the 407 answers are checked for
+// their form here (their value is computed the same way, and
+// B2buaTest.TheAnswerToA401VerifiesAtTheChallenger checks it).
+class B2buaDigest : public ::testing::TestWithParam<std::string> {};
+
+INSTANTIATE_TEST_SUITE_P(Challenge, B2buaDigest, ::testing::Values("401", "407"),
+                         [](const ::testing::TestParamInfo<std::string>& i) { return "status" + i.param; });
+
+TEST_P(B2buaDigest, ChallengesFromTheCarrierAreAnsweredWithCredentialsSippVerifies) {
+  bool proxy = GetParam() == "407";
+  Net n = net(proxy ? 58 : 57);
+  TempDir dir("b2bua-digest-" + GetParam());
+  write_text_file(dir.file("carrier.password"), "carrier-s3cret\n");
+  std::filesystem::permissions(dir.file("carrier.password"),
+                               std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
+                               std::filesystem::perm_options::replace);
+  ConfigOptions o;
+  o.carrier_extra = "auth-username = sipnic\nauth-password-file = " + dir.file("carrier.password") + "\n";
+  Sipnic node(dir, config_for(n, o));
+  ASSERT_EQ(node.wait_ready(), "");
+  const int calls = 5;
+  std::string m = std::to_string(calls);
+  Sipp uas(dir, "uas",
+           peer_args(scenario(dir, "uas_challenge.xml",
+                              {{"STATUS", GetParam()},
+                               {"CHALLENGE_HEADER", proxy ? "Proxy-Authenticate" : "WWW-Authenticate"},
+                               {"CREDENTIALS_HEADER", proxy ? "Proxy-Authorization" : "Authorization"},
+                               {"VERIFY", proxy ? "      <ereg regexp=\"response=.[0-9a-f]{32}.\" search_in=\"hdr\" "
+                                                  "header=\"Proxy-Authorization:\" assign_to=\"authvalid\"/>"
+                                                : "      <verifyauth assign_to=\"authvalid\" username=\"sipnic\" "
+                                                  "password=\"carrier-s3cret\"/>"}}),
+                     n.callee, "5060", {"-m", m, "-recv_timeout", "15000"}),
+           60s);
+  Sipp uac(dir, "uac",
+           peer_args(scenario(dir, "uac_call.xml", {{"ON_200", ""}, {"PAUSE_MS", "0"}}), n.caller, "5060",
+                     {n.node_hostport(), "-m", m, "-r", "10", "-recv_timeout", "15000"}),
+           60s);
+  SippResult c = uac.wait();
+  SippResult s = uas.wait();
+  EXPECT_EQ(c.exit_code, 0) << "UAC: " << c.describe();
+  EXPECT_EQ(c.successful(), calls) << "UAC: " << c.describe();
+  EXPECT_EQ(s.exit_code, 0) << "UAS (sipp's verifyauth): " << s.describe();
+  EXPECT_EQ(s.successful(), calls) << "UAS: " << s.describe();
+  SipnicSummary sum = finish(node);
+  EXPECT_EQ(sum.answered, calls) << sum.line;
+  EXPECT_EQ(node.log().find("carrier-s3cret"), std::string::npos);  // never in a log
 }
 
 }  // namespace

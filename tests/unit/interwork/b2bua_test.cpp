@@ -11,6 +11,8 @@
 #include <gtest/gtest.h>
 
 #include <deque>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <string>
@@ -21,6 +23,7 @@
 #include "support/fake_stack.h"
 #include "support/stir_test_pki.h"
 #include "support/sip_message.h"
+#include "sip/digest.h"
 #include "sip/header_values.h"
 #include "sip/response_builder.h"
 
@@ -963,6 +966,83 @@ TEST_F(B2buaTest, RequestsFromAnUnknownSourceOverItsRateAreDropped) {
   EXPECT_EQ(b2bua_->stats().rate_limited_requests.value(), 6u);
   // Trunks are not counted against it.
   for (int i = 0; i < 10; ++i) EXPECT_EQ(deliver(options)->statuses(), (std::vector<int>{200}));
+}
+
+// ---- digest authentication -----------------------------------------------------
+
+// A password file as the config wants it (mode 0600).
+std::string password_file(const std::string& name, const std::string& password) {
+  auto dir = std::filesystem::temp_directory_path() / ("sipnic-b2bua-pw-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  auto p = dir / name;
+  std::ofstream(p) << password << "\n";
+  std::filesystem::permissions(p, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
+                               std::filesystem::perm_options::replace);
+  return p.string();
+}
+
+// The carrier challenges (a sip::DigestServer plays it); sipnic answers with
+// the trunk's credentials, once; a second challenge to the same
+// credentials is a refusal, and the caller gets 403.
+TEST_F(B2buaTest, AChallengeFromTheTrunkIsAnsweredWithItsCredentialsOnce) {
+  config_.trunks[1].auth_username = "sipnic";
+  config_.trunks[1].auth_password_file = password_file("carrier", "s3cret");
+  start();
+  sip::DigestServer carrier({.realm = "carrier.test", .username = "sipnic", .password = "s3cret"},
+                            sip::DigestServer::random_key());
+  auto a = call();
+  const auto& first = *stack_.sent("INVITE").at(0);
+  answer(first, 407, std::string(carrier.challenge_headers(loop_.now(), false)).replace(0, 16, "Proxy-Authenticate"));
+  auto invites = stack_.sent("INVITE");
+  ASSERT_EQ(invites.size(), 2u);
+  SipMessage second = invites[1]->message();
+  EXPECT_EQ(second.header(HeaderId::kCSeq), "2 INVITE");
+  EXPECT_EQ(second.header(HeaderId::kCallId), first.message().header(HeaderId::kCallId));
+  EXPECT_TRUE(second.has(HeaderId::kProxyAuthorization));
+  EXPECT_EQ(invites[1]->wire.find("s3cret"), std::string::npos);
+  // The same challenge again: the credentials were refused.
+  answer(*invites[1], 407, std::string(carrier.challenge_headers(loop_.now(), false)).replace(0, 16, "Proxy-Authenticate"));
+  EXPECT_EQ(stack_.sent("INVITE").size(), 2u);
+  EXPECT_EQ(a->statuses().back(), 403);
+  EXPECT_EQ(log_lines_with("answered 407 to sipnic's credentials"), 1u);
+}
+
+TEST_F(B2buaTest, TheAnswerToA401VerifiesAtTheChallenger) {
+  config_.trunks[1].auth_username = "sipnic";
+  config_.trunks[1].auth_password_file = password_file("carrier401", "s3cret");
+  start();
+  sip::DigestServer carrier({.realm = "carrier.test", .username = "sipnic", .password = "s3cret"},
+                            sip::DigestServer::random_key());
+  auto a = call();
+  answer(*stack_.sent("INVITE").at(0), 401, carrier.challenge_headers(loop_.now(), false));
+  auto invites = stack_.sent("INVITE");
+  ASSERT_EQ(invites.size(), 2u);
+  EXPECT_EQ(carrier.verify(invites[1]->message(), loop_.now()), sip::DigestServer::Verdict::kOk);
+  answer(*invites[1], 200, "Contact: <sip:callee@127.0.0.3:5060>\r\n");
+  EXPECT_EQ(a->statuses().back(), 200);
+}
+
+TEST_F(B2buaTest, ATrunkThatMustAuthenticateIsChallengedAndLetInWithItsCredentials) {
+  config_.trunks[0].inbound_auth_username = "pbx";
+  config_.trunks[0].inbound_auth_realm = "sipnic.test";
+  config_.trunks[0].inbound_auth_password_file = password_file("pbx-in", "pbxpass");
+  start();
+  auto first = call();
+  ASSERT_EQ(first->statuses(), (std::vector<int>{401}));
+  EXPECT_TRUE(stack_.sent("INVITE").empty());
+  SipMessage challenge = first->last();
+  // The PBX answers it (sip::DigestClient plays the PBX).
+  sip::DigestClient pbx({"pbx", "pbxpass", ""});
+  PeerRequest again = invite_with_sdp();
+  again.cseq = 2;
+  again.via = "SIP/2.0/UDP 127.0.0.2:5060;branch=z9hG4bKcaller1b";
+  auto auth = pbx.answer(challenge, "INVITE", again.uri, "0a4f113b", nullptr);
+  ASSERT_TRUE(auth);
+  again.headers = auth->line();
+  auto second = call(again);
+  EXPECT_EQ(second->statuses(), (std::vector<int>{100}));
+  EXPECT_EQ(stack_.sent("INVITE").size(), 1u);
+  EXPECT_FALSE(stack_.sent("INVITE")[0]->message().has(HeaderId::kAuthorization));  // consumed: this hop's
 }
 
 // ---- 100rel and session timers, per leg ------------------------------------------

@@ -279,6 +279,10 @@ TrunkState* B2bua::trunk_for_request(const sip::IncomingRequest& tx) {
   }
   for (auto& t : trunks_)
     if (t->config().transport != Transport::kTls && t->matches_source(tx.source())) return t.get();
+  // A registration trunk's registrar may send from anywhere: its requests
+  // come to the Contact sipnic registered (its random rinstance).
+  for (auto& t : trunks_)
+    if (t->config().transport != Transport::kTls && t->matches_registered_contact(tx.request().uri())) return t.get();
   return nullptr;
 }
 

@@ -806,5 +806,61 @@ TEST_P(B2buaDigest, ChallengesFromTheCarrierAreAnsweredWithCredentialsSippVerifi
   EXPECT_EQ(node.log().find("carrier-s3cret"), std::string::npos);  // never in a log
 }
 
+// ---- 100rel and session timers, per leg ------------------------------------------
+
+// RFC 3262 both ways: the callee's reliable 183 with SDP is PRACKed by
+// sipnic, and reaches the caller reliably (with sipnic's own RSeq), whose
+// PRACK sipnic answers; the 200 follows it.
+TEST_P(B2buaFlow, Reliable183WithSdpIsPrackedOnBothLegs) {
+  Net n = request_net(59);
+  TempDir dir(tag("b2bua-100rel"));
+  Sipnic node(dir, config_for(n, flow_config()));
+  ASSERT_EQ(node.wait_ready(), "");
+  const int calls = 5;
+  std::string m = std::to_string(calls);
+  Sipp uas(dir, "uas",
+           peer_args(scenario(dir, "uas_reliable_183.xml"), n.callee, "5060", {"-m", m, "-recv_timeout", "15000"}), 60s);
+  Sipp uac(dir, "uac",
+           peer_args(scenario(dir, "uac_prack_183.xml"), n.caller, "5060",
+                     {n.node_hostport(), "-m", m, "-r", "10", "-recv_timeout", "15000"}),
+           60s);
+  SippResult c = uac.wait();
+  SippResult s = uas.wait();
+  EXPECT_EQ(c.exit_code, 0) << "UAC (reliable 183 from sipnic): " << c.describe();
+  EXPECT_EQ(c.successful(), calls) << "UAC: " << c.describe();
+  EXPECT_EQ(s.exit_code, 0) << "UAS (sipnic's PRACK): " << s.describe();
+  EXPECT_EQ(s.successful(), calls) << "UAS: " << s.describe();
+  SipnicSummary sum = finish(node);
+  EXPECT_EQ(sum.answered, calls) << sum.line;
+}
+
+// RFC 4028 per leg, on the wall clock (min-se is 90 s by RFC): the caller
+// asks for a 90 s session it refreshes itself and never does; the callee
+// makes sipnic its leg's refresher (refresher=uac). sipnic refreshes leg B
+// by UPDATE at 45 s, and at 60 s (RFC 4028 §10) hangs up both legs for the
+// caller's missing refresh.
+TEST(B2buaSipp, SessionTimerRefreshedBySipnicOnOneLegAndMissedOnTheOtherEndsTheCall) {
+  Net n = net(55);
+  TempDir dir("b2bua-session-timer");
+  Sipnic node(dir, config_for(n));
+  ASSERT_EQ(node.wait_ready(), "");
+  Sipp uas(dir, "uas",
+           peer_args(scenario(dir, "uas_session_timer_wait.xml"), n.callee, "5060", {"-m", "1", "-recv_timeout", "90000"}),
+           120s);
+  Sipp uac(dir, "uac",
+           peer_args(scenario(dir, "uac_session_timer_no_refresh.xml"), n.caller, "5060",
+                     {n.node_hostport(), "-m", "1", "-recv_timeout", "90000"}),
+           120s);
+  SippResult c = uac.wait();
+  SippResult s = uas.wait();
+  EXPECT_EQ(c.exit_code, 0) << "UAC (BYE for its missing refresh): " << c.describe();
+  EXPECT_EQ(c.successful(), 1) << "UAC: " << c.describe();
+  EXPECT_EQ(s.exit_code, 0) << "UAS (sipnic's UPDATE refresh, then BYE): " << s.describe();
+  EXPECT_EQ(s.successful(), 1) << "UAS: " << s.describe();
+  SipnicSummary sum = finish(node);
+  EXPECT_EQ(sum.answered, 1) << sum.line;
+  EXPECT_NE(node.log().find("expired without a refresh"), std::string::npos) << node.log();
+}
+
 }  // namespace
 }  // namespace sipnic::test

@@ -1045,6 +1045,29 @@ TEST_F(B2buaTest, ATrunkThatMustAuthenticateIsChallengedAndLetInWithItsCredentia
   EXPECT_FALSE(stack_.sent("INVITE")[0]->message().has(HeaderId::kAuthorization));  // consumed: this hop's
 }
 
+// A registration trunk's calls come to the Contact sipnic registered, from
+// whatever address the ITSP's edge uses: the Contact's rinstance picks it.
+TEST_F(B2buaTest, ACallToTheRegisteredContactIsTheRegistrationTrunksFromAnyAddress) {
+  config_.routes.insert(config_.routes.begin(), {"itsp-in", "", "carrier", "pbx", 0, "", {}, {}});
+  start();
+  trunk_state("carrier").set_registration_instance("a1b2c3d4e5f6");
+  PeerRequest invite = invite_with_sdp();
+  invite.uri = "sip:4420123@127.0.0.1:5060;rinstance=a1b2c3d4e5f6";
+  invite.via = "SIP/2.0/UDP 127.0.0.99:5060;branch=z9hG4bKitsp1";
+  auto tx = deliver(invite, addr("127.0.0.99", 5060));
+  settle();
+  EXPECT_EQ(tx->statuses(), (std::vector<int>{100}));
+  ASSERT_EQ(stack_.sent("INVITE").size(), 1u);
+  EXPECT_EQ(stack_.sent("INVITE")[0]->target.trunk, "pbx");
+  // Another rinstance (or none) from that address is no trunk's.
+  PeerRequest stranger = invite;
+  stranger.uri = "sip:4420123@127.0.0.1:5060;rinstance=ffffffffffff";
+  stranger.call_id = "stranger@127.0.0.99";
+  stranger.via = "SIP/2.0/UDP 127.0.0.99:5060;branch=z9hG4bKitsp2";
+  deliver(stranger, addr("127.0.0.99", 5060));
+  EXPECT_EQ(stack_.stateless_of("SIP/2.0 403").size(), 1u);
+}
+
 // ---- 100rel and session timers, per leg ------------------------------------------
 
 // RFC 3262 both ways: the callee's reliable 183 with SDP is PRACKed by

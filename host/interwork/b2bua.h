@@ -190,7 +190,7 @@ class B2bua {
   // Digest (RFC 3261 §22), per trunk name: the credentials sipnic answers a
   // trunk's 401/407 with (auth-username), and the challenge of trunks
   // identified by address only that must authenticate (inbound-auth-username).
-  std::unordered_map<std::string, sip::DigestClient> digest_clients_;
+  DigestClients digest_clients_;
   std::unordered_map<std::string, sip::DigestServer> digest_servers_;
   std::uint64_t next_call_ = 1;
   std::unordered_map<std::uint64_t, std::unique_ptr<Call>> calls_;

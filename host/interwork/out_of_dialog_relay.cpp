@@ -25,6 +25,8 @@ struct OutOfDialogRelay::Pending {
   std::string a_own_host;        // our address toward the sender, as a URI host
   std::vector<sip::ResolvedTarget> targets;
   std::size_t next_target = 0;
+  std::string from_tag;                     // kept when the request is sent again
+  std::optional<sip::DigestAuthorization> auth;  // the credentials the last send carried
 };
 
 RelayedRequestStats::RelayedRequestStats(core::MetricsRegistry& m, std::uint32_t w, std::string_view method) {
@@ -40,12 +42,14 @@ RelayedRequestStats::RelayedRequestStats(core::MetricsRegistry& m, std::uint32_t
 
 OutOfDialogRelay::OutOfDialogRelay(std::vector<std::unique_ptr<TrunkState>>& trunks, const Router& router,
                                    sip::Stack& stack, std::function<std::string()> new_call_id, Note note,
-                                   core::MetricsRegistry& metrics, std::uint32_t worker)
+                                   core::MetricsRegistry& metrics, std::uint32_t worker,
+                                   DigestClients* digest_clients)
     : trunks_(trunks),
       router_(router),
       stack_(stack),
       new_call_id_(std::move(new_call_id)),
       note_(std::move(note)),
+      digest_clients_(digest_clients),
       message_stats_(metrics, worker, "MESSAGE"),
       publish_stats_(metrics, worker, "PUBLISH") {}
 
@@ -130,8 +134,10 @@ void OutOfDialogRelay::send_to_next_target(std::uint64_t id) {
   std::string own_host = stack_.local_address(target).host_for_uri();
   const SipMessage& req = p.tx->request();
   p.request.uri = p.uri_base + retargeting_uri_params(uri_params_of(req.uri()), own_host);
-  p.request.from = p.from_prefix + own_host + ">;tag=" + stack_.random_token(12);
+  if (p.from_tag.empty()) p.from_tag = stack_.random_token(12);
+  p.request.from = p.from_prefix + own_host + ">;tag=" + p.from_tag;
   p.request.headers = crossing_headers(req, own_host);
+  if (p.auth) p.request.headers += p.auth->line();
   p.request.via.clear();  // a new branch per target
   stack_.send_request(p.request, target, [this, id](const ClientResult& r) { on_result(id, r); });
 }
@@ -155,6 +161,25 @@ void OutOfDialogRelay::on_result(std::uint64_t id, const ClientResult& r) {
   }
   const SipMessage& resp = r.response->message;
   int status = r.status;
+  if ((status == 401 || status == 407) && digest_clients_) {
+    // RFC 3261 §22: the same request again (same Call-ID and From tag, next
+    // CSeq) with the trunk's credentials, to the same target.
+    if (auto client = digest_clients_->find(p.to->name()); client != digest_clients_->end()) {
+      if (auto auth = client->second.answer(resp, p.request.method, p.request.uri, stack_.random_token(16),
+                                            p.auth ? &*p.auth : nullptr)) {
+        p.auth = std::move(auth);
+        ++p.request.cseq;
+        --p.next_target;
+        send_to_next_target(id);
+        return;
+      }
+    }
+    note_(LogLevel::kInfo, "auth-failed|" + p.to->name(),
+          p.request.method + " to trunk " + p.to->name() + ": " + std::to_string(status) +
+              " not answered (no auth-username, or credentials refused): 403");
+    answer(p, 403, "Forbidden (authentication toward the trunk failed)", {});
+    return;
+  }
   auto mapped = p.to->config().response_map.find(status);
   if (status >= 300 && mapped != p.to->config().response_map.end()) status = mapped->second;
   answer(p, status, status == r.status ? resp.reason() : std::string_view{}, crossing_headers(resp, p.a_own_host),

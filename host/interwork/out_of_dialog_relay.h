@@ -6,7 +6,9 @@
 // that leg), its headers crossing by the rules of header_rules.h (Event,
 // Expires, SIP-If-Match on the request; SIP-ETag, Expires, Min-Expires on
 // the response), and the target's final response relayed back. RFC 3263
-// failover as for calls: a 503 or a timeout tries the next target.
+// failover as for calls: a 503 or a timeout tries the next target; a
+// 401/407 is answered with the target trunk's credentials, once per
+// challenge (the B2BUA's DigestClients).
 //
 // Runs on its worker's loop thread, like the B2BUA that owns it.
 #pragma once
@@ -22,6 +24,7 @@
 #include "core/metrics.h"
 #include "interwork/router.h"
 #include "interwork/trunk_state.h"
+#include "sip/digest.h"
 #include "sip/stack.h"
 
 namespace sipnic::interwork {
@@ -29,6 +32,10 @@ namespace sipnic::interwork {
 namespace metric {
 inline constexpr std::string_view kRequestsRelayed = "sipnic_requests_relayed_total";
 }  // namespace metric
+
+// The digest clients of the trunks with auth-username, by trunk name (the
+// B2BUA's, shared with its relays; one worker's).
+using DigestClients = std::unordered_map<std::string, sip::DigestClient>;
 
 // The figures of one method relayed out of dialog: one worker's cells of
 // sipnic_requests_relayed_total{method, result} (docs/operations.md).
@@ -47,7 +54,7 @@ class OutOfDialogRelay {
   // Its figures go to `metrics` as worker `worker`'s cells.
   OutOfDialogRelay(std::vector<std::unique_ptr<TrunkState>>& trunks, const Router& router, sip::Stack& stack,
                    std::function<std::string()> new_call_id, Note note, core::MetricsRegistry& metrics,
-                   std::uint32_t worker);
+                   std::uint32_t worker, DigestClients* digest_clients = nullptr);
   ~OutOfDialogRelay();
   OutOfDialogRelay(const OutOfDialogRelay&) = delete;
   OutOfDialogRelay& operator=(const OutOfDialogRelay&) = delete;
@@ -75,6 +82,7 @@ class OutOfDialogRelay {
   sip::Stack& stack_;
   std::function<std::string()> new_call_id_;
   Note note_;
+  DigestClients* digest_clients_;
   RelayedRequestStats message_stats_;
   RelayedRequestStats publish_stats_;
   std::uint64_t next_id_ = 1;

@@ -67,16 +67,19 @@ struct SubscriptionRelay::Subscription {
   std::vector<sip::ResolvedTarget> targets;
   std::size_t next_target = 0;
   sip::Stack::TimerId expiry_timer = 0;
+  std::optional<sip::DigestAuthorization> auth;  // the credentials leg B's SUBSCRIBE carries
 };
 
 SubscriptionRelay::SubscriptionRelay(std::vector<std::unique_ptr<TrunkState>>& trunks, const Router& router,
                                      sip::Stack& stack, std::function<std::string()> new_call_id, Note note,
-                                     core::MetricsRegistry& metrics, std::uint32_t worker)
+                                     core::MetricsRegistry& metrics, std::uint32_t worker,
+                                     DigestClients* digest_clients)
     : trunks_(trunks),
       router_(router),
       stack_(stack),
       new_call_id_(std::move(new_call_id)),
       note_(std::move(note)),
+      digest_clients_(digest_clients),
       subscribe_stats_(metrics, worker, "SUBSCRIBE"),
       active_(metrics.gauge({std::string(metric::kSubscriptionsActive),
                              "subscription pairs (RFC 6665) across trunks in place now", core::MetricType::kGauge},
@@ -220,6 +223,7 @@ void SubscriptionRelay::send_to_next_target(Subscription& s) {
   s.b_subscribe.from = s.b_from_prefix + s.b.own_host + ">;tag=" + s.b.local_tag;
   s.b_subscribe.contact = s.b.contact;
   s.b_subscribe.headers = crossing_headers(req, s.b.own_host);
+  if (s.auth) s.b_subscribe.headers += s.auth->line();
   s.b_subscribe.via.clear();  // a new branch per target
   std::uint64_t id = s.id;
   stack_.send_request(s.b_subscribe, b_flow, [this, id](const ClientResult& r) { on_b_subscribe_result(id, r); });
@@ -236,6 +240,19 @@ void SubscriptionRelay::on_b_subscribe_result(std::uint64_t id, const ClientResu
               "), trying the next one");
     send_to_next_target(s);
     return;
+  }
+  if (r.response && (r.status == 401 || r.status == 407) && digest_clients_ && !s.b.dialog) {
+    // RFC 3261 §22: the SUBSCRIBE again with the trunk's credentials.
+    if (auto client = digest_clients_->find(s.b.trunk->name()); client != digest_clients_->end()) {
+      if (auto auth = client->second.answer(r.response->message, "SUBSCRIBE", s.b_subscribe.uri, stack_.random_token(16),
+                                            s.auth ? &*s.auth : nullptr)) {
+        s.auth = std::move(auth);
+        ++s.b_subscribe.cseq;
+        --s.next_target;
+        send_to_next_target(s);
+        return;
+      }
+    }
   }
   if (!r.response || r.status >= 300) {
     int status = r.status;

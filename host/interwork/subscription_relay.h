@@ -45,7 +45,7 @@ class SubscriptionRelay {
   // sipnic_requests_relayed_total, pairs in sipnic_subscriptions_active.
   SubscriptionRelay(std::vector<std::unique_ptr<TrunkState>>& trunks, const Router& router, sip::Stack& stack,
                     std::function<std::string()> new_call_id, Note note, core::MetricsRegistry& metrics,
-                    std::uint32_t worker);
+                    std::uint32_t worker, DigestClients* digest_clients = nullptr);
   ~SubscriptionRelay();
   SubscriptionRelay(const SubscriptionRelay&) = delete;
   SubscriptionRelay& operator=(const SubscriptionRelay&) = delete;
@@ -78,6 +78,7 @@ class SubscriptionRelay {
   sip::Stack& stack_;
   std::function<std::string()> new_call_id_;
   Note note_;
+  DigestClients* digest_clients_;
   RelayedRequestStats subscribe_stats_;
   core::Gauge active_;
   std::uint64_t next_id_ = 1;

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "core/clock.h"
+#include "sip/digest.h"
 #include "sip/header_values.h"
 #include "sip/response_builder.h"
 #include "support/fake_stack.h"
@@ -60,9 +61,10 @@ class OutOfDialogRelayTest : public ::testing::Test {
   Router router_{config_};
   std::vector<std::string> notes_;
   std::uint64_t call_ids_ = 0;
+  DigestClients digest_clients_;
   OutOfDialogRelay relay_{trunks_, router_, stack_, [this] { return "relay-" + std::to_string(++call_ids_) + "@sipnic"; },
                           [this](core::LogLevel, std::string_view, const std::string& line) { notes_.push_back(line); },
-                          metrics_, 0};
+                          metrics_, 0, &digest_clients_};
 };
 
 TEST_F(OutOfDialogRelayTest, MessageIsANewRequestOfSipnicsWithTheBodyAndTheAnswerComesBack) {
@@ -161,6 +163,35 @@ TEST_F(OutOfDialogRelayTest, ATrunkThatIsDownGets503WithoutASend) {
   auto tx = deliver("MESSAGE", "", "hi");
   EXPECT_EQ(tx->statuses(), (std::vector<int>{503}));
   EXPECT_TRUE(stack_.sent("MESSAGE").empty());
+}
+
+// RFC 3261 §22: the carrier challenges the MESSAGE (a sip::DigestServer
+// plays it); the same request goes again with the trunk's credentials.
+TEST_F(OutOfDialogRelayTest, AChallengedMessageIsSentAgainWithTheTrunksCredentials) {
+  digest_clients_.emplace("carrier", sip::DigestClient({"sipnic", "s3cret", ""}));
+  sip::DigestServer carrier({.realm = "carrier.test", .username = "sipnic", .password = "s3cret"},
+                            sip::DigestServer::random_key());
+  auto tx = deliver("MESSAGE", "", "hi");
+  answer(*stack_.sent("MESSAGE").at(0), 401, carrier.challenge_headers(loop_.now(), false));
+  auto sent = stack_.sent("MESSAGE");
+  ASSERT_EQ(sent.size(), 2u);
+  sip::SipMessage first = sent[0]->message(), second = sent[1]->message();
+  EXPECT_EQ(second.header(HeaderId::kCSeq), "2 MESSAGE");
+  EXPECT_EQ(second.header(HeaderId::kCallId), first.header(HeaderId::kCallId));
+  EXPECT_EQ(second.header(HeaderId::kFrom), first.header(HeaderId::kFrom));
+  EXPECT_EQ(carrier.verify(second, loop_.now()), sip::DigestServer::Verdict::kOk);
+  EXPECT_TRUE(tx->responses.empty());
+  answer(*sent[1], 202);
+  EXPECT_EQ(tx->statuses(), (std::vector<int>{202}));
+}
+
+TEST_F(OutOfDialogRelayTest, AChallengeWithoutCredentialsForTheTrunkGets403) {
+  sip::DigestServer carrier({.realm = "carrier.test", .username = "sipnic", .password = "s3cret"},
+                            sip::DigestServer::random_key());
+  auto tx = deliver("MESSAGE", "", "hi");
+  answer(*stack_.sent("MESSAGE").at(0), 407, carrier.challenge_headers(loop_.now(), false));
+  EXPECT_EQ(stack_.sent("MESSAGE").size(), 1u);
+  EXPECT_EQ(tx->statuses(), (std::vector<int>{403}));
 }
 
 TEST_F(OutOfDialogRelayTest, MaxForwardsZeroGets483) {

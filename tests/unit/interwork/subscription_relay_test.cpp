@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "core/clock.h"
+#include "sip/digest.h"
 #include "sip/header_values.h"
 #include "sip/response_builder.h"
 #include "support/fake_stack.h"
@@ -100,9 +101,10 @@ class SubscriptionRelayTest : public ::testing::Test {
   Router router_{config_};
   std::vector<std::string> notes_;
   std::uint64_t call_ids_ = 0;
+  DigestClients digest_clients_;
   SubscriptionRelay relay_{trunks_, router_, stack_, [this] { return "sub-" + std::to_string(++call_ids_) + "@sipnic"; },
                            [this](core::LogLevel, std::string_view, const std::string& line) { notes_.push_back(line); },
-                          metrics_, 0};
+                          metrics_, 0, &digest_clients_};
 };
 
 TEST_F(SubscriptionRelayTest, SubscribeBecomesTwoDialogsAndTheNotifierAnswerComesBack) {
@@ -207,6 +209,20 @@ TEST_F(SubscriptionRelayTest, AFailureIsRelayedAndLeavesNothing) {
   EXPECT_EQ(sub->statuses(), (std::vector<int>{489}));
   EXPECT_NE(sub->responses[0].second.find("Allow-Events: dialog\r\n"), std::string::npos);
   EXPECT_EQ(relay_.active(), 0u);
+}
+
+TEST_F(SubscriptionRelayTest, AChallengedSubscribeIsSentAgainWithTheTrunksCredentials) {
+  digest_clients_.emplace("carrier", sip::DigestClient({"sipnic", "s3cret", ""}));
+  sip::DigestServer carrier({.realm = "carrier.test", .username = "sipnic", .password = "s3cret"},
+                            sip::DigestServer::random_key());
+  auto sub = subscribe();
+  answer(*stack_.sent("SUBSCRIBE").at(0), 401, carrier.challenge_headers(loop_.now(), false));
+  auto subs = stack_.sent("SUBSCRIBE");
+  ASSERT_EQ(subs.size(), 2u);
+  EXPECT_EQ(subs[1]->message().header(HeaderId::kCSeq), "2 SUBSCRIBE");
+  EXPECT_EQ(carrier.verify(subs[1]->message(), loop_.now()), sip::DigestServer::Verdict::kOk);
+  answer(*subs[1], 200, "Contact: <sip:presence@127.0.0.3:5060>\r\nExpires: 600\r\n");
+  EXPECT_EQ(sub->statuses(), (std::vector<int>{200}));
 }
 
 TEST_F(SubscriptionRelayTest, ASubscribeWithoutEventGets400) {

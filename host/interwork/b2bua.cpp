@@ -32,8 +32,6 @@ constexpr std::string_view kRetryAfter = "Retry-After: 5\r\n";
 
 using sip::iequals;
 
-std::string_view trim(std::string_view s) { return sip::trim_lws(s); }
-
 // The headers sipnic writes itself on every leg's INVITEs, re-INVITEs,
 // UPDATEs and their 1xx/2xx (header_rules.h: "generated").
 std::string generated_headers() { return "Allow: " + std::string(kAllow) + "\r\n"; }
@@ -117,6 +115,11 @@ struct B2bua::Leg {
   // re-INVITE refresh of sipnic's carries.
   std::string sdp_sent;
   std::string sdp_type_sent;
+  void remember_sdp(std::string_view content_type, std::string_view body) {
+    if (!is_sdp(content_type)) return;
+    sdp_sent = std::string(body);
+    sdp_type_sent = std::string(content_type);
+  }
 };
 
 struct B2bua::Call {
@@ -391,15 +394,10 @@ void B2bua::on_request(const IncomingRequestPtr& tx) {
 
 void B2bua::start_call(const IncomingRequestPtr& tx, TrunkState& from) {
   const SipMessage& req = tx->request();
-  // Max-Forwards 0: the request may go no further (RFC 3261 §16.3).
-  std::string_view mf = trim(req.header(HeaderId::kMaxForwards));
-  int max_forwards = 70;
-  if (!mf.empty()) {
-    std::from_chars(mf.data(), mf.data() + mf.size(), max_forwards);
-    if (max_forwards <= 0) {
-      reject(tx, 483, {});
-      return;
-    }
+  int max_forwards = max_forwards_of(req);
+  if (max_forwards <= 0) {
+    reject(tx, 483, {});
+    return;
   }
   // STIR/SHAKEN (RFC 8224 §6.2): the caller's Identity, checked where the
   // trunk says so; a trunk that requires a valid one has the call refused.
@@ -507,9 +505,6 @@ void B2bua::start_call(const IncomingRequestPtr& tx, TrunkState& from) {
   c.a.session = a_session;
   c.a_session = std::move(a_session_answer);
   c.b.session.emplace(sip::SessionTimerPolicy::of(to->config()));
-  std::string_view from_value = req.header(HeaderId::kFrom);
-  std::string from_user(user_of(uri_of(from_value)));
-  std::string display(display_of(from_value));
   c.b_invite.method = "INVITE";
   c.b_uri = "sip:" + user + "@" + peer_host + std::string(transport_param(to->config().transport));
   c.a_uri_params = std::string(ruri_params);
@@ -520,7 +515,7 @@ void B2bua::start_call(const IncomingRequestPtr& tx, TrunkState& from) {
   c.b_invite.content_type = std::string(req.header(HeaderId::kContentType));
   c.b_invite.body = std::string(req.body());
   // From host and Contact are filled per target (they name our local address).
-  c.b_from_prefix = (display.empty() ? "" : display + " ") + "<sip:" + (from_user.empty() ? "anonymous" : from_user) + "@";
+  c.b_from_prefix = from_prefix_of(req.header(HeaderId::kFrom));
   pending_invites_[tx.get()] = c.id;
   dialogs_["A|" + c.a.call_id + "|" + c.a.local_tag] = c.id;
   dialogs_["B|" + c.b.call_id + "|" + c.b.local_tag] = c.id;
@@ -573,10 +568,7 @@ void B2bua::send_invite_to_next_target(Call& c) {
   c.b_prack.emplace(c.to->config().prack, !c.b_invite.body.empty());
   c.b_invite.headers += c.b_prack->request_headers();
   if (c.b_auth) c.b_invite.headers += c.b_auth->line();
-  if (is_sdp(c.b_invite.content_type)) {
-    c.b.sdp_sent = c.b_invite.body;
-    c.b.sdp_type_sent = c.b_invite.content_type;
-  }
+  c.b.remember_sdp(c.b_invite.content_type, c.b_invite.body);
   apply_stir(c);
   // A new branch for every target, set here so that a CANCEL matches it.
   c.b_invite.via = stack_.via_for(b_flow, stack_.new_branch());
@@ -747,26 +739,26 @@ void B2bua::answer_a_failure(Call& c, int status, std::string_view reason, std::
 
 // ---- B's 1xx and 2xx toward A (RFC 3262 on leg A) ----------------------------------
 
+std::string B2bua::response_to_a(Call& c, const RelayedResponse& r, std::string_view leg_headers) {
+  const SipMessage& a_req = c.a_invite->request();
+  std::string headers = r.headers + generated_headers() + supported_line(c.from->config()) + std::string(leg_headers) +
+                        "Contact: " + c.a.contact + "\r\n" + record_route_lines(a_req);
+  sip::ResponseExtras x{.to_tag = c.a.local_tag,
+                        .headers = headers,
+                        .content_type = r.content_type,
+                        .body = r.body,
+                        .source = &c.a_invite->source()};
+  c.a.remember_sdp(r.content_type, r.body);
+  return sip::build_response(a_req, r.status, r.reason, x);
+}
+
 void B2bua::relay_1xx_to_a(Call& c, RelayedResponse r) {
   bool reliable = c.a_prack && c.a_prack->reliable();
   if (reliable && c.a_prack->must_hold()) {
     c.held_1xx.push_back(std::move(r));  // one unacknowledged at a time (RFC 3262 §3)
     return;
   }
-  const SipMessage& a_req = c.a_invite->request();
-  std::string headers = r.headers + generated_headers() + supported_line(c.from->config()) + "Contact: " +
-                        c.a.contact + "\r\n" + record_route_lines(a_req);
-  if (reliable) headers += c.a_prack->next_headers();
-  sip::ResponseExtras x{.to_tag = c.a.local_tag,
-                        .headers = headers,
-                        .content_type = r.content_type,
-                        .body = r.body,
-                        .source = &c.a_invite->source()};
-  std::string bytes = sip::build_response(a_req, r.status, r.reason, x);
-  if (is_sdp(r.content_type)) {
-    c.a.sdp_sent = r.body;
-    c.a.sdp_type_sent = r.content_type;
-  }
+  std::string bytes = response_to_a(c, r, reliable ? c.a_prack->next_headers() : std::string());
   c.a_invite->respond(r.status, bytes);
   if (!reliable) return;
   Millis delay = c.a_prack->sent(std::move(bytes), !r.body.empty(), stack_.timers().t1);
@@ -816,10 +808,7 @@ void B2bua::on_prack_from_a(const IncomingRequestPtr& tx, Call& c) {
     c.b_prack_waiting.reset();
     prack.content_type = std::string(tx->request().header(HeaderId::kContentType));
     prack.body = std::string(tx->request().body());
-    if (is_sdp(prack.content_type)) {
-      c.b.sdp_sent = prack.body;
-      c.b.sdp_type_sent = prack.content_type;
-    }
+    c.b.remember_sdp(prack.content_type, prack.body);
     send_in_dialog(c, false, std::move(prack), [](const ClientResult&) {});
   }
   if (!c.held_1xx.empty()) {
@@ -840,18 +829,7 @@ void B2bua::relay_2xx_to_a(Call& c, RelayedResponse r) {
     return;
   }
   const SipMessage& a_req = c.a_invite->request();
-  std::string headers = r.headers + generated_headers() + supported_line(c.from->config()) + c.a_session.headers +
-                        "Contact: " + c.a.contact + "\r\n" + record_route_lines(a_req);
-  sip::ResponseExtras x{.to_tag = c.a.local_tag,
-                        .headers = headers,
-                        .content_type = r.content_type,
-                        .body = r.body,
-                        .source = &c.a_invite->source()};
-  std::string bytes = sip::build_response(a_req, r.status, r.reason, x);
-  if (is_sdp(r.content_type)) {
-    c.a.sdp_sent = r.body;
-    c.a.sdp_type_sent = r.content_type;
-  }
+  std::string bytes = response_to_a(c, r, c.a_session.headers);
   c.a.dialog->confirm();
   if (c.a_prack) c.a_prack->on_final_sent();
   if (c.a_1xx_timer) stack_.cancel_timer(c.a_1xx_timer);
@@ -1141,10 +1119,7 @@ void B2bua::on_in_dialog_request(const IncomingRequestPtr& tx, Call& c, bool fro
   if (method == "REFER") out.headers = refer_to_with_replaces(req, std::move(out.headers), c);
   if (invite || method == "UPDATE") out.headers += generated_headers();
   if (refresh) out.headers += other.session->request_headers();
-  if (is_sdp(req.header(HeaderId::kContentType))) {
-    other.sdp_sent = std::string(req.body());
-    other.sdp_type_sent = std::string(req.header(HeaderId::kContentType));
-  }
+  other.remember_sdp(req.header(HeaderId::kContentType), req.body());
   out.content_type = std::string(req.header(HeaderId::kContentType));
   out.body = std::string(req.body());
   std::uint32_t relayed_cseq = out.cseq;
@@ -1171,10 +1146,7 @@ void B2bua::on_in_dialog_request(const IncomingRequestPtr& tx, Call& c, bool fro
                        headers += refresh_answer.headers;
                        start_session_timer(*call, !from_a, other_leg->session->on_2xx(resp));
                      }
-                     if (self_leg && status < 300 && is_sdp(content_type)) {
-                       self_leg->sdp_sent = body;
-                       self_leg->sdp_type_sent = content_type;
-                     }
+                     if (self_leg && status < 300) self_leg->remember_sdp(content_type, body);
                      reason = resp.reason();
                      if (other_leg && other_leg->dialog)
                        other_leg->dialog->apply_target_refresh(relayed_method, status, resp);

@@ -126,6 +126,10 @@ class B2bua {
   void send_invite_to_next_target(Call& call);
   void on_b_invite_result(std::uint64_t call_id, const sip::ClientResult& r);
   void answer_a_failure(Call& call, int status, std::string_view reason, std::string_view headers);
+  // B's 1xx or 2xx as A gets it: its crossing headers, sipnic's generated
+  // ones and `leg_headers` (RSeq/Require, Session-Expires), A's Contact and
+  // Record-Route; its SDP remembered as leg A's.
+  std::string response_to_a(Call& call, const RelayedResponse& r, std::string_view leg_headers);
   // B's 1xx and 2xx to A, reliably where leg A does 100rel (RFC 3262).
   void relay_1xx_to_a(Call& call, RelayedResponse r);
   void relay_2xx_to_a(Call& call, RelayedResponse r);

@@ -69,13 +69,10 @@ void OutOfDialogRelay::relay(const IncomingRequestPtr& tx, TrunkState& from) {
   auto a_local = stack_.local_address(tx->reply_target());
   p.a_own_host = a_local.host_for_uri();
 
-  int max_forwards = 70;
-  if (std::string_view mf = sip::trim_lws(req.header(HeaderId::kMaxForwards)); !mf.empty()) {
-    std::from_chars(mf.data(), mf.data() + mf.size(), max_forwards);
-    if (max_forwards <= 0) {
-      answer(p, 483, {}, {});
-      return;
-    }
+  int max_forwards = max_forwards_of(req);
+  if (max_forwards <= 0) {
+    answer(p, 483, {}, {});
+    return;
   }
   std::string_view method = req.method();
   std::string_view user = user_of(req.uri());
@@ -96,10 +93,7 @@ void OutOfDialogRelay::relay(const IncomingRequestPtr& tx, TrunkState& from) {
     return;
   }
   std::string peer = peer_hostport(p.to->config().peer);
-  std::string_view from_value = req.header(HeaderId::kFrom);
-  std::string from_user(user_of(uri_of(from_value)));
-  std::string display(display_of(from_value));
-  p.from_prefix = (display.empty() ? "" : display + " ") + "<sip:" + (from_user.empty() ? "anonymous" : from_user) + "@";
+  p.from_prefix = from_prefix_of(req.header(HeaderId::kFrom));
   p.uri_base = "sip:" + decision->user + "@" + peer + std::string(transport_param(p.to->config().transport));
   p.request.method = std::string(method);
   p.request.to = "<sip:" + decision->user + "@" + peer + ">";

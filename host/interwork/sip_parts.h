@@ -4,11 +4,13 @@
 // transport and peer.
 #pragma once
 
+#include <charconv>
 #include <string>
 #include <string_view>
 
 #include "core/config.h"
 #include "sip/header_values.h"
+#include "sip/message.h"
 
 namespace sipnic::interwork {
 
@@ -44,6 +46,25 @@ inline std::string_view uri_params_of(std::string_view uri) {
 
 inline std::string_view transport_param(core::Transport t) {
   return t == core::Transport::kTcp ? ";transport=tcp" : t == core::Transport::kTls ? ";transport=tls" : "";
+}
+
+// The Max-Forwards of a request, 70 (RFC 3261 §8.1.1.6) without one. At 0
+// or below the request may go no further (483, §16.3); a relayed copy
+// carries one less.
+inline int max_forwards_of(const sip::SipMessage& m) {
+  std::string_view mf = sip::trim_lws(m.header(offload::HeaderId::kMaxForwards));
+  int max_forwards = 70;
+  if (!mf.empty()) std::from_chars(mf.data(), mf.data() + mf.size(), max_forwards);
+  return max_forwards;
+}
+
+// "Display <sip:user@" for the From sipnic sends on the far leg: the
+// sender's display name and user ("anonymous" without one); the leg's own
+// host and sipnic's tag go after it (no address of the sender's side).
+inline std::string from_prefix_of(std::string_view from_value) {
+  std::string user(user_of(uri_of(from_value)));
+  std::string display(display_of(from_value));
+  return (display.empty() ? "" : display + " ") + "<sip:" + (user.empty() ? "anonymous" : user) + "@";
 }
 
 // A trunk's peer as a URI hostport: IPv6 in brackets, the port if given.

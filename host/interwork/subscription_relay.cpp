@@ -123,14 +123,11 @@ void SubscriptionRelay::answer(const IncomingRequestPtr& tx, std::string_view to
 
 void SubscriptionRelay::subscribe(const IncomingRequestPtr& tx, TrunkState& from) {
   const SipMessage& req = tx->request();
-  int max_forwards = 70;
-  if (std::string_view mf = sip::trim_lws(req.header(HeaderId::kMaxForwards)); !mf.empty()) {
-    std::from_chars(mf.data(), mf.data() + mf.size(), max_forwards);
-    if (max_forwards <= 0) {
-      ++subscribe_stats_.refused;
-      answer(tx, {}, 483, {}, {});
-      return;
-    }
+  int max_forwards = max_forwards_of(req);
+  if (max_forwards <= 0) {
+    ++subscribe_stats_.refused;
+    answer(tx, {}, 483, {}, {});
+    return;
   }
   if (sip::trim_lws(req.header(HeaderId::kEvent)).empty()) {
     ++subscribe_stats_.refused;
@@ -175,11 +172,7 @@ void SubscriptionRelay::subscribe(const IncomingRequestPtr& tx, TrunkState& from
   s.b.call_id = new_call_id_();
   s.b.local_tag = stack_.random_token(12);
   std::string peer = peer_hostport(to->config().peer);
-  std::string_view from_value = req.header(HeaderId::kFrom);
-  std::string from_user(user_of(uri_of(from_value)));
-  std::string display(display_of(from_value));
-  s.b_from_prefix =
-      (display.empty() ? "" : display + " ") + "<sip:" + (from_user.empty() ? "anonymous" : from_user) + "@";
+  s.b_from_prefix = from_prefix_of(req.header(HeaderId::kFrom));
   s.b_uri = "sip:" + decision->user + "@" + peer + std::string(transport_param(to->config().transport));
   s.b_subscribe.method = "SUBSCRIBE";
   s.b_subscribe.to = "<sip:" + decision->user + "@" + peer + ">";

@@ -251,6 +251,7 @@ using StirMaxAge = Bounded<1, 3600>;
 // RFC 4028 §4, §5: no session interval below 90 s; a day is plenty above.
 using SessionSeconds = Bounded<90, 86400>;
 using RegisterExpires = Bounded<10, 86400>;
+using RegisterRetrySeconds = Bounded<1, 86400>;
 
 // What a SIP URI's user part holds unescaped (RFC 3261 unreserved and
 // user-unreserved), and '%' for escapes.
@@ -378,7 +379,9 @@ po::options_description trunk_options() {
       ("register-user", po::value<std::string>(), "user part of the registered AOR (default: auth-username)")
       ("register-domain", po::value<std::string>(), "host of the AOR (default: the peer's host)")
       ("registrar", po::value<std::string>(), "IP[:PORT] or DOMAIN[:PORT] (default: the peer)")
-      ("register-expires", bounded<RegisterExpires>(d.register_expires_s), "seconds asked for in REGISTER");
+      ("register-expires", bounded<RegisterExpires>(d.register_expires_s), "seconds asked for in REGISTER")
+      ("register-retry", bounded<RegisterRetrySeconds>(d.register_retry_s), "seconds before the first retry of a failed REGISTER")
+      ("register-retry-max", bounded<RegisterRetrySeconds>(d.register_retry_max_s), "the retries' back-off cap in seconds");
   return o;
 }
 
@@ -1024,12 +1027,18 @@ class Builder {
       t.registrar = std::get<ParsedAddress>(r).hp;
     }
     t.register_expires_s = vm["register-expires"].as<RegisterExpires>().v;
+    t.register_retry_s = vm["register-retry"].as<RegisterRetrySeconds>().v;
+    t.register_retry_max_s = vm["register-retry-max"].as<RegisterRetrySeconds>().v;
+    if (t.register_retry_max_s < t.register_retry_s)
+      reader_.fail(Reader::line_of(s, vm["register-retry-max"].defaulted() ? "register-retry" : "register-retry-max"),
+                   "register-retry-max", "is below register-retry (" + std::to_string(t.register_retry_s) + " s)");
     if (t.register_enabled && t.register_user.empty() && t.auth_username.empty())
       reader_.fail(Reader::line_of(s, "register"), "register-user", "register = on needs register-user (or auth-username)");
     if (t.register_enabled && t.register_user.empty() && t.auth_username.find_first_not_of(kSipUserChars) != std::string::npos)
       reader_.fail(Reader::line_of(s, "register"), "register-user",
                    "auth-username '" + t.auth_username + "' cannot be the AOR's user part; set register-user");
-    for (const char* key : {"register-user", "register-domain", "registrar", "register-expires"}) {
+    for (const char* key :
+         {"register-user", "register-domain", "registrar", "register-expires", "register-retry", "register-retry-max"}) {
       if (!t.register_enabled && vm.count(key) && !vm[key].defaulted())
         reader_.fail(Reader::line_of(s, key), key, "needs register = on");
     }
@@ -1381,7 +1390,9 @@ std::string format_config(const Config& c) {
       if (!tr.register_user.empty()) o << "register-user = " << tr.register_user << "\n";
       if (!tr.register_domain.empty()) o << "register-domain = " << format_host_port({tr.register_domain, 0}) << "\n";
       if (!tr.registrar.host.empty()) o << "registrar = " << format_host_port(tr.registrar) << "\n";
-      o << "register-expires = " << tr.register_expires_s << "\n";
+      o << "register-expires = " << tr.register_expires_s << "\n"
+        << "register-retry = " << tr.register_retry_s << "\n"
+        << "register-retry-max = " << tr.register_retry_max_s << "\n";
     }
   }
   // An empty value is written as "key =" (no trailing blank); a value that

@@ -115,6 +115,10 @@ struct TrunkConfig {
   std::string register_domain;
   HostPort registrar;
   std::uint32_t register_expires_s = 3600;
+  // After a failure, retries back off from 50..100% of register_retry_s,
+  // doubling to register_retry_max_s (RFC 5626 §4.5).
+  std::uint32_t register_retry_s = 30;
+  std::uint32_t register_retry_max_s = 1800;
   bool operator==(const TrunkConfig&) const = default;
 };
 

@@ -107,6 +107,9 @@ struct B2bua::Leg {
   // other side is relayed here with this CSeq.
   std::uint32_t ack_cseq = 0;
   std::string last_ack;  // resent on 2xx retransmissions
+  // The credentials line of the INVITE sent to this side whose 2xx came
+  // last ("" for none): its ACK carries them too (RFC 3261 §13.2.2.4).
+  std::string ack_credentials;
   sip::Target last_ack_to;
   // RFC 4028 on this leg (sip/session_timer.h), and its one timer.
   std::optional<sip::SessionTimer> session;
@@ -662,6 +665,7 @@ void B2bua::on_b_invite_result(std::uint64_t id, const ClientResult& r) {
     if (c.b.dialog) c.b.dialog->confirm_by(resp);
     else c.b.dialog = sip::Dialog::as_uac(c.b_invite, resp);
     c.b.ack_cseq = c.b_invite.cseq;
+    c.b.ack_credentials = c.b_auth ? c.b_auth->line() : std::string();
     if (c.a_cancelled) {
       // B answered after A cancelled: ACK and hang up leg B.
       send_ack(c, false, c.b.dialog->ack(c.b.ack_cseq));
@@ -886,16 +890,16 @@ void B2bua::send_session_refresh(Call& c, bool to_a) {
     req.body = leg.sdp_sent;
     c.reinvite_pending = true;
   }
-  std::uint32_t cseq = req.cseq;
   std::uint64_t id = c.id;
-  send_in_dialog(c, to_a, std::move(req), [this, id, to_a, method, cseq](const ClientResult& r) {
+  send_in_dialog(c, to_a, std::move(req), [this, id, to_a, method](const ClientResult& r) {
     if (r.response && r.status < 200) return;
     Call* call = find(id);
     if (!call) return;
     Leg& l = to_a ? call->a : call->b;
     if (method == "INVITE") call->reinvite_pending = false;
     if (r.response && r.status >= 200 && r.status < 300) {
-      if (method == "INVITE") send_ack(*call, to_a, l.dialog->ack(cseq));
+      // The CSeq the 2xx answers: a challenge may have sent the INVITE again.
+      if (method == "INVITE") send_ack(*call, to_a, l.dialog->ack(cseq_number(r.response->message)));
       l.dialog->apply_target_refresh(method, r.status, r.response->message);
       start_session_timer(*call, to_a, l.session->on_2xx(r.response->message));
       return;
@@ -1122,11 +1126,10 @@ void B2bua::on_in_dialog_request(const IncomingRequestPtr& tx, Call& c, bool fro
   other.remember_sdp(req.header(HeaderId::kContentType), req.body());
   out.content_type = std::string(req.header(HeaderId::kContentType));
   out.body = std::string(req.body());
-  std::uint32_t relayed_cseq = out.cseq;
   std::uint64_t id = c.id;
   std::string relayed_method(method);
   send_in_dialog(c, !from_a, std::move(out),
-                 [this, id, tx, from_a, bye, invite, relayed_cseq, relayed_method, refresh,
+                 [this, id, tx, from_a, bye, invite, relayed_method, refresh,
                   refresh_answer = std::move(refresh_answer)](const ClientResult& r) {
                    if (r.status < 200 && r.response) return;  // provisional: nothing to relay
                    Call* call = find(id);
@@ -1153,6 +1156,17 @@ void B2bua::on_in_dialog_request(const IncomingRequestPtr& tx, Call& c, bool fro
                    } else if (bye) {
                      status = 200;  // the other side is gone; the call ends anyway
                    }
+                   if (is_challenge(status)) {
+                     // A challenge sipnic could not answer (send_challenged
+                     // logged why) is hop by hop: the requester gets 403, or
+                     // 200 to a BYE (its session ends whatever the answer,
+                     // RFC 3261 §15.1.1, and so does the call here).
+                     status = bye ? 200 : 403;
+                     reason = bye ? std::string_view{} : "Forbidden (authentication toward the trunk failed)";
+                     headers.clear();
+                     body.clear();
+                     content_type.clear();
+                   }
                    if (self_leg && !bye) headers += "Contact: " + self_leg->contact + "\r\n";
                    std::string tag(tag_of(tx->request().header(HeaderId::kTo)));
                    sip::ResponseExtras x{.to_tag = tag,
@@ -1170,7 +1184,8 @@ void B2bua::on_in_dialog_request(const IncomingRequestPtr& tx, Call& c, bool fro
                      call->reinvite_pending = false;
                      if (status >= 200 && status < 300) {
                        // re-INVITE answered: the requester's ACK goes on to the other side.
-                       other_leg->ack_cseq = relayed_cseq;
+                       // (the CSeq the 2xx answers: a challenge may have sent it again)
+                       other_leg->ack_cseq = cseq_number(r.response->message);
                        start_2xx(*call, from_a, std::move(bytes), tx->reply_target(), cseq_number(tx->request()));
                      }
                    }
@@ -1313,12 +1328,39 @@ void B2bua::with_next_hop(Call& c, bool to_a, HopHandler then) {
 }
 
 void B2bua::send_in_dialog(Call& c, bool to_a, OutgoingRequest req, sip::Stack::ClientHandler handler) {
-  with_next_hop(c, to_a, [this, req = std::move(req), handler = std::move(handler)](const sip::Target* t) mutable {
+  send_challenged(c, to_a, ChallengedRequest(std::move(req)), std::move(handler));
+}
+
+// A 401/407 to a request sipnic sent on a leg is answered with the leg's
+// trunk's credentials (also after the call ended: a BYE is challenged
+// then); the handler sees the answer to the last send.
+void B2bua::send_challenged(Call& c, bool to_a, ChallengedRequest req, sip::Stack::ClientHandler handler) {
+  std::uint64_t id = c.id;
+  with_next_hop(c, to_a, [this, id, to_a, req = std::move(req), handler = std::move(handler)](const sip::Target* t) {
     if (!t) {
       if (handler) handler(ClientResult{nullptr, 503});
       return;
     }
-    stack_.send_request(std::move(req), *t, std::move(handler));
+    stack_.send_request(req.wire(), *t, [this, id, to_a, req, handler](const ClientResult& r) mutable {
+      Call* call = find_any(id);
+      Leg* leg = call ? (to_a ? &call->a : &call->b) : nullptr;
+      if (leg && leg->dialog && r.response && is_challenge(r.status)) {
+        TrunkState* trunk = to_a ? call->from : call->to;
+        auto client = digest_clients_.find(trunk->name());
+        if (client != digest_clients_.end() &&
+            req.answer(r.response->message, client->second, *leg->dialog, stack_.random_token(16))) {
+          send_challenged(*call, to_a, std::move(req), std::move(handler));
+          return;
+        }
+        note(LogLevel::kInfo, "auth-failed|" + trunk->name(),
+             "call " + std::to_string(id) + ": trunk " + trunk->name() + " answered " + std::to_string(r.status) +
+                 " to " + req.method() + " in the call" +
+                 (client == digest_clients_.end() ? " and has no auth-username" : " and refused sipnic's credentials"));
+      }
+      if (leg && r.response && r.status >= 200 && r.status < 300 && req.method() == "INVITE")
+        leg->ack_credentials = req.credentials_line();
+      if (handler) handler(r);
+    });
   });
 }
 
@@ -1329,6 +1371,7 @@ void B2bua::send_ack(Call& c, bool to_a, OutgoingRequest ack) {
     if (!t || !call) return;
     Leg& leg = to_a ? call->a : call->b;
     ack.via = stack_.via_for(*t, stack_.new_branch());
+    ack.headers += leg.ack_credentials;  // the INVITE's (RFC 3261 §13.2.2.4)
     leg.last_ack = ack.serialize();
     leg.last_ack_to = *t;
     stack_.send_stateless(*t, leg.last_ack);

@@ -26,6 +26,7 @@
 #include "core/log.h"
 #include "core/log_limiter.h"
 #include "core/metrics.h"
+#include "interwork/challenged_request.h"
 #include "interwork/out_of_dialog_relay.h"
 #include "interwork/router.h"
 #include "interwork/subscription_relay.h"
@@ -151,6 +152,7 @@ class B2bua {
   // leg's sip::DialogHop locates it.
   void with_next_hop(Call& call, bool to_a, HopHandler then);
   void send_in_dialog(Call& call, bool to_a, sip::OutgoingRequest req, sip::Stack::ClientHandler handler);
+  void send_challenged(Call& call, bool to_a, ChallengedRequest req, sip::Stack::ClientHandler handler);
   void send_ack(Call& call, bool to_a, sip::OutgoingRequest ack);
   void end_call(Call& call);
   // RFC 3891: the live call leg whose dialog a Replaces value names (its

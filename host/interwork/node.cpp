@@ -215,6 +215,7 @@ void Node::start() {
   w0.loop.post([&w0] {
     for (auto& r : w0.registrations) r->start();
   });
+  running_ = true;
   for (auto& t : trunks_) {
     if (t->config().options_interval_ms == 0) continue;
     TrunkState* tp = t.get();
@@ -371,7 +372,28 @@ std::string Node::reload_tls() {
   return {};
 }
 
+// How long a stop waits for the registrars to answer the un-REGISTERs: a
+// round trip, a challenge and a retransmission or two over UDP.
+constexpr std::chrono::milliseconds kUnregisterWait{2000};
+
 void Node::stop() {
+  if (running_) {
+    running_ = false;
+    // Registration trunks remove their bindings first, on worker 0, so the
+    // ITSP stops sending calls to a Contact that no longer answers.
+    auto all_done = std::make_shared<std::promise<void>>();
+    std::future<void> done = all_done->get_future();
+    Worker& w0 = *workers_[0];
+    w0.loop.post([&w0, all_done] {
+      auto left = std::make_shared<std::size_t>(w0.registrations.size() + 1);
+      auto one_done = [left, all_done] {
+        if (--*left == 0) all_done->set_value();
+      };
+      for (auto& r : w0.registrations) r->unregister(one_done);
+      one_done();
+    });
+    done.wait_for(kUnregisterWait);
+  }
   for (auto& w : workers_) w->loop.stop();
   for (auto& w : workers_)
     if (w->thread.joinable()) w->thread.join();

@@ -134,7 +134,8 @@ class Node {
   // Starts the workers and binds every listener; throws std::runtime_error
   // (naming the address) if a listener cannot be bound.
   void start();
-  // Stops the workers and joins them. Idempotent.
+  // Removes the registration trunks' bindings (waiting up to 2 s for the
+  // registrars), then stops the workers and joins them. Idempotent.
   void stop();
   // Reloads TLS certificates, keys, CA sets and CRLs from their files. New
   // handshakes use them; established connections keep theirs. Returns "" on
@@ -182,6 +183,7 @@ class Node {
   mutable std::mutex registrations_mutex_;
   std::map<std::string, Registration*> registrations_;
   bool started_ = false;
+  bool running_ = false;  // every worker's loop runs: stop() un-REGISTERs first
 };
 
 }  // namespace sipnic::interwork

@@ -47,6 +47,8 @@ Registration::Options Registration::options_for(const core::TrunkConfig& trunk, 
   o.aor_user = trunk.register_user.empty() ? trunk.auth_username : trunk.register_user;
   o.aor_domain = trunk.register_domain.empty() ? trunk.peer.host : trunk.register_domain;
   o.expires_s = trunk.register_expires_s;
+  o.retry_base = core::Millis(std::uint64_t{trunk.register_retry_s} * 1000);
+  o.retry_max = core::Millis(std::uint64_t{trunk.register_retry_max_s} * 1000);
   if (!trunk.auth_username.empty()) o.credentials = sip::DigestCredentials{trunk.auth_username, std::move(password), trunk.auth_realm};
   return o;
 }
@@ -76,6 +78,31 @@ void Registration::stop() {
   std::lock_guard lock(status_mutex_);
   status_.state = State::kStopped;
   status_.next_attempt.reset();
+}
+
+void Registration::unregister(std::function<void()> done) {
+  bool bound = status().state == State::kRegistered && registrar_;
+  stop();
+  if (!bound) {
+    if (done) done();
+    return;
+  }
+  unregistered_ = done ? std::move(done) : [] {};
+  send(*registrar_, digest_ ? digest_->authorize("REGISTER", "sip:" + host_for_uri(opt_.aor_domain),
+                                                 stack_.random_token(16))
+                            : std::nullopt);
+}
+
+void Registration::unregistered(int status, std::string reason) {
+  auto done = std::move(unregistered_);
+  unregistered_ = nullptr;
+  ++generation_;  // nothing more of this binding is awaited
+  {
+    std::lock_guard lock(status_mutex_);
+    status_.expires_at.reset();
+  }
+  set(State::kStopped, status, status >= 200 && status < 300 ? "binding removed, " + reason : std::move(reason));
+  done();
 }
 
 RegistrationStatus Registration::status() const {
@@ -114,7 +141,8 @@ void Registration::send(const sip::ResolvedTarget& target, std::optional<sip::Di
   req.call_id = call_id_;  // one Call-ID for every REGISTER of this binding (RFC 3261 §10.2)
   req.cseq = ++cseq_;
   req.contact = "<" + contact_uri_ + ">";
-  req.headers = "Expires: " + std::to_string(expires_s_) + "\r\n";
+  // An un-REGISTER asks for 0 (RFC 3261 §10.2.2), on the Contact too.
+  req.headers = "Expires: " + std::to_string(unregistered_ ? 0 : expires_s_) + "\r\n";
   if (auth) req.headers += auth->line();
   last_sent_ = std::move(auth);
   {
@@ -130,6 +158,18 @@ void Registration::send(const sip::ResolvedTarget& target, std::optional<sip::Di
 }
 
 void Registration::on_result(std::uint64_t, const sip::ResolvedTarget& target, const sip::ClientResult& r) {
+  if (unregistered_) {
+    // Removing the binding: one challenge answered, any other end is the end.
+    if (!r.response) return unregistered(r.status, r.status == 408 ? "timeout" : "transport error");
+    const sip::SipMessage& m = r.response->message;
+    if (m.status() < 200) return;
+    if ((m.status() == 401 || m.status() == 407) && digest_) {
+      if (auto auth = digest_->answer(m, "REGISTER", "sip:" + host_for_uri(opt_.aor_domain), stack_.random_token(16),
+                                      last_sent_ ? &*last_sent_ : nullptr))
+        return send(target, std::move(auth));
+    }
+    return unregistered(m.status(), std::to_string(m.status()) + " " + std::string(m.reason()));
+  }
   if (!r.response) return failed(r.status, r.status == 408 ? "timeout" : "transport error");
   const sip::SipMessage& m = r.response->message;
   int status = m.status();
@@ -138,6 +178,7 @@ void Registration::on_result(std::uint64_t, const sip::ResolvedTarget& target, c
   if (status >= 200 && status < 300) {
     std::uint32_t granted = granted_expiry(m);
     if (granted == 0) return failed(status, reason + " without our Contact bound");
+    registrar_ = target;
     return registered(granted, reason);
   }
   if (status == 401 || status == 407) {
@@ -198,6 +239,7 @@ void Registration::registered(std::uint32_t granted_s, std::string reason) {
 }
 
 void Registration::failed(int status, std::string reason) {
+  if (unregistered_) return unregistered(status, std::move(reason));  // no retry on the way out
   std::uint32_t failures;
   {
     std::lock_guard lock(status_mutex_);

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -75,6 +76,11 @@ class Registration {
   void start();
   // Stops refreshing and retrying; answers still in flight are ignored.
   void stop();
+  // Removes the binding (RFC 3261 §10.2.2: REGISTER with Expires: 0 for
+  // our Contact, a challenge answered), then stops; `done` runs once the
+  // registrar answered or the attempt failed, or at once when nothing is
+  // bound. Loop thread. For a shutdown.
+  void unregister(std::function<void()> done);
 
   RegistrationStatus status() const;
   // True if `request_uri` is the Contact this client registers (its
@@ -85,6 +91,7 @@ class Registration {
  private:
   void resolve_and_send();
   void send(const sip::ResolvedTarget& target, std::optional<sip::DigestAuthorization> auth);
+  void unregistered(int status, std::string reason);
   void on_result(std::uint64_t generation, const sip::ResolvedTarget& target, const sip::ClientResult& r);
   void registered(std::uint32_t granted_s, std::string reason);
   void failed(int status, std::string reason);
@@ -104,6 +111,8 @@ class Registration {
   std::uint32_t cseq_ = 0;
   std::uint32_t expires_s_;  // asked for; raised by a 423
   std::uint64_t generation_ = 0;  // answers of an older generation are ignored
+  std::optional<sip::ResolvedTarget> registrar_;  // where the binding was made
+  std::function<void()> unregistered_;  // set while an un-REGISTER is under way
   std::optional<sip::Stack::TimerId> timer_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   core::LogLimiter limiter_;

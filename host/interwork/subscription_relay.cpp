@@ -328,11 +328,17 @@ void SubscriptionRelay::relay_in_dialog(const IncomingRequestPtr& tx, Subscripti
       if (other_leg) other_leg->dialog->apply_target_refresh(method, status, resp);
       if (sub && method == "SUBSCRIBE" && status < 300) arm_expiry(*sub, expires_of(resp).value_or(kDefaultExpires));
     }
+    if (is_challenge(status)) {
+      // A challenge sipnic could not answer (logged) is hop by hop: 403.
+      status = 403;
+      reason = "Forbidden (authentication toward the trunk failed)";
+      headers.clear();
+    }
     if (self_leg && status < 300) {
       headers += "Contact: " + self_leg->contact + "\r\n";
       self_leg->dialog->apply_target_refresh(method, status, tx->request());
     }
-    answer(tx, our_tag, status, reason, headers, r.response ? &r.response->message : nullptr);
+    answer(tx, our_tag, status, reason, headers, r.response && status == r.status ? &r.response->message : nullptr);
     // A terminated subscription, or a notifier that says the subscriber is
     // gone (481): the pair ends.
     if (sub && (terminated || status == 481)) end(*sub);
@@ -344,12 +350,19 @@ void SubscriptionRelay::relay_in_dialog(const IncomingRequestPtr& tx, Subscripti
 
 void SubscriptionRelay::send_in_dialog(Subscription& s, bool to_a, OutgoingRequest req,
                                        sip::Stack::ClientHandler handler) {
+  send_challenged(s, to_a, ChallengedRequest(std::move(req)), std::move(handler));
+}
+
+// A 401/407 to a refresh or NOTIFY sipnic sent on a leg is answered with the
+// leg's trunk's credentials; the handler sees the answer to the last send.
+void SubscriptionRelay::send_challenged(Subscription& s, bool to_a, ChallengedRequest req,
+                                        sip::Stack::ClientHandler handler) {
   Leg& leg = to_a ? s.a : s.b;
   std::string trunk = leg.trunk->name();
   std::uint64_t id = s.id;
   leg.hop.locate(stack_, leg.dialog->next_hop_uri(),
-                 [this, id, trunk, req = std::move(req), handler = std::move(handler)](const sip::Target* t,
-                                                                                      std::string_view error) mutable {
+                 [this, id, to_a, trunk, req = std::move(req), handler = std::move(handler)](
+                     const sip::Target* t, std::string_view error) {
                    if (!t) {
                      note_(LogLevel::kWarn, "hop|" + trunk,
                            "subscription " + std::to_string(id) + ": nothing sent toward trunk " + trunk + ": " +
@@ -357,7 +370,24 @@ void SubscriptionRelay::send_in_dialog(Subscription& s, bool to_a, OutgoingReque
                      handler(ClientResult{nullptr, 503});
                      return;
                    }
-                   stack_.send_request(std::move(req), *t, std::move(handler));
+                   stack_.send_request(req.wire(), *t, [this, id, to_a, trunk, req, handler](const ClientResult& r) mutable {
+                     Subscription* sub = find(id);
+                     if (sub && r.response && is_challenge(r.status) && digest_clients_) {
+                       Leg& l = to_a ? sub->a : sub->b;
+                       auto client = digest_clients_->find(trunk);
+                       if (client != digest_clients_->end() &&
+                           req.answer(r.response->message, client->second, *l.dialog, stack_.random_token(16))) {
+                         send_challenged(*sub, to_a, std::move(req), std::move(handler));
+                         return;
+                       }
+                       note_(LogLevel::kInfo, "auth-failed|" + trunk,
+                             "subscription " + std::to_string(id) + ": trunk " + trunk + " answered " +
+                                 std::to_string(r.status) + " to " + req.method() + " in the subscription" +
+                                 (client == digest_clients_->end() ? " and has no auth-username"
+                                                                   : " and refused sipnic's credentials"));
+                     }
+                     handler(r);
+                   });
                  });
 }
 

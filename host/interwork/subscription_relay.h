@@ -25,6 +25,7 @@
 
 #include "core/log.h"
 #include "core/metrics.h"
+#include "interwork/challenged_request.h"
 #include "interwork/out_of_dialog_relay.h"
 #include "interwork/router.h"
 #include "interwork/trunk_state.h"
@@ -65,6 +66,7 @@ class SubscriptionRelay {
   void on_b_subscribe_result(std::uint64_t id, const sip::ClientResult& r);
   void relay_in_dialog(const sip::IncomingRequestPtr& tx, Subscription& s, bool from_a);
   void send_in_dialog(Subscription& s, bool to_a, sip::OutgoingRequest req, sip::Stack::ClientHandler handler);
+  void send_challenged(Subscription& s, bool to_a, ChallengedRequest req, sip::Stack::ClientHandler handler);
   // The subscription lives `expires` seconds more (plus 64*T1), unless refreshed.
   void arm_expiry(Subscription& s, std::uint32_t expires);
   void answer(const sip::IncomingRequestPtr& tx, std::string_view to_tag, int status, std::string_view reason,

@@ -82,6 +82,18 @@ std::vector<std::string> peer_args(const std::string& scenario_path, const std::
 // sanitizer report, a summary line. Returns the summary.
 SipnicSummary finish(Sipnic& node) { return stop_and_check(node); }
 
+// Both sipp peers ran every call of their scenarios to the end: exit 0 and
+// `calls` successful calls each; the labels say what each side checks.
+void expect_every_call_completes(Sipp& uac, Sipp& uas, int calls, const std::string& uac_checks = "UAC",
+                                 const std::string& uas_checks = "UAS") {
+  SippResult c = uac.wait();
+  SippResult s = uas.wait();
+  EXPECT_EQ(c.exit_code, 0) << uac_checks << ": " << c.describe();
+  EXPECT_EQ(c.successful(), calls) << uac_checks << ": " << c.describe();
+  EXPECT_EQ(s.exit_code, 0) << uas_checks << ": " << s.describe();
+  EXPECT_EQ(s.successful(), calls) << uas_checks << ": " << s.describe();
+}
+
 // Everything a basic test does: node up, UAS, UAC with `calls` calls at
 // `rate`, all must complete; sipnic must count them answered.
 void run_basic_calls(const Net& n, const ConfigOptions& opts, int calls, int rate, const std::string& tag,
@@ -197,12 +209,7 @@ TEST(B2buaSipp, UdpCallerToTcpCalleeCallsAllAnswered) {
            peer_args(scenario(dir, "uac_reinvite.xml"), n.caller, "5060",
                      {n.node_hostport(), "-m", m, "-r", "20", "-recv_timeout", "15000"}),
            60s);
-  SippResult c = uac.wait();
-  SippResult s = uas.wait();
-  EXPECT_EQ(c.exit_code, 0) << "UAC (udp): " << c.describe();
-  EXPECT_EQ(c.successful(), calls) << "UAC: " << c.describe();
-  EXPECT_EQ(s.exit_code, 0) << "UAS (tcp): " << s.describe();
-  EXPECT_EQ(s.successful(), calls) << "UAS: " << s.describe();
+  expect_every_call_completes(uac, uas, calls, "UAC (udp)", "UAS (tcp)");
   SipnicSummary sum = finish(node);
   EXPECT_EQ(sum.answered, calls) << sum.line;
 }
@@ -265,12 +272,7 @@ TEST_P(B2buaFlow, AnswerCrossingCancelIsAckedAndHungUp) {
            peer_args(scenario(dir, "uac_cancel.xml"), n.caller, "5060",
                      {n.node_hostport(), "-m", m, "-r", "10", "-recv_timeout", "15000"}),
            60s);
-  SippResult c = uac.wait();
-  SippResult s = uas.wait();
-  EXPECT_EQ(c.exit_code, 0) << "UAC: " << c.describe();
-  EXPECT_EQ(c.successful(), calls) << "UAC: " << c.describe();
-  EXPECT_EQ(s.exit_code, 0) << "UAS (must get ACK and BYE for its 200): " << s.describe();
-  EXPECT_EQ(s.successful(), calls) << "UAS: " << s.describe();
+  expect_every_call_completes(uac, uas, calls, "UAC", "UAS (must get ACK and BYE for its 200)");
   SipnicSummary sum = finish(node);
   EXPECT_EQ(sum.started, calls) << sum.line;
   EXPECT_EQ(sum.answered, 0) << sum.line;
@@ -319,12 +321,7 @@ TEST_P(B2buaFlow, RingingWithoutAnswerEndsAt408OnTimerCAndCancelsTheFarEnd) {
            peer_args(scenario(dir, "uac_final.xml", {{"STATUS", "408"}, {"ON_FINAL", ""}}), n.caller, "5060",
                      {n.node_hostport(), "-m", m, "-r", "10", "-recv_timeout", "20000"}),
            60s);
-  SippResult c = uac.wait();
-  SippResult s = uas.wait();
-  EXPECT_EQ(c.exit_code, 0) << "UAC: " << c.describe();
-  EXPECT_EQ(c.successful(), calls) << "UAC: " << c.describe();
-  EXPECT_EQ(s.exit_code, 0) << "UAS (must see a CANCEL per call): " << s.describe();
-  EXPECT_EQ(s.successful(), calls) << "UAS: " << s.describe();
+  expect_every_call_completes(uac, uas, calls, "UAC", "UAS (must see a CANCEL per call)");
   SipnicSummary sum = finish(node);
   EXPECT_EQ(sum.failed, calls) << sum.line;
   EXPECT_NE(node.log().find("within timer C"), std::string::npos) << node.log();
@@ -480,12 +477,7 @@ TEST_P(B2buaFlow, TopologyHidingNoCallerAddressOrCallIdReachesTheCallee) {
                      {n.node_hostport(), "-m", m, "-r", "10", "-mi", caller_media, "-cid_str",
                       "tophide-%u-%p@caller.invalid", "-recv_timeout", "15000"}),
            60s);
-  SippResult c = uac.wait();
-  SippResult s = uas.wait();
-  EXPECT_EQ(c.exit_code, 0) << "UAC: " << c.describe();
-  EXPECT_EQ(c.successful(), calls) << "UAC: " << c.describe();
-  EXPECT_EQ(s.exit_code, 0) << "UAS (checks on the INVITE): " << s.describe();
-  EXPECT_EQ(s.successful(), calls) << "UAS: " << s.describe();
+  expect_every_call_completes(uac, uas, calls, "UAC", "UAS (checks on the INVITE)");
   SipnicSummary sum = finish(node);
   EXPECT_EQ(sum.answered, calls) << sum.line;
 }
@@ -505,12 +497,7 @@ TEST_P(B2buaFlow, ByeFromCalleeRelayedToCaller) {
            peer_args(scenario(dir, "uac_callee_hangs_up.xml"), n.caller, "5060",
                      {n.node_hostport(), "-m", m, "-r", "10", "-recv_timeout", "15000"}),
            60s);
-  SippResult c = uac.wait();
-  SippResult s = uas.wait();
-  EXPECT_EQ(c.exit_code, 0) << "UAC (must get the BYE): " << c.describe();
-  EXPECT_EQ(c.successful(), calls) << "UAC: " << c.describe();
-  EXPECT_EQ(s.exit_code, 0) << "UAS (its BYE must get 200): " << s.describe();
-  EXPECT_EQ(s.successful(), calls) << "UAS: " << s.describe();
+  expect_every_call_completes(uac, uas, calls, "UAC (must get the BYE)", "UAS (its BYE must get 200)");
   SipnicSummary sum = finish(node);
   EXPECT_EQ(sum.answered, calls) << sum.line;
 }
@@ -528,12 +515,7 @@ TEST_P(B2buaFlow, ReInviteRelayedBothWaysWithItsSdp) {
            peer_args(scenario(dir, "uac_reinvite.xml"), n.caller, "5060",
                      {n.node_hostport(), "-m", m, "-r", "10", "-recv_timeout", "15000"}),
            60s);
-  SippResult c = uac.wait();
-  SippResult s = uas.wait();
-  EXPECT_EQ(c.exit_code, 0) << "UAC: " << c.describe();
-  EXPECT_EQ(c.successful(), calls) << "UAC: " << c.describe();
-  EXPECT_EQ(s.exit_code, 0) << "UAS: " << s.describe();
-  EXPECT_EQ(s.successful(), calls) << "UAS: " << s.describe();
+  expect_every_call_completes(uac, uas, calls);
   SipnicSummary sum = finish(node);
   EXPECT_EQ(sum.answered, calls) << sum.line;
 }
@@ -552,12 +534,7 @@ TEST_P(B2buaFlow, UpdateAndInfoRelayedInTheDialogWithTheirBodies) {
            peer_args(scenario(dir, "uac_update_info.xml"), n.caller, "5060",
                      {n.node_hostport(), "-m", m, "-r", "10", "-recv_timeout", "15000"}),
            60s);
-  SippResult c = uac.wait();
-  SippResult s = uas.wait();
-  EXPECT_EQ(c.exit_code, 0) << "UAC: " << c.describe();
-  EXPECT_EQ(c.successful(), calls) << "UAC: " << c.describe();
-  EXPECT_EQ(s.exit_code, 0) << "UAS: " << s.describe();
-  EXPECT_EQ(s.successful(), calls) << "UAS: " << s.describe();
+  expect_every_call_completes(uac, uas, calls);
   SipnicSummary sum = finish(node);
   EXPECT_EQ(sum.answered, calls) << sum.line;
 }
@@ -615,12 +592,7 @@ TEST_P(B2buaFlow, MessagesRelayedWithTheirBodiesAndAnswered) {
            peer_args(scenario(dir, "uac_message.xml"), n.caller, "5060",
                      {n.node_hostport(), "-m", m, "-r", "10", "-recv_timeout", "15000"}),
            60s);
-  SippResult c = uac.wait();
-  SippResult s = uas.wait();
-  EXPECT_EQ(c.exit_code, 0) << "UAC: " << c.describe();
-  EXPECT_EQ(c.successful(), messages) << "UAC: " << c.describe();
-  EXPECT_EQ(s.exit_code, 0) << "UAS (checks on the MESSAGE): " << s.describe();
-  EXPECT_EQ(s.successful(), messages) << "UAS: " << s.describe();
+  expect_every_call_completes(uac, uas, messages, "UAC", "UAS (checks on the MESSAGE)");
   SipnicSummary sum = finish(node);
   EXPECT_EQ(sum.started, 0) << "a MESSAGE is no call: " << sum.line;
 }
@@ -673,12 +645,7 @@ TEST_P(B2buaFlow, SubscriptionNotifiesTheWatcherAndEndsOnUnsubscribe) {
            peer_args(scenario(dir, "uac_subscribe.xml", {{"CHECKS", on_notify}}), n.caller, "5060",
                      {n.node_hostport(), "-m", m, "-r", "10", "-recv_timeout", "15000"}),
            60s);
-  SippResult c = uac.wait();
-  SippResult s = uas.wait();
-  EXPECT_EQ(c.exit_code, 0) << "UAC (the watcher): " << c.describe();
-  EXPECT_EQ(c.successful(), subscriptions) << "UAC: " << c.describe();
-  EXPECT_EQ(s.exit_code, 0) << "UAS (the notifier): " << s.describe();
-  EXPECT_EQ(s.successful(), subscriptions) << "UAS: " << s.describe();
+  expect_every_call_completes(uac, uas, subscriptions, "UAC (the watcher)", "UAS (the notifier)");
   finish(node);
 }
 
@@ -705,12 +672,7 @@ TEST_P(B2buaFlow, ReferReachesTheTransfereeThroughSipnicAndItsNotifyComesBack) {
            peer_args(scenario(dir, "uac_refer.xml"), n.caller, "5060",
                      {n.node_hostport(), "-m", m, "-r", "10", "-recv_timeout", "15000"}),
            60s);
-  SippResult c = uac.wait();
-  SippResult s = uas.wait();
-  EXPECT_EQ(c.exit_code, 0) << "UAC (the transferor): " << c.describe();
-  EXPECT_EQ(c.successful(), calls) << "UAC: " << c.describe();
-  EXPECT_EQ(s.exit_code, 0) << "UAS (checks on the REFER): " << s.describe();
-  EXPECT_EQ(s.successful(), calls) << "UAS: " << s.describe();
+  expect_every_call_completes(uac, uas, calls, "UAC (the transferor)", "UAS (checks on the REFER)");
   SipnicSummary sum = finish(node);
   EXPECT_EQ(sum.answered, calls) << sum.line;
 }
@@ -745,12 +707,7 @@ TEST(B2buaSipp, RetargetedCallsReachTheVoicemailTrunkWithTargetAndCause) {
                      n.caller, "5060",
                      {n.node_hostport(), "-m", m, "-r", "10", "-mi", "127.0.54.9", "-recv_timeout", "15000"}),
            60s);
-  SippResult c = uac.wait();
-  SippResult s = uas.wait();
-  EXPECT_EQ(c.exit_code, 0) << "UAC: " << c.describe();
-  EXPECT_EQ(c.successful(), calls) << "UAC: " << c.describe();
-  EXPECT_EQ(s.exit_code, 0) << "UAS (voicemail: checks on the INVITE): " << s.describe();
-  EXPECT_EQ(s.successful(), calls) << "UAS: " << s.describe();
+  expect_every_call_completes(uac, uas, calls, "UAC", "UAS (voicemail: checks on the INVITE)");
   SipnicSummary sum = finish(node);
   EXPECT_EQ(sum.answered, calls) << sum.line;
 }
@@ -761,6 +718,16 @@ TEST(B2buaSipp, RetargetedCallsReachTheVoicemailTrunkWithTargetAndCause) {
 // answers; it reads Authorization only, so the 407 answers are checked for
 // their form here (their value is computed the same way, and
 // B2buaTest.TheAnswerToA401VerifiesAtTheChallenger checks it).
+// The carrier trunk's digest credentials (user "sipnic", the password in a
+// 0600 file of `dir`): the config lines.
+std::string carrier_credentials(const TempDir& dir) {
+  write_text_file(dir.file("carrier.password"), "carrier-s3cret\n");
+  std::filesystem::permissions(dir.file("carrier.password"),
+                               std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
+                               std::filesystem::perm_options::replace);
+  return "auth-username = sipnic\nauth-password-file = " + dir.file("carrier.password") + "\n";
+}
+
 class B2buaDigest : public ::testing::TestWithParam<std::string> {};
 
 INSTANTIATE_TEST_SUITE_P(Challenge, B2buaDigest, ::testing::Values("401", "407"),
@@ -770,12 +737,8 @@ TEST_P(B2buaDigest, ChallengesFromTheCarrierAreAnsweredWithCredentialsSippVerifi
   bool proxy = GetParam() == "407";
   Net n = net(proxy ? 58 : 57);
   TempDir dir("b2bua-digest-" + GetParam());
-  write_text_file(dir.file("carrier.password"), "carrier-s3cret\n");
-  std::filesystem::permissions(dir.file("carrier.password"),
-                               std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
-                               std::filesystem::perm_options::replace);
   ConfigOptions o;
-  o.carrier_extra = "auth-username = sipnic\nauth-password-file = " + dir.file("carrier.password") + "\n";
+  o.carrier_extra = carrier_credentials(dir);
   Sipnic node(dir, config_for(n, o));
   ASSERT_EQ(node.wait_ready(), "");
   const int calls = 5;
@@ -795,12 +758,33 @@ TEST_P(B2buaDigest, ChallengesFromTheCarrierAreAnsweredWithCredentialsSippVerifi
            peer_args(scenario(dir, "uac_call.xml", {{"ON_200", ""}, {"PAUSE_MS", "0"}}), n.caller, "5060",
                      {n.node_hostport(), "-m", m, "-r", "10", "-recv_timeout", "15000"}),
            60s);
-  SippResult c = uac.wait();
-  SippResult s = uas.wait();
-  EXPECT_EQ(c.exit_code, 0) << "UAC: " << c.describe();
-  EXPECT_EQ(c.successful(), calls) << "UAC: " << c.describe();
-  EXPECT_EQ(s.exit_code, 0) << "UAS (sipp's verifyauth): " << s.describe();
-  EXPECT_EQ(s.successful(), calls) << "UAS: " << s.describe();
+  expect_every_call_completes(uac, uas, calls, "UAC", "UAS (sipp's verifyauth)");
+  SipnicSummary sum = finish(node);
+  EXPECT_EQ(sum.answered, calls) << sum.line;
+  EXPECT_EQ(node.log().find("carrier-s3cret"), std::string::npos);  // never in a log
+}
+
+// The same carrier challenges requests within the call too: the relayed
+// re-INVITE and BYE are sent again with credentials that sipp's verifyauth
+// accepts, and the re-INVITE's ACK carries them; the caller sees none of
+// it (its re-INVITE and BYE get their 200s).
+TEST(B2buaDigestInDialog, ReInviteAndByeChallengedByTheCarrierAreAnsweredWithCredentialsSippVerifies) {
+  Net n = net(56);
+  TempDir dir("b2bua-digest-in-dialog");
+  ConfigOptions o;
+  o.carrier_extra = carrier_credentials(dir);
+  Sipnic node(dir, config_for(n, o));
+  ASSERT_EQ(node.wait_ready(), "");
+  const int calls = 5;
+  std::string m = std::to_string(calls);
+  Sipp uas(dir, "uas",
+           peer_args(scenario(dir, "uas_challenge_in_dialog.xml"), n.callee, "5060", {"-m", m, "-recv_timeout", "15000"}),
+           60s);
+  Sipp uac(dir, "uac",
+           peer_args(scenario(dir, "uac_reinvite.xml"), n.caller, "5060",
+                     {n.node_hostport(), "-m", m, "-r", "10", "-recv_timeout", "15000"}),
+           60s);
+  expect_every_call_completes(uac, uas, calls, "UAC", "UAS (sipp's verifyauth)");
   SipnicSummary sum = finish(node);
   EXPECT_EQ(sum.answered, calls) << sum.line;
   EXPECT_EQ(node.log().find("carrier-s3cret"), std::string::npos);  // never in a log
@@ -824,12 +808,7 @@ TEST_P(B2buaFlow, Reliable183WithSdpIsPrackedOnBothLegs) {
            peer_args(scenario(dir, "uac_prack_183.xml"), n.caller, "5060",
                      {n.node_hostport(), "-m", m, "-r", "10", "-recv_timeout", "15000"}),
            60s);
-  SippResult c = uac.wait();
-  SippResult s = uas.wait();
-  EXPECT_EQ(c.exit_code, 0) << "UAC (reliable 183 from sipnic): " << c.describe();
-  EXPECT_EQ(c.successful(), calls) << "UAC: " << c.describe();
-  EXPECT_EQ(s.exit_code, 0) << "UAS (sipnic's PRACK): " << s.describe();
-  EXPECT_EQ(s.successful(), calls) << "UAS: " << s.describe();
+  expect_every_call_completes(uac, uas, calls, "UAC (reliable 183 from sipnic)", "UAS (sipnic's PRACK)");
   SipnicSummary sum = finish(node);
   EXPECT_EQ(sum.answered, calls) << sum.line;
 }
@@ -851,12 +830,8 @@ TEST(B2buaSipp, SessionTimerRefreshedBySipnicOnOneLegAndMissedOnTheOtherEndsTheC
            peer_args(scenario(dir, "uac_session_timer_no_refresh.xml"), n.caller, "5060",
                      {n.node_hostport(), "-m", "1", "-recv_timeout", "90000"}),
            120s);
-  SippResult c = uac.wait();
-  SippResult s = uas.wait();
-  EXPECT_EQ(c.exit_code, 0) << "UAC (BYE for its missing refresh): " << c.describe();
-  EXPECT_EQ(c.successful(), 1) << "UAC: " << c.describe();
-  EXPECT_EQ(s.exit_code, 0) << "UAS (sipnic's UPDATE refresh, then BYE): " << s.describe();
-  EXPECT_EQ(s.successful(), 1) << "UAS: " << s.describe();
+  expect_every_call_completes(uac, uas, 1, "UAC (BYE for its missing refresh)",
+                              "UAS (sipnic's UPDATE refresh, then BYE)");
   SipnicSummary sum = finish(node);
   EXPECT_EQ(sum.answered, 1) << sum.line;
   EXPECT_NE(node.log().find("expired without a refresh"), std::string::npos) << node.log();

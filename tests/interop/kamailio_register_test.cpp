@@ -74,6 +74,8 @@ std::string kamailio_config(const Net& n, const std::string& algorithm = "MD5") 
          "  consume_credentials();\n"
          "  if (!save(\"location\")) { sl_reply_error(); exit; }\n"
          "  xlog(\"L_INFO\", \"REGISTERED $tu contact $ct with $hdr(Authorization)\\n\");\n"
+         "  if (registered(\"location\", \"$tu\")) { xlog(\"L_INFO\", \"BOUND $tu\\n\"); }\n"
+         "  else { xlog(\"L_INFO\", \"UNBOUND $tu\\n\"); }\n"
          "  exit;\n"
          "}\n";
 }
@@ -134,8 +136,14 @@ TEST(KamailioRegister, RegistersRefreshesAndRecoversAfterKamailioRestarts) {
   status = node.status_json();
   EXPECT_NE(status.find("\"state\": \"registered\""), std::string::npos) << status;
   EXPECT_EQ(node.log().find("Circle of Life"), std::string::npos);  // the password is never logged
+  EXPECT_EQ(count(k->log(), "UNBOUND sip:4420@sipnic.test"), 0u) << k->log();
 
+  // Stopped, sipnic removes its binding (Expires: 0, challenged and
+  // answered): Kamailio has no Contact left for the AOR.
   stop_and_check(node);
+  EXPECT_TRUE(eventually([&] { return count(k->log(), "UNBOUND sip:4420@sipnic.test") == 1; }, 5s, 100ms)) << k->log();
+  EXPECT_NE(node.log().find("trunk itsp: registration stopped (binding removed, 200 OK)"), std::string::npos)
+      << node.log();
   k->stop();
   print_logs_on_failure(node, klog + k->log());
 }

@@ -468,6 +468,7 @@ TEST(Config, AuthenticationAndRegistrationKeysAreReadAndRoundTrip) {
                           "auth-username = alice\nauth-password-file = " + pw + "\nauth-realm = itsp.example\n"
                           "register = on\nregister-user = 4420\nregister-domain = itsp.example\n"
                           "registrar = 127.0.0.3:5070\nregister-expires = 600\n"
+                          "register-retry = 5\nregister-retry-max = 120\n"
                           "[trunk pbx]\npeer = 127.0.0.4\n"
                           "inbound-auth-username = pbx\ninbound-auth-password-file = " + pw + "\n"
                           "inbound-auth-realm = edge\n",
@@ -481,10 +482,14 @@ TEST(Config, AuthenticationAndRegistrationKeysAreReadAndRoundTrip) {
   EXPECT_EQ(itsp.register_domain, "itsp.example");
   EXPECT_EQ(itsp.registrar, (HostPort{"127.0.0.3", 5070}));
   EXPECT_EQ(itsp.register_expires_s, 600u);
+  EXPECT_EQ(itsp.register_retry_s, 5u);
+  EXPECT_EQ(itsp.register_retry_max_s, 120u);
   EXPECT_TRUE(itsp.inbound_auth_username.empty());
   const TrunkConfig& pbx = c.trunks.at(1);
   EXPECT_FALSE(pbx.register_enabled);
   EXPECT_EQ(pbx.register_expires_s, 3600u);
+  EXPECT_EQ(pbx.register_retry_s, 30u);
+  EXPECT_EQ(pbx.register_retry_max_s, 1800u);
   EXPECT_EQ(pbx.inbound_auth_username, "pbx");
   EXPECT_EQ(pbx.inbound_auth_password_file, pw);
   EXPECT_EQ(pbx.inbound_auth_realm, "edge");
@@ -706,6 +711,8 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{"register_without_user", L("[trunk a]\npeer = 10.0.0.1\nregister = on\n"), 5, "register-user", "needs register-user"},
         ErrorCase{"register_key_without_register_on", L("[trunk a]\npeer = 10.0.0.1\nregister-user = 100\n"), 5, "register-user", "needs register = on"},
         ErrorCase{"register_expires_too_short", L("[trunk a]\npeer = 10.0.0.1\nregister = on\nregister-user = 1\nregister-expires = 5\n"), 7, "register-expires", "out of range 10..86400"},
+        ErrorCase{"register_retry_max_below_retry", L("[trunk a]\npeer = 10.0.0.1\nregister = on\nregister-user = 1\nregister-retry = 60\nregister-retry-max = 30\n"), 8, "register-retry-max", "is below register-retry (60 s)"},
+        ErrorCase{"register_retry_without_register_on", L("[trunk a]\npeer = 10.0.0.1\nregister-retry = 60\n"), 5, "register-retry", "needs register = on"},
         ErrorCase{"register_user_with_at", L("[trunk a]\npeer = 10.0.0.1\nregister = on\nregister-user = a@b\n"), 6, "register-user", "cannot hold unescaped"},
         ErrorCase{"register_with_auth_username_unfit_for_a_uri", L("[trunk a]\npeer = 10.0.0.1\nauth-username = me@itsp.example\nauth-password-file = " + password_file(0600) + "\nregister = on\n"), 7, "register-user", "set register-user"},
         ErrorCase{"register_domain_with_port", L("[trunk a]\npeer = 10.0.0.1\nregister = on\nregister-user = 1\nregister-domain = sip.example:5060\n"), 7, "register-domain", "without a port"},

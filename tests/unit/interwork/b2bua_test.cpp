@@ -1045,6 +1045,99 @@ TEST_F(B2buaTest, ATrunkThatMustAuthenticateIsChallengedAndLetInWithItsCredentia
   EXPECT_FALSE(stack_.sent("INVITE")[0]->message().has(HeaderId::kAuthorization));  // consumed: this hop's
 }
 
+// RFC 3261 §22 within a call: a re-INVITE relayed to the carrier that it
+// challenges goes again with the next CSeq and credentials that verify; the
+// caller sees only the final answer, and its ACK reaches the carrier with
+// that CSeq and the same credentials (§13.2.2.4).
+TEST_F(B2buaTest, AChallengedReInviteGoesAgainWithCredentialsAndItsAckCarriesThem) {
+  config_.trunks[1].auth_username = "sipnic";
+  config_.trunks[1].auth_password_file = password_file("carrier-reinvite", "s3cret");
+  start();
+  sip::DigestServer carrier({.realm = "carrier.test", .username = "sipnic", .password = "s3cret"},
+                            sip::DigestServer::random_key());
+  auto a = answered_call();
+  PeerRequest reinvite = in_dialog_from_caller(a, "INVITE", 2);
+  reinvite.body = kSdp + "a=sendonly\r\n";
+  auto re = deliver(reinvite);
+  ASSERT_EQ(stack_.sent("INVITE").size(), 2u);
+  answer(*stack_.sent("INVITE")[1], 401, carrier.challenge_headers(loop_.now(), false));
+  EXPECT_EQ(re->statuses(), (std::vector<int>{100}));  // nothing of the challenge reaches the caller
+  auto invites = stack_.sent("INVITE");
+  ASSERT_EQ(invites.size(), 3u);
+  SipMessage again = invites[2]->message();
+  EXPECT_EQ(again.header(HeaderId::kCSeq), "3 INVITE");
+  EXPECT_EQ(again.header(HeaderId::kCallId), invites[1]->message().header(HeaderId::kCallId));
+  EXPECT_EQ(again.body(), kSdp + "a=sendonly\r\n");
+  EXPECT_EQ(carrier.verify(again, loop_.now()), sip::DigestServer::Verdict::kOk);
+  EXPECT_EQ(invites[2]->wire.find("s3cret"), std::string::npos);
+
+  answer(*invites[2], 200, "Contact: <sip:callee@127.0.0.3:5060>\r\n", "calleetag", "v=0\r\n");
+  EXPECT_EQ(re->statuses(), (std::vector<int>{100, 200}));
+  deliver_ack(in_dialog_from_caller(a, "ACK", 2));
+  auto acks = stack_.stateless_of("ACK");
+  ASSERT_EQ(acks.size(), 2u);  // the call's, and the re-INVITE's
+  SipMessage ack = acks[1]->message();
+  EXPECT_EQ(ack.header(HeaderId::kCSeq), "3 ACK");
+  EXPECT_EQ(ack.header(HeaderId::kAuthorization), again.header(HeaderId::kAuthorization));
+  EXPECT_FALSE(acks[0]->message().has(HeaderId::kAuthorization));  // the call's INVITE carried none
+}
+
+// A BYE that sipnic sends itself (here: the caller never ACKed) is answered
+// after the call has ended, when the carrier challenges it with 407.
+TEST_F(B2buaTest, AChallengedByeIsSentAgainWithCredentialsAfterTheCallEnded) {
+  config_.trunks[1].auth_username = "sipnic";
+  config_.trunks[1].auth_password_file = password_file("carrier-bye", "s3cret");
+  start();
+  sip::DigestServer carrier({.realm = "carrier.test", .username = "sipnic", .password = "s3cret"},
+                            sip::DigestServer::random_key());
+  auto a = call();
+  answer(*stack_.sent("INVITE")[0], 200, "Contact: <sip:callee@127.0.0.3:5060>\r\n");
+  advance(32000ms);  // 64*T1 without the caller's ACK: BYE both legs
+  const FakeStack::Sent* bye_b = nullptr;
+  for (const auto* bye : stack_.sent("BYE"))
+    if (bye->target.trunk == "carrier") bye_b = bye;
+  ASSERT_NE(bye_b, nullptr);
+  EXPECT_EQ(b2bua_->stats().calls_active.value(), 0);
+  unsigned long first_cseq = std::stoul(std::string(bye_b->message().header(HeaderId::kCSeq)));
+  answer(*bye_b, 407, std::string(carrier.challenge_headers(loop_.now(), false)).replace(0, 16, "Proxy-Authenticate"));
+  std::vector<const FakeStack::Sent*> to_carrier;
+  for (const auto* bye : stack_.sent("BYE"))
+    if (bye->target.trunk == "carrier") to_carrier.push_back(bye);
+  ASSERT_EQ(to_carrier.size(), 2u);
+  SipMessage again = to_carrier[1]->message();
+  EXPECT_EQ(again.header(HeaderId::kCSeq), std::to_string(first_cseq + 1) + " BYE");
+  ASSERT_TRUE(again.has(HeaderId::kProxyAuthorization));
+  EXPECT_NE(again.header(HeaderId::kProxyAuthorization).find("username=\"sipnic\""), std::string_view::npos);
+  // Refused once more: given up, with one line that says so.
+  answer(*to_carrier[1], 407, std::string(carrier.challenge_headers(loop_.now(), false)).replace(0, 16, "Proxy-Authenticate"));
+  to_carrier.clear();
+  for (const auto* bye : stack_.sent("BYE"))
+    if (bye->target.trunk == "carrier") to_carrier.push_back(bye);
+  EXPECT_EQ(to_carrier.size(), 2u);
+  EXPECT_EQ(log_lines_with("answered 407 to BYE in the call and refused sipnic's credentials"), 1u);
+}
+
+// Without credentials for the trunk, a challenge to a relayed request is a
+// refusal the requester sees as 403, with a line that says why; a BYE still
+// ends the call for the caller (200).
+TEST_F(B2buaTest, AChallengeSipnicCannotAnswerInTheCallReachesTheRequesterAs403) {
+  start();
+  sip::DigestServer carrier({.realm = "carrier.test", .username = "sipnic", .password = "s3cret"},
+                            sip::DigestServer::random_key());
+  auto a = answered_call();
+  auto update = deliver(in_dialog_from_caller(a, "UPDATE", 2));
+  ASSERT_EQ(stack_.sent("UPDATE").size(), 1u);
+  answer(*stack_.sent("UPDATE")[0], 401, carrier.challenge_headers(loop_.now(), false));
+  EXPECT_EQ(update->statuses(), (std::vector<int>{403}));
+  EXPECT_FALSE(update->last().has(HeaderId::kWwwAuthenticate));
+  EXPECT_EQ(stack_.sent("UPDATE").size(), 1u);
+  EXPECT_EQ(log_lines_with("answered 401 to UPDATE in the call and has no auth-username"), 1u);
+  auto bye = deliver(in_dialog_from_caller(a, "BYE", 3));
+  answer(*stack_.sent("BYE")[0], 401, carrier.challenge_headers(loop_.now(), false));
+  EXPECT_EQ(bye->statuses(), (std::vector<int>{200}));
+  EXPECT_EQ(b2bua_->stats().calls_active.value(), 0);
+}
+
 // A registration trunk's calls come to the Contact sipnic registered, from
 // whatever address the ITSP's edge uses: the Contact's rinstance picks it.
 TEST_F(B2buaTest, ACallToTheRegisteredContactIsTheRegistrationTrunksFromAnyAddress) {

@@ -280,6 +280,63 @@ TEST_F(RegistrationTest, StopCancelsRefreshAndIgnoresLateAnswers) {
   EXPECT_EQ(registers().size(), 1u);
 }
 
+// RFC 3261 §10.2.2 on the way out: the binding is removed with Expires: 0
+// for the same Contact, Call-ID and the next CSeq, a challenge answered;
+// `done` runs once the registrar answered, and nothing more is sent.
+TEST_F(RegistrationTest, UnregisterRemovesTheBindingWithExpiresZeroAndAnswersAChallenge) {
+  auto& r = make(options());
+  r.start();
+  settle();
+  challenge_or_ok(last(), 3600);
+  challenge_or_ok(last(), 3600);
+  ASSERT_EQ(r.status().state, State::kRegistered);
+  const auto& bound = last();
+  int done = 0;
+  r.unregister([&done] { ++done; });
+  ASSERT_EQ(registers().size(), 3u);
+  EXPECT_EQ(header(last(), "Expires"), "0");
+  EXPECT_EQ(header(last(), "Contact"), header(bound, "Contact"));
+  EXPECT_EQ(header(last(), "Call-ID"), header(bound, "Call-ID"));
+  EXPECT_EQ(last().request.cseq, bound.request.cseq + 1);
+  EXPECT_EQ(last().target.address, bound.target.address);
+  advance(1s);
+  answer(last(), 401, registrar_.challenge_headers(clock_.now(), false));  // a new nonce
+  ASSERT_EQ(registers().size(), 4u);
+  EXPECT_EQ(header(last(), "Expires"), "0");
+  EXPECT_EQ(registrar_.verify(last().message(), clock_.now()), sip::DigestServer::Verdict::kOk);
+  EXPECT_EQ(done, 0);
+  answer(last(), 200);
+  EXPECT_EQ(done, 1);
+  auto st = r.status();
+  EXPECT_EQ(st.state, State::kStopped);
+  EXPECT_FALSE(st.expires_at);
+  EXPECT_FALSE(st.next_attempt);
+  EXPECT_NE(lines_.back().find("trunk itsp: registration stopped (binding removed, 200 OK)"), std::string::npos)
+      << lines_.back();
+  advance(7200s);
+  EXPECT_EQ(registers().size(), 4u);  // no refresh, no retry
+}
+
+TEST_F(RegistrationTest, UnregisterWithNothingBoundIsDoneAtOnceAndAFailureIsNotRetried) {
+  auto& r = make(options());
+  int done = 0;
+  r.unregister([&done] { ++done; });  // never started
+  EXPECT_EQ(done, 1);
+  EXPECT_TRUE(registers().empty());
+
+  r.start();
+  settle();
+  challenge_or_ok(last(), 3600);
+  challenge_or_ok(last(), 3600);
+  r.unregister([&done] { ++done; });
+  auto handler = last().handler;
+  handler(sip::ClientResult{nullptr, 408});  // the registrar is gone
+  EXPECT_EQ(done, 2);
+  EXPECT_EQ(r.status().state, State::kStopped);
+  advance(7200s);
+  EXPECT_EQ(registers().size(), 3u);
+}
+
 TEST_F(RegistrationTest, MatchesOnlyItsOwnContact) {
   auto& r = make(options());
   r.start();
@@ -328,6 +385,13 @@ TEST(RegistrationOptions, DefaultToThePeerAndTheAuthUser) {
   EXPECT_EQ(o.aor_user, "4420");
   EXPECT_EQ(o.aor_domain, "sip.example");
   EXPECT_FALSE(o.credentials);
+  EXPECT_EQ(o.retry_base, 30000ms);
+  EXPECT_EQ(o.retry_max, 1800000ms);
+  t.register_retry_s = 5;
+  t.register_retry_max_s = 120;
+  o = Registration::options_for(t, "");
+  EXPECT_EQ(o.retry_base, 5000ms);
+  EXPECT_EQ(o.retry_max, 120000ms);
 }
 
 }  // namespace

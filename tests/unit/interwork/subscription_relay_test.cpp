@@ -225,6 +225,43 @@ TEST_F(SubscriptionRelayTest, AChallengedSubscribeIsSentAgainWithTheTrunksCreden
   EXPECT_EQ(sub->statuses(), (std::vector<int>{200}));
 }
 
+// Within the pair: the subscriber's refresh that the notifier's trunk
+// challenges goes again with the next CSeq and credentials; without
+// credentials for the trunk, the subscriber gets 403.
+TEST_F(SubscriptionRelayTest, AChallengedRefreshIsSentAgainWithTheTrunksCredentials) {
+  digest_clients_.emplace("carrier", sip::DigestClient({"sipnic", "s3cret", ""}));
+  sip::DigestServer carrier({.realm = "carrier.test", .username = "sipnic", .password = "s3cret"},
+                            sip::DigestServer::random_key());
+  auto sub = active_subscription();
+  auto refresh = from_pbx(subscribe_text(2, "600", our_tag_toward_a(sub)));
+  ASSERT_TRUE(relay_.on_in_dialog_request(refresh));
+  answer(*stack_.sent("SUBSCRIBE").at(1), 407,
+         std::string(carrier.challenge_headers(loop_.now(), false)).replace(0, 16, "Proxy-Authenticate"));
+  EXPECT_TRUE(refresh->statuses().empty());
+  auto subs = stack_.sent("SUBSCRIBE");
+  ASSERT_EQ(subs.size(), 3u);
+  sip::SipMessage again = subs[2]->message();
+  EXPECT_EQ(again.header(HeaderId::kCSeq), "3 SUBSCRIBE");
+  EXPECT_TRUE(again.has(HeaderId::kProxyAuthorization));
+  EXPECT_EQ(again.header(HeaderId::kExpires), "600");
+  answer(*subs[2], 200, "Contact: <sip:presence@127.0.0.3:5060>\r\nExpires: 600\r\n");
+  EXPECT_EQ(refresh->statuses(), (std::vector<int>{200}));
+}
+
+TEST_F(SubscriptionRelayTest, AChallengedNotifyWithoutCredentialsForTheTrunkGets403) {
+  sip::DigestServer pbx({.realm = "pbx.test", .username = "sipnic", .password = "s3cret"},
+                        sip::DigestServer::random_key());
+  active_subscription();
+  auto n = notify(1, "active;expires=600");
+  answer(*stack_.sent("NOTIFY").at(0), 401, pbx.challenge_headers(loop_.now(), false), "subscriber");
+  EXPECT_EQ(n->statuses(), (std::vector<int>{403}));
+  EXPECT_EQ(stack_.sent("NOTIFY").size(), 1u);
+  ASSERT_EQ(notes_.size(), 1u);
+  EXPECT_NE(notes_[0].find("answered 401 to NOTIFY in the subscription and has no auth-username"), std::string::npos)
+      << notes_[0];
+  EXPECT_EQ(relay_.active(), 1u);
+}
+
 TEST_F(SubscriptionRelayTest, ASubscribeWithoutEventGets400) {
   std::string text = subscribe_text(1, "600");
   text.erase(text.find("Event: presence\r\n"), 17);

@@ -351,6 +351,8 @@ po::options_description trunk_options() {
       ("inbound-from", repeatable(), "extra source IPs of this trunk")
       ("max-calls", bounded<MaxCalls>(d.max_calls), "concurrent calls; 0 = no limit")
       ("max-cps", po::value<Rate>()->default_value(Rate{d.max_cps}, "0"), "calls per second; 0 = no limit")
+      ("max-rps", po::value<Rate>()->default_value(Rate{d.max_rps}, "0"),
+       "out-of-dialog MESSAGE, PUBLISH and SUBSCRIBE per second; 0 = no limit")
       ("options-interval", bounded<OptionsInterval>(d.options_interval_ms), "OPTIONS ping, ms; 0 = off")
       ("refer", po::value<std::string>()->default_value("relay"), "REFER from this trunk: relay or refuse")
       ("redirection", po::value<std::string>()->default_value("keep"), "keep, diversion or history-info")
@@ -892,6 +894,7 @@ class Builder {
 
     t.max_calls = vm["max-calls"].as<MaxCalls>().v;
     t.max_cps = vm["max-cps"].as<Rate>().v;
+    t.max_rps = vm["max-rps"].as<Rate>().v;
     t.options_interval_ms = vm["options-interval"].as<OptionsInterval>().v;
     const auto& refer = vm["refer"].as<std::string>();
     if (refer == "refuse") t.refuse_refer = true;
@@ -1363,6 +1366,7 @@ std::string format_config(const Config& c) {
     for (const auto& ip : tr.inbound_from) o << "inbound-from = " << ip << "\n";
     o << "max-calls = " << tr.max_calls << "\n"
       << "max-cps = " << format_number(tr.max_cps) << "\n"
+      << "max-rps = " << format_number(tr.max_rps) << "\n"
       << "options-interval = " << tr.options_interval_ms << "\n"
       << "refer = " << (tr.refuse_refer ? "refuse" : "relay") << "\n"
       << "redirection = " << redirection_header_name(tr.redirection) << "\n";

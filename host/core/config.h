@@ -67,6 +67,7 @@ struct TrunkConfig {
   std::vector<std::string> inbound_from;
   std::uint32_t max_calls = 0;   // concurrent calls; 0 = no limit
   double max_cps = 0;            // new calls per second; 0 = no limit
+  double max_rps = 0;            // out-of-dialog MESSAGE/PUBLISH/SUBSCRIBE per second; 0 = no limit
   std::uint32_t options_interval_ms = 0;  // OPTIONS ping period; 0 = off
   // Final failure responses from this trunk mapped before relaying, e.g.
   // 486 -> 486 stays, {503: 480}.

@@ -28,7 +28,6 @@ namespace {
 
 constexpr std::string_view kAllow =
     "INVITE, ACK, CANCEL, BYE, OPTIONS, PRACK, UPDATE, INFO, REFER, SUBSCRIBE, NOTIFY, MESSAGE, PUBLISH";
-constexpr std::string_view kRetryAfter = "Retry-After: 5\r\n";
 
 using sip::iequals;
 
@@ -365,6 +364,16 @@ void B2bua::on_request(const IncomingRequestPtr& tx) {
   if (from && (method == "INVITE" || method == "SUBSCRIBE" || OutOfDialogRelay::relays(method)) &&
       !authenticated(tx, *from))
     return;
+  if (from && (method == "SUBSCRIBE" || OutOfDialogRelay::relays(method))) {
+    // The trunk's max-rps holds its out-of-dialog requests before routing.
+    std::string refused = from->try_admit_request(stack_.now(), TrunkState::Direction::kIn);
+    if (!refused.empty()) {
+      note(LogLevel::kInfo, "max-rps|" + from->name(),
+           std::string(method) + " from trunk " + from->name() + " refused: " + refused + ": 503");
+      reject(tx, 503, {}, kRetryAfter);
+      return;
+    }
+  }
   if (method == "OPTIONS") {
     std::string headers = "Allow: " + std::string(kAllow) + "\r\nAccept: application/sdp\r\n";
     reject(tx, 200, {}, headers);

@@ -119,6 +119,12 @@ void Node::register_node_metrics() {
                                    "the trunk's max-calls limit (0: none)", MetricType::kGauge};
   const core::MetricInfo max_cps{std::string(metric::kTrunkMaxCps), "the trunk's max-cps limit (0: none)",
                                  MetricType::kGauge};
+  const core::MetricInfo requests_refused{std::string(metric::kTrunkRequestsRefused),
+                                          "out-of-dialog MESSAGE, PUBLISH and SUBSCRIBE refused (503) over the "
+                                          "trunk's max-rps, by direction (out: towards the trunk, in: sent in by it)",
+                                          MetricType::kCounter};
+  const core::MetricInfo max_rps{std::string(metric::kTrunkMaxRps), "the trunk's max-rps limit (0: none)",
+                                 MetricType::kGauge};
   for (const auto& t : trunks_) {
     const TrunkState* tp = t.get();
     const core::MetricLabels l{{"trunk", t->name()}};
@@ -143,6 +149,10 @@ void Node::register_node_metrics() {
                       [tp] { return static_cast<double>(tp->options_unanswered()); });
     metrics_.callback(max_calls, l, [tp] { return static_cast<double>(tp->config().max_calls); });
     metrics_.callback(max_cps, l, [tp] { return tp->config().max_cps; });
+    metrics_.callback(max_rps, l, [tp] { return tp->config().max_rps; });
+    for (auto dir : {TrunkState::Direction::kOut, TrunkState::Direction::kIn})
+      metrics_.callback(requests_refused, {{"trunk", t->name()}, {"direction", std::string(TrunkState::direction_name(dir))}},
+                        [tp, dir] { return static_cast<double>(tp->requests_refused(dir)); });
   }
   metrics_.callback({std::string(metric::kOffloadInfo), "the offload backend the node runs on (value 1)",
                      MetricType::kGauge},

@@ -89,7 +89,14 @@ void OutOfDialogRelay::relay(const IncomingRequestPtr& tx, TrunkState& from) {
   if (!p.to->up()) {
     note_(LogLevel::kInfo, "down|" + p.to->name(),
           std::string(method) + " from trunk " + from.name() + " to trunk " + p.to->name() + " refused: down: 503");
-    answer(p, 503, {}, "Retry-After: 5\r\n");
+    answer(p, 503, {}, kRetryAfter);
+    return;
+  }
+  if (std::string refused = p.to->try_admit_request(stack_.now(), TrunkState::Direction::kOut); !refused.empty()) {
+    note_(LogLevel::kInfo, "max-rps|" + p.to->name(),
+          std::string(method) + " from trunk " + from.name() + " to trunk " + p.to->name() + " refused: " + refused +
+              ": 503");
+    answer(p, 503, {}, kRetryAfter);
     return;
   }
   std::string peer = peer_hostport(p.to->config().peer);
@@ -112,7 +119,7 @@ void OutOfDialogRelay::relay(const IncomingRequestPtr& tx, TrunkState& from) {
     Pending& q = *it->second;
     if (targets.empty()) {
       note_(LogLevel::kWarn, "locate|" + q.to->name(), "trunk " + q.to->name() + ": cannot locate the peer: " + error);
-      answer(q, 503, {}, "Retry-After: 5\r\n");
+      answer(q, 503, {}, kRetryAfter);
       return;
     }
     q.targets = std::move(targets);
@@ -150,7 +157,7 @@ void OutOfDialogRelay::on_result(std::uint64_t id, const ClientResult& r) {
     return;
   }
   if (!r.response) {
-    answer(p, r.status, {}, r.status == 503 ? "Retry-After: 5\r\n" : "");
+    answer(p, r.status, {}, r.status == 503 ? kRetryAfter : "");
     return;
   }
   const SipMessage& resp = r.response->message;

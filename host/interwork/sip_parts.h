@@ -48,6 +48,9 @@ inline std::string_view transport_param(core::Transport t) {
   return t == core::Transport::kTcp ? ";transport=tcp" : t == core::Transport::kTls ? ";transport=tls" : "";
 }
 
+// What a 503 for a busy or unavailable trunk carries (RFC 3261 §21.5.4).
+inline constexpr std::string_view kRetryAfter = "Retry-After: 5\r\n";
+
 // The Max-Forwards of a request, 70 (RFC 3261 §8.1.1.6) without one. At 0
 // or below the request may go no further (483, §16.3); a relayed copy
 // carries one less.

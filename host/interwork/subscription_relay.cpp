@@ -20,7 +20,6 @@ using sip::SipMessage;
 namespace {
 
 constexpr std::uint32_t kDefaultExpires = 3600;  // when neither side says (RFC 6665 §4.1.2.1: the package's)
-constexpr std::string_view kRetryAfter = "Retry-After: 5\r\n";
 
 std::optional<std::uint32_t> expires_of(const SipMessage& m) {
   if (!m.has(HeaderId::kExpires)) return std::nullopt;
@@ -150,6 +149,13 @@ void SubscriptionRelay::subscribe(const IncomingRequestPtr& tx, TrunkState& from
   if (!to->up()) {
     note_(LogLevel::kInfo, "down|" + to->name(),
           "SUBSCRIBE from trunk " + from.name() + " to trunk " + to->name() + " refused: down: 503");
+    ++subscribe_stats_.refused;
+    answer(tx, {}, 503, {}, kRetryAfter);
+    return;
+  }
+  if (std::string refused = to->try_admit_request(stack_.now(), TrunkState::Direction::kOut); !refused.empty()) {
+    note_(LogLevel::kInfo, "max-rps|" + to->name(),
+          "SUBSCRIBE from trunk " + from.name() + " to trunk " + to->name() + " refused: " + refused + ": 503");
     ++subscribe_stats_.refused;
     answer(tx, {}, 503, {}, kRetryAfter);
     return;

@@ -2,8 +2,6 @@
 
 #include "interwork/registration.h"
 
-#include <algorithm>
-#include <cmath>
 
 namespace sipnic::interwork {
 
@@ -34,14 +32,6 @@ std::string_view TrunkState::refusal_name(Refusal r) {
 
 std::string_view TrunkState::direction_name(Direction d) { return d == Direction::kIn ? "in" : "out"; }
 
-namespace {
-
-std::int64_t rate_slot_of(std::chrono::steady_clock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count() / 100;
-}
-
-}  // namespace
-
 std::string TrunkState::try_start_call(std::chrono::steady_clock::time_point now) {
   if (!up()) return refuse(Direction::kOut, Refusal::kDown, "trunk " + config_.name + " is down");
   return try_count_call(now, Direction::kOut);
@@ -68,36 +58,24 @@ std::string TrunkState::try_count_call(std::chrono::steady_clock::time_point now
     active_.fetch_add(1, std::memory_order_relaxed);
   }
   // The window is kept with or without a limit: status shows the rate.
-  std::int64_t slot = rate_slot_of(now);
-  std::int64_t last = rate_slot_.load(std::memory_order_relaxed);
-  if (slot != last && rate_slot_.compare_exchange_strong(last, slot)) {
-    // Clear the slots that passed since `last` (all of them after a second).
-    for (std::int64_t s = last + 1; s <= slot && s <= last + 10; ++s)
-      rate_count_[s % 10].store(0, std::memory_order_relaxed);
+  if (!calls_rate_.try_add(now, config_.max_cps)) {
+    active_.fetch_sub(1, std::memory_order_relaxed);
+    return refuse(d, Refusal::kMaxCps, "trunk " + config_.name + " is at its call-rate limit of " +
+                                        std::to_string(config_.max_cps) + " calls/s");
   }
-  if (config_.max_cps > 0) {
-    std::uint32_t total = 0;
-    for (const auto& c : rate_count_) total += c.load(std::memory_order_relaxed);
-    if (total + 1 > static_cast<std::uint32_t>(std::ceil(config_.max_cps))) {
-      active_.fetch_sub(1, std::memory_order_relaxed);
-      return refuse(d, Refusal::kMaxCps, "trunk " + config_.name + " is at its call-rate limit of " +
-                                          std::to_string(config_.max_cps) + " calls/s");
-    }
-  }
-  rate_count_[slot % 10].fetch_add(1, std::memory_order_relaxed);
   counted_[static_cast<std::size_t>(d)].fetch_add(1, std::memory_order_relaxed);
   return {};
 }
 
 std::uint32_t TrunkState::calls_last_second(std::chrono::steady_clock::time_point now) const {
-  const std::int64_t slot = rate_slot_of(now);
-  const std::int64_t last = rate_slot_.load(std::memory_order_relaxed);
-  if (slot - last >= 10) return 0;  // nothing started in the last second
-  // Slots after `last` have not been reused yet: only [slot - 9, last] count.
-  std::uint32_t total = 0;
-  for (std::int64_t s = std::max(slot, last) - 9; s <= last; ++s)
-    total += rate_count_[s % 10].load(std::memory_order_relaxed);
-  return total;
+  return calls_rate_.last_second(now);
+}
+
+std::string TrunkState::try_admit_request(std::chrono::steady_clock::time_point now, Direction d) {
+  if (requests_rate_.try_add(now, config_.max_rps)) return {};
+  requests_refused_[static_cast<std::size_t>(d)].fetch_add(1, std::memory_order_relaxed);
+  return "trunk " + config_.name + " is at its request-rate limit of " + std::to_string(config_.max_rps) +
+         " requests/s";
 }
 
 }  // namespace sipnic::interwork

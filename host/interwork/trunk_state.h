@@ -1,5 +1,5 @@
 // Run-time state of a trunk shared by all workers: up/down from OPTIONS pings,
-// concurrent calls, the call-rate window, and the trunk's call and OPTIONS
+// concurrent calls, the call- and request-rate windows, and the trunk's call and OPTIONS
 // counts (which the node's registry reads through callbacks). Atomics only:
 // the message path takes no lock for it.
 #pragma once
@@ -13,6 +13,7 @@
 
 #include "core/config.h"
 #include "core/socket_address.h"
+#include "interwork/rate_window.h"
 
 namespace sipnic::interwork {
 
@@ -67,6 +68,14 @@ class TrunkState {
   // call-rate window that max-cps holds).
   std::uint32_t calls_last_second(std::chrono::steady_clock::time_point now) const;
 
+  // Out-of-dialog MESSAGE, PUBLISH and SUBSCRIBE to (kOut) or from (kIn)
+  // the trunk: "" if the trunk's max-rps admits one more now (counted), else
+  // why not (counted as refused).
+  std::string try_admit_request(std::chrono::steady_clock::time_point now, Direction d);
+  std::uint64_t requests_refused(Direction d) const {
+    return requests_refused_[static_cast<std::size_t>(d)].load(std::memory_order_relaxed);
+  }
+
   // An OPTIONS ping's result (the node's pinger, which also sets up/down).
   void record_options(bool answered) {
     (answered ? options_answered_ : options_unanswered_).fetch_add(1, std::memory_order_relaxed);
@@ -83,10 +92,9 @@ class TrunkState {
   std::string registration_instance_;  // "" = not a registration trunk
   std::atomic<bool> up_{true};
   std::atomic<std::uint32_t> active_{0};
-  // Call-rate window: the current 100 ms slot and the calls started in the
-  // last ten slots (a sliding second).
-  std::atomic<std::int64_t> rate_slot_{0};
-  std::atomic<std::uint32_t> rate_count_[10] = {};
+  RateWindow calls_rate_;     // calls admitted either way (max-cps)
+  RateWindow requests_rate_;  // out-of-dialog requests either way (max-rps)
+  std::atomic<std::uint64_t> requests_refused_[2] = {};  // by Direction
   std::atomic<std::uint64_t> counted_[2] = {};  // by Direction
   std::atomic<std::uint64_t> refused_[2][kRefusalCount] = {};
   std::atomic<std::uint64_t> options_answered_{0};

@@ -895,6 +895,31 @@ TEST_F(B2buaTest, MaxCpsOfTheSendingTrunkRefusesCallsOverTheRateWithOneLogLine) 
   EXPECT_EQ(call(invite_n(20))->statuses(), (std::vector<int>{100}));
 }
 
+// A MESSAGE flood from a trunk is held by its max-rps before routing; calls
+// keep their own rate (max-cps).
+TEST_F(B2buaTest, MaxRpsOfTheSendingTrunkRefusesMessagesOverTheRateWithOneLogLine) {
+  config_.trunks[0].max_rps = 3;  // pbx
+  start();
+  int relayed = 0, refused = 0;
+  for (int i = 0; i < 10; ++i) {
+    PeerRequest m;
+    m.method = "MESSAGE";
+    m.call_id = "msg" + std::to_string(i) + "@pbx";
+    m.via = "SIP/2.0/UDP 127.0.0.2:5060;branch=z9hG4bKmsg" + std::to_string(i);
+    m.body = "hello";
+    auto tx = deliver(m);
+    settle();
+    if (tx->statuses().empty()) ++relayed;  // on its way to the carrier
+    if (tx->statuses() == std::vector<int>{503}) ++refused;
+  }
+  EXPECT_EQ(relayed, 3);
+  EXPECT_EQ(refused, 7);
+  EXPECT_EQ(stack_.sent("MESSAGE").size(), 3u);
+  EXPECT_EQ(trunk_state("pbx").requests_refused(TrunkState::Direction::kIn), 7u);
+  EXPECT_EQ(log_lines_with("MESSAGE from trunk pbx refused: trunk pbx is at its request-rate limit of 3"), 1u);
+  EXPECT_EQ(call(invite_n(1))->statuses(), (std::vector<int>{100}));
+}
+
 TEST_F(B2buaTest, MaxCallsOfTheTargetTrunkStillRefusesCallsToIt) {
   config_.trunks[1].max_calls = 1;  // carrier, the callee
   start();

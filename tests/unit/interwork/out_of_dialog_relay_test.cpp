@@ -165,6 +165,23 @@ TEST_F(OutOfDialogRelayTest, ATrunkThatIsDownGets503WithoutASend) {
   EXPECT_TRUE(stack_.sent("MESSAGE").empty());
 }
 
+TEST_F(OutOfDialogRelayTest, RequestsOverTheTargetTrunksMaxRpsGet503WithoutASend) {
+  config_.trunks[1].max_rps = 1;
+  trunks_[1] = std::make_unique<TrunkState>(config_.trunks[1]);
+  EXPECT_TRUE(deliver("MESSAGE", "", "one")->statuses().empty());  // sent, awaiting the answer
+  auto second = deliver("MESSAGE", "", "two");
+  EXPECT_EQ(second->statuses(), (std::vector<int>{503}));
+  EXPECT_NE(second->last().view().header("Retry-After"), "");
+  EXPECT_EQ(stack_.sent("MESSAGE").size(), 1u);
+  EXPECT_EQ(trunks_[1]->requests_refused(TrunkState::Direction::kOut), 1u);
+  ASSERT_FALSE(notes_.empty());
+  EXPECT_NE(notes_.back().find("to trunk carrier refused: trunk carrier is at its request-rate limit"), std::string::npos)
+      << notes_.back();
+  loop_.advance(clock_, std::chrono::seconds(1));
+  deliver("MESSAGE", "", "three");
+  EXPECT_EQ(stack_.sent("MESSAGE").size(), 2u);
+}
+
 // RFC 3261 §22: the carrier challenges the MESSAGE (a sip::DigestServer
 // plays it); the same request goes again with the trunk's credentials.
 TEST_F(OutOfDialogRelayTest, AChallengedMessageIsSentAgainWithTheTrunksCredentials) {

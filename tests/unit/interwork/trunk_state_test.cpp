@@ -89,6 +89,22 @@ TEST(TrunkState, CallsInTheLastSecondAreCountedWithoutALimitAndAgeOut) {
   EXPECT_EQ(s.calls_last_second(t0 + 60s), 0u);
 }
 
+TEST(TrunkState, RequestRateLimitHoldsOutOfDialogRequestsApartFromCalls) {
+  core::TrunkConfig c = trunk(0, 1);  // max-cps 1
+  c.max_rps = 2;
+  TrunkState s(c);
+  auto t0 = std::chrono::steady_clock::time_point(std::chrono::seconds(1000));
+  EXPECT_EQ(s.try_admit_request(t0, TrunkState::Direction::kIn), "");
+  EXPECT_EQ(s.try_admit_request(t0, TrunkState::Direction::kOut), "");
+  EXPECT_NE(s.try_admit_request(t0 + 100ms, TrunkState::Direction::kIn).find("request-rate limit of 2"),
+            std::string::npos);
+  EXPECT_EQ(s.requests_refused(TrunkState::Direction::kIn), 1u);
+  EXPECT_EQ(s.requests_refused(TrunkState::Direction::kOut), 0u);
+  EXPECT_EQ(s.try_start_call(t0 + 100ms), "");  // the call rate is a window of its own
+  EXPECT_EQ(s.calls_last_second(t0 + 100ms), 1u);
+  EXPECT_EQ(s.try_admit_request(t0 + 1100ms, TrunkState::Direction::kIn), "");
+}
+
 TEST(TrunkState, OptionsResultsAreCounted) {
   TrunkState s(trunk(0, 0));
   s.record_options(true);

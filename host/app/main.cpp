@@ -34,7 +34,7 @@ constexpr Subcommand kSubcommands[] = {
      &sipnic::app::check_config_command},
     {"certs", "certs init DIR: a throwaway CA and certificates for demos and tests",
      &sipnic::app::certs_command},
-    {"reload", "reload TLS certificates, keys, CAs and CRLs of a running node (SIGHUP)",
+    {"reload", "reload TLS and STIR/SHAKEN files of a running node (SIGHUP)",
      &sipnic::app::reload_command},
     {"status", "show a running node's trunks, connections and counters (--json for scripts)",
      &sipnic::app::status_command},

@@ -1,5 +1,5 @@
 // sipnic reload: asks a running node to reload its TLS certificates, keys, CA
-// sets and CRLs (SIGHUP). The node finds the files by the paths of its config;
+// sets and CRLs, and its STIR/SHAKEN key, repository and STI-CAs (SIGHUP). The node finds the files by the paths of its config;
 // a file that does not load is refused and the old one kept, with an error in
 // the node's log.
 #include <signal.h>

@@ -130,16 +130,23 @@ int run_command(const std::vector<std::string>& args) {
   if (control) log.info("run", "control socket " + control->path().string() + " (sipnic status)");
   if (!pid_file.empty()) std::ofstream(pid_file) << ::getpid() << "\n";
   int sig = 0;
-  // SIGHUP reloads TLS material (`sipnic reload`); SIGINT or SIGTERM stops.
+  // SIGHUP reloads TLS and STIR/SHAKEN files (`sipnic reload`), each on its
+  // own: a bad file of one leaves the other's reload standing. SIGINT or
+  // SIGTERM stops.
   for (;;) {
     sigwait(&signals, &sig);
     if (sig != SIGHUP) break;
-    std::string error = node.reload_tls();
-    if (error.empty()) {
-      log.info("run", "reloaded TLS certificates, keys, CA sets and CRLs; new handshakes use them");
-    } else {
-      log.error("run", "reload refused, the previous TLS files stay in use: " + error);
-    }
+    auto report = [&log](const std::string& error, std::string_view done, std::string_view refused) {
+      if (error.empty()) log.info("run", std::string(done));
+      else log.error("run", std::string(refused) + error);
+    };
+    if (!node.has_tls() && !node.has_stir()) log.info("run", "reload: no TLS and no [stir] configured, nothing to reload");
+    if (node.has_tls())
+      report(node.reload_tls(), "reloaded TLS certificates, keys, CA sets and CRLs; new handshakes use them",
+             "reload refused, the previous TLS files stay in use: ");
+    if (node.has_stir())
+      report(node.reload_stir(), "reloaded the STIR/SHAKEN key, certificate repository and STI-CAs; new calls use them",
+             "STIR/SHAKEN reload refused, the previous files stay in use: ");
   }
   if (!pid_file.empty()) std::remove(pid_file.c_str());
   log.info("run", std::string("stopping on ") + (sig == SIGINT ? "SIGINT" : "SIGTERM"));

@@ -414,8 +414,8 @@ void B2bua::start_call(const IncomingRequestPtr& tx, TrunkState& from) {
   // STIR/SHAKEN (RFC 8224 §6.2): the caller's Identity, checked where the
   // trunk says so; a trunk that requires a valid one has the call refused.
   std::optional<stir::Verstat> verstat;
-  if (stir_) {
-    stir::InboundIdentity identity = stir_->check_invite(req.view(), from.config().stir_verify, wall_clock_());
+  if (auto stir = stir_ ? stir_->current() : nullptr) {
+    stir::InboundIdentity identity = stir->check_invite(req.view(), from.config().stir_verify, wall_clock_());
     if (identity.checked) stir_stats_.count(identity.result);
     if (identity.refuse) {
       note(LogLevel::kInfo, "stir-refused|" + from.name(),
@@ -1241,8 +1241,9 @@ void B2bua::apply_stir(Call& c) {
     caller = c.b_invite.from;
     if (auto v = stir::with_verstat(c.b_invite.from, c.verstat)) c.b_invite.from = *v;
   }
-  if (c.to->config().stir_attest != core::StirAttest::kOff && stir_) {
-    auto identity = stir_->sign_invite(caller, c.b_invite.to, c.to->config().stir_attest, wall_clock_());
+  auto stir = stir_ ? stir_->current() : nullptr;
+  if (c.to->config().stir_attest != core::StirAttest::kOff && stir) {
+    auto identity = stir->sign_invite(caller, c.b_invite.to, c.to->config().stir_attest, wall_clock_());
     if (identity) {
       out += "Identity: " + *identity + "\r\n";
       stir_stats_.count_signed();

@@ -77,8 +77,9 @@ struct B2buaOptions {
   sip::HandshakeLimiter* source_limiter = nullptr;
   // STIR/SHAKEN (docs/stir-shaken.md): signs INVITEs to trunks with
   // stir-attest, checks those from trunks with stir-verify; null when
-  // [stir] is not configured (no trunk then signs or verifies).
-  const stir::StirService* stir = nullptr;
+  // [stir] is not configured (no trunk then signs or verifies). Read once
+  // per call: a reload replaces the service for calls after it.
+  const stir::StirServiceHolder* stir = nullptr;
   // The wall clock PASSporTs are dated by (iat is Unix time).
   std::function<std::chrono::system_clock::time_point()> wall_clock = [] { return std::chrono::system_clock::now(); };
 };
@@ -190,7 +191,7 @@ class B2bua {
   core::LogLimiter log_limiter_;
   sip::HandshakeLimiter own_source_limiter_;
   sip::HandshakeLimiter* source_limiter_;
-  const stir::StirService* stir_;
+  const stir::StirServiceHolder* stir_;
   std::function<std::chrono::system_clock::time_point()> wall_clock_;
   stir::StirStats stir_stats_;
   // Digest (RFC 3261 §22), per trunk name: the credentials sipnic answers a

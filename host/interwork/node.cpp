@@ -181,7 +181,7 @@ void Node::start() {
   }
   // The STIR/SHAKEN key and repository too (StirError names the file).
   if (config_.stir.can_sign() || config_.stir.can_verify())
-    stir_ = std::make_unique<const stir::StirService>(config_.stir);
+    stir_ = std::make_unique<stir::StirServiceHolder>(std::make_shared<const stir::StirService>(config_.stir));
   started_ = true;
   {
     const std::uint32_t total = connection_limits_.max_total();
@@ -376,6 +376,16 @@ std::string Node::reload_tls() {
     // The files are read anew from the paths in the config; connections that
     // are up keep the contexts they were made with.
     tls_->replace(tls::TrunkTlsSet::build(config_, options_.tls_keylog));
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return {};
+}
+
+std::string Node::reload_stir() {
+  if (!stir_) return "STIR/SHAKEN is not configured";
+  try {
+    stir_->replace(std::make_shared<const stir::StirService>(config_.stir));
   } catch (const std::exception& e) {
     return e.what();
   }

@@ -143,6 +143,13 @@ class Node {
   // handshakes use them; established connections keep theirs. Returns "" on
   // success, else why (and the old set stays in use). Thread-safe.
   std::string reload_tls();
+  // Reloads the STIR/SHAKEN signing key, the certificate repository and its
+  // trust anchors ([stir]) from their files. Calls after it sign and verify
+  // with them; calls in progress keep theirs. "" on success, else why (the
+  // file at fault; the old service stays in use). Thread-safe.
+  std::string reload_stir();
+  bool has_tls() const { return tls_ != nullptr; }
+  bool has_stir() const { return stir_ != nullptr; }
 
   std::uint32_t worker_count() const { return static_cast<std::uint32_t>(workers_.size()); }
   const std::vector<std::unique_ptr<TrunkState>>& trunks() const { return trunks_; }
@@ -173,7 +180,7 @@ class Node {
   core::Clock::time_point created_;
   std::vector<std::unique_ptr<TrunkState>> trunks_;
   std::unique_ptr<tls::TlsSetHolder> tls_;  // null without TLS
-  std::unique_ptr<const stir::StirService> stir_;  // null without [stir]; read by every worker
+  std::unique_ptr<stir::StirServiceHolder> stir_;  // null without [stir]; read by every worker
   sip::HandshakeLimiter handshake_limiter_;  // node-wide, shared by the workers
   sip::ConnectionLimits connection_limits_;  // node-wide, shared by the workers
   // Requests per second from each source that is no trunk ([node]

@@ -21,6 +21,7 @@
 #include <string_view>
 
 #include "core/config.h"
+#include "core/reloadable.h"
 #include "sip/header_values.h"
 #include "sip/message_view.h"
 #include "stir/certificate_repository.h"
@@ -73,5 +74,9 @@ class StirService {
   std::unique_ptr<CertificateRepository> repository_;  // stable address: verifier_ refers to it
   std::optional<Verifier> verifier_;
 };
+
+// The StirService in use, shared by every worker and replaced whole by a
+// reload (`sipnic reload`); a call takes it once.
+using StirServiceHolder = core::Reloadable<StirService>;
 
 }  // namespace sipnic::stir

@@ -26,6 +26,7 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "core/reloadable.h"
 #include "offload/gcm_engine.h"
 #include "sip/secure_stream.h"
 #include "tls/peer_identity.h"
@@ -63,16 +64,8 @@ class TrunkTlsSet {
   int max_version_ = 0;
 };
 
-// The node's current TLS set; thread-safe.
-class TlsSetHolder {
- public:
-  explicit TlsSetHolder(std::shared_ptr<const TrunkTlsSet> set) : set_(std::move(set)) {}
-  std::shared_ptr<const TrunkTlsSet> current() const { return set_.load(); }
-  void replace(std::shared_ptr<const TrunkTlsSet> set) { set_.store(std::move(set)); }
-
- private:
-  std::atomic<std::shared_ptr<const TrunkTlsSet>> set_;
-};
+// The node's current TLS set; thread-safe. A handshake takes the set once.
+using TlsSetHolder = core::Reloadable<TrunkTlsSet>;
 
 struct TlsStreamsOptions {
   RecordLayerOptions record;

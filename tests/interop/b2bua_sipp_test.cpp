@@ -290,7 +290,7 @@ TEST_P(B2buaFlow, BusyFromFarEndRelayedToCaller) {
                      {"-m", m, "-recv_timeout", "15000"}),
            60s);
   Sipp uac(dir, "uac",
-           peer_args(scenario(dir, "uac_final.xml", {{"STATUS", "486"}, {"ON_FINAL", ""}}), n.caller, "5060",
+           peer_args(scenario(dir, "uac_final.xml", {{"HEADERS", ""}, {"STATUS", "486"}, {"ON_FINAL", ""}}), n.caller, "5060",
                      {n.node_hostport(), "-m", m, "-r", "10", "-recv_timeout", "15000"}),
            60s);
   SippResult c = uac.wait();
@@ -318,7 +318,7 @@ TEST_P(B2buaFlow, RingingWithoutAnswerEndsAt408OnTimerCAndCancelsTheFarEnd) {
            peer_args(scenario(dir, "uas_ring_until_cancel.xml"), n.callee, "5060", {"-m", m, "-recv_timeout", "20000"}),
            60s);
   Sipp uac(dir, "uac",
-           peer_args(scenario(dir, "uac_final.xml", {{"STATUS", "408"}, {"ON_FINAL", ""}}), n.caller, "5060",
+           peer_args(scenario(dir, "uac_final.xml", {{"HEADERS", ""}, {"STATUS", "408"}, {"ON_FINAL", ""}}), n.caller, "5060",
                      {n.node_hostport(), "-m", m, "-r", "10", "-recv_timeout", "20000"}),
            60s);
   expect_every_call_completes(uac, uas, calls, "UAC", "UAS (must see a CANCEL per call)");
@@ -339,7 +339,7 @@ TEST(B2buaSipp, SilentFarEndEndsAt408AfterTransactionTimeout) {
   const int calls = 3;
   std::string m = std::to_string(calls);
   Sipp uac(dir, "uac",
-           peer_args(scenario(dir, "uac_final.xml", {{"STATUS", "408"}, {"ON_FINAL", ""}}), n.caller, "5060",
+           peer_args(scenario(dir, "uac_final.xml", {{"HEADERS", ""}, {"STATUS", "408"}, {"ON_FINAL", ""}}), n.caller, "5060",
                      {n.node_hostport(), "-m", m, "-r", "10", "-recv_timeout", "30000"}),
            60s);
   SippResult c = uac.wait();
@@ -370,7 +370,7 @@ TEST(B2buaSipp, TrunkDownByOptionsRefusesCallsWith503AndRetryAfterUntilItIsUpAga
       "      <assignstr assign_to=\"check\" value=\"ok\"/>\n"
       "    </action>";
   Sipp uac(dir, "uac",
-           peer_args(scenario(dir, "uac_final.xml", {{"STATUS", "503"}, {"ON_FINAL", retry_after_check}}), n.caller,
+           peer_args(scenario(dir, "uac_final.xml", {{"HEADERS", ""}, {"STATUS", "503"}, {"ON_FINAL", retry_after_check}}), n.caller,
                      "5060", {n.node_hostport(), "-m", m, "-r", "10", "-recv_timeout", "15000"}),
            60s);
   SippResult c = uac.wait();
@@ -553,7 +553,7 @@ TEST_P(B2buaFlow, FailureFromTheFarEndIsRelayedAsTheTrunkMapsIt) {
                      {"-m", m, "-recv_timeout", "15000"}),
            60s);
   Sipp uac(dir, "uac",
-           peer_args(scenario(dir, "uac_final.xml", {{"STATUS", "600"}, {"ON_FINAL", ""}}), n.caller, "5060",
+           peer_args(scenario(dir, "uac_final.xml", {{"HEADERS", ""}, {"STATUS", "600"}, {"ON_FINAL", ""}}), n.caller, "5060",
                      {n.node_hostport(), "-m", m, "-r", "10", "-recv_timeout", "15000"}),
            60s);
   SippResult c = uac.wait();

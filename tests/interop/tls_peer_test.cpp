@@ -560,7 +560,7 @@ TEST(TlsPeer, OutboundServerWithoutTheTrunksIdentityIsRefusedAndTheCallFails) {
   ASSERT_EQ(node.wait_ready(), "");
   std::uint16_t uac_port = free_port_on(n.other);
   Sipp uac(dir, "uac",
-           {"-sf", scenario(dir, "uac_final.xml", {{"STATUS", "503"}, {"ON_FINAL", ""}}), "-i", n.other, "-p",
+           {"-sf", scenario(dir, "uac_final.xml", {{"HEADERS", ""}, {"STATUS", "503"}, {"ON_FINAL", ""}}), "-i", n.other, "-p",
             std::to_string(uac_port), n.node + ":" + std::to_string(n.udp_port), "-m", "1", "-recv_timeout", "10000"},
            20s);
   SippResult r = uac.wait();

@@ -1332,8 +1332,9 @@ class B2buaStirTest : public B2buaTest {
     config_.stir.private_key = pki.signer_key.string();
     config_.stir.repository = pki.index_file.string();
     config_.stir.ca = pki.ca_file.string();
-    service_ = std::make_unique<stir::StirService>(config_.stir);
-    options_.stir = service_.get();
+    service_ = std::make_shared<const stir::StirService>(config_.stir);
+    holder_ = std::make_unique<stir::StirServiceHolder>(service_);
+    options_.stir = holder_.get();
     options_.wall_clock = [this] { return now_; };
   }
   // A call from +15550102000 (asserted) to +15550103000, with `identity` lines.
@@ -1357,7 +1358,8 @@ class B2buaStirTest : public B2buaTest {
   std::chrono::system_clock::time_point now_ =
       std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
   std::int64_t now_s() const { return stir::testing::unix_seconds(now_); }
-  std::unique_ptr<stir::StirService> service_;
+  std::shared_ptr<const stir::StirService> service_;
+  std::unique_ptr<stir::StirServiceHolder> holder_;
 };
 
 TEST_F(B2buaStirTest, AGoodPassportFromAVerifyingTrunkPutsPassedOnTheAssertedIdentity) {
@@ -1409,6 +1411,31 @@ TEST_F(B2buaStirTest, InvitesToASigningTrunkCarrySipnicsOwnPassportInPlaceOfTheC
   EXPECT_TRUE(in.result.passed()) << in.result.detail;
   EXPECT_EQ(in.result.attest, stir::Attestation::kA);
   EXPECT_EQ(metrics_.snapshot().total("sipnic_stir_signed_total"), 1);
+}
+
+// A reload replaces the service: calls after it are signed with the new key
+// and certificate URL, and the one before it kept the old ones.
+TEST_F(B2buaStirTest, CallsAfterAReplacedServiceAreSignedWithItsKey) {
+  config_.trunks[1].stir_attest = core::StirAttest::kA;
+  start();
+  call(numbered_invite(""));
+  core::StirConfig next = config_.stir;
+  next.certificate_url = stir::testing::kOtherUrl;
+  next.private_key = stir::testing::shared_stir_pki().other_key.string();
+  holder_->replace(std::make_shared<const stir::StirService>(next));
+  PeerRequest second = numbered_invite("");
+  second.call_id = "caller-call-2@127.0.0.2";
+  second.via = "SIP/2.0/UDP 127.0.0.2:5060;branch=z9hG4bKcaller2";
+  call(second);
+  auto invites = stack_.sent("INVITE");
+  ASSERT_EQ(invites.size(), 2u);
+  EXPECT_NE(invites[0]->message().view().header("Identity").find(std::string("info=<") + stir::testing::kSignerUrl + ">"),
+            std::string_view::npos);
+  std::string_view identity = invites[1]->message().view().header("Identity");
+  EXPECT_NE(identity.find(std::string("info=<") + stir::testing::kOtherUrl + ">"), std::string_view::npos) << identity;
+  // Signed with the other key: it verifies against that certificate.
+  stir::InboundIdentity in = service_->check_invite(invites[1]->message().view(), core::StirVerify::kRequired, now_);
+  EXPECT_TRUE(in.result.passed()) << in.result.detail;
 }
 
 }  // namespace

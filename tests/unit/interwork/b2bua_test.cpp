@@ -1227,6 +1227,45 @@ TEST_F(B2buaTest, AReliable183WithSdpIsPrackedOnBothLegsAndHoldsThe2xx) {
   EXPECT_EQ(a->statuses().size(), 4u);  // the PRACK stopped the retransmissions
 }
 
+// RFC 3311 in the early dialog: after the reliable 183's offer/answer, the
+// caller's UPDATE with a new offer crosses to the callee's early dialog and
+// its answer comes back, before the call is answered; the callee's UPDATE
+// crosses the other way.
+TEST_F(B2buaTest, UpdatesInTheEarlyDialogCrossWithTheirSdpBothWays) {
+  start();
+  PeerRequest invite = invite_with_sdp();
+  invite.headers = "Supported: 100rel\r\n";
+  auto a = call(invite);
+  const auto& b = *stack_.sent("INVITE").at(0);
+  answer(b, 183, "Contact: <sip:callee@127.0.0.3:5060>\r\nRequire: 100rel\r\nRSeq: 7\r\n", "calleetag", "v=0\r\n");
+  PeerRequest prack = in_dialog_from_caller(a, "PRACK", 2);
+  prack.headers = "RAck: " + std::string(a->last().header(HeaderId::kRSeq)) + " 1 INVITE\r\n";
+  deliver(prack);
+
+  PeerRequest update = in_dialog_from_caller(a, "UPDATE", 3);
+  update.body = kSdp + "a=sendonly\r\n";
+  auto up = deliver(update);
+  auto updates = stack_.sent("UPDATE");
+  ASSERT_EQ(updates.size(), 1u);
+  SipMessage relayed = updates[0]->message();
+  EXPECT_EQ(relayed.uri(), "sip:callee@127.0.0.3:5060");  // the early dialog's remote target
+  EXPECT_NE(relayed.header(HeaderId::kTo).find("tag=calleetag"), std::string_view::npos);
+  EXPECT_EQ(relayed.body(), kSdp + "a=sendonly\r\n");
+  EXPECT_EQ(relayed.header(HeaderId::kContentType), "application/sdp");
+  answer(*updates[0], 200, "Contact: <sip:callee@127.0.0.3:5060>\r\n", "calleetag", "v=0\r\na=recvonly\r\n");
+  ASSERT_EQ(up->statuses(), (std::vector<int>{200}));
+  EXPECT_EQ(up->last().body(), "v=0\r\na=recvonly\r\n");
+  EXPECT_EQ(a->statuses(), (std::vector<int>{100, 183}));  // still ringing
+
+  // And the callee's UPDATE to the caller, in the same early dialogs.
+  auto back = deliver(in_dialog_from_callee("UPDATE", 2), addr("127.0.0.3", 5060));
+  auto to_caller = stack_.sent("UPDATE");
+  ASSERT_EQ(to_caller.size(), 2u);
+  EXPECT_EQ(to_caller[1]->message().uri(), "sip:alice@127.0.0.2:5060");
+  answer(*to_caller[1], 200, "Contact: <sip:alice@127.0.0.2:5060>\r\n", "callertag");
+  EXPECT_EQ(back->statuses(), (std::vector<int>{200}));
+}
+
 TEST_F(B2buaTest, AReliableProvisionalWithoutPrackFor64T1Gets500AndCancelsTheCallee) {
   start();
   PeerRequest invite = invite_with_sdp();

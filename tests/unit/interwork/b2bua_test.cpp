@@ -1468,12 +1468,14 @@ TEST_F(B2buaStirTest, CallsAfterAReplacedServiceAreSignedWithItsKey) {
   call(second);
   auto invites = stack_.sent("INVITE");
   ASSERT_EQ(invites.size(), 2u);
-  EXPECT_NE(invites[0]->message().view().header("Identity").find(std::string("info=<") + stir::testing::kSignerUrl + ">"),
+  SipMessage first = invites[0]->message();
+  EXPECT_NE(first.view().header("Identity").find(std::string("info=<") + stir::testing::kSignerUrl + ">"),
             std::string_view::npos);
-  std::string_view identity = invites[1]->message().view().header("Identity");
+  SipMessage second_b = invites[1]->message();
+  std::string_view identity = second_b.view().header("Identity");
   EXPECT_NE(identity.find(std::string("info=<") + stir::testing::kOtherUrl + ">"), std::string_view::npos) << identity;
   // Signed with the other key: it verifies against that certificate.
-  stir::InboundIdentity in = service_->check_invite(invites[1]->message().view(), core::StirVerify::kRequired, now_);
+  stir::InboundIdentity in = service_->check_invite(second_b.view(), core::StirVerify::kRequired, now_);
   EXPECT_TRUE(in.result.passed()) << in.result.detail;
 }
 

@@ -228,6 +228,20 @@ TEST_P(LibpriPair, RejectPutsTheCauseInTheMessageItsAnswerNames) {
   }
 }
 
+TEST_P(LibpriPair, LegacyHangupSendsCause34InReleaseCompleteEvenAfterProceeding) {
+  ASSERT_NO_FATAL_FAILURE(bring_up({"--legacy-hangup"}));
+  const PriLine placed = te_->command("call 9 5551234");
+  ASSERT_EQ(placed.kind, "ok") << te_->describe();
+  const PriLine ring = nt_->event("ring", {{"channel", "9"}});
+  ASSERT_TRUE(ring) << nt_->describe();
+  EXPECT_EQ(nt_->command("proceed " + ring.get("call")).kind, "ok");
+  EXPECT_TRUE(te_->event("proceeding", {{"call", placed.get("call")}})) << te_->describe();
+  const PriLine rejected = nt_->command("reject " + ring.get("call") + " 34");
+  EXPECT_EQ(rejected.get("via"), "release_complete") << rejected.text;
+  EXPECT_TRUE(te_->event("hangup", {{"call", placed.get("call")}, {"cause", "34"}})) << te_->describe();
+  EXPECT_EQ(te_->count("hangup_req"), 0u) << "no DISCONNECT\n" << te_->describe();
+}
+
 TEST_P(LibpriPair, HangupBeforeAnyResponseWithACauseLibpriCannotSendIsRefused) {
   ASSERT_NO_FATAL_FAILURE(bring_up());
   ASSERT_EQ(te_->command("call 2 5551234").kind, "ok") << te_->describe();
@@ -461,7 +475,8 @@ TEST(LibpriOverlap, DigitsAfterSetupAcknowledgeArriveOneInformationEach) {
   const std::string path = dir.file("span.sock");
   LibpriPeer nt(dir, "nt", {.side = "nt", .socket_path = path, .listen = true, .extra_args = {"--overlap"}});
   ASSERT_TRUE(nt.event("listening")) << nt.describe();
-  LibpriPeer te(dir, "te", {.side = "te", .socket_path = path, .extra_args = {"--overlap"}});
+  // --debug: libpri's own Q.931 dump of what this side sends, on its stderr.
+  LibpriPeer te(dir, "te", {.side = "te", .socket_path = path, .extra_args = {"--overlap", "--debug"}});
   ASSERT_TRUE(te.event("dchan", {}, {"up"})) << te.describe();
   ASSERT_TRUE(nt.event("dchan", {}, {"up"})) << nt.describe();
 
@@ -479,6 +494,8 @@ TEST(LibpriOverlap, DigitsAfterSetupAcknowledgeArriveOneInformationEach) {
   EXPECT_EQ(nt.command("hangup " + ring.get("call") + " 16").kind, "ok");
   EXPECT_TRUE(te.event("hangup_req", {{"cause", "16"}})) << te.describe();
   EXPECT_TRUE(nt.event("hangup", {{"cause", "16"}})) << nt.describe();
+  EXPECT_NE(te.process().log().find("> Message Type: SETUP (5)"), std::string::npos) << te.describe();
+  EXPECT_EQ(nt.process().log(), "") << "no --debug, nothing on stderr";
   expect_clean_exit(te);
   expect_clean_exit(nt);
 }

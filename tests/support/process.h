@@ -5,6 +5,8 @@
 // ChildProcess is RAII: a test that fails half-way (ASSERT returns early)
 // still stops its child, because the destructor sends SIGTERM, waits a
 // little, then SIGKILLs and reaps it. No zombie, no stray daemon holding a port.
+// With Options::stdin_channel the test writes the child's stdin
+// (write_stdin), for command-driven peers.
 #pragma once
 
 #include <fcntl.h>
@@ -26,6 +28,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -43,21 +46,37 @@ class ChildProcess {
     // leaves the stream shared with the test's own.
     std::string stdout_path;
     std::string stderr_path;
+    // True: the child's stdin is a channel the test writes with
+    // write_stdin(); false: it shares the test's stdin.
+    bool stdin_channel = false;
   };
 
   ChildProcess() = default;
 
   // Starts argv[0] (an absolute path, or a name searched in PATH) with argv.
   // Throws std::runtime_error naming the program if it cannot be started.
-  explicit ChildProcess(std::vector<std::string> argv, Options options = {})
+  explicit ChildProcess(std::vector<std::string> argv) : ChildProcess(std::move(argv), Options()) {}
+  ChildProcess(std::vector<std::string> argv, Options options)
       : argv_(std::move(argv)), options_(std::move(options)) {
     if (argv_.empty()) throw std::runtime_error("ChildProcess: empty argv");
     std::vector<char*> args;
     for (auto& a : argv_) args.push_back(a.data());
     args.push_back(nullptr);
 
+    // The stdin channel is a stream socket pair rather than a pipe, so that a
+    // write to a child that has gone fails with EPIPE (send's MSG_NOSIGNAL)
+    // instead of raising SIGPIPE in the test.
+    core::UniqueFd child_stdin;
+    if (options_.stdin_channel) {
+      int pair[2];
+      if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0)
+        throw std::runtime_error(std::string("ChildProcess: socketpair: ") + std::strerror(errno));
+      stdin_ = core::UniqueFd(pair[0]);
+      child_stdin = core::UniqueFd(pair[1]);
+    }
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
+    if (child_stdin) posix_spawn_file_actions_adddup2(&actions, child_stdin.get(), STDIN_FILENO);
     if (!options_.stdout_path.empty()) {
       posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, options_.stdout_path.c_str(),
                                        O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -90,7 +109,10 @@ class ChildProcess {
     pid_ = pid;
   }
 
-  ~ChildProcess() { kill(); }
+  ~ChildProcess() {
+    close_stdin();
+    kill();
+  }
 
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;
@@ -102,6 +124,7 @@ class ChildProcess {
       options_ = std::move(o.options_);
       pid_ = std::exchange(o.pid_, -1);
       exit_status_ = std::exchange(o.exit_status_, std::nullopt);
+      stdin_ = std::move(o.stdin_);
     }
     return *this;
   }
@@ -143,6 +166,20 @@ class ChildProcess {
     return exit_status_;
   }
 
+  // Writes all of `bytes` to the child's stdin channel (Options::stdin_channel);
+  // false when there is none, it is closed, or the child has gone.
+  bool write_stdin(std::string_view bytes) {
+    while (!bytes.empty() && stdin_) {
+      ssize_t n = ::send(stdin_.get(), bytes.data(), bytes.size(), MSG_NOSIGNAL);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return false;
+      bytes.remove_prefix(static_cast<std::size_t>(n));
+    }
+    return bytes.empty();
+  }
+  // Closes the stdin channel: the child reads end of file.
+  void close_stdin() { stdin_.reset(); }
+
   // The text of a redirected stream file (for failure messages).
   std::string stdout_text() const { return read_file(options_.stdout_path); }
   std::string stderr_text() const { return read_file(options_.stderr_path); }
@@ -173,6 +210,7 @@ class ChildProcess {
   Options options_;
   pid_t pid_ = -1;
   std::optional<int> exit_status_;
+  core::UniqueFd stdin_;  // the test's end of the stdin channel
 };
 
 // A port on 127.0.0.1 that is free for `type` (SOCK_DGRAM or SOCK_STREAM) at

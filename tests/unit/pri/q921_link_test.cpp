@@ -713,6 +713,17 @@ TEST(Q921Link, UnsolicitedResponsesAreReportedWithTheirCodes) {
   EXPECT_EQ(s.link().state(), LinkState::kAwaitingEstablishment);
 }
 
+TEST(Q921Link, ADmF1InTimerRecoveryIsBAndReEstablishes) {
+  Solo s;
+  s.establish();
+  s.run(10s);  // T203: an enquiry, state 8
+  ASSERT_EQ(s.link().state(), LinkState::kTimerRecovery);
+  s.peer(Frame{.type = FrameType::kDM, .command = false, .poll_final = true});
+  EXPECT_EQ(s.end.mdl_codes(), std::vector{'B'});
+  EXPECT_EQ(s.link().state(), LinkState::kAwaitingEstablishment);
+  EXPECT_EQ(s.end.sent.back().type, FrameType::kSABME);
+}
+
 TEST(Q921Link, ADmToSabmeReleasesOnceAndTheLinkBacksOffBetweenAttempts) {
   auto cfg = config(Side::kUser);
   cfg.reestablish_delay_max = 8s;
@@ -764,6 +775,23 @@ TEST(Q921Link, InvalidFramesAreCountedAndIgnoredWithADebugLine) {
   ASSERT_FALSE(lines.empty());
   EXPECT_NE(lines.back().find("invalid frame"), std::string::npos) << lines.back();
   EXPECT_NE(lines.back().find("te (user side)"), std::string::npos) << lines.back();
+}
+
+TEST(Q921Link, StateChangesAndMdlErrorsAreLoggedAndRepeatedErrorsRateLimited) {
+  std::vector<std::string> lines;
+  core::Log log(core::LogLevel::kInfo, [&lines](core::LogLevel, std::string_view line) { lines.emplace_back(line); });
+  Solo s(config(Side::kNetwork), &log);
+  s.establish();
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_NE(lines[0].find("nt (network side): link up"), std::string::npos) << lines[0];
+  s.peer(Frame{.type = FrameType::kUA, .command = false, .poll_final = true});
+  s.peer(Frame{.type = FrameType::kUA, .command = false, .poll_final = true});
+  ASSERT_EQ(lines.size(), 2u);  // the second C within the interval is held back
+  EXPECT_NE(lines[1].find("MDL-ERROR C: unsolicited UA response (F=1) in state 7"), std::string::npos) << lines[1];
+  EXPECT_EQ(s.link().counters().mdl(MdlError::kUnsolicitedUaF1), 2u);  // but counted
+  s.peer(Frame{.type = FrameType::kDISC, .command = true, .poll_final = true});
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_NE(lines[2].find("link down: released by the peer (DISC)"), std::string::npos) << lines[2];
 }
 
 TEST(Q921Link, FrameRejectionConditionsReEstablishWithTheirCodes) {

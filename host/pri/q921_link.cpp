@@ -159,14 +159,23 @@ void Q921Link::indicate(DlIndication ind, std::span<const std::uint8_t> message)
 void Q921Link::mdl_error(MdlError code) {
   ++counters_.mdl_errors[mdl_error_index(code)];
   outputs_.push_back(Output{Output::Kind::kMdlError, {}, {}, MdlErrorReport{code, state_}});
+  if (!logging(core::LogLevel::kWarn)) return;
   log_line(core::LogLevel::kWarn, std::string("mdl|") + mdl_error_letter(code),
            std::string("MDL-ERROR ") + mdl_error_letter(code) + ": " + std::string(mdl_error_text(code)) +
                " in state " + std::to_string(static_cast<int>(state_)) + " (" + std::string(link_state_name(state_)) +
                ")");
 }
 
+void Q921Link::log_malformed(std::size_t octets, std::string_view outcome, std::string_view why) {
+  if (!logging(core::LogLevel::kDebug)) return;
+  log_line(core::LogLevel::kDebug, "malformed",
+           "frame of " + std::to_string(octets) + " octets " + std::string(outcome) + ": " + std::string(why));
+}
+
+bool Q921Link::logging(core::LogLevel level) const { return log_ && log_->enabled(level); }
+
 void Q921Link::log_line(core::LogLevel level, std::string_view key, const std::string& message) {
-  if (!log_ || !log_->enabled(level)) return;
+  if (!logging(level)) return;
   std::string line = (cfg_.name.empty() ? std::string("D-channel") : cfg_.name) + " (" +
                      std::string(side_name(cfg_.side)) + " side): " + message;
   if (key.empty()) {
@@ -303,9 +312,7 @@ void Q921Link::receive(std::span<const std::uint8_t> bytes) {
   const DecodeResult r = decode_frame(bytes, other_side(cfg_.side));
   if (!r && is_invalid_frame(r.error)) {
     ++counters_.malformed_in[static_cast<std::size_t>(r.error)];
-    log_line(core::LogLevel::kDebug, "malformed",
-             "invalid frame of " + std::to_string(bytes.size()) + " octets discarded: " +
-                 std::string(decode_error_text(r.error)));
+    log_malformed(bytes.size(), "discarded (invalid)", decode_error_text(r.error));
     return;
   }
   if (r.frame.sapi != cfg_.sapi || r.frame.tei != cfg_.tei) {
@@ -315,16 +322,13 @@ void Q921Link::receive(std::span<const std::uint8_t> bytes) {
   if (!layer1_up_) return;
   if (!r) {
     ++counters_.malformed_in[static_cast<std::size_t>(r.error)];
-    log_line(core::LogLevel::kDebug, "malformed",
-             "frame of " + std::to_string(bytes.size()) + " octets rejected: " + std::string(decode_error_text(r.error)));
+    log_malformed(bytes.size(), "rejected", decode_error_text(r.error));
     frame_rejection(rejection_code(r.error));
     return;
   }
   const Frame& f = r.frame;
   if ((f.type == FrameType::kI || f.type == FrameType::kUI) && f.info.size() > cfg_.n201) {
-    log_line(core::LogLevel::kDebug, "malformed",
-             std::string(frame_type_name(f.type)) + " frame with " + std::to_string(f.info.size()) +
-                 " octets of information rejected: N201 is " + std::to_string(cfg_.n201));
+    log_malformed(bytes.size(), "rejected", mdl_error_text(MdlError::kInfoTooLong));
     frame_rejection(MdlError::kInfoTooLong);
     return;
   }

@@ -246,6 +246,8 @@ class Q921Link {
   void indicate(DlIndication ind, std::span<const std::uint8_t> message = {});
   void mdl_error(MdlError code);
   void deliver();
+  bool logging(core::LogLevel level) const;  // so that no line is built for nothing
+  void log_malformed(std::size_t octets, std::string_view outcome, std::string_view why);
   void log_line(core::LogLevel level, std::string_view key, const std::string& message);
 
   core::EventLoop& loop_;

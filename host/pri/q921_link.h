@@ -23,8 +23,9 @@
 // (DISC or DM from the peer, N200 SABMEs unanswered) it tries again after
 // reestablish_delay_min, doubling to reestablish_delay_max while attempts
 // fail, so a peer that refuses or is gone costs a few frames per delay, never
-// a spin; when layer 1 comes back, at once. Layer 3 hears of the link going up and down once per
-// change, not once per failed attempt: DL-ESTABLISH-INDICATION when the link
+// a spin; when layer 1 comes back, at once. Layer 3 hears of the link going
+// up and down once per change, not once per failed attempt:
+// DL-ESTABLISH-INDICATION when the link
 // comes up without layer 3 having asked (the peer's SABME, or an attempt of
 // the link's own), DL-ESTABLISH-CONFIRM when it had asked, and
 // DL-RELEASE-INDICATION, with why (DlIndication::reason, and the error that
@@ -39,8 +40,10 @@
 // with a DL-DATA-REQUEST, a test wire delivering a frame at once), outputs
 // are queued while the link works and delivered, in order, when the
 // outermost call into it returns: a callback always sees the link in a
-// consistent state and never re-enters a half-done transition. Callbacks must
-// not throw nor destroy the link.
+// consistent state and never re-enters a half-done transition. An
+// acknowledgement the link owes goes (as an RR) only after layer 3 has had
+// its indications, so that an answer layer 3 sends at once carries it in its
+// I frame instead. Callbacks must not throw nor destroy the link.
 //
 // Timers run on the given core::EventLoop (add_timer/cancel_timer), on its
 // TimeSource: tests drive them with core::ManualClock and EventLoop::advance.

@@ -340,6 +340,37 @@ TEST(Q921Link, Layer3MayAnswerFromInsideItsIndicationAndTheAnswerCarriesTheAckno
   EXPECT_TRUE(b.network.sent_of(FrameType::kRR).empty());
 }
 
+// The callbacks call the other link at once: each link is re-entered from
+// inside its own outputs' delivery.
+TEST(Q921Link, AWireThatDeliversFromInsideTheCallbackWorks) {
+  core::ManualClock clock;
+  core::EventLoop loop(clock);
+  End user;
+  End network;
+  user.link = std::make_unique<Q921Link>(loop, config(Side::kUser), record(user, loop, Side::kUser, [&](const Bytes& b) {
+                                           network.link->receive(b);
+                                         }));
+  network.link = std::make_unique<Q921Link>(
+      loop, config(Side::kNetwork), record(network, loop, Side::kNetwork, [&](const Bytes& b) { user.link->receive(b); }));
+  user.link->establish_request();
+  ASSERT_TRUE(user.link->established());
+  ASSERT_TRUE(network.link->established());
+  for (int i = 0; i < 200; ++i) {
+    ASSERT_TRUE(user.link->data_request(message(i)));
+    ASSERT_TRUE(network.link->data_request(message(1000 + i)));
+  }
+  ASSERT_EQ(network.data().size(), 200u);
+  ASSERT_EQ(user.data().size(), 200u);
+  for (int i = 0; i < 200; ++i) {
+    EXPECT_EQ(network.data()[i], message(i));
+    EXPECT_EQ(user.data()[i], message(1000 + i));
+  }
+  EXPECT_EQ(user.link->queued(), 0u);
+  EXPECT_EQ(network.link->queued(), 0u);
+  EXPECT_TRUE(user.mdl.empty());
+  EXPECT_TRUE(network.mdl.empty());
+}
+
 TEST(Q921Link, DataRequestsAreRefusedWhileTheLinkIsDownOrTooLongOrTheQueueIsFull) {
   auto cfg = config(Side::kUser);
   cfg.max_queued = 10;

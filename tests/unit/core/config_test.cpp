@@ -9,6 +9,8 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <regex>
+#include <set>
 #include <sstream>
 #include <string>
 
@@ -124,6 +126,49 @@ TEST(Config, BuiltInConfigTextIsQuotedVerbatimInDocs) {
   ASSERT_FALSE(doc.empty());
   EXPECT_NE(doc.find(default_config_text()), std::string::npos)
       << "docs/config.md must show default_config_text() verbatim";
+}
+
+// The keys in the tables of one "## [section]" part of docs/config.md.
+std::set<std::string> documented_keys(const std::string& doc, const std::string& heading) {
+  std::set<std::string> keys;
+  std::size_t at = doc.find("\n## " + heading + "\n");
+  if (at == std::string::npos) return keys;
+  const std::size_t end = doc.find("\n## ", at + 1);
+  std::istringstream part(doc.substr(at, end == std::string::npos ? std::string::npos : end - at));
+  std::smatch m;
+  for (std::string line; std::getline(part, line);) {
+    if (std::regex_search(line, m, std::regex("^\\| `([a-z0-9-]+)` \\|"))) keys.insert(m[1]);
+  }
+  return keys;
+}
+
+// The keys the reader knows in a section, as its unknown-key error lists them.
+std::set<std::string> known_keys(const std::string& header) {
+  try {
+    parse_config(header + "\nno-such-key = 1\n", "t.conf");
+  } catch (const ConfigError& e) {
+    const std::string what = e.what();
+    const std::size_t at = what.find("known keys: ");
+    if (at == std::string::npos) return {};
+    std::set<std::string> keys;
+    std::istringstream list(what.substr(at + 12));
+    for (std::string key; std::getline(list >> std::ws, key, ',');) keys.insert(key);
+    return keys;
+  }
+  return {};
+}
+
+TEST(Config, EverySectionsKeyTableInTheDocsListsExactlyTheKeysTheReaderKnows) {
+  const std::string doc = read_file(fs::path(SIPNIC_SOURCE_DIR) / "docs" / "config.md");
+  for (const auto& [heading, header] : std::vector<std::pair<std::string, std::string>>{
+           {"[node]", "[node]"}, {"[listen]", "[listen]"}, {"[timers]", "[timers]"}, {"[tls]", "[tls]"},
+           {"[stir]", "[stir]"}, {"[trunk NAME]", "[trunk a]"}, {"[route NAME]", "[route a]"},
+           {"[span NAME]", "[span a]"}}) {
+    SCOPED_TRACE(heading);
+    const std::set<std::string> known = known_keys(header);
+    EXPECT_FALSE(known.empty());
+    EXPECT_EQ(documented_keys(doc, heading), known);
+  }
 }
 
 TEST(Config, EveryKeyOfTheDocumentedFormatIsRead) {

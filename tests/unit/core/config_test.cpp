@@ -1091,7 +1091,26 @@ TEST(Config, EveryExampleFileIsAValidConfigThatRoundTrips) {
     EXPECT_FALSE(c.listen.empty());
     EXPECT_EQ(parse_config(format_config(c), c.source), c);
   }
-  EXPECT_GE(seen, 2) << "examples/itsp-edge.conf and examples/regression.conf expected";
+  EXPECT_GE(seen, 3) << "examples/itsp-edge.conf, examples/regression.conf and examples/pri-pbx.conf expected";
+}
+
+TEST(Config, PriExampleHasAnNtE1SpanOnEuroIsdnAndATeT1SpanOnNi2) {
+  const Config c = load_config_file((fs::path(SIPNIC_SOURCE_DIR) / "examples" / "pri-pbx.conf").string());
+  ASSERT_EQ(c.spans.size(), 2u);
+  const SpanConfig* pbx = c.find_span("pbx");
+  ASSERT_NE(pbx, nullptr);
+  EXPECT_EQ(pbx->type, SpanType::kE1);
+  EXPECT_EQ(pbx->side, SpanSide::kNt);
+  EXPECT_EQ(pbx->switch_variant, SwitchVariant::kEuroIsdn);
+  EXPECT_EQ(pbx->channels, b_channel_numbers(SpanType::kE1, DChannelRole::kPrimary));
+  const SpanConfig* carrier = c.find_span("carrier");
+  ASSERT_NE(carrier, nullptr);
+  EXPECT_EQ(carrier->type, SpanType::kT1);
+  EXPECT_EQ(carrier->side, SpanSide::kTe);
+  EXPECT_EQ(carrier->switch_variant, SwitchVariant::kNi2);
+  EXPECT_EQ(carrier->channels.size(), 12u);
+  EXPECT_EQ(c.trunks.size(), 1u);
+  EXPECT_TRUE(c.routes.empty());  // spans are not routed to trunks yet
 }
 
 }  // namespace

@@ -1331,10 +1331,10 @@ class Builder {
       auto [it, fresh] = group_first.emplace(sp.group, i);
       if (fresh) continue;
       const SpanConfig& first = config_.spans[it->second];
-      const Section& blamed = s.entries.end() != std::find_if(s.entries.begin(), s.entries.end(),
-                                                               [](const Entry& e) { return e.key == "group"; })
-                                  ? s
-                                  : *of[it->second];
+      // Blame a `group` the file wrote: this span's, else the first's (that
+      // named this span's default group).
+      const bool written = std::any_of(s.entries.begin(), s.entries.end(), [](const Entry& e) { return e.key == "group"; });
+      const Section& blamed = written ? s : *of[it->second];
       auto mismatch = [&](std::string_view what, std::string_view a, std::string_view b) {
         reader_.fail(Reader::line_of(blamed, "group"), "group",
                      "span group '" + sp.group + "' mixes " + std::string(what) + ": " + where(it->second) + " is " +

@@ -68,7 +68,8 @@ int check_config_command(const std::vector<std::string>& args) {
   }
   std::string summary = file + ": ok (" + std::to_string(config.listen.size()) + " listen, " +
                         std::to_string(config.trunks.size()) + " trunks, " +
-                        std::to_string(config.routes.size()) + " routes)";
+                        std::to_string(config.routes.size()) + " routes" +
+                        (config.spans.empty() ? "" : ", " + std::to_string(config.spans.size()) + " spans") + ")";
   if (vm.count("print")) {
     // The summary goes in as a comment so the output stays a valid config.
     std::cout << "# " << summary << "\n" << core::format_config(config);

@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include <arpa/inet.h>
+#include <sys/un.h>
 
 #include <boost/any.hpp>
 #include <boost/program_options.hpp>
@@ -106,8 +107,8 @@ struct Entry {
 };
 
 struct Section {
-  std::string kind;  // node, listen, timers, trunk, route
-  std::string name;  // trunk and route only
+  std::string kind;  // node, listen, timers, tls, stir, trunk, route, span
+  std::string name;  // trunk, route and span only
   int line = 0;
   std::vector<Entry> entries;
 };
@@ -149,7 +150,7 @@ bool valid_name(std::string_view s) {
   });
 }
 
-constexpr std::string_view kSectionKinds = "node, listen, timers, tls, stir, trunk NAME, route NAME";
+constexpr std::string_view kSectionKinds = "node, listen, timers, tls, stir, trunk NAME, route NAME, span NAME";
 
 std::vector<Section> split_sections(std::string_view text, const std::string& source) {
   std::vector<Section> sections;
@@ -183,7 +184,7 @@ std::vector<Section> split_sections(std::string_view text, const std::string& so
       Section s;
       s.kind = words[0];
       s.line = line_no;
-      bool named = s.kind == "trunk" || s.kind == "route";
+      bool named = s.kind == "trunk" || s.kind == "route" || s.kind == "span";
       bool plain = s.kind == "node" || s.kind == "listen" || s.kind == "timers" || s.kind == "tls" ||
                    s.kind == "stir";
       if (!named && !plain) {
@@ -252,6 +253,16 @@ using StirMaxAge = Bounded<1, 3600>;
 using SessionSeconds = Bounded<90, 86400>;
 using RegisterExpires = Bounded<10, 86400>;
 using RegisterRetrySeconds = Bounded<1, 86400>;
+// [span NAME]: Q.921's T200, T203, N200 and window k (modulo 128: at most
+// 127 frames outstanding), and the Q.931 timers (100 ms up allows quick test
+// runs; an hour is more than any of them needs).
+using LapdT200 = Bounded<100, 30000>;
+using LapdT203 = Bounded<1000, 600000>;
+using LapdN200 = Bounded<1, 16>;
+using LapdWindow = Bounded<1, 127>;
+using Q931Timer = Bounded<100, 3600000>;
+using Q931T309 = Bounded<0, 3600000>;  // 0 = off
+using NfasInterface = Bounded<0, 127>;  // Q.931 channel identification: a 7-bit interface identifier
 
 // What a SIP URI's user part holds unescaped (RFC 3261 unreserved and
 // user-unreserved), and '%' for escapes.
@@ -398,6 +409,51 @@ po::options_description route_options() {
       ("prepend", po::value<std::string>()->default_value(d.prepend, "\"\""), "put in front after strip")
       ("method", repeatable(), "a request method the route takes (default: all the B2BUA relays)")
       ("match-param", repeatable(), "a Request-URI parameter, name or name=value, that must be present");
+  return o;
+}
+
+// The Q.931 timer keys of [span NAME] and where each lives in Q931Timers.
+struct Q931TimerKey {
+  const char* key;
+  std::uint32_t Q931Timers::*field;
+};
+constexpr Q931TimerKey kQ931TimerKeys[] = {
+    {"t301", &Q931Timers::t301_ms}, {"t302", &Q931Timers::t302_ms}, {"t303", &Q931Timers::t303_ms},
+    {"t304", &Q931Timers::t304_ms}, {"t305", &Q931Timers::t305_ms}, {"t308", &Q931Timers::t308_ms},
+    {"t309", &Q931Timers::t309_ms}, {"t310", &Q931Timers::t310_ms}, {"t313", &Q931Timers::t313_ms},
+    {"t316", &Q931Timers::t316_ms}, {"t322", &Q931Timers::t322_ms},
+};
+constexpr std::string_view kT309 = "t309";
+
+po::options_description span_options() {
+  const SpanConfig d;
+  po::options_description o("[span NAME]");
+  o.add_options()
+      ("type", po::value<std::string>()->required(), "e1 | t1")
+      ("side", po::value<std::string>()->default_value(std::string(span_side_name(d.side))),
+       "te (user side) | nt (network side)")
+      ("switch", po::value<std::string>(), "euroisdn | ni2 | dms100 | 4ess | 5ess | qsig (default: euroisdn on E1, ni2 on T1)")
+      ("backend", po::value<std::string>()->default_value(std::string(span_backend_name(d.backend))), "frames | line")
+      ("connect", po::value<std::string>(), "Unix socket path the backend connects to")
+      ("listen", po::value<std::string>(), "Unix socket path the backend listens on")
+      ("channels", po::value<std::string>(), "B-channels in service, e.g. 1-15,17-31 (default: all)")
+      ("group", po::value<std::string>(), "span group hunted over (default: the span's name)")
+      ("hunting", po::value<std::string>(), "ascending | descending | round-robin (default: descending on nt, ascending on te)")
+      ("capture", po::value<std::string>(), "pcap file of the D-channel")
+      ("t200", bounded<LapdT200>(d.q921.t200_ms), "Q.921 T200, ms")
+      ("t203", bounded<LapdT203>(d.q921.t203_ms), "Q.921 T203, ms")
+      ("n200", bounded<LapdN200>(d.q921.n200), "Q.921 N200")
+      ("k", bounded<LapdWindow>(d.q921.k), "Q.921 window");
+  for (const auto& [key, field] : kQ931TimerKeys) {
+    const std::uint32_t def = d.q931.*field;
+    const po::value_semantic* v = key == kT309 ? static_cast<const po::value_semantic*>(bounded<Q931T309>(def))
+                                               : bounded<Q931Timer>(def);
+    o.add_options()(key, v, "Q.931 timer, ms");
+  }
+  o.add_options()
+      ("nfas-group", po::value<std::string>(), "NFAS group whose D-channel signals this span (T1)")
+      ("nfas-interface", po::value<NfasInterface>(), "this span's interface identifier in its NFAS group, 0..127")
+      ("d-channel", po::value<std::string>(), "primary | backup | none (default: primary; none in an NFAS group)");
   return o;
 }
 
@@ -660,6 +716,33 @@ bool valid_number_part(std::string_view s) {
   });
 }
 
+// The values of the [span NAME] words, in the order errors list them.
+constexpr SpanType kSpanTypes[] = {SpanType::kE1, SpanType::kT1};
+constexpr SpanSide kSpanSides[] = {SpanSide::kTe, SpanSide::kNt};
+constexpr SwitchVariant kSwitchVariants[] = {SwitchVariant::kEuroIsdn, SwitchVariant::kNi2, SwitchVariant::kDms100,
+                                             SwitchVariant::k4ess, SwitchVariant::k5ess, SwitchVariant::kQsig};
+constexpr SpanBackend kSpanBackends[] = {SpanBackend::kFrames, SpanBackend::kLine};
+constexpr ChannelHunting kChannelHuntings[] = {ChannelHunting::kAscending, ChannelHunting::kDescending,
+                                               ChannelHunting::kRoundRobin};
+constexpr DChannelRole kDChannelRoles[] = {DChannelRole::kPrimary, DChannelRole::kBackup, DChannelRole::kNone};
+
+// What a span of this type calls its channels in errors.
+std::string span_type_label(SpanType t) { return t == SpanType::kE1 ? "an E1" : "a T1"; }
+
+// "1-15,17-31": runs of consecutive channels as N-M, others alone.
+std::string format_channels(const std::vector<std::uint8_t>& channels) {
+  std::string out;
+  for (std::size_t i = 0; i < channels.size();) {
+    std::size_t j = i;
+    while (j + 1 < channels.size() && channels[j + 1] == channels[j] + 1) ++j;
+    if (!out.empty()) out += ',';
+    out += std::to_string(channels[i]);
+    if (j > i) out += "-" + std::to_string(channels[j]);
+    i = j + 1;
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------------------
 // Section contents -> Config.
 
@@ -671,11 +754,11 @@ class Builder {
 
   Config build(const std::vector<Section>& sections) {
     std::map<std::string, int> singletons;  // kind -> line
-    std::map<std::string, int> trunk_lines, route_lines;
+    std::map<std::string, int> trunk_lines, route_lines, span_lines;
     for (const Section& s : sections) {
       std::string header = s.name.empty() ? "[" + s.kind + "]" : "[" + s.kind + " " + s.name + "]";
-      if (s.kind == "trunk" || s.kind == "route") {
-        auto& seen = s.kind == "trunk" ? trunk_lines : route_lines;
+      if (s.kind == "trunk" || s.kind == "route" || s.kind == "span") {
+        auto& seen = s.kind == "trunk" ? trunk_lines : s.kind == "route" ? route_lines : span_lines;
         auto [it, fresh] = seen.emplace(s.name, s.line);
         if (!fresh) {
           reader_.fail(s.line, header,
@@ -694,9 +777,11 @@ class Builder {
       else if (s.kind == "tls") tls(s);
       else if (s.kind == "stir") stir(s);
       else if (s.kind == "trunk") trunk(s);
+      else if (s.kind == "span") span(s);
       else route(s);
     }
     cross_check(sections);
+    check_spans(sections);
     return std::move(config_);
   }
 
@@ -1077,6 +1162,244 @@ class Builder {
     config_.routes.push_back(std::move(r));
   }
 
+  // `value` as one of `values`, matched by their config names; fails at
+  // `key`'s line, listing them.
+  template <typename E, std::size_t N>
+  E word_of(const Section& s, const char* key, const std::string& value, const E (&values)[N],
+            std::string_view (*name)(E)) {
+    std::string expected;
+    for (std::size_t i = 0; i < N; ++i) {
+      if (value == name(values[i])) return values[i];
+      expected += (i == 0 ? "" : i + 1 == N ? " or " : ", ") + std::string(name(values[i]));
+    }
+    reader_.fail(Reader::line_of(s, key), key, "'" + value + "' is not " + expected);
+  }
+
+  // A path sipnic creates or connects to (a socket, a capture file):
+  // resolved against the config file's folder like path_of, but not
+  // required to exist yet.
+  std::string resolved_path(const Section& s, const char* key, const std::string& value) {
+    if (value.empty()) reader_.fail(Reader::line_of(s, key), key, "empty; give a file path");
+    std::filesystem::path p = value;
+    if (p.is_relative() && source_ != "<built-in>") p = std::filesystem::path(source_).parent_path() / p;
+    return p.lexically_normal().string();
+  }
+
+  void span(const Section& s) {
+    po::variables_map vm = reader_.store_section(s, span_options());
+    auto text = [&](const char* key) { return vm[key].as<std::string>(); };
+    auto line = [&](const char* key) { return Reader::line_of(s, key); };
+    SpanConfig sp;
+    sp.name = s.name;
+    sp.type = word_of(s, "type", text("type"), kSpanTypes, span_type_name);
+    sp.side = word_of(s, "side", text("side"), kSpanSides, span_side_name);
+    sp.switch_variant = vm.count("switch") ? word_of(s, "switch", text("switch"), kSwitchVariants, switch_variant_name)
+                                           : default_switch_variant(sp.type);
+    sp.backend = word_of(s, "backend", text("backend"), kSpanBackends, span_backend_name);
+
+    const bool connect = vm.count("connect") != 0, listen = vm.count("listen") != 0;
+    if (!connect && !listen)
+      reader_.fail(s.line, "connect", "missing; every [span] needs connect = PATH or listen = PATH (its backend's socket)");
+    if (connect && listen) {
+      const char* later = line("connect") > line("listen") ? "connect" : "listen";
+      reader_.fail(line(later), later, "a span takes connect or listen, not both");
+    }
+    sp.socket_role = connect ? SpanSocketRole::kConnect : SpanSocketRole::kListen;
+    const char* socket_key = connect ? "connect" : "listen";
+    sp.socket_path = resolved_path(s, socket_key, text(socket_key));
+    constexpr std::size_t kMaxSocketPath = sizeof(sockaddr_un::sun_path) - 1;  // and its NUL
+    if (sp.socket_path.size() > kMaxSocketPath)
+      reader_.fail(line(socket_key), socket_key,
+                   "'" + sp.socket_path + "' is " + std::to_string(sp.socket_path.size()) +
+                       " bytes; a Unix socket path holds at most " + std::to_string(kMaxSocketPath));
+
+    // NFAS first: a span without a D-channel has one B-channel more.
+    if (vm.count("nfas-group")) {
+      sp.nfas_group = text("nfas-group");
+      if (sp.type != SpanType::kT1)
+        reader_.fail(line("nfas-group"), "nfas-group",
+                     "NFAS is for T1 spans; an E1 span signals its own channels on timeslot 16");
+      if (!valid_name(sp.nfas_group))
+        reader_.fail(line("nfas-group"), "nfas-group", "name must be 1-64 characters of letters, digits, '-', '_', '.'");
+      if (!vm.count("nfas-interface"))
+        reader_.fail(s.line, "nfas-interface", "missing; a span of an NFAS group needs its interface identifier 0..127");
+      sp.nfas_interface = vm["nfas-interface"].as<NfasInterface>().v;
+      sp.d_channel = vm.count("d-channel") ? word_of(s, "d-channel", text("d-channel"), kDChannelRoles, d_channel_role_name)
+                                           : DChannelRole::kNone;
+    } else {
+      if (vm.count("nfas-interface")) reader_.fail(line("nfas-interface"), "nfas-interface", "needs nfas-group");
+      if (vm.count("d-channel")) {
+        DChannelRole role = word_of(s, "d-channel", text("d-channel"), kDChannelRoles, d_channel_role_name);
+        if (role != DChannelRole::kPrimary)
+          reader_.fail(line("d-channel"), "d-channel",
+                       "d-channel = " + text("d-channel") + " needs nfas-group: a span outside an NFAS group has its own D-channel");
+      }
+    }
+
+    sp.channels = vm.count("channels") ? channel_list(s, sp, text("channels")) : b_channel_numbers(sp.type, sp.d_channel);
+    sp.group = vm.count("group") ? text("group") : sp.name;
+    if (!valid_name(sp.group))
+      reader_.fail(line("group"), "group", "name must be 1-64 characters of letters, digits, '-', '_', '.'");
+    sp.hunting = vm.count("hunting") ? word_of(s, "hunting", text("hunting"), kChannelHuntings, channel_hunting_name)
+                                     : default_channel_hunting(sp.side);
+    if (vm.count("capture")) sp.capture = resolved_path(s, "capture", text("capture"));
+
+    sp.q921.t200_ms = vm["t200"].as<LapdT200>().v;
+    sp.q921.t203_ms = vm["t203"].as<LapdT203>().v;
+    sp.q921.n200 = vm["n200"].as<LapdN200>().v;
+    sp.q921.k = vm["k"].as<LapdWindow>().v;
+    if (sp.q921.t203_ms <= sp.q921.t200_ms) {
+      // Blame the one the file set; t203 when it set both.
+      const char* key = vm["t203"].defaulted() ? "t200" : "t203";
+      reader_.fail(line(key), key,
+                   "t203 (" + std::to_string(sp.q921.t203_ms) + " ms) must be above t200 (" +
+                       std::to_string(sp.q921.t200_ms) + " ms): the idle link's check would come before a retransmission");
+    }
+    for (const auto& [key, field] : kQ931TimerKeys) {
+      sp.q931.*field = key == kT309 ? vm[key].as<Q931T309>().v : vm[key].as<Q931Timer>().v;
+    }
+    if (sp.q931.t309_ms != 0 && sp.q931.t309_ms < 100)
+      reader_.fail(line("t309"), "t309", "must be 0 (off: calls are cleared when the link goes down) or at least 100 ms");
+    config_.spans.push_back(std::move(sp));
+  }
+
+  // "1-15,17-31": the B-channels in service, each a B-channel of the span's
+  // type, none twice; returned ascending.
+  std::vector<std::uint8_t> channel_list(const Section& s, const SpanConfig& sp, const std::string& value) {
+    const int line = Reader::line_of(s, "channels");
+    const std::vector<std::uint8_t> all = b_channel_numbers(sp.type, sp.d_channel);
+    auto number = [&](std::string_view text, std::string_view item) {
+      unsigned n = 0;
+      auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+      if (text.empty() || ec != std::errc() || end != text.data() + text.size() || n > 255)
+        reader_.fail(line, "channels", "'" + std::string(item) + "' is not a channel or a range N-M (e.g. 1-15,17-31)");
+      return n;
+    };
+    std::vector<std::uint8_t> out;
+    std::string_view rest = value;
+    if (rest.empty()) reader_.fail(line, "channels", "empty; list the B-channels in service, e.g. 1-15,17-31");
+    while (true) {
+      std::size_t comma = rest.find(',');
+      std::string_view item = rest.substr(0, comma);
+      std::size_t dash = item.find('-');
+      unsigned first = number(item.substr(0, dash), item);
+      unsigned last = dash == std::string_view::npos ? first : number(item.substr(dash + 1), item);
+      if (last < first) reader_.fail(line, "channels", "'" + std::string(item) + "' runs backwards");
+      for (unsigned c = first; c <= last; ++c) {
+        if (std::find(all.begin(), all.end(), c) == all.end()) {
+          std::string why = c == d_channel_number(sp.type)
+                                ? " is the D-channel of " + span_type_label(sp.type)
+                                : " is not a B-channel of " + span_type_label(sp.type) + " (" +
+                                      format_channels(all) + ")";
+          reader_.fail(line, "channels", std::to_string(c) + why);
+        }
+        if (std::find(out.begin(), out.end(), c) != out.end())
+          reader_.fail(line, "channels", "channel " + std::to_string(c) + " is listed twice");
+        out.push_back(static_cast<std::uint8_t>(c));
+      }
+      if (comma == std::string_view::npos) break;
+      rest.remove_prefix(comma + 1);
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+
+  // Checks between spans: names of sockets and capture files, span groups
+  // and NFAS groups (docs/config.md, "[span NAME]").
+  void check_spans(const std::vector<Section>& sections) {
+    std::vector<const Section*>& of = span_sections_;
+    for (const Section& s : sections) {
+      if (s.kind == "span") of.push_back(&s);
+    }
+    std::map<std::string, std::size_t> socket_owner, capture_owner, group_first;
+    for (std::size_t i = 0; i < config_.spans.size(); ++i) {
+      const SpanConfig& sp = config_.spans[i];
+      const Section& s = *of[i];
+      const std::string socket_key(span_socket_role_name(sp.socket_role));
+      if (auto [it, fresh] = socket_owner.emplace(sp.socket_path, i); !fresh)
+        reader_.fail(Reader::line_of(s, socket_key), socket_key,
+                     "'" + sp.socket_path + "' is already the socket of " + where(it->second));
+      if (!sp.capture.empty()) {
+        if (auto [it, fresh] = capture_owner.emplace(sp.capture, i); !fresh)
+          reader_.fail(Reader::line_of(s, "capture"), "capture",
+                       "'" + sp.capture + "' is already the capture file of " + where(it->second));
+      }
+      // A call hunted over a group may land on any of its spans, so they
+      // must be alike: E1 and T1 number channels differently and mostly
+      // differ in companding (A-law, µ-law); the sides differ in who picks
+      // the channel and who wins glare; and the group hunts one way.
+      auto [it, fresh] = group_first.emplace(sp.group, i);
+      if (fresh) continue;
+      const SpanConfig& first = config_.spans[it->second];
+      // Blame a `group` the file wrote: this span's, else the first's (that
+      // named this span's default group).
+      const bool written = std::any_of(s.entries.begin(), s.entries.end(), [](const Entry& e) { return e.key == "group"; });
+      const Section& blamed = written ? s : *of[it->second];
+      auto mismatch = [&](std::string_view what, std::string_view a, std::string_view b) {
+        reader_.fail(Reader::line_of(blamed, "group"), "group",
+                     "span group '" + sp.group + "' mixes " + std::string(what) + ": " + where(it->second) + " is " +
+                         std::string(a) + ", span '" + sp.name + "' is " + std::string(b) +
+                         "; a call hunted over a group may land on any of its spans, so they must be alike");
+      };
+      if (sp.type != first.type) mismatch("E1 and T1", span_type_name(first.type), span_type_name(sp.type));
+      if (sp.side != first.side) mismatch("sides", span_side_name(first.side), span_side_name(sp.side));
+      if (sp.hunting != first.hunting)
+        mismatch("hunting orders", channel_hunting_name(first.hunting), channel_hunting_name(sp.hunting));
+    }
+    check_nfas_groups();
+  }
+
+  // "span 'a' (line 3)", for errors that name another span.
+  std::string where(std::size_t span) const {
+    return "span '" + config_.spans[span].name + "' (line " + std::to_string(span_sections_[span]->line) + ")";
+  }
+
+  // One D-channel signals every span of an NFAS group: exactly one primary,
+  // at most one backup, interface identifiers unique, one side and switch.
+  void check_nfas_groups() {
+    const std::vector<const Section*>& of = span_sections_;
+    struct Group {
+      std::optional<std::size_t> primary, backup;
+      std::map<std::uint32_t, std::size_t> interfaces;
+      std::size_t first = 0;
+    };
+    std::map<std::string, Group> groups;
+    for (std::size_t i = 0; i < config_.spans.size(); ++i) {
+      const SpanConfig& sp = config_.spans[i];
+      if (sp.nfas_group.empty()) continue;
+      const Section& s = *of[i];
+      auto [it, fresh] = groups.try_emplace(sp.nfas_group);
+      Group& g = it->second;
+      if (fresh) g.first = i;
+      const std::string in_group = "NFAS group '" + sp.nfas_group + "'";
+      if (auto [at, added] = g.interfaces.emplace(sp.nfas_interface, i); !added)
+        reader_.fail(Reader::line_of(s, "nfas-interface"), "nfas-interface",
+                     "interface " + std::to_string(sp.nfas_interface) + " of " + in_group + " is already " + where(at->second));
+      for (auto [role, slot] : {std::pair{DChannelRole::kPrimary, &g.primary}, std::pair{DChannelRole::kBackup, &g.backup}}) {
+        if (sp.d_channel != role) continue;
+        if (*slot)
+          reader_.fail(Reader::line_of(s, "d-channel"), "d-channel",
+                       in_group + " has its " + std::string(d_channel_role_name(role)) + " D-channel already on " +
+                           where(**slot));
+        *slot = i;
+      }
+      const SpanConfig& first = config_.spans[g.first];
+      auto mismatch = [&](const char* key, std::string_view a, std::string_view b) {
+        reader_.fail(Reader::line_of(s, key), key,
+                     in_group + ": " + where(g.first) + " is " + std::string(a) + ", span '" + sp.name + "' is " +
+                         std::string(b) + "; one D-channel signals the whole group, so its spans share side and switch");
+      };
+      if (sp.side != first.side) mismatch("side", span_side_name(first.side), span_side_name(sp.side));
+      if (sp.switch_variant != first.switch_variant)
+        mismatch("switch", switch_variant_name(first.switch_variant), switch_variant_name(sp.switch_variant));
+    }
+    for (const auto& [name, g] : groups) {
+      if (!g.primary)
+        reader_.fail(Reader::line_of(*of[g.first], "nfas-group"), "nfas-group",
+                     "NFAS group '" + name + "' has no primary D-channel: set d-channel = primary on one of its spans");
+    }
+  }
+
   // Checks that need the whole file: routes may name trunks defined later.
   void cross_check(const std::vector<Section>& sections) {
     if (config_.listen.empty()) {
@@ -1167,6 +1490,7 @@ class Builder {
   std::map<std::string, int> local_lines_;           // trunk -> the line of its `local`
   std::map<std::string, int> tls_trunk_lines_;       // trunk -> its section's line
   std::map<std::string, std::pair<int, int>> stir_lines_;  // trunk -> lines of stir-attest, stir-verify
+  std::vector<const Section*> span_sections_;              // each span's section, in config_.spans order
 };
 
 constexpr std::string_view kDefaultConfig = R"(# sipnic built-in config: loopback only, two trunks routed to each other.
@@ -1260,6 +1584,72 @@ std::string_view extension_policy_name(ExtensionPolicy p) {
 
 std::string_view unknown_source_name(UnknownSource u) {
   return u == UnknownSource::kDrop ? "drop" : "reject";
+}
+
+std::string_view span_type_name(SpanType t) { return t == SpanType::kT1 ? "t1" : "e1"; }
+
+std::string_view span_side_name(SpanSide s) { return s == SpanSide::kNt ? "nt" : "te"; }
+
+std::string_view switch_variant_name(SwitchVariant v) {
+  switch (v) {
+    case SwitchVariant::kEuroIsdn: return "euroisdn";
+    case SwitchVariant::kNi2: return "ni2";
+    case SwitchVariant::kDms100: return "dms100";
+    case SwitchVariant::k4ess: return "4ess";
+    case SwitchVariant::k5ess: return "5ess";
+    case SwitchVariant::kQsig: return "qsig";
+  }
+  return "euroisdn";
+}
+
+std::string_view span_backend_name(SpanBackend b) { return b == SpanBackend::kLine ? "line" : "frames"; }
+
+std::string_view span_socket_role_name(SpanSocketRole r) { return r == SpanSocketRole::kListen ? "listen" : "connect"; }
+
+std::string_view channel_hunting_name(ChannelHunting h) {
+  switch (h) {
+    case ChannelHunting::kAscending: return "ascending";
+    case ChannelHunting::kDescending: return "descending";
+    case ChannelHunting::kRoundRobin: return "round-robin";
+  }
+  return "ascending";
+}
+
+std::string_view d_channel_role_name(DChannelRole r) {
+  switch (r) {
+    case DChannelRole::kPrimary: return "primary";
+    case DChannelRole::kBackup: return "backup";
+    case DChannelRole::kNone: return "none";
+  }
+  return "primary";
+}
+
+SwitchVariant default_switch_variant(SpanType t) {
+  return t == SpanType::kT1 ? SwitchVariant::kNi2 : SwitchVariant::kEuroIsdn;
+}
+
+ChannelHunting default_channel_hunting(SpanSide s) {
+  return s == SpanSide::kNt ? ChannelHunting::kDescending : ChannelHunting::kAscending;
+}
+
+std::uint8_t d_channel_number(SpanType t) { return t == SpanType::kT1 ? 24 : 16; }
+
+std::vector<std::uint8_t> b_channel_numbers(SpanType t, DChannelRole d) {
+  // E1: timeslots 1-31 (0 is framing); T1: channels 1-24. The D-channel's
+  // is left out unless an NFAS span has none.
+  const std::uint8_t last = t == SpanType::kT1 ? 24 : 31;
+  std::vector<std::uint8_t> out;
+  for (std::uint8_t c = 1; c <= last; ++c) {
+    if (c != d_channel_number(t) || d == DChannelRole::kNone) out.push_back(c);
+  }
+  return out;
+}
+
+const SpanConfig* Config::find_span(std::string_view name) const {
+  for (const auto& s : spans) {
+    if (s.name == name) return &s;
+  }
+  return nullptr;
 }
 
 const TrunkConfig* Config::find_trunk(std::string_view name) const {
@@ -1413,6 +1803,28 @@ std::string format_config(const Config& c) {
     kv("prepend", r.prepend);
     for (const auto& m : r.methods) kv("method", m);
     for (const auto& m : r.match_params) kv("match-param", m);
+  }
+  for (const auto& sp : c.spans) {
+    o << "\n[span " << sp.name << "]\n"
+      << "type = " << span_type_name(sp.type) << "\n"
+      << "side = " << span_side_name(sp.side) << "\n"
+      << "switch = " << switch_variant_name(sp.switch_variant) << "\n"
+      << "backend = " << span_backend_name(sp.backend) << "\n"
+      << span_socket_role_name(sp.socket_role) << " = " << sp.socket_path << "\n"
+      << "channels = " << format_channels(sp.channels) << "\n"
+      << "group = " << sp.group << "\n"
+      << "hunting = " << channel_hunting_name(sp.hunting) << "\n";
+    if (!sp.capture.empty()) o << "capture = " << sp.capture << "\n";
+    o << "t200 = " << sp.q921.t200_ms << "\n"
+      << "t203 = " << sp.q921.t203_ms << "\n"
+      << "n200 = " << sp.q921.n200 << "\n"
+      << "k = " << sp.q921.k << "\n";
+    for (const auto& [key, field] : kQ931TimerKeys) o << key << " = " << sp.q931.*field << "\n";
+    if (!sp.nfas_group.empty()) {
+      o << "nfas-group = " << sp.nfas_group << "\n"
+        << "nfas-interface = " << sp.nfas_interface << "\n"
+        << "d-channel = " << d_channel_role_name(sp.d_channel) << "\n";
+    }
   }
   return o.str();
 }

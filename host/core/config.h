@@ -197,6 +197,95 @@ struct StirConfig {
 enum class UnknownSource : std::uint8_t { kReject, kDrop };
 std::string_view unknown_source_name(UnknownSource u);  // "reject", "drop"
 
+// [span NAME]: one ISDN PRI span (docs/config.md, "[span NAME]"). Read and
+// checked here; the pri layer's spans run them. The name functions give the
+// config spellings.
+enum class SpanType : std::uint8_t { kE1, kT1 };
+std::string_view span_type_name(SpanType t);  // "e1", "t1"
+// Which end of the PRI sipnic is: te, the user side (facing a carrier
+// switch), or nt, the network side (facing a PBX).
+enum class SpanSide : std::uint8_t { kTe, kNt };
+std::string_view span_side_name(SpanSide s);  // "te", "nt"
+// The Q.931 dialect of the far end; the pri layer's variant table is keyed
+// by this enum.
+enum class SwitchVariant : std::uint8_t { kEuroIsdn, kNi2, kDms100, k4ess, k5ess, kQsig };
+std::string_view switch_variant_name(SwitchVariant v);  // "euroisdn", "ni2", "dms100", "4ess", "5ess", "qsig"
+// frames: one Q.921 frame per datagram and TDM frames of the B-channels;
+// line: the E1/T1 line signal itself.
+enum class SpanBackend : std::uint8_t { kFrames, kLine };
+std::string_view span_backend_name(SpanBackend b);  // "frames", "line"
+// How the span's backend reaches its Unix SOCK_SEQPACKET socket.
+enum class SpanSocketRole : std::uint8_t { kConnect, kListen };
+std::string_view span_socket_role_name(SpanSocketRole r);  // "connect", "listen": the keys
+enum class ChannelHunting : std::uint8_t { kAscending, kDescending, kRoundRobin };
+std::string_view channel_hunting_name(ChannelHunting h);  // "ascending", "descending", "round-robin"
+// NFAS (T1): whether this span carries its group's D-channel, the backup
+// D-channel, or none (then channel 24 is a B-channel too). A span outside an
+// NFAS group has its own D-channel: kPrimary.
+enum class DChannelRole : std::uint8_t { kPrimary, kBackup, kNone };
+std::string_view d_channel_role_name(DChannelRole r);  // "primary", "backup", "none"
+
+// The defaults that depend on other keys of the span.
+SwitchVariant default_switch_variant(SpanType t);  // E1: euroisdn, T1: ni2
+// Descending on the network side, ascending on the user side: the two ends
+// of a span then seize channels from opposite ends, which keeps glare rare.
+ChannelHunting default_channel_hunting(SpanSide s);
+// The timeslot (E1) or channel (T1) of the D-channel: 16 or 24.
+std::uint8_t d_channel_number(SpanType t);
+// Every B-channel a span of this type has, ascending: E1 timeslots 1-15 and
+// 17-31; T1 channels 1-23, and 24 as well on an NFAS span without a D-channel.
+std::vector<std::uint8_t> b_channel_numbers(SpanType t, DChannelRole d);
+
+// Q.921 (LAPD) parameters of the span's D-channel.
+struct Q921Parameters {
+  std::uint32_t t200_ms = 1000;   // retransmission timer
+  std::uint32_t t203_ms = 10000;  // idle timer; above t200
+  std::uint32_t n200 = 3;         // retransmissions
+  std::uint32_t k = 7;            // window: I frames outstanding, 1..127
+  bool operator==(const Q921Parameters&) const = default;
+};
+
+// Q.931 timers, ms. Defaults: libpri's (pri_default_timers) where libpri
+// runs the timer, Q.931's (user side) where libpri leaves it off.
+struct Q931Timers {
+  std::uint32_t t301_ms = 180000;  // Q.931: ALERTING received, waiting for CONNECT
+  std::uint32_t t302_ms = 15000;   // Q.931: overlap receiving, waiting for more digits
+  std::uint32_t t303_ms = 4000;    // libpri: SETUP sent, waiting for an answer
+  std::uint32_t t304_ms = 30000;   // Q.931: overlap sending, waiting for the next message
+  std::uint32_t t305_ms = 30000;   // libpri: DISCONNECT sent, waiting for RELEASE or DISCONNECT
+  std::uint32_t t308_ms = 4000;    // libpri: RELEASE sent, waiting for RELEASE COMPLETE
+  std::uint32_t t309_ms = 6000;    // libpri: link down, active calls kept this long; 0 = off (cleared at once)
+  std::uint32_t t310_ms = 30000;   // Q.931: CALL PROCEEDING received, waiting for ALERTING/CONNECT/...
+  std::uint32_t t313_ms = 4000;    // libpri: CONNECT sent (user side), waiting for CONNECT ACKNOWLEDGE
+  std::uint32_t t316_ms = 120000;  // Q.931: RESTART sent, waiting for RESTART ACKNOWLEDGE
+  std::uint32_t t322_ms = 4000;    // Q.931: STATUS ENQUIRY sent, waiting for STATUS
+  bool operator==(const Q931Timers&) const = default;
+};
+
+struct SpanConfig {
+  std::string name;
+  SpanType type = SpanType::kE1;
+  SpanSide side = SpanSide::kTe;
+  SwitchVariant switch_variant = SwitchVariant::kEuroIsdn;  // default_switch_variant(type)
+  SpanBackend backend = SpanBackend::kFrames;
+  SpanSocketRole socket_role = SpanSocketRole::kConnect;
+  std::string socket_path;  // the backend's Unix socket (resolved against the config's folder)
+  // The B-channels in service, ascending, without repeats (default
+  // b_channel_numbers(type, d_channel)).
+  std::vector<std::uint8_t> channels;
+  std::string group;  // span group hunted over; default the span's name
+  ChannelHunting hunting = ChannelHunting::kAscending;  // default_channel_hunting(side)
+  std::string capture;  // pcap file of the D-channel; "" = none
+  Q921Parameters q921;
+  Q931Timers q931;
+  // NFAS (T1 only): the group whose D-channel signals this span ("" = none),
+  // this span's interface identifier in it, and its D-channel's role.
+  std::string nfas_group;
+  std::uint32_t nfas_interface = 0;  // 0..127
+  DChannelRole d_channel = DChannelRole::kPrimary;
+  bool operator==(const SpanConfig&) const = default;
+};
+
 struct Config {
   std::string source;  // file name the config came from ("<built-in>" for the default)
   std::uint32_t workers = 0;  // event-loop threads; 0 = one per core
@@ -219,11 +308,13 @@ struct Config {
   std::vector<ListenConfig> listen;
   std::vector<TrunkConfig> trunks;
   std::vector<RouteConfig> routes;  // first match wins, in file order
+  std::vector<SpanConfig> spans;    // in file order
   TimerConfig timers;
   TlsConfig tls;
   StirConfig stir;
 
   const TrunkConfig* find_trunk(std::string_view name) const;
+  const SpanConfig* find_span(std::string_view name) const;
   bool operator==(const Config&) const = default;
 };
 

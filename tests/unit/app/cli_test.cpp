@@ -128,6 +128,45 @@ TEST(Cli, CheckConfigOnABadFilePrintsFileLineKeyAndExitsOne) {
   EXPECT_TRUE(r.out.empty()) << r.out;
 }
 
+TEST(Cli, CheckConfigCountsSpansAndPrintsTheirEffectiveKeys) {
+  const std::string example = std::string(SIPNIC_SOURCE_DIR) + "/examples/pri-pbx.conf";
+  Result r = run_sipnic({"check-config", example});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, example + ": ok (1 listen, 1 trunks, 0 routes, 2 spans)\n");
+  Result printed = run_sipnic({"check-config", "--print", example});
+  ASSERT_EQ(printed.exit_code, 0) << printed.err;
+  EXPECT_TRUE(contains(printed.out, "\n[span carrier]\ntype = t1\nside = te\nswitch = ni2\n")) << printed.out;
+  EXPECT_TRUE(contains(printed.out, "\nt322 = 4000\n")) << "defaults are spelled out:\n" << printed.out;
+  EXPECT_EQ(sipnic::core::parse_config(printed.out, example), sipnic::core::load_config_file(example));
+}
+
+TEST(Cli, CheckConfigReportsASpanErrorAsFileLineKeyAndExitsOne) {
+  TempDir dir;
+  fs::path bad = dir.file("span.conf",
+                          "[listen]\n"
+                          "udp = 127.0.0.1:5060\n"
+                          "[span pbx]\n"
+                          "type = e1\n"
+                          "listen = /run/sipnic/pbx.sock\n"
+                          "channels = 1-16\n");
+  Result r = run_sipnic({"check-config", bad.string()});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, bad.string() + ":6: channels: 16 is the D-channel of an E1\n");
+  EXPECT_TRUE(r.out.empty()) << r.out;
+  fs::path twice = dir.file("twice.conf",
+                            "[listen]\n"
+                            "udp = 127.0.0.1:5060\n"
+                            "[span a]\n"
+                            "type = t1\n"
+                            "connect = /run/sipnic/t1.sock\n"
+                            "[span b]\n"
+                            "type = t1\n"
+                            "connect = /run/sipnic/t1.sock\n");
+  r = run_sipnic({"check-config", twice.string()});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, twice.string() + ":8: connect: '/run/sipnic/t1.sock' is already the socket of span 'a' (line 3)\n");
+}
+
 // The certificate in a PEM file, or null.
 std::unique_ptr<X509, decltype(&X509_free)> read_cert(const fs::path& path) {
   std::unique_ptr<std::FILE, decltype(&std::fclose)> f(std::fopen(path.c_str(), "r"), &std::fclose);

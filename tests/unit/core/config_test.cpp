@@ -9,6 +9,8 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <regex>
+#include <set>
 #include <sstream>
 #include <string>
 
@@ -124,6 +126,49 @@ TEST(Config, BuiltInConfigTextIsQuotedVerbatimInDocs) {
   ASSERT_FALSE(doc.empty());
   EXPECT_NE(doc.find(default_config_text()), std::string::npos)
       << "docs/config.md must show default_config_text() verbatim";
+}
+
+// The keys in the tables of one "## [section]" part of docs/config.md.
+std::set<std::string> documented_keys(const std::string& doc, const std::string& heading) {
+  std::set<std::string> keys;
+  std::size_t at = doc.find("\n## " + heading + "\n");
+  if (at == std::string::npos) return keys;
+  const std::size_t end = doc.find("\n## ", at + 1);
+  std::istringstream part(doc.substr(at, end == std::string::npos ? std::string::npos : end - at));
+  std::smatch m;
+  for (std::string line; std::getline(part, line);) {
+    if (std::regex_search(line, m, std::regex("^\\| `([a-z0-9-]+)` \\|"))) keys.insert(m[1]);
+  }
+  return keys;
+}
+
+// The keys the reader knows in a section, as its unknown-key error lists them.
+std::set<std::string> known_keys(const std::string& header) {
+  try {
+    parse_config(header + "\nno-such-key = 1\n", "t.conf");
+  } catch (const ConfigError& e) {
+    const std::string what = e.what();
+    const std::size_t at = what.find("known keys: ");
+    if (at == std::string::npos) return {};
+    std::set<std::string> keys;
+    std::istringstream list(what.substr(at + 12));
+    for (std::string key; std::getline(list >> std::ws, key, ',');) keys.insert(key);
+    return keys;
+  }
+  return {};
+}
+
+TEST(Config, EverySectionsKeyTableInTheDocsListsExactlyTheKeysTheReaderKnows) {
+  const std::string doc = read_file(fs::path(SIPNIC_SOURCE_DIR) / "docs" / "config.md");
+  for (const auto& [heading, header] : std::vector<std::pair<std::string, std::string>>{
+           {"[node]", "[node]"}, {"[listen]", "[listen]"}, {"[timers]", "[timers]"}, {"[tls]", "[tls]"},
+           {"[stir]", "[stir]"}, {"[trunk NAME]", "[trunk a]"}, {"[route NAME]", "[route a]"},
+           {"[span NAME]", "[span a]"}}) {
+    SCOPED_TRACE(heading);
+    const std::set<std::string> known = known_keys(header);
+    EXPECT_FALSE(known.empty());
+    EXPECT_EQ(documented_keys(doc, heading), known);
+  }
 }
 
 TEST(Config, EveryKeyOfTheDocumentedFormatIsRead) {
@@ -568,6 +613,233 @@ TEST(Config, StirIsOffWithoutItsKeysAndVerifyOnlyNeedsNoSigningIdentity) {
   EXPECT_EQ(stir_verify_name(StirVerify::kRequired), "required");
 }
 
+// --- [span NAME] -------------------------------------------------------------
+
+TEST(Config, SpanKeysAreReadAndRoundTrip) {
+  Config c = parse_config(std::string(kListen) + R"([span pbx]
+type = e1
+side = nt
+switch = qsig
+backend = line
+listen = /run/sipnic/pbx.sock
+channels = 17-31,1-10
+group = pbx-group
+hunting = round-robin
+capture = /var/log/sipnic/pbx.pcap
+t200 = 500
+t203 = 20000
+n200 = 5
+k = 127
+t301 = 240000
+t302 = 10000
+t303 = 5000
+t304 = 20000
+t305 = 25000
+t308 = 3000
+t309 = 90000
+t310 = 10000
+t313 = 2000
+t316 = 60000
+t322 = 3000
+)",
+                          "t.conf");
+  ASSERT_EQ(c.spans.size(), 1u);
+  const SpanConfig& s = c.spans[0];
+  EXPECT_EQ(s.name, "pbx");
+  EXPECT_EQ(s.type, SpanType::kE1);
+  EXPECT_EQ(s.side, SpanSide::kNt);
+  EXPECT_EQ(s.switch_variant, SwitchVariant::kQsig);
+  EXPECT_EQ(s.backend, SpanBackend::kLine);
+  EXPECT_EQ(s.socket_role, SpanSocketRole::kListen);
+  EXPECT_EQ(s.socket_path, "/run/sipnic/pbx.sock");
+  std::vector<std::uint8_t> channels;  // ascending, whatever the order written
+  for (std::uint8_t ch = 1; ch <= 10; ++ch) channels.push_back(ch);
+  for (std::uint8_t ch = 17; ch <= 31; ++ch) channels.push_back(ch);
+  EXPECT_EQ(s.channels, channels);
+  EXPECT_EQ(s.group, "pbx-group");
+  EXPECT_EQ(s.hunting, ChannelHunting::kRoundRobin);
+  EXPECT_EQ(s.capture, "/var/log/sipnic/pbx.pcap");
+  EXPECT_EQ(s.q921, (Q921Parameters{500, 20000, 5, 127}));
+  EXPECT_EQ(s.q931, (Q931Timers{240000, 10000, 5000, 20000, 25000, 3000, 90000, 10000, 2000, 60000, 3000}));
+  EXPECT_EQ(s.nfas_group, "");
+  EXPECT_EQ(s.d_channel, DChannelRole::kPrimary);  // its own
+  EXPECT_EQ(c.find_span("pbx"), &c.spans[0]);
+  EXPECT_EQ(c.find_span("carrier"), nullptr);
+  const std::string text = format_config(c);
+  EXPECT_NE(text.find("\nchannels = 1-10,17-31\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("\nlisten = /run/sipnic/pbx.sock\n"), std::string::npos) << text;
+  EXPECT_EQ(parse_config(text, "t.conf"), c);
+}
+
+TEST(Config, OmittedSpanKeysTakeTheDefaultsOfTheSpansTypeAndSide) {
+  Config c = parse_config(std::string(kListen) +
+                              "[span e1-te]\ntype = e1\nconnect = /run/e1.sock\n"
+                              "[span t1-nt]\ntype = t1\nside = nt\nconnect = /run/t1.sock\n",
+                          "t.conf");
+  ASSERT_EQ(c.spans.size(), 2u);
+  const SpanConfig& e1 = c.spans[0];
+  EXPECT_EQ(e1.side, SpanSide::kTe);
+  EXPECT_EQ(e1.switch_variant, SwitchVariant::kEuroIsdn);
+  EXPECT_EQ(e1.backend, SpanBackend::kFrames);
+  EXPECT_EQ(e1.socket_role, SpanSocketRole::kConnect);
+  EXPECT_EQ(e1.channels.size(), 30u);  // timeslots 1-15 and 17-31: 16 is the D-channel
+  EXPECT_EQ(e1.channels.front(), 1);
+  EXPECT_EQ(e1.channels.back(), 31);
+  EXPECT_EQ(std::count(e1.channels.begin(), e1.channels.end(), 16), 0);
+  EXPECT_EQ(e1.group, "e1-te");                       // its own name
+  EXPECT_EQ(e1.hunting, ChannelHunting::kAscending);  // te
+  EXPECT_EQ(e1.capture, "");
+  // Q.921: T200 1 s, T203 10 s, N200 3, k 7.
+  EXPECT_EQ(e1.q921.t200_ms, 1000u);
+  EXPECT_EQ(e1.q921.t203_ms, 10000u);
+  EXPECT_EQ(e1.q921.n200, 3u);
+  EXPECT_EQ(e1.q921.k, 7u);
+  // libpri's pri_default_timers: T303 4 s, T305 30 s, T308 4 s, T309 6 s,
+  // T313 4 s; Q.931's for the timers libpri leaves off.
+  EXPECT_EQ(e1.q931.t303_ms, 4000u);
+  EXPECT_EQ(e1.q931.t305_ms, 30000u);
+  EXPECT_EQ(e1.q931.t308_ms, 4000u);
+  EXPECT_EQ(e1.q931.t309_ms, 6000u);
+  EXPECT_EQ(e1.q931.t313_ms, 4000u);
+  EXPECT_EQ(e1.q931.t301_ms, 180000u);
+  EXPECT_EQ(e1.q931.t302_ms, 15000u);
+  EXPECT_EQ(e1.q931.t304_ms, 30000u);
+  EXPECT_EQ(e1.q931.t310_ms, 30000u);
+  EXPECT_EQ(e1.q931.t316_ms, 120000u);
+  EXPECT_EQ(e1.q931.t322_ms, 4000u);
+  EXPECT_EQ(e1.nfas_group, "");
+  EXPECT_EQ(e1.d_channel, DChannelRole::kPrimary);
+  const SpanConfig& t1 = c.spans[1];
+  EXPECT_EQ(t1.switch_variant, SwitchVariant::kNi2);
+  EXPECT_EQ(t1.channels.size(), 23u);  // 1-23: 24 is the D-channel
+  EXPECT_EQ(t1.channels.back(), 23);
+  EXPECT_EQ(t1.hunting, ChannelHunting::kDescending);  // nt: from the other end than the te side
+  EXPECT_EQ(parse_config(format_config(c), "t.conf"), c);
+}
+
+TEST(Config, SpanT309ZeroIsOff) {
+  Config c = parse_config(std::string(kListen) + "[span a]\ntype = t1\nconnect = /run/a.sock\nt309 = 0\n", "t.conf");
+  EXPECT_EQ(c.spans.at(0).q931.t309_ms, 0u);
+  EXPECT_EQ(parse_config(format_config(c), "t.conf"), c);
+}
+
+TEST(Config, NfasGroupSpansHaveOnePrimaryAnOptionalBackupAndSpansWithoutADChannelHave24BChannels) {
+  Config c = parse_config(std::string(kListen) + R"([span t1a]
+type = t1
+connect = /run/t1a.sock
+nfas-group = carrier
+nfas-interface = 0
+d-channel = primary
+[span t1b]
+type = t1
+connect = /run/t1b.sock
+nfas-group = carrier
+nfas-interface = 1
+d-channel = backup
+[span t1c]
+type = t1
+connect = /run/t1c.sock
+nfas-group = carrier
+nfas-interface = 2
+[span t1d]
+type = t1
+connect = /run/t1d.sock
+nfas-group = carrier
+nfas-interface = 127
+channels = 1-12,24
+)",
+                          "t.conf");
+  ASSERT_EQ(c.spans.size(), 4u);
+  EXPECT_EQ(c.spans[0].d_channel, DChannelRole::kPrimary);
+  EXPECT_EQ(c.spans[0].channels.size(), 23u);
+  EXPECT_EQ(c.spans[1].d_channel, DChannelRole::kBackup);
+  EXPECT_EQ(c.spans[1].channels.size(), 23u);  // 24 stands by as the D-channel
+  EXPECT_EQ(c.spans[2].d_channel, DChannelRole::kNone);  // the default in an NFAS group
+  EXPECT_EQ(c.spans[2].nfas_interface, 2u);
+  EXPECT_EQ(c.spans[2].channels.size(), 24u);
+  EXPECT_EQ(c.spans[2].channels.back(), 24);
+  EXPECT_EQ(c.spans[3].nfas_interface, 127u);
+  EXPECT_EQ(c.spans[3].channels.back(), 24);
+  for (const auto& s : c.spans) EXPECT_EQ(s.nfas_group, "carrier");
+  EXPECT_EQ(parse_config(format_config(c), "t.conf"), c);
+  // A span outside NFAS may say what it is anyway.
+  Config own = parse_config(std::string(kListen) + "[span a]\ntype = t1\nconnect = /run/a.sock\nd-channel = primary\n",
+                            "t.conf");
+  EXPECT_EQ(own.spans.at(0).d_channel, DChannelRole::kPrimary);
+}
+
+TEST(Config, SpansOfOneGroupAreAlikeAndDefaultGroupsAreTheSpanNames) {
+  Config c = parse_config(std::string(kListen) +
+                              "[span a]\ntype = e1\nside = nt\nconnect = /run/a.sock\n"
+                              "[span b]\ntype = e1\nside = nt\nconnect = /run/b.sock\ngroup = a\n"
+                              "[span c]\ntype = e1\nside = nt\nconnect = /run/c.sock\n",
+                          "t.conf");
+  EXPECT_EQ(c.find_span("a")->group, "a");
+  EXPECT_EQ(c.find_span("b")->group, "a");  // hunted over with span a
+  EXPECT_EQ(c.find_span("c")->group, "c");
+}
+
+TEST(Config, SpanSocketAndCapturePathsAreResolvedAgainstTheConfigFolder) {
+  TempFile f(std::string(kListen) + "[span a]\ntype = e1\nlisten = spans/a.sock\ncapture = ./a.pcap\n");
+  Config c = load_config_file(f.path().string());
+  EXPECT_EQ(c.spans.at(0).socket_path, (f.dir() / "spans/a.sock").string());
+  EXPECT_EQ(c.spans.at(0).capture, (f.dir() / "a.pcap").string());
+  EXPECT_EQ(parse_config(format_config(c), c.source), c);
+}
+
+TEST(Config, SpanSocketPathMayFillSunPath) {
+  const std::string longest = "/" + std::string(106, 's');  // 107 bytes and the NUL: sun_path's 108
+  Config c = parse_config(std::string(kListen) + "[span a]\ntype = e1\nconnect = " + longest + "\n", "t.conf");
+  EXPECT_EQ(c.spans.at(0).socket_path, longest);
+}
+
+TEST(Config, SpanEnumNamesAreTheConfigSpellings) {
+  EXPECT_EQ(span_type_name(SpanType::kE1), "e1");
+  EXPECT_EQ(span_type_name(SpanType::kT1), "t1");
+  EXPECT_EQ(span_side_name(SpanSide::kTe), "te");
+  EXPECT_EQ(span_side_name(SpanSide::kNt), "nt");
+  EXPECT_EQ(switch_variant_name(SwitchVariant::kEuroIsdn), "euroisdn");
+  EXPECT_EQ(switch_variant_name(SwitchVariant::kNi2), "ni2");
+  EXPECT_EQ(switch_variant_name(SwitchVariant::kDms100), "dms100");
+  EXPECT_EQ(switch_variant_name(SwitchVariant::k4ess), "4ess");
+  EXPECT_EQ(switch_variant_name(SwitchVariant::k5ess), "5ess");
+  EXPECT_EQ(switch_variant_name(SwitchVariant::kQsig), "qsig");
+  EXPECT_EQ(span_backend_name(SpanBackend::kFrames), "frames");
+  EXPECT_EQ(span_backend_name(SpanBackend::kLine), "line");
+  EXPECT_EQ(span_socket_role_name(SpanSocketRole::kConnect), "connect");
+  EXPECT_EQ(span_socket_role_name(SpanSocketRole::kListen), "listen");
+  EXPECT_EQ(channel_hunting_name(ChannelHunting::kAscending), "ascending");
+  EXPECT_EQ(channel_hunting_name(ChannelHunting::kDescending), "descending");
+  EXPECT_EQ(channel_hunting_name(ChannelHunting::kRoundRobin), "round-robin");
+  EXPECT_EQ(d_channel_role_name(DChannelRole::kPrimary), "primary");
+  EXPECT_EQ(d_channel_role_name(DChannelRole::kBackup), "backup");
+  EXPECT_EQ(d_channel_role_name(DChannelRole::kNone), "none");
+  // Every variant is read by its name.
+  for (auto v : {SwitchVariant::kEuroIsdn, SwitchVariant::kNi2, SwitchVariant::kDms100, SwitchVariant::k4ess,
+                 SwitchVariant::k5ess, SwitchVariant::kQsig}) {
+    Config c = parse_config(std::string(kListen) + "[span a]\ntype = t1\nconnect = /run/a.sock\nswitch = " +
+                                std::string(switch_variant_name(v)) + "\n",
+                            "t.conf");
+    EXPECT_EQ(c.spans.at(0).switch_variant, v);
+  }
+}
+
+TEST(Config, BChannelNumbersLeaveOutTheDChannelUnlessAnNfasSpanHasNone) {
+  EXPECT_EQ(d_channel_number(SpanType::kE1), 16);
+  EXPECT_EQ(d_channel_number(SpanType::kT1), 24);
+  auto e1 = b_channel_numbers(SpanType::kE1, DChannelRole::kPrimary);
+  EXPECT_EQ(e1.size(), 30u);
+  EXPECT_EQ(std::count(e1.begin(), e1.end(), 0), 0);  // TS0 is framing
+  EXPECT_EQ(std::count(e1.begin(), e1.end(), 16), 0);
+  EXPECT_EQ(b_channel_numbers(SpanType::kT1, DChannelRole::kPrimary).size(), 23u);
+  EXPECT_EQ(b_channel_numbers(SpanType::kT1, DChannelRole::kBackup).size(), 23u);
+  EXPECT_EQ(b_channel_numbers(SpanType::kT1, DChannelRole::kNone).size(), 24u);
+  EXPECT_EQ(default_switch_variant(SpanType::kE1), SwitchVariant::kEuroIsdn);
+  EXPECT_EQ(default_switch_variant(SpanType::kT1), SwitchVariant::kNi2);
+  EXPECT_EQ(default_channel_hunting(SpanSide::kNt), ChannelHunting::kDescending);
+  EXPECT_EQ(default_channel_hunting(SpanSide::kTe), ChannelHunting::kAscending);
+}
+
 // --- errors -----------------------------------------------------------------
 
 struct ErrorCase {
@@ -642,7 +914,62 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{"local_listened_on_another_transport", L("[trunk a]\ntransport = tcp\npeer = 10.0.0.1\nlocal = 127.0.0.1\n"), 6, "local", "no [listen] tcp entry binds 127.0.0.1"},
         ErrorCase{"local_of_another_family_than_the_peer", "[listen]\nudp = 127.0.0.1:5060\nudp = [::1]:5060\n[trunk a]\npeer = [::5]:5060\nlocal = 127.0.0.1\n", 6, "local", "127.0.0.1 is IPv4 but the peer ::5 is IPv6"},
         ErrorCase{"transport_unknown", L("[trunk a]\npeer = 10.0.0.1\ntransport = sctp\n"), 5, "transport", "not udp, tcp or tls"},
-        ErrorCase{"unknown_section", L("[span e1]\n"), 3, "[span e1]", "unknown section"},
+        ErrorCase{"unknown_section", L("[pri e1]\n"), 3, "[pri e1]", "unknown section; expected one of node, listen, timers, tls, stir, trunk NAME, route NAME, span NAME"},
+        ErrorCase{"span_without_name", L("[span]\ntype = e1\n"), 3, "[span]", "expected [span NAME] with one name"},
+        ErrorCase{"span_without_type", L("[span a]\nconnect = /run/a.sock\n"), 3, "type", "missing; every [span] needs it"},
+        ErrorCase{"span_type_unknown", L("[span a]\ntype = j1\nconnect = /run/a.sock\n"), 4, "type", "'j1' is not e1 or t1"},
+        ErrorCase{"span_side_unknown", L("[span a]\ntype = e1\nside = user\nconnect = /run/a.sock\n"), 5, "side", "'user' is not te or nt"},
+        ErrorCase{"span_switch_unknown", L("[span a]\ntype = t1\nswitch = ni1\nconnect = /run/a.sock\n"), 5, "switch", "'ni1' is not euroisdn, ni2, dms100, 4ess, 5ess or qsig"},
+        ErrorCase{"span_backend_unknown", L("[span a]\ntype = e1\nbackend = dahdi\nconnect = /run/a.sock\n"), 5, "backend", "'dahdi' is not frames or line"},
+        ErrorCase{"span_unknown_key", L("[span a]\ntype = e1\nconnect = /run/a.sock\nt306 = 30000\n"), 6, "t306", "unknown key in [span]"},
+        ErrorCase{"span_without_socket", L("[span a]\ntype = e1\n"), 3, "connect", "needs connect = PATH or listen = PATH"},
+        ErrorCase{"span_with_connect_and_listen", L("[span a]\ntype = e1\nconnect = /run/a.sock\nlisten = /run/b.sock\n"), 6, "listen", "connect or listen, not both"},
+        ErrorCase{"span_socket_path_empty", L("[span a]\ntype = e1\nlisten =\n"), 5, "listen", "empty; give a file path"},
+        ErrorCase{"span_socket_path_too_long_for_sun_path", L("[span a]\ntype = e1\nconnect = /" + std::string(107, 's') + "\n"), 5, "connect", "is 108 bytes; a Unix socket path holds at most 107"},
+        ErrorCase{"span_channel_is_the_e1_d_channel", L("[span a]\ntype = e1\nconnect = /run/a.sock\nchannels = 1-16\n"), 6, "channels", "16 is the D-channel of an E1"},
+        ErrorCase{"span_channel_is_the_t1_d_channel", L("[span a]\ntype = t1\nconnect = /run/a.sock\nchannels = 20-24\n"), 6, "channels", "24 is the D-channel of a T1"},
+        ErrorCase{"span_channel_beyond_an_e1", L("[span a]\ntype = e1\nconnect = /run/a.sock\nchannels = 1,32\n"), 6, "channels", "32 is not a B-channel of an E1 (1-15,17-31)"},
+        ErrorCase{"span_channel_beyond_a_t1", L("[span a]\ntype = t1\nconnect = /run/a.sock\nchannels = 25\n"), 6, "channels", "25 is not a B-channel of a T1 (1-23)"},
+        ErrorCase{"span_channel_zero", L("[span a]\ntype = e1\nconnect = /run/a.sock\nchannels = 0-3\n"), 6, "channels", "0 is not a B-channel of an E1"},
+        ErrorCase{"span_channel_listed_twice", L("[span a]\ntype = e1\nconnect = /run/a.sock\nchannels = 1-5,3\n"), 6, "channels", "channel 3 is listed twice"},
+        ErrorCase{"span_channel_range_backwards", L("[span a]\ntype = e1\nconnect = /run/a.sock\nchannels = 15-1\n"), 6, "channels", "'15-1' runs backwards"},
+        ErrorCase{"span_channel_not_a_number", L("[span a]\ntype = e1\nconnect = /run/a.sock\nchannels = 1-x\n"), 6, "channels", "'1-x' is not a channel or a range N-M"},
+        ErrorCase{"span_channel_list_with_an_empty_item", L("[span a]\ntype = e1\nconnect = /run/a.sock\nchannels = 1-5,,7\n"), 6, "channels", "'' is not a channel or a range N-M"},
+        ErrorCase{"span_channel_list_with_a_blank", L("[span a]\ntype = e1\nconnect = /run/a.sock\nchannels = 1-15, 17-31\n"), 6, "channels", "takes one value"},
+        ErrorCase{"span_channels_empty", L("[span a]\ntype = e1\nconnect = /run/a.sock\nchannels =\n"), 6, "channels", "empty; list the B-channels"},
+        ErrorCase{"span_hunting_unknown", L("[span a]\ntype = e1\nconnect = /run/a.sock\nhunting = random\n"), 6, "hunting", "'random' is not ascending, descending or round-robin"},
+        ErrorCase{"span_group_bad_name", L("[span a]\ntype = e1\nconnect = /run/a.sock\ngroup = a/b\n"), 6, "group", "name must be"},
+        ErrorCase{"span_capture_empty", L("[span a]\ntype = e1\nconnect = /run/a.sock\ncapture =\n"), 6, "capture", "empty; give a file path"},
+        ErrorCase{"span_k_above_modulo_128", L("[span a]\ntype = e1\nconnect = /run/a.sock\nk = 128\n"), 6, "k", "out of range 1..127"},
+        ErrorCase{"span_k_zero", L("[span a]\ntype = e1\nconnect = /run/a.sock\nk = 0\n"), 6, "k", "out of range 1..127"},
+        ErrorCase{"span_n200_zero", L("[span a]\ntype = e1\nconnect = /run/a.sock\nn200 = 0\n"), 6, "n200", "out of range 1..16"},
+        ErrorCase{"span_t200_too_short", L("[span a]\ntype = e1\nconnect = /run/a.sock\nt200 = 10\n"), 6, "t200", "out of range 100..30000"},
+        ErrorCase{"span_t203_not_above_t200", L("[span a]\ntype = e1\nconnect = /run/a.sock\nt203 = 4000\nt200 = 5000\n"), 6, "t203", "t203 (4000 ms) must be above t200 (5000 ms)"},
+        ErrorCase{"span_t200_above_the_default_t203", L("[span a]\ntype = e1\nconnect = /run/a.sock\nt200 = 20000\n"), 6, "t200", "t203 (10000 ms) must be above t200 (20000 ms)"},
+        ErrorCase{"span_q931_timer_too_short", L("[span a]\ntype = e1\nconnect = /run/a.sock\nt303 = 50\n"), 6, "t303", "out of range 100..3600000"},
+        ErrorCase{"span_q931_timer_too_long", L("[span a]\ntype = e1\nconnect = /run/a.sock\nt301 = 3600001\n"), 6, "t301", "out of range 100..3600000"},
+        ErrorCase{"span_t309_neither_off_nor_100_ms", L("[span a]\ntype = e1\nconnect = /run/a.sock\nt309 = 50\n"), 6, "t309", "must be 0 (off"},
+        ErrorCase{"duplicate_span_name", L("[span a]\ntype = e1\nconnect = /run/a.sock\n[span a]\ntype = e1\nconnect = /run/b.sock\n"), 6, "[span a]", "duplicate span name (first at line 3)"},
+        ErrorCase{"spans_sharing_a_socket", L("[span a]\ntype = e1\nconnect = /run/a.sock\n[span b]\ntype = e1\nlisten = /run/../run/a.sock\n"), 8, "listen", "'/run/a.sock' is already the socket of span 'a' (line 3)"},
+        ErrorCase{"spans_sharing_a_capture_file", L("[span a]\ntype = e1\nconnect = /run/a.sock\ncapture = /tmp/d.pcap\n[span b]\ntype = e1\nconnect = /run/b.sock\ncapture = /tmp/d.pcap\n"), 10, "capture", "'/tmp/d.pcap' is already the capture file of span 'a' (line 3)"},
+        ErrorCase{"span_group_mixing_e1_and_t1", L("[span a]\ntype = e1\nconnect = /run/a.sock\n[span b]\ntype = t1\nconnect = /run/b.sock\ngroup = a\n"), 9, "group", "span group 'a' mixes E1 and T1: span 'a' (line 3) is e1, span 'b' is t1"},
+        ErrorCase{"span_group_mixing_sides", L("[span a]\ntype = e1\nconnect = /run/a.sock\ngroup = g\n[span b]\ntype = e1\nside = nt\nhunting = ascending\nconnect = /run/b.sock\ngroup = g\n"), 12, "group", "span group 'g' mixes sides: span 'a' (line 3) is te, span 'b' is nt"},
+        ErrorCase{"span_group_mixing_hunting_orders", L("[span a]\ntype = e1\nconnect = /run/a.sock\ngroup = g\n[span b]\ntype = e1\nhunting = round-robin\nconnect = /run/b.sock\ngroup = g\n"), 11, "group", "mixes hunting orders: span 'a' (line 3) is ascending, span 'b' is round-robin"},
+        ErrorCase{"span_group_named_after_a_later_span_is_blamed_where_it_is_written", L("[span a]\ntype = e1\nconnect = /run/a.sock\ngroup = b\n[span b]\ntype = t1\nconnect = /run/b.sock\n"), 6, "group", "span group 'b' mixes E1 and T1"},
+        ErrorCase{"nfas_on_an_e1", L("[span a]\ntype = e1\nconnect = /run/a.sock\nnfas-group = n\nnfas-interface = 0\n"), 6, "nfas-group", "NFAS is for T1 spans"},
+        ErrorCase{"nfas_group_bad_name", L("[span a]\ntype = t1\nconnect = /run/a.sock\nnfas-group = n:1\nnfas-interface = 0\n"), 6, "nfas-group", "name must be"},
+        ErrorCase{"nfas_span_without_interface", L("[span a]\ntype = t1\nconnect = /run/a.sock\nnfas-group = n\n"), 3, "nfas-interface", "missing; a span of an NFAS group needs"},
+        ErrorCase{"nfas_interface_out_of_range", L("[span a]\ntype = t1\nconnect = /run/a.sock\nnfas-group = n\nnfas-interface = 128\n"), 7, "nfas-interface", "out of range 0..127"},
+        ErrorCase{"nfas_interface_without_group", L("[span a]\ntype = t1\nconnect = /run/a.sock\nnfas-interface = 1\n"), 6, "nfas-interface", "needs nfas-group"},
+        ErrorCase{"d_channel_unknown", L("[span a]\ntype = t1\nconnect = /run/a.sock\nnfas-group = n\nnfas-interface = 0\nd-channel = spare\n"), 8, "d-channel", "'spare' is not primary, backup or none"},
+        ErrorCase{"d_channel_backup_without_nfas", L("[span a]\ntype = t1\nconnect = /run/a.sock\nd-channel = backup\n"), 6, "d-channel", "d-channel = backup needs nfas-group"},
+        ErrorCase{"nfas_group_without_primary", L("[span a]\ntype = t1\nconnect = /run/a.sock\nnfas-group = n\nnfas-interface = 0\nd-channel = backup\n[span b]\ntype = t1\nconnect = /run/b.sock\nnfas-group = n\nnfas-interface = 1\n"), 6, "nfas-group", "NFAS group 'n' has no primary D-channel"},
+        ErrorCase{"nfas_group_with_two_primaries", L("[span a]\ntype = t1\nconnect = /run/a.sock\nnfas-group = n\nnfas-interface = 0\nd-channel = primary\n[span b]\ntype = t1\nconnect = /run/b.sock\nnfas-group = n\nnfas-interface = 1\nd-channel = primary\n"), 14, "d-channel", "NFAS group 'n' has its primary D-channel already on span 'a' (line 3)"},
+        ErrorCase{"nfas_group_with_two_backups", L("[span a]\ntype = t1\nconnect = /run/a.sock\nnfas-group = n\nnfas-interface = 0\nd-channel = backup\n[span b]\ntype = t1\nconnect = /run/b.sock\nnfas-group = n\nnfas-interface = 1\nd-channel = backup\n"), 14, "d-channel", "has its backup D-channel already on span 'a'"},
+        ErrorCase{"nfas_interface_twice_in_a_group", L("[span a]\ntype = t1\nconnect = /run/a.sock\nnfas-group = n\nnfas-interface = 4\nd-channel = primary\n[span b]\ntype = t1\nconnect = /run/b.sock\nnfas-group = n\nnfas-interface = 4\n"), 13, "nfas-interface", "interface 4 of NFAS group 'n' is already span 'a' (line 3)"},
+        ErrorCase{"nfas_group_mixing_sides", L("[span a]\ntype = t1\nconnect = /run/a.sock\nnfas-group = n\nnfas-interface = 0\nd-channel = primary\n[span b]\ntype = t1\nside = nt\nconnect = /run/b.sock\nnfas-group = n\nnfas-interface = 1\n"), 11, "side", "NFAS group 'n': span 'a' (line 3) is te, span 'b' is nt; one D-channel signals the whole group"},
+        ErrorCase{"nfas_group_mixing_switches", L("[span a]\ntype = t1\nconnect = /run/a.sock\nnfas-group = n\nnfas-interface = 0\nd-channel = primary\n[span b]\ntype = t1\nswitch = dms100\nconnect = /run/b.sock\nnfas-group = n\nnfas-interface = 1\n"), 11, "switch", "span 'a' (line 3) is ni2, span 'b' is dms100"},
+        ErrorCase{"nfas_backup_span_uses_channel_24", L("[span a]\ntype = t1\nconnect = /run/a.sock\nnfas-group = n\nnfas-interface = 0\nd-channel = backup\nchannels = 24\n"), 9, "channels", "24 is the D-channel of a T1"},
         ErrorCase{"section_header_unclosed", L("[trunk a\n"), 3, "[trunk a", "must end with ']'"},
         ErrorCase{"trunk_without_name", L("[trunk]\npeer = 10.0.0.1\n"), 3, "[trunk]", "NAME"},
         ErrorCase{"node_with_name", L("[node main]\n"), 3, "[node main]", "takes no name"},
@@ -764,7 +1091,26 @@ TEST(Config, EveryExampleFileIsAValidConfigThatRoundTrips) {
     EXPECT_FALSE(c.listen.empty());
     EXPECT_EQ(parse_config(format_config(c), c.source), c);
   }
-  EXPECT_GE(seen, 2) << "examples/itsp-edge.conf and examples/regression.conf expected";
+  EXPECT_GE(seen, 3) << "examples/itsp-edge.conf, examples/regression.conf and examples/pri-pbx.conf expected";
+}
+
+TEST(Config, PriExampleHasAnNtE1SpanOnEuroIsdnAndATeT1SpanOnNi2) {
+  const Config c = load_config_file((fs::path(SIPNIC_SOURCE_DIR) / "examples" / "pri-pbx.conf").string());
+  ASSERT_EQ(c.spans.size(), 2u);
+  const SpanConfig* pbx = c.find_span("pbx");
+  ASSERT_NE(pbx, nullptr);
+  EXPECT_EQ(pbx->type, SpanType::kE1);
+  EXPECT_EQ(pbx->side, SpanSide::kNt);
+  EXPECT_EQ(pbx->switch_variant, SwitchVariant::kEuroIsdn);
+  EXPECT_EQ(pbx->channels, b_channel_numbers(SpanType::kE1, DChannelRole::kPrimary));
+  const SpanConfig* carrier = c.find_span("carrier");
+  ASSERT_NE(carrier, nullptr);
+  EXPECT_EQ(carrier->type, SpanType::kT1);
+  EXPECT_EQ(carrier->side, SpanSide::kTe);
+  EXPECT_EQ(carrier->switch_variant, SwitchVariant::kNi2);
+  EXPECT_EQ(carrier->channels.size(), 12u);
+  EXPECT_EQ(c.trunks.size(), 1u);
+  EXPECT_TRUE(c.routes.empty());  // spans are not routed to trunks yet
 }
 
 }  // namespace

@@ -1,0 +1,910 @@
+// tdm_framer (hls/tdm_framer): the E1/T1 framer kernel's C simulation, spans
+// wired to spans through simulated lines (a bit delay, tampering, garbage),
+// checked against the G.704 words, an independent long-division CRC, and
+// payload frames that say which frame they are.
+#include "tdm_framer/tdm_framer.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <cstring>
+#include <functional>
+#include <map>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace sipnic::hls {
+namespace {
+
+bool is_e1(std::uint8_t format) { return format == kLineFormatE1; }
+std::uint32_t frame_bits_of(std::uint8_t format) { return is_e1(format) ? kE1FrameBits : kT1FrameBits; }
+std::uint32_t block_octets_of(std::uint8_t format) { return is_e1(format) ? kE1BlockOctets : kT1BlockOctets; }
+std::uint32_t multiframe_of(std::uint8_t format) {
+  return is_e1(format) ? kE1FramesPerMultiframe : kT1FramesPerMultiframe;
+}
+// The payload octets a frame carries: E1 timeslots 1..31, T1 channels 1..24.
+std::uint32_t first_slot_of(std::uint8_t format) { return is_e1(format) ? 1 : 0; }
+std::uint32_t slots_of(std::uint8_t format) { return is_e1(format) ? kE1Timeslots - 1 : kT1Channels; }
+
+std::uint32_t bit_of(const std::uint8_t* octets, std::uint32_t position) {
+  return (octets[position / 8] >> (7 - position % 8)) & 1u;
+}
+void flip_bit(std::uint8_t* octets, std::uint32_t position) {
+  octets[position / 8] = static_cast<std::uint8_t>(octets[position / 8] ^ (0x80u >> (position % 8)));
+}
+
+// ---- the reference CRC: polynomial long division, not an LFSR ----------------------
+
+// Remainder of bits(x) * x^width divided by generator (all width + 1 bits,
+// MSB first: x^4 + x + 1 is 10011).
+std::uint32_t long_division(std::vector<std::uint8_t> bits, std::uint32_t width, std::uint32_t generator) {
+  bits.resize(bits.size() + width, 0);
+  for (std::size_t i = 0; i + width < bits.size(); ++i) {
+    if (bits[i] == 0) continue;
+    for (std::uint32_t k = 0; k <= width; ++k) bits[i + k] ^= (generator >> (width - k)) & 1u;
+  }
+  std::uint32_t remainder = 0;
+  for (std::size_t i = bits.size() - width; i < bits.size(); ++i) remainder = (remainder << 1) | bits[i];
+  return remainder;
+}
+constexpr std::uint32_t kCrc4Polynomial = 0b10011;    // x^4 + x + 1
+constexpr std::uint32_t kCrc6Polynomial = 0b1000011;  // x^6 + x + 1
+
+std::vector<std::uint8_t> bits_of(const std::vector<std::uint8_t>& octets) {
+  std::vector<std::uint8_t> bits;
+  for (std::uint8_t octet : octets) {
+    for (int bit = 7; bit >= 0; --bit) bits.push_back((octet >> bit) & 1u);
+  }
+  return bits;
+}
+
+// ---- payload that says which frame it is -------------------------------------------
+
+std::uint8_t mix(std::uint32_t tag, std::uint32_t frame, std::uint32_t slot) {
+  std::uint32_t x = tag * 0x9E3779B1u ^ frame * 0x85EBCA77u ^ (slot + 1) * 0xC2B2AE3Du;
+  x ^= x >> 15;
+  x *= 0x2C1B3C6Du;
+  x ^= x >> 12;
+  return static_cast<std::uint8_t>(x >> 24);
+}
+
+// A frame's first three payload octets hold its number, the fourth the
+// sender's tag, the rest mix() of the three: a sink tells frames lost,
+// repeated, corrupted or from another span.
+class PayloadSource {
+ public:
+  PayloadSource(std::uint8_t format, std::uint32_t tag) : format_(format), tag_(tag) {}
+  // Every payload octet this value instead (idle channels).
+  void set_constant(int value) { constant_ = value; }
+  void fill(std::uint8_t* payload) {
+    std::memset(payload, 0, kPayloadBlockOctets);
+    for (std::uint32_t f = 0; f < kFramesPerBlock; ++f, ++next_) {
+      std::uint8_t* frame = payload + f * kPayloadFrameOctets;
+      const std::uint32_t first = first_slot_of(format_);
+      for (std::uint32_t s = 0; s < slots_of(format_); ++s) {
+        std::uint8_t value;
+        if (constant_ >= 0) value = static_cast<std::uint8_t>(constant_);
+        else if (s < 3) value = static_cast<std::uint8_t>(next_ >> (8 * s));
+        else if (s == 3) value = static_cast<std::uint8_t>(tag_);
+        else value = mix(tag_, next_, s);
+        frame[first + s] = value;
+      }
+    }
+  }
+
+ private:
+  std::uint8_t format_;
+  std::uint32_t tag_;
+  std::uint32_t next_ = 0;
+  int constant_ = -1;
+};
+
+class PayloadSink {
+ public:
+  PayloadSink(std::uint8_t format, std::uint32_t tag) : format_(format), tag_(tag) {}
+  void take(const std::uint8_t* payload, std::uint32_t frames) {
+    for (std::uint32_t f = 0; f < frames; ++f) {
+      const std::uint8_t* frame = payload + f * kPayloadFrameOctets;
+      const std::uint8_t* slots = frame + first_slot_of(format_);
+      const std::uint32_t number = slots[0] | (slots[1] << 8) | (slots[2] << 16);
+      bool good = slots[3] == static_cast<std::uint8_t>(tag_);
+      for (std::uint32_t s = 4; s < slots_of(format_); ++s) good = good && slots[s] == mix(tag_, number, s);
+      for (std::uint32_t i = first_slot_of(format_) + slots_of(format_); i < kPayloadFrameOctets; ++i) {
+        good = good && frame[i] == 0;  // T1: octets 24..31 are zero
+      }
+      ++frames_;
+      if (!good) {
+        ++bad_;
+        if (started_) ++expected_;  // its number may be corrupt too: assume the next
+        continue;
+      }
+      if (started_ && number != expected_) ++gaps_;
+      started_ = true;
+      expected_ = number + 1;
+    }
+  }
+  // Starts counting afresh (after a loss of alignment frames are missing).
+  void reset() { *this = PayloadSink(format_, tag_); }
+  std::uint32_t frames() const { return frames_; }
+  std::uint32_t bad() const { return bad_; }
+  std::uint32_t gaps() const { return gaps_; }
+
+ private:
+  std::uint8_t format_;
+  std::uint32_t tag_;
+  bool started_ = false;
+  std::uint32_t expected_ = 0;
+  std::uint32_t frames_ = 0;
+  std::uint32_t bad_ = 0;
+  std::uint32_t gaps_ = 0;
+};
+
+// A line that delays the bit stream by a number of random bits: the far end
+// sees blocks that start anywhere in a frame.
+class BitDelay {
+ public:
+  BitDelay(std::uint32_t delay_bits, std::uint32_t seed) {
+    std::mt19937 random(seed);
+    for (std::uint32_t i = 0; i < delay_bits; ++i) write_bit(random() & 1u);
+  }
+  // in and out may be the same block.
+  void pass(const std::uint8_t* in, std::uint8_t* out, std::uint32_t octets) {
+    bits_.resize(written_ / 8 + octets + 2, 0);
+    for (std::uint32_t i = 0; i < octets; ++i) write_octet(in[i]);
+    for (std::uint32_t i = 0; i < octets; ++i, read_ += 8) {
+      const std::size_t index = read_ / 8;
+      const std::uint32_t shift = read_ % 8;
+      const std::uint32_t window = (bits_[index] << 8) | bits_[index + 1];
+      out[i] = static_cast<std::uint8_t>(window >> (8 - shift));
+    }
+    const std::size_t consumed = read_ / 8;  // keep the buffer small
+    bits_.erase(bits_.begin(), bits_.begin() + static_cast<std::ptrdiff_t>(consumed));
+    read_ -= 8 * consumed;
+    written_ -= 8 * consumed;
+  }
+
+ private:
+  void write_bit(std::uint32_t bit) {
+    bits_.resize(written_ / 8 + 2, 0);
+    if (bit != 0) flip_bit(bits_.data(), static_cast<std::uint32_t>(written_));
+    ++written_;
+  }
+  // Room for it made by the caller.
+  void write_octet(std::uint8_t octet) {
+    const std::size_t index = written_ / 8;
+    const std::uint32_t shift = written_ % 8;
+    bits_[index] = static_cast<std::uint8_t>(bits_[index] | (octet >> shift));
+    if (shift != 0) bits_[index + 1] = static_cast<std::uint8_t>(bits_[index + 1] | (octet << (8 - shift)));
+    written_ += 8;
+  }
+
+  std::vector<std::uint8_t> bits_;  // the bits in transit, MSB first, zero past written_
+  std::uint64_t written_ = 0;
+  std::uint64_t read_ = 0;
+};
+
+// The spans of one batch and what reaches their receivers. A call is 1 ms:
+// sources fill the transmit payloads, the kernel runs, sinks take the receive
+// payloads, and each line carries the block just sent to its far end for the
+// next call.
+class Batch {
+ public:
+  // block: a transmitted block on its way to the receiver (modifiable); call:
+  // the number of the call that sent it.
+  using Tamper = std::function<void(std::uint8_t* block, std::uint64_t call)>;
+
+  explicit Batch(std::size_t spans)
+      : controls_(spans), transmit_payload_(spans * kPayloadBlockOctets), transmit_line_(spans * kLineBlockOctets),
+        receive_line_(spans * kLineBlockOctets), receive_payload_(spans * kPayloadBlockOctets), states_(spans),
+        statuses_(spans), links_(spans) {}
+
+  void configure(std::size_t span, std::uint8_t format, std::uint8_t options = 0) {
+    controls_[span] = FramerControl{format, options, {}};
+    sources_.insert_or_assign(span, PayloadSource(format, static_cast<std::uint32_t>(span + 1)));
+  }
+  void set_options(std::size_t span, std::uint8_t options) { controls_[span].options = options; }
+  // Span `to` receives what span `from` sends, delay_bits later.
+  void connect(std::size_t from, std::size_t to, std::uint32_t delay_bits = 0) {
+    links_[to] = Link{true, from, BitDelay(delay_bits, static_cast<std::uint32_t>(to * 7919 + delay_bits)), nullptr};
+    sinks_.insert_or_assign(to, PayloadSink(controls_[from].format, static_cast<std::uint32_t>(from + 1)));
+  }
+  // What reaches span `to` passes through this first (nullptr: nothing).
+  void set_tamper(std::size_t to, Tamper tamper) { links_[to].tamper = std::move(tamper); }
+  // Span `to` receives this instead of a far end (after the tamper, if any).
+  void disconnect(std::size_t to) { links_[to].connected = false; }
+
+  void step(std::uint32_t calls = 1) {
+    for (std::uint32_t c = 0; c < calls; ++c) step_once();
+  }
+  // Steps until the span is aligned; returns the calls it took, or limit + 1.
+  std::uint32_t step_until_aligned(std::size_t span, std::uint32_t limit) {
+    for (std::uint32_t c = 1; c <= limit; ++c) {
+      step_once();
+      if (aligned(span)) return c;
+    }
+    return limit + 1;
+  }
+
+  bool aligned(std::size_t span) const { return (statuses_[span].flags & kStatusAligned) != 0; }
+  bool flag(std::size_t span, std::uint32_t flag) const { return (statuses_[span].flags & flag) != 0; }
+  const FramerStatus& status(std::size_t span) const { return statuses_[span]; }
+  PayloadSource& source(std::size_t span) { return sources_.at(span); }
+  PayloadSink& sink(std::size_t span) { return sinks_.at(span); }
+  FramerState& state(std::size_t span) { return states_[span]; }
+  const std::uint8_t* transmitted(std::size_t span) const { return &transmit_line_[span * kLineBlockOctets]; }
+  const std::uint8_t* received_payload(std::size_t span) const {
+    return &receive_payload_[span * kPayloadBlockOctets];
+  }
+  std::uint8_t* receive_line(std::size_t span) { return &receive_line_[span * kLineBlockOctets]; }
+  std::uint64_t calls() const { return calls_; }
+
+ private:
+  struct Link {
+    bool connected = false;
+    std::size_t from = 0;
+    BitDelay delay{0, 0};
+    Tamper tamper;
+  };
+
+  void step_once() {
+    for (auto& [span, source] : sources_) source.fill(&transmit_payload_[span * kPayloadBlockOctets]);
+    tdm_framer(controls_.data(), transmit_payload_.data(), transmit_line_.data(), receive_line_.data(),
+               receive_payload_.data(), states_.data(), statuses_.data(), static_cast<std::uint32_t>(controls_.size()));
+    for (auto& [span, sink] : sinks_) sink.take(received_payload(span), statuses_[span].received_frames);
+    for (std::size_t to = 0; to < links_.size(); ++to) {
+      Link& link = links_[to];
+      std::uint8_t* line = receive_line(to);
+      if (link.connected) {
+        link.delay.pass(transmitted(link.from), line, block_octets_of(controls_[link.from].format));
+      }
+      if (link.tamper) link.tamper(line, calls_);
+    }
+    ++calls_;
+  }
+
+  std::vector<FramerControl> controls_;
+  std::vector<std::uint8_t> transmit_payload_;
+  std::vector<std::uint8_t> transmit_line_;
+  std::vector<std::uint8_t> receive_line_;
+  std::vector<std::uint8_t> receive_payload_;
+  std::vector<FramerState> states_;
+  std::vector<FramerStatus> statuses_;
+  std::vector<Link> links_;
+  std::map<std::size_t, PayloadSource> sources_;
+  std::map<std::size_t, PayloadSink> sinks_;
+  std::uint64_t calls_ = 0;
+};
+
+// Two spans of one format wired back to back, 0 -> 1 with a bit delay.
+struct LineCase {
+  const char* name;
+  std::uint8_t format;
+  std::uint8_t options;
+};
+const LineCase kLineCases[] = {
+    {"e1_crc4", kLineFormatE1, kOptionCrc4},
+    {"e1", kLineFormatE1, 0},
+    {"t1_esf", kLineFormatT1, 0},
+};
+
+Batch back_to_back(const LineCase& line, std::uint32_t delay_bits = 0) {
+  Batch batch(2);
+  batch.configure(0, line.format, line.options);
+  batch.configure(1, line.format, line.options);
+  batch.connect(0, 1, delay_bits);
+  batch.connect(1, 0);
+  return batch;
+}
+
+// Alignment takes the hunt's look-ahead (E1: three frames; T1: 24 FPS bits,
+// 12 ms) plus, with CRC-4, two multiframe alignment words 2 ms apart, plus up
+// to one multiframe of delay on the line.
+constexpr std::uint32_t kAlignCalls = 24;
+// E1 without CRC-4 can lock on a spurious FAS in the payload (G.706 checks
+// three frames only); that lock goes again after three wrong FAS words, a
+// call or two. Tests that count what follows an alignment let it settle.
+constexpr std::uint32_t kSettleCalls = 4;
+// A remote alarm reaches the far end in kE1RemoteAlarmWords NFAS words (E1)
+// or kT1YellowWordsForAlarm FDL words of 4 ms (T1).
+std::uint32_t remote_alarm_calls(std::uint8_t format) { return is_e1(format) ? 3 : 40; }
+
+// After a disturbance: span 1 aligns again, then takes span 0's frames
+// without a loss, a bad frame or a gap, both ends free of alarms.
+void expect_realigns_and_holds(Batch& batch, std::uint8_t format) {
+  ASSERT_LE(batch.step_until_aligned(1, kAlignCalls), kAlignCalls);
+  batch.step(remote_alarm_calls(format) + kSettleCalls);
+  const std::uint32_t losses = batch.status(1).alignment_losses;
+  batch.sink(1).reset();
+  batch.step(30);
+  EXPECT_EQ(batch.status(1).flags, kStatusAligned);
+  EXPECT_EQ(batch.status(0).flags, kStatusAligned);
+  EXPECT_EQ(batch.status(1).alignment_losses, losses);
+  EXPECT_EQ(batch.sink(1).frames(), 30 * kFramesPerBlock);
+  EXPECT_EQ(batch.sink(1).bad(), 0u);
+  EXPECT_EQ(batch.sink(1).gaps(), 0u);
+}
+
+class FramerLine : public ::testing::TestWithParam<LineCase> {};
+
+// ---- CRC -------------------------------------------------------------------------------
+
+TEST(FramerCrc, SingleOctetRemaindersMatchHandWorkedDivisions) {
+  // 0x80 is x^7: x^11 mod (x^4 + x + 1) = x^3 + x^2 + x; x^13 mod (x^6 + x + 1) = x^3 + x.
+  EXPECT_EQ(crc4_next_octet(0, 0x80), 0x0E);
+  EXPECT_EQ(crc6_next_octet(0, 0x80), 0x0A);
+  // 0x01 is 1: x^4 = x + 1, x^6 = x + 1.
+  EXPECT_EQ(crc4_next_octet(0, 0x01), 0x03);
+  EXPECT_EQ(crc6_next_octet(0, 0x01), 0x03);
+  // 0xFF is x^7 + ... + 1: the sums of x^4..x^11 and x^6..x^13.
+  EXPECT_EQ(crc4_next_octet(0, 0xFF), 0x04);
+  EXPECT_EQ(crc6_next_octet(0, 0xFF), 0x0D);
+}
+
+TEST(FramerCrc, OctetAndWordTablesAgreeWithLongDivisionOnRandomMessages) {
+  std::mt19937 random(11);
+  for (int trial = 0; trial < 200; ++trial) {
+    std::vector<std::uint8_t> message(1 + random() % 300);
+    for (auto& octet : message) octet = static_cast<std::uint8_t>(random());
+    std::uint8_t crc4 = 0;
+    std::uint8_t crc6 = 0;
+    for (std::uint8_t octet : message) {
+      crc4 = crc4_next_octet(crc4, octet);
+      crc6 = crc6_next_octet(crc6, octet);
+    }
+    ASSERT_EQ(crc4, long_division(bits_of(message), 4, kCrc4Polynomial)) << "trial " << trial;
+    ASSERT_EQ(crc6, long_division(bits_of(message), 6, kCrc6Polynomial)) << "trial " << trial;
+    // Four octets at a time, over the whole words of the message.
+    const std::size_t whole = message.size() / 4 * 4;
+    std::uint8_t crc4_words = 0;
+    std::uint8_t crc6_words = 0;
+    for (std::size_t i = 0; i < whole; i += 4) {
+      crc4_words = crc4_next_word(crc4_words, &message[i]);
+      crc6_words = crc6_next_word(crc6_words, &message[i]);
+    }
+    message.resize(whole);
+    ASSERT_EQ(crc4_words, long_division(bits_of(message), 4, kCrc4Polynomial)) << "trial " << trial;
+    ASSERT_EQ(crc6_words, long_division(bits_of(message), 6, kCrc6Polynomial)) << "trial " << trial;
+  }
+}
+
+TEST(FramerCrc, E1CBitsAreTheCrc4OfThePreviousSubMultiframeWithItsCBitsZero) {
+  Batch batch(1);
+  batch.configure(0, kLineFormatE1, kOptionCrc4);
+  std::vector<std::vector<std::uint8_t>> blocks;  // one sub-multiframe per call
+  for (int call = 0; call < 12; ++call) {
+    batch.step();
+    blocks.emplace_back(batch.transmitted(0), batch.transmitted(0) + kE1BlockOctets);
+  }
+  for (std::size_t b = 1; b < blocks.size(); ++b) {
+    std::vector<std::uint8_t> previous = blocks[b - 1];
+    for (std::uint32_t f = 0; f < kFramesPerBlock; f += 2) previous[f * kE1Timeslots] &= 0x7F;  // C bits as 0
+    std::uint32_t c_bits = 0;
+    for (std::uint32_t f = 0; f < kFramesPerBlock; f += 2) c_bits = (c_bits << 1) | (blocks[b][f * kE1Timeslots] >> 7);
+    EXPECT_EQ(c_bits, long_division(bits_of(previous), 4, kCrc4Polynomial)) << "sub-multiframe " << b;
+  }
+}
+
+TEST(FramerCrc, T1CrcBitsAreTheCrc6OfThePreviousSuperframeWithItsFBitsOne) {
+  Batch batch(1);
+  batch.configure(0, kLineFormatT1);
+  std::vector<std::uint8_t> line;  // 3 blocks per ESF
+  for (int call = 0; call < 12; ++call) {
+    batch.step();
+    line.insert(line.end(), batch.transmitted(0), batch.transmitted(0) + kT1BlockOctets);
+  }
+  const std::uint32_t esf_bits = kT1FramesPerMultiframe * kT1FrameBits;
+  for (std::uint32_t esf = 1; esf < 4; ++esf) {
+    std::vector<std::uint8_t> previous;
+    for (std::uint32_t i = 0; i < esf_bits; ++i) {
+      const std::uint32_t position = (esf - 1) * esf_bits + i;
+      previous.push_back(i % kT1FrameBits == 0 ? 1 : static_cast<std::uint8_t>(bit_of(line.data(), position)));
+    }
+    std::uint32_t crc_bits = 0;
+    for (std::uint32_t number = 2; number <= 22; number += 4) {
+      crc_bits = (crc_bits << 1) | bit_of(line.data(), esf * esf_bits + (number - 1) * kT1FrameBits);
+    }
+    EXPECT_EQ(crc_bits, long_division(previous, 6, kCrc6Polynomial)) << "ESF " << esf;
+  }
+}
+
+// ---- what goes on the line --------------------------------------------------------------
+
+TEST(FramerTransmit, E1Crc4MultiframeCarriesTheG704Words) {
+  Batch batch(1);
+  batch.configure(0, kLineFormatE1, kOptionCrc4);
+  std::vector<std::uint8_t> multiframe;
+  for (int call = 0; call < 4; ++call) {
+    batch.step();
+    if (call >= 2) multiframe.insert(multiframe.end(), batch.transmitted(0), batch.transmitted(0) + kE1BlockOctets);
+  }
+  ASSERT_EQ(multiframe.size(), 2 * kE1BlockOctets);
+  const std::uint8_t mfas[6] = {0, 0, 1, 0, 1, 1};
+  for (std::uint32_t f = 0; f < kE1FramesPerMultiframe; ++f) {
+    const std::uint8_t ts0 = multiframe[f * kE1Timeslots];
+    if (f % 2 == 0) {
+      EXPECT_EQ(ts0 & 0x7F, 0x1B) << "FAS in frame " << f;
+    } else {
+      EXPECT_EQ(ts0 & 0x40, 0x40) << "NFAS bit 2 in frame " << f;
+      EXPECT_EQ(ts0 & 0x1F, 0x1F) << "Sa bits in frame " << f;
+      // The receiver of span 0 hears nothing: it sends RAI.
+      EXPECT_EQ(ts0 & 0x20, 0x20) << "A bit in frame " << f;
+      const std::uint32_t si = ts0 >> 7;
+      if (f <= 11) {
+        EXPECT_EQ(si, mfas[(f - 1) / 2]) << "MFAS bit in frame " << f;
+      } else {
+        EXPECT_EQ(si, 1u) << "E-bit in frame " << f;
+      }
+    }
+  }
+}
+
+TEST(FramerTransmit, E1WithoutCrc4SendsSiBitsAsOneAndThePayloadInItsTimeslots) {
+  Batch batch(1);
+  batch.configure(0, kLineFormatE1);
+  std::vector<std::uint8_t> payload(kPayloadBlockOctets);
+  for (int call = 0; call < 3; ++call) {
+    PayloadSource copy = batch.source(0);
+    copy.fill(payload.data());  // the payload the next step sends
+    batch.step();
+    const std::uint8_t* line = batch.transmitted(0);
+    for (std::uint32_t f = 0; f < kFramesPerBlock; ++f) {
+      EXPECT_EQ(line[f * kE1Timeslots] >> 7, 1) << "Si of frame " << f;
+      for (std::uint32_t t = 1; t < kE1Timeslots; ++t) {
+        ASSERT_EQ(line[f * kE1Timeslots + t], payload[f * kPayloadFrameOctets + t]) << "frame " << f << " TS" << t;
+      }
+    }
+  }
+}
+
+TEST(FramerTransmit, T1EsfCarriesFpsCrcAndFdlFlagsInTheFBitsAndChannelsAfterThem) {
+  Batch batch(1);
+  batch.configure(0, kLineFormatT1);
+  std::vector<std::uint8_t> line;
+  std::vector<std::uint8_t> payloads;
+  std::vector<std::uint8_t> payload(kPayloadBlockOctets);
+  // Aligned far end: no consequent yellow. Wire it to itself.
+  batch.connect(0, 0);
+  ASSERT_LE(batch.step_until_aligned(0, kAlignCalls), kAlignCalls);
+  while (batch.calls() % 3 != 0) batch.step();  // the next block starts an ESF
+  for (int call = 0; call < 6; ++call) {
+    PayloadSource copy = batch.source(0);
+    copy.fill(payload.data());
+    batch.step();
+    line.insert(line.end(), batch.transmitted(0), batch.transmitted(0) + kT1BlockOctets);
+    payloads.insert(payloads.end(), payload.begin(), payload.end());
+  }
+  const std::uint8_t fps[6] = {0, 0, 1, 0, 1, 1};
+  std::uint32_t fdl = 0;
+  std::uint32_t fdl_bits = 0;
+  for (std::uint32_t frame = 0; frame < 2 * kT1FramesPerMultiframe; ++frame) {
+    const std::uint32_t number = frame % kT1FramesPerMultiframe + 1;
+    const std::uint32_t f_bit = bit_of(line.data(), frame * kT1FrameBits);
+    if (number % 4 == 0) {
+      EXPECT_EQ(f_bit, fps[number / 4 - 1]) << "FPS of frame " << number;
+    }
+    if (number % 2 == 1) {
+      fdl = (fdl << 1) | f_bit;
+      ++fdl_bits;
+    }
+    for (std::uint32_t c = 0; c < kT1Channels; ++c) {
+      std::uint32_t octet = 0;
+      for (std::uint32_t b = 0; b < 8; ++b) octet = (octet << 1) | bit_of(line.data(), frame * kT1FrameBits + 1 + 8 * c + b);
+      ASSERT_EQ(octet, payloads[frame * kPayloadFrameOctets + c]) << "frame " << frame << " channel " << c + 1;
+    }
+  }
+  // 24 FDL bits: HDLC flags 01111110 (in some rotation: the FDL runs on across ESFs).
+  ASSERT_EQ(fdl_bits, 24u);
+  bool flags = false;
+  for (std::uint32_t rotation = 0; rotation < 8; ++rotation) {
+    std::uint32_t expected = 0;
+    for (std::uint32_t i = 0; i < 24; ++i) expected = (expected << 1) | ((0x7Eu >> (7 - (i + rotation) % 8)) & 1u);
+    flags = flags || expected == fdl;
+  }
+  EXPECT_TRUE(flags) << std::hex << fdl;
+}
+
+// ---- round trips and alignment --------------------------------------------------------------
+
+TEST_P(FramerLine, PayloadCrossesBothWaysFrameForFrameWithoutErrors) {
+  Batch batch = back_to_back(GetParam());
+  ASSERT_LE(batch.step_until_aligned(1, kAlignCalls), kAlignCalls);
+  batch.step(kAlignCalls);  // and the other side
+  for (int call = 0; call < 200; ++call) {
+    batch.step();
+    for (std::size_t span = 0; span < 2; ++span) {
+      ASSERT_EQ(batch.status(span).flags, kStatusAligned) << "span " << span << " call " << call;
+      ASSERT_EQ(batch.status(span).received_frames, kFramesPerBlock);
+    }
+  }
+  for (std::size_t span = 0; span < 2; ++span) {
+    EXPECT_GE(batch.sink(span).frames(), 200 * kFramesPerBlock);
+    EXPECT_EQ(batch.sink(span).bad(), 0u) << "span " << span;
+    EXPECT_EQ(batch.sink(span).gaps(), 0u) << "span " << span;
+    EXPECT_EQ(batch.status(span).crc_errors, 0u);
+    EXPECT_EQ(batch.status(span).far_end_block_errors, 0u);
+    EXPECT_EQ(batch.status(span).framing_errors, 0u);
+    EXPECT_EQ(batch.status(span).alignment_losses, 0u);
+  }
+}
+
+TEST_P(FramerLine, AlignsAtEveryBitOfTheFrameAndEveryFrameOfTheMultiframeAndStaysAligned) {
+  const LineCase line = GetParam();
+  const std::uint32_t frame_bits = frame_bits_of(line.format);
+  for (std::uint32_t bit = 0; bit < frame_bits; ++bit) {
+    const std::uint32_t delay = bit + frame_bits * (bit % multiframe_of(line.format));
+    Batch batch = back_to_back(line, delay);
+    ASSERT_LE(batch.step_until_aligned(1, kAlignCalls), kAlignCalls) << "delay " << delay;
+    batch.step(kSettleCalls);  // and the far end's RAI, sent until it aligned, clears
+    batch.sink(1).reset();
+    const FramerStatus settled = batch.status(1);
+    for (int call = 0; call < 30; ++call) {
+      batch.step();
+      ASSERT_EQ(batch.status(1).flags, kStatusAligned) << "delay " << delay << " call " << call;
+      ASSERT_EQ(batch.status(1).received_frames, kFramesPerBlock) << "delay " << delay;
+    }
+    ASSERT_EQ(batch.sink(1).bad(), 0u) << "delay " << delay;
+    ASSERT_EQ(batch.sink(1).gaps(), 0u) << "delay " << delay;
+    ASSERT_EQ(batch.status(1).crc_errors, settled.crc_errors) << "delay " << delay;
+    ASSERT_EQ(batch.status(1).framing_errors, settled.framing_errors) << "delay " << delay;
+    ASSERT_EQ(batch.status(1).alignment_losses, settled.alignment_losses) << "delay " << delay;
+  }
+}
+
+TEST_P(FramerLine, ZeroAndAllOnesPayloadStayAlignedWithoutLosOrAis) {
+  for (int value : {0x00, 0xFF}) {
+    Batch batch = back_to_back(GetParam());
+    batch.source(0).set_constant(value);
+    ASSERT_LE(batch.step_until_aligned(1, kAlignCalls), kAlignCalls) << value;
+    batch.step(kSettleCalls);
+    for (int call = 0; call < 50; ++call) {
+      batch.step();
+      ASSERT_EQ(batch.status(1).flags, kStatusAligned) << "payload " << value << " call " << call;
+      for (std::uint32_t i = 0; i < kPayloadBlockOctets; ++i) {
+        const std::uint32_t slot = i % kPayloadFrameOctets;
+        if (slot < first_slot_of(GetParam().format) || slot >= first_slot_of(GetParam().format) + slots_of(GetParam().format)) continue;
+        ASSERT_EQ(batch.received_payload(1)[i], value) << "octet " << i;
+      }
+    }
+  }
+}
+
+// ---- errors and alarms -----------------------------------------------------------------------
+
+// E1 without CRC-4 has no CRC: the flipped bit goes uncounted, the E-bits stay 1.
+TEST_P(FramerLine, AFlippedPayloadBitIsOneCrcErrorAndE1ReportsItBackInOneEBit) {
+  const LineCase line = GetParam();
+  const bool crc = !is_e1(line.format) || (line.options & kOptionCrc4) != 0;
+  const bool e_bits = is_e1(line.format) && crc;
+  Batch batch = back_to_back(line);
+  batch.step(2 * kAlignCalls);
+  ASSERT_TRUE(batch.aligned(0) && batch.aligned(1));
+  const std::uint64_t flip_call = batch.calls() + 3;
+  batch.set_tamper(1, [&](std::uint8_t* block, std::uint64_t call) {
+    if (call == flip_call) flip_bit(block, 2 * frame_bits_of(line.format) + 50);  // frame 2, a payload bit
+  });
+  // E-bits span 1 sends: the Si bit of frames 13 and 15 (frames 5 and 7 of
+  // every other block; the multiframe starts with the span's first block).
+  std::uint32_t e_bits_zero = 0;
+  batch.set_tamper(0, [&](std::uint8_t* block, std::uint64_t call) {
+    if (!is_e1(line.format) || call % 2 == 0) return;
+    for (std::uint32_t f : {5u, 7u}) e_bits_zero += (block[f * kE1Timeslots] >> 7) == 0 ? 1 : 0;
+  });
+  batch.step(20);
+  EXPECT_EQ(batch.status(1).crc_errors, crc ? 1u : 0u);
+  EXPECT_EQ(batch.status(1).framing_errors, 0u);
+  EXPECT_EQ(batch.status(1).flags, kStatusAligned);
+  EXPECT_EQ(batch.sink(1).bad(), 1u);  // the frame with the flipped bit, delivered as received
+  EXPECT_EQ(batch.sink(1).gaps(), 0u);
+  EXPECT_EQ(batch.status(0).crc_errors, 0u);
+  EXPECT_EQ(batch.status(1).far_end_block_errors, 0u);
+  EXPECT_EQ(e_bits_zero, e_bits ? 1u : 0u);
+  EXPECT_EQ(batch.status(0).far_end_block_errors, e_bits ? 1u : 0u);
+}
+
+// Corrupts the frame alignment bits of the given frames of the block span 0
+// sent in call `at` (E1: a FAS word; T1: an FPS bit).
+Batch::Tamper corrupt_alignment(std::uint8_t format, std::uint64_t at, std::vector<std::uint32_t> frames) {
+  return [=](std::uint8_t* block, std::uint64_t call) {
+    if (call != at) return;
+    for (std::uint32_t f : frames) {
+      if (is_e1(format)) block[f * kE1Timeslots] ^= 0x01;  // FAS bit 8
+      else flip_bit(block, f * kT1FrameBits);
+    }
+  };
+}
+
+TEST_P(FramerLine, FallsOutOfFrameAtTheStandardCountOfFramingErrorsAndRealigns) {
+  const LineCase line = GetParam();
+  Batch batch = back_to_back(line);
+  // E1: channels of ones, in which nothing looks like a FAS (x0011011), so
+  // the hunt after the loss finds the true alignment, not a spurious one
+  // (T1's 24 FPS bits make a spurious one unlikely in any payload).
+  if (is_e1(line.format)) batch.source(0).set_constant(0xFF);
+  batch.step(2 * kAlignCalls);
+  ASSERT_TRUE(batch.aligned(0) && batch.aligned(1));
+  // E1: FAS words are in the even frames of a block (G.706: 3 wrong in a row
+  // lose it). T1: FPS bits are in frames 4 and 8 of every block (block frames
+  // 3 and 7; T1.231: 2 wrong of 4 lose it).
+  const std::vector<std::uint32_t> below = is_e1(line.format) ? std::vector<std::uint32_t>{0, 2}
+                                                               : std::vector<std::uint32_t>{3};
+  const std::vector<std::uint32_t> at = is_e1(line.format) ? std::vector<std::uint32_t>{0, 2, 4}
+                                                            : std::vector<std::uint32_t>{3, 7};
+  batch.set_tamper(1, corrupt_alignment(line.format, batch.calls(), below));
+  batch.step(2);  // sent, received
+  EXPECT_EQ(batch.status(1).framing_errors, below.size());
+  EXPECT_EQ(batch.status(1).flags, kStatusAligned);
+  batch.step(10);
+  EXPECT_EQ(batch.status(1).flags, kStatusAligned);
+  EXPECT_EQ(batch.status(1).alignment_losses, 0u);
+  EXPECT_EQ(batch.status(0).flags, kStatusAligned);
+
+  batch.set_tamper(1, corrupt_alignment(line.format, batch.calls(), at));
+  batch.step(2);
+  EXPECT_EQ(batch.status(1).framing_errors, below.size() + at.size());
+  EXPECT_EQ(batch.status(1).alignment_losses, 1u);
+  // Out of frame at least until the next FAS / FPS bits have been checked;
+  // E1 without CRC-4 may have them in the next block already.
+  if (!is_e1(line.format) || (line.options & kOptionCrc4) != 0) {
+    EXPECT_EQ(batch.status(1).flags, kStatusLossOfFrame | kStatusSendingRemoteAlarm);
+    EXPECT_LT(batch.status(1).received_frames, kFramesPerBlock);
+  }
+  ASSERT_LE(batch.step_until_aligned(1, kAlignCalls), kAlignCalls);
+  batch.step(remote_alarm_calls(line.format) + kSettleCalls);
+  EXPECT_EQ(batch.status(1).flags, kStatusAligned);
+  EXPECT_EQ(batch.status(1).alignment_losses, 1u);
+  EXPECT_EQ(batch.status(1).framing_errors, below.size() + at.size());
+  EXPECT_EQ(batch.status(0).flags, kStatusAligned);
+}
+
+TEST(FramerAlarm, E1OutOfFrameSendsTheABitToTheFarEnd) {
+  Batch batch = back_to_back(kLineCases[0]);
+  batch.step(2 * kAlignCalls);
+  ASSERT_TRUE(batch.aligned(0) && batch.aligned(1));
+  batch.set_tamper(1, corrupt_alignment(kLineFormatE1, batch.calls(), {0, 2, 4}));
+  batch.step(2);
+  ASSERT_TRUE(batch.flag(1, kStatusLossOfFrame));
+  batch.step(2);
+  EXPECT_EQ(batch.status(0).flags, kStatusAligned | kStatusRemoteAlarm);
+}
+
+TEST_P(FramerLine, GarbageLosesAlignmentAndTheLineRealignsAfterIt) {
+  const LineCase line = GetParam();
+  Batch batch = back_to_back(line);
+  batch.step(2 * kAlignCalls);
+  ASSERT_TRUE(batch.aligned(1));
+  std::mt19937 random(5);
+  batch.set_tamper(1, [&](std::uint8_t* block, std::uint64_t) {
+    for (std::uint32_t i = 0; i < block_octets_of(line.format); ++i) block[i] = static_cast<std::uint8_t>(random());
+  });
+  batch.step(10 + remote_alarm_calls(line.format));
+  EXPECT_EQ(batch.status(1).flags, kStatusLossOfFrame | kStatusSendingRemoteAlarm);
+  EXPECT_GE(batch.status(1).alignment_losses, 1u);
+  EXPECT_TRUE(batch.flag(0, kStatusRemoteAlarm));  // span 1 tells span 0
+  batch.set_tamper(1, nullptr);
+  expect_realigns_and_holds(batch, line.format);
+}
+
+TEST_P(FramerLine, ABitSlipOnTheLineLosesAndRegainsAlignment) {
+  const LineCase line = GetParam();
+  Batch batch = back_to_back(line, 40);
+  batch.step(2 * kAlignCalls);
+  ASSERT_TRUE(batch.aligned(1));
+  // Three bits more delay from now on: the stream jumps back by three bits.
+  BitDelay slip(3, 1);
+  batch.set_tamper(1, [&](std::uint8_t* block, std::uint64_t) {
+    slip.pass(block, block, block_octets_of(line.format));
+  });
+  batch.step(6);
+  EXPECT_GE(batch.status(1).alignment_losses, 1u);
+  expect_realigns_and_holds(batch, line.format);
+}
+
+TEST_P(FramerLine, AllOnesIsAisAndClearsWhenFramesReturn) {
+  const LineCase line = GetParam();
+  Batch batch = back_to_back(line);
+  batch.step(2 * kAlignCalls);
+  ASSERT_TRUE(batch.aligned(1));
+  // Raw all ones on the line, then the far end sending AIS itself.
+  batch.set_tamper(1, [&](std::uint8_t* block, std::uint64_t) {
+    std::memset(block, 0xFF, block_octets_of(line.format));
+  });
+  batch.step(8);
+  EXPECT_EQ(batch.status(1).flags, kStatusAlarmIndication | kStatusLossOfFrame | kStatusSendingRemoteAlarm);
+  batch.set_tamper(1, nullptr);
+  batch.set_options(0, line.options | kOptionSendAis);
+  batch.step(remote_alarm_calls(line.format) + kSettleCalls);
+  EXPECT_EQ(batch.status(1).flags, kStatusAlarmIndication | kStatusLossOfFrame | kStatusSendingRemoteAlarm);
+  EXPECT_TRUE(batch.flag(0, kStatusRemoteAlarm));
+  batch.set_options(0, line.options);
+  expect_realigns_and_holds(batch, line.format);
+}
+
+TEST_P(FramerLine, AFewZerosInAllOnesAreNotAis) {
+  const LineCase line = GetParam();
+  Batch batch(1);
+  batch.configure(0, line.format, line.options);
+  // Per G.775 (E1) / 99.9 % ones in 3 ms (T1): one zero more than the AIS
+  // limit in every period is not AIS.
+  const std::uint32_t period = is_e1(line.format) ? kE1AisPeriodOctets : kT1AisPeriodOctets;
+  const std::uint32_t zeros = (is_e1(line.format) ? kE1AisMaxZeros : kT1AisMaxZeros) + 1;
+  std::uint64_t octet_count = 0;
+  batch.set_tamper(0, [&](std::uint8_t* block, std::uint64_t) {
+    for (std::uint32_t i = 0; i < block_octets_of(line.format); ++i, ++octet_count) {
+      block[i] = octet_count % period < zeros ? 0x7F : 0xFF;
+    }
+  });
+  batch.step(12);
+  EXPECT_FALSE(batch.flag(0, kStatusAlarmIndication));
+  EXPECT_TRUE(batch.flag(0, kStatusLossOfFrame));
+  // The limit itself is AIS.
+  const std::uint32_t limit = zeros - 1;
+  batch.set_tamper(0, [&, limit](std::uint8_t* block, std::uint64_t) {
+    for (std::uint32_t i = 0; i < block_octets_of(line.format); ++i, ++octet_count) {
+      block[i] = octet_count % period < limit ? 0x7F : 0xFF;
+    }
+  });
+  batch.step(12);
+  EXPECT_TRUE(batch.flag(0, kStatusAlarmIndication));
+}
+
+TEST_P(FramerLine, SilenceIsLosAndClearsWhenTheSignalReturns) {
+  const LineCase line = GetParam();
+  Batch batch = back_to_back(line);
+  batch.step(2 * kAlignCalls);
+  ASSERT_TRUE(batch.aligned(1));
+  batch.set_tamper(1, [&](std::uint8_t* block, std::uint64_t) { std::memset(block, 0, kLineBlockOctets); });
+  // Out of frame after the framing errors the zeros make (E1: 3 FAS words,
+  // 1.5 ms; T1: 2 of 4 FPS bits, at most 3 ms), and then LOS.
+  batch.step(6);
+  EXPECT_EQ(batch.status(1).flags, kStatusLossOfSignal | kStatusLossOfFrame | kStatusSendingRemoteAlarm);
+  EXPECT_EQ(batch.status(1).received_frames, 0u);
+  batch.step(remote_alarm_calls(line.format));
+  EXPECT_TRUE(batch.flag(0, kStatusRemoteAlarm));
+  batch.set_tamper(1, nullptr);
+  // The block in transit is still zeros; the next ends the run of zeros
+  // (LOS holds for it), the one after clears LOS.
+  batch.step(3);
+  EXPECT_FALSE(batch.flag(1, kStatusLossOfSignal));
+  expect_realigns_and_holds(batch, line.format);
+}
+
+TEST_P(FramerLine, ZerosShorterThanTheLosCountAreNotLos) {
+  const LineCase line = GetParam();
+  Batch batch(1);
+  batch.configure(0, line.format, line.options);
+  // A one every `spacing` bits: runs of spacing - 1 zeros.
+  std::uint64_t bit_count = 0;
+  std::uint32_t spacing = kLossOfSignalZeros;
+  auto sparse_ones = [&](std::uint8_t* block, std::uint64_t) {
+    std::memset(block, 0, kLineBlockOctets);
+    for (std::uint32_t i = 0; i < block_octets_of(line.format) * 8; ++i, ++bit_count) {
+      if (bit_count % spacing == 0) flip_bit(block, i);
+    }
+  };
+  sparse_ones(batch.receive_line(0), 0);
+  batch.set_tamper(0, sparse_ones);
+  for (int call = 0; call < 5; ++call) {
+    batch.step();
+    EXPECT_EQ(batch.status(0).flags, kStatusLossOfFrame | kStatusSendingRemoteAlarm) << call;
+  }
+  spacing = kLossOfSignalZeros + 1;  // one zero more: LOS
+  batch.step(2);
+  EXPECT_EQ(batch.status(0).flags, kStatusLossOfSignal | kStatusLossOfFrame | kStatusSendingRemoteAlarm);
+}
+
+TEST_P(FramerLine, TheFarEndsRemoteAlarmIsRaiAndClears) {
+  const LineCase line = GetParam();
+  Batch batch = back_to_back(line);
+  batch.step(2 * kAlignCalls);
+  ASSERT_TRUE(batch.aligned(0) && batch.aligned(1));
+  EXPECT_FALSE(batch.flag(1, kStatusRemoteAlarm));
+  batch.set_options(0, line.options | kOptionSendRemoteAlarm);
+  const std::uint32_t calls = remote_alarm_calls(line.format);
+  batch.step(calls);
+  EXPECT_TRUE(batch.flag(0, kStatusSendingRemoteAlarm));
+  EXPECT_EQ(batch.status(1).flags, kStatusAligned | kStatusRemoteAlarm);
+  batch.set_options(0, line.options);
+  batch.step(calls);
+  EXPECT_EQ(batch.status(1).flags, kStatusAligned);
+  EXPECT_EQ(batch.status(0).flags, kStatusAligned);
+}
+
+TEST(FramerAlarm, OneE1ABitIsNotYetRai) {
+  Batch batch = back_to_back(kLineCases[0]);
+  batch.step(2 * kAlignCalls);
+  ASSERT_TRUE(batch.aligned(1));
+  const std::uint64_t at = batch.calls();
+  // The A bit in NFAS frames 1 and 3 of one block: two words, one short of three.
+  batch.set_tamper(1, [&](std::uint8_t* block, std::uint64_t call) {
+    if (call == at) block[1 * kE1Timeslots] |= 0x20, block[3 * kE1Timeslots] |= 0x20;
+  });
+  batch.step(4);
+  EXPECT_EQ(batch.status(1).flags, kStatusAligned);
+  batch.set_tamper(1, [&](std::uint8_t* block, std::uint64_t call) {
+    if (call == at + 4) block[1 * kE1Timeslots] |= 0x20, block[3 * kE1Timeslots] |= 0x20, block[5 * kE1Timeslots] |= 0x20;
+  });
+  batch.step(2);
+  EXPECT_EQ(batch.status(1).flags, kStatusAligned | kStatusRemoteAlarm);
+}
+
+// ---- the batch ------------------------------------------------------------------------------
+
+TEST(FramerBatch, ManySpansInOneBatchKeepTheirOwnLinesAndAlarms) {
+  Batch batch(12);
+  batch.configure(0, kLineFormatE1, kOptionCrc4);
+  batch.configure(1, kLineFormatE1, kOptionCrc4);
+  batch.configure(2, kLineFormatE1);
+  batch.configure(3, kLineFormatE1);
+  batch.configure(4, kLineFormatT1);
+  batch.configure(5, kLineFormatT1);
+  batch.configure(6, kLineFormatE1, kOptionCrc4);  // silence: LOS
+  batch.configure(7, kLineFormatT1);                // all ones: AIS
+  batch.configure(8, kLineFormatE1);                // garbage: LOF
+  batch.configure(9, 0);                            // off
+  batch.configure(10, kLineFormatT1, kOptionSendRemoteAlarm);
+  batch.configure(11, kLineFormatT1);
+  batch.connect(0, 1, 1000);
+  batch.connect(1, 0);
+  batch.connect(2, 3, 77);
+  batch.connect(3, 2, 5);
+  batch.connect(4, 5, 2000);
+  batch.connect(5, 4, 1);
+  batch.connect(10, 11, 300);
+  batch.connect(11, 10);
+  std::mt19937 random(3);
+  batch.set_tamper(7, [](std::uint8_t* block, std::uint64_t) { std::memset(block, 0xFF, kLineBlockOctets); });
+  batch.set_tamper(8, [&](std::uint8_t* block, std::uint64_t) {
+    for (std::uint32_t i = 0; i < kE1BlockOctets; ++i) block[i] = static_cast<std::uint8_t>(random());
+  });
+  batch.step(80);
+  for (std::size_t span : {0, 1, 2, 3, 4, 5, 10}) {
+    const std::uint32_t sending = span == 10 ? kStatusSendingRemoteAlarm : 0;
+    EXPECT_EQ(batch.status(span).flags, kStatusAligned | sending) << "span " << span;
+    EXPECT_EQ(batch.status(span).received_frames, kFramesPerBlock) << "span " << span;
+    EXPECT_GT(batch.sink(span).frames(), 0u);
+    EXPECT_EQ(batch.sink(span).bad(), 0u) << "span " << span;  // its own far end's frames, no other's
+    EXPECT_EQ(batch.sink(span).gaps(), 0u) << "span " << span;
+  }
+  EXPECT_EQ(batch.status(11).flags, kStatusAligned | kStatusRemoteAlarm);
+  EXPECT_EQ(batch.status(6).flags, kStatusLossOfSignal | kStatusLossOfFrame | kStatusSendingRemoteAlarm);
+  EXPECT_EQ(batch.status(7).flags, kStatusAlarmIndication | kStatusLossOfFrame | kStatusSendingRemoteAlarm);
+  EXPECT_EQ(batch.status(8).flags, kStatusLossOfFrame | kStatusSendingRemoteAlarm);
+  EXPECT_EQ(batch.status(9).flags, kStatusBadControl);
+  for (std::uint32_t i = 0; i < kLineBlockOctets; ++i) ASSERT_EQ(batch.transmitted(9)[i], 0) << i;
+  for (std::size_t span = 0; span < 12; ++span) EXPECT_EQ(batch.status(span).crc_errors, 0u) << "span " << span;
+}
+
+TEST(FramerBatch, ACorruptStateIsResetNotFollowed) {
+  std::mt19937 random(17);
+  for (int trial = 0; trial < 40; ++trial) {
+    const LineCase& line = kLineCases[trial % 3];
+    Batch batch = back_to_back(line, static_cast<std::uint32_t>(trial * 13));
+    auto* bytes = reinterpret_cast<std::uint8_t*>(&batch.state(1));
+    for (std::size_t i = 0; i < sizeof(FramerState); ++i) bytes[i] = static_cast<std::uint8_t>(random());
+    if (trial % 2 == 0) batch.state(1).configuration = static_cast<std::uint8_t>(line.format | ((line.options & kOptionCrc4) ? 0x10 : 0));
+    ASSERT_LE(batch.step_until_aligned(1, 2 * kAlignCalls), 2 * kAlignCalls) << "trial " << trial;
+    batch.step(10);
+    EXPECT_EQ(batch.status(1).flags, kStatusAligned) << "trial " << trial;
+  }
+}
+
+TEST(FramerBatch, ChangingTheFormatStartsTheSpanAfresh) {
+  Batch batch = back_to_back(kLineCases[0]);
+  batch.step(2 * kAlignCalls);
+  ASSERT_TRUE(batch.aligned(1));
+  batch.configure(0, kLineFormatT1);
+  batch.configure(1, kLineFormatT1);
+  batch.connect(0, 1);
+  batch.connect(1, 0);
+  batch.step();
+  EXPECT_TRUE(batch.flag(1, kStatusLossOfFrame));
+  EXPECT_EQ(batch.status(1).alignment_losses, 0u);  // a fresh state, not a loss
+  ASSERT_LE(batch.step_until_aligned(1, kAlignCalls), kAlignCalls);
+}
+
+INSTANTIATE_TEST_SUITE_P(Formats, FramerLine, ::testing::ValuesIn(kLineCases),
+                         [](const ::testing::TestParamInfo<LineCase>& info) { return std::string(info.param.name); });
+
+}  // namespace
+}  // namespace sipnic::hls

@@ -49,6 +49,8 @@ constexpr std::uint32_t kStreamOctets = kHistoryOctets + kLineBlockOctets + 1;
 constexpr std::uint32_t kMaxReceiveSteps = (kStreamOctets - 1) * 8;
 
 static_assert(kHistoryOctets <= 65535, "history_octets is 16 bits");
+static_assert(kE1Crc4SearchFrames % 2 == 0, "the CRC-4 search ends in an NFAS frame");
+static_assert(kE1BlockOctets * 8 >= 2 * kE1FrameBits, "a frame and the one before it are in the stream");
 static_assert(kE1HuntBits >= kE1FrameBits && kT1HuntBits >= kT1FrameBits,
               "a candidate that passes the hunt has its first frame in the stream");
 
@@ -299,18 +301,26 @@ void track_remote_alarm(FramerReceiveState& receive, bool a_bit) {
   }
 }
 
-// One E1 frame (32 timeslots). Returns false when the frame ends the alignment.
-bool e1_receive_frame(FramerReceiveState& receive, FramerCounters& counters, bool crc4,
+// What a frame did to the alignment.
+enum class Verdict : std::uint8_t {
+  kKeep,      // still aligned (or still searching the CRC-4 multiframe)
+  kLost,      // lost here: hunt again from the bit after this frame's start
+  kSpurious,  // E1: no CRC-4 multiframe after the FAS, which was spurious:
+              // hunt again from the bit after it (G.706 §4.2)
+};
+
+// One E1 frame (32 timeslots).
+Verdict e1_receive_frame(FramerReceiveState& receive, FramerCounters& counters, bool crc4,
                       const std::uint8_t* frame, std::uint16_t& pending_e_bits) {
   const std::uint8_t ts0 = frame[0];
   const bool fas_frame = (receive.frame & 1) == 0;
   const std::uint32_t si = ts0 >> 7;
-  bool keep = true;
+  Verdict verdict = Verdict::kKeep;
   if (fas_frame) {
     if ((ts0 & kE1FasMask) != kE1Fas) {
       ++counters.framing_errors;
       receive.framing_errors_run = static_cast<std::uint8_t>(receive.framing_errors_run + 1);
-      if (receive.framing_errors_run >= kE1FasErrorsForLoss) keep = false;
+      if (receive.framing_errors_run >= kE1FasErrorsForLoss) verdict = Verdict::kLost;
     } else {
       receive.framing_errors_run = 0;
     }
@@ -340,7 +350,10 @@ bool e1_receive_frame(FramerReceiveState& receive, FramerCounters& counters, boo
         receive.multiframe_phases = static_cast<std::uint16_t>(receive.multiframe_phases | phase);
       }
     }
-    if (receive.phase == kPhaseCrc4Search && receive.search_frames >= kE1Crc4SearchFrames) keep = false;
+    if (receive.phase == kPhaseCrc4Search && receive.search_frames >= kE1Crc4SearchFrames &&
+        verdict == Verdict::kKeep) {
+      verdict = Verdict::kSpurious;
+    }
   } else if (crc4 && (receive.frame & 7) == 7) {
     const bool checked = (receive.crc_valid & kCrcExpectedValid) != 0;
     if (end_crc_block(receive, counters, receive.crc_received)) {
@@ -351,14 +364,14 @@ bool e1_receive_frame(FramerReceiveState& receive, FramerCounters& counters, boo
     if (checked) {
       receive.crc_window_blocks = static_cast<std::uint16_t>(receive.crc_window_blocks + 1);
       if (receive.crc_window_blocks >= kE1Crc4Window) {
-        if (receive.crc_window_errors >= kE1Crc4ErrorsForLoss) keep = false;
+        if (receive.crc_window_errors >= kE1Crc4ErrorsForLoss) verdict = Verdict::kLost;
         receive.crc_window_blocks = 0;
         receive.crc_window_errors = 0;
       }
     }
   }
   receive.frame = static_cast<std::uint8_t>((receive.frame + 1) % kE1FramesPerMultiframe);
-  return keep;
+  return verdict;
 }
 
 void t1_receive_fdl_bit(FramerReceiveState& receive, std::uint32_t bit) {
@@ -377,18 +390,18 @@ void t1_receive_fdl_bit(FramerReceiveState& receive, std::uint32_t bit) {
   }
 }
 
-// One T1 frame: its F bit and 24 channels. Returns false when it ends the alignment.
-bool t1_receive_frame(FramerReceiveState& receive, FramerCounters& counters, std::uint32_t f_bit,
+// One T1 frame: its F bit and 24 channels.
+Verdict t1_receive_frame(FramerReceiveState& receive, FramerCounters& counters, std::uint32_t f_bit,
                       const std::uint8_t* channels) {
   const std::uint32_t number = receive.frame + 1u;  // ESF frames are numbered 1..24
-  bool keep = true;
+  Verdict verdict = Verdict::kKeep;
   receive.crc_running = t1_frame_crc(receive.crc_running, channels);
 
   if (number % 4 == 0) {
     const std::uint32_t wrong = f_bit != kT1Fps[number / 4 - 1] ? 1u : 0u;
     counters.framing_errors += wrong;
     receive.framing_errors_run = static_cast<std::uint8_t>(((receive.framing_errors_run << 1) | wrong) & 0x0F);
-    if (count_ones(receive.framing_errors_run) >= kT1FpsErrorsForLoss) keep = false;
+    if (count_ones(receive.framing_errors_run) >= kT1FpsErrorsForLoss) verdict = Verdict::kLost;
   } else if (number % 2 == 0) {
     receive.crc_received = static_cast<std::uint8_t>(((receive.crc_received << 1) | f_bit) & 0x3F);
   } else {
@@ -396,7 +409,7 @@ bool t1_receive_frame(FramerReceiveState& receive, FramerCounters& counters, std
   }
   if (receive.frame == kT1FramesPerMultiframe - 1) end_crc_block(receive, counters, receive.crc_received);
   receive.frame = static_cast<std::uint8_t>((receive.frame + 1) % kT1FramesPerMultiframe);
-  return keep;
+  return verdict;
 }
 
 // ---- receive: one block ----------------------------------------------------------------
@@ -460,25 +473,33 @@ std::uint32_t receive_block(FramerState& state, const std::uint8_t* line, std::u
     if (position + frame_bits > end) break;
 
     const bool was_in_frame = receive.phase == kPhaseInFrame;
-    bool keep;
+    Verdict verdict;
     if (e1) {
       for (std::uint32_t t = 0; t < kE1Timeslots; ++t) {
 #pragma HLS PIPELINE II = 1
         frame[t] = stream_octet(stream, position + 8 * t);
       }
-      keep = e1_receive_frame(receive, state.counters, crc4, frame, state.transmit.pending_e_bits);
+      verdict = e1_receive_frame(receive, state.counters, crc4, frame, state.transmit.pending_e_bits);
     } else {
       for (std::uint32_t c = 0; c < kT1Channels; ++c) {
 #pragma HLS PIPELINE II = 1
         frame[c] = stream_octet(stream, position + 1 + 8 * c);
       }
       for (std::uint32_t c = kT1Channels; c < kPayloadFrameOctets; ++c) frame[c] = 0;
-      keep = t1_receive_frame(receive, state.counters, stream_bit(stream, position), frame);
+      verdict = t1_receive_frame(receive, state.counters, stream_bit(stream, position), frame);
     }
-    if (!keep) {
+    if (verdict == Verdict::kLost) {
       if (was_in_frame) ++state.counters.alignment_losses;
       unlock(receive);
       position += 1;  // hunt again from the bit after this frame's start
+      continue;
+    }
+    if (verdict == Verdict::kSpurious) {
+      // The search gave up in an NFAS frame (kE1Crc4SearchFrames is even), so
+      // the spurious FAS phase is one frame on (or one back): start just
+      // after it, and a FAS that repeats in the payload is met last, not first.
+      unlock(receive);
+      position = position + kE1FrameBits + 1 <= end ? position + kE1FrameBits + 1 : position - kE1FrameBits + 1;
       continue;
     }
     if (was_in_frame) {

@@ -673,6 +673,32 @@ TEST_P(FramerLine, AFlippedPayloadBitIsOneCrcErrorAndE1ReportsItBackInOneEBit) {
   EXPECT_EQ(batch.status(0).far_end_block_errors, e_bits ? 1u : 0u);
 }
 
+// G.706 §4.3.2: 915 or more errored CRC-4 blocks of 1000 restart the search
+// (the kernel counts consecutive windows of 1000). An error pattern of period
+// 1000 puts the same count in every window, wherever the kernel's begins.
+TEST(FramerAlignment, Crc4ErrorsIn915Of1000BlocksLoseTheAlignmentAnd914DoNot) {
+  for (std::uint32_t errored : {914u, 915u}) {
+    Batch batch = back_to_back(kLineCases[0]);
+    batch.step(2 * kAlignCalls);
+    ASSERT_TRUE(batch.aligned(0) && batch.aligned(1));
+    const std::uint64_t start = batch.calls();
+    batch.set_tamper(1, [&](std::uint8_t* block, std::uint64_t call) {
+      if ((call - start) % 1000 < errored) flip_bit(block, 3 * kE1FrameBits + 100);  // a payload bit
+    });
+    // 914: two windows and more, never lost. 915: lost at the end of the
+    // first window (and, as the pattern goes on, at the end of later ones).
+    const bool lost = errored >= 915;
+    batch.step(lost ? 1010 : 2200);
+    EXPECT_EQ(batch.status(1).alignment_losses, lost ? 1u : 0u) << errored;
+    if (lost) continue;
+    batch.set_tamper(1, nullptr);
+    batch.step(4);  // the last errored blocks arrive and are checked
+    EXPECT_EQ(batch.status(1).crc_errors, 914u + 914u + 200u);
+    // Every errored block went back to span 0 as one E-bit.
+    EXPECT_EQ(batch.status(0).far_end_block_errors, batch.status(1).crc_errors);
+  }
+}
+
 // Corrupts the frame alignment bits of the given frames of the block span 0
 // sent in call `at` (E1: a FAS word; T1: an FPS bit).
 Batch::Tamper corrupt_alignment(std::uint8_t format, std::uint64_t at, std::vector<std::uint32_t> frames) {
@@ -841,7 +867,7 @@ TEST_P(FramerLine, SilenceIsLosAndClearsWhenTheSignalReturns) {
   expect_realigns_and_holds(batch, line.format);
 }
 
-TEST_P(FramerLine, ZerosShorterThanTheLosCountAreNotLos) {
+TEST_P(FramerLine, LosIsTheLosCountOfZerosAndClearsWithOnesDensity) {
   const LineCase line = GetParam();
   Batch batch(1);
   batch.configure(0, line.format, line.options);
@@ -864,6 +890,13 @@ TEST_P(FramerLine, ZerosShorterThanTheLosCountAreNotLos) {
   spacing = 193;  // one zero more: LOS
   batch.step(2);
   EXPECT_EQ(batch.status(0).flags, kStatusLossOfSignal | kStatusLossOfFrame | kStatusSendingRemoteAlarm);
+  // Shorter runs again do not clear it: that takes 12.5 % ones as well.
+  spacing = 192;
+  batch.step(3);
+  EXPECT_TRUE(batch.flag(0, kStatusLossOfSignal));
+  spacing = 8;  // one one in 8 bits
+  batch.step(2);
+  EXPECT_FALSE(batch.flag(0, kStatusLossOfSignal));
 }
 
 TEST_P(FramerLine, TheFarEndsRemoteAlarmIsRaiAndClears) {

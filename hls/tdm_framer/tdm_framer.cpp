@@ -1,7 +1,7 @@
 // tdm_framer: see tdm_framer.h and docs/kernels.md.
 //
 // Receive: the line is a bit stream. Each call appends the block to the bits
-// kept from the last call (FramerState::history) and walks that stream one
+// kept from the last call (SpanState::history) and walks that stream one
 // step at a time: while hunting, a step tests one bit position as the start of
 // a frame (E1: FAS, NFAS bit 2, FAS, G.706 §4.1.2; T1: kT1FpsBitsToAlign FPS
 // bits in every rotation of 001011); in frame, a step takes one whole frame.
@@ -13,7 +13,7 @@
 // one CRC-4 sub-multiframe and three T1 blocks are one ESF.
 #include "tdm_framer/tdm_framer.h"
 
-namespace sipnic::hls {
+namespace sipnic::tdm_framer {
 namespace {
 
 // ---- constants of the formats ------------------------------------------------------
@@ -103,7 +103,7 @@ std::uint8_t e1_frame_crc(std::uint8_t remainder, std::uint8_t ts0, const std::u
   const std::uint8_t first[4] = {ts0, frame[1], frame[2], frame[3]};
   std::uint8_t crc = crc4_next_word(remainder, first);
   for (std::uint32_t t = 4; t < kE1Timeslots; t += 4) {
-#pragma HLS PIPELINE II = 1
+#pragma HLS PIPELINE II=1
     crc = crc4_next_word(crc, frame + t);
   }
   return crc;
@@ -114,7 +114,7 @@ std::uint8_t e1_frame_crc(std::uint8_t remainder, std::uint8_t ts0, const std::u
 std::uint8_t t1_frame_crc(std::uint8_t remainder, const std::uint8_t* channels) {
   std::uint8_t crc = crc_next_bit(remainder, 1, kCrc6Width, kCrc6Generator);
   for (std::uint32_t c = 0; c < kT1Channels; c += 4) {
-#pragma HLS PIPELINE II = 1
+#pragma HLS PIPELINE II=1
     crc = crc6_next_word(crc, channels + c);
   }
   return crc;
@@ -131,30 +131,35 @@ bool yellow_word(std::uint16_t word) {
   return false;
 }
 
-bool is_e1(std::uint8_t configuration) { return (configuration & 0x0F) == kLineFormatE1; }
-bool crc4_on(std::uint8_t configuration) { return (configuration & 0x10) != 0; }
+// SpanState::configuration: bit 7 set (0 is a reset state), bit 4 CRC-4,
+// bits 0..3 the span type.
+constexpr std::uint8_t kConfigured = 0x80;
+constexpr std::uint8_t kConfiguredCrc4 = 0x10;
 
-std::uint8_t configuration_of(const FramerControl& control) {
-  if (control.format != kLineFormatE1 && control.format != kLineFormatT1) return 0;
-  const bool crc4 = control.format == kLineFormatE1 && (control.options & kOptionCrc4) != 0;
-  return static_cast<std::uint8_t>(control.format | (crc4 ? 0x10 : 0));
+bool is_e1(std::uint8_t configuration) { return (configuration & 0x0F) == kE1; }
+bool crc4_on(std::uint8_t configuration) { return (configuration & kConfiguredCrc4) != 0; }
+
+std::uint8_t configuration_of(const SpanControl& control) {
+  if (frame_octets(control.type) == 0) return 0;
+  const bool crc4 = control.type == kE1 && (control.options & kOptionCrc4) != 0;
+  return static_cast<std::uint8_t>(kConfigured | control.type | (crc4 ? kConfiguredCrc4 : 0));
 }
 
 // ---- state ---------------------------------------------------------------------------
 
-void reset_state(FramerState& state, std::uint8_t configuration) {
+void reset_state(SpanState& state, std::uint8_t configuration) {
   state.configuration = configuration;
   for (std::uint32_t i = 0; i < 3; ++i) state.reserved[i] = 0;
-  state.counters = FramerCounters{};
-  state.receive = FramerReceiveState{};
-  state.transmit = FramerTransmitState{};
+  state.counters = Counters{};
+  state.receive = ReceiveState{};
+  state.transmit = TransmitState{};
 }
 
-// A state the kernel did not leave behind (corrupt memory, another format) is
+// A state the kernel did not leave behind (corrupt memory, another type) is
 // reset rather than followed: no index below can then leave its array.
-bool state_is_consistent(const FramerState& state, std::uint8_t configuration) {
-  const FramerReceiveState& receive = state.receive;
-  const FramerTransmitState& transmit = state.transmit;
+bool state_is_consistent(const SpanState& state, std::uint8_t configuration) {
+  const ReceiveState& receive = state.receive;
+  const TransmitState& transmit = state.transmit;
   const bool e1 = is_e1(configuration);
   const std::uint32_t frames = e1 ? kE1FramesPerMultiframe : kT1FramesPerMultiframe;
   const std::uint32_t period = e1 ? kE1AisPeriodOctets : kT1AisPeriodOctets;
@@ -170,7 +175,7 @@ bool state_is_consistent(const FramerState& state, std::uint8_t configuration) {
 }
 
 // Back to hunting: everything learnt from the alignment goes.
-void unlock(FramerReceiveState& receive) {
+void unlock(ReceiveState& receive) {
   receive.phase = kPhaseHunting;
   receive.frame = 0;
   receive.framing_errors_run = 0;
@@ -192,7 +197,7 @@ void unlock(FramerReceiveState& receive) {
 
 // ---- receive: line monitors (LOS, AIS) ------------------------------------------------
 
-void monitor_line(FramerReceiveState& receive, bool e1, const std::uint8_t* line, std::uint32_t octets) {
+void monitor_line(ReceiveState& receive, bool e1, const std::uint8_t* line, std::uint32_t octets) {
   const std::uint32_t period = e1 ? kE1AisPeriodOctets : kT1AisPeriodOctets;
   const std::uint32_t max_zeros = e1 ? kE1AisMaxZeros : kT1AisMaxZeros;
   const std::uint32_t periods_to_change = e1 ? kE1AisPeriods : kT1AisPeriods;
@@ -204,7 +209,7 @@ void monitor_line(FramerReceiveState& receive, bool e1, const std::uint8_t* line
   std::uint32_t ones = 0;
   bool long_run = false;
   for (std::uint32_t i = 0; i < kLineBlockOctets; ++i) {
-#pragma HLS PIPELINE II = 1
+#pragma HLS PIPELINE II=1
     if (i >= octets) break;
     const std::uint8_t octet = line[i];
     const std::uint32_t octet_ones = kOctetBits.ones[octet];
@@ -277,7 +282,7 @@ int t1_alignment_at(const std::uint8_t* stream, std::uint32_t position) {
 // A CRC block (E1 sub-multiframe, T1 ESF) ended: check the C bits that came in
 // it against the CRC of the block before, keep this block's for the next.
 // Returns whether the block was in error.
-bool end_crc_block(FramerReceiveState& receive, FramerCounters& counters, std::uint8_t received) {
+bool end_crc_block(ReceiveState& receive, Counters& counters, std::uint8_t received) {
   const bool checked = (receive.crc_valid & kCrcExpectedValid) != 0;
   const bool error = checked && received != receive.crc_expected;
   if (error) ++counters.crc_errors;
@@ -288,7 +293,7 @@ bool end_crc_block(FramerReceiveState& receive, FramerCounters& counters, std::u
   return error;
 }
 
-void track_remote_alarm(FramerReceiveState& receive, bool a_bit) {
+void track_remote_alarm(ReceiveState& receive, bool a_bit) {
   const bool showing = (receive.alarms & kAlarmRemote) != 0;
   if (a_bit == showing) {
     receive.remote_alarm_run = 0;
@@ -310,7 +315,7 @@ enum class Verdict : std::uint8_t {
 };
 
 // One E1 frame (32 timeslots).
-Verdict e1_receive_frame(FramerReceiveState& receive, FramerCounters& counters, bool crc4,
+Verdict e1_receive_frame(ReceiveState& receive, Counters& counters, bool crc4,
                       const std::uint8_t* frame, std::uint16_t& pending_e_bits) {
   const std::uint8_t ts0 = frame[0];
   const bool fas_frame = (receive.frame & 1) == 0;
@@ -374,7 +379,7 @@ Verdict e1_receive_frame(FramerReceiveState& receive, FramerCounters& counters, 
   return verdict;
 }
 
-void t1_receive_fdl_bit(FramerReceiveState& receive, std::uint32_t bit) {
+void t1_receive_fdl_bit(ReceiveState& receive, std::uint32_t bit) {
   receive.fdl_word = static_cast<std::uint16_t>((receive.fdl_word << 1) | bit);
   receive.fdl_bits = static_cast<std::uint8_t>(receive.fdl_bits + 1);
   if (receive.fdl_bits < 16) return;
@@ -391,7 +396,7 @@ void t1_receive_fdl_bit(FramerReceiveState& receive, std::uint32_t bit) {
 }
 
 // One T1 frame: its F bit and 24 channels.
-Verdict t1_receive_frame(FramerReceiveState& receive, FramerCounters& counters, std::uint32_t f_bit,
+Verdict t1_receive_frame(ReceiveState& receive, Counters& counters, std::uint32_t f_bit,
                       const std::uint8_t* channels) {
   const std::uint32_t number = receive.frame + 1u;  // ESF frames are numbered 1..24
   Verdict verdict = Verdict::kKeep;
@@ -415,8 +420,8 @@ Verdict t1_receive_frame(FramerReceiveState& receive, FramerCounters& counters, 
 // ---- receive: one block ----------------------------------------------------------------
 
 // Returns the number of frames written to payload (in order, at most 8).
-std::uint32_t receive_block(FramerState& state, const std::uint8_t* line, std::uint8_t* payload) {
-  FramerReceiveState& receive = state.receive;
+std::uint32_t receive_block(SpanState& state, const std::uint8_t* line, std::uint8_t* payload) {
+  ReceiveState& receive = state.receive;
   const bool e1 = is_e1(state.configuration);
   const bool crc4 = crc4_on(state.configuration);
   const std::uint32_t line_octets = e1 ? kE1BlockOctets : kT1BlockOctets;
@@ -428,12 +433,12 @@ std::uint32_t receive_block(FramerState& state, const std::uint8_t* line, std::u
   std::uint8_t stream[kStreamOctets];
   const std::uint32_t held = receive.history_octets;
   for (std::uint32_t i = 0; i < kHistoryOctets; ++i) {
-#pragma HLS PIPELINE II = 1
+#pragma HLS PIPELINE II=1
     if (i >= held) break;
     stream[i] = state.history[i];
   }
   for (std::uint32_t i = 0; i < kLineBlockOctets; ++i) {
-#pragma HLS PIPELINE II = 1
+#pragma HLS PIPELINE II=1
     if (i >= line_octets) break;
     stream[held + i] = line[i];
   }
@@ -443,9 +448,9 @@ std::uint32_t receive_block(FramerState& state, const std::uint8_t* line, std::u
 
   // The last 8 frames taken in frame, a ring: the first frames of a call that
   // finds alignment deep in its history are not delivered.
-  std::uint8_t frames[kFramesPerBlock][kPayloadFrameOctets];
+  std::uint8_t frames[kFramesPerBlock][kMaxFrameOctets];
   std::uint32_t delivered = 0;
-  std::uint8_t frame[kPayloadFrameOctets];
+  std::uint8_t frame[kMaxFrameOctets];
 
   std::uint32_t position = receive.history_first_bit;
   for (std::uint32_t step = 0; step < kMaxReceiveSteps; ++step) {
@@ -476,16 +481,15 @@ std::uint32_t receive_block(FramerState& state, const std::uint8_t* line, std::u
     Verdict verdict;
     if (e1) {
       for (std::uint32_t t = 0; t < kE1Timeslots; ++t) {
-#pragma HLS PIPELINE II = 1
+#pragma HLS PIPELINE II=1
         frame[t] = stream_octet(stream, position + 8 * t);
       }
       verdict = e1_receive_frame(receive, state.counters, crc4, frame, state.transmit.pending_e_bits);
     } else {
       for (std::uint32_t c = 0; c < kT1Channels; ++c) {
-#pragma HLS PIPELINE II = 1
+#pragma HLS PIPELINE II=1
         frame[c] = stream_octet(stream, position + 1 + 8 * c);
       }
-      for (std::uint32_t c = kT1Channels; c < kPayloadFrameOctets; ++c) frame[c] = 0;
       verdict = t1_receive_frame(receive, state.counters, stream_bit(stream, position), frame);
     }
     if (verdict == Verdict::kLost) {
@@ -504,8 +508,8 @@ std::uint32_t receive_block(FramerState& state, const std::uint8_t* line, std::u
     }
     if (was_in_frame) {
       const std::uint32_t slot = delivered % kFramesPerBlock;
-      for (std::uint32_t i = 0; i < kPayloadFrameOctets; ++i) {
-#pragma HLS PIPELINE II = 1
+      for (std::uint32_t i = 0; i < kMaxFrameOctets; ++i) {
+#pragma HLS PIPELINE II=1
         frames[slot][i] = frame[i];
       }
       ++delivered;
@@ -523,7 +527,7 @@ std::uint32_t receive_block(FramerState& state, const std::uint8_t* line, std::u
     receive.history_first_bit = 0;
   } else {
     for (std::uint32_t i = 0; i < kHistoryOctets; ++i) {
-#pragma HLS PIPELINE II = 1
+#pragma HLS PIPELINE II=1
       if (i >= keep_octets) break;
       state.history[i] = stream[first_octet + i];
     }
@@ -531,20 +535,30 @@ std::uint32_t receive_block(FramerState& state, const std::uint8_t* line, std::u
     receive.history_first_bit = static_cast<std::uint8_t>(keep_octets == 0 ? 0 : position & 7);
   }
 
+  // Frame after frame, frame_octets each, zeros after the last.
   const std::uint32_t count = delivered < kFramesPerBlock ? delivered : kFramesPerBlock;
   const std::uint32_t first = delivered - count;
-  for (std::uint32_t f = 0; f < kFramesPerBlock; ++f) {
-    for (std::uint32_t i = 0; i < kPayloadFrameOctets; ++i) {
-#pragma HLS PIPELINE II = 1
-      payload[f * kPayloadFrameOctets + i] = f < count ? frames[(first + f) % kFramesPerBlock][i] : 0;
+  const std::uint32_t octets = e1 ? kE1Timeslots : kT1Channels;
+  std::uint32_t frame_index = 0;
+  std::uint32_t octet_index = 0;
+  for (std::uint32_t offset = 0; offset < kPayloadBlockOctets; ++offset) {
+#pragma HLS PIPELINE II=1
+    std::uint8_t octet = 0;
+    if (frame_index < count) {
+      octet = frames[(first + frame_index) % kFramesPerBlock][octet_index];
+      if (++octet_index == octets) {
+        octet_index = 0;
+        ++frame_index;
+      }
     }
+    payload[offset] = octet;
   }
   return count;
 }
 
 // ---- transmit ----------------------------------------------------------------------------
 
-void e1_transmit_block(FramerTransmitState& transmit, bool crc4, bool remote_alarm,
+void e1_transmit_block(TransmitState& transmit, bool crc4, bool remote_alarm,
                        const std::uint8_t* payload, std::uint8_t* line) {
   std::uint8_t crc = transmit.crc_running;
   for (std::uint32_t f = 0; f < kFramesPerBlock; ++f) {
@@ -566,10 +580,10 @@ void e1_transmit_block(FramerTransmitState& transmit, bool crc4, bool remote_ala
       }
       ts0 = static_cast<std::uint8_t>((si << 7) | kE1NfasBit2 | ((remote_alarm ? 1u : 0u) << 5) | kE1NfasSaBits);
     }
-    const std::uint8_t* frame = payload + f * kPayloadFrameOctets;
+    const std::uint8_t* frame = payload + f * kE1Timeslots;
     line[f * kE1Timeslots] = ts0;
     for (std::uint32_t t = 1; t < kE1Timeslots; ++t) {
-#pragma HLS PIPELINE II = 1
+#pragma HLS PIPELINE II=1
       line[f * kE1Timeslots + t] = frame[t];
     }
     crc = e1_frame_crc(crc, number % 2 == 0 ? (ts0 & kE1FasMask) : ts0, frame);
@@ -582,7 +596,7 @@ void e1_transmit_block(FramerTransmitState& transmit, bool crc4, bool remote_ala
   transmit.crc_running = crc;
 }
 
-void t1_transmit_block(FramerTransmitState& transmit, bool remote_alarm, const std::uint8_t* payload,
+void t1_transmit_block(TransmitState& transmit, bool remote_alarm, const std::uint8_t* payload,
                        std::uint8_t* line) {
   std::uint8_t crc = transmit.crc_running;
   std::uint32_t out = 0;          // octets written
@@ -600,12 +614,12 @@ void t1_transmit_block(FramerTransmitState& transmit, bool remote_alarm, const s
       f_bit = (fdl_pattern >> (15 - transmit.fdl_position)) & 1u;
       transmit.fdl_position = static_cast<std::uint8_t>((transmit.fdl_position + 1) % 16);
     }
-    const std::uint8_t* channels = payload + f * kPayloadFrameOctets;
+    const std::uint8_t* channels = payload + f * kT1Channels;
     crc = t1_frame_crc(crc, channels);
     pending = (pending << 1) | f_bit;
     ++pending_bits;
     for (std::uint32_t c = 0; c < kT1Channels; ++c) {
-#pragma HLS PIPELINE II = 1
+#pragma HLS PIPELINE II=1
       const std::uint8_t octet = channels[c];
       pending = ((pending << 8) | octet) & 0xFFFFu;
       line[out++] = static_cast<std::uint8_t>(pending >> pending_bits);
@@ -626,10 +640,10 @@ void t1_transmit_block(FramerTransmitState& transmit, bool remote_alarm, const s
 
 // ---- one span ------------------------------------------------------------------------------
 
-void frame_span(const FramerControl& control, const std::uint8_t* transmit_payload, std::uint8_t* transmit_line,
-                const std::uint8_t* receive_line, std::uint8_t* receive_payload, FramerState& state,
-                FramerStatus& status) {
-  status = FramerStatus{};
+void frame_span(const SpanControl& control, const std::uint8_t* transmit_payload, std::uint8_t* transmit_line,
+                const std::uint8_t* receive_line, std::uint8_t* receive_payload, SpanState& state,
+                SpanStatus& status) {
+  status = SpanStatus{};
   const std::uint8_t configuration = configuration_of(control);
   if (configuration == 0) {
     state.configuration = 0;  // the next valid control starts afresh
@@ -642,7 +656,7 @@ void frame_span(const FramerControl& control, const std::uint8_t* transmit_paylo
   const bool e1 = is_e1(configuration);
 
   const std::uint32_t frames = receive_block(state, receive_line, receive_payload);
-  const FramerReceiveState& receive = state.receive;
+  const ReceiveState& receive = state.receive;
   const bool aligned = receive.phase == kPhaseInFrame;
   // LOS and AIS are defects of a signal that cannot be framed: a line in
   // frame is neither, whatever its payload (the virtual line has no line code,
@@ -675,33 +689,35 @@ void frame_span(const FramerControl& control, const std::uint8_t* transmit_paylo
 }
 
 }  // namespace
+}  // namespace sipnic::tdm_framer
 
-extern "C" void tdm_framer(const FramerControl* controls, const std::uint8_t* transmit_payload,
+extern "C" void tdm_framer(const sipnic::tdm_framer::SpanControl* controls, const std::uint8_t* transmit_payload,
                            std::uint8_t* transmit_line, const std::uint8_t* receive_line,
-                           std::uint8_t* receive_payload, FramerState* states, FramerStatus* statuses,
-                           std::uint32_t span_count) {
-#pragma HLS INTERFACE m_axi port = controls offset = slave bundle = gmem
-#pragma HLS INTERFACE m_axi port = transmit_payload offset = slave bundle = gmem
-#pragma HLS INTERFACE m_axi port = transmit_line offset = slave bundle = gmem
-#pragma HLS INTERFACE m_axi port = receive_line offset = slave bundle = gmem
-#pragma HLS INTERFACE m_axi port = receive_payload offset = slave bundle = gmem
-#pragma HLS INTERFACE m_axi port = states offset = slave bundle = gmem
-#pragma HLS INTERFACE m_axi port = statuses offset = slave bundle = gmem
-#pragma HLS INTERFACE s_axilite port = controls bundle = control
-#pragma HLS INTERFACE s_axilite port = transmit_payload bundle = control
-#pragma HLS INTERFACE s_axilite port = transmit_line bundle = control
-#pragma HLS INTERFACE s_axilite port = receive_line bundle = control
-#pragma HLS INTERFACE s_axilite port = receive_payload bundle = control
-#pragma HLS INTERFACE s_axilite port = states bundle = control
-#pragma HLS INTERFACE s_axilite port = statuses bundle = control
-#pragma HLS INTERFACE s_axilite port = span_count bundle = control
-#pragma HLS INTERFACE s_axilite port = return bundle = control
-  for (std::uint32_t span = 0; span < kMaxSpans; ++span) {
-    if (span >= span_count) break;
+                           std::uint8_t* receive_payload, sipnic::tdm_framer::SpanState* states,
+                           sipnic::tdm_framer::SpanStatus* statuses, std::uint32_t span_count) {
+  using namespace sipnic::tdm_framer;
+#pragma HLS INTERFACE m_axi port=controls offset=slave bundle=gmem
+#pragma HLS INTERFACE m_axi port=transmit_payload offset=slave bundle=gmem
+#pragma HLS INTERFACE m_axi port=transmit_line offset=slave bundle=gmem
+#pragma HLS INTERFACE m_axi port=receive_line offset=slave bundle=gmem
+#pragma HLS INTERFACE m_axi port=receive_payload offset=slave bundle=gmem
+#pragma HLS INTERFACE m_axi port=states offset=slave bundle=gmem
+#pragma HLS INTERFACE m_axi port=statuses offset=slave bundle=gmem
+#pragma HLS INTERFACE s_axilite port=controls
+#pragma HLS INTERFACE s_axilite port=transmit_payload
+#pragma HLS INTERFACE s_axilite port=transmit_line
+#pragma HLS INTERFACE s_axilite port=receive_line
+#pragma HLS INTERFACE s_axilite port=receive_payload
+#pragma HLS INTERFACE s_axilite port=states
+#pragma HLS INTERFACE s_axilite port=statuses
+#pragma HLS INTERFACE s_axilite port=span_count
+#pragma HLS INTERFACE s_axilite port=return
+  if (span_count > kMaxSpans) return;
+  for (std::uint32_t span = 0; span < span_count; ++span) {
+#pragma HLS LOOP_TRIPCOUNT min=1 max=kMaxSpans
     frame_span(controls[span], transmit_payload + span * kPayloadBlockOctets, transmit_line + span * kLineBlockOctets,
                receive_line + span * kLineBlockOctets, receive_payload + span * kPayloadBlockOctets, states[span],
                statuses[span]);
   }
 }
 
-}  // namespace sipnic::hls

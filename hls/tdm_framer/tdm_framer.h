@@ -21,7 +21,7 @@
 
 #include <cstdint>
 
-namespace sipnic::hls {
+namespace sipnic::tdm_framer {
 
 // ---- the line and the payload ------------------------------------------------
 
@@ -39,36 +39,44 @@ static_assert(kFramesPerBlock * kT1FrameBits % 8 == 0, "a T1 block is whole octe
 // A span's slot in the line buffers: E1 fills it, T1 uses the first 193
 // octets (the kernel writes the rest zero and ignores it on input).
 inline constexpr std::uint32_t kLineBlockOctets = 256;
-// A span's slot in the payload buffers: 8 frames of 32 octets. E1: octet t of a
-// frame is timeslot t (TS0 ignored on transmit; on receive the TS0 word as
-// received). T1: octet c - 1 is channel c (1..24); octets 24..31 ignored on
-// transmit, zero on receive.
-inline constexpr std::uint32_t kPayloadFrameOctets = 32;
-inline constexpr std::uint32_t kPayloadBlockOctets = kFramesPerBlock * kPayloadFrameOctets;
+// A span's slot in the payload buffers: its 8 frames one after another, each
+// frame its octets in order (tdm_mux's frames block): E1 32 octets, timeslot
+// t at t (TS0 ignored on transmit; on receive the TS0 word as received); T1
+// 24 octets, channel c at c - 1, in the first 192 bytes (the rest ignored on
+// transmit, zero on receive).
+inline constexpr std::uint32_t kMaxFrameOctets = 32;
+inline constexpr std::uint32_t kPayloadBlockOctets = kFramesPerBlock * kMaxFrameOctets;
 static_assert(kE1BlockOctets <= kLineBlockOctets && kT1BlockOctets <= kLineBlockOctets);
-static_assert(kE1Timeslots <= kPayloadFrameOctets && kT1Channels <= kPayloadFrameOctets);
+static_assert(kE1Timeslots <= kMaxFrameOctets && kT1Channels <= kMaxFrameOctets);
 
-// The largest batch: span_count above it frames the first kMaxSpans spans only.
+// The largest batch (a span_count above it does nothing).
 inline constexpr std::uint32_t kMaxSpans = 256;
 static_assert(kMaxSpans >= 1 && kMaxSpans <= 4096, "kMaxSpans: 1..4096");
 
 // ---- per span, host -> kernel ------------------------------------------------
 
-inline constexpr std::uint8_t kLineFormatE1 = 1;
-inline constexpr std::uint8_t kLineFormatT1 = 2;
+enum SpanType : std::uint8_t {
+  kE1 = 0,
+  kT1 = 1,
+};
+
+// Payload octets of one frame of the type (0 for another value).
+constexpr std::uint32_t frame_octets(std::uint8_t type) {
+  return type == kE1 ? kE1Timeslots : type == kT1 ? kT1Channels : 0;
+}
 
 inline constexpr std::uint8_t kOptionCrc4 = 1u << 0;             // E1: CRC-4 multiframe (ignored on T1)
 inline constexpr std::uint8_t kOptionSendRemoteAlarm = 1u << 1;  // send RAI / yellow without a local alarm
 inline constexpr std::uint8_t kOptionSendAis = 1u << 2;          // send unframed all ones instead of frames
 
-// 8 bytes. A format other than E1 or T1 turns the span off (zero output,
-// kStatusBadControl). A change of format or of kOptionCrc4 resets the span.
-struct FramerControl {
-  std::uint8_t format;   // kLineFormatE1 / kLineFormatT1
+// 8 bytes. A type other than E1 or T1 turns the span off (zero output,
+// kStatusBadControl). A change of type or of kOptionCrc4 resets the span.
+struct SpanControl {
+  std::uint8_t type;     // SpanType
   std::uint8_t options;  // kOption*
   std::uint8_t reserved[6];
 };
-static_assert(sizeof(FramerControl) == 8);
+static_assert(sizeof(SpanControl) == 8);
 
 // ---- per span, kernel -> host ------------------------------------------------
 
@@ -78,11 +86,11 @@ inline constexpr std::uint32_t kStatusLossOfFrame = 1u << 2;      // LOF (red): 
 inline constexpr std::uint32_t kStatusAlarmIndication = 1u << 3;  // AIS (blue): all ones (out of frame)
 inline constexpr std::uint32_t kStatusRemoteAlarm = 1u << 4;      // RAI (yellow) from the far end
 inline constexpr std::uint32_t kStatusSendingRemoteAlarm = 1u << 5;  // this block carried RAI / yellow
-inline constexpr std::uint32_t kStatusBadControl = 1u << 6;       // unknown format: span off
+inline constexpr std::uint32_t kStatusBadControl = 1u << 6;       // unknown type: span off
 
 // 32 bytes. The counters are totals since the span's state was reset and wrap
 // at 2^32; the host takes differences.
-struct FramerStatus {
+struct SpanStatus {
   std::uint32_t flags;                 // kStatus*
   std::uint32_t received_frames;       // frames of receive payload valid this call, 0..8
   std::uint32_t crc_errors;            // E1 CRC-4 sub-multiframes / T1 CRC-6 superframes received in error
@@ -91,7 +99,7 @@ struct FramerStatus {
   std::uint32_t alignment_losses;      // times the receiver fell out of frame
   std::uint32_t reserved[2];
 };
-static_assert(sizeof(FramerStatus) == 32);
+static_assert(sizeof(SpanStatus) == 32);
 
 // ---- thresholds (the standards' figures; docs/kernels.md) ----------------------
 
@@ -149,8 +157,8 @@ inline constexpr std::uint32_t kHuntBitsMax = kT1HuntBits > kE1HuntBits ? kT1Hun
 // Fewer than kHuntBitsMax bits, starting at any bit of the first octet.
 inline constexpr std::uint32_t kHistoryOctets = (kHuntBitsMax - 1 + 7 + 7) / 8;
 
-struct FramerReceiveState {
-  std::uint16_t history_octets;     // octets held in FramerState::history
+struct ReceiveState {
+  std::uint16_t history_octets;     // octets held in SpanState::history
   std::uint16_t zero_run;           // LOS: zeros in a row (saturates)
   std::uint16_t ais_period_octets;  // AIS: octets into the current period
   std::uint16_t ais_period_zeros;   // AIS: zeros in the current period
@@ -175,9 +183,9 @@ struct FramerReceiveState {
   std::uint8_t alarms;              // LOS, AIS, RAI as detected
   std::uint8_t reserved[2];
 };
-static_assert(sizeof(FramerReceiveState) == 34);
+static_assert(sizeof(ReceiveState) == 34);
 
-struct FramerTransmitState {
+struct TransmitState {
   std::uint16_t pending_e_bits;  // E1: received CRC-4 errors not yet reported back in an E-bit
   std::uint8_t frame;            // next frame's number (0 or 8 / 0, 8 or 16 at a block start)
   std::uint8_t crc_running;      // CRC of the block being sent
@@ -185,24 +193,24 @@ struct FramerTransmitState {
   std::uint8_t fdl_position;     // T1: bit of the 16-bit FDL word sent next
   std::uint8_t reserved[2];
 };
-static_assert(sizeof(FramerTransmitState) == 8);
+static_assert(sizeof(TransmitState) == 8);
 
-struct FramerCounters {
+struct Counters {
   std::uint32_t crc_errors;
   std::uint32_t far_end_block_errors;
   std::uint32_t framing_errors;
   std::uint32_t alignment_losses;
 };
 
-// An all-zero FramerState is a span just reset: the kernel initialises it on
+// An all-zero SpanState is a span just reset: the kernel initialises it on
 // its first call (and any state that is not consistent: a corrupt state is
 // reset, never followed).
-struct FramerState {
-  std::uint8_t configuration;  // format and kOptionCrc4 this state was made for; 0 = reset
+struct SpanState {
+  std::uint8_t configuration;  // type and kOptionCrc4 this state was made for; 0 = reset
   std::uint8_t reserved[3];
-  FramerCounters counters;
-  FramerReceiveState receive;
-  FramerTransmitState transmit;
+  Counters counters;
+  ReceiveState receive;
+  TransmitState transmit;
   std::uint8_t history[kHistoryOctets];
 };
 
@@ -281,16 +289,17 @@ constexpr std::uint8_t crc6_next_word(std::uint8_t remainder, const std::uint8_t
   return crc_next_word(kCrc6Tables, kCrc6Width, remainder, octets);
 }
 
+}  // namespace sipnic::tdm_framer
+
 // ---- the kernel -----------------------------------------------------------------
 
 // Frames and deframes 1 ms for spans 0 .. span_count - 1. Per span s, slot s of
 // every buffer: controls[s], transmit_payload / receive_payload at
 // s * kPayloadBlockOctets, transmit_line / receive_line at s * kLineBlockOctets,
 // states[s], statuses[s]. The receive side runs first, so the block sent
-// reports (E-bits, remote alarm) what this call received.
-extern "C" void tdm_framer(const FramerControl* controls, const std::uint8_t* transmit_payload,
+// reports (E-bits, remote alarm) what this call received. A span_count above
+// kMaxSpans does nothing.
+extern "C" void tdm_framer(const sipnic::tdm_framer::SpanControl* controls, const std::uint8_t* transmit_payload,
                            std::uint8_t* transmit_line, const std::uint8_t* receive_line,
-                           std::uint8_t* receive_payload, FramerState* states, FramerStatus* statuses,
-                           std::uint32_t span_count);
-
-}  // namespace sipnic::hls
+                           std::uint8_t* receive_payload, sipnic::tdm_framer::SpanState* states,
+                           sipnic::tdm_framer::SpanStatus* statuses, std::uint32_t span_count);

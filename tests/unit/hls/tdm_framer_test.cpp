@@ -14,18 +14,18 @@
 #include <string>
 #include <vector>
 
-namespace sipnic::hls {
+namespace sipnic::tdm_framer {
 namespace {
 
-bool is_e1(std::uint8_t format) { return format == kLineFormatE1; }
-std::uint32_t frame_bits_of(std::uint8_t format) { return is_e1(format) ? kE1FrameBits : kT1FrameBits; }
-std::uint32_t block_octets_of(std::uint8_t format) { return is_e1(format) ? kE1BlockOctets : kT1BlockOctets; }
-std::uint32_t multiframe_of(std::uint8_t format) {
-  return is_e1(format) ? kE1FramesPerMultiframe : kT1FramesPerMultiframe;
+bool is_e1(std::uint8_t type) { return type == kE1; }
+std::uint32_t frame_bits_of(std::uint8_t type) { return is_e1(type) ? kE1FrameBits : kT1FrameBits; }
+std::uint32_t block_octets_of(std::uint8_t type) { return is_e1(type) ? kE1BlockOctets : kT1BlockOctets; }
+std::uint32_t multiframe_of(std::uint8_t type) {
+  return is_e1(type) ? kE1FramesPerMultiframe : kT1FramesPerMultiframe;
 }
 // The payload octets a frame carries: E1 timeslots 1..31, T1 channels 1..24.
-std::uint32_t first_slot_of(std::uint8_t format) { return is_e1(format) ? 1 : 0; }
-std::uint32_t slots_of(std::uint8_t format) { return is_e1(format) ? kE1Timeslots - 1 : kT1Channels; }
+std::uint32_t first_slot_of(std::uint8_t type) { return is_e1(type) ? 1 : 0; }
+std::uint32_t slots_of(std::uint8_t type) { return is_e1(type) ? kE1Timeslots - 1 : kT1Channels; }
 
 std::uint32_t bit_of(const std::uint8_t* octets, std::uint32_t position) {
   return (octets[position / 8] >> (7 - position % 8)) & 1u;
@@ -74,7 +74,7 @@ std::uint8_t mix(std::uint32_t tag, std::uint32_t frame, std::uint32_t slot) {
 // repeated, corrupted or from another span.
 class PayloadSource {
  public:
-  PayloadSource(std::uint8_t format, std::uint32_t tag) : format_(format), tag_(tag) {}
+  PayloadSource(std::uint8_t type, std::uint32_t tag) : type_(type), tag_(tag) {}
   // Every payload octet this value instead (idle channels).
   void set_constant(int value) { constant_ = value; }
   // Payload octet `octet` of even frames `even`, of odd frames `odd` (a
@@ -87,9 +87,9 @@ class PayloadSource {
   void fill(std::uint8_t* payload) {
     std::memset(payload, 0, kPayloadBlockOctets);
     for (std::uint32_t f = 0; f < kFramesPerBlock; ++f, ++next_) {
-      std::uint8_t* frame = payload + f * kPayloadFrameOctets;
-      const std::uint32_t first = first_slot_of(format_);
-      for (std::uint32_t s = 0; s < slots_of(format_); ++s) {
+      std::uint8_t* frame = payload + f * frame_octets(type_);
+      const std::uint32_t first = first_slot_of(type_);
+      for (std::uint32_t s = 0; s < slots_of(type_); ++s) {
         std::uint8_t value;
         if (constant_ >= 0) value = static_cast<std::uint8_t>(constant_);
         else if (s < 3) value = static_cast<std::uint8_t>(next_ >> (8 * s));
@@ -102,7 +102,7 @@ class PayloadSource {
   }
 
  private:
-  std::uint8_t format_;
+  std::uint8_t type_;
   std::uint32_t tag_;
   std::uint32_t next_ = 0;
   int constant_ = -1;
@@ -112,21 +112,22 @@ class PayloadSource {
 
 class PayloadSink {
  public:
-  PayloadSink(std::uint8_t format, std::uint32_t tag) : format_(format), tag_(tag) {}
+  PayloadSink(std::uint8_t type, std::uint32_t tag) : type_(type), tag_(tag) {}
   // Payload octet `octet` is not the source's (PayloadSource::set_mimic).
   void ignore(std::uint32_t octet) { ignored_ = static_cast<int>(octet); }
   void take(const std::uint8_t* payload, std::uint32_t frames) {
+    // After the frames delivered: zeros.
+    for (std::uint32_t i = frames * frame_octets(type_); i < kPayloadBlockOctets; ++i) {
+      if (payload[i] != 0) ++bad_;
+    }
     for (std::uint32_t f = 0; f < frames; ++f) {
-      const std::uint8_t* frame = payload + f * kPayloadFrameOctets;
-      const std::uint8_t* slots = frame + first_slot_of(format_);
+      const std::uint8_t* frame = payload + f * frame_octets(type_);
+      const std::uint8_t* slots = frame + first_slot_of(type_);
       const std::uint32_t number = slots[0] | (slots[1] << 8) | (slots[2] << 16);
       bool good = slots[3] == static_cast<std::uint8_t>(tag_);
-      for (std::uint32_t s = 4; s < slots_of(format_); ++s) {
-        const bool ignored = static_cast<int>(first_slot_of(format_) + s) == ignored_;
+      for (std::uint32_t s = 4; s < slots_of(type_); ++s) {
+        const bool ignored = static_cast<int>(first_slot_of(type_) + s) == ignored_;
         good = good && (ignored || slots[s] == mix(tag_, number, s));
-      }
-      for (std::uint32_t i = first_slot_of(format_) + slots_of(format_); i < kPayloadFrameOctets; ++i) {
-        good = good && frame[i] == 0;  // T1: octets 24..31 are zero
       }
       ++frames_;
       if (!good) {
@@ -142,7 +143,7 @@ class PayloadSink {
   // Starts counting afresh (after a loss of alignment frames are missing).
   void reset() {
     const int ignored = ignored_;
-    *this = PayloadSink(format_, tag_);
+    *this = PayloadSink(type_, tag_);
     ignored_ = ignored;
   }
   std::uint32_t frames() const { return frames_; }
@@ -150,7 +151,7 @@ class PayloadSink {
   std::uint32_t gaps() const { return gaps_; }
 
  private:
-  std::uint8_t format_;
+  std::uint8_t type_;
   std::uint32_t tag_;
   bool started_ = false;
   std::uint32_t expected_ = 0;
@@ -219,15 +220,15 @@ class Batch {
         receive_line_(spans * kLineBlockOctets), receive_payload_(spans * kPayloadBlockOctets), states_(spans),
         statuses_(spans), links_(spans) {}
 
-  void configure(std::size_t span, std::uint8_t format, std::uint8_t options = 0) {
-    controls_[span] = FramerControl{format, options, {}};
-    sources_.insert_or_assign(span, PayloadSource(format, static_cast<std::uint32_t>(span + 1)));
+  void configure(std::size_t span, std::uint8_t type, std::uint8_t options = 0) {
+    controls_[span] = SpanControl{type, options, {}};
+    sources_.insert_or_assign(span, PayloadSource(type, static_cast<std::uint32_t>(span + 1)));
   }
   void set_options(std::size_t span, std::uint8_t options) { controls_[span].options = options; }
   // Span `to` receives what span `from` sends, delay_bits later.
   void connect(std::size_t from, std::size_t to, std::uint32_t delay_bits = 0) {
     links_[to] = Link{true, from, BitDelay(delay_bits, static_cast<std::uint32_t>(to * 7919 + delay_bits)), nullptr};
-    sinks_.insert_or_assign(to, PayloadSink(controls_[from].format, static_cast<std::uint32_t>(from + 1)));
+    sinks_.insert_or_assign(to, PayloadSink(controls_[from].type, static_cast<std::uint32_t>(from + 1)));
   }
   // What reaches span `to` passes through this first (nullptr: nothing).
   void set_tamper(std::size_t to, Tamper tamper) { links_[to].tamper = std::move(tamper); }
@@ -248,10 +249,10 @@ class Batch {
 
   bool aligned(std::size_t span) const { return (statuses_[span].flags & kStatusAligned) != 0; }
   bool flag(std::size_t span, std::uint32_t flag) const { return (statuses_[span].flags & flag) != 0; }
-  const FramerStatus& status(std::size_t span) const { return statuses_[span]; }
+  const SpanStatus& status(std::size_t span) const { return statuses_[span]; }
   PayloadSource& source(std::size_t span) { return sources_.at(span); }
   PayloadSink& sink(std::size_t span) { return sinks_.at(span); }
-  FramerState& state(std::size_t span) { return states_[span]; }
+  SpanState& state(std::size_t span) { return states_[span]; }
   const std::uint8_t* transmitted(std::size_t span) const { return &transmit_line_[span * kLineBlockOctets]; }
   const std::uint8_t* received_payload(std::size_t span) const {
     return &receive_payload_[span * kPayloadBlockOctets];
@@ -269,49 +270,49 @@ class Batch {
 
   void step_once() {
     for (auto& [span, source] : sources_) source.fill(&transmit_payload_[span * kPayloadBlockOctets]);
-    tdm_framer(controls_.data(), transmit_payload_.data(), transmit_line_.data(), receive_line_.data(),
+    ::tdm_framer(controls_.data(), transmit_payload_.data(), transmit_line_.data(), receive_line_.data(),
                receive_payload_.data(), states_.data(), statuses_.data(), static_cast<std::uint32_t>(controls_.size()));
     for (auto& [span, sink] : sinks_) sink.take(received_payload(span), statuses_[span].received_frames);
     for (std::size_t to = 0; to < links_.size(); ++to) {
       Link& link = links_[to];
       std::uint8_t* line = receive_line(to);
       if (link.connected) {
-        link.delay.pass(transmitted(link.from), line, block_octets_of(controls_[link.from].format));
+        link.delay.pass(transmitted(link.from), line, block_octets_of(controls_[link.from].type));
       }
       if (link.tamper) link.tamper(line, calls_);
     }
     ++calls_;
   }
 
-  std::vector<FramerControl> controls_;
+  std::vector<SpanControl> controls_;
   std::vector<std::uint8_t> transmit_payload_;
   std::vector<std::uint8_t> transmit_line_;
   std::vector<std::uint8_t> receive_line_;
   std::vector<std::uint8_t> receive_payload_;
-  std::vector<FramerState> states_;
-  std::vector<FramerStatus> statuses_;
+  std::vector<SpanState> states_;
+  std::vector<SpanStatus> statuses_;
   std::vector<Link> links_;
   std::map<std::size_t, PayloadSource> sources_;
   std::map<std::size_t, PayloadSink> sinks_;
   std::uint64_t calls_ = 0;
 };
 
-// Two spans of one format wired back to back, 0 -> 1 with a bit delay.
+// Two spans of one type wired back to back, 0 -> 1 with a bit delay.
 struct LineCase {
   const char* name;
-  std::uint8_t format;
+  std::uint8_t type;
   std::uint8_t options;
 };
 const LineCase kLineCases[] = {
-    {"e1_crc4", kLineFormatE1, kOptionCrc4},
-    {"e1", kLineFormatE1, 0},
-    {"t1_esf", kLineFormatT1, 0},
+    {"e1_crc4", kE1, kOptionCrc4},
+    {"e1", kE1, 0},
+    {"t1_esf", kT1, 0},
 };
 
 Batch back_to_back(const LineCase& line, std::uint32_t delay_bits = 0) {
   Batch batch(2);
-  batch.configure(0, line.format, line.options);
-  batch.configure(1, line.format, line.options);
+  batch.configure(0, line.type, line.options);
+  batch.configure(1, line.type, line.options);
   batch.connect(0, 1, delay_bits);
   batch.connect(1, 0);
   return batch;
@@ -327,13 +328,13 @@ constexpr std::uint32_t kAlignCalls = 24;
 constexpr std::uint32_t kSettleCalls = 4;
 // A remote alarm reaches the far end in kE1RemoteAlarmWords NFAS words (E1)
 // or kT1YellowWordsForAlarm FDL words of 4 ms (T1).
-std::uint32_t remote_alarm_calls(std::uint8_t format) { return is_e1(format) ? 3 : 40; }
+std::uint32_t remote_alarm_calls(std::uint8_t type) { return is_e1(type) ? 3 : 40; }
 
 // After a disturbance: span 1 aligns again, then takes span 0's frames
 // without a loss, a bad frame or a gap, both ends free of alarms.
-void expect_realigns_and_holds(Batch& batch, std::uint8_t format) {
+void expect_realigns_and_holds(Batch& batch, std::uint8_t type) {
   ASSERT_LE(batch.step_until_aligned(1, kAlignCalls), kAlignCalls);
-  batch.step(remote_alarm_calls(format) + kSettleCalls);
+  batch.step(remote_alarm_calls(type) + kSettleCalls);
   const std::uint32_t losses = batch.status(1).alignment_losses;
   batch.sink(1).reset();
   batch.step(30);
@@ -390,7 +391,7 @@ TEST(FramerCrc, OctetAndWordTablesAgreeWithLongDivisionOnRandomMessages) {
 
 TEST(FramerCrc, E1CBitsAreTheCrc4OfThePreviousSubMultiframeWithItsCBitsZero) {
   Batch batch(1);
-  batch.configure(0, kLineFormatE1, kOptionCrc4);
+  batch.configure(0, kE1, kOptionCrc4);
   std::vector<std::vector<std::uint8_t>> blocks;  // one sub-multiframe per call
   for (int call = 0; call < 12; ++call) {
     batch.step();
@@ -407,7 +408,7 @@ TEST(FramerCrc, E1CBitsAreTheCrc4OfThePreviousSubMultiframeWithItsCBitsZero) {
 
 TEST(FramerCrc, T1CrcBitsAreTheCrc6OfThePreviousSuperframeWithItsFBitsOne) {
   Batch batch(1);
-  batch.configure(0, kLineFormatT1);
+  batch.configure(0, kT1);
   std::vector<std::uint8_t> line;  // 3 blocks per ESF
   for (int call = 0; call < 12; ++call) {
     batch.step();
@@ -432,7 +433,7 @@ TEST(FramerCrc, T1CrcBitsAreTheCrc6OfThePreviousSuperframeWithItsFBitsOne) {
 
 TEST(FramerTransmit, E1Crc4MultiframeCarriesTheG704Words) {
   Batch batch(1);
-  batch.configure(0, kLineFormatE1, kOptionCrc4);
+  batch.configure(0, kE1, kOptionCrc4);
   std::vector<std::uint8_t> multiframe;
   for (int call = 0; call < 4; ++call) {
     batch.step();
@@ -461,7 +462,7 @@ TEST(FramerTransmit, E1Crc4MultiframeCarriesTheG704Words) {
 
 TEST(FramerTransmit, E1WithoutCrc4SendsSiBitsAsOneAndThePayloadInItsTimeslots) {
   Batch batch(1);
-  batch.configure(0, kLineFormatE1);
+  batch.configure(0, kE1);
   std::vector<std::uint8_t> payload(kPayloadBlockOctets);
   for (int call = 0; call < 3; ++call) {
     PayloadSource copy = batch.source(0);
@@ -471,7 +472,7 @@ TEST(FramerTransmit, E1WithoutCrc4SendsSiBitsAsOneAndThePayloadInItsTimeslots) {
     for (std::uint32_t f = 0; f < kFramesPerBlock; ++f) {
       EXPECT_EQ(line[f * kE1Timeslots] >> 7, 1) << "Si of frame " << f;
       for (std::uint32_t t = 1; t < kE1Timeslots; ++t) {
-        ASSERT_EQ(line[f * kE1Timeslots + t], payload[f * kPayloadFrameOctets + t]) << "frame " << f << " TS" << t;
+        ASSERT_EQ(line[f * kE1Timeslots + t], payload[f * kE1Timeslots + t]) << "frame " << f << " TS" << t;
       }
     }
   }
@@ -479,7 +480,7 @@ TEST(FramerTransmit, E1WithoutCrc4SendsSiBitsAsOneAndThePayloadInItsTimeslots) {
 
 TEST(FramerTransmit, T1EsfCarriesFpsCrcAndFdlFlagsInTheFBitsAndChannelsAfterThem) {
   Batch batch(1);
-  batch.configure(0, kLineFormatT1);
+  batch.configure(0, kT1);
   std::vector<std::uint8_t> line;
   std::vector<std::uint8_t> payloads;
   std::vector<std::uint8_t> payload(kPayloadBlockOctets);
@@ -510,7 +511,9 @@ TEST(FramerTransmit, T1EsfCarriesFpsCrcAndFdlFlagsInTheFBitsAndChannelsAfterThem
     for (std::uint32_t c = 0; c < kT1Channels; ++c) {
       std::uint32_t octet = 0;
       for (std::uint32_t b = 0; b < 8; ++b) octet = (octet << 1) | bit_of(line.data(), frame * kT1FrameBits + 1 + 8 * c + b);
-      ASSERT_EQ(octet, payloads[frame * kPayloadFrameOctets + c]) << "frame " << frame << " channel " << c + 1;
+      const std::uint32_t block = frame / kFramesPerBlock;
+      ASSERT_EQ(octet, payloads[block * kPayloadBlockOctets + frame % kFramesPerBlock * kT1Channels + c])
+          << "frame " << frame << " channel " << c + 1;
     }
   }
   // 24 FDL bits: HDLC flags 01111110 (in some rotation: the FDL runs on across ESFs).
@@ -550,14 +553,14 @@ TEST_P(FramerLine, PayloadCrossesBothWaysFrameForFrameWithoutErrors) {
 
 TEST_P(FramerLine, AlignsAtEveryBitOfTheFrameAndEveryFrameOfTheMultiframeAndStaysAligned) {
   const LineCase line = GetParam();
-  const std::uint32_t frame_bits = frame_bits_of(line.format);
+  const std::uint32_t frame_bits = frame_bits_of(line.type);
   for (std::uint32_t bit = 0; bit < frame_bits; ++bit) {
-    const std::uint32_t delay = bit + frame_bits * (bit % multiframe_of(line.format));
+    const std::uint32_t delay = bit + frame_bits * (bit % multiframe_of(line.type));
     Batch batch = back_to_back(line, delay);
     ASSERT_LE(batch.step_until_aligned(1, kAlignCalls), kAlignCalls) << "delay " << delay;
     batch.step(kSettleCalls);  // and the far end's RAI, sent until it aligned, clears
     batch.sink(1).reset();
-    const FramerStatus settled = batch.status(1);
+    const SpanStatus settled = batch.status(1);
     for (int call = 0; call < 30; ++call) {
       batch.step();
       ASSERT_EQ(batch.status(1).flags, kStatusAligned) << "delay " << delay << " call " << call;
@@ -580,9 +583,9 @@ TEST_P(FramerLine, ZeroAndAllOnesPayloadStayAlignedWithoutLosOrAis) {
     for (int call = 0; call < 50; ++call) {
       batch.step();
       ASSERT_EQ(batch.status(1).flags, kStatusAligned) << "payload " << value << " call " << call;
-      for (std::uint32_t i = 0; i < kPayloadBlockOctets; ++i) {
-        const std::uint32_t slot = i % kPayloadFrameOctets;
-        if (slot < first_slot_of(GetParam().format) || slot >= first_slot_of(GetParam().format) + slots_of(GetParam().format)) continue;
+      const std::uint32_t octets = frame_octets(GetParam().type);
+      for (std::uint32_t i = 0; i < kFramesPerBlock * octets; ++i) {
+        if (i % octets < first_slot_of(GetParam().type)) continue;  // E1 TS0
         ASSERT_EQ(batch.received_payload(1)[i], value) << "octet " << i;
       }
     }
@@ -601,7 +604,7 @@ TEST(FramerAlignment, E1Crc4MultiframeAlignmentWaitsForASecondMfasTwoMillisecond
 // Span 1 starts listening to span 0 at bit `skip` of its stream (the block
 // before that is silence), so the hunt meets what lies there first.
 Batch listening_from(const LineCase& line, std::uint32_t skip) {
-  const std::uint32_t block_bits = block_octets_of(line.format) * 8;
+  const std::uint32_t block_bits = block_octets_of(line.type) * 8;
   Batch batch = back_to_back(line, block_bits - skip);
   batch.set_tamper(1, [](std::uint8_t* block, std::uint64_t call) {
     if (call == 0) std::memset(block, 0, kLineBlockOctets);
@@ -645,20 +648,20 @@ TEST(FramerAlignment, ASpuriousFasInThePayloadGivesWayToTheCrc4Multiframe) {
 // E1 without CRC-4 has no CRC: the flipped bit goes uncounted, the E-bits stay 1.
 TEST_P(FramerLine, AFlippedPayloadBitIsOneCrcErrorAndE1ReportsItBackInOneEBit) {
   const LineCase line = GetParam();
-  const bool crc = !is_e1(line.format) || (line.options & kOptionCrc4) != 0;
-  const bool e_bits = is_e1(line.format) && crc;
+  const bool crc = !is_e1(line.type) || (line.options & kOptionCrc4) != 0;
+  const bool e_bits = is_e1(line.type) && crc;
   Batch batch = back_to_back(line);
   batch.step(2 * kAlignCalls);
   ASSERT_TRUE(batch.aligned(0) && batch.aligned(1));
   const std::uint64_t flip_call = batch.calls() + 3;
   batch.set_tamper(1, [&](std::uint8_t* block, std::uint64_t call) {
-    if (call == flip_call) flip_bit(block, 2 * frame_bits_of(line.format) + 50);  // frame 2, a payload bit
+    if (call == flip_call) flip_bit(block, 2 * frame_bits_of(line.type) + 50);  // frame 2, a payload bit
   });
   // E-bits span 1 sends: the Si bit of frames 13 and 15 (frames 5 and 7 of
   // every other block; the multiframe starts with the span's first block).
   std::uint32_t e_bits_zero = 0;
   batch.set_tamper(0, [&](std::uint8_t* block, std::uint64_t call) {
-    if (!is_e1(line.format) || call % 2 == 0) return;
+    if (!is_e1(line.type) || call % 2 == 0) return;
     for (std::uint32_t f : {5u, 7u}) e_bits_zero += (block[f * kE1Timeslots] >> 7) == 0 ? 1 : 0;
   });
   batch.step(20);
@@ -701,11 +704,11 @@ TEST(FramerAlignment, Crc4ErrorsIn915Of1000BlocksLoseTheAlignmentAnd914DoNot) {
 
 // Corrupts the frame alignment bits of the given frames of the block span 0
 // sent in call `at` (E1: a FAS word; T1: an FPS bit).
-Batch::Tamper corrupt_alignment(std::uint8_t format, std::uint64_t at, std::vector<std::uint32_t> frames) {
+Batch::Tamper corrupt_alignment(std::uint8_t type, std::uint64_t at, std::vector<std::uint32_t> frames) {
   return [=](std::uint8_t* block, std::uint64_t call) {
     if (call != at) return;
     for (std::uint32_t f : frames) {
-      if (is_e1(format)) block[f * kE1Timeslots] ^= 0x01;  // FAS bit 8
+      if (is_e1(type)) block[f * kE1Timeslots] ^= 0x01;  // FAS bit 8
       else flip_bit(block, f * kT1FrameBits);
     }
   };
@@ -717,17 +720,17 @@ TEST_P(FramerLine, FallsOutOfFrameAtTheStandardCountOfFramingErrorsAndRealigns) 
   // E1: channels of ones, in which nothing looks like a FAS (x0011011), so
   // the hunt after the loss finds the true alignment, not a spurious one
   // (T1's 24 FPS bits make a spurious one unlikely in any payload).
-  if (is_e1(line.format)) batch.source(0).set_constant(0xFF);
+  if (is_e1(line.type)) batch.source(0).set_constant(0xFF);
   batch.step(2 * kAlignCalls);
   ASSERT_TRUE(batch.aligned(0) && batch.aligned(1));
   // E1: FAS words are in the even frames of a block (G.706: 3 wrong in a row
   // lose it). T1: FPS bits are in frames 4 and 8 of every block (block frames
   // 3 and 7; T1.231: 2 wrong of 4 lose it).
-  const std::vector<std::uint32_t> below = is_e1(line.format) ? std::vector<std::uint32_t>{0, 2}
+  const std::vector<std::uint32_t> below = is_e1(line.type) ? std::vector<std::uint32_t>{0, 2}
                                                                : std::vector<std::uint32_t>{3};
-  const std::vector<std::uint32_t> at = is_e1(line.format) ? std::vector<std::uint32_t>{0, 2, 4}
+  const std::vector<std::uint32_t> at = is_e1(line.type) ? std::vector<std::uint32_t>{0, 2, 4}
                                                             : std::vector<std::uint32_t>{3, 7};
-  batch.set_tamper(1, corrupt_alignment(line.format, batch.calls(), below));
+  batch.set_tamper(1, corrupt_alignment(line.type, batch.calls(), below));
   batch.step(2);  // sent, received
   EXPECT_EQ(batch.status(1).framing_errors, below.size());
   EXPECT_EQ(batch.status(1).flags, kStatusAligned);
@@ -736,18 +739,18 @@ TEST_P(FramerLine, FallsOutOfFrameAtTheStandardCountOfFramingErrorsAndRealigns) 
   EXPECT_EQ(batch.status(1).alignment_losses, 0u);
   EXPECT_EQ(batch.status(0).flags, kStatusAligned);
 
-  batch.set_tamper(1, corrupt_alignment(line.format, batch.calls(), at));
+  batch.set_tamper(1, corrupt_alignment(line.type, batch.calls(), at));
   batch.step(2);
   EXPECT_EQ(batch.status(1).framing_errors, below.size() + at.size());
   EXPECT_EQ(batch.status(1).alignment_losses, 1u);
   // Out of frame at least until the next FAS / FPS bits have been checked;
   // E1 without CRC-4 may have them in the next block already.
-  if (!is_e1(line.format) || (line.options & kOptionCrc4) != 0) {
+  if (!is_e1(line.type) || (line.options & kOptionCrc4) != 0) {
     EXPECT_EQ(batch.status(1).flags, kStatusLossOfFrame | kStatusSendingRemoteAlarm);
     EXPECT_LT(batch.status(1).received_frames, kFramesPerBlock);
   }
   ASSERT_LE(batch.step_until_aligned(1, kAlignCalls), kAlignCalls);
-  batch.step(remote_alarm_calls(line.format) + kSettleCalls);
+  batch.step(remote_alarm_calls(line.type) + kSettleCalls);
   EXPECT_EQ(batch.status(1).flags, kStatusAligned);
   EXPECT_EQ(batch.status(1).alignment_losses, 1u);
   EXPECT_EQ(batch.status(1).framing_errors, below.size() + at.size());
@@ -758,7 +761,7 @@ TEST(FramerAlarm, E1OutOfFrameSendsTheABitToTheFarEnd) {
   Batch batch = back_to_back(kLineCases[0]);
   batch.step(2 * kAlignCalls);
   ASSERT_TRUE(batch.aligned(0) && batch.aligned(1));
-  batch.set_tamper(1, corrupt_alignment(kLineFormatE1, batch.calls(), {0, 2, 4}));
+  batch.set_tamper(1, corrupt_alignment(kE1, batch.calls(), {0, 2, 4}));
   batch.step(2);
   ASSERT_TRUE(batch.flag(1, kStatusLossOfFrame));
   batch.step(2);
@@ -772,14 +775,14 @@ TEST_P(FramerLine, GarbageLosesAlignmentAndTheLineRealignsAfterIt) {
   ASSERT_TRUE(batch.aligned(1));
   std::mt19937 random(5);
   batch.set_tamper(1, [&](std::uint8_t* block, std::uint64_t) {
-    for (std::uint32_t i = 0; i < block_octets_of(line.format); ++i) block[i] = static_cast<std::uint8_t>(random());
+    for (std::uint32_t i = 0; i < block_octets_of(line.type); ++i) block[i] = static_cast<std::uint8_t>(random());
   });
-  batch.step(10 + remote_alarm_calls(line.format));
+  batch.step(10 + remote_alarm_calls(line.type));
   EXPECT_EQ(batch.status(1).flags, kStatusLossOfFrame | kStatusSendingRemoteAlarm);
   EXPECT_GE(batch.status(1).alignment_losses, 1u);
   EXPECT_TRUE(batch.flag(0, kStatusRemoteAlarm));  // span 1 tells span 0
   batch.set_tamper(1, nullptr);
-  expect_realigns_and_holds(batch, line.format);
+  expect_realigns_and_holds(batch, line.type);
 }
 
 TEST_P(FramerLine, ABitSlipOnTheLineLosesAndRegainsAlignment) {
@@ -790,11 +793,11 @@ TEST_P(FramerLine, ABitSlipOnTheLineLosesAndRegainsAlignment) {
   // Three bits more delay from now on: the stream jumps back by three bits.
   BitDelay slip(3, 1);
   batch.set_tamper(1, [&](std::uint8_t* block, std::uint64_t) {
-    slip.pass(block, block, block_octets_of(line.format));
+    slip.pass(block, block, block_octets_of(line.type));
   });
   batch.step(6);
   EXPECT_GE(batch.status(1).alignment_losses, 1u);
-  expect_realigns_and_holds(batch, line.format);
+  expect_realigns_and_holds(batch, line.type);
 }
 
 TEST_P(FramerLine, AllOnesIsAisAndClearsWhenFramesReturn) {
@@ -804,31 +807,31 @@ TEST_P(FramerLine, AllOnesIsAisAndClearsWhenFramesReturn) {
   ASSERT_TRUE(batch.aligned(1));
   // Raw all ones on the line, then the far end sending AIS itself.
   batch.set_tamper(1, [&](std::uint8_t* block, std::uint64_t) {
-    std::memset(block, 0xFF, block_octets_of(line.format));
+    std::memset(block, 0xFF, block_octets_of(line.type));
   });
   batch.step(8);
   EXPECT_EQ(batch.status(1).flags, kStatusAlarmIndication | kStatusLossOfFrame | kStatusSendingRemoteAlarm);
   batch.set_tamper(1, nullptr);
   batch.set_options(0, line.options | kOptionSendAis);
-  batch.step(remote_alarm_calls(line.format) + kSettleCalls);
+  batch.step(remote_alarm_calls(line.type) + kSettleCalls);
   EXPECT_EQ(batch.status(1).flags, kStatusAlarmIndication | kStatusLossOfFrame | kStatusSendingRemoteAlarm);
   EXPECT_TRUE(batch.flag(0, kStatusRemoteAlarm));
   batch.set_options(0, line.options);
-  expect_realigns_and_holds(batch, line.format);
+  expect_realigns_and_holds(batch, line.type);
 }
 
 TEST_P(FramerLine, AFewZerosInAllOnesAreNotAis) {
   const LineCase line = GetParam();
   Batch batch(1);
-  batch.configure(0, line.format, line.options);
+  batch.configure(0, line.type, line.options);
   // E1, G.775: AIS is at most 2 zeros in each of two 512-bit periods. T1:
   // at most 5 zeros in 3 ms (99.9 % ones). One zero more in every period is
   // not AIS.
-  const std::uint32_t period = is_e1(line.format) ? 64 : 3 * 193;
-  const std::uint32_t zeros = (is_e1(line.format) ? 2 : 5) + 1;
+  const std::uint32_t period = is_e1(line.type) ? 64 : 3 * 193;
+  const std::uint32_t zeros = (is_e1(line.type) ? 2 : 5) + 1;
   std::uint64_t octet_count = 0;
   batch.set_tamper(0, [&](std::uint8_t* block, std::uint64_t) {
-    for (std::uint32_t i = 0; i < block_octets_of(line.format); ++i, ++octet_count) {
+    for (std::uint32_t i = 0; i < block_octets_of(line.type); ++i, ++octet_count) {
       block[i] = octet_count % period < zeros ? 0x7F : 0xFF;
     }
   });
@@ -838,7 +841,7 @@ TEST_P(FramerLine, AFewZerosInAllOnesAreNotAis) {
   // The limit itself is AIS.
   const std::uint32_t limit = zeros - 1;
   batch.set_tamper(0, [&, limit](std::uint8_t* block, std::uint64_t) {
-    for (std::uint32_t i = 0; i < block_octets_of(line.format); ++i, ++octet_count) {
+    for (std::uint32_t i = 0; i < block_octets_of(line.type); ++i, ++octet_count) {
       block[i] = octet_count % period < limit ? 0x7F : 0xFF;
     }
   });
@@ -857,27 +860,27 @@ TEST_P(FramerLine, SilenceIsLosAndClearsWhenTheSignalReturns) {
   batch.step(6);
   EXPECT_EQ(batch.status(1).flags, kStatusLossOfSignal | kStatusLossOfFrame | kStatusSendingRemoteAlarm);
   EXPECT_EQ(batch.status(1).received_frames, 0u);
-  batch.step(remote_alarm_calls(line.format));
+  batch.step(remote_alarm_calls(line.type));
   EXPECT_TRUE(batch.flag(0, kStatusRemoteAlarm));
   batch.set_tamper(1, nullptr);
   // The block in transit is still zeros; the next ends the run of zeros
   // (LOS holds for it), the one after clears LOS.
   batch.step(3);
   EXPECT_FALSE(batch.flag(1, kStatusLossOfSignal));
-  expect_realigns_and_holds(batch, line.format);
+  expect_realigns_and_holds(batch, line.type);
 }
 
 TEST_P(FramerLine, LosIsTheLosCountOfZerosAndClearsWithOnesDensity) {
   const LineCase line = GetParam();
   Batch batch(1);
-  batch.configure(0, line.format, line.options);
+  batch.configure(0, line.type, line.options);
   // A one every `spacing` bits: runs of spacing - 1 zeros. LOS is 192 zeros
   // (docs/kernels.md; G.775 allows 10..255, T1.231 100..250).
   std::uint64_t bit_count = 0;
   std::uint32_t spacing = 192;
   auto sparse_ones = [&](std::uint8_t* block, std::uint64_t) {
     std::memset(block, 0, kLineBlockOctets);
-    for (std::uint32_t i = 0; i < block_octets_of(line.format) * 8; ++i, ++bit_count) {
+    for (std::uint32_t i = 0; i < block_octets_of(line.type) * 8; ++i, ++bit_count) {
       if (bit_count % spacing == 0) flip_bit(block, i);
     }
   };
@@ -911,19 +914,19 @@ TEST_P(FramerLine, TheFarEndsRemoteAlarmIsRaiAndClears) {
   std::vector<std::uint32_t> signal_bits;
   batch.set_tamper(1, [&](std::uint8_t* block, std::uint64_t call) {
     for (std::uint32_t f = 0; f < kFramesPerBlock; ++f) {
-      if (is_e1(line.format) && f % 2 == 1) signal_bits.push_back((block[f * kE1Timeslots] >> 5) & 1u);
+      if (is_e1(line.type) && f % 2 == 1) signal_bits.push_back((block[f * kE1Timeslots] >> 5) & 1u);
       const std::uint32_t number = static_cast<std::uint32_t>(call % 3) * kFramesPerBlock + f + 1;
-      if (!is_e1(line.format) && number % 2 == 1) signal_bits.push_back(bit_of(block, f * kT1FrameBits));
+      if (!is_e1(line.type) && number % 2 == 1) signal_bits.push_back(bit_of(block, f * kT1FrameBits));
     }
   });
-  const std::uint32_t calls = remote_alarm_calls(line.format);
+  const std::uint32_t calls = remote_alarm_calls(line.type);
   batch.step(calls);
   EXPECT_TRUE(batch.flag(0, kStatusSendingRemoteAlarm));
   EXPECT_EQ(batch.status(1).flags, kStatusAligned | kStatusRemoteAlarm);
-  const std::size_t window = is_e1(line.format) ? 8 : 32;
+  const std::size_t window = is_e1(line.type) ? 8 : 32;
   ASSERT_GE(signal_bits.size(), window);
   const std::vector<std::uint32_t> last(signal_bits.end() - static_cast<std::ptrdiff_t>(window), signal_bits.end());
-  if (is_e1(line.format)) {
+  if (is_e1(line.type)) {
     EXPECT_EQ(last, std::vector<std::uint32_t>(window, 1u));
   } else {  // T1.403: 11111111 00000000 repeating on the FDL
     bool yellow = false;
@@ -963,18 +966,18 @@ TEST(FramerAlarm, OneE1ABitIsNotYetRai) {
 
 TEST(FramerBatch, ManySpansInOneBatchKeepTheirOwnLinesAndAlarms) {
   Batch batch(12);
-  batch.configure(0, kLineFormatE1, kOptionCrc4);
-  batch.configure(1, kLineFormatE1, kOptionCrc4);
-  batch.configure(2, kLineFormatE1);
-  batch.configure(3, kLineFormatE1);
-  batch.configure(4, kLineFormatT1);
-  batch.configure(5, kLineFormatT1);
-  batch.configure(6, kLineFormatE1, kOptionCrc4);  // silence: LOS
-  batch.configure(7, kLineFormatT1);                // all ones: AIS
-  batch.configure(8, kLineFormatE1);                // garbage: LOF
-  batch.configure(9, 0);                            // off
-  batch.configure(10, kLineFormatT1, kOptionSendRemoteAlarm);
-  batch.configure(11, kLineFormatT1);
+  batch.configure(0, kE1, kOptionCrc4);
+  batch.configure(1, kE1, kOptionCrc4);
+  batch.configure(2, kE1);
+  batch.configure(3, kE1);
+  batch.configure(4, kT1);
+  batch.configure(5, kT1);
+  batch.configure(6, kE1, kOptionCrc4);  // silence: LOS
+  batch.configure(7, kT1);                // all ones: AIS
+  batch.configure(8, kE1);                // garbage: LOF
+  batch.configure(9, 0x7F);                         // no such type: off
+  batch.configure(10, kT1, kOptionSendRemoteAlarm);
+  batch.configure(11, kT1);
   batch.connect(0, 1, 1000);
   batch.connect(1, 0);
   batch.connect(2, 3, 77);
@@ -1011,21 +1014,24 @@ TEST(FramerBatch, ACorruptStateIsResetNotFollowed) {
   for (int trial = 0; trial < 40; ++trial) {
     const LineCase& line = kLineCases[trial % 3];
     Batch batch = back_to_back(line, static_cast<std::uint32_t>(trial * 13));
+    batch.step();
+    const std::uint8_t configuration = batch.state(1).configuration;
     auto* bytes = reinterpret_cast<std::uint8_t*>(&batch.state(1));
-    for (std::size_t i = 0; i < sizeof(FramerState); ++i) bytes[i] = static_cast<std::uint8_t>(random());
-    if (trial % 2 == 0) batch.state(1).configuration = static_cast<std::uint8_t>(line.format | ((line.options & kOptionCrc4) ? 0x10 : 0));
+    for (std::size_t i = 0; i < sizeof(SpanState); ++i) bytes[i] = static_cast<std::uint8_t>(random());
+    // Half the trials keep the configuration: the rest must be checked too.
+    if (trial % 2 == 0) batch.state(1).configuration = configuration;
     ASSERT_LE(batch.step_until_aligned(1, 2 * kAlignCalls), 2 * kAlignCalls) << "trial " << trial;
     batch.step(10);
     EXPECT_EQ(batch.status(1).flags, kStatusAligned) << "trial " << trial;
   }
 }
 
-TEST(FramerBatch, ChangingTheFormatStartsTheSpanAfresh) {
+TEST(FramerBatch, ChangingTheSpanTypeStartsTheSpanAfresh) {
   Batch batch = back_to_back(kLineCases[0]);
   batch.step(2 * kAlignCalls);
   ASSERT_TRUE(batch.aligned(1));
-  batch.configure(0, kLineFormatT1);
-  batch.configure(1, kLineFormatT1);
+  batch.configure(0, kT1);
+  batch.configure(1, kT1);
   batch.connect(0, 1);
   batch.connect(1, 0);
   batch.step();
@@ -1038,4 +1044,4 @@ INSTANTIATE_TEST_SUITE_P(Formats, FramerLine, ::testing::ValuesIn(kLineCases),
                          [](const ::testing::TestParamInfo<LineCase>& info) { return std::string(info.param.name); });
 
 }  // namespace
-}  // namespace sipnic::hls
+}  // namespace sipnic::tdm_framer

@@ -155,8 +155,9 @@ void reset_state(SpanState& state, std::uint8_t configuration) {
   state.transmit = TransmitState{};
 }
 
-// A state the kernel did not leave behind (corrupt memory, another type) is
-// reset rather than followed: no index below can then leave its array.
+// A state made for another type, or with a field out of its range (corrupt
+// memory), is reset rather than followed: no index below can then leave its
+// array. (The other fields take any value without harm.)
 bool state_is_consistent(const SpanState& state, std::uint8_t configuration) {
   const ReceiveState& receive = state.receive;
   const TransmitState& transmit = state.transmit;

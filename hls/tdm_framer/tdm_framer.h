@@ -203,8 +203,8 @@ struct Counters {
 };
 
 // An all-zero SpanState is a span just reset: the kernel initialises it on
-// its first call (and any state that is not consistent: a corrupt state is
-// reset, never followed).
+// its first call, as it does a state made for another type or with a field
+// out of its range (corrupt memory), so that no index leaves its array.
 struct SpanState {
   std::uint8_t configuration;  // type and kOptionCrc4 this state was made for; 0 = reset
   std::uint8_t reserved[3];
@@ -213,6 +213,7 @@ struct SpanState {
   TransmitState transmit;
   std::uint8_t history[kHistoryOctets];
 };
+static_assert(sizeof(SpanState) == 2284, "SpanState as docs/kernels.md gives it");
 
 // ---- CRC-4 and CRC-6 ------------------------------------------------------------
 

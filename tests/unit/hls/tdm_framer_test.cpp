@@ -1026,6 +1026,24 @@ TEST(FramerBatch, ACorruptStateIsResetNotFollowed) {
   }
 }
 
+TEST(FramerBatch, ASpanCountAboveTheMaximumDoesNothing) {
+  const std::size_t spans = kMaxSpans + 1;
+  std::vector<SpanControl> controls(spans, SpanControl{kE1, 0, {}});
+  std::vector<std::uint8_t> transmit_payload(spans * kPayloadBlockOctets, 0x11);
+  std::vector<std::uint8_t> transmit_line(spans * kLineBlockOctets, 0x22);
+  std::vector<std::uint8_t> receive_line(spans * kLineBlockOctets, 0x33);
+  std::vector<std::uint8_t> receive_payload(spans * kPayloadBlockOctets, 0x44);
+  std::vector<SpanState> states(spans);
+  std::vector<SpanStatus> statuses(spans);
+  std::memset(statuses.data(), 0x55, spans * sizeof(SpanStatus));
+  ::tdm_framer(controls.data(), transmit_payload.data(), transmit_line.data(), receive_line.data(),
+               receive_payload.data(), states.data(), statuses.data(), static_cast<std::uint32_t>(spans));
+  EXPECT_EQ(transmit_line, std::vector<std::uint8_t>(spans * kLineBlockOctets, 0x22));
+  EXPECT_EQ(receive_payload, std::vector<std::uint8_t>(spans * kPayloadBlockOctets, 0x44));
+  EXPECT_EQ(states[0].configuration, 0);
+  EXPECT_EQ(statuses[0].flags, 0x55555555u);
+}
+
 TEST(FramerBatch, ChangingTheSpanTypeStartsTheSpanAfresh) {
   Batch batch = back_to_back(kLineCases[0]);
   batch.step(2 * kAlignCalls);

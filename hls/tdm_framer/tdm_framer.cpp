@@ -5,7 +5,8 @@
 // step at a time: while hunting, a step tests one bit position as the start of
 // a frame (E1: FAS, NFAS bit 2, FAS, G.706 §4.1.2; T1: kT1FpsBitsToAlign FPS
 // bits in every rotation of 001011); in frame, a step takes one whole frame.
-// Losing alignment hunts again from the bit after the frame that lost it.
+// Losing alignment hunts again from the bit after the start of the frame that
+// lost it; an E1 FAS found spurious (no CRC-4 multiframe) from just after it.
 // What is left over (part of a frame, or the bits a candidate still needs) is
 // kept for the next call. LOS and AIS watch the raw block, framed or not.
 //

@@ -263,18 +263,38 @@ bool e1_alignment_at(const std::uint8_t* stream, std::uint32_t position) {
          e1_fas_at(stream, position + 2 * kE1FrameBits);
 }
 
-// kT1FpsBitsToAlign FPS bits at one position, the frame there being ESF frame
-// 4 * (rotation + 1). Returns the frame index (0..23) or -1.
-int t1_alignment_at(const std::uint8_t* stream, std::uint32_t position) {
-  for (std::uint32_t rotation = 0; rotation < 6; ++rotation) {
-    bool matches = true;
-    for (std::uint32_t fps = 0; fps < kT1FpsBitsToAlign; ++fps) {
-      if (stream_bit(stream, position + fps * kT1FpsSpacingBits) != kT1Fps[(rotation + fps) % 6]) {
-        matches = false;
-        break;
-      }
+// rotations_with[k][b]: the rotations r (bit r) of the FPS whose bit k,
+// kT1Fps[(r + k) % 6], is b.
+struct FpsRotations {
+  std::uint8_t rotations_with[6][2];
+};
+
+constexpr FpsRotations make_fps_rotations() {
+  FpsRotations table{};
+  for (std::uint32_t k = 0; k < 6; ++k) {
+    for (std::uint32_t rotation = 0; rotation < 6; ++rotation) {
+      const std::uint32_t bit = kT1Fps[(rotation + k) % 6];
+      table.rotations_with[k][bit] = static_cast<std::uint8_t>(table.rotations_with[k][bit] | (1u << rotation));
     }
-    if (matches) return static_cast<int>(4 * rotation + 3);
+  }
+  return table;
+}
+
+constexpr FpsRotations kFpsRotations = make_fps_rotations();
+
+// kT1FpsBitsToAlign FPS bits at one position in one of the pattern's
+// rotations, the frame there being ESF frame 4 * (rotation + 1). Each F bit
+// is read once, against every rotation still possible (the 6 rotations of
+// 001011 differ, so at most one is left after 6 bits). Returns the frame
+// index (0..23) or -1.
+int t1_alignment_at(const std::uint8_t* stream, std::uint32_t position) {
+  std::uint32_t rotations = 0x3F;
+  for (std::uint32_t fps = 0; fps < kT1FpsBitsToAlign; ++fps) {
+    rotations &= kFpsRotations.rotations_with[fps % 6][stream_bit(stream, position + fps * kT1FpsSpacingBits)];
+    if (rotations == 0) return -1;
+  }
+  for (std::uint32_t rotation = 0; rotation < 6; ++rotation) {
+    if ((rotations >> rotation) & 1u) return static_cast<int>(4 * rotation + 3);
   }
   return -1;
 }

@@ -1009,7 +1009,7 @@ TEST(FramerBatch, ManySpansInOneBatchKeepTheirOwnLinesAndAlarms) {
   for (std::size_t span = 0; span < 12; ++span) EXPECT_EQ(batch.status(span).crc_errors, 0u) << "span " << span;
 }
 
-TEST(FramerBatch, ACorruptStateIsResetNotFollowed) {
+TEST(FramerBatch, ACorruptStateNeitherCrashesNorKeepsTheSpanFromAligning) {
   std::mt19937 random(17);
   for (int trial = 0; trial < 40; ++trial) {
     const LineCase& line = kLineCases[trial % 3];

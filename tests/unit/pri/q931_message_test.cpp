@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <random>
 
 #include "pri/q931_ie_bearer.h"
@@ -481,6 +484,26 @@ TEST(Q931Message, RandomOctetsNeverCrashAndReencodeToWhatTheyDecodeTo) {
     EXPECT_EQ(again.message, d.message);
   }
   EXPECT_GT(accepted, 0);
+}
+
+// The fuzz target's seeds (tests/fuzz/corpus/q931) are messages the
+// decoder accepts as they are, under a variant that speaks them.
+TEST(Q931Message, TheFuzzSeedsAreMessagesTheDecoderAccepts) {
+  const std::filesystem::path dir = std::filesystem::path(SIPNIC_SOURCE_DIR) / "tests/fuzz/corpus/q931";
+  int seeds = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    std::ifstream in(entry.path(), std::ios::binary);
+    const Octets octets((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    bool accepted = false;
+    for (const auto& v : all_variants())
+      for (auto o : {received_by_user(v.variant), received_by_network(v.variant)}) {
+        const auto d = decode_message(octets, o);
+        accepted = accepted || (d.ok() && d.answer == Answer::kProcess);
+      }
+    EXPECT_TRUE(accepted) << entry.path().filename();
+    ++seeds;
+  }
+  EXPECT_GE(seeds, 10);
 }
 
 }  // namespace

@@ -95,14 +95,16 @@ struct Message {
 };
 
 // A message for `variant`: the SERVICE messages get its maintenance
-// protocol discriminator (and a global call reference with `flag`), the
-// others Q.931's.
+// protocol discriminator and the global call reference (keeping `flag`),
+// the others Q.931's. A SERVICE message for a variant without maintenance
+// keeps 0x08, under which encode_message refuses it.
 Message make_message(MessageType type, CallReference call_reference, const VariantTraits& variant);
 
 // Appends the octets of `m` to `out`. Returns false and appends nothing
 // when `m` cannot be encoded: its type does not exist under its protocol
-// discriminator, a call reference length other than 0, 1 or 2, or an IE of
-// more than 255 octets or of a codeset other than 0-7.
+// discriminator, a call reference length other than 0, 1 or 2, an IE of
+// more than 255 octets or of a codeset other than 0-7, a shift given as an
+// IE, or a single-octet IE with more contents than its value nibble.
 bool encode_message(const Message& m, std::vector<std::uint8_t>& out);
 std::vector<std::uint8_t> encode_message(const Message& m);  // empty when encode_message would fail
 
@@ -150,7 +152,7 @@ struct DecodeWarnings {
 };
 
 struct DecodeOptions {
-  const VariantTraits* variant = &variant_traits(SwitchVariant::kEuroIsdnE1);
+  const VariantTraits* variant = &variant_traits(SwitchVariant::kEuroIsdnE1);  // never null
   LineType line = LineType::kE1;
   // The direction of the received message: a user (TE) side receives
   // network-to-user messages.

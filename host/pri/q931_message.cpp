@@ -289,7 +289,8 @@ class IeReader {
       }
       return;
     }
-    if (++seen_[e.id] > info->max_count) {
+    if (seen_[e.id] < 255) ++seen_[e.id];  // saturates: an input may hold more than 255 of one IE
+    if (seen_[e.id] > info->max_count) {
       r_.warnings.repeated.push_back(e.id);
       return;
     }

@@ -450,6 +450,13 @@ TEST(Q931Message, IgnoresRepetitionsBeyondWhatAnIeAllows) {
   EXPECT_EQ(d.message.count(ie::kDisplay), 1u);
   EXPECT_EQ(decode_display(d.message.find(ie::kDisplay)->contents)->text, "A");
   EXPECT_EQ(d.warnings.repeated, (Octets{ie::kProgressIndicator, ie::kDisplay}));
+  // more occurrences than a counter of one octet holds
+  Octets many = from_hex("08 02 00 01 7B");
+  many.insert(many.end(), 300, ie::kSendingComplete);
+  auto flood = decode_message(many, received_by_user());
+  ASSERT_TRUE(flood.ok());
+  EXPECT_EQ(flood.message.count(ie::kSendingComplete), 1u);
+  EXPECT_EQ(flood.warnings.repeated.size(), 299u);
 }
 
 // ---------------------------------------------------------------- robustness

@@ -9,7 +9,9 @@ namespace {
 constexpr std::uint8_t kExt = 0x80;
 
 constexpr CodingStandard coding_of(std::uint8_t octet) { return static_cast<CodingStandard>((octet >> 5) & 0x3); }
-constexpr std::uint8_t coding_bits(CodingStandard c) { return static_cast<std::uint8_t>(static_cast<unsigned>(c) << 5); }
+constexpr std::uint8_t coding_bits(CodingStandard c) {
+  return static_cast<std::uint8_t>(static_cast<unsigned>(c) << 5);
+}
 
 template <class T>
 IeDecoded<T> fail(std::string_view why) {
@@ -187,7 +189,8 @@ IeDecoded<DisplayIe> decode_display(std::span<const std::uint8_t> contents) {
 
 InformationElement to_ie(const KeypadFacilityIe& k) {
   const std::size_t n = std::min<std::size_t>(32, k.text.size());
-  return {0, ie::kKeypadFacility, std::vector<std::uint8_t>(k.text.begin(), k.text.begin() + static_cast<std::ptrdiff_t>(n))};
+  return {0, ie::kKeypadFacility,
+          std::vector<std::uint8_t>(k.text.begin(), k.text.begin() + static_cast<std::ptrdiff_t>(n))};
 }
 
 IeDecoded<KeypadFacilityIe> decode_keypad_facility(std::span<const std::uint8_t> contents) {
@@ -337,7 +340,8 @@ IeDecoded<ChangeStatusIe> decode_change_status(std::span<const std::uint8_t> con
   if (contents.size() != 1) return fail<ChangeStatusIe>("change status is not one octet");
   if (!(contents[0] & kExt)) return fail<ChangeStatusIe>("change status does not end its group");
   const std::uint8_t status = contents[0] & 0x07;
-  if (status > static_cast<std::uint8_t>(ServiceStatus::kShutdown)) return fail<ChangeStatusIe>("change status value is reserved");
+  if (status > static_cast<std::uint8_t>(ServiceStatus::kShutdown))
+    return fail<ChangeStatusIe>("change status value is reserved");
   return {ChangeStatusIe{(contents[0] & 0x40) != 0, static_cast<ServiceStatus>(status)}, {}};
 }
 

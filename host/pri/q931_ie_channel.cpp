@@ -36,7 +36,8 @@ InformationElement to_ie(const ChannelIdentification& c, LineType line) {
       e.contents.push_back(static_cast<std::uint8_t>(((*c.interface_id >> (7 * g)) & 0x7F) | (g == 0 ? kExt : 0)));
   }
   if (c.selection != ChannelSelection::kIndicated || c.channels.empty()) return e;
-  e.contents.push_back(static_cast<std::uint8_t>(kExt | (c.slot_map ? kSlotMap : 0) | static_cast<std::uint8_t>(c.type)));
+  e.contents.push_back(
+      static_cast<std::uint8_t>(kExt | (c.slot_map ? kSlotMap : 0) | static_cast<std::uint8_t>(c.type)));
   if (c.slot_map) {
     std::uint32_t map = 0;
     for (std::uint8_t ch : c.channels)

@@ -21,7 +21,9 @@ int order_key(const InformationElement& e) {
   return e.codeset * 512 + (is_single_octet_ie(e.id) ? 0 : 256 + e.id);
 }
 
-bool contains(const std::vector<std::uint8_t>& v, std::uint8_t x) { return std::find(v.begin(), v.end(), x) != v.end(); }
+bool contains(const std::vector<std::uint8_t>& v, std::uint8_t x) {
+  return std::find(v.begin(), v.end(), x) != v.end();
+}
 
 }  // namespace
 
@@ -210,8 +212,9 @@ class IeReader {
         return;
       }
       const std::size_t len = c[i + 1];
-      InformationElement e{codeset, octet, std::vector<std::uint8_t>(c.begin() + static_cast<std::ptrdiff_t>(i + 2),
-                                                                   c.begin() + static_cast<std::ptrdiff_t>(i + 2 + len))};
+      InformationElement e{codeset, octet,
+                           std::vector<std::uint8_t>(c.begin() + static_cast<std::ptrdiff_t>(i + 2),
+                                                     c.begin() + static_cast<std::ptrdiff_t>(i + 2 + len))};
       i += 2 + len;
       take(std::move(e), via_non_locking);
     }

@@ -40,7 +40,10 @@ TEST(Q931BearerCapability, DecodesAndEncodesTheOptionalOctetGroups) {
           // multirate with rate multiplier 6 (octet 4.1)
           {"88 98 86", with(digital, [](auto& b) { b.rate = TransferRate::kMultirate; b.rate_multiplier = 6; })},
           // V.110 rate adaption with octet 5a
-          {"88 90 21 8F", with(digital, [](auto& b) { b.layer1 = Layer1Protocol::kV110; b.layer1_extension = {0x8F}; })},
+          {"88 90 21 8F", with(digital, [](auto& b) {
+             b.layer1 = Layer1Protocol::kV110;
+             b.layer1_extension = {0x8F};
+           })},
           // layer 2 Q.921 (octet 6)
           {"88 90 C2", with(digital, [](auto& b) { b.layer2 = 0x02; })},
           // packet mode, X.25 packet layer (octet 7)

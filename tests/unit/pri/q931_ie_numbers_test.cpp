@@ -105,7 +105,8 @@ TEST(Q931RedirectingNumber, DecodesAndEncodesTheReasonOfQ952) {
       {
           {"21 00 81 35 35", redirected(allowed, user, RedirectionReason::kCallForwardingBusy, "55")},
           {"21 00 82 35", redirected(allowed, user, RedirectionReason::kCallForwardingNoReply, "5")},
-          {"21 20 8F", redirected(Presentation::kRestricted, user, RedirectionReason::kCallForwardingUnconditional, "")},
+          {"21 20 8F",
+           redirected(Presentation::kRestricted, user, RedirectionReason::kCallForwardingUnconditional, "")},
           {"21 03 84", redirected(allowed, Screening::kNetworkProvided, RedirectionReason::kCallDeflection, "")},
           {"21 00 89", redirected(allowed, user, RedirectionReason::kCalledDteOutOfOrder, "")},
           {"21 00 8A", redirected(allowed, user, RedirectionReason::kCallForwardingByCalledDte, "")},

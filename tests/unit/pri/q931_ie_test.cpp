@@ -187,8 +187,9 @@ TEST(Q931SignalIe, DecodesTheDefinedSignals) {
 }
 
 TEST(Q931SignalIe, RefusesContentErrors) {
-  expect_refused({{"0A", "reserved"}, {"48", "reserved"}, {"3E", "reserved"}, {"", "not one octet"}, {"01 01", "not one"}},
-                 decode_signal);
+  expect_refused(
+      {{"0A", "reserved"}, {"48", "reserved"}, {"3E", "reserved"}, {"", "not one octet"}, {"01 01", "not one"}},
+      decode_signal);
 }
 
 // ---------------------------------------------------------------- date/time
@@ -228,8 +229,9 @@ TEST(Q931RestartIndicatorIe, DecodesTheThreeClasses) {
 }
 
 TEST(Q931RestartIndicatorIe, RefusesContentErrors) {
-  expect_refused({{"81", "reserved"}, {"85", "reserved"}, {"06", "does not end"}, {"", "not one"}, {"80 80", "not one"}},
-                 decode_restart_indicator);
+  expect_refused(
+      {{"81", "reserved"}, {"85", "reserved"}, {"06", "does not end"}, {"", "not one"}, {"80 80", "not one"}},
+      decode_restart_indicator);
 }
 
 // ---------------------------------------------------------------- high layer compatibility

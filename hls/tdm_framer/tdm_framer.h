@@ -21,15 +21,23 @@
 
 #include <cstdint>
 
+#include "tdm_format.h"
+
 namespace sipnic::tdm_framer {
 
 // ---- the line and the payload ------------------------------------------------
 
-inline constexpr std::uint32_t kFramesPerBlock = 8;     // 1 ms, one line datagram
-inline constexpr std::uint32_t kE1Timeslots = 32;
+// The block, frame sizes, batch size and span type: hls/tdm_format.h.
+using tdm::kE1;
+using tdm::kE1Timeslots;
+using tdm::kFramesPerBlock;
+using tdm::kMaxFrameOctets;
+using tdm::kMaxSpans;
+using tdm::kT1;
+using tdm::kT1Channels;
+using tdm::SpanType;
 inline constexpr std::uint32_t kE1FrameBits = 256;
 inline constexpr std::uint32_t kE1FramesPerMultiframe = 16;  // CRC-4 multiframe
-inline constexpr std::uint32_t kT1Channels = 24;
 inline constexpr std::uint32_t kT1FrameBits = 193;
 inline constexpr std::uint32_t kT1FramesPerMultiframe = 24;  // ESF
 inline constexpr std::uint32_t kE1BlockOctets = kFramesPerBlock * kE1FrameBits / 8;  // 256
@@ -44,21 +52,12 @@ inline constexpr std::uint32_t kLineBlockOctets = 256;
 // t at t (TS0 ignored on transmit; on receive the TS0 word as received); T1
 // 24 octets, channel c at c - 1, in the first 192 bytes (the rest ignored on
 // transmit, zero on receive).
-inline constexpr std::uint32_t kMaxFrameOctets = 32;
 inline constexpr std::uint32_t kPayloadBlockOctets = kFramesPerBlock * kMaxFrameOctets;
 static_assert(kE1BlockOctets <= kLineBlockOctets && kT1BlockOctets <= kLineBlockOctets);
 static_assert(kE1Timeslots <= kMaxFrameOctets && kT1Channels <= kMaxFrameOctets);
 
-// The largest batch (a span_count above it does nothing).
-inline constexpr std::uint32_t kMaxSpans = 256;
-static_assert(kMaxSpans >= 1 && kMaxSpans <= 4096, "kMaxSpans: 1..4096");
 
 // ---- per span, host -> kernel ------------------------------------------------
-
-enum SpanType : std::uint8_t {
-  kE1 = 0,
-  kT1 = 1,
-};
 
 // Payload octets of one frame of the type (0 for another value).
 constexpr std::uint32_t frame_octets(std::uint8_t type) {

@@ -7,34 +7,28 @@
 
 #include <cstdint>
 
+#include "tdm_format.h"
+
 namespace sipnic::tdm_mux {
 
-// Frames per block: 1 ms at 8000 frames per second.
-constexpr uint32_t kFramesPerBlock = 8;
-// Octets of one frame: E1 (G.704) timeslots 0..31; T1 channels 1..24 at
-// positions 0..23 (the 193rd, framing bit is the framer's, not here).
-constexpr uint32_t kE1Timeslots = 32;
-constexpr uint32_t kT1Channels = 24;
-constexpr uint32_t kMaxTimeslots = 32;
+// The block, frame sizes, batch size and span type: hls/tdm_format.h.
+using tdm::kE1;
+using tdm::kE1Timeslots;
+using tdm::kFramesPerBlock;
+using tdm::kMaxSpans;
+using tdm::kT1;
+using tdm::kT1Channels;
+using tdm::SpanType;
+constexpr uint32_t kMaxTimeslots = tdm::kMaxFrameOctets;
 // The D-channel's position on a PRI span: E1 timeslot 16, T1 channel 24.
 constexpr uint32_t kE1DchannelTimeslot = 16;
 constexpr uint32_t kT1DchannelPosition = kT1Channels - 1;
-// Spans of one batch.
-constexpr uint32_t kMaxSpans = 256;
 // Bytes per span in the frames buffer (an E1 block; a T1 block uses the
 // first kFramesPerBlock * kT1Channels) and in the timeslots buffer.
 constexpr uint32_t kSpanFrameBytes = kFramesPerBlock * kMaxTimeslots;
 constexpr uint32_t kSpanTimeslotBytes = kMaxTimeslots * kFramesPerBlock;
 
-static_assert(kFramesPerBlock >= 1 && kFramesPerBlock <= 64, "tdm_mux: 1..64 frames per block");
-static_assert(kE1Timeslots <= kMaxTimeslots && kT1Channels <= kMaxTimeslots, "tdm_mux: frames fit kMaxTimeslots");
 static_assert(kE1DchannelTimeslot < kE1Timeslots && kT1DchannelPosition < kT1Channels, "tdm_mux: D-channel inside the frame");
-static_assert(kMaxSpans >= 1 && kMaxSpans <= 4096, "tdm_mux: 1..4096 spans per call");
-
-enum SpanType : uint8_t {
-  kE1 = 0,
-  kT1 = 1,
-};
 
 // One span of the batch.
 struct SpanLayout {

@@ -718,7 +718,7 @@ bool valid_number_part(std::string_view s) {
 
 // The values of the [span NAME] words, in the order errors list them.
 constexpr SpanType kSpanTypes[] = {SpanType::kE1, SpanType::kT1};
-constexpr SpanSide kSpanSides[] = {SpanSide::kTe, SpanSide::kNt};
+constexpr SpanSide kSpanSides[] = {SpanSide::kUser, SpanSide::kNetwork};
 constexpr SwitchVariant kSwitchVariants[] = {SwitchVariant::kEuroIsdn, SwitchVariant::kNi2, SwitchVariant::kDms100,
                                              SwitchVariant::k4ess, SwitchVariant::k5ess, SwitchVariant::kQsig};
 constexpr SpanBackend kSpanBackends[] = {SpanBackend::kFrames, SpanBackend::kLine};
@@ -1586,9 +1586,8 @@ std::string_view unknown_source_name(UnknownSource u) {
   return u == UnknownSource::kDrop ? "drop" : "reject";
 }
 
-std::string_view span_type_name(SpanType t) { return t == SpanType::kT1 ? "t1" : "e1"; }
 
-std::string_view span_side_name(SpanSide s) { return s == SpanSide::kNt ? "nt" : "te"; }
+std::string_view span_side_name(SpanSide s) { return s == SpanSide::kNetwork ? "nt" : "te"; }
 
 std::string_view switch_variant_name(SwitchVariant v) {
   switch (v) {
@@ -1629,10 +1628,9 @@ SwitchVariant default_switch_variant(SpanType t) {
 }
 
 ChannelHunting default_channel_hunting(SpanSide s) {
-  return s == SpanSide::kNt ? ChannelHunting::kDescending : ChannelHunting::kAscending;
+  return s == SpanSide::kNetwork ? ChannelHunting::kDescending : ChannelHunting::kAscending;
 }
 
-std::uint8_t d_channel_number(SpanType t) { return t == SpanType::kT1 ? 24 : 16; }
 
 std::vector<std::uint8_t> b_channel_numbers(SpanType t, DChannelRole d) {
   // E1: timeslots 1-31 (0 is framing); T1: channels 1-24. The D-channel's

@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/span_line.h"
+
 namespace sipnic::core {
 
 enum class Transport : std::uint8_t { kUdp, kTcp, kTls };
@@ -200,11 +202,10 @@ std::string_view unknown_source_name(UnknownSource u);  // "reject", "drop"
 // [span NAME]: one ISDN PRI span (docs/config.md, "[span NAME]"). Read and
 // checked here; the pri layer's spans run them. The name functions give the
 // config spellings.
-enum class SpanType : std::uint8_t { kE1, kT1 };
-std::string_view span_type_name(SpanType t);  // "e1", "t1"
+// SpanType and its channel numbers: core/span_line.h.
 // Which end of the PRI sipnic is: te, the user side (facing a carrier
 // switch), or nt, the network side (facing a PBX).
-enum class SpanSide : std::uint8_t { kTe, kNt };
+enum class SpanSide : std::uint8_t { kUser, kNetwork };  // te, nt
 std::string_view span_side_name(SpanSide s);  // "te", "nt"
 // The Q.931 dialect of the far end; the pri layer's variant table is keyed
 // by this enum.
@@ -230,8 +231,6 @@ SwitchVariant default_switch_variant(SpanType t);  // E1: euroisdn, T1: ni2
 // Descending on the network side, ascending on the user side: the two ends
 // of a span then seize channels from opposite ends, which keeps glare rare.
 ChannelHunting default_channel_hunting(SpanSide s);
-// The timeslot (E1) or channel (T1) of the D-channel: 16 or 24.
-std::uint8_t d_channel_number(SpanType t);
 // Every B-channel a span of this type has, ascending: E1 timeslots 1-15 and
 // 17-31; T1 channels 1-23, and 24 as well on an NFAS span without a D-channel.
 std::vector<std::uint8_t> b_channel_numbers(SpanType t, DChannelRole d);
@@ -265,7 +264,7 @@ struct Q931Timers {
 struct SpanConfig {
   std::string name;
   SpanType type = SpanType::kE1;
-  SpanSide side = SpanSide::kTe;
+  SpanSide side = SpanSide::kUser;
   SwitchVariant switch_variant = SwitchVariant::kEuroIsdn;  // default_switch_variant(type)
   SpanBackend backend = SpanBackend::kFrames;
   SpanSocketRole socket_role = SpanSocketRole::kConnect;

@@ -1,7 +1,7 @@
 // E1 and T1 primary rate lines as Q.931 numbers their channels (Q.931
 // §4.5.13, channel identification): the one place that says which channel
-// numbers exist on which line, where the D-channel sits and how long a slot
-// map is. Spans, channel hunting and the codec read it.
+// numbers exist on which line (core's, below), how long a slot map is, and
+// E1's logical numbering. Spans, channel hunting and the codec read it.
 //
 //   E1 (G.704, 2048 kbit/s): timeslots 0-31; TS0 carries framing, TS16 the
 //      D-channel; Q.931 channel numbers ARE timeslot numbers (1-15, 17-31),
@@ -16,30 +16,18 @@
 #include <cstdint>
 #include <string_view>
 
+#include "core/span_line.h"
+
 namespace sipnic::pri {
 
-enum class LineType : std::uint8_t { kE1, kT1 };
-
-constexpr std::string_view line_type_name(LineType t) { return t == LineType::kE1 ? "e1" : "t1"; }
-
-// The highest channel number of the line (E1: timeslot 31, T1: channel 24).
-constexpr std::uint8_t max_channel_number(LineType t) { return t == LineType::kE1 ? 31 : 24; }
-
-// The D-channel's channel number (E1: timeslot 16, T1: channel 24).
-constexpr std::uint8_t d_channel_number(LineType t) { return t == LineType::kE1 ? 16 : 24; }
-
-// Whether `n` is a channel number Q.931 can name on this line: E1 1-31, T1
-// 1-24 (the D-channel's number included: an NFAS T1 without a D-channel uses
-// channel 24 as a B-channel, and a RESTART may name any channel).
-constexpr bool is_channel_number(LineType t, unsigned n) { return n >= 1 && n <= max_channel_number(t); }
-
-// Whether `n` is a B-channel on a line that carries its own D-channel.
-constexpr bool is_b_channel(LineType t, unsigned n) {
-  return is_channel_number(t, n) && n != d_channel_number(t);
-}
-
-// Number of B-channels on a line that carries its D-channel: 30 or 23.
-constexpr unsigned b_channel_count(LineType t) { return t == LineType::kE1 ? 30 : 23; }
+// The line types and their channel numbers are core's (core/span_line.h),
+// so the config and the protocol read one source.
+using LineType = core::SpanType;
+using core::b_channel_count;
+using core::d_channel_number;
+using core::is_b_channel;
+using core::is_channel_number;
+using core::max_channel_number;
 
 // Octets of a channel identification slot map (Q.931 §4.5.13 octet 3.3):
 // one bit per timeslot 0-31 on E1 (4 octets), per channel 1-24 on T1 (3).

@@ -6,9 +6,11 @@
 #include <cstdint>
 #include <string_view>
 
+#include "core/config.h"
+
 namespace sipnic::pri {
 
-enum class Side : std::uint8_t { kUser, kNetwork };
+using Side = core::SpanSide;  // the config's, one enum for both layers
 
 constexpr Side other_side(Side s) { return s == Side::kUser ? Side::kNetwork : Side::kUser; }
 

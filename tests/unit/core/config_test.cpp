@@ -647,7 +647,7 @@ t322 = 3000
   const SpanConfig& s = c.spans[0];
   EXPECT_EQ(s.name, "pbx");
   EXPECT_EQ(s.type, SpanType::kE1);
-  EXPECT_EQ(s.side, SpanSide::kNt);
+  EXPECT_EQ(s.side, SpanSide::kNetwork);
   EXPECT_EQ(s.switch_variant, SwitchVariant::kQsig);
   EXPECT_EQ(s.backend, SpanBackend::kLine);
   EXPECT_EQ(s.socket_role, SpanSocketRole::kListen);
@@ -678,7 +678,7 @@ TEST(Config, OmittedSpanKeysTakeTheDefaultsOfTheSpansTypeAndSide) {
                           "t.conf");
   ASSERT_EQ(c.spans.size(), 2u);
   const SpanConfig& e1 = c.spans[0];
-  EXPECT_EQ(e1.side, SpanSide::kTe);
+  EXPECT_EQ(e1.side, SpanSide::kUser);
   EXPECT_EQ(e1.switch_variant, SwitchVariant::kEuroIsdn);
   EXPECT_EQ(e1.backend, SpanBackend::kFrames);
   EXPECT_EQ(e1.socket_role, SpanSocketRole::kConnect);
@@ -796,8 +796,8 @@ TEST(Config, SpanSocketPathMayFillSunPath) {
 TEST(Config, SpanEnumNamesAreTheConfigSpellings) {
   EXPECT_EQ(span_type_name(SpanType::kE1), "e1");
   EXPECT_EQ(span_type_name(SpanType::kT1), "t1");
-  EXPECT_EQ(span_side_name(SpanSide::kTe), "te");
-  EXPECT_EQ(span_side_name(SpanSide::kNt), "nt");
+  EXPECT_EQ(span_side_name(SpanSide::kUser), "te");
+  EXPECT_EQ(span_side_name(SpanSide::kNetwork), "nt");
   EXPECT_EQ(switch_variant_name(SwitchVariant::kEuroIsdn), "euroisdn");
   EXPECT_EQ(switch_variant_name(SwitchVariant::kNi2), "ni2");
   EXPECT_EQ(switch_variant_name(SwitchVariant::kDms100), "dms100");
@@ -836,8 +836,8 @@ TEST(Config, BChannelNumbersLeaveOutTheDChannelUnlessAnNfasSpanHasNone) {
   EXPECT_EQ(b_channel_numbers(SpanType::kT1, DChannelRole::kNone).size(), 24u);
   EXPECT_EQ(default_switch_variant(SpanType::kE1), SwitchVariant::kEuroIsdn);
   EXPECT_EQ(default_switch_variant(SpanType::kT1), SwitchVariant::kNi2);
-  EXPECT_EQ(default_channel_hunting(SpanSide::kNt), ChannelHunting::kDescending);
-  EXPECT_EQ(default_channel_hunting(SpanSide::kTe), ChannelHunting::kAscending);
+  EXPECT_EQ(default_channel_hunting(SpanSide::kNetwork), ChannelHunting::kDescending);
+  EXPECT_EQ(default_channel_hunting(SpanSide::kUser), ChannelHunting::kAscending);
 }
 
 // --- errors -----------------------------------------------------------------
@@ -1100,13 +1100,13 @@ TEST(Config, PriExampleHasAnNtE1SpanOnEuroIsdnAndATeT1SpanOnNi2) {
   const SpanConfig* pbx = c.find_span("pbx");
   ASSERT_NE(pbx, nullptr);
   EXPECT_EQ(pbx->type, SpanType::kE1);
-  EXPECT_EQ(pbx->side, SpanSide::kNt);
+  EXPECT_EQ(pbx->side, SpanSide::kNetwork);
   EXPECT_EQ(pbx->switch_variant, SwitchVariant::kEuroIsdn);
   EXPECT_EQ(pbx->channels, b_channel_numbers(SpanType::kE1, DChannelRole::kPrimary));
   const SpanConfig* carrier = c.find_span("carrier");
   ASSERT_NE(carrier, nullptr);
   EXPECT_EQ(carrier->type, SpanType::kT1);
-  EXPECT_EQ(carrier->side, SpanSide::kTe);
+  EXPECT_EQ(carrier->side, SpanSide::kUser);
   EXPECT_EQ(carrier->switch_variant, SwitchVariant::kNi2);
   EXPECT_EQ(carrier->channels.size(), 12u);
   EXPECT_EQ(c.trunks.size(), 1u);

@@ -1,7 +1,9 @@
 // SimGcmEngine (the tls_gcm RTL under Verilator) against CpuGcmEngine, the
 // reference: every batch runs on both and payload bytes and results must be
 // byte-identical. NIST CAVP vectors (TLS subset, both directions, the
-// must-fail ones included), every record length from 0 to 16,400 bytes,
+// must-fail ones included), record lengths from 0 to 16,400 bytes (every
+// one to 2,047 and from 16,368, and the block edges between: see
+// length_checked),
 // bad slots / bad jobs / empty slots, AES-256, overlapping payloads (jobs
 // run in order), many records in flight, and the cycles per block the
 // kernel needs on 64 B, 1 KiB and 16 KiB records.
@@ -209,6 +211,14 @@ constexpr std::uint32_t kMaxRecord = 16400;
 // 1..63-byte gap between records), random keys (AES-128 and AES-256), AAD
 // lengths 0..13; sealed on both engines, then opened on both with the tags
 // they produced, one in seven with a corrupted tag.
+// The lengths the sweep takes: every one up to 2,047 (each tail length
+// 0..15 with every block count up to 128), every one from 16,368 (around the
+// TLS record maximum, 16,384, and past it), and between them the lengths at
+// and either side of a 16-byte block boundary, where the counter blocks and
+// GHASH's last partial block change. The whole range under ASan took half of
+// make test (9 minutes) for lengths that exercise no other path.
+bool length_checked(std::uint32_t len) { return len < 2048 || len >= 16368 || len % 16 <= 1 || len % 16 == 15; }
+
 void check_lengths(std::uint32_t first, std::uint32_t last, std::uint32_t seed) {
   std::mt19937 rng(seed);
   constexpr std::uint32_t kSlots = 8;
@@ -217,6 +227,7 @@ void check_lengths(std::uint32_t first, std::uint32_t last, std::uint32_t seed) 
   Bytes buffer;
   std::vector<GcmJob> jobs;
   for (std::uint32_t len = first; len <= last; ++len) {
+    if (!length_checked(len)) continue;
     buffer.resize(buffer.size() + 1 + rng() % 63, 0x5a);
     const Bytes nonce = random_bytes(rng, kGcmNonceBytes);
     const Bytes aad = random_bytes(rng, rng() % (kGcmMaxAadBytes + 1));
@@ -239,19 +250,19 @@ void check_lengths(std::uint32_t first, std::uint32_t last, std::uint32_t seed) 
   EXPECT_EQ(opened.bytes.size(), buffer.size());
 }
 
-// Lengths 0..16,400 in 41 batches of 400 (a batch of records 0..399 bytes
-// is small, one of 16,000..16,399 is ~6.5 MB); one test per batch so that
-// a failure names its length range and ctest can spread them.
-class SimGcmEngineEveryLength : public ::testing::TestWithParam<std::uint32_t> {};
+// Lengths 0..16,400 (those length_checked takes) in 42 batches of 400; one
+// test per batch so that a failure names its length range and ctest can
+// spread them.
+class SimGcmEngineLengths : public ::testing::TestWithParam<std::uint32_t> {};
 
-TEST_P(SimGcmEngineEveryLength, SealAndOpenMatchCpuForEveryLengthInTheRange) {
+TEST_P(SimGcmEngineLengths, SealAndOpenMatchCpuForTheLengthsOfTheRange) {
   const std::uint32_t first = GetParam() * 400;
   const std::uint32_t last = std::min(first + 399, kMaxRecord);
   SCOPED_TRACE("lengths " + std::to_string(first) + ".." + std::to_string(last));
   check_lengths(first, last, 1000 + GetParam());
 }
 
-INSTANTIATE_TEST_SUITE_P(Lengths0To16400, SimGcmEngineEveryLength, ::testing::Range<std::uint32_t>(0, 42));
+INSTANTIATE_TEST_SUITE_P(Lengths0To16400, SimGcmEngineLengths, ::testing::Range<std::uint32_t>(0, 42));
 
 // ---- bad jobs, key table -------------------------------------------------------------
 

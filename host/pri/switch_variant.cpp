@@ -11,7 +11,7 @@ constexpr VariantTraits euroisdn(SwitchVariant v, std::string_view name, std::st
                                  LineType line) {
   return VariantTraits{
       .variant = v,
-      .config_name = name,
+      .name = name,
       .description = description,
       .usual_line = line,
       .maintenance = nullptr,
@@ -48,7 +48,7 @@ struct NorthAmerican {
 constexpr VariantTraits north_american(const NorthAmerican& custom) {
   return VariantTraits{
       .variant = custom.variant,
-      .config_name = custom.name,
+      .name = custom.name,
       .description = custom.description,
       .usual_line = LineType::kT1,
       .maintenance = custom.maintenance,
@@ -109,7 +109,7 @@ constexpr std::array<VariantTraits, 7> kVariants{
                     .non_isdn_progress_in_answers = true}),
     VariantTraits{
         .variant = SwitchVariant::kQsig,
-        .config_name = "qsig",
+        .name = "qsig",
         .description = "QSIG basic call (ECMA-143)",
         .usual_line = LineType::kE1,
         .maintenance = nullptr,
@@ -145,10 +145,17 @@ const MaintenanceProtocol* maintenance_protocol(std::uint8_t protocol_discrimina
 
 const VariantTraits& variant_traits(SwitchVariant v) { return kVariants[static_cast<std::size_t>(v)]; }
 
-std::optional<SwitchVariant> parse_switch_variant(std::string_view name) {
-  for (const auto& t : kVariants)
-    if (t.config_name == name) return t.variant;
-  return std::nullopt;
+SwitchVariant variant_of(core::SwitchVariant configured, core::SpanType line) {
+  switch (configured) {
+    case core::SwitchVariant::kEuroIsdn:
+      return line == core::SpanType::kE1 ? SwitchVariant::kEuroIsdnE1 : SwitchVariant::kEuroIsdnT1;
+    case core::SwitchVariant::kNi2: return SwitchVariant::kNi2;
+    case core::SwitchVariant::kDms100: return SwitchVariant::kDms100;
+    case core::SwitchVariant::k4ess: return SwitchVariant::kAtt4ess;
+    case core::SwitchVariant::k5ess: return SwitchVariant::kLucent5ess;
+    case core::SwitchVariant::kQsig: return SwitchVariant::kQsig;
+  }
+  return SwitchVariant::kEuroIsdnE1;
 }
 
 const std::array<VariantTraits, 7>& all_variants() { return kVariants; }

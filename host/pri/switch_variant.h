@@ -18,6 +18,7 @@
 #include <optional>
 #include <string_view>
 
+#include "core/config.h"
 #include "pri/line_type.h"
 
 namespace sipnic::pri {
@@ -56,7 +57,7 @@ enum class CodesetPolicy : std::uint8_t {
 
 struct VariantTraits {
   SwitchVariant variant;
-  std::string_view config_name;  // the span config's `switch = ...` value
+  std::string_view name;  // for logs: "euroisdn-e1", "ni2", ...
   std::string_view description;
   LineType usual_line;           // the line the variant runs on unless configured otherwise
 
@@ -115,8 +116,10 @@ struct VariantTraits {
 };
 
 const VariantTraits& variant_traits(SwitchVariant v);
-// The variant whose config_name is `name` (exactly).
-std::optional<SwitchVariant> parse_switch_variant(std::string_view name);
+// The variant a span speaks: its config's `switch` (core::SwitchVariant,
+// whose names the config owns) on its line type; EuroISDN is a variant per
+// line type here because its channel identification differs.
+SwitchVariant variant_of(core::SwitchVariant configured, core::SpanType line);
 // Every variant, in the enum's order (for config errors and docs).
 const std::array<VariantTraits, 7>& all_variants();
 

@@ -10,16 +10,21 @@
 namespace sipnic::pri {
 namespace {
 
-TEST(SwitchVariant, EveryVariantParsesFromItsConfigName) {
+TEST(SwitchVariant, EveryConfiguredSwitchMapsToOneVariantAndEveryVariantIsReached) {
+  std::set<SwitchVariant> reached;
+  for (auto configured : {core::SwitchVariant::kEuroIsdn, core::SwitchVariant::kNi2, core::SwitchVariant::kDms100,
+                          core::SwitchVariant::k4ess, core::SwitchVariant::k5ess, core::SwitchVariant::kQsig})
+    for (auto line : {core::SpanType::kE1, core::SpanType::kT1}) reached.insert(variant_of(configured, line));
+  EXPECT_EQ(reached.size(), all_variants().size());
+  EXPECT_EQ(variant_of(core::SwitchVariant::kEuroIsdn, core::SpanType::kE1), SwitchVariant::kEuroIsdnE1);
+  EXPECT_EQ(variant_of(core::SwitchVariant::kEuroIsdn, core::SpanType::kT1), SwitchVariant::kEuroIsdnT1);
+  EXPECT_EQ(variant_of(core::SwitchVariant::k5ess, core::SpanType::kT1), SwitchVariant::kLucent5ess);
   std::set<std::string> names;
   for (const auto& t : all_variants()) {
-    EXPECT_EQ(parse_switch_variant(t.config_name), t.variant) << t.config_name;
     EXPECT_EQ(&variant_traits(t.variant), &t);
-    names.insert(std::string(t.config_name));
+    names.insert(std::string(t.name));
   }
   EXPECT_EQ(names.size(), all_variants().size());
-  EXPECT_EQ(parse_switch_variant("euroisdn"), std::nullopt);
-  EXPECT_EQ(parse_switch_variant("NI2"), std::nullopt);
 }
 
 TEST(SwitchVariant, ServiceMessagesExistForNi2AndTheAttVariantsOnly) {
@@ -27,7 +32,7 @@ TEST(SwitchVariant, ServiceMessagesExistForNi2AndTheAttVariantsOnly) {
   EXPECT_EQ(variant_traits(SwitchVariant::kAtt4ess).maintenance, &kAttMaintenance);
   EXPECT_EQ(variant_traits(SwitchVariant::kLucent5ess).maintenance, &kAttMaintenance);
   for (auto v : {SwitchVariant::kEuroIsdnE1, SwitchVariant::kEuroIsdnT1, SwitchVariant::kDms100, SwitchVariant::kQsig})
-    EXPECT_EQ(variant_traits(v).maintenance, nullptr) << variant_traits(v).config_name;
+    EXPECT_EQ(variant_traits(v).maintenance, nullptr) << variant_traits(v).name;
 }
 
 TEST(SwitchVariant, TheMaintenanceProtocolsUseOppositeServiceCodes) {

@@ -145,7 +145,9 @@ IeDecoded<ProgressIndicatorIe> decode_progress_indicator(std::span<const std::ui
 // ---------------------------------------------------------------- notification indicator
 
 InformationElement to_ie(const NotificationIndicatorIe& n) {
-  InformationElement e{0, ie::kNotificationIndicator, {static_cast<std::uint8_t>(kExt | (n.description & 0x7F))}};
+  InformationElement e{0, ie::kNotificationIndicator, {}};
+  e.contents.reserve(1 + n.extension.size());
+  e.contents.push_back(static_cast<std::uint8_t>(kExt | (n.description & 0x7F)));
   e.contents.insert(e.contents.end(), n.extension.begin(), n.extension.end());
   return e;
 }
@@ -169,6 +171,7 @@ IeDecoded<NotificationIndicatorIe> decode_notification_indicator(std::span<const
 
 InformationElement to_ie(const DisplayIe& d, std::uint8_t codeset) {
   InformationElement e{codeset, ie::kDisplay, {}};
+  e.contents.reserve(kMaxDisplayOctets);
   if (d.display_type) e.contents.push_back(*d.display_type | kExt);
   const std::size_t room = kMaxDisplayOctets - e.contents.size();
   const std::size_t n = std::min(room, d.text.size());
@@ -307,8 +310,10 @@ IeDecoded<HighLayerCompatibilityIe> decode_high_layer_compatibility(std::span<co
 // ---------------------------------------------------------------- user-user
 
 InformationElement to_ie(const UserUserIe& u) {
-  InformationElement e{0, ie::kUserUser, {u.protocol}};
+  InformationElement e{0, ie::kUserUser, {}};
   const std::size_t n = std::min(kMaxUserUserOctets, u.data.size());
+  e.contents.reserve(1 + n);
+  e.contents.push_back(u.protocol);
   e.contents.insert(e.contents.end(), u.data.begin(), u.data.begin() + static_cast<std::ptrdiff_t>(n));
   return e;
 }

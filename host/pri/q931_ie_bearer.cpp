@@ -48,6 +48,7 @@ BearerCapability unrestricted_digital_bearer() {
 InformationElement to_ie(const BearerCapability& b) {
   InformationElement e{0, ie::kBearerCapability, {}};
   auto& c = e.contents;
+  c.reserve(5 + b.other_octets.size() + b.layer1_extension.size() + b.layer3_extension.size());
   c.push_back(static_cast<std::uint8_t>(kExt | static_cast<unsigned>(b.coding) << 5 |
                                         (static_cast<unsigned>(b.capability) & 0x1F)));
   if (b.coding != CodingStandard::kItuT) {

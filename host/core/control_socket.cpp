@@ -12,28 +12,18 @@
 #include <cstring>
 #include <utility>
 
-#include "core/ascii.h"
+#include "core/unix_socket.h"
 
 namespace sipnic::core {
 
 namespace {
 
-// strerror, lower case first letter, for "...: connection refused".
-std::string error_text(int err) {
-  std::string s = std::strerror(err);
-  if (!s.empty()) s[0] = ascii::to_lower(s[0]);
-  return s;
-}
-
-sockaddr_un unix_address(const std::filesystem::path& path) {
-  sockaddr_un a{};
-  a.sun_family = AF_UNIX;
-  const std::string& p = path.native();
-  if (p.empty() || p.size() >= sizeof a.sun_path)
-    throw ControlError("control socket path " + p + " is " + std::to_string(p.size()) + " bytes; at most " +
-                       std::to_string(sizeof a.sun_path - 1));
-  std::memcpy(a.sun_path, p.c_str(), p.size() + 1);
-  return a;
+sockaddr_un address_of(const std::filesystem::path& path) {
+  const auto a = unix_address(path.native());
+  if (!a)
+    throw ControlError("control socket path " + path.native() + " is " + std::to_string(path.native().size()) +
+                       " bytes; at most " + std::to_string(sizeof(sockaddr_un::sun_path) - 1));
+  return *a;
 }
 
 using Deadline = Clock::time_point;
@@ -73,34 +63,15 @@ bool write_all(int fd, std::string_view data, Deadline deadline, int wake_fd = -
 
 ControlServer::ControlServer(std::filesystem::path path, Handler handler, Log& log, Millis read_timeout)
     : path_(std::move(path)), handler_(std::move(handler)), log_(log), read_timeout_(read_timeout) {
-  const sockaddr_un addr = unix_address(path_);
-  UniqueFd sock(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
-  if (!sock) throw ControlError("control socket " + path_.string() + ": " + error_text(errno));
-  if (::bind(sock.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) < 0) {
-    if (errno != EADDRINUSE) throw ControlError("control socket " + path_.string() + ": " + error_text(errno));
-    // Something is there: a live node, a stale socket of one that died, or
-    // some other file.
-    struct stat st{};
-    if (::lstat(path_.c_str(), &st) == 0 && !S_ISSOCK(st.st_mode))
-      throw ControlError("control socket " + path_.string() + ": the path exists and is not a socket");
-    const UniqueFd probe(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    if (probe && ::connect(probe.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0)
-      throw ControlError("control socket " + path_.string() + ": another process answers on it");
-    ::unlink(path_.c_str());
-    if (::bind(sock.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) < 0)
-      throw ControlError("control socket " + path_.string() + ": " + error_text(errno));
-  }
-  // Owner only, before listen(): until then nobody can connect at all.
-  if (::chmod(path_.c_str(), 0600) < 0 || ::listen(sock.get(), 16) < 0) {
-    const int err = errno;
-    ::unlink(path_.c_str());
-    throw ControlError("control socket " + path_.string() + ": " + error_text(err));
-  }
+  address_of(path_);  // the path's length, checked with its own message
+  std::string why;
+  UniqueFd sock = listen_unix(path_.native(), SOCK_STREAM, why);
+  if (!sock) throw ControlError("control socket " + path_.string() + ": " + why);
   wake_fd_.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
   if (!wake_fd_) {
     const int err = errno;
     ::unlink(path_.c_str());
-    throw ControlError("control socket " + path_.string() + ": " + error_text(err));
+    throw ControlError("control socket " + path_.string() + ": " + errno_text(err));
   }
   struct stat st{};
   if (::stat(path_.c_str(), &st) == 0) inode_ = st.st_ino;
@@ -169,11 +140,11 @@ void ControlServer::answer(int fd) {
 }
 
 std::string control_request(const std::filesystem::path& path, std::string_view request, Millis timeout) {
-  const sockaddr_un addr = unix_address(path);
+  const sockaddr_un addr = address_of(path);
   const UniqueFd sock(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (!sock) throw ControlError("cannot make a socket: " + error_text(errno));
+  if (!sock) throw ControlError("cannot make a socket: " + errno_text(errno));
   if (::connect(sock.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) < 0)
-    throw ControlError("no sipnic node answers on " + path.string() + ": " + error_text(errno));
+    throw ControlError("no sipnic node answers on " + path.string() + ": " + errno_text(errno));
   ::fcntl(sock.get(), F_SETFL, ::fcntl(sock.get(), F_GETFL) | O_NONBLOCK);
   const Deadline deadline = Clock::now() + timeout;
   std::string line(request);

@@ -465,9 +465,10 @@ void Q931CallControl::on_disconnect(Call& c, const q931::DecodedMessage& d) {
   e.cause = c.cause;
   e.location = c.location;
   emit(std::move(e));
-  // Answered at once (see the header); the RELEASE carries the cause of an
-  // error found in the DISCONNECT.
-  std::optional<q931::CauseIe> answer_cause;
+  // Answered at once (see the header). The RELEASE carries the cause of an
+  // error found in the DISCONNECT, else the DISCONNECT's own cause again (as
+  // libpri does, whose users report the cause of the RELEASE they get).
+  q931::CauseIe answer_cause = cause_ie(c.cause.value_or(Cause::kNormalUnspecified));
   if ((d.answer == Answer::kClearAsNormal || d.answer == Answer::kProcessClearWithCause) && d.cause)
     answer_cause = cause_ie(*d.cause, d.diagnostic);
   send_release(c, answer_cause);

@@ -16,7 +16,8 @@
 //     message), cause 18;
 //   - a CONNECT is always answered with CONNECT ACKNOWLEDGE, on both sides;
 //   - a DISCONNECT is answered with RELEASE at once (in-band tones after a
-//     DISCONNECT are reported, `inband`, not waited for);
+//     DISCONNECT are reported, `inband`, not waited for), and the RELEASE
+//     repeats the DISCONNECT's cause;
 //   - data link lost: calls not yet active are cleared internally at once,
 //     active ones kept for T309 (0: cleared at once), all with cause 27;
 //     when the link comes back, each kept call sends STATUS (cause 31);

@@ -23,6 +23,12 @@ using namespace std::chrono_literals;
 
 constexpr int kCalls = 200;
 constexpr int kRate = 100;
+// Between two nodes each message crosses two TLS hops. On the sim backend
+// every record goes through the Verilated GCM kernel (under ASan in make
+// test), and at 100 calls/s both ways the queues behind it grow past the
+// UAS's 2 s retransmission of its 200, whose extra ACKs the scenario does
+// not take: the sim run checks the RTL end to end, bench/ measures speed.
+int two_node_rate() { return test_offload() == "sim" ? 25 : kRate; }
 
 std::string ip(int n, int host) { return "127.0." + std::to_string(n) + "." + std::to_string(host); }
 std::string hostport(const std::string& a, std::uint16_t p) {
@@ -237,8 +243,8 @@ void two_nodes_calls_both_ways(int n, const std::string& a_tls_ip, const std::st
              90s);
     Sipp uac(dir, "uac-pbx",
              {"-sf", scenario(dir, "uac_call.xml", {{"ON_200", ""}, {"PAUSE_MS", "0"}}), "-i", pbx, "-p",
-              std::to_string(pbx_port), hostport(a, a_udp), "-m", m, "-r", std::to_string(kRate), "-recv_timeout",
-              "20000"},
+              std::to_string(pbx_port), hostport(a, a_udp), "-m", m, "-r", std::to_string(two_node_rate()),
+              "-recv_timeout", "20000"},
              90s);
     SippResult c = uac.wait();
     SippResult s = uas.wait();
@@ -253,7 +259,7 @@ void two_nodes_calls_both_ways(int n, const std::string& a_tls_ip, const std::st
              90s);
     Sipp uac(dir, "uac-carrier",
              {"-sf", scenario(dir, "uac_call.xml", {{"ON_200", ""}, {"PAUSE_MS", "0"}}), "-i", carrier, "-p",
-              std::to_string(carrier_port), hostport(b, b_udp), "-m", m, "-r", std::to_string(kRate),
+              std::to_string(carrier_port), hostport(b, b_udp), "-m", m, "-r", std::to_string(two_node_rate()),
               "-recv_timeout", "20000"},
              90s);
     SippResult c = uac.wait();

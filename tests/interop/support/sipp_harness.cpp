@@ -176,7 +176,7 @@ Sipnic::Sipnic(const TempDir& dir, std::string_view config_text, std::vector<std
   // SIPNIC_TEST_OFFLOAD=sim runs the node on that offload backend: ctest
   // registers a subset of the interop tests a second time with it, so that
   // the SIP and TLS paths run on the RTL kernels under Verilator.
-  if (const char* offload = std::getenv("SIPNIC_TEST_OFFLOAD"); offload != nullptr && *offload != '\0') {
+  if (const std::string offload = test_offload(); !offload.empty()) {
     argv.insert(argv.end(), {"--offload", offload});
     // Sanitizer builds: the Verilator runtime keeps one buffer per thread
     // that it never frees (tests/lsan-verilator.supp says which); the node
@@ -188,6 +188,11 @@ Sipnic::Sipnic(const TempDir& dir, std::string_view config_text, std::vector<std
   process_ = ChildProcess(argv, {.stdout_path = log_path_ + ".stdout", .stderr_path = log_path_});
 }
 
+std::string test_offload() {
+  const char* offload = std::getenv("SIPNIC_TEST_OFFLOAD");
+  return offload ? std::string(offload) : std::string();
+}
+
 bool Sipnic::wait_for_log(std::string_view text, std::chrono::milliseconds limit) {
   // A node that has exited writes nothing more: stop waiting then.
   eventually([&] { return log().find(text) != std::string::npos || !process_.running(); }, limit, 20ms);
@@ -197,9 +202,8 @@ bool Sipnic::wait_for_log(std::string_view text, std::chrono::milliseconds limit
 std::string Sipnic::wait_ready(std::chrono::milliseconds limit) {
   if (wait_for_log(" running: ", limit)) {
     // A node asked to run on another offload backend must say it does.
-    const char* offload = std::getenv("SIPNIC_TEST_OFFLOAD");
-    if (offload != nullptr && *offload != '\0' &&
-        log().find(std::string("offload ") + offload + ",") == std::string::npos) {
+    const std::string offload = test_offload();
+    if (!offload.empty() && log().find("offload " + offload + ",") == std::string::npos) {
       return std::string("sipnic does not run on offload backend '") + offload + "'; log:\n" + log();
     }
     return {};

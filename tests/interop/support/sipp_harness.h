@@ -82,6 +82,9 @@ SipnicSummary parse_sipnic_summary(std::string_view log);
 std::string sanitizer_findings(std::string_view log);
 
 std::string sipnic_binary();
+// The offload backend the interop tests run nodes on (SIPNIC_TEST_OFFLOAD;
+// "" for the node's default).
+std::string test_offload();
 
 class Sipnic {
  public:

@@ -327,6 +327,7 @@ TEST(Q931CallControl, AUserSideCallIsProceededAlertedAnsweredAndCleared) {
   EXPECT_EQ(b.network->record.sent_types(),
             (std::vector<MessageType>{MessageType::kCallProceeding, MessageType::kAlerting, MessageType::kConnect,
                                       MessageType::kRelease}));
+  EXPECT_EQ(cause_of(b.network->record.last_sent(MessageType::kRelease)), 16);  // the DISCONNECT's, again
 }
 
 TEST(Q931CallControl, ANetworkSideCallIsAnsweredByTheUserWithConnectAcknowledged) {

@@ -1,0 +1,76 @@
+#include "pri/span.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "pri/switch_variant.h"
+
+namespace sipnic::pri {
+
+Q921Config q921_config_of(const core::SpanConfig& s) {
+  Q921Config c;
+  c.side = s.side;
+  c.k = static_cast<std::uint8_t>(s.q921.k);
+  c.t200 = core::Millis(s.q921.t200_ms);
+  c.t203 = core::Millis(s.q921.t203_ms);
+  c.n200 = static_cast<std::uint8_t>(s.q921.n200);
+  // Room for a full window and as much again waiting behind it.
+  c.max_queued = std::max<std::size_t>(c.max_queued, 2u * c.k);
+  c.name = s.name;
+  return c;
+}
+
+Q931Config q931_config_of(const core::SpanConfig& s) {
+  Q931Config c;
+  c.side = s.side;
+  c.variant = variant_of(s.switch_variant, s.type);
+  c.line = s.type;
+  c.timers = s.q931;
+  c.name = s.name;
+  return c;
+}
+
+Span::Span(core::EventLoop& loop, core::SpanConfig config, Callbacks callbacks, core::Log* log)
+    : loop_(loop),
+      cfg_(std::move(config)),
+      cb_(std::move(callbacks)),
+      log_(log),
+      pool_(cfg_.type, cfg_.channels, cfg_.hunting) {
+  Q921Link::Callbacks l2;
+  l2.send_frame = [this](std::span<const std::uint8_t> frame) {
+    if (frames_) frames_->send(frame);
+  };
+  l2.to_layer3 = [this](const DlIndication& ind) { q931_->dl_indication(ind); };
+  link_ = std::make_unique<Q921Link>(loop_, q921_config_of(cfg_), l2, log_);
+  Q931CallControl::Callbacks l3;
+  l3.send = [this](std::span<const std::uint8_t> message) { return link_->data_request(message); };
+  l3.on_event = [this](const CallEvent& e) {
+    if (cb_.on_event) cb_.on_event(e);
+  };
+  q931_ = std::make_unique<Q931CallControl>(loop_, q931_config_of(cfg_), pool_, l3, log_);
+  if (cfg_.backend == core::SpanBackend::kFrames) {
+    FramesDChannel::Callbacks l1;
+    l1.frame = [this](std::span<const std::uint8_t> frame) { link_->receive(frame); };
+    l1.layer1 = [this](bool up) {
+      if (up) {
+        link_->layer1_up();
+      } else {
+        link_->layer1_down();
+      }
+    };
+    frames_ = std::make_unique<FramesDChannel>(loop_, cfg_.socket_path, cfg_.socket_role, l1, log_, cfg_.name);
+  }
+}
+
+Span::~Span() = default;
+
+void Span::start() {
+  if (cfg_.backend != core::SpanBackend::kFrames)
+    throw std::runtime_error("span " + cfg_.name + ": backend " + std::string(core::span_backend_name(cfg_.backend)) +
+                             " is not available yet (docs/pri.md)");
+  link_->layer1_down();  // until a peer attaches
+  link_->establish_request();
+  frames_->start();
+}
+
+}  // namespace sipnic::pri

@@ -1,0 +1,66 @@
+// pri::Span: one configured PRI span (a [span NAME] section, core::SpanConfig)
+// put together: its B-channels (BChannelPool), its D-channel's Q.921 link
+// and Q.931 call control, and its backend. The `frames` backend
+// (FramesDChannel) carries the D-channel; the `line` backend (the line
+// signal through the TDM kernels) is not built yet and is refused by
+// start(). Calls reach the layer above through `on_event` and the call
+// control's requests (calls()); everything runs on the loop's thread.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "core/config.h"
+#include "core/event_loop.h"
+#include "core/log.h"
+#include "pri/b_channel_pool.h"
+#include "pri/call_events.h"
+#include "pri/frames_dchannel.h"
+#include "pri/q921_link.h"
+#include "pri/q931_call_control.h"
+
+namespace sipnic::pri {
+
+// The Q.921 and Q.931 settings a span's config gives.
+Q921Config q921_config_of(const core::SpanConfig& span);
+Q931Config q931_config_of(const core::SpanConfig& span);
+
+class Span {
+ public:
+  struct Callbacks {
+    std::function<void(const CallEvent&)> on_event;
+  };
+
+  // `loop` and `log` (may be null) must outlive the span. Nothing happens until start().
+  Span(core::EventLoop& loop, core::SpanConfig config, Callbacks callbacks, core::Log* log = nullptr);
+  ~Span();
+  Span(const Span&) = delete;
+  Span& operator=(const Span&) = delete;
+
+  // Starts the backend and asks for the D-channel. Throws std::runtime_error
+  // (naming the span) when the backend cannot start.
+  void start();
+
+  const core::SpanConfig& config() const { return cfg_; }
+  const std::string& name() const { return cfg_.name; }
+  Q931CallControl& calls() { return *q931_; }
+  const Q931CallControl& calls() const { return *q931_; }
+  BChannelPool& channels() { return pool_; }
+  const BChannelPool& channels() const { return pool_; }
+  Q921Link& link() { return *link_; }
+  const Q921Link& link() const { return *link_; }
+  const FramesDChannel* frames() const { return frames_.get(); }
+
+ private:
+  core::EventLoop& loop_;
+  const core::SpanConfig cfg_;
+  const Callbacks cb_;
+  core::Log* log_;
+  BChannelPool pool_;
+  std::unique_ptr<FramesDChannel> frames_;
+  std::unique_ptr<Q921Link> link_;
+  std::unique_ptr<Q931CallControl> q931_;
+};
+
+}  // namespace sipnic::pri

@@ -1,0 +1,365 @@
+// sipnic's own Q.921/Q.931 (pri::Span on a `frames` span) against libpri
+// (tests/peers/libpri_peer.c, a separate GPL program) as the far end: sipnic
+// on the user side against libpri's network side and the other way round,
+// for each switch variant both implement. Calls both ways answered and
+// cleared, busy and rejected, RESTART from each side, SERVICE where the
+// variant has it, all channels in use then one more, and the link going
+// away and coming back with calls on it.
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+
+#include "interop/support/libpri_harness.h"
+#include "interop/support/sipnic_span.h"
+
+namespace sipnic::test {
+namespace {
+
+using namespace std::chrono_literals;
+using pri::CallEventType;
+
+struct Case {
+  std::string name;
+  std::string libpri_switch;  // libpri_peer --switch
+  core::SwitchVariant variant;
+  core::SpanType line;
+  core::SpanSide sipnic_side;
+  bool service_messages;
+};
+
+void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
+
+constexpr auto kTe = core::SpanSide::kUser;
+constexpr auto kNt = core::SpanSide::kNetwork;
+constexpr auto kE1 = core::SpanType::kE1;
+constexpr auto kT1 = core::SpanType::kT1;
+
+const Case kCases[] = {
+    {"EuroIsdnE1SipnicTe", "euroisdn_e1", core::SwitchVariant::kEuroIsdn, kE1, kTe, false},
+    {"EuroIsdnE1SipnicNt", "euroisdn_e1", core::SwitchVariant::kEuroIsdn, kE1, kNt, false},
+    {"Ni2T1SipnicTe", "ni2", core::SwitchVariant::kNi2, kT1, kTe, true},
+    {"Ni2T1SipnicNt", "ni2", core::SwitchVariant::kNi2, kT1, kNt, true},
+    {"Dms100T1SipnicTe", "dms100", core::SwitchVariant::kDms100, kT1, kTe, false},
+    {"Dms100T1SipnicNt", "dms100", core::SwitchVariant::kDms100, kT1, kNt, false},
+    {"Att4essT1SipnicTe", "4ess", core::SwitchVariant::k4ess, kT1, kTe, true},
+    {"Att4essT1SipnicNt", "4ess", core::SwitchVariant::k4ess, kT1, kNt, true},
+    {"Lucent5essT1SipnicTe", "5ess", core::SwitchVariant::k5ess, kT1, kTe, true},
+    {"Lucent5essT1SipnicNt", "5ess", core::SwitchVariant::k5ess, kT1, kNt, true},
+};
+
+class Q931AgainstLibpri : public ::testing::TestWithParam<Case> {
+ protected:
+  // sipnic listens when it is the network side (and libpri connects), else
+  // libpri listens: both socket roles are exercised.
+  bool sipnic_listens() const { return GetParam().sipnic_side == kNt; }
+
+  core::SpanConfig span_config(std::vector<std::uint8_t> channels = {}) const {
+    const Case& c = GetParam();
+    core::SpanConfig s;
+    s.name = "pri1";
+    s.type = c.line;
+    s.side = c.sipnic_side;
+    s.switch_variant = c.variant;
+    s.backend = core::SpanBackend::kFrames;
+    s.socket_role = sipnic_listens() ? core::SpanSocketRole::kListen : core::SpanSocketRole::kConnect;
+    s.socket_path = dir_.file("span.sock");
+    s.channels = channels.empty() ? core::b_channel_numbers(c.line, core::DChannelRole::kPrimary) : channels;
+    s.hunting = core::default_channel_hunting(c.sipnic_side);
+    return s;
+  }
+
+  LibpriPeerOptions peer_options() const {
+    const Case& c = GetParam();
+    return LibpriPeerOptions{.side = c.sipnic_side == kTe ? "nt" : "te",
+                             .switch_type = c.libpri_switch,
+                             .span = c.line == kE1 ? "e1" : "t1",
+                             .socket_path = dir_.file("span.sock"),
+                             .listen = !sipnic_listens()};
+  }
+
+  // Starts both ends and waits for the D-channel at both.
+  void bring_up(core::SpanConfig config) {
+    if (sipnic_listens()) {
+      sipnic_ = std::make_unique<SipnicSpan>(std::move(config));
+      start_peer();
+    } else {
+      start_peer();
+      ASSERT_TRUE(peer_->event("listening")) << peer_->describe();
+      sipnic_ = std::make_unique<SipnicSpan>(std::move(config));
+    }
+    ASSERT_TRUE(peer_->event("dchan", {}, {"up"})) << peer_->describe() << sipnic_->log_text();
+    ASSERT_TRUE(link_up()) << sipnic_->log_text();
+  }
+  void bring_up() { bring_up(span_config()); }
+
+  void start_peer() { peer_ = std::make_unique<LibpriPeer>(dir_, "libpri", peer_options()); }
+
+  bool link_up() {
+    return sipnic_->wait_until([](pri::Span& s) { return s.calls().link_up(); });
+  }
+
+  std::string describe() { return peer_->describe() + "\n--- sipnic\n" + sipnic_->log_text(); }
+
+  // sipnic places a call; returns its id.
+  pri::CallId sipnic_calls(const std::string& called, std::optional<std::uint8_t> channel = {}) {
+    pri::OutgoingCall call;
+    call.setup.called.type = pri::q931::TypeOfNumber::kNational;
+    call.setup.called.digits = called;
+    pri::q931::PartyNumber calling;
+    calling.type = pri::q931::TypeOfNumber::kInternational;
+    calling.digits = "4420790000";
+    call.setup.calling = calling;
+    call.setup.calling_name = "Alice";
+    call.channel = channel;
+    call.exclusive = true;
+    const pri::SetupResult r = sipnic_->run([&](pri::Span& s) { return s.calls().setup(call); });
+    EXPECT_NE(r.call, pri::kNoCall) << "refused: " << (r.refused ? int(*r.refused) : -1) << "\n" << describe();
+    return r.call;
+  }
+
+  std::size_t channels_in(pri::BChannelState state) {
+    return sipnic_->run([state](pri::Span& s) { return s.channels().count(state); });
+  }
+
+  void TearDown() override {
+    if (peer_) {
+      const auto status = peer_->quit();
+      EXPECT_TRUE(status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << peer_->describe();
+    }
+    sipnic_.reset();
+  }
+
+  TempDir dir_{"q931-libpri"};
+  std::unique_ptr<LibpriPeer> peer_;
+  std::unique_ptr<SipnicSpan> sipnic_;
+};
+
+auto for_call(pri::CallId id) {
+  return [id](const HeardEvent& h) { return h.event.call == id; };
+}
+
+TEST_P(Q931AgainstLibpri, ACallFromSipnicRingsAtLibpriIsAnsweredAndClearedWithCause16) {
+  ASSERT_NO_FATAL_FAILURE(bring_up());
+  const pri::CallId call = sipnic_calls("5551234");
+  const PriLine ring = peer_->event("ring");
+  ASSERT_TRUE(ring) << describe();
+  EXPECT_EQ(ring.get("called"), "5551234");
+  EXPECT_EQ(ring.get("called_ton"), "national");
+  EXPECT_EQ(ring.get("calling"), "4420790000");
+  EXPECT_EQ(ring.get("ton"), "international");
+  EXPECT_EQ(ring.get("bearer"), "speech");
+  EXPECT_EQ(ring.get("exclusive"), "yes");
+  // The calling name, where the variant carries it in a Display IE from this side.
+  const auto& traits = pri::variant_traits(pri::variant_of(GetParam().variant, GetParam().line));
+  const auto carrier = GetParam().sipnic_side == kTe ? traits.name_from_user : traits.name_from_network;
+  if (carrier == pri::NameCarrier::kDisplay) {
+    EXPECT_EQ(ring.get("name"), "Alice") << ring.text;
+  }
+  const auto channel = sipnic_->run([call](pri::Span& s) { return s.calls().call(call)->channel; });
+  EXPECT_EQ(ring.get("channel"), std::to_string(channel));
+  const std::string in = ring.get("call");
+
+  EXPECT_EQ(peer_->command("proceed " + in).kind, "ok");
+  EXPECT_TRUE(sipnic_->wait_event(CallEventType::kProceeding, for_call(call))) << describe();
+  EXPECT_EQ(peer_->command("alert " + in).kind, "ok");
+  EXPECT_TRUE(sipnic_->wait_event(CallEventType::kAlerting, for_call(call))) << describe();
+  EXPECT_EQ(peer_->command("answer " + in).kind, "ok");
+  EXPECT_TRUE(sipnic_->wait_event(CallEventType::kConnected, for_call(call))) << describe();
+  EXPECT_EQ(sipnic_->run([call](pri::Span& s) { return s.calls().call(call)->state; }), pri::CallState::kActive);
+
+  EXPECT_TRUE(sipnic_->run([call](pri::Span& s) { return s.calls().disconnect(call, pri::Cause::kNormalCallClearing); }));
+  EXPECT_TRUE(peer_->event("hangup_req", {{"call", in}, {"cause", "16"}})) << describe();
+  const auto gone = sipnic_->wait_event(CallEventType::kReleased, for_call(call));
+  ASSERT_TRUE(gone) << describe();
+  EXPECT_EQ(gone->event.cause, pri::Cause::kNormalCallClearing);
+  EXPECT_TRUE(gone->event.cleared_here);
+  EXPECT_TRUE(peer_->event("hangup_ack", {{"call", in}})) << describe();
+  EXPECT_EQ(channels_in(pri::BChannelState::kInUse), 0u);
+}
+
+TEST_P(Q931AgainstLibpri, ACallFromLibpriReachesSipnicWithItsNumbersIsAnsweredAndClearedByLibpri) {
+  ASSERT_NO_FATAL_FAILURE(bring_up());
+  const PriLine placed = peer_->command(
+      "call any 2125550100 called_ton=national calling=3035550111 ton=national pres=restricted screen=passed");
+  ASSERT_EQ(placed.kind, "ok") << describe();
+  const std::string out = placed.get("call");
+  const auto in = sipnic_->wait_event(CallEventType::kIncomingSetup);
+  ASSERT_TRUE(in) << describe();
+  ASSERT_TRUE(in->setup);
+  EXPECT_EQ(in->setup->called.digits, "2125550100");
+  EXPECT_EQ(in->setup->called.type, pri::q931::TypeOfNumber::kNational);
+  ASSERT_TRUE(in->setup->calling);
+  EXPECT_EQ(in->setup->calling->digits, "3035550111");
+  EXPECT_EQ(in->setup->calling->presentation, pri::q931::Presentation::kRestricted);
+  EXPECT_EQ(in->setup->bearer.capability, pri::q931::TransferCapability::kSpeech);
+  EXPECT_NE(in->event.channel, 0);
+  const pri::CallId call = in->event.call;
+
+  EXPECT_TRUE(sipnic_->run([call](pri::Span& s) { return s.calls().proceeding(call); }));
+  EXPECT_TRUE(peer_->event("proceeding", {{"call", out}, {"channel", std::to_string(in->event.channel)}}))
+      << describe();
+  EXPECT_TRUE(sipnic_->run([call](pri::Span& s) { return s.calls().alerting(call); }));
+  EXPECT_TRUE(peer_->event("ringing", {{"call", out}})) << describe();
+  EXPECT_TRUE(sipnic_->run([call](pri::Span& s) { return s.calls().answer(call); }));
+  EXPECT_TRUE(peer_->event("answer", {{"call", out}})) << describe();
+  EXPECT_TRUE(sipnic_->wait_event(CallEventType::kConnected, for_call(call))) << describe();
+
+  EXPECT_EQ(peer_->command("hangup " + out + " 16").kind, "ok");
+  const auto disc = sipnic_->wait_event(CallEventType::kDisconnecting, for_call(call));
+  ASSERT_TRUE(disc) << describe();
+  EXPECT_EQ(disc->event.cause, pri::Cause::kNormalCallClearing);
+  const auto gone = sipnic_->wait_event(CallEventType::kReleased, for_call(call));
+  ASSERT_TRUE(gone) << describe();
+  EXPECT_FALSE(gone->event.cleared_here);
+  EXPECT_TRUE(peer_->event("hangup", {{"call", out}, {"cause", "16"}})) << describe();
+  EXPECT_EQ(channels_in(pri::BChannelState::kInUse), 0u);
+}
+
+TEST_P(Q931AgainstLibpri, LibpriBusyReachesSipnicAsCause17) {
+  ASSERT_NO_FATAL_FAILURE(bring_up());
+  const pri::CallId call = sipnic_calls("5551234");
+  const PriLine ring = peer_->event("ring");
+  ASSERT_TRUE(ring) << describe();
+  EXPECT_EQ(peer_->command("reject " + ring.get("call") + " 17").kind, "ok");
+  const auto gone = sipnic_->wait_event(CallEventType::kReleased, for_call(call));
+  ASSERT_TRUE(gone) << describe();
+  EXPECT_EQ(gone->event.cause, pri::Cause::kUserBusy);
+  EXPECT_FALSE(gone->event.cleared_here);
+}
+
+TEST_P(Q931AgainstLibpri, SipnicRejectsAfterProceedingWithCause21) {
+  ASSERT_NO_FATAL_FAILURE(bring_up());
+  ASSERT_EQ(peer_->command("call any 5551234").kind, "ok");
+  const auto in = sipnic_->wait_event(CallEventType::kIncomingSetup);
+  ASSERT_TRUE(in) << describe();
+  const pri::CallId call = in->event.call;
+  EXPECT_TRUE(sipnic_->run([call](pri::Span& s) {
+    return s.calls().proceeding(call) && s.calls().disconnect(call, pri::Cause::kCallRejected);
+  }));
+  EXPECT_TRUE(peer_->event("hangup_req", {{"cause", "21"}})) << describe();
+  EXPECT_TRUE(sipnic_->wait_event(CallEventType::kReleased, for_call(call))) << describe();
+  EXPECT_TRUE(peer_->event("hangup_ack")) << describe();
+}
+
+TEST_P(Q931AgainstLibpri, AnUnansweredIncomingCallRefusedBySipnicReachesLibpriWithItsCause) {
+  ASSERT_NO_FATAL_FAILURE(bring_up());
+  ASSERT_EQ(peer_->command("call any 5551234").kind, "ok");
+  const auto in = sipnic_->wait_event(CallEventType::kIncomingSetup);
+  ASSERT_TRUE(in) << describe();
+  const pri::CallId call = in->event.call;
+  EXPECT_TRUE(sipnic_->run([call](pri::Span& s) { return s.calls().disconnect(call, pri::Cause::kUnallocatedNumber); }));
+  EXPECT_TRUE(peer_->event("hangup", {{"cause", "1"}})) << describe();
+}
+
+TEST_P(Q931AgainstLibpri, RestartsOfAChannelFromEitherSideAreAcknowledgedAndDropItsCall) {
+  ASSERT_NO_FATAL_FAILURE(bring_up());
+  // sipnic restarts an idle channel: libpri reports it, sipnic has it back.
+  EXPECT_TRUE(sipnic_->run([](pri::Span& s) { return s.calls().restart(3); }));
+  EXPECT_TRUE(peer_->event("restart", {{"channel", "3"}})) << describe();
+  EXPECT_TRUE(sipnic_->wait_until([](pri::Span& s) { return s.calls().restarts_pending() == 0; })) << describe();
+  EXPECT_EQ(sipnic_->run([](pri::Span& s) { return s.channels().state(3); }), pri::BChannelState::kIdle);
+  // libpri restarts the channel of an answered call: sipnic drops the call.
+  const PriLine placed = peer_->command("call 5 5551234 exclusive");
+  ASSERT_EQ(placed.kind, "ok") << describe();
+  const auto in = sipnic_->wait_event(CallEventType::kIncomingSetup);
+  ASSERT_TRUE(in) << describe();
+  const pri::CallId call = in->event.call;
+  EXPECT_EQ(in->event.channel, 5);
+  EXPECT_TRUE(sipnic_->run([call](pri::Span& s) { return s.calls().answer(call); }));
+  EXPECT_TRUE(peer_->event("answer")) << describe();
+  EXPECT_EQ(peer_->command("restart 5").kind, "ok");
+  const auto gone = sipnic_->wait_event(CallEventType::kReleased, for_call(call));
+  ASSERT_TRUE(gone) << describe();
+  EXPECT_EQ(gone->event.cause, pri::Cause::kTemporaryFailure);
+  EXPECT_TRUE(peer_->event("restart_ack", {{"channel", "5"}})) << describe();
+  EXPECT_EQ(channels_in(pri::BChannelState::kInUse), 0u);
+}
+
+TEST_P(Q931AgainstLibpri, ARestartOfTheWholeInterfaceFromSipnicIsAcknowledgedByLibpri) {
+  ASSERT_NO_FATAL_FAILURE(bring_up());
+  EXPECT_TRUE(sipnic_->run([](pri::Span& s) { return s.calls().restart(std::nullopt); }));
+  EXPECT_TRUE(peer_->event("restart", {{"channel", "all"}})) << describe();
+  EXPECT_TRUE(sipnic_->wait_until([](pri::Span& s) { return s.calls().restarts_pending() == 0; })) << describe();
+  EXPECT_EQ(channels_in(pri::BChannelState::kRestarting), 0u);
+  EXPECT_EQ(channels_in(pri::BChannelState::kIdle), GetParam().line == kE1 ? 30u : 23u);
+}
+
+TEST_P(Q931AgainstLibpri, AllChannelsInUseThenOneMoreIsRefusedWithCause34) {
+  const std::vector<std::uint8_t> two{1, 2};
+  ASSERT_NO_FATAL_FAILURE(bring_up(span_config(two)));
+  std::vector<pri::CallId> answered;
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_EQ(peer_->command("call any 555000" + std::to_string(i)).kind, "ok");
+    const auto in = sipnic_->wait_event(CallEventType::kIncomingSetup);
+    ASSERT_TRUE(in) << describe();
+    const pri::CallId call = in->event.call;
+    EXPECT_TRUE(sipnic_->run([call](pri::Span& s) { return s.calls().answer(call); }));
+    ASSERT_TRUE(peer_->event("answer")) << describe();
+  }
+  // libpri offers a third call on a channel sipnic does not have free.
+  ASSERT_EQ(peer_->command("call 3 5550009").kind, "ok");
+  EXPECT_TRUE(peer_->event("hangup", {{"cause", "34"}})) << describe();
+  EXPECT_EQ(sipnic_->run([](pri::Span& s) { return s.calls().counters().calls_refused; }), 1u);
+}
+
+TEST_P(Q931AgainstLibpri, LosingTheLinkClearsTheActiveCallAfterT309AndTheLinkComesBack) {
+  core::SpanConfig config = span_config();
+  config.q931.t309_ms = 500;
+  ASSERT_NO_FATAL_FAILURE(bring_up(config));
+  const pri::CallId call = sipnic_calls("5551234");
+  const PriLine ring = peer_->event("ring");
+  ASSERT_TRUE(ring) << describe();
+  EXPECT_EQ(peer_->command("answer " + ring.get("call")).kind, "ok");
+  ASSERT_TRUE(sipnic_->wait_event(CallEventType::kConnected, for_call(call))) << describe();
+  // libpri goes away: the span loses layer 1, keeps the call for T309, then clears it.
+  ASSERT_TRUE(peer_->quit());
+  peer_.reset();
+  const auto gone = sipnic_->wait_event(CallEventType::kReleased, for_call(call));
+  ASSERT_TRUE(gone) << sipnic_->log_text();
+  EXPECT_EQ(gone->event.cause, pri::Cause::kDestinationOutOfOrder);
+  EXPECT_FALSE(sipnic_->run([](pri::Span& s) { return s.calls().link_up(); }));
+  // A new libpri attaches: the D-channel comes back and calls go again.
+  start_peer();
+  if (!sipnic_listens()) {
+    ASSERT_TRUE(peer_->event("listening")) << describe();
+  }
+  ASSERT_TRUE(peer_->event("dchan", {}, {"up"})) << describe();
+  ASSERT_TRUE(link_up()) << describe();
+  sipnic_calls("5551235");
+  EXPECT_TRUE(peer_->event("ring", {{"called", "5551235"}})) << describe();
+}
+
+std::string case_name(const ::testing::TestParamInfo<Case>& info) { return info.param.name; }
+
+INSTANTIATE_TEST_SUITE_P(Variant, Q931AgainstLibpri, ::testing::ValuesIn(kCases), case_name);
+
+// SERVICE / SERVICE ACKNOWLEDGE (NI-2, 4ESS, 5ESS): B-channel maintenance both ways.
+class Q931ServiceAgainstLibpri : public Q931AgainstLibpri {};
+
+TEST_P(Q931ServiceAgainstLibpri, ServiceTakesAChannelOutAndBackInFromEitherSide) {
+  ASSERT_NO_FATAL_FAILURE(bring_up());
+  EXPECT_EQ(peer_->command("service 4 out").kind, "ok");
+  EXPECT_TRUE(sipnic_->wait_until(
+      [](pri::Span& s) { return s.channels().state(4) == pri::BChannelState::kRemoteMaintenance; }))
+      << describe();
+  EXPECT_TRUE(peer_->event("service_ack", {{"channel", "4"}})) << describe();
+  EXPECT_EQ(peer_->command("service 4 in").kind, "ok");
+  EXPECT_TRUE(sipnic_->wait_until([](pri::Span& s) { return s.channels().state(4) == pri::BChannelState::kIdle; }))
+      << describe();
+  EXPECT_TRUE(sipnic_->run([](pri::Span& s) { return s.calls().service(6, false); }));
+  EXPECT_TRUE(peer_->event("service", {{"channel", "6"}, {"status", "out"}})) << describe();
+  EXPECT_EQ(sipnic_->run([](pri::Span& s) { return s.channels().state(6); }), pri::BChannelState::kLocalMaintenance);
+}
+
+std::vector<Case> service_cases() {
+  std::vector<Case> out;
+  for (const auto& c : kCases)
+    if (c.service_messages) out.push_back(c);
+  return out;
+}
+
+INSTANTIATE_TEST_SUITE_P(Variant, Q931ServiceAgainstLibpri, ::testing::ValuesIn(service_cases()), case_name);
+
+}  // namespace
+}  // namespace sipnic::test

@@ -1,0 +1,136 @@
+// Tests for host/pri/span.cpp: two spans, a user side and a network side,
+// on one `frames` socket (one listens, the other connects) and one
+// core::ManualClock loop: the D-channel comes up and calls go both ways.
+#include "pri/span.h"
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/event_loop.h"
+#include "support/run_command.h"
+
+namespace sipnic::pri {
+namespace {
+
+using namespace std::chrono_literals;
+
+core::SpanConfig span(const std::string& name, core::SpanSide side, core::SpanSocketRole role,
+                      const std::string& path) {
+  core::SpanConfig s;
+  s.name = name;
+  s.type = core::SpanType::kT1;
+  s.side = side;
+  s.switch_variant = core::SwitchVariant::kNi2;
+  s.socket_role = role;
+  s.socket_path = path;
+  s.channels = core::b_channel_numbers(s.type, core::DChannelRole::kPrimary);
+  s.hunting = core::default_channel_hunting(side);
+  return s;
+}
+
+class SpanPair : public ::testing::Test {
+ protected:
+  SpanPair() : loop_(clock_) {
+    const std::string path = (dir_.path() / "span.sock").string();
+    auto record = [](std::vector<CallEvent>& into) {
+      Span::Callbacks cb;
+      cb.on_event = [&into](const CallEvent& e) {
+        into.push_back(e);
+        into.back().setup = nullptr;
+      };
+      return cb;
+    };
+    nt_ = std::make_unique<Span>(loop_, span("nt", core::SpanSide::kNetwork, core::SpanSocketRole::kListen, path),
+                                 record(nt_events_));
+    te_ = std::make_unique<Span>(loop_, span("te", core::SpanSide::kUser, core::SpanSocketRole::kConnect, path),
+                                 record(te_events_));
+  }
+  void run(core::Clock::duration d) {
+    for (auto t = core::Clock::duration(0); t < d; t += 1ms) loop_.advance(clock_, 1ms);
+  }
+  bool heard(const std::vector<CallEvent>& events, CallEventType type) const {
+    for (const auto& e : events)
+      if (e.type == type) return true;
+    return false;
+  }
+
+  test::TempDir dir_{"sipnic-span"};
+  core::ManualClock clock_;
+  core::EventLoop loop_;
+  std::vector<CallEvent> te_events_, nt_events_;
+  std::unique_ptr<Span> nt_, te_;
+};
+
+TEST_F(SpanPair, TheDChannelComesUpOverTheFramesSocketAndACallIsAnsweredAndCleared) {
+  nt_->start();
+  te_->start();
+  run(50ms);
+  ASSERT_TRUE(te_->calls().link_up());
+  ASSERT_TRUE(nt_->calls().link_up());
+  OutgoingCall call;
+  call.setup.called.digits = "5551234";
+  const SetupResult r = te_->calls().setup(call);
+  ASSERT_NE(r.call, kNoCall);
+  run(20ms);
+  ASSERT_TRUE(heard(nt_events_, CallEventType::kIncomingSetup));
+  const CallId in = nt_events_.front().call;
+  ASSERT_TRUE(nt_->calls().answer(in));
+  run(20ms);
+  EXPECT_EQ(te_->calls().call(r.call)->state, CallState::kActive);
+  ASSERT_TRUE(nt_->calls().disconnect(in, Cause::kNormalCallClearing));
+  run(20ms);
+  EXPECT_TRUE(te_->calls().calls().empty());
+  EXPECT_TRUE(nt_->calls().calls().empty());
+  EXPECT_EQ(te_->channels().count(BChannelState::kIdle), 23u);
+  EXPECT_GT(te_->frames()->counters().frames_in, 0u);
+  EXPECT_EQ(te_->frames()->counters().bad_fcs, 0u);
+}
+
+TEST_F(SpanPair, TheLinkWaitsForThePeerAndComesUpWhenItAttaches) {
+  te_->start();
+  run(100ms);
+  EXPECT_FALSE(te_->calls().link_up());
+  OutgoingCall call;
+  call.setup.called.digits = "1";
+  EXPECT_EQ(te_->calls().setup(call).refused, Cause::kNetworkOutOfOrder);
+  nt_->start();
+  run(1100ms);  // the connector's next try
+  EXPECT_TRUE(te_->calls().link_up());
+  EXPECT_TRUE(nt_->calls().link_up());
+}
+
+TEST(Span, TheLineBackendIsRefusedByNameUntilItIsBuilt) {
+  core::ManualClock clock;
+  core::EventLoop loop(clock);
+  core::SpanConfig s = span("pri9", core::SpanSide::kUser, core::SpanSocketRole::kConnect, "/nonexistent/x");
+  s.backend = core::SpanBackend::kLine;
+  Span sp(loop, s, {});
+  try {
+    sp.start();
+    FAIL() << "the line backend started";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("pri9"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("line"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Span, ConfigTimersAndWindowReachTheLinkAndTheCallControl) {
+  core::SpanConfig s = span("p", core::SpanSide::kUser, core::SpanSocketRole::kConnect, "/x");
+  s.q921.k = 100;
+  s.q921.t200_ms = 1500;
+  s.q931.t303_ms = 6000;
+  const Q921Config l2 = q921_config_of(s);
+  EXPECT_EQ(l2.k, 100);
+  EXPECT_GE(l2.max_queued, 200u);
+  EXPECT_EQ(l2.t200, core::Millis(1500));
+  const Q931Config l3 = q931_config_of(s);
+  EXPECT_EQ(l3.timers.t303_ms, 6000u);
+  EXPECT_EQ(l3.variant, SwitchVariant::kNi2);
+  EXPECT_EQ(l3.line, LineType::kT1);
+}
+
+}  // namespace
+}  // namespace sipnic::pri

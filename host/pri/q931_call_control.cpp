@@ -77,6 +77,7 @@ void Q931CallControl::dl_indication(const DlIndication& ind) {
       on_link_down();
       break;
     case DlPrimitive::kDataIndication:
+      if (!link_up_) on_link_up();  // a message came: the link is up whatever was said before
       on_message(ind.message);
       break;
   }

@@ -38,6 +38,7 @@ Span::Span(core::EventLoop& loop, core::SpanConfig config, Callbacks callbacks, 
       pool_(cfg_.type, cfg_.channels, cfg_.hunting) {
   Q921Link::Callbacks l2;
   l2.send_frame = [this](std::span<const std::uint8_t> frame) {
+    if (capture_) capture_->write(frame, DChannelCapture::Direction::kSent);
     if (frames_) frames_->send(frame);
   };
   l2.to_layer3 = [this](const DlIndication& ind) { q931_->dl_indication(ind); };
@@ -50,7 +51,10 @@ Span::Span(core::EventLoop& loop, core::SpanConfig config, Callbacks callbacks, 
   q931_ = std::make_unique<Q931CallControl>(loop_, q931_config_of(cfg_), pool_, l3, log_);
   if (cfg_.backend == core::SpanBackend::kFrames) {
     FramesDChannel::Callbacks l1;
-    l1.frame = [this](std::span<const std::uint8_t> frame) { link_->receive(frame); };
+    l1.frame = [this](std::span<const std::uint8_t> frame) {
+      if (capture_) capture_->write(frame, DChannelCapture::Direction::kReceived);
+      link_->receive(frame);
+    };
     l1.layer1 = [this](bool up) {
       if (up) {
         link_->layer1_up();
@@ -68,6 +72,13 @@ void Span::start() {
   if (cfg_.backend != core::SpanBackend::kFrames)
     throw std::runtime_error("span " + cfg_.name + ": backend " + std::string(core::span_backend_name(cfg_.backend)) +
                              " is not available yet (docs/pri.md)");
+  if (!cfg_.capture.empty()) {
+    try {
+      capture_ = std::make_unique<DChannelCapture>(cfg_.capture, cfg_.side);
+    } catch (const std::runtime_error& e) {
+      throw std::runtime_error("span " + cfg_.name + ": " + e.what());
+    }
+  }
   link_->layer1_down();  // until a peer attaches
   link_->establish_request();
   frames_->start();

@@ -3,8 +3,10 @@
 // and Q.931 call control, and its backend. The `frames` backend
 // (FramesDChannel) carries the D-channel; the `line` backend (the line
 // signal through the TDM kernels) is not built yet and is refused by
-// start(). Calls reach the layer above through `on_event` and the call
-// control's requests (calls()); everything runs on the loop's thread.
+// start(). With `capture = FILE`, every D-channel frame both ways goes to a
+// pcap (DChannelCapture). Calls reach the layer above through `on_event` and
+// the call control's requests (calls()); everything runs on the loop's
+// thread.
 #pragma once
 
 #include <functional>
@@ -16,6 +18,7 @@
 #include "core/log.h"
 #include "pri/b_channel_pool.h"
 #include "pri/call_events.h"
+#include "pri/dchannel_capture.h"
 #include "pri/frames_dchannel.h"
 #include "pri/q921_link.h"
 #include "pri/q931_call_control.h"
@@ -51,6 +54,7 @@ class Span {
   Q921Link& link() { return *link_; }
   const Q921Link& link() const { return *link_; }
   const FramesDChannel* frames() const { return frames_.get(); }
+  const DChannelCapture* capture() const { return capture_.get(); }
 
  private:
   core::EventLoop& loop_;
@@ -59,6 +63,7 @@ class Span {
   core::Log* log_;
   BChannelPool pool_;
   std::unique_ptr<FramesDChannel> frames_;
+  std::unique_ptr<DChannelCapture> capture_;  // null without `capture`
   std::unique_ptr<Q921Link> link_;
   std::unique_ptr<Q931CallControl> q931_;
 };

@@ -8,7 +8,10 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <set>
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include "interop/support/libpri_harness.h"
 #include "interop/support/sipnic_span.h"
@@ -328,6 +331,82 @@ TEST_P(Q931AgainstLibpri, LosingTheLinkClearsTheActiveCallAfterT309AndTheLinkCom
   ASSERT_TRUE(link_up()) << describe();
   sipnic_calls("5551235");
   EXPECT_TRUE(peer_->event("ring", {{"called", "5551235"}})) << describe();
+}
+
+// tshark (Wireshark's dissectors, an implementation sipnic shares nothing
+// with) reads the span's D-channel capture of a call mix: every frame is
+// LAPD on SAPI 0 with its Q.931 message, nothing malformed.
+TEST_P(Q931AgainstLibpri, TheDChannelCaptureOfACallMixReadsInTsharkWithNothingMalformed) {
+  core::SpanConfig config = span_config();
+  config.capture = dir_.file("d.pcap");
+  ASSERT_NO_FATAL_FAILURE(bring_up(config));
+  const pri::CallId call = sipnic_calls("5551234");
+  const PriLine ring = peer_->event("ring");
+  ASSERT_TRUE(ring) << describe();
+  EXPECT_EQ(peer_->command("proceed " + ring.get("call")).kind, "ok");
+  EXPECT_EQ(peer_->command("alert " + ring.get("call")).kind, "ok");
+  EXPECT_EQ(peer_->command("answer " + ring.get("call")).kind, "ok");
+  ASSERT_TRUE(sipnic_->wait_event(CallEventType::kConnected, for_call(call))) << describe();
+  EXPECT_TRUE(sipnic_->run([call](pri::Span& s) { return s.calls().disconnect(call, pri::Cause::kNormalCallClearing); }));
+  ASSERT_TRUE(sipnic_->wait_event(CallEventType::kReleased, for_call(call))) << describe();
+  ASSERT_EQ(peer_->command("call any 5550000").kind, "ok");
+  const auto in = sipnic_->wait_event(CallEventType::kIncomingSetup);
+  ASSERT_TRUE(in) << describe();
+  const pri::CallId refused = in->event.call;
+  EXPECT_TRUE(sipnic_->run([refused](pri::Span& s) { return s.calls().disconnect(refused, pri::Cause::kUserBusy); }));
+  EXPECT_TRUE(sipnic_->run([](pri::Span& s) { return s.calls().restart(2); }));
+  EXPECT_TRUE(sipnic_->wait_until([](pri::Span& s) { return s.calls().restarts_pending() == 0; })) << describe();
+  const auto frames = sipnic_->run([](pri::Span& s) { return s.capture()->frames(); });
+  sipnic_.reset();  // the capture closed
+
+  ChildProcess tshark({"tshark", "-n", "-r", dir_.file("d.pcap"), "-T", "fields", "-E", "separator=|", "-e",
+                       "frame.p2p_dir", "-e", "lapd.sapi", "-e", "lapd.direction", "-e", "q931.message_type", "-e",
+                       "_ws.malformed"},
+                      {.stdout_path = dir_.file("tshark.out"), .stderr_path = dir_.file("tshark.err")});
+  const auto status = tshark.wait_for(60s);
+  ASSERT_TRUE(status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << tshark.stderr_text();
+  const std::string out = tshark.stdout_text();
+  auto split = [](const std::string& text, char sep) {
+    std::vector<std::string> parts(1);
+    for (char ch : text) {
+      if (ch == sep) {
+        parts.emplace_back();
+      } else {
+        parts.back() += ch;
+      }
+    }
+    return parts;
+  };
+  std::istringstream lines(out);
+  std::string line;
+  std::size_t count = 0, sent = 0;
+  std::set<std::string> messages;
+  const std::string network_to_user = GetParam().sipnic_side == kNt ? "1" : "0";
+  while (std::getline(lines, line)) {
+    ++count;
+    const auto f = split(line, '|');
+    ASSERT_EQ(f.size(), 5u) << line;
+    EXPECT_EQ(f[1], "0") << "SAPI of frame " << count << ": " << line;
+    if (f[0] == "0") {  // sent by sipnic: Wireshark reads its direction, and nothing is malformed
+      ++sent;
+      EXPECT_EQ(f[2], network_to_user) << "direction of frame " << count << ": " << line;
+      EXPECT_EQ(f[4], "") << "malformed frame " << count << " from sipnic: " << line;
+      if (!f[3].empty()) messages.insert(f[3]);
+    } else {
+      // libpri's: Wireshark cannot read every vendor operation libpri puts
+      // in a Facility IE (DMS-100's RLT); nothing else may be malformed.
+      if (!f[4].empty()) {
+        EXPECT_NE(f[4].find("Q932"), std::string::npos) << "frame " << count << ": " << line;
+      }
+      if (!f[3].empty()) messages.insert(f[3]);
+    }
+  }
+  EXPECT_GT(sent, 10u);
+  EXPECT_EQ(count, frames);
+  // SETUP, CALL PROCEEDING, ALERTING, CONNECT, CONNECT ACK, DISCONNECT,
+  // RELEASE, RELEASE COMPLETE, RESTART, RESTART ACK (Q.931 codes, hex).
+  for (const char* code : {"0x05", "0x02", "0x01", "0x07", "0x0f", "0x45", "0x4d", "0x5a", "0x46", "0x4e"})
+    EXPECT_EQ(messages.count(code), 1u) << "no message " << code << " in the capture\n" << out;
 }
 
 std::string case_name(const ::testing::TestParamInfo<Case>& info) { return info.param.name; }

@@ -134,6 +134,18 @@ std::string format_status_table(const NodeStatus& s) {
     o << "\n";
   }
   if (std::any_of(s.trunks.begin(), s.trunks.end(), [](const auto& t) { return t.registration.has_value(); })) o << "\n";
+  if (!s.spans.empty()) {
+    std::vector<std::vector<std::string>> spans{{"SPAN", "LINE", "SIDE", "SWITCH", "D-CHANNEL", "IDLE", "IN-USE",
+                                                 "RESTARTING", "MAINTENANCE", "OUT-OF-SERVICE", "IN", "OUT",
+                                                 "REFUSED", "ERRORS"}};
+    for (const auto& sp : s.spans)
+      spans.push_back({sp.name, std::string(core::span_type_name(sp.type)), std::string(core::span_side_name(sp.side)),
+                       std::string(core::switch_variant_name(sp.switch_variant)), sp.dchannel_up ? "up" : "DOWN",
+                       std::to_string(sp.idle), std::to_string(sp.in_use), std::to_string(sp.restarting),
+                       std::to_string(sp.maintenance), std::to_string(sp.out_of_service), std::to_string(sp.calls_in),
+                       std::to_string(sp.calls_out), std::to_string(sp.calls_refused), std::to_string(sp.q931_errors)});
+    o << table(spans) << "\n";
+  }
 
   const auto& c = s.calls;
   const auto& m = s.messages;
@@ -187,6 +199,28 @@ std::string format_status_json(const NodeStatus& s) {
                            {"max_calls", t.max_calls},
                            {"max_cps", t.max_cps},
                            {"registration", registration_json(t.registration)}});
+  }
+  j["spans"] = json::array();
+  for (const auto& sp : s.spans) {
+    j["spans"].push_back({{"name", sp.name},
+                          {"line", core::span_type_name(sp.type)},
+                          {"side", core::span_side_name(sp.side)},
+                          {"switch", core::switch_variant_name(sp.switch_variant)},
+                          {"dchannel_up", sp.dchannel_up},
+                          {"b_channels",
+                           {{"idle", sp.idle},
+                            {"in_use", sp.in_use},
+                            {"restarting", sp.restarting},
+                            {"maintenance", sp.maintenance},
+                            {"out_of_service", sp.out_of_service}}},
+                          {"calls",
+                           {{"in", sp.calls_in},
+                            {"out", sp.calls_out},
+                            {"refused", sp.calls_refused},
+                            {"answered", sp.calls_answered}}},
+                          {"q931_errors", sp.q931_errors},
+                          {"dchannel_losses", sp.dchannel_losses},
+                          {"bad_fcs", sp.bad_fcs}});
   }
   const auto& c = s.calls;
   j["calls"] = {{"started", c.started},

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "core/event_loop.h"
+#include "core/log_limiter.h"
 #include "core/secret_file.h"
 #include "sip/resolver.h"
 #include "sip/transaction.h"
@@ -70,6 +71,11 @@ struct Node::Worker {
   std::unique_ptr<sip::TransactionStack> stack;  // what the B2BUA sees of the two above
   std::unique_ptr<B2bua> b2bua;
   std::vector<std::unique_ptr<Registration>> registrations;  // worker 0 only
+  // The PRI spans this worker runs (span i on worker i % workers). Until
+  // spans are routed to trunks (the PRI gateway), an incoming call on one
+  // is refused with cause 3.
+  std::vector<std::unique_ptr<pri::Span>> spans;
+  core::LogLimiter span_log_limiter;  // the refusals above: one line per span per 10 s
   std::thread thread;
 };
 
@@ -329,6 +335,7 @@ void Node::run_worker(Worker& w, std::promise<void>& ready) {
         .on_ack_timeout = [b](const sip::ServerTransactionPtr& tx) { b->on_ack_timeout(tx); },
     });
     if (w.index == 0) make_registrations(w);
+    make_spans(w);
     w.transport->set_handler([this, wp](sip::Received&& rx) { dispatch(*wp, std::move(rx)); });
     // Outbound connections are per worker, and so are the transactions that
     // opened them: the failure goes to this worker's transaction layer.
@@ -337,6 +344,7 @@ void Node::run_worker(Worker& w, std::promise<void>& ready) {
     });
   } catch (...) {
     drop_registrations(w);
+    w.spans.clear();
     w.b2bua.reset();
     w.stack.reset();
     w.resolver.reset();
@@ -351,6 +359,7 @@ void Node::run_worker(Worker& w, std::promise<void>& ready) {
   w.loop.run();
   // Tear down on the loop's own thread (the resolver requires it).
   drop_registrations(w);
+  w.spans.clear();
   w.b2bua.reset();
   w.stack.reset();
   w.resolver.reset();
@@ -358,6 +367,29 @@ void Node::run_worker(Worker& w, std::promise<void>& ready) {
   w.transport.reset();  // its TLS connections end before their sessions' factory
   w.tls_streams.reset();
   w.gcm.reset();
+}
+
+void Node::make_spans(Worker& w) {
+  for (std::size_t i = 0; i < config_.spans.size(); ++i) {
+    if (i % worker_count() != w.index) continue;
+    const core::SpanConfig& cfg = config_.spans[i];
+    Worker* wp = &w;
+    const std::size_t at = w.spans.size();
+    pri::Span::Callbacks cb;
+    cb.on_event = [this, wp, at](const pri::CallEvent& e) {
+      if (e.type != pri::CallEventType::kIncomingSetup) return;
+      pri::Span& span = *wp->spans[at];
+      wp->span_log_limiter.write(
+          log_, core::LogLevel::kInfo, "span", "refused-" + span.name(),
+          "span " + span.name() + ": incoming call for " +
+              (e.setup && !e.setup->called.digits.empty() ? e.setup->called.digits : "(no number)") +
+              " refused (cause 3): spans are not routed to trunks yet",
+          wp->loop.now());
+      span.calls().disconnect(e.call, pri::Cause::kNoRouteToDestination);
+    };
+    w.spans.push_back(std::make_unique<pri::Span>(w.loop, cfg, cb, &log_, &metrics_, w.index));
+    w.spans.back()->start();
+  }
 }
 
 void Node::dispatch(Worker& from, sip::Received&& rx) {
@@ -438,6 +470,34 @@ NodeStatus Node::status() const {
   };
   NodeStatus s;
   s.workers = worker_count();
+  for (const auto& cfg : config_.spans) {
+    SpanStatus sp;
+    sp.name = cfg.name;
+    sp.type = cfg.type;
+    sp.side = cfg.side;
+    sp.switch_variant = cfg.switch_variant;
+    const core::MetricLabels of{{"span", cfg.name}};
+    auto in_state = [&](pri::BChannelState st) {
+      return u(pri::metric::kSpanBChannels, {{"span", cfg.name}, {"state", std::string(pri::b_channel_state_name(st))}});
+    };
+    auto dir = [&](std::string_view name, std::string_view d) {
+      return u(name, {{"span", cfg.name}, {"direction", std::string(d)}});
+    };
+    sp.dchannel_up = u(pri::metric::kSpanDChannelUp, of) != 0;
+    sp.idle = in_state(pri::BChannelState::kIdle);
+    sp.in_use = in_state(pri::BChannelState::kInUse);
+    sp.restarting = in_state(pri::BChannelState::kRestarting);
+    sp.maintenance = in_state(pri::BChannelState::kLocalMaintenance) + in_state(pri::BChannelState::kRemoteMaintenance);
+    sp.out_of_service = in_state(pri::BChannelState::kOutOfService);
+    sp.calls_in = dir(pri::metric::kSpanCalls, "in");
+    sp.calls_out = dir(pri::metric::kSpanCalls, "out");
+    sp.calls_refused = u(pri::metric::kSpanCallsRefused, of);
+    sp.calls_answered = u(pri::metric::kSpanCallsAnswered, of);
+    sp.q931_errors = u(pri::metric::kSpanQ931Errors, of);
+    sp.dchannel_losses = u(pri::metric::kSpanDChannelLosses, of);
+    sp.bad_fcs = u(pri::metric::kSpanBadFcs, of);
+    s.spans.push_back(std::move(sp));
+  }
   s.offload = std::string(device_.name());
   s.uptime_seconds = std::chrono::duration<double>(core::Clock::now() - created_).count();
   s.listeners = config_.listen;

@@ -31,6 +31,7 @@
 #include "interwork/registration.h"
 #include "interwork/trunk_state.h"
 #include "offload/device.h"
+#include "pri/span.h"
 #include "sip/transport.h"
 #include "stir/stir_service.h"
 #include "tls/tls_streams.h"
@@ -63,6 +64,19 @@ inline constexpr std::string_view kUptime = "sipnic_node_uptime_seconds";
 
 // What `sipnic status` shows: the node's shape and its figures, summed over
 // the workers, read from the registry at one moment.
+// A PRI span: its config and its figures (pri/span_metrics.h).
+struct SpanStatus {
+  std::string name;
+  core::SpanType type = core::SpanType::kE1;
+  core::SpanSide side = core::SpanSide::kUser;
+  core::SwitchVariant switch_variant = core::SwitchVariant::kEuroIsdn;
+  bool dchannel_up = false;
+  std::uint64_t idle = 0, in_use = 0, restarting = 0, maintenance = 0, out_of_service = 0;  // B-channels now
+  std::uint64_t calls_in = 0, calls_out = 0, calls_refused = 0, calls_answered = 0;
+  std::uint64_t q931_errors = 0;  // every kind of Q.931 5.8 answer or drop
+  std::uint64_t dchannel_losses = 0, bad_fcs = 0;
+};
+
 struct TrunkStatus {
   std::string name;
   core::Transport transport = core::Transport::kUdp;
@@ -87,6 +101,7 @@ struct NodeStatus {
   double uptime_seconds = 0;
   std::vector<core::ListenConfig> listeners;
   std::vector<TrunkStatus> trunks;
+  std::vector<SpanStatus> spans;
   struct Calls {
     std::uint64_t started = 0, answered = 0, failed = 0, rejected = 0, active = 0;
   } calls;
@@ -167,6 +182,7 @@ class Node {
   void dispatch(Worker& from, sip::Received&& rx);
   void schedule_ping(Worker& w, TrunkState& trunk);
   void make_registrations(Worker& w);
+  void make_spans(Worker& w);
   void drop_registrations(Worker& w);
   bool uses_tls() const;
   void register_node_metrics();

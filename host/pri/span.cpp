@@ -30,7 +30,12 @@ Q931Config q931_config_of(const core::SpanConfig& s) {
   return c;
 }
 
-Span::Span(core::EventLoop& loop, core::SpanConfig config, Callbacks callbacks, core::Log* log)
+namespace {
+constexpr core::Millis kPublishInterval{1000};
+}  // namespace
+
+Span::Span(core::EventLoop& loop, core::SpanConfig config, Callbacks callbacks, core::Log* log,
+           core::MetricsRegistry* registry, std::uint32_t slot)
     : loop_(loop),
       cfg_(std::move(config)),
       cb_(std::move(callbacks)),
@@ -41,7 +46,10 @@ Span::Span(core::EventLoop& loop, core::SpanConfig config, Callbacks callbacks, 
     if (capture_) capture_->write(frame, DChannelCapture::Direction::kSent);
     if (frames_) frames_->send(frame);
   };
-  l2.to_layer3 = [this](const DlIndication& ind) { q931_->dl_indication(ind); };
+  l2.to_layer3 = [this](const DlIndication& ind) {
+    q931_->dl_indication(ind);
+    if (ind.primitive != DlPrimitive::kDataIndication) publish_metrics();
+  };
   link_ = std::make_unique<Q921Link>(loop_, q921_config_of(cfg_), l2, log_);
   Q931CallControl::Callbacks l3;
   l3.send = [this](std::span<const std::uint8_t> message) { return link_->data_request(message); };
@@ -64,9 +72,16 @@ Span::Span(core::EventLoop& loop, core::SpanConfig config, Callbacks callbacks, 
     };
     frames_ = std::make_unique<FramesDChannel>(loop_, cfg_.socket_path, cfg_.socket_role, l1, log_, cfg_.name);
   }
+  if (registry) metrics_ = std::make_unique<SpanMetrics>(*registry, slot, cfg_.name);
 }
 
-Span::~Span() = default;
+Span::~Span() {
+  if (publish_timer_) loop_.cancel_timer(publish_timer_);
+}
+
+void Span::publish_metrics() {
+  if (metrics_) metrics_->publish(*this);
+}
 
 void Span::start() {
   if (cfg_.backend != core::SpanBackend::kFrames)
@@ -82,6 +97,18 @@ void Span::start() {
   link_->layer1_down();  // until a peer attaches
   link_->establish_request();
   frames_->start();
+  if (metrics_) {
+    publish_metrics();
+    schedule_publish();
+  }
+}
+
+void Span::schedule_publish() {
+  publish_timer_ = loop_.add_timer(kPublishInterval, [this] {
+    publish_timer_ = 0;
+    publish_metrics();
+    schedule_publish();
+  });
 }
 
 }  // namespace sipnic::pri

@@ -16,12 +16,14 @@
 #include "core/config.h"
 #include "core/event_loop.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "pri/b_channel_pool.h"
 #include "pri/call_events.h"
 #include "pri/dchannel_capture.h"
 #include "pri/frames_dchannel.h"
 #include "pri/q921_link.h"
 #include "pri/q931_call_control.h"
+#include "pri/span_metrics.h"
 
 namespace sipnic::pri {
 
@@ -35,8 +37,12 @@ class Span {
     std::function<void(const CallEvent&)> on_event;
   };
 
-  // `loop` and `log` (may be null) must outlive the span. Nothing happens until start().
-  Span(core::EventLoop& loop, core::SpanConfig config, Callbacks callbacks, core::Log* log = nullptr);
+  // `loop`, `log` and `registry` (either may be null) must outlive the span.
+  // With a registry, the span's figures go to slot `slot`'s cells
+  // (SpanMetrics), published once a second and when the D-channel changes.
+  // Nothing happens until start().
+  Span(core::EventLoop& loop, core::SpanConfig config, Callbacks callbacks, core::Log* log = nullptr,
+       core::MetricsRegistry* registry = nullptr, std::uint32_t slot = 0);
   ~Span();
   Span(const Span&) = delete;
   Span& operator=(const Span&) = delete;
@@ -55,8 +61,12 @@ class Span {
   const Q921Link& link() const { return *link_; }
   const FramesDChannel* frames() const { return frames_.get(); }
   const DChannelCapture* capture() const { return capture_.get(); }
+  // Copies the figures into the registry now (no-op without one).
+  void publish_metrics();
 
  private:
+  void schedule_publish();
+
   core::EventLoop& loop_;
   const core::SpanConfig cfg_;
   const Callbacks cb_;
@@ -66,6 +76,8 @@ class Span {
   std::unique_ptr<DChannelCapture> capture_;  // null without `capture`
   std::unique_ptr<Q921Link> link_;
   std::unique_ptr<Q931CallControl> q931_;
+  std::unique_ptr<SpanMetrics> metrics_;  // null without a registry
+  core::EventLoop::TimerId publish_timer_ = 0;
 };
 
 }  // namespace sipnic::pri

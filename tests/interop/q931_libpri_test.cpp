@@ -13,8 +13,11 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "interop/support/libpri_harness.h"
 #include "interop/support/sipnic_span.h"
+#include "support/eventually.h"
 
 namespace sipnic::test {
 namespace {
@@ -439,6 +442,42 @@ std::vector<Case> service_cases() {
 }
 
 INSTANTIATE_TEST_SUITE_P(Variant, Q931ServiceAgainstLibpri, ::testing::ValuesIn(service_cases()), case_name);
+
+// A span in `sipnic run`: the node listens on the span socket, libpri (TE)
+// attaches, and the span shows in `sipnic status` with its D-channel up.
+// Until spans are routed to trunks, a call in is refused with cause 3.
+TEST(SipnicRunSpan, ASpanComesUpInTheNodeShowsInStatusAndRefusesCallsUntilRouted) {
+  TempDir dir("q931-node");
+  const std::string sock = dir.file("span.sock");
+  const std::string conf = "[node]\nworkers = 1\n[listen]\nudp = 127.0.0.1:" +
+                           std::to_string(free_port_on("127.0.0.1")) +
+                           "\n[span pri1]\ntype = t1\nside = nt\nswitch = ni2\nlisten = " + sock + "\n";
+  Sipnic node(dir, conf, {}, "node");
+  ASSERT_EQ(node.wait_ready(), "");
+  LibpriPeer te(dir, "te", {.side = "te", .switch_type = "ni2", .span = "t1", .socket_path = sock});
+  ASSERT_TRUE(te.event("dchan", {}, {"up"})) << te.describe() << node.log();
+  ASSERT_EQ(te.command("call any 5551234").kind, "ok");
+  EXPECT_TRUE(te.event("hangup", {{"cause", "3"}})) << te.describe() << node.log();
+  // The figures are published once a second.
+  nlohmann::json span;
+  eventually(
+      [&] {
+        const auto j = nlohmann::json::parse(node.status_json());
+        if (!j.contains("spans") || j["spans"].empty()) return false;
+        span = j["spans"][0];
+        return span["dchannel_up"] == true && span["calls"]["in"] == 1;
+      },
+      10s, 50ms);
+  EXPECT_EQ(span["name"], "pri1") << span.dump();
+  EXPECT_EQ(span["dchannel_up"], true) << span.dump();
+  EXPECT_EQ(span["calls"]["in"], 1) << span.dump();
+  EXPECT_EQ(span["b_channels"]["idle"], 23) << span.dump();
+  EXPECT_NE(node.log().find("span pri1: incoming call for 5551234 refused (cause 3)"), std::string::npos)
+      << node.log();
+  ASSERT_TRUE(te.quit());
+  node.stop();
+  EXPECT_TRUE(node.exited_cleanly()) << node.log();
+}
 
 }  // namespace
 }  // namespace sipnic::test

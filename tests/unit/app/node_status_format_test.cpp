@@ -1,5 +1,6 @@
-// The registration part of `sipnic status`: a line per register = on trunk
-// in the table, and a registration object (null for other trunks) in JSON.
+// Parts of `sipnic status`: a line per register = on trunk in the table, and
+// a registration object (null for other trunks) in JSON; a row (and an
+// object) per PRI span.
 #include "app/node_status_format.h"
 
 #include <gtest/gtest.h>
@@ -49,6 +50,43 @@ TEST(NodeStatusFormat, JsonHasTheRegistrationOrNull) {
   EXPECT_GT(r["next_attempt_in_seconds"].get<double>(), 70.0);
   EXPECT_LE(r["next_attempt_in_seconds"].get<double>(), 75.0);
   EXPECT_EQ(r["contact"], "sip:4420@127.0.0.1:5060;rinstance=ab");
+}
+
+interwork::NodeStatus with_span() {
+  interwork::NodeStatus s;
+  interwork::SpanStatus sp;
+  sp.name = "pbx";
+  sp.type = core::SpanType::kE1;
+  sp.side = core::SpanSide::kNetwork;
+  sp.dchannel_up = true;
+  sp.idle = 28;
+  sp.in_use = 2;
+  sp.calls_in = 5;
+  sp.calls_refused = 1;
+  s.spans = {sp};
+  return s;
+}
+
+TEST(NodeStatusFormat, TheTableHasARowPerSpanWithItsDChannelAndChannels) {
+  const std::string t = format_status_table(with_span());
+  EXPECT_NE(t.find("SPAN"), std::string::npos) << t;
+  EXPECT_NE(t.find("pbx   e1    nt    euroisdn  up"), std::string::npos) << t;
+  EXPECT_EQ(format_status_table(interwork::NodeStatus{}).find("SPAN"), std::string::npos)
+      << "no span table without spans";
+}
+
+TEST(NodeStatusFormat, JsonHasEverySpan) {
+  auto j = nlohmann::json::parse(format_status_json(with_span()));
+  ASSERT_EQ(j["spans"].size(), 1u);
+  const auto& sp = j["spans"][0];
+  EXPECT_EQ(sp["name"], "pbx");
+  EXPECT_EQ(sp["line"], "e1");
+  EXPECT_EQ(sp["side"], "nt");
+  EXPECT_EQ(sp["dchannel_up"], true);
+  EXPECT_EQ(sp["b_channels"]["idle"], 28);
+  EXPECT_EQ(sp["b_channels"]["in_use"], 2);
+  EXPECT_EQ(sp["calls"]["in"], 5);
+  EXPECT_EQ(sp["calls"]["refused"], 1);
 }
 
 }  // namespace

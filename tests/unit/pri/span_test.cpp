@@ -102,6 +102,31 @@ TEST_F(SpanPair, TheLinkWaitsForThePeerAndComesUpWhenItAttaches) {
   EXPECT_TRUE(nt_->calls().link_up());
 }
 
+TEST(SpanMetrics, ASpanPublishesItsDChannelChannelsAndCallsIntoTheRegistry) {
+  test::TempDir dir("sipnic-span-metrics");
+  const std::string path = (dir.path() / "span.sock").string();
+  core::ManualClock clock;
+  core::EventLoop loop(clock);
+  core::MetricsRegistry registry(1);
+  Span nt(loop, span("nt", core::SpanSide::kNetwork, core::SpanSocketRole::kListen, path), {}, nullptr, &registry, 0);
+  Span te(loop, span("te", core::SpanSide::kUser, core::SpanSocketRole::kConnect, path), {}, nullptr);
+  nt.start();
+  te.start();
+  for (int i = 0; i < 50; ++i) loop.advance(clock, 1ms);
+  OutgoingCall call;
+  call.setup.called.digits = "1";
+  ASSERT_NE(te.calls().setup(call).call, kNoCall);
+  for (int i = 0; i < 20; ++i) loop.advance(clock, 1ms);
+  loop.advance(clock, 1s);  // the next publish
+  const auto m = registry.snapshot();
+  EXPECT_EQ(m.total(metric::kSpanDChannelUp, {{"span", "nt"}}), 1);
+  EXPECT_EQ(m.total(metric::kSpanCalls, {{"span", "nt"}, {"direction", "in"}}), 1);
+  EXPECT_EQ(m.total(metric::kSpanBChannels, {{"span", "nt"}, {"state", "in-use"}}), 1);
+  EXPECT_EQ(m.total(metric::kSpanBChannels, {{"span", "nt"}, {"state", "idle"}}), 22);
+  EXPECT_GT(m.total(metric::kSpanQ921Frames, {{"span", "nt"}, {"direction", "in"}}), 0);
+  EXPECT_GT(m.total(metric::kSpanQ931Messages, {{"span", "nt"}, {"direction", "in"}}), 0);
+}
+
 TEST(Span, TheLineBackendIsRefusedByNameUntilItIsBuilt) {
   core::ManualClock clock;
   core::EventLoop loop(clock);

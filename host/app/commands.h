@@ -15,5 +15,6 @@ int certs_command(const std::vector<std::string>& args);         // sipnic certs
 int reload_command(const std::vector<std::string>& args);        // sipnic reload
 int status_command(const std::vector<std::string>& args);        // sipnic status
 int kernel_command(const std::vector<std::string>& args);        // sipnic kernel
+int span_peer_command(const std::vector<std::string>& args);     // sipnic span-peer
 
 }  // namespace sipnic::app

@@ -40,6 +40,8 @@ constexpr Subcommand kSubcommands[] = {
      &sipnic::app::status_command},
     {"kernel", "run one offload kernel (sip_parse, tls_gcm) on a backend from files",
      &sipnic::app::kernel_command},
+    {"span-peer", "the far end of a PRI span (a PBX or a switch) from a command list, for demos and tests",
+     &sipnic::app::span_peer_command},
     {"help", "show this help", nullptr},
 };
 

@@ -7,6 +7,7 @@
 // away and coming back with calls on it.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <memory>
 #include <set>
 #include <sstream>
@@ -477,6 +478,33 @@ TEST(SipnicRunSpan, ASpanComesUpInTheNodeShowsInStatusAndRefusesCallsUntilRouted
   ASSERT_TRUE(te.quit());
   node.stop();
   EXPECT_TRUE(node.exited_cleanly()) << node.log();
+}
+
+// sipnic span-peer as the network side of a span, answering a call libpri
+// places, and reporting it line by line.
+TEST(SipnicSpanPeer, AnswersACallFromLibpriAndReportsEachStep) {
+  TempDir dir("span-peer");
+  const std::string sock = dir.file("span.sock");
+  write_text_file(dir.file("script"), "wait link-up 20\nwait released 20\nquit\n");
+  ChildProcess peer({sipnic_binary(), "span-peer", "--side", "nt", "--line", "e1", "--listen", sock, "--script",
+                     dir.file("script")},
+                    {.stdout_path = dir.file("peer.out"), .stderr_path = dir.file("peer.err")});
+  ASSERT_TRUE(eventually([&] { return std::filesystem::exists(sock); }, 10s, 20ms)) << peer.stderr_text();
+  LibpriPeer te(dir, "te", {.side = "te", .switch_type = "euroisdn_e1", .span = "e1", .socket_path = sock});
+  ASSERT_TRUE(te.event("dchan", {}, {"up"})) << te.describe();
+  const PriLine placed = te.command("call any 5551234 calling=3035550100");
+  ASSERT_EQ(placed.kind, "ok") << te.describe();
+  EXPECT_TRUE(te.event("answer", {{"call", placed.get("call")}})) << te.describe() << peer.stdout_text();
+  EXPECT_EQ(te.command("hangup " + placed.get("call") + " 16").kind, "ok");
+  const auto status = peer.wait_for(30s);
+  ASSERT_TRUE(status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0)
+      << peer.stdout_text() << peer.stderr_text();
+  const std::string out = peer.stdout_text();
+  for (const char* line : {"event link up\n", "event incoming-setup call=1 channel=", "called=5551234 calling=3035550100",
+                           "event connected call=1", "event disconnecting call=1", "cause=16",
+                           "event released call=1"})
+    EXPECT_NE(out.find(line), std::string::npos) << "no '" << line << "' in\n" << out;
+  ASSERT_TRUE(te.quit());
 }
 
 }  // namespace

@@ -1,0 +1,341 @@
+// sipnic span-peer: sipnic's own far end of a PRI span, for demos and
+// regression runs: a PBX or a switch (either side, any switch variant) on a
+// `frames` span socket, that places, answers, rejects and clears calls from
+// a small command list (stdin or --script FILE) and prints what happens,
+// one line each. docs/cli.md has the commands and the line formats.
+#include <unistd.h>
+
+#include <boost/program_options.hpp>
+#include <cstdio>
+#include <deque>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "app/commands.h"
+#include "core/config.h"
+#include "core/event_loop.h"
+#include "core/log.h"
+#include "pri/span.h"
+
+namespace po = boost::program_options;
+
+namespace sipnic::app {
+
+namespace {
+
+// What an incoming call gets without a command.
+enum class AutoAnswer { kNone, kAlert, kAnswer, kBusy };
+
+std::optional<core::SwitchVariant> switch_named(const std::string& s) {
+  for (auto v : {core::SwitchVariant::kEuroIsdn, core::SwitchVariant::kNi2, core::SwitchVariant::kDms100,
+                 core::SwitchVariant::k4ess, core::SwitchVariant::k5ess, core::SwitchVariant::kQsig})
+    if (core::switch_variant_name(v) == s) return v;
+  return std::nullopt;
+}
+
+std::vector<std::string> words(const std::string& line) {
+  std::istringstream in(line);
+  std::vector<std::string> out;
+  std::string w;
+  while (in >> w) out.push_back(w);
+  return out;
+}
+
+class SpanPeer {
+ public:
+  SpanPeer(core::EventLoop& loop, core::SpanConfig config, AutoAnswer auto_answer, core::Log& log)
+      : loop_(loop), auto_(auto_answer) {
+    pri::Span::Callbacks cb;
+    cb.on_event = [this](const pri::CallEvent& e) { on_event(e); };
+    span_ = std::make_unique<pri::Span>(loop_, std::move(config), cb, &log);
+  }
+
+  void start() {
+    span_->start();
+    poll_link();
+  }
+
+  // Commands, run in order; `wait` holds the ones behind it.
+  void add(std::string line) {
+    pending_.push_back(std::move(line));
+    run_pending();
+  }
+  void end_of_input() {
+    input_done_ = true;
+    run_pending();
+  }
+  int exit_code() const { return exit_code_; }
+
+ private:
+  void say(const std::string& line) {
+    std::cout << line << "\n" << std::flush;
+  }
+
+  void poll_link() {
+    // The link's state, reported when it changes.
+    const bool up = span_->calls().link_up();
+    if (up != link_up_) {
+      link_up_ = up;
+      say(std::string("event link ") + (up ? "up" : "down"));
+      saw(up ? "link-up" : "link-down");
+    }
+    link_timer_ = loop_.add_timer(core::Millis(20), [this] { poll_link(); });
+  }
+
+  void on_event(const pri::CallEvent& e) {
+    last_ = e.call;
+    std::string line = "event " + std::string(pri::call_event_name(e.type)) + " call=" + std::to_string(e.call) +
+                       " channel=" + std::to_string(e.channel);
+    if (e.setup) {
+      line += " called=" + (e.setup->called.digits.empty() ? std::string("-") : e.setup->called.digits);
+      if (e.setup->calling) line += " calling=" + e.setup->calling->digits;
+      line += std::string(" complete=") + (e.setup->sending_complete ? "yes" : "no");
+    }
+    if (e.cause) line += " cause=" + std::to_string(static_cast<int>(*e.cause));
+    if (e.type == pri::CallEventType::kReleased) line += std::string(" here=") + (e.cleared_here ? "yes" : "no");
+    if (!e.digits.empty()) line += " digits=" + e.digits;
+    if (e.inband) line += " inband";
+    say(line);
+    if (e.type == pri::CallEventType::kIncomingSetup) {
+      auto& c = span_->calls();
+      switch (auto_) {
+        case AutoAnswer::kNone: break;
+        case AutoAnswer::kAlert: c.proceeding(e.call) && c.alerting(e.call); break;
+        case AutoAnswer::kAnswer: c.proceeding(e.call) && c.alerting(e.call) && c.answer(e.call); break;
+        case AutoAnswer::kBusy: c.disconnect(e.call, pri::Cause::kUserBusy); break;
+      }
+    }
+    saw(std::string(pri::call_event_name(e.type)));
+  }
+
+  void saw(const std::string& what) {
+    if (waiting_for_ && *waiting_for_ == what) {
+      waiting_for_.reset();
+      if (wait_timer_) loop_.cancel_timer(wait_timer_);
+      wait_timer_ = 0;
+      loop_.post([this] { run_pending(); });
+    }
+  }
+
+  void run_pending() {
+    while (!waiting_for_ && !sleeping_ && !pending_.empty()) {
+      const std::string line = std::move(pending_.front());
+      pending_.pop_front();
+      run(line);
+    }
+    if (!waiting_for_ && !sleeping_ && pending_.empty() && input_done_) finish(exit_code_);
+  }
+
+  void finish(int code) {
+    exit_code_ = code;
+    if (link_timer_) loop_.cancel_timer(link_timer_);
+    link_timer_ = 0;
+    loop_.stop();
+  }
+
+  pri::CallId call_id(const std::string& w) const {
+    if (w == "last") return last_;
+    try {
+      return static_cast<pri::CallId>(std::stoul(w));
+    } catch (...) {
+      return pri::kNoCall;
+    }
+  }
+
+  void result(bool ok, const std::string& command) {
+    say(ok ? "ok " + command : "error " + command + " reason=refused-in-this-state");
+  }
+
+  void run(const std::string& line) {
+    const auto w = words(line);
+    if (w.empty() || w[0][0] == '#') return;
+    auto& c = span_->calls();
+    const std::string& cmd = w[0];
+    auto arg = [&](std::size_t i) { return i < w.size() ? w[i] : std::string(); };
+    auto cause = [&](std::size_t i) {
+      try {
+        return static_cast<pri::Cause>(std::stoi(arg(i)) & 0x7F);
+      } catch (...) {
+        return pri::Cause::kNormalCallClearing;
+      }
+    };
+    if (cmd == "call") {
+      pri::OutgoingCall call;
+      call.setup.called.digits = arg(1);
+      for (std::size_t i = 2; i < w.size(); ++i) {
+        if (w[i].rfind("from=", 0) == 0) {
+          pri::q931::PartyNumber n;
+          n.digits = w[i].substr(5);
+          call.setup.calling = n;
+        } else if (w[i].rfind("channel=", 0) == 0) {
+          call.channel = static_cast<std::uint8_t>(std::atoi(w[i].c_str() + 8));
+        }
+      }
+      const pri::SetupResult r = c.setup(call);
+      if (r.call == pri::kNoCall) {
+        say("error call reason=cause-" + std::to_string(r.refused ? static_cast<int>(*r.refused) : 0));
+      } else {
+        last_ = r.call;
+        say("ok call call=" + std::to_string(r.call) + " channel=" + std::to_string(r.channel));
+      }
+    } else if (cmd == "proceed") {
+      result(c.proceeding(call_id(arg(1))), cmd);
+    } else if (cmd == "alert") {
+      result(c.alerting(call_id(arg(1))), cmd);
+    } else if (cmd == "answer") {
+      result(c.answer(call_id(arg(1))), cmd);
+    } else if (cmd == "reject" || cmd == "hangup") {
+      result(c.disconnect(call_id(arg(1)), cause(2)), cmd);
+    } else if (cmd == "restart") {
+      result(arg(1) == "all" ? c.restart(std::nullopt)
+                             : c.restart(static_cast<std::uint8_t>(std::atoi(arg(1).c_str()))),
+             cmd);
+    } else if (cmd == "service") {
+      result(c.service(static_cast<std::uint8_t>(std::atoi(arg(1).c_str())), arg(2) != "out"), cmd);
+    } else if (cmd == "wait") {
+      // wait EVENT [SECONDS]: the commands behind it wait for that event.
+      waiting_for_ = arg(1);
+      const int seconds = w.size() > 2 ? std::atoi(arg(2).c_str()) : 30;
+      const std::string what = arg(1);
+      wait_timer_ = loop_.add_timer(core::Millis(1000L * seconds), [this, what] {
+        wait_timer_ = 0;
+        say("error wait reason=no-" + what);
+        finish(1);
+      });
+      if (what == "link-up" && link_up_) saw(what);
+    } else if (cmd == "sleep") {
+      sleeping_ = true;
+      loop_.add_timer(core::Millis(std::atoi(arg(1).c_str())), [this] {
+        sleeping_ = false;
+        run_pending();
+      });
+    } else if (cmd == "quit") {
+      pending_.clear();
+      input_done_ = true;
+    } else {
+      say("error " + cmd + " reason=unknown-command");
+    }
+  }
+
+  core::EventLoop& loop_;
+  AutoAnswer auto_;
+  std::unique_ptr<pri::Span> span_;
+  std::deque<std::string> pending_;
+  std::optional<std::string> waiting_for_;
+  bool sleeping_ = false;
+  bool input_done_ = false;
+  bool link_up_ = false;
+  pri::CallId last_ = pri::kNoCall;
+  core::EventLoop::TimerId link_timer_ = 0, wait_timer_ = 0;
+  int exit_code_ = 0;
+};
+
+}  // namespace
+
+int span_peer_command(const std::vector<std::string>& args) {
+  po::options_description opts(
+      "sipnic span-peer --side te|nt (--listen PATH | --connect PATH) [options]\n"
+      "Commands (stdin, or --script FILE), one per line: call NUMBER [from=N] [channel=C], proceed|alert|answer ID,\n"
+      "reject|hangup ID CAUSE, restart CHANNEL|all, service CHANNEL in|out, wait EVENT [SECONDS], sleep MS, quit.\n"
+      "ID is a call number or `last`; EVENT is link-up, link-down or an event name (incoming-setup, connected,\n"
+      "released, ...). Options");
+  opts.add_options()
+      ("help,h", "show this help")
+      ("side", po::value<std::string>(), "te (user side, a PBX) or nt (network side, a switch)")
+      ("line", po::value<std::string>()->default_value("e1"), "e1 or t1")
+      ("switch", po::value<std::string>(), "euroisdn, ni2, dms100, 4ess, 5ess, qsig (default: euroisdn on e1, ni2 on t1)")
+      ("listen", po::value<std::string>(), "listen on this span socket")
+      ("connect", po::value<std::string>(), "connect to this span socket")
+      ("answer", po::value<std::string>()->default_value("answer"),
+       "what an incoming call gets without a command: none, alert, answer (proceeding, alerting, connect), busy (17)")
+      ("script", po::value<std::string>(), "read the commands from this file instead of stdin")
+      ("capture", po::value<std::string>(), "write the D-channel to this pcap file")
+      ("log-level", po::value<std::string>()->default_value("warn"), "error, warn, info, debug (on stderr)");
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(args).options(opts).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::cerr << "sipnic span-peer: " << e.what() << "\n" << opts;
+    return 2;
+  }
+  if (vm.count("help")) {
+    std::cout << opts;
+    return 0;
+  }
+  auto fail = [&](const std::string& why) {
+    std::cerr << "sipnic span-peer: " << why << "\n";
+    return 2;
+  };
+  core::SpanConfig s;
+  s.name = "span-peer";
+  const std::string side = vm.count("side") ? vm["side"].as<std::string>() : "";
+  if (side != "te" && side != "nt") return fail("--side must be te or nt");
+  s.side = side == "te" ? core::SpanSide::kUser : core::SpanSide::kNetwork;
+  const std::string line = vm["line"].as<std::string>();
+  if (line != "e1" && line != "t1") return fail("--line must be e1 or t1");
+  s.type = line == "e1" ? core::SpanType::kE1 : core::SpanType::kT1;
+  s.switch_variant = core::default_switch_variant(s.type);
+  if (vm.count("switch")) {
+    const auto v = switch_named(vm["switch"].as<std::string>());
+    if (!v) return fail("unknown --switch '" + vm["switch"].as<std::string>() + "'");
+    s.switch_variant = *v;
+  }
+  if (vm.count("listen") == vm.count("connect")) return fail("give one of --listen PATH and --connect PATH");
+  s.socket_role = vm.count("listen") ? core::SpanSocketRole::kListen : core::SpanSocketRole::kConnect;
+  s.socket_path = vm.count("listen") ? vm["listen"].as<std::string>() : vm["connect"].as<std::string>();
+  s.channels = core::b_channel_numbers(s.type, core::DChannelRole::kPrimary);
+  s.hunting = core::default_channel_hunting(s.side);
+  if (vm.count("capture")) s.capture = vm["capture"].as<std::string>();
+  const std::string answer = vm["answer"].as<std::string>();
+  AutoAnswer auto_answer = AutoAnswer::kAnswer;
+  if (answer == "none") auto_answer = AutoAnswer::kNone;
+  else if (answer == "alert") auto_answer = AutoAnswer::kAlert;
+  else if (answer == "busy") auto_answer = AutoAnswer::kBusy;
+  else if (answer != "answer") return fail("--answer must be none, alert, answer or busy");
+  const auto level = core::parse_log_level(vm["log-level"].as<std::string>());
+  if (!level) return fail("unknown --log-level");
+
+  core::Log log(*level);
+  core::EventLoop loop;
+  SpanPeer peer(loop, s, auto_answer, log);
+  try {
+    peer.start();
+  } catch (const std::exception& e) {
+    std::cerr << "sipnic span-peer: " << e.what() << "\n";
+    return 1;
+  }
+  if (vm.count("script")) {
+    std::ifstream in(vm["script"].as<std::string>());
+    if (!in) return fail("cannot read " + vm["script"].as<std::string>());
+    for (std::string l; std::getline(in, l);) peer.add(l);
+    peer.end_of_input();
+  } else {
+    // stdin, a line at a time as it comes (a pipe or a terminal).
+    auto buffer = std::make_shared<std::string>();
+    loop.add_fd(STDIN_FILENO, EPOLLIN, [&loop, &peer, buffer](std::uint32_t) {
+      char chunk[4096];
+      const ssize_t n = ::read(STDIN_FILENO, chunk, sizeof chunk);
+      if (n <= 0) {
+        loop.remove_fd(STDIN_FILENO);
+        if (!buffer->empty()) peer.add(*buffer);
+        peer.end_of_input();
+        return;
+      }
+      buffer->append(chunk, static_cast<std::size_t>(n));
+      for (std::size_t nl; (nl = buffer->find('\n')) != std::string::npos;) {
+        peer.add(buffer->substr(0, nl));
+        buffer->erase(0, nl + 1);
+      }
+    });
+  }
+  loop.run();
+  return peer.exit_code();
+}
+
+}  // namespace sipnic::app

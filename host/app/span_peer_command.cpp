@@ -52,13 +52,14 @@ class SpanPeer {
       : loop_(loop), auto_(auto_answer) {
     pri::Span::Callbacks cb;
     cb.on_event = [this](const pri::CallEvent& e) { on_event(e); };
+    cb.on_dchannel = [this](bool up) {
+      say(std::string("event link ") + (up ? "up" : "down"));
+      saw(up ? "link-up" : "link-down");
+    };
     span_ = std::make_unique<pri::Span>(loop_, std::move(config), cb, &log);
   }
 
-  void start() {
-    span_->start();
-    poll_link();
-  }
+  void start() { span_->start(); }
 
   // Commands, run in order; `wait` holds the ones behind it.
   void add(std::string line) {
@@ -74,17 +75,6 @@ class SpanPeer {
  private:
   void say(const std::string& line) {
     std::cout << line << "\n" << std::flush;
-  }
-
-  void poll_link() {
-    // The link's state, reported when it changes.
-    const bool up = span_->calls().link_up();
-    if (up != link_up_) {
-      link_up_ = up;
-      say(std::string("event link ") + (up ? "up" : "down"));
-      saw(up ? "link-up" : "link-down");
-    }
-    link_timer_ = loop_.add_timer(core::Millis(20), [this] { poll_link(); });
   }
 
   void on_event(const pri::CallEvent& e) {
@@ -113,13 +103,18 @@ class SpanPeer {
     saw(std::string(pri::call_event_name(e.type)));
   }
 
+  // Events are counted as they happen; a `wait` takes one that no earlier
+  // wait took, so an event that comes before its wait line is run still counts.
   void saw(const std::string& what) {
-    if (waiting_for_ && *waiting_for_ == what) {
-      waiting_for_.reset();
-      if (wait_timer_) loop_.cancel_timer(wait_timer_);
-      wait_timer_ = 0;
-      loop_.post([this] { run_pending(); });
-    }
+    ++seen_[what];
+    if (waiting_for_ && *waiting_for_ == what) take(what);
+  }
+  void take(const std::string& what) {
+    ++taken_[what];
+    waiting_for_.reset();
+    if (wait_timer_) loop_.cancel_timer(wait_timer_);
+    wait_timer_ = 0;
+    loop_.post([this] { run_pending(); });
   }
 
   void run_pending() {
@@ -133,8 +128,6 @@ class SpanPeer {
 
   void finish(int code) {
     exit_code_ = code;
-    if (link_timer_) loop_.cancel_timer(link_timer_);
-    link_timer_ = 0;
     loop_.stop();
   }
 
@@ -207,7 +200,7 @@ class SpanPeer {
         say("error wait reason=no-" + what);
         finish(1);
       });
-      if (what == "link-up" && link_up_) saw(what);
+      if (seen_[what] > taken_[what]) take(what);
     } else if (cmd == "sleep") {
       sleeping_ = true;
       loop_.add_timer(core::Millis(std::atoi(arg(1).c_str())), [this] {
@@ -229,9 +222,9 @@ class SpanPeer {
   std::optional<std::string> waiting_for_;
   bool sleeping_ = false;
   bool input_done_ = false;
-  bool link_up_ = false;
+  std::map<std::string, std::uint64_t> seen_, taken_;
   pri::CallId last_ = pri::kNoCall;
-  core::EventLoop::TimerId link_timer_ = 0, wait_timer_ = 0;
+  core::EventLoop::TimerId wait_timer_ = 0;
   int exit_code_ = 0;
 };
 

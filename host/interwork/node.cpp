@@ -71,10 +71,13 @@ struct Node::Worker {
   std::unique_ptr<sip::TransactionStack> stack;  // what the B2BUA sees of the two above
   std::unique_ptr<B2bua> b2bua;
   std::vector<std::unique_ptr<Registration>> registrations;  // worker 0 only
-  // The PRI spans this worker runs (span i on worker i % workers). Until
-  // spans are routed to trunks (the PRI gateway), an incoming call on one
-  // is refused with cause 3.
+  // The PRI spans this worker runs: every span of the span groups whose
+  // index (in config order) modulo the workers is this worker's, so that a
+  // group is hunted on one loop. Until spans are routed to trunks (the PRI
+  // gateway, which places calls through `span_groups`), an incoming call on
+  // one is refused with cause 3.
   std::vector<std::unique_ptr<pri::Span>> spans;
+  std::vector<std::unique_ptr<pri::SpanGroup>> span_groups;
   core::LogLimiter span_log_limiter;  // the refusals above: one line per span per 10 s
   std::thread thread;
 };
@@ -344,6 +347,7 @@ void Node::run_worker(Worker& w, std::promise<void>& ready) {
     });
   } catch (...) {
     drop_registrations(w);
+    w.span_groups.clear();
     w.spans.clear();
     w.b2bua.reset();
     w.stack.reset();
@@ -359,6 +363,7 @@ void Node::run_worker(Worker& w, std::promise<void>& ready) {
   w.loop.run();
   // Tear down on the loop's own thread (the resolver requires it).
   drop_registrations(w);
+  w.span_groups.clear();
   w.spans.clear();
   w.b2bua.reset();
   w.stack.reset();
@@ -370,9 +375,19 @@ void Node::run_worker(Worker& w, std::promise<void>& ready) {
 }
 
 void Node::make_spans(Worker& w) {
+  const std::vector<std::string> groups = pri::span_group_names(config_.spans);
+  for (std::size_t g = 0; g < groups.size(); ++g) {
+    if (g % worker_count() != w.index) continue;
+    const auto& first = *std::find_if(config_.spans.begin(), config_.spans.end(),
+                                      [&](const core::SpanConfig& s) { return s.group == groups[g]; });
+    w.span_groups.push_back(std::make_unique<pri::SpanGroup>(groups[g], first.hunting));
+  }
   for (std::size_t i = 0; i < config_.spans.size(); ++i) {
-    if (i % worker_count() != w.index) continue;
     const core::SpanConfig& cfg = config_.spans[i];
+    pri::SpanGroup* group = nullptr;
+    for (auto& g : w.span_groups)
+      if (g->name() == cfg.group) group = g.get();
+    if (!group) continue;  // another worker's
     Worker* wp = &w;
     const std::size_t at = w.spans.size();
     pri::Span::Callbacks cb;
@@ -389,6 +404,7 @@ void Node::make_spans(Worker& w) {
     };
     w.spans.push_back(std::make_unique<pri::Span>(w.loop, cfg, cb, &log_, &metrics_, w.index));
     w.spans.back()->start();
+    group->add(*w.spans.back());
   }
 }
 

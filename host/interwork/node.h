@@ -32,6 +32,7 @@
 #include "interwork/trunk_state.h"
 #include "offload/device.h"
 #include "pri/span.h"
+#include "pri/span_group.h"
 #include "sip/transport.h"
 #include "stir/stir_service.h"
 #include "tls/tls_streams.h"

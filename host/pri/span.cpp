@@ -48,7 +48,11 @@ Span::Span(core::EventLoop& loop, core::SpanConfig config, Callbacks callbacks, 
   };
   l2.to_layer3 = [this](const DlIndication& ind) {
     q931_->dl_indication(ind);
-    if (ind.primitive != DlPrimitive::kDataIndication) publish_metrics();
+    if (q931_->link_up() != dchannel_up_) {
+      dchannel_up_ = q931_->link_up();
+      publish_metrics();
+      if (cb_.on_dchannel) cb_.on_dchannel(dchannel_up_);
+    }
   };
   link_ = std::make_unique<Q921Link>(loop_, q921_config_of(cfg_), l2, log_);
   Q931CallControl::Callbacks l3;

@@ -35,6 +35,7 @@ class Span {
  public:
   struct Callbacks {
     std::function<void(const CallEvent&)> on_event;
+    std::function<void(bool up)> on_dchannel;  // the D-channel came up or went down (may be empty)
   };
 
   // `loop`, `log` and `registry` (either may be null) must outlive the span.
@@ -78,6 +79,7 @@ class Span {
   std::unique_ptr<Q931CallControl> q931_;
   std::unique_ptr<SpanMetrics> metrics_;  // null without a registry
   core::EventLoop::TimerId publish_timer_ = 0;
+  bool dchannel_up_ = false;  // as last told to on_dchannel
 };
 
 }  // namespace sipnic::pri

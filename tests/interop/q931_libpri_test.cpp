@@ -235,6 +235,36 @@ TEST_P(Q931AgainstLibpri, LibpriBusyReachesSipnicAsCause17) {
   EXPECT_FALSE(gone->event.cleared_here);
 }
 
+// No answer: libpri rings but never answers the SETUP (T303 twice: cleared
+// with 18), or answers CALL PROCEEDING and nothing after (T310: DISCONNECT
+// 102, which libpri reports).
+TEST_P(Q931AgainstLibpri, NoAnswerToTheSetupClearsAfterT303TwiceWithCause18) {
+  core::SpanConfig config = span_config();
+  config.q931.t303_ms = 300;
+  ASSERT_NO_FATAL_FAILURE(bring_up(config));
+  const pri::CallId call = sipnic_calls("5551234");
+  ASSERT_TRUE(peer_->event("ring")) << describe();
+  const auto gone = sipnic_->wait_event(CallEventType::kReleased, for_call(call));
+  ASSERT_TRUE(gone) << describe();
+  EXPECT_EQ(gone->event.cause, pri::Cause::kNoUserResponding);
+  EXPECT_EQ(channels_in(pri::BChannelState::kInUse), 0u);
+}
+
+TEST_P(Q931AgainstLibpri, NothingAfterCallProceedingClearsAfterT310WithCause102) {
+  core::SpanConfig config = span_config();
+  config.q931.t310_ms = 500;
+  ASSERT_NO_FATAL_FAILURE(bring_up(config));
+  const pri::CallId call = sipnic_calls("5551234");
+  const PriLine ring = peer_->event("ring");
+  ASSERT_TRUE(ring) << describe();
+  EXPECT_EQ(peer_->command("proceed " + ring.get("call")).kind, "ok");
+  EXPECT_TRUE(peer_->event("hangup_req", {{"call", ring.get("call")}, {"cause", "102"}})) << describe();
+  const auto gone = sipnic_->wait_event(CallEventType::kReleased, for_call(call));
+  ASSERT_TRUE(gone) << describe();
+  EXPECT_EQ(gone->event.cause, pri::Cause::kRecoveryOnTimerExpiry);
+  EXPECT_TRUE(gone->event.cleared_here);
+}
+
 TEST_P(Q931AgainstLibpri, SipnicRejectsAfterProceedingWithCause21) {
   ASSERT_NO_FATAL_FAILURE(bring_up());
   ASSERT_EQ(peer_->command("call any 5551234").kind, "ok");

@@ -126,6 +126,22 @@ TEST_F(FramesDChannelTest, APeerGoingAwayIsLayer1DownAndTheNextPeerIsTaken) {
   EXPECT_EQ(layer1_, (std::vector<bool>{true, false, true}));
 }
 
+TEST_F(FramesDChannelTest, AFloodingPeerIsReadAtMost64FramesPerLoopTurn) {
+  auto d = make(core::SpanSocketRole::kListen);
+  d->start();
+  core::UniqueFd peer = connect_peer();
+  turns();
+  const Bytes rr = with_fcs({0x02, 0x01, 0x01, 0x00});
+  int sent = 0;
+  while (sent < 150 && ::send(peer.get(), rr.data(), rr.size(), MSG_DONTWAIT) == static_cast<ssize_t>(rr.size()))
+    ++sent;
+  ASSERT_GT(sent, 64);
+  loop_.run_once();  // one turn: the rest waits for the next, so other work of the loop goes on
+  EXPECT_EQ(frames_.size(), 64u);
+  turns(5);
+  EXPECT_EQ(frames_.size(), static_cast<std::size_t>(sent));
+}
+
 TEST_F(FramesDChannelTest, AConnectorRetriesUntilAListenerIsThere) {
   auto d = make(core::SpanSocketRole::kConnect);
   d->start();

@@ -805,8 +805,12 @@ bool Q931CallControl::notify(CallId id, std::uint8_t description) {
   Turn turn(*this);
   Call* c = find(id);
   if (!c || c->phase == Phase::kNull || c->phase == Phase::kReleaseSent) return false;
+  // Only a description the variant knows (the decoder says which): the far
+  // end would answer another with STATUS 100.
+  q931::InformationElement ie = q931::to_ie(q931::NotificationIndicatorIe{description, {}});
+  if (!q931::decode_notification_indicator(ie.contents, variant_.extended_notifications)) return false;
   q931::Message m = message(*c, MessageType::kNotify);
-  m.add(q931::to_ie(q931::NotificationIndicatorIe{description, {}}));
+  m.add(std::move(ie));
   send(m);
   return true;
 }

@@ -138,7 +138,7 @@ class Q931CallControl {
   // internally.
   bool disconnect(CallId call, Cause cause, bool inband = false);
   bool status_enquiry(CallId call);
-  bool notify(CallId call, std::uint8_t description);
+  bool notify(CallId call, std::uint8_t description);  // false too for a description the variant lacks
   bool facility(CallId call, std::vector<q931::InformationElement> ies);
 
   // ---- channels (global call reference procedures)

@@ -985,6 +985,16 @@ TEST(Q931CallControl, ServiceRequestsGoOnlyWhereTheVariantHasThem) {
   EXPECT_TRUE(euro.node->record.sent.empty());
 }
 
+TEST(Q931CallControl, NotifyCarriesOnlyDescriptionsTheVariantKnows) {
+  Solo ni2(Side::kNetwork, SwitchVariant::kNi2, LineType::kT1);
+  ni2.deliver(ni2.setup(9, 3));
+  const CallId in = ni2.incoming_call();
+  ASSERT_TRUE(ni2.node->q931->proceeding(in));
+  EXPECT_TRUE(ni2.node->q931->notify(in, q931::kNotifyUserSuspended));
+  EXPECT_FALSE(ni2.node->q931->notify(in, 0x05));  // a Q.932 description: EuroISDN only
+  EXPECT_EQ(ni2.node->record.count_sent(MessageType::kNotify), 1u);
+}
+
 TEST(Q931CallControl, RestartsAndServiceCrossBackToBackOnAt1Span) {
   BackToBack b(SwitchVariant::kNi2, LineType::kT1);
   ASSERT_TRUE(b.network->q931->restart(7));

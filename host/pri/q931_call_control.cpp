@@ -437,8 +437,25 @@ void Q931CallControl::on_first_answer(Call& c, const q931::Message& m) {
   c.channel_confirmed = true;
 }
 
+// The far end's clearing cause (31 for one whose cause IE was missing or
+// bad), unless this side cleared first or a cause is already known.
+void Q931CallControl::take_far_end_cause(Call& c, const q931::DecodedMessage& d) {
+  if (c.cleared_here || c.cause) return;
+  if (d.answer == Answer::kClearAsNormal) {
+    c.cause = Cause::kNormalUnspecified;
+  } else if (const auto cause = q931::read_cause(d.message)) {
+    c.cause = static_cast<Cause>(cause->value);
+    c.location = cause->location;
+  }
+}
+
+// Whether the answer to a clearing message carries the cause of an error
+// the codec found in it (Q.931 §5.8.6, §5.8.7: 96, 100, 99).
+bool Q931CallControl::answer_carries_error_cause(const q931::DecodedMessage& d) {
+  return (d.answer == Answer::kClearAsNormal || d.answer == Answer::kProcessClearWithCause) && d.cause;
+}
+
 void Q931CallControl::on_disconnect(Call& c, const q931::DecodedMessage& d) {
-  const auto cause = q931::read_cause(d.message);
   switch (c.phase) {
     case Phase::kReleaseSent:  // §5.3: ignored there
       return;
@@ -456,12 +473,9 @@ void Q931CallControl::on_disconnect(Call& c, const q931::DecodedMessage& d) {
   stop_timer(c);
   c.clearing_seen = true;
   c.phase = Phase::kDisconnectReceived;
-  if (d.answer == Answer::kClearAsNormal) {
-    c.cause = Cause::kNormalUnspecified;
-  } else if (cause) {
-    c.cause = static_cast<Cause>(cause->value);
-    c.location = cause->location;
-  }
+  c.cause.reset();  // the far end's cause is the one to report, over any of ours
+  c.location.reset();
+  take_far_end_cause(c, d);
   CallEvent e = event(c, CallEventType::kDisconnecting, &d.message);
   e.cause = c.cause;
   e.location = c.location;
@@ -470,22 +484,13 @@ void Q931CallControl::on_disconnect(Call& c, const q931::DecodedMessage& d) {
   // error found in the DISCONNECT, else the DISCONNECT's own cause again (as
   // libpri does, whose users report the cause of the RELEASE they get).
   q931::CauseIe answer_cause = cause_ie(c.cause.value_or(Cause::kNormalUnspecified));
-  if ((d.answer == Answer::kClearAsNormal || d.answer == Answer::kProcessClearWithCause) && d.cause)
-    answer_cause = cause_ie(*d.cause, d.diagnostic);
+  if (answer_carries_error_cause(d)) answer_cause = cause_ie(*d.cause, d.diagnostic);
   send_release(c, answer_cause);
 }
 
 void Q931CallControl::on_release(Call& c, const q931::DecodedMessage& d) {
-  const auto cause = q931::read_cause(d.message);
   stop_timer(c);
-  if (!c.cleared_here && !c.cause) {
-    if (d.answer == Answer::kClearAsNormal) {
-      c.cause = Cause::kNormalUnspecified;
-    } else if (cause) {
-      c.cause = static_cast<Cause>(cause->value);
-      c.location = cause->location;
-    }
-  }
+  take_far_end_cause(c, d);
   if (c.phase == Phase::kReleaseSent) {
     // Release collision (§5.3.5): no RELEASE COMPLETE; the call is gone.
     finish(c);
@@ -493,7 +498,7 @@ void Q931CallControl::on_release(Call& c, const q931::DecodedMessage& d) {
   }
   std::optional<Cause> answer_cause;
   std::vector<std::uint8_t> diagnostic;
-  if ((d.answer == Answer::kClearAsNormal || d.answer == Answer::kProcessClearWithCause) && d.cause) {
+  if (answer_carries_error_cause(d)) {
     answer_cause = d.cause;
     diagnostic = d.diagnostic;
   }
@@ -502,16 +507,8 @@ void Q931CallControl::on_release(Call& c, const q931::DecodedMessage& d) {
 }
 
 void Q931CallControl::on_release_complete(Call& c, const q931::DecodedMessage& d) {
-  const auto cause = q931::read_cause(d.message);
   stop_timer(c);
-  if (!c.cleared_here && !c.cause) {
-    if (d.answer == Answer::kClearAsNormal) {
-      c.cause = Cause::kNormalUnspecified;
-    } else if (cause) {
-      c.cause = static_cast<Cause>(cause->value);
-      c.location = cause->location;
-    }
-  }
+  take_far_end_cause(c, d);
   finish(c);
 }
 

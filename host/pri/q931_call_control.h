@@ -227,6 +227,8 @@ class Q931CallControl {
   void on_incoming_setup(const q931::DecodedMessage& d);
   void on_call_message(Call& c, const q931::DecodedMessage& d);
   void on_first_answer(Call& c, const q931::Message& m);
+  void take_far_end_cause(Call& c, const q931::DecodedMessage& d);
+  static bool answer_carries_error_cause(const q931::DecodedMessage& d);
   void on_disconnect(Call& c, const q931::DecodedMessage& d);
   void on_release(Call& c, const q931::DecodedMessage& d);
   void on_release_complete(Call& c, const q931::DecodedMessage& d);

@@ -677,7 +677,12 @@ void frame_span(const SpanControl& control, const std::uint8_t* transmit_payload
   if (!state_is_consistent(state, configuration)) reset_state(state, configuration);
   const bool e1 = is_e1(configuration);
 
-  const std::uint32_t frames = receive_block(state, receive_line, receive_payload);
+  std::uint32_t frames = 0;
+  if ((control.options & kOptionSkipReceive) != 0) {
+    for (std::uint32_t i = 0; i < kPayloadBlockOctets; ++i) receive_payload[i] = 0xFF;
+  } else {
+    frames = receive_block(state, receive_line, receive_payload);
+  }
   const ReceiveState& receive = state.receive;
   const bool aligned = receive.phase == kPhaseInFrame;
   // LOS and AIS are defects of a signal that cannot be framed: a line in

@@ -67,6 +67,11 @@ constexpr std::uint32_t frame_octets(std::uint8_t type) {
 inline constexpr std::uint8_t kOptionCrc4 = 1u << 0;             // E1: CRC-4 multiframe (ignored on T1)
 inline constexpr std::uint8_t kOptionSendRemoteAlarm = 1u << 1;  // send RAI / yellow without a local alarm
 inline constexpr std::uint8_t kOptionSendAis = 1u << 2;          // send unframed all ones instead of frames
+// No receive line block this call (the host's elastic store ran dry: a slip).
+// The receiver's state is kept as it is, the receive payload is all ones
+// (idle on a D-channel, where it aborts a frame in progress) and
+// received_frames is 0; the transmit side runs as ever.
+inline constexpr std::uint8_t kOptionSkipReceive = 1u << 3;
 
 // 8 bytes. A type other than E1 or T1 turns the span off (zero output,
 // kStatusBadControl). A change of type or of kOptionCrc4 resets the span.

@@ -135,12 +135,13 @@ std::string format_status_table(const NodeStatus& s) {
   }
   if (std::any_of(s.trunks.begin(), s.trunks.end(), [](const auto& t) { return t.registration.has_value(); })) o << "\n";
   if (!s.spans.empty()) {
-    std::vector<std::vector<std::string>> spans{{"SPAN", "LINE", "SIDE", "SWITCH", "D-CHANNEL", "IDLE", "IN-USE",
-                                                 "RESTARTING", "MAINTENANCE", "OUT-OF-SERVICE", "IN", "OUT",
+    std::vector<std::vector<std::string>> spans{{"SPAN", "LINE", "SIDE", "SWITCH", "ALARMS", "D-CHANNEL", "IDLE",
+                                                 "IN-USE", "RESTARTING", "MAINTENANCE", "OUT-OF-SERVICE", "IN", "OUT",
                                                  "REFUSED", "ERRORS"}};
     for (const auto& sp : s.spans)
       spans.push_back({sp.name, std::string(core::span_type_name(sp.type)), std::string(core::span_side_name(sp.side)),
-                       std::string(core::switch_variant_name(sp.switch_variant)), sp.dchannel_up ? "up" : "DOWN",
+                       std::string(core::switch_variant_name(sp.switch_variant)),
+                       sp.line ? pri::line_alarms_text(sp.alarms) : "-", sp.dchannel_up ? "up" : "DOWN",
                        std::to_string(sp.idle), std::to_string(sp.in_use), std::to_string(sp.restarting),
                        std::to_string(sp.maintenance), std::to_string(sp.out_of_service), std::to_string(sp.calls_in),
                        std::to_string(sp.calls_out), std::to_string(sp.calls_refused), std::to_string(sp.q931_errors)});
@@ -221,6 +222,14 @@ std::string format_status_json(const NodeStatus& s) {
                           {"q931_errors", sp.q931_errors},
                           {"dchannel_losses", sp.dchannel_losses},
                           {"bad_fcs", sp.bad_fcs}});
+    if (sp.line) {
+      j["spans"].back()["line_alarms"] = {{"los", sp.alarms.loss_of_signal},
+                                          {"lof", sp.alarms.loss_of_frame},
+                                          {"ais", sp.alarms.alarm_indication},
+                                          {"rai", sp.alarms.remote_alarm},
+                                          {"text", pri::line_alarms_text(sp.alarms)}};
+      j["spans"].back()["line_errors"] = {{"crc", sp.crc_errors}, {"slips", sp.slips}};
+    }
   }
   const auto& c = s.calls;
   j["calls"] = {{"started", c.started},

@@ -2,7 +2,9 @@
 // regression runs: a PBX or a switch (either side, any switch variant) on a
 // `frames` span socket, that places, answers, rejects and clears calls from
 // a small command list (stdin or --script FILE) and prints what happens,
-// one line each. docs/cli.md has the commands and the line formats.
+// one line each, on a `frames` span socket or on a `line` one (then the TDM
+// kernels' C simulation frames the line, as the cpu backend does in a node).
+// docs/cli.md has the commands and the line formats.
 #include <unistd.h>
 
 #include <boost/program_options.hpp>
@@ -20,7 +22,9 @@
 #include "core/config.h"
 #include "core/event_loop.h"
 #include "core/log.h"
+#include "offload/tdm_engine.h"
 #include "pri/span.h"
+#include "pri/tdm_datapath.h"
 
 namespace po = boost::program_options;
 
@@ -50,13 +54,19 @@ class SpanPeer {
  public:
   SpanPeer(core::EventLoop& loop, core::SpanConfig config, AutoAnswer auto_answer, core::Log& log)
       : loop_(loop), auto_(auto_answer) {
+    if (config.backend == core::SpanBackend::kLine)
+      datapath_ = std::make_unique<pri::TdmDatapath>(loop_, std::make_unique<offload::CpuTdmEngine>());
     pri::Span::Callbacks cb;
     cb.on_event = [this](const pri::CallEvent& e) { on_event(e); };
     cb.on_dchannel = [this](bool up) {
       say(std::string("event link ") + (up ? "up" : "down"));
       saw(up ? "link-up" : "link-down");
     };
-    span_ = std::make_unique<pri::Span>(loop_, std::move(config), cb, &log);
+    cb.on_line = [this](const pri::LineAlarms& alarms) {
+      say("event line " + pri::line_alarms_text(alarms));
+      saw(alarms.in_frame() ? "line-up" : "line-down");
+    };
+    span_ = std::make_unique<pri::Span>(loop_, std::move(config), cb, &log, nullptr, 0, datapath_.get());
   }
 
   void start() { span_->start(); }
@@ -182,8 +192,25 @@ class SpanPeer {
       result(c.alerting(call_id(arg(1))), cmd);
     } else if (cmd == "answer") {
       result(c.answer(call_id(arg(1))), cmd);
+    } else if ((cmd == "reject" || cmd == "hangup") && arg(1) == "all") {
+      bool ok = true;
+      for (const pri::CallInfo& call : c.calls())
+        if (!pri::is_clearing(call.state))
+          ok = c.disconnect(call.id, cause(2)) && ok;
+      result(ok, cmd);
     } else if (cmd == "reject" || cmd == "hangup") {
       result(c.disconnect(call_id(arg(1)), cause(2)), cmd);
+    } else if (cmd == "line") {
+      // line normal|ais|silent: what the line backend sends.
+      pri::LinePort* port = span_->line();
+      const std::string mode = arg(1);
+      if (!port || (mode != "normal" && mode != "ais" && mode != "silent")) {
+        say("error line reason=" + std::string(port ? "unknown-mode" : "not-a-line-span"));
+      } else {
+        port->set_send_ais(mode == "ais");
+        port->set_silent(mode == "silent");
+        say("ok line " + mode);
+      }
     } else if (cmd == "restart") {
       result(arg(1) == "all" ? c.restart(std::nullopt)
                              : c.restart(static_cast<std::uint8_t>(std::atoi(arg(1).c_str()))),
@@ -217,6 +244,7 @@ class SpanPeer {
 
   core::EventLoop& loop_;
   AutoAnswer auto_;
+  std::unique_ptr<pri::TdmDatapath> datapath_;  // line backend only; before the span, which it outlives
   std::unique_ptr<pri::Span> span_;
   std::deque<std::string> pending_;
   std::optional<std::string> waiting_for_;
@@ -234,14 +262,17 @@ int span_peer_command(const std::vector<std::string>& args) {
   po::options_description opts(
       "sipnic span-peer --side te|nt (--listen PATH | --connect PATH) [options]\n"
       "Commands (stdin, or --script FILE), one per line: call NUMBER [from=N] [channel=C], proceed|alert|answer ID,\n"
-      "reject|hangup ID CAUSE, restart CHANNEL|all, service CHANNEL in|out, wait EVENT [SECONDS], sleep MS, quit.\n"
-      "ID is a call number or `last`; EVENT is link-up, link-down or an event name (incoming-setup, connected,\n"
-      "released, ...). Options");
+      "reject|hangup ID|all CAUSE, restart CHANNEL|all, service CHANNEL in|out, line normal|ais|silent,\n"
+      "wait EVENT [SECONDS], sleep MS, quit.\n"
+      "ID is a call number or `last`; EVENT is link-up, link-down, line-up, line-down or an event name\n"
+      "(incoming-setup, connected, released, ...). Options");
   opts.add_options()
       ("help,h", "show this help")
       ("side", po::value<std::string>(), "te (user side, a PBX) or nt (network side, a switch)")
       ("line", po::value<std::string>()->default_value("e1"), "e1 or t1")
       ("switch", po::value<std::string>(), "euroisdn, ni2, dms100, 4ess, 5ess, qsig (default: euroisdn on e1, ni2 on t1)")
+      ("backend", po::value<std::string>()->default_value("frames"), "frames or line (the E1/T1 line signal)")
+      ("crc4", po::value<std::string>()->default_value("on"), "on or off: E1 CRC-4 on a line backend")
       ("listen", po::value<std::string>(), "listen on this span socket")
       ("connect", po::value<std::string>(), "connect to this span socket")
       ("answer", po::value<std::string>()->default_value("answer"),
@@ -279,6 +310,12 @@ int span_peer_command(const std::vector<std::string>& args) {
     if (!v) return fail("unknown --switch '" + vm["switch"].as<std::string>() + "'");
     s.switch_variant = *v;
   }
+  const std::string backend = vm["backend"].as<std::string>();
+  if (backend != "frames" && backend != "line") return fail("--backend must be frames or line");
+  s.backend = backend == "line" ? core::SpanBackend::kLine : core::SpanBackend::kFrames;
+  const std::string crc4 = vm["crc4"].as<std::string>();
+  if (crc4 != "on" && crc4 != "off") return fail("--crc4 must be on or off");
+  s.crc4 = crc4 == "on";
   if (vm.count("listen") == vm.count("connect")) return fail("give one of --listen PATH and --connect PATH");
   s.socket_role = vm.count("listen") ? core::SpanSocketRole::kListen : core::SpanSocketRole::kConnect;
   s.socket_path = vm.count("listen") ? vm["listen"].as<std::string>() : vm["connect"].as<std::string>();

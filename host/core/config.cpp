@@ -440,6 +440,7 @@ po::options_description span_options() {
       ("group", po::value<std::string>(), "span group hunted over (default: the span's name)")
       ("hunting", po::value<std::string>(), "ascending | descending | round-robin (default: descending on nt, ascending on te)")
       ("capture", po::value<std::string>(), "pcap file of the D-channel")
+      ("crc4", po::value<std::string>(), "on | off: E1 CRC-4 multiframe on the line backend (default on)")
       ("t200", bounded<LapdT200>(d.q921.t200_ms), "Q.921 T200, ms")
       ("t203", bounded<LapdT203>(d.q921.t203_ms), "Q.921 T203, ms")
       ("n200", bounded<LapdN200>(d.q921.n200), "Q.921 N200")
@@ -1243,6 +1244,17 @@ class Builder {
     sp.hunting = vm.count("hunting") ? word_of(s, "hunting", text("hunting"), kChannelHuntings, channel_hunting_name)
                                      : default_channel_hunting(sp.side);
     if (vm.count("capture")) sp.capture = resolved_path(s, "capture", text("capture"));
+    if (vm.count("crc4")) {
+      const std::string crc4 = text("crc4");
+      if (crc4 != "on" && crc4 != "off") {
+        reader_.fail(line("crc4"), "crc4", "'" + crc4 + "' is not on or off");
+      } else if (sp.type != SpanType::kE1) {
+        reader_.fail(line("crc4"), "crc4", "CRC-4 is E1's; a T1 line (ESF) always carries its CRC-6");
+      } else if (sp.backend != SpanBackend::kLine) {
+        reader_.fail(line("crc4"), "crc4", "needs backend = line: the frames backend carries no line signal");
+      }
+      sp.crc4 = crc4 != "off";
+    }
 
     sp.q921.t200_ms = vm["t200"].as<LapdT200>().v;
     sp.q921.t203_ms = vm["t203"].as<LapdT203>().v;
@@ -1813,6 +1825,7 @@ std::string format_config(const Config& c) {
       << "group = " << sp.group << "\n"
       << "hunting = " << channel_hunting_name(sp.hunting) << "\n";
     if (!sp.capture.empty()) o << "capture = " << sp.capture << "\n";
+    if (sp.type == SpanType::kE1 && sp.backend == SpanBackend::kLine) o << "crc4 = " << (sp.crc4 ? "on" : "off") << "\n";
     o << "t200 = " << sp.q921.t200_ms << "\n"
       << "t203 = " << sp.q921.t203_ms << "\n"
       << "n200 = " << sp.q921.n200 << "\n"

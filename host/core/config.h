@@ -275,6 +275,7 @@ struct SpanConfig {
   std::string group;  // span group hunted over; default the span's name
   ChannelHunting hunting = ChannelHunting::kAscending;  // default_channel_hunting(side)
   std::string capture;  // pcap file of the D-channel; "" = none
+  bool crc4 = true;     // E1 line backend: the CRC-4 multiframe (G.704), sent and required
   Q921Parameters q921;
   Q931Timers q931;
   // NFAS (T1 only): the group whose D-channel signals this span ("" = none),

@@ -76,6 +76,9 @@ struct Node::Worker {
   // group is hunted on one loop. Until spans are routed to trunks (the PRI
   // gateway, which places calls through `span_groups`), an incoming call on
   // one is refused with cause 3.
+  // The TDM datapath of this worker's `line` spans, one TdmEngine of the
+  // offload device for all of them (made with the first line span).
+  std::unique_ptr<pri::TdmDatapath> tdm;
   std::vector<std::unique_ptr<pri::Span>> spans;
   std::vector<std::unique_ptr<pri::SpanGroup>> span_groups;
   core::LogLimiter span_log_limiter;  // the refusals above: one line per span per 10 s
@@ -349,6 +352,7 @@ void Node::run_worker(Worker& w, std::promise<void>& ready) {
     drop_registrations(w);
     w.span_groups.clear();
     w.spans.clear();
+    w.tdm.reset();
     w.b2bua.reset();
     w.stack.reset();
     w.resolver.reset();
@@ -365,6 +369,7 @@ void Node::run_worker(Worker& w, std::promise<void>& ready) {
   drop_registrations(w);
   w.span_groups.clear();
   w.spans.clear();
+  w.tdm.reset();
   w.b2bua.reset();
   w.stack.reset();
   w.resolver.reset();
@@ -402,7 +407,9 @@ void Node::make_spans(Worker& w) {
           wp->loop.now());
       span.calls().disconnect(e.call, pri::Cause::kNoRouteToDestination);
     };
-    w.spans.push_back(std::make_unique<pri::Span>(w.loop, cfg, cb, &log_, &metrics_, w.index));
+    if (cfg.backend == core::SpanBackend::kLine && !w.tdm)
+      w.tdm = std::make_unique<pri::TdmDatapath>(w.loop, device_.make_tdm_engine());
+    w.spans.push_back(std::make_unique<pri::Span>(w.loop, cfg, cb, &log_, &metrics_, w.index, w.tdm.get()));
     w.spans.back()->start();
     group->add(*w.spans.back());
   }
@@ -512,6 +519,18 @@ NodeStatus Node::status() const {
     sp.q931_errors = u(pri::metric::kSpanQ931Errors, of);
     sp.dchannel_losses = u(pri::metric::kSpanDChannelLosses, of);
     sp.bad_fcs = u(pri::metric::kSpanBadFcs, of);
+    sp.line = cfg.backend == core::SpanBackend::kLine;
+    if (sp.line) {
+      auto alarm = [&](std::size_t i) {
+        return u(pri::metric::kSpanLineAlarm, {{"span", cfg.name}, {"alarm", std::string(pri::metric::kLineAlarmNames[i])}}) != 0;
+      };
+      sp.alarms = pri::LineAlarms{alarm(0), alarm(1), alarm(2), alarm(3)};
+      auto errors = [&](std::string_view kind) {
+        return u(pri::metric::kSpanLineErrors, {{"span", cfg.name}, {"kind", std::string(kind)}});
+      };
+      sp.crc_errors = errors("crc");
+      sp.slips = errors("slip");
+    }
     s.spans.push_back(std::move(sp));
   }
   s.offload = std::string(device_.name());

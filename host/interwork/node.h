@@ -76,6 +76,11 @@ struct SpanStatus {
   std::uint64_t calls_in = 0, calls_out = 0, calls_refused = 0, calls_answered = 0;
   std::uint64_t q931_errors = 0;  // every kind of Q.931 5.8 answer or drop
   std::uint64_t dchannel_losses = 0, bad_fcs = 0;
+  // Line backend only: the alarms now, as pri::line_alarms_text gives them
+  // ("ok", "red (LOS, LOF)", ...), and the line's CRC errors and slips.
+  bool line = false;
+  pri::LineAlarms alarms;
+  std::uint64_t crc_errors = 0, slips = 0;
 };
 
 struct TrunkStatus {

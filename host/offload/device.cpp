@@ -31,6 +31,7 @@ class CpuDevice final : public Device {
   std::unique_ptr<GcmEngine> make_gcm_engine(std::uint32_t key_slots) const override {
     return std::make_unique<CpuGcmEngine>(key_slots);
   }
+  std::unique_ptr<TdmEngine> make_tdm_engine() const override { return std::make_unique<CpuTdmEngine>(); }
 };
 
 #if SIPNIC_SIM
@@ -45,6 +46,9 @@ class SimDevice final : public Device {
   std::unique_ptr<GcmEngine> make_gcm_engine(std::uint32_t key_slots) const override {
     return std::make_unique<SimGcmEngine>(key_slots);
   }
+  // The TDM kernels are HLS C++: their RTL would come out of Vitis HLS, which
+  // this machine lacks, so the sim backend runs their C simulation as cpu does.
+  std::unique_ptr<TdmEngine> make_tdm_engine() const override { return std::make_unique<CpuTdmEngine>(); }
 };
 #endif
 

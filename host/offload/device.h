@@ -10,6 +10,7 @@
 
 #include "offload/gcm_engine.h"
 #include "offload/sip_parse_engine.h"
+#include "offload/tdm_engine.h"
 
 namespace sipnic::offload {
 
@@ -23,6 +24,9 @@ class Device {
   // A new AES-GCM engine with a key table of `key_slots` slots; one per
   // worker thread (engines are not thread-safe, and keys are per engine).
   virtual std::unique_ptr<GcmEngine> make_gcm_engine(std::uint32_t key_slots) const = 0;
+  // A new TDM engine (the HLS kernels tdm_framer, tdm_mux, hdlc) for the
+  // line spans of one worker thread. cpu and sim: their C simulation.
+  virtual std::unique_ptr<TdmEngine> make_tdm_engine() const = 0;
 };
 
 // Where a backend finds its hardware.

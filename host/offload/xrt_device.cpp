@@ -54,6 +54,11 @@ class XrtDevice final : public Device {
   std::unique_ptr<GcmEngine> make_gcm_engine(std::uint32_t key_slots) const override {
     return std::make_unique<XrtGcmEngine>(ctx_, key_slots);
   }
+  // The TDM kernels (hls/) have no packaged xclbin and no xrt engine yet.
+  std::unique_ptr<TdmEngine> make_tdm_engine() const override {
+    throw std::runtime_error("xrt backend: the TDM kernels (hls/: tdm_framer, tdm_mux, hdlc) are not packaged for "
+                             "cards yet; line spans run on the cpu or sim backend");
+  }
 
  private:
   std::shared_ptr<const XrtContext> ctx_;

@@ -7,12 +7,10 @@
 // bit stuffing; a frame whose FCS is wrong is dropped and counted, as an
 // HDLC receiver drops it.
 //
-// Either end may listen on the path or connect to it (SpanConfig socket
-// role). A listener takes one peer at a time (a second is refused while
-// one is attached) and the next one after it goes; a connector that finds
-// nobody there tries again after 1 s, doubling to 16 s. A peer attaching
-// and going away is layer 1 coming up and going down (Q921Link::layer1_up
-// / layer1_down), which is what the span tells the link.
+// The socket (listen or connect, one peer at a time, retries) is a
+// SeqpacketPeer; a peer attaching and going away is layer 1 coming up and
+// going down (Q921Link::layer1_up / layer1_down), which the span tells the
+// link.
 #pragma once
 
 #include <array>
@@ -25,8 +23,7 @@
 #include "core/config.h"
 #include "core/event_loop.h"
 #include "core/log.h"
-#include "core/log_limiter.h"
-#include "core/unique_fd.h"
+#include "pri/seqpacket_peer.h"
 
 namespace sipnic::pri {
 
@@ -55,7 +52,6 @@ class FramesDChannel {
   // `loop` and `log` (may be null) must outlive it. Nothing happens until start().
   FramesDChannel(core::EventLoop& loop, std::string path, core::SpanSocketRole role, Callbacks callbacks,
                  core::Log* log = nullptr, std::string name = {});
-  ~FramesDChannel();
   FramesDChannel(const FramesDChannel&) = delete;
   FramesDChannel& operator=(const FramesDChannel&) = delete;
 
@@ -65,33 +61,17 @@ class FramesDChannel {
   // Sends one frame (FCS appended); false when no peer is attached or the
   // frame was dropped.
   bool send(std::span<const std::uint8_t> frame);
-  bool up() const { return peer_.valid(); }
-  const FramesDChannelCounters& counters() const { return counters_; }
-  const std::string& path() const { return path_; }
+  bool up() const { return peer_.attached(); }
+  // Its own counters and the socket's (attaches, refused peers, long datagrams).
+  const FramesDChannelCounters& counters() const;
+  const std::string& path() const { return peer_.path(); }
 
  private:
-  void on_listener();
-  void attach(core::UniqueFd peer);
-  void on_peer(std::uint32_t events);
-  void detach(const std::string& why);
-  void try_connect();
-  void log_line(core::LogLevel level, std::string_view key, const std::string& message);
+  void on_datagram(std::span<const std::uint8_t> octets);
 
-  core::EventLoop& loop_;
-  const std::string path_;
-  const core::SpanSocketRole role_;
   const Callbacks cb_;
-  core::Log* log_;
-  const std::string name_;
-  core::LogLimiter limiter_;
-
-  core::UniqueFd listener_;
-  core::UniqueFd peer_;
-  core::EventLoop::TimerId retry_timer_ = 0;
-  core::Millis retry_delay_{1000};
-  bool listener_made_ = false;  // the socket file is ours to remove
-  std::vector<std::uint8_t> buffer_;
-  FramesDChannelCounters counters_;
+  SeqpacketPeer peer_;
+  mutable FramesDChannelCounters counters_;  // the socket's figures copied in by counters()
 };
 
 // The FCS-16 octets (low first) to put after `frame`.

@@ -35,16 +35,18 @@ constexpr core::Millis kPublishInterval{1000};
 }  // namespace
 
 Span::Span(core::EventLoop& loop, core::SpanConfig config, Callbacks callbacks, core::Log* log,
-           core::MetricsRegistry* registry, std::uint32_t slot)
+           core::MetricsRegistry* registry, std::uint32_t slot, TdmDatapath* datapath)
     : loop_(loop),
       cfg_(std::move(config)),
       cb_(std::move(callbacks)),
       log_(log),
-      pool_(cfg_.type, cfg_.channels, cfg_.hunting) {
+      pool_(cfg_.type, cfg_.channels, cfg_.hunting),
+      datapath_(datapath) {
   Q921Link::Callbacks l2;
   l2.send_frame = [this](std::span<const std::uint8_t> frame) {
     if (capture_) capture_->write(frame, DChannelCapture::Direction::kSent);
     if (frames_) frames_->send(frame);
+    if (line_) line_->send_frame(frame);
   };
   l2.to_layer3 = [this](const DlIndication& ind) {
     q931_->dl_indication(ind);
@@ -61,26 +63,33 @@ Span::Span(core::EventLoop& loop, core::SpanConfig config, Callbacks callbacks, 
     if (cb_.on_event) cb_.on_event(e);
   };
   q931_ = std::make_unique<Q931CallControl>(loop_, q931_config_of(cfg_), pool_, l3, log_);
+  auto received = [this](std::span<const std::uint8_t> frame) {
+    if (capture_) capture_->write(frame, DChannelCapture::Direction::kReceived);
+    link_->receive(frame);
+  };
+  auto layer1 = [this](bool up) {
+    if (up) {
+      link_->layer1_up();
+    } else {
+      link_->layer1_down();
+    }
+  };
   if (cfg_.backend == core::SpanBackend::kFrames) {
-    FramesDChannel::Callbacks l1;
-    l1.frame = [this](std::span<const std::uint8_t> frame) {
-      if (capture_) capture_->write(frame, DChannelCapture::Direction::kReceived);
-      link_->receive(frame);
-    };
-    l1.layer1 = [this](bool up) {
-      if (up) {
-        link_->layer1_up();
-      } else {
-        link_->layer1_down();
-      }
-    };
-    frames_ = std::make_unique<FramesDChannel>(loop_, cfg_.socket_path, cfg_.socket_role, l1, log_, cfg_.name);
+    frames_ = std::make_unique<FramesDChannel>(loop_, cfg_.socket_path, cfg_.socket_role,
+                                               FramesDChannel::Callbacks{received, layer1}, log_, cfg_.name);
+  } else {
+    LinePort::Callbacks l1{received, layer1, [this](const LineAlarms& alarms) {
+                             publish_metrics();
+                             if (cb_.on_line) cb_.on_line(alarms);
+                           }};
+    line_ = std::make_unique<LinePort>(loop_, cfg_, std::move(l1), log_);
   }
-  if (registry) metrics_ = std::make_unique<SpanMetrics>(*registry, slot, cfg_.name);
+  if (registry) metrics_ = std::make_unique<SpanMetrics>(*registry, slot, cfg_.name, line_ != nullptr);
 }
 
 Span::~Span() {
   if (publish_timer_) loop_.cancel_timer(publish_timer_);
+  if (on_datapath_) datapath_->remove(*line_);
 }
 
 void Span::publish_metrics() {
@@ -88,9 +97,8 @@ void Span::publish_metrics() {
 }
 
 void Span::start() {
-  if (cfg_.backend != core::SpanBackend::kFrames)
-    throw std::runtime_error("span " + cfg_.name + ": backend " + std::string(core::span_backend_name(cfg_.backend)) +
-                             " is not available yet (docs/pri.md)");
+  if (line_ && !datapath_)
+    throw std::runtime_error("span " + cfg_.name + ": backend line needs the worker's TDM datapath");
   if (!cfg_.capture.empty()) {
     try {
       capture_ = std::make_unique<DChannelCapture>(cfg_.capture, cfg_.side);
@@ -98,9 +106,14 @@ void Span::start() {
       throw std::runtime_error("span " + cfg_.name + ": " + e.what());
     }
   }
-  link_->layer1_down();  // until a peer attaches
+  link_->layer1_down();  // until a peer attaches (frames) or the line is in frame (line)
   link_->establish_request();
-  frames_->start();
+  if (frames_) frames_->start();
+  if (line_) {
+    line_->start();
+    datapath_->add(*line_);
+    on_datapath_ = true;
+  }
   if (metrics_) {
     publish_metrics();
     schedule_publish();

@@ -1,12 +1,11 @@
 // pri::Span: one configured PRI span (a [span NAME] section, core::SpanConfig)
 // put together: its B-channels (BChannelPool), its D-channel's Q.921 link
-// and Q.931 call control, and its backend. The `frames` backend
-// (FramesDChannel) carries the D-channel; the `line` backend (the line
-// signal through the TDM kernels) is not built yet and is refused by
-// start(). With `capture = FILE`, every D-channel frame both ways goes to a
-// pcap (DChannelCapture). Calls reach the layer above through `on_event` and
-// the call control's requests (calls()); everything runs on the loop's
-// thread.
+// and Q.931 call control, and its backend: `frames` (FramesDChannel, the
+// D-channel as frames on a socket) or `line` (LinePort, the E1/T1 line
+// signal, run through the TDM kernels by the worker's TdmDatapath). With
+// `capture = FILE`, every D-channel frame both ways goes to a pcap
+// (DChannelCapture). Calls reach the layer above through `on_event` and the
+// call control's requests (calls()); everything runs on the loop's thread.
 #pragma once
 
 #include <functional>
@@ -21,9 +20,11 @@
 #include "pri/call_events.h"
 #include "pri/dchannel_capture.h"
 #include "pri/frames_dchannel.h"
+#include "pri/line_port.h"
 #include "pri/q921_link.h"
 #include "pri/q931_call_control.h"
 #include "pri/span_metrics.h"
+#include "pri/tdm_datapath.h"
 
 namespace sipnic::pri {
 
@@ -36,20 +37,23 @@ class Span {
   struct Callbacks {
     std::function<void(const CallEvent&)> on_event;
     std::function<void(bool up)> on_dchannel;  // the D-channel came up or went down (may be empty)
+    std::function<void(const LineAlarms&)> on_line;  // line backend: the alarms changed (may be empty)
   };
 
   // `loop`, `log` and `registry` (either may be null) must outlive the span.
   // With a registry, the span's figures go to slot `slot`'s cells
   // (SpanMetrics), published once a second and when the D-channel changes.
-  // Nothing happens until start().
+  // A `line` span runs on `datapath` (the worker's; it must outlive the
+  // span). Nothing happens until start().
   Span(core::EventLoop& loop, core::SpanConfig config, Callbacks callbacks, core::Log* log = nullptr,
-       core::MetricsRegistry* registry = nullptr, std::uint32_t slot = 0);
+       core::MetricsRegistry* registry = nullptr, std::uint32_t slot = 0, TdmDatapath* datapath = nullptr);
   ~Span();
   Span(const Span&) = delete;
   Span& operator=(const Span&) = delete;
 
   // Starts the backend and asks for the D-channel. Throws std::runtime_error
-  // (naming the span) when the backend cannot start.
+  // (naming the span) when the backend cannot start (a line span without a
+  // datapath among the reasons).
   void start();
 
   const core::SpanConfig& config() const { return cfg_; }
@@ -61,6 +65,8 @@ class Span {
   Q921Link& link() { return *link_; }
   const Q921Link& link() const { return *link_; }
   const FramesDChannel* frames() const { return frames_.get(); }
+  const LinePort* line() const { return line_.get(); }
+  LinePort* line() { return line_.get(); }
   const DChannelCapture* capture() const { return capture_.get(); }
   // Copies the figures into the registry now (no-op without one).
   void publish_metrics();
@@ -73,7 +79,10 @@ class Span {
   const Callbacks cb_;
   core::Log* log_;
   BChannelPool pool_;
-  std::unique_ptr<FramesDChannel> frames_;
+  std::unique_ptr<FramesDChannel> frames_;  // backend frames
+  std::unique_ptr<LinePort> line_;          // backend line
+  TdmDatapath* datapath_;
+  bool on_datapath_ = false;
   std::unique_ptr<DChannelCapture> capture_;  // null without `capture`
   std::unique_ptr<Q921Link> link_;
   std::unique_ptr<Q931CallControl> q931_;

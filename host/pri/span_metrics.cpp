@@ -4,7 +4,8 @@
 
 namespace sipnic::pri {
 
-SpanMetrics::SpanMetrics(core::MetricsRegistry& registry, std::uint32_t slot, const std::string& span) {
+SpanMetrics::SpanMetrics(core::MetricsRegistry& registry, std::uint32_t slot, const std::string& span, bool line)
+    : line_(line) {
   using core::MetricType;
   const core::MetricLabels l{{"span", span}};
   auto with = [&span](std::string_view key, std::string_view value) {
@@ -43,6 +44,17 @@ SpanMetrics::SpanMetrics(core::MetricsRegistry& registry, std::uint32_t slot, co
   const std::string_view restarts_help = "RESTART messages, by direction";
   restarts_in_ = counter(metric::kSpanRestarts, restarts_help, with("direction", "in"));
   restarts_out_ = counter(metric::kSpanRestarts, restarts_help, with("direction", "out"));
+  if (!line_) return;
+  for (std::size_t a = 0; a < alarms_.size(); ++a)
+    alarms_[a] = registry.gauge({std::string(metric::kSpanLineAlarm),
+                                 "1 while the span's line has this alarm (los, lof: red; ais: blue; rai: yellow)",
+                                 MetricType::kGauge},
+                                with("alarm", metric::kLineAlarmNames[a]), slot);
+  for (std::size_t k = 0; k < line_errors_.size(); ++k)
+    line_errors_[k] = counter(metric::kSpanLineErrors,
+                              "line errors: CRC-4/CRC-6 blocks, far-end block errors (E-bits), framing words, "
+                              "alignment losses, slips of the elastic store",
+                              with("kind", metric::kLineErrorKinds[k]));
 }
 
 void SpanMetrics::publish(const Span& span) {
@@ -73,6 +85,15 @@ void SpanMetrics::publish(const Span& span) {
   }
   restarts_in_.set(q.restarts_in);
   restarts_out_.set(q.restarts_out);
+  const LinePort* port = span.line();
+  if (!line_ || !port) return;
+  const LineAlarms& a = port->alarms();
+  const bool on[] = {a.loss_of_signal, a.loss_of_frame, a.alarm_indication, a.remote_alarm};
+  for (std::size_t i = 0; i < alarms_.size(); ++i) alarms_[i].set(on[i] ? 1 : 0);
+  const LinePortCounters& c = port->counters();
+  const std::uint64_t errors[] = {c.crc_errors, c.far_end_block_errors, c.framing_errors, c.alignment_losses, c.slips};
+  for (std::size_t i = 0; i < line_errors_.size(); ++i) line_errors_[i].set(errors[i]);
+  bad_fcs_.set(c.dchannel_errors);
 }
 
 }  // namespace sipnic::pri

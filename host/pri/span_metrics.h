@@ -30,14 +30,22 @@ inline constexpr std::string_view kSpanQ921Frames = "sipnic_span_q921_frames_tot
 inline constexpr std::string_view kSpanDChannelLosses = "sipnic_span_dchannel_losses_total";
 inline constexpr std::string_view kSpanBadFcs = "sipnic_span_frames_bad_fcs_total";
 inline constexpr std::string_view kSpanRestarts = "sipnic_span_restarts_total";
+// Line backend only.
+inline constexpr std::string_view kSpanLineAlarm = "sipnic_span_line_alarm";
+inline constexpr std::string_view kSpanLineErrors = "sipnic_span_line_errors_total";
+// The label values of kSpanLineAlarm, in LineAlarms order, and of kSpanLineErrors.
+inline constexpr std::array<std::string_view, 4> kLineAlarmNames{"los", "lof", "ais", "rai"};
+inline constexpr std::array<std::string_view, 5> kLineErrorKinds{"crc", "far_end_block", "framing", "alignment_loss",
+                                                                 "slip"};
 }  // namespace metric
 
 class Span;
 
 class SpanMetrics {
  public:
-  // Registers the span's series (labels span=NAME) in slot `slot`'s cells.
-  SpanMetrics(core::MetricsRegistry& registry, std::uint32_t slot, const std::string& span);
+  // Registers the span's series (labels span=NAME) in slot `slot`'s cells;
+  // with `line`, the line backend's alarms and error counters too.
+  SpanMetrics(core::MetricsRegistry& registry, std::uint32_t slot, const std::string& span, bool line = false);
   void publish(const Span& span);
 
  private:
@@ -57,6 +65,9 @@ class SpanMetrics {
   Published ignored_, protocol_errors_, unknown_reference_, out_of_state_;
   Published frames_in_, frames_out_, losses_, bad_fcs_;
   Published restarts_in_, restarts_out_;
+  bool line_;
+  std::array<core::Gauge, metric::kLineAlarmNames.size()> alarms_;
+  std::array<Published, metric::kLineErrorKinds.size()> line_errors_;
 };
 
 }  // namespace sipnic::pri

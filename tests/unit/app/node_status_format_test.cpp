@@ -70,7 +70,8 @@ interwork::NodeStatus with_span() {
 TEST(NodeStatusFormat, TheTableHasARowPerSpanWithItsDChannelAndChannels) {
   const std::string t = format_status_table(with_span());
   EXPECT_NE(t.find("SPAN"), std::string::npos) << t;
-  EXPECT_NE(t.find("pbx   e1    nt    euroisdn  up"), std::string::npos) << t;
+  EXPECT_NE(t.find("ALARMS"), std::string::npos) << t;
+  EXPECT_NE(t.find("pbx   e1    nt    euroisdn  -       up"), std::string::npos) << t;
   EXPECT_EQ(format_status_table(interwork::NodeStatus{}).find("SPAN"), std::string::npos)
       << "no span table without spans";
 }
@@ -87,6 +88,25 @@ TEST(NodeStatusFormat, JsonHasEverySpan) {
   EXPECT_EQ(sp["b_channels"]["in_use"], 2);
   EXPECT_EQ(sp["calls"]["in"], 5);
   EXPECT_EQ(sp["calls"]["refused"], 1);
+  EXPECT_FALSE(sp.contains("line_alarms")) << "a frames span has no line";
+}
+
+TEST(NodeStatusFormat, ALineSpanShowsItsAlarmsInTheTableAndTheJson) {
+  interwork::NodeStatus s = with_span();
+  s.spans[0].line = true;
+  s.spans[0].dchannel_up = false;
+  s.spans[0].alarms = pri::LineAlarms{true, true, false, false};
+  s.spans[0].crc_errors = 3;
+  s.spans[0].slips = 2;
+  const std::string t = format_status_table(s);
+  EXPECT_NE(t.find("pbx   e1    nt    euroisdn  red (LOS, LOF)  DOWN"), std::string::npos) << t;
+  auto j = nlohmann::json::parse(format_status_json(s));
+  const auto& sp = j["spans"][0];
+  EXPECT_EQ(sp["line_alarms"]["los"], true);
+  EXPECT_EQ(sp["line_alarms"]["ais"], false);
+  EXPECT_EQ(sp["line_alarms"]["text"], "red (LOS, LOF)");
+  EXPECT_EQ(sp["line_errors"]["crc"], 3);
+  EXPECT_EQ(sp["line_errors"]["slips"], 2);
 }
 
 }  // namespace

@@ -689,6 +689,7 @@ TEST(Config, OmittedSpanKeysTakeTheDefaultsOfTheSpansTypeAndSide) {
   EXPECT_EQ(e1.group, "e1-te");                       // its own name
   EXPECT_EQ(e1.hunting, ChannelHunting::kAscending);  // te
   EXPECT_EQ(e1.capture, "");
+  EXPECT_TRUE(e1.crc4);  // the line backend's default on E1
   // Q.921: T200 1 s, T203 10 s, N200 3, k 7.
   EXPECT_EQ(e1.q921.t200_ms, 1000u);
   EXPECT_EQ(e1.q921.t203_ms, 10000u);
@@ -777,6 +778,14 @@ TEST(Config, SpansOfOneGroupAreAlikeAndDefaultGroupsAreTheSpanNames) {
   EXPECT_EQ(c.find_span("a")->group, "a");
   EXPECT_EQ(c.find_span("b")->group, "a");  // hunted over with span a
   EXPECT_EQ(c.find_span("c")->group, "c");
+}
+
+TEST(ConfigSpan, ALineSpanOnE1MayTurnCrc4Off) {
+  Config c = parse_config(std::string(kListen) + "[span a]\ntype = e1\nbackend = line\nlisten = /run/a.sock\ncrc4 = off\n",
+                          "t.conf");
+  ASSERT_EQ(c.spans.size(), 1u);
+  EXPECT_EQ(c.spans[0].backend, SpanBackend::kLine);
+  EXPECT_FALSE(c.spans[0].crc4);
 }
 
 TEST(Config, SpanSocketAndCapturePathsAreResolvedAgainstTheConfigFolder) {
@@ -940,6 +949,9 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{"span_hunting_unknown", L("[span a]\ntype = e1\nconnect = /run/a.sock\nhunting = random\n"), 6, "hunting", "'random' is not ascending, descending or round-robin"},
         ErrorCase{"span_group_bad_name", L("[span a]\ntype = e1\nconnect = /run/a.sock\ngroup = a/b\n"), 6, "group", "name must be"},
         ErrorCase{"span_capture_empty", L("[span a]\ntype = e1\nconnect = /run/a.sock\ncapture =\n"), 6, "capture", "empty; give a file path"},
+        ErrorCase{"span_crc4_not_on_or_off", L("[span a]\ntype = e1\nbackend = line\nconnect = /run/a.sock\ncrc4 = yes\n"), 7, "crc4", "'yes' is not on or off"},
+        ErrorCase{"span_crc4_on_t1", L("[span a]\ntype = t1\nbackend = line\nconnect = /run/a.sock\ncrc4 = off\n"), 7, "crc4", "CRC-4 is E1's"},
+        ErrorCase{"span_crc4_on_frames", L("[span a]\ntype = e1\nconnect = /run/a.sock\ncrc4 = off\n"), 6, "crc4", "needs backend = line"},
         ErrorCase{"span_k_above_modulo_128", L("[span a]\ntype = e1\nconnect = /run/a.sock\nk = 128\n"), 6, "k", "out of range 1..127"},
         ErrorCase{"span_k_zero", L("[span a]\ntype = e1\nconnect = /run/a.sock\nk = 0\n"), 6, "k", "out of range 1..127"},
         ErrorCase{"span_n200_zero", L("[span a]\ntype = e1\nconnect = /run/a.sock\nn200 = 0\n"), 6, "n200", "out of range 1..16"},

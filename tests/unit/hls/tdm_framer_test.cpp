@@ -1058,6 +1058,71 @@ TEST(FramerBatch, ChangingTheSpanTypeStartsTheSpanAfresh) {
   ASSERT_LE(batch.step_until_aligned(1, kAlignCalls), kAlignCalls);
 }
 
+// The host's elastic store runs dry now and then (kOptionSkipReceive): the
+// receiver waits, its alignment and its place in the stream kept, and takes
+// the line's next block where it left off.
+TEST_P(FramerLine, ASkippedReceiveKeepsAlignmentAndTheStreamResumesWithoutAGap) {
+  const LineCase line = GetParam();
+  SpanControl sender_control{line.type, line.options, {}};
+  SpanState sender_state{};
+  SpanStatus sender_status{};
+  SpanControl receiver_control{line.type, line.options, {}};
+  SpanState receiver_state{};
+  SpanStatus receiver_status{};
+  PayloadSource source(line.type, 7);
+  PayloadSink sink(line.type, 7);
+  std::vector<std::uint8_t> idle_line(kLineBlockOctets, 0), unused_payload(kPayloadBlockOctets);
+  std::vector<std::uint8_t> transmit_payload(kPayloadBlockOctets), receive_payload(kPayloadBlockOctets);
+  std::vector<std::uint8_t> unused_line(kLineBlockOctets);
+  std::vector<std::vector<std::uint8_t>> in_transit;  // blocks sent, not yet received: the store
+  std::vector<std::uint8_t> looped(kLineBlockOctets, 0);  // the sender hears itself: no remote alarm
+  auto send_block = [&] {
+    std::vector<std::uint8_t> block(kLineBlockOctets);
+    source.fill(transmit_payload.data());
+    ::tdm_framer(&sender_control, transmit_payload.data(), block.data(), looped.data(), unused_payload.data(),
+                 &sender_state, &sender_status, 1);
+    looped = block;
+    in_transit.push_back(std::move(block));
+  };
+  auto receive = [&](bool skip) {
+    receiver_control.options = static_cast<std::uint8_t>(line.options | (skip ? kOptionSkipReceive : 0));
+    const std::uint8_t* block = skip ? idle_line.data() : in_transit.front().data();
+    std::vector<std::uint8_t> zeros(kPayloadBlockOctets, 0);
+    ::tdm_framer(&receiver_control, zeros.data(), unused_line.data(), block, receive_payload.data(),
+                 &receiver_state, &receiver_status, 1);
+    if (!skip) in_transit.erase(in_transit.begin());
+  };
+  for (std::uint32_t call = 0; call < kAlignCalls + kSettleCalls + 40; ++call) {
+    send_block();
+    receive(false);
+  }
+  ASSERT_EQ(receiver_status.flags, kStatusAligned);
+  const std::uint32_t losses = receiver_status.alignment_losses;
+  for (std::uint32_t call = 0; call < 300; ++call) {
+    send_block();
+    const bool skip = call % 7 == 3 || call % 7 == 4;  // two in a row, now and then
+    receive(skip);
+    if (skip) {
+      EXPECT_EQ(receiver_status.received_frames, 0u);
+      EXPECT_EQ(receiver_status.flags, kStatusAligned);
+      for (std::uint8_t octet : receive_payload) ASSERT_EQ(octet, 0xFF);
+    } else {
+      ASSERT_EQ(receiver_status.flags, kStatusAligned) << "call " << call;
+      ASSERT_EQ(receiver_status.received_frames, kFramesPerBlock);
+      sink.take(receive_payload.data(), receiver_status.received_frames);
+    }
+  }
+  while (!in_transit.empty()) {  // the store drains: everything sent arrives
+    receive(false);
+    sink.take(receive_payload.data(), receiver_status.received_frames);
+  }
+  EXPECT_EQ(receiver_status.alignment_losses, losses);
+  EXPECT_EQ(receiver_status.crc_errors, 0u);
+  EXPECT_EQ(sink.frames(), 300 * kFramesPerBlock);
+  EXPECT_EQ(sink.bad(), 0u);
+  EXPECT_EQ(sink.gaps(), 0u);
+}
+
 INSTANTIATE_TEST_SUITE_P(Formats, FramerLine, ::testing::ValuesIn(kLineCases),
                          [](const ::testing::TestParamInfo<LineCase>& info) { return std::string(info.param.name); });
 

@@ -127,21 +127,6 @@ TEST(SpanMetrics, ASpanPublishesItsDChannelChannelsAndCallsIntoTheRegistry) {
   EXPECT_GT(m.total(metric::kSpanQ931Messages, {{"span", "nt"}, {"direction", "in"}}), 0);
 }
 
-TEST(Span, TheLineBackendIsRefusedByNameUntilItIsBuilt) {
-  core::ManualClock clock;
-  core::EventLoop loop(clock);
-  core::SpanConfig s = span("pri9", core::SpanSide::kUser, core::SpanSocketRole::kConnect, "/nonexistent/x");
-  s.backend = core::SpanBackend::kLine;
-  Span sp(loop, s, {});
-  try {
-    sp.start();
-    FAIL() << "the line backend started";
-  } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find("pri9"), std::string::npos) << e.what();
-    EXPECT_NE(std::string(e.what()).find("line"), std::string::npos) << e.what();
-  }
-}
-
 TEST(Span, ConfigTimersAndWindowReachTheLinkAndTheCallControl) {
   core::SpanConfig s = span("p", core::SpanSide::kUser, core::SpanSocketRole::kConnect, "/x");
   s.q921.k = 100;

@@ -436,6 +436,7 @@ po::options_description span_options() {
       ("backend", po::value<std::string>()->default_value(std::string(span_backend_name(d.backend))), "frames | line")
       ("connect", po::value<std::string>(), "Unix socket path the backend connects to")
       ("listen", po::value<std::string>(), "Unix socket path the backend listens on")
+      ("b-channels-socket", po::value<std::string>(), "frames backend: the B-channels' Unix socket (as connect or listen says)")
       ("channels", po::value<std::string>(), "B-channels in service, e.g. 1-15,17-31 (default: all)")
       ("group", po::value<std::string>(), "span group hunted over (default: the span's name)")
       ("hunting", po::value<std::string>(), "ascending | descending | round-robin (default: descending on nt, ascending on te)")
@@ -1214,6 +1215,19 @@ class Builder {
                    "'" + sp.socket_path + "' is " + std::to_string(sp.socket_path.size()) +
                        " bytes; a Unix socket path holds at most " + std::to_string(kMaxSocketPath));
 
+    if (vm.count("b-channels-socket")) {
+      const char* key = "b-channels-socket";
+      sp.b_channels_socket = resolved_path(s, key, text(key));
+      if (sp.backend != SpanBackend::kFrames)
+        reader_.fail(line(key), key, "is the frames backend's; a line span's B-channels are in its line signal");
+      if (sp.b_channels_socket.size() > kMaxSocketPath)
+        reader_.fail(line(key), key,
+                     "'" + sp.b_channels_socket + "' is " + std::to_string(sp.b_channels_socket.size()) +
+                         " bytes; a Unix socket path holds at most " + std::to_string(kMaxSocketPath));
+      if (sp.b_channels_socket == sp.socket_path)
+        reader_.fail(line(key), key, "'" + sp.b_channels_socket + "' is the span's D-channel socket too; give another path");
+    }
+
     // NFAS first: a span without a D-channel has one B-channel more.
     if (vm.count("nfas-group")) {
       sp.nfas_group = text("nfas-group");
@@ -1331,6 +1345,11 @@ class Builder {
       if (auto [it, fresh] = socket_owner.emplace(sp.socket_path, i); !fresh)
         reader_.fail(Reader::line_of(s, socket_key), socket_key,
                      "'" + sp.socket_path + "' is already the socket of " + where(it->second));
+      if (!sp.b_channels_socket.empty()) {
+        if (auto [it, fresh] = socket_owner.emplace(sp.b_channels_socket, i); !fresh)
+          reader_.fail(Reader::line_of(s, "b-channels-socket"), "b-channels-socket",
+                       "'" + sp.b_channels_socket + "' is already a socket of " + where(it->second));
+      }
       if (!sp.capture.empty()) {
         if (auto [it, fresh] = capture_owner.emplace(sp.capture, i); !fresh)
           reader_.fail(Reader::line_of(s, "capture"), "capture",
@@ -1821,6 +1840,7 @@ std::string format_config(const Config& c) {
       << "switch = " << switch_variant_name(sp.switch_variant) << "\n"
       << "backend = " << span_backend_name(sp.backend) << "\n"
       << span_socket_role_name(sp.socket_role) << " = " << sp.socket_path << "\n"
+      << (sp.b_channels_socket.empty() ? "" : "b-channels-socket = " + sp.b_channels_socket + "\n")
       << "channels = " << format_channels(sp.channels) << "\n"
       << "group = " << sp.group << "\n"
       << "hunting = " << channel_hunting_name(sp.hunting) << "\n";

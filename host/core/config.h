@@ -269,6 +269,9 @@ struct SpanConfig {
   SpanBackend backend = SpanBackend::kFrames;
   SpanSocketRole socket_role = SpanSocketRole::kConnect;
   std::string socket_path;  // the backend's Unix socket (resolved against the config's folder)
+  // frames backend: the B-channels' socket (timeslot-interleaved TDM frames,
+  // 1 ms a datagram), listened on or connected to as socket_path; "" = none.
+  std::string b_channels_socket;
   // The B-channels in service, ascending, without repeats (default
   // b_channel_numbers(type, d_channel)).
   std::vector<std::uint8_t> channels;

@@ -39,10 +39,7 @@ LinePort::LinePort(core::EventLoop& loop, const core::SpanConfig& config, Callba
       peer_(loop, config.socket_path, config.socket_role, tdm_framer::kLineBlockOctets,
             SeqpacketPeer::Callbacks{[this](std::span<const std::uint8_t> d) { on_datagram(d); },
                                      [this](bool attached) {
-                                       if (!attached) {
-                                         store_.clear();
-                                         playing_ = false;
-                                       }
+                                       if (!attached) store_.clear();
                                      }},
             log, config.name, "line") {}
 
@@ -65,16 +62,11 @@ void LinePort::on_datagram(std::span<const std::uint8_t> datagram) {
   }
   ++counters_.blocks_in;
   silent_ms_ = 0;
-  if (store_.size() >= kStoreMax) {
-    store_.pop_front();  // overflow: the oldest millisecond is lost, a slip
-    ++counters_.slips;
-  }
-  Block b{};
-  std::copy(datagram.begin(), datagram.end(), b.begin());
-  store_.push_back(b);
+  store_.push(datagram);
 }
 
 void LinePort::engine_reset() {
+  fresh_ = true;
   last_status_ = {};
   last_hdlc_errors_ = 0;
   offered_ = false;
@@ -85,22 +77,20 @@ void LinePort::prepare(offload::TdmEngine& engine, std::uint32_t span) {
   const auto line = engine.receive_line(span);
   if (!peer_.attached() || silent_ms_ >= kSilenceMs) {
     std::fill(line.begin(), line.end(), 0);  // no signal
+  } else if (const auto* block = store_.take()) {
+    std::copy(block->begin(), block->end(), line.begin());
   } else {
-    if (!playing_ && store_.size() >= kStoreFill) playing_ = true;
-    if (playing_ && !store_.empty()) {
-      std::copy(store_.front().begin(), store_.front().end(), line.begin());
-      store_.pop_front();
-    } else {
-      if (playing_) ++counters_.slips;  // ran dry: fill up again
-      playing_ = false;
-      options.receive_present = false;
-    }
+    options.receive_present = false;  // filling, or a slip
   }
+  counters_.slips = store_.slips();
   ++silent_ms_;
   options.send_ais = send_ais_;
   engine.set_line_options(span, options);
-  auto samples = engine.transmit_timeslots(span);
-  std::fill(samples.begin(), samples.end(), idle_code_);
+  if (!cb_.samples || fresh_) {
+    auto samples = engine.transmit_timeslots(span);
+    std::fill(samples.begin(), samples.end(), idle_code_);
+    fresh_ = false;
+  }
   offered_ = !outgoing_.empty() && engine.offer_frame(span, outgoing_.front());
 }
 
@@ -126,6 +116,8 @@ void LinePort::finish(offload::TdmEngine& engine, std::uint32_t span) {
     }
   }
   take_status(engine.status(span), engine.dchannel_receive_counters(span));
+  if (cb_.samples) cb_.samples(engine.receive_timeslots(span), engine.status(span).received_frames,
+                               engine.transmit_timeslots(span));
 }
 
 void LinePort::take_status(const tdm_framer::SpanStatus& s, const hdlc::ReceiveCounters& h) {

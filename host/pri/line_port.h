@@ -19,8 +19,9 @@
 //   - status: the framer's alarms. Layer 1 is up while the receiver is in
 //     frame (no LOS, LOF or AIS); RAI (yellow) from the far end is logged and
 //     shown, and leaves layer 1 up, as the D-channel still works.
-// B-channels send the idle code of the line's G.711 law until the media path
-// (the next issue) takes them.
+// B-channels: each millisecond the span's `samples` callback (the media
+// path's seam, b_channel_samples.h) gets what arrived and fills what goes out;
+// without one they send the idle code of the line's G.711 law.
 #pragma once
 
 #include <array>
@@ -35,6 +36,8 @@
 #include "core/event_loop.h"
 #include "core/log.h"
 #include "offload/tdm_engine.h"
+#include "pri/b_channel_samples.h"
+#include "pri/elastic_store.h"
 #include "pri/seqpacket_peer.h"
 
 namespace sipnic::pri {
@@ -73,6 +76,7 @@ class LinePort {
     std::function<void(std::span<const std::uint8_t> frame)> frame;  // a D-channel frame, FCS removed
     std::function<void(bool up)> layer1;                             // in frame (true) or not
     std::function<void(const LineAlarms&)> alarms;                   // the alarms changed (may be empty)
+    BChannelSamples samples;                                         // may be empty: idle code sent
   };
 
   // Blocks the elastic store holds before it plays out, and at most.
@@ -113,7 +117,6 @@ class LinePort {
   const std::string& path() const { return peer_.path(); }
 
  private:
-  using Block = std::array<std::uint8_t, 256>;
   void on_datagram(std::span<const std::uint8_t> datagram);
   void take_status(const tdm_framer::SpanStatus& status, const hdlc::ReceiveCounters& hdlc);
 
@@ -123,11 +126,11 @@ class LinePort {
   const std::uint8_t idle_code_;  // G.711 idle: A-law 0xD5 on E1, µ-law 0xFF on T1
   SeqpacketPeer peer_;
 
-  std::deque<Block> store_;
-  bool playing_ = false;            // the store has filled and plays out
+  ElasticStore<tdm_framer::kLineBlockOctets> store_{kStoreFill, kStoreMax};
   std::uint32_t silent_ms_ = 0;     // milliseconds since the peer's last block
   std::deque<std::vector<std::uint8_t>> outgoing_;
   bool offered_ = false;            // outgoing_.front() was offered this millisecond
+  bool fresh_ = true;               // the engine was set up afresh: its transmit samples are zero
   LineAlarms alarms_;
   bool layer1_up_ = false;
   bool send_ais_ = false;

@@ -77,11 +77,15 @@ Span::Span(core::EventLoop& loop, core::SpanConfig config, Callbacks callbacks, 
   if (cfg_.backend == core::SpanBackend::kFrames) {
     frames_ = std::make_unique<FramesDChannel>(loop_, cfg_.socket_path, cfg_.socket_role,
                                                FramesDChannel::Callbacks{received, layer1}, log_, cfg_.name);
+    if (!cfg_.b_channels_socket.empty())
+      frames_b_ = std::make_unique<FramesBChannels>(loop_, cfg_, cb_.on_samples, log_);
   } else {
-    LinePort::Callbacks l1{received, layer1, [this](const LineAlarms& alarms) {
+    LinePort::Callbacks l1{received, layer1,
+                           [this](const LineAlarms& alarms) {
                              publish_metrics();
                              if (cb_.on_line) cb_.on_line(alarms);
-                           }};
+                           },
+                           cb_.on_samples};
     line_ = std::make_unique<LinePort>(loop_, cfg_, std::move(l1), log_);
   }
   if (registry) metrics_ = std::make_unique<SpanMetrics>(*registry, slot, cfg_.name, line_ != nullptr);
@@ -109,6 +113,7 @@ void Span::start() {
   link_->layer1_down();  // until a peer attaches (frames) or the line is in frame (line)
   link_->establish_request();
   if (frames_) frames_->start();
+  if (frames_b_) frames_b_->start();
   if (line_) {
     line_->start();
     datapath_->add(*line_);

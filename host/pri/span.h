@@ -19,6 +19,8 @@
 #include "pri/b_channel_pool.h"
 #include "pri/call_events.h"
 #include "pri/dchannel_capture.h"
+#include "pri/b_channel_samples.h"
+#include "pri/frames_bchannels.h"
 #include "pri/frames_dchannel.h"
 #include "pri/line_port.h"
 #include "pri/q921_link.h"
@@ -38,6 +40,9 @@ class Span {
     std::function<void(const CallEvent&)> on_event;
     std::function<void(bool up)> on_dchannel;  // the D-channel came up or went down (may be empty)
     std::function<void(const LineAlarms&)> on_line;  // line backend: the alarms changed (may be empty)
+    // Every millisecond, the B-channels' samples (line backend, and frames
+    // with a b-channels-socket); may be empty (idle code sent).
+    BChannelSamples on_samples;
   };
 
   // `loop`, `log` and `registry` (either may be null) must outlive the span.
@@ -66,6 +71,7 @@ class Span {
   const Q921Link& link() const { return *link_; }
   const FramesDChannel* frames() const { return frames_.get(); }
   const LinePort* line() const { return line_.get(); }
+  const FramesBChannels* frames_b_channels() const { return frames_b_.get(); }
   LinePort* line() { return line_.get(); }
   const DChannelCapture* capture() const { return capture_.get(); }
   // Copies the figures into the registry now (no-op without one).
@@ -80,6 +86,7 @@ class Span {
   core::Log* log_;
   BChannelPool pool_;
   std::unique_ptr<FramesDChannel> frames_;  // backend frames
+  std::unique_ptr<FramesBChannels> frames_b_;  // backend frames with a b-channels-socket
   std::unique_ptr<LinePort> line_;          // backend line
   TdmDatapath* datapath_;
   bool on_datapath_ = false;

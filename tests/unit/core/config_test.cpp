@@ -780,6 +780,14 @@ TEST(Config, SpansOfOneGroupAreAlikeAndDefaultGroupsAreTheSpanNames) {
   EXPECT_EQ(c.find_span("c")->group, "c");
 }
 
+TEST(ConfigSpan, AFramesSpanMayHaveABChannelSocketBesideItsDChannelSocket) {
+  Config c = parse_config(std::string(kListen) + "[span a]\ntype = t1\nlisten = /run/a.sock\nb-channels-socket = /run/a-b.sock\n",
+                          "t.conf");
+  ASSERT_EQ(c.spans.size(), 1u);
+  EXPECT_EQ(c.spans[0].b_channels_socket, "/run/a-b.sock");
+  EXPECT_EQ(c.spans[0].socket_role, SpanSocketRole::kListen);
+}
+
 TEST(ConfigSpan, ALineSpanOnE1MayTurnCrc4Off) {
   Config c = parse_config(std::string(kListen) + "[span a]\ntype = e1\nbackend = line\nlisten = /run/a.sock\ncrc4 = off\n",
                           "t.conf");
@@ -949,6 +957,9 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{"span_hunting_unknown", L("[span a]\ntype = e1\nconnect = /run/a.sock\nhunting = random\n"), 6, "hunting", "'random' is not ascending, descending or round-robin"},
         ErrorCase{"span_group_bad_name", L("[span a]\ntype = e1\nconnect = /run/a.sock\ngroup = a/b\n"), 6, "group", "name must be"},
         ErrorCase{"span_capture_empty", L("[span a]\ntype = e1\nconnect = /run/a.sock\ncapture =\n"), 6, "capture", "empty; give a file path"},
+        ErrorCase{"span_b_channels_socket_on_a_line_span", L("[span a]\ntype = e1\nbackend = line\nconnect = /run/a.sock\nb-channels-socket = /run/b.sock\n"), 7, "b-channels-socket", "is the frames backend's"},
+        ErrorCase{"span_b_channels_socket_is_the_d_channel_socket", L("[span a]\ntype = e1\nconnect = /run/a.sock\nb-channels-socket = /run/a.sock\n"), 6, "b-channels-socket", "is the span's D-channel socket too"},
+        ErrorCase{"spans_sharing_a_b_channels_socket", L("[span a]\ntype = e1\nconnect = /run/a.sock\n[span b]\ntype = e1\nconnect = /run/b.sock\nb-channels-socket = /run/a.sock\n"), 9, "b-channels-socket", "'/run/a.sock' is already a socket of span 'a'"},
         ErrorCase{"span_crc4_not_on_or_off", L("[span a]\ntype = e1\nbackend = line\nconnect = /run/a.sock\ncrc4 = yes\n"), 7, "crc4", "'yes' is not on or off"},
         ErrorCase{"span_crc4_on_t1", L("[span a]\ntype = t1\nbackend = line\nconnect = /run/a.sock\ncrc4 = off\n"), 7, "crc4", "CRC-4 is E1's"},
         ErrorCase{"span_crc4_on_frames", L("[span a]\ntype = e1\nconnect = /run/a.sock\ncrc4 = off\n"), 6, "crc4", "needs backend = line"},

@@ -20,6 +20,7 @@
 #include "pri/span.h"
 #include "pri/tdm_datapath.h"
 #include "support/run_command.h"
+#include "support/span_config.h"
 
 namespace sipnic::pri {
 namespace {
@@ -28,17 +29,7 @@ using namespace std::chrono_literals;
 
 core::SpanConfig line_span(const std::string& name, core::SpanType type, core::SpanSide side,
                            core::SpanSocketRole role, const std::string& path) {
-  core::SpanConfig s;
-  s.name = name;
-  s.type = type;
-  s.side = side;
-  s.switch_variant = core::default_switch_variant(type);
-  s.backend = core::SpanBackend::kLine;
-  s.socket_role = role;
-  s.socket_path = path;
-  s.channels = core::b_channel_numbers(s.type, core::DChannelRole::kPrimary);
-  s.hunting = core::default_channel_hunting(side);
-  return s;
+  return test::span_config(name, type, side, role, path, core::SpanBackend::kLine);
 }
 
 struct LineCase {

@@ -11,6 +11,7 @@
 #include "core/clock.h"
 #include "core/event_loop.h"
 #include "support/run_command.h"
+#include "support/span_config.h"
 
 namespace sipnic::pri {
 namespace {
@@ -19,16 +20,7 @@ using namespace std::chrono_literals;
 
 core::SpanConfig span(const std::string& name, core::SpanSide side, core::SpanSocketRole role,
                       const std::string& path) {
-  core::SpanConfig s;
-  s.name = name;
-  s.type = core::SpanType::kT1;
-  s.side = side;
-  s.switch_variant = core::SwitchVariant::kNi2;
-  s.socket_role = role;
-  s.socket_path = path;
-  s.channels = core::b_channel_numbers(s.type, core::DChannelRole::kPrimary);
-  s.hunting = core::default_channel_hunting(side);
-  return s;
+  return test::span_config(name, core::SpanType::kT1, side, role, path);
 }
 
 class SpanPair : public ::testing::Test {

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "pri/q931_facility.h"
+
 namespace sipnic::pri::q931 {
 
 namespace {
@@ -20,6 +22,22 @@ PartyNumber outgoing_number(PartyNumber n, const VariantTraits& v) {
 
 NumberDecodeOptions number_options(const VariantTraits& v) { return {v.number_octet3_extension_quirk}; }
 
+// Whether the variant carries names in Facility in either direction.
+bool reads_facility_names(const VariantTraits& v) {
+  return v.name_from_network == NameCarrier::kFacility || v.name_from_user == NameCarrier::kFacility;
+}
+
+// The calling name as the Facility IE sends it: restricted with the calling
+// number when that is restricted, else allowed; cut to the variant's length.
+CallingName outgoing_facility_name(const CallSetup& s, const VariantTraits& v) {
+  CallingName n;
+  n.name = s.calling_name;
+  if (v.max_name_length != 0 && n.name.size() > v.max_name_length) n.name.resize(v.max_name_length);
+  if (s.calling && s.calling->has_presentation && s.calling->presentation == Presentation::kRestricted)
+    n.presentation = NamePresentation::kRestricted;
+  return n;
+}
+
 }  // namespace
 
 void add_setup_ies(Message& m, const CallSetup& s, const VariantTraits& variant, Side side) {
@@ -35,6 +53,11 @@ void add_setup_ies(Message& m, const CallSetup& s, const VariantTraits& variant,
     d.text = s.calling_name;
     if (variant.max_name_length != 0 && d.text.size() > variant.max_name_length) d.text.resize(variant.max_name_length);
     m.add(to_ie(d));
+  }
+  if (!s.calling_name.empty() && name_carrier(variant, side) == NameCarrier::kFacility) {
+    // The invoke ID only has to differ between the calls in progress: the call reference does.
+    m.add(to_calling_name_facility_ie(outgoing_facility_name(s, variant), facility_form(variant.variant),
+                                      m.call_reference.value));
   }
   if (s.calling) m.add(to_calling_party_number_ie(outgoing_number(*s.calling, variant)));
   m.add(to_called_party_number_ie(s.called));
@@ -59,7 +82,12 @@ CallSetup read_setup(const Message& m, const VariantTraits& variant) {
     if (auto n = decode_calling_party_number(e->contents, number_options(variant))) s.calling = *n;
   if (const auto* e = m.find(ie::kRedirectingNumber))
     if (auto n = decode_redirecting_number(e->contents, number_options(variant))) s.redirecting = *n;
-  if (auto name = read_display(m, variant)) s.calling_name = *name;
+  if (auto name = read_calling_name_facility(m, variant)) {
+    // The Facility name decides, also when it says restricted or not available.
+    if (name->presentation == NamePresentation::kAllowed) s.calling_name = name->name;
+  } else if (auto text = read_display(m, variant)) {
+    s.calling_name = *text;
+  }
   if (auto p = read_progress(m)) s.progress = static_cast<ProgressDescription>(*p);
   if (const auto* e = m.find(ie::kHighLayerCompatibility))
     if (auto h = decode_high_layer_compatibility(e->contents)) s.high_layer_compatibility = *h;
@@ -102,6 +130,14 @@ std::optional<std::string> read_display(const Message& m, const VariantTraits& v
   auto d = decode_display(e->contents);
   if (!d) return std::nullopt;
   return d->text;
+}
+
+std::optional<CallingName> read_calling_name_facility(const Message& m, const VariantTraits& variant) {
+  if (!reads_facility_names(variant)) return std::nullopt;
+  for (const auto& e : m.ies)
+    if (e.codeset == 0 && e.id == ie::kFacility)
+      if (auto name = decode_calling_name_facility(e.contents)) return name;
+  return std::nullopt;
 }
 
 std::optional<PartyNumber> read_connected_number(const Message& m, const VariantTraits& variant) {

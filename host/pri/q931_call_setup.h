@@ -3,12 +3,23 @@
 // IEs back into a CallSetup; also the few per-message values that the call
 // control's events carry (progress, display, connected number). The
 // variant's quirks come from its VariantTraits:
-//   calling name   a Display IE where the variant carries names in one
-//                  (with the display type octet on the North American
-//                  variants, cut to the variant's length); the Facility
-//                  (ROSE callingName) carriers send no name yet, and a
-//                  received Display IE (codeset 0 or 6) is read as the name
-//                  where the variant reads names from Display;
+//   calling name   sent where the variant's NameCarrier for this side
+//                  says: a Display IE (with the display type octet on the
+//                  North American variants), or a Facility IE with a ROSE
+//                  callingName Invoke (q931_facility.h: QSIG's form on
+//                  QSIG, NI-2's on the NI-2 network side), restricted when
+//                  the calling number is, allowed otherwise; cut to the
+//                  variant's length either way. Received, on the variants
+//                  that carry names in Facility either way (NI-2, QSIG), a
+//                  callingName in a codeset 0 Facility IE of the SETUP is
+//                  the name when its presentation is allowed, and no name
+//                  when it is restricted or not available; without one, a
+//                  received Display IE (codeset 0 or 6) is the name where
+//                  the variant reads names from Display. The Facility IEs
+//                  stay in passed_through as before. CallSetup has no
+//                  name presentation of its own: a restricted name is not
+//                  delivered, and a Facility name sent takes the calling
+//                  number's presentation (a Display name has none);
 //   calling number a presentation-allowed, user-provided number goes out
 //                  "network provided" where DMS-100 and 4ESS want it;
 //   Sending complete only where the variant sends it en bloc (EuroISDN).
@@ -21,6 +32,7 @@
 
 #include "pri/call_events.h"
 #include "pri/line_type.h"
+#include "pri/q931_facility.h"
 #include "pri/q931_ie_channel.h"
 #include "pri/q931_message.h"
 #include "pri/side.h"
@@ -44,6 +56,10 @@ std::optional<std::uint8_t> read_progress(const Message& m);
 std::optional<CauseIe> read_cause(const Message& m);
 // The text of a Display IE (codeset 0, or 6 where the variant reads it).
 std::optional<std::string> read_display(const Message& m, const VariantTraits& variant);
+// The first callingName of a codeset 0 Facility IE of `m`, where the
+// variant carries names in Facility (in either direction); any message,
+// e.g. the FACILITY that libpri's NI-2 network side sends after its SETUP.
+std::optional<CallingName> read_calling_name_facility(const Message& m, const VariantTraits& variant);
 std::optional<PartyNumber> read_connected_number(const Message& m, const VariantTraits& variant);
 // Called party number digits and keypad facility digits of an INFORMATION, in that order.
 std::string read_digits(const Message& m);

@@ -7,6 +7,7 @@
 // away and coming back with calls on it.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <memory>
 #include <set>
@@ -18,6 +19,7 @@
 
 #include "interop/support/libpri_harness.h"
 #include "interop/support/sipnic_span.h"
+#include "pri/q931_facility.h"
 #include "support/eventually.h"
 
 namespace sipnic::test {
@@ -82,7 +84,8 @@ class Q931AgainstLibpri : public ::testing::TestWithParam<Case> {
                              .switch_type = c.libpri_switch,
                              .span = c.line == kE1 ? "e1" : "t1",
                              .socket_path = dir_.file("span.sock"),
-                             .listen = !sipnic_listens()};
+                             .listen = !sipnic_listens(),
+                             .extra_args = peer_args_};
   }
 
   // Starts both ends and waits for the D-channel at both.
@@ -109,12 +112,14 @@ class Q931AgainstLibpri : public ::testing::TestWithParam<Case> {
   std::string describe() { return peer_->describe() + "\n--- sipnic\n" + sipnic_->log_text(); }
 
   // sipnic places a call; returns its id.
-  pri::CallId sipnic_calls(const std::string& called, std::optional<std::uint8_t> channel = {}) {
+  pri::CallId sipnic_calls(const std::string& called, std::optional<std::uint8_t> channel = {},
+                           pri::q931::Presentation presentation = pri::q931::Presentation::kAllowed) {
     pri::OutgoingCall call;
     call.setup.called.type = pri::q931::TypeOfNumber::kNational;
     call.setup.called.digits = called;
     pri::q931::PartyNumber calling;
     calling.type = pri::q931::TypeOfNumber::kInternational;
+    calling.presentation = presentation;
     calling.digits = "4420790000";
     call.setup.calling = calling;
     call.setup.calling_name = "Alice";
@@ -138,6 +143,7 @@ class Q931AgainstLibpri : public ::testing::TestWithParam<Case> {
   }
 
   TempDir dir_{"q931-libpri"};
+  std::vector<std::string> peer_args_;  // more libpri_peer options (e.g. --no-display)
   std::unique_ptr<LibpriPeer> peer_;
   std::unique_ptr<SipnicSpan> sipnic_;
 };
@@ -157,10 +163,11 @@ TEST_P(Q931AgainstLibpri, ACallFromSipnicRingsAtLibpriIsAnsweredAndClearedWithCa
   EXPECT_EQ(ring.get("ton"), "international");
   EXPECT_EQ(ring.get("bearer"), "speech");
   EXPECT_EQ(ring.get("exclusive"), "yes");
-  // The calling name, where the variant carries it in a Display IE from this side.
+  // The calling name, where the variant carries one from this side (in a
+  // Display IE, or in a Facility IE on the NI-2 network side).
   const auto& traits = pri::variant_traits(pri::variant_of(GetParam().variant, GetParam().line));
   const auto carrier = GetParam().sipnic_side == kTe ? traits.name_from_user : traits.name_from_network;
-  if (carrier == pri::NameCarrier::kDisplay) {
+  if (carrier != pri::NameCarrier::kNone) {
     EXPECT_EQ(ring.get("name"), "Alice") << ring.text;
   }
   const auto channel = sipnic_->run([call](pri::Span& s) { return s.calls().call(call)->channel; });
@@ -473,6 +480,173 @@ std::vector<Case> service_cases() {
 }
 
 INSTANTIATE_TEST_SUITE_P(Variant, Q931ServiceAgainstLibpri, ::testing::ValuesIn(service_cases()), case_name);
+
+// The calling name in a Facility IE (a ROSE callingName Invoke,
+// pri/q931_facility.h) against libpri, where the variants carry it there:
+// NI-2, whose network side sends it (sipnic in its SETUP; libpri sends
+// InformationFollowing in its SETUP and the name in a FACILITY once the
+// call is answered with CALL PROCEEDING or ALERTING) and whose user side
+// libpri also sends it from (in its SETUP, with a Display IE); QSIG, both
+// sides in the SETUP. libpri runs with --no-display where it places the
+// call, so that its name can only arrive in Facility.
+class Q931NameAgainstLibpri : public Q931AgainstLibpri {
+ protected:
+  const pri::VariantTraits& traits() const {
+    return pri::variant_traits(pri::variant_of(GetParam().variant, GetParam().line));
+  }
+  pri::NameCarrier sipnic_carrier() const {
+    return GetParam().sipnic_side == kTe ? traits().name_from_user : traits().name_from_network;
+  }
+  // libpri_peer places a call with `options`; sipnic takes it. The
+  // callingName libpri sent is returned: from the SETUP's Facility IE, or
+  // (libpri's NI-2 network side) from the FACILITY that follows sipnic's
+  // CALL PROCEEDING. `in` is sipnic's incoming-setup event.
+  std::optional<pri::q931::CallingName> libpri_calls(const std::string& options, std::optional<HeardEvent>& in) {
+    const PriLine placed = peer_->command("call any 5551234 calling=3035550111 ton=national " + options);
+    EXPECT_EQ(placed.kind, "ok") << describe();
+    in = sipnic_->wait_event(CallEventType::kIncomingSetup);
+    if (!in || !in->setup) return std::nullopt;
+    auto from = [](const std::vector<pri::q931::InformationElement>& ies) -> std::optional<pri::q931::CallingName> {
+      for (const auto& e : ies)
+        if (e.codeset == 0 && e.id == pri::q931::ie::kFacility)
+          if (auto n = pri::q931::decode_calling_name_facility(e.contents)) return n;
+      return std::nullopt;
+    };
+    name_was_in_setup_ = false;
+    if (auto n = from(in->setup->passed_through)) {
+      name_was_in_setup_ = true;
+      return n;
+    }
+    const pri::CallId call = in->event.call;
+    EXPECT_TRUE(sipnic_->run([call](pri::Span& s) { return s.calls().proceeding(call); }));
+    const auto facility = sipnic_->wait_event(CallEventType::kFacility, for_call(call));
+    if (!facility) return std::nullopt;
+    return from(facility->event.passed_through);
+  }
+  // libpri sends its name in the SETUP, except its NI-2 network side.
+  bool libpri_names_in_setup() const {
+    return !(GetParam().variant == core::SwitchVariant::kNi2 && GetParam().sipnic_side == kTe);
+  }
+  bool name_was_in_setup_ = false;  // where libpri_calls() found the name
+
+  void clear(pri::CallId call) {
+    EXPECT_TRUE(sipnic_->run([call](pri::Span& s) { return s.calls().disconnect(call, pri::Cause::kNormalCallClearing); }));
+    EXPECT_TRUE(sipnic_->wait_event(CallEventType::kReleased, for_call(call))) << describe();
+  }
+};
+
+const Case kNameCases[] = {
+    {"Ni2T1SipnicNt", "ni2", core::SwitchVariant::kNi2, kT1, kNt, true},
+    {"Ni2T1SipnicTe", "ni2", core::SwitchVariant::kNi2, kT1, kTe, true},
+    {"QsigE1SipnicNt", "qsig", core::SwitchVariant::kQsig, kE1, kNt, false},
+    {"QsigE1SipnicTe", "qsig", core::SwitchVariant::kQsig, kE1, kTe, false},
+};
+
+TEST_P(Q931NameAgainstLibpri, SipnicsCallingNameReachesLibpriAllowedOrRestrictedWithTheNumber) {
+  ASSERT_NO_FATAL_FAILURE(bring_up());
+  for (auto presentation : {pri::q931::Presentation::kAllowed, pri::q931::Presentation::kRestricted}) {
+    const bool restricted = presentation == pri::q931::Presentation::kRestricted;
+    const pri::CallId call = sipnic_calls("5551234", std::nullopt, presentation);
+    const PriLine ring = peer_->event("ring");
+    ASSERT_TRUE(ring) << describe();
+    EXPECT_EQ(ring.get("name"), "Alice") << ring.text;
+    EXPECT_EQ(ring.get("pres"), restricted ? "restricted" : "allowed") << ring.text;
+    // The Facility name carries its presentation; a Display name has none
+    // (libpri takes a Display name as allowed).
+    if (sipnic_carrier() == pri::NameCarrier::kFacility) {
+      EXPECT_EQ(ring.get("name_pres"), restricted ? "restricted" : "allowed") << ring.text;
+    }
+    EXPECT_EQ(peer_->command("reject " + ring.get("call") + " 16").kind, "ok");
+    EXPECT_TRUE(sipnic_->wait_event(CallEventType::kReleased, for_call(call))) << describe();
+  }
+}
+
+TEST_P(Q931NameAgainstLibpri, LibprisCallingNameInFacilityReachesSipnic) {
+  peer_args_ = {"--no-display"};
+  ASSERT_NO_FATAL_FAILURE(bring_up());
+  std::optional<HeardEvent> in;
+  const auto name = libpri_calls("name=Bob", in);
+  ASSERT_TRUE(in && in->setup) << describe();
+  ASSERT_TRUE(name) << describe();
+  EXPECT_EQ(*name, (pri::q931::CallingName{pri::q931::NamePresentation::kAllowed, "Bob"}));
+  EXPECT_EQ(name_was_in_setup_, libpri_names_in_setup());
+  // In the SETUP, the name is the incoming call's; after it, the SETUP had none.
+  EXPECT_EQ(in->setup->calling_name, libpri_names_in_setup() ? "Bob" : "");
+  clear(in->event.call);
+}
+
+TEST_P(Q931NameAgainstLibpri, ARestrictedNameFromLibpriComesRestrictedAndIsNotDelivered) {
+  peer_args_ = {"--no-display"};
+  ASSERT_NO_FATAL_FAILURE(bring_up());
+  std::optional<HeardEvent> in;
+  const auto name = libpri_calls("pres=restricted name=Bob", in);
+  ASSERT_TRUE(in && in->setup) << describe();
+  ASSERT_TRUE(name) << describe();
+  EXPECT_EQ(*name, (pri::q931::CallingName{pri::q931::NamePresentation::kRestricted, "Bob"}));
+  EXPECT_EQ(name_was_in_setup_, libpri_names_in_setup());
+  EXPECT_EQ(in->setup->calling_name, "");
+  ASSERT_TRUE(in->setup->calling);
+  EXPECT_EQ(in->setup->calling->presentation, pri::q931::Presentation::kRestricted);
+  clear(in->event.call);
+}
+
+// The Display name libpri's NI-2 network side also sends (its default)
+// is read as before.
+TEST_P(Q931NameAgainstLibpri, WithItsDisplayLibprisNameIsTheIncomingCallsWhereTheVariantReadsDisplay) {
+  ASSERT_NO_FATAL_FAILURE(bring_up());
+  std::optional<HeardEvent> in;
+  ASSERT_EQ(peer_->command("call any 5551234 calling=3035550111 name=Carol").kind, "ok") << describe();
+  in = sipnic_->wait_event(CallEventType::kIncomingSetup);
+  ASSERT_TRUE(in && in->setup) << describe();
+  // QSIG: libpri blocks Display and sends the Facility name; NI-2: a
+  // Display (and, from libpri's user side, the Facility name too).
+  EXPECT_EQ(in->setup->calling_name, "Carol");
+  clear(in->event.call);
+}
+
+// tshark dissects the Facility IE of sipnic's SETUP: the Q.932 part and the
+// QSIG name operation in it, nothing malformed.
+TEST_P(Q931NameAgainstLibpri, TsharkReadsTheFacilityNameSipnicSendsWithNothingMalformed) {
+  if (sipnic_carrier() != pri::NameCarrier::kFacility) GTEST_SKIP() << "sipnic sends its name in Display here";
+  core::SpanConfig config = span_config();
+  config.capture = dir_.file("d.pcap");
+  ASSERT_NO_FATAL_FAILURE(bring_up(config));
+  const pri::CallId call = sipnic_calls("5551234");
+  const PriLine ring = peer_->event("ring");
+  ASSERT_TRUE(ring) << describe();
+  EXPECT_EQ(ring.get("name"), "Alice") << ring.text;
+  EXPECT_EQ(peer_->command("reject " + ring.get("call") + " 16").kind, "ok");
+  ASSERT_TRUE(sipnic_->wait_event(CallEventType::kReleased, for_call(call))) << describe();
+  sipnic_.reset();  // the capture closed
+
+  // The SETUP sipnic sent (frame.p2p_dir 0): its Facility IE's protocol
+  // profile, the QSIG operation Wireshark finds in the Invoke and the name
+  // it reads from it, anything malformed, the worst expert info.
+  ChildProcess tshark({"tshark", "-n", "-r", dir_.file("d.pcap"), "-Y", "frame.p2p_dir == 0 && q931.message_type == 0x05",
+                       "-T", "fields", "-E", "separator=|", "-e", "q932.pp", "-e", "qsig.operation", "-e",
+                       "qsig.na.namePresentationAllowedSimple", "-e", "_ws.malformed", "-e", "_ws.expert.severity"},
+                      {.stdout_path = dir_.file("tshark.out"), .stderr_path = dir_.file("tshark.err")});
+  const auto status = tshark.wait_for(60s);
+  ASSERT_TRUE(status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << tshark.stderr_text();
+  const std::string out = tshark.stdout_text();
+  std::vector<std::string> fields(1);
+  for (char ch : out.substr(0, out.find('\n'))) {
+    if (ch == '|') {
+      fields.emplace_back();
+    } else {
+      fields.back() += ch;
+    }
+  }
+  ASSERT_EQ(fields.size(), 5u) << out;
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1) << "one SETUP from sipnic:\n" << out;
+  EXPECT_EQ(fields[0], "0x1f") << out;   // networking extensions
+  EXPECT_EQ(fields[1], "0") << out;      // callingName
+  EXPECT_EQ(fields[2], "Alice") << out;  // namePresentationAllowedSimple
+  EXPECT_EQ(fields[3], "") << "malformed: " << out;
+  EXPECT_EQ(fields[4].find("8388608"), std::string::npos) << "an expert error (PI_ERROR): " << out;
+}
+
+INSTANTIATE_TEST_SUITE_P(Variant, Q931NameAgainstLibpri, ::testing::ValuesIn(kNameCases), case_name);
 
 // A span in `sipnic run`: the node listens on the span socket, libpri (TE)
 // attaches, and the span shows in `sipnic status` with its D-channel up.

@@ -19,7 +19,8 @@
  *   libpri_peer --side te|nt [--switch S] [--span e1|t1]
  *               (--listen PATH | --connect PATH)
  *               [--timer NAME=VALUE]... [--manual-release] [--overlap]
- *               [--service-messages on|off] [--legacy-hangup] [--no-facility] [--debug]
+ *               [--service-messages on|off] [--legacy-hangup] [--no-facility] [--no-display]
+ *               [--debug]
  *   S: euroisdn_e1 euroisdn_t1 ni2 dms100 4ess 5ess qsig (default: e1 ->
  *   euroisdn_e1, t1 -> ni2). NAME: a libpri timer or counter (T200, N200, K,
  *   T203, T303, T305, T308, T309, T310, T313, T316, N316, ...), VALUE in ms
@@ -124,7 +125,7 @@ struct peer {
   int e1;          /* 1: E1, 0: T1 */
   const char* path;
   int listen_mode;
-  int manual_release, overlap, service_messages, legacy_hangup, facility, debug;
+  int manual_release, overlap, service_messages, legacy_hangup, facility, display, debug;
   struct timer_setting timers[kMaxTimers];
   int ntimers;
 
@@ -1113,6 +1114,8 @@ static int attach(struct peer* p, int fd) {
   pri_set_service_message_support(p->pri, p->service_messages);
   pri_hangup_fix_enable(p->pri, !p->legacy_hangup);
   if (p->facility) pri_facility_enable(p->pri); /* e.g. the calling name of QSIG and NI-2 */
+  /* --no-display: no Display IE goes out (names then only in Facility, where the variant has them). */
+  if (!p->display) pri_display_options_send(p->pri, PRI_DISPLAY_OPTION_BLOCK);
   if (p->debug)
     pri_set_debug(p->pri, PRI_DEBUG_Q921_STATE | PRI_DEBUG_Q931_DUMP | PRI_DEBUG_Q931_STATE | PRI_DEBUG_Q931_ANOMALY);
   return 1;
@@ -1146,7 +1149,7 @@ static void usage(void) {
       "usage: libpri_peer --side te|nt [--switch euroisdn_e1|euroisdn_t1|ni2|dms100|4ess|5ess|qsig]\n"
       "                   [--span e1|t1] (--listen PATH | --connect PATH) [--timer NAME=VALUE]...\n"
       "                   [--manual-release] [--overlap] [--service-messages on|off] [--legacy-hangup]\n"
-      "                   [--no-facility] [--debug]\n"
+      "                   [--no-facility] [--no-display] [--debug]\n"
       "Commands on stdin and events on stdout: see the top of tests/peers/libpri_peer.c.\n",
       stderr);
 }
@@ -1186,6 +1189,7 @@ static int parse_arguments(struct peer* p, int argc, char** argv) {
       else if (!strcmp(a, "--overlap")) p->overlap = 1;
       else if (!strcmp(a, "--legacy-hangup")) p->legacy_hangup = 1;
       else if (!strcmp(a, "--no-facility")) p->facility = 0;
+      else if (!strcmp(a, "--no-display")) p->display = 0;
       else if (!strcmp(a, "--debug")) p->debug = 1;
       else {
         fprintf(stderr, "libpri_peer: unknown argument %s\n", a);
@@ -1240,6 +1244,7 @@ int main(int argc, char** argv) {
   p->listen_fd = p->conn_fd = -1;
   p->next_call_id = 1;
   p->facility = 1;
+  p->display = 1;
   if (!parse_arguments(p, argc, argv)) {
     usage();
     return 2;

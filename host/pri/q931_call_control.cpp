@@ -263,7 +263,8 @@ void Q931CallControl::on_incoming_setup(const q931::DecodedMessage& d) {
     return;
   }
   ++counters_.calls_in;
-  log_line(core::LogLevel::kDebug, "", describe(c) + ": SETUP for " + setup.called.digits);
+  if (logging(core::LogLevel::kDebug))  // per call: the text only when it is logged
+    log_line(core::LogLevel::kDebug, "", describe(c) + ": SETUP for " + setup.called.digits);
   emit(event(c, CallEventType::kIncomingSetup), std::move(setup));
   if (d.answer == Answer::kProcessThenStatus && d.cause)
     send_status(reference_of(c), static_cast<std::uint8_t>(state(c)), *d.cause, d.diagnostic);
@@ -655,7 +656,8 @@ SetupResult Q931CallControl::setup(const OutgoingCall& req) {
   start_timer(c, Timer::kT303);
   r.call = c.id;
   r.channel = ch;
-  log_line(core::LogLevel::kDebug, "", describe(c) + ": SETUP for " + req.setup.called.digits);
+  if (logging(core::LogLevel::kDebug))
+    log_line(core::LogLevel::kDebug, "", describe(c) + ": SETUP for " + req.setup.called.digits);
   return r;
 }
 
@@ -888,7 +890,8 @@ void Q931CallControl::finish(Call& c) {
   e.cause = c.cause.value_or(Cause::kNormalUnspecified);
   e.location = c.location;
   e.cleared_here = c.cleared_here;
-  log_line(core::LogLevel::kDebug, "",
+  if (logging(core::LogLevel::kDebug))
+    log_line(core::LogLevel::kDebug, "",
            describe(c) + ": released, cause " + std::to_string(static_cast<int>(*e.cause)) +
                (c.cleared_here ? " (cleared here)" : " (cleared by the far end)"));
   by_reference_.erase({c.outgoing, c.cr});

@@ -54,6 +54,7 @@ void TdmEngine::configure(std::span<const TdmSpanSetup> spans) {
   reset(hdlc_transmit_states_, n);
   reset(transmit_status_, n);
   received_.clear();
+  on_configured();
 }
 
 std::span<std::uint8_t> TdmEngine::receive_line(std::uint32_t span) {

@@ -22,7 +22,8 @@
 // Backends (offload::Device::make_tdm_engine): cpu runs the kernels' HLS C++
 // compiled natively, which is their C simulation (CpuTdmEngine); sim does the
 // same (the HLS kernels have no RTL of their own here: Vitis HLS, which would
-// make it, is not on this machine). One engine per worker thread.
+// make it, is not on this machine); xrt runs the packaged kernels on a card
+// (XrtTdmEngine, xrt_tdm_engine.h). One engine per worker thread.
 #pragma once
 
 #include <cstdint>
@@ -109,6 +110,10 @@ class TdmEngine {
   // Runs tdm_framer, tdm_mux and hdlc, in that order, over the argument
   // memory below (span_count_ spans, one D-channel each).
   virtual void run_kernels() = 0;
+  // Called at the end of configure(), once the buffers below are reset: a
+  // backend that keeps some of them on a device (the state arrays) uploads
+  // them again before the next run.
+  virtual void on_configured() {}
 
   // The kernels' argument memory, one slot per span (docs/kernels.md).
   std::uint32_t span_count_ = 0;

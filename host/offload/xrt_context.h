@@ -31,9 +31,15 @@ struct XrtContext {
   xrt::device device;
   xrt::xclbin xclbin;
   xrt::uuid uuid;
-  // Empty (see has_tls_gcm / has_sip_parse) when the xclbin lacks the kernel.
+  // Empty (see has_tls_gcm / has_sip_parse / has_tdm) when the xclbin lacks
+  // the kernel.
   xrt::kernel tls_gcm;
   xrt::kernel sip_parse;
+  // The TDM datapath (hls/), opened whichever of the three the xclbin has;
+  // XrtTdmEngine needs all three.
+  xrt::kernel tdm_framer;
+  xrt::kernel tdm_mux;
+  xrt::kernel hdlc;
   // How long one run may take before the engine gives up on it (and on
   // itself: a run that did not finish may still write its buffers).
   std::chrono::milliseconds run_timeout{10000};
@@ -41,12 +47,17 @@ struct XrtContext {
   // XRT 2.13's xrt::kernel has no operator bool; an empty one has no handle.
   bool has_tls_gcm() const { return static_cast<bool>(tls_gcm.get_handle()); }
   bool has_sip_parse() const { return static_cast<bool>(sip_parse.get_handle()); }
+  bool has_tdm() const { return missing_tdm_kernels().empty(); }
+  // "tdm_mux, hdlc": the TDM kernels the xclbin lacks, in datapath order
+  // (empty when it has all three).
+  std::string missing_tdm_kernels() const;
 };
 
-// Opens the device, reads the xclbin, checks both kernels' metadata against
-// kernel_registers.h (names, offsets, sizes, pointer/scalar, ap_ctrl_chain),
-// downloads the xclbin and opens the kernels. Throws std::runtime_error (see
-// make_xrt_device in xrt_device.h for the cases).
+// Opens the device, reads the xclbin, checks the metadata of every kernel it
+// knows that the xclbin has (tls_gcm, sip_parse, tdm_framer, tdm_mux, hdlc)
+// against kernel_registers.h (names, offsets, sizes, pointer/scalar,
+// ap_ctrl_chain), downloads the xclbin and opens those kernels. Throws
+// std::runtime_error (see make_xrt_device in xrt_device.h for the cases).
 std::shared_ptr<const XrtContext> open_xrt_context(unsigned device_index, const std::string& xclbin_path);
 
 // Checks one kernel of an xclbin against its contract; throws

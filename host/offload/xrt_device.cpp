@@ -1,6 +1,6 @@
 // The xrt backend: opening the card, checking the xclbin against
-// docs/kernels.md, and the Device that hands out XrtGcmEngine and
-// XrtSipParseEngine.
+// docs/kernels.md, and the Device that hands out XrtGcmEngine,
+// XrtSipParseEngine and XrtTdmEngine.
 #include "offload/xrt_device.h"
 
 #include <algorithm>
@@ -13,6 +13,7 @@
 #include "offload/xrt_context.h"
 #include "offload/xrt_gcm_engine.h"
 #include "offload/xrt_sip_parse_engine.h"
+#include "offload/xrt_tdm_engine.h"
 
 namespace sipnic::offload {
 namespace {
@@ -54,10 +55,16 @@ class XrtDevice final : public Device {
   std::unique_ptr<GcmEngine> make_gcm_engine(std::uint32_t key_slots) const override {
     return std::make_unique<XrtGcmEngine>(ctx_, key_slots);
   }
-  // The TDM kernels (hls/) have no packaged xclbin and no xrt engine yet.
+  // The TDM kernels of hls/: all three, or no engine.
   std::unique_ptr<TdmEngine> make_tdm_engine() const override {
-    throw std::runtime_error("xrt backend: the TDM kernels (hls/: tdm_framer, tdm_mux, hdlc) are not packaged for "
-                             "cards yet; line spans run on the cpu or sim backend");
+    if (!ctx_->has_tdm()) {
+      throw std::runtime_error("xrt backend: xclbin '" + ctx_->xclbin_path +
+                               "' lacks the TDM kernel(s) " + ctx_->missing_tdm_kernels() +
+                               " (a line span needs tdm_framer, tdm_mux and hdlc: build the xclbin with "
+                               "bitstreams/'s HLS_KERNELS, docs/xclbin.md, or run line spans on the cpu or sim "
+                               "backend)");
+    }
+    return std::make_unique<XrtTdmEngine>(ctx_);
   }
 
  private:
@@ -65,6 +72,19 @@ class XrtDevice final : public Device {
 };
 
 }  // namespace
+
+std::string XrtContext::missing_tdm_kernels() const {
+  std::string missing;
+  const auto note = [&](const xrt::kernel& k, std::string_view name) {
+    if (k.get_handle()) return;
+    if (!missing.empty()) missing += ", ";
+    missing += name;
+  };
+  note(tdm_framer, kTdmFramerKernel);
+  note(tdm_mux, kTdmMuxKernel);
+  note(hdlc, kHdlcKernel);
+  return missing;
+}
 
 bool check_xrt_kernel(const xrt::xclbin& xclbin, std::string_view kernel_name,
                       std::span<const KernelArg> contract, const std::string& xclbin_path) {
@@ -132,9 +152,15 @@ std::shared_ptr<const XrtContext> open_xrt_context(unsigned device_index, const 
   }
   const bool has_gcm = check_xrt_kernel(ctx->xclbin, kTlsGcmKernel, kTlsGcmArgs, xclbin_path);
   const bool has_sip = check_xrt_kernel(ctx->xclbin, kSipParseKernel, kSipParseArgs, xclbin_path);
-  if (!has_gcm && !has_sip) {
+  const bool has_framer = check_xrt_kernel(ctx->xclbin, kTdmFramerKernel, kTdmFramerArgs, xclbin_path);
+  const bool has_mux = check_xrt_kernel(ctx->xclbin, kTdmMuxKernel, kTdmMuxArgs, xclbin_path);
+  const bool has_hdlc = check_xrt_kernel(ctx->xclbin, kHdlcKernel, kHdlcArgs, xclbin_path);
+  // Something to run: an RTL kernel, or the whole TDM datapath.
+  if (!has_gcm && !has_sip && !(has_framer && has_mux && has_hdlc)) {
     throw std::runtime_error("xrt backend: xclbin '" + xclbin_path + "' has neither a " +
-                             std::string(kTlsGcmKernel) + " nor a " + std::string(kSipParseKernel) + " kernel");
+                             std::string(kTlsGcmKernel) + " nor a " + std::string(kSipParseKernel) +
+                             " kernel, nor the three TDM kernels " + std::string(kTdmFramerKernel) + ", " +
+                             std::string(kTdmMuxKernel) + " and " + std::string(kHdlcKernel));
   }
 
   ctx->device = open_device();
@@ -155,6 +181,9 @@ std::shared_ptr<const XrtContext> open_xrt_context(unsigned device_index, const 
   };
   if (has_gcm) ctx->tls_gcm = open_kernel(kTlsGcmKernel);
   if (has_sip) ctx->sip_parse = open_kernel(kSipParseKernel);
+  if (has_framer) ctx->tdm_framer = open_kernel(kTdmFramerKernel);
+  if (has_mux) ctx->tdm_mux = open_kernel(kTdmMuxKernel);
+  if (has_hdlc) ctx->hdlc = open_kernel(kHdlcKernel);
   return ctx;
 }
 

@@ -20,7 +20,8 @@ namespace sipnic::offload {
 
 // Opens XRT device `device_index` (xbutil examine lists them), loads the
 // xclbin at `xclbin_path` onto it and binds its kernels. The xclbin must
-// hold tls_gcm, sip_parse or both, each with exactly the register map of
+// hold tls_gcm, sip_parse, the TDM kernels (tdm_framer, tdm_mux and hdlc,
+// all three) or any of these, each with exactly the register map of
 // docs/kernels.md and ap_ctrl_chain control; asking the device for an engine
 // whose kernel the xclbin lacks throws std::runtime_error.
 //

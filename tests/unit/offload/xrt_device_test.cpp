@@ -1,17 +1,19 @@
 // The xrt backend's plumbing, without a card.
 //
 // - The xclbin: tests/support/xclbin_writer.h builds one from
-//   bitstreams/{tls_gcm,sip_parse}/kernel.xml (the files package_xo uses), so
-//   XRT's own xclbin parser reads the kernel metadata we ship; the backend
-//   must accept it and refuse metadata that differs from docs/kernels.md.
+//   bitstreams/{tls_gcm,sip_parse}/kernel.xml (the files package_xo uses) and
+//   bitstreams/{tdm_framer,tdm_mux,hdlc}/kernel.xml (what v++ -c is expected
+//   to write for the HLS kernels of hls/), so XRT's own xclbin parser reads
+//   the kernel metadata we ship; the backend must accept it and refuse
+//   metadata that differs from docs/kernels.md.
 // - No card: with XRT's real device shim (libxrt_core) opening fails with a
 //   message naming the device index and carrying XRT's own text. XRT loads its
 //   shim once per process, so these run in a re-executed child (gtest death
 //   test, "threadsafe" style).
 // - XRT's noop shim (libxrt_noop, selected by XCL_EMULATION_MODE=noop) runs
-//   the whole host path: load the xclbin, find both kernels and their argument
+//   the whole host path: load the xclbin, find the kernels and their argument
 //   offsets, allocate buffers in the kernels' memory groups, set arguments,
-//   start and wait. The noop device completes commands without running a
+//   start and wait (the TDM engine: three starts per run, in order). The noop device completes commands without running a
 //   kernel (after Runtime.noop_completion_delay_us, set in an xrt.ini here),
 //   so these tests check the plumbing: argument values in the command XRT
 //   builds, group ids, run states, that outputs come from the device buffers
@@ -28,6 +30,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstring>
@@ -39,6 +42,7 @@
 #include "offload/xrt_device.h"
 #include "offload/xrt_gcm_engine.h"
 #include "offload/xrt_sip_parse_engine.h"
+#include "offload/xrt_tdm_engine.h"
 #include "support/run_command.h"
 #include "support/xclbin_writer.h"
 
@@ -57,24 +61,59 @@ using sipnic::test::TempDir;
 
 constexpr std::uint64_t kTlsGcmBase = 0x800000;
 constexpr std::uint64_t kSipParseBase = 0x810000;
+constexpr std::uint64_t kTdmFramerBase = 0x820000;
+constexpr std::uint64_t kTdmMuxBase = 0x830000;
+constexpr std::uint64_t kHdlcBase = 0x840000;
 constexpr int kTlsGcmBank = 0;    // HBM[0]
 constexpr int kSipParseBank = 4;  // HBM[4]
+constexpr int kTdmBank = 8;       // HBM[8], the three TDM kernels (bitstreams/u55c.cfg)
+constexpr int kOtherBank = 12;    // HBM[12], for an hdlc on a bank of its own
 constexpr unsigned kNoopDelayUs = 20000;
 
 std::string kernel_xml(const std::string& kernel) {
   return sipnic::test::read_text_file(std::string(SIPNIC_SOURCE_DIR) + "/bitstreams/" + kernel + "/kernel.xml");
 }
 
-// A U55C-like xclbin: 32 HBM banks, tls_gcm on HBM[0], sip_parse on HBM[4].
-test::XclbinSpec u55c_spec(bool with_gcm = true, bool with_sip = true) {
+// Which of the TDM kernels an xclbin gets.
+struct TdmKernels {
+  bool framer = true;
+  bool mux = true;
+  bool hdlc = true;
+  int hdlc_bank = kTdmBank;
+};
+constexpr TdmKernels kAllTdm{};
+constexpr TdmKernels kNoTdm{false, false, false};
+
+// A U55C-like xclbin: 32 HBM banks, tls_gcm on HBM[0], sip_parse on HBM[4],
+// the TDM kernels on HBM[8].
+test::XclbinSpec u55c_spec(bool with_gcm = true, bool with_sip = true, TdmKernels tdm = kAllTdm) {
   test::XclbinSpec spec;
   for (int i = 0; i < 32; ++i) {
+    const bool used = i == kTlsGcmBank || i == kSipParseBank || i == kTdmBank || i == kOtherBank;
     spec.banks.push_back({MEM_HBM, 0x4000000000ull + std::uint64_t(i) * 0x10000000ull, 256 * 1024,
-                          "HBM[" + std::to_string(i) + "]", i == kTlsGcmBank || i == kSipParseBank});
+                          "HBM[" + std::to_string(i) + "]", used});
   }
   if (with_gcm) spec.cus.push_back({kernel_xml("tls_gcm"), "tls_gcm_1", kTlsGcmBase, kTlsGcmBank});
   if (with_sip) spec.cus.push_back({kernel_xml("sip_parse"), "sip_parse_1", kSipParseBase, kSipParseBank});
+  if (tdm.framer) spec.cus.push_back({kernel_xml("tdm_framer"), "tdm_framer_1", kTdmFramerBase, kTdmBank});
+  if (tdm.mux) spec.cus.push_back({kernel_xml("tdm_mux"), "tdm_mux_1", kTdmMuxBase, kTdmBank});
+  if (tdm.hdlc) spec.cus.push_back({kernel_xml("hdlc"), "hdlc_1", kHdlcBase, tdm.hdlc_bank});
   return spec;
+}
+
+// The compute unit of `kernel` in a spec.
+test::XclbinComputeUnit& cu_of(test::XclbinSpec& spec, const std::string& kernel) {
+  for (auto& cu : spec.cus)
+    if (cu.instance == kernel + "_1") return cu;
+  throw std::logic_error("no compute unit for " + kernel);
+}
+
+// Replaces the one occurrence of `from` in `text`.
+void replace_once(std::string& text, const std::string& from, const std::string& to) {
+  const std::size_t at = text.find(from);
+  ASSERT_NE(at, std::string::npos) << from;
+  ASSERT_EQ(text.find(from, at + 1), std::string::npos) << from;
+  text.replace(at, from.size(), to);
 }
 
 // The directory XRT's libraries were loaded from (Debian: the multiarch dir).
@@ -162,13 +201,31 @@ TEST_F(XrtXclbin, KernelXmlArgumentsAreTheContract) {
     std::string_view kernel;
     std::span<const KernelArg> contract;
     std::vector<std::string> host_types;
+    // package_xo keeps the RTL's port names; v++ -c writes an HLS kernel's
+    // in upper case (the backend compares them without case).
+    std::string master = "m_axi_gmem";
+    std::string control = "s_axi_control";
   };
+  const std::string u8p = "unsigned char*";
+  const std::string u32 = "unsigned int";
   const Case cases[] = {
       {kTlsGcmKernel, kTlsGcmArgs, {"GcmKey*", "GcmJob*", "uchar*", "GcmResult*", "uint", "uint", "uint"}},
       {kSipParseKernel,
        kSipParseArgs,
        {"uchar*", "SegmentDescriptor*", "SegmentResult*", "MessageRecord*", "HeaderRecord*", "uint", "uint", "uint",
         "uint"}},
+      {kTdmFramerKernel,
+       kTdmFramerArgs,
+       {"SpanControl*", u8p, u8p, u8p, u8p, "SpanState*", "SpanStatus*", u32},
+       "M_AXI_GMEM",
+       "S_AXI_CONTROL"},
+      {kTdmMuxKernel, kTdmMuxArgs, {u8p, u8p, u8p, u8p, u8p, u8p, "SpanLayout*", u32}, "M_AXI_GMEM", "S_AXI_CONTROL"},
+      {kHdlcKernel,
+       kHdlcArgs,
+       {u8p, "ReceiveState*", "ReceivedFrame*", u8p, "ReceiveSummary*", "TransmitRequest*", u8p, "TransmitState*", u8p,
+        u8p, u32, u32, u32, u32, u32, u32},
+       "M_AXI_GMEM",
+       "S_AXI_CONTROL"},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(std::string(c.kernel));
@@ -181,7 +238,7 @@ TEST_F(XrtXclbin, KernelXmlArgumentsAreTheContract) {
       EXPECT_EQ(args[i].get_name(), c.contract[i].name);
       EXPECT_EQ(args[i].get_offset(), c.contract[i].offset);
       EXPECT_EQ(args[i].get_size(), c.contract[i].size);
-      EXPECT_EQ(args[i].get_port(), c.contract[i].global ? "m_axi_gmem" : "s_axi_control");
+      EXPECT_EQ(args[i].get_port(), c.contract[i].global ? c.master : c.control);
       EXPECT_EQ(args[i].get_host_type(), c.host_types[i]);
     }
     ASSERT_EQ(kernel.get_cus().size(), 1u);
@@ -228,8 +285,54 @@ TEST_F(XrtXclbin, RefusesAScalarWhereThePointerIs) {
   }
 }
 
+TEST_F(XrtXclbin, RefusesAnHlsKernelWhoseRegistersDifferFromTheContract) {
+  // hdlc's channel_count where Vitis HLS would not put it.
+  test::XclbinSpec spec = u55c_spec();
+  replace_once(cu_of(spec, "hdlc").kernel_xml, R"(size="0x4" offset="0x88")", R"(size="0x4" offset="0x84")");
+  const std::string path = write_xclbin(dir_, "bad-hdlc.xclbin", spec);
+  try {
+    make_xrt_device(0, path);
+    FAIL() << "opened an xclbin whose hdlc channel_count argument is at 0x84";
+  } catch (const std::runtime_error& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find(path), std::string::npos) << what;
+    EXPECT_NE(what.find("kernel hdlc argument 10"), std::string::npos) << what;
+    EXPECT_NE(what.find("'channel_count' at 0x88"), std::string::npos) << what;
+    EXPECT_NE(what.find("'channel_count' at 0x84"), std::string::npos) << what;
+  }
+
+  // tdm_mux's spans as a scalar on the control port.
+  spec = u55c_spec();
+  replace_once(cu_of(spec, "tdm_mux").kernel_xml, R"(name="spans" addressQualifier="1" id="6" port="M_AXI_GMEM")",
+               R"(name="spans" addressQualifier="0" id="6" port="S_AXI_CONTROL")");
+  const std::string path2 = write_xclbin(dir_, "bad-mux.xclbin", spec);
+  try {
+    make_xrt_device(0, path2);
+    FAIL() << "opened an xclbin whose tdm_mux spans argument is a scalar";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("kernel tdm_mux argument 6"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("scalar"), std::string::npos) << e.what();
+  }
+
+  // tdm_framer with an argument fewer (span_count gone).
+  spec = u55c_spec();
+  std::string& framer = cu_of(spec, "tdm_framer").kernel_xml;
+  const std::size_t at = framer.find(R"(<arg name="span_count")");
+  ASSERT_NE(at, std::string::npos);
+  framer.erase(at, framer.find("/>", at) + 2 - at);
+  const std::string path3 = write_xclbin(dir_, "bad-framer.xclbin", spec);
+  try {
+    make_xrt_device(0, path3);
+    FAIL() << "opened an xclbin whose tdm_framer has 7 arguments";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("kernel tdm_framer has 7 arguments, docs/kernels.md says 8"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 TEST_F(XrtXclbin, RefusesAnXclbinWithNeitherKernel) {
-  test::XclbinSpec spec = u55c_spec(false, false);
+  test::XclbinSpec spec = u55c_spec(false, false, kNoTdm);
   std::string xml = kernel_xml("tls_gcm");
   xml.replace(xml.find(R"(name="tls_gcm")"), 14, R"(name="vadd")");
   spec.cus.push_back({xml, "vadd_1", kTlsGcmBase, kTlsGcmBank});
@@ -239,6 +342,15 @@ TEST_F(XrtXclbin, RefusesAnXclbinWithNeitherKernel) {
     FAIL() << "opened an xclbin without tls_gcm and sip_parse";
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find("has neither a tls_gcm nor a sip_parse kernel"), std::string::npos)
+        << e.what();
+  }
+  // Two of the three TDM kernels are no datapath either.
+  const std::string partial = write_xclbin(dir_, "partial-tdm.xclbin", u55c_spec(false, false, {true, true, false}));
+  try {
+    make_xrt_device(0, partial);
+    FAIL() << "opened an xclbin with tdm_framer and tdm_mux only";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("nor the three TDM kernels tdm_framer, tdm_mux and hdlc"), std::string::npos)
         << e.what();
   }
 }
@@ -351,10 +463,26 @@ TEST_F(XrtNoop, OpensTheDeviceAndFindsBothKernelsWithTheContractsOffsets) {
     }
   }
 
+  ASSERT_TRUE(ctx->has_tdm());
+  EXPECT_EQ(ctx->missing_tdm_kernels(), "");
+  struct Tdm {
+    const xrt::kernel& kernel;
+    std::span<const KernelArg> contract;
+  };
+  for (const Tdm& t : {Tdm{ctx->tdm_framer, kTdmFramerArgs}, Tdm{ctx->tdm_mux, kTdmMuxArgs}, Tdm{ctx->hdlc, kHdlcArgs}}) {
+    for (std::size_t i = 0; i < t.contract.size(); ++i) {
+      EXPECT_EQ(t.kernel.offset(static_cast<int>(i)), t.contract[i].offset) << t.contract[i].name;
+      if (t.contract[i].global) {
+        EXPECT_EQ(t.kernel.group_id(static_cast<int>(i)), kTdmBank) << t.contract[i].name;
+      }
+    }
+  }
+
   const auto device = make_xrt_device(0, path_);
   EXPECT_EQ(device->name(), "xrt");
   EXPECT_NE(device->make_gcm_engine(8), nullptr);
   EXPECT_NE(device->make_sip_parse_engine({}), nullptr);
+  EXPECT_NE(device->make_tdm_engine(), nullptr);
 }
 
 TEST_F(XrtNoop, GcmEngineBindsItsArgumentsRunsAndWaits) {
@@ -612,7 +740,7 @@ TEST_F(XrtNoop, SipParseEngineBindsItsArgumentsAndReadsBackOnlyWhatWasWritten) {
 }
 
 TEST_F(XrtNoop, AnXclbinWithOneKernelServesOnlyThatEngine) {
-  const std::string path = write_xclbin(*dir_, "gcm-only.xclbin", u55c_spec(true, false));
+  const std::string path = write_xclbin(*dir_, "gcm-only.xclbin", u55c_spec(true, false, kNoTdm));
   const auto device = make_xrt_device(0, path);
   EXPECT_NE(device->make_gcm_engine(4), nullptr);
   try {
@@ -622,6 +750,319 @@ TEST_F(XrtNoop, AnXclbinWithOneKernelServesOnlyThatEngine) {
     EXPECT_NE(std::string(e.what()).find("has no sip_parse kernel"), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
   }
+}
+
+
+// ---- the TDM engine under noop ------------------------------------------------
+//
+// The noop device runs no kernel, so nothing here checks what the kernels
+// compute (the cpu engine's tests, tests/unit/offload/tdm_engine_test.cpp,
+// and unit_hls do, on the kernels' C simulation): these tests check what the
+// engine hands XRT (buffers in the kernels' groups, argument values, three
+// starts per run, each waited for), that inputs reach the device buffers,
+// that outputs and states come from them, and that the state arrays stay on
+// the device between runs. The noop device's memory is the buffers' host
+// mapping, so a test plays the kernels by writing there. It also gives every
+// buffer one and the same device address, so an argument's value shows that
+// an address was set, not which buffer's: which buffer is which is compared
+// by handle (same_bo), and bo.sync is a no-op there (a missing sync would not
+// be caught).
+
+std::vector<TdmSpanSetup> three_spans() {
+  return {{tdm::kE1, true}, {tdm::kT1, true}, {tdm::kE1, false}};
+}
+
+// What the engine sends a kernel for pointer argument `arg`: the address of
+// the buffer it says it bound, in the kernel's memory group.
+template <typename Arg>
+void expect_bound(const XrtTdmEngine& engine, const xrt::run& run, const xrt::kernel& kernel,
+                  std::span<const KernelArg> contract, Arg arg, std::size_t min_bytes) {
+  SCOPED_TRACE(std::string(contract[static_cast<std::size_t>(arg)].name));
+  const xrt::bo& bo = engine.buffer(arg);
+  ASSERT_TRUE(bo.get_handle());
+  EXPECT_EQ(arg_value(run, arg, 8), bo.address());
+  EXPECT_EQ(bo.get_memory_group(), static_cast<xrt::memory_group>(kernel.group_id(arg)));
+  EXPECT_GE(bo.size(), min_bytes);
+  EXPECT_EQ(bo.size() % 4096, 0u);
+}
+
+// One buffer, or two? (Not by address: the noop device gives every buffer
+// the same one.)
+bool same_bo(const xrt::bo& a, const xrt::bo& b) { return a.get_handle() == b.get_handle(); }
+
+template <typename T>
+T* mapped(const xrt::bo& bo) {
+  return xrt::bo(bo).map<T*>();
+}
+
+TEST_F(XrtNoop, TdmEngineBindsItsArgumentsAndRunsTheThreeKernelsInTurn) {
+  const auto ctx = open_xrt_context(0, path_);
+  XrtTdmEngine engine(ctx);
+  // Nothing configured: no run.
+  engine.run();
+  EXPECT_EQ(engine.framer_run().state(), ERT_CMD_STATE_NEW);
+
+  const auto spans = three_spans();
+  engine.configure(spans);
+  std::fill_n(engine.receive_line(1).begin(), tdm_framer::kT1BlockOctets, 0xA5);
+  std::fill(engine.transmit_timeslots(2).begin(), engine.transmit_timeslots(2).end(), 0x3C);
+  const std::vector<std::uint8_t> frame = {0x00, 0x01, 0x7F, 0x7E, 0x42};
+  ASSERT_TRUE(engine.offer_frame(0, frame));
+  engine.set_line_options(2, {false, true, false});  // no receive block; send AIS
+
+  const auto t0 = std::chrono::steady_clock::now();
+  engine.run();
+  const auto elapsed = std::chrono::steady_clock::now() - t0;
+  // Three starts, each waited for before the next: the noop device completes
+  // each kNoopDelayUs after it was queued.
+  EXPECT_GE(elapsed, std::chrono::microseconds(3 * kNoopDelayUs));
+  EXPECT_EQ(engine.framer_run().state(), ERT_CMD_STATE_COMPLETED);
+  EXPECT_EQ(engine.mux_run().state(), ERT_CMD_STATE_COMPLETED);
+  EXPECT_EQ(engine.hdlc_run().state(), ERT_CMD_STATE_COMPLETED);
+  EXPECT_EQ(engine.split_arrays(), 0u);  // one bank for the three
+
+  const std::size_t n = spans.size();
+  const std::size_t payload = n * tdm_framer::kPayloadBlockOctets;
+  const std::size_t line = n * tdm_framer::kLineBlockOctets;
+  const std::size_t timeslots = n * tdm_mux::kSpanTimeslotBytes;
+  const std::size_t dchannels = n * tdm::kFramesPerBlock;
+  const xrt::run& fr = engine.framer_run();
+  expect_bound(engine, fr, ctx->tdm_framer, kTdmFramerArgs, kTdmFramerControls, n * sizeof(tdm_framer::SpanControl));
+  expect_bound(engine, fr, ctx->tdm_framer, kTdmFramerArgs, kTdmFramerTransmitPayload, payload);
+  expect_bound(engine, fr, ctx->tdm_framer, kTdmFramerArgs, kTdmFramerTransmitLine, line);
+  expect_bound(engine, fr, ctx->tdm_framer, kTdmFramerArgs, kTdmFramerReceiveLine, line);
+  expect_bound(engine, fr, ctx->tdm_framer, kTdmFramerArgs, kTdmFramerReceivePayload, payload);
+  expect_bound(engine, fr, ctx->tdm_framer, kTdmFramerArgs, kTdmFramerStates, n * sizeof(tdm_framer::SpanState));
+  expect_bound(engine, fr, ctx->tdm_framer, kTdmFramerArgs, kTdmFramerStatuses, n * sizeof(tdm_framer::SpanStatus));
+  EXPECT_EQ(arg_value(fr, kTdmFramerSpanCount, 4), n);
+  const xrt::run& mr = engine.mux_run();
+  expect_bound(engine, mr, ctx->tdm_mux, kTdmMuxArgs, kTdmMuxReceiveFrames, payload);
+  expect_bound(engine, mr, ctx->tdm_mux, kTdmMuxArgs, kTdmMuxReceiveTimeslots, timeslots);
+  expect_bound(engine, mr, ctx->tdm_mux, kTdmMuxArgs, kTdmMuxReceiveDchannels, dchannels);
+  expect_bound(engine, mr, ctx->tdm_mux, kTdmMuxArgs, kTdmMuxTransmitTimeslots, timeslots);
+  expect_bound(engine, mr, ctx->tdm_mux, kTdmMuxArgs, kTdmMuxTransmitDchannels, dchannels);
+  expect_bound(engine, mr, ctx->tdm_mux, kTdmMuxArgs, kTdmMuxTransmitFrames, payload);
+  expect_bound(engine, mr, ctx->tdm_mux, kTdmMuxArgs, kTdmMuxSpans, n * sizeof(tdm_mux::SpanLayout));
+  EXPECT_EQ(arg_value(mr, kTdmMuxSpanCount, 4), n);
+  const xrt::run& hr = engine.hdlc_run();
+  expect_bound(engine, hr, ctx->hdlc, kHdlcArgs, kHdlcReceiveLine, dchannels);
+  expect_bound(engine, hr, ctx->hdlc, kHdlcArgs, kHdlcReceiveStates, n * sizeof(hdlc::ReceiveState));
+  expect_bound(engine, hr, ctx->hdlc, kHdlcArgs, kHdlcReceivedFrames, 2 * n * sizeof(hdlc::ReceivedFrame));
+  expect_bound(engine, hr, ctx->hdlc, kHdlcArgs, kHdlcReceivedOctets, n * (hdlc::kQ921MaxFrameLength + 8));
+  expect_bound(engine, hr, ctx->hdlc, kHdlcArgs, kHdlcReceiveSummary, sizeof(hdlc::ReceiveSummary));
+  expect_bound(engine, hr, ctx->hdlc, kHdlcArgs, kHdlcTransmitRequests, n * sizeof(hdlc::TransmitRequest));
+  expect_bound(engine, hr, ctx->hdlc, kHdlcArgs, kHdlcTransmitOctets, n * hdlc::kMaxFrameLength);
+  expect_bound(engine, hr, ctx->hdlc, kHdlcArgs, kHdlcTransmitStates, n * sizeof(hdlc::TransmitState));
+  expect_bound(engine, hr, ctx->hdlc, kHdlcArgs, kHdlcTransmitLine, dchannels);
+  expect_bound(engine, hr, ctx->hdlc, kHdlcArgs, kHdlcTransmitStatus, n);
+  EXPECT_EQ(arg_value(hr, kHdlcChannelCount, 4), n);
+  EXPECT_EQ(arg_value(hr, kHdlcMinFrameLength, 4), hdlc::kQ921MinFrameLength);
+  EXPECT_EQ(arg_value(hr, kHdlcMaxFrameLength, 4), hdlc::kQ921MaxFrameLength);
+  EXPECT_EQ(arg_value(hr, kHdlcFrameCapacity, 4), hdlc::receive_frame_capacity(3));
+  EXPECT_EQ(arg_value(hr, kHdlcOctetCapacity, 4), hdlc::receive_octet_capacity(3, hdlc::kQ921MaxFrameLength));
+  EXPECT_EQ(arg_value(hr, kHdlcTransmitOctetBytes, 4), n * hdlc::kMaxFrameLength);
+
+  // What one kernel writes and the next reads is one buffer on one bank;
+  // the others are buffers of their own.
+  EXPECT_TRUE(same_bo(engine.buffer(kTdmFramerReceivePayload), engine.buffer(kTdmMuxReceiveFrames)));
+  EXPECT_TRUE(same_bo(engine.buffer(kTdmMuxReceiveDchannels), engine.buffer(kHdlcReceiveLine)));
+  EXPECT_TRUE(same_bo(engine.buffer(kTdmMuxTransmitFrames), engine.buffer(kTdmFramerTransmitPayload)));
+  EXPECT_TRUE(same_bo(engine.buffer(kHdlcTransmitLine), engine.buffer(kTdmMuxTransmitDchannels)));
+  EXPECT_FALSE(same_bo(engine.buffer(kTdmFramerReceiveLine), engine.buffer(kTdmFramerTransmitLine)));
+  EXPECT_FALSE(same_bo(engine.buffer(kHdlcReceiveStates), engine.buffer(kHdlcTransmitStates)));
+  EXPECT_THROW(engine.buffer(kHdlcChannelCount), std::invalid_argument);
+
+  // The inputs as the kernels read them.
+  const auto* controls = mapped<tdm_framer::SpanControl>(engine.buffer(kTdmFramerControls));
+  EXPECT_EQ(controls[0].type, tdm::kE1);
+  EXPECT_EQ(controls[0].options, tdm_framer::kOptionCrc4);
+  EXPECT_EQ(controls[1].type, tdm::kT1);
+  EXPECT_EQ(controls[1].options, 0);
+  EXPECT_EQ(controls[2].options, tdm_framer::kOptionSkipReceive | tdm_framer::kOptionSendAis);
+  const auto* receive_line = mapped<std::uint8_t>(engine.buffer(kTdmFramerReceiveLine));
+  EXPECT_EQ(receive_line[tdm_framer::kLineBlockOctets], 0xA5);
+  EXPECT_EQ(receive_line[tdm_framer::kLineBlockOctets + tdm_framer::kT1BlockOctets - 1], 0xA5);
+  EXPECT_EQ(receive_line[tdm_framer::kLineBlockOctets + tdm_framer::kT1BlockOctets], 0);
+  const auto* transmit_timeslots = mapped<std::uint8_t>(engine.buffer(kTdmMuxTransmitTimeslots));
+  EXPECT_EQ(transmit_timeslots[2 * tdm_mux::kSpanTimeslotBytes], 0x3C);
+  EXPECT_EQ(transmit_timeslots[2 * tdm_mux::kSpanTimeslotBytes - 1], 0);
+  const auto* layouts = mapped<tdm_mux::SpanLayout>(engine.buffer(kTdmMuxSpans));
+  EXPECT_EQ(layouts[1].type, tdm::kT1);
+  EXPECT_EQ(layouts[1].dchannel, 1);
+  const auto* requests = mapped<hdlc::TransmitRequest>(engine.buffer(kHdlcTransmitRequests));
+  EXPECT_EQ(requests[0].offset, 0u);
+  EXPECT_EQ(requests[0].length, frame.size());
+  EXPECT_EQ(requests[1].length, 0);
+  const auto* octets = mapped<std::uint8_t>(engine.buffer(kHdlcTransmitOctets));
+  EXPECT_EQ(std::memcmp(octets, frame.data(), frame.size()), 0);
+  // Until hdlc has run, the D-channels send flags: the reset arrays went to
+  // the device with the first run after configure().
+  const auto* dchannels_out = mapped<std::uint8_t>(engine.buffer(kTdmMuxTransmitDchannels));
+  EXPECT_TRUE(std::all_of(dchannels_out, dchannels_out + dchannels, [](std::uint8_t b) { return b == hdlc::kFlag; }));
+
+  // The offer was for one run: the next run's request is empty again.
+  engine.run();
+  EXPECT_EQ(requests[0].length, 0);
+  EXPECT_EQ(controls[2].options, tdm_framer::kOptionSendAis);  // the skip was for one run too
+}
+
+TEST_F(XrtNoop, TdmEngineOutputsAndStatesComeFromTheDevice) {
+  const auto ctx = open_xrt_context(0, path_);
+  XrtTdmEngine engine(ctx);
+  engine.configure(three_spans());
+  engine.run();
+  EXPECT_TRUE(engine.received_frames().empty());  // the summary the device started from: nothing
+
+  // Play the kernels.
+  auto* statuses = mapped<tdm_framer::SpanStatus>(engine.buffer(kTdmFramerStatuses));
+  statuses[2].flags = tdm_framer::kStatusAligned;
+  statuses[2].crc_errors = 5;
+  auto* transmit_line = mapped<std::uint8_t>(engine.buffer(kTdmFramerTransmitLine));
+  transmit_line[tdm_framer::kLineBlockOctets + 7] = 0x99;
+  auto* receive_timeslots = mapped<std::uint8_t>(engine.buffer(kTdmMuxReceiveTimeslots));
+  receive_timeslots[tdm_mux::kSpanTimeslotBytes + 3] = 0x17;
+  mapped<std::uint8_t>(engine.buffer(kHdlcTransmitStatus))[1] = hdlc::kBusy;
+  auto* summary = mapped<hdlc::ReceiveSummary>(engine.buffer(kHdlcReceiveSummary));
+  auto* frames = mapped<hdlc::ReceivedFrame>(engine.buffer(kHdlcReceivedFrames));
+  auto* frame_octets = mapped<std::uint8_t>(engine.buffer(kHdlcReceivedOctets));
+  *summary = {hdlc::kOk, 2, 7, 0};
+  frames[0] = {0, 3, 0};
+  frames[1] = {3, 4, 2};
+  std::memcpy(frame_octets, "abcdefg", 7);
+  // The states: as the kernels left them after the last run.
+  auto* receive_states = mapped<hdlc::ReceiveState>(engine.buffer(kHdlcReceiveStates));
+  auto* transmit_states = mapped<hdlc::TransmitState>(engine.buffer(kHdlcTransmitStates));
+  auto* framer_states = mapped<tdm_framer::SpanState>(engine.buffer(kTdmFramerStates));
+  receive_states[1].counters.frames = 77;
+  transmit_states[2].counters.frames = 12;
+  reinterpret_cast<std::uint8_t*>(&framer_states[0])[0] = 0x5A;
+
+  engine.run();
+  EXPECT_EQ(engine.status(2).flags, tdm_framer::kStatusAligned);
+  EXPECT_EQ(engine.status(2).crc_errors, 5u);
+  EXPECT_EQ(engine.transmit_line(1)[7], 0x99);
+  EXPECT_EQ(engine.receive_timeslots(1)[3], 0x17);
+  EXPECT_EQ(engine.offer_status(1), hdlc::kBusy);
+  ASSERT_EQ(engine.received_frames().size(), 2u);
+  EXPECT_EQ(engine.received_frames()[0].span, 0u);
+  EXPECT_EQ(std::string(engine.received_frames()[0].octets.begin(), engine.received_frames()[0].octets.end()), "abc");
+  EXPECT_EQ(engine.received_frames()[1].span, 2u);
+  EXPECT_EQ(std::string(engine.received_frames()[1].octets.begin(), engine.received_frames()[1].octets.end()), "defg");
+  // The states stayed on the device: not overwritten from the host before
+  // the run, read back after it.
+  EXPECT_EQ(engine.dchannel_receive_counters(1).frames, 77u);
+  EXPECT_EQ(engine.dchannel_transmit_counters(2).frames, 12u);
+  EXPECT_EQ(reinterpret_cast<const std::uint8_t*>(&framer_states[0])[0], 0x5A);
+  engine.run();
+  EXPECT_EQ(engine.dchannel_receive_counters(1).frames, 77u);
+
+  // Output that breaks the contract is refused, not handed on; the engine
+  // stays usable.
+  const auto refused = [&](const char* what) {
+    try {
+      engine.run();
+      ADD_FAILURE() << "accepted " << what;
+    } catch (const std::runtime_error& e) {
+      EXPECT_NE(std::string(e.what()).find("hdlc output breaks docs/kernels.md"), std::string::npos) << e.what();
+    }
+    EXPECT_TRUE(engine.received_frames().empty()) << what;
+  };
+  *summary = {hdlc::kOk, 100, 7, 0};
+  refused("more frames than the capacity");
+  *summary = {hdlc::kOk, 2, 1u << 20, 0};
+  refused("more octets than the capacity");
+  *summary = {hdlc::kOk, 2, 7, 0};
+  frames[1] = {3, 5, 2};
+  refused("a frame beyond the octets written");
+  frames[1] = {3, 4, 3};
+  refused("a frame on channel 3 of 3");
+  frames[1] = {3, 4, 2};
+  *summary = {hdlc::kBadArguments, 0, 0, 0};
+  refused("a kernel that refused its arguments");
+  *summary = {hdlc::kOk, 1, 3, 0};
+  engine.run();
+  ASSERT_EQ(engine.received_frames().size(), 1u);
+
+  // configure() resets the spans: the next run uploads the reset states.
+  engine.configure(three_spans());
+  *summary = {};
+  engine.run();
+  EXPECT_EQ(receive_states[1].counters.frames, 0u);
+  EXPECT_EQ(engine.dchannel_receive_counters(1).frames, 0u);
+  EXPECT_EQ(engine.dchannel_transmit_counters(2).frames, 0u);
+  EXPECT_EQ(reinterpret_cast<const std::uint8_t*>(&framer_states[0])[0], 0);
+  EXPECT_EQ(engine.status(2).crc_errors, 0u);
+}
+
+TEST_F(XrtNoop, TdmEngineCopiesBetweenKernelsOnDifferentBanks) {
+  // hdlc on a bank of its own: what mux hands it (the received D-channel
+  // octets, this run) and what it hands mux (the D-channel octets to send,
+  // next run) each need a buffer per bank.
+  TdmKernels tdm;
+  tdm.hdlc_bank = kOtherBank;
+  const std::string path = write_xclbin(*dir_, "split.xclbin", u55c_spec(false, false, tdm));
+  const auto ctx = open_xrt_context(0, path);
+  EXPECT_FALSE(ctx->has_tls_gcm());
+  EXPECT_EQ(ctx->hdlc.group_id(kHdlcReceiveLine), kOtherBank);
+  XrtTdmEngine engine(ctx);
+  engine.configure(three_spans());
+  engine.run();
+  EXPECT_EQ(engine.split_arrays(), 2u);
+  EXPECT_FALSE(same_bo(engine.buffer(kTdmMuxReceiveDchannels), engine.buffer(kHdlcReceiveLine)));
+  EXPECT_FALSE(same_bo(engine.buffer(kHdlcTransmitLine), engine.buffer(kTdmMuxTransmitDchannels)));
+  EXPECT_EQ(engine.buffer(kHdlcReceiveLine).get_memory_group(), static_cast<xrt::memory_group>(kOtherBank));
+  EXPECT_TRUE(same_bo(engine.buffer(kTdmFramerReceivePayload), engine.buffer(kTdmMuxReceiveFrames)));
+  EXPECT_EQ(arg_value(engine.hdlc_run(), kHdlcReceiveLine, 8), engine.buffer(kHdlcReceiveLine).address());
+  EXPECT_EQ(arg_value(engine.mux_run(), kTdmMuxTransmitDchannels, 8), engine.buffer(kTdmMuxTransmitDchannels).address());
+
+  // mux "writes" the received D-channel octets: hdlc reads them in the same run.
+  auto* from_mux = mapped<std::uint8_t>(engine.buffer(kTdmMuxReceiveDchannels));
+  const auto* to_hdlc = mapped<std::uint8_t>(engine.buffer(kHdlcReceiveLine));
+  std::fill_n(from_mux, 3 * tdm::kFramesPerBlock, 0x11);
+  // hdlc "writes" D-channel octets to send: mux gets them the run after.
+  auto* from_hdlc = mapped<std::uint8_t>(engine.buffer(kHdlcTransmitLine));
+  const auto* to_mux = mapped<std::uint8_t>(engine.buffer(kTdmMuxTransmitDchannels));
+  std::fill_n(from_hdlc, 3 * tdm::kFramesPerBlock, 0x22);
+  engine.run();
+  EXPECT_EQ(to_hdlc[0], 0x11);
+  EXPECT_EQ(to_hdlc[3 * tdm::kFramesPerBlock - 1], 0x11);
+  EXPECT_EQ(to_mux[0], hdlc::kFlag);  // still the flags of the reset
+  engine.run();
+  EXPECT_EQ(to_mux[0], 0x22);
+  EXPECT_EQ(to_mux[3 * tdm::kFramesPerBlock - 1], 0x22);
+
+  // An xclbin of the TDM kernels alone has no other engine.
+  const auto device = make_xrt_device(0, path);
+  EXPECT_NE(device->make_tdm_engine(), nullptr);
+  EXPECT_THROW(device->make_gcm_engine(4), std::runtime_error);
+}
+
+TEST_F(XrtNoop, WithoutTheTdmKernelsMakeTdmEngineSaysWhichAreMissing) {
+  const std::string none = write_xclbin(*dir_, "no-tdm.xclbin", u55c_spec(true, true, kNoTdm));
+  const auto device = make_xrt_device(0, none);
+  try {
+    device->make_tdm_engine();
+    FAIL() << "made a TDM engine from an xclbin without the TDM kernels";
+  } catch (const std::runtime_error& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("xclbin '" + none + "'"), std::string::npos) << what;
+    EXPECT_NE(what.find("lacks the TDM kernel(s) tdm_framer, tdm_mux, hdlc"), std::string::npos) << what;
+    EXPECT_NE(what.find("cpu or sim backend"), std::string::npos) << what;
+  }
+
+  const std::string partial = write_xclbin(*dir_, "no-hdlc.xclbin", u55c_spec(true, false, {true, true, false}));
+  const auto ctx = open_xrt_context(0, partial);
+  EXPECT_FALSE(ctx->has_tdm());
+  EXPECT_EQ(ctx->missing_tdm_kernels(), "hdlc");
+  try {
+    make_xrt_device(0, partial)->make_tdm_engine();
+    FAIL() << "made a TDM engine from an xclbin without hdlc";
+  } catch (const std::runtime_error& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("lacks the TDM kernel(s) hdlc ("), std::string::npos) << what;
+    EXPECT_NE(what.find(partial), std::string::npos) << what;
+  }
+  EXPECT_THROW(XrtTdmEngine{ctx}, std::runtime_error);
 }
 
 }  // namespace

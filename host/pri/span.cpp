@@ -101,6 +101,11 @@ void Span::publish_metrics() {
 }
 
 void Span::start() {
+  // The config reads and checks NFAS groups; running one (one D-channel for
+  // several spans, the backup taking over) is not built yet.
+  if (!cfg_.nfas_group.empty())
+    throw std::runtime_error("span " + cfg_.name + ": NFAS (nfas-group " + cfg_.nfas_group +
+                             ") is not available yet: each span needs its own D-channel (docs/pri.md)");
   if (line_ && !datapath_)
     throw std::runtime_error("span " + cfg_.name + ": backend line needs the worker's TDM datapath");
   if (!cfg_.capture.empty()) {

@@ -119,6 +119,22 @@ TEST(SpanMetrics, ASpanPublishesItsDChannelChannelsAndCallsIntoTheRegistry) {
   EXPECT_GT(m.total(metric::kSpanQ931Messages, {{"span", "nt"}, {"direction", "in"}}), 0);
 }
 
+TEST(Span, ASpanOfAnNfasGroupIsRefusedByNameUntilNfasIsBuilt) {
+  core::ManualClock clock;
+  core::EventLoop loop(clock);
+  core::SpanConfig s = span("t1a", core::SpanSide::kUser, core::SpanSocketRole::kConnect, "/nonexistent/x");
+  s.nfas_group = "trunk";
+  s.nfas_interface = 1;
+  Span sp(loop, s, {});
+  try {
+    sp.start();
+    FAIL() << "an NFAS span started";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("t1a"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("NFAS"), std::string::npos) << e.what();
+  }
+}
+
 TEST(Span, ConfigTimersAndWindowReachTheLinkAndTheCallControl) {
   core::SpanConfig s = span("p", core::SpanSide::kUser, core::SpanSocketRole::kConnect, "/x");
   s.q921.k = 100;

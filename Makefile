@@ -11,8 +11,11 @@ JOBS       ?= $(shell nproc)
 # minutes of the CI run.
 FUZZ_SECONDS ?= 26
 # The Verilated kernels' optimisation in build/ (sim/CMakeLists.txt,
-# SIPNIC_RTL_OPT): .ci/run passes -O0 to build-bench, a tree it only builds.
+# SIPNIC_RTL_OPT): -O0 only for a tree that is built and never run.
 RTL_OPT    ?= -O2
+# Whether build-asan builds the benchmarks too (not run there): .ci/run sets
+# it, so that CI compiles every benchmark without a tree of its own.
+TEST_BENCH ?= OFF
 
 # Warnings are errors in CI (CI=true, as .ci/run runs) or when asked
 # (WERROR=1), not on a user's compiler.
@@ -32,8 +35,7 @@ deps-demo:
 	scripts/install-deps --profile demo
 
 # build/: Release with the sim backend, the tests and the benches; `make build`
-# builds all of it, `make bench` (and CI's release check) only the sipnic
-# command and the benches.
+# builds all of it, `make bench` only the sipnic command and the benches.
 configure-release: deps
 	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DSIPNIC_WERROR=$(WERROR_FLAG) \
 	  -DSIPNIC_SIM=ON -DSIPNIC_TESTS=ON -DSIPNIC_BENCH=ON -DSIPNIC_RTL_OPT=$(RTL_OPT)
@@ -48,7 +50,7 @@ build-bench: configure-release
 
 build-asan: deps
 	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSIPNIC_WERROR=$(WERROR_FLAG) -DSIPNIC_SANITIZE=ON \
-	  -DSIPNIC_SIM=ON -DSIPNIC_TESTS=ON -DSIPNIC_BENCH=OFF
+	  -DSIPNIC_SIM=ON -DSIPNIC_TESTS=ON -DSIPNIC_BENCH=$(TEST_BENCH)
 	@echo "test: building every test with ASan+UBSan in $(ASAN_BUILD), the Verilated kernels too (15 min or more on 2 cores)"
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 
@@ -69,9 +71,11 @@ demo: deps-demo
 	scripts/demo $(DEMO_BUILD)
 
 # Every test, under ASan+UBSan, then a bounded run of every fuzz target.
+# ctest runs JOBS tests at a time; the interop tests (real peers, real time)
+# are RUN_SERIAL (tests/CMakeLists.txt): each runs alone.
 test: build-asan build-fuzz
-	@echo "test: running every test (ctest), then the fuzz targets $(FUZZ_SECONDS)s each"
-	cd $(ASAN_BUILD) && ctest --output-on-failure -j 1
+	@echo "test: running every test (ctest, $(JOBS) at a time, the interop tests alone), then the fuzz targets $(FUZZ_SECONDS)s each"
+	cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS)
 	scripts/run-fuzz $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
 bench: build-bench

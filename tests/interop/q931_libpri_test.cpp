@@ -604,10 +604,10 @@ TEST_P(Q931NameAgainstLibpri, WithItsDisplayLibprisNameIsTheIncomingCallsWhereTh
   clear(in->event.call);
 }
 
-// tshark dissects the Facility IE of sipnic's SETUP: the Q.932 part and the
-// QSIG name operation in it, nothing malformed.
-TEST_P(Q931NameAgainstLibpri, TsharkReadsTheFacilityNameSipnicSendsWithNothingMalformed) {
-  if (sipnic_carrier() != pri::NameCarrier::kFacility) GTEST_SKIP() << "sipnic sends its name in Display here";
+// tshark dissects the name in sipnic's SETUP where the variant carries it:
+// the Facility IE (its Q.932 part and the QSIG name operation in it) or the
+// Display IE, never both, and nothing malformed.
+TEST_P(Q931NameAgainstLibpri, TsharkReadsTheNameSipnicSendsInTheVariantsCarrierWithNothingMalformed) {
   core::SpanConfig config = span_config();
   config.capture = dir_.file("d.pcap");
   ASSERT_NO_FATAL_FAILURE(bring_up(config));
@@ -624,7 +624,8 @@ TEST_P(Q931NameAgainstLibpri, TsharkReadsTheFacilityNameSipnicSendsWithNothingMa
   // it reads from it, anything malformed, the worst expert info.
   ChildProcess tshark({"tshark", "-n", "-r", dir_.file("d.pcap"), "-Y", "frame.p2p_dir == 0 && q931.message_type == 0x05",
                        "-T", "fields", "-E", "separator=|", "-e", "q932.pp", "-e", "qsig.operation", "-e",
-                       "qsig.na.namePresentationAllowedSimple", "-e", "_ws.malformed", "-e", "_ws.expert.severity"},
+                       "qsig.na.namePresentationAllowedSimple", "-e", "q931.display_information", "-e", "_ws.malformed", "-e",
+                       "_ws.expert.severity"},
                       {.stdout_path = dir_.file("tshark.out"), .stderr_path = dir_.file("tshark.err")});
   const auto status = tshark.wait_for(60s);
   ASSERT_TRUE(status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << tshark.stderr_text();
@@ -637,13 +638,22 @@ TEST_P(Q931NameAgainstLibpri, TsharkReadsTheFacilityNameSipnicSendsWithNothingMa
       fields.back() += ch;
     }
   }
-  ASSERT_EQ(fields.size(), 5u) << out;
+  ASSERT_EQ(fields.size(), 6u) << out;
   EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1) << "one SETUP from sipnic:\n" << out;
-  EXPECT_EQ(fields[0], "0x1f") << out;   // networking extensions
-  EXPECT_EQ(fields[1], "0") << out;      // callingName
-  EXPECT_EQ(fields[2], "Alice") << out;  // namePresentationAllowedSimple
-  EXPECT_EQ(fields[3], "") << "malformed: " << out;
-  EXPECT_EQ(fields[4].find("8388608"), std::string::npos) << "an expert error (PI_ERROR): " << out;
+  if (sipnic_carrier() == pri::NameCarrier::kFacility) {
+    EXPECT_EQ(fields[0], "0x1f") << out;   // networking extensions
+    EXPECT_EQ(fields[1], "0") << out;      // callingName
+    EXPECT_EQ(fields[2], "Alice") << out;  // namePresentationAllowedSimple
+    EXPECT_EQ(fields[3], "") << "a Display IE as well: " << out;
+  } else {
+    EXPECT_EQ(fields[0], "") << "a Facility IE as well: " << out;
+    // Display information; where the variant sends the display type octet
+    // first (NI-2: 0xb1, calling party name, as libpri does), Wireshark,
+    // reading the IE as IA5 text, shows it as U+FFFD.
+    EXPECT_EQ(fields[3], std::string(traits().display_type_octet ? "\xEF\xBF\xBD" : "") + "Alice") << out;
+  }
+  EXPECT_EQ(fields[4], "") << "malformed: " << out;
+  EXPECT_EQ(fields[5].find("8388608"), std::string::npos) << "an expert error (PI_ERROR): " << out;
 }
 
 INSTANTIATE_TEST_SUITE_P(Variant, Q931NameAgainstLibpri, ::testing::ValuesIn(kNameCases), case_name);

@@ -50,6 +50,10 @@ struct CallSetup {
 struct OutgoingCall {
   CallSetup setup;
   std::optional<std::uint8_t> channel;  // none: hunted
+  // NFAS: the channel's interface identifier (with a channel), or the one
+  // interface to hunt (without); none: the D-channel's own interface for a
+  // channel, every interface in turn for hunting.
+  std::optional<std::uint8_t> interface;
   // The user side may offer its channel as preferred (the network may pick
   // another) or exclusive; the network side always sends it exclusive.
   bool exclusive = false;
@@ -74,6 +78,7 @@ struct CallEvent {
   CallEventType type = CallEventType::kReleased;
   CallId call = kNoCall;
   std::uint8_t channel = 0;  // the B-channel (0: none yet)
+  std::uint8_t interface = 0;  // its interface (NFAS; 0 on a span of its own)
   // kIncomingSetup: what the SETUP carries.
   const CallSetup* setup = nullptr;
   // kDisconnecting, kReleased: why (the far end's cause, or the one this

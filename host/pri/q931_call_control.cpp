@@ -45,10 +45,28 @@ Q931CallControl::Q931CallControl(core::EventLoop& loop, Q931Config config, BChan
     : loop_(loop),
       cfg_(std::move(config)),
       variant_(variant_traits(cfg_.variant)),
+      own_interfaces_(std::in_place, channels),
+      channels_(*own_interfaces_),
+      cb_(std::move(callbacks)),
+      log_(log) {
+  check_config();
+}
+
+Q931CallControl::Q931CallControl(core::EventLoop& loop, Q931Config config, ChannelInterfaces& channels,
+                                 Callbacks callbacks, core::Log* log)
+    : loop_(loop),
+      cfg_(std::move(config)),
+      variant_(variant_traits(cfg_.variant)),
       channels_(channels),
       cb_(std::move(callbacks)),
       log_(log) {
+  check_config();
+}
+
+void Q931CallControl::check_config() const {
   if (channels_.line() != cfg_.line) throw std::invalid_argument("the channel pool is for another line type");
+  if (channels_.named() && !variant_.channel_interface_identifier)
+    throw std::invalid_argument("the switch variant sends no interface identifier, which NFAS needs");
   if (cfg_.n316 == 0 || cfg_.n322 == 0) throw std::invalid_argument("n316 and n322 must be at least 1");
 }
 
@@ -419,18 +437,25 @@ void Q931CallControl::on_first_answer(Call& c, const q931::Message& m) {
     if (c.channel) c.channel_confirmed = true;  // the network side's exclusive channel, accepted
     return;
   }
-  const std::uint8_t ch = id->channels.front();
+  const auto interface = channels_.resolve(id->interface_id);
+  if (!interface) {
+    log_line(core::LogLevel::kWarn, "channel",
+             describe(c) + ": the far end answered on interface " + std::to_string(*id->interface_id) +
+                 ", which is not here: cleared (cause 82)");
+    start_clearing(c, Cause::kIdentifiedChannelDoesNotExist);
+    return;
+  }
+  const ChannelRef ch{*interface, id->channels.front()};
   if (ch == c.channel) {
     c.channel_confirmed = true;
     return;
   }
   // The far end chose another channel (ours was preferred, or a glare took it).
   if (c.channel) channels_.release(c.channel, c.id);
-  c.channel = 0;
+  c.channel = {};
   if (!channels_.seize(ch, c.id)) {
     log_line(core::LogLevel::kWarn, "channel",
-             describe(c) + ": the far end answered on channel " + std::to_string(ch) +
-                 ", which is not free here: cleared (cause 44)");
+             describe(c) + ": the far end answered on " + channel_text(ch) + ", which is not free here: cleared (cause 44)");
     start_clearing(c, Cause::kRequestedCircuitNotAvailable);
     return;
   }
@@ -550,12 +575,35 @@ void Q931CallControl::out_of_state(Call& c, const q931::DecodedMessage& d) {
 // ---------------------------------------------------------------------------
 // Channels
 
-q931::InformationElement Q931CallControl::channel_ie(std::uint8_t channel, bool exclusive) const {
+q931::InformationElement Q931CallControl::channel_ie(ChannelRef channel, bool exclusive) const {
   q931::ChannelIdentification id;
   id.exclusive = exclusive;
   id.selection = q931::ChannelSelection::kIndicated;
-  id.channels = {channel};
+  id.interface_id = channels_.identifier_for(channel.interface);
+  id.channels = {channel.channel};
   return q931::to_ie(id, cfg_.line);
+}
+
+q931::InformationElement Q931CallControl::interface_ie(std::uint8_t interface) const {
+  q931::ChannelIdentification id;
+  id.exclusive = true;
+  id.selection = q931::ChannelSelection::kNoChannel;
+  id.interface_id = channels_.identifier_for(interface);
+  return q931::to_ie(id, cfg_.line);
+}
+
+std::string Q931CallControl::channel_text(ChannelRef channel) const {
+  std::string s = "channel " + std::to_string(channel.channel);
+  if (channels_.named()) s += " of interface " + std::to_string(channel.interface);
+  return s;
+}
+
+std::optional<ChannelRef> Q931CallControl::hunt_on(std::uint8_t interface) {
+  BChannelPool* pool = channels_.pool(interface);
+  if (!pool) return std::nullopt;
+  const auto ch = pool->hunt();
+  if (!ch) return std::nullopt;
+  return ChannelRef{interface, *ch};
 }
 
 // The channel for an incoming SETUP (§5.1.2 on the network side, §5.2.3 on
@@ -564,15 +612,18 @@ std::optional<Cause> Q931CallControl::choose_incoming_channel(Call& c, const q93
   const auto id = q931::read_channel(setup, variant_, cfg_.line);
   bool exclusive = false;
   std::optional<std::uint8_t> wanted;
+  std::uint8_t interface = channels_.d_channel_interface();
   if (id) {
     if (id->d_channel || id->selection == q931::ChannelSelection::kNoChannel) return Cause::kChannelUnacceptable;
     if (id->type != q931::ChannelType::kB) return Cause::kChannelTypeNotImplemented;
-    if (id->interface_id && *id->interface_id != 0) return Cause::kIdentifiedChannelDoesNotExist;
+    const auto found = channels_.resolve(id->interface_id);
+    if (!found) return Cause::kIdentifiedChannelDoesNotExist;
+    interface = *found;
     exclusive = id->exclusive;
     if (id->selection == q931::ChannelSelection::kIndicated && !id->channels.empty()) wanted = id->channels.front();
   }
   if (wanted) {
-    const std::uint8_t ch = *wanted;
+    const ChannelRef ch{interface, *wanted};
     if (!channels_.in_service(ch)) {
       if (exclusive) return Cause::kIdentifiedChannelDoesNotExist;
     } else if (channels_.seize(ch, c.id)) {
@@ -585,9 +636,9 @@ std::optional<Cause> Q931CallControl::choose_incoming_channel(Call& c, const q93
       if (mine && mine->outgoing && !mine->channel_confirmed && channels_.take_over(ch, c.id)) {
         ++counters_.glares;
         log_line(core::LogLevel::kInfo, "glare",
-                 "glare on channel " + std::to_string(ch) + ": the network's call takes it; " + describe(*mine) +
+                 "glare on " + channel_text(ch) + ": the network's call takes it; " + describe(*mine) +
                      " waits for the network's choice");
-        mine->channel = 0;
+        mine->channel = {};
         c.channel = ch;
         c.channel_confirmed = true;
         return std::nullopt;
@@ -597,7 +648,8 @@ std::optional<Cause> Q931CallControl::choose_incoming_channel(Call& c, const q93
       return Cause::kRequestedCircuitNotAvailable;
     }
   }
-  const auto ch = channels_.hunt();
+  // Another channel: on the interface the SETUP named, or (none named) any.
+  const auto ch = id && id->interface_id ? hunt_on(interface) : channels_.hunt();
   if (!ch) return Cause::kNoCircuitAvailable;
   channels_.seize(*ch, c.id);
   c.channel = *ch;
@@ -615,16 +667,20 @@ SetupResult Q931CallControl::setup(const OutgoingCall& req) {
     r.refused = Cause::kNetworkOutOfOrder;
     return r;
   }
-  std::uint8_t ch = 0;
+  ChannelRef ch;
+  if (req.interface && !channels_.pool(*req.interface)) {
+    r.refused = Cause::kIdentifiedChannelDoesNotExist;
+    return r;
+  }
   if (req.channel) {
-    if (!channels_.available(*req.channel)) {
-      r.refused = channels_.in_service(*req.channel) ? Cause::kRequestedCircuitNotAvailable
-                                                     : Cause::kIdentifiedChannelDoesNotExist;
+    ch = ChannelRef{req.interface.value_or(channels_.d_channel_interface()), *req.channel};
+    if (!channels_.available(ch)) {
+      r.refused = channels_.in_service(ch) ? Cause::kRequestedCircuitNotAvailable
+                                           : Cause::kIdentifiedChannelDoesNotExist;
       return r;
     }
-    ch = *req.channel;
   } else {
-    const auto hunted = channels_.hunt();
+    const auto hunted = req.interface ? hunt_on(*req.interface) : channels_.hunt();
     if (!hunted) {
       r.refused = Cause::kNoCircuitAvailable;
       return r;
@@ -655,7 +711,8 @@ SetupResult Q931CallControl::setup(const OutgoingCall& req) {
   ++counters_.calls_out;
   start_timer(c, Timer::kT303);
   r.call = c.id;
-  r.channel = ch;
+  r.channel = ch.channel;
+  r.interface = ch.interface;
   if (logging(core::LogLevel::kDebug))
     log_line(core::LogLevel::kDebug, "", describe(c) + ": SETUP for " + req.setup.called.digits);
   return r;
@@ -1000,10 +1057,10 @@ void Q931CallControl::on_timer(CallId id, Timer t) {
       {
         // §5.3.4.3: the channel goes into maintenance; a RESTART recovers it.
         ++counters_.release_failures;
-        const std::uint8_t ch = c.channel;
+        const ChannelRef ch = c.channel;
         log_line(core::LogLevel::kWarn, "release-failed",
                  describe(c) + ": RELEASE unanswered (T308 twice)" +
-                     (ch ? ": channel " + std::to_string(ch) + " out of service until a RESTART is acknowledged" : ""));
+                     (ch ? ": " + channel_text(ch) + " out of service until a RESTART is acknowledged" : ""));
         finish(c);
         if (ch) {
           channels_.set_out_of_service(ch, true);
@@ -1140,7 +1197,8 @@ CallEvent Q931CallControl::event(const Call& c, CallEventType type, const q931::
   CallEvent e;
   e.type = type;
   e.call = c.id;
-  e.channel = c.channel;
+  e.channel = c.channel.channel;
+  e.interface = c.channel.interface;
   if (m) {
     e.progress = q931::read_progress(*m);
     e.inband = is_inband(e.progress);
@@ -1157,13 +1215,13 @@ void Q931CallControl::emit(CallEvent e, std::optional<CallSetup> setup) {
 std::optional<CallInfo> Q931CallControl::call(CallId id) const {
   const Call* c = find(id);
   if (!c) return std::nullopt;
-  return CallInfo{c->id, state(*c), c->outgoing, c->cr, c->channel, c->t309 != 0};
+  return CallInfo{c->id, state(*c), c->outgoing, c->cr, c->channel.channel, c->channel.interface, c->t309 != 0};
 }
 
 std::vector<CallInfo> Q931CallControl::calls() const {
   std::vector<CallInfo> out;
   out.reserve(calls_.size());
-  for (const auto& [id, c] : calls_) out.push_back(CallInfo{c.id, state(c), c.outgoing, c.cr, c.channel, c.t309 != 0});
+  for (const auto& [id, c] : calls_) out.push_back(CallInfo{c.id, state(c), c.outgoing, c.cr, c.channel.channel, c.channel.interface, c.t309 != 0});
   return out;
 }
 
@@ -1173,7 +1231,7 @@ std::vector<CallInfo> Q931CallControl::calls() const {
 std::string Q931CallControl::describe(const Call& c) const {
   std::string s = "call " + std::to_string(c.id) + " (" + (c.outgoing ? "outgoing" : "incoming") + ", cref " +
                   std::to_string(c.cr);
-  if (c.channel) s += ", channel " + std::to_string(c.channel);
+  if (c.channel) s += ", " + channel_text(c.channel);
   s += ", " + std::string(call_state_name(cfg_.side, state(c))) + ")";
   return s;
 }

@@ -8,7 +8,9 @@
 // pri::BChannelPool (which channel is free, in use, restarting, in
 // maintenance) and reports each call to the layer above through
 // CallEvents (call_events.h); the layer above answers with the request
-// functions below.
+// functions below. Its B-channels are those of ChannelInterfaces: one
+// span's pool, or (NFAS) the pools of every span the D-channel signals for,
+// each channel then named with its interface identifier.
 //
 // Where Q.931 leaves a choice, sipnic takes libpri's, so that the two
 // interwork the way carriers' libpri/Asterisk boxes already do:
@@ -67,6 +69,7 @@
 #include "pri/b_channel_pool.h"
 #include "pri/call_events.h"
 #include "pri/call_state.h"
+#include "pri/channel_interfaces.h"
 #include "pri/q921_link.h"
 #include "pri/q931_counters.h"
 #include "pri/q931_ie_channel.h"
@@ -89,6 +92,7 @@ struct Q931Config {
 struct SetupResult {
   CallId call = kNoCall;      // kNoCall: refused
   std::uint8_t channel = 0;   // the channel offered
+  std::uint8_t interface = 0;  // its interface (NFAS)
   std::optional<Cause> refused;  // why (34 no channel, 44 channel busy, 38 link down, ...)
 };
 
@@ -99,6 +103,7 @@ struct CallInfo {
   bool outgoing = false;          // placed by this side
   std::uint16_t call_reference = 0;
   std::uint8_t channel = 0;       // 0: none (yet)
+  std::uint8_t interface = 0;     // the channel's interface (NFAS)
   bool link_wait = false;         // T309 running: kept while the link is down
 };
 
@@ -111,7 +116,10 @@ class Q931CallControl {
   };
 
   // `loop`, `channels` and `log` (which may be null) must outlive it.
+  // With one pool: a span's own D-channel for its own B-channels.
   Q931CallControl(core::EventLoop& loop, Q931Config config, BChannelPool& channels, Callbacks callbacks,
+                  core::Log* log = nullptr);
+  Q931CallControl(core::EventLoop& loop, Q931Config config, ChannelInterfaces& channels, Callbacks callbacks,
                   core::Log* log = nullptr);
   ~Q931CallControl();
   Q931CallControl(const Q931CallControl&) = delete;
@@ -142,14 +150,19 @@ class Q931CallControl {
   bool facility(CallId call, std::vector<q931::InformationElement> ies);
 
   // ---- channels (global call reference procedures)
-  // RESTART of one channel, or (nullopt) of the whole interface: calls on
-  // them are cleared internally (cause 41) and the channels are not used
-  // until the RESTART is acknowledged. False when the channel is not one of
-  // the line's.
+  // RESTART of one channel, or (nullopt) of the whole interface, of the
+  // D-channel's own interface: calls on them are cleared internally (cause
+  // 41) and the channels are not used until the RESTART is acknowledged.
+  // False when the channel is not one of the line's.
   bool restart(std::optional<std::uint8_t> channel);
+  // The same for a channel of any interface, or a whole interface (NFAS);
+  // false for an interface that is not here.
+  bool restart(ChannelRef channel);
+  bool restart_interface(std::uint8_t interface);
   // SERVICE (NI-2, 4ESS, 5ESS): takes a channel out of service here (or puts
   // it back), telling the far end. False for a variant without it.
   bool service(std::uint8_t channel, bool in_service);
+  bool service(ChannelRef channel, bool in_service);
 
   // ---- state, for status and tests
   std::optional<CallInfo> call(CallId id) const;
@@ -158,6 +171,7 @@ class Q931CallControl {
   const Q931Counters& counters() const { return counters_; }
   const Q931Config& config() const { return cfg_; }
   const VariantTraits& variant() const { return variant_; }
+  const ChannelInterfaces& interfaces() const { return channels_; }
 
  private:
   // Where a call is, independent of side and direction: state() turns it
@@ -181,7 +195,7 @@ class Q931CallControl {
     std::uint16_t cr = 0;   // call reference value
     bool outgoing = false;  // this side allocated the call reference (placed the call)
     Phase phase = Phase::kNull;
-    std::uint8_t channel = 0;
+    ChannelRef channel;
     bool channel_confirmed = false;  // both sides agree on it
     bool answered = false;           // outgoing: the first answer to the SETUP has come; incoming: been sent
     bool clearing_seen = false;      // a clearing message was sent or received
@@ -200,6 +214,7 @@ class Q931CallControl {
 
   // A RESTART sent or waiting to be.
   struct Restart {
+    std::uint8_t interface = 0;
     std::optional<std::uint8_t> channel;  // nullopt: the interface
     std::uint8_t sent = 0;
     core::EventLoop::TimerId t316 = 0;
@@ -221,6 +236,8 @@ class Q931CallControl {
     Q931CallControl& c_;
   };
 
+  void check_config() const;  // throws std::invalid_argument
+
   // Received messages (q931_call_control.cpp)
   void on_message(std::span<const std::uint8_t> octets);
   void on_unknown_reference(const q931::DecodedMessage& d);
@@ -240,19 +257,28 @@ class Q931CallControl {
   void on_restart_acknowledge(const q931::DecodedMessage& d);
   void on_service(const q931::DecodedMessage& d);
   void on_service_acknowledge(const q931::DecodedMessage& d);
-  bool restart_queued_for(std::uint8_t channel) const;
+  bool restart_queued_for(ChannelRef channel) const;
+  std::vector<ChannelRef> restart_channels(const Restart& r) const;
+  std::string restart_text(const Restart& r) const;
   void send_next_restart();
   void send_restart(Restart& r);
   void on_t316();
-  std::vector<std::uint8_t> channels_named(const q931::ChannelIdentification& id) const;
-  void clear_channel_calls(std::uint8_t channel, Cause cause);
+  // The channels a channel identification names (nullopt: an interface not
+  // here; an empty list: none of the line's, or the IE names none).
+  std::optional<std::vector<ChannelRef>> channels_named(const q931::ChannelIdentification& id) const;
+  void clear_channel_calls(ChannelRef channel, Cause cause);
   // Link
   void on_link_up();
   void on_link_down();
 
   // Channels
   std::optional<Cause> choose_incoming_channel(Call& c, const q931::Message& setup);
-  q931::InformationElement channel_ie(std::uint8_t channel, bool exclusive) const;
+  // The next available channel of one interface.
+  std::optional<ChannelRef> hunt_on(std::uint8_t interface);
+  q931::InformationElement channel_ie(ChannelRef channel, bool exclusive) const;
+  // A channel identification naming an interface and no channel (NFAS).
+  q931::InformationElement interface_ie(std::uint8_t interface) const;
+  std::string channel_text(ChannelRef channel) const;
 
   // Clearing
   void start_clearing(Call& c, Cause to_peer, std::vector<std::uint8_t> diagnostics = {}, bool inband = false);
@@ -302,7 +328,8 @@ class Q931CallControl {
   core::EventLoop& loop_;
   const Q931Config cfg_;
   const VariantTraits& variant_;
-  BChannelPool& channels_;
+  std::optional<ChannelInterfaces> own_interfaces_;  // the one-pool constructor's
+  ChannelInterfaces& channels_;
   const Callbacks cb_;
   core::Log* log_;
   core::LogLimiter limiter_;

@@ -11,14 +11,6 @@ namespace sipnic::pri {
 
 using q931::MessageType;
 
-namespace {
-
-std::string channel_text(std::optional<std::uint8_t> channel) {
-  return channel ? "channel " + std::to_string(*channel) : std::string("the interface");
-}
-
-}  // namespace
-
 void Q931CallControl::on_global(const q931::DecodedMessage& d) {
   switch (d.message.type) {
     case MessageType::kRestart:
@@ -44,16 +36,16 @@ void Q931CallControl::on_global(const q931::DecodedMessage& d) {
   }
 }
 
-// The channels a channel identification names on this interface (an empty
-// list for an IE without channels: the whole interface).
-std::vector<std::uint8_t> Q931CallControl::channels_named(const q931::ChannelIdentification& id) const {
-  std::vector<std::uint8_t> out;
+std::optional<std::vector<ChannelRef>> Q931CallControl::channels_named(const q931::ChannelIdentification& id) const {
+  const auto interface = channels_.resolve(id.interface_id);
+  if (!interface) return std::nullopt;
+  std::vector<ChannelRef> out;
   for (std::uint8_t ch : id.channels)
-    if (is_channel_number(cfg_.line, ch)) out.push_back(ch);
+    if (is_channel_number(cfg_.line, ch)) out.push_back({*interface, ch});
   return out;
 }
 
-void Q931CallControl::clear_channel_calls(std::uint8_t channel, Cause cause) {
+void Q931CallControl::clear_channel_calls(ChannelRef channel, Cause cause) {
   const CallId occupant = channels_.occupant(channel);
   if (Call* c = find(occupant)) clear_internally(*c, cause);
 }
@@ -69,32 +61,38 @@ void Q931CallControl::on_restart(const q931::DecodedMessage& d) {
   if (const auto* e = m.find(q931::ie::kRestartIndicator))
     if (auto r = q931::decode_restart_indicator(e->contents)) klass = r->restart_class;
   const auto id = q931::read_channel(m, variant_, cfg_.line);
-  std::vector<std::uint8_t> named;
+  std::vector<ChannelRef> named;
+  std::string what;
   if (klass == q931::RestartClass::kIndicatedChannels) {
-    if (!id || (named = channels_named(*id)).empty()) {
+    const auto found = id ? channels_named(*id) : std::nullopt;
+    if (!found || found->empty()) {
       // §5.5.2: a RESTART of indicated channels that names none here.
       send_status({2, 0, !m.call_reference.flag}, 0, Cause::kIdentifiedChannelDoesNotExist);
       return;
     }
-    if (id->interface_id && *id->interface_id != 0) {
+    named = *found;
+    what = named.size() == 1 ? channel_text(named.front()) : std::to_string(named.size()) + " channels";
+  } else if (klass == q931::RestartClass::kSingleInterface) {
+    // The interface the channel identification names; without one, the
+    // D-channel's own.
+    const auto interface = channels_.resolve(id ? id->interface_id : std::nullopt);
+    if (!interface) {
       send_status({2, 0, !m.call_reference.flag}, 0, Cause::kIdentifiedChannelDoesNotExist);
       return;
     }
+    named = channels_.channels(*interface);
+    what = channels_.named() ? "interface " + std::to_string(*interface) : "the interface";
   } else {
-    named = channels_.channels();
+    named = channels_.all_channels();
+    what = channels_.named() ? "every interface" : "the interface";
   }
-  for (std::uint8_t ch : named) {
+  for (ChannelRef ch : named) {
     clear_channel_calls(ch, Cause::kTemporaryFailure);
     // Both ends agree the channel is idle now; one this side restarts
     // itself stays restarting until its own acknowledgement.
     channels_.set_out_of_service(ch, false);
   }
-  log_line(core::LogLevel::kInfo, "",
-           "the far end restarted " +
-               (klass == q931::RestartClass::kIndicatedChannels
-                    ? (named.size() == 1 ? "channel " + std::to_string(named.front())
-                                         : std::to_string(named.size()) + " channels")
-                    : std::string("the interface")));
+  log_line(core::LogLevel::kInfo, "", "the far end restarted " + what);
   q931::Message ack = global_message(MessageType::kRestartAcknowledge, !m.call_reference.flag);
   if (const auto* e = m.find(q931::ie::kChannelIdentification)) ack.add(*e);
   ack.add(q931::to_ie(q931::RestartIndicatorIe{klass}));
@@ -109,46 +107,76 @@ void Q931CallControl::on_restart_acknowledge(const q931::DecodedMessage& d) {
   if (const auto* e = m.find(q931::ie::kRestartIndicator))
     if (auto ri = q931::decode_restart_indicator(e->contents)) klass = ri->restart_class;
   bool matches = false;
+  const auto id = q931::read_channel(m, variant_, cfg_.line);
   if (r.channel) {
-    const auto id = q931::read_channel(m, variant_, cfg_.line);
-    matches = klass == q931::RestartClass::kIndicatedChannels && id &&
-              std::find(id->channels.begin(), id->channels.end(), *r.channel) != id->channels.end();
+    const auto named = id ? channels_named(*id) : std::nullopt;
+    matches = klass == q931::RestartClass::kIndicatedChannels && named &&
+              std::find(named->begin(), named->end(), ChannelRef{r.interface, *r.channel}) != named->end();
   } else {
-    matches = klass != q931::RestartClass::kIndicatedChannels;
+    // An interface: one the acknowledgement names (or, without an
+    // identifier, the D-channel's), or all of them.
+    matches = klass == q931::RestartClass::kAllInterfaces ||
+              (klass == q931::RestartClass::kSingleInterface &&
+               channels_.resolve(id ? id->interface_id : std::nullopt) == r.interface);
   }
   if (!matches) {
     log_line(core::LogLevel::kDebug, "restart", "a RESTART ACKNOWLEDGE that does not answer the RESTART out: ignored");
     return;
   }
   if (r.t316) loop_.cancel_timer(r.t316);
-  const std::optional<std::uint8_t> restarted = r.channel;
+  const Restart restarted = r;
   restarts_.pop_front();
-  const std::vector<std::uint8_t> done = restarted ? std::vector<std::uint8_t>{*restarted} : channels_.channels();
-  for (std::uint8_t ch : done) {
+  for (ChannelRef ch : restart_channels(restarted)) {
     channels_.set_restarting(ch, restart_queued_for(ch));
     channels_.set_out_of_service(ch, false);
   }
-  log_line(core::LogLevel::kInfo, "", channel_text(restarted) + " restarted");
+  log_line(core::LogLevel::kInfo, "", restart_text(restarted) + " restarted");
   send_next_restart();
 }
 
 bool Q931CallControl::restart(std::optional<std::uint8_t> channel) {
+  if (!channel) return restart_interface(channels_.d_channel_interface());
+  return restart(ChannelRef{channels_.d_channel_interface(), *channel});
+}
+
+bool Q931CallControl::restart(ChannelRef channel) {
+  if (!is_channel_number(cfg_.line, channel.channel) || !channels_.pool(channel.interface)) return false;
   Turn turn(*this);
-  if (channel && !is_channel_number(cfg_.line, *channel)) return false;
-  const std::vector<std::uint8_t> named = channel ? std::vector<std::uint8_t>{*channel} : channels_.channels();
-  for (std::uint8_t ch : named) {
-    clear_channel_calls(ch, Cause::kTemporaryFailure);
-    channels_.set_restarting(ch, true);
-  }
-  restarts_.push_back(Restart{channel, 0, 0});
+  clear_channel_calls(channel, Cause::kTemporaryFailure);
+  channels_.set_restarting(channel, true);
+  restarts_.push_back(Restart{channel.interface, channel.channel, 0, 0});
   if (restarts_.size() == 1) send_next_restart();
   return true;
 }
 
+bool Q931CallControl::restart_interface(std::uint8_t interface) {
+  if (!channels_.pool(interface)) return false;
+  Turn turn(*this);
+  for (ChannelRef ch : channels_.channels(interface)) {
+    clear_channel_calls(ch, Cause::kTemporaryFailure);
+    channels_.set_restarting(ch, true);
+  }
+  restarts_.push_back(Restart{interface, std::nullopt, 0, 0});
+  if (restarts_.size() == 1) send_next_restart();
+  return true;
+}
+
+// The channels a RESTART names: its channel, or its interface's.
+std::vector<ChannelRef> Q931CallControl::restart_channels(const Restart& r) const {
+  if (r.channel) return {ChannelRef{r.interface, *r.channel}};
+  return channels_.channels(r.interface);
+}
+
+std::string Q931CallControl::restart_text(const Restart& r) const {
+  if (r.channel) return channel_text(ChannelRef{r.interface, *r.channel});
+  return channels_.named() ? "interface " + std::to_string(r.interface) : std::string("the interface");
+}
+
 // Whether a RESTART still queued names `channel` (itself or its interface).
-bool Q931CallControl::restart_queued_for(std::uint8_t channel) const {
-  return std::any_of(restarts_.begin(), restarts_.end(),
-                     [channel](const Restart& r) { return !r.channel || *r.channel == channel; });
+bool Q931CallControl::restart_queued_for(ChannelRef channel) const {
+  return std::any_of(restarts_.begin(), restarts_.end(), [channel](const Restart& r) {
+    return r.interface == channel.interface && (!r.channel || *r.channel == channel.channel);
+  });
 }
 
 void Q931CallControl::send_next_restart() {
@@ -159,9 +187,11 @@ void Q931CallControl::send_next_restart() {
 void Q931CallControl::send_restart(Restart& r) {
   q931::Message m = global_message(MessageType::kRestart, false);
   if (r.channel) {
-    m.add(channel_ie(*r.channel, true));
+    m.add(channel_ie(ChannelRef{r.interface, *r.channel}, true));
     m.add(q931::to_ie(q931::RestartIndicatorIe{q931::RestartClass::kIndicatedChannels}));
   } else {
+    // NFAS: the channel identification names the interface (Q.931 §5.5.1).
+    if (channels_.named()) m.add(interface_ie(r.interface));
     m.add(q931::to_ie(q931::RestartIndicatorIe{q931::RestartClass::kSingleInterface}));
   }
   ++r.sent;
@@ -186,17 +216,14 @@ void Q931CallControl::on_t316() {
     return;
   }
   ++counters_.restart_failures;
-  const std::optional<std::uint8_t> failed_channel = r.channel;
-  const unsigned sent = r.sent;
+  const Restart failed = r;
   restarts_.pop_front();
-  const std::vector<std::uint8_t> failed =
-      failed_channel ? std::vector<std::uint8_t>{*failed_channel} : channels_.channels();
-  for (std::uint8_t ch : failed) {
+  for (ChannelRef ch : restart_channels(failed)) {
     channels_.set_restarting(ch, restart_queued_for(ch));
     channels_.set_out_of_service(ch, true);
   }
   log_line(core::LogLevel::kWarn, "restart-failed",
-           "the RESTART of " + channel_text(failed_channel) + " was not acknowledged (" + std::to_string(sent) +
+           "the RESTART of " + restart_text(failed) + " was not acknowledged (" + std::to_string(failed.sent) +
                " sent): out of service");
   send_next_restart();
 }
@@ -212,14 +239,19 @@ void Q931CallControl::on_service(const q931::DecodedMessage& d) {
   if (const auto* e = m.find(q931::ie::kChangeStatus))
     if (auto cs = q931::decode_change_status(e->contents)) change = *cs;
   const auto id = q931::read_channel(m, variant_, cfg_.line);
-  std::vector<std::uint8_t> named;
-  if (id) named = channels_named(*id);
-  if (!change.channel || named.empty()) named = channels_.channels();  // the interface
+  const auto interface = channels_.resolve(id ? id->interface_id : std::nullopt);
+  if (!interface) {
+    send_status({2, 0, !m.call_reference.flag}, 0, Cause::kIdentifiedChannelDoesNotExist);
+    return;
+  }
+  std::vector<ChannelRef> named;
+  if (id) named = channels_named(*id).value_or(std::vector<ChannelRef>{});
+  if (!change.channel || named.empty()) named = channels_.channels(*interface);  // the interface
   const bool out = change.status != q931::ServiceStatus::kInService;
-  for (std::uint8_t ch : named) channels_.set_remote_maintenance(ch, out);
+  for (ChannelRef ch : named) channels_.set_remote_maintenance(ch, out);
   log_line(core::LogLevel::kInfo, "",
            std::string("the far end put ") +
-               (named.size() == 1 ? "channel " + std::to_string(named.front()) : std::to_string(named.size()) + " channels") +
+               (named.size() == 1 ? channel_text(named.front()) : std::to_string(named.size()) + " channels") +
                (out ? " out of service" : " in service") + " (SERVICE)");
   q931::Message ack = global_message(MessageType::kServiceAcknowledge, !m.call_reference.flag);
   ack.add(q931::to_ie(change));
@@ -235,6 +267,10 @@ void Q931CallControl::on_service_acknowledge(const q931::DecodedMessage& d) {
 }
 
 bool Q931CallControl::service(std::uint8_t channel, bool in_service) {
+  return service(ChannelRef{channels_.d_channel_interface(), channel}, in_service);
+}
+
+bool Q931CallControl::service(ChannelRef channel, bool in_service) {
   Turn turn(*this);
   if (!variant_.maintenance || !channels_.in_service(channel)) return false;
   channels_.set_local_maintenance(channel, !in_service);

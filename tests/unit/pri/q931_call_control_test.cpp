@@ -1006,5 +1006,248 @@ TEST(Q931CallControl, RestartsAndServiceCrossBackToBackOnAt1Span) {
   EXPECT_EQ(b.user->pool.state(9), BChannelState::kLocalMaintenance);
 }
 
+// ---------------------------------------------------------------------------
+// NFAS: one D-channel for the B-channels of two T1 interfaces (identifiers
+// 0 and 1), both ends back to back without Q.921 (messages cross in 1 ms).
+
+struct NfasEnd {
+  NfasEnd(core::EventLoop& loop, Side side, std::function<void(Bytes)> deliver)
+      : pool0(LineType::kT1, std::vector<std::uint8_t>{1, 2}, core::ChannelHunting::kAscending),
+        pool1(LineType::kT1, std::vector<std::uint8_t>{1, 2, 24}, core::ChannelHunting::kAscending),
+        interfaces({{0, &pool0}, {1, &pool1}}) {
+    Q931CallControl::Callbacks cb;
+    cb.send = [this, side, deliver](std::span<const std::uint8_t> octets) {
+      q931::DecodeOptions o;
+      o.variant = &variant_traits(SwitchVariant::kNi2);
+      o.line = LineType::kT1;
+      o.direction = side == Side::kUser ? q931::Direction::kUserToNetwork : q931::Direction::kNetworkToUser;
+      record.sent.push_back(q931::decode_message(octets, o).message);
+      deliver(Bytes(octets.begin(), octets.end()));
+      return true;
+    };
+    cb.on_event = [this](const CallEvent& e) {
+      Heard h{e, e.setup ? std::optional<CallSetup>(*e.setup) : std::nullopt};
+      h.event.setup = nullptr;
+      record.heard.push_back(std::move(h));
+      if (record.react) record.react(e);
+    };
+    q931 = std::make_unique<Q931CallControl>(loop, q931_config(side, SwitchVariant::kNi2, LineType::kT1), interfaces,
+                                             cb);
+  }
+  BChannelPool pool0;
+  BChannelPool pool1;
+  ChannelInterfaces interfaces;
+  Record record;
+  std::unique_ptr<Q931CallControl> q931;
+};
+
+class NfasBackToBack {
+ public:
+  NfasBackToBack() : loop_(clock_) {
+    user = std::make_unique<NfasEnd>(loop_, Side::kUser, [this](Bytes m) { carry(std::move(m), *network); });
+    network = std::make_unique<NfasEnd>(loop_, Side::kNetwork, [this](Bytes m) { carry(std::move(m), *user); });
+    for (NfasEnd* e : {user.get(), network.get()}) e->q931->dl_indication(DlIndication{DlPrimitive::kEstablishIndication});
+  }
+  void run(core::Clock::duration d) { loop_.advance(clock_, d); }
+  // A message as if from the far end of `to`.
+  void deliver(NfasEnd& to, const Message& m) {
+    to.q931->dl_indication(DlIndication{DlPrimitive::kDataIndication, q931::encode_message(m)});
+  }
+
+  std::unique_ptr<NfasEnd> user;
+  std::unique_ptr<NfasEnd> network;
+
+ private:
+  void carry(Bytes m, NfasEnd& to) {
+    loop_.add_timer(1ms, [&to, m] { to.q931->dl_indication(DlIndication{DlPrimitive::kDataIndication, m}); });
+  }
+  core::ManualClock clock_;
+  core::EventLoop loop_;
+};
+
+std::optional<std::uint32_t> interface_of(const Message* m) {
+  if (!m) return std::nullopt;
+  auto c = q931::read_channel(*m, variant_traits(SwitchVariant::kNi2), LineType::kT1);
+  return c ? c->interface_id : std::nullopt;
+}
+
+// A user side's SETUP (NI-2, T1) with call reference `cr` on channel `id`.
+Message nfas_setup(std::uint16_t cr, const q931::ChannelIdentification& id) {
+  Message setup = q931::make_message(MessageType::kSetup, q931::CallReference{2, cr, false},
+                                     variant_traits(SwitchVariant::kNi2));
+  setup.add(q931::to_ie(id, LineType::kT1));
+  CallSetup s;
+  s.called.digits = "1234";
+  q931::add_setup_ies(setup, s, variant_traits(SwitchVariant::kNi2), Side::kUser);
+  return setup;
+}
+
+TEST(Q931CallControlNfas, ACallOnTheSecondInterfaceNamesItInEveryChannelIdentificationAndUsesItsChannel) {
+  NfasBackToBack b;
+  b.network->record.react = [&b](const CallEvent& e) {
+    if (e.type == CallEventType::kIncomingSetup) EXPECT_TRUE(b.network->q931->answer(e.call));
+  };
+  OutgoingCall c = call_to("5551234", 24, true);
+  c.interface = 1;
+  const SetupResult r = b.user->q931->setup(c);
+  ASSERT_NE(r.call, kNoCall);
+  EXPECT_EQ(r.interface, 1);
+  EXPECT_EQ(r.channel, 24);
+  b.run(10ms);
+  EXPECT_EQ(interface_of(b.user->record.last_sent(MessageType::kSetup)), 1u);
+  EXPECT_EQ(interface_of(b.network->record.last_sent(MessageType::kConnect)), 1u);
+  const Heard* in = b.network->record.last(CallEventType::kIncomingSetup);
+  ASSERT_NE(in, nullptr);
+  EXPECT_EQ(in->event.interface, 1);
+  EXPECT_EQ(in->event.channel, 24);
+  EXPECT_EQ(b.user->q931->call(r.call)->state, CallState::kActive);
+  EXPECT_EQ(b.user->q931->call(r.call)->interface, 1);
+  EXPECT_EQ(b.network->pool1.state(24), BChannelState::kInUse);
+  EXPECT_EQ(b.user->pool1.state(24), BChannelState::kInUse);
+  EXPECT_EQ(b.network->pool0.count(BChannelState::kInUse), 0u);  // not interface 0's channel 24 (none) or any other
+
+  ASSERT_TRUE(b.user->q931->disconnect(r.call, Cause::kNormalCallClearing));
+  b.run(20ms);
+  EXPECT_FALSE(b.user->q931->call(r.call));
+  EXPECT_EQ(b.network->pool1.state(24), BChannelState::kIdle);
+  EXPECT_EQ(b.user->pool1.state(24), BChannelState::kIdle);
+}
+
+TEST(Q931CallControlNfas, HuntingFillsTheFirstInterfaceThenTakesTheNextAndAFullGroupRefuses34) {
+  NfasBackToBack b;
+  std::vector<std::pair<int, int>> placed;  // (interface, channel)
+  for (int i = 0; i < 5; ++i) {
+    const SetupResult r = b.user->q931->setup(call_to("555000" + std::to_string(i)));
+    ASSERT_NE(r.call, kNoCall) << i;
+    placed.emplace_back(r.interface, r.channel);
+  }
+  EXPECT_EQ(placed, (std::vector<std::pair<int, int>>{{0, 1}, {0, 2}, {1, 1}, {1, 2}, {1, 24}}));
+  const SetupResult full = b.user->q931->setup(call_to("5559999"));
+  EXPECT_EQ(full.call, kNoCall);
+  EXPECT_EQ(full.refused, Cause::kNoCircuitAvailable);
+  // One interface asked for: hunted there only.
+  OutgoingCall on0 = call_to("5558888");
+  on0.interface = 0;
+  EXPECT_EQ(b.user->q931->setup(on0).refused, Cause::kNoCircuitAvailable);
+  OutgoingCall nowhere = call_to("5557777");
+  nowhere.interface = 5;
+  EXPECT_EQ(b.user->q931->setup(nowhere).refused, Cause::kIdentifiedChannelDoesNotExist);
+  b.run(10ms);
+  // The network side saw each on the interface the user chose.
+  std::vector<std::pair<int, int>> heard;
+  for (const Heard& h : b.network->record.heard)
+    if (h.event.type == CallEventType::kIncomingSetup) heard.emplace_back(h.event.interface, h.event.channel);
+  EXPECT_EQ(heard, placed);
+}
+
+TEST(Q931CallControlNfas, ASetupForAnInterfaceNotInTheGroupIsRefusedWith82) {
+  NfasBackToBack b;
+  q931::ChannelIdentification id;
+  id.interface_id = 3;
+  id.channels = {1};
+  b.deliver(*b.network, nfas_setup(9, id));
+  EXPECT_EQ(b.network->record.last(CallEventType::kIncomingSetup), nullptr);
+  const Message* refused = b.network->record.last_sent(MessageType::kReleaseComplete);
+  ASSERT_NE(refused, nullptr);
+  EXPECT_EQ(cause_of(refused), 82);
+  EXPECT_EQ(b.network->pool0.count(BChannelState::kInUse) + b.network->pool1.count(BChannelState::kInUse), 0u);
+}
+
+TEST(Q931CallControlNfas, AChannelIdentificationWithoutAnInterfaceMeansTheOneThatCarriesTheDChannelInUse) {
+  NfasBackToBack b;
+  ASSERT_TRUE(b.network->interfaces.set_d_channel_interface(1));  // the backup's span took over
+  EXPECT_FALSE(b.network->interfaces.set_d_channel_interface(7));
+  q931::ChannelIdentification id;  // no interface identifier
+  id.channels = {2};
+  b.deliver(*b.network, nfas_setup(11, id));
+  const Heard* in = b.network->record.last(CallEventType::kIncomingSetup);
+  ASSERT_NE(in, nullptr);
+  EXPECT_EQ(in->event.interface, 1);
+  EXPECT_EQ(in->event.channel, 2);
+  EXPECT_EQ(b.network->pool1.state(2), BChannelState::kInUse);
+  EXPECT_EQ(b.network->pool0.state(2), BChannelState::kIdle);
+}
+
+TEST(Q931CallControlNfas, RestartOfOneInterfaceNamesItClearsOnlyItsCallsAndEndsAtTheAcknowledgement) {
+  NfasBackToBack b;
+  const SetupResult on0 = b.user->q931->setup(call_to("5550001"));
+  OutgoingCall c = call_to("5550002");
+  c.interface = 1;
+  const SetupResult on1 = b.user->q931->setup(c);
+  ASSERT_EQ(on0.interface, 0);
+  ASSERT_EQ(on1.interface, 1);
+  b.run(10ms);
+  ASSERT_TRUE(b.network->q931->restart_interface(1));
+  EXPECT_FALSE(b.network->q931->restart_interface(4));
+  EXPECT_EQ(b.network->pool1.state(1), BChannelState::kRestarting);
+  const Message* restart = b.network->record.last_sent(MessageType::kRestart);
+  ASSERT_NE(restart, nullptr);
+  EXPECT_EQ(interface_of(restart), 1u);
+  const auto* indicator = restart->find(q931::ie::kRestartIndicator);
+  ASSERT_NE(indicator, nullptr);
+  EXPECT_EQ(q931::decode_restart_indicator(indicator->contents)->restart_class, q931::RestartClass::kSingleInterface);
+  b.run(10ms);
+  // The user side cleared the call on interface 1 only, and acknowledged.
+  EXPECT_FALSE(b.user->q931->call(on1.call));
+  EXPECT_TRUE(b.user->q931->call(on0.call));
+  EXPECT_EQ(b.user->record.count_sent(MessageType::kRestartAcknowledge), 1u);
+  EXPECT_EQ(interface_of(b.user->record.last_sent(MessageType::kRestartAcknowledge)), 1u);
+  EXPECT_EQ(b.network->q931->restarts_pending(), 0u);
+  for (std::uint8_t ch : {1, 2, 24}) EXPECT_EQ(b.network->pool1.state(ch), BChannelState::kIdle) << int(ch);
+  EXPECT_EQ(b.network->pool0.state(1), BChannelState::kInUse);  // interface 0's call untouched
+
+  // One channel of interface 1, named with it.
+  ASSERT_TRUE(b.network->q931->restart(ChannelRef{1, 24}));
+  EXPECT_EQ(interface_of(b.network->record.last_sent(MessageType::kRestart)), 1u);
+  b.run(10ms);
+  EXPECT_EQ(b.network->q931->restarts_pending(), 0u);
+  EXPECT_EQ(b.network->pool1.state(24), BChannelState::kIdle);
+}
+
+TEST(Q931CallControlNfas, ARestartOrServiceForAnInterfaceNotInTheGroupGetsStatus82AndChangesNothing) {
+  NfasBackToBack b;
+  for (auto klass : {q931::RestartClass::kSingleInterface, q931::RestartClass::kIndicatedChannels}) {
+    Message restart = q931::make_message(MessageType::kRestart, q931::CallReference{2, 0, false},
+                                         variant_traits(SwitchVariant::kNi2));
+    q931::ChannelIdentification id;
+    id.interface_id = 6;
+    if (klass == q931::RestartClass::kSingleInterface) {
+      id.selection = q931::ChannelSelection::kNoChannel;
+    } else {
+      id.channels = {1};
+    }
+    restart.add(q931::to_ie(id, LineType::kT1));
+    restart.add(q931::to_ie(q931::RestartIndicatorIe{klass}));
+    b.deliver(*b.network, restart);
+    EXPECT_EQ(cause_of(b.network->record.last_sent(MessageType::kStatus)), 82);
+  }
+  Message service = q931::make_message(MessageType::kService, q931::CallReference{2, 0, false},
+                                       variant_traits(SwitchVariant::kNi2));
+  service.add(q931::to_ie(q931::ChangeStatusIe{true, q931::ServiceStatus::kOutOfService}));
+  q931::ChannelIdentification id;
+  id.interface_id = 6;
+  id.channels = {1};
+  service.add(q931::to_ie(id, LineType::kT1));
+  const std::size_t statuses = b.network->record.count_sent(MessageType::kStatus);
+  b.deliver(*b.network, service);
+  EXPECT_EQ(b.network->record.count_sent(MessageType::kStatus), statuses + 1);
+  EXPECT_EQ(b.network->record.count_sent(MessageType::kRestartAcknowledge), 0u);
+  EXPECT_EQ(b.network->record.count_sent(MessageType::kServiceAcknowledge), 0u);
+  EXPECT_EQ(b.network->pool0.count(BChannelState::kRemoteMaintenance) +
+                b.network->pool1.count(BChannelState::kRemoteMaintenance),
+            0u);
+}
+
+TEST(Q931CallControlNfas, AVariantWithoutTheInterfaceIdentifierCannotRunNfas) {
+  core::ManualClock clock;
+  core::EventLoop loop(clock);
+  BChannelPool a(LineType::kE1, all_b_channels(LineType::kE1), core::ChannelHunting::kAscending);
+  BChannelPool b(LineType::kE1, all_b_channels(LineType::kE1), core::ChannelHunting::kAscending);
+  ChannelInterfaces group({{0, &a}, {1, &b}});
+  EXPECT_THROW(Q931CallControl(loop, q931_config(Side::kUser, SwitchVariant::kQsig, LineType::kE1), group, {}),
+               std::invalid_argument);
+  EXPECT_NO_THROW(Q931CallControl(loop, q931_config(Side::kUser, SwitchVariant::kEuroIsdnE1, LineType::kE1), group, {}));
+}
+
 }  // namespace
 }  // namespace sipnic::pri

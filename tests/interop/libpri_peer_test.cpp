@@ -4,7 +4,9 @@
 // on: the D-channel comes up, calls ring with their numbers and presentation,
 // are answered, cleared and rejected with their causes, channels restart and
 // go in and out of service, and the datagrams are Q.921 frames with their
-// RFC 1662 FCS. No ports: the span is a Unix socket in the test's directory.
+// RFC 1662 FCS; and in an NFAS group (a backup D-channel) calls carry their
+// interface and go on the backup once the primary fails. No ports: the span
+// is a Unix socket in the test's directory.
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -496,6 +498,225 @@ TEST(LibpriOverlap, DigitsAfterSetupAcknowledgeArriveOneInformationEach) {
   EXPECT_TRUE(nt.event("hangup", {{"cause", "16"}})) << nt.describe();
   EXPECT_NE(te.process().log().find("> Message Type: SETUP (5)"), std::string::npos) << te.describe();
   EXPECT_EQ(nt.process().log(), "") << "no --debug, nothing on stderr";
+  expect_clean_exit(te);
+  expect_clean_exit(nt);
+}
+
+// ---- NFAS: a backup D-channel ----------------------------------------------------------------
+
+// Two NI-2 T1 peers in an NFAS group: each has a primary and a backup
+// D-channel, each on its own socket (the NT listens on both, the TE connects
+// to both), the backup enslaved to the primary (pri_enslave). Short Q.921
+// timers, so that a failed link shows in about a second: libpri finds it by
+// T203, then T200 N200 times, twice (link recovery, then re-establishment).
+class LibpriNfas : public ::testing::Test {
+ protected:
+  LibpriPeerOptions options(const std::string& side, bool listen, std::vector<std::string> extra = {}) {
+    return LibpriPeerOptions{.side = side, .switch_type = "ni2", .span = "t1", .socket_path = dir_.file("primary.sock"),
+                             .listen = listen, .backup_socket_path = dir_.file("backup.sock"), .backup_listen = listen,
+                             .nfas = true, .timers = {{"T200", 100}, {"T203", 500}}, .extra_args = std::move(extra)};
+  }
+
+  // Starts the NT (listening on both sockets), then the TE, and waits for
+  // both D-channels to come up at both ends.
+  void bring_up(const std::vector<std::string>& nt_args = {}, const std::vector<std::string>& te_args = {}) {
+    nt_ = std::make_unique<LibpriPeer>(dir_, "nt", options("nt", true, nt_args));
+    for (const char* which : {"primary", "backup"})
+      ASSERT_TRUE(nt_->event("listening", {{"which", which}, {"path", dir_.file(std::string(which) + ".sock")}}))
+          << nt_->describe();
+    te_ = std::make_unique<LibpriPeer>(dir_, "te", options("te", false, te_args));
+    for (auto* peer : {te_.get(), nt_.get()})
+      for (const char* which : {"primary", "backup"})
+        ASSERT_TRUE(peer->event("dchan", {{"which", which}}, {"up"})) << which << "\n" << peer->describe();
+  }
+
+  void TearDown() override {
+    for (auto* peer : {te_.get(), nt_.get()})
+      if (peer) expect_clean_exit(*peer);
+  }
+
+  TempDir dir_{"libpri-nfas"};
+  std::unique_ptr<LibpriPeer> te_, nt_;
+};
+
+// `caller` places a call on `channel` of `interface`; it rings at `callee`
+// on that channel and interface, is answered and cleared, and every event of
+// it at both ends names that channel and interface and D-channel `dchan`
+// (the one the messages came on; "": a peer without a backup, whose events
+// name none).
+void nfas_call(LibpriPeer& caller, LibpriPeer& callee, const std::string& channel, const std::string& interface,
+               const std::string& dchan) {
+  PriFields where = {{"channel", channel}, {"interface", interface}};
+  if (!dchan.empty()) where["dchan"] = dchan;
+  auto with = [&](PriFields f) {
+    f.insert(where.begin(), where.end());
+    return f;
+  };
+  const PriLine placed =
+      caller.command("call " + channel + " 5551234 calling=5550000 exclusive interface=" + interface);
+  ASSERT_EQ(placed.kind, "ok") << placed.text << "\n" << caller.describe();
+  EXPECT_EQ(placed.get("dchan"), dchan) << "the SETUP goes on the active D-channel: " << placed.text;
+  const std::string out = placed.get("call");
+  const PriLine ring = callee.event("ring", {{"called", "5551234"}});
+  ASSERT_TRUE(ring) << callee.describe();
+  for (const auto& [key, value] : where) EXPECT_EQ(ring.get(key), value) << key << ": " << ring.text;
+  EXPECT_EQ(ring.has("dchan"), !dchan.empty()) << ring.text;
+  EXPECT_EQ(ring.get("exclusive"), "yes") << ring.text;
+  const std::string in = ring.get("call");
+
+  const PriLine lone = callee.command("proceed " + in + " interface=" + interface);
+  EXPECT_EQ(lone.kind, "error") << "an interface goes with a channel: " << lone.text;
+  EXPECT_EQ(callee.command("proceed " + in + " channel=" + channel + " interface=" + interface).kind, "ok");
+  EXPECT_TRUE(caller.event("proceeding", with({{"call", out}}))) << caller.describe();
+  EXPECT_EQ(callee.command("alert " + in).kind, "ok");
+  EXPECT_TRUE(caller.event("ringing", with({{"call", out}}))) << caller.describe();
+  EXPECT_EQ(callee.command("answer " + in + " channel=" + channel + " interface=" + interface).kind, "ok");
+  EXPECT_TRUE(caller.event("answer", with({{"call", out}}))) << caller.describe();
+
+  EXPECT_EQ(caller.command("hangup " + out + " 16").kind, "ok");
+  EXPECT_TRUE(callee.event("hangup_req", with({{"call", in}, {"cause", "16"}}))) << callee.describe();
+  EXPECT_TRUE(caller.event("hangup", with({{"call", out}, {"cause", "16"}}))) << caller.describe();
+  EXPECT_TRUE(callee.event("hangup_ack", with({{"call", in}, {"cause", "16"}}))) << callee.describe();
+}
+
+TEST_F(LibpriNfas, BothDChannelsComeUpAtBothEnds) {
+  ASSERT_NO_FATAL_FAILURE(bring_up());
+  for (auto* peer : {te_.get(), nt_.get()}) {
+    EXPECT_EQ(peer->count("dchan"), 2u) << peer->describe();
+    EXPECT_TRUE(peer->event("connected", {{"which", "primary"}})) << peer->describe();
+    EXPECT_TRUE(peer->event("connected", {{"which", "backup"}})) << peer->describe();
+    EXPECT_EQ(peer->count("bad_fcs") + peer->count("short_frame"), 0u) << peer->describe();
+  }
+}
+
+TEST_F(LibpriNfas, CallOnInterface1Channel5RingsThereAtNtIsAnsweredAndCleared) {
+  ASSERT_NO_FATAL_FAILURE(bring_up());
+  // Both D-channels up: calls go on the primary, both ways.
+  nfas_call(*te_, *nt_, "5", "1", "primary");
+  nfas_call(*nt_, *te_, "24", "3", "primary");  // channel 24: a B-channel of a span without a D-channel
+}
+
+// With --nfas the interface identifier goes out even for interface 0
+// (explicit, Q.931 octet 3.1): the NT's own libpri dump of the SETUP says so.
+TEST_F(LibpriNfas, InterfaceZeroIsSentExplicitly) {
+  ASSERT_NO_FATAL_FAILURE(bring_up({"--debug"}));
+  ASSERT_EQ(te_->command("call 2 5551234 exclusive").kind, "ok") << te_->describe();
+  const PriLine ring = nt_->event("ring", {{"channel", "2"}, {"interface", "0"}});
+  ASSERT_TRUE(ring) << nt_->describe();
+  const std::string log = nt_->process().log();
+  EXPECT_NE(log.find("IntID: Explicit"), std::string::npos) << log;
+  EXPECT_NE(log.find("DS1 Identifier: 0"), std::string::npos) << log;
+  EXPECT_EQ(nt_->command("reject " + ring.get("call") + " 34").kind, "ok");
+  EXPECT_TRUE(te_->event("hangup", {{"cause", "34"}, {"interface", "0"}})) << te_->describe();
+}
+
+TEST_F(LibpriNfas, AfterThePrimaryFailsNewCallsGoOnTheBackup) {
+  ASSERT_NO_FATAL_FAILURE(bring_up());
+  const PriLine closed = te_->command("dchan close primary");
+  EXPECT_EQ(closed.kind, "ok") << closed.text;
+  EXPECT_EQ(closed.name, "dchan");
+  // The NT sees its socket go; libpri at both ends finds the link gone by
+  // its Q.921 timers (it has no word for a lost line).
+  EXPECT_TRUE(nt_->event("peer_closed", {{"which", "primary"}})) << nt_->describe();
+  ASSERT_TRUE(nt_->event("dchan", {{"which", "primary"}}, {"down"})) << nt_->describe();
+  ASSERT_TRUE(te_->event("dchan", {{"which", "primary"}}, {"down"})) << te_->describe();
+  EXPECT_EQ(te_->count("dchan") + nt_->count("dchan"), 6u) << "the backups stay up\n"
+                                                           << te_->describe() << nt_->describe();
+  // Which D-channel carried a call: `ok call ... dchan=` names the one the
+  // SETUP went out on, and every event at the far end names the one its
+  // message came in on (the primary's socket is gone, so it cannot be that).
+  nfas_call(*te_, *nt_, "6", "2", "backup");
+  nfas_call(*nt_, *te_, "7", "0", "backup");
+  EXPECT_EQ(te_->command("dchan close primary").kind, "error") << "already closed";
+}
+
+TEST_F(LibpriNfas, AfterTheBackupFailsCallsStayOnThePrimary) {
+  ASSERT_NO_FATAL_FAILURE(bring_up());
+  EXPECT_EQ(nt_->command("dchan close backup").kind, "ok");
+  EXPECT_TRUE(te_->event("peer_closed", {{"which", "backup"}})) << te_->describe();
+  ASSERT_TRUE(te_->event("dchan", {{"which", "backup"}}, {"down"})) << te_->describe();
+  ASSERT_TRUE(nt_->event("dchan", {{"which", "backup"}}, {"down"})) << nt_->describe();
+  nfas_call(*te_, *nt_, "8", "1", "primary");
+}
+
+// libpri keeps an existing call on the D-channel it last had a message on:
+// an active call's DISCONNECT after the primary fails goes out on the dead
+// primary (queued for its layer 2), not on the backup. libpri clears the
+// call locally once that link's re-establishment fails (cause 27, "out of
+// order"), and the far end never hears of it.
+TEST_F(LibpriNfas, AnActiveCallsClearingStaysOnTheFailedPrimary) {
+  ASSERT_NO_FATAL_FAILURE(bring_up());
+  const PriLine placed = te_->command("call 9 5551234 exclusive interface=1");
+  ASSERT_EQ(placed.kind, "ok") << te_->describe();
+  const PriLine ring = nt_->event("ring", {{"channel", "9"}, {"dchan", "primary"}});
+  ASSERT_TRUE(ring) << nt_->describe();
+  ASSERT_EQ(nt_->command("answer " + ring.get("call")).kind, "ok");
+  ASSERT_TRUE(te_->event("answer", {{"call", placed.get("call")}})) << te_->describe();
+
+  ASSERT_EQ(te_->command("dchan close primary").kind, "ok");
+  ASSERT_TRUE(te_->event("dchan", {{"which", "primary"}}, {"down"})) << te_->describe();
+  ASSERT_TRUE(nt_->event("dchan", {{"which", "primary"}}, {"down"})) << nt_->describe();
+  // libpri keeps an active NFAS call when its D-channel goes (no T309: the
+  // backup may carry it on), so the call is still there at both ends.
+  EXPECT_EQ(te_->count("hangup") + te_->count("hangup_ack") + nt_->count("hangup") + nt_->count("hangup_ack"), 0u);
+  ASSERT_EQ(te_->command("hangup " + placed.get("call") + " 16").kind, "ok");
+  EXPECT_TRUE(te_->event("hangup_ack", {{"call", placed.get("call")}, {"cause", "27"}, {"dchan", "primary"}}))
+      << te_->describe();
+  // A DISCONNECT on the backup would have been at the NT long before the
+  // TE's libpri gave up on the primary's link.
+  EXPECT_EQ(nt_->count("hangup_req"), 0u) << nt_->describe();
+  // A message from the far end on the backup would move the call there; the
+  // NT's own clearing stays on its primary as well.
+  ASSERT_EQ(nt_->command("hangup " + ring.get("call") + " 16").kind, "ok");
+  EXPECT_TRUE(nt_->event("hangup_ack", {{"call", ring.get("call")}, {"cause", "27"}})) << nt_->describe();
+}
+
+TEST_F(LibpriNfas, RestartOfAChannelOnAnInterfaceIsAcknowledgedAndDropsOnlyThatInterfacesCall) {
+  ASSERT_NO_FATAL_FAILURE(bring_up());
+  const PriLine placed = te_->command("call 4 5551234 exclusive interface=2");
+  ASSERT_EQ(placed.kind, "ok") << te_->describe();
+  const PriLine ring = nt_->event("ring", {{"channel", "4"}, {"interface", "2"}});
+  ASSERT_TRUE(ring) << nt_->describe();
+  ASSERT_EQ(nt_->command("answer " + ring.get("call")).kind, "ok");
+  ASSERT_TRUE(te_->event("answer", {{"call", placed.get("call")}})) << te_->describe();
+  // Channel 4 of interface 1 is another channel: the call stays.
+  EXPECT_EQ(nt_->command("restart 4 interface=1").kind, "ok");
+  EXPECT_TRUE(te_->event("restart", {{"channel", "4"}, {"interface", "1"}})) << te_->describe();
+  EXPECT_TRUE(nt_->event("restart_ack", {{"channel", "4"}, {"interface", "1"}})) << nt_->describe();
+  EXPECT_EQ(te_->count("dropped") + nt_->count("dropped"), 0u);
+  EXPECT_EQ(nt_->command("restart 4 interface=2").kind, "ok");
+  EXPECT_TRUE(nt_->event("dropped", {{"call", ring.get("call")}})) << nt_->describe();
+  EXPECT_TRUE(te_->event("restart", {{"channel", "4"}, {"interface", "2"}})) << te_->describe();
+  EXPECT_TRUE(te_->event("dropped", {{"call", placed.get("call")}})) << te_->describe();
+  EXPECT_TRUE(nt_->event("restart_ack", {{"channel", "4"}, {"interface", "2"}})) << nt_->describe();
+}
+
+// --nfas without a backup: one D-channel for the group; channels carry their
+// interface, and the D-channel's events keep their form without which=.
+TEST(LibpriNfasSingle, NfasWithoutABackupCarriesTheInterfaceAndBadCommandsAreErrors) {
+  TempDir dir("libpri-nfas1");
+  const std::string path = dir.file("span.sock");
+  LibpriPeer nt(dir, "nt", {.side = "nt", .switch_type = "ni2", .span = "t1", .socket_path = path, .listen = true,
+                            .nfas = true});
+  const PriLine listening = nt.event("listening");
+  ASSERT_TRUE(listening) << nt.describe();
+  EXPECT_FALSE(listening.has("which")) << listening.text;
+  LibpriPeer te(dir, "te", {.side = "te", .switch_type = "ni2", .span = "t1", .socket_path = path, .nfas = true});
+  const PriLine up = te.event("dchan", {}, {"up"});
+  ASSERT_TRUE(up) << te.describe();
+  EXPECT_EQ(up.text, "event dchan up");
+  ASSERT_TRUE(nt.event("dchan", {}, {"up"})) << nt.describe();
+
+  for (const char* bad : {"dchan close backup", "dchan open primary", "dchan close", "call 5 123 interface=128",
+                          "call 5 123 interface=x", "restart 5 interface=-1", "restart all sideways"}) {
+    const PriLine answer = te.command(bad);
+    EXPECT_EQ(answer.kind, "error") << bad << " -> " << answer.text;
+    EXPECT_TRUE(answer.has("reason")) << answer.text;
+  }
+  nfas_call(te, nt, "3", "0", "");
+  nfas_call(nt, te, "12", "5", "");
+  EXPECT_EQ(te.command("dchan close primary").kind, "ok");
+  EXPECT_TRUE(nt.event("peer_closed")) << nt.describe();
   expect_clean_exit(te);
   expect_clean_exit(nt);
 }

@@ -67,6 +67,9 @@ std::string libpri_peer_binary() {
 std::vector<std::string> libpri_peer_argv(const LibpriPeerOptions& o) {
   std::vector<std::string> argv = {libpri_peer_binary(), "--side", o.side, "--switch", o.switch_type, "--span", o.span,
                                    o.listen ? "--listen" : "--connect", o.socket_path};
+  if (!o.backup_socket_path.empty())
+    argv.insert(argv.end(), {o.backup_listen ? "--backup-listen" : "--backup-connect", o.backup_socket_path});
+  if (o.nfas) argv.push_back("--nfas");
   for (const auto& [timer, value] : o.timers) argv.insert(argv.end(), {"--timer", timer + "=" + std::to_string(value)});
   argv.insert(argv.end(), o.extra_args.begin(), o.extra_args.end());
   return argv;

@@ -11,6 +11,16 @@
 //   PriLine ok = te.command("call 5 5551234 calling=5550000");   // ok call call=1
 //   auto ring = nt.event("ring", {{"called", "5551234"}});
 //
+// NFAS (a backup D-channel on a second socket, enslaved to the first; events
+// then name the D-channel: which=primary|backup, dchan=primary|backup):
+//
+//   LibpriPeer nt(dir, "nt", {.side = "nt", .switch_type = "ni2", .span = "t1", .socket_path = span, .listen = true,
+//                             .backup_socket_path = backup, .backup_listen = true});
+//   ASSERT_TRUE(nt.event("listening", {{"which", "backup"}}));
+//   ...
+//   te.command("call 5 5551234 interface=1");   // ok call call=1 dchan=primary
+//   te.command("dchan close primary");          // the primary's link fails
+//
 // The peer is a separate program on purpose: libpri is GPL-2 and nothing of
 // sipnic links it. The limits bound a failure; nothing here measures time.
 #pragma once
@@ -53,6 +63,9 @@ struct LibpriPeerOptions {
   std::string span = "e1";                  // e1 | t1
   std::string socket_path;                  // the frames span's Unix socket
   bool listen = false;                      // listen on it (else connect to it)
+  std::string backup_socket_path = {};      // a backup D-channel's socket (NFAS); "" for none
+  bool backup_listen = false;               // listen on that one (else connect to it)
+  bool nfas = false;                        // --nfas (implied by a backup): channels carry their interface
   std::map<std::string, int> timers = {};   // --timer NAME=VALUE (libpri's names: T303, N200, ...)
   std::vector<std::string> extra_args = {}; // --manual-release, --debug, ...
 };

@@ -1085,7 +1085,9 @@ Message nfas_setup(std::uint16_t cr, const q931::ChannelIdentification& id) {
 TEST(Q931CallControlNfas, ACallOnTheSecondInterfaceNamesItInEveryChannelIdentificationAndUsesItsChannel) {
   NfasBackToBack b;
   b.network->record.react = [&b](const CallEvent& e) {
-    if (e.type == CallEventType::kIncomingSetup) EXPECT_TRUE(b.network->q931->answer(e.call));
+    if (e.type == CallEventType::kIncomingSetup) {
+      EXPECT_TRUE(b.network->q931->answer(e.call));
+    }
   };
   OutgoingCall c = call_to("5551234", 24, true);
   c.interface = 1;

@@ -64,6 +64,14 @@ std::optional<ChannelRef> ChannelInterfaces::hunt() {
   return std::nullopt;
 }
 
+std::optional<ChannelRef> ChannelInterfaces::hunt(std::uint8_t interface) {
+  BChannelPool* p = pool(interface);
+  if (!p) return std::nullopt;
+  const auto ch = p->hunt();
+  if (!ch) return std::nullopt;
+  return ChannelRef{interface, *ch};
+}
+
 std::vector<ChannelRef> ChannelInterfaces::channels(std::uint8_t interface) const {
   std::vector<ChannelRef> out;
   if (const BChannelPool* p = pool(interface))

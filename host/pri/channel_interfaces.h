@@ -67,8 +67,10 @@ class ChannelInterfaces {
   // What to put in a channel identification sent for `interface`.
   std::optional<std::uint32_t> identifier_for(std::uint8_t interface) const;
 
-  // The next available channel: each interface in order, by its hunting.
+  // The next available channel: each interface in order, by its hunting;
+  // or of one interface (none for an unknown one).
   std::optional<ChannelRef> hunt();
+  std::optional<ChannelRef> hunt(std::uint8_t interface);
   // Every channel in service of `interface` (none for an unknown one), and
   // of all interfaces.
   std::vector<ChannelRef> channels(std::uint8_t interface) const;

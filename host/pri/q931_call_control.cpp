@@ -598,14 +598,6 @@ std::string Q931CallControl::channel_text(ChannelRef channel) const {
   return s;
 }
 
-std::optional<ChannelRef> Q931CallControl::hunt_on(std::uint8_t interface) {
-  BChannelPool* pool = channels_.pool(interface);
-  if (!pool) return std::nullopt;
-  const auto ch = pool->hunt();
-  if (!ch) return std::nullopt;
-  return ChannelRef{interface, *ch};
-}
-
 // The channel for an incoming SETUP (§5.1.2 on the network side, §5.2.3 on
 // the user side), seized for `c`; or the cause that refuses the call.
 std::optional<Cause> Q931CallControl::choose_incoming_channel(Call& c, const q931::Message& setup) {
@@ -649,7 +641,7 @@ std::optional<Cause> Q931CallControl::choose_incoming_channel(Call& c, const q93
     }
   }
   // Another channel: on the interface the SETUP named, or (none named) any.
-  const auto ch = id && id->interface_id ? hunt_on(interface) : channels_.hunt();
+  const auto ch = id && id->interface_id ? channels_.hunt(interface) : channels_.hunt();
   if (!ch) return Cause::kNoCircuitAvailable;
   channels_.seize(*ch, c.id);
   c.channel = *ch;
@@ -680,7 +672,7 @@ SetupResult Q931CallControl::setup(const OutgoingCall& req) {
       return r;
     }
   } else {
-    const auto hunted = req.interface ? hunt_on(*req.interface) : channels_.hunt();
+    const auto hunted = req.interface ? channels_.hunt(*req.interface) : channels_.hunt();
     if (!hunted) {
       r.refused = Cause::kNoCircuitAvailable;
       return r;

@@ -273,8 +273,6 @@ class Q931CallControl {
 
   // Channels
   std::optional<Cause> choose_incoming_channel(Call& c, const q931::Message& setup);
-  // The next available channel of one interface.
-  std::optional<ChannelRef> hunt_on(std::uint8_t interface);
   q931::InformationElement channel_ie(ChannelRef channel, bool exclusive) const;
   // A channel identification naming an interface and no channel (NFAS).
   q931::InformationElement interface_ie(std::uint8_t interface) const;

@@ -52,6 +52,9 @@ TEST(ChannelInterfaces, HuntingTakesTheInterfacesInTheirOrderAndTheOperationsRea
   ASSERT_EQ(group.hunt(), (ChannelRef{0, 1}));
   ASSERT_TRUE(group.seize({0, 1}, 7));
   EXPECT_EQ(group.hunt(), (ChannelRef{1, 1}));
+  EXPECT_EQ(group.hunt(0), std::nullopt);  // interface 0 is full
+  EXPECT_EQ(group.hunt(1), (ChannelRef{1, 1}));
+  EXPECT_EQ(group.hunt(4), std::nullopt);  // no such interface
   EXPECT_EQ(group.occupant({0, 1}), 7u);
   EXPECT_EQ(b.state(1), BChannelState::kIdle);
   EXPECT_FALSE(group.seize({3, 1}, 8));  // no such interface

@@ -81,6 +81,17 @@ std::string table(const std::vector<std::vector<std::string>>& rows) {
 
 // A registration's time as seconds from now (status times are the node's
 // steady clock, which `sipnic run` reads in the same process).
+// The D-CHANNEL column: "up" or "DOWN"; in an NFAS group the span's own
+// D-channel's role and whether it is the one in use ("up, primary active",
+// "up, backup standby", "up, none").
+std::string dchannel_text(const interwork::SpanStatus& sp) {
+  std::string t = sp.dchannel_up ? "up" : "DOWN";
+  if (sp.nfas_group.empty()) return t;
+  t += ", " + std::string(core::d_channel_role_name(sp.d_channel));
+  if (sp.d_channel != core::DChannelRole::kNone) t += sp.dchannel_active ? " active" : " standby";
+  return t;
+}
+
 std::optional<double> seconds_from_now(const std::optional<core::Clock::time_point>& t) {
   if (!t) return std::nullopt;
   return std::max(0.0, std::chrono::duration<double>(*t - core::Clock::now()).count());
@@ -141,7 +152,7 @@ std::string format_status_table(const NodeStatus& s) {
     for (const auto& sp : s.spans)
       spans.push_back({sp.name, std::string(core::span_type_name(sp.type)), std::string(core::span_side_name(sp.side)),
                        std::string(core::switch_variant_name(sp.switch_variant)),
-                       sp.line ? pri::line_alarms_text(sp.alarms) : "-", sp.dchannel_up ? "up" : "DOWN",
+                       sp.line ? pri::line_alarms_text(sp.alarms) : "-", dchannel_text(sp),
                        std::to_string(sp.idle), std::to_string(sp.in_use), std::to_string(sp.restarting),
                        std::to_string(sp.maintenance), std::to_string(sp.out_of_service), std::to_string(sp.calls_in),
                        std::to_string(sp.calls_out), std::to_string(sp.calls_refused), std::to_string(sp.q931_errors)});
@@ -222,6 +233,11 @@ std::string format_status_json(const NodeStatus& s) {
                           {"q931_errors", sp.q931_errors},
                           {"dchannel_losses", sp.dchannel_losses},
                           {"bad_fcs", sp.bad_fcs}});
+    if (!sp.nfas_group.empty())
+      j["spans"].back()["nfas"] = {{"group", sp.nfas_group},
+                                   {"interface", sp.nfas_interface},
+                                   {"d_channel", core::d_channel_role_name(sp.d_channel)},
+                                   {"active", sp.dchannel_active}};
     if (sp.line) {
       j["spans"].back()["line_alarms"] = {{"los", sp.alarms.loss_of_signal},
                                           {"lof", sp.alarms.loss_of_frame},

@@ -1215,7 +1215,25 @@ class Builder {
                    "'" + sp.socket_path + "' is " + std::to_string(sp.socket_path.size()) +
                        " bytes; a Unix socket path holds at most " + std::to_string(kMaxSocketPath));
 
-    if (vm.count("b-channels-socket")) {
+    // An NFAS span without a D-channel (d-channel = none, the default in a
+    // group) has no D-channel socket: on the frames backend its connect or
+    // listen socket carries its B-channels (what b-channels-socket is on a
+    // span with a D-channel).
+    const bool without_dchannel =
+        vm.count("nfas-group") && (!vm.count("d-channel") || text("d-channel") == "none");
+    if (without_dchannel && vm.count("b-channels-socket"))
+      reader_.fail(line("b-channels-socket"), "b-channels-socket",
+                   "a span without a D-channel (d-channel = none) carries its B-channels on its " + std::string(socket_key) +
+                       " socket; leave b-channels-socket out");
+    if (without_dchannel && sp.backend == SpanBackend::kLine)
+      reader_.fail(line("backend"), "backend",
+                   "a span without a D-channel (d-channel = none) needs backend = frames: the TDM kernels carry T1 "
+                   "channel 24 as the D-channel, not as a B-channel");
+    if (without_dchannel && sp.backend == SpanBackend::kFrames) {
+      sp.b_channels_socket = std::move(sp.socket_path);
+      sp.socket_path.clear();
+    }
+    if (vm.count("b-channels-socket") && !without_dchannel) {
       const char* key = "b-channels-socket";
       sp.b_channels_socket = resolved_path(s, key, text(key));
       if (sp.backend != SpanBackend::kFrames)
@@ -1252,7 +1270,9 @@ class Builder {
     }
 
     sp.channels = vm.count("channels") ? channel_list(s, sp, text("channels")) : b_channel_numbers(sp.type, sp.d_channel);
-    sp.group = vm.count("group") ? text("group") : sp.name;
+    // The spans of an NFAS group are hunted together by default (its one
+    // D-channel signals them all).
+    sp.group = vm.count("group") ? text("group") : !sp.nfas_group.empty() ? sp.nfas_group : sp.name;
     if (!valid_name(sp.group))
       reader_.fail(line("group"), "group", "name must be 1-64 characters of letters, digits, '-', '_', '.'");
     sp.hunting = vm.count("hunting") ? word_of(s, "hunting", text("hunting"), kChannelHuntings, channel_hunting_name)
@@ -1337,17 +1357,24 @@ class Builder {
     for (const Section& s : sections) {
       if (s.kind == "span") of.push_back(&s);
     }
+    // NFAS first: its spans share a span group by default, and a mismatch
+    // is better named as the NFAS group's.
+    check_nfas_groups();
     std::map<std::string, std::size_t> socket_owner, capture_owner, group_first;
     for (std::size_t i = 0; i < config_.spans.size(); ++i) {
       const SpanConfig& sp = config_.spans[i];
       const Section& s = *of[i];
       const std::string socket_key(span_socket_role_name(sp.socket_role));
-      if (auto [it, fresh] = socket_owner.emplace(sp.socket_path, i); !fresh)
-        reader_.fail(Reader::line_of(s, socket_key), socket_key,
-                     "'" + sp.socket_path + "' is already the socket of " + where(it->second));
+      if (!sp.socket_path.empty()) {  // empty: an NFAS span without a D-channel
+        if (auto [it, fresh] = socket_owner.emplace(sp.socket_path, i); !fresh)
+          reader_.fail(Reader::line_of(s, socket_key), socket_key,
+                       "'" + sp.socket_path + "' is already the socket of " + where(it->second));
+      }
       if (!sp.b_channels_socket.empty()) {
+        const bool own_key = !sp.socket_path.empty();  // else the connect/listen line
         if (auto [it, fresh] = socket_owner.emplace(sp.b_channels_socket, i); !fresh)
-          reader_.fail(Reader::line_of(s, "b-channels-socket"), "b-channels-socket",
+          reader_.fail(Reader::line_of(s, own_key ? "b-channels-socket" : socket_key),
+                       own_key ? "b-channels-socket" : socket_key,
                        "'" + sp.b_channels_socket + "' is already a socket of " + where(it->second));
       }
       if (!sp.capture.empty()) {
@@ -1377,7 +1404,6 @@ class Builder {
       if (sp.hunting != first.hunting)
         mismatch("hunting orders", channel_hunting_name(first.hunting), channel_hunting_name(sp.hunting));
     }
-    check_nfas_groups();
   }
 
   // "span 'a' (line 3)", for errors that name another span.
@@ -1421,6 +1447,10 @@ class Builder {
                          std::string(b) + "; one D-channel signals the whole group, so its spans share side and switch");
       };
       if (sp.side != first.side) mismatch("side", span_side_name(first.side), span_side_name(sp.side));
+      if (sp.group != first.group)
+        reader_.fail(Reader::line_of(s, "group"), "group",
+                     in_group + ": " + where(g.first) + " is in span group '" + first.group + "', span '" + sp.name +
+                         "' in '" + sp.group + "'; one D-channel signals the whole group, so its spans are hunted as one group");
       if (sp.switch_variant != first.switch_variant)
         mismatch("switch", switch_variant_name(first.switch_variant), switch_variant_name(sp.switch_variant));
     }
@@ -1839,8 +1869,10 @@ std::string format_config(const Config& c) {
       << "side = " << span_side_name(sp.side) << "\n"
       << "switch = " << switch_variant_name(sp.switch_variant) << "\n"
       << "backend = " << span_backend_name(sp.backend) << "\n"
-      << span_socket_role_name(sp.socket_role) << " = " << sp.socket_path << "\n"
-      << (sp.b_channels_socket.empty() ? "" : "b-channels-socket = " + sp.b_channels_socket + "\n")
+      << span_socket_role_name(sp.socket_role) << " = "
+      // An NFAS span without a D-channel: its one socket is its B-channels'.
+      << (sp.socket_path.empty() ? sp.b_channels_socket : sp.socket_path) << "\n"
+      << (sp.b_channels_socket.empty() || sp.socket_path.empty() ? "" : "b-channels-socket = " + sp.b_channels_socket + "\n")
       << "channels = " << format_channels(sp.channels) << "\n"
       << "group = " << sp.group << "\n"
       << "hunting = " << channel_hunting_name(sp.hunting) << "\n";

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
 #include <future>
 #include <random>
 #include <stdexcept>
@@ -12,6 +13,7 @@
 #include "core/event_loop.h"
 #include "core/log_limiter.h"
 #include "core/secret_file.h"
+#include "pri/nfas_group.h"
 #include "sip/resolver.h"
 #include "sip/transaction.h"
 #include "sip/transaction_stack.h"
@@ -80,6 +82,7 @@ struct Node::Worker {
   // offload device for all of them (made with the first line span).
   std::unique_ptr<pri::TdmDatapath> tdm;
   std::vector<std::unique_ptr<pri::Span>> spans;
+  std::vector<std::unique_ptr<pri::NfasGroup>> nfas_groups;  // their spans are theirs, not in `spans`
   std::vector<std::unique_ptr<pri::SpanGroup>> span_groups;
   core::LogLimiter span_log_limiter;  // the refusals above: one line per span per 10 s
   std::thread thread;
@@ -351,6 +354,7 @@ void Node::run_worker(Worker& w, std::promise<void>& ready) {
   } catch (...) {
     drop_registrations(w);
     w.span_groups.clear();
+    w.nfas_groups.clear();
     w.spans.clear();
     w.tdm.reset();
     w.b2bua.reset();
@@ -368,6 +372,7 @@ void Node::run_worker(Worker& w, std::promise<void>& ready) {
   // Tear down on the loop's own thread (the resolver requires it).
   drop_registrations(w);
   w.span_groups.clear();
+  w.nfas_groups.clear();
   w.spans.clear();
   w.tdm.reset();
   w.b2bua.reset();
@@ -387,28 +392,56 @@ void Node::make_spans(Worker& w) {
                                       [&](const core::SpanConfig& s) { return s.group == groups[g]; });
     w.span_groups.push_back(std::make_unique<pri::SpanGroup>(groups[g], first.hunting));
   }
+  // Until spans are routed to trunks, an incoming call is refused (cause 3),
+  // one log line per span (or NFAS group) per 10 s.
+  auto refuse = [this, wp = &w](std::string name, std::function<pri::Q931CallControl&()> calls) {
+    return [this, wp, name = std::move(name), calls = std::move(calls)](const pri::CallEvent& e) {
+      if (e.type != pri::CallEventType::kIncomingSetup) return;
+      wp->span_log_limiter.write(
+          log_, core::LogLevel::kInfo, "span", "refused-" + name,
+          name + ": incoming call for " +
+              (e.setup && !e.setup->called.digits.empty() ? e.setup->called.digits : "(no number)") +
+              " refused (cause 3): spans are not routed to trunks yet",
+          wp->loop.now());
+      calls().disconnect(e.call, pri::Cause::kNoRouteToDestination);
+    };
+  };
   for (std::size_t i = 0; i < config_.spans.size(); ++i) {
     const core::SpanConfig& cfg = config_.spans[i];
     pri::SpanGroup* group = nullptr;
     for (auto& g : w.span_groups)
       if (g->name() == cfg.group) group = g.get();
     if (!group) continue;  // another worker's
+    if (cfg.backend == core::SpanBackend::kLine && !w.tdm)
+      w.tdm = std::make_unique<pri::TdmDatapath>(w.loop, device_.make_tdm_engine());
+    if (!cfg.nfas_group.empty()) {
+      // The whole NFAS group at its first span (the config keeps its spans
+      // in one span group, hence on this worker); hunted through its primary.
+      bool made = false;
+      for (const auto& n : w.nfas_groups) made = made || n->name() == cfg.nfas_group;
+      if (made) continue;
+      std::vector<core::SpanConfig> members;
+      for (const auto& other : config_.spans)
+        if (other.nfas_group == cfg.nfas_group) members.push_back(other);
+      if (std::any_of(members.begin(), members.end(),
+                      [](const core::SpanConfig& m) { return m.backend == core::SpanBackend::kLine; }) &&
+          !w.tdm)
+        w.tdm = std::make_unique<pri::TdmDatapath>(w.loop, device_.make_tdm_engine());
+      pri::Span::Callbacks cb;
+      const std::size_t at = w.nfas_groups.size();
+      cb.on_event = refuse("NFAS group " + cfg.nfas_group,
+                           [wp = &w, at]() -> pri::Q931CallControl& { return wp->nfas_groups[at]->calls(); });
+      w.nfas_groups.push_back(std::make_unique<pri::NfasGroup>(w.loop, std::move(members), cb,
+                                                               pri::NfasGroup::SpanCallbacks{}, &log_, &metrics_,
+                                                               w.index, w.tdm.get()));
+      w.nfas_groups.back()->start();
+      group->add(w.nfas_groups.back()->primary());
+      continue;
+    }
     Worker* wp = &w;
     const std::size_t at = w.spans.size();
     pri::Span::Callbacks cb;
-    cb.on_event = [this, wp, at](const pri::CallEvent& e) {
-      if (e.type != pri::CallEventType::kIncomingSetup) return;
-      pri::Span& span = *wp->spans[at];
-      wp->span_log_limiter.write(
-          log_, core::LogLevel::kInfo, "span", "refused-" + span.name(),
-          "span " + span.name() + ": incoming call for " +
-              (e.setup && !e.setup->called.digits.empty() ? e.setup->called.digits : "(no number)") +
-              " refused (cause 3): spans are not routed to trunks yet",
-          wp->loop.now());
-      span.calls().disconnect(e.call, pri::Cause::kNoRouteToDestination);
-    };
-    if (cfg.backend == core::SpanBackend::kLine && !w.tdm)
-      w.tdm = std::make_unique<pri::TdmDatapath>(w.loop, device_.make_tdm_engine());
+    cb.on_event = refuse("span " + cfg.name, [wp, at]() -> pri::Q931CallControl& { return wp->spans[at]->calls(); });
     w.spans.push_back(std::make_unique<pri::Span>(w.loop, cfg, cb, &log_, &metrics_, w.index, w.tdm.get()));
     w.spans.back()->start();
     group->add(*w.spans.back());
@@ -507,6 +540,10 @@ NodeStatus Node::status() const {
       return u(name, {{"span", cfg.name}, {"direction", std::string(d)}});
     };
     sp.dchannel_up = u(pri::metric::kSpanDChannelUp, of) != 0;
+    sp.nfas_group = cfg.nfas_group;
+    sp.nfas_interface = cfg.nfas_interface;
+    sp.d_channel = cfg.d_channel;
+    sp.dchannel_active = u(pri::metric::kSpanDChannelActive, of) != 0;
     sp.idle = in_state(pri::BChannelState::kIdle);
     sp.in_use = in_state(pri::BChannelState::kInUse);
     sp.restarting = in_state(pri::BChannelState::kRestarting);

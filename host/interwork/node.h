@@ -72,6 +72,12 @@ struct SpanStatus {
   core::SpanSide side = core::SpanSide::kUser;
   core::SwitchVariant switch_variant = core::SwitchVariant::kEuroIsdn;
   bool dchannel_up = false;
+  // NFAS: the group ("" outside one), this span's interface identifier, its
+  // D-channel's role and whether that D-channel is the one in use.
+  std::string nfas_group;
+  std::uint32_t nfas_interface = 0;
+  core::DChannelRole d_channel = core::DChannelRole::kPrimary;
+  bool dchannel_active = false;
   std::uint64_t idle = 0, in_use = 0, restarting = 0, maintenance = 0, out_of_service = 0;  // B-channels now
   std::uint64_t calls_in = 0, calls_out = 0, calls_refused = 0, calls_answered = 0;
   std::uint64_t q931_errors = 0;  // every kind of Q.931 5.8 answer or drop

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "pri/nfas_group.h"
 #include "pri/switch_variant.h"
 
 namespace sipnic::pri {
@@ -35,39 +36,62 @@ constexpr core::Millis kPublishInterval{1000};
 }  // namespace
 
 Span::Span(core::EventLoop& loop, core::SpanConfig config, Callbacks callbacks, core::Log* log,
-           core::MetricsRegistry* registry, std::uint32_t slot, TdmDatapath* datapath)
+           TdmDatapath* datapath, NfasGroup* group)
     : loop_(loop),
       cfg_(std::move(config)),
       cb_(std::move(callbacks)),
       log_(log),
       pool_(cfg_.type, cfg_.channels, cfg_.hunting),
-      datapath_(datapath) {
-  Q921Link::Callbacks l2;
-  l2.send_frame = [this](std::span<const std::uint8_t> frame) {
-    if (capture_) capture_->write(frame, DChannelCapture::Direction::kSent);
-    if (frames_) frames_->send(frame);
-    if (line_) line_->send_frame(frame);
-  };
-  l2.to_layer3 = [this](const DlIndication& ind) {
+      datapath_(datapath),
+      nfas_(group) {}
+
+Span::Span(core::EventLoop& loop, core::SpanConfig config, Callbacks callbacks, core::Log* log,
+           core::MetricsRegistry* registry, std::uint32_t slot, TdmDatapath* datapath)
+    : Span(loop, std::move(config), std::move(callbacks), log, datapath, nullptr) {
+  make_link([this](const DlIndication& ind) {
     q931_->dl_indication(ind);
     if (q931_->link_up() != dchannel_up_) {
       dchannel_up_ = q931_->link_up();
       publish_metrics();
       if (cb_.on_dchannel) cb_.on_dchannel(dchannel_up_);
     }
-  };
-  link_ = std::make_unique<Q921Link>(loop_, q921_config_of(cfg_), l2, log_);
+  });
   Q931CallControl::Callbacks l3;
   l3.send = [this](std::span<const std::uint8_t> message) { return link_->data_request(message); };
   l3.on_event = [this](const CallEvent& e) {
     if (cb_.on_event) cb_.on_event(e);
   };
   q931_ = std::make_unique<Q931CallControl>(loop_, q931_config_of(cfg_), pool_, l3, log_);
+  calls_ = q931_.get();
+  make_backend(registry, slot);
+}
+
+Span::Span(core::EventLoop& loop, core::SpanConfig config, NfasGroup& group, Callbacks callbacks, core::Log* log,
+           core::MetricsRegistry* registry, std::uint32_t slot, TdmDatapath* datapath)
+    : Span(loop, std::move(config), std::move(callbacks), log, datapath, &group) {
+  if (cfg_.d_channel != core::DChannelRole::kNone)
+    make_link([this](const DlIndication& ind) { nfas_->dl_indication(*this, ind); });
+  make_backend(registry, slot);
+}
+
+void Span::make_link(std::function<void(const DlIndication&)> to_layer3) {
+  Q921Link::Callbacks l2;
+  l2.send_frame = [this](std::span<const std::uint8_t> frame) {
+    if (capture_) capture_->write(frame, DChannelCapture::Direction::kSent);
+    if (frames_) frames_->send(frame);
+    if (line_) line_->send_frame(frame);
+  };
+  l2.to_layer3 = std::move(to_layer3);
+  link_ = std::make_unique<Q921Link>(loop_, q921_config_of(cfg_), l2, log_);
+}
+
+void Span::make_backend(core::MetricsRegistry* registry, std::uint32_t slot) {
   auto received = [this](std::span<const std::uint8_t> frame) {
     if (capture_) capture_->write(frame, DChannelCapture::Direction::kReceived);
-    link_->receive(frame);
+    if (link_) link_->receive(frame);
   };
   auto layer1 = [this](bool up) {
+    if (!link_) return;
     if (up) {
       link_->layer1_up();
     } else {
@@ -75,8 +99,10 @@ Span::Span(core::EventLoop& loop, core::SpanConfig config, Callbacks callbacks, 
     }
   };
   if (cfg_.backend == core::SpanBackend::kFrames) {
-    frames_ = std::make_unique<FramesDChannel>(loop_, cfg_.socket_path, cfg_.socket_role,
-                                               FramesDChannel::Callbacks{received, layer1}, log_, cfg_.name);
+    // A span of an NFAS group without a D-channel has no D-channel socket.
+    if (link_)
+      frames_ = std::make_unique<FramesDChannel>(loop_, cfg_.socket_path, cfg_.socket_role,
+                                                 FramesDChannel::Callbacks{received, layer1}, log_, cfg_.name);
     if (!cfg_.b_channels_socket.empty())
       frames_b_ = std::make_unique<FramesBChannels>(loop_, cfg_, cb_.on_samples, log_);
   } else {
@@ -101,11 +127,11 @@ void Span::publish_metrics() {
 }
 
 void Span::start() {
-  // The config reads and checks NFAS groups; running one (one D-channel for
-  // several spans, the backup taking over) is not built yet.
-  if (!cfg_.nfas_group.empty())
-    throw std::runtime_error("span " + cfg_.name + ": NFAS (nfas-group " + cfg_.nfas_group +
-                             ") is not available yet: each span needs its own D-channel (docs/pri.md)");
+  // A span of an NFAS group is started by its group, which also hears its
+  // D-channel.
+  if (!cfg_.nfas_group.empty() && !nfas_)
+    throw std::runtime_error("span " + cfg_.name + ": a span of NFAS group " + cfg_.nfas_group +
+                             " runs in its pri::NfasGroup, not on its own");
   if (line_ && !datapath_)
     throw std::runtime_error("span " + cfg_.name + ": backend line needs the worker's TDM datapath");
   if (!cfg_.capture.empty()) {
@@ -115,8 +141,10 @@ void Span::start() {
       throw std::runtime_error("span " + cfg_.name + ": " + e.what());
     }
   }
-  link_->layer1_down();  // until a peer attaches (frames) or the line is in frame (line)
-  link_->establish_request();
+  if (link_) {
+    link_->layer1_down();  // until a peer attaches (frames) or the line is in frame (line)
+    link_->establish_request();
+  }
   if (frames_) frames_->start();
   if (frames_b_) frames_b_->start();
   if (line_) {

@@ -6,6 +6,11 @@
 // `capture = FILE`, every D-channel frame both ways goes to a pcap
 // (DChannelCapture). Calls reach the layer above through `on_event` and the
 // call control's requests (calls()); everything runs on the loop's thread.
+//
+// A span of an NFAS group is made by its pri::NfasGroup: it has its
+// B-channels and its backend, and a Q.921 link only when it carries one of
+// the group's D-channels (primary or backup); the group's one call control
+// signals its B-channels, and calls() is that one.
 #pragma once
 
 #include <functional>
@@ -30,6 +35,8 @@
 
 namespace sipnic::pri {
 
+class NfasGroup;
+
 // The Q.921 and Q.931 settings a span's config gives.
 Q921Config q921_config_of(const core::SpanConfig& span);
 Q931Config q931_config_of(const core::SpanConfig& span);
@@ -52,6 +59,11 @@ class Span {
   // span). Nothing happens until start().
   Span(core::EventLoop& loop, core::SpanConfig config, Callbacks callbacks, core::Log* log = nullptr,
        core::MetricsRegistry* registry = nullptr, std::uint32_t slot = 0, TdmDatapath* datapath = nullptr);
+  // A span of `group` (NfasGroup's constructor makes them): its D-channel's
+  // indications, if it has one, go to the group; `callbacks.on_event` is
+  // not used (the group's call control reports the calls).
+  Span(core::EventLoop& loop, core::SpanConfig config, NfasGroup& group, Callbacks callbacks, core::Log* log,
+       core::MetricsRegistry* registry, std::uint32_t slot, TdmDatapath* datapath);
   ~Span();
   Span(const Span&) = delete;
   Span& operator=(const Span&) = delete;
@@ -63,10 +75,15 @@ class Span {
 
   const core::SpanConfig& config() const { return cfg_; }
   const std::string& name() const { return cfg_.name; }
-  Q931CallControl& calls() { return *q931_; }
-  const Q931CallControl& calls() const { return *q931_; }
+  // The call control signalling this span's B-channels: its own, or its
+  // NFAS group's.
+  Q931CallControl& calls() { return *calls_; }
+  const Q931CallControl& calls() const { return *calls_; }
+  NfasGroup* nfas() const { return nfas_; }
   BChannelPool& channels() { return pool_; }
   const BChannelPool& channels() const { return pool_; }
+  // A span of an NFAS group with `d-channel = none` has no link.
+  bool has_link() const { return link_ != nullptr; }
   Q921Link& link() { return *link_; }
   const Q921Link& link() const { return *link_; }
   const FramesDChannel* frames() const { return frames_.get(); }
@@ -78,6 +95,14 @@ class Span {
   void publish_metrics();
 
  private:
+  friend class NfasGroup;  // sets calls_ once its call control exists
+
+  // What both public constructors share: the members, no link or backend.
+  Span(core::EventLoop& loop, core::SpanConfig config, Callbacks callbacks, core::Log* log, TdmDatapath* datapath,
+       NfasGroup* group);
+
+  void make_link(std::function<void(const DlIndication&)> to_layer3);
+  void make_backend(core::MetricsRegistry* registry, std::uint32_t slot);
   void schedule_publish();
 
   core::EventLoop& loop_;
@@ -92,7 +117,9 @@ class Span {
   bool on_datapath_ = false;
   std::unique_ptr<DChannelCapture> capture_;  // null without `capture`
   std::unique_ptr<Q921Link> link_;
-  std::unique_ptr<Q931CallControl> q931_;
+  std::unique_ptr<Q931CallControl> q931_;  // null in an NFAS group
+  NfasGroup* nfas_ = nullptr;
+  Q931CallControl* calls_ = nullptr;  // q931_, or the NFAS group's
   std::unique_ptr<SpanMetrics> metrics_;  // null without a registry
   core::EventLoop::TimerId publish_timer_ = 0;
   bool dchannel_up_ = false;  // as last told to on_dchannel

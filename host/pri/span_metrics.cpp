@@ -1,5 +1,6 @@
 #include "pri/span_metrics.h"
 
+#include "pri/nfas_group.h"
 #include "pri/span.h"
 
 namespace sipnic::pri {
@@ -17,6 +18,10 @@ SpanMetrics::SpanMetrics(core::MetricsRegistry& registry, std::uint32_t slot, co
   up_ = registry.gauge({std::string(metric::kSpanDChannelUp), "1 while the span's D-channel (Q.921 link) is up",
                         MetricType::kGauge},
                        l, slot);
+  active_ = registry.gauge({std::string(metric::kSpanDChannelActive),
+                            "1 while the span's D-channel carries Q.931 (in an NFAS group: the group's active one)",
+                            MetricType::kGauge},
+                           l, slot);
   for (std::size_t s = 0; s < channels_.size(); ++s)
     channels_[s] = registry.gauge({std::string(metric::kSpanBChannels), "the span's B-channels in each state now",
                                    MetricType::kGauge},
@@ -59,9 +64,14 @@ SpanMetrics::SpanMetrics(core::MetricsRegistry& registry, std::uint32_t slot, co
 
 void SpanMetrics::publish(const Span& span) {
   up_.set(span.calls().link_up() ? 1 : 0);
+  active_.set(span.nfas() ? span.nfas()->active() == &span : span.calls().link_up());
   for (std::size_t s = 0; s < channels_.size(); ++s)
     channels_[s].set(static_cast<std::int64_t>(span.channels().count(static_cast<BChannelState>(s))));
-  const Q931Counters& q = span.calls().counters();
+  // An NFAS group's one call control: its figures on the primary's span
+  // only, so that a sum over spans counts them once.
+  static const Q931Counters kNone{};
+  const bool own_calls = !span.nfas() || span.config().d_channel == core::DChannelRole::kPrimary;
+  const Q931Counters& q = own_calls ? span.calls().counters() : kNone;
   calls_in_.set(q.calls_in);
   calls_out_.set(q.calls_out);
   refused_.set(q.calls_refused);
@@ -72,13 +82,15 @@ void SpanMetrics::publish(const Span& span) {
   protocol_errors_.set(q.protocol_errors);
   unknown_reference_.set(q.unknown_call_reference);
   out_of_state_.set(q.out_of_state);
-  std::uint64_t in = 0, out = 0;
-  const Q921Counters& l = span.link().counters();
-  for (auto n : l.frames_in) in += n;
-  for (auto n : l.frames_out) out += n;
-  frames_in_.set(in);
-  frames_out_.set(out);
-  losses_.set(l.releases);
+  if (span.has_link()) {  // not on an NFAS span without a D-channel
+    std::uint64_t in = 0, out = 0;
+    const Q921Counters& l = span.link().counters();
+    for (auto n : l.frames_in) in += n;
+    for (auto n : l.frames_out) out += n;
+    frames_in_.set(in);
+    frames_out_.set(out);
+    losses_.set(l.releases);
+  }
   if (const FramesDChannel* f = span.frames()) {
     const auto& fc = f->counters();
     bad_fcs_.set(fc.bad_fcs + fc.short_frames + fc.long_frames);

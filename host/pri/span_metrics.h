@@ -20,6 +20,7 @@ namespace sipnic::pri {
 
 namespace metric {
 inline constexpr std::string_view kSpanDChannelUp = "sipnic_span_dchannel_up";
+inline constexpr std::string_view kSpanDChannelActive = "sipnic_span_dchannel_active";
 inline constexpr std::string_view kSpanBChannels = "sipnic_span_b_channels";
 inline constexpr std::string_view kSpanCalls = "sipnic_span_calls_total";
 inline constexpr std::string_view kSpanCallsRefused = "sipnic_span_calls_refused_total";
@@ -59,6 +60,7 @@ class SpanMetrics {
     }
   };
   core::Gauge up_;
+  core::Gauge active_;
   std::array<core::Gauge, kBChannelStateCount - 1> channels_;  // every state but not-in-service
   Published calls_in_, calls_out_, refused_, answered_;
   Published messages_in_, messages_out_;

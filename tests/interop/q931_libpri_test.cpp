@@ -694,6 +694,181 @@ TEST(SipnicRunSpan, ASpanComesUpInTheNodeShowsInStatusAndRefusesCallsUntilRouted
   EXPECT_TRUE(node.exited_cleanly()) << node.log();
 }
 
+// An NFAS group in `sipnic run`: three T1 spans (primary, backup, and one
+// without a D-channel) signalled by one D-channel; libpri (TE) attaches to
+// both D-channels; status shows each span's role and the active D-channel,
+// and a call on the span without a D-channel is refused with cause 3 until
+// spans are routed.
+TEST(SipnicRunSpan, AnNfasGroupComesUpInTheNodeShowsItsActiveDChannelAndRefusesCallsUntilRouted) {
+  TempDir dir("q931-node-nfas");
+  const std::string primary = dir.file("primary.sock"), backup = dir.file("backup.sock");
+  const std::string group = "nfas-group = carrier\ntype = t1\nside = nt\nswitch = ni2\n";
+  const std::string conf = "[node]\nworkers = 1\n[listen]\nudp = 127.0.0.1:" +
+                           std::to_string(free_port_on("127.0.0.1")) + "\n[span t1a]\n" + group +
+                           "nfas-interface = 0\nd-channel = primary\nlisten = " + primary + "\n[span t1b]\n" + group +
+                           "nfas-interface = 1\nd-channel = backup\nlisten = " + backup + "\n[span t1c]\n" + group +
+                           "nfas-interface = 2\nlisten = " + dir.file("t1c-b.sock") + "\n";
+  Sipnic node(dir, conf, {}, "node");
+  ASSERT_EQ(node.wait_ready(), "");
+  LibpriPeer te(dir, "te",
+                {.side = "te", .switch_type = "ni2", .span = "t1", .socket_path = primary,
+                 .backup_socket_path = backup, .nfas = true, .timers = {{"T200", 100}, {"T203", 500}}});
+  for (const char* which : {"primary", "backup"})
+    ASSERT_TRUE(te.event("dchan", {{"which", which}}, {"up"})) << te.describe() << node.log();
+  ASSERT_EQ(te.command("call 24 5551234 exclusive interface=2").kind, "ok");
+  EXPECT_TRUE(te.event("hangup", {{"cause", "3"}, {"interface", "2"}})) << te.describe() << node.log();
+  nlohmann::json spans;
+  eventually(
+      [&] {
+        spans = nlohmann::json::parse(node.status_json())["spans"];
+        return spans.size() == 3 && spans[0]["nfas"]["active"] == true && spans[0]["calls"]["in"] == 1;
+      },
+      10s, 50ms);
+  ASSERT_EQ(spans.size(), 3u) << spans.dump();
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(spans[i]["dchannel_up"], true) << spans.dump();
+    EXPECT_EQ(spans[i]["nfas"]["group"], "carrier") << spans.dump();
+    EXPECT_EQ(spans[i]["nfas"]["interface"], i) << spans.dump();
+  }
+  EXPECT_EQ(spans[0]["nfas"]["d_channel"], "primary");
+  EXPECT_EQ(spans[0]["nfas"]["active"], true) << spans.dump();
+  EXPECT_EQ(spans[1]["nfas"]["d_channel"], "backup");
+  EXPECT_EQ(spans[1]["nfas"]["active"], false) << spans.dump();
+  EXPECT_EQ(spans[2]["nfas"]["d_channel"], "none");
+  EXPECT_EQ(spans[2]["b_channels"]["idle"], 24) << spans.dump();
+  EXPECT_EQ(spans[0]["calls"]["in"], 1) << "the group's calls count on its primary's span: " << spans.dump();
+  EXPECT_NE(node.log().find("NFAS group carrier: incoming call for 5551234 refused (cause 3)"), std::string::npos)
+      << node.log();
+  EXPECT_NE(node.status_text().find("up, backup standby"), std::string::npos) << node.status_text();
+  ASSERT_TRUE(te.quit());
+  node.stop();
+  EXPECT_TRUE(node.exited_cleanly()) << node.log();
+}
+
+// ---- NFAS: sipnic's NfasGroup against libpri ----------------------------------------------------
+
+// sipnic as the network side of an NI-2 NFAS group of three T1 spans
+// (interface 0 with the primary D-channel, 1 with the backup, 2 without a
+// D-channel), listening on both D-channels' sockets; libpri_peer as the
+// user side with its backup D-channel enslaved to the primary. Short Q.921
+// timers at both ends, so that a lost link shows in about a second.
+class Q931NfasAgainstLibpri : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto member = [&](const std::string& name, std::uint32_t interface, core::DChannelRole d, const std::string& sock) {
+      core::SpanConfig s;
+      s.name = name;
+      s.type = kT1;
+      s.side = kNt;
+      s.switch_variant = core::SwitchVariant::kNi2;
+      s.backend = core::SpanBackend::kFrames;
+      s.socket_role = core::SpanSocketRole::kListen;
+      s.socket_path = sock;
+      s.channels = core::b_channel_numbers(kT1, d);
+      s.hunting = core::default_channel_hunting(kNt);
+      s.nfas_group = "carrier";
+      s.nfas_interface = interface;
+      s.d_channel = d;
+      s.q921.t200_ms = 100;
+      s.q921.t203_ms = 500;
+      return s;
+    };
+    sipnic_ = std::make_unique<SipnicSpan>(std::vector<core::SpanConfig>{
+        member("t1a", 0, core::DChannelRole::kPrimary, dir_.file("primary.sock")),
+        member("t1b", 1, core::DChannelRole::kBackup, dir_.file("backup.sock")),
+        member("t1c", 2, core::DChannelRole::kNone, "")});
+    peer_ = std::make_unique<LibpriPeer>(
+        dir_, "libpri",
+        LibpriPeerOptions{.side = "te", .switch_type = "ni2", .span = "t1", .socket_path = dir_.file("primary.sock"),
+                          .backup_socket_path = dir_.file("backup.sock"), .nfas = true,
+                          .timers = {{"T200", 100}, {"T203", 500}}});
+    for (const char* which : {"primary", "backup"})
+      ASSERT_TRUE(peer_->event("dchan", {{"which", which}}, {"up"})) << which << "\n" << describe();
+    ASSERT_TRUE(sipnic_->wait_until([](pri::Span& s) {
+      return s.nfas()->primary().link().established() && s.nfas()->backup()->link().established();
+    })) << describe();
+  }
+  void TearDown() override {
+    if (peer_) {
+      const auto status = peer_->quit();
+      EXPECT_TRUE(status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << peer_->describe();
+    }
+    sipnic_.reset();
+  }
+  std::string describe() { return peer_->describe() + "\n--- sipnic\n" + sipnic_->log_text(); }
+  std::string active() {
+    return sipnic_->run([](pri::Span& s) { return s.nfas()->active() ? s.nfas()->active()->name() : "none"; });
+  }
+
+  // libpri calls sipnic on `channel` of `interface`; sipnic answers, libpri
+  // clears; libpri's events name the D-channel `dchan`.
+  void call_from_libpri(const std::string& channel, std::uint8_t interface, const std::string& dchan) {
+    const PriLine placed = peer_->command("call " + channel + " 5551234 calling=5550000 exclusive interface=" +
+                                          std::to_string(interface));
+    ASSERT_EQ(placed.kind, "ok") << describe();
+    EXPECT_EQ(placed.get("dchan"), dchan) << placed.text;
+    const auto in = sipnic_->wait_event(CallEventType::kIncomingSetup);
+    ASSERT_TRUE(in) << describe();
+    EXPECT_EQ(in->event.interface, interface);
+    EXPECT_EQ(std::to_string(in->event.channel), channel);
+    const pri::CallId call = in->event.call;
+    EXPECT_TRUE(sipnic_->run([call](pri::Span& s) { return s.calls().answer(call); }));
+    EXPECT_TRUE(peer_->event("answer", {{"call", placed.get("call")}, {"dchan", dchan},
+                                        {"interface", std::to_string(interface)}}))
+        << describe();
+    EXPECT_EQ(peer_->command("hangup " + placed.get("call") + " 16").kind, "ok");
+    const auto gone = sipnic_->wait_event(CallEventType::kReleased, for_call(call));
+    ASSERT_TRUE(gone) << describe();
+    EXPECT_EQ(gone->event.cause, pri::Cause::kNormalCallClearing);
+    EXPECT_TRUE(peer_->event("hangup", {{"call", placed.get("call")}})) << describe();
+  }
+  // sipnic calls libpri on `channel` of `interface`; libpri answers, sipnic
+  // clears.
+  void call_from_sipnic(std::uint8_t channel, std::uint8_t interface, const std::string& dchan) {
+    pri::OutgoingCall out;
+    out.setup.called.digits = "5551234";
+    out.channel = channel;
+    out.interface = interface;
+    out.exclusive = true;
+    const pri::SetupResult r = sipnic_->run([&](pri::Span& s) { return s.calls().setup(out); });
+    ASSERT_NE(r.call, pri::kNoCall) << describe();
+    const PriLine ring = peer_->event("ring", {{"called", "5551234"}});
+    ASSERT_TRUE(ring) << describe();
+    EXPECT_EQ(ring.get("channel"), std::to_string(channel)) << ring.text;
+    EXPECT_EQ(ring.get("interface"), std::to_string(interface)) << ring.text;
+    EXPECT_EQ(ring.get("dchan"), dchan) << ring.text;
+    EXPECT_EQ(peer_->command("answer " + ring.get("call")).kind, "ok");
+    EXPECT_TRUE(sipnic_->wait_event(CallEventType::kConnected, for_call(r.call))) << describe();
+    EXPECT_TRUE(sipnic_->run([&](pri::Span& s) { return s.calls().disconnect(r.call, pri::Cause::kNormalCallClearing); }));
+    EXPECT_TRUE(peer_->event("hangup_req", {{"call", ring.get("call")}, {"cause", "16"}})) << describe();
+    EXPECT_TRUE(sipnic_->wait_event(CallEventType::kReleased, for_call(r.call))) << describe();
+  }
+
+  TempDir dir_{"q931-nfas"};
+  std::unique_ptr<SipnicSpan> sipnic_;
+  std::unique_ptr<LibpriPeer> peer_;
+};
+
+TEST_F(Q931NfasAgainstLibpri, CallsBothWaysOnEveryInterfaceGoOnThePrimary) {
+  EXPECT_EQ(active(), "t1a");
+  ASSERT_NO_FATAL_FAILURE(call_from_libpri("5", 1, "primary"));
+  ASSERT_NO_FATAL_FAILURE(call_from_libpri("24", 2, "primary"));  // 24: a B-channel of the span without a D-channel
+  ASSERT_NO_FATAL_FAILURE(call_from_sipnic(3, 0, "primary"));
+  ASSERT_NO_FATAL_FAILURE(call_from_sipnic(24, 2, "primary"));
+}
+
+TEST_F(Q931NfasAgainstLibpri, WhenLibprisPrimaryGoesSipnicSignalsOnTheBackupAndCallsGoOn) {
+  ASSERT_EQ(peer_->command("dchan close primary").kind, "ok");
+  ASSERT_TRUE(peer_->event("dchan", {{"which", "primary"}}, {"down"})) << describe();
+  ASSERT_TRUE(sipnic_->wait_until([](pri::Span& s) { return s.nfas()->active() == s.nfas()->backup(); }))
+      << describe();
+  EXPECT_TRUE(sipnic_->run([](pri::Span& s) { return s.calls().link_up(); })) << "the group's signalling stayed up";
+  EXPECT_NE(sipnic_->log_text().find("D-channel switched from span t1a to span t1b"), std::string::npos)
+      << describe();
+  ASSERT_NO_FATAL_FAILURE(call_from_libpri("6", 0, "backup"));
+  ASSERT_NO_FATAL_FAILURE(call_from_sipnic(7, 2, "backup"));
+}
+
 // sipnic span-peer as the network side of a span, answering a call libpri
 // places, and reporting it line by line.
 TEST(SipnicSpanPeer, AnswersACallFromLibpriAndReportsEachStep) {

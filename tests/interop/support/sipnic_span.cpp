@@ -4,7 +4,9 @@
 
 namespace sipnic::test {
 
-SipnicSpan::SipnicSpan(core::SpanConfig config)
+SipnicSpan::SipnicSpan(core::SpanConfig config) : SipnicSpan(std::vector<core::SpanConfig>{std::move(config)}) {}
+
+SipnicSpan::SipnicSpan(std::vector<core::SpanConfig> configs)
     : log_(core::LogLevel::kDebug, [this](core::LogLevel, std::string_view line) {
         std::lock_guard<std::mutex> lock(mutex_);
         log_lines_.emplace_back(line);
@@ -23,11 +25,19 @@ SipnicSpan::SipnicSpan(core::SpanConfig config)
         taken_.push_back(false);
         changed_.notify_all();
       };
-      span_ = std::make_unique<pri::Span>(loop_, std::move(config), cb, &log_);
-      span_->start();
+      if (configs.size() == 1 && configs.front().nfas_group.empty()) {
+        own_span_ = std::make_unique<pri::Span>(loop_, std::move(configs.front()), cb, &log_);
+        span_ = own_span_.get();
+        span_->start();
+      } else {
+        group_ = std::make_unique<pri::NfasGroup>(loop_, std::move(configs), cb, pri::NfasGroup::SpanCallbacks{}, &log_);
+        span_ = &group_->primary();
+        group_->start();
+      }
       started.set_value();
     } catch (...) {
-      span_.reset();
+      own_span_.reset();
+      group_.reset();
       started.set_exception(std::current_exception());
     }
   });
@@ -44,7 +54,9 @@ SipnicSpan::~SipnicSpan() {
   std::promise<void> gone;
   auto done = gone.get_future();
   loop_.post([&] {
-    span_.reset();
+    span_ = nullptr;
+    own_span_.reset();
+    group_.reset();
     gone.set_value();
   });
   done.wait();

@@ -1,5 +1,6 @@
-// Interop harness: one sipnic pri::Span on its own event loop thread, for
-// tests that put it against a real peer (libpri_peer) over a `frames` span.
+// Interop harness: one sipnic pri::Span (or a pri::NfasGroup, reached
+// through its primary span) on its own event loop thread, for tests that
+// put it against a real peer (libpri_peer) over `frames` spans.
 // The test thread reaches the span through run(), which executes on the
 // loop's thread and waits; the span's call events are kept in order and
 // taken with wait_event(). Its log lines (debug and up) are kept for
@@ -26,6 +27,7 @@
 #include "core/config.h"
 #include "core/event_loop.h"
 #include "core/log.h"
+#include "pri/nfas_group.h"
 #include "pri/span.h"
 
 namespace sipnic::test {
@@ -39,6 +41,9 @@ class SipnicSpan {
  public:
   // Builds and starts the span on a new loop thread; throws what start() throws.
   explicit SipnicSpan(core::SpanConfig config);
+  // An NFAS group of these spans; run() and wait_until() get its primary
+  // span (whose calls() is the group's, and nfas() the group).
+  explicit SipnicSpan(std::vector<core::SpanConfig> nfas_group);
   ~SipnicSpan();
   SipnicSpan(const SipnicSpan&) = delete;
   SipnicSpan& operator=(const SipnicSpan&) = delete;
@@ -74,7 +79,9 @@ class SipnicSpan {
   std::vector<bool> taken_;
   std::vector<std::string> log_lines_;
   core::Log log_;
-  std::unique_ptr<pri::Span> span_;
+  std::unique_ptr<pri::Span> own_span_;
+  std::unique_ptr<pri::NfasGroup> group_;
+  pri::Span* span_ = nullptr;  // own_span_, or group_'s primary
   std::thread thread_;
 };
 

@@ -221,6 +221,14 @@ std::string Sipnic::status_json() const {
   }
 }
 
+std::string Sipnic::status_text() const {
+  try {
+    return core::control_request(control_path_, "status");
+  } catch (const core::ControlError& e) {
+    return std::string("error: ") + e.what();
+  }
+}
+
 SipnicSummary Sipnic::stop() {
   if (stopped_) return summary_;
   stopped_ = true;

@@ -110,6 +110,7 @@ class Sipnic {
   // `sipnic status --json` of the running node (its control socket is
   // DIR/<name>.ctl), or {"error": why} when it does not answer.
   std::string status_json() const;
+  std::string status_text() const;  // `sipnic status` as an operator reads it
   // The node's process id while it runs (-1 after it stopped).
   pid_t pid() const { return process_.pid(); }
 

@@ -132,11 +132,14 @@ TEST(Cli, CheckConfigCountsSpansAndPrintsTheirEffectiveKeys) {
   const std::string example = std::string(SIPNIC_SOURCE_DIR) + "/examples/pri-pbx.conf";
   Result r = run_sipnic({"check-config", example});
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(r.out, example + ": ok (1 listen, 1 trunks, 0 routes, 2 spans)\n");
+  EXPECT_EQ(r.out, example + ": ok (1 listen, 1 trunks, 0 routes, 5 spans)\n");
   Result printed = run_sipnic({"check-config", "--print", example});
   ASSERT_EQ(printed.exit_code, 0) << printed.err;
   EXPECT_TRUE(contains(printed.out, "\n[span carrier]\ntype = t1\nside = te\nswitch = ni2\n")) << printed.out;
   EXPECT_TRUE(contains(printed.out, "\nt322 = 4000\n")) << "defaults are spelled out:\n" << printed.out;
+  // A span without a D-channel prints its one socket as its connect line.
+  EXPECT_TRUE(contains(printed.out, "connect = /run/sipnic/carrier2-c.sock\n")) << printed.out;
+  EXPECT_FALSE(contains(printed.out, "b-channels-socket = /run/sipnic/carrier2-c.sock")) << printed.out;
   EXPECT_EQ(sipnic::core::parse_config(printed.out, example), sipnic::core::load_config_file(example));
 }
 

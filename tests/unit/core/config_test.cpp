@@ -724,7 +724,7 @@ TEST(Config, SpanT309ZeroIsOff) {
   EXPECT_EQ(parse_config(format_config(c), "t.conf"), c);
 }
 
-TEST(Config, NfasGroupSpansHaveOnePrimaryAnOptionalBackupAndSpansWithoutADChannelHave24BChannels) {
+TEST(Config, NfasGroupSpansHaveOnePrimaryAnOptionalBackupAndSpansWithoutADChannelHave24BChannelsOnTheirSocket) {
   Config c = parse_config(std::string(kListen) + R"([span t1a]
 type = t1
 connect = /run/t1a.sock
@@ -761,7 +761,16 @@ channels = 1-12,24
   EXPECT_EQ(c.spans[2].channels.back(), 24);
   EXPECT_EQ(c.spans[3].nfas_interface, 127u);
   EXPECT_EQ(c.spans[3].channels.back(), 24);
-  for (const auto& s : c.spans) EXPECT_EQ(s.nfas_group, "carrier");
+  for (const auto& s : c.spans) {
+    EXPECT_EQ(s.nfas_group, "carrier");
+    EXPECT_EQ(s.group, "carrier") << s.name << ": the group's spans are hunted together";
+  }
+  // A span without a D-channel has no D-channel socket: its socket carries
+  // its B-channels.
+  EXPECT_EQ(c.spans[0].socket_path, "/run/t1a.sock");
+  EXPECT_EQ(c.spans[0].b_channels_socket, "");
+  EXPECT_EQ(c.spans[2].socket_path, "");
+  EXPECT_EQ(c.spans[2].b_channels_socket, "/run/t1c.sock");
   EXPECT_EQ(parse_config(format_config(c), "t.conf"), c);
   // A span outside NFAS may say what it is anyway.
   Config own = parse_config(std::string(kListen) + "[span a]\ntype = t1\nconnect = /run/a.sock\nd-channel = primary\n",
@@ -992,6 +1001,9 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{"nfas_interface_twice_in_a_group", L("[span a]\ntype = t1\nconnect = /run/a.sock\nnfas-group = n\nnfas-interface = 4\nd-channel = primary\n[span b]\ntype = t1\nconnect = /run/b.sock\nnfas-group = n\nnfas-interface = 4\n"), 13, "nfas-interface", "interface 4 of NFAS group 'n' is already span 'a' (line 3)"},
         ErrorCase{"nfas_group_mixing_sides", L("[span a]\ntype = t1\nconnect = /run/a.sock\nnfas-group = n\nnfas-interface = 0\nd-channel = primary\n[span b]\ntype = t1\nside = nt\nconnect = /run/b.sock\nnfas-group = n\nnfas-interface = 1\n"), 11, "side", "NFAS group 'n': span 'a' (line 3) is te, span 'b' is nt; one D-channel signals the whole group"},
         ErrorCase{"nfas_group_mixing_switches", L("[span a]\ntype = t1\nconnect = /run/a.sock\nnfas-group = n\nnfas-interface = 0\nd-channel = primary\n[span b]\ntype = t1\nswitch = dms100\nconnect = /run/b.sock\nnfas-group = n\nnfas-interface = 1\n"), 11, "switch", "span 'a' (line 3) is ni2, span 'b' is dms100"},
+        ErrorCase{"nfas_span_without_dchannel_on_a_line", L("[span a]\ntype = t1\nbackend = line\nconnect = /run/a.sock\nnfas-group = n\nnfas-interface = 0\nd-channel = none\n"), 5, "backend", "needs backend = frames: the TDM kernels carry T1 channel 24 as the D-channel"},
+        ErrorCase{"nfas_span_without_dchannel_and_a_b_channels_socket", L("[span a]\ntype = t1\nconnect = /run/a.sock\nb-channels-socket = /run/a-b.sock\nnfas-group = n\nnfas-interface = 0\n"), 6, "b-channels-socket", "carries its B-channels on its connect socket"},
+        ErrorCase{"nfas_group_in_two_span_groups", L("[span a]\ntype = t1\nconnect = /run/a.sock\nnfas-group = n\nnfas-interface = 0\nd-channel = primary\n[span b]\ntype = t1\nconnect = /run/b.sock\nnfas-group = n\nnfas-interface = 1\ngroup = other\n"), 14, "group", "NFAS group 'n': span 'a' (line 3) is in span group 'n', span 'b' in 'other'"},
         ErrorCase{"nfas_backup_span_uses_channel_24", L("[span a]\ntype = t1\nconnect = /run/a.sock\nnfas-group = n\nnfas-interface = 0\nd-channel = backup\nchannels = 24\n"), 9, "channels", "24 is the D-channel of a T1"},
         ErrorCase{"section_header_unclosed", L("[trunk a\n"), 3, "[trunk a", "must end with ']'"},
         ErrorCase{"trunk_without_name", L("[trunk]\npeer = 10.0.0.1\n"), 3, "[trunk]", "NAME"},
@@ -1117,9 +1129,9 @@ TEST(Config, EveryExampleFileIsAValidConfigThatRoundTrips) {
   EXPECT_GE(seen, 3) << "examples/itsp-edge.conf, examples/regression.conf and examples/pri-pbx.conf expected";
 }
 
-TEST(Config, PriExampleHasAnNtE1SpanOnEuroIsdnAndATeT1SpanOnNi2) {
+TEST(Config, PriExampleHasAnNtE1SpanOnEuroIsdnATeT1SpanOnNi2AndAnNfasGroupOfThreeT1s) {
   const Config c = load_config_file((fs::path(SIPNIC_SOURCE_DIR) / "examples" / "pri-pbx.conf").string());
-  ASSERT_EQ(c.spans.size(), 2u);
+  ASSERT_EQ(c.spans.size(), 5u);
   const SpanConfig* pbx = c.find_span("pbx");
   ASSERT_NE(pbx, nullptr);
   EXPECT_EQ(pbx->type, SpanType::kE1);
@@ -1132,6 +1144,16 @@ TEST(Config, PriExampleHasAnNtE1SpanOnEuroIsdnAndATeT1SpanOnNi2) {
   EXPECT_EQ(carrier->side, SpanSide::kUser);
   EXPECT_EQ(carrier->switch_variant, SwitchVariant::kNi2);
   EXPECT_EQ(carrier->channels.size(), 12u);
+  std::size_t b_channels = 0;
+  for (const char* name : {"nfas-a", "nfas-b", "nfas-c"}) {
+    const SpanConfig* s = c.find_span(name);
+    ASSERT_NE(s, nullptr) << name;
+    EXPECT_EQ(s->nfas_group, "carrier2");
+    EXPECT_EQ(s->group, "carrier2");
+    b_channels += s->channels.size();
+  }
+  EXPECT_EQ(c.find_span("nfas-b")->d_channel, DChannelRole::kBackup);
+  EXPECT_EQ(b_channels, 23u + 23u + 24u);
   EXPECT_EQ(c.trunks.size(), 1u);
   EXPECT_TRUE(c.routes.empty());  // spans are not routed to trunks yet
 }

@@ -12,6 +12,7 @@
 #include "core/event_loop.h"
 #include "support/run_command.h"
 #include "support/span_config.h"
+#include "support/span_events.h"
 
 namespace sipnic::pri {
 namespace {
@@ -27,14 +28,7 @@ class SpanPair : public ::testing::Test {
  protected:
   SpanPair() : loop_(clock_) {
     const std::string path = (dir_.path() / "span.sock").string();
-    auto record = [](std::vector<CallEvent>& into) {
-      Span::Callbacks cb;
-      cb.on_event = [&into](const CallEvent& e) {
-        into.push_back(e);
-        into.back().setup = nullptr;
-      };
-      return cb;
-    };
+    auto record = test::recording_span_events;
     nt_ = std::make_unique<Span>(loop_, span("nt", core::SpanSide::kNetwork, core::SpanSocketRole::kListen, path),
                                  record(nt_events_));
     te_ = std::make_unique<Span>(loop_, span("te", core::SpanSide::kUser, core::SpanSocketRole::kConnect, path),
@@ -119,7 +113,7 @@ TEST(SpanMetrics, ASpanPublishesItsDChannelChannelsAndCallsIntoTheRegistry) {
   EXPECT_GT(m.total(metric::kSpanQ931Messages, {{"span", "nt"}, {"direction", "in"}}), 0);
 }
 
-TEST(Span, ASpanOfAnNfasGroupIsRefusedByNameUntilNfasIsBuilt) {
+TEST(Span, ASpanOfAnNfasGroupDoesNotStartOnItsOwnAndSaysItRunsInItsGroup) {
   core::ManualClock clock;
   core::EventLoop loop(clock);
   core::SpanConfig s = span("t1a", core::SpanSide::kUser, core::SpanSocketRole::kConnect, "/nonexistent/x");
@@ -131,7 +125,7 @@ TEST(Span, ASpanOfAnNfasGroupIsRefusedByNameUntilNfasIsBuilt) {
     FAIL() << "an NFAS span started";
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find("t1a"), std::string::npos) << e.what();
-    EXPECT_NE(std::string(e.what()).find("NFAS"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("NFAS group trunk"), std::string::npos) << e.what();
   }
 }
 

@@ -636,8 +636,17 @@ std::optional<Cause> Q931CallControl::choose_incoming_channel(Call& c, const q93
         return std::nullopt;
       }
       if (exclusive) return Cause::kRequestedCircuitNotAvailable;
-    } else if (exclusive) {
-      return Cause::kRequestedCircuitNotAvailable;
+    } else {
+      // Network side: glare when this side's own unanswered SETUP holds the
+      // channel; the network keeps it either way.
+      const Call* mine = find(channels_.occupant(ch));
+      if (mine && mine->outgoing && !mine->answered) {
+        ++counters_.glares;
+        log_line(core::LogLevel::kInfo, "glare",
+                 "glare on " + channel_text(ch) + ": " + describe(*mine) + " keeps it; the user's SETUP gets " +
+                     (exclusive ? "cause 44" : "another channel"));
+      }
+      if (exclusive) return Cause::kRequestedCircuitNotAvailable;
     }
   }
   // Another channel: on the interface the SETUP named, or (none named) any.

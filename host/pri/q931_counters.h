@@ -19,7 +19,10 @@ struct Q931Counters {
   std::uint64_t calls_out = 0;          // SETUPs sent
   std::uint64_t calls_refused = 0;      // incoming SETUPs refused (no channel, bad bearer, ...)
   std::uint64_t calls_answered = 0;     // calls that became active
-  std::uint64_t glares = 0;             // an incoming SETUP took the channel of an unanswered outgoing one
+  // An incoming SETUP for the channel of this side's own unanswered SETUP:
+  // on the user side the network's call took it, on the network side the
+  // user's call got cause 44 or another channel.
+  std::uint64_t glares = 0;
   std::uint64_t restarts_in = 0;        // RESTARTs received
   std::uint64_t restarts_out = 0;       // RESTARTs sent (retransmissions included)
   std::uint64_t restart_failures = 0;   // RESTARTs never acknowledged (channels out of service)

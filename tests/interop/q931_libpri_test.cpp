@@ -450,6 +450,58 @@ TEST_P(Q931AgainstLibpri, TheDChannelCaptureOfACallMixReadsInTsharkWithNothingMa
     EXPECT_EQ(messages.count(code), 1u) << "no message " << code << " in the capture\n" << out;
 }
 
+// Glare (Q.931 §5.7.2 for PRI): both ends seize channel 5 for a call at the
+// same moment, so the SETUPs cross. The test makes them cross: libpri
+// places its call from inside a task on sipnic's loop, and sipnic places
+// its own in the same task, before its loop reads libpri's SETUP. The
+// network side's call keeps the channel, and sipnic counts the glare on
+// either side. libpri leaves a busy channel to its application (as
+// chan_dahdi does): as the network side it presents the user's SETUP for
+// the channel its own call holds, and the test then refuses it with 44 as
+// that application would.
+TEST_P(Q931AgainstLibpri, GlareOnOneChannelGivesItToTheNetworkSidesCall) {
+  ASSERT_NO_FATAL_FAILURE(bring_up());
+  PriLine placed;
+  const pri::SetupResult mine = sipnic_->run([&](pri::Span& s) {
+    placed = peer_->command("call 5 2125550100 exclusive");
+    pri::OutgoingCall out;
+    out.setup.called.digits = "5551234";
+    out.channel = 5;
+    out.exclusive = true;
+    return s.calls().setup(out);
+  });
+  ASSERT_EQ(placed.kind, "ok") << describe();
+  ASSERT_NE(mine.call, pri::kNoCall) << describe();
+  const std::string theirs = placed.get("call");
+  const PriLine ring = peer_->event("ring", {{"called", "5551234"}});
+  ASSERT_TRUE(ring) << describe();
+  EXPECT_EQ(ring.get("channel"), "5") << ring.text;
+  if (GetParam().sipnic_side == kNt) {
+    // sipnic's call is the network's: it rings at libpri on channel 5 and
+    // is answered; libpri's SETUP gets RELEASE COMPLETE 44.
+    EXPECT_TRUE(peer_->event("hangup", {{"call", theirs}, {"cause", "44"}})) << describe();
+    EXPECT_EQ(peer_->command("answer " + ring.get("call")).kind, "ok");
+    EXPECT_TRUE(sipnic_->wait_event(CallEventType::kConnected, for_call(mine.call))) << describe();
+  } else {
+    // libpri's call is the network's: it reaches sipnic on channel 5 and
+    // is answered there; sipnic's own call no longer holds the channel, and
+    // is cleared with the 44 that libpri's side gives it.
+    const auto in = sipnic_->wait_event(CallEventType::kIncomingSetup);
+    ASSERT_TRUE(in) << describe();
+    EXPECT_EQ(in->event.channel, 5);
+    const pri::CallId call = in->event.call;
+    EXPECT_TRUE(sipnic_->run([call](pri::Span& s) { return s.calls().answer(call); }));
+    EXPECT_TRUE(peer_->event("answer", {{"call", theirs}, {"channel", "5"}})) << describe();
+    EXPECT_EQ(sipnic_->run([&](pri::Span& s) { return s.calls().call(mine.call)->channel; }), 0) << describe();
+    EXPECT_EQ(peer_->command("reject " + ring.get("call") + " 44").kind, "ok");
+    const auto gone = sipnic_->wait_event(CallEventType::kReleased, for_call(mine.call));
+    ASSERT_TRUE(gone) << describe();
+    EXPECT_EQ(gone->event.cause, pri::Cause::kRequestedCircuitNotAvailable) << describe();
+    EXPECT_EQ(sipnic_->run([call](pri::Span& s) { return s.channels().occupant(5) == call; }), true) << describe();
+  }
+  EXPECT_EQ(sipnic_->run([](pri::Span& s) { return s.calls().counters().glares; }), 1u) << describe();
+}
+
 std::string case_name(const ::testing::TestParamInfo<Case>& info) { return info.param.name; }
 
 INSTANTIATE_TEST_SUITE_P(Variant, Q931AgainstLibpri, ::testing::ValuesIn(kCases), case_name);

@@ -508,6 +508,10 @@ TEST(Q931CallControl, GlareOnAnExclusiveUserChannelRefusesTheUsersCallWithCause4
   ASSERT_NE(gone, nullptr);
   EXPECT_EQ(gone->event.cause, Cause::kRequestedCircuitNotAvailable);
   EXPECT_EQ(b.user->pool.occupant(1), b.user->record.last(CallEventType::kIncomingSetup)->event.call);
+  // Both ends saw the glare: the user gave the channel up, the network
+  // refused the user's SETUP for it.
+  EXPECT_EQ(b.user->q931->counters().glares, 1u);
+  EXPECT_EQ(b.network->q931->counters().glares, 1u);
 }
 
 TEST(Q931CallControl, AllChannelsInUseThenOneMoreIsRefusedWithCause34) {

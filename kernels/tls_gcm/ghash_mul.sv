@@ -36,10 +36,11 @@ module ghash_mul (
   // a's bits (i = 3t, 3t+1, 3t+2); above, it is i = k - 127, that is b's
   // bit 127, so the groups are triples of b's bits (127 - 3u - j). Each
   // kind of triple is one word-wide kept net, masked to the bits it groups:
-  // the grouping (and the netlist) of a bit-by-bit description, in a few
-  // dozen wide operations instead of thousands of one-bit nets in the
-  // Verilated model, which made that several times larger and slower to
-  // compile.
+  // the grouping of a bit-by-bit description, in a few dozen wide
+  // operations instead of thousands of one-bit nets in the Verilated model
+  // (which made that several times larger and slower to compile). yosys
+  // 0.23 maps the kernel to 39,091 LUTs with this form against 38,502 with
+  // one kept net per group bit (+1.5%), in the same 8 LUT levels.
   localparam int unsigned TRIPLES = (SLICE_W + 2) / 3;  // triples of a slice's 32 bits of a, and of b's top 32 bits
 
   assign pa = tls_gcm_pkg::bit_reverse128(a);

@@ -406,14 +406,17 @@ void Node::make_spans(Worker& w) {
       calls().disconnect(e.call, pri::Cause::kNoRouteToDestination);
     };
   };
+  // The worker's TDM datapath, made with its first `line` span.
+  auto datapath_for = [&](const core::SpanConfig& s) {
+    if (s.backend == core::SpanBackend::kLine && !w.tdm)
+      w.tdm = std::make_unique<pri::TdmDatapath>(w.loop, device_.make_tdm_engine());
+  };
   for (std::size_t i = 0; i < config_.spans.size(); ++i) {
     const core::SpanConfig& cfg = config_.spans[i];
     pri::SpanGroup* group = nullptr;
     for (auto& g : w.span_groups)
       if (g->name() == cfg.group) group = g.get();
     if (!group) continue;  // another worker's
-    if (cfg.backend == core::SpanBackend::kLine && !w.tdm)
-      w.tdm = std::make_unique<pri::TdmDatapath>(w.loop, device_.make_tdm_engine());
     if (!cfg.nfas_group.empty()) {
       // The whole NFAS group at its first span (the config keeps its spans
       // in one span group, hence on this worker); hunted through its primary.
@@ -421,12 +424,11 @@ void Node::make_spans(Worker& w) {
       for (const auto& n : w.nfas_groups) made = made || n->name() == cfg.nfas_group;
       if (made) continue;
       std::vector<core::SpanConfig> members;
-      for (const auto& other : config_.spans)
-        if (other.nfas_group == cfg.nfas_group) members.push_back(other);
-      if (std::any_of(members.begin(), members.end(),
-                      [](const core::SpanConfig& m) { return m.backend == core::SpanBackend::kLine; }) &&
-          !w.tdm)
-        w.tdm = std::make_unique<pri::TdmDatapath>(w.loop, device_.make_tdm_engine());
+      for (const auto& other : config_.spans) {
+        if (other.nfas_group != cfg.nfas_group) continue;
+        datapath_for(other);
+        members.push_back(other);
+      }
       pri::Span::Callbacks cb;
       const std::size_t at = w.nfas_groups.size();
       cb.on_event = refuse("NFAS group " + cfg.nfas_group,
@@ -438,6 +440,7 @@ void Node::make_spans(Worker& w) {
       group->add(w.nfas_groups.back()->primary());
       continue;
     }
+    datapath_for(cfg);
     Worker* wp = &w;
     const std::size_t at = w.spans.size();
     pri::Span::Callbacks cb;

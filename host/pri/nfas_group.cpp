@@ -5,6 +5,10 @@
 
 namespace sipnic::pri {
 
+namespace {
+std::uint8_t interface_of(const Span& span) { return static_cast<std::uint8_t>(span.config().nfas_interface); }
+}  // namespace
+
 NfasGroup::NfasGroup(core::EventLoop& loop, std::vector<core::SpanConfig> spans, Span::Callbacks callbacks,
                      SpanCallbacks span_callbacks, core::Log* log, core::MetricsRegistry* registry,
                      std::uint32_t slot, TdmDatapath* datapath)
@@ -60,7 +64,7 @@ std::vector<std::unique_ptr<Span>> NfasGroup::make_spans(std::vector<core::SpanC
 std::vector<ChannelInterfaces::Interface> NfasGroup::interfaces_of(const std::vector<std::unique_ptr<Span>>& spans) {
   std::vector<ChannelInterfaces::Interface> out;
   for (const auto& span : spans)
-    out.push_back({static_cast<std::uint8_t>(span->config().nfas_interface), &span->channels()});
+    out.push_back({interface_of(*span), &span->channels()});
   return out;  // ChannelInterfaces refuses repeated or out-of-range identifiers
 }
 
@@ -87,9 +91,9 @@ void NfasGroup::dl_indication(Span& from, const DlIndication& ind) {
     if (!was_up) calls_->dl_indication(DlIndication{DlPrimitive::kEstablishIndication});
     // No interface identifier means the interface of the D-channel the
     // message came on, which need not be the active one.
-    interfaces_.set_d_channel_interface(static_cast<std::uint8_t>(from.config().nfas_interface));
+    interfaces_.set_d_channel_interface(interface_of(from));
     calls_->dl_indication(ind);
-    interfaces_.set_d_channel_interface(static_cast<std::uint8_t>(active_->config().nfas_interface));
+    interfaces_.set_d_channel_interface(interface_of(*active_));
   } else if (was_up != (active_ != nullptr)) {
     // The group's signalling as a whole came up or went down.
     calls_->dl_indication(ind);
@@ -107,7 +111,7 @@ void NfasGroup::choose_active() {
                                         (backup_ ? " and span " + backup_->name() : std::string()) + ")");
     return;
   }
-  interfaces_.set_d_channel_interface(static_cast<std::uint8_t>(next->config().nfas_interface));
+  interfaces_.set_d_channel_interface(interface_of(*next));
   if (before) {
     ++switchovers_;
     log_line(core::LogLevel::kWarn, "NFAS group " + name_ + ": D-channel switched from span " + before->name() +

@@ -4,11 +4,14 @@
 // a small command list (stdin or --script FILE) and prints what happens,
 // one line each, on a `frames` span socket or on a `line` one (then the TDM
 // kernels' C simulation frames the line, as the cpu backend does in a node).
-// docs/cli.md has the commands and the line formats.
+// On T1 it can be an NFAS group (one D-channel for several spans, a backup
+// D-channel), as a PBX or a switch with several T1s is: --nfas-interface and
+// --nfas-span. docs/cli.md has the commands and the line formats.
 #include <unistd.h>
 
 #include <boost/program_options.hpp>
 #include <cstdio>
+#include <cstdlib>
 #include <deque>
 #include <fstream>
 #include <iostream>
@@ -16,6 +19,7 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "app/commands.h"
@@ -23,6 +27,7 @@
 #include "core/event_loop.h"
 #include "core/log.h"
 #include "offload/tdm_engine.h"
+#include "pri/nfas_group.h"
 #include "pri/span.h"
 #include "pri/tdm_datapath.h"
 
@@ -50,11 +55,54 @@ std::vector<std::string> words(const std::string& line) {
   return out;
 }
 
+// A `--nfas-span` value: interface=N,d-channel=backup|none,listen=PATH|connect=PATH.
+struct NfasSpanOption {
+  std::uint32_t interface = 0;
+  core::DChannelRole d_channel = core::DChannelRole::kNone;
+  core::SpanSocketRole role = core::SpanSocketRole::kConnect;
+  std::string path;
+};
+
+std::optional<NfasSpanOption> parse_nfas_span(const std::string& text, std::string& why) {
+  NfasSpanOption o;
+  bool have_interface = false;
+  std::istringstream in(text);
+  for (std::string part; std::getline(in, part, ',');) {
+    const auto eq = part.find('=');
+    const std::string key = part.substr(0, eq), value = eq == std::string::npos ? "" : part.substr(eq + 1);
+    if (key == "interface") {
+      char* end = nullptr;
+      const unsigned long n = std::strtoul(value.c_str(), &end, 10);
+      if (value.empty() || *end || n > pri::ChannelInterfaces::kMaxInterfaceId) {
+        why = "interface must be 0..127, not '" + value + "'";
+        return std::nullopt;
+      }
+      o.interface = static_cast<std::uint32_t>(n);
+      have_interface = true;
+    } else if (key == "d-channel" && (value == "backup" || value == "none")) {
+      o.d_channel = value == "backup" ? core::DChannelRole::kBackup : core::DChannelRole::kNone;
+    } else if ((key == "listen" || key == "connect") && !value.empty() && o.path.empty()) {
+      o.role = key == "listen" ? core::SpanSocketRole::kListen : core::SpanSocketRole::kConnect;
+      o.path = value;
+    } else {
+      why = "'" + part + "' is not interface=N, d-channel=backup|none, listen=PATH or connect=PATH (one of them)";
+      return std::nullopt;
+    }
+  }
+  if (!have_interface || o.path.empty()) {
+    why = "needs interface=N and listen=PATH or connect=PATH";
+    return std::nullopt;
+  }
+  return o;
+}
+
 class SpanPeer {
  public:
-  SpanPeer(core::EventLoop& loop, core::SpanConfig config, AutoAnswer auto_answer, core::Log& log)
-      : loop_(loop), auto_(auto_answer) {
-    if (config.backend == core::SpanBackend::kLine)
+  // One span (`configs` one without an NFAS group), or every span of an
+  // NFAS group (the primary first).
+  SpanPeer(core::EventLoop& loop, std::vector<core::SpanConfig> configs, AutoAnswer auto_answer, core::Log& log)
+      : loop_(loop), auto_(auto_answer), nfas_(!configs.front().nfas_group.empty()) {
+    if (configs.front().backend == core::SpanBackend::kLine)
       datapath_ = std::make_unique<pri::TdmDatapath>(loop_, std::make_unique<offload::CpuTdmEngine>());
     pri::Span::Callbacks cb;
     cb.on_event = [this](const pri::CallEvent& e) { on_event(e); };
@@ -62,14 +110,34 @@ class SpanPeer {
       say(std::string("event link ") + (up ? "up" : "down"));
       saw(up ? "link-up" : "link-down");
     };
-    cb.on_line = [this](const pri::LineAlarms& alarms) {
-      say("event line " + pri::line_alarms_text(alarms));
-      saw(alarms.in_frame() ? "line-up" : "line-down");
+    auto line_events = [this](const core::SpanConfig& span) {
+      pri::Span::Callbacks c;
+      const std::string where = nfas_ ? " interface=" + std::to_string(span.nfas_interface) : std::string();
+      c.on_line = [this, where](const pri::LineAlarms& alarms) {
+        say("event line " + pri::line_alarms_text(alarms) + where);
+        saw(alarms.in_frame() ? "line-up" : "line-down");
+      };
+      return c;
     };
-    span_ = std::make_unique<pri::Span>(loop_, std::move(config), cb, &log, nullptr, 0, datapath_.get());
+    if (!nfas_) {
+      cb.on_line = line_events(configs.front()).on_line;
+      span_ = std::make_unique<pri::Span>(loop_, std::move(configs.front()), cb, &log, nullptr, 0, datapath_.get());
+      return;
+    }
+    group_ = std::make_unique<pri::NfasGroup>(loop_, std::move(configs), cb, line_events, &log, nullptr, 0,
+                                              datapath_.get());
+    group_->set_on_active_changed([this](const pri::Span* active) {
+      if (!active) return;  // both down: `event link down` says it
+      const std::string role(core::d_channel_role_name(active->config().d_channel));
+      say("event dchannel " + role + " interface=" + std::to_string(active->config().nfas_interface));
+      saw("dchannel-" + role);
+    });
   }
 
-  void start() { span_->start(); }
+  void start() {
+    if (span_) span_->start();
+    if (group_) group_->start();
+  }
 
   // Commands, run in order; `wait` holds the ones behind it.
   void add(std::string line) {
@@ -87,10 +155,21 @@ class SpanPeer {
     std::cout << line << "\n" << std::flush;
   }
 
+  pri::Q931CallControl& calls() { return span_ ? span_->calls() : group_->calls(); }
+  // The span of an interface (NFAS; nullopt: the primary's), or null.
+  pri::Span* span_of(std::optional<std::uint8_t> interface) {
+    if (span_) return interface && *interface != 0 ? nullptr : span_.get();
+    if (!interface) return &group_->primary();
+    for (const auto& span : group_->spans())
+      if (span->config().nfas_interface == *interface) return span.get();
+    return nullptr;
+  }
+
   void on_event(const pri::CallEvent& e) {
     last_ = e.call;
     std::string line = "event " + std::string(pri::call_event_name(e.type)) + " call=" + std::to_string(e.call) +
                        " channel=" + std::to_string(e.channel);
+    if (nfas_) line += " interface=" + std::to_string(e.interface);
     if (e.setup) {
       line += " called=" + (e.setup->called.digits.empty() ? std::string("-") : e.setup->called.digits);
       if (e.setup->calling) line += " calling=" + e.setup->calling->digits;
@@ -102,7 +181,7 @@ class SpanPeer {
     if (e.inband) line += " inband";
     say(line);
     if (e.type == pri::CallEventType::kIncomingSetup) {
-      auto& c = span_->calls();
+      auto& c = calls();
       switch (auto_) {
         case AutoAnswer::kNone: break;
         case AutoAnswer::kAlert: c.proceeding(e.call) && c.alerting(e.call); break;
@@ -155,10 +234,18 @@ class SpanPeer {
   }
 
   void run(const std::string& line) {
-    const auto w = words(line);
+    auto w = words(line);
     if (w.empty() || w[0][0] == '#') return;
-    auto& c = span_->calls();
+    auto& c = calls();
     const std::string& cmd = w[0];
+    // interface=I, anywhere after the command: which span of an NFAS group.
+    std::optional<std::uint8_t> interface;
+    for (auto it = w.begin() + 1; it != w.end(); ++it) {
+      if (it->rfind("interface=", 0) != 0) continue;
+      interface = static_cast<std::uint8_t>(std::atoi(it->c_str() + 10));
+      w.erase(it);
+      break;
+    }
     auto arg = [&](std::size_t i) { return i < w.size() ? w[i] : std::string(); };
     auto cause = [&](std::size_t i) {
       try {
@@ -179,12 +266,14 @@ class SpanPeer {
           call.channel = static_cast<std::uint8_t>(std::atoi(w[i].c_str() + 8));
         }
       }
+      call.interface = interface;
       const pri::SetupResult r = c.setup(call);
       if (r.call == pri::kNoCall) {
         say("error call reason=cause-" + std::to_string(r.refused ? static_cast<int>(*r.refused) : 0));
       } else {
         last_ = r.call;
-        say("ok call call=" + std::to_string(r.call) + " channel=" + std::to_string(r.channel));
+        say("ok call call=" + std::to_string(r.call) + " channel=" + std::to_string(r.channel) +
+            (nfas_ ? " interface=" + std::to_string(r.interface) : std::string()));
       }
     } else if (cmd == "proceed") {
       result(c.proceeding(call_id(arg(1))), cmd);
@@ -202,21 +291,27 @@ class SpanPeer {
       result(c.disconnect(call_id(arg(1)), cause(2)), cmd);
     } else if (cmd == "line") {
       // line normal|ais|silent: what the line backend sends.
-      pri::LinePort* port = span_->line();
+      pri::Span* span = span_of(interface);
+      pri::LinePort* port = span ? span->line() : nullptr;
       const std::string mode = arg(1);
       if (!port || (mode != "normal" && mode != "ais" && mode != "silent")) {
-        say("error line reason=" + std::string(port ? "unknown-mode" : "not-a-line-span"));
+        say("error line reason=" + std::string(!span ? "no-such-interface" : port ? "unknown-mode" : "not-a-line-span"));
       } else {
         port->set_send_ais(mode == "ais");
         port->set_silent(mode == "silent");
         say("ok line " + mode);
       }
     } else if (cmd == "restart") {
-      result(arg(1) == "all" ? c.restart(std::nullopt)
-                             : c.restart(static_cast<std::uint8_t>(std::atoi(arg(1).c_str()))),
-             cmd);
+      const auto channel = static_cast<std::uint8_t>(std::atoi(arg(1).c_str()));
+      if (interface) {
+        result(arg(1) == "all" ? c.restart_interface(*interface) : c.restart(pri::ChannelRef{*interface, channel}), cmd);
+      } else {
+        result(arg(1) == "all" ? c.restart(std::nullopt) : c.restart(channel), cmd);
+      }
     } else if (cmd == "service") {
-      result(c.service(static_cast<std::uint8_t>(std::atoi(arg(1).c_str())), arg(2) != "out"), cmd);
+      const auto channel = static_cast<std::uint8_t>(std::atoi(arg(1).c_str()));
+      const bool in = arg(2) != "out";
+      result(interface ? c.service(pri::ChannelRef{*interface, channel}, in) : c.service(channel, in), cmd);
     } else if (cmd == "wait") {
       // wait EVENT [SECONDS]: the commands behind it wait for that event.
       waiting_for_ = arg(1);
@@ -244,8 +339,10 @@ class SpanPeer {
 
   core::EventLoop& loop_;
   AutoAnswer auto_;
-  std::unique_ptr<pri::TdmDatapath> datapath_;  // line backend only; before the span, which it outlives
-  std::unique_ptr<pri::Span> span_;
+  std::unique_ptr<pri::TdmDatapath> datapath_;  // line backend only; before the spans, which it outlives
+  const bool nfas_;
+  std::unique_ptr<pri::Span> span_;        // one span, or
+  std::unique_ptr<pri::NfasGroup> group_;  // an NFAS group
   std::deque<std::string> pending_;
   std::optional<std::string> waiting_for_;
   bool sleeping_ = false;
@@ -263,9 +360,10 @@ int span_peer_command(const std::vector<std::string>& args) {
       "sipnic span-peer --side te|nt (--listen PATH | --connect PATH) [options]\n"
       "Commands (stdin, or --script FILE), one per line: call NUMBER [from=N] [channel=C], proceed|alert|answer ID,\n"
       "reject|hangup ID|all CAUSE, restart CHANNEL|all, service CHANNEL in|out, line normal|ais|silent,\n"
-      "wait EVENT [SECONDS], sleep MS, quit.\n"
-      "ID is a call number or `last`; EVENT is link-up, link-down, line-up, line-down or an event name\n"
-      "(incoming-setup, connected, released, ...). Options");
+      "wait EVENT [SECONDS], sleep MS, quit. In an NFAS group, call, restart, service and line take\n"
+      "interface=I (default: the primary's).\n"
+      "ID is a call number or `last`; EVENT is link-up, link-down, line-up, line-down, dchannel-primary,\n"
+      "dchannel-backup or an event name (incoming-setup, connected, released, ...). Options");
   opts.add_options()
       ("help,h", "show this help")
       ("side", po::value<std::string>(), "te (user side, a PBX) or nt (network side, a switch)")
@@ -278,7 +376,14 @@ int span_peer_command(const std::vector<std::string>& args) {
       ("answer", po::value<std::string>()->default_value("answer"),
        "what an incoming call gets without a command: none, alert, answer (proceeding, alerting, connect), busy (17)")
       ("script", po::value<std::string>(), "read the commands from this file instead of stdin")
-      ("capture", po::value<std::string>(), "write the D-channel to this pcap file")
+      ("capture", po::value<std::string>(), "write the D-channel to this pcap file (NFAS: the primary's)")
+      ("t200", po::value<std::uint32_t>(), "Q.921 T200, ms (default 1000)")
+      ("t203", po::value<std::uint32_t>(), "Q.921 T203, ms (default 10000): how soon a silent D-channel is found out")
+      ("nfas-interface", po::value<std::uint32_t>(),
+       "NFAS (t1): this span's interface identifier, 0..127; it carries the primary D-channel")
+      ("nfas-span", po::value<std::vector<std::string>>(),
+       "NFAS: another span of the group, interface=N,d-channel=backup|none,listen=PATH|connect=PATH "
+       "(repeatable; a frames span without a D-channel: its B-channels' socket)")
       ("log-level", po::value<std::string>()->default_value("warn"), "error, warn, info, debug (on stderr)");
   po::variables_map vm;
   try {
@@ -322,6 +427,9 @@ int span_peer_command(const std::vector<std::string>& args) {
   s.channels = core::b_channel_numbers(s.type, core::DChannelRole::kPrimary);
   s.hunting = core::default_channel_hunting(s.side);
   if (vm.count("capture")) s.capture = vm["capture"].as<std::string>();
+  if (vm.count("t200")) s.q921.t200_ms = vm["t200"].as<std::uint32_t>();
+  if (vm.count("t203")) s.q921.t203_ms = vm["t203"].as<std::uint32_t>();
+  if (s.q921.t200_ms == 0 || s.q921.t203_ms <= s.q921.t200_ms) return fail("--t200 must be above 0 and --t203 above it");
   const std::string answer = vm["answer"].as<std::string>();
   AutoAnswer auto_answer = AutoAnswer::kAnswer;
   if (answer == "none") auto_answer = AutoAnswer::kNone;
@@ -331,9 +439,56 @@ int span_peer_command(const std::vector<std::string>& args) {
   const auto level = core::parse_log_level(vm["log-level"].as<std::string>());
   if (!level) return fail("unknown --log-level");
 
+  // NFAS: this span is the primary; each --nfas-span one more, alike but
+  // for its interface, D-channel role and socket.
+  std::vector<core::SpanConfig> spans;
+  if (vm.count("nfas-interface") || vm.count("nfas-span")) {
+    if (s.type != core::SpanType::kT1) return fail("NFAS needs --line t1");
+    s.name = "span-peer-i";
+    s.nfas_group = "span-peer";
+    s.group = s.nfas_group;
+    s.nfas_interface = vm.count("nfas-interface") ? vm["nfas-interface"].as<std::uint32_t>() : 0;
+    if (s.nfas_interface > pri::ChannelInterfaces::kMaxInterfaceId) return fail("--nfas-interface must be 0..127");
+    s.name += std::to_string(s.nfas_interface);
+    spans.push_back(s);
+    bool backup = false;
+    for (const std::string& text : vm.count("nfas-span") ? vm["nfas-span"].as<std::vector<std::string>>()
+                                                         : std::vector<std::string>{}) {
+      std::string why;
+      const auto o = parse_nfas_span(text, why);
+      if (!o) return fail("--nfas-span " + text + ": " + why);
+      for (const auto& other : spans)
+        if (other.nfas_interface == o->interface)
+          return fail("--nfas-span " + text + ": interface " + std::to_string(o->interface) + " is taken");
+      if (o->d_channel == core::DChannelRole::kBackup && std::exchange(backup, true))
+        return fail("--nfas-span " + text + ": a second backup D-channel");
+      core::SpanConfig m = s;
+      m.name = "span-peer-i" + std::to_string(o->interface);
+      m.nfas_interface = o->interface;
+      m.d_channel = o->d_channel;
+      m.channels = core::b_channel_numbers(m.type, m.d_channel);
+      m.socket_role = o->role;
+      m.socket_path = o->path;
+      m.capture.clear();
+      // As in the config: a frames span without a D-channel has one socket,
+      // its B-channels'.
+      if (m.d_channel == core::DChannelRole::kNone && m.backend == core::SpanBackend::kFrames)
+        m.b_channels_socket = std::exchange(m.socket_path, std::string());
+      spans.push_back(std::move(m));
+    }
+  } else {
+    spans.push_back(s);
+  }
+
   core::Log log(*level);
   core::EventLoop loop;
-  SpanPeer peer(loop, s, auto_answer, log);
+  std::unique_ptr<SpanPeer> made;
+  try {
+    made = std::make_unique<SpanPeer>(loop, std::move(spans), auto_answer, log);
+  } catch (const std::invalid_argument& e) {
+    return fail(e.what());
+  }
+  SpanPeer& peer = *made;
   try {
     peer.start();
   } catch (const std::exception& e) {

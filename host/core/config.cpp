@@ -1218,17 +1218,14 @@ class Builder {
     // An NFAS span without a D-channel (d-channel = none, the default in a
     // group) has no D-channel socket: on the frames backend its connect or
     // listen socket carries its B-channels (what b-channels-socket is on a
-    // span with a D-channel).
+    // span with a D-channel); on the line backend it is the line as ever,
+    // channel 24 a B-channel in it.
     const bool without_dchannel =
         vm.count("nfas-group") && (!vm.count("d-channel") || text("d-channel") == "none");
     if (without_dchannel && vm.count("b-channels-socket"))
       reader_.fail(line("b-channels-socket"), "b-channels-socket",
                    "a span without a D-channel (d-channel = none) carries its B-channels on its " + std::string(socket_key) +
                        " socket; leave b-channels-socket out");
-    if (without_dchannel && sp.backend == SpanBackend::kLine)
-      reader_.fail(line("backend"), "backend",
-                   "a span without a D-channel (d-channel = none) needs backend = frames: the TDM kernels carry T1 "
-                   "channel 24 as the D-channel, not as a B-channel");
     if (without_dchannel && sp.backend == SpanBackend::kFrames) {
       sp.b_channels_socket = std::move(sp.socket_path);
       sp.socket_path.clear();

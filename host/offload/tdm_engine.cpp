@@ -32,7 +32,7 @@ void TdmEngine::configure(std::span<const TdmSpanSetup> spans) {
     controls_[s].type = spans[s].type;
     controls_[s].options = e1 && spans[s].crc4 ? tdm_framer::kOptionCrc4 : 0;
     layouts_[s].type = spans[s].type;
-    layouts_[s].dchannel = 1;
+    layouts_[s].dchannel = spans[s].dchannel ? 1 : 0;
   }
   reset(transmit_payload_, n * tdm_framer::kPayloadBlockOctets);
   reset(transmit_line_, n * tdm_framer::kLineBlockOctets);

@@ -39,6 +39,10 @@ namespace sipnic::offload {
 struct TdmSpanSetup {
   tdm::SpanType type = tdm::kE1;
   bool crc4 = true;  // E1: the CRC-4 multiframe, sent and required (ignored on T1)
+  // The D-channel position (E1 timeslot 16, T1 channel 24) carries the
+  // D-channel; false on an NFAS span without one, where it is a B-channel
+  // like the others (tdm_mux's SpanLayout::dchannel).
+  bool dchannel = true;
 };
 
 // What the host says about a span for the next run.
@@ -108,7 +112,8 @@ class TdmEngine {
 
  protected:
   // Runs tdm_framer, tdm_mux and hdlc, in that order, over the argument
-  // memory below (span_count_ spans, one D-channel each).
+  // memory below (span_count_ spans, one D-channel each; hdlc runs over a
+  // span without one too, on the zeros tdm_mux gives it, and finds nothing).
   virtual void run_kernels() = 0;
   // Called at the end of configure(), once the buffers below are reset: a
   // backend that keeps some of them on a device (the state arrays) uploads

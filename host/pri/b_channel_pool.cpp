@@ -36,9 +36,9 @@ const BChannelPool::Channel* BChannelPool::find(std::uint8_t channel) const {
   return &table_[channel];
 }
 
-bool BChannelPool::is_available(const Channel& c) {
+bool BChannelPool::is_available(const Channel& c) const {
   return c.in_service && c.occupant == kNoCall && !c.restarting && !c.local_maintenance && !c.remote_maintenance &&
-         !c.out_of_service;
+         !c.out_of_service && !line_down_;
 }
 
 bool BChannelPool::in_service(std::uint8_t channel) const { return find(channel) != nullptr; }
@@ -49,6 +49,7 @@ BChannelState BChannelPool::state(std::uint8_t channel) const {
   if (c->out_of_service) return BChannelState::kOutOfService;
   if (c->restarting) return BChannelState::kRestarting;
   if (c->occupant != kNoCall) return BChannelState::kInUse;
+  if (line_down_) return BChannelState::kOutOfService;
   if (c->local_maintenance) return BChannelState::kLocalMaintenance;
   if (c->remote_maintenance) return BChannelState::kRemoteMaintenance;
   return BChannelState::kIdle;
@@ -107,7 +108,8 @@ bool BChannelPool::seize(std::uint8_t channel, CallId call) {
 
 bool BChannelPool::take_over(std::uint8_t channel, CallId call) {
   Channel* c = find(channel);
-  if (!c || call == kNoCall || c->restarting || c->local_maintenance || c->remote_maintenance || c->out_of_service)
+  if (!c || call == kNoCall || c->restarting || c->local_maintenance || c->remote_maintenance || c->out_of_service ||
+      line_down_)
     return false;
   c->occupant = call;
   return true;

@@ -17,9 +17,13 @@
 //                         "maintenance condition"), or a RESTART got no
 //                         acknowledgement; a RESTART that is acknowledged
 //                         clears it
-// A channel is available (hunted, seizable) only with none of them. A call
-// keeps its channel when the channel goes into maintenance (the call ends
-// first, then the channel is not hunted again).
+// A channel is available (hunted, seizable) only with none of them, and
+// while the interface's line is in frame: an NFAS span whose line is down
+// (LOS, LOF, AIS) carries no B-channel, though the group's D-channel on
+// another span still signals; its free channels show as out of service
+// until the line is back. A call keeps its channel when the channel goes
+// into maintenance or the line down (the call ends first, or the line
+// returns, then the channel is hunted again or not).
 #pragma once
 
 #include <cstddef>
@@ -88,6 +92,9 @@ class BChannelPool {
   bool local_maintenance(std::uint8_t channel) const;
   bool remote_maintenance(std::uint8_t channel) const;
   bool out_of_service(std::uint8_t channel) const;
+  // The interface's line as its framer reports it (NFAS member spans).
+  void set_line_down(bool down) { line_down_ = down; }
+  bool line_down() const { return line_down_; }
 
  private:
   struct Channel {
@@ -100,13 +107,14 @@ class BChannelPool {
   };
   Channel* find(std::uint8_t channel);
   const Channel* find(std::uint8_t channel) const;
-  static bool is_available(const Channel& c);
+  bool is_available(const Channel& c) const;
 
   LineType line_;
   core::ChannelHunting hunting_;
   std::vector<std::uint8_t> in_service_;
   std::vector<Channel> table_;  // indexed by channel number, 0..max_channel_number
   std::uint8_t last_hunted_ = 0;
+  bool line_down_ = false;
 };
 
 }  // namespace sipnic::pri

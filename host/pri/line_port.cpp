@@ -26,7 +26,8 @@ std::string line_alarms_text(const LineAlarms& a) {
 namespace {
 
 offload::TdmSpanSetup setup_of(const core::SpanConfig& c) {
-  return {c.type == core::SpanType::kE1 ? tdm::kE1 : tdm::kT1, c.type == core::SpanType::kE1 && c.crc4};
+  return {c.type == core::SpanType::kE1 ? tdm::kE1 : tdm::kT1, c.type == core::SpanType::kE1 && c.crc4,
+          c.d_channel != core::DChannelRole::kNone};
 }
 
 }  // namespace

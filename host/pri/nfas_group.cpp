@@ -98,12 +98,33 @@ void NfasGroup::dl_indication(Span& from, const DlIndication& ind) {
     // The group's signalling as a whole came up or went down.
     calls_->dl_indication(ind);
   }
+  if (!up && active_ && active_ != &from) resend_discarded(from);
   if (was_up != (active_ != nullptr) && cb_.on_dchannel) cb_.on_dchannel(active_ != nullptr);
 }
+
+void NfasGroup::resend_discarded(Span& from) {
+  // What the failed link never had acknowledged: the far end has not seen
+  // it (or, in the last instant, has and will take the repeat as the
+  // duplicate it is), and the far end is listening on the other D-channel.
+  const auto messages = from.link().take_discarded();
+  if (messages.empty()) return;
+  std::size_t sent = 0;
+  for (const auto& m : messages) sent += send(m) ? 1 : 0;
+  log_line(core::LogLevel::kInfo, "NFAS group " + name_ + ": " + std::to_string(sent) + " of " +
+                                      std::to_string(messages.size()) + " message(s) unacknowledged on span " +
+                                      from.name() + " sent again on span " + active_->name());
+}
+
+void NfasGroup::layer1(Span& from, bool up) { calls_->interface_layer1(interface_of(from), up); }
 
 void NfasGroup::choose_active() {
   const Span* next = primary_up_ ? primary_ : backup_up_ ? backup_ : nullptr;
   if (next == active_) return;
+  make_active(next);
+  if (on_active_changed_) on_active_changed_(active_);
+}
+
+void NfasGroup::make_active(const Span* next) {
   const Span* before = active_;
   active_ = next;
   if (!next) {
@@ -114,7 +135,9 @@ void NfasGroup::choose_active() {
   interfaces_.set_d_channel_interface(interface_of(*next));
   if (before) {
     ++switchovers_;
-    log_line(core::LogLevel::kWarn, "NFAS group " + name_ + ": D-channel switched from span " + before->name() +
+    // To the backup is a failure to look at; back to the primary is the
+    // group returning to normal (or the primary's link coming up second).
+    log_line(next == primary_ ? core::LogLevel::kInfo : core::LogLevel::kWarn, "NFAS group " + name_ + ": D-channel switched from span " + before->name() +
                                         " to span " + next->name() + " (" +
                                         std::string(core::d_channel_role_name(next->config().d_channel)) +
                                         "); calls kept");

@@ -10,9 +10,14 @@
 // interface identifier then means the interface of the D-channel it came on.
 // A switch from one D-channel to the other keeps every call (the call
 // control does not hear of it; the interface of "no identifier" moves with
-// it). Only when both links are down does the call control hear the link go
+// it), and the messages the failed link had not had acknowledged go out
+// again on the other, so that none is lost in the time it took to find the
+// failure. Only when both links are down does the call control hear the link go
 // down (active calls kept for T309, the others cleared, as for a span of its
-// own), and when one comes back, up again.
+// own), and when one comes back, up again. A member's line going out of
+// frame (`line` backend) takes its B-channels with it, whichever span
+// signals: they are not hunted, and its calls are cleared or kept for T309
+// as for a link that went down, but over the D-channel that is left.
 //
 // The group belongs to one worker's loop, like a span. The calls' events and
 // the D-channel's up/down are the group's (`callbacks`: on_event,
@@ -67,9 +72,18 @@ class NfasGroup {
   const Span* active() const { return active_; }
   // Switches from one D-channel to the other (not counting both going down).
   std::uint64_t switchovers() const { return switchovers_; }
+  // Called whenever active() changes (a switchover, both down, one back),
+  // after the group has logged it; may be empty.
+  void set_on_active_changed(std::function<void(const Span* active)> callback) {
+    on_active_changed_ = std::move(callback);
+  }
 
   // From a member span's Q.921 link (Span calls it).
   void dl_indication(Span& from, const DlIndication& indication);
+  // From a member span's line (the `line` backend; Span calls it once its
+  // D-channel, if any, has heard): in frame or not. Its B-channels go with
+  // it (Q931CallControl::interface_layer1).
+  void layer1(Span& from, bool up);
 
  private:
   std::vector<std::unique_ptr<Span>> make_spans(std::vector<core::SpanConfig> spans, const SpanCallbacks& span_callbacks,
@@ -77,6 +91,8 @@ class NfasGroup {
                                                 TdmDatapath* datapath);
   static std::vector<ChannelInterfaces::Interface> interfaces_of(const std::vector<std::unique_ptr<Span>>& spans);
   void choose_active();
+  void make_active(const Span* next);  // and logs it
+  void resend_discarded(Span& from);
   bool send(std::span<const std::uint8_t> message);
   void log_line(core::LogLevel level, const std::string& message);
 
@@ -93,6 +109,7 @@ class NfasGroup {
   bool primary_up_ = false, backup_up_ = false;  // as their links last said
   const Span* active_ = nullptr;
   std::uint64_t switchovers_ = 0;
+  std::function<void(const Span*)> on_active_changed_;
 };
 
 }  // namespace sipnic::pri

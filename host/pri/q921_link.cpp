@@ -258,6 +258,15 @@ bool Q921Link::data_request(std::span<const std::uint8_t> message) {
   }
   if (!accepted || message.size() > cfg_.n201 || iqueue_.size() >= cfg_.max_queued) {
     ++counters_.data_requests_refused;
+    // A message lost to layer 3 (its timers may recover it) is worth a line;
+    // a stuck link refuses many, which the limiter holds to one per 10 s.
+    if (accepted)
+      log_line(core::LogLevel::kWarn, "refused",
+               message.size() > cfg_.n201
+                   ? "a layer 3 message of " + std::to_string(message.size()) + " octets refused (N201 is " +
+                         std::to_string(cfg_.n201) + ")"
+                   : "a layer 3 message refused: " + std::to_string(iqueue_.size()) +
+                         " I frames queued or unacknowledged already (the peer is slow or busy)");
     return false;
   }
   iqueue_.push_back(QueuedFrame{{message.begin(), message.end()}, false});
@@ -738,10 +747,13 @@ void Q921Link::transmit_queued() {
 
 void Q921Link::discard_iqueue() {
   counters_.i_frames_discarded += iqueue_.size();
+  discarded_.clear();
+  for (QueuedFrame& q : iqueue_) discarded_.push_back(std::move(q.message));
   iqueue_.clear();
 }
 
 void Q921Link::to_established() {
+  discarded_.clear();
   stop_t200();
   start_t203();
   state_ = LinkState::kMultipleFrameEstablished;

@@ -58,6 +58,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/event_loop.h"
@@ -89,7 +90,10 @@ struct Q921Config {
   core::Millis t203{10000};     // idle timer: an enquiry after this long without a frame
   std::uint8_t n200 = 3;        // retransmissions of SABME, DISC or an enquiry
   std::size_t n201 = 260;       // most octets in an information field
-  std::size_t max_queued = 64;  // I frames queued or unacknowledged; DL-DATA-REQ past it is refused
+  // I frames queued or unacknowledged; DL-DATA-REQ past it is refused. Room
+  // for a burst on every channel of a large NFAS group (20 T1s, a few
+  // messages each) at 260 octets at most: bounded at about 270 kB.
+  std::size_t max_queued = 1024;
   bool persistent = true;
   core::Millis reestablish_delay_min{1000};
   core::Millis reestablish_delay_max{16000};
@@ -182,6 +186,12 @@ class Q921Link {
   bool peer_receiver_busy() const { return peer_busy_; }
   bool own_receiver_busy() const { return own_busy_; }
   std::size_t queued() const { return iqueue_.size(); }  // waiting or unacknowledged
+  // The layer 3 messages the link last discarded unacknowledged (the link
+  // went down or was reset with them queued), oldest first, handed over
+  // once: an NFAS group sends them on its other D-channel, which is what
+  // makes a switchover lose nothing the far end had not confirmed. Kept
+  // until taken, the next discard, or the link's next establishment.
+  std::vector<std::vector<std::uint8_t>> take_discarded() { return std::exchange(discarded_, {}); }
   const Q921Counters& counters() const { return counters_; }
   const Q921Config& config() const { return cfg_; }
 
@@ -278,6 +288,7 @@ class Q921Link {
   std::optional<MdlError> reestablish_cause_;
   core::Millis reestablish_delay_;
   std::deque<QueuedFrame> iqueue_;  // front: N(S) = V(A); the first outstanding() are sent
+  std::vector<std::vector<std::uint8_t>> discarded_;  // see take_discarded()
 
   core::EventLoop::TimerId t200_ = 0;
   core::EventLoop::TimerId t203_ = 0;

@@ -107,8 +107,12 @@ void Q931CallControl::on_link_up() {
   log_line(core::LogLevel::kInfo, "", "D-channel up: calls can be made");
   for (auto& [id, c] : calls_) {
     if (!c.t309) continue;
-    loop_.cancel_timer(c.t309);
-    c.t309 = 0;
+    // A call whose interface's line is still down keeps its T309 for that.
+    const BChannelPool* pool = channels_.pool(c.channel.interface);
+    if (!pool || !pool->line_down()) {
+      loop_.cancel_timer(c.t309);
+      c.t309 = 0;
+    }
     // §5.8.8: tell the peer where the call is.
     send_status(reference_of(c), static_cast<std::uint8_t>(state(c)), Cause::kNormalUnspecified);
   }
@@ -149,8 +153,52 @@ void Q931CallControl::on_t309(CallId id) {
   if (!c) return;
   c->t309 = 0;
   ++counters_.timer_expiries;
+  if (link_up_) {  // it ran for the interface's line, not for the link
+    log_line(core::LogLevel::kWarn, "",
+             describe(*c) + ": T309 expired, the line of its interface did not come back: cleared (cause 41)");
+    start_clearing(*c, Cause::kTemporaryFailure);
+    return;
+  }
   log_line(core::LogLevel::kWarn, "", describe(*c) + ": T309 expired, the D-channel did not come back: cleared (cause 27)");
   clear_internally(*c, Cause::kDestinationOutOfOrder);
+}
+
+void Q931CallControl::interface_layer1(std::uint8_t interface, bool up) {
+  Turn turn(*this);
+  BChannelPool* pool = channels_.pool(interface);
+  if (!pool || pool->line_down() == !up) return;
+  pool->set_line_down(!up);
+  const std::string where = channels_.named() ? "interface " + std::to_string(interface) : std::string("the span");
+  std::size_t kept = 0;
+  std::vector<CallId> to_clear;
+  for (auto& [id, c] : calls_) {
+    if (c.channel.interface != interface || !c.channel) continue;
+    if (up) {
+      // The line is back; a T309 that runs for the link stays.
+      if (c.t309 && link_up_) {
+        loop_.cancel_timer(c.t309);
+        c.t309 = 0;
+        ++kept;
+      }
+    } else if (c.phase == Phase::kActive && cfg_.timers.t309_ms > 0) {
+      if (!c.t309) {
+        const CallId cid = id;
+        c.t309 = loop_.add_timer(core::Millis(cfg_.timers.t309_ms), [this, cid] { on_t309(cid); });
+      }
+      ++kept;
+    } else if (c.phase != Phase::kDisconnectSent && c.phase != Phase::kReleaseSent) {
+      to_clear.push_back(id);
+    }
+  }
+  if (up) {
+    log_line(core::LogLevel::kInfo, "", where + ": line back, its B-channels in use again (" + std::to_string(kept) +
+                                            " call(s) kept)");
+    return;
+  }
+  for (CallId id : to_clear)
+    if (Call* c = find(id)) start_clearing(*c, Cause::kTemporaryFailure);
+  log_line(core::LogLevel::kWarn, "", where + ": line down: " + std::to_string(kept) + " active call(s) kept for T309, " +
+                                          std::to_string(to_clear.size()) + " call(s) cleared (cause 41)");
 }
 
 // ---------------------------------------------------------------------------

@@ -23,6 +23,9 @@
 //   - data link lost: calls not yet active are cleared internally at once,
 //     active ones kept for T309 (0: cleared at once), all with cause 27;
 //     when the link comes back, each kept call sends STATUS (cause 31);
+//     the line of an NFAS interface lost (its B-channels, the D-channel
+//     elsewhere): the same with cause 41, sent to the far end, as
+//     chan_dahdi clears the calls of a span in alarm unless T309 runs;
 //   - a STATUS from the peer clears the call only when it reports the Null
 //     state (§5.8.11; other state mismatches are logged);
 //   - one RESTART outstanding at a time; others wait their turn.
@@ -104,7 +107,7 @@ struct CallInfo {
   std::uint16_t call_reference = 0;
   std::uint8_t channel = 0;       // 0: none (yet)
   std::uint8_t interface = 0;     // the channel's interface (NFAS)
-  bool link_wait = false;         // T309 running: kept while the link is down
+  bool link_wait = false;         // T309 running: kept while the link (or the interface's line) is down
 };
 
 class Q931CallControl {
@@ -128,6 +131,13 @@ class Q931CallControl {
   // ---- layer 2: everything the Q.921 link says to layer 3.
   void dl_indication(const DlIndication& indication);
   bool link_up() const { return link_up_; }
+  // ---- layer 1 of an interface's B-channels (NFAS: a member span's line,
+  // which need not carry the D-channel). Down: its channels are not hunted
+  // nor seized; its calls not yet active are cleared (cause 41, temporary
+  // failure, told to the far end over the D-channel), active ones kept for
+  // T309 (0: cleared at once) and cleared with 41 if the line is not back
+  // by then. Up: the kept calls go on.
+  void interface_layer1(std::uint8_t interface, bool up);
 
   // ---- calls. Each returns false (and does nothing) when the call does
   // not exist or its state does not allow the request.

@@ -91,12 +91,12 @@ void Span::make_backend(core::MetricsRegistry* registry, std::uint32_t slot) {
     if (link_) link_->receive(frame);
   };
   auto layer1 = [this](bool up) {
-    if (!link_) return;
-    if (up) {
-      link_->layer1_up();
-    } else {
-      link_->layer1_down();
-    }
+    if (link_ && up) link_->layer1_up();
+    if (link_ && !up) link_->layer1_down();
+    // In an NFAS group the line carries this span's B-channels, whichever
+    // span carries the D-channel (the frames backend's layer 1 is its
+    // D-channel socket alone).
+    if (nfas_ && line_) nfas_->layer1(*this, up);
   };
   if (cfg_.backend == core::SpanBackend::kFrames) {
     // A span of an NFAS group without a D-channel has no D-channel socket.

@@ -227,6 +227,31 @@ TEST(Cli, CheckConfigUsageErrorsExitTwo) {
   }
 }
 
+TEST(Cli, SpanPeerRefusesAnNfasGroupItCannotBeNamingTheOption) {
+  struct Case {
+    std::vector<std::string> extra;
+    const char* says;
+  };
+  const Case cases[] = {
+      {{"--line", "e1", "--nfas-interface", "0"}, "NFAS needs --line t1"},
+      {{"--line", "t1", "--nfas-interface", "128"}, "--nfas-interface must be 0..127"},
+      {{"--line", "t1", "--nfas-span", "interface=1,connect=/x,bogus=1"}, "'bogus=1' is not interface=N"},
+      {{"--line", "t1", "--nfas-span", "d-channel=backup,connect=/x"}, "needs interface=N and listen=PATH or connect=PATH"},
+      {{"--line", "t1", "--nfas-span", "interface=0,connect=/x"}, "interface 0 is taken"},
+      {{"--line", "t1", "--nfas-span", "interface=1,d-channel=backup,connect=/x", "--nfas-span",
+        "interface=2,d-channel=backup,connect=/y"},
+       "a second backup D-channel"},
+      {{"--line", "t1", "--t200", "2000", "--t203", "1000"}, "--t203 above it"},
+  };
+  for (const Case& c : cases) {
+    std::vector<std::string> args = {"span-peer", "--side", "te", "--connect", "/nonexistent.sock"};
+    args.insert(args.end(), c.extra.begin(), c.extra.end());
+    Result r = run_sipnic(args);
+    EXPECT_EQ(r.exit_code, 2) << c.says << ": " << r.err;
+    EXPECT_TRUE(contains(r.err, c.says)) << r.err;
+  }
+}
+
 TEST(Cli, CheckConfigHelpShowsItsOptionsAndExitsZero) {
   Result r = run_sipnic({"check-config", "--help"});
   EXPECT_EQ(r.exit_code, 0);

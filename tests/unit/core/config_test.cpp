@@ -797,6 +797,24 @@ TEST(ConfigSpan, AFramesSpanMayHaveABChannelSocketBesideItsDChannelSocket) {
   EXPECT_EQ(c.spans[0].socket_role, SpanSocketRole::kListen);
 }
 
+TEST(ConfigSpan, AnNfasLineSpanWithoutADChannelKeepsItsLineSocketAndChannel24) {
+  // On the line backend the span's socket is its line signal as ever; its
+  // channel 24 is a B-channel in it.
+  Config c = parse_config(std::string(kListen) +
+                              "[span a]\ntype = t1\nbackend = line\nconnect = /run/a.sock\nnfas-group = n\n"
+                              "nfas-interface = 0\nd-channel = primary\n"
+                              "[span b]\ntype = t1\nbackend = line\nconnect = /run/b.sock\nnfas-group = n\n"
+                              "nfas-interface = 1\n",
+                          "t.conf");
+  ASSERT_EQ(c.spans.size(), 2u);
+  EXPECT_EQ(c.spans[1].d_channel, DChannelRole::kNone);
+  EXPECT_EQ(c.spans[1].socket_path, "/run/b.sock");
+  EXPECT_EQ(c.spans[1].b_channels_socket, "");
+  EXPECT_EQ(c.spans[1].channels.size(), 24u);
+  EXPECT_EQ(c.spans[1].channels.back(), 24);
+  EXPECT_EQ(parse_config(format_config(c), "t.conf"), c);
+}
+
 TEST(ConfigSpan, ALineSpanOnE1MayTurnCrc4Off) {
   Config c = parse_config(std::string(kListen) + "[span a]\ntype = e1\nbackend = line\nlisten = /run/a.sock\ncrc4 = off\n",
                           "t.conf");
@@ -1001,7 +1019,6 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{"nfas_interface_twice_in_a_group", L("[span a]\ntype = t1\nconnect = /run/a.sock\nnfas-group = n\nnfas-interface = 4\nd-channel = primary\n[span b]\ntype = t1\nconnect = /run/b.sock\nnfas-group = n\nnfas-interface = 4\n"), 13, "nfas-interface", "interface 4 of NFAS group 'n' is already span 'a' (line 3)"},
         ErrorCase{"nfas_group_mixing_sides", L("[span a]\ntype = t1\nconnect = /run/a.sock\nnfas-group = n\nnfas-interface = 0\nd-channel = primary\n[span b]\ntype = t1\nside = nt\nconnect = /run/b.sock\nnfas-group = n\nnfas-interface = 1\n"), 11, "side", "NFAS group 'n': span 'a' (line 3) is te, span 'b' is nt; one D-channel signals the whole group"},
         ErrorCase{"nfas_group_mixing_switches", L("[span a]\ntype = t1\nconnect = /run/a.sock\nnfas-group = n\nnfas-interface = 0\nd-channel = primary\n[span b]\ntype = t1\nswitch = dms100\nconnect = /run/b.sock\nnfas-group = n\nnfas-interface = 1\n"), 11, "switch", "span 'a' (line 3) is ni2, span 'b' is dms100"},
-        ErrorCase{"nfas_span_without_dchannel_on_a_line", L("[span a]\ntype = t1\nbackend = line\nconnect = /run/a.sock\nnfas-group = n\nnfas-interface = 0\nd-channel = none\n"), 5, "backend", "needs backend = frames: the TDM kernels carry T1 channel 24 as the D-channel"},
         ErrorCase{"nfas_span_without_dchannel_and_a_b_channels_socket", L("[span a]\ntype = t1\nconnect = /run/a.sock\nb-channels-socket = /run/a-b.sock\nnfas-group = n\nnfas-interface = 0\n"), 6, "b-channels-socket", "carries its B-channels on its connect socket"},
         ErrorCase{"nfas_group_in_two_span_groups", L("[span a]\ntype = t1\nconnect = /run/a.sock\nnfas-group = n\nnfas-interface = 0\nd-channel = primary\n[span b]\ntype = t1\nconnect = /run/b.sock\nnfas-group = n\nnfas-interface = 1\ngroup = other\n"), 14, "group", "NFAS group 'n': span 'a' (line 3) is in span group 'n', span 'b' in 'other'"},
         ErrorCase{"nfas_backup_span_uses_channel_24", L("[span a]\ntype = t1\nconnect = /run/a.sock\nnfas-group = n\nnfas-interface = 0\nd-channel = backup\nchannels = 24\n"), 9, "channels", "24 is the D-channel of a T1"},

@@ -103,6 +103,24 @@ TEST(BChannelPool, ACallKeepsItsChannelWhenTheChannelGoesIntoMaintenance) {
   EXPECT_FALSE(pool.available(1));
 }
 
+TEST(BChannelPool, ALineThatIsDownLeavesNoChannelToHuntButKeepsTheCallsOnIt) {
+  const auto channels = e1_channels();
+  BChannelPool pool(LineType::kE1, channels, ChannelHunting::kAscending);
+  ASSERT_TRUE(pool.seize(1, 7));
+  pool.set_line_down(true);
+  EXPECT_TRUE(pool.line_down());
+  EXPECT_FALSE(pool.hunt());
+  EXPECT_FALSE(pool.seize(2, 8));
+  EXPECT_FALSE(pool.take_over(2, 8));
+  EXPECT_EQ(pool.occupant(1), 7u);
+  EXPECT_EQ(pool.state(1), BChannelState::kInUse);
+  EXPECT_EQ(pool.state(2), BChannelState::kOutOfService);
+  EXPECT_EQ(pool.count(BChannelState::kOutOfService), 29u);
+  pool.set_line_down(false);
+  EXPECT_EQ(pool.hunt(), 2);
+  EXPECT_EQ(pool.state(2), BChannelState::kIdle);
+}
+
 TEST(BChannelPool, OnlyTheOccupantFreesAChannelAndTakeOverMovesIt) {
   const std::vector<std::uint8_t> channels{1};
   BChannelPool pool(LineType::kT1, channels, ChannelHunting::kAscending);

@@ -388,6 +388,20 @@ TEST(Q921Link, DataRequestsAreRefusedWhileTheLinkIsDownOrTooLongOrTheQueueIsFull
   EXPECT_EQ(b.user.link->counters().data_requests_refused, 4u);
 }
 
+TEST(Q921Link, TheMessagesALinkDiscardsUnacknowledgedAreHandedOverOnceInOrder) {
+  BackToBack b;
+  b.user.link->establish_request();
+  b.run(10ms);
+  b.network.link->set_own_receiver_busy(true);  // nothing gets acknowledged
+  b.run(10ms);
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(b.user.link->data_request(message(i)));
+  b.user.link->layer1_down();
+  const auto discarded = b.user.link->take_discarded();
+  ASSERT_EQ(discarded.size(), 3u);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(Bytes(discarded[i].begin(), discarded[i].end()), message(i));
+  EXPECT_TRUE(b.user.link->take_discarded().empty()) << "handed over once";
+}
+
 // ---------------------------------------------------------------------------
 // Recovery
 

@@ -368,6 +368,9 @@ po::options_description trunk_options() {
       ("refer", po::value<std::string>()->default_value("relay"), "REFER from this trunk: relay or refuse")
       ("redirection", po::value<std::string>()->default_value("keep"), "keep, diversion or history-info")
       ("map-response", repeatable(), "FROM:TO final response mapping")
+      ("cause-profile", po::value<std::string>(), "rfc3398: how Q.850 causes and SIP status codes map on gateway calls")
+      ("cause-to-status", repeatable(), "CAUSE:STATUS, an exception to the profile (Q.850 cause -> SIP final response)")
+      ("status-to-cause", repeatable(), "STATUS:CAUSE, an exception to the profile (SIP final response -> Q.850 cause)")
       ("tls-identity", repeatable(), "a name the peer's certificate must carry (RFC 5922)")
       ("tls-ca", po::value<std::string>(), "PEM CA file for this trunk")
       ("tls-crl", po::value<std::string>(), "PEM CRL file for this trunk")
@@ -441,6 +444,9 @@ po::options_description span_options() {
       ("group", po::value<std::string>(), "span group hunted over (default: the span's name)")
       ("hunting", po::value<std::string>(), "ascending | descending | round-robin (default: descending on nt, ascending on te)")
       ("capture", po::value<std::string>(), "pcap file of the D-channel")
+      ("cause-profile", po::value<std::string>(), "rfc3398: how Q.850 causes and SIP status codes map on gateway calls")
+      ("cause-to-status", repeatable(), "CAUSE:STATUS, an exception to the profile and the trunk's")
+      ("status-to-cause", repeatable(), "STATUS:CAUSE, an exception to the profile and the trunk's")
       ("crc4", po::value<std::string>(), "on | off: E1 CRC-4 multiframe on the line backend (default on)")
       ("t200", bounded<LapdT200>(d.q921.t200_ms), "Q.921 T200, ms")
       ("t203", bounded<LapdT203>(d.q921.t203_ms), "Q.921 T203, ms")
@@ -724,12 +730,19 @@ constexpr SpanSide kSpanSides[] = {SpanSide::kUser, SpanSide::kNetwork};
 constexpr SwitchVariant kSwitchVariants[] = {SwitchVariant::kEuroIsdn, SwitchVariant::kNi2, SwitchVariant::kDms100,
                                              SwitchVariant::k4ess, SwitchVariant::k5ess, SwitchVariant::kQsig};
 constexpr SpanBackend kSpanBackends[] = {SpanBackend::kFrames, SpanBackend::kLine};
+constexpr CauseProfile kCauseProfiles[] = {CauseProfile::kRfc3398};
 constexpr ChannelHunting kChannelHuntings[] = {ChannelHunting::kAscending, ChannelHunting::kDescending,
                                                ChannelHunting::kRoundRobin};
 constexpr DChannelRole kDChannelRoles[] = {DChannelRole::kPrimary, DChannelRole::kBackup, DChannelRole::kNone};
 
 // What a span of this type calls its channels in errors.
 std::string span_type_label(SpanType t) { return t == SpanType::kE1 ? "an E1" : "a T1"; }
+
+void format_cause_mapping(std::ostream& o, const CauseMapping& m) {
+  o << "cause-profile = " << cause_profile_name(m.profile) << "\n";
+  for (const auto& [cause, status] : m.cause_to_status) o << "cause-to-status = " << int{cause} << ":" << status << "\n";
+  for (const auto& [status, cause] : m.status_to_cause) o << "status-to-cause = " << status << ":" << int{cause} << "\n";
+}
 
 // "1-15,17-31": runs of consecutive channels as N-M, others alone.
 std::string format_channels(const std::vector<std::uint8_t>& channels) {
@@ -1014,6 +1027,7 @@ class Builder {
         reader_.fail(line, "map-response", std::to_string(from) + " is mapped twice");
       }
     }
+    t.causes = cause_mapping(s, vm);
     for (const auto& [value, line] : Reader::values_of(s, "tls-identity")) {
       if (value.empty() || value.find_first_of(" \t/@") != std::string::npos)
         reader_.fail(line, "tls-identity", "'" + value + "' is not a domain name");
@@ -1164,6 +1178,39 @@ class Builder {
     config_.routes.push_back(std::move(r));
   }
 
+  // cause-profile, cause-to-status and status-to-cause of a [trunk] or [span].
+  CauseMapping cause_mapping(const Section& s, const po::variables_map& vm) {
+    CauseMapping m;
+    if (vm.count("cause-profile"))
+      m.profile = word_of(s, "cause-profile", vm["cause-profile"].as<std::string>(), kCauseProfiles, cause_profile_name);
+    // "A:B" with A and B numbers in their ranges, or 0.
+    auto pair_of = [](std::string_view v, int a_min, int a_max, int b_min, int b_max) -> std::pair<int, int> {
+      auto number = [](std::string_view t, int lo, int hi) {
+        int n = 0;
+        auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), n);
+        return ec == std::errc() && end == t.data() + t.size() && !t.empty() && n >= lo && n <= hi ? n : 0;
+      };
+      const auto colon = v.find(':');
+      if (colon == std::string_view::npos) return {0, 0};
+      return {number(v.substr(0, colon), a_min, a_max), number(v.substr(colon + 1), b_min, b_max)};
+    };
+    for (const auto& [value, line] : Reader::values_of(s, "cause-to-status")) {
+      const auto [cause, status] = pair_of(value, 1, 127, 400, 699);
+      if (!cause || !status)
+        reader_.fail(line, "cause-to-status", "'" + value + "' is not CAUSE:STATUS, a Q.850 cause 1..127 and a final failure 400..699");
+      if (!m.cause_to_status.emplace(static_cast<std::uint8_t>(cause), static_cast<std::uint16_t>(status)).second)
+        reader_.fail(line, "cause-to-status", "cause " + std::to_string(cause) + " is mapped twice");
+    }
+    for (const auto& [value, line] : Reader::values_of(s, "status-to-cause")) {
+      const auto [status, cause] = pair_of(value, 400, 699, 1, 127);
+      if (!cause || !status)
+        reader_.fail(line, "status-to-cause", "'" + value + "' is not STATUS:CAUSE, a final failure 400..699 and a Q.850 cause 1..127");
+      if (!m.status_to_cause.emplace(static_cast<std::uint16_t>(status), static_cast<std::uint8_t>(cause)).second)
+        reader_.fail(line, "status-to-cause", "status " + std::to_string(status) + " is mapped twice");
+    }
+    return m;
+  }
+
   // `value` as one of `values`, matched by their config names; fails at
   // `key`'s line, listing them.
   template <typename E, std::size_t N>
@@ -1198,6 +1245,7 @@ class Builder {
     sp.switch_variant = vm.count("switch") ? word_of(s, "switch", text("switch"), kSwitchVariants, switch_variant_name)
                                            : default_switch_variant(sp.type);
     sp.backend = word_of(s, "backend", text("backend"), kSpanBackends, span_backend_name);
+    sp.causes = cause_mapping(s, vm);
 
     const bool connect = vm.count("connect") != 0, listen = vm.count("listen") != 0;
     if (!connect && !listen)
@@ -1660,6 +1708,7 @@ std::string_view switch_variant_name(SwitchVariant v) {
 }
 
 std::string_view span_backend_name(SpanBackend b) { return b == SpanBackend::kLine ? "line" : "frames"; }
+std::string_view cause_profile_name(CauseProfile) { return "rfc3398"; }
 
 std::string_view span_socket_role_name(SpanSocketRole r) { return r == SpanSocketRole::kListen ? "listen" : "connect"; }
 
@@ -1817,6 +1866,7 @@ std::string format_config(const Config& c) {
       << "refer = " << (tr.refuse_refer ? "refuse" : "relay") << "\n"
       << "redirection = " << redirection_header_name(tr.redirection) << "\n";
     for (const auto& [from, to] : tr.response_map) o << "map-response = " << from << ":" << to << "\n";
+    format_cause_mapping(o, tr.causes);
     for (const auto& id : tr.tls_identities) o << "tls-identity = " << id << "\n";
     if (!tr.tls_ca.empty()) o << "tls-ca = " << tr.tls_ca << "\n";
     if (!tr.tls_crl.empty()) o << "tls-crl = " << tr.tls_crl << "\n";
@@ -1875,6 +1925,7 @@ std::string format_config(const Config& c) {
       << "hunting = " << channel_hunting_name(sp.hunting) << "\n";
     if (!sp.capture.empty()) o << "capture = " << sp.capture << "\n";
     if (sp.type == SpanType::kE1 && sp.backend == SpanBackend::kLine) o << "crc4 = " << (sp.crc4 ? "on" : "off") << "\n";
+    format_cause_mapping(o, sp.causes);
     o << "t200 = " << sp.q921.t200_ms << "\n"
       << "t203 = " << sp.q921.t203_ms << "\n"
       << "n200 = " << sp.q921.n200 << "\n"

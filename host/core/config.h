@@ -53,6 +53,19 @@ std::string_view stir_verify_name(StirVerify v);  // "off", "on", "required"
 enum class ExtensionPolicy : std::uint8_t { kOff, kSupported, kRequired };
 std::string_view extension_policy_name(ExtensionPolicy p);  // "off", "supported", "required"
 
+// How Q.850 causes and SIP status codes map onto each other on a gateway
+// call (docs/gateway.md, "Causes"): a profile, and this trunk's or span's
+// own exceptions to it (`cause-to-status = 47:500`, `status-to-cause =
+// 480:19`).
+enum class CauseProfile : std::uint8_t { kRfc3398 };
+std::string_view cause_profile_name(CauseProfile p);  // "rfc3398"
+struct CauseMapping {
+  CauseProfile profile = CauseProfile::kRfc3398;
+  std::map<std::uint8_t, std::uint16_t> cause_to_status;  // Q.850 cause 1..127 -> final failure 400..699
+  std::map<std::uint16_t, std::uint8_t> status_to_cause;  // final failure 400..699 -> Q.850 cause 1..127
+  bool operator==(const CauseMapping&) const = default;
+};
+
 struct TrunkConfig {
   std::string name;
   Transport transport = Transport::kUdp;
@@ -74,6 +87,7 @@ struct TrunkConfig {
   // Final failure responses from this trunk mapped before relaying, e.g.
   // 486 -> 486 stays, {503: 480}.
   std::map<int, int> response_map;
+  CauseMapping causes;  // gateway calls with a span (docs/gateway.md)
   // TLS trunks (transport = tls). The peer's certificate must carry one of
   // these names (subjectAltName DNS or sip: URI host, RFC 5922); they pick the
   // trunk for inbound connections.
@@ -281,6 +295,7 @@ struct SpanConfig {
   bool crc4 = true;     // E1 line backend: the CRC-4 multiframe (G.704), sent and required
   Q921Parameters q921;
   Q931Timers q931;
+  CauseMapping causes;  // gateway calls with a trunk; over the trunk's (docs/gateway.md)
   // NFAS (T1 only): the group whose D-channel signals this span ("" = none),
   // this span's interface identifier in it, and its D-channel's role.
   std::string nfas_group;

@@ -965,4 +965,59 @@ std::string format_rack(std::uint32_t rseq, std::uint32_t cseq, std::string_view
   return std::to_string(rseq) + " " + std::to_string(cseq) + " " + std::string(method);
 }
 
+Decoded<Reason> parse_reason(std::string_view element) {
+  Decoded<Reason> r;
+  element = trim_lws(element);
+  const std::size_t semi = element.find(';');
+  r.value.protocol = trim_lws(element.substr(0, semi));
+  if (!is_token(r.value.protocol)) {
+    r.error = "Reason protocol is not a token";
+    return r;
+  }
+  if (semi == std::string_view::npos) return r;
+  r.value.params = ParamList(element.substr(semi + 1));
+  if (!r.value.params.error().empty()) {
+    r.error = r.value.params.error();
+    return r;
+  }
+  if (const auto cause = r.value.params.find("cause")) {
+    const auto n = parse_uint(cause->value, 0xFFFFFFFFu);
+    if (!n) {
+      r.error = "Reason cause is not a number";
+      return r;
+    }
+    r.value.cause = static_cast<std::uint32_t>(*n);
+  }
+  if (const auto text = r.value.params.find("text")) {
+    // RFC 3326 has reason-text as a quoted-string; a token is taken too.
+    if (!text->value.empty() && text->value.front() == '"') {
+      auto unquoted = unquote(text->value);
+      if (!unquoted) {
+        r.error = "Reason text is not a closed quoted string";
+        return r;
+      }
+      r.value.text = std::move(*unquoted);
+    } else {
+      r.value.text = std::string(text->value);
+    }
+  }
+  r.value.location = r.value.params.get("location");
+  return r;
+}
+
+std::string format_reason(std::string_view protocol, std::uint32_t cause, std::string_view text,
+                          std::string_view location) {
+  std::string out = std::string(protocol) + ";cause=" + std::to_string(cause);
+  if (!text.empty()) {
+    out += ";text=\"";
+    for (char c : text) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  if (!location.empty()) out += ";location=" + std::string(location);
+  return out;
+}
+
 }  // namespace sipnic::sip

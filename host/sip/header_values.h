@@ -219,4 +219,22 @@ struct RAck {
 Decoded<RAck> parse_rack(std::string_view value);
 std::string format_rack(std::uint32_t rseq, std::uint32_t cseq, std::string_view method);
 
+// RFC 3326 §2: one reason-value of a Reason header (split the header with
+// CommaValues first): protocol *(";" reason-params), with the cause, the
+// text and RFC 8606's location (Q.850 only: U, LPN, LN, TN, RLN, RPN, INTL,
+// BI) decoded; any other parameter stays in `params`.
+struct Reason {
+  std::string_view protocol;  // "SIP", "Q.850" or another token, as written
+  std::optional<std::uint32_t> cause;
+  std::string text;               // reason-text unquoted; "" when absent
+  std::string_view location;      // "" when absent
+  ParamList params;               // every parameter
+  bool is_q850() const { return iequals(protocol, "Q.850"); }
+};
+Decoded<Reason> parse_reason(std::string_view element);
+// `Q.850;cause=17;text="User busy";location=LN`: the text quoted (a `"` or
+// `\` in it escaped), no text or location when empty.
+std::string format_reason(std::string_view protocol, std::uint32_t cause, std::string_view text = {},
+                          std::string_view location = {});
+
 }  // namespace sipnic::sip

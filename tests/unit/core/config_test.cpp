@@ -815,6 +815,21 @@ TEST(ConfigSpan, AnNfasLineSpanWithoutADChannelKeepsItsLineSocketAndChannel24) {
   EXPECT_EQ(parse_config(format_config(c), "t.conf"), c);
 }
 
+TEST(Config, TrunksAndSpansTakeACauseProfileAndExceptionsToIt) {
+  Config c = parse_config(std::string(kListen) +
+                              "[trunk itsp]\npeer = 10.0.0.1\ncause-profile = rfc3398\n"
+                              "cause-to-status = 47:500 21:603\nstatus-to-cause = 480:19\n"
+                              "[span pbx]\ntype = e1\nconnect = /run/a.sock\ncause-to-status = 34:486\n",
+                          "t.conf");
+  const TrunkConfig& t = c.trunks.at(0);
+  EXPECT_EQ(t.causes.profile, CauseProfile::kRfc3398);
+  EXPECT_EQ(t.causes.cause_to_status, (std::map<std::uint8_t, std::uint16_t>{{21, 603}, {47, 500}}));
+  EXPECT_EQ(t.causes.status_to_cause, (std::map<std::uint16_t, std::uint8_t>{{480, 19}}));
+  EXPECT_EQ(c.spans.at(0).causes.cause_to_status, (std::map<std::uint8_t, std::uint16_t>{{34, 486}}));
+  EXPECT_TRUE(c.spans.at(0).causes.status_to_cause.empty());
+  EXPECT_EQ(parse_config(format_config(c), "t.conf"), c);
+}
+
 TEST(ConfigSpan, ALineSpanOnE1MayTurnCrc4Off) {
   Config c = parse_config(std::string(kListen) + "[span a]\ntype = e1\nbackend = line\nlisten = /run/a.sock\ncrc4 = off\n",
                           "t.conf");
@@ -1067,6 +1082,12 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{"session_expires_below_90", L("[trunk a]\npeer = 10.0.0.1\nsession-expires = 30\n"), 5, "session-expires", "out of range 90..86400"},
         ErrorCase{"session_expires_below_min_se", L("[trunk a]\npeer = 10.0.0.1\nmin-se = 600\nsession-expires = 300\n"), 6, "session-expires", "300 s is below min-se 600 s"},
         ErrorCase{"default_session_expires_below_min_se", L("[trunk a]\npeer = 10.0.0.1\nmin-se = 3600\n"), 5, "min-se", "1800 s is below min-se 3600 s"},
+        ErrorCase{"cause_profile_unknown", L("[trunk a]\npeer = 10.0.0.1\ncause-profile = q850\n"), 5, "cause-profile", "'q850' is not rfc3398"},
+        ErrorCase{"cause_to_status_out_of_range", L("[trunk a]\npeer = 10.0.0.1\ncause-to-status = 128:503\n"), 5, "cause-to-status", "a Q.850 cause 1..127 and a final failure 400..699"},
+        ErrorCase{"cause_to_status_not_a_failure", L("[trunk a]\npeer = 10.0.0.1\ncause-to-status = 16:200\n"), 5, "cause-to-status", "'16:200' is not CAUSE:STATUS"},
+        ErrorCase{"cause_to_status_twice", L("[trunk a]\npeer = 10.0.0.1\ncause-to-status = 47:500\ncause-to-status = 47:503\n"), 6, "cause-to-status", "cause 47 is mapped twice"},
+        ErrorCase{"status_to_cause_not_a_pair", L("[span a]\ntype = e1\nconnect = /run/a.sock\nstatus-to-cause = 480\n"), 6, "status-to-cause", "'480' is not STATUS:CAUSE"},
+        ErrorCase{"status_to_cause_twice", L("[span a]\ntype = e1\nconnect = /run/a.sock\nstatus-to-cause = 480:19 480:18\n"), 6, "status-to-cause", "status 480 is mapped twice"},
         ErrorCase{"map_response_not_a_pair", L("[trunk a]\npeer = 10.0.0.1\nmap-response = 503\n"), 5, "map-response", "FROM:TO"},
         ErrorCase{"map_response_not_a_failure_code", L("[trunk a]\npeer = 10.0.0.1\nmap-response = 200:480\n"), 5, "map-response", "300..699"},
         ErrorCase{"map_response_twice", L("[trunk a]\npeer = 10.0.0.1\nmap-response = 503:480\nmap-response = 503:486\n"), 6, "map-response", "mapped twice"},

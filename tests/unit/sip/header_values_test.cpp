@@ -297,5 +297,38 @@ TEST(RAck, ReadsRseqCseqAndMethodAndFormatsThemBack) {
   EXPECT_FALSE(parse_rack("1 2147483648 INVITE"));  // CSeq numbers are below 2**31
 }
 
+TEST(Reason, ReadsTheProtocolCauseTextAndLocationOfOneValue) {
+  auto r = parse_reason(R"(Q.850 ;cause=17 ;text="User \"busy\"";location=LN)");
+  ASSERT_TRUE(r) << r.error;
+  EXPECT_TRUE(r->is_q850());
+  EXPECT_EQ(r->cause, 17u);
+  EXPECT_EQ(r->text, "User \"busy\"");
+  EXPECT_EQ(r->location, "LN");
+  auto sip = parse_reason("SIP;cause=200;text=\"Call completed elsewhere\"");
+  ASSERT_TRUE(sip) << sip.error;
+  EXPECT_FALSE(sip->is_q850());
+  EXPECT_EQ(sip->cause, 200u);
+  auto bare = parse_reason("preemption");
+  ASSERT_TRUE(bare) << bare.error;
+  EXPECT_EQ(bare->protocol, "preemption");
+  EXPECT_FALSE(bare->cause);
+  EXPECT_EQ(bare->text, "");
+
+  EXPECT_FALSE(parse_reason("Q.850;cause=x"));
+  EXPECT_FALSE(parse_reason("Q.850;cause"));
+  EXPECT_FALSE(parse_reason("Q.850;text=\"open"));
+  EXPECT_FALSE(parse_reason("Q 850;cause=1"));
+  EXPECT_FALSE(parse_reason(""));
+}
+
+TEST(Reason, FormatsAValueThatReadsBack) {
+  EXPECT_EQ(format_reason("Q.850", 17, "user busy", "LN"), "Q.850;cause=17;text=\"user busy\";location=LN");
+  EXPECT_EQ(format_reason("Q.850", 16), "Q.850;cause=16");
+  const std::string quoted = format_reason("SIP", 487, "say \"no\" \\ twice");
+  auto r = parse_reason(quoted);
+  ASSERT_TRUE(r) << r.error << ": " << quoted;
+  EXPECT_EQ(r->text, "say \"no\" \\ twice");
+}
+
 }  // namespace
 }  // namespace sipnic::sip

@@ -444,6 +444,10 @@ po::options_description span_options() {
       ("group", po::value<std::string>(), "span group hunted over (default: the span's name)")
       ("hunting", po::value<std::string>(), "ascending | descending | round-robin (default: descending on nt, ascending on te)")
       ("capture", po::value<std::string>(), "pcap file of the D-channel")
+      ("country-code", po::value<std::string>(), "E.164 country code of the span's numbers, 1-3 digits (default: none)")
+      ("area-code", po::value<std::string>(), "national destination code of its subscriber numbers (default: none)")
+      ("national-prefix", po::value<std::string>(), "dialled before a national number (default: 0 on e1, 1 on t1)")
+      ("international-prefix", po::value<std::string>(), "dialled before an international number (default: 00 on e1, 011 on t1)")
       ("cause-profile", po::value<std::string>(), "rfc3398: how Q.850 causes and SIP status codes map on gateway calls")
       ("cause-to-status", repeatable(), "CAUSE:STATUS, an exception to the profile and the trunk's")
       ("status-to-cause", repeatable(), "STATUS:CAUSE, an exception to the profile and the trunk's")
@@ -1178,6 +1182,29 @@ class Builder {
     config_.routes.push_back(std::move(r));
   }
 
+  // country-code, area-code and the prefixes of a [span]: digits, each
+  // within its length.
+  SpanNumbering numbering(const Section& s, const po::variables_map& vm, SpanType type) {
+    SpanNumbering n;
+    if (type == SpanType::kT1) {
+      n.national_prefix = "1";
+      n.international_prefix = "011";
+    }
+    auto digits = [&](const char* key, std::string& into, std::size_t most) {
+      if (!vm.count(key)) return;
+      const std::string value = vm[key].as<std::string>();
+      if (value.empty() || value.size() > most || value.find_first_not_of("0123456789") != std::string::npos)
+        reader_.fail(Reader::line_of(s, key), key,
+                     "'" + value + "' is not 1 to " + std::to_string(most) + " digits");
+      into = value;
+    };
+    digits("country-code", n.country_code, 3);
+    digits("area-code", n.area_code, 6);
+    digits("national-prefix", n.national_prefix, 4);
+    digits("international-prefix", n.international_prefix, 4);
+    return n;
+  }
+
   // cause-profile, cause-to-status and status-to-cause of a [trunk] or [span].
   CauseMapping cause_mapping(const Section& s, const po::variables_map& vm) {
     CauseMapping m;
@@ -1241,6 +1268,7 @@ class Builder {
     SpanConfig sp;
     sp.name = s.name;
     sp.type = word_of(s, "type", text("type"), kSpanTypes, span_type_name);
+    sp.numbering = numbering(s, vm, sp.type);
     sp.side = word_of(s, "side", text("side"), kSpanSides, span_side_name);
     sp.switch_variant = vm.count("switch") ? word_of(s, "switch", text("switch"), kSwitchVariants, switch_variant_name)
                                            : default_switch_variant(sp.type);
@@ -1926,6 +1954,10 @@ std::string format_config(const Config& c) {
     if (!sp.capture.empty()) o << "capture = " << sp.capture << "\n";
     if (sp.type == SpanType::kE1 && sp.backend == SpanBackend::kLine) o << "crc4 = " << (sp.crc4 ? "on" : "off") << "\n";
     format_cause_mapping(o, sp.causes);
+    if (!sp.numbering.country_code.empty()) o << "country-code = " << sp.numbering.country_code << "\n";
+    if (!sp.numbering.area_code.empty()) o << "area-code = " << sp.numbering.area_code << "\n";
+    o << "national-prefix = " << sp.numbering.national_prefix << "\n"
+      << "international-prefix = " << sp.numbering.international_prefix << "\n";
     o << "t200 = " << sp.q921.t200_ms << "\n"
       << "t203 = " << sp.q921.t203_ms << "\n"
       << "n200 = " << sp.q921.n200 << "\n"

@@ -275,6 +275,17 @@ struct Q931Timers {
   bool operator==(const Q931Timers&) const = default;
 };
 
+// How a span's numbers (Q.931 type of number and plan) become E.164 and
+// back on gateway calls (docs/gateway.md, "Numbers"). The prefixes default
+// to the line's custom: E1 0 and 00, T1 (North America) 1 and 011.
+struct SpanNumbering {
+  std::string country_code;          // "1", "44"; "" = not known: national numbers stay local
+  std::string area_code;             // the national destination code of subscriber numbers; "" = none
+  std::string national_prefix = "0";        // dialled before a national number
+  std::string international_prefix = "00";  // dialled before an international one
+  bool operator==(const SpanNumbering&) const = default;
+};
+
 struct SpanConfig {
   std::string name;
   SpanType type = SpanType::kE1;
@@ -296,6 +307,7 @@ struct SpanConfig {
   Q921Parameters q921;
   Q931Timers q931;
   CauseMapping causes;  // gateway calls with a trunk; over the trunk's (docs/gateway.md)
+  SpanNumbering numbering;
   // NFAS (T1 only): the group whose D-channel signals this span ("" = none),
   // this span's interface identifier in it, and its D-channel's role.
   std::string nfas_group;

@@ -142,16 +142,6 @@ std::string to_hex(const unsigned char* p, std::size_t n) {
   return out;
 }
 
-// A quoted-string with '"' and '\' escaped (RFC 3261 quoted-pair).
-std::string quoted(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "\"";
-}
-
 bool constant_time_equal(std::string_view a, std::string_view b) {
   return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }

@@ -242,6 +242,16 @@ Decoded<std::string> percent_decode(std::string_view s) {
 
 bool has_escapes(std::string_view s) { return s.find('%') != std::string_view::npos; }
 
+std::string quoted(std::string_view text) {
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '\r' || c == '\n') continue;
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + '"';
+}
+
 Decoded<std::string> unquote(std::string_view s) {
   Decoded<std::string> r;
   if (s.size() < 2 || s.front() != '"' || end_of_quoted(s, 0) != s.size()) {
@@ -1008,14 +1018,7 @@ Decoded<Reason> parse_reason(std::string_view element) {
 std::string format_reason(std::string_view protocol, std::uint32_t cause, std::string_view text,
                           std::string_view location) {
   std::string out = std::string(protocol) + ";cause=" + std::to_string(cause);
-  if (!text.empty()) {
-    out += ";text=\"";
-    for (char c : text) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    out += '"';
-  }
+  if (!text.empty()) out += ";text=" + quoted(text);
   if (!location.empty()) out += ";location=" + std::string(location);
   return out;
 }

@@ -47,6 +47,9 @@ Decoded<std::string> percent_decode(std::string_view s);
 bool has_escapes(std::string_view s);
 // quoted-string -> its content with quoted-pairs resolved. `s` includes the quotes.
 Decoded<std::string> unquote(std::string_view s);
+// The inverse: `text` as a quoted-string, `"` and `\` escaped (CR and LF,
+// which a quoted-string cannot hold, dropped).
+std::string quoted(std::string_view text);
 
 // Host forms.
 bool is_ipv4_address(std::string_view s);

@@ -6,6 +6,8 @@
 // keys. Every error leaves as a ConfigError naming FILE:LINE and the key.
 #include "core/config.h"
 
+#include "core/dial_plan.h"
+
 #include <filesystem>
 
 #include <arpa/inet.h>
@@ -448,6 +450,7 @@ po::options_description span_options() {
       ("area-code", po::value<std::string>(), "national destination code of its subscriber numbers (default: none)")
       ("national-prefix", po::value<std::string>(), "dialled before a national number (default: 0 on e1, 1 on t1)")
       ("international-prefix", po::value<std::string>(), "dialled before an international number (default: 00 on e1, 011 on t1)")
+      ("dial-plan", repeatable(), "patterns of complete numbers for overlap receiving, e.g. NXXNXXXXXX 011.")
       ("cause-profile", po::value<std::string>(), "rfc3398: how Q.850 causes and SIP status codes map on gateway calls")
       ("cause-to-status", repeatable(), "CAUSE:STATUS, an exception to the profile and the trunk's")
       ("status-to-cause", repeatable(), "STATUS:CAUSE, an exception to the profile and the trunk's")
@@ -1202,6 +1205,11 @@ class Builder {
     digits("area-code", n.area_code, 6);
     digits("national-prefix", n.national_prefix, 4);
     digits("international-prefix", n.international_prefix, 4);
+    for (const auto& [value, line] : Reader::values_of(s, "dial-plan")) {
+      const std::string why = DialPlan::pattern_error(value);
+      if (!why.empty()) reader_.fail(line, "dial-plan", "'" + value + "': " + why);
+      n.dial_plan.push_back(value);
+    }
     return n;
   }
 
@@ -1958,6 +1966,7 @@ std::string format_config(const Config& c) {
     if (!sp.numbering.area_code.empty()) o << "area-code = " << sp.numbering.area_code << "\n";
     o << "national-prefix = " << sp.numbering.national_prefix << "\n"
       << "international-prefix = " << sp.numbering.international_prefix << "\n";
+    for (const auto& pattern : sp.numbering.dial_plan) o << "dial-plan = " << pattern << "\n";
     o << "t200 = " << sp.q921.t200_ms << "\n"
       << "t203 = " << sp.q921.t203_ms << "\n"
       << "n200 = " << sp.q921.n200 << "\n"

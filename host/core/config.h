@@ -283,6 +283,9 @@ struct SpanNumbering {
   std::string area_code;             // the national destination code of subscriber numbers; "" = none
   std::string national_prefix = "0";        // dialled before a national number
   std::string international_prefix = "00";  // dialled before an international one
+  // Overlap receiving: the patterns of complete numbers (core/dial_plan.h);
+  // none: T302 or sending complete ends every number.
+  std::vector<std::string> dial_plan;
   bool operator==(const SpanNumbering&) const = default;
 };
 

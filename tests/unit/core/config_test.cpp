@@ -834,11 +834,12 @@ TEST(ConfigSpan, NumberingTakesTheLinesPrefixesByDefaultAndTheCountryAndAreaGive
   Config c = parse_config(std::string(kListen) +
                               "[span e]\ntype = e1\nconnect = /run/e.sock\ncountry-code = 49\narea-code = 30\n"
                               "[span t]\ntype = t1\nconnect = /run/t.sock\n"
-                              "[span x]\ntype = t1\nconnect = /run/x.sock\nnational-prefix = 0\ninternational-prefix = 00\n",
+                              "[span x]\ntype = t1\nconnect = /run/x.sock\nnational-prefix = 0\ninternational-prefix = 00\n"
+                              "dial-plan = NXXNXXXXXX\ndial-plan = 011.\n",
                           "t.conf");
-  EXPECT_EQ(c.spans[0].numbering, (SpanNumbering{"49", "30", "0", "00"}));
-  EXPECT_EQ(c.spans[1].numbering, (SpanNumbering{"", "", "1", "011"}));
-  EXPECT_EQ(c.spans[2].numbering, (SpanNumbering{"", "", "0", "00"}));
+  EXPECT_EQ(c.spans[0].numbering, (SpanNumbering{"49", "30", "0", "00", {}}));
+  EXPECT_EQ(c.spans[1].numbering, (SpanNumbering{"", "", "1", "011", {}}));
+  EXPECT_EQ(c.spans[2].numbering, (SpanNumbering{"", "", "0", "00", {"NXXNXXXXXX", "011."}}));
   EXPECT_EQ(parse_config(format_config(c), "t.conf"), c);
 }
 
@@ -1101,6 +1102,7 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{"status_to_cause_not_a_pair", L("[span a]\ntype = e1\nconnect = /run/a.sock\nstatus-to-cause = 480\n"), 6, "status-to-cause", "'480' is not STATUS:CAUSE"},
         ErrorCase{"status_to_cause_twice", L("[span a]\ntype = e1\nconnect = /run/a.sock\nstatus-to-cause = 480:19 480:18\n"), 6, "status-to-cause", "status 480 is mapped twice"},
         ErrorCase{"country_code_too_long", L("[span a]\ntype = e1\nconnect = /run/a.sock\ncountry-code = 4912\n"), 6, "country-code", "'4912' is not 1 to 3 digits"},
+        ErrorCase{"dial_plan_bad_pattern", L("[span a]\ntype = t1\nconnect = /run/a.sock\ndial-plan = NXX 1.2\n"), 6, "dial-plan", "'1.2': '.' only ends a pattern"},
         ErrorCase{"national_prefix_not_digits", L("[span a]\ntype = t1\nconnect = /run/a.sock\nnational-prefix = +1\n"), 6, "national-prefix", "'+1' is not 1 to 4 digits"},
         ErrorCase{"map_response_not_a_pair", L("[trunk a]\npeer = 10.0.0.1\nmap-response = 503\n"), 5, "map-response", "FROM:TO"},
         ErrorCase{"map_response_not_a_failure_code", L("[trunk a]\npeer = 10.0.0.1\nmap-response = 200:480\n"), 5, "map-response", "300..699"},

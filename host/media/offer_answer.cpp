@@ -1,17 +1,14 @@
 #include "media/offer_answer.h"
 
 #include <algorithm>
-#include <cctype>
+
+#include "core/ascii.h"
 
 namespace sipnic::media {
 
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
+using core::ascii::iequals;
 
 std::optional<G711Law> law_of(const RtpMap& r) {
   if (r.clock_rate != 8000 || r.channels != 1) return std::nullopt;
